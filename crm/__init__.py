@@ -1,0 +1,119 @@
+"""ITPO advocacy CRM: the application factory."""
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. `config` is a dict of overrides or a config name (development, testing, production)."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=_instance_path(config))
+    from crm.config import load_config
+
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_cli(app)
+    return app
+
+
+def _instance_path(config) -> str | None:
+    if isinstance(config, dict) and config.get("INSTANCE_PATH"):
+        return str(config["INSTANCE_PATH"])
+    import os
+
+    return os.environ.get("CRM_INSTANCE_PATH") or str(ROOT / "instance")
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_bootstrap import Bootstrap5
+
+    from crm import models  # noqa: F401  (every model registered before migrations look)
+    from crm.extensions import csrf, db, limiter, login_manager, migrate
+    from crm.outbox.backends import make_mailer
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    Bootstrap5(app)
+    app.extensions["crm.mailer"] = make_mailer(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from crm.extensions import db
+
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from crm.api.views import bp as api_bp
+    from crm.auth.views import bp as auth_bp
+    from crm.core.views import bp as core_bp
+    from crm.members.views import bp as members_bp
+    from crm.outbox.views import bp as outbox_bp
+
+    for blueprint in (core_bp, auth_bp, members_bp, api_bp):
+        app.register_blueprint(blueprint)
+    if app.config["DEV_MAILBOX"]:
+        app.register_blueprint(outbox_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from crm.auth.access import enforce_access
+    from crm.errors import register_error_handlers
+    from crm.security import register_security
+
+    app.before_request(enforce_access)
+    register_error_handlers(app)
+    register_security(app)
+    if app.config["MAIL_WORKER_THREAD"]:
+        _start_worker_on_first_request(app)
+
+    @app.context_processor
+    def navigation():
+        from flask_login import current_user
+
+        from crm.auth.access import allowed
+
+        return {"can": lambda endpoint: allowed(endpoint, current_user),
+                "dev_mailbox": app.config["DEV_MAILBOX"]}
+
+
+def _start_worker_on_first_request(app: Flask) -> None:
+    import threading
+
+    from crm.outbox.worker import start_worker_thread
+
+    lock = threading.Lock()
+
+    @app.before_request
+    def start_worker():
+        if "crm.worker_stop" not in app.extensions:
+            with lock:
+                if "crm.worker_stop" not in app.extensions:
+                    start_worker_thread(app)
+
+
+def register_cli(app: Flask) -> None:
+    from crm.cli import crm_cli
+
+    app.cli.add_command(crm_cli)

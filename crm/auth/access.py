@@ -1,0 +1,73 @@
+"""The access table: every endpoint × role, enforced in one place.
+
+Each endpoint maps to PUBLIC (anyone, logged in or not), ANYONE_LOGGED_IN, or a tuple of roles.
+An endpoint missing from this table is refused to everyone (deny by default), and a test walks
+`app.url_map` so a new route cannot be added without a line here.
+"""
+from flask import abort, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+PUBLIC = "public"
+ANYONE_LOGGED_IN = "logged-in"
+STAFF = ("committee", "lead", "admin")
+LEADS = ("lead", "admin")
+ADMIN = ("admin",)
+
+ACCESS: dict[str, object] = {
+    # framework and assets
+    "static": PUBLIC,
+    "bootstrap.static": PUBLIC,
+    # core pages
+    "core.index": PUBLIC,
+    "core.healthz": PUBLIC,
+    "core.home": ANYONE_LOGGED_IN,
+    # accounts
+    "members.join": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": ANYONE_LOGGED_IN,
+    "auth.confirm": PUBLIC,
+    "auth.resend_confirmation": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.change_password": ANYONE_LOGGED_IN,
+    # administration
+    "auth.admin_users": ADMIN,
+    "auth.admin_user_role": ADMIN,
+    "auth.admin_user_active": ADMIN,
+    # development mailbox (registered only when DEV_MAILBOX is on)
+    "outbox.dev_mailbox": PUBLIC,
+    "outbox.dev_message": PUBLIC,
+    # public JSON API
+    "api.jurisdictions": PUBLIC,
+    "api.ridings": PUBLIC,
+    "api.representatives": PUBLIC,
+    "api.lookup": PUBLIC,
+    "api.ping": PUBLIC,
+}
+
+
+def allowed(endpoint: str, user) -> bool:
+    """Whether `user` (possibly anonymous) may use `endpoint`."""
+    rule = ACCESS.get(endpoint)
+    if rule is None:
+        return False
+    if rule == PUBLIC:
+        return True
+    if not user.is_authenticated:
+        return False
+    return rule == ANYONE_LOGGED_IN or user.role in rule
+
+
+def enforce_access():
+    """before_request: answer 401/login redirect or 403 for anything the table does not allow."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: let the 404/405 handlers answer
+        return None
+    if allowed(endpoint, current_user):
+        return None
+    is_api = request.path.startswith("/api/")
+    if not current_user.is_authenticated and endpoint in ACCESS:
+        if is_api:
+            return jsonify(error={"code": "unauthorized", "message": "Log in to use this endpoint."}), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(403)

@@ -1,0 +1,70 @@
+"""Account forms: they check shape; rules needing the database live in services."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from crm.auth.models import ROLES
+from crm.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+EMAIL_FIELD = dict(validators=[DataRequired("Enter your email address."),
+                               Email("Enter an email address like name@example.com."), Length(max=254)])
+
+
+def new_password_field(label: str = "Password") -> PasswordField:
+    return PasswordField(label, validators=[DataRequired("Choose a password."),
+                                            Length(min=MIN_LENGTH, max=MAX_LENGTH,
+                                                   message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.")],
+                         description=f"At least {MIN_LENGTH} characters. A long phrase is easy to remember and hard to guess.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", **EMAIL_FIELD)
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)])
+    next = HiddenField()
+    submit = SubmitField("Log in")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", **EMAIL_FIELD)
+    submit = SubmitField("Send me a reset link")
+
+
+class ResendConfirmationForm(FlaskForm):
+    email = EmailField("Email", **EMAIL_FIELD)
+    submit = SubmitField("Send a new confirmation link")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field("New password")
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired("Repeat the new password."),
+                                        EqualTo("password", "The two passwords do not match.")])
+    submit = SubmitField("Set new password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    password = new_password_field("New password")
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired("Repeat the new password."),
+                                        EqualTo("password", "The two passwords do not match.")])
+    submit = SubmitField("Change password")
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search by name or email", validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=[("", "Any role")] + [(r, r.title()) for r in ROLES],
+                       validators=[Optional()])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[(r, r.title()) for r in ROLES])
+    submit = SubmitField("Change role")
+
+
+class ActiveForm(FlaskForm):
+    active = BooleanField("Active")
+    submit = SubmitField("Save")

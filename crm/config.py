@@ -1,0 +1,147 @@
+"""Configuration classes; every value can come from the environment."""
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run; the message says what to set."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class BaseConfig:
+    """Settings shared by every environment."""
+
+    CRM_ENV = "development"
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI: str | None = (
+        normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    SESSION_COOKIE_NAME = "itpo_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "ITPO <no-reply@itpo.example>")
+    MAIL_REDIRECT_TO = os.environ.get("MAIL_REDIRECT_TO") or None
+    MAIL_WORKER_THREAD = _bool("MAIL_WORKER_THREAD", False)
+    MAIL_WORKER_INTERVAL = float(os.environ.get("MAIL_WORKER_INTERVAL", "2"))
+    SENDGRID_API_KEY = os.environ.get("SENDGRID_API_KEY")
+    SENDGRID_HOST = os.environ.get("SENDGRID_HOST", "https://api.sendgrid.com")
+    SENDGRID_WEBHOOK_PUBLIC_KEY = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
+    REPRESENT_API_URL = os.environ.get("REPRESENT_API_URL")
+    DEV_MAILBOX = False
+
+    CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
+    RESET_TOKEN_MAX_AGE = 3600
+    CONSENT_WORDING_VERSION = "2026-11"
+
+
+class DevelopmentConfig(BaseConfig):
+    """`make run`: SQLite in the instance folder, file mail, worker thread, dev mailbox."""
+
+    CRM_ENV = "development"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    MAIL_WORKER_THREAD = _bool("MAIL_WORKER_THREAD", True)
+    DEV_MAILBOX = True
+
+
+class TestingConfig(BaseConfig):
+    """pytest: memory mail, no worker thread, relaxed cookies for the test client."""
+
+    CRM_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    MAIL_BACKEND = "memory"
+    MAIL_WORKER_THREAD = False
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(BaseConfig):
+    """PostgreSQL, SendGrid, Redis rate limits; refuses to start half-configured."""
+
+    CRM_ENV = "production"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "sendgrid")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(app, config) -> None:
+    """Apply the config class chosen by CRM_ENV (or by name), then any overrides."""
+    overrides: dict = {}
+    name = os.environ.get("CRM_ENV", "development")
+    if isinstance(config, str):
+        name = config
+    elif isinstance(config, dict):
+        overrides = config
+        name = overrides.get("CRM_ENV", name)
+    if name not in CONFIGS:
+        raise ConfigError(f"CRM_ENV={name!r} is not one of: {', '.join(CONFIGS)}.")
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides)
+    if app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _fill_defaults(app)
+
+
+def _fill_defaults(app) -> None:
+    """Production must be told its secrets; development makes its own in the instance folder."""
+    instance = Path(app.instance_path)
+    if app.config["CRM_ENV"] == "production":
+        missing = [key for key, conf in (("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
+                   if not app.config.get(conf)]
+        if missing:
+            raise ConfigError(
+                "CRM_ENV=production needs " + " and ".join(missing)
+                + " set in the environment (SECRET_KEY: a long random string; "
+                "DATABASE_URL: postgresql://user:password@host/dbname)."
+            )
+        return
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'crm.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    app.config.setdefault("MAIL_FILE_DIR", str(instance / "mail"))

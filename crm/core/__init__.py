@@ -1,0 +1,1 @@
+"""Front page, the logged-in home page and the health check."""

@@ -1,0 +1,62 @@
+"""The domain error services raise, and the error pages every request can end on."""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class ValidationError(Exception):
+    """A rule that needs the database failed; `field` names the form field to show it on."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def apply_to_form(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form field it names (or at the top of the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+TITLES = {
+    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
+    401: ("Please log in", "Log in to see this page."),
+    403: ("Not allowed", "Your account does not have access to this page."),
+    404: ("Page not found", "Check the address, or start again from the home page."),
+    405: ("Not allowed", "That action is not possible on this page."),
+    413: ("Too large", "What you sent is larger than we accept. Send a smaller file or less text."),
+    429: ("Too many attempts", "You have tried this too often. Wait a few minutes and try again."),
+    500: ("Something went wrong", "We have been told about it. Try again in a moment."),
+}
+
+
+def _respond(status: int, message: str | None = None):
+    title, default = TITLES.get(status, TITLES[500])
+    if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
+        code = title.lower().replace(" ", "_")
+        return jsonify(error={"code": code, "status": status, "message": message or default}), status
+    return render_template("errors/error.html", status=status, title=title, message=message or default), status
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _respond(400, "This form has expired or was not sent from our site. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code in TITLES:
+            return _respond(error.code)
+        return error
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        app.logger.exception("unhandled error on %s", request.path)
+        from crm.extensions import db
+
+        db.session.rollback()
+        return _respond(500)

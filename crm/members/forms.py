@@ -1,0 +1,62 @@
+"""The join form."""
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from crm.auth.forms import EMAIL_FIELD, new_password_field
+from crm.members.models import LICENSURE_STAGES
+from crm.reference.services import PostalCodeError, normalise_postal_code
+
+PROVINCES = (
+    ("ON", "Ontario"), ("AB", "Alberta"), ("BC", "British Columbia"), ("MB", "Manitoba"),
+    ("NB", "New Brunswick"), ("NL", "Newfoundland and Labrador"), ("NS", "Nova Scotia"),
+    ("NT", "Northwest Territories"), ("NU", "Nunavut"), ("PE", "Prince Edward Island"), ("QC", "Quebec"),
+    ("SK", "Saskatchewan"), ("YT", "Yukon"),
+)
+
+CONSENT_WORDING = ("Yes, ITPO may email me about its campaigns, events and programs. "
+                   "I can unsubscribe at any time.")
+
+
+class PostalCode:
+    """Validator that normalises a Canadian postal code in place."""
+
+    def __call__(self, form, field):
+        try:
+            field.data = normalise_postal_code(field.data)
+        except PostalCodeError as error:
+            raise ValidationError(str(error)) from None
+
+
+class JoinForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)],
+                            render_kw={"autocomplete": "name"})
+    email = EmailField("Email", render_kw={"autocomplete": "email"}, **EMAIL_FIELD)
+    password = new_password_field()
+    postal_code = StringField("Postal code", validators=[DataRequired("Enter your postal code."), PostalCode()],
+                              description="Used to find your MPP, e.g. M5V 3L9.",
+                              render_kw={"autocomplete": "postal-code"})
+    province = SelectField("Province or territory", choices=PROVINCES, default="ON")
+    licensure_stage = SelectField("Where are you on the path to practice? (optional)",
+                                  choices=[("", "Prefer not to say")] + list(LICENSURE_STAGES),
+                                  validators=[Optional()])
+    training_country = StringField("Country of medical training (optional)", validators=[Optional(), Length(max=80)])
+    specialty = StringField("Specialty (optional)", validators=[Optional(), Length(max=80)])
+    graduation_year = IntegerField(
+        "Year of graduation from medical school (optional)",
+        validators=[Optional(), NumberRange(1950, date.today().year,
+                                            f"Enter a year between 1950 and {date.today().year}.")])
+    consent_email = BooleanField(CONSENT_WORDING, default=False)
+    submit = SubmitField("Join ITPO")
+
+    def validate_province(self, field):
+        from crm.reference.services import province_for_postal_code
+
+        code = self.postal_code.data
+        if code and len(code) == 7:
+            expected = province_for_postal_code(code)
+            if expected and code[0] != "X" and expected != field.data:
+                raise ValidationError(f"That postal code is in {dict(PROVINCES)[expected]}; choose it here, "
+                                      "or correct the postal code.")

@@ -1,0 +1,53 @@
+"""Member profiles and consent records (CASL evidence)."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+
+LICENSURE_STAGES = (
+    ("exams", "Preparing for exams (MCCQE, NAC)"),
+    ("carms", "CaRMS applicant"),
+    ("pra", "PRA candidate"),
+    ("residency", "In residency"),
+    ("licensed", "Licensed in Canada"),
+    ("clinical_assistant", "Clinical assistant / physician assistant role"),
+    ("other", "Other"),
+)
+
+
+class MemberProfile(db.Model):
+    """What a member tells ITPO about themselves; one per user."""
+
+    __tablename__ = "member_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    postal_code: Mapped[str | None] = mapped_column(String(7))
+    province: Mapped[str | None] = mapped_column(String(2))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_districts.id", ondelete="SET NULL"), index=True)
+    licensure_stage: Mapped[str | None] = mapped_column(String(30))
+    training_country: Mapped[str | None] = mapped_column(String(80))
+    specialty: Mapped[str | None] = mapped_column(String(80))
+    graduation_year: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    user = relationship("User", backref=db.backref("profile", uselist=False, cascade="all, delete-orphan"))
+    district = relationship("ElectoralDistrict")
+
+
+class ConsentRecord(db.Model):
+    """One answer to one consent question, with the wording shown: CASL evidence. Never updated."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    granted: Mapped[bool]
+    wording: Mapped[str] = mapped_column(String(500))
+    wording_version: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(40))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,36 @@
+"""Member services: joining, with the consent record kept as CASL evidence."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.auth.services import create_user, send_confirmation
+from crm.members.models import ConsentRecord, MemberProfile
+from crm.reference.models import ElectoralDistrict, PostalArea
+
+
+def likely_district(session: Session, postal_code: str) -> ElectoralDistrict | None:
+    """The district most of the FSA's addresses fall in, if the FSA is in the table."""
+    fsa = postal_code.replace(" ", "")[:3]
+    return session.scalar(select(ElectoralDistrict).join(PostalArea, PostalArea.district_id == ElectoralDistrict.id)
+                          .where(PostalArea.fsa == fsa).order_by(PostalArea.rank).limit(1))
+
+
+def join(session: Session, *, full_name: str, email: str, password: str, postal_code: str, province: str,
+         consent_email: bool, consent_wording: str, ip_address: str | None = None, licensure_stage: str | None = None,
+         training_country: str | None = None, specialty: str | None = None,
+         graduation_year: int | None = None):
+    """Create a member account with profile and consent record, and queue the confirmation email."""
+    user = create_user(session, email=email, password=password, role="member", name=full_name)
+    district = likely_district(session, postal_code) if province == "ON" else None
+    session.add(MemberProfile(user_id=user.id, postal_code=postal_code, province=province,
+                              district_id=district.id if district else None,
+                              licensure_stage=licensure_stage or None, training_country=training_country or None,
+                              specialty=specialty or None, graduation_year=graduation_year))
+    session.add(ConsentRecord(user_id=user.id, purpose="itpo_email", granted=bool(consent_email),
+                              wording=consent_wording, wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+                              source="join_form", ip_address=ip_address))
+    send_confirmation(session, user)
+    session.flush()
+    return user

@@ -1,0 +1,197 @@
+"""Fixtures: one app per database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set).
+
+The schema is built by the real migrations once per database; every test starts from the seeded
+reference tables and empty everything-else (rows are deleted after each test).
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+
+from crm import create_app
+from crm.extensions import db, limiter
+
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+# Loaded once per session and never changed by tests.
+REFERENCE_TABLES = {"jurisdictions", "electoral_districts", "postal_areas", "alembic_version"}
+PASSWORD = "correct horse battery staple"
+
+
+def reset_postgres(url: str) -> None:
+    """Start from an empty public schema, so the migrations build everything."""
+    from crm.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+    url = os.environ["TEST_DATABASE_URL"]
+    reset_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from crm.cli import seed_reference_data
+    from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
+
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
+                      "SERVER_NAME": "localhost"})
+    with app.app_context():
+        upgrade()
+        seed_jurisdictions(db.session)
+        seed_ontario_districts(db.session)
+        seed_postal_areas(db.session)
+        db.session.commit()
+    app.config["SEED_ALL"] = seed_reference_data
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """After each test: empty every table but the reference tables; reset rate limits and the mailbox."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+        limiter.reset()
+        app.extensions["crm.mailer"].sent.clear()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def session(app_ctx):
+    """The app's database session, inside an app context."""
+    return db.session
+
+
+@pytest.fixture
+def seeded(app_ctx):
+    """The full reference data, including the MPP roster and the organizations."""
+    app_ctx.config["SEED_ALL"](db.session)
+    db.session.commit()
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Browser:
+    """The test client with helpers for forms: it fetches a page's CSRF token before posting."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def token(self, page: str = "/login") -> str:
+        return csrf_from(self.client.get(page, follow_redirects=True).get_data(as_text=True))
+
+    def post(self, url, data=None, page: str | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token(page or url))
+        return self.client.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        return self.post("/login", {"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self.post("/logout", page="/home")
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def make_user(app_ctx):
+    """Create a confirmed user with a role; returns the User."""
+    from crm.auth.services import create_user
+
+    counter = {"n": 0}
+
+    def _make(role: str = "member", email: str | None = None, password: str = PASSWORD, confirmed: bool = True,
+              name: str | None = None):
+        counter["n"] += 1
+        user = create_user(db.session, email=email or f"{role}{counter['n']}@example.org", password=password,
+                           role=role, confirmed=confirmed, name=name or f"{role.title()} {counter['n']}")
+        db.session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def mailbox(app):
+    """Deliver the outbox through the memory backend; returns the list of sent EmailMessages."""
+    sent = app.extensions["crm.mailer"].sent
+
+    class Mailbox:
+        def deliver(self):
+            from crm.outbox.worker import send_due_messages
+
+            with app.app_context():
+                while send_due_messages():
+                    pass
+            return sent
+
+        @property
+        def sent(self):
+            return sent
+
+        def last_link(self, path_fragment: str) -> str:
+            self.deliver()
+            for message in reversed(sent):
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                match = re.search(r"https?://[^\s]+" + re.escape(path_fragment) + r"[^\s]*", body)
+                if match:
+                    return re.sub(r"^https?://[^/]+", "", match.group(0))
+            raise AssertionError(f"no mail with a link containing {path_fragment!r}")
+
+    return Mailbox()

@@ -1,0 +1,115 @@
+"""The app factory, configuration, health check, security headers and error pages."""
+import pytest
+
+from crm import create_app
+from crm.config import ConfigError
+
+
+def test_production_refuses_to_start_without_secret_key_and_database_url(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError) as error:
+        create_app({"CRM_ENV": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": None,
+                    "INSTANCE_PATH": tmp_path})
+    assert "SECRET_KEY" in str(error.value) and "DATABASE_URL" in str(error.value)
+
+
+def test_development_keeps_a_generated_secret_key_in_the_instance_folder(tmp_path):
+    first = create_app({"CRM_ENV": "development", "SECRET_KEY": None, "INSTANCE_PATH": tmp_path,
+                        "MAIL_WORKER_THREAD": False})
+    second = create_app({"CRM_ENV": "development", "SECRET_KEY": None, "INSTANCE_PATH": tmp_path,
+                         "MAIL_WORKER_THREAD": False})
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (tmp_path / "secret_key").exists()
+    assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'crm.sqlite3'}"
+    assert first.config["MAIL_BACKEND"] == "file"
+
+
+def test_config_name_selects_a_config_class(tmp_path):
+    app = create_app("testing")
+    assert app.config["TESTING"] and app.config["MAIL_BACKEND"] == "memory"
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["database"]["ok"] is True
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path,
+                      "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/nothing",
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"]["ok"] is False
+
+
+def test_cookies_are_http_only_and_same_site_and_secure_outside_development():
+    from crm.config import ProductionConfig
+
+    assert ProductionConfig.SESSION_COOKIE_HTTPONLY and ProductionConfig.SESSION_COOKIE_SAMESITE == "Lax"
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert ProductionConfig.REMEMBER_COOKIE_SECURE is True
+
+
+def test_every_page_carries_a_csp_without_inline_script(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html and "onclick" not in html
+
+
+def test_css_framework_is_served_locally(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "/bootstrap/static/css/bootstrap.min.css" in html
+    assert "cdn" not in html.lower()
+    css = client.get("/bootstrap/static/css/bootstrap.min.css")
+    assert css.status_code == 200 and b"Bootstrap" in css.data
+
+
+def test_unknown_page_gets_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_unknown_api_route_gets_a_json_404(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "page_not_found"
+
+
+def test_form_post_without_csrf_token_gets_the_400_page(client):
+    response = client.post("/login", data={"email": "a@example.org", "password": "whatever123"})
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_oversized_request_gets_413(client):
+    response = client.post("/join", data={"full_name": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "Too large" in response.get_data(as_text=True)
+
+
+def test_an_unexpected_error_gets_the_500_page_not_a_traceback(tmp_path):
+    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.route("/__boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    from crm.auth.access import ACCESS, PUBLIC
+
+    ACCESS["boom"] = PUBLIC
+    try:
+        response = app.test_client().get("/__boom")
+    finally:
+        del ACCESS["boom"]
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    assert "boom" not in response.get_data(as_text=True)
