@@ -83,22 +83,33 @@ def _clean_database(request):
 
 @pytest.fixture
 def app_ctx(app):
+    """An app context for calling services directly.
+
+    Do not combine with test-client requests that depend on who is logged in: a request reuses an
+    app context that is already pushed, and with it `g` (where Flask-Login caches the user).
+    """
     with app.app_context():
         yield app
 
 
 @pytest.fixture
-def session(app_ctx):
-    """The app's database session, inside an app context."""
-    return db.session
+def session(app):
+    """A database session of the test's own, outside any app context: look, as an observer would."""
+    from sqlalchemy.orm import Session
+
+    with app.app_context():
+        engine = db.engine
+    with Session(engine) as observer:
+        yield observer
 
 
 @pytest.fixture
-def seeded(app_ctx):
+def seeded(app):
     """The full reference data, including the MPP roster and the organizations."""
-    app_ctx.config["SEED_ALL"](db.session)
-    db.session.commit()
-    return db.session
+    with app.app_context():
+        app.config["SEED_ALL"](db.session)
+        db.session.commit()
+        db.session.remove()
 
 
 @pytest.fixture
@@ -150,8 +161,8 @@ def browser(client):
 
 
 @pytest.fixture
-def make_user(app_ctx):
-    """Create a confirmed user with a role; returns the User."""
+def make_user(app):
+    """Create a confirmed user with a role; returns the User (detached, attributes loaded)."""
     from crm.auth.services import create_user
 
     counter = {"n": 0}
@@ -159,9 +170,13 @@ def make_user(app_ctx):
     def _make(role: str = "member", email: str | None = None, password: str = PASSWORD, confirmed: bool = True,
               name: str | None = None):
         counter["n"] += 1
-        user = create_user(db.session, email=email or f"{role}{counter['n']}@example.org", password=password,
-                           role=role, confirmed=confirmed, name=name or f"{role.title()} {counter['n']}")
-        db.session.commit()
+        with app.app_context():
+            user = create_user(db.session, email=email or f"{role}{counter['n']}@example.org", password=password,
+                               role=role, confirmed=confirmed, name=name or f"{role.title()} {counter['n']}")
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            db.session.remove()
         return user
 
     return _make
@@ -195,3 +210,34 @@ def mailbox(app):
             raise AssertionError(f"no mail with a link containing {path_fragment!r}")
 
     return Mailbox()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager counting SQL statements: `with count_queries() as q: ...; q.count`."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def _count():
+        class Counter:
+            count = 0
+            statements: list[str] = []
+
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.count += 1
+            counter.statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return _count

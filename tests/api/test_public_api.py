@@ -1,0 +1,100 @@
+"""The public read-only JSON API."""
+import pytest
+
+
+def test_jurisdictions_lists_the_13_provinces_and_territories_and_the_house_of_commons(client):
+    body = client.get("/api/v1/jurisdictions").json
+    assert body["count"] == 14 and len(body["items"]) == 14
+    ontario = next(j for j in body["items"] if j["code"] == "ON")
+    assert ontario["member_title"] == "MPP" and ontario["seats"] == 124
+    assert next(j for j in body["items"] if j["code"] == "CA")["member_title"] == "MP"
+
+
+def test_ridings_in_ontario_carry_their_current_representative(client, seeded):
+    body = client.get("/api/v1/ridings?province=on&limit=500").json
+    assert body["count"] == 124 and len(body["items"]) == 124
+    ajax = body["items"][0]
+    assert ajax["number"] == 1 and ajax["name"] == "Ajax"
+    assert ajax["ocd_id"] == "ocd-division/country:ca/province:on/ed:1-2015"
+    assert ajax["representative"]["name"] == "Rob Cerjanec" and ajax["vacant"] is False
+
+
+def test_a_seat_with_no_current_office_shows_as_vacant(client, seeded, app):
+    from sqlalchemy import update
+
+    from crm.extensions import db
+    from crm.stakeholders.models import ElectedOffice
+
+    with app.app_context():
+        db.session.execute(update(ElectedOffice).where(ElectedOffice.district_id == 1).values(current=False))
+        db.session.commit()
+    ajax = client.get("/api/v1/ridings?province=ON&limit=1").json["items"][0]
+    assert ajax["vacant"] is True and ajax["representative"] is None
+
+
+def test_representatives_give_name_riding_party_title_email_and_phone(client, seeded):
+    body = client.get("/api/v1/representatives?province=ON&limit=500").json
+    assert body["count"] == 124
+    first = body["items"][0]
+    assert set(first) >= {"name", "riding", "party", "title", "email", "phone"}
+    uncertain = [r for r in body["items"] if r["contact_uncertain"]]
+    assert sorted(r["riding"] for r in uncertain) == ["Hamilton East—Stoney Creek", "Scarborough Southwest",
+                                                      "York—Simcoe"]
+    assert all(r["email"] is None for r in uncertain)
+
+
+@pytest.mark.parametrize("typed", ["m5v 3l9", "M5V3L9", "M5V-3L9", "  m5v 3L9 "])
+def test_lookup_accepts_common_spellings_of_a_postal_code(client, seeded, typed):
+    response = client.get("/api/v1/lookup", query_string={"postal_code": typed})
+    assert response.status_code == 200
+    body = response.json
+    assert body["postal_code"] == "M5V 3L9"
+    shares = [item["share"] for item in body["items"]]
+    assert shares == sorted(shares, reverse=True) and body["items"][0]["name"] == "Spadina—Fort York"
+    assert body["items"][0]["representative"]["name"]
+
+
+@pytest.mark.parametrize("typed, fragment", [("", "Enter a postal code"), ("M5V3L", "six characters"),
+                                             ("12345A", "not a valid"), ("D5V 3L9", "not a valid")])
+def test_lookup_names_the_problem_with_a_malformed_code(client, typed, fragment):
+    response = client.get("/api/v1/lookup", query_string={"postal_code": typed})
+    assert response.status_code == 400
+    assert fragment in response.json["error"]["message"]
+    assert response.json["error"]["code"] == "invalid_postal_code"
+
+
+def test_lookup_of_a_valid_code_outside_the_table_is_a_404_saying_so(client):
+    response = client.get("/api/v1/lookup?postal_code=V6B1A1")
+    assert response.status_code == 404
+    assert "V6B" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=abc", "offset=-1"])
+def test_bad_pagination_is_a_400_json_error(client, query):
+    response = client.get(f"/api/v1/jurisdictions?{query}")
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_pagination"
+
+
+def test_pagination_pages_through_with_limit_and_offset(client):
+    first = client.get("/api/v1/jurisdictions?limit=5").json
+    second = client.get("/api/v1/jurisdictions?limit=5&offset=5").json
+    assert first["count"] == second["count"] == 14
+    assert not {j["code"] for j in first["items"]} & {j["code"] for j in second["items"]}
+
+
+def test_unknown_province_is_a_400_listing_the_valid_codes(client):
+    response = client.get("/api/v1/ridings?province=ZZ")
+    assert response.status_code == 400 and "ON" in response.json["error"]["message"]
+
+
+def test_api_lists_run_a_constant_number_of_queries(client, seeded, count_queries):
+    with count_queries() as few:
+        client.get("/api/v1/representatives?limit=5")
+    with count_queries() as many:
+        client.get("/api/v1/representatives?limit=124")
+    assert few.count == many.count
+    with count_queries() as few:
+        client.get("/api/v1/ridings?limit=5")
+    with count_queries() as many:
+        client.get("/api/v1/ridings?limit=124")
+    assert few.count == many.count
