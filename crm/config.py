@@ -31,7 +31,8 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI: str | None = (
         normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Recycle instead of pre-pinging: a ping is a round trip on every checkout.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
@@ -61,6 +62,7 @@ class BaseConfig:
     SENDGRID_WEBHOOK_PUBLIC_KEY = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
     REPRESENT_API_URL = os.environ.get("REPRESENT_API_URL")
     DEV_MAILBOX = False
+    LOOKUP_CACHE_SECONDS = int(os.environ.get("LOOKUP_CACHE_SECONDS", "60"))
 
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 3600
@@ -87,6 +89,7 @@ class TestingConfig(BaseConfig):
     REMEMBER_COOKIE_SECURE = False
     MAIL_BACKEND = "memory"
     MAIL_WORKER_THREAD = False
+    LOOKUP_CACHE_SECONDS = 0
     RATELIMIT_STORAGE_URI = "memory://"
 
 

@@ -1,6 +1,8 @@
 """The public read-only JSON API, /api/v1."""
-from flask import Blueprint, jsonify, request
-from sqlalchemy import and_, select
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from crm.extensions import csrf, db
@@ -122,6 +124,60 @@ def representatives():
     return _collection(page, serialise)
 
 
+# Built once: the lookup is the hottest read in the product (every letter starts with it).
+_LOOKUP = (
+    select(ElectoralDistrict.number, ElectoralDistrict.name, ElectoralDistrict.ocd_id, Jurisdiction.code,
+           Jurisdiction.member_title, PostalArea.share, PostalArea.rank, Person.id.label("person_id"),
+           Person.full_name, ElectedOffice.id.label("office_id"), ElectedOffice.party,
+           ElectedOffice.legislature_email, ElectedOffice.constituency_email, ElectedOffice.phone,
+           ElectedOffice.contact_uncertain)
+    .select_from(PostalArea)
+    .join(ElectoralDistrict, ElectoralDistrict.id == PostalArea.district_id)
+    .join(Jurisdiction, Jurisdiction.id == ElectoralDistrict.jurisdiction_id)
+    .outerjoin(ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True)))
+    .outerjoin(Person, Person.id == ElectedOffice.person_id)
+    .where(PostalArea.fsa == bindparam("fsa"))
+    .order_by(PostalArea.rank)
+)
+
+
+def _lookup_item(row) -> dict:
+    representative = None
+    if row.office_id is not None:
+        email = None if row.contact_uncertain else (row.legislature_email or row.constituency_email)
+        representative = {"id": row.person_id, "name": row.full_name, "party": row.party,
+                          "title": row.member_title, "email": email, "phone": row.phone,
+                          "contact_uncertain": row.contact_uncertain}
+    return {"number": row.number, "name": row.name, "ocd_id": row.ocd_id, "province": row.code,
+            "vacant": row.office_id is None, "representative": representative,
+            "share": float(row.share), "rank": row.rank}
+
+
+def _candidate_ridings(fsa: str) -> list[dict]:
+    """The ridings an FSA reaches, with their current representatives, most likely first.
+
+    This is reference data that changes only when the roster is refreshed, so each process keeps
+    answers for LOOKUP_CACHE_SECONDS (0 turns the cache off); staleness is bounded by that.
+    """
+    ttl = current_app.config["LOOKUP_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("crm.lookup_cache", {})
+    now = time.monotonic()
+    hit = cache.get(fsa) if ttl else None
+    if hit and hit[0] > now:
+        return hit[1]
+    connection = db.engine.connect()
+    if connection.dialect.name == "postgresql":
+        # One autocommit SELECT: no BEGIN/ROLLBACK round trips around a single read.
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    with connection:
+        items = [_lookup_item(row) for row in connection.execute(_LOOKUP, {"fsa": fsa})]
+    if ttl:
+        if len(cache) > 5000:
+            cache.clear()
+        cache[fsa] = (now + ttl, items)
+    return items
+
+
 @bp.route("/lookup")
 def lookup():
     raw = request.args.get("postal_code", "")
@@ -130,14 +186,9 @@ def lookup():
     except PostalCodeError as error:
         raise ApiError(400, "invalid_postal_code", str(error)) from None
     fsa = code[:3]
-    rows = db.session.execute(
-        _district_rows().add_columns(PostalArea.share, PostalArea.rank)
-        .join(PostalArea, PostalArea.district_id == ElectoralDistrict.id)
-        .where(PostalArea.fsa == fsa).order_by(PostalArea.rank)
-    ).all()
-    if not rows:
+    items = _candidate_ridings(fsa)
+    if not items:
         raise ApiError(404, "postal_area_not_found",
                        f"No riding is known for the area {fsa} (the first three characters of {code}). "
                        "The offline table covers Ontario only; choose your riding from the list instead.")
-    items = [_riding(row[:4], share=float(row[4]), rank=row[5]) for row in rows]
     return jsonify(postal_code=code, fsa=fsa, items=items, count=len(items))

@@ -5,6 +5,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm.extensions import db
+from crm.members.models import LICENSURE_STAGES
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Person
 
@@ -34,7 +35,8 @@ def home():
             "representatives": db.session.scalar(
                 select(func.count()).select_from(ElectedOffice).where(ElectedOffice.current.is_(True))),
         }
-    return render_template("core/home.html", profile=profile, representative=representative, counts=counts)
+    return render_template("core/home.html", profile=profile, representative=representative, counts=counts,
+                           stages=dict(LICENSURE_STAGES))
 
 
 @bp.route("/healthz")

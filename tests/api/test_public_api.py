@@ -98,3 +98,15 @@ def test_api_lists_run_a_constant_number_of_queries(client, seeded, count_querie
     with count_queries() as many:
         client.get("/api/v1/ridings?limit=124")
     assert few.count == many.count
+
+
+def test_lookup_answers_are_cached_per_process_for_the_configured_time(app, client, seeded, count_queries):
+    app.config["LOOKUP_CACHE_SECONDS"] = 60
+    try:
+        first = client.get("/api/v1/lookup?postal_code=M5V3L9").json
+        with count_queries() as q:
+            again = client.get("/api/v1/lookup?postal_code=m5v 3l9").json
+    finally:
+        app.config["LOOKUP_CACHE_SECONDS"] = 0
+        app.extensions.pop("crm.lookup_cache", None)
+    assert again == first and q.count == 0
