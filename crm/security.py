@@ -27,7 +27,24 @@ def set_security_headers(response):
     return response
 
 
+def reject_nul_bytes():
+    """No field of ours accepts NUL; PostgreSQL refuses it, so answer 400 before anything runs."""
+    from flask import abort, request
+
+    sources = [request.args]
+    if request.mimetype in _FORM_TYPES:
+        sources.append(request.form)
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+
+
+_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
 def register_security(app) -> None:
+    app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)
     if app.config["CRM_ENV"] == "production":
         @app.after_request
