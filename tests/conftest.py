@@ -9,7 +9,7 @@ import os
 import re
 
 import pytest
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, select, text
 
 from crm import create_app
 from crm.extensions import db, limiter
@@ -136,6 +136,7 @@ class Browser:
 
     def __init__(self, client):
         self.client = client
+        self.app = client.application
 
     def get(self, url, **kwargs):
         return self.client.get(url, **kwargs)
@@ -145,14 +146,40 @@ class Browser:
 
     def post(self, url, data=None, page: str | None = None, **kwargs):
         data = dict(data or {})
-        data.setdefault("csrf_token", self.token(page or url))
+        if "csrf_token" not in data:
+            data["csrf_token"] = self.token(page or url)
         return self.client.post(url, data=data, **kwargs)
 
     def login(self, email: str, password: str = PASSWORD, **kwargs):
-        return self.post("/login", {"email": email, "password": password}, **kwargs)
+        """Log in; for an account with two-step verification, answer with the next unused TOTP code."""
+        follow = kwargs.pop("follow_redirects", False)
+        response = self.post("/login", {"email": email, "password": password})
+        if response.status_code == 302 and response.headers["Location"].endswith("/login/verify"):
+            response = self.post("/login/verify", {"code": next_totp_code(self.app, email)})
+        if follow and response.status_code in (301, 302, 303):
+            return self.client.get(response.headers["Location"], follow_redirects=True)
+        return response
 
     def logout(self):
         return self.post("/logout", page="/home")
+
+
+def next_totp_code(app, email: str) -> str:
+    """A valid code the server has not accepted yet (a code works once)."""
+    import time
+
+    import pyotp
+
+    from crm.auth.models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email.lower()))
+        secret, last = user.totp_secret, user.totp_last_step
+        db.session.remove()
+    step = int(time.time() // 30)
+    if last is not None and last >= step:
+        step = last + 1
+    return pyotp.TOTP(secret).at(step * 30)
 
 
 @pytest.fixture
@@ -168,11 +195,19 @@ def make_user(app):
     counter = {"n": 0}
 
     def _make(role: str = "member", email: str | None = None, password: str = PASSWORD, confirmed: bool = True,
-              name: str | None = None):
+              name: str | None = None, mfa: bool | None = None):
+        """Staff get two-step verification by default (it is required for them); pass mfa=False to test enrolment."""
+        from datetime import datetime
+
+        import pyotp
+
         counter["n"] += 1
         with app.app_context():
             user = create_user(db.session, email=email or f"{role}{counter['n']}@example.org", password=password,
                                role=role, confirmed=confirmed, name=name or f"{role.title()} {counter['n']}")
+            if mfa or (mfa is None and user.mfa_required):
+                user.totp_secret = pyotp.random_base32()
+                user.mfa_enabled_at = datetime.utcnow()
             db.session.commit()
             db.session.refresh(user)
             db.session.expunge(user)

@@ -30,6 +30,12 @@ ACCESS: dict[str, object] = {
     "auth.forgot_password": PUBLIC,
     "auth.reset_password": PUBLIC,
     "auth.change_password": ANYONE_LOGGED_IN,
+    "auth.login_mfa": PUBLIC,
+    "auth.reauth": ANYONE_LOGGED_IN,
+    "auth.mfa_setup": ANYONE_LOGGED_IN,
+    "auth.recovery_codes": ANYONE_LOGGED_IN,
+    "auth.change_email": ANYONE_LOGGED_IN,
+    "auth.confirm_email_change": PUBLIC,
     # administration
     "auth.admin_users": ADMIN,
     "auth.admin_user_role": ADMIN,
@@ -58,12 +64,22 @@ def allowed(endpoint: str, user) -> bool:
     return rule == ANYONE_LOGGED_IN or user.role in rule
 
 
+# What a staff member who has not set up two-step verification may still reach.
+MFA_ENROLMENT_ENDPOINTS = {"auth.mfa_setup", "auth.reauth", "auth.logout", "static", "bootstrap.static",
+                           "core.healthz", "core.index"}
+
+
 def enforce_access():
     """before_request: answer 401/login redirect or 403 for anything the table does not allow."""
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: let the 404/405 handlers answer
         return None
     if allowed(endpoint, current_user):
+        if (current_user.is_authenticated and current_user.mfa_required and not current_user.mfa_enabled
+                and endpoint not in MFA_ENROLMENT_ENDPOINTS):
+            if request.path.startswith("/api/"):
+                return jsonify(error={"code": "mfa_required", "message": "Set up two-step verification first."}), 403
+            return redirect(url_for("auth.mfa_setup"))
         return None
     is_api = request.path.startswith("/api/")
     if not current_user.is_authenticated and endpoint in ACCESS:

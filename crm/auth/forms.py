@@ -68,3 +68,31 @@ class RoleForm(FlaskForm):
 class ActiveForm(FlaskForm):
     active = BooleanField("Active")
     submit = SubmitField("Save")
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField("Authentication code", validators=[DataRequired("Enter the 6-digit code from your app."),
+                                                           Length(max=20)],
+                       description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text"})
+    submit = SubmitField("Verify")
+
+
+class EnableMfaForm(FlaskForm):
+    code = StringField("Code from your app", validators=[DataRequired("Enter the 6-digit code from your app."),
+                                                          Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField("Turn on two-step verification")
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)])
+    code = StringField("Authentication code (if you use two-step verification)", validators=[Optional(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code"})
+    next = HiddenField()
+    submit = SubmitField("Continue")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField("New email", **EMAIL_FIELD)
+    submit = SubmitField("Send a confirmation link to the new address")

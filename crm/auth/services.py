@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.auth.models import ROLES, User
-from crm.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from crm.auth.passwords import hash_password, needs_rehash, password_problem, verify_password  # noqa: F401
 from crm.auth.tokens import make_token, read_token
 from crm.errors import ValidationError
 from crm.outbox.services import queue_message
@@ -149,3 +149,33 @@ def search_users(email_or_name: str | None = None, role: str | None = None):
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     return stmt
+
+
+def request_email_change(session: Session, user: User, new_email: str) -> None:
+    """Send a confirmation link to the new address; the change happens when it is opened."""
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise ValidationError("email", "That is already your email address.")
+    if find_user_by_email(session, new_email) is not None:
+        raise ValidationError("email", "Another account uses that address.")
+    from crm.auth.tokens import _serializer
+
+    token = _serializer("email-change").dumps({"uid": user.id, "new": new_email, "v": user.session_version})
+    text = render_template("email/change_email.txt", user=user,
+                           link=url_for("auth.confirm_email_change", token=token, _external=True))
+    queue_message(session, kind="email_change", to=new_email, subject="Confirm your new email for ITPO", text=text,
+                  user_id=user.id)
+
+
+def confirm_email_change(session: Session, token: str) -> User | None:
+    data = read_token("email-change", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    if not data:
+        return None
+    user = session.get(User, data.get("uid"))
+    if user is None or user.session_version != data.get("v") or find_user_by_email(session, data["new"]):
+        return None
+    user.email = data["new"]
+    user.email_confirmed_at = datetime.utcnow()
+    user.end_all_sessions()
+    session.flush()
+    return user

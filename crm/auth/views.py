@@ -1,12 +1,15 @@
 """Login, logout, confirmation, password reset and change, and the admin's user pages."""
+import time
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from crm.auth import services
-from crm.auth.forms import (ActiveForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, ResendConfirmationForm,
-                            ResetPasswordForm, RoleForm, UserSearchForm)
+from crm.auth import mfa, services
+from crm.auth.forms import (ActiveForm, ChangeEmailForm, ChangePasswordForm, EnableMfaForm, ForgotPasswordForm,
+                            LoginForm, ReauthForm, ResendConfirmationForm, ResetPasswordForm, RoleForm,
+                            SecondFactorForm, UserSearchForm)
 from crm.auth.models import User
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter, login_manager
@@ -58,13 +61,139 @@ def login():
             db.session.commit()
             flash("Please confirm your email first: we have just sent you a new confirmation link.", "warning")
             return redirect(url_for("auth.login"))
-        else:
+        elif user.mfa_enabled:
             db.session.commit()
             session.clear()
-            login_user(user)
-            flash(f"Welcome, {user.name}.", "success")
-            return redirect(safe_next(form.next.data) or url_for("core.home"))
+            session["mfa_pending"] = {"uid": user.id, "v": user.session_version, "at": time.time(),
+                                      "next": safe_next(form.next.data)}
+            return redirect(url_for("auth.login_mfa"))
+        else:
+            db.session.commit()
+            return _complete_login(user, safe_next(form.next.data))
     return render_template("auth/login.html", form=form)
+
+
+MFA_PENDING_SECONDS = 300
+RECENT_AUTH_SECONDS = 600
+
+
+def _complete_login(user, next_url):
+    session.clear()  # a fresh session: no fixation
+    login_user(user)
+    session["auth_at"] = time.time()
+    flash(f"Welcome, {user.name}.", "success")
+    return redirect(next_url or url_for("core.home"))
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@_limit("LOGIN_RATE_LIMIT")
+def login_mfa():
+    """The second step of logging in, for accounts with two-step verification."""
+    pending = session.get("mfa_pending")
+    user = db.session.get(User, pending["uid"]) if pending else None
+    if (user is None or user.session_version != pending["v"] or not user.active
+            or time.time() - pending["at"] > MFA_PENDING_SECONDS):
+        session.pop("mfa_pending", None)
+        flash("Please log in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if mfa.verify_second_factor(db.session, user, form.code.data):
+            db.session.commit()
+            return _complete_login(user, pending.get("next"))
+        db.session.commit()
+        form.code.errors = ["That code is not valid (or was already used). Try the newest code from your app."]
+    return render_template("auth/login_mfa.html", form=form)
+
+
+def recent_auth_required(view):
+    """Changing email, password or the second factor needs a login (or re-check) in the last 10 minutes."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if time.time() - session.get("auth_at", 0) > RECENT_AUTH_SECONDS:
+            return redirect(url_for("auth.reauth", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.route("/account/confirm-identity", methods=["GET", "POST"])
+@_limit("LOGIN_RATE_LIMIT")
+def reauth():
+    form = ReauthForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        ok = services.verify_password(user.password_hash, form.password.data)
+        if ok and user.mfa_enabled:
+            ok = mfa.verify_second_factor(db.session, user, form.code.data or "")
+        db.session.commit()
+        if ok:
+            session["auth_at"] = time.time()
+            return redirect(safe_next(form.next.data) or url_for("core.home"))
+        form.form_errors.append("That password or code is not right.")
+    return render_template("auth/reauth.html", form=form, needs_code=current_user.mfa_enabled)
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@recent_auth_required
+def mfa_setup():
+    """Turn on (or reset) two-step verification: scan, confirm a code, keep the recovery codes."""
+    if request.method == "GET" or "mfa_new_secret" not in session:
+        session["mfa_new_secret"] = mfa.new_secret()
+    secret = session["mfa_new_secret"]
+    form = EnableMfaForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        codes = mfa.enable(db.session, user, secret, form.code.data)
+        if codes is None:
+            form.code.errors = ["That code does not match. Check the time on your phone and try the newest code."]
+        else:
+            db.session.commit()
+            session.pop("mfa_new_secret", None)
+            login_user(user)  # the session version changed: keep this device logged in
+            session["auth_at"] = time.time()
+            return render_template("auth/recovery_codes.html", codes=codes)
+    uri = mfa.provisioning_uri(secret, current_user.email)
+    return render_template("auth/mfa_setup.html", form=form, secret=secret, qr=mfa.qr_svg_data_uri(uri),
+                           remaining=mfa.remaining_recovery_codes(db.session, current_user))
+
+
+@bp.route("/account/recovery-codes", methods=["POST"])
+@recent_auth_required
+def recovery_codes():
+    if not current_user.mfa_enabled:
+        return redirect(url_for("auth.mfa_setup"))
+    codes = mfa.issue_recovery_codes(db.session, current_user)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@recent_auth_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(db.session, current_user, form.email.data)
+        except ValidationError as error:
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash("We have sent a confirmation link to the new address. Your email changes when you open it.",
+                  "info")
+            return redirect(url_for("core.home"))
+    return render_template("auth/change_email.html", form=form)
+
+
+@bp.route("/account/email/<token>")
+def confirm_email_change(token):
+    user = services.confirm_email_change(db.session, token)
+    if user is None:
+        flash("That link is invalid, expired, or the address is taken now.", "danger")
+        return redirect(url_for("core.index"))
+    db.session.commit()
+    logout_user()
+    flash("Your email address is changed. Log in with the new address.", "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -141,6 +270,7 @@ def reset_password(token):
 
 
 @bp.route("/password/change", methods=["GET", "POST"])
+@recent_auth_required
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -151,6 +281,7 @@ def change_password():
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # this device stays logged in; the others end
+            session["auth_at"] = time.time()
             flash("Your password is changed. Every other session has been logged out.", "success")
             return redirect(url_for("core.home"))
     return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,125 @@
+"""Two-step verification: required for staff, never bypassed by a reset, re-checked before sensitive changes."""
+import re
+import time
+
+import pyotp
+from sqlalchemy import select
+
+from crm.auth.models import RecoveryCode, User
+from tests.conftest import PASSWORD, Browser, csrf_from, next_totp_code
+
+
+def _enrol(browser, email):
+    """Go through the setup page as a person would: read the key, answer with its code."""
+    page = browser.get("/account/two-step").get_data(as_text=True)
+    secret = re.search(r"Key: <code[^>]*>([A-Z2-7]+)</code>", page).group(1)
+    response = browser.post("/account/two-step", {"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page)})
+    return secret, response
+
+
+def test_staff_without_two_step_must_set_it_up_before_anything_else(browser, make_user, session):
+    make_user(role="committee", email="new.committee@example.org", mfa=False)
+    browser.login("new.committee@example.org")
+    response = browser.get("/home")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/two-step")
+    secret, response = _enrol(browser, "new.committee@example.org")
+    page = response.get_data(as_text=True)
+    assert "Two-step verification is on" in page, re.findall(r'(?:invalid-feedback|alert)[^>]*>([^<]+)', page)
+    assert len(re.findall(r"<li>[0-9a-f]{5}-[0-9a-f]{5}</li>", page)) == 10
+    assert browser.get("/home").status_code == 200
+    user = session.scalar(select(User).where(User.email == "new.committee@example.org"))
+    assert user.mfa_enabled and user.totp_secret == secret
+
+
+def test_members_are_not_forced_into_two_step(browser, make_user):
+    make_user(email="plain.member@example.org")
+    browser.login("plain.member@example.org")
+    assert browser.get("/home").status_code == 200
+
+
+def test_login_with_two_step_needs_a_current_code(browser, make_user):
+    make_user(role="lead", email="lead@example.org")
+    response = browser.post("/login", {"email": "lead@example.org", "password": PASSWORD})
+    assert response.headers["Location"].endswith("/login/verify")
+    assert browser.get("/home").status_code == 302  # not logged in yet
+    wrong = browser.post("/login/verify", {"code": "000000"})
+    assert "not valid" in wrong.get_data(as_text=True)
+    ok = browser.post("/login/verify", {"code": next_totp_code(browser.app, "lead@example.org")})
+    assert ok.headers["Location"].endswith("/home")
+    assert browser.get("/home").status_code == 200
+
+
+def test_a_code_cannot_be_used_twice(app, browser, make_user):
+    make_user(role="admin", email="admin@example.org")
+    code = next_totp_code(app, "admin@example.org")
+    browser.post("/login", {"email": "admin@example.org", "password": PASSWORD})
+    assert browser.post("/login/verify", {"code": code}).status_code == 302
+    other = Browser(app.test_client())
+    other.post("/login", {"email": "admin@example.org", "password": PASSWORD})
+    assert "not valid" in other.post("/login/verify", {"code": code}).get_data(as_text=True)
+
+
+def test_a_recovery_code_works_once(app, browser, make_user, session):
+    make_user(role="committee", email="c@example.org", mfa=False)
+    browser.login("c@example.org")
+    _, response = _enrol(browser, "c@example.org")
+    codes = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", response.get_data(as_text=True))
+    phone_lost = Browser(app.test_client())
+    phone_lost.post("/login", {"email": "c@example.org", "password": PASSWORD})
+    assert phone_lost.post("/login/verify", {"code": codes[0]}).headers["Location"].endswith("/home")
+    again = Browser(app.test_client())
+    again.post("/login", {"email": "c@example.org", "password": PASSWORD})
+    assert "not valid" in again.post("/login/verify", {"code": codes[0]}).get_data(as_text=True)
+    assert session.scalar(select(RecoveryCode).where(RecoveryCode.used_at.is_not(None))) is not None
+
+
+def test_password_reset_does_not_bypass_two_step(browser, mailbox, make_user):
+    make_user(role="admin", email="reset.admin@example.org")
+    browser.post("/password/forgot", {"email": "reset.admin@example.org"})
+    link = mailbox.last_link("/password/reset/")
+    browser.post(link, {"password": "new admin passphrase", "confirm": "new admin passphrase"})
+    response = browser.post("/login", {"email": "reset.admin@example.org", "password": "new admin passphrase"})
+    assert response.headers["Location"].endswith("/login/verify")
+    assert browser.get("/admin/users").status_code == 302
+
+
+def test_sensitive_changes_need_a_recent_identity_check(app, browser, make_user, monkeypatch):
+    make_user(role="lead", email="sensitive@example.org")
+    browser.login("sensitive@example.org")
+    assert browser.get("/password/change").status_code == 200  # just logged in
+    import crm.auth.views as views
+
+    later = time.time() + views.RECENT_AUTH_SECONDS + 5
+    monkeypatch.setattr(views.time, "time", lambda: later)
+    for url in ("/password/change", "/account/email", "/account/two-step"):
+        response = browser.get(url)
+        assert response.status_code == 302 and "/account/confirm-identity" in response.headers["Location"], url
+    wrong = browser.post("/account/confirm-identity", {"password": PASSWORD, "code": "000000"})
+    assert "not right" in wrong.get_data(as_text=True)
+    monkeypatch.undo()
+    ok = browser.post("/account/confirm-identity?next=/account/email",
+                      {"password": PASSWORD, "code": next_totp_code(app, "sensitive@example.org"),
+                       "next": "/account/email"})
+    assert ok.headers["Location"].endswith("/account/email")
+    assert browser.get("/account/email").status_code == 200
+
+
+def test_email_change_happens_only_when_the_new_address_confirms(browser, mailbox, make_user, session):
+    user = make_user(email="old@example.org")
+    browser.login("old@example.org")
+    browser.post("/account/email", {"email": "new@example.org"})
+    assert session.get(User, user.id).email == "old@example.org"
+    assert mailbox.deliver()[-1]["To"] == "new@example.org"
+    link = mailbox.last_link("/account/email/")
+    browser.get(link)
+    session.expire_all()
+    assert session.get(User, user.id).email == "new@example.org"
+    assert browser.login("new@example.org").headers["Location"].endswith("/home")
+
+
+def test_email_change_to_a_taken_address_is_refused(browser, make_user):
+    make_user(email="taken@example.org")
+    make_user(email="mover@example.org")
+    browser.login("mover@example.org")
+    response = browser.post("/account/email", {"email": "TAKEN@example.org"})
+    assert "Another account uses that address" in response.get_data(as_text=True)
