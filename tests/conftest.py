@@ -120,6 +120,17 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def _forget_request_caches() -> None:
+    """When a test holds an app context (e.g. via `session`), Flask reuses it for each request, so `g`
+    outlives the request: Flask-WTF's CSRF token and Flask-Login's user would leak into the next one
+    (wrong after login or logout). Drop them, as a real request would start without them."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("csrf_token", None)
+        g.pop("_login_user", None)
+
+
 class Browser:
     """The test client with helpers for forms: it fetches a page's CSRF token before posting."""
 
@@ -127,14 +138,17 @@ class Browser:
         self.client = client
 
     def get(self, url, **kwargs):
+        _forget_request_caches()
         return self.client.get(url, **kwargs)
 
     def token(self, page: str = "/login") -> str:
+        _forget_request_caches()
         return csrf_from(self.client.get(page, follow_redirects=True).get_data(as_text=True))
 
     def post(self, url, data=None, page: str | None = None, **kwargs):
         data = dict(data or {})
         data.setdefault("csrf_token", self.token(page or url))
+        _forget_request_caches()
         return self.client.post(url, data=data, **kwargs)
 
     def login(self, email: str, password: str = PASSWORD, **kwargs):
