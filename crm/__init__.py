@@ -71,10 +71,8 @@ def register_blueprints(app: Flask) -> None:
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
 
-    for blueprint in (core_bp, auth_bp, members_bp, api_bp):
+    for blueprint in (core_bp, auth_bp, members_bp, api_bp, outbox_bp):
         app.register_blueprint(blueprint)
-    if app.config["DEV_MAILBOX"]:
-        app.register_blueprint(outbox_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

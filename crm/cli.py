@@ -1,6 +1,4 @@
 """The `flask crm ...` commands: parse, call a service, commit, print."""
-import time
-
 import click
 from flask.cli import AppGroup
 
@@ -83,16 +81,23 @@ def ensure_admin_command(email):
 
 @crm_cli.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
-@click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
-def worker_command(once, interval):
-    """Send queued outbox messages."""
-    from crm.outbox.worker import send_due_messages
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None,
+              help="Sending threads (default MAIL_WORKER_CONCURRENCY).")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between passes when idle.")
+def worker_command(once, concurrency, interval):
+    """Send queued outbox messages. Run as many as you like, on any hosts sharing the database."""
+    import signal
+    import threading
 
-    total = 0
-    while True:
-        while sent := send_due_messages():
-            total += sent
-        if once:
-            click.echo(f"sent {total} message(s)")
-            return
-        time.sleep(interval)
+    from flask import current_app
+
+    from crm.outbox.worker import run_worker
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    if not once:
+        for name in ("SIGTERM", "SIGINT"):
+            signal.signal(getattr(signal, name), lambda *_: stop.set())
+    total = run_worker(app, once=once, concurrency=concurrency or app.config["MAIL_WORKER_CONCURRENCY"],
+                       interval=interval, stop=stop)
+    click.echo(f"sent {total} message(s)")

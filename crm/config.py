@@ -60,6 +60,21 @@ class BaseConfig:
     SENDGRID_API_KEY = os.environ.get("SENDGRID_API_KEY")
     SENDGRID_HOST = os.environ.get("SENDGRID_HOST", "https://api.sendgrid.com")
     SENDGRID_WEBHOOK_PUBLIC_KEY = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
+    SENDGRID_TIMEOUT_SECONDS = float(os.environ.get("SENDGRID_TIMEOUT_SECONDS", "10"))
+    SENDGRID_WEBHOOK_MAX_AGE_SECONDS = int(os.environ.get("SENDGRID_WEBHOOK_MAX_AGE_SECONDS", "600"))
+    # The outbox worker: leases, retries, what to do with a message whose fate is unknown.
+    MAIL_WORKER_CONCURRENCY = int(os.environ.get("MAIL_WORKER_CONCURRENCY", "8"))
+    MAIL_CLAIM_BATCH = int(os.environ.get("MAIL_CLAIM_BATCH", "100"))
+    MAIL_BULK_SIZE = int(os.environ.get("MAIL_BULK_SIZE", "1000"))
+    MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "120"))
+    MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "5"))
+    MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", "3600"))
+    MAIL_RETRY_BUDGET_SECONDS = int(os.environ.get("MAIL_RETRY_BUDGET_SECONDS", str(24 * 3600)))
+    MAIL_UNKNOWN_WAIT_SECONDS = int(os.environ.get("MAIL_UNKNOWN_WAIT_SECONDS", "900"))
+    MAIL_UNKNOWN_ACTION = os.environ.get("MAIL_UNKNOWN_ACTION", "hold")  # "hold" for an admin, or "resend"
+    MAIL_BOUNCE_THRESHOLD = int(os.environ.get("MAIL_BOUNCE_THRESHOLD", "3"))
+    ORG_NAME = os.environ.get("ORG_NAME", "Internationally Trained Physicians of Ontario (ITPO)")
+    ORG_MAILING_ADDRESS = os.environ.get("ORG_MAILING_ADDRESS", "ITPO, PO Box 00000, Toronto, ON  M5V 0A0, Canada")
     REPRESENT_API_URL = os.environ.get("REPRESENT_API_URL")
     DEV_MAILBOX = False
     LOOKUP_CACHE_SECONDS = int(os.environ.get("LOOKUP_CACHE_SECONDS", "60"))

@@ -83,24 +83,15 @@ def _clean_database(request):
 
 @pytest.fixture
 def app_ctx(app):
-    """An app context for calling services directly.
-
-    Do not combine with test-client requests that depend on who is logged in: a request reuses an
-    app context that is already pushed, and with it `g` (where Flask-Login caches the user).
-    """
+    """An app context for the whole test (test-client requests reuse it; `Browser` clears `g` between them)."""
     with app.app_context():
         yield app
 
 
 @pytest.fixture
-def session(app):
-    """A database session of the test's own, outside any app context: look, as an observer would."""
-    from sqlalchemy.orm import Session
-
-    with app.app_context():
-        engine = db.engine
-    with Session(engine) as observer:
-        yield observer
+def session(app_ctx):
+    """The app's database session, inside an app context."""
+    return db.session
 
 
 @pytest.fixture
@@ -131,6 +122,17 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def _forget_request_caches() -> None:
+    """When a test holds an app context (e.g. via `session`), Flask reuses it for each request, so `g`
+    outlives the request: Flask-WTF's CSRF token and Flask-Login's user would leak into the next one
+    (wrong after login or logout). Drop them, as a real request would start without them."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("csrf_token", None)
+        g.pop("_login_user", None)
+
+
 class Browser:
     """The test client with helpers for forms: it fetches a page's CSRF token before posting."""
 
@@ -139,15 +141,18 @@ class Browser:
         self.app = client.application
 
     def get(self, url, **kwargs):
+        _forget_request_caches()
         return self.client.get(url, **kwargs)
 
     def token(self, page: str = "/login") -> str:
+        _forget_request_caches()
         return csrf_from(self.client.get(page, follow_redirects=True).get_data(as_text=True))
 
     def post(self, url, data=None, page: str | None = None, **kwargs):
         data = dict(data or {})
         if "csrf_token" not in data:
             data["csrf_token"] = self.token(page or url)
+        _forget_request_caches()
         return self.client.post(url, data=data, **kwargs)
 
     def login(self, email: str, password: str = PASSWORD, **kwargs):

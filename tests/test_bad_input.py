@@ -25,6 +25,8 @@ def test_every_form_survives_hostile_values(app, browser, make_user, role):
                                                "postal_code", "province", "licensure_stage", "graduation_year",
                                                "role", "active", "q", "next", "name", "title", "body")}
             response = browser.client.post(_concrete_url(rule), data={**fields, "csrf_token": token})
+            if rule.rule.startswith("/webhooks/") and response.status_code == 503:
+                continue  # an unconfigured webhook says so (503, so the provider retries later)
             assert response.status_code < 500, (rule.rule, repr(value)[:40], response.status_code)
 
 

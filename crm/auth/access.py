@@ -40,9 +40,16 @@ ACCESS: dict[str, object] = {
     "auth.admin_users": ADMIN,
     "auth.admin_user_role": ADMIN,
     "auth.admin_user_active": ADMIN,
-    # development mailbox (registered only when DEV_MAILBOX is on)
+    # development mailbox (404 unless DEV_MAILBOX is on)
     "outbox.dev_mailbox": PUBLIC,
     "outbox.dev_message": PUBLIC,
+    # delivery: provider webhook (signature-checked), unsubscribe links (no login), admin and leads' views
+    "outbox.sendgrid_events": PUBLIC,
+    "outbox.unsubscribe": PUBLIC,
+    "outbox.admin_messages": ADMIN,
+    "outbox.admin_resend": ADMIN,
+    "outbox.admin_cancel": ADMIN,
+    "outbox.address_health": LEADS,
     # public JSON API
     "api.jurisdictions": PUBLIC,
     "api.ridings": PUBLIC,

@@ -7,7 +7,10 @@ from sqlalchemy.orm import Session
 
 from crm.auth.services import create_user, send_confirmation
 from crm.members.models import ConsentRecord, MemberProfile
+from crm.outbox.signals import address_unsubscribed
 from crm.reference.models import ElectoralDistrict, PostalArea
+
+EMAIL_PURPOSE = "itpo_email"  # consent to campaign emails and digests from ITPO
 
 
 def likely_district(session: Session, postal_code: str) -> ElectoralDistrict | None:
@@ -28,9 +31,47 @@ def join(session: Session, *, full_name: str, email: str, password: str, postal_
                               district_id=district.id if district else None,
                               licensure_stage=licensure_stage or None, training_country=training_country or None,
                               specialty=specialty or None, graduation_year=graduation_year))
-    session.add(ConsentRecord(user_id=user.id, purpose="itpo_email", granted=bool(consent_email),
+    session.add(ConsentRecord(user_id=user.id, purpose=EMAIL_PURPOSE, granted=bool(consent_email),
                               wording=consent_wording, wording_version=current_app.config["CONSENT_WORDING_VERSION"],
                               source="join_form", ip_address=ip_address))
     send_confirmation(session, user)
     session.flush()
     return user
+
+
+def consenting_recipients(session: Session) -> list[tuple[int, str]]:
+    """(user id, email) of active, confirmed members whose latest answer to the ITPO-email question is yes.
+
+    CASL: campaign emails and digests go only to these; the newest consent record wins, so an
+    unsubscribe (recorded as a "no") takes effect at once.
+    """
+    from sqlalchemy import func
+
+    from crm.auth.models import User
+
+    latest = (select(func.max(ConsentRecord.id)).where(ConsentRecord.purpose == EMAIL_PURPOSE)
+              .group_by(ConsentRecord.user_id).scalar_subquery())
+    rows = session.execute(select(User.id, User.email).join(ConsentRecord, ConsentRecord.user_id == User.id)
+                           .where(ConsentRecord.id.in_(latest), ConsentRecord.granted.is_(True),
+                                  User.active.is_(True), User.email_confirmed_at.is_not(None))
+                           .order_by(User.id))
+    return [(user_id, email) for user_id, email in rows]
+
+
+def record_unsubscribe(sender, *, session: Session, address: str, user_id: int | None, **_) -> None:
+    """Outbox signal: a one-click unsubscribe is a "no" on the consent record (CASL evidence)."""
+    from crm.auth.models import User
+
+    user = session.get(User, user_id) if user_id else None
+    if user is None or user.email != address:
+        user = session.scalar(select(User).where(User.email == address))
+    if user is None:
+        return
+    session.add(ConsentRecord(user_id=user.id, purpose=EMAIL_PURPOSE, granted=False,
+                              wording="Unsubscribed with the one-click link in an ITPO email.",
+                              wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+                              source="unsubscribe_link"))
+    session.flush()
+
+
+address_unsubscribed.connect(record_unsubscribe)

@@ -1,12 +1,15 @@
-"""Mail backends behind one seam: `send(message) -> provider message id`."""
+"""Mail backends behind one seam: `send(message) -> provider message id`, `send_bulk(batch, messages)`."""
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
+from urllib.error import URLError
 
 from flask import current_app
 
@@ -21,29 +24,61 @@ class TemporaryFailure(Exception):
     """The provider could not take the message now; try again later."""
 
 
+class RateLimited(TemporaryFailure):
+    """The provider said 429: nobody may send before `reset_at` (naive UTC)."""
+
+    def __init__(self, message: str, reset_at: datetime):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
 class Mailer(Protocol):
     def send(self, message: OutboundMessage) -> str: ...
+
+    def send_bulk(self, messages: list[OutboundMessage]) -> str: ...
+
+
+def recipient(message: OutboundMessage) -> str:
+    """MAIL_REDIRECT_TO (staging) sends everything to one address."""
+    return current_app.config.get("MAIL_REDIRECT_TO") or message.to_address
+
+
+def unsubscribe_headers(url: str | None) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers for one-click unsubscribe."""
+    if not url:
+        return {}
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def to_email_message(message: OutboundMessage, to_address: str) -> EmailMessage:
     """Build the RFC 5322 message for an outbox row."""
+    subject, text, html = message.content()
     email = EmailMessage()
     email["From"] = message.from_address
     email["To"] = to_address
     if message.reply_to:
         email["Reply-To"] = message.reply_to
-    email["Subject"] = message.subject
+    email["Subject"] = subject
     email["Message-ID"] = make_msgid(domain="itpo.local")
     email["X-CRM-Message"] = str(message.id)
+    for name, value in unsubscribe_headers(message.unsubscribe_url).items():
+        email[name] = value
     if message.created_at:
         email["Date"] = format_datetime(message.created_at)
-    email.set_content(message.text_body)
-    if message.html_body:
-        email.add_alternative(message.html_body, subtype="html")
+    email.set_content(text)
+    if html:
+        email.add_alternative(html, subtype="html")
     return email
 
 
-class FileMailer:
+class _OneByOne:
+    """Backends without a bulk API send a batch one message at a time."""
+
+    def send_bulk(self, messages: list[OutboundMessage]) -> str:
+        return ",".join(self.send(message) for message in messages)
+
+
+class FileMailer(_OneByOne):
     """Writes each message as an .eml file in the instance folder (the development default)."""
 
     def __init__(self, directory: str):
@@ -57,7 +92,7 @@ class FileMailer:
         return message_id
 
 
-class MemoryMailer:
+class MemoryMailer(_OneByOne):
     """Keeps sent messages in a list (tests)."""
 
     def __init__(self):
@@ -70,9 +105,80 @@ class MemoryMailer:
         return f"memory-{message.id}"
 
 
-def recipient(message: OutboundMessage) -> str:
-    """MAIL_REDIRECT_TO (staging) sends everything to one address."""
-    return current_app.config.get("MAIL_REDIRECT_TO") or message.to_address
+def _address(value: str) -> dict:
+    name, email = parseaddr(value)
+    return {"email": email, "name": name} if name else {"email": email}
+
+
+class SendGridMailer:
+    """SendGrid v3 /mail/send through sendgrid-python; one request per message, or per batch of members."""
+
+    def __init__(self, api_key: str, host: str, timeout: float):
+        from sendgrid import SendGridAPIClient
+
+        self.client = SendGridAPIClient(api_key=api_key, host=host.rstrip("/"))
+        self.timeout = timeout
+
+    def send(self, message: OutboundMessage) -> str:
+        subject, text, html = message.content()
+        personalization = {"to": [{"email": recipient(message)}],
+                           "custom_args": {"crm_message_id": str(message.id)}}
+        body = self._body(message, subject, text, html, [personalization])
+        body["headers"] = unsubscribe_headers(message.unsubscribe_url) or None
+        return self._post({key: value for key, value in body.items() if value is not None})
+
+    def send_bulk(self, messages: list[OutboundMessage]) -> str:
+        """All messages share one MailBatch; each recipient gets its own unsubscribe link by substitution."""
+        from crm.outbox.models import UNSUBSCRIBE_TOKEN
+
+        batch = messages[0].batch
+        personalizations = [{"to": [{"email": recipient(m)}],
+                             "custom_args": {"crm_message_id": str(m.id)},
+                             "substitutions": {UNSUBSCRIBE_TOKEN: m.unsubscribe_url or ""},
+                             "headers": unsubscribe_headers(m.unsubscribe_url)} for m in messages]
+        return self._post(self._body(messages[0], batch.subject, batch.text_body, batch.html_body, personalizations))
+
+    @staticmethod
+    def _body(message, subject, text, html, personalizations) -> dict:
+        content = [{"type": "text/plain", "value": text}]
+        if html:
+            content.append({"type": "text/html", "value": html})
+        body = {"personalizations": personalizations, "from": _address(message.from_address),
+                "subject": subject, "content": content}
+        if message.reply_to:
+            body["reply_to"] = _address(message.reply_to)
+        return body
+
+    def _post(self, body: dict) -> str:
+        from python_http_client.exceptions import HTTPError
+
+        try:
+            response = self.client.client.mail.send.post(request_body=body, timeout=self.timeout)
+        except HTTPError as error:
+            raise _classify(error.status_code, error.headers, error.body) from None
+        except (socket.timeout, TimeoutError, URLError, ConnectionError) as error:
+            raise TemporaryFailure(f"SendGrid unreachable: {error}") from None
+        message_id = response.headers.get("X-Message-Id") if response.headers else None
+        return message_id or f"sendgrid-{uuid.uuid4().hex}"
+
+
+def _classify(status: int, headers, body) -> Exception:
+    text = (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or ""))[:300]
+    if status == 429:
+        return RateLimited(f"SendGrid 429: {text}", _reset_time(headers))
+    if status >= 500:
+        return TemporaryFailure(f"SendGrid {status}: {text}")
+    return PermanentFailure(f"SendGrid {status}: {text}")
+
+
+def _reset_time(headers) -> datetime:
+    """X-RateLimit-Reset is a Unix time; without it, wait a minute."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    try:
+        reset = datetime.fromtimestamp(int(headers.get("X-RateLimit-Reset")), timezone.utc).replace(tzinfo=None)
+    except (TypeError, ValueError, AttributeError, OverflowError, OSError):
+        return now + timedelta(seconds=60)
+    return min(max(reset, now + timedelta(seconds=1)), now + timedelta(hours=1))
 
 
 def make_mailer(app) -> Mailer:
@@ -81,6 +187,9 @@ def make_mailer(app) -> Mailer:
         return FileMailer(app.config["MAIL_FILE_DIR"])
     if name == "memory":
         return MemoryMailer()
-    raise RuntimeError(
-        f"MAIL_BACKEND={name!r} is not available yet; use 'file' or 'memory' (SendGrid arrives with the delivery issue)."
-    )
+    if name == "sendgrid":
+        if not app.config.get("SENDGRID_API_KEY"):
+            raise RuntimeError("MAIL_BACKEND=sendgrid needs SENDGRID_API_KEY set in the environment.")
+        return SendGridMailer(app.config["SENDGRID_API_KEY"], app.config["SENDGRID_HOST"],
+                              app.config["SENDGRID_TIMEOUT_SECONDS"])
+    raise RuntimeError(f"MAIL_BACKEND={name!r} is not one of: file, memory, sendgrid.")

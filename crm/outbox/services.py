@@ -1,21 +1,27 @@
-"""Queue messages and send the due ones. Services flush; callers commit."""
+"""Queue messages, claim and send the due ones, settle the unknown. Services flush; callers commit."""
 from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
+import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from crm.outbox.backends import PermanentFailure, TemporaryFailure
-from crm.outbox.models import OutboundMessage
+from crm.outbox.backends import PermanentFailure, RateLimited, TemporaryFailure
+from crm.outbox.models import (FINAL_STATUSES, STATUS_RANK, DeliveryEvent, OutboundMessage, SendingPause,
+                               Suppression)
+from crm.outbox.signals import message_status_changed
 
 log = logging.getLogger(__name__)
-LEASE_SECONDS = 120
-MAX_ATTEMPTS = 8
+PAUSE_NAME = "provider"
+# Provider events and the status each one proves.
+EVENT_STATUS = {"processed": "accepted", "deferred": "deferred", "delivered": "delivered", "bounce": "bounced",
+                "dropped": "dropped"}
 
 
 def utcnow() -> datetime:
@@ -23,53 +29,247 @@ def utcnow() -> datetime:
 
 
 def queue_message(session: Session, *, kind: str, to: str, subject: str, text: str, html: str | None = None,
-                  reply_to: str | None = None, user_id: int | None = None) -> OutboundMessage:
-    """Add a queued message to the caller's transaction."""
-    message = OutboundMessage(kind=kind, to_address=to, from_address=current_app.config["MAIL_FROM"],
+                  reply_to: str | None = None, user_id: int | None = None, from_address: str | None = None,
+                  max_per_hour: int | None = None, unsubscribe_url: str | None = None) -> OutboundMessage:
+    """Add a queued message to the caller's transaction.
+
+    `max_per_hour` spreads messages to one address: beyond that many in any hour, the message waits.
+    """
+    now = utcnow()
+    due = next_free_slot(session, to, max_per_hour, now) if max_per_hour else now
+    message = OutboundMessage(kind=kind, to_address=to, from_address=from_address or current_app.config["MAIL_FROM"],
                               reply_to=reply_to, subject=subject, text_body=text, html_body=html,
-                              user_id=user_id, status="queued", next_attempt_at=utcnow())
+                              unsubscribe_url=unsubscribe_url, user_id=user_id, status="queued",
+                              next_attempt_at=due, attempts=0, possible_duplicate=False)
     session.add(message)
     session.flush()
     return message
 
 
+def next_free_slot(session: Session, address: str, per_hour: int, now: datetime) -> datetime:
+    """The earliest time at or after `now` that keeps `address` at no more than `per_hour` messages an hour."""
+    times = list(session.scalars(
+        select(OutboundMessage.next_attempt_at)
+        .where(OutboundMessage.to_address == address, OutboundMessage.status != "cancelled",
+               OutboundMessage.next_attempt_at > now - timedelta(hours=1))
+        .order_by(OutboundMessage.next_attempt_at)))
+    if len(times) < per_hour:
+        return now
+    return max(now, times[-per_hour] + timedelta(hours=1))
+
+
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Host, process and a random part: two workers never share a lease owner."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def claim_batch(session: Session, owner: str, limit: int = 20) -> list[int]:
+def _config(name: str):
+    return current_app.config[name]
+
+
+def claim_batch(session: Session, owner: str, limit: int = 20, batch_id: int | None = None) -> list[int]:
     """Atomically move up to `limit` due messages to `sending` under a lease; return their ids."""
     now = utcnow()
     due = (select(OutboundMessage.id)
            .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
            .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit))
+    if batch_id is not None:
+        due = due.where(OutboundMessage.batch_id == batch_id)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     stmt = (update(OutboundMessage).where(OutboundMessage.id.in_(due.scalar_subquery()))
-            .values(status="sending", lease_owner=owner, lease_until=now + timedelta(seconds=LEASE_SECONDS),
+            .values(status="sending", lease_owner=owner,
+                    lease_until=now + timedelta(seconds=_config("MAIL_LEASE_SECONDS")),
+                    first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now),
                     attempts=OutboundMessage.attempts + 1)
             .returning(OutboundMessage.id))
-    ids = list(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
-    return ids
+    return list(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
 
 
-def send_one(session: Session, mailer, message: OutboundMessage) -> None:
-    """Hand one claimed message to the backend and record the outcome."""
+def _announce(session: Session, message_id: int, kind: str, user_id: int | None, old: str, new: str) -> None:
+    if old != new:
+        message_status_changed.send(current_app._get_current_object(), session=session, message_id=message_id,
+                                    kind=kind, user_id=user_id, old_status=old, new_status=new)
+
+
+def _conditional_move(session: Session, message: OutboundMessage, from_statuses: tuple[str, ...], new: str,
+                      owner: str | None = None, **values) -> bool:
+    """Move the row only if it is still in one of `from_statuses` (and leased by `owner`): a webhook
+    event or an admin may have moved it meanwhile, and statuses never go back."""
+    stmt = update(OutboundMessage).where(OutboundMessage.id == message.id,
+                                         OutboundMessage.status.in_(from_statuses))
+    if owner is not None:
+        stmt = stmt.where(OutboundMessage.lease_owner == owner)
+    old = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == message.id))
+    result = session.execute(stmt.values(status=new, **values), execution_options={"synchronize_session": False})
+    if result.rowcount != 1:
+        return False
+    _announce(session, message.id, message.kind, message.user_id, old, new)
+    return True
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: half the step fixed, half random."""
+    step = min(_config("MAIL_RETRY_MAX_SECONDS"), _config("MAIL_RETRY_BASE_SECONDS") * 2 ** max(0, attempts - 1))
+    return step / 2 + random.uniform(0, step / 2)
+
+
+def send_claimed(session: Session, mailer, messages: list[OutboundMessage], owner: str) -> str:
+    """Hand claimed messages (one, or one bulk batch) to the backend and record the outcome.
+
+    Returns "sent", "retry", "failed" or "paused" (the provider said 429; the caller stops sending).
+    """
     try:
-        message.provider_message_id = mailer.send(message)
-        message.status = "accepted"
-        message.sent_at = utcnow()
-        message.last_error = None
-    except PermanentFailure as exc:
-        message.status = "failed"
-        message.last_error = str(exc)[:500]
-    except (TemporaryFailure, OSError) as exc:
-        message.last_error = str(exc)[:500]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = "failed"
+        if len(messages) == 1 and messages[0].batch_id is None:
+            provider_id = mailer.send(messages[0])
         else:
-            message.status = "queued"
-            message.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 2 ** message.attempts * 5))
-    message.lease_owner = None
-    message.lease_until = None
+            provider_id = mailer.send_bulk(messages)
+    except RateLimited as exc:
+        pause_sending(session, exc.reset_at, str(exc)[:200])
+        release(session, [m.id for m in messages], owner, next_attempt_at=exc.reset_at)
+        return "paused"
+    except PermanentFailure as exc:
+        for message in messages:
+            _conditional_move(session, message, ("sending",), "failed", owner, last_error=str(exc)[:500],
+                              lease_owner=None, lease_until=None)
+        return "failed"
+    except (TemporaryFailure, OSError) as exc:
+        return _retry_or_fail(session, messages, owner, str(exc)[:500])
+    now = utcnow()
+    for message in messages:
+        moved = _conditional_move(session, message, ("sending", "unknown", "queued"), "accepted",
+                                  provider_message_id=provider_id, sent_at=now, last_error=None,
+                                  lease_owner=None, lease_until=None, unknown_since=None)
+        if not moved:  # an event got there first; keep the provider id for matching later events
+            session.execute(update(OutboundMessage).where(OutboundMessage.id == message.id,
+                                                          OutboundMessage.provider_message_id.is_(None))
+                            .values(provider_message_id=provider_id, sent_at=now))
+    return "sent"
+
+
+def _retry_or_fail(session: Session, messages: list[OutboundMessage], owner: str, error: str) -> str:
+    now = utcnow()
+    budget = timedelta(seconds=_config("MAIL_RETRY_BUDGET_SECONDS"))
+    outcome = "retry"
+    for message in messages:
+        wait = timedelta(seconds=backoff_seconds(message.attempts))
+        started = message.first_attempt_at or now
+        if now + wait - started > budget:
+            _conditional_move(session, message, ("sending",), "failed", owner,
+                              last_error=f"Gave up after {message.attempts} attempts: {error}"[:500],
+                              lease_owner=None, lease_until=None)
+            outcome = "failed"
+        else:
+            session.execute(update(OutboundMessage)
+                            .where(OutboundMessage.id == message.id, OutboundMessage.status == "sending",
+                                   OutboundMessage.lease_owner == owner)
+                            .values(status="queued", next_attempt_at=now + wait, last_error=error,
+                                    lease_owner=None, lease_until=None))
+    return outcome
+
+
+def release(session: Session, ids: list[int], owner: str, next_attempt_at: datetime | None = None) -> None:
+    """Give claimed but unsent messages back to the queue, without counting an attempt."""
+    if not ids:
+        return
+    session.execute(update(OutboundMessage)
+                    .where(OutboundMessage.id.in_(ids), OutboundMessage.status == "sending",
+                           OutboundMessage.lease_owner == owner)
+                    .values(status="queued", attempts=OutboundMessage.attempts - 1, lease_owner=None,
+                            lease_until=None, next_attempt_at=next_attempt_at or utcnow()),
+                    execution_options={"synchronize_session": False})
+
+
+def pause_sending(session: Session, until: datetime, reason: str) -> None:
+    """Every worker stops claiming until `until` (one row all workers read)."""
+    pause = session.get(SendingPause, PAUSE_NAME, with_for_update=True)
+    if pause is None:
+        session.add(SendingPause(name=PAUSE_NAME, paused_until=until, reason=reason))
+    elif pause.paused_until < until:
+        pause.paused_until, pause.reason = until, reason
     session.flush()
+
+
+def paused_until(session: Session) -> datetime | None:
+    """When sending may resume, if it is paused now."""
+    until = session.scalar(select(SendingPause.paused_until).where(SendingPause.name == PAUSE_NAME))
+    return until if until and until > utcnow() else None
+
+
+def expire_leases(session: Session) -> list[int]:
+    """Messages whose worker vanished mid-send: their fate is unknown until an event or a wait settles it."""
+    now = utcnow()
+    rows = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.status == "sending", OutboundMessage.lease_until < now)
+        .values(status="unknown", unknown_since=now, lease_owner=None, lease_until=None,
+                last_error="The worker stopped while sending; waiting for the provider's events.")
+        .returning(OutboundMessage.id, OutboundMessage.kind, OutboundMessage.user_id),
+        execution_options={"synchronize_session": False}).all()
+    for message_id, kind, user_id in rows:
+        _announce(session, message_id, kind, user_id, "sending", "unknown")
+    return [row[0] for row in rows]
+
+
+def settle_unknown(session: Session) -> dict[str, int]:
+    """Settle unknown messages from stored provider events; after the wait, resend or hold them."""
+    from crm.outbox.webhook import apply_event_status
+
+    settled = resent = 0
+    unknown = session.scalars(select(OutboundMessage).where(OutboundMessage.status == "unknown")).all()
+    if not unknown:
+        return {"settled": 0, "resent": 0}
+    by_id = {m.id: m for m in unknown}
+    events = session.execute(select(DeliveryEvent.message_id, DeliveryEvent.event, DeliveryEvent.provider_message_id)
+                             .where(DeliveryEvent.message_id.in_(by_id))).all()
+    for message_id, event, provider_id in events:
+        status = EVENT_STATUS.get(event)
+        if status and apply_event_status(session, by_id[message_id], status, provider_id):
+            settled += 1
+    deadline = utcnow() - timedelta(seconds=_config("MAIL_UNKNOWN_WAIT_SECONDS"))
+    if _config("MAIL_UNKNOWN_ACTION") == "resend":
+        for message in unknown:
+            if message.status == "unknown" and message.unknown_since and message.unknown_since <= deadline:
+                resent += resend(session, message, possible_duplicate=True)
+    session.flush()
+    return {"settled": settled, "resent": resent}
+
+
+def resend(session: Session, message: OutboundMessage, possible_duplicate: bool | None = None) -> bool:
+    """Queue an unknown or failed message again (admin action, or the unknown wait ran out)."""
+    if message.status not in ("unknown", "failed"):
+        return False
+    flag = message.status == "unknown" if possible_duplicate is None else possible_duplicate
+    return _conditional_move(session, message, ("unknown", "failed"), "queued", next_attempt_at=utcnow(),
+                             first_attempt_at=None, unknown_since=None,
+                             possible_duplicate=message.possible_duplicate or flag)
+
+
+def cancel(session: Session, message: OutboundMessage) -> bool:
+    """Never send this message (admin action); only while it is not on its way."""
+    return _conditional_move(session, message, ("queued", "unknown", "failed", "deferred"), "cancelled",
+                             lease_owner=None, lease_until=None)
+
+
+def messages_needing_attention(statuses: tuple[str, ...] = ("unknown", "failed")):
+    """The admin list: unknown and failed messages, newest first."""
+    return (select(OutboundMessage).where(OutboundMessage.status.in_(statuses))
+            .order_by(OutboundMessage.updated_at.desc(), OutboundMessage.id.desc()))
+
+
+def is_suppressed(session: Session, address: str) -> bool:
+    return session.scalar(select(Suppression.id).where(Suppression.address == address.lower())) is not None
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)).all()
+    return {status: count for status, count in rows}
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL_STATUSES
+
+
+def moves_forward(old: str, new: str) -> bool:
+    """Statuses only move forward: a late `deferred` never undoes `delivered`."""
+    return STATUS_RANK[new] > STATUS_RANK[old]

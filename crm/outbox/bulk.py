@@ -1,0 +1,88 @@
+"""Emails to members (calls to action, digests): CASL footer, one-click unsubscribe, bulk batches."""
+from __future__ import annotations
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
+from crm.outbox.services import utcnow
+from crm.outbox.signals import address_unsubscribed
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="crm.outbox.unsubscribe")
+
+
+def unsubscribe_token(address: str, user_id: int | None) -> str:
+    """A token that never expires (CASL: the link must keep working), bound to one address."""
+    return _serializer().dumps({"a": address.lower(), "u": user_id})
+
+
+def read_unsubscribe_token(token: str) -> dict | None:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("a"), str) else None
+
+
+def casl_footer(html: bool = False) -> str:
+    """Who sends this, where to reach them, and how to stop it (filled in per recipient)."""
+    config = current_app.config
+    text = (f"This email was sent by {config['ORG_NAME']}, {config['ORG_MAILING_ADDRESS']}, because you agreed "
+            f"to hear from us when you joined.")
+    if html:
+        return (f'<hr><p><small>{text} <a href="{UNSUBSCRIBE_TOKEN}">Unsubscribe</a> '
+                f"(one click, no login).</small></p>")
+    return f"\n\n--\n{text}\nUnsubscribe (one click, no login): {UNSUBSCRIBE_TOKEN}\n"
+
+
+def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[int | None, str]], subject: str,
+                       text: str, html: str | None = None) -> MailBatch:
+    """Queue one email to many members, who must have consented (the caller's query decides who).
+
+    Suppressed (unsubscribed) addresses are skipped. Each recipient gets a row of its own, so its
+    delivery is tracked; the worker hands them to SendGrid up to MAIL_BULK_SIZE per request.
+    """
+    batch = MailBatch(kind=kind, from_address=current_app.config["MAIL_FROM"], subject=subject,
+                      text_body=text + casl_footer(), html_body=html + casl_footer(html=True) if html else None)
+    session.add(batch)
+    session.flush()
+    suppressed = set(session.scalars(select(Suppression.address)))
+    now = utcnow()
+    base = url_for("outbox.unsubscribe", token="TOKEN", _external=True)
+    rows, seen = [], set()
+    for user_id, address in recipients:
+        address = address.strip().lower()
+        if address in suppressed or address in seen:
+            continue
+        seen.add(address)
+        rows.append({"kind": kind, "user_id": user_id, "batch_id": batch.id, "to_address": address,
+                     "from_address": batch.from_address, "subject": subject, "text_body": "",
+                     "unsubscribe_url": base.replace("TOKEN", unsubscribe_token(address, user_id)),
+                     "status": "queued", "attempts": 0, "next_attempt_at": now, "possible_duplicate": False})
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(OutboundMessage), rows[start:start + 5000])
+    session.flush()
+    return batch
+
+
+def unsubscribe(session: Session, address: str, user_id: int | None) -> bool:
+    """Stop member emails to `address` at once: suppress it and cancel what is still queued.
+
+    Returns False if it was already unsubscribed. Letters and account emails are not affected.
+    """
+    address = address.lower()
+    if session.scalar(select(Suppression.id).where(Suppression.address == address)) is not None:
+        return False
+    session.add(Suppression(address=address, reason="unsubscribe"))
+    session.execute(update(OutboundMessage)
+                    .where(OutboundMessage.to_address == address, OutboundMessage.status == "queued",
+                           OutboundMessage.unsubscribe_url.is_not(None))
+                    .values(status="cancelled", last_error="The recipient unsubscribed."),
+                    execution_options={"synchronize_session": False})
+    session.flush()
+    address_unsubscribed.send(current_app._get_current_object(), session=session, address=address, user_id=user_id)
+    return True

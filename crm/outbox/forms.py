@@ -1,0 +1,16 @@
+"""Outbox forms: the admin's resend/cancel buttons carry only a CSRF token and the list filter."""
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+ATTENTION_CHOICES = [("", "Unknown and failed"), ("unknown", "Unknown"), ("failed", "Failed")]
+
+
+class MessageActionForm(FlaskForm):
+    """Resend or cancel one message (the action is in the URL)."""
+
+
+class AttentionFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=ATTENTION_CHOICES, default="")

@@ -1,0 +1,105 @@
+"""Emails to members: consent only, CASL footer, one-click unsubscribe, bulk personalizations."""
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.members.models import ConsentRecord
+from crm.members.services import consenting_recipients
+from crm.outbox.bulk import queue_member_email, unsubscribe_token
+from crm.outbox.models import OutboundMessage, Suppression
+from crm.outbox.signals import address_unsubscribed
+from crm.outbox.worker import run_pass
+
+
+def member(session, make_user, consent: bool, **kwargs):
+    user = make_user("member", **kwargs)
+    session.add(ConsentRecord(user_id=user.id, purpose="itpo_email", granted=consent, wording="Email me",
+                              wording_version="2026-11", source="join_form"))
+    session.commit()
+    return user
+
+
+def test_only_members_with_consent_on_record_are_recipients(session, make_user):
+    yes, no = member(session, make_user, True), member(session, make_user, False)
+    unconfirmed = member(session, make_user, True, confirmed=False)
+    changed_mind = member(session, make_user, True)
+    session.add(ConsentRecord(user_id=changed_mind.id, purpose="itpo_email", granted=False, wording="No more",
+                              wording_version="2026-11", source="profile"))
+    session.commit()
+    assert consenting_recipients(session) == [(yes.id, yes.email)]
+    assert no and unconfirmed
+
+
+def test_member_email_has_a_casl_footer_and_a_one_click_unsubscribe(app, session, make_user, mailbox):
+    user = member(session, make_user, True)
+    queue_member_email(session, kind="call_to_action", recipients=consenting_recipients(session),
+                       subject="Write to your MPP this week", text="The PRA program needs you.")
+    session.commit()
+    [email] = mailbox.deliver()
+    body = email.get_body(preferencelist=("plain",)).get_content()
+    assert "The PRA program needs you." in body
+    assert app.config["ORG_MAILING_ADDRESS"] in body and "Internationally Trained Physicians" in body
+    link = email["List-Unsubscribe"].strip("<>")
+    assert link in body and "/unsubscribe/" in link
+    assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email["To"] == user.email
+
+
+def test_unsubscribe_needs_no_login_and_takes_effect_at_once(app, client, session, make_user):
+    user, other = member(session, make_user, True), member(session, make_user, True)
+    heard = []
+    receiver = lambda sender, **kwargs: heard.append(kwargs["address"])  # noqa: E731
+    address_unsubscribed.connect(receiver)
+    try:
+        queue_member_email(session, kind="digest", recipients=consenting_recipients(session), subject="Digest",
+                           text="News")
+        session.commit()
+        response = client.get(f"/unsubscribe/{unsubscribe_token(user.email, user.id)}")
+    finally:
+        address_unsubscribed.disconnect(receiver)
+    assert response.status_code == 200 and "You are unsubscribed" in response.get_data(as_text=True)
+    assert heard == [user.email]
+    session.expire_all()
+    statuses = dict(session.execute(select(OutboundMessage.to_address, OutboundMessage.status)).all())
+    assert statuses == {user.email: "cancelled", other.email: "queued"}
+    assert consenting_recipients(session) == [(other.id, other.email)]  # the consent record says no now
+    latest = session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id)
+                             .order_by(ConsentRecord.id.desc())).first()
+    assert latest.granted is False and latest.source == "unsubscribe_link"
+    batch = queue_member_email(session, kind="digest", recipients=[(user.id, user.email)], subject="Again",
+                               text="News")
+    assert session.scalars(select(OutboundMessage).where(OutboundMessage.batch_id == batch.id)).all() == []
+    db.session.rollback()
+
+
+def test_one_click_post_from_the_mail_client_unsubscribes_without_csrf(client, session, make_user):
+    user = member(session, make_user, True)
+    response = client.post(f"/unsubscribe/{unsubscribe_token(user.email, user.id)}",
+                           data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 204
+    assert session.scalar(select(Suppression.address)) == user.email
+    again = client.post(f"/unsubscribe/{unsubscribe_token(user.email, user.id)}",
+                        data={"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 204
+
+
+def test_a_forged_unsubscribe_link_is_a_404(client, session):
+    assert client.get("/unsubscribe/not-a-token").status_code == 404
+    assert session.scalar(select(Suppression.id)) is None
+
+
+def test_a_bulk_send_uses_personalizations_up_to_a_thousand_per_request(app, session, sendgrid):
+    recipients = [(None, f"member{i}@example.org") for i in range(2300)]
+    queue_member_email(session, kind="call_to_action", recipients=recipients, subject="Act now",
+                       text="Please write.", html="<p>Please write.</p>")
+    session.commit()
+    while run_pass(app, "bulk-worker"):
+        pass
+    assert [len(body["personalizations"]) for body in sendgrid.received] == [1000, 1000, 300]
+    first = sendgrid.received[0]
+    personalization = first["personalizations"][0]
+    assert set(personalization["custom_args"]) == {"crm_message_id"}
+    url = personalization["substitutions"]["-unsubscribe_url-"]
+    assert "/unsubscribe/" in url and personalization["headers"]["List-Unsubscribe"] == f"<{url}>"
+    assert "-unsubscribe_url-" in first["content"][0]["value"] and first["subject"] == "Act now"
+    assert len(sendgrid.message_ids()) == 2300 and set(sendgrid.message_ids().values()) == {1}
+    assert set(session.scalars(select(OutboundMessage.status))) == {"accepted"}

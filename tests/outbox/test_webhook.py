@@ -1,0 +1,159 @@
+"""The SendGrid Event Webhook: signatures, freshness, dedup, forward-only statuses, bounce counting."""
+import base64
+import json
+import random
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.outbox.models import AddressHealth, DeliveryEvent, OutboundMessage
+from crm.outbox.services import queue_message
+from crm.outbox.signals import address_failing
+from tests.outbox.fake_sendgrid import FakeSendGrid, event
+
+URL = "/webhooks/sendgrid"
+
+
+def letter(session, to="mpp@example.org", status="accepted", provider_id=None):
+    message = queue_message(session, kind="letter", to=to, subject="s", text="t")
+    message.status = status
+    message.provider_message_id = provider_id
+    session.commit()
+    return message.id
+
+
+def post(client, server, events, **kwargs):
+    body, headers = server.signed(events, **kwargs)
+    return client.post(URL, data=body, headers=headers)
+
+
+def status_of(session, message_id):
+    session.expire_all()
+    return session.get(OutboundMessage, message_id).status
+
+
+def test_signed_events_move_messages_and_the_webhook_needs_no_csrf_token(client, session, sendgrid):
+    message_id = letter(session)
+    response = post(client, sendgrid, [event("delivered", message_id)])
+    assert response.status_code == 200 and response.json["new"] == 1
+    assert status_of(session, message_id) == "delivered"
+
+
+def test_events_without_our_custom_arg_are_matched_by_provider_message_id(client, session, sendgrid):
+    message_id = letter(session, provider_id="xyz789")
+    stray = event("bounce", 0, provider_id="xyz789", reason="550 no such user")
+    del stray["crm_message_id"]
+    assert post(client, sendgrid, [stray]).status_code == 200
+    assert status_of(session, message_id) == "bounced"
+
+
+@pytest.mark.parametrize("signature", ["", "not base64 !!", base64.b64encode(b"garbage").decode()])
+def test_a_malformed_or_wrong_signature_is_a_403_not_a_500(client, session, sendgrid, signature):
+    body, headers = sendgrid.signed([event("delivered", 1)])
+    headers["X-Twilio-Email-Event-Webhook-Signature"] = signature
+    response = client.post(URL, data=body, headers=headers)
+    assert response.status_code == 403 and response.json["error"]["code"] == "bad_signature"
+
+
+def test_events_signed_by_another_key_are_refused(client, session, sendgrid):
+    stranger = FakeSendGrid()
+    message_id = letter(session)
+    assert post(client, stranger, [event("delivered", message_id)]).status_code == 403
+    assert status_of(session, message_id) == "accepted"
+
+
+def test_a_tampered_body_is_refused(client, sendgrid):
+    body, headers = sendgrid.signed([event("delivered", 1)])
+    assert client.post(URL, data=body.replace(b"delivered", b"bounce"), headers=headers).status_code == 403
+
+
+def test_a_stale_timestamp_is_refused(client, sendgrid):
+    response = post(client, sendgrid, [event("delivered", 1)], timestamp=int(time.time()) - 3600)
+    assert response.status_code == 403 and "freshness" in response.json["error"]["message"]
+
+
+def test_bad_json_and_oversized_bodies_are_refused_with_4xx(app, client, sendgrid):
+    body, headers = sendgrid.signed(b"{not json")
+    assert client.post(URL, data=body, headers=headers).status_code == 400
+    body, headers = sendgrid.signed(b'{"event": "delivered"}')
+    assert client.post(URL, data=body, headers=headers).status_code == 400
+    big = b"[" + b" " * (app.config["MAX_CONTENT_LENGTH"] + 10) + b"]"
+    body, headers = sendgrid.signed(big)
+    response = client.post(URL, data=body, headers=headers)
+    assert response.status_code == 413 and response.is_json
+
+
+def test_without_a_configured_key_the_webhook_refuses_everything(app, client):
+    assert app.config["SENDGRID_WEBHOOK_PUBLIC_KEY"] is None
+    assert client.post(URL, data=b"[]").status_code == 503
+
+
+def test_an_event_sent_three_times_is_stored_once(client, session, sendgrid):
+    message_id = letter(session)
+    bounce = event("bounce", message_id, reason="mailbox full")
+    for _ in range(3):
+        assert post(client, sendgrid, [bounce]).status_code == 200
+    assert session.scalar(select(func.count()).select_from(DeliveryEvent)) == 1
+    assert session.scalar(select(AddressHealth.bounces)) == 1
+
+
+def test_statuses_only_move_forward(client, session, sendgrid):
+    message_id = letter(session)
+    post(client, sendgrid, [event("delivered", message_id)])
+    post(client, sendgrid, [event("deferred", message_id), event("processed", message_id)])
+    assert status_of(session, message_id) == "delivered"
+    other = letter(session, to="other@example.org")
+    post(client, sendgrid, [event("deferred", other)])
+    assert status_of(session, other) == "deferred"
+    post(client, sendgrid, [event("delivered", other)])
+    assert status_of(session, other) == "delivered"
+
+
+def test_bounces_past_the_threshold_mark_the_address_failing(app, client, session, sendgrid):
+    failing = []
+
+    def receiver(sender, **kwargs):
+        failing.append((kwargs["address"], kwargs["bounces"]))
+
+    address_failing.connect(receiver)
+    try:
+        for _ in range(app.config["MAIL_BOUNCE_THRESHOLD"]):
+            message_id = letter(session, to="Gone@Example.org")
+            post(client, sendgrid, [event("bounce", message_id, email="Gone@Example.org", reason="550")])
+    finally:
+        address_failing.disconnect(receiver)
+    health = session.scalar(select(AddressHealth))
+    assert health.address == "gone@example.org" and health.failing and health.last_reason == "550"
+    assert failing == [("gone@example.org", app.config["MAIL_BOUNCE_THRESHOLD"])]
+
+
+def test_many_events_each_sent_three_times_shuffled_end_in_the_right_status(client, session, sendgrid):
+    """The issue's 10,000-event run, scaled to 600 events here (see the benchmark for the full size)."""
+    outcomes = ["delivered", "bounce", "dropped", "deferred"]
+    expected, events = {}, []
+    for i in range(150):
+        message_id = letter(session, to=f"m{i}@example.org")
+        final = outcomes[i % 4]
+        chain = ["processed", "deferred", final] if final != "deferred" else ["processed", "deferred"]
+        chain += ["open"] if final == "delivered" else []
+        events += [event(kind, message_id, email=f"m{i}@example.org") for kind in chain]
+        expected[message_id] = {"delivered": "delivered", "bounce": "bounced", "dropped": "dropped",
+                                "deferred": "deferred"}[final]
+    deliveries = events * 3
+    random.Random(3).shuffle(deliveries)
+    for start in range(0, len(deliveries), 200):
+        assert post(client, sendgrid, deliveries[start:start + 200]).status_code == 200
+    session.expire_all()
+    actual = dict(session.execute(select(OutboundMessage.id, OutboundMessage.status)).all())
+    assert actual == expected
+    assert session.scalar(select(func.count()).select_from(DeliveryEvent)) == len(events)
+
+
+def test_junk_events_in_a_batch_are_ignored_not_fatal(client, session, sendgrid):
+    message_id = letter(session)
+    response = post(client, sendgrid, [1, "x", {"event": "delivered"}, event("delivered", message_id),
+                                       event("delivered", "not-a-number")])
+    assert response.status_code == 200 and response.json["ignored"] == 3
+    assert status_of(session, message_id) == "delivered"
+    assert json.loads(response.data)["new"] == 2
