@@ -86,3 +86,46 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def login_as(page, live_server, role: str, email: str | None = None) -> str:
+    """Create a user of this role in the live server's database and log in through the UI."""
+    import pyotp
+
+    from crm.auth.services import create_user, find_user_by_email
+    from crm.extensions import db
+    from tests.conftest import PASSWORD
+
+    email = email or f"e2e-{role}@example.org"
+    secret = pyotp.random_base32()
+    with live_server.app.app_context():
+        user = find_user_by_email(db.session, email)
+        if user is None:
+            user = create_user(db.session, email=email, password=PASSWORD, role=role, confirmed=True,
+                               name=f"E2E {role.title()}")
+            if user.mfa_required:
+                from datetime import datetime
+
+                user.totp_secret, user.mfa_enabled_at = secret, datetime.utcnow()
+            db.session.commit()
+        secret = user.totp_secret
+        db.session.remove()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    if "/login/verify" in page.url:
+        import time
+
+        step = int(time.time() // 30)
+        with live_server.app.app_context():
+            from crm.auth.models import User
+
+            last = db.session.get(User, user.id).totp_last_step
+            db.session.remove()
+        if last is not None and last >= step:
+            step = last + 1
+        page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).at(step * 30))
+        page.get_by_role("button", name="Verify").click()
+    page.wait_for_url("**/home")
+    return email
