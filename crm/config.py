@@ -32,7 +32,10 @@ class BaseConfig:
         normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # every form; the proposal PDF upload route alone allows more
+    # Proposal PDFs: stored outside static/ (drafts are not public); None means instance/proposal_files.
+    PROPOSAL_FILES_DIR = os.environ.get("PROPOSAL_FILES_DIR") or None
+    PROPOSAL_PDF_MAX_BYTES = 20 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
     SESSION_COOKIE_NAME = "itpo_session"

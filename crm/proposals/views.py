@@ -14,8 +14,12 @@ from crm.reference.models import Jurisdiction
 
 bp = Blueprint("proposals", __name__)
 
-# The app-wide MAX_CONTENT_LENGTH (2 MB) stays for every other form. The version form alone may carry a
-# PDF of up to PROPOSAL_PDF_MAX_BYTES (20 MB), plus this much for the text fields and multipart framing.
+# Upload size: the app-wide MAX_CONTENT_LENGTH (2 MB) stays for every other form, so login, join and the
+# rest cannot be sent 20 MB bodies. Only the draft form (edit_version) raises its own request's limit to
+# PROPOSAL_PDF_MAX_BYTES plus this allowance for the text fields and multipart framing; the PDF itself is
+# then checked against PROPOSAL_PDF_MAX_BYTES exactly, with a message on the form. Flask-WTF's CSRFProtect
+# reads the form in a before_request hook, before a view could raise the limit, so that route is exempted
+# there and calls csrf.protect() itself as soon as the limit is raised.
 FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
