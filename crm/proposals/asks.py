@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
@@ -97,6 +98,9 @@ def scoreboard(session: Session) -> Scoreboard:
 
 
 def ask_and_jurisdiction(session: Session, ask_code: str, jurisdiction_code: str) -> tuple[Ask, Jurisdiction] | None:
+    """The ask and province or territory named in a URL; None for unknown or malformed codes."""
+    if not (re.fullmatch(r"[a-z_]{1,30}", ask_code or "") and re.fullmatch(r"[A-Za-z]{2}", jurisdiction_code or "")):
+        return None
     ask = session.scalar(select(Ask).where(Ask.code == ask_code))
     jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code.upper(),
                                                              Jurisdiction.kind != "federal"))

@@ -9,6 +9,19 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from crm.proposals.models import ASK_STATUSES
 
 
+def _drop_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class PlainTextForm(FlaskForm):
+    """Drops NUL characters from every text field: PostgreSQL refuses them in text columns."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*unbound_field.kwargs.get("filters", ()), _drop_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
 class WholeNumberField(IntegerField):
     """IntegerField that says what to type instead of 'Not a valid integer value'."""
 
@@ -19,7 +32,7 @@ class WholeNumberField(IntegerField):
             raise ValueError("The figure must be a whole number, like 40.") from None
 
 
-class NewProposalForm(FlaskForm):
+class NewProposalForm(PlainTextForm):
     jurisdiction_id = SelectField("Province or territory", coerce=int,
                                   validators=[DataRequired("Choose a province or territory.")])
     title = StringField("Title (optional)", validators=[Optional(), Length(max=200)],
@@ -27,7 +40,7 @@ class NewProposalForm(FlaskForm):
     submit = SubmitField("Create proposal")
 
 
-class VersionForm(FlaskForm):
+class VersionForm(PlainTextForm):
     body = TextAreaField("Proposal text (Markdown)", validators=[Length(max=200_000)],
                          description="Headings with #, lists with -, links as [text](https://…). HTML is removed.",
                          render_kw={"rows": 20})
@@ -52,7 +65,7 @@ class CompareForm(FlaskForm):
     new = SelectField("with", coerce=int)
 
 
-class AskStatusForm(FlaskForm):
+class AskStatusForm(PlainTextForm):
     status = SelectField("Status", choices=list(ASK_STATUSES))
     program_name = StringField("Program or measure (optional)", validators=[Optional(), Length(max=200)])
     figure = WholeNumberField("Figure (optional)", validators=[

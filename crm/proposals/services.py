@@ -117,6 +117,9 @@ def proposals_with_latest(session: Session, *, published_only: bool) -> list[tup
 
 
 def proposal_by_slug(session: Session, slug: str) -> Proposal | None:
+    """The proposal at /proposals/<slug>; None for anything that is not a slug (so no odd bytes reach SQL)."""
+    if not re.fullmatch(r"[a-z0-9-]{1,80}", slug or ""):
+        return None
     return session.scalar(select(Proposal).where(Proposal.slug == slug).options(joinedload(Proposal.jurisdiction)))
 
 

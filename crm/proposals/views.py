@@ -21,6 +21,8 @@ bp = Blueprint("proposals", __name__)
 # reads the form in a before_request hook, before a view could raise the limit, so that route is exempted
 # there and calls csrf.protect() itself as soon as the limit is raised.
 FORM_OVERHEAD_BYTES = 1024 * 1024
+# Ids and version numbers in URLs stop at PostgreSQL's integer range: larger ones are a 404, not a database error.
+MAX_INT = 2**31 - 1
 
 
 # --- Public pages ---------------------------------------------------------------------------------
@@ -43,20 +45,20 @@ def _public_version(slug: str, number: int | None) -> tuple[Proposal, ProposalVe
 
 
 @bp.route("/proposals/<slug>")
-@bp.route("/proposals/<slug>/v<int:number>")
+@bp.route(f"/proposals/<slug>/v<int(max={MAX_INT}):number>")
 def public_version(slug, number=None):
     proposal, version = _public_version(slug, number)
     return render_template("proposals/public_version.html", proposal=proposal, version=version,
                            published=services.versions_of(db.session, proposal.id, published_only=True))
 
 
-@bp.route("/proposals/<slug>/v<int:number>/print")
+@bp.route(f"/proposals/<slug>/v<int(max={MAX_INT}):number>/print")
 def print_version(slug, number):
     proposal, version = _public_version(slug, number)
     return render_template("proposals/print.html", proposal=proposal, version=version)
 
 
-@bp.route("/proposals/<slug>/v<int:number>/pdf")
+@bp.route(f"/proposals/<slug>/v<int(max={MAX_INT}):number>/pdf")
 def download_pdf(slug, number):
     """Anyone may download a published version's PDF; a draft's only the committee."""
     proposal = services.proposal_by_slug(db.session, slug) or abort(404)
@@ -127,7 +129,7 @@ def _compare_form(versions: list[ProposalVersion]) -> CompareForm:
     return form
 
 
-@bp.route("/committee/proposals/<int:proposal_id>")
+@bp.route(f"/committee/proposals/<int(max={MAX_INT}):proposal_id>")
 def committee_proposal(proposal_id):
     proposal = _proposal_or_404(proposal_id)
     versions = services.versions_of(db.session, proposal.id)
@@ -136,7 +138,7 @@ def committee_proposal(proposal_id):
                            draft=next((v for v in versions if not v.is_published), None))
 
 
-@bp.route("/committee/proposals/<int:proposal_id>/versions/new", methods=["POST"])
+@bp.route(f"/committee/proposals/<int(max={MAX_INT}):proposal_id>/versions/new", methods=["POST"])
 def start_version(proposal_id):
     proposal = _proposal_or_404(proposal_id)
     if not ConfirmForm().validate_on_submit():
@@ -155,14 +157,14 @@ def start_version(proposal_id):
     return redirect(url_for("proposals.edit_version", version_id=version.id))
 
 
-@bp.route("/committee/proposals/versions/<int:version_id>")
+@bp.route(f"/committee/proposals/versions/<int(max={MAX_INT}):version_id>")
 def show_version(version_id):
     version = _version_or_404(version_id)
     return render_template("proposals/version.html", version=version, proposal=version.proposal,
                            where_it_went=services.where_it_went_for(db.session, version), confirm=ConfirmForm())
 
 
-@bp.route("/committee/proposals/versions/<int:version_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/committee/proposals/versions/<int(max={MAX_INT}):version_id>/edit", methods=["GET", "POST"])
 @csrf.exempt  # CSRF is checked below, once this route's larger upload limit is in place
 def edit_version(version_id):
     if request.method == "POST":
@@ -192,7 +194,7 @@ def edit_version(version_id):
                            proposal=version.proposal), 200 if not form.errors else 400
 
 
-@bp.route("/committee/proposals/versions/<int:version_id>/publish", methods=["POST"])
+@bp.route(f"/committee/proposals/versions/<int(max={MAX_INT}):version_id>/publish", methods=["POST"])
 def publish_version(version_id):
     version = _version_or_404(version_id)
     if not ConfirmForm().validate_on_submit():
@@ -209,7 +211,7 @@ def publish_version(version_id):
     return redirect(url_for("proposals.show_version", version_id=version.id))
 
 
-@bp.route("/committee/proposals/<int:proposal_id>/compare")
+@bp.route(f"/committee/proposals/<int(max={MAX_INT}):proposal_id>/compare")
 def compare(proposal_id):
     proposal = _proposal_or_404(proposal_id)
     versions = services.versions_of(db.session, proposal.id)

@@ -135,3 +135,15 @@ def test_proposal_names_are_unique_per_jurisdiction_in_the_create_form(committee
                               page="/committee/proposals")
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count(Proposal.id))) == 1
+
+
+def test_nul_characters_in_text_are_dropped_not_a_database_error(committee, make_proposal, asks):
+    draft = make_proposal("ON", published=[]).versions[0]
+    response = committee.post(f"/committee/proposals/versions/{draft.id}/edit",
+                              {"body": "Hello\x00 world", "change_summary": "a\x00b"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProposalVersion, draft.id).body == "Hello world"
+    response = committee.post("/committee/asks/pra/ON", {"status": "operating", "program_name": "P\x00RO",
+                                                         "note": "n\x00", "as_of": "2026-10-01"})
+    assert response.status_code == 302

@@ -60,3 +60,19 @@ def test_anonymous_visitors_see_links_to_the_public_pages(browser):
     html = browser.get("/").get_data(as_text=True)
     assert 'href="/proposals"' in html and 'href="/asks"' in html
     assert "/committee/proposals" not in html
+
+
+def test_absurd_version_numbers_and_ids_get_404_not_500(committee, make_proposal):
+    make_proposal("ON", published=["one"])
+    huge = "9" * 30
+    for url in (f"/proposals/ontario/v{huge}", f"/proposals/ontario/v{huge}/pdf", f"/proposals/ontario/v{huge}/print",
+                f"/committee/proposals/{huge}", f"/committee/proposals/versions/{huge}",
+                f"/committee/proposals/versions/{huge}/edit"):
+        assert committee.get(url).status_code == 404, url
+
+
+def test_nul_or_odd_characters_in_addresses_get_404_not_500(committee, make_proposal):
+    make_proposal("ON", published=["one"])
+    for url in ("/proposals/%00", "/proposals/on%00tario/v1", "/proposals/%E2%80%AE", "/committee/asks/%00/ON",
+                "/committee/asks/pra/%00N", "/committee/asks/pra/ONTARIO"):
+        assert committee.get(url).status_code == 404, url
