@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 from blinker import Namespace
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from crm.errors import ValidationError
 from crm.proposals import files
@@ -68,10 +68,17 @@ def start_next_version(session: Session, proposal_id: int, *, author_id: int | N
     return version
 
 
+def _lock(session: Session, version: ProposalVersion) -> None:
+    """Re-read the version FOR UPDATE (PostgreSQL), so an edit racing a publish sees that it was published."""
+    if version.id is not None:
+        session.refresh(version, with_for_update=True)
+
+
 def update_draft(session: Session, version: ProposalVersion, *, body: str, change_summary: str,
                  pdf_data: bytes | None = None, pdf_filename: str | None = None, remove_pdf: bool = False,
                  author_id: int | None = None) -> ProposalVersion:
     """Change a draft's body, summary and PDF. A published version is refused (start a new version)."""
+    _lock(session, version)
     if version.is_published:
         raise ValidationError(None, PUBLISHED_MESSAGE.format(number=version.number))
     if pdf_data is not None:
@@ -90,6 +97,7 @@ def update_draft(session: Session, version: ProposalVersion, *, body: str, chang
 
 def publish_version(session: Session, version: ProposalVersion) -> ProposalVersion:
     """Freeze a draft. It needs a body, and (after v1) a summary of what changed."""
+    _lock(session, version)
     if version.is_published:
         raise ValidationError(None, f"Version {version.number} is already published.")
     if not version.body.strip():
@@ -150,6 +158,19 @@ def versions_for_jurisdiction(session: Session, jurisdiction_id: int | None) -> 
     if jurisdiction_id is not None:
         stmt = stmt.where(Proposal.jurisdiction_id == jurisdiction_id)
     return list(session.scalars(stmt))
+
+
+def presentable_version(session: Session, version_id: int, jurisdiction_id: int | None) -> ProposalVersion:
+    """For the interaction service: the version a meeting says it presented, if that is allowed.
+
+    Raises ValidationError("proposal_version_id") unless it is a published version of a proposal to that
+    jurisdiction (any jurisdiction when None): drafts were never handed to anyone.
+    """
+    version = session.get(ProposalVersion, version_id)
+    if version is None or not version.is_published or (
+            jurisdiction_id is not None and version.proposal.jurisdiction_id != jurisdiction_id):
+        raise ValidationError("proposal_version_id", "Choose a published version of this jurisdiction's proposal.")
+    return version
 
 
 def version_choice_label(version: ProposalVersion) -> str:

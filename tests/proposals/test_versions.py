@@ -86,6 +86,16 @@ def test_interaction_form_hook_offers_published_versions_of_the_jurisdiction_new
     assert services.versions_for_jurisdiction(session, jurisdiction("NU").id) == []
 
 
+def test_interactions_can_only_link_a_published_version_of_their_jurisdiction(session, make_proposal):
+    ontario = make_proposal("ON", published=["one"], draft="two")
+    published, draft = ontario.versions
+    assert services.presentable_version(session, published.id, jurisdiction("ON").id) is published
+    for version_id, code in ((draft.id, "ON"), (published.id, "BC"), (10**6, "ON")):
+        with pytest.raises(ValidationError) as error:
+            services.presentable_version(session, version_id, jurisdiction(code).id)
+        assert error.value.field == "proposal_version_id"
+
+
 def test_version_changes_are_in_the_audit_log(session, make_proposal):
     from crm.audit.models import AuditEvent
 
