@@ -233,8 +233,8 @@ def edit_ask_status(ask_code, jurisdiction_code):
     ask, jurisdiction = found
     history = ask_services.status_history(db.session, ask.id, jurisdiction.id)
     form = AskStatusForm(obj=history[0] if history and request.method == "GET" else None)
-    if request.method == "GET" and history:
-        form.as_of.data = date.today()  # a new entry needs its own date
+    if request.method == "GET" and history:  # start from the current entry, but its date and note are its own
+        form.as_of.data, form.note.data = date.today(), None
     if ask.figure_label:
         form.figure.label.text = f"{ask.figure_label} (optional)"
     if form.validate_on_submit():
