@@ -70,8 +70,9 @@ def register_blueprints(app: Flask) -> None:
     from crm.core.views import bp as core_bp
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
+    from crm.proposals.views import bp as proposals_bp
 
-    for blueprint in (core_bp, auth_bp, members_bp, api_bp, outbox_bp):
+    for blueprint in (core_bp, auth_bp, members_bp, proposals_bp, api_bp, outbox_bp):
         app.register_blueprint(blueprint)
 
 
@@ -83,6 +84,9 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(enforce_access)
     register_error_handlers(app)
     register_security(app)
+    from crm.markdown import render_markdown
+
+    app.add_template_filter(render_markdown, "markdown")  # {{ text|markdown }}: sanitised HTML
     if app.config["MAIL_WORKER_THREAD"]:
         _start_worker_on_first_request(app)
 

@@ -9,6 +9,7 @@ crm_cli = AppGroup("crm", help="ITPO CRM commands.")
 
 def seed_reference_data(session) -> dict[str, object]:
     """Load every shipped reference table; idempotent. Returns what each step added or changed."""
+    from crm.proposals.asks import seed_asks, seed_pra_statuses
     from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
     from crm.stakeholders.services import seed_ontario_mpps, seed_organizations
 
@@ -20,6 +21,8 @@ def seed_reference_data(session) -> dict[str, object]:
             "postal_areas": seed_postal_areas(session),
             "organizations": seed_organizations(session),
             "mpps": seed_ontario_mpps(session),
+            "asks": seed_asks(session),
+            "pra_statuses": seed_pra_statuses(session),
         }
     finally:
         session.info.pop("audit_disabled", None)
@@ -27,7 +30,7 @@ def seed_reference_data(session) -> dict[str, object]:
 
 @crm_cli.command("seed")
 def seed_command():
-    """Load the reference data (legislatures, ridings, MPP roster, regulators, FSA table). Safe to repeat."""
+    """Load the reference data (legislatures, ridings, MPP roster, regulators, FSA table, asks). Safe to repeat."""
     counts = seed_reference_data(db.session)
     db.session.commit()
     for name, value in counts.items():

@@ -34,6 +34,9 @@ class BaseConfig:
     # Recycle instead of pre-pinging: a ping is a round trip on every checkout.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Proposal PDFs: stored outside static/ (drafts are not public); None means instance/proposal_files.
+    PROPOSAL_FILES_DIR = os.environ.get("PROPOSAL_FILES_DIR") or None
+    PROPOSAL_PDF_MAX_BYTES = 20 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
     SESSION_COOKIE_NAME = "itpo_session"

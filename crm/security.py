@@ -31,8 +31,11 @@ def reject_nul_bytes():
     """No field of ours accepts NUL; PostgreSQL refuses it, so answer 400 before anything runs."""
     from flask import abort, request
 
+    from flask import current_app
+
     sources = [request.args]
-    if request.mimetype in _FORM_TYPES:
+    # A large upload is left to its own route, which may raise the size limit before parsing.
+    if request.mimetype in _FORM_TYPES and (request.content_length or 0) <= current_app.config["MAX_CONTENT_LENGTH"]:
         sources.append(request.form)
     for values in sources:
         for key, value in values.items(multi=True):

@@ -50,6 +50,21 @@ ACCESS: dict[str, object] = {
     "outbox.admin_resend": ADMIN,
     "outbox.admin_cancel": ADMIN,
     "outbox.address_health": LEADS,
+    # proposals (public: published versions only, checked in the views) and the asks scoreboard
+    "proposals.public_index": PUBLIC,
+    "proposals.public_version": PUBLIC,
+    "proposals.print_version": PUBLIC,
+    "proposals.download_pdf": PUBLIC,  # a draft's PDF only for STAFF (checked in the view)
+    "proposals.scoreboard": PUBLIC,
+    "proposals.committee_index": STAFF,
+    "proposals.create_proposal": STAFF,
+    "proposals.committee_proposal": STAFF,
+    "proposals.start_version": STAFF,
+    "proposals.show_version": STAFF,
+    "proposals.edit_version": STAFF,
+    "proposals.publish_version": STAFF,
+    "proposals.compare": STAFF,
+    "proposals.edit_ask_status": STAFF,
     # public JSON API
     "api.jurisdictions": PUBLIC,
     "api.ridings": PUBLIC,

@@ -1,0 +1,1 @@
+"""proposals domain: proposals per jurisdiction, immutable versions, the asks scoreboard."""

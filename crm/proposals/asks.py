@@ -1,0 +1,140 @@
+"""The asks scoreboard: ITPO's three asks, and where each stands in every province and territory."""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from crm.errors import ValidationError
+from crm.proposals.models import ASK_STATUSES, Ask, AskStatus
+from crm.reference.models import Jurisdiction
+from crm.reference.services import DATA_DIR
+
+# code, position, title, short title, the figure tracked for it (None: no figure applies)
+ASKS = (
+    ("pra", 1, "A Practice-Ready Assessment (PRA) program in every province, with more PRA spots",
+     "PRA program", "PRA spots per year"),
+    ("residency", 2, "More residency positions open to internationally trained physicians",
+     "Residency positions", "Residency positions open to ITPs"),
+    ("clinical_assistant", 3, "An official clinical assistant position that counts as recency of practice",
+     "Clinical assistant role", None),
+)
+PRA_SOURCE = "itp_regulators_certification_pra.csv"
+
+
+def seed_asks(session: Session) -> int:
+    """The three asks; returns rows added (titles are kept up to date)."""
+    existing = {ask.code: ask for ask in session.scalars(select(Ask))}
+    added = 0
+    for code, position, title, short_title, figure_label in ASKS:
+        values = dict(position=position, title=title, short_title=short_title, figure_label=figure_label)
+        ask = existing.get(code)
+        if ask is None:
+            session.add(Ask(code=code, **values))
+            added += 1
+        else:
+            for key, value in values.items():
+                if getattr(ask, key) != value:
+                    setattr(ask, key, value)
+    session.flush()
+    return added
+
+
+def seed_pra_statuses(session: Session) -> int:
+    """Ask 1 is "operating" where the shipped data lists a PRA program, under that program's name.
+
+    Only fills a jurisdiction that has no PRA status yet, so running it again (or after the committee's
+    edits) changes nothing. Jurisdictions with no program listed get no row: absence from our data is
+    not evidence that there is none.
+    """
+    pra = session.scalar(select(Ask).where(Ask.code == "pra"))
+    jurisdictions = {j.code: j for j in session.scalars(select(Jurisdiction))}
+    has_status = set(session.scalars(select(AskStatus.jurisdiction_id).where(AskStatus.ask_id == pra.id)))
+    with open(DATA_DIR / PRA_SOURCE, newline="", encoding="utf-8") as handle:
+        programs = [row for row in csv.DictReader(handle) if row["category"] == "pra-program"]
+    added = 0
+    for row in programs:
+        jurisdiction = jurisdictions[row["jurisdiction"]]
+        if jurisdiction.id in has_status:
+            continue
+        name = f"{row['name']} ({row['acronym']})" if row["acronym"] else row["name"]
+        session.add(AskStatus(ask_id=pra.id, jurisdiction_id=jurisdiction.id, status="operating",
+                              program_name=name[:200], source_url=row["website"] or None, as_of=None,
+                              note=f"From ITPO's reference data ({PRA_SOURCE}): {row['role_or_notes']} "
+                                   f"Sources seen: {row['source_seen']}."))
+        has_status.add(jurisdiction.id)
+        added += 1
+    session.flush()
+    return added
+
+
+@dataclass
+class ScoreboardRow:
+    jurisdiction: Jurisdiction
+    statuses: list[AskStatus | None]  # one per ask, in ask order
+
+
+@dataclass
+class Scoreboard:
+    asks: list[Ask]
+    rows: list[ScoreboardRow]
+
+
+def scoreboard(session: Session) -> Scoreboard:
+    """The current status of every ask in every province and territory (three queries, whatever the history)."""
+    asks = list(session.scalars(select(Ask).order_by(Ask.position)))
+    jurisdictions = list(session.scalars(select(Jurisdiction).where(Jurisdiction.kind != "federal")
+                                         .order_by(Jurisdiction.name)))
+    newest = (select(func.max(AskStatus.id)).group_by(AskStatus.ask_id, AskStatus.jurisdiction_id)).scalar_subquery()
+    current = {(s.ask_id, s.jurisdiction_id): s for s in session.scalars(
+        select(AskStatus).where(AskStatus.id.in_(newest)))}
+    rows = [ScoreboardRow(j, [current.get((ask.id, j.id)) for ask in asks]) for j in jurisdictions]
+    return Scoreboard(asks=asks, rows=rows)
+
+
+def ask_and_jurisdiction(session: Session, ask_code: str, jurisdiction_code: str) -> tuple[Ask, Jurisdiction] | None:
+    """The ask and province or territory named in a URL; None for unknown or malformed codes."""
+    if not (re.fullmatch(r"[a-z_]{1,30}", ask_code or "") and re.fullmatch(r"[A-Za-z]{2}", jurisdiction_code or "")):
+        return None
+    ask = session.scalar(select(Ask).where(Ask.code == ask_code))
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code.upper(),
+                                                             Jurisdiction.kind != "federal"))
+    return (ask, jurisdiction) if ask and jurisdiction else None
+
+
+def status_history(session: Session, ask_id: int, jurisdiction_id: int) -> list[AskStatus]:
+    """Every recorded status, newest (current) first, with who recorded it."""
+    return list(session.scalars(
+        select(AskStatus).where(AskStatus.ask_id == ask_id, AskStatus.jurisdiction_id == jurisdiction_id)
+        .options(joinedload(AskStatus.recorded_by)).order_by(AskStatus.id.desc())))
+
+
+def record_ask_status(session: Session, *, ask: Ask, jurisdiction: Jurisdiction, status: str, figure: int | None,
+                      program_name: str | None, source_url: str | None, as_of: date | None, note: str | None,
+                      recorded_by_id: int | None, today: date | None = None) -> AskStatus:
+    """Add a new status row (the old ones stay as history); it becomes the current one."""
+    if status not in dict(ASK_STATUSES):
+        raise ValidationError("status", "Choose one of the listed statuses.")
+    if figure is not None:
+        if isinstance(figure, bool) or not isinstance(figure, int):
+            raise ValidationError("figure", "The figure must be a whole number, like 40.")
+        if figure < 0:
+            raise ValidationError("figure", "The figure cannot be negative.")
+        if ask.figure_label is None:
+            raise ValidationError("figure", f"No figure is tracked for “{ask.short_title}”; leave it empty.")
+    source_url = (source_url or "").strip() or None
+    if source_url and (urlsplit(source_url).scheme not in ("http", "https") or not urlsplit(source_url).netloc):
+        raise ValidationError("source_url", "The source must be a web address starting with https:// or http://.")
+    if as_of and as_of > (today or date.today()):
+        raise ValidationError("as_of", "The as-of date cannot be in the future.")
+    entry = AskStatus(ask_id=ask.id, jurisdiction_id=jurisdiction.id, status=status, figure=figure,
+                      program_name=(program_name or "").strip() or None, source_url=source_url, as_of=as_of,
+                      note=(note or "").strip() or None, recorded_by_id=recorded_by_id)
+    session.add(entry)
+    session.flush()
+    return entry

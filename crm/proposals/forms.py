@@ -1,0 +1,77 @@
+"""Forms for proposals, versions and the asks scoreboard."""
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from crm.proposals.models import ASK_STATUSES
+
+
+def _drop_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class PlainTextForm(FlaskForm):
+    """Drops NUL characters from every text field: PostgreSQL refuses them in text columns."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*unbound_field.kwargs.get("filters", ()), _drop_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+class WholeNumberField(IntegerField):
+    """IntegerField that says what to type instead of 'Not a valid integer value'."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("The figure must be a whole number, like 40.") from None
+
+
+class NewProposalForm(PlainTextForm):
+    jurisdiction_id = SelectField("Province or territory", coerce=int,
+                                  validators=[DataRequired("Choose a province or territory.")])
+    title = StringField("Title (optional)", validators=[Optional(), Length(max=200)],
+                        description="Leave empty for “Proposal to <province>”.")
+    submit = SubmitField("Create proposal")
+
+
+class VersionForm(PlainTextForm):
+    body = TextAreaField("Proposal text (Markdown)", validators=[Length(max=200_000)],
+                         description="Headings with #, lists with -, links as [text](https://…). HTML is removed.",
+                         render_kw={"rows": 20})
+    change_summary = TextAreaField("What changed since the previous version", validators=[Length(max=5000)],
+                                   render_kw={"rows": 3})
+    pdf = FileField("PDF of this version (optional, up to 20 MB)")
+    remove_pdf = BooleanField("Remove the current PDF")
+    submit = SubmitField("Save draft")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token (publish, start a new version)."""
+
+    submit = SubmitField("Confirm")
+
+
+class CompareForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: nothing changes
+
+    old = SelectField("Compare", coerce=int)
+    new = SelectField("with", coerce=int)
+
+
+class AskStatusForm(PlainTextForm):
+    status = SelectField("Status", choices=list(ASK_STATUSES))
+    program_name = StringField("Program or measure (optional)", validators=[Optional(), Length(max=200)])
+    figure = WholeNumberField("Figure (optional)", validators=[
+        Optional(), NumberRange(min=0, message="The figure cannot be negative.")])
+    source_url = StringField("Source URL (optional)", validators=[Optional(), Length(max=500)],
+                             description="A public page that shows this status, starting with https://.")
+    as_of = DateField("As of", validators=[DataRequired("Enter the date this status was true.")], default=date.today)
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    submit = SubmitField("Record status")
