@@ -70,8 +70,9 @@ def register_blueprints(app: Flask) -> None:
     from crm.core.views import bp as core_bp
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
+    from crm.stakeholders.views import bp as stakeholders_bp
 
-    for blueprint in (core_bp, auth_bp, members_bp, api_bp):
+    for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, api_bp):
         app.register_blueprint(blueprint)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(outbox_bp)

@@ -4,4 +4,4 @@ from crm.auth.models import User  # noqa: F401
 from crm.members.models import ConsentRecord, MemberProfile  # noqa: F401
 from crm.outbox.models import OutboundMessage  # noqa: F401
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea  # noqa: F401
-from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person  # noqa: F401
+from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person, Stance, Tag  # noqa: F401
