@@ -243,7 +243,7 @@ ORGANIZATION_EXPORT_COLUMNS = ["name", "acronym", "kind", "jurisdiction", "websi
 
 def people_export_rows(session: Session, stmt):
     """Rows (lists of plain values) for every person the statement selects, in the export's column order."""
-    for person in session.scalars(stmt.execution_options(yield_per=1000)).unique():
+    for person in session.scalars(stmt.execution_options(yield_per=1000)):
         offices = person.current_offices() or person.offices
         office = offices[0] if offices else None
         stances = current_stances(person.stances)

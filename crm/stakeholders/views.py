@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from crm.errors import ValidationError, apply_to_form
-from crm.extensions import db
+from crm.extensions import csrf, db
 from crm.pagination import page_args, paginate
 from crm.stakeholders import files, forms, imports, roster, services
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, Organization, Person, current_stances
@@ -309,7 +309,7 @@ def _upload_flow(template: str, run):
     form, apply_form, report, token = forms.UploadForm(), forms.ApplyUploadForm(), None, None
     if request.method == "POST" and "token" in request.form:
         if not apply_form.validate_on_submit():
-            abort(400)
+            abort(400, "This form has expired or was not sent from our site. Reload the page and try again.")
         try:
             name, data = files.load_upload(_upload_folder(), apply_form.token.data)
             report = run(files.read_table(name, data), apply=True)
@@ -334,17 +334,20 @@ def _upload_flow(template: str, run):
             db.session.rollback()
             if not report.errors:
                 token = files.stash_upload(_upload_folder(), upload.filename, data)
-                apply_form.token.data = token
-    return render_template(template, form=form, apply_form=apply_form, report=report, token=token)
+    return render_template(template, form=form, report=report, token=token)
 
 
+# The global CSRF check reads the form before this blueprint can raise the size limit for uploads, so these
+# two views are exempt from it and check the token themselves: both their forms are CSRF-protected FlaskForms.
 @bp.route("/import", methods=["GET", "POST"])
+@csrf.exempt
 def import_people():
     return _upload_flow("stakeholders/import.html",
                         lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply))
 
 
 @bp.route("/roster", methods=["GET", "POST"])
+@csrf.exempt
 def roster_refresh():
     return _upload_flow("stakeholders/roster.html",
                         lambda rows, apply: roster.refresh_roster(db.session, rows, apply=apply))
