@@ -22,7 +22,7 @@ from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, P
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHIPPED_ROSTER = DATA_DIR / "ontario_mpps_2026.csv"
 REQUIRED_COLUMNS = ("ed_number", "mpp_name", "party", "email", "constituency_phone")
-# Placeholders some roster sources put where no address is known; stored as no address (contact uncertain).
+# Placeholders some roster sources put where no address is known; stored as no address.
 NO_VALUE = {"none provided", "none", "n/a", "na", "-", "—", "unknown"}
 OFFICE_FIELDS = {"party": "party", "legislature_email": "email", "phone": "phone",
                  "profile_url": "profile", "roles": "roles"}
@@ -62,7 +62,7 @@ def _office_values(row: dict[str, str]) -> dict:
     roles = " | ".join(part for part in (row.get("cabinet_roles", ""), row.get("parliamentary_roles", "")) if part)
     return dict(party=row["party"] or None, legislature_email=row["email"] or None,
                 phone=row["constituency_phone"] or None, profile_url=row.get("ola_profile_url") or None,
-                roles=roles or None, contact_uncertain=not row["email"])
+                roles=roles or None, contact_uncertain=row.get("contact_uncertain", not row["email"]))
 
 
 def _validate(rows, districts: dict[int, ElectoralDistrict], report: RosterReport) -> dict[int, dict | None]:
@@ -77,7 +77,11 @@ def _validate(rows, districts: dict[int, ElectoralDistrict], report: RosterRepor
         return {}
     wanted: dict[int, dict | None] = {}
     for number, row in enumerate(rows, start=2):
+        # An empty email means the sources disagree on who holds the seat (contact uncertain); a placeholder
+        # such as "none provided" means the member has no published address: stored as none, not uncertain.
+        uncertain = not row["email"]
         row = {key: ("" if value.lower() in NO_VALUE else value) for key, value in row.items()}
+        row["contact_uncertain"] = uncertain
         try:
             district = districts[int(float(row["ed_number"]))]
         except (ValueError, KeyError):

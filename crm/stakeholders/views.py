@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from crm.errors import ValidationError, apply_to_form
-from crm.extensions import csrf, db
+from crm.extensions import db
 from crm.pagination import page_args, paginate
 from crm.stakeholders import files, forms, imports, roster, services
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, Organization, Person, current_stances
@@ -15,10 +15,13 @@ bp = Blueprint("stakeholders", __name__, url_prefix="/directory")
 UPLOAD_ENDPOINTS = {"stakeholders.import_people", "stakeholders.roster_refresh"}
 
 
-@bp.before_request
-def allow_large_uploads():
-    """Uploads may be up to 10 MB (the service refuses bigger files with a message); other posts keep the default."""
-    if request.endpoint in UPLOAD_ENDPOINTS:
+@bp.url_value_preprocessor
+def allow_large_uploads(endpoint, values):
+    """Uploads may be up to 10 MB (the service refuses bigger files with a message); other posts keep the default.
+
+    A URL value preprocessor runs before every before_request hook, so before anything reads the form.
+    """
+    if endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = files.MAX_UPLOAD_BYTES + 1024 * 1024
 
 
@@ -337,17 +340,13 @@ def _upload_flow(template: str, run):
     return render_template(template, form=form, report=report, token=token)
 
 
-# The global CSRF check reads the form before this blueprint can raise the size limit for uploads, so these
-# two views are exempt from it and check the token themselves: both their forms are CSRF-protected FlaskForms.
 @bp.route("/import", methods=["GET", "POST"])
-@csrf.exempt
 def import_people():
     return _upload_flow("stakeholders/import.html",
                         lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply))
 
 
 @bp.route("/roster", methods=["GET", "POST"])
-@csrf.exempt
 def roster_refresh():
     return _upload_flow("stakeholders/roster.html",
                         lambda rows, apply: roster.refresh_roster(db.session, rows, apply=apply))
