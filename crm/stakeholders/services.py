@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
+from sqlalchemy import Boolean, and_, func, literal, or_, select, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm.audit.services import record
 from crm.errors import ValidationError
@@ -84,10 +86,11 @@ class DirectoryFilters:
     sort: str = "name"
 
 
+# Names sort by the indexed column itself (not lower()), so a page is read in index order, not sorted.
 PEOPLE_SORTS = {
-    "name": lambda: (func.lower(Person.full_name), Person.id),
-    "-name": lambda: (func.lower(Person.full_name).desc(), Person.id.desc()),
-    "organization": lambda: (func.lower(Organization.name), func.lower(Person.full_name), Person.id),
+    "name": lambda: (Person.full_name, Person.id),
+    "-name": lambda: (Person.full_name.desc(), Person.id.desc()),
+    "organization": lambda: (Organization.name, Person.full_name, Person.id),
     "newest": lambda: (Person.id.desc(),),
 }
 ORGANIZATION_SORTS = {
@@ -98,9 +101,36 @@ ORGANIZATION_SORTS = {
 }
 
 
+class _ContainsText(FunctionElement):
+    """`column` contains `pattern`, ignoring case: ILIKE on PostgreSQL, plain LIKE on SQLite (already
+    case-insensitive for ASCII, and several times faster than lower(x) LIKE lower(y), which is also ASCII-only)."""
+
+    type = Boolean()
+    name = "contains_text"
+    inherit_cache = True
+
+
+@compiles(_ContainsText)
+def _contains_default(element, compiler, **kw):
+    column, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"lower({column}) LIKE lower({pattern}) ESCAPE '\\'"
+
+
+@compiles(_ContainsText, "postgresql")
+def _contains_postgresql(element, compiler, **kw):
+    column, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} ILIKE {pattern} ESCAPE '\\'"
+
+
+@compiles(_ContainsText, "sqlite")
+def _contains_sqlite(element, compiler, **kw):
+    column, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} LIKE {pattern} ESCAPE '\\'"
+
+
 def _contains(column, text: str):
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
+    return _ContainsText(column, literal(f"%{escaped}%"))
 
 
 def _newest_position(subject_column, subject_id, ask: str):
@@ -113,40 +143,52 @@ def _jurisdiction_id(code: str):
 
 
 def people_query(filters: DirectoryFilters):
-    """Non-archived people matching the filters, with everything a list row shows eager-loaded."""
-    stmt = (select(Person).outerjoin(Person.organization).where(Person.archived.is_(False))
-            .options(contains_eager(Person.organization), joinedload(Person.jurisdiction),
+    """Non-archived people matching the filters, with everything a list row shows eager-loaded.
+
+    Filters on related rows are `id IN (subquery)`, so each related table is scanned once, not once per person.
+    """
+    stmt = (select(Person).where(Person.archived.is_(False))
+            .options(joinedload(Person.organization), joinedload(Person.jurisdiction),
                      selectinload(Person.contacts), selectinload(Person.tags), selectinload(Person.stances),
                      selectinload(Person.offices).joinedload(ElectedOffice.district)))
     if filters.q:
         q = filters.q.strip()
         stmt = stmt.where(or_(
-            _contains(Person.full_name, q), _contains(Organization.name, q), _contains(Organization.acronym, q),
-            exists().where(ContactPoint.person_id == Person.id, _contains(ContactPoint.value, q)),
-            exists().where(ElectedOffice.person_id == Person.id, ElectedOffice.district_id == ElectoralDistrict.id,
-                           _contains(ElectoralDistrict.name, q)),
+            _contains(Person.full_name, q),
+            Person.organization_id.in_(select(Organization.id).where(
+                or_(_contains(Organization.name, q), _contains(Organization.acronym, q)))),
+            Person.id.in_(select(ContactPoint.person_id).where(_contains(ContactPoint.value, q))),
+            Person.id.in_(select(ElectedOffice.person_id).join(ElectedOffice.district)
+                          .where(_contains(ElectoralDistrict.name, q))),
         ))
     if filters.kind:
-        stmt = stmt.where(Organization.kind == filters.kind)
+        stmt = stmt.where(Person.organization_id.in_(select(Organization.id).where(Organization.kind == filters.kind)))
     if filters.jurisdiction:
         stmt = stmt.where(Person.jurisdiction_id == _jurisdiction_id(filters.jurisdiction))
     if filters.organization_id:
         stmt = stmt.where(Person.organization_id == filters.organization_id)
     if filters.party:
-        stmt = stmt.where(exists().where(ElectedOffice.person_id == Person.id, ElectedOffice.party == filters.party,
-                                         ElectedOffice.current.is_(filters.status != "former")))
+        stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id).where(
+            ElectedOffice.party == filters.party, ElectedOffice.current.is_(filters.status != "former"))))
     if filters.status == "current":
-        stmt = stmt.where(exists().where(ElectedOffice.person_id == Person.id, ElectedOffice.current.is_(True)))
+        stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))))
     elif filters.status == "former":
-        stmt = stmt.where(exists().where(ElectedOffice.person_id == Person.id),
-                          ~exists().where(ElectedOffice.person_id == Person.id, ElectedOffice.current.is_(True)))
+        stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id)),
+                          Person.id.not_in(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))))
     if filters.tag:
-        stmt = stmt.where(exists().where(person_tags.c.person_id == Person.id, person_tags.c.tag_id == Tag.id,
-                                         Tag.name == filters.tag.strip().lower()))
+        stmt = stmt.where(Person.id.in_(select(person_tags.c.person_id).join(Tag, Tag.id == person_tags.c.tag_id)
+                                        .where(Tag.name == tag_name(filters.tag))))
     if filters.ask and filters.position:
         newest = func.coalesce(_newest_position(Stance.person_id, Person.id, filters.ask), "unknown")
         stmt = stmt.where(newest == filters.position)
-    return stmt.order_by(*PEOPLE_SORTS.get(filters.sort, PEOPLE_SORTS["name"])())
+    if filters.sort == "organization":
+        stmt = stmt.outerjoin(Organization, Organization.id == Person.organization_id)
+    sort = filters.sort if filters.sort in PEOPLE_SORTS else "name"
+    if sort == "name" and filters.q:
+        # A search matches few rows: scan the table once and sort the matches, rather than walk the whole
+        # name index in order testing every row.
+        return stmt.order_by(func.lower(Person.full_name), Person.id)
+    return stmt.order_by(*PEOPLE_SORTS[sort]())
 
 
 def organizations_query(filters: DirectoryFilters):
@@ -239,9 +281,14 @@ def find_jurisdiction(session: Session, code: str | None) -> Jurisdiction | None
     return jurisdiction
 
 
+def tag_name(text: str) -> str:
+    """How a tag is stored: trimmed, single-spaced, lower-case."""
+    return " ".join(text.split()).lower()[:60]
+
+
 def tags_named(session: Session, names) -> list[Tag]:
     """Tags for these names (lower-cased, trimmed), creating the missing ones."""
-    wanted = sorted({" ".join(n.split()).lower()[:60] for n in names if n and n.strip()})
+    wanted = sorted({tag_name(n) for n in names if n and n.strip()})
     if not wanted:
         return []
     existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(wanted)))}
