@@ -71,8 +71,9 @@ def register_blueprints(app: Flask) -> None:
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
     from crm.proposals.views import bp as proposals_bp
+    from crm.stakeholders.views import bp as stakeholders_bp
 
-    for blueprint in (core_bp, auth_bp, members_bp, proposals_bp, api_bp, outbox_bp):
+    for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, api_bp, outbox_bp):
         app.register_blueprint(blueprint)
 
 

@@ -37,6 +37,73 @@ def seed_command():
         click.echo(f"{name}: {value}")
 
 
+def _print_import_errors(errors) -> None:
+    for row, message in errors:
+        click.echo(f"row {row}: {message}" if row else message, err=True)
+
+
+def _finish(dry_run: bool, summary: str, done: str) -> None:
+    """Roll back a dry run, commit a real one, and say which it was."""
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run: {summary}. Nothing was changed.")
+    else:
+        db.session.commit()
+        click.echo(f"{done}: {summary}.")
+
+
+def _read_file(path: str):
+    from pathlib import Path
+
+    from crm.errors import ValidationError
+    from crm.stakeholders.files import read_table
+
+    try:
+        return read_table(path, Path(path).read_bytes())
+    except ValidationError as error:
+        raise click.ClickException(error.message) from None
+
+
+@crm_cli.command("import-stakeholders")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def import_stakeholders_command(file, dry_run):
+    """Import people from a CSV/XLSX contact sheet (all rows or none)."""
+    from crm.stakeholders.imports import import_stakeholders
+
+    report = import_stakeholders(db.session, _read_file(file), apply=not dry_run)
+    if report.errors:
+        db.session.rollback()
+        _print_import_errors(report.errors)
+        raise click.ClickException(f"{len(report.errors)} row error(s); nothing was imported.")
+    for row in report.rows:
+        click.echo(f"row {row.number}: {row.action} {row.name}" + (f" — {row.detail}" if row.detail else ""))
+    for name in report.new_organizations:
+        click.echo(f"new organization: {name}")
+    counts = report.counts
+    _finish(dry_run, f"{counts['create']} to create, {counts['update']} to update, {counts['skip']} unchanged",
+            "Imported")
+
+
+@crm_cli.command("import-representatives")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show the differences; change nothing.")
+@click.option("--jurisdiction", default="ON", show_default=True, help="Legislature the roster belongs to.")
+def import_representatives_command(file, dry_run, jurisdiction):
+    """Refresh the MPP roster from a file in the shipped roster format (all or nothing)."""
+    from crm.stakeholders.roster import refresh_roster
+
+    report = refresh_roster(db.session, _read_file(file), apply=not dry_run, code=jurisdiction.upper())
+    if report.errors:
+        db.session.rollback()
+        _print_import_errors(report.errors)
+        raise click.ClickException(f"{len(report.errors)} error(s); the roster was not changed.")
+    for change in report.changes:
+        click.echo(f"{change.kind}: {change.district_number} {change.district_name}"
+                   + (f": {change.name}" if change.name else "") + (f" — {change.detail}" if change.detail else ""))
+    _finish(dry_run, ", ".join(f"{value} {key}" for key, value in report.counts.items()), "Roster refreshed")
+
+
 @crm_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(["member", "committee", "lead", "admin"]), default="member")

@@ -5,4 +5,4 @@ from crm.members.models import ConsentRecord, MemberProfile  # noqa: F401
 from crm.outbox.models import AddressHealth, DeliveryEvent, MailBatch, OutboundMessage, SendingPause, Suppression  # noqa: F401,E501
 from crm.proposals.models import Ask, AskStatus, Proposal, ProposalVersion  # noqa: F401
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea  # noqa: F401
-from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person  # noqa: F401
+from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person, Stance, Tag  # noqa: F401

@@ -40,7 +40,13 @@ ACCESS: dict[str, object] = {
     "auth.admin_users": ADMIN,
     "auth.admin_user_role": ADMIN,
     "auth.admin_user_active": ADMIN,
-    # development mailbox (404 unless DEV_MAILBOX is on)
+    # stakeholder directory (members see none of it)
+    **{f"stakeholders.{name}": STAFF for name in (
+        "people", "people_export", "person", "person_new", "person_edit", "person_archive", "person_stance",
+        "person_merge", "organizations", "organizations_export", "organization", "organization_new",
+        "organization_edit", "organization_archive", "organization_stance", "import_people")},
+    "stakeholders.roster_refresh": ADMIN,
+    # development mailbox (registered only when DEV_MAILBOX is on)
     "outbox.dev_mailbox": PUBLIC,
     "outbox.dev_message": PUBLIC,
     # delivery: provider webhook (signature-checked), unsubscribe links (no login), admin and leads' views

@@ -1,10 +1,20 @@
-"""Organizations, people, their contact points and elected offices."""
+"""Organizations, people, their contact points, elected offices, tags and stances on the three asks."""
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, func
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.audit.services import audited
 from crm.extensions import db
+
+# ITPO's three asks, which every stance refers to.
+ASKS = (
+    ("pra", "A Practice-Ready Assessment program in every province"),
+    ("residency", "More residency positions"),
+    ("clinical_assistant", "An official clinical assistant position"),
+)
+ASK_SHORT = {"pra": "PRA", "residency": "Residency", "clinical_assistant": "Clinical assistant"}
+POSITIONS = (("supportive", "Supportive"), ("neutral", "Neutral"), ("opposed", "Opposed"), ("unknown", "Unknown"))
 
 ORGANIZATION_KINDS = (
     ("regulator", "Regulator"),
@@ -20,6 +30,23 @@ ORGANIZATION_KINDS = (
 )
 
 
+person_tags = Table(
+    "person_tags", db.metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A free label on people (e.g. "ally", "health committee"), stored lower-case."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+@audited
 class Organization(db.Model):
     """A regulator, certification body, ministry, legislature, ally…"""
 
@@ -37,8 +64,10 @@ class Organization(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     jurisdiction = relationship("Jurisdiction")
+    stances = relationship("Stance", back_populates="organization", order_by="Stance.as_of.desc(), Stance.id.desc()")
 
 
+@audited
 class Person(db.Model):
     """Anyone ITPO deals with: an MPP, a registrar, a ministry official, a journalist."""
 
@@ -57,8 +86,20 @@ class Person(db.Model):
     jurisdiction = relationship("Jurisdiction")
     contacts = relationship("ContactPoint", back_populates="person", cascade="all, delete-orphan")
     offices = relationship("ElectedOffice", back_populates="person")
+    tags = relationship("Tag", secondary=person_tags, order_by="Tag.name")
+    stances = relationship("Stance", back_populates="person", order_by="Stance.as_of.desc(), Stance.id.desc()")
+
+    def emails(self) -> list["ContactPoint"]:
+        return [c for c in self.contacts if c.kind == "email"]
+
+    def phones(self) -> list["ContactPoint"]:
+        return [c for c in self.contacts if c.kind == "phone"]
+
+    def current_offices(self) -> list["ElectedOffice"]:
+        return [o for o in self.offices if o.current]
 
 
+@audited
 class ContactPoint(db.Model):
     """One email address or phone number of a person, with a label."""
 
@@ -73,6 +114,7 @@ class ContactPoint(db.Model):
     person = relationship("Person", back_populates="contacts")
 
 
+@audited
 class ElectedOffice(db.Model):
     """A person's seat for a district. A district with no current office is vacant."""
 
@@ -103,3 +145,40 @@ class ElectedOffice(db.Model):
         if self.contact_uncertain:
             return None
         return self.legislature_email or self.constituency_email
+
+
+def current_stances(stances) -> dict[str, "Stance"]:
+    """The newest stance per ask, from stances already ordered newest first."""
+    newest: dict[str, Stance] = {}
+    for stance in stances:
+        newest.setdefault(stance.ask, stance)
+    return newest
+
+
+@audited
+class Stance(db.Model):
+    """A person's or an organization's position on one ask, as of a date. History is kept: never edited."""
+
+    __tablename__ = "stances"
+    __table_args__ = (
+        CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="one_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"),
+                                                        index=True)
+    ask: Mapped[str] = mapped_column(String(30))
+    position: Mapped[str] = mapped_column(String(12))
+    as_of: Mapped[date]
+    source: Mapped[str | None] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    person = relationship("Person", back_populates="stances")
+    organization = relationship("Organization", back_populates="stances")
+
+    @property
+    def ask_label(self) -> str:
+        return ASK_SHORT.get(self.ask, self.ask)

@@ -1,15 +1,22 @@
-"""Stakeholder services: loading the shipped organizations and the MPP roster."""
+"""Stakeholder services: the directory (lists, edits, stances, archive, merge) and the shipped seed data."""
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Boolean, and_, func, literal, or_, select, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from crm.audit.services import record
+from crm.errors import ValidationError
+from crm.extensions import db
 from crm.reference.models import ElectoralDistrict, Jurisdiction
-from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person
+from crm.stakeholders.models import (ASKS, ORGANIZATION_KINDS, POSITIONS, ContactPoint, ElectedOffice, Organization,
+                                     Person, Stance, Tag, person_tags)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -60,48 +67,382 @@ def seed_organizations(session: Session) -> int:
     return added
 
 
-def seed_ontario_mpps(session: Session, today: date | None = None) -> dict[str, int]:
-    """Load the Ontario MPP roster: one current office per district; a changed name ends the old office."""
-    today = today or date.today()
-    jurisdictions = _jurisdictions(session)
-    ontario = jurisdictions["ON"]
-    legislature = session.scalar(select(Organization).where(Organization.source_key == "legislature:ON"))
-    districts = {d.number: d for d in session.scalars(
-        select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == ontario.id))}
-    current = {o.district_id: o for o in session.scalars(
-        select(ElectedOffice).where(ElectedOffice.jurisdiction_id == ontario.id, ElectedOffice.current.is_(True))
-        .options(joinedload(ElectedOffice.person).selectinload(Person.contacts)))}
-    counts = {"added": 0, "updated": 0, "ended": 0}
-    for row in _read_csv("ontario_mpps_2026.csv"):
-        district = districts[int(row["ed_number"])]
-        uncertain = not row["email"]
-        roles = " | ".join(part for part in (row["cabinet_roles"], row["parliamentary_roles"]) if part) or None
-        office_values = dict(party=row["party"] or None, legislature_email=(row["email"] or None),
-                             phone=row["constituency_phone"] or None, profile_url=row["ola_profile_url"] or None,
-                             roles=roles, contact_uncertain=uncertain)
-        office = current.get(district.id)
-        if office is not None and office.person.full_name != row["mpp_name"]:
-            office.current = False
-            office.to_date = today
-            counts["ended"] += 1
-            office = None
-        if office is None:
-            title = f"MPP, {district.name}"
-            person = Person(full_name=row["mpp_name"], title=title, organization=legislature, jurisdiction=ontario)
-            if row["email"]:
-                person.contacts.append(ContactPoint(kind="email", label="legislature", value=row["email"]))
-            if row["constituency_phone"]:
-                person.contacts.append(ContactPoint(kind="phone", label="constituency", value=row["constituency_phone"]))
-            session.add(person)
-            session.add(ElectedOffice(person=person, jurisdiction=ontario, district=district, current=True,
-                                      from_date=None, **office_values))
-            counts["added"] += 1
-            continue
-        changed = False
-        for key, value in office_values.items():
-            if getattr(office, key) != value:
-                setattr(office, key, value)
-                changed = True
-        counts["updated"] += changed
+# --- lists and search -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DirectoryFilters:
+    """What a list page or an export is filtered and sorted by (all optional)."""
+
+    q: str = ""
+    kind: str = ""
+    jurisdiction: str = ""
+    party: str = ""
+    tag: str = ""
+    ask: str = ""
+    position: str = ""
+    status: str = ""  # current / former (elected office)
+    organization_id: int | None = None
+    sort: str = "name"
+
+
+# Names sort by the indexed column itself (not lower()), so a page is read in index order, not sorted.
+PEOPLE_SORTS = {
+    "name": lambda: (Person.full_name, Person.id),
+    "-name": lambda: (Person.full_name.desc(), Person.id.desc()),
+    "organization": lambda: (Organization.name, Person.full_name, Person.id),
+    "newest": lambda: (Person.id.desc(),),
+}
+ORGANIZATION_SORTS = {
+    "name": lambda: (func.lower(Organization.name), Organization.id),
+    "-name": lambda: (func.lower(Organization.name).desc(), Organization.id.desc()),
+    "kind": lambda: (Organization.kind, func.lower(Organization.name), Organization.id),
+    "newest": lambda: (Organization.id.desc(),),
+}
+
+
+class _ContainsText(FunctionElement):
+    """`column` contains `pattern`, ignoring case: ILIKE on PostgreSQL, plain LIKE on SQLite (already
+    case-insensitive for ASCII, and several times faster than lower(x) LIKE lower(y), which is also ASCII-only)."""
+
+    type = Boolean()
+    name = "contains_text"
+    inherit_cache = True
+
+
+@compiles(_ContainsText)
+def _contains_default(element, compiler, **kw):
+    column, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"lower({column}) LIKE lower({pattern}) ESCAPE '\\'"
+
+
+@compiles(_ContainsText, "postgresql")
+def _contains_postgresql(element, compiler, **kw):
+    column, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} ILIKE {pattern} ESCAPE '\\'"
+
+
+@compiles(_ContainsText, "sqlite")
+def _contains_sqlite(element, compiler, **kw):
+    column, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} LIKE {pattern} ESCAPE '\\'"
+
+
+def _contains(column, text: str):
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _ContainsText(column, literal(f"%{escaped}%"))
+
+
+def _newest_position(subject_column, subject_id, ask: str):
+    return (select(Stance.position).where(subject_column == subject_id, Stance.ask == ask)
+            .order_by(Stance.as_of.desc(), Stance.id.desc()).limit(1).scalar_subquery())
+
+
+def _jurisdiction_id(code: str):
+    return select(Jurisdiction.id).where(Jurisdiction.code == code.upper()).scalar_subquery()
+
+
+def people_query(filters: DirectoryFilters):
+    """Non-archived people matching the filters, with everything a list row shows eager-loaded.
+
+    Filters on related rows are `id IN (subquery)`, so each related table is scanned once, not once per person.
+    """
+    stmt = (select(Person).where(Person.archived.is_(False))
+            .options(joinedload(Person.organization), joinedload(Person.jurisdiction),
+                     selectinload(Person.contacts), selectinload(Person.tags), selectinload(Person.stances),
+                     selectinload(Person.offices).joinedload(ElectedOffice.district)))
+    if filters.q:
+        q = filters.q.strip()
+        stmt = stmt.where(or_(
+            _contains(Person.full_name, q),
+            Person.organization_id.in_(select(Organization.id).where(
+                or_(_contains(Organization.name, q), _contains(Organization.acronym, q)))),
+            Person.id.in_(select(ContactPoint.person_id).where(_contains(ContactPoint.value, q))),
+            Person.id.in_(select(ElectedOffice.person_id).join(ElectedOffice.district)
+                          .where(_contains(ElectoralDistrict.name, q))),
+        ))
+    if filters.kind:
+        stmt = stmt.where(Person.organization_id.in_(select(Organization.id).where(Organization.kind == filters.kind)))
+    if filters.jurisdiction:
+        stmt = stmt.where(Person.jurisdiction_id == _jurisdiction_id(filters.jurisdiction))
+    if filters.organization_id:
+        stmt = stmt.where(Person.organization_id == filters.organization_id)
+    if filters.party:
+        stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id).where(
+            ElectedOffice.party == filters.party, ElectedOffice.current.is_(filters.status != "former"))))
+    if filters.status == "current":
+        stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))))
+    elif filters.status == "former":
+        stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id)),
+                          Person.id.not_in(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))))
+    if filters.tag:
+        stmt = stmt.where(Person.id.in_(select(person_tags.c.person_id).join(Tag, Tag.id == person_tags.c.tag_id)
+                                        .where(Tag.name == tag_name(filters.tag))))
+    if filters.ask and filters.position:
+        newest = func.coalesce(_newest_position(Stance.person_id, Person.id, filters.ask), "unknown")
+        stmt = stmt.where(newest == filters.position)
+    if filters.sort == "organization":
+        stmt = stmt.outerjoin(Organization, Organization.id == Person.organization_id)
+    sort = filters.sort if filters.sort in PEOPLE_SORTS else "name"
+    if sort == "name" and filters.q:
+        # A search matches few rows: scan the table once and sort the matches, rather than walk the whole
+        # name index in order testing every row.
+        return stmt.order_by(func.lower(Person.full_name), Person.id)
+    return stmt.order_by(*PEOPLE_SORTS[sort]())
+
+
+def organizations_query(filters: DirectoryFilters):
+    """Rows of (Organization, number of people) for non-archived organizations matching the filters."""
+    people = (select(func.count(Person.id)).where(Person.organization_id == Organization.id,
+                                                  Person.archived.is_(False)).scalar_subquery())
+    stmt = (select(Organization, people.label("people_count")).where(Organization.archived.is_(False))
+            .options(joinedload(Organization.jurisdiction), selectinload(Organization.stances)))
+    if filters.q:
+        q = filters.q.strip()
+        stmt = stmt.where(or_(_contains(Organization.name, q), _contains(Organization.acronym, q)))
+    if filters.kind:
+        stmt = stmt.where(Organization.kind == filters.kind)
+    if filters.jurisdiction:
+        stmt = stmt.where(Organization.jurisdiction_id == _jurisdiction_id(filters.jurisdiction))
+    if filters.ask and filters.position:
+        newest = func.coalesce(_newest_position(Stance.organization_id, Organization.id, filters.ask), "unknown")
+        stmt = stmt.where(newest == filters.position)
+    return stmt.order_by(*ORGANIZATION_SORTS.get(filters.sort, ORGANIZATION_SORTS["name"])())
+
+
+def probable_duplicates(session: Session, people: list[Person]) -> dict[int, set[int]]:
+    """For each listed person, the other active people sharing an email, or the name within one organization."""
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    mine, theirs = aliased(ContactPoint), aliased(ContactPoint)
+    other = aliased(Person)
+    by_email = (select(mine.person_id, theirs.person_id)
+                .join(theirs, and_(theirs.value == mine.value, theirs.kind == "email", theirs.person_id != mine.person_id))
+                .join(other, and_(other.id == theirs.person_id, other.archived.is_(False)))
+                .where(mine.kind == "email", mine.person_id.in_(ids)))
+    by_name = (select(Person.id, other.id)
+               .join(other, and_(func.lower(other.full_name) == func.lower(Person.full_name),
+                                 other.organization_id == Person.organization_id, other.id != Person.id,
+                                 other.archived.is_(False)))
+               .where(Person.id.in_(ids), Person.organization_id.is_not(None)))
+    found: dict[int, set[int]] = {}
+    for statement in (by_email, by_name):
+        for person_id, other_id in session.execute(statement):
+            found.setdefault(person_id, set()).add(other_id)
+    return found
+
+
+def list_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """Choices for the filter forms: jurisdictions and the parties seen on elected offices."""
+    jurisdictions = [(j.code, f"{j.code} — {j.name}") for j in session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))]
+    parties = [(p, p) for p in session.scalars(select(ElectedOffice.party).where(ElectedOffice.party.is_not(None))
+                                              .distinct().order_by(ElectedOffice.party))]
+    return {"jurisdictions": jurisdictions, "parties": parties}
+
+
+def get_person(session: Session, person_id: int) -> Person | None:
+    return session.scalar(select(Person).where(Person.id == person_id).options(
+        joinedload(Person.organization), joinedload(Person.jurisdiction), selectinload(Person.contacts),
+        selectinload(Person.tags), selectinload(Person.stances),
+        selectinload(Person.offices).joinedload(ElectedOffice.district),
+        selectinload(Person.offices).joinedload(ElectedOffice.jurisdiction)))
+
+
+def get_organization(session: Session, organization_id: int) -> Organization | None:
+    return session.scalar(select(Organization).where(Organization.id == organization_id).options(
+        joinedload(Organization.jurisdiction), selectinload(Organization.stances)))
+
+
+def organization_people(session: Session, organization: Organization, limit: int = 50) -> list[Person]:
+    return list(session.scalars(select(Person).where(Person.organization_id == organization.id,
+                                                     Person.archived.is_(False))
+                                .options(selectinload(Person.contacts))
+                                .order_by(func.lower(Person.full_name)).limit(limit)))
+
+
+def organization_choices(session: Session) -> list[tuple[int, str]]:
+    rows = session.execute(select(Organization.id, Organization.name, Organization.acronym)
+                           .where(Organization.archived.is_(False)).order_by(func.lower(Organization.name)))
+    return [(id_, f"{name} ({acronym})" if acronym else name) for id_, name, acronym in rows]
+
+
+# --- create, edit, archive, stances --------------------------------------------------------------------------
+
+
+def find_jurisdiction(session: Session, code: str | None) -> Jurisdiction | None:
+    """The jurisdiction with this code (a province/territory or CA), None for an empty code."""
+    if not code:
+        return None
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip().upper()))
+    if jurisdiction is None:
+        raise ValidationError("jurisdiction", f"Unknown jurisdiction {code!r}: use a province or territory code "
+                                              "such as ON, or CA for federal.")
+    return jurisdiction
+
+
+def tag_name(text: str) -> str:
+    """How a tag is stored: trimmed, single-spaced, lower-case."""
+    return " ".join(text.split()).lower()[:60]
+
+
+def tags_named(session: Session, names) -> list[Tag]:
+    """Tags for these names (lower-cased, trimmed), creating the missing ones."""
+    wanted = sorted({tag_name(n) for n in names if n and n.strip()})
+    if not wanted:
+        return []
+    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(wanted)))}
+    for name in wanted:
+        if name not in existing:
+            existing[name] = Tag(name=name)
+            session.add(existing[name])
+    return [existing[name] for name in wanted]
+
+
+def _set_contacts(person: Person, kind: str, wanted: list[tuple[str, str]]) -> None:
+    keep = {(label, value) for label, value in wanted}
+    for point in [c for c in person.contacts if c.kind == kind]:
+        if (point.label, point.value) not in keep:
+            person.contacts.remove(point)
+    have = {(c.label, c.value) for c in person.contacts if c.kind == kind}
+    for label, value in wanted:
+        if (label, value) not in have:
+            person.contacts.append(ContactPoint(kind=kind, label=label, value=value))
+            have.add((label, value))
+
+
+def save_person(session: Session, person: Person | None, *, full_name: str, title: str | None,
+                organization_id: int | None, jurisdiction: str | None, notes: str | None,
+                emails: list[tuple[str, str]], phones: list[tuple[str, str]], tags: list[str]) -> Person:
+    """Create (person None) or update a person with their contacts and tags."""
+    if organization_id and session.get(Organization, organization_id) is None:
+        raise ValidationError("organization_id", "Choose an organization from the list.")
+    if person is None:
+        person = Person(full_name="")
+        session.add(person)
+    person.full_name = " ".join(full_name.split())
+    person.title = title or None
+    person.organization_id = organization_id or None
+    found = find_jurisdiction(session, jurisdiction)
+    person.jurisdiction_id = found.id if found else None
+    person.notes = notes or None
+    _set_contacts(person, "email", [(label, value.lower()) for label, value in emails])
+    _set_contacts(person, "phone", phones)
+    person.tags = tags_named(session, tags)
     session.flush()
-    return counts
+    return person
+
+
+def save_organization(session: Session, organization: Organization | None, *, name: str, acronym: str | None,
+                      kind: str, jurisdiction: str | None, website: str | None, notes: str | None) -> Organization:
+    """Create (organization None) or update an organization."""
+    if kind not in dict(ORGANIZATION_KINDS):
+        raise ValidationError("kind", "Choose one of the listed kinds.")
+    if organization is None:
+        organization = Organization(name="")
+        session.add(organization)
+    organization.name = " ".join(name.split())
+    organization.acronym = acronym or None
+    organization.kind = kind
+    found = find_jurisdiction(session, jurisdiction)
+    organization.jurisdiction_id = found.id if found else None
+    organization.website = website or None
+    organization.notes = notes or None
+    session.flush()
+    return organization
+
+
+def set_archived(session: Session, record_: Person | Organization, archived: bool) -> None:
+    """Archive (drop out of lists, keep history) or restore a person or organization."""
+    record_.archived = archived
+    session.flush()
+
+
+def add_stance(session: Session, *, ask: str, position: str, as_of: date, source: str | None, note: str | None,
+               person: Person | None = None, organization: Organization | None = None,
+               author_id: int | None = None) -> Stance:
+    """Record a new stance; earlier ones stay as history and the newest (by date) is the current one."""
+    if ask not in dict(ASKS):
+        raise ValidationError("ask", "Choose one of the three asks.")
+    if position not in dict(POSITIONS):
+        raise ValidationError("position", "Choose supportive, neutral, opposed or unknown.")
+    if (person is None) == (organization is None):
+        raise ValidationError(None, "A stance belongs to one person or one organization.")
+    stance = Stance(ask=ask, position=position, as_of=as_of, source=source or None, note=note or None,
+                    person=person, organization=organization, created_by_id=author_id)
+    session.add(stance)
+    session.flush()
+    return stance
+
+
+# --- duplicates and merge ------------------------------------------------------------------------------------
+
+
+def duplicates_of(session: Session, person: Person) -> list[Person]:
+    """Other active people who are probably the same person."""
+    ids = probable_duplicates(session, [person]).get(person.id, set())
+    if not ids:
+        return []
+    return list(session.scalars(select(Person).where(Person.id.in_(ids)).options(joinedload(Person.organization))
+                                .order_by(Person.id)))
+
+
+def _tables_linking_people():
+    """Every (table, column) with a foreign key to people.id: links added later by other domains move too."""
+    for table in db.metadata.sorted_tables:
+        if table.name in ("contact_points", "person_tags"):
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "people" and fk.column.name == "id":
+                yield table, fk.parent
+
+
+def merge_people(session: Session, keep: Person, duplicate: Person) -> Person:
+    """Fold `duplicate` into `keep`: every link moves to `keep`, then `duplicate` is deleted; audited."""
+    if keep.id == duplicate.id:
+        raise ValidationError(None, "Choose two different people to merge.")
+    session.flush()
+    moved: dict[str, int] = {}
+    have = {(c.kind, c.value.lower()) for c in keep.contacts}
+    for point in list(duplicate.contacts):
+        if (point.kind, point.value.lower()) in have:
+            duplicate.contacts.remove(point)
+        else:
+            duplicate.contacts.remove(point)
+            keep.contacts.append(ContactPoint(kind=point.kind, label=point.label, value=point.value))
+            have.add((point.kind, point.value.lower()))
+            moved["contact_points"] = moved.get("contact_points", 0) + 1
+    new_tags = [tag for tag in duplicate.tags if tag not in keep.tags]
+    keep.tags.extend(new_tags)
+    if new_tags:
+        moved["tags"] = len(new_tags)
+    for field in ("title", "organization_id", "jurisdiction_id"):
+        if getattr(keep, field) is None and getattr(duplicate, field) is not None:
+            setattr(keep, field, getattr(duplicate, field))
+    if duplicate.notes and duplicate.notes != keep.notes:
+        keep.notes = "\n\n".join(part for part in (keep.notes, duplicate.notes) if part)
+    session.flush()
+    for table, column in _tables_linking_people():
+        result = session.execute(update(table).where(column == duplicate.id).values({column.name: keep.id}))
+        if result.rowcount:
+            moved[table.name] = moved.get(table.name, 0) + result.rowcount
+    record(session, "merge", "people", keep.id, {"merged_id": duplicate.id, "merged_name": duplicate.full_name,
+                                                 "moved": moved})
+    duplicate_id = duplicate.id
+    session.flush()
+    session.expire(duplicate)
+    session.expire(keep)
+    session.delete(session.get(Person, duplicate_id))
+    session.flush()
+    return keep
+
+
+def seed_ontario_mpps(session: Session, today: date | None = None) -> dict[str, int]:
+    """Load the shipped Ontario MPP roster: one current office per district; a changed name ends the old office."""
+    from crm.stakeholders.roster import read_shipped_roster, refresh_roster
+
+    report = refresh_roster(session, read_shipped_roster(), apply=True, today=today)
+    if report.errors:
+        raise RuntimeError(f"the shipped roster is invalid: {report.errors}")
+    counts = report.counts
+    return {"added": counts["new"], "updated": counts["changed"], "ended": counts["left"]}

@@ -1,0 +1,123 @@
+"""Reading uploaded CSV/XLSX tables and writing formula-safe CSV/XLSX exports (one reader, one writer)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from pathlib import Path
+
+import pandas as pd
+
+from crm.errors import ValidationError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
+    """Rows of a CSV (UTF-8 with or without BOM, or Windows-1252) or XLSX file, keyed by lower-cased header.
+
+    Every value is a stripped string. Raises ValidationError("file", ...) with a sentence saying what to fix.
+    """
+    name = (filename or "").lower()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError("file", f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is 10 MB. "
+                                      "Split it into smaller files and import them one by one.")
+    if not data.strip():
+        raise ValidationError("file", "The file is empty. Choose a file with a header row and at least one row.")
+    if name.endswith((".xlsx", ".xlsm")):
+        frame = _read_xlsx(data)
+    elif name.endswith((".csv", ".txt")) or not name:
+        frame = _read_csv(data)
+    else:
+        raise ValidationError("file", "Choose a .csv or .xlsx file.")
+    frame.columns = [str(column).strip().lower() for column in frame.columns]
+    if frame.empty:
+        raise ValidationError("file", "The file has a header row but no rows to import.")
+    return [{key: ("" if value is None else str(value).strip()) for key, value in row.items()}
+            for row in frame.to_dict(orient="records")]
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        try:
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        except pd.errors.EmptyDataError:
+            raise ValidationError("file", "The file is empty. Choose a file with a header row and at least one row.") from None
+        except (pd.errors.ParserError, ValueError) as error:
+            raise ValidationError("file", f"The file could not be read as CSV ({error}). Save it again as CSV "
+                                          "(comma-separated) and retry.") from None
+    raise ValidationError("file", "The file's text encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
+
+
+def _read_xlsx(data: bytes) -> pd.DataFrame:
+    try:
+        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
+    except Exception as error:  # zipfile, openpyxl and pandas raise many types for a file that is not a workbook
+        raise ValidationError("file", "The file is not a readable Excel spreadsheet (.xlsx). Open it in your "
+                                      f"spreadsheet program and save it again as .xlsx or CSV. ({type(error).__name__})") from None
+    return frame.dropna(how="all")
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def write_csv(columns: list[str], rows) -> bytes:
+    """CSV (UTF-8 with BOM, so Excel reads accents) of formula-safe cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_xlsx(columns: list[str], rows, sheet: str = "Export") -> bytes:
+    """An XLSX workbook of formula-safe text cells."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    worksheet.append(columns)
+    for row in rows:
+        worksheet.append([safe_cell(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def stash_upload(folder: Path, filename: str, data: bytes) -> str:
+    """Keep an uploaded file between its preview and its apply; returns the token naming it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsx" if (filename or "").lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    token = secrets.token_urlsafe(24)
+    (folder / f"{token}{suffix}").write_bytes(data)
+    return token
+
+
+def load_upload(folder: Path, token: str) -> tuple[str, bytes]:
+    """The (filename, bytes) stashed under `token`; ValidationError when it is gone."""
+    if not TOKEN_RE.match(token or ""):
+        raise ValidationError(None, "That preview is not valid. Upload the file again.")
+    for suffix in (".csv", ".xlsx"):
+        path = folder / f"{token}{suffix}"
+        if path.exists():
+            return path.name, path.read_bytes()
+    raise ValidationError(None, "That preview has expired or was already applied. Upload the file again.")
+
+
+def discard_upload(folder: Path, token: str) -> None:
+    if TOKEN_RE.match(token or ""):
+        for suffix in (".csv", ".xlsx"):
+            (folder / f"{token}{suffix}").unlink(missing_ok=True)

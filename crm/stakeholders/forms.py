@@ -1,0 +1,116 @@
+"""Directory forms: filters, person and organization edits, stances, merge, import uploads."""
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, ValidationError
+
+from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS
+
+ANY = [("", "Any")]
+STATUSES = [("", "Any"), ("current", "Current elected office"), ("former", "Former elected office")]
+PEOPLE_SORTS = [("name", "Name A–Z"), ("-name", "Name Z–A"), ("organization", "Organization"), ("newest", "Newest")]
+ORGANIZATION_SORTS = [("name", "Name A–Z"), ("-name", "Name Z–A"), ("kind", "Kind"), ("newest", "Newest")]
+
+
+class _FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=100)])
+    kind = SelectField("Organization kind", choices=ANY + list(ORGANIZATION_KINDS), validate_choice=True)
+    jurisdiction = SelectField("Jurisdiction", choices=ANY)
+    ask = SelectField("Stance on", choices=ANY + list(ASKS))
+    position = SelectField("Stance", choices=ANY + list(POSITIONS))
+
+
+class PeopleFilterForm(_FilterForm):
+    party = SelectField("Party", choices=ANY)
+    tag = StringField("Tag", validators=[Optional(), Length(max=60)])
+    status = SelectField("Office", choices=STATUSES)
+    organization = IntegerField("Organization", validators=[Optional()])
+    sort = SelectField("Sort by", choices=PEOPLE_SORTS)
+
+
+class OrganizationFilterForm(_FilterForm):
+    sort = SelectField("Sort by", choices=ORGANIZATION_SORTS)
+
+
+class ContactLines:
+    """Parses 'label: value' lines into `field.parsed` [(label, value)]; checks emails when `email`."""
+
+    def __init__(self, email: bool):
+        self.email = email
+
+    def __call__(self, form, field):
+        parsed = []
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            label, _, value = line.rpartition(": ") if ": " in line else ("work", "", line)
+            label, value = (label.strip().lower() or "work")[:40], value.strip()
+            if self.email:
+                try:
+                    value = validate_email(value, check_deliverability=False).normalized.lower()
+                except EmailNotValidError:
+                    raise ValidationError(f"Line {number}: {value!r} is not an email address.") from None
+            elif len(value) > 40 or not any(ch.isdigit() for ch in value):
+                raise ValidationError(f"Line {number}: {value!r} does not look like a phone number.")
+            parsed.append((label, value))
+        field.parsed = parsed
+
+
+class PersonForm(FlaskForm):
+    full_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=160)])
+    title = StringField("Title", validators=[Optional(), Length(max=200)], description="e.g. Registrar, MPP, Policy advisor")
+    organization_id = SelectField("Organization", coerce=int, choices=[(0, "None")])
+    jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
+    emails = TextAreaField("Emails", validators=[ContactLines(email=True)], render_kw={"rows": 2},
+                           description="One per line, optionally with a label: 'office: name@example.org'.")
+    phones = TextAreaField("Phones", validators=[ContactLines(email=False)], render_kw={"rows": 2},
+                           description="One per line, optionally with a label: 'mobile: 416-555-0100'.")
+    tags = StringField("Tags", validators=[Optional(), Length(max=500)], description="Separated by ';'.")
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
+    submit = SubmitField("Save")
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter the organization's name."), Length(max=200)])
+    acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
+    kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS))
+    jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
+    website = StringField("Website", validators=[Optional(), Length(max=300),
+                                                 URL(message="Enter a web address starting with https://.")])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
+    submit = SubmitField("Save")
+
+
+class StanceForm(FlaskForm):
+    ask = SelectField("Ask", choices=list(ASKS))
+    position = SelectField("Position", choices=list(POSITIONS))
+    as_of = DateField("As of", default=date.today, validators=[DataRequired("Enter the date of the stance.")])
+    source = StringField("Source", validators=[Optional(), Length(max=300)],
+                         description="Where this comes from: a meeting, a letter, a Hansard link…")
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
+    submit = SubmitField("Record stance")
+
+
+class ArchiveForm(FlaskForm):
+    archived = HiddenField(validators=[Regexp(r"^[01]$")])
+
+
+class MergeForm(FlaskForm):
+    duplicate_id = IntegerField("Duplicate", validators=[DataRequired()])
+
+
+class UploadForm(FlaskForm):
+    file = FileField("File (CSV or XLSX, at most 10 MB)", validators=[FileRequired("Choose a file to import.")])
+    submit = SubmitField("Preview")
+
+
+class ApplyUploadForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,64}$")])
+    submit = SubmitField("Apply")

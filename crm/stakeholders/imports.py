@@ -1,0 +1,297 @@
+"""Import of a contact sheet (people) and export of filtered lists.
+
+Import columns, matched by header case-insensitively: name (required), title, organization, email, phone,
+jurisdiction, tags (`;`-separated), notes. Several emails or phones in one cell are separated by `;`.
+A person is matched on email, else on name + organization. The dry run and the apply share one code
+path, so the preview is exactly what applying does; any row error means nothing is applied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import re
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from crm.audit.services import record
+from crm.reference.models import Jurisdiction
+from crm.stakeholders.models import ASKS, ContactPoint, Organization, Person, Tag, current_stances, person_tags
+from crm.stakeholders.services import tag_name, tags_named
+
+IMPORT_COLUMNS = ("name", "title", "organization", "email", "phone", "jurisdiction", "tags", "notes")
+# A quick shape check (tens of thousands of rows): one @, no spaces, a dot in a domain of letters, digits, hyphens.
+EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
+
+
+@dataclass
+class ImportRow:
+    number: int
+    action: str  # create, update, skip
+    name: str
+    organization: str
+    detail: str = ""
+
+
+@dataclass
+class ImportReport:
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[tuple[int | None, str]] = field(default_factory=list)
+    new_organizations: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "skip": 0}
+        for row in self.rows:
+            counts[row.action] += 1
+        return counts
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(";") if part.strip()] if cell else []
+
+
+@dataclass
+class _Parsed:
+    number: int
+    name: str
+    title: str
+    organization: str
+    emails: list[str]
+    phones: list[str]
+    jurisdiction: Jurisdiction | None
+    tags: list[str]
+    notes: str
+
+
+def _parse_rows(rows, jurisdictions: dict[str, Jurisdiction], report: ImportReport) -> list[_Parsed]:
+    parsed: list[_Parsed] = []
+    seen_emails: dict[str, int] = {}
+    seen_names: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        if not any(row.values()):
+            continue
+        errors = []
+        name = " ".join(row.get("name", "").split())
+        if not name:
+            errors.append("the name is empty; every row needs a name")
+        emails = []
+        for email in _split(row.get("email", "")):
+            if EMAIL_RE.match(email):
+                emails.append(email.lower())
+            else:
+                errors.append(f"{email!r} is not an email address (like name@example.org)")
+        code = row.get("jurisdiction", "").strip().upper()
+        jurisdiction = jurisdictions.get(code) if code else None
+        if code and jurisdiction is None:
+            errors.append(f"unknown jurisdiction {row['jurisdiction']!r}; use a province or territory code "
+                          "such as ON, or CA for federal")
+        organization = " ".join(row.get("organization", "").split())
+        if name:
+            first = next((seen_emails[e] for e in emails if e in seen_emails), None)
+            if first is None:
+                first = seen_names.get((name.lower(), organization.lower()))
+            if first is not None:
+                errors.append(f"{name} appears again (first on row {first}); keep one row per person")
+        if errors:
+            report.errors.append((number, "; ".join(errors) + "."))
+            continue
+        for email in emails:
+            seen_emails[email] = number
+        seen_names[(name.lower(), organization.lower())] = number
+        parsed.append(_Parsed(number, name, row.get("title", "")[:200], organization[:200], emails,
+                              _split(row.get("phone", "")), jurisdiction, _split(row.get("tags", "")),
+                              row.get("notes", "")))
+    return parsed
+
+
+def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: bool) -> ImportReport:
+    """Preview (apply=False) or apply an import of people; applying happens only when no row has an error."""
+    report = ImportReport()
+    if not rows or "name" not in rows[0]:
+        found = ", ".join(rows[0].keys()) if rows else "none"
+        report.errors.append((1, f"The header row has no 'name' column (found: {found}). Name the columns "
+                                 f"{', '.join(IMPORT_COLUMNS)}; only name is required."))
+        return report
+    report.ignored_columns = [column for column in rows[0] if column not in IMPORT_COLUMNS]
+    jurisdictions = {j.code: j for j in session.scalars(select(Jurisdiction))}
+    parsed = _parse_rows(rows, jurisdictions, report)
+    if report.errors:
+        return report
+    # Later rows win: an active record is preferred over an archived one.
+    read = session.connection().execute  # plain Core rows: no ORM bookkeeping for 100,000s of tuples
+    organizations = {name.lower(): id_ for id_, name in read(
+        select(Organization.id, Organization.name).order_by(Organization.archived.desc(), Organization.id.desc()))}
+    by_email = {value.lower(): id_ for value, id_ in read(
+        select(ContactPoint.value, ContactPoint.person_id).join(Person).where(ContactPoint.kind == "email")
+        .order_by(Person.archived.desc(), Person.id.desc()))}
+    by_name = {(name.lower(), org): id_ for id_, name, org in read(
+        select(Person.id, Person.full_name, Person.organization_id)
+        .order_by(Person.archived.desc(), Person.id.desc()))}
+    matches: dict[int, int] = {}
+    for item in parsed:
+        org_id = organizations.get(item.organization.lower()) if item.organization else None
+        person_id = next((by_email[e] for e in item.emails if e in by_email), None)
+        if person_id is None and (org_id or not item.organization):
+            person_id = by_name.get((item.name.lower(), org_id))
+        if person_id is not None:
+            matches[item.number] = person_id
+    people = _load(read, set(matches.values()))
+    new_keys: set[str] = set()
+    updates: list[tuple[_Parsed, _Existing]] = []
+    for item in parsed:
+        person = people.get(matches.get(item.number))
+        org_key = item.organization.lower()
+        if item.organization and org_key not in organizations and org_key not in new_keys:
+            new_keys.add(org_key)
+            report.new_organizations.append(item.organization)
+        if person is None:
+            report.rows.append(ImportRow(item.number, "create", item.name, item.organization,
+                                         ", ".join(item.emails)))
+            continue
+        changes = _changes(person, item, organizations)
+        report.rows.append(ImportRow(item.number, "update" if changes else "skip", item.name, item.organization,
+                                     "; ".join(changes) if changes else "already up to date"))
+        if changes:
+            updates.append((item, person))
+    if apply:
+        created, updated = _apply(session, [item for item in parsed if item.number not in matches], updates,
+                                  organizations, report.new_organizations)
+        report.applied = True
+        record(session, "import", "people", None, report.counts | {
+            "organizations_created": len(report.new_organizations), "created_ids": created, "updated_ids": updated})
+        session.flush()
+    return report
+
+
+@dataclass
+class _Existing:
+    """What an import compares against, read as plain rows (no ORM objects for tens of thousands of people)."""
+
+    id: int
+    title: str | None
+    jurisdiction_id: int | None
+    notes: str | None
+    organization_id: int | None
+    contacts: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+
+
+def _load(read, ids: set[int]) -> dict[int, _Existing]:
+    people: dict[int, _Existing] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start:start + 500]
+        for row in read(select(Person.id, Person.title, Person.jurisdiction_id, Person.notes,
+                                          Person.organization_id).where(Person.id.in_(chunk))):
+            people[row.id] = _Existing(*row)
+        for person_id, value in read(select(ContactPoint.person_id, ContactPoint.value)
+                                                .where(ContactPoint.person_id.in_(chunk))):
+            people[person_id].contacts.add(value.lower())
+        for person_id, name in read(select(person_tags.c.person_id, Tag.name)
+                                               .join(Tag, Tag.id == person_tags.c.tag_id)
+                                               .where(person_tags.c.person_id.in_(chunk))):
+            people[person_id].tags.add(name)
+    return people
+
+
+def _changes(person: _Existing, item: _Parsed, organizations) -> list[str]:
+    changes = []
+    if item.title and item.title != (person.title or ""):
+        changes.append(f"title → {item.title}")
+    if item.jurisdiction and item.jurisdiction.id != person.jurisdiction_id:
+        changes.append(f"jurisdiction → {item.jurisdiction.code}")
+    if item.notes and item.notes != (person.notes or ""):
+        changes.append("notes replaced")
+    if item.organization and organizations.get(item.organization.lower()) != person.organization_id:
+        changes.append(f"organization → {item.organization}")
+    new_contacts = [v for v in item.emails + item.phones if v.lower() not in person.contacts]
+    if new_contacts:
+        changes.append("adds " + ", ".join(new_contacts))
+    new_tags = [t for t in item.tags if tag_name(t) not in person.tags]
+    if new_tags:
+        changes.append("tags + " + ", ".join(new_tags))
+    return changes
+
+
+def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed, _Existing]],
+           organizations: dict[str, int], new_organizations: list[str]) -> tuple[list[int], list[int]]:
+    """Write the import with bulk statements (one audit event for the whole import, written by the caller)."""
+    if new_organizations:
+        table = Organization.__table__
+        ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              [{"name": name, "kind": "other", "archived": False} for name in new_organizations]).all()
+        organizations.update({name.lower(): id_ for name, id_ in zip(new_organizations, ids)})
+    tags = {tag.name: tag for tag in tags_named(session, [t for item, _ in updates for t in item.tags]
+                                                + [t for item in creates for t in item.tags])}
+    session.flush()
+
+    def organization_id(item, current=None):
+        return organizations[item.organization.lower()] if item.organization else current
+
+    created: list[int] = []
+    if creates:
+        table = Person.__table__  # Core insertmanyvalues: the ORM's per-row primary-key bookkeeping is not needed
+        created = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), [
+            {"full_name": item.name, "title": item.title or None, "notes": item.notes or None, "archived": False,
+             "jurisdiction_id": item.jurisdiction.id if item.jurisdiction else None,
+             "organization_id": organization_id(item)} for item in creates]).all()
+    contacts, links = [], []
+    for person_id, item in zip(created, creates):
+        contacts += _contact_rows(person_id, item, set())
+        links += [{"person_id": person_id, "tag_id": tags[name].id} for name in {tag_name(t) for t in item.tags}]
+    if updates:
+        session.execute(update(Person), [
+            {"id": person.id, "title": item.title or person.title, "notes": item.notes or person.notes,
+             "jurisdiction_id": item.jurisdiction.id if item.jurisdiction else person.jurisdiction_id,
+             "organization_id": organization_id(item, person.organization_id)} for item, person in updates])
+    for item, person in updates:
+        contacts += _contact_rows(person.id, item, person.contacts)
+        links += [{"person_id": person.id, "tag_id": tags[name].id}
+                  for name in {tag_name(t) for t in item.tags} - person.tags]
+    if contacts:
+        session.execute(insert(ContactPoint), contacts)
+    if links:
+        session.execute(insert(person_tags), links)
+    return list(created), [person.id for _, person in updates]
+
+
+def _contact_rows(person_id: int, item: _Parsed, existing: set[str]) -> list[dict]:
+    rows, seen = [], set(existing)
+    for kind, values in (("email", item.emails), ("phone", item.phones)):
+        for value in values:
+            if value.lower() not in seen:
+                seen.add(value.lower())
+                rows.append({"person_id": person_id, "kind": kind, "label": "work", "value": value})
+    return rows
+
+
+# --- export ----------------------------------------------------------------------------------------------------
+
+PEOPLE_EXPORT_COLUMNS = list(IMPORT_COLUMNS) + ["riding", "party", "office"] + [f"stance_{code}" for code, _ in ASKS]
+ORGANIZATION_EXPORT_COLUMNS = ["name", "acronym", "kind", "jurisdiction", "website", "people", "notes"] + [
+    f"stance_{code}" for code, _ in ASKS]
+
+
+def people_export_rows(session: Session, stmt):
+    """Rows (lists of plain values) for every person the statement selects, in the export's column order."""
+    for person in session.scalars(stmt.execution_options(yield_per=1000)):
+        offices = person.current_offices() or person.offices
+        office = offices[0] if offices else None
+        stances = current_stances(person.stances)
+        yield [person.full_name, person.title, person.organization.name if person.organization else "",
+               "; ".join(c.value for c in person.emails()), "; ".join(c.value for c in person.phones()),
+               person.jurisdiction.code if person.jurisdiction else "", "; ".join(t.name for t in person.tags),
+               person.notes, office.district.name if office and office.district else "",
+               office.party if office else "", ("current" if office.current else "former") if office else ""] + [
+            stances[code].position if code in stances else "" for code, _ in ASKS]
+
+
+def organization_export_rows(session: Session, stmt):
+    for organization, people_count in session.execute(stmt):
+        stances = current_stances(organization.stances)
+        yield [organization.name, organization.acronym, organization.kind,
+               organization.jurisdiction.code if organization.jurisdiction else "", organization.website,
+               people_count, organization.notes] + [
+            stances[code].position if code in stances else "" for code, _ in ASKS]

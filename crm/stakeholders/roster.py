@@ -1,0 +1,193 @@
+"""Roster refresh: compare a legislature roster file with the stored elected offices, then apply it.
+
+The file has the format of `crm/data/ontario_mpps_2026.csv`: one row per district, `ed_number` and
+`mpp_name` (blank for a vacant seat), `party`, `email`, `constituency_phone`, and optionally
+`ola_profile_url`, `cabinet_roles`, `parliamentary_roles`. The shipped seed uses the same code.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from crm.audit.services import record
+from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+SHIPPED_ROSTER = DATA_DIR / "ontario_mpps_2026.csv"
+REQUIRED_COLUMNS = ("ed_number", "mpp_name", "party", "email", "constituency_phone")
+# Placeholders some roster sources put where no address is known; stored as no address.
+NO_VALUE = {"none provided", "none", "n/a", "na", "-", "—", "unknown"}
+OFFICE_FIELDS = {"party": "party", "legislature_email": "email", "phone": "phone",
+                 "profile_url": "profile", "roles": "roles"}
+
+
+@dataclass
+class RosterChange:
+    kind: str  # new, changed, left, vacant
+    district_number: int
+    district_name: str
+    name: str
+    detail: str = ""
+
+
+@dataclass
+class RosterReport:
+    changes: list[RosterChange] = field(default_factory=list)
+    errors: list[tuple[int | None, str]] = field(default_factory=list)
+    unchanged: int = 0
+    applied: bool = False
+
+    def of(self, kind: str) -> list[RosterChange]:
+        return [change for change in self.changes if change.kind == kind]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {kind: len(self.of(kind)) for kind in ("new", "changed", "left", "vacant")} | {"unchanged": self.unchanged}
+
+
+def read_shipped_roster() -> list[dict[str, str]]:
+    with open(SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
+        return [{key.strip().lower(): (value or "").strip() for key, value in row.items()}
+                for row in csv.DictReader(handle)]
+
+
+def _office_values(row: dict[str, str]) -> dict:
+    roles = " | ".join(part for part in (row.get("cabinet_roles", ""), row.get("parliamentary_roles", "")) if part)
+    return dict(party=row["party"] or None, legislature_email=row["email"] or None,
+                phone=row["constituency_phone"] or None, profile_url=row.get("ola_profile_url") or None,
+                roles=roles or None, contact_uncertain=row.get("contact_uncertain", not row["email"]))
+
+
+def _validate(rows, districts: dict[int, ElectoralDistrict], report: RosterReport) -> dict[int, dict | None]:
+    """District id → the row's values (None for a vacant seat); errors go on the report."""
+    if not rows:
+        report.errors.append((None, "The roster has no rows."))
+        return {}
+    missing = [column for column in REQUIRED_COLUMNS if column not in rows[0]]
+    if missing:
+        report.errors.append((None, f"Missing column(s): {', '.join(missing)}. The roster needs the columns "
+                                    f"{', '.join(REQUIRED_COLUMNS)} (see crm/data/ontario_mpps_2026.csv)."))
+        return {}
+    wanted: dict[int, dict | None] = {}
+    for number, row in enumerate(rows, start=2):
+        # An empty email means the sources disagree on who holds the seat (contact uncertain); a placeholder
+        # such as "none provided" means the member has no published address: stored as none, not uncertain.
+        uncertain = not row["email"]
+        row = {key: ("" if value.lower() in NO_VALUE else value) for key, value in row.items()}
+        row["contact_uncertain"] = uncertain
+        try:
+            district = districts[int(float(row["ed_number"]))]
+        except (ValueError, KeyError):
+            report.errors.append((number, f"Unknown district number {row['ed_number']!r}: use 1 to {len(districts)}."))
+            continue
+        if district.id in wanted:
+            report.errors.append((number, f"District {district.number} ({district.name}) appears twice; keep one row."))
+            continue
+        if row["email"]:
+            try:
+                validate_email(row["email"], check_deliverability=False)
+            except EmailNotValidError:
+                report.errors.append((number, f"{row['email']!r} is not an email address; correct or empty it."))
+                continue
+            row["email"] = row["email"].lower()
+        wanted[district.id] = dict(row, mpp_name=" ".join(row["mpp_name"].split())) if row["mpp_name"] else None
+    absent = sorted(d.number for d in districts.values() if d.id not in wanted)
+    if absent and not report.errors:
+        report.errors.append((None, f"District(s) {', '.join(map(str, absent))} have no row. Every district needs "
+                                    "one; leave mpp_name empty for a vacant seat."))
+    return wanted
+
+
+def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool, code: str = "ON",
+                   today: date | None = None) -> RosterReport:
+    """Report what the roster changes (new members, changed details, members who left, vacant seats); apply it if asked.
+
+    Nothing changes when the file has any error. A member who left has their office closed (to-date today).
+    """
+    today = today or date.today()
+    report = RosterReport()
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if jurisdiction is None:
+        report.errors.append((None, f"Unknown jurisdiction {code!r}."))
+        return report
+    districts = {d.number: d for d in session.scalars(
+        select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == jurisdiction.id))}
+    wanted = _validate(rows, districts, report)
+    if report.errors:
+        return report
+    current = {o.district_id: o for o in session.scalars(
+        select(ElectedOffice).where(ElectedOffice.jurisdiction_id == jurisdiction.id, ElectedOffice.current.is_(True))
+        .options(joinedload(ElectedOffice.person).selectinload(Person.contacts)))}
+    former = {p.full_name: p for p in session.scalars(
+        select(Person).join(ElectedOffice).where(ElectedOffice.jurisdiction_id == jurisdiction.id)
+        .options(selectinload(Person.contacts)))}
+    legislature = session.scalar(select(Organization).where(Organization.source_key == f"legislature:{code}"))
+    for district in sorted(districts.values(), key=lambda d: d.number):
+        row = wanted[district.id]
+        office = current.get(district.id)
+        if office is not None and (row is None or office.person.full_name != row["mpp_name"]):
+            report.changes.append(RosterChange("left", district.number, district.name, office.person.full_name,
+                                               "office closed"))
+            if apply:
+                office.current = False
+                office.to_date = today
+            office = None
+        if row is None:
+            report.changes.append(RosterChange("vacant", district.number, district.name, "", "seat vacant"))
+            continue
+        values = _office_values(row)
+        if office is None:
+            report.changes.append(RosterChange("new", district.number, district.name, row["mpp_name"],
+                                               values["party"] or ""))
+            if apply:
+                _open_office(session, jurisdiction, district, legislature, former, row["mpp_name"], values)
+            continue
+        diff = {key: (getattr(office, key), value) for key, value in values.items() if getattr(office, key) != value}
+        diff.pop("contact_uncertain", None)
+        if not diff:
+            report.unchanged += 1
+            continue
+        report.changes.append(RosterChange("changed", district.number, district.name, office.person.full_name,
+                                           "; ".join(f"{OFFICE_FIELDS[key]}: {before or '—'} → {after or '—'}"
+                                                     for key, (before, after) in diff.items())))
+        if apply:
+            for key, value in values.items():
+                setattr(office, key, value)
+            _sync_contacts(office.person, values)
+    if apply:
+        session.flush()
+        report.applied = True
+        if not session.info.get("audit_disabled"):
+            record(session, "roster_refresh", "elected_offices", None, {"jurisdiction": code, **report.counts})
+    return report
+
+
+def _sync_contacts(person: Person, values: dict) -> None:
+    for kind, label, value in (("email", "legislature", values["legislature_email"]),
+                               ("phone", "constituency", values["phone"])):
+        point = next((c for c in person.contacts if c.kind == kind and c.label == label), None)
+        if value and point is None:
+            person.contacts.append(ContactPoint(kind=kind, label=label, value=value))
+        elif value and point.value != value:
+            point.value = value
+
+
+def _open_office(session, jurisdiction, district, legislature, former, name, values) -> None:
+    person = former.get(name)
+    title = f"{jurisdiction.member_title}, {district.name}"
+    if person is None:
+        person = Person(full_name=name, organization=legislature, jurisdiction=jurisdiction)
+        session.add(person)
+        former[name] = person
+    person.title = title
+    person.archived = False
+    _sync_contacts(person, values)
+    session.add(ElectedOffice(person=person, jurisdiction=jurisdiction, district=district, current=True,
+                              from_date=None, **values))

@@ -1,0 +1,352 @@
+"""The stakeholder directory: people, organizations, stances, merge, import/export, roster refresh."""
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crm.errors import ValidationError, apply_to_form
+from crm.extensions import db
+from crm.pagination import page_args, paginate
+from crm.stakeholders import files, forms, imports, roster, services
+from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, Organization, Person, current_stances
+
+bp = Blueprint("stakeholders", __name__, url_prefix="/directory")
+UPLOAD_ENDPOINTS = {"stakeholders.import_people", "stakeholders.roster_refresh"}
+
+
+@bp.url_value_preprocessor
+def allow_large_uploads(endpoint, values):
+    """Uploads may be up to 10 MB (the service refuses bigger files with a message); other posts keep the default.
+
+    A URL value preprocessor runs before every before_request hook, so before anything reads the form.
+    """
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = files.MAX_UPLOAD_BYTES + 1024 * 1024
+
+
+@bp.app_context_processor
+def directory_labels():
+    return {"ASK_LABELS": dict(ASKS), "POSITION_LABELS": dict(POSITIONS), "KIND_LABELS": dict(ORGANIZATION_KINDS),
+            "current_stances": current_stances}
+
+
+def _filters(form) -> services.DirectoryFilters:
+    data = {name: (form[name].data or "") for name in ("q", "kind", "jurisdiction", "ask", "position", "sort")}
+    if isinstance(form, forms.PeopleFilterForm):
+        data.update(party=form.party.data or "", tag=form.tag.data or "", status=form.status.data or "",
+                    organization_id=form.organization.data or None)
+    return services.DirectoryFilters(**data)
+
+
+def _filter_form(form_class):
+    """The filter form bound to the query string; unknown choices are dropped rather than failing."""
+    choices = services.list_choices(db.session)
+    form = form_class(request.args)
+    form.jurisdiction.choices = forms.ANY + choices["jurisdictions"]
+    if hasattr(form, "party"):
+        form.party.choices = forms.ANY + choices["parties"]
+    form.validate()
+    for name, errors in form.errors.items():
+        if errors:
+            form[name].data = None
+    return form
+
+
+def _list_page():
+    try:
+        limit, offset = page_args(request.args, default=50, maximum=200)
+    except ValueError as error:
+        abort(400, str(error))
+    return limit, offset
+
+
+def _export(columns, rows, stem: str) -> Response:
+    kind = request.args.get("format", "csv")
+    name = f"{stem}-{date.today().isoformat()}"
+    if kind == "xlsx":
+        return Response(files.write_xlsx(columns, rows), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(files.write_csv(columns, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _save_form(form, save, done):
+    """Validate, call `save()`, commit, flash and redirect; None (render the form again) when it fails.
+
+    `done(saved)` returns (message, endpoint, url values) for the redirect.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        saved = save()
+    except ValidationError as error:
+        db.session.rollback()
+        apply_to_form(form, error)
+        return None
+    db.session.commit()
+    message, endpoint, values = done(saved)
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))
+
+
+def _archive(record, name: str, back: str):
+    form = forms.ArchiveForm()
+    if form.validate_on_submit():
+        services.set_archived(db.session, record, form.archived.data == "1")
+        db.session.commit()
+        flash(f"{name} {'archived' if record.archived else 'restored'}.", "success")
+    return redirect(back)
+
+
+# --- people ----------------------------------------------------------------------------------------------------
+
+
+@bp.route("/people")
+def people():
+    form = _filter_form(forms.PeopleFilterForm)
+    limit, offset = _list_page()
+    page = paginate(db.session, services.people_query(_filters(form)), limit=limit, offset=offset)
+    duplicates = services.probable_duplicates(db.session, page.items)
+    return render_template("stakeholders/people.html", form=form, page=page, duplicates=duplicates)
+
+
+@bp.route("/people/export")
+def people_export():
+    form = _filter_form(forms.PeopleFilterForm)
+    rows = imports.people_export_rows(db.session, services.people_query(_filters(form)))
+    return _export(imports.PEOPLE_EXPORT_COLUMNS, rows, "people")
+
+
+def _person_or_404(person_id: int) -> Person:
+    person = services.get_person(db.session, person_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _person_form(person=None):
+    form = forms.PersonForm(obj=person)
+    form.organization_id.choices = [(0, "None")] + services.organization_choices(db.session)
+    form.jurisdiction.choices = [("", "None")] + services.list_choices(db.session)["jurisdictions"]
+    if person is not None and not form.is_submitted():
+        form.organization_id.data = person.organization_id or 0
+        form.jurisdiction.data = person.jurisdiction.code if person.jurisdiction else ""
+        form.emails.data = "\n".join(f"{c.label}: {c.value}" for c in person.emails())
+        form.phones.data = "\n".join(f"{c.label}: {c.value}" for c in person.phones())
+        form.tags.data = "; ".join(t.name for t in person.tags)
+    return form
+
+
+def _save_person(form, person):
+    return services.save_person(
+        db.session, person, full_name=form.full_name.data, title=form.title.data.strip(),
+        organization_id=form.organization_id.data or None, jurisdiction=form.jurisdiction.data,
+        notes=form.notes.data.strip(), emails=form.emails.parsed, phones=form.phones.parsed,
+        tags=(form.tags.data or "").split(";"))
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+def person_new():
+    form = _person_form()
+    if request.method == "GET" and request.args.get("organization", "").isdigit():
+        form.organization_id.data = int(request.args["organization"])
+    return _save_form(form, lambda: _save_person(form, None), lambda p: (f"{p.full_name} added.", ".person",
+                                                                         {"person_id": p.id})) or \
+        render_template("stakeholders/person_form.html", form=form, person=None)
+
+
+@bp.route("/people/<int:person_id>")
+def person(person_id):
+    person = _person_or_404(person_id)
+    return render_template("stakeholders/person.html", person=person, stance_form=forms.StanceForm(),
+                           duplicates=services.duplicates_of(db.session, person), archive_form=forms.ArchiveForm(),
+                           merge_form=forms.MergeForm())
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+def person_edit(person_id):
+    person = _person_or_404(person_id)
+    form = _person_form(person)
+    return _save_form(form, lambda: _save_person(form, person), lambda p: ("Changes saved.", ".person",
+                                                                           {"person_id": p.id})) or \
+        render_template("stakeholders/person_form.html", form=form, person=person)
+
+
+@bp.route("/people/<int:person_id>/archive", methods=["POST"])
+def person_archive(person_id):
+    person = _person_or_404(person_id)
+    return _archive(person, person.full_name, url_for(".person", person_id=person.id))
+
+
+@bp.route("/people/<int:person_id>/stances", methods=["POST"])
+def person_stance(person_id):
+    person = _person_or_404(person_id)
+    return _add_stance(forms.StanceForm(), url_for(".person", person_id=person.id), person=person)
+
+
+@bp.route("/people/<int:person_id>/merge", methods=["POST"])
+def person_merge(person_id):
+    """Keep this person; fold the posted duplicate into them."""
+    person = _person_or_404(person_id)
+    form = forms.MergeForm()
+    duplicate = db.session.get(Person, form.duplicate_id.data) if form.validate_on_submit() else None
+    if duplicate is None:
+        flash("Choose a listed duplicate to merge.", "danger")
+        return redirect(url_for(".person", person_id=person.id))
+    try:
+        services.merge_people(db.session, person, duplicate)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("The two records are merged; every email, office, stance and tag is now on this one.", "success")
+    return redirect(url_for(".person", person_id=person.id))
+
+
+def _add_stance(form, back: str, **subject):
+    if form.validate_on_submit():
+        try:
+            services.add_stance(db.session, ask=form.ask.data, position=form.position.data, as_of=form.as_of.data,
+                                source=form.source.data.strip(), note=form.note.data.strip(),
+                                author_id=current_user.id, **subject)
+        except ValidationError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("Stance recorded.", "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Check the stance form.", "danger")
+    return redirect(back)
+
+
+# --- organizations -------------------------------------------------------------------------------------------------
+
+
+@bp.route("/organizations")
+def organizations():
+    form = _filter_form(forms.OrganizationFilterForm)
+    limit, offset = _list_page()
+    page = paginate(db.session, services.organizations_query(_filters(form)), limit=limit, offset=offset,
+                    scalars=False)
+    return render_template("stakeholders/organizations.html", form=form, page=page)
+
+
+@bp.route("/organizations/export")
+def organizations_export():
+    form = _filter_form(forms.OrganizationFilterForm)
+    rows = imports.organization_export_rows(db.session, services.organizations_query(_filters(form)))
+    return _export(imports.ORGANIZATION_EXPORT_COLUMNS, rows, "organizations")
+
+
+def _organization_or_404(organization_id: int) -> Organization:
+    organization = services.get_organization(db.session, organization_id)
+    if organization is None:
+        abort(404)
+    return organization
+
+
+def _organization_form(organization=None):
+    form = forms.OrganizationForm(obj=organization)
+    form.jurisdiction.choices = [("", "None")] + services.list_choices(db.session)["jurisdictions"]
+    if organization is not None and not form.is_submitted():
+        form.jurisdiction.data = organization.jurisdiction.code if organization.jurisdiction else ""
+    return form
+
+
+def _save_organization(form, organization):
+    return services.save_organization(
+        db.session, organization, name=form.name.data, acronym=form.acronym.data.strip(), kind=form.kind.data,
+        jurisdiction=form.jurisdiction.data, website=form.website.data.strip(), notes=form.notes.data.strip())
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+def organization_new():
+    form = _organization_form()
+    return _save_form(form, lambda: _save_organization(form, None),
+                      lambda o: (f"{o.name} added.", ".organization", {"organization_id": o.id})) or \
+        render_template("stakeholders/organization_form.html", form=form, organization=None)
+
+
+@bp.route("/organizations/<int:organization_id>")
+def organization(organization_id):
+    organization = _organization_or_404(organization_id)
+    return render_template("stakeholders/organization.html", organization=organization,
+                           people=services.organization_people(db.session, organization),
+                           stance_form=forms.StanceForm(), archive_form=forms.ArchiveForm())
+
+
+@bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
+def organization_edit(organization_id):
+    organization = _organization_or_404(organization_id)
+    form = _organization_form(organization)
+    return _save_form(form, lambda: _save_organization(form, organization),
+                      lambda o: ("Changes saved.", ".organization", {"organization_id": o.id})) or \
+        render_template("stakeholders/organization_form.html", form=form, organization=organization)
+
+
+@bp.route("/organizations/<int:organization_id>/archive", methods=["POST"])
+def organization_archive(organization_id):
+    organization = _organization_or_404(organization_id)
+    return _archive(organization, organization.name, url_for(".organization", organization_id=organization.id))
+
+
+@bp.route("/organizations/<int:organization_id>/stances", methods=["POST"])
+def organization_stance(organization_id):
+    organization = _organization_or_404(organization_id)
+    return _add_stance(forms.StanceForm(), url_for(".organization", organization_id=organization.id),
+                       organization=organization)
+
+
+# --- import and roster refresh -----------------------------------------------------------------------------------
+
+
+def _upload_folder() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+def _upload_flow(template: str, run):
+    """Upload → preview (dry run) → apply with the stashed file. `run(rows, apply)` returns a report."""
+    form, apply_form, report, token = forms.UploadForm(), forms.ApplyUploadForm(), None, None
+    if request.method == "POST" and "token" in request.form:
+        if not apply_form.validate_on_submit():
+            abort(400, "This form has expired or was not sent from our site. Reload the page and try again.")
+        try:
+            name, data = files.load_upload(_upload_folder(), apply_form.token.data)
+            report = run(files.read_table(name, data), apply=True)
+        except ValidationError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            return redirect(request.path)
+        if report.errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            files.discard_upload(_upload_folder(), apply_form.token.data)
+            flash("Applied.", "success")
+    elif form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            report = run(files.read_table(upload.filename, data), apply=False)
+        except ValidationError as error:
+            apply_to_form(form, error)
+        else:
+            db.session.rollback()
+            if not report.errors:
+                token = files.stash_upload(_upload_folder(), upload.filename, data)
+    return render_template(template, form=form, report=report, token=token)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_people():
+    return _upload_flow("stakeholders/import.html",
+                        lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply))
+
+
+@bp.route("/roster", methods=["GET", "POST"])
+def roster_refresh():
+    return _upload_flow("stakeholders/roster.html",
+                        lambda rows, apply: roster.refresh_roster(db.session, rows, apply=apply))

@@ -1,0 +1,204 @@
+"""Issue 3's benchmark: directory list and search server time, and a 50,000-row import (dry run + apply).
+
+Run alone: `.venv/bin/python -m tests.benchmarks.stakeholders_bench [DATABASE_URL]` (SQLite in a temporary
+folder by default; a PostgreSQL URL has its public schema DROPPED first, so never point it at a database
+in use). `STAKEHOLDERS_BENCH_SCALE=0.1` runs a tenth of the size for a quick check.
+Targets (issue 3): with 100,000 people and 5,000 organizations, list page and search p95 < 100 ms server
+time; dry run plus apply of a 50,000-row import < 15 s.
+"""
+from __future__ import annotations
+
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PEOPLE = 100_000
+ORGANIZATIONS = 5_000
+IMPORT_ROWS = 50_000
+REQUESTS = 40
+PASSWORD = "benchmark password 12345"
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def _prepare(database_url: str, instance: Path):
+    from flask_migrate import upgrade
+
+    from crm import create_app
+    from crm.cli import seed_reference_data
+    from crm.extensions import db
+
+    if database_url.startswith("postgres"):
+        from tests.conftest import reset_postgres
+
+        reset_postgres(database_url)
+    app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        upgrade()
+        seed_reference_data(db.session)
+        db.session.commit()
+    return app
+
+
+def _fill(app, people: int, organizations: int, rng: random.Random) -> None:
+    """Bulk rows through Core inserts (the audit log is for people's edits, not for fixtures)."""
+    from sqlalchemy import insert, select
+
+    from crm.extensions import db
+    from crm.reference.models import Jurisdiction
+    from crm.stakeholders.models import ContactPoint, Organization, Person, Stance, Tag, person_tags
+
+    with app.app_context():
+        jurisdictions = list(db.session.scalars(select(Jurisdiction.id)))
+        first_org = (db.session.scalar(select(db.func.max(Organization.id))) or 0) + 1
+        db.session.execute(insert(Organization), [
+            {"name": f"Organization {n:05d}", "kind": rng.choice(["regulator", "ally", "media", "academic"]),
+             "jurisdiction_id": rng.choice(jurisdictions), "archived": False} for n in range(organizations)])
+        first_person = (db.session.scalar(select(db.func.max(Person.id))) or 0) + 1
+        db.session.execute(insert(Tag), [{"name": f"tag{n}"} for n in range(20)])
+        tags = list(db.session.scalars(select(Tag.id)))
+        for start in range(0, people, 10_000):
+            chunk = range(start, min(people, start + 10_000))
+            db.session.execute(insert(Person), [
+                {"full_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}", "title": "Advisor",
+                 "organization_id": first_org + rng.randrange(organizations),
+                 "jurisdiction_id": rng.choice(jurisdictions), "archived": False} for n in chunk])
+            db.session.execute(insert(ContactPoint), [
+                {"person_id": first_person + n, "kind": "email", "label": "work", "value": f"person{n}@example.org"}
+                for n in chunk])
+            db.session.execute(insert(person_tags), [
+                {"person_id": first_person + n, "tag_id": rng.choice(tags)} for n in chunk if n % 5 == 0])
+            db.session.execute(insert(Stance), [
+                {"person_id": first_person + n, "ask": "pra", "position": rng.choice(["supportive", "opposed"]),
+                 "as_of": __import__("datetime").date(2026, 1, 1)} for n in chunk if n % 10 == 0])
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
+        else:
+            db.session.execute(db.text("ANALYZE"))
+        db.session.remove()
+
+
+FIRST = ["Ana", "Raj", "Mei", "Omar", "Fatima", "John", "Priya", "Luis", "Sara", "Kwame", "Olga", "Hiro"]
+LAST = ["Patel", "Nguyen", "Smith", "Haddad", "Okafor", "Silva", "Kowalski", "Tremblay", "Chen", "Singh"]
+
+
+def _login(app):
+    from crm.auth.services import create_user
+    from crm.extensions import db
+
+    with app.app_context():
+        create_user(db.session, email="bench@example.org", password=PASSWORD, role="committee", confirmed=True,
+                    name="Bench")
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    import re
+
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post("/login", data={"email": "bench@example.org", "password": PASSWORD, "csrf_token": token})
+    return client
+
+
+def _time_pages(client, urls: list[str]) -> dict:
+    timings = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return {"requests": len(urls), "p50_ms": round(_percentile(timings, 0.5), 1),
+            "p95_ms": round(_percentile(timings, 0.95), 1), "max_ms": round(max(timings), 1)}
+
+
+def _import_file(rows: int, people: int, rng: random.Random) -> bytes:
+    """Half the rows update existing people (matched on email), half are new."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["name", "title", "organization", "email", "phone", "jurisdiction", "tags", "notes"])
+    for n in range(rows):
+        if n % 2 and n // 2 < people:
+            writer.writerow([f"Existing {n}", "Director", "", f"person{n // 2}@example.org", "", "ON", "", ""])
+        else:
+            writer.writerow([f"New Person {n}", "Advisor", f"Import Org {n % 50}", f"new{n}@import.example",
+                             "416-555-0100", rng.choice(["ON", "BC", "CA"]), "imported;2026", ""])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _time_import(app, data: bytes) -> dict:
+    from crm.extensions import db
+    from crm.stakeholders.files import read_table
+    from crm.stakeholders.imports import import_stakeholders
+
+    with app.app_context():
+        started = time.perf_counter()
+        report = import_stakeholders(db.session, read_table("import.csv", data), apply=False)
+        db.session.rollback()
+        dry = time.perf_counter() - started
+        assert not report.errors, report.errors[:3]
+        started = time.perf_counter()
+        report = import_stakeholders(db.session, read_table("import.csv", data), apply=True)
+        db.session.commit()
+        applied = time.perf_counter() - started
+        db.session.remove()
+    return {"rows": sum(report.counts.values()), "counts": report.counts, "dry_run_s": round(dry, 2),
+            "apply_s": round(applied, 2), "total_s": round(dry + applied, 2)}
+
+
+def run(database_url: str | None = None) -> dict:
+    scale = float(os.environ.get("STAKEHOLDERS_BENCH_SCALE", "1"))
+    people, organizations, rows = int(PEOPLE * scale), int(ORGANIZATIONS * scale), int(IMPORT_ROWS * scale)
+    rng = random.Random(3)
+    with tempfile.TemporaryDirectory() as tmp:
+        instance = Path(tmp)
+        database_url = database_url or f"sqlite:///{instance / 'bench.sqlite3'}"
+        app = _prepare(database_url, instance)
+        started = time.perf_counter()
+        _fill(app, people, organizations, rng)
+        fill_s = time.perf_counter() - started
+        client = _login(app)
+        pages = max(1, people // 50)
+        client.get("/directory/people")  # warm-up
+        lists = _time_pages(client, ["/directory/people"] + [
+            f"/directory/people?page={rng.randrange(1, min(pages, 200) + 1)}" for _ in range(REQUESTS - 1)])
+        sorted_lists = _time_pages(client, [f"/directory/people?sort=organization&page={rng.randrange(1, 20)}"
+                                            for _ in range(REQUESTS // 2)])
+        searches = _time_pages(client, [f"/directory/people?q={rng.choice(LAST).lower()}%20{rng.randrange(people)}"
+                                        for _ in range(REQUESTS // 2)] +
+                               [f"/directory/people?q={q}" for q in ("Ajax", "person123@", "Organization 0004",
+                                                                     "Scarborough", "kowal")] * (REQUESTS // 10))
+        organizations_page = _time_pages(client, [f"/directory/organizations?page={rng.randrange(1, 20)}"
+                                                  for _ in range(REQUESTS // 2)])
+        imported = _time_import(app, _import_file(rows, people, rng))
+        with app.app_context():
+            from crm.extensions import db
+
+            db.engine.dispose()
+    worst = max(lists["p95_ms"], searches["p95_ms"], sorted_lists["p95_ms"])
+    return {
+        "database": database_url.split(":")[0],
+        "people": people, "organizations": organizations, "fill_s": round(fill_s, 1),
+        "list_page": lists, "list_sorted_by_organization": sorted_lists, "search": searches,
+        "organizations_page": organizations_page, "import": imported,
+        "measured": "server time through the Flask test client (no network), one process",
+        "target": "list and search p95 < 100 ms; 50,000-row dry run + apply < 15 s (at scale 1)",
+        "target_met": worst < 100 and imported["total_s"] < 15 * max(scale, 0.01),
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else None), indent=2))

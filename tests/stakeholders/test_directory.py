@@ -1,0 +1,207 @@
+"""The directory pages: access, search and filters, detail pages, edits, stances, archive, query counts."""
+from datetime import date
+
+import pytest
+from sqlalchemy import event, select
+
+from crm.audit.models import AuditEvent
+from crm.extensions import db
+from crm.stakeholders import services
+from crm.stakeholders.models import Person, Stance
+
+DIRECTORY_PAGES = ["/directory/people", "/directory/organizations", "/directory/people/new",
+                   "/directory/organizations/new", "/directory/import", "/directory/people/export"]
+
+
+@pytest.mark.parametrize("url", DIRECTORY_PAGES)
+def test_member_cannot_see_the_directory(staff, url):
+    assert staff("member").get(url).status_code == 403
+
+
+def test_member_cannot_see_a_person_page(staff, make_person):
+    person_id = make_person("Dr Registrar")
+    assert staff("member").get(f"/directory/people/{person_id}").status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client):
+    response = client.get("/directory/people")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["committee", "lead", "admin"])
+def test_staff_see_people_and_organizations(staff, role):
+    browser = staff(role)
+    assert browser.get("/directory/people").status_code == 200
+    assert browser.get("/directory/organizations").status_code == 200
+
+
+@pytest.mark.parametrize("role, status", [("committee", 403), ("lead", 403), ("admin", 200)])
+def test_only_admins_refresh_the_roster(staff, role, status):
+    assert staff(role).get("/directory/roster").status_code == status
+
+
+def test_search_finds_mpp_by_riding_and_name(roster, committee):
+    html = committee.get("/directory/people?q=Mushkegowuk").get_data(as_text=True)
+    assert "Guy Bourgouin" in html and "1 person" in html
+    html = committee.get("/directory/people?q=bourgouin").get_data(as_text=True)
+    assert "Guy Bourgouin" in html
+
+
+def test_search_finds_by_email_and_organization(committee, make_person):
+    make_person("Ana Registrar", org="College of Physicians", emails=["ana@cpso.example"])
+    make_person("Bob Other", org="Someone Else")
+    assert "Ana Registrar" in committee.get("/directory/people?q=ana@cpso").get_data(as_text=True)
+    html = committee.get("/directory/people?q=college+of").get_data(as_text=True)
+    assert "Ana Registrar" in html and "Bob Other" not in html
+
+
+def test_search_treats_percent_and_underscore_literally(committee, make_person):
+    make_person("Percy Plain")
+    assert "0 people" in committee.get("/directory/people?q=%25").get_data(as_text=True)
+
+
+def test_filters_by_party_tag_and_former_office(roster, committee, make_person):
+    make_person("Tagged Ally", tags=["Health Committee"])
+    html = committee.get("/directory/people?tag=health+committee").get_data(as_text=True)
+    assert "Tagged Ally" in html and "1 person" in html
+    html = committee.get("/directory/people?party=New+Democratic+Party+of+Ontario&status=current").get_data(as_text=True)
+    assert "Guy Bourgouin" in html and "Tagged Ally" not in html
+    assert "0 people" in committee.get("/directory/people?status=former").get_data(as_text=True)
+
+
+def test_unknown_filter_values_are_ignored_not_errors(committee):
+    response = committee.get("/directory/people?kind=nonsense&sort=evil&position=maybe&page=2")
+    assert response.status_code == 200
+    assert committee.get("/directory/people?page=abc").status_code == 400
+
+
+def test_filter_by_current_stance_uses_the_newest_stance(store, committee, make_person):
+    changed = store.get(Person, make_person("Changed Mind"))
+    steady = store.get(Person, make_person("Steady Ally"))
+    services.add_stance(store, person=changed, ask="pra", position="supportive", as_of=date(2026, 1, 1),
+                        source="meeting", note=None)
+    services.add_stance(store, person=changed, ask="pra", position="opposed", as_of=date(2026, 6, 1),
+                        source="Hansard", note=None)
+    services.add_stance(store, person=steady, ask="pra", position="supportive", as_of=date(2026, 3, 1),
+                        source=None, note=None)
+    store.commit()
+    html = committee.get("/directory/people?ask=pra&position=supportive").get_data(as_text=True)
+    assert "Steady Ally" in html and "Changed Mind" not in html
+    html = committee.get("/directory/people?ask=pra&position=unknown").get_data(as_text=True)
+    assert "Steady Ally" not in html and "Changed Mind" not in html
+
+
+def test_committee_adds_a_person_with_labelled_contacts_and_tags(committee, store):
+    response = committee.post("/directory/people/new", {
+        "full_name": "  Dr  Kim Lee ", "title": "Registrar", "organization_id": "0", "jurisdiction": "ON",
+        "emails": "office: Kim@Example.org\nkim.home@example.org", "phones": "mobile: 416-555-0100",
+        "tags": "ally; Media ", "notes": ""}, follow_redirects=True)
+    assert response.status_code == 200
+    person = store.scalar(select(Person).where(Person.full_name == "Dr Kim Lee"))
+    assert sorted((c.kind, c.label, c.value) for c in person.contacts) == [
+        ("email", "office", "kim@example.org"), ("email", "work", "kim.home@example.org"),
+        ("phone", "mobile", "416-555-0100")]
+    assert [t.name for t in person.tags] == ["ally", "media"]
+    html = response.get_data(as_text=True)
+    assert 'href="tel:416-555-0100"' in html and 'data-copy="kim@example.org"' in html
+
+
+def test_bad_email_in_the_person_form_is_shown_on_the_field(committee):
+    response = committee.post("/directory/people/new", {"full_name": "X", "organization_id": "0",
+                                                         "emails": "not-an-email", "jurisdiction": ""})
+    assert response.status_code == 200
+    assert "is not an email address" in response.get_data(as_text=True)
+
+
+def test_person_page_has_a_timeline_area_and_stance_history(committee, store, make_person):
+    person_id = make_person("History Keeper")
+    for position, day in (("neutral", 1), ("supportive", 20)):
+        response = committee.post(f"/directory/people/{person_id}/stances", {
+            "ask": "residency", "position": position, "as_of": f"2026-05-{day:02d}", "source": "call", "note": ""},
+            page=f"/directory/people/{person_id}")
+        assert response.status_code == 302
+    html = committee.get(f"/directory/people/{person_id}").get_data(as_text=True)
+    assert 'id="timeline"' in html
+    assert "<strong>Supportive</strong>" in html and "History (2 entries)" in html
+    assert store.scalar(select(db.func.count()).select_from(Stance)) == 2
+
+
+def test_organization_page_lists_people_and_records_a_stance(committee, store, make_person):
+    organization_id = store.get(Person, make_person("Reg One", org="Medical Council")).organization_id
+    html = committee.get(f"/directory/organizations/{organization_id}").get_data(as_text=True)
+    assert "Reg One" in html and 'id="timeline"' in html
+    committee.post(f"/directory/organizations/{organization_id}/stances",
+                   {"ask": "clinical_assistant", "position": "opposed", "as_of": "2026-02-02", "source": "", "note": ""},
+                   page=f"/directory/organizations/{organization_id}")
+    html = committee.get("/directory/organizations?ask=clinical_assistant&position=opposed").get_data(as_text=True)
+    assert "Medical Council" in html
+
+
+def test_archived_people_drop_out_of_lists_but_keep_their_page(committee, make_person):
+    person_id = make_person("Old Contact")
+    response = committee.post(f"/directory/people/{person_id}/archive", {"archived": "1"},
+                              page=f"/directory/people/{person_id}", follow_redirects=True)
+    assert "Old Contact archived." in response.get_data(as_text=True)
+    assert "0 people" in committee.get("/directory/people").get_data(as_text=True)
+    html = committee.get(f"/directory/people/{person_id}").get_data(as_text=True)
+    assert "archived" in html and "Restore" in html
+
+
+def test_edits_are_audited(committee, store, make_person):
+    person_id = make_person("Audit Me")
+    committee.post(f"/directory/people/{person_id}/edit", {
+        "full_name": "Audit Me", "title": "Deputy Minister", "organization_id": "0", "jurisdiction": "",
+        "emails": "", "phones": "", "tags": "", "notes": ""})
+    event_ = store.scalar(select(AuditEvent).where(AuditEvent.entity_type == "people", AuditEvent.action == "update"))
+    assert event_.changes["title"] == [None, "Deputy Minister"] and event_.actor_id == committee.user_id
+
+
+def test_organization_create_and_edit(committee):
+    response = committee.post("/directory/organizations/new", {
+        "name": "Ontario Ministry of Health", "acronym": "MOH", "kind": "government_ministry",
+        "jurisdiction": "ON", "website": "https://www.ontario.ca/health", "notes": ""}, follow_redirects=True)
+    assert "Ontario Ministry of Health (MOH)" in response.get_data(as_text=True)
+    response = committee.post("/directory/organizations/new", {"name": "Bad", "kind": "bogus", "jurisdiction": ""})
+    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+
+
+def _count_queries(app, fetch):
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        response = fetch()
+        assert response.status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return len(statements)
+
+
+def _add_people(session, start, count):
+    """People, each with an organization of their own, contacts, tags and stances on both."""
+    for n in range(start, start + count):
+        organization = services.save_organization(session, None, name=f"Org {n:03d}", acronym=None, kind="ally",
+                                                  jurisdiction="ON", website=None, notes=None)
+        services.add_stance(session, organization=organization, ask="residency", position="neutral",
+                            as_of=date(2026, 1, 1), source=None, note=None)
+        person = services.save_person(session, None, full_name=f"Person {n:03d}", title="Advisor",
+                                      organization_id=organization.id, jurisdiction="ON", notes=None,
+                                      emails=[("work", f"p{n}@example.org")], phones=[("work", "416-555-0100")],
+                                      tags=["ally", f"t{n % 3}"])
+        services.add_stance(session, person=person, ask="pra", position="supportive", as_of=date(2026, 1, 1),
+                            source=None, note=None)
+    session.commit()
+
+
+@pytest.mark.parametrize("url", ["/directory/people", "/directory/organizations", "/directory/people?q=person"])
+def test_list_pages_run_a_constant_number_of_queries(app, roster, store, committee, url):
+    _add_people(store, 0, 3)
+    few = _count_queries(app, lambda: committee.get(url))
+    _add_people(store, 3, 40)
+    many = _count_queries(app, lambda: committee.get(url))
+    assert few == many

@@ -1,0 +1,174 @@
+"""Importing a contact sheet: matching, preview, all-or-nothing apply, bad files, the CLI and the browser flow."""
+import io
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from crm.audit.models import AuditEvent
+from crm.stakeholders.files import read_table
+from crm.stakeholders.imports import import_stakeholders
+from crm.stakeholders.models import Organization, Person
+
+SHEET = ("Name,Title,Organization,Email,Phone,Jurisdiction,Tags,Notes\n"
+         "Ana Registrar,Registrar,College of Physicians,ana@cpso.example,416-555-0101,ON,regulator;ally,met in May\n"
+         "Raj Patel,Director,New Ally Org,raj@ally.example,,CA,ally,\n")
+
+
+def _people(store):
+    return store.scalar(select(func.count()).select_from(Person))
+
+
+def _xlsx(rows) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_dry_run_previews_and_changes_nothing(store):
+    report = import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=False)
+    store.rollback()
+    assert report.errors == [] and report.counts == {"create": 2, "update": 0, "skip": 0}
+    assert report.new_organizations == ["College of Physicians", "New Ally Org"]
+    assert _people(store) == 0
+
+
+def test_apply_creates_people_organizations_contacts_and_tags(store):
+    report = import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=True)
+    store.commit()
+    assert report.applied
+    ana = store.scalar(select(Person).where(Person.full_name == "Ana Registrar"))
+    assert ana.organization.name == "College of Physicians" and ana.jurisdiction.code == "ON"
+    assert {(c.kind, c.value) for c in ana.contacts} == {("email", "ana@cpso.example"), ("phone", "416-555-0101")}
+    assert [t.name for t in ana.tags] == ["ally", "regulator"]
+    assert store.scalar(select(AuditEvent).where(AuditEvent.action == "import")).changes["create"] == 2
+
+
+def test_reimport_matches_on_email_then_name_and_organization(store, make_person):
+    make_person("Ana Registrar", org="College of Physicians", emails=["old@cpso.example"])
+    make_person("Someone", emails=["raj@ally.example"])
+    report = import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=True)
+    store.commit()
+    assert [(row.action, row.name) for row in report.rows] == [("update", "Ana Registrar"), ("update", "Raj Patel")]
+    assert _people(store) == 2
+    again = import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=False)
+    assert again.counts == {"create": 0, "update": 0, "skip": 2}
+
+
+def test_windows_1252_and_utf8_bom_files_are_read(store):
+    text = "name,organization\nRené Lévesque,Collège des médecins\n"
+    for data in (text.encode("cp1252"), b"\xef\xbb\xbf" + text.encode("utf-8")):
+        rows = read_table("sheet.csv", data)
+        assert rows == [{"name": "René Lévesque", "organization": "Collège des médecins"}]
+
+
+def test_xlsx_is_read_by_header(store):
+    rows = read_table("sheet.xlsx", _xlsx([["NAME", "Email"], ["Xu Li", "xu@example.org"]]))
+    assert rows == [{"name": "Xu Li", "email": "xu@example.org"}]
+
+
+@pytest.mark.parametrize("filename, data, message", [
+    ("sheet.csv", b"", "The file is empty"),
+    ("sheet.csv", b"name,email\n", "no rows"),
+    ("sheet.xlsx", b"this is not a spreadsheet", "not a readable Excel spreadsheet"),
+    ("sheet.pdf", b"%PDF-1.4", "Choose a .csv or .xlsx file"),
+    ("big.csv", b"name\n" + b"x" * (10 * 1024 * 1024 + 1), "the limit is 10 MB"),
+])
+def test_unreadable_files_get_a_clear_message(filename, data, message):
+    from crm.errors import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        read_table(filename, data)
+    assert message in error.value.message
+
+
+@pytest.mark.parametrize("sheet, row, message", [
+    ("title,email\nRegistrar,a@b.org\n", 1, "no 'name' column"),
+    ("name,jurisdiction\nAna,ZZ\n", 2, "unknown jurisdiction 'ZZ'"),
+    ("name,email\nAna,not-an-email\n", 2, "is not an email address"),
+    ("name,email\nAna,a@b.org\nAnna,A@B.org\n", 3, "appears again (first on row 2)"),
+    ("name,organization\nAna,CPSO\nana,cpso\n", 3, "appears again (first on row 2)"),
+    ("name,email\n,a@b.org\n", 2, "the name is empty"),
+])
+def test_a_file_with_any_row_error_changes_nothing(store, sheet, row, message):
+    good = "Good Person,good@example.org\n"
+    report = import_stakeholders(store, read_table("s.csv", sheet.encode()), apply=True)
+    store.rollback()
+    assert any(number == row and message in text for number, text in report.errors), report.errors
+    assert not report.applied and _people(store) == 0 and good
+
+
+def test_cli_dry_run_then_apply(app, store, tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text(SHEET, encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["crm", "import-stakeholders", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "row 2: create Ana Registrar" in result.output and "Nothing was changed" in result.output
+    assert _people(store) == 0
+    result = runner.invoke(args=["crm", "import-stakeholders", str(path)])
+    assert result.exit_code == 0 and "Imported: 2 to create" in result.output
+    assert _people(store) == 2
+
+
+def test_cli_exits_non_zero_and_prints_row_errors(app, store, tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text("name,jurisdiction\nAna,ON\nBob,XX\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["crm", "import-stakeholders", str(path)])
+    assert result.exit_code != 0
+    assert "row 3: unknown jurisdiction 'XX'" in result.output and "nothing was imported" in result.output
+    assert _people(store) == 0
+
+
+def test_cli_refuses_a_broken_spreadsheet(app, tmp_path):
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(b"PK\x03\x04 broken")
+    result = app.test_cli_runner().invoke(args=["crm", "import-stakeholders", str(path)])
+    assert result.exit_code != 0 and "not a readable Excel spreadsheet" in result.output
+
+
+def _upload(browser, data: bytes, filename: str):
+    token = browser.token("/directory/import")
+    return browser.client.post("/directory/import", data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
+                               content_type="multipart/form-data")
+
+
+def test_browser_preview_then_apply(committee, store):
+    response = _upload(committee, _xlsx([["name", "organization", "email"],
+                                         ["Ana Registrar", "College of Physicians", "ana@cpso.example"]]), "s.xlsx")
+    html = response.get_data(as_text=True)
+    assert "Preview: 1 to create, 0 to update, 0 unchanged" in html and 'id="import-preview"' in html
+    assert _people(store) == 0
+    token = html.split('name="token" value="')[1].split('"')[0]
+    response = committee.post("/directory/import", {"token": token}, page="/directory/import")
+    assert "Imported: 1 to create" in response.get_data(as_text=True)
+    assert _people(store) == 1
+    assert store.scalar(select(Organization).where(Organization.name == "College of Physicians")) is not None
+    response = committee.post("/directory/import", {"token": token}, page="/directory/import", follow_redirects=True)
+    assert "already applied" in response.get_data(as_text=True) and _people(store) == 1
+
+
+def test_browser_shows_row_errors_and_offers_no_apply(committee, store):
+    html = _upload(committee, b"name,email\nAna,bad\n", "s.csv").get_data(as_text=True)
+    assert "Row 2:" in html and "nothing was changed" in html and 'name="token"' not in html
+
+
+def test_browser_refuses_an_empty_file_on_the_field(committee):
+    html = _upload(committee, b"", "s.csv").get_data(as_text=True)
+    assert "The file is empty" in html
+
+
+def test_browser_refuses_a_file_over_10_mb(committee):
+    response = _upload(committee, b"name\n" + b"x" * (10 * 1024 * 1024 + 10), "big.csv")
+    assert response.status_code == 200 and "the limit is 10 MB" in response.get_data(as_text=True)
+
+
+def test_upload_and_apply_without_a_csrf_token_are_refused(committee, store, tmp_path):
+    response = committee.client.post("/directory/import", data={"file": (io.BytesIO(SHEET.encode()), "s.csv")},
+                                     content_type="multipart/form-data")
+    assert "Preview" not in response.get_data(as_text=True)
+    assert committee.client.post("/directory/import", data={"token": "x" * 32}).status_code == 400
+    assert _people(store) == 0

@@ -1,0 +1,130 @@
+"""Roster refresh: the difference from what is stored, applied in one transaction with audit entries."""
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.audit.models import AuditEvent
+from crm.stakeholders.files import read_table
+from crm.stakeholders.models import ElectedOffice, Person
+from crm.stakeholders.roster import SHIPPED_ROSTER, refresh_roster
+
+
+def _roster(edit=None) -> bytes:
+    """The shipped roster as CSV bytes, after `edit(rows)` changes the list of dict rows."""
+    with open(SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    if edit:
+        edit(rows)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _by_election(rows):
+    rows[0].update(mpp_name="New Member", party="Green Party of Ontario", email="new.member@ola.example")
+    rows[1]["party"] = "Independent"
+    rows[2].update(mpp_name="", party="", email="", constituency_phone="")
+
+
+def _current(store, number):
+    return store.scalar(select(ElectedOffice).join(ElectedOffice.district)
+                        .where(ElectedOffice.current.is_(True), ElectedOffice.district.has(number=number)))
+
+
+def test_shipped_roster_matches_what_the_seed_loaded(roster, store):
+    report = refresh_roster(store, read_table("r.csv", _roster()), apply=False)
+    assert report.errors == [] and report.changes == [] and report.unchanged == 124
+
+
+def test_dry_run_shows_new_changed_left_and_vacant_and_changes_nothing(roster, store):
+    report = refresh_roster(store, read_table("r.csv", _roster(_by_election)), apply=False)
+    store.rollback()
+    assert [(c.kind, c.district_number) for c in report.changes] == [
+        ("left", 1), ("new", 1), ("changed", 2), ("left", 3), ("vacant", 3)]
+    assert "party: Progressive Conservative Party of Ontario → Independent" in report.of("changed")[0].detail
+    assert _current(store, 1).person.full_name == "Rob Cerjanec"
+
+
+def test_apply_closes_offices_opens_new_ones_and_leaves_a_vacant_seat(roster, store):
+    report = refresh_roster(store, read_table("r.csv", _roster(_by_election)), apply=True)
+    store.commit()
+    assert report.applied and report.counts == {"new": 1, "changed": 1, "left": 2, "vacant": 1, "unchanged": 121}
+    assert _current(store, 1).person.full_name == "New Member"
+    assert _current(store, 2).party == "Independent"
+    assert _current(store, 3) is None
+    old = store.scalar(select(Person).where(Person.full_name == "Rob Cerjanec"))
+    assert [(o.current, o.to_date is not None) for o in old.offices] == [(False, True)]
+    assert store.scalar(select(AuditEvent).where(AuditEvent.action == "roster_refresh")).changes["new"] == 1
+    assert store.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.entity_type == "elected_offices", AuditEvent.action == "update")) >= 3
+
+
+def test_a_returning_member_keeps_their_person_record(roster, store):
+    def leave(rows):
+        rows[0].update(mpp_name="")
+    refresh_roster(store, read_table("r.csv", _roster(leave)), apply=True)
+    store.commit()
+    refresh_roster(store, read_table("r.csv", _roster()), apply=True)
+    store.commit()
+    assert store.scalar(select(func.count()).select_from(Person).where(Person.full_name == "Rob Cerjanec")) == 1
+    assert _current(store, 1).person.full_name == "Rob Cerjanec"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda rows: rows.pop(), "District(s) 124 have no row"),
+    (lambda rows: rows.append(dict(rows[0])), "appears twice"),
+    (lambda rows: rows[5].update(ed_number="999"), "Unknown district number '999'"),
+    (lambda rows: rows[5].update(email="not an email"), "is not an email address"),
+])
+def test_a_roster_with_any_error_changes_nothing(roster, store, edit, message):
+    def edit_and_by_election(rows):
+        _by_election(rows)
+        edit(rows)
+    report = refresh_roster(store, read_table("r.csv", _roster(edit_and_by_election)), apply=True)
+    store.rollback()
+    assert any(message in text for _, text in report.errors), report.errors
+    assert _current(store, 1).person.full_name == "Rob Cerjanec"
+
+
+def test_roster_missing_a_required_column_is_refused(roster, store):
+    report = refresh_roster(store, [{"ed_number": "1", "mpp_name": "X"}], apply=False)
+    assert "Missing column(s): party, email, constituency_phone" in report.errors[0][1]
+
+
+def test_cli_dry_run_and_apply(app, roster, store, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(_roster(_by_election))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["crm", "import-representatives", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "new: 1 Ajax: New Member" in result.output and "Nothing was changed" in result.output
+    assert _current(store, 1).person.full_name == "Rob Cerjanec"
+    result = runner.invoke(args=["crm", "import-representatives", str(path)])
+    assert result.exit_code == 0 and "Roster refreshed: 1 new" in result.output
+    store.expire_all()
+    assert _current(store, 1).person.full_name == "New Member"
+
+
+def test_cli_exits_non_zero_on_errors(app, roster, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(_roster(lambda rows: rows.pop()))
+    result = app.test_cli_runner().invoke(args=["crm", "import-representatives", str(path)])
+    assert result.exit_code != 0 and "have no row" in result.output
+
+
+def test_admin_page_previews_then_applies(roster, staff, store):
+    admin = staff("admin")
+    token = admin.token("/directory/roster")
+    response = admin.client.post("/directory/roster", content_type="multipart/form-data", data={
+        "csrf_token": token, "file": (io.BytesIO(_roster(_by_election)), "roster.csv")})
+    html = response.get_data(as_text=True)
+    assert "Differences: 1 new, 1 changed, 2 left, 1 vacant" in html and "Vacant seats (1)" in html
+    preview = html.split('name="token" value="')[1].split('"')[0]
+    html = admin.post("/directory/roster", {"token": preview}, page="/directory/roster").get_data(as_text=True)
+    assert "Applied: 1 new" in html
+    assert _current(store, 3) is None
