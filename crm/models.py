@@ -5,3 +5,5 @@ from crm.members.models import ConsentRecord, MemberProfile  # noqa: F401
 from crm.outbox.models import OutboundMessage  # noqa: F401
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea  # noqa: F401
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person  # noqa: F401
+from crm.campaigns.models import (Campaign, CampaignTarget, Letter, LetterBlock, LetterObstacle,  # noqa: F401
+                                  LetterTemplate, RepresentLookup)

@@ -37,6 +37,21 @@ ACCESS: dict[str, object] = {
     # development mailbox (registered only when DEV_MAILBOX is on)
     "outbox.dev_mailbox": PUBLIC,
     "outbox.dev_message": PUBLIC,
+    # campaigns: the public page, the member's letter, and the lead's pages
+    "campaigns.index": PUBLIC,
+    "campaigns.show": PUBLIC,
+    "campaigns.write": ANYONE_LOGGED_IN,
+    "campaigns.my_letters": ANYONE_LOGGED_IN,
+    "campaigns.my_letter": ANYONE_LOGGED_IN,
+    "campaigns.manage": LEADS,
+    "campaigns.new": LEADS,
+    "campaigns.edit": LEADS,
+    "campaigns.template": LEADS,
+    "campaigns.targets": LEADS,
+    "campaigns.remove_target": LEADS,
+    "campaigns.dashboard": LEADS,
+    "campaigns.stats": LEADS,
+    "campaigns.letter": LEADS,
     # public JSON API
     "api.jurisdictions": PUBLIC,
     "api.ridings": PUBLIC,
