@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -117,19 +118,29 @@ def _check_syntax(source: str):
 
 def check_template(source: str) -> None:
     """Raise TemplateProblem if `source` breaks a rule, without rendering it."""
+    _compiled(source)
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str):
+    """Checked and compiled once per distinct text: templates are immutable versions, so this stays small."""
     _check_syntax(source)
+    try:
+        return _ENV.from_string(source)
+    except TemplateError as error:
+        raise TemplateProblem(f"The template has a syntax error: {error.message}") from None
 
 
 def render(source: str, context: dict, *, max_chars: int = MAX_OUTPUT_CHARS,
            max_seconds: float = MAX_RENDER_SECONDS) -> str:
     """Render untrusted template text with `context`; raise TemplateProblem on any failure or limit."""
-    _check_syntax(source)
+    compiled = _compiled(source)
     values = {name: context.get(name, "") for name in PLACEHOLDERS}
     started = time.perf_counter()
     parts: list[str] = []
     size = 0
     try:
-        for chunk in _ENV.from_string(source).generate(values):
+        for chunk in compiled.generate(values):
             size += len(chunk)
             if size > max_chars:
                 raise LimitExceeded(f"The letter would be longer than {max_chars:,} characters.")

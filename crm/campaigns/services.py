@@ -229,12 +229,15 @@ def _office_address(office: ElectedOffice, which: str) -> str | None:
 
 def recipient_for_district(session: Session, campaign: Campaign, district_id: int) -> Recipient | None:
     """The current representative of a district in the campaign's jurisdiction (None: no such district)."""
-    district = session.get(ElectoralDistrict, district_id)
-    if district is None or district.jurisdiction_id != campaign.jurisdiction_id:
+    row = session.execute(
+        select(ElectoralDistrict, ElectedOffice)
+        .outerjoin(ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id,
+                                       ElectedOffice.current.is_(True)))
+        .where(ElectoralDistrict.id == district_id, ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
+        .options(joinedload(ElectedOffice.person)).limit(1)).first()
+    if row is None:
         return None
-    office = session.scalar(select(ElectedOffice).where(ElectedOffice.district_id == district.id,
-                                                        ElectedOffice.current.is_(True))
-                            .options(joinedload(ElectedOffice.person), joinedload(ElectedOffice.jurisdiction)))
+    district, office = row
     title = campaign.jurisdiction.member_title
     if office is None:
         return Recipient(None, None, district, None, title, None, problem="vacant")
@@ -351,7 +354,7 @@ def compose(template: LetterTemplate, context: dict, edits: dict[int, str], *, e
             if enforce and len(text.strip()) < max(block.min_length, 1):
                 problems[block.position] = (f"Write at least {block.min_length} characters in your own words "
                                             f"({len(text.strip())} so far).")
-        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+        text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
         if len(text) > MAX_BLOCK_CHARS:
             problems[block.position] = f"Keep this part under {MAX_BLOCK_CHARS:,} characters."
         if text:
@@ -416,7 +419,7 @@ def sender_addresses(member_name: str, member_email: str) -> tuple[str, str]:
 
 
 def send_letter(session: Session, *, campaign: Campaign, user, recipient: Recipient, template: LetterTemplate,
-                edits: dict[int, str], today: date | None = None) -> Letter:
+                edits: dict[int, str], today: date | None = None, context: dict | None = None) -> Letter:
     """Write the letter and its outbox message in the caller's transaction.
 
     Raises ValidationError (closed campaign, unconfirmed member, no address, bad text) or
@@ -434,7 +437,7 @@ def send_letter(session: Session, *, campaign: Campaign, user, recipient: Recipi
     duplicate = existing_letter(session, campaign.id, user.id, recipient.person.id)
     if duplicate is not None:
         raise DuplicateLetter(duplicate)
-    context = letter_context(session, campaign, user, recipient)
+    context = context or letter_context(session, campaign, user, recipient)
     subject, body, problems = compose(template, context, edits)
     if problems:
         raise ValidationError("blocks", " ".join(problems.values()))

@@ -152,7 +152,9 @@ def write(slug):
         services.record_obstacle(db.session, campaign, current_user.id, recipient)
         db.session.commit()
         return _choose(campaign, stopped=services.obstacle_message(recipient))
-    duplicate = services.existing_letter(db.session, campaign.id, current_user.id, recipient.person.id)
+    sending = request.method == "POST" and "send" in request.form
+    duplicate = None if sending else services.existing_letter(db.session, campaign.id, current_user.id,
+                                                                recipient.person.id)  # send_letter checks too
     if duplicate is not None:
         flash(_duplicate_notice(duplicate), "info")
         return redirect(url_for("campaigns.my_letter", letter_id=duplicate.id))
@@ -165,7 +167,8 @@ def write(slug):
         if form.send.data:
             try:
                 letter = services.send_letter(db.session, campaign=campaign, user=current_user, recipient=recipient,
-                                              template=template, edits=edits)
+                                              template=template, edits=edits, context=context)
+                letter_id, name = letter.id, recipient.person.full_name  # read before commit expires them
                 db.session.commit()
             except services.DuplicateLetter as error:
                 db.session.rollback()
@@ -182,8 +185,8 @@ def write(slug):
                 db.session.rollback()
                 apply_to_form(form, error if error.field != "blocks" else ValidationError(None, error.message))
             else:
-                flash(f"Thank you! Your letter to {recipient.person.full_name} is on its way.", "success")
-                return redirect(url_for("campaigns.my_letter", letter_id=letter.id))
+                flash(f"Thank you! Your letter to {name} is on its way.", "success")
+                return redirect(url_for("campaigns.my_letter", letter_id=letter_id))
     if request.method == "POST":
         subject, body, problems = services.compose(template, context, edits)
         preview = {"subject": subject, "body": body, "to": recipient.person.full_name,
