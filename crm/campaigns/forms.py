@@ -25,7 +25,7 @@ class CampaignForm(FlaskForm):
     ends_on = DateField("Ends on", validators=[Optional()])
     status = SelectField("Status", choices=list(CAMPAIGN_STATUSES))
     proposal_version_id = IntegerField("Proposal version it cites (id, optional)",
-                                       validators=[Optional(), NumberRange(1)])
+                                       validators=[Optional(), NumberRange(1, 2**31 - 1)])
     submit = SubmitField("Save campaign")
 
 

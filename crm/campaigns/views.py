@@ -1,4 +1,5 @@
 """Campaign pages: the public campaign page, the member's letter, "My letters", and the lead's pages."""
+import re
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import Person
 
 bp = Blueprint("campaigns", __name__)
+_ID_RE = re.compile(r"[0-9]{1,9}")
 
 
 def _is_lead() -> bool:
@@ -68,14 +70,20 @@ def _member_key():
     return f"member:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
 
 
+def _small_id(raw: str | None) -> int | None:
+    """A database id from user input: ASCII digits that fit an integer column, else None."""
+    return int(raw) if raw and _ID_RE.fullmatch(raw) else None
+
+
 def _resolve_recipient(campaign: Campaign, key: str):
     kind, _, raw_id = (key or "").partition("-")
-    if not raw_id.isdigit():
+    record_id = _small_id(raw_id)
+    if record_id is None:
         return None
     if campaign.kind == "own_representative" and kind == "district":
-        return services.recipient_for_district(db.session, campaign, int(raw_id))
+        return services.recipient_for_district(db.session, campaign, record_id)
     if campaign.kind == "fixed_targets" and kind == "person":
-        return next((r for r in services.fixed_recipients(db.session, campaign) if r.person.id == int(raw_id)), None)
+        return next((r for r in services.fixed_recipients(db.session, campaign) if r.person.id == record_id), None)
     return None
 
 
@@ -117,9 +125,9 @@ def _edits_from_request(template: LetterTemplate) -> dict[int, str]:
 
 def _template_for(campaign: Campaign) -> LetterTemplate | None:
     """The version the member's form was built on (if it belongs to the campaign), else the current one."""
-    raw = request.form.get("template_id", "")
-    if raw.isdigit():
-        template = db.session.scalar(select(LetterTemplate).where(LetterTemplate.id == int(raw),
+    template_id = _small_id(request.form.get("template_id"))
+    if template_id is not None:
+        template = db.session.scalar(select(LetterTemplate).where(LetterTemplate.id == template_id,
                                                                    LetterTemplate.campaign_id == campaign.id)
                                      .options(joinedload(LetterTemplate.blocks)))
         if template is not None:
