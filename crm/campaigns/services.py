@@ -14,7 +14,7 @@ import nh3
 from flask import current_app
 from markupsafe import escape
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from crm.campaigns import sandbox
 from crm.campaigns.models import (BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, MPP_ADDRESSES, Campaign,
@@ -296,28 +296,43 @@ def choices_for_postal_code(session: Session, campaign: Campaign, postal_code: s
 
 # --- composing ------------------------------------------------------------------------------------
 
-def members_in_riding(session: Session, district_id: int | None) -> str:
-    """How many ITPO members live in the riding, as shown in a letter: small numbers are not disclosed."""
-    if district_id is None:
-        return f"fewer than {SMALL_COUNT}"
-    count = session.scalar(select(func.count()).select_from(MemberProfile)
-                           .where(MemberProfile.district_id == district_id)) or 0
+def _shown_count(count: int) -> str:
     return str(count) if count >= SMALL_COUNT else f"fewer than {SMALL_COUNT}"
 
 
+def members_in_riding(session: Session, district_id: int | None) -> str:
+    """How many ITPO members live in the riding, as shown in a letter: small numbers are not disclosed."""
+    if district_id is None:
+        return _shown_count(0)
+    return _shown_count(session.scalar(select(func.count()).select_from(MemberProfile)
+                                       .where(MemberProfile.district_id == district_id)) or 0)
+
+
+def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
+    """The member's saved riding and its member count, in one query; None without a saved riding."""
+    others = aliased(MemberProfile)
+    count = (select(func.count(others.id)).where(others.district_id == ElectoralDistrict.id)
+             .correlate(ElectoralDistrict).scalar_subquery())
+    row = session.execute(select(ElectoralDistrict.name, count)
+                          .join(MemberProfile, MemberProfile.district_id == ElectoralDistrict.id)
+                          .where(MemberProfile.user_id == user_id)).first()
+    return (row[0], _shown_count(row[1] or 0)) if row is not None else None
+
+
 def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient) -> dict:
-    profile = getattr(user, "profile", None)
-    member_district = profile.district if profile is not None and profile.district_id else None
-    if member_district is None and campaign.kind == "own_representative":
-        member_district = recipient.district
+    """The placeholder values for this member writing to this recipient."""
+    riding = _member_riding(session, user.id)
+    if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
+        riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
+    member_riding, count = riding or ("", _shown_count(0))
     return {
         "member_name": one_line(user.name),
-        "member_riding": member_district.name if member_district else "",
+        "member_riding": member_riding,
         "representative_name": recipient.person.full_name if recipient.person else "",
         "representative_title": one_line(recipient.title),
         "representative_party": recipient.party or "independent",
         "riding_name": recipient.district.name if recipient.district else "",
-        "members_in_riding": members_in_riding(session, member_district.id if member_district else None),
+        "members_in_riding": count,
         "hashtag": campaign.hashtag or "",
         "campaign_name": campaign.name,
     }
@@ -419,11 +434,13 @@ def sender_addresses(member_name: str, member_email: str) -> tuple[str, str]:
 
 
 def send_letter(session: Session, *, campaign: Campaign, user, recipient: Recipient, template: LetterTemplate,
-                edits: dict[int, str], today: date | None = None, context: dict | None = None) -> Letter:
+                edits: dict[int, str], today: date | None = None, context: dict | None = None,
+                check_duplicate: bool = True) -> Letter:
     """Write the letter and its outbox message in the caller's transaction.
 
     Raises ValidationError (closed campaign, unconfirmed member, no address, bad text) or
-    DuplicateLetter; a double submit that races past the check fails on the unique constraint.
+    DuplicateLetter. A double submit that races past the check (or a caller that skips it, as the
+    send view does to save a query) fails on the unique constraint with IntegrityError at flush.
     """
     if user.email_confirmed_at is None:
         raise ValidationError(None, "Confirm your email address before sending a letter: open the link we sent you.")
@@ -434,9 +451,10 @@ def send_letter(session: Session, *, campaign: Campaign, user, recipient: Recipi
     if recipient.problem:
         record_obstacle(session, campaign, user.id, recipient)
         raise ValidationError(None, obstacle_message(recipient))
-    duplicate = existing_letter(session, campaign.id, user.id, recipient.person.id)
-    if duplicate is not None:
-        raise DuplicateLetter(duplicate)
+    if check_duplicate:
+        duplicate = existing_letter(session, campaign.id, user.id, recipient.person.id)
+        if duplicate is not None:
+            raise DuplicateLetter(duplicate)
     context = context or letter_context(session, campaign, user, recipient)
     subject, body, problems = compose(template, context, edits)
     if problems:

@@ -175,7 +175,8 @@ def write(slug):
         if form.send.data:
             try:
                 letter = services.send_letter(db.session, campaign=campaign, user=current_user, recipient=recipient,
-                                              template=template, edits=edits, context=context)
+                                              template=template, edits=edits, context=context,
+                                              check_duplicate=False)  # the unique constraint decides
                 letter_id, name = letter.id, recipient.person.full_name  # read before commit expires them
                 db.session.commit()
             except services.DuplicateLetter as error:
