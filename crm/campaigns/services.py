@@ -510,6 +510,14 @@ def campaign_stats(session: Session, campaign: Campaign) -> dict:
             "stopped_no_address": obstacles.get("no_address", 0)}
 
 
+def public_counts(session: Session, campaign: Campaign) -> dict:
+    """Letters and ridings reached, in one query: what the public campaign page shows."""
+    letters, ridings = session.execute(
+        select(func.count(Letter.id), func.count(func.distinct(Letter.district_id)))
+        .where(Letter.campaign_id == campaign.id)).one()
+    return {"letters": letters or 0, "ridings": ridings or 0, "seats": campaign.jurisdiction.seats}
+
+
 def letter_counts_by_campaign(session: Session, campaign_ids: list[int]) -> dict[int, int]:
     if not campaign_ids:
         return {}

@@ -57,7 +57,7 @@ def index():
 def show(slug):
     campaign = _visible_campaign(slug)
     write_url = url_for("campaigns.write", slug=campaign.slug)
-    stats = services.campaign_stats(db.session, campaign)
+    stats = services.public_counts(db.session, campaign)
     return render_template("campaigns/show.html", campaign=campaign, write_url=write_url, stats=stats,
                            is_open=campaign.is_open(date.today()))
 

@@ -390,3 +390,14 @@ def _people(app, *district_ids):
         return [db.session.scalar(select(ElectedOffice.person_id).where(ElectedOffice.district_id == d,
                                                                         ElectedOffice.current.is_(True)))
                 for d in district_ids]
+
+
+def test_the_public_page_counts_letters_and_ridings(app, browser, client, make_campaign, make_member):
+    campaign = make_campaign()
+    for riding in (1, 1, 2):
+        member = make_member(riding=riding)
+        browser.login(member.email)
+        _send(browser, campaign, f"district-{district_id(app, riding)}")
+        browser.logout()
+    html = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "3 letters sent so far, reaching 2 of 124 ridings" in html
