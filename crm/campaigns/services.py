@@ -173,7 +173,8 @@ def save_template(session: Session, campaign: Campaign, *, subject: str, blocks:
         sandbox.render(subject, sandbox.SAMPLE_CONTEXT, max_chars=300)
     except sandbox.TemplateProblem as problem:
         raise ValidationError("subject", f"Subject: {problem}") from None
-    kept = [block for block in blocks if (block.body or "").strip() or block.kind == "personal"]
+    kept = [block for block in blocks  # an empty block is removed; a personal one needs a prompt or a label
+            if (block.body or "").strip() or (block.kind == "personal" and (block.label or "").strip())]
     if not kept:
         raise ValidationError(None, "Add at least one block of text.")
     for number, block in enumerate(kept, start=1):

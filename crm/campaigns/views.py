@@ -293,24 +293,23 @@ def template(campaign_id):
     else:
         form = TemplateForm()
     sample = None
-    if form.validate_on_submit():
-        if form.add_block.data:
-            form.blocks.append_entry()
+    if form.is_submitted() and form.add_block.data:  # CSRFProtect has already checked the token
+        form.blocks.append_entry()
+    elif form.validate_on_submit():
+        blocks = [services.BlockInput(kind=entry.form.kind.data, body=entry.form.body.data or "",
+                                      label=entry.form.label.data, min_length=entry.form.min_length.data or 0)
+                  for entry in form.blocks]
+        try:
+            saved, sample = services.save_template(db.session, campaign, subject=form.subject.data,
+                                                   blocks=blocks, actor_id=current_user.id)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
         else:
-            blocks = [services.BlockInput(kind=entry.form.kind.data, body=entry.form.body.data or "",
-                                          label=entry.form.label.data, min_length=entry.form.min_length.data or 0)
-                      for entry in form.blocks]
-            try:
-                saved, sample = services.save_template(db.session, campaign, subject=form.subject.data,
-                                                       blocks=blocks, actor_id=current_user.id)
-            except ValidationError as error:
-                db.session.rollback()
-                apply_to_form(form, error)
-            else:
-                db.session.commit()
-                flash(f"Saved version {saved.version}. Below is the letter as the sample member would see it.",
-                      "success")
-                current = saved
+            db.session.commit()
+            flash(f"Saved version {saved.version}. Below is the letter as the sample member would see it.",
+                  "success")
+            current = saved
     versions = services.template_versions(db.session, campaign.id)
     return render_template("campaigns/template.html", campaign=campaign, form=form, sample=sample,
                            versions=versions, placeholders=sandbox.PLACEHOLDERS, current=current)

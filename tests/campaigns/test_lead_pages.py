@@ -200,3 +200,18 @@ def test_fixed_targets_are_managed_by_the_lead(app, browser, make_user, session,
     target_id = session.scalar(select(CampaignTarget.id))
     browser.post(f"{page}/{target_id}/remove", {}, page=page)
     assert session.scalar(select(func.count()).select_from(CampaignTarget)) == 0
+
+
+def test_a_lead_adds_a_block_and_removes_one_by_emptying_it(browser, make_user, session, seeded):
+    lead = make_user(role="lead")
+    browser.login(lead.email)
+    campaign_id = _new_campaign(browser)
+    page = TEMPLATE_PAGE.format(campaign_id)
+    html = browser.post(page, {**_template_form("", ("locked", "First", 0)), "add_block": "Add a block"}
+                        ).get_data(as_text=True)
+    assert 'name="blocks-1-body"' in html
+    response = browser.post(page, _template_form("Hi", ("locked", "First", 0), ("personal", "", 0),
+                                                 ("editable", "Third", 0)))
+    assert "Saved version 1" in response.get_data(as_text=True)
+    template = session.scalar(select(LetterTemplate))
+    assert [block.kind for block in template.blocks] == ["locked", "editable"]
