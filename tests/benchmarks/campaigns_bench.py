@@ -98,15 +98,18 @@ def measure_send_in_process(database_url: str, instance: Path, letters: int = 20
     app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
                       "LETTER_RATE_LIMIT": "100000 per second", "SERVER_NAME": "localhost"})
     timings: list[float] = []
+    cpu: list[float] = []  # CPU time: what the send costs whatever else the machine is doing
 
     @app.before_request
     def _start():
         g.bench_started = time.perf_counter()
+        g.bench_cpu = time.process_time()
 
     @app.after_request
     def _stop(response):
         if request.method == "POST":
             timings.append(time.perf_counter() - g.bench_started)
+            cpu.append(time.process_time() - g.bench_cpu)
         return response
 
     with app.app_context():
@@ -138,7 +141,8 @@ def measure_send_in_process(database_url: str, instance: Path, letters: int = 20
         db.engine.dispose()
     p50 = _percentile(timings, 0.5) * 1000
     result = {"letters": len(timings), "outcomes": statuses, "letters_stored": stored,
-              "p50_ms": round(p50, 2), "p95_ms": round(_percentile(timings, 0.95) * 1000, 2)}
+              "p50_ms": round(p50, 2), "p95_ms": round(_percentile(timings, 0.95) * 1000, 2),
+              "cpu_p50_ms": round(_percentile(cpu, 0.5) * 1000, 2), "load_average": os.getloadavg()[0]}
     if database_url.startswith("sqlite"):  # the issue sets the 30 ms target on SQLite only
         result.update(target="send p50 < 30 ms server time", target_met=p50 < 30 and statuses.get("sent") == letters)
     else:
