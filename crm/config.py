@@ -54,6 +54,7 @@ class BaseConfig:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    LETTER_RATE_LIMIT = os.environ.get("LETTER_RATE_LIMIT", "10 per minute;60 per hour")
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_FROM = os.environ.get("MAIL_FROM", "ITPO <no-reply@itpo.example>")

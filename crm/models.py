@@ -6,3 +6,5 @@ from crm.outbox.models import AddressHealth, DeliveryEvent, MailBatch, OutboundM
 from crm.proposals.models import Ask, AskStatus, Proposal, ProposalVersion  # noqa: F401
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea  # noqa: F401
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person, Stance, Tag  # noqa: F401
+from crm.campaigns.models import (Campaign, CampaignTarget, Letter, LetterBlock, LetterObstacle,  # noqa: F401
+                                  LetterTemplate, RepresentLookup)

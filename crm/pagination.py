@@ -37,6 +37,9 @@ def paginate(session: Session, stmt, *, limit: int, offset: int, scalars: bool =
     return Page(items=items, total=total or 0, limit=limit, offset=offset)
 
 
+MAX_OFFSET = 2**31 - 1
+
+
 def page_args(args, default: int = 50, maximum: int = 500) -> tuple[int, int]:
     """`limit`/`offset` from query args, or `page` for HTML lists; raises ValueError with a message."""
     def number(name, fallback):
@@ -58,4 +61,6 @@ def page_args(args, default: int = 50, maximum: int = 500) -> tuple[int, int]:
     page = number("page", 0)
     if page:
         offset = (page - 1) * limit
+    if offset > MAX_OFFSET:  # databases refuse offsets beyond their integer range (a 500, not a 4xx)
+        raise ValueError("'page' or 'offset' is too large.")
     return limit, offset

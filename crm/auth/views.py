@@ -60,7 +60,7 @@ def login():
             services.send_confirmation(db.session, user)
             db.session.commit()
             flash("Please confirm your email first: we have just sent you a new confirmation link.", "warning")
-            return redirect(url_for("auth.login"))
+            return redirect(url_for("auth.login", next=safe_next(form.next.data)))
         elif user.mfa_enabled:
             db.session.commit()
             session.clear()
@@ -215,9 +215,10 @@ def confirm(token):
         return redirect(url_for("auth.resend_confirmation"))
     db.session.commit()
     flash("Thank you, your email is confirmed. You can log in now.", "success")
+    next_url = safe_next(session.pop("after_confirm", None))  # back to what the member joined to do
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
-    return redirect(url_for("auth.login"))
+        return redirect(next_url or url_for("core.home"))
+    return redirect(url_for("auth.login", next=next_url))
 
 
 @bp.route("/confirm", methods=["GET", "POST"])

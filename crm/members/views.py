@@ -1,7 +1,8 @@
 """Joining ITPO (membership is free)."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from crm.auth.views import safe_next
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter
 from crm.members import services
@@ -13,8 +14,9 @@ bp = Blueprint("members", __name__)
 @bp.route("/join", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["JOIN_RATE_LIMIT"], methods=["POST"])
 def join():
+    next_url = safe_next(request.args.get("next"))  # e.g. the campaign letter the member came to write
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(next_url or url_for("core.home"))
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -31,5 +33,7 @@ def join():
             db.session.commit()
             flash("Welcome to ITPO! We have sent you an email: open the link in it to confirm your address, "
                   "then log in.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("members/join.html", form=form)
+            if next_url:
+                session["after_confirm"] = next_url
+            return redirect(url_for("auth.login", next=next_url) if next_url else url_for("auth.login"))
+    return render_template("members/join.html", form=form, next_url=next_url)

@@ -1,0 +1,1 @@
+"""campaigns domain: campaigns, letter templates, the member letter flow."""

@@ -1,0 +1,76 @@
+"""Campaign forms: they check shape; rules needing the database live in services."""
+from flask_wtf import FlaskForm
+from wtforms import (DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from crm.campaigns.models import BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, MPP_ADDRESSES
+from crm.campaigns.services import MAX_BLOCK_CHARS
+from crm.members.forms import PostalCode
+
+
+class CampaignForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the campaign a name."), Length(max=160)])
+    slug = StringField("Web address", validators=[Optional(), Length(max=80)],
+                       description="Lower-case letters, digits and dashes; made from the name if left empty.")
+    hashtag = StringField("Hashtag", validators=[Optional(), Length(max=60)], description="e.g. #skillstohelp")
+    summary = TextAreaField("Call to action", validators=[Optional(), Length(max=5000)],
+                            description="Plain text shown on the public campaign page.")
+    kind = SelectField("Kind", choices=list(CAMPAIGN_KINDS))
+    jurisdiction_id = SelectField("Jurisdiction", coerce=int)
+    mpp_address = SelectField("Address to use for representatives", choices=list(MPP_ADDRESSES))
+    goal_letters = IntegerField("Goal: letters", validators=[Optional(), NumberRange(1, 1_000_000)])
+    goal_ridings = IntegerField("Goal: ridings reached", validators=[Optional(), NumberRange(1, 1000)])
+    starts_on = DateField("Starts on", validators=[Optional()])
+    ends_on = DateField("Ends on", validators=[Optional()])
+    status = SelectField("Status", choices=list(CAMPAIGN_STATUSES))
+    proposal_version_id = IntegerField("Proposal version it cites (id, optional)",
+                                       validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    submit = SubmitField("Save campaign")
+
+
+class BlockForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    kind = SelectField("Kind", choices=list(BLOCK_KINDS))
+    label = StringField("Label shown to the member (optional)", validators=[Optional(), Length(max=120)])
+    body = TextAreaField("Text", validators=[Length(max=MAX_BLOCK_CHARS)],
+                         description="Placeholders in {{ double braces }}; for a personal block, a prompt.")
+    min_length = IntegerField("Minimum length (personal blocks)", default=0,
+                              validators=[Optional(), NumberRange(0, MAX_BLOCK_CHARS)])
+
+
+class TemplateForm(FlaskForm):
+    subject = StringField("Subject", validators=[DataRequired("Write a subject."), Length(max=300)])
+    blocks = FieldList(FormField(BlockForm), min_entries=1, max_entries=30)
+    add_block = SubmitField("Add a block")
+    submit = SubmitField("Save as a new version")
+
+
+class TargetForm(FlaskForm):
+    person_id = SelectField("Person", coerce=int)
+    email = StringField("Email (optional: else their known address)",
+                        validators=[Optional(), Email("Enter an email address."), Length(max=254)])
+    submit = SubmitField("Add target")
+
+
+class PostalCodeForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    postal_code = StringField("Your postal code", validators=[DataRequired("Enter your postal code."), PostalCode()],
+                              render_kw={"autocomplete": "postal-code", "inputmode": "text"})
+    submit = SubmitField("Find my representative")
+
+
+class LetterForm(FlaskForm):
+    """The member's letter: hidden recipient, and one text per editable or personal block (added in the view)."""
+
+    recipient = HiddenField()
+    preview = SubmitField("Preview")
+    send = SubmitField("Send my letter")
+
+
+class EmptyForm(FlaskForm):
+    """A POST with only a CSRF token."""

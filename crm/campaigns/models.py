@@ -1,0 +1,172 @@
+"""Campaigns, their versioned letter templates, and the letters members send."""
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.audit.services import audited
+from crm.extensions import db
+
+CAMPAIGN_KINDS = (
+    ("own_representative", "A letter to each member's own representative"),
+    ("fixed_targets", "A letter to fixed targets (e.g. a minister)"),
+)
+CAMPAIGN_STATUSES = (("draft", "Draft"), ("live", "Live"), ("closed", "Closed"))
+MPP_ADDRESSES = (("legislature", "Legislature email"), ("constituency", "Constituency office email"))
+BLOCK_KINDS = (
+    ("locked", "Locked: shown, not editable"),
+    ("editable", "Editable: pre-filled, the member may change it"),
+    ("personal", "Personal: the member must write it"),
+)
+OBSTACLES = (("vacant", "The seat is vacant"), ("no_address", "No known address for the representative"))
+
+
+@audited
+class Campaign(db.Model):
+    """A letter campaign run by a lead."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    hashtag: Mapped[str | None] = mapped_column(String(60))
+    summary: Mapped[str | None] = mapped_column(Text)  # the call to action, plain text
+    kind: Mapped[str] = mapped_column(String(30), default="own_representative")
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    goal_letters: Mapped[int | None]
+    goal_ridings: Mapped[int | None]
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    mpp_address: Mapped[str] = mapped_column(String(20), default="legislature")
+    # TODO(proposals): becomes a ForeignKey to proposal_versions.id when the proposals package lands.
+    proposal_version_id: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    jurisdiction = relationship("Jurisdiction")
+    targets = relationship("CampaignTarget", back_populates="campaign", cascade="all, delete-orphan",
+                           order_by="CampaignTarget.id")
+
+    def is_open(self, today: date) -> bool:
+        """Live, and today within its dates (if set)."""
+        if self.status != "live":
+            return False
+        if self.starts_on and today < self.starts_on:
+            return False
+        return not (self.ends_on and today > self.ends_on)
+
+
+class CampaignTarget(db.Model):
+    """A fixed recipient of a fixed-targets campaign (e.g. the Minister of Health)."""
+
+    __tablename__ = "campaign_targets"
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+
+    campaign = relationship("Campaign", back_populates="targets")
+    person = relationship("Person")
+
+
+@audited
+class LetterTemplate(db.Model):
+    """One version of a campaign's letter: a subject and ordered blocks. Never changed once saved."""
+
+    __tablename__ = "letter_templates"
+    __table_args__ = (UniqueConstraint("campaign_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    subject: Mapped[str] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    campaign = relationship("Campaign")
+    blocks = relationship("LetterBlock", back_populates="template", cascade="all, delete-orphan",
+                          order_by="LetterBlock.position")
+
+
+class LetterBlock(db.Model):
+    """A paragraph of a template: locked, editable or personal."""
+
+    __tablename__ = "letter_blocks"
+    __table_args__ = (UniqueConstraint("template_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_templates.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str | None] = mapped_column(String(120))  # shown to the member above the block
+    body: Mapped[str] = mapped_column(Text, default="")  # sandboxed template text; a prompt for personal blocks
+    min_length: Mapped[int] = mapped_column(default=0)
+
+    template = relationship("LetterTemplate", back_populates="blocks")
+
+
+class Letter(db.Model):
+    """A member's letter to one target in one campaign; its delivery state lives on the outbox row."""
+
+    __tablename__ = "letters"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "user_id", "person_id"),
+        Index("ix_letters_campaign_created", "campaign_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("elected_offices.id", ondelete="SET NULL"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_districts.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_templates.id"), index=True)
+    party: Mapped[str | None] = mapped_column(String(80))  # the target's party when the letter was sent
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"),
+                                                   index=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    campaign = relationship("Campaign")
+    user = relationship("User")
+    person = relationship("Person")
+    office = relationship("ElectedOffice")
+    district = relationship("ElectoralDistrict")
+    template = relationship("LetterTemplate")
+    message = relationship("OutboundMessage")
+
+    @property
+    def status(self) -> str:
+        """As the delivery pipeline reports it."""
+        return self.message.status if self.message is not None else "not sent"
+
+
+class LetterObstacle(db.Model):
+    """A member who could not send because the seat is vacant or has no known address (one row each)."""
+
+    __tablename__ = "letter_obstacles"
+    __table_args__ = (UniqueConstraint("campaign_id", "user_id", "district_id", "reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_districts.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class RepresentLookup(db.Model):
+    """A cached answer of the Represent API for one postal code."""
+
+    __tablename__ = "represent_lookups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    postal_code: Mapped[str] = mapped_column(String(6), unique=True)
+    district_ids: Mapped[str] = mapped_column(String(200))  # comma-separated, most likely first
+    fetched_at: Mapped[datetime] = mapped_column(server_default=func.now())

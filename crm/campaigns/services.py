@@ -1,0 +1,531 @@
+"""Campaign services: campaigns, template versions, recipients, composing and sending letters, counts.
+
+Services add and flush; the view commits once.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from email.utils import formataddr, parseaddr
+
+import nh3
+from flask import current_app
+from markupsafe import escape
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from crm.campaigns import sandbox
+from crm.campaigns.models import (BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, MPP_ADDRESSES, Campaign,
+                                  CampaignTarget, Letter, LetterBlock, LetterObstacle, LetterTemplate)
+from crm.errors import ValidationError
+from crm.members.models import MemberProfile
+from crm.outbox.models import OutboundMessage
+from crm.outbox.services import queue_message
+from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.stakeholders.models import ElectedOffice, Person
+
+MAX_LETTER_CHARS = 20_000
+MAX_BLOCK_CHARS = 10_000
+SMALL_COUNT = 5
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+# --- campaigns ------------------------------------------------------------------------------------
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
+
+
+def one_line(text: str | None) -> str:
+    """Collapse CR, LF and other control characters: nothing a member or lead types reaches a header raw."""
+    return " ".join(_CONTROL_RE.sub(" ", text or "").split())
+
+
+CAMPAIGN_FIELDS = ("name", "slug", "hashtag", "summary", "kind", "jurisdiction_id", "goal_letters", "goal_ridings",
+                   "starts_on", "ends_on", "status", "mpp_address", "proposal_version_id")
+
+
+def _check_campaign(session: Session, campaign: Campaign | None, values: dict) -> dict:
+    values = dict(values)
+    values["name"] = one_line(values.get("name"))
+    if not values["name"]:
+        raise ValidationError("name", "Give the campaign a name.")
+    values["slug"] = slugify(values.get("slug") or values["name"])
+    if not values["slug"] or not _SLUG_RE.match(values["slug"]):
+        raise ValidationError("slug", "Use lower-case letters, digits and dashes for the web address.")
+    clash = session.scalar(select(Campaign.id).where(Campaign.slug == values["slug"]))
+    if clash is not None and (campaign is None or clash != campaign.id):
+        raise ValidationError("slug", "Another campaign uses this web address; choose another.")
+    hashtag = one_line(values.get("hashtag")).replace(" ", "")
+    if hashtag and not hashtag.startswith("#"):
+        hashtag = "#" + hashtag
+    if hashtag and not re.fullmatch(r"#\w{1,59}", hashtag):
+        raise ValidationError("hashtag", "A hashtag is # followed by letters, digits or underscores.")
+    values["hashtag"] = hashtag or None
+    if values.get("kind") not in dict(CAMPAIGN_KINDS):
+        raise ValidationError("kind", "Choose one of the listed kinds.")
+    if values.get("status") not in dict(CAMPAIGN_STATUSES):
+        raise ValidationError("status", "Choose draft, live or closed.")
+    if values.get("mpp_address") not in dict(MPP_ADDRESSES):
+        raise ValidationError("mpp_address", "Choose the legislature or the constituency address.")
+    if session.get(Jurisdiction, values.get("jurisdiction_id")) is None:
+        raise ValidationError("jurisdiction_id", "Choose a jurisdiction.")
+    if values.get("starts_on") and values.get("ends_on") and values["ends_on"] < values["starts_on"]:
+        raise ValidationError("ends_on", "The end date is before the start date.")
+    if values["status"] == "live":
+        if campaign is None or current_template(session, campaign.id) is None:
+            raise ValidationError("status", "Write the letter template before the campaign goes live.")
+        if values["kind"] == "fixed_targets" and not campaign.targets:
+            raise ValidationError("status", "Add at least one target before the campaign goes live.")
+    return values
+
+
+def create_campaign(session: Session, *, actor_id: int | None, **values) -> Campaign:
+    """Add a campaign (as a draft unless told otherwise); raises ValidationError."""
+    values.setdefault("status", "draft")
+    values.setdefault("mpp_address", "legislature")
+    values = _check_campaign(session, None, values)
+    campaign = Campaign(created_by_id=actor_id, **{key: values.get(key) for key in CAMPAIGN_FIELDS})
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def update_campaign(session: Session, campaign: Campaign, **values) -> Campaign:
+    merged = {key: getattr(campaign, key) for key in CAMPAIGN_FIELDS} | values
+    merged = _check_campaign(session, campaign, merged)
+    for key in CAMPAIGN_FIELDS:
+        if getattr(campaign, key) != merged.get(key):
+            setattr(campaign, key, merged.get(key))
+    session.flush()
+    return campaign
+
+
+def add_target(session: Session, campaign: Campaign, person_id: int, email: str | None = None) -> CampaignTarget:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise ValidationError("person_id", "Choose a person from the directory.")
+    if any(target.person_id == person_id for target in campaign.targets):
+        raise ValidationError("person_id", f"{person.full_name} is already a target of this campaign.")
+    target = CampaignTarget(campaign=campaign, person=person, email=(email or "").strip().lower() or None)
+    session.add(target)
+    session.flush()
+    return target
+
+
+def remove_target(session: Session, campaign: Campaign, target_id: int) -> None:
+    target = next((t for t in campaign.targets if t.id == target_id), None)
+    if target is not None:
+        campaign.targets.remove(target)
+        session.flush()
+
+
+def list_campaigns(public_only: bool = False):
+    stmt = select(Campaign).options(joinedload(Campaign.jurisdiction)).order_by(Campaign.created_at.desc(),
+                                                                               Campaign.id.desc())
+    if public_only:
+        stmt = stmt.where(Campaign.status.in_(("live", "closed")))
+    return stmt
+
+
+def campaign_by_slug(session: Session, slug: str) -> Campaign | None:
+    return session.scalar(select(Campaign).where(Campaign.slug == slug)
+                          .options(joinedload(Campaign.jurisdiction)))
+
+
+# --- templates ------------------------------------------------------------------------------------
+
+def current_template(session: Session, campaign_id: int) -> LetterTemplate | None:
+    return session.scalar(select(LetterTemplate).where(LetterTemplate.campaign_id == campaign_id)
+                          .options(joinedload(LetterTemplate.blocks))
+                          .order_by(LetterTemplate.version.desc()).limit(1))
+
+
+def template_versions(session: Session, campaign_id: int) -> list[LetterTemplate]:
+    return list(session.scalars(select(LetterTemplate).where(LetterTemplate.campaign_id == campaign_id)
+                                .order_by(LetterTemplate.version.desc())))
+
+
+@dataclass
+class BlockInput:
+    kind: str
+    body: str
+    label: str | None = None
+    min_length: int = 0
+
+
+def save_template(session: Session, campaign: Campaign, *, subject: str, blocks: list[BlockInput],
+                  actor_id: int | None) -> tuple[LetterTemplate, str]:
+    """Save a new version after rendering it against the sample member; returns it and the sample letter.
+
+    Raises ValidationError naming the part at fault, so nothing unusable is ever saved.
+    """
+    if "\r" in (subject or "") or "\n" in (subject or ""):
+        raise ValidationError("subject", "The subject must be one line (no line breaks).")
+    subject = (subject or "").strip()
+    if not subject:
+        raise ValidationError("subject", "Write a subject.")
+    try:
+        sandbox.render(subject, sandbox.SAMPLE_CONTEXT, max_chars=300)
+    except sandbox.TemplateProblem as problem:
+        raise ValidationError("subject", f"Subject: {problem}") from None
+    kept = [block for block in blocks  # an empty block is removed; a personal one needs a prompt or a label
+            if (block.body or "").strip() or (block.kind == "personal" and (block.label or "").strip())]
+    if not kept:
+        raise ValidationError(None, "Add at least one block of text.")
+    for number, block in enumerate(kept, start=1):
+        if block.kind not in dict(BLOCK_KINDS):
+            raise ValidationError(None, f"Block {number}: choose locked, editable or personal.")
+        if not 0 <= (block.min_length or 0) <= MAX_BLOCK_CHARS:
+            raise ValidationError(None, f"Block {number}: the minimum length must be between 0 and {MAX_BLOCK_CHARS}.")
+        if block.kind != "personal":
+            try:
+                sandbox.render(block.body, sandbox.SAMPLE_CONTEXT)
+            except sandbox.TemplateProblem as problem:
+                raise ValidationError(None, f"Block {number}: {problem}") from None
+    version = (session.scalar(select(func.max(LetterTemplate.version))
+                              .where(LetterTemplate.campaign_id == campaign.id)) or 0) + 1
+    template = LetterTemplate(campaign_id=campaign.id, version=version, subject=subject, created_by_id=actor_id)
+    for position, block in enumerate(kept, start=1):
+        template.blocks.append(LetterBlock(position=position, kind=block.kind, body=block.body or "",
+                                           label=one_line(block.label) or None,
+                                           min_length=block.min_length if block.kind == "personal" else 0))
+    session.add(template)
+    session.flush()
+    sample_subject, sample_body, _ = compose(template, sandbox.SAMPLE_CONTEXT, {}, enforce=False)
+    return template, f"Subject: {sample_subject}\n\n{sample_body}"
+
+
+# --- recipients -----------------------------------------------------------------------------------
+
+@dataclass
+class Recipient:
+    """Who a letter goes to, and what (if anything) stops it."""
+
+    person: Person | None
+    office: ElectedOffice | None
+    district: ElectoralDistrict | None
+    email: str | None
+    title: str
+    party: str | None
+    problem: str | None = None  # "vacant" or "no_address"
+
+    @property
+    def key(self) -> str:
+        return f"person-{self.person.id}" if self.person else f"district-{self.district.id}"
+
+
+def _office_address(office: ElectedOffice, which: str) -> str | None:
+    """The campaign's chosen address, or the other one; never any for an uncertain seat."""
+    if office.mail_address is None:
+        return None
+    first, second = ((office.legislature_email, office.constituency_email) if which == "legislature"
+                     else (office.constituency_email, office.legislature_email))
+    return first or second
+
+
+def recipient_for_district(session: Session, campaign: Campaign, district_id: int) -> Recipient | None:
+    """The current representative of a district in the campaign's jurisdiction (None: no such district)."""
+    row = session.execute(
+        select(ElectoralDistrict, ElectedOffice)
+        .outerjoin(ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id,
+                                       ElectedOffice.current.is_(True)))
+        .where(ElectoralDistrict.id == district_id, ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
+        .options(joinedload(ElectedOffice.person)).limit(1)).first()
+    if row is None:
+        return None
+    district, office = row
+    title = campaign.jurisdiction.member_title
+    if office is None:
+        return Recipient(None, None, district, None, title, None, problem="vacant")
+    email = _office_address(office, campaign.mpp_address)
+    return Recipient(office.person, office, district, email, title, office.party,
+                     problem=None if email else "no_address")
+
+
+def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:
+    """The campaign's fixed targets, with their seat (if any) for party and riding."""
+    result = []
+    for target in campaign.targets:
+        person = target.person
+        office = next((o for o in person.offices if o.current), None)
+        email = target.email or (office.mail_address if office else None) or next(
+            (c.value for c in person.contacts if c.kind == "email"), None)
+        result.append(Recipient(person, office, office.district if office else None, email,
+                                person.title or campaign.jurisdiction.member_title,
+                                office.party if office else None, problem=None if email else "no_address"))
+    return result
+
+
+@dataclass
+class DistrictChoice:
+    district: ElectoralDistrict
+    recipient: Recipient
+    share: float | None = None
+
+
+def choices_for_postal_code(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
+    """Candidate ridings for a (normalised) postal code, most likely first: Represent API when set, else FSA table."""
+    from crm.campaigns import represent
+    from crm.reference.services import candidate_districts
+
+    district_ids: list[int] | None = None
+    if current_app.config.get("REPRESENT_API_URL"):
+        try:
+            district_ids = represent.district_ids_for(session, postal_code, campaign.jurisdiction)
+        except represent.RepresentUnavailable:
+            current_app.logger.warning("Represent API unavailable; using the FSA table")
+            district_ids = None
+    choices = []
+    if district_ids:
+        for district_id in district_ids:
+            recipient = recipient_for_district(session, campaign, district_id)
+            if recipient is not None:
+                choices.append(DistrictChoice(recipient.district, recipient))
+        if choices:
+            return choices
+    for candidate in candidate_districts(session, postal_code):
+        recipient = recipient_for_district(session, campaign, candidate.district.id)
+        if recipient is not None:
+            choices.append(DistrictChoice(candidate.district, recipient, candidate.share))
+    return choices
+
+
+# --- composing ------------------------------------------------------------------------------------
+
+def _shown_count(count: int) -> str:
+    return str(count) if count >= SMALL_COUNT else f"fewer than {SMALL_COUNT}"
+
+
+def members_in_riding(session: Session, district_id: int | None) -> str:
+    """How many ITPO members live in the riding, as shown in a letter: small numbers are not disclosed."""
+    if district_id is None:
+        return _shown_count(0)
+    return _shown_count(session.scalar(select(func.count()).select_from(MemberProfile)
+                                       .where(MemberProfile.district_id == district_id)) or 0)
+
+
+def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
+    """The member's saved riding and its member count, in one query; None without a saved riding."""
+    others = aliased(MemberProfile)
+    count = (select(func.count(others.id)).where(others.district_id == ElectoralDistrict.id)
+             .correlate(ElectoralDistrict).scalar_subquery())
+    row = session.execute(select(ElectoralDistrict.name, count)
+                          .join(MemberProfile, MemberProfile.district_id == ElectoralDistrict.id)
+                          .where(MemberProfile.user_id == user_id)).first()
+    return (row[0], _shown_count(row[1] or 0)) if row is not None else None
+
+
+def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient) -> dict:
+    """The placeholder values for this member writing to this recipient."""
+    riding = _member_riding(session, user.id)
+    if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
+        riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
+    member_riding, count = riding or ("", _shown_count(0))
+    return {
+        "member_name": one_line(user.name),
+        "member_riding": member_riding,
+        "representative_name": recipient.person.full_name if recipient.person else "",
+        "representative_title": one_line(recipient.title),
+        "representative_party": recipient.party or "independent",
+        "riding_name": recipient.district.name if recipient.district else "",
+        "members_in_riding": count,
+        "hashtag": campaign.hashtag or "",
+        "campaign_name": campaign.name,
+    }
+
+
+def draft_blocks(template: LetterTemplate, context: dict) -> list[sandbox.RenderedBlock]:
+    """The blocks as the member first sees them: locked and editable ones rendered, personal ones empty."""
+    blocks = []
+    for block in template.blocks:
+        text = block.body if block.kind == "personal" else sandbox.render(block.body, context)
+        blocks.append(sandbox.RenderedBlock(block.position, block.kind, block.label, text, block.min_length))
+    return blocks
+
+
+def compose(template: LetterTemplate, context: dict, edits: dict[int, str], *, enforce: bool = True):
+    """Subject and body as they will be sent, plus problems by block position.
+
+    Locked blocks always come from the template; editable blocks take the member's text (plain, never
+    rendered); personal blocks must reach their minimum length.
+    """
+    problems: dict[int, str] = {}
+    parts = []
+    for block in template.blocks:
+        if block.kind == "locked":
+            text = sandbox.render(block.body, context)
+        elif block.kind == "editable":
+            text = edits.get(block.position)
+            if text is None:
+                text = sandbox.render(block.body, context)
+            if enforce and not text.strip():
+                problems[block.position] = "This paragraph cannot be empty; restore it or write your own."
+        else:
+            text = edits.get(block.position, "")
+            if enforce and len(text.strip()) < max(block.min_length, 1):
+                problems[block.position] = (f"Write at least {block.min_length} characters in your own words "
+                                            f"({len(text.strip())} so far).")
+        text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
+        if len(text) > MAX_BLOCK_CHARS:
+            problems[block.position] = f"Keep this part under {MAX_BLOCK_CHARS:,} characters."
+        if text:
+            parts.append(text)
+    subject = one_line(sandbox.render(template.subject, context, max_chars=300))[:300]
+    body = "\n\n".join(parts)
+    if enforce and len(body) > MAX_LETTER_CHARS:
+        problems[0] = f"The letter is {len(body):,} characters long; the limit is {MAX_LETTER_CHARS:,}."
+    return subject, body, problems
+
+
+def html_body(body: str) -> str:
+    """The HTML part: the text, escaped, in paragraphs. Nothing the member typed survives as markup."""
+    paragraphs = [str(escape(part)).replace("\n", "<br>\n") for part in body.split("\n\n")]
+    return nh3.clean("".join(f"<p>{p}</p>\n" for p in paragraphs), tags={"p", "br"}, attributes={})
+
+
+# --- sending --------------------------------------------------------------------------------------
+
+class DuplicateLetter(Exception):
+    """The member already wrote to this target in this campaign."""
+
+    def __init__(self, letter: Letter):
+        super().__init__("duplicate letter")
+        self.letter = letter
+
+
+def existing_letter(session: Session, campaign_id: int, user_id: int, person_id: int) -> Letter | None:
+    return session.scalar(select(Letter).where(Letter.campaign_id == campaign_id, Letter.user_id == user_id,
+                                               Letter.person_id == person_id))
+
+
+def record_obstacle(session: Session, campaign: Campaign, user_id: int, recipient: Recipient) -> None:
+    """Count a member stopped by a vacant seat or a missing address (once per member, district and reason)."""
+    district_id = recipient.district.id if recipient.district else None
+    exists = session.scalar(select(LetterObstacle.id).where(
+        LetterObstacle.campaign_id == campaign.id, LetterObstacle.user_id == user_id,
+        LetterObstacle.district_id.is_(None) if district_id is None else LetterObstacle.district_id == district_id,
+        LetterObstacle.reason == recipient.problem))
+    if exists is None:
+        session.add(LetterObstacle(campaign_id=campaign.id, user_id=user_id, district_id=district_id,
+                                   reason=recipient.problem))
+        session.flush()
+
+
+def obstacle_message(recipient: Recipient) -> str:
+    if recipient.problem == "vacant":
+        return (f"The seat for {recipient.district.name} is vacant at the moment, so there is no one to send this "
+                "letter to. We have noted it; ITPO will write to you when the seat is filled.")
+    name = recipient.person.full_name if recipient.person else "this representative"
+    return (f"We do not have a confirmed email address for {name} yet, so the letter cannot be sent. "
+            "We have noted it and will fix the address; please try again in a few days.")
+
+
+def sender_addresses(member_name: str, member_email: str) -> tuple[str, str]:
+    """From: the organisation's address with the member's name; Reply-To: the member. One line each."""
+    org_name, org_address = parseaddr(current_app.config["MAIL_FROM"])
+    name = one_line(member_name)[:80] or "An ITPO member"
+    from_header = formataddr((f"{name} via ITPO", org_address))
+    reply_to = formataddr((name, one_line(member_email)))
+    return from_header, reply_to
+
+
+def send_letter(session: Session, *, campaign: Campaign, user, recipient: Recipient, template: LetterTemplate,
+                edits: dict[int, str], today: date | None = None, context: dict | None = None,
+                check_duplicate: bool = True) -> Letter:
+    """Write the letter and its outbox message in the caller's transaction.
+
+    Raises ValidationError (closed campaign, unconfirmed member, no address, bad text) or
+    DuplicateLetter. A double submit that races past the check (or a caller that skips it, as the
+    send view does to save a query) fails on the unique constraint with IntegrityError at flush.
+    """
+    if user.email_confirmed_at is None:
+        raise ValidationError(None, "Confirm your email address before sending a letter: open the link we sent you.")
+    if not campaign.is_open(today or date.today()):
+        raise ValidationError(None, "This campaign is not accepting letters at the moment.")
+    if template.campaign_id != campaign.id:
+        raise ValidationError(None, "That letter template does not belong to this campaign.")
+    if recipient.problem:
+        record_obstacle(session, campaign, user.id, recipient)
+        raise ValidationError(None, obstacle_message(recipient))
+    if check_duplicate:
+        duplicate = existing_letter(session, campaign.id, user.id, recipient.person.id)
+        if duplicate is not None:
+            raise DuplicateLetter(duplicate)
+    context = context or letter_context(session, campaign, user, recipient)
+    subject, body, problems = compose(template, context, edits)
+    if problems:
+        raise ValidationError("blocks", " ".join(problems.values()))
+    from_header, reply_to = sender_addresses(user.name, user.email)
+    message = queue_message(session, kind="letter", to=recipient.email, subject=subject, text=body,
+                            html=html_body(body), reply_to=reply_to, user_id=user.id, from_address=from_header)
+    letter = Letter(campaign_id=campaign.id, user_id=user.id, person_id=recipient.person.id,
+                    office_id=recipient.office.id if recipient.office else None,
+                    district_id=recipient.district.id if recipient.district else None, template_id=template.id,
+                    party=recipient.party, to_address=recipient.email, subject=subject, body=body,
+                    message_id=message.id)
+    session.add(letter)
+    session.flush()
+    return letter
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def letters_of_member(user_id: int):
+    """A select of a member's letters, newest first, with what the list shows loaded."""
+    return (select(Letter).where(Letter.user_id == user_id)
+            .options(joinedload(Letter.campaign), joinedload(Letter.person), joinedload(Letter.district),
+                     joinedload(Letter.message))
+            .order_by(Letter.created_at.desc(), Letter.id.desc()))
+
+
+def latest_letters(campaign_id: int):
+    return (select(Letter).where(Letter.campaign_id == campaign_id)
+            .options(joinedload(Letter.user), joinedload(Letter.person), joinedload(Letter.district),
+                     joinedload(Letter.message))
+            .order_by(Letter.created_at.desc(), Letter.id.desc()))
+
+
+def campaign_stats(session: Session, campaign: Campaign) -> dict:
+    """Live counts for the lead's page: letters, ridings reached, letters by party, members stopped."""
+    letters = session.scalar(select(func.count()).select_from(Letter).where(Letter.campaign_id == campaign.id)) or 0
+    ridings = session.scalar(select(func.count(func.distinct(Letter.district_id)))
+                             .where(Letter.campaign_id == campaign.id, Letter.district_id.is_not(None))) or 0
+    by_party = [{"party": party or "No party", "letters": count} for party, count in session.execute(
+        select(Letter.party, func.count()).where(Letter.campaign_id == campaign.id)
+        .group_by(Letter.party).order_by(func.count().desc(), Letter.party))]
+    by_status = dict(session.execute(
+        select(OutboundMessage.status, func.count()).join(Letter, Letter.message_id == OutboundMessage.id)
+        .where(Letter.campaign_id == campaign.id).group_by(OutboundMessage.status)).all())
+    obstacles = dict(session.execute(
+        select(LetterObstacle.reason, func.count(func.distinct(LetterObstacle.user_id)))
+        .where(LetterObstacle.campaign_id == campaign.id).group_by(LetterObstacle.reason)).all())
+    return {"letters": letters, "ridings": ridings, "seats": campaign.jurisdiction.seats,
+            "goal_letters": campaign.goal_letters, "goal_ridings": campaign.goal_ridings, "by_party": by_party,
+            "by_status": by_status, "stopped_vacant": obstacles.get("vacant", 0),
+            "stopped_no_address": obstacles.get("no_address", 0)}
+
+
+def public_counts(session: Session, campaign: Campaign) -> dict:
+    """Letters and ridings reached, in one query: what the public campaign page shows."""
+    letters, ridings = session.execute(
+        select(func.count(Letter.id), func.count(func.distinct(Letter.district_id)))
+        .where(Letter.campaign_id == campaign.id)).one()
+    return {"letters": letters or 0, "ridings": ridings or 0, "seats": campaign.jurisdiction.seats}
+
+
+def letter_counts_by_campaign(session: Session, campaign_ids: list[int]) -> dict[int, int]:
+    if not campaign_ids:
+        return {}
+    return dict(session.execute(select(Letter.campaign_id, func.count()).where(Letter.campaign_id.in_(campaign_ids))
+                                .group_by(Letter.campaign_id)).all())
+
+
+def sent_person_ids(session: Session, campaign_id: int, user_id: int) -> dict[int, int]:
+    """person id → letter id, for the targets this member has already written to in the campaign."""
+    return dict(session.execute(select(Letter.person_id, Letter.id).where(
+        and_(Letter.campaign_id == campaign_id, Letter.user_id == user_id))).all())

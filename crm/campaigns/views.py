@@ -1,0 +1,377 @@
+"""Campaign pages: the public campaign page, the member's letter, "My letters", and the lead's pages."""
+import re
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from crm.audit.services import record
+from crm.campaigns import sandbox, services
+from crm.campaigns.forms import CampaignForm, EmptyForm, LetterForm, PostalCodeForm, TargetForm, TemplateForm
+from crm.campaigns.models import Campaign, Letter, LetterTemplate
+from crm.errors import ValidationError, apply_to_form
+from crm.extensions import db, limiter
+from crm.pagination import page_args, paginate
+from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.stakeholders.models import Person
+
+bp = Blueprint("campaigns", __name__)
+_ID_RE = re.compile(r"[0-9]{1,9}")
+
+
+def _is_lead() -> bool:
+    return current_user.is_authenticated and current_user.role in ("lead", "admin")
+
+
+def _visible_campaign(slug: str) -> Campaign:
+    """A live or closed campaign by slug; drafts only for leads."""
+    campaign = services.campaign_by_slug(db.session, slug)
+    if campaign is None or (campaign.status == "draft" and not _is_lead()):
+        abort(404)
+    return campaign
+
+
+def _managed_campaign(campaign_id: int) -> Campaign:
+    return db.get_or_404(Campaign, campaign_id)
+
+
+def _duplicate_notice(letter: Letter) -> Markup:
+    link = url_for("campaigns.my_letter", letter_id=letter.id)
+    return Markup('You have already sent a letter to {} in this campaign. <a href="{}">See your letter</a>.').format(
+        letter.person.full_name if letter.person else "this representative", link)
+
+
+# --- public and member pages ----------------------------------------------------------------------
+
+@bp.route("/campaigns/")
+def index():
+    campaigns = db.session.scalars(services.list_campaigns(public_only=True).limit(100)).all()
+    return render_template("campaigns/index.html", campaigns=campaigns, today=date.today())
+
+
+@bp.route("/campaigns/<slug>")
+def show(slug):
+    campaign = _visible_campaign(slug)
+    write_url = url_for("campaigns.write", slug=campaign.slug)
+    stats = services.public_counts(db.session, campaign)
+    return render_template("campaigns/show.html", campaign=campaign, write_url=write_url, stats=stats,
+                           is_open=campaign.is_open(date.today()))
+
+
+def _letter_rate_limit():
+    return current_app.config.get("LETTER_RATE_LIMIT", "10 per minute;60 per hour")
+
+
+def _member_key():
+    return f"member:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
+
+
+def _small_id(raw: str | None) -> int | None:
+    """A database id from user input: ASCII digits that fit an integer column, else None."""
+    return int(raw) if raw and _ID_RE.fullmatch(raw) else None
+
+
+def _resolve_recipient(campaign: Campaign, key: str):
+    kind, _, raw_id = (key or "").partition("-")
+    record_id = _small_id(raw_id)
+    if record_id is None:
+        return None
+    if campaign.kind == "own_representative" and kind == "district":
+        return services.recipient_for_district(db.session, campaign, record_id)
+    if campaign.kind == "fixed_targets" and kind == "person":
+        return next((r for r in services.fixed_recipients(db.session, campaign) if r.person.id == record_id), None)
+    return None
+
+
+def _choose(campaign: Campaign, stopped=None):
+    """Step 1: find the representative (profile riding, postal code, or the list)."""
+    sent = services.sent_person_ids(db.session, campaign.id, current_user.id)
+    profile = getattr(current_user, "profile", None)
+    context = {"campaign": campaign, "sent": sent, "stopped": stopped}
+    if campaign.kind == "fixed_targets":
+        return render_template("campaigns/choose.html", targets=services.fixed_recipients(db.session, campaign),
+                               **context)
+    own = None
+    if profile is not None and profile.district_id:
+        own = services.recipient_for_district(db.session, campaign, profile.district_id)
+    postal_form = PostalCodeForm(request.args)
+    choices = None
+    if "postal_code" in request.args and postal_form.validate():
+        try:
+            choices = services.choices_for_postal_code(db.session, campaign, postal_form.postal_code.data)
+            db.session.commit()  # the Represent cache
+        except IntegrityError:
+            db.session.rollback()
+            choices = services.choices_for_postal_code(db.session, campaign, postal_form.postal_code.data)
+    districts = db.session.scalars(select(ElectoralDistrict).where(
+        ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id).order_by(ElectoralDistrict.name)).all()
+    return render_template("campaigns/choose.html", own=own, postal_form=postal_form, choices=choices,
+                           districts=districts, **context)
+
+
+def _edits_from_request(template: LetterTemplate) -> dict[int, str]:
+    edits = {}
+    for block in template.blocks:
+        if block.kind != "locked":
+            value = request.form.get(f"block-{block.position}")
+            if value is not None:
+                edits[block.position] = value[: services.MAX_BLOCK_CHARS + 1]
+    return edits
+
+
+def _template_for(campaign: Campaign) -> LetterTemplate | None:
+    """The version the member's form was built on (if it belongs to the campaign), else the current one."""
+    template_id = _small_id(request.form.get("template_id"))
+    if template_id is not None:
+        template = db.session.scalar(select(LetterTemplate).where(LetterTemplate.id == template_id,
+                                                                   LetterTemplate.campaign_id == campaign.id)
+                                     .options(joinedload(LetterTemplate.blocks)))
+        if template is not None:
+            return template
+    return services.current_template(db.session, campaign.id)
+
+
+@bp.route("/campaigns/<slug>/write", methods=["GET", "POST"])
+@limiter.limit(_letter_rate_limit, key_func=_member_key, methods=["POST"],
+               exempt_when=lambda: "send" not in request.form)
+def write(slug):
+    campaign = _visible_campaign(slug)
+    if not campaign.is_open(date.today()):
+        flash("This campaign is not accepting letters at the moment.", "warning")
+        return redirect(url_for("campaigns.show", slug=campaign.slug))
+    if current_user.email_confirmed_at is None:
+        flash("Confirm your email address before sending a letter: open the link we sent you.", "warning")
+        return redirect(url_for("campaigns.show", slug=campaign.slug))
+    template = _template_for(campaign)
+    if template is None:
+        abort(404)
+    key = request.values.get("recipient", "")
+    if not key:
+        return _choose(campaign)
+    recipient = _resolve_recipient(campaign, key)
+    if recipient is None:
+        flash("Choose your representative again.", "warning")
+        return redirect(url_for("campaigns.write", slug=campaign.slug))
+    if recipient.problem:
+        services.record_obstacle(db.session, campaign, current_user.id, recipient)
+        db.session.commit()
+        return _choose(campaign, stopped=services.obstacle_message(recipient))
+    sending = request.method == "POST" and "send" in request.form
+    duplicate = None if sending else services.existing_letter(db.session, campaign.id, current_user.id,
+                                                                recipient.person.id)  # send_letter checks too
+    if duplicate is not None:
+        flash(_duplicate_notice(duplicate), "info")
+        return redirect(url_for("campaigns.my_letter", letter_id=duplicate.id))
+
+    context = services.letter_context(db.session, campaign, current_user, recipient)
+    form = LetterForm(recipient=key)
+    edits = _edits_from_request(template) if request.method == "POST" else {}
+    preview = problems = None
+    if form.validate_on_submit():
+        if form.send.data:
+            try:
+                letter = services.send_letter(db.session, campaign=campaign, user=current_user, recipient=recipient,
+                                              template=template, edits=edits, context=context,
+                                              check_duplicate=False)  # the unique constraint decides
+                letter_id, name = letter.id, recipient.person.full_name  # read before commit expires them
+                db.session.commit()
+            except services.DuplicateLetter as error:
+                db.session.rollback()
+                flash(_duplicate_notice(error.letter), "info")
+                return redirect(url_for("campaigns.my_letter", letter_id=error.letter.id))
+            except IntegrityError:  # a second tab won the race: the unique constraint keeps one letter
+                db.session.rollback()
+                first = services.existing_letter(db.session, campaign.id, current_user.id, recipient.person.id)
+                if first is None:
+                    raise
+                flash(_duplicate_notice(first), "info")
+                return redirect(url_for("campaigns.my_letter", letter_id=first.id))
+            except ValidationError as error:
+                db.session.rollback()
+                apply_to_form(form, error if error.field != "blocks" else ValidationError(None, error.message))
+            else:
+                flash(f"Thank you! Your letter to {name} is on its way.", "success")
+                return redirect(url_for("campaigns.my_letter", letter_id=letter_id))
+    if request.method == "POST":
+        subject, body, problems = services.compose(template, context, edits)
+        preview = {"subject": subject, "body": body, "to": recipient.person.full_name,
+                   "from": services.sender_addresses(current_user.name, current_user.email)}
+    blocks = services.draft_blocks(template, context)
+    return render_template("campaigns/write.html", campaign=campaign, template=template, recipient=recipient,
+                           blocks=blocks, edits=edits, form=form, preview=preview, problems=problems or {},
+                           recipient_key=key)
+
+
+@bp.route("/my/letters")
+def my_letters():
+    try:
+        limit, offset = page_args(request.args, default=25, maximum=100)
+    except ValueError:
+        limit, offset = 25, 0
+    page = paginate(db.session, services.letters_of_member(current_user.id), limit=limit, offset=offset)
+    return render_template("campaigns/my_letters.html", page=page)
+
+
+@bp.route("/my/letters/<int:letter_id>")
+def my_letter(letter_id):
+    letter = db.session.scalar(services.letters_of_member(current_user.id).where(Letter.id == letter_id))
+    if letter is None:
+        abort(404)  # someone else's letter looks exactly like a missing one
+    return render_template("campaigns/letter.html", letter=letter, lead_view=False)
+
+
+# --- the lead's pages -----------------------------------------------------------------------------
+
+def _campaign_form(form: CampaignForm) -> CampaignForm:
+    form.jurisdiction_id.choices = [(j.id, j.name) for j in db.session.scalars(
+        select(Jurisdiction).order_by(Jurisdiction.name))]
+    return form
+
+
+def _campaign_values(form: CampaignForm) -> dict:
+    return {name: getattr(form, name).data for name in services.CAMPAIGN_FIELDS}
+
+
+@bp.route("/manage/campaigns")
+def manage():
+    try:
+        limit, offset = page_args(request.args, default=50, maximum=200)
+    except ValueError:
+        limit, offset = 50, 0
+    page = paginate(db.session, services.list_campaigns(), limit=limit, offset=offset)
+    counts = services.letter_counts_by_campaign(db.session, [c.id for c in page.items])
+    return render_template("campaigns/manage.html", page=page, counts=counts)
+
+
+@bp.route("/manage/campaigns/new", methods=["GET", "POST"])
+def new():
+    form = _campaign_form(CampaignForm())
+    if request.method == "GET":
+        ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
+        form.jurisdiction_id.data = ontario
+    if form.validate_on_submit():
+        try:
+            campaign = services.create_campaign(db.session, actor_id=current_user.id, **_campaign_values(form))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash("Campaign created as a draft. Now write its letter.", "success")
+            return redirect(url_for("campaigns.template", campaign_id=campaign.id))
+    return render_template("campaigns/edit.html", form=form, campaign=None)
+
+
+@bp.route("/manage/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit(campaign_id):
+    campaign = _managed_campaign(campaign_id)
+    form = _campaign_form(CampaignForm(obj=campaign))
+    if form.validate_on_submit():
+        try:
+            services.update_campaign(db.session, campaign, **_campaign_values(form))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash("Campaign saved.", "success")
+            return redirect(url_for("campaigns.dashboard", campaign_id=campaign.id))
+    return render_template("campaigns/edit.html", form=form, campaign=campaign)
+
+
+@bp.route("/manage/campaigns/<int:campaign_id>/template", methods=["GET", "POST"])
+def template(campaign_id):
+    campaign = _managed_campaign(campaign_id)
+    current = services.current_template(db.session, campaign.id)
+    if request.method == "GET" and current is not None:
+        form = TemplateForm(data={"subject": current.subject, "blocks": [
+            {"kind": b.kind, "label": b.label, "body": b.body, "min_length": b.min_length} for b in current.blocks]})
+    else:
+        form = TemplateForm()
+    sample = None
+    if form.is_submitted() and form.add_block.data:  # CSRFProtect has already checked the token
+        form.blocks.append_entry()
+    elif form.validate_on_submit():
+        blocks = [services.BlockInput(kind=entry.form.kind.data, body=entry.form.body.data or "",
+                                      label=entry.form.label.data, min_length=entry.form.min_length.data or 0)
+                  for entry in form.blocks]
+        try:
+            saved, sample = services.save_template(db.session, campaign, subject=form.subject.data,
+                                                   blocks=blocks, actor_id=current_user.id)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(f"Saved version {saved.version}. Below is the letter as the sample member would see it.",
+                  "success")
+            current = saved
+    versions = services.template_versions(db.session, campaign.id)
+    return render_template("campaigns/template.html", campaign=campaign, form=form, sample=sample,
+                           versions=versions, placeholders=sandbox.PLACEHOLDERS, current=current)
+
+
+@bp.route("/manage/campaigns/<int:campaign_id>/targets", methods=["GET", "POST"])
+def targets(campaign_id):
+    campaign = _managed_campaign(campaign_id)
+    form = TargetForm()
+    form.person_id.choices = [(p.id, f"{p.full_name} — {p.title or ''}") for p in db.session.scalars(
+        select(Person).where(Person.archived.is_(False)).order_by(Person.full_name).limit(2000))]
+    if form.validate_on_submit():
+        try:
+            services.add_target(db.session, campaign, form.person_id.data, form.email.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash("Target added.", "success")
+            return redirect(url_for("campaigns.targets", campaign_id=campaign.id))
+    recipients = services.fixed_recipients(db.session, campaign)
+    return render_template("campaigns/targets.html", campaign=campaign, form=form,
+                           rows=list(zip(campaign.targets, recipients)), remove_form=EmptyForm())
+
+
+@bp.route("/manage/campaigns/<int:campaign_id>/targets/<int:target_id>/remove", methods=["POST"])
+def remove_target(campaign_id, target_id):
+    campaign = _managed_campaign(campaign_id)
+    if EmptyForm().validate_on_submit():
+        services.remove_target(db.session, campaign, target_id)
+        db.session.commit()
+        flash("Target removed.", "info")
+    return redirect(url_for("campaigns.targets", campaign_id=campaign.id))
+
+
+@bp.route("/manage/campaigns/<int:campaign_id>")
+def dashboard(campaign_id):
+    campaign = _managed_campaign(campaign_id)
+    try:
+        limit, offset = page_args(request.args, default=25, maximum=100)
+    except ValueError:
+        limit, offset = 25, 0
+    page = paginate(db.session, services.latest_letters(campaign.id), limit=limit, offset=offset)
+    stats = services.campaign_stats(db.session, campaign)
+    return render_template("campaigns/dashboard.html", campaign=campaign, page=page, stats=stats,
+                           template=services.current_template(db.session, campaign.id))
+
+
+@bp.route("/manage/campaigns/<int:campaign_id>/stats.json")
+def stats(campaign_id):
+    campaign = _managed_campaign(campaign_id)
+    return jsonify(services.campaign_stats(db.session, campaign))
+
+
+@bp.route("/manage/campaigns/<int:campaign_id>/letters/<int:letter_id>")
+def letter(campaign_id, letter_id):
+    """A lead opens one letter's body; the opening is written to the audit log."""
+    found = db.session.scalar(services.latest_letters(campaign_id).where(Letter.id == letter_id))
+    if found is None:
+        abort(404)
+    record(db.session, "view_letter", "letters", found.id)
+    db.session.commit()
+    return render_template("campaigns/letter.html", letter=found, lead_view=True)
+

@@ -1,0 +1,67 @@
+"""Letter templates render only in the hardened sandbox."""
+import time
+
+import pytest
+
+from crm.campaigns.sandbox import PLACEHOLDERS, SAMPLE_CONTEXT, TemplateProblem, render
+
+
+def test_placeholders_render_from_the_fixed_set():
+    text = render("Dear {{ representative_title }} {{ representative_name }}, {{ hashtag|upper }}", SAMPLE_CONTEXT)
+    assert text == "Dear MPP Jane Example, #SKILLSTOHELP"
+
+
+def test_every_documented_placeholder_renders():
+    for name in PLACEHOLDERS:
+        assert render("{{ " + name + " }}", SAMPLE_CONTEXT) == SAMPLE_CONTEXT[name]
+
+
+def test_if_blocks_work():
+    assert render("{% if hashtag %}Follow {{ hashtag }}{% endif %}", SAMPLE_CONTEXT) == "Follow #skillstohelp"
+
+
+@pytest.mark.parametrize("source, message", [
+    ("{{ ''.__class__.__mro__ }}", "not allowed"),
+    ("{{ member_name.__class__ }}", "not allowed"),
+    ("{% for x in range(10**9) %}x{% endfor %}", "'for' is not allowed"),
+    ("{{ 'a' * 10**9 }}", "Repeating text"),
+    ("{{ member_name * 100000 }}", "Repeating text"),
+    ("{{ 9 ** 999999 }}", "Powers that large"),
+    ("{{ undefined_thing }}", "not a placeholder"),
+    ("{{ lipsum() }}", "'call' is not allowed"),
+    ("{{ member_name|replace('', 'xxxxxxxxxx') }}", "filter 'replace' is not allowed"),
+    ("{{ member_name|center(1000000000) }}", "filter 'center' is not allowed"),
+    ("{% set x = 1 %}", "'assign' is not allowed"),
+    ("{% macro m() %}{% endmacro %}", "'macro' is not allowed"),
+    ("{% include 'base.html' %}", "'include' is not allowed"),
+    ("{% extends 'base.html' %}", "'extends' is not allowed"),
+    ("{{ config }}", "not a placeholder"),
+    ("{{ member_name[0] }}", "Indexing"),
+    ("{{ 1 / 0 }}", "division by zero"),
+    ("{{ member_name", "syntax error"),
+])
+def test_dangerous_or_broken_templates_are_refused_with_a_message(source, message):
+    started = time.perf_counter()
+    with pytest.raises(TemplateProblem, match=message):
+        render(source, SAMPLE_CONTEXT)
+    assert time.perf_counter() - started < 1
+
+
+def test_output_is_capped():
+    with pytest.raises(TemplateProblem, match="longer than"):
+        render("{{ member_name }}" * 1000, SAMPLE_CONTEXT, max_chars=10_000)
+
+
+def test_a_template_longer_than_the_cap_is_refused():
+    with pytest.raises(TemplateProblem, match="at most"):
+        render("x" * 20_001, SAMPLE_CONTEXT)
+
+
+def test_render_time_is_capped():
+    with pytest.raises(TemplateProblem, match="too long"):
+        render("{{ member_name }}" * 100, SAMPLE_CONTEXT, max_seconds=0.0)
+
+
+def test_values_are_not_rendered_again():
+    context = dict(SAMPLE_CONTEXT, member_name="{{ 7 * 7 }}")
+    assert render("{{ member_name }}", context) == "{{ 7 * 7 }}"
