@@ -92,20 +92,24 @@ def _announce(session: Session, message_id: int, kind: str, user_id: int | None,
                                     kind=kind, user_id=user_id, old_status=old, new_status=new)
 
 
-def _conditional_move(session: Session, message: OutboundMessage, from_statuses: tuple[str, ...], new: str,
-                      owner: str | None = None, **values) -> bool:
-    """Move the row only if it is still in one of `from_statuses` (and leased by `owner`): a webhook
-    event or an admin may have moved it meanwhile, and statuses never go back."""
-    stmt = update(OutboundMessage).where(OutboundMessage.id == message.id,
+def _conditional_move(session: Session, messages: list[OutboundMessage], from_statuses: tuple[str, ...], new: str,
+                      owner: str | None = None, **values) -> set[int]:
+    """Move the rows only while they are still in one of `from_statuses` (and leased by `owner`): a webhook
+    event or an admin may have moved them meanwhile, and statuses never go back. Returns the moved ids.
+
+    The announced old status is the one the caller loaded."""
+    if not messages:
+        return set()
+    stmt = update(OutboundMessage).where(OutboundMessage.id.in_([m.id for m in messages]),
                                          OutboundMessage.status.in_(from_statuses))
     if owner is not None:
         stmt = stmt.where(OutboundMessage.lease_owner == owner)
-    old = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == message.id))
-    result = session.execute(stmt.values(status=new, **values), execution_options={"synchronize_session": False})
-    if result.rowcount != 1:
-        return False
-    _announce(session, message.id, message.kind, message.user_id, old, new)
-    return True
+    moved = set(session.execute(stmt.values(status=new, **values).returning(OutboundMessage.id),
+                                execution_options={"synchronize_session": False}).scalars())
+    for message in messages:
+        if message.id in moved:
+            _announce(session, message.id, message.kind, message.user_id, message.status, new)
+    return moved
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -129,21 +133,21 @@ def send_claimed(session: Session, mailer, messages: list[OutboundMessage], owne
         release(session, [m.id for m in messages], owner, next_attempt_at=exc.reset_at)
         return "paused"
     except PermanentFailure as exc:
-        for message in messages:
-            _conditional_move(session, message, ("sending",), "failed", owner, last_error=str(exc)[:500],
-                              lease_owner=None, lease_until=None)
+        _conditional_move(session, messages, ("sending",), "failed", owner, last_error=str(exc)[:500],
+                          lease_owner=None, lease_until=None)
         return "failed"
     except (TemporaryFailure, OSError) as exc:
         return _retry_or_fail(session, messages, owner, str(exc)[:500])
     now = utcnow()
-    for message in messages:
-        moved = _conditional_move(session, message, ("sending", "unknown", "queued"), "accepted",
-                                  provider_message_id=provider_id, sent_at=now, last_error=None,
-                                  lease_owner=None, lease_until=None, unknown_since=None)
-        if not moved:  # an event got there first; keep the provider id for matching later events
-            session.execute(update(OutboundMessage).where(OutboundMessage.id == message.id,
-                                                          OutboundMessage.provider_message_id.is_(None))
-                            .values(provider_message_id=provider_id, sent_at=now))
+    moved = _conditional_move(session, messages, ("sending", "unknown", "queued"), "accepted",
+                              provider_message_id=provider_id, sent_at=now, last_error=None,
+                              lease_owner=None, lease_until=None, unknown_since=None)
+    overtaken = [m.id for m in messages if m.id not in moved]
+    if overtaken:  # an event got there first; keep the provider id for matching later events
+        session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(overtaken),
+                                                      OutboundMessage.provider_message_id.is_(None))
+                        .values(provider_message_id=provider_id, sent_at=now),
+                        execution_options={"synchronize_session": False})
     return "sent"
 
 
@@ -155,7 +159,7 @@ def _retry_or_fail(session: Session, messages: list[OutboundMessage], owner: str
         wait = timedelta(seconds=backoff_seconds(message.attempts))
         started = message.first_attempt_at or now
         if now + wait - started > budget:
-            _conditional_move(session, message, ("sending",), "failed", owner,
+            _conditional_move(session, [message], ("sending",), "failed", owner,
                               last_error=f"Gave up after {message.attempts} attempts: {error}"[:500],
                               lease_owner=None, lease_until=None)
             outcome = "failed"
@@ -240,15 +244,19 @@ def resend(session: Session, message: OutboundMessage, possible_duplicate: bool 
     if message.status not in ("unknown", "failed"):
         return False
     flag = message.status == "unknown" if possible_duplicate is None else possible_duplicate
-    return _conditional_move(session, message, ("unknown", "failed"), "queued", next_attempt_at=utcnow(),
-                             first_attempt_at=None, unknown_since=None,
-                             possible_duplicate=message.possible_duplicate or flag)
+    moved = _conditional_move(session, [message], ("unknown", "failed"), "queued", next_attempt_at=utcnow(),
+                              first_attempt_at=None, unknown_since=None,
+                              possible_duplicate=message.possible_duplicate or flag)
+    session.expire(message)
+    return bool(moved)
 
 
 def cancel(session: Session, message: OutboundMessage) -> bool:
     """Never send this message (admin action); only while it is not on its way."""
-    return _conditional_move(session, message, ("queued", "unknown", "failed", "deferred"), "cancelled",
-                             lease_owner=None, lease_until=None)
+    moved = _conditional_move(session, [message], ("queued", "unknown", "failed", "deferred"), "cancelled",
+                              lease_owner=None, lease_until=None)
+    session.expire(message)
+    return bool(moved)
 
 
 def messages_needing_attention(statuses: tuple[str, ...] = ("unknown", "failed")):

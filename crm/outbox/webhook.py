@@ -125,10 +125,9 @@ def apply_event_status(session: Session, message: OutboundMessage, status: str, 
     values = {"lease_owner": None, "lease_until": None, "unknown_since": None}
     if provider_id and not message.provider_message_id:
         values["provider_message_id"] = provider_id
-    moved = _conditional_move(session, message, (message.status,), status, **values)
-    if moved:
-        session.refresh(message)
-    return moved
+    moved = _conditional_move(session, [message], (message.status,), status, **values)
+    session.expire(message)
+    return bool(moved)
 
 
 def count_bounce(session: Session, address: str, reason: str | None) -> AddressHealth:
