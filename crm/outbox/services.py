@@ -220,21 +220,18 @@ def settle_unknown(session: Session) -> dict[str, int]:
     from crm.outbox.webhook import apply_event_status
 
     settled = resent = 0
-    unknown = session.scalars(select(OutboundMessage).where(OutboundMessage.status == "unknown")).all()
-    if not unknown:
-        return {"settled": 0, "resent": 0}
-    by_id = {m.id: m for m in unknown}
-    events = session.execute(select(DeliveryEvent.message_id, DeliveryEvent.event, DeliveryEvent.provider_message_id)
-                             .where(DeliveryEvent.message_id.in_(by_id))).all()
-    for message_id, event, provider_id in events:
-        status = EVENT_STATUS.get(event)
-        if status and apply_event_status(session, by_id[message_id], status, provider_id):
+    evidence = session.execute(
+        select(OutboundMessage, DeliveryEvent.event, DeliveryEvent.provider_message_id)
+        .join(DeliveryEvent, DeliveryEvent.message_id == OutboundMessage.id)
+        .where(OutboundMessage.status == "unknown", DeliveryEvent.event.in_(EVENT_STATUS))).all()
+    for message, event, provider_id in evidence:
+        if apply_event_status(session, message, EVENT_STATUS[event], provider_id):
             settled += 1
-    deadline = utcnow() - timedelta(seconds=_config("MAIL_UNKNOWN_WAIT_SECONDS"))
     if _config("MAIL_UNKNOWN_ACTION") == "resend":
-        for message in unknown:
-            if message.status == "unknown" and message.unknown_since and message.unknown_since <= deadline:
-                resent += resend(session, message, possible_duplicate=True)
+        deadline = utcnow() - timedelta(seconds=_config("MAIL_UNKNOWN_WAIT_SECONDS"))
+        for message in session.scalars(select(OutboundMessage).where(OutboundMessage.status == "unknown",
+                                                                     OutboundMessage.unknown_since <= deadline)):
+            resent += resend(session, message, possible_duplicate=True)
     session.flush()
     return {"settled": settled, "resent": resent}
 
@@ -253,7 +250,7 @@ def resend(session: Session, message: OutboundMessage, possible_duplicate: bool 
 
 def cancel(session: Session, message: OutboundMessage) -> bool:
     """Never send this message (admin action); only while it is not on its way."""
-    moved = _conditional_move(session, [message], ("queued", "unknown", "failed", "deferred"), "cancelled",
+    moved = _conditional_move(session, [message], ("queued", "unknown", "failed"), "cancelled",
                               lease_owner=None, lease_until=None)
     session.expire(message)
     return bool(moved)
