@@ -62,12 +62,9 @@ def _insert_new(session: Session, rows: list[dict]) -> set[str]:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    new: set[str] = set()
-    for start in range(0, len(rows), 500):
-        stmt = insert(DeliveryEvent).values(rows[start:start + 500]).on_conflict_do_nothing(
-            index_elements=["provider_event_id"]).returning(DeliveryEvent.provider_event_id)
-        new.update(session.execute(stmt).scalars())
-    return new
+    stmt = insert(DeliveryEvent).on_conflict_do_nothing(index_elements=["provider_event_id"]).returning(
+        DeliveryEvent.provider_event_id)
+    return set(session.execute(stmt, rows).scalars())
 
 
 def _message_ids(session: Session, events: list[dict]) -> dict[int, int | None]:
@@ -137,8 +134,13 @@ def record_events(session: Session, events: list) -> dict[str, int]:
             best[message_id] = (status, event["_provider_id"])
         if event["event"] == "bounce" and event.get("email"):
             count_bounce(session, str(event["email"]).lower()[:254], _reason(event))
-    for message_id, (status, provider_id) in best.items():
-        apply_event_status(session, session.get(OutboundMessage, message_id), status, provider_id)
+    ids = sorted(best)
+    for start in range(0, len(ids), 500):
+        for message in session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(ids[start:start + 500]))
+                                       .execution_options(populate_existing=True)):
+            status, provider_id = best[message.id]
+            if moves_forward(message.status, status):
+                apply_event_status(session, message, status, provider_id)
     session.flush()
     return counts
 
