@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.outbox.backends import PermanentFailure, RateLimited, TemporaryFailure
@@ -69,6 +69,12 @@ def _config(name: str):
 
 def claim_batch(session: Session, owner: str, limit: int = 20, batch_id: int | None = None) -> list[int]:
     """Atomically move up to `limit` due messages to `sending` under a lease; return their ids."""
+    return [message_id for message_id, _ in claim_due(session, owner, limit, batch_id)]
+
+
+def claim_due(session: Session, owner: str, limit: int, batch_id: int | None = None) -> list[tuple[int, int | None]]:
+    """claim_batch, returning (id, batch id) pairs. PostgreSQL skips rows other workers are claiming
+    (FOR UPDATE SKIP LOCKED); SQLite runs the one UPDATE … RETURNING under its single write lock."""
     now = utcnow()
     due = (select(OutboundMessage.id)
            .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
@@ -82,8 +88,9 @@ def claim_batch(session: Session, owner: str, limit: int = 20, batch_id: int | N
                     lease_until=now + timedelta(seconds=_config("MAIL_LEASE_SECONDS")),
                     first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now),
                     attempts=OutboundMessage.attempts + 1)
-            .returning(OutboundMessage.id))
-    return list(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+            .returning(OutboundMessage.id, OutboundMessage.batch_id))
+    rows = session.execute(stmt, execution_options={"synchronize_session": False}).all()
+    return sorted((message_id, batch) for message_id, batch in rows)
 
 
 def _announce(session: Session, message_id: int, kind: str, user_id: int | None, old: str, new: str) -> None:
@@ -118,10 +125,23 @@ def backoff_seconds(attempts: int) -> float:
     return step / 2 + random.uniform(0, step / 2)
 
 
+def relax_durability(session: Session) -> None:
+    """Recording an outcome need not wait for the disk. If a database crash loses that write, the row is
+    still `sending` under its lease: it turns unknown and is settled by the provider's events, or resent
+    flagged as a possible duplicate. (Claims stay fully durable: a lost claim could mean an unflagged resend.)"""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    elif dialect == "sqlite" and not session.in_transaction():
+        session.execute(text("PRAGMA synchronous=NORMAL"))
+
+
 def send_claimed(session: Session, mailer, messages: list[OutboundMessage], owner: str) -> str:
     """Hand claimed messages (one, or one bulk batch) to the backend and record the outcome.
 
-    Returns "sent", "retry", "failed" or "paused" (the provider said 429; the caller stops sending).
+    No database transaction is open while the provider is called (the caller committed before), so a
+    slow provider does not hold a connection. Returns "sent", "retry", "failed" or "paused" (the
+    provider said 429; the caller stops sending).
     """
     try:
         if len(messages) == 1 and messages[0].batch_id is None:
@@ -138,6 +158,7 @@ def send_claimed(session: Session, mailer, messages: list[OutboundMessage], owne
         return "failed"
     except (TemporaryFailure, OSError) as exc:
         return _retry_or_fail(session, messages, owner, str(exc)[:500])
+    relax_durability(session)
     now = utcnow()
     moved = _conditional_move(session, messages, ("sending", "unknown", "queued"), "accepted",
                               provider_message_id=provider_id, sent_at=now, last_error=None,

@@ -5,12 +5,12 @@ import logging
 import threading
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.extensions import db
 from crm.outbox.models import OutboundMessage
-from crm.outbox.services import (claim_batch, expire_leases, paused_until, release, send_claimed, settle_unknown,
+from crm.outbox.services import (claim_batch, claim_due, expire_leases, paused_until, release, send_claimed, settle_unknown,
                                  utcnow, worker_name)
 
 log = logging.getLogger(__name__)
@@ -22,13 +22,11 @@ def maintain(session) -> None:
     settle_unknown(session)
 
 
-def _units(session, ids: list[int], owner: str, bulk_size: int) -> list[list[int]]:
-    """Split claimed ids into send units: single messages, and bulk batches topped up to `bulk_size`."""
-    rows = session.execute(select(OutboundMessage.id, OutboundMessage.batch_id)
-                           .where(OutboundMessage.id.in_(ids))).all()
-    singles = [[message_id] for message_id, batch_id in rows if batch_id is None]
+def _units(session, claimed: list[tuple[int, int | None]], owner: str, bulk_size: int) -> list[list[int]]:
+    """Split claimed messages into send units: single messages, and bulk batches topped up to `bulk_size`."""
+    singles = [[message_id] for message_id, batch_id in claimed if batch_id is None]
     batches: dict[int, list[int]] = {}
-    for message_id, batch_id in rows:
+    for message_id, batch_id in claimed:
         if batch_id is not None:
             batches.setdefault(batch_id, []).append(message_id)
     for batch_id, members in batches.items():
@@ -36,17 +34,6 @@ def _units(session, ids: list[int], owner: str, bulk_size: int) -> list[list[int
             members.extend(claim_batch(session, owner, bulk_size - len(members), batch_id=batch_id))
     bulk = [members[i:i + bulk_size] for members in batches.values() for i in range(0, len(members), bulk_size)]
     return bulk + singles
-
-
-def _relax_durability(session: Session) -> None:
-    """Recording an outcome need not wait for the disk. If a database crash loses that write, the row is
-    still `sending` under its lease: it turns unknown and is settled by the provider's events, or resent
-    flagged as a possible duplicate. (Claims stay fully durable: a lost claim could mean an unflagged resend.)"""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    elif dialect == "sqlite" and not session.in_transaction():
-        session.execute(text("PRAGMA synchronous=NORMAL"))
 
 
 def _send_chunk(app, units: list[list[int]], owner: str, stop_sending: threading.Event) -> int:
@@ -67,7 +54,6 @@ def _send_chunk(app, units: list[list[int]], owner: str, stop_sending: threading
                     session.commit()
                     break
                 messages = [loaded[i] for i in ids if i in loaded]
-                _relax_durability(session)
                 outcome = send_claimed(session, mailer, messages, owner)
                 session.commit()
                 if outcome == "sent":
@@ -92,9 +78,8 @@ def run_pass(app, owner: str, limit: int | None = None, maintenance: bool = True
             session.commit()
         if paused_until(session):
             return 0
-        ids = claim_batch(session, owner, limit or app.config["MAIL_CLAIM_BATCH"])
-        session.commit()
-        units = _units(session, ids, owner, app.config["MAIL_BULK_SIZE"]) if ids else []
+        claimed = claim_due(session, owner, limit or app.config["MAIL_CLAIM_BATCH"])
+        units = _units(session, claimed, owner, app.config["MAIL_BULK_SIZE"]) if claimed else []
         session.commit()
     if units:
         _send_chunk(app, units, owner, threading.Event())
@@ -121,7 +106,7 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
     """
     name = worker_name()
     stop = stop or threading.Event()
-    per_thread = max(1, app.config["MAIL_CLAIM_BATCH"] // max(1, concurrency))
+    per_thread = max(5, app.config["MAIL_CLAIM_BATCH"] // max(1, concurrency))
     totals = [0] * max(1, concurrency)
 
     def sender(index: int) -> None:

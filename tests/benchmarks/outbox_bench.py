@@ -131,7 +131,7 @@ def run(letters: int = 2000, slow_letters: int = 600, members: int = 100_000) ->
             _queue_letters(app, letters)
             figures["worker_peak_mb"] = _worker_peak_mb(database_url, fast_host, tmp)
             figures["letters_per_s_no_latency"] = _throughput(app, fast_host, letters, concurrency=8)
-            figures["letters_per_s_100ms_latency"] = _throughput(app, slow_host, slow_letters, concurrency=32)
+            figures["letters_per_s_100ms_latency"] = _throughput(app, slow_host, slow_letters, concurrency=64)
             figures.update(_call_to_action(app, fast_host, members))
         finally:
             fast.kill()
