@@ -13,8 +13,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.outbox.backends import PermanentFailure, RateLimited, TemporaryFailure
-from crm.outbox.models import (FINAL_STATUSES, STATUS_RANK, DeliveryEvent, OutboundMessage, SendingPause,
-                               Suppression)
+from crm.outbox.models import STATUS_RANK, DeliveryEvent, OutboundMessage, SendingPause
 from crm.outbox.signals import message_status_changed
 
 log = logging.getLogger(__name__)
@@ -281,19 +280,6 @@ def messages_needing_attention(statuses: tuple[str, ...] = ("unknown", "failed")
     """The admin list: unknown and failed messages, newest first."""
     return (select(OutboundMessage).where(OutboundMessage.status.in_(statuses))
             .order_by(OutboundMessage.updated_at.desc(), OutboundMessage.id.desc()))
-
-
-def is_suppressed(session: Session, address: str) -> bool:
-    return session.scalar(select(Suppression.id).where(Suppression.address == address.lower())) is not None
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)).all()
-    return {status: count for status, count in rows}
-
-
-def is_final(status: str) -> bool:
-    return status in FINAL_STATUSES
 
 
 def moves_forward(old: str, new: str) -> bool:
