@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.extensions import db
 from crm.outbox.models import OutboundMessage
-from crm.outbox.services import (claim_batch, claim_due, expire_leases, paused_until, release, send_claimed, settle_unknown,
-                                 utcnow, worker_name)
+from crm.outbox.services import (claim_batch, claim_due, expire_leases, paused_until, release, send_claimed,
+                                 settle_unknown, utcnow, worker_name)
 
 log = logging.getLogger(__name__)
 
