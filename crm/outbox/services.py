@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.outbox.backends import PermanentFailure, RateLimited, TemporaryFailure
@@ -204,14 +204,22 @@ def release(session: Session, ids: list[int], owner: str, next_attempt_at: datet
                     execution_options={"synchronize_session": False})
 
 
+def dialect_insert(session: Session, model):
+    """INSERT with ON CONFLICT support for the session's database (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
 def pause_sending(session: Session, until: datetime, reason: str) -> None:
-    """Every worker stops claiming until `until` (one row all workers read)."""
-    pause = session.get(SendingPause, PAUSE_NAME, with_for_update=True)
-    if pause is None:
-        session.add(SendingPause(name=PAUSE_NAME, paused_until=until, reason=reason))
-    elif pause.paused_until < until:
-        pause.paused_until, pause.reason = until, reason
-    session.flush()
+    """Every worker stops claiming until `until` (one row all workers read; a later reset wins)."""
+    stmt = dialect_insert(session, SendingPause).values(name=PAUSE_NAME, paused_until=until, reason=reason)
+    later = stmt.excluded.paused_until > SendingPause.paused_until
+    session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
+        "paused_until": case((later, stmt.excluded.paused_until), else_=SendingPause.paused_until),
+        "reason": case((later, stmt.excluded.reason), else_=SendingPause.reason)}))
 
 
 def paused_until(session: Session) -> datetime | None:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm.outbox.models import STATUS_RANK, AddressHealth, DeliveryEvent, OutboundMessage
-from crm.outbox.services import EVENT_STATUS, _conditional_move, moves_forward, utcnow
+from crm.outbox.services import EVENT_STATUS, _conditional_move, dialect_insert, moves_forward, utcnow
 from crm.outbox.signals import address_failing
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
@@ -57,12 +57,7 @@ def verify_request(public_key: str, signature: str | None, timestamp: str | None
 
 def _insert_new(session: Session, rows: list[dict]) -> set[str]:
     """Store events whose provider id is not stored yet; returns the provider ids that were new."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(DeliveryEvent).on_conflict_do_nothing(index_elements=["provider_event_id"]).returning(
+    stmt = dialect_insert(session, DeliveryEvent).on_conflict_do_nothing(index_elements=["provider_event_id"]).returning(
         DeliveryEvent.provider_event_id)
     return set(session.execute(stmt, rows).scalars())
 

@@ -282,3 +282,16 @@ def test_an_unknown_unknown_action_setting_is_refused(tmp_path):
 
     with pytest.raises(ConfigError, match="MAIL_UNKNOWN_ACTION"):
         create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path, "MAIL_UNKNOWN_ACTION": "shrug"})
+
+
+def test_a_pause_is_only_ever_extended(session):
+    from crm.outbox.services import pause_sending
+
+    soon, later = utcnow() + timedelta(seconds=30), utcnow() + timedelta(seconds=90)
+    pause_sending(session, later, "first 429")
+    pause_sending(session, soon, "second 429")
+    session.commit()
+    session.expire_all()
+    pause = session.get(SendingPause, "provider")
+    assert pause.paused_until == later and pause.reason == "first 429"
+    assert paused_until(session) == later
