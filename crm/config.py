@@ -141,6 +141,8 @@ def load_config(app, config) -> None:
     app.config.update(overrides)
     if app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["MAIL_UNKNOWN_ACTION"] not in ("hold", "resend"):
+        raise ConfigError("MAIL_UNKNOWN_ACTION must be 'hold' (an admin decides) or 'resend'.")
     _fill_defaults(app)
 
 

@@ -8,8 +8,15 @@ MIN_LENGTH = 8
 MAX_LENGTH = 256
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the email is unknown, so both paths take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-ever")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A real hash to verify against when the email is unknown, so both paths take the same time.
+
+    Made on first use, not at import: hashing takes 64 MB, which processes that never log anyone
+    in (the outbox worker, CLI commands) should not pay."""
+    return _hasher.hash("not-a-real-password-ever")
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +51,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; with no hash, spend the same time and say no."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

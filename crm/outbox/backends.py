@@ -75,7 +75,8 @@ class _OneByOne:
     """Backends without a bulk API send a batch one message at a time."""
 
     def send_bulk(self, messages: list[OutboundMessage]) -> str:
-        return ",".join(self.send(message) for message in messages)
+        ids = [self.send(message) for message in messages]
+        return ids[0] if len(ids) == 1 else f"batch-{uuid.uuid4().hex}"
 
 
 class FileMailer(_OneByOne):

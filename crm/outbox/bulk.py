@@ -15,9 +15,9 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="crm.outbox.unsubscribe")
 
 
-def unsubscribe_token(address: str, user_id: int | None) -> str:
+def unsubscribe_token(address: str, user_id: int | None, serializer: URLSafeSerializer | None = None) -> str:
     """A token that never expires (CASL: the link must keep working), bound to one address."""
-    return _serializer().dumps({"a": address.lower(), "u": user_id})
+    return (serializer or _serializer()).dumps({"a": address.lower(), "u": user_id})
 
 
 def read_unsubscribe_token(token: str) -> dict | None:
@@ -53,6 +53,7 @@ def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[in
     suppressed = set(session.scalars(select(Suppression.address)))
     now = utcnow()
     base = url_for("outbox.unsubscribe", token="TOKEN", _external=True)
+    serializer = _serializer()
     rows, seen = [], set()
     for user_id, address in recipients:
         address = address.strip().lower()
@@ -61,10 +62,10 @@ def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[in
         seen.add(address)
         rows.append({"kind": kind, "user_id": user_id, "batch_id": batch.id, "to_address": address,
                      "from_address": batch.from_address, "subject": subject, "text_body": "",
-                     "unsubscribe_url": base.replace("TOKEN", unsubscribe_token(address, user_id)),
+                     "unsubscribe_url": base.replace("TOKEN", unsubscribe_token(address, user_id, serializer)),
                      "status": "queued", "attempts": 0, "next_attempt_at": now, "possible_duplicate": False})
     for start in range(0, len(rows), 5000):
-        session.execute(insert(OutboundMessage), rows[start:start + 5000])
+        session.execute(insert(OutboundMessage.__table__), rows[start:start + 5000])
     session.flush()
     return batch
 

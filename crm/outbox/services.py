@@ -9,12 +9,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.outbox.backends import PermanentFailure, RateLimited, TemporaryFailure
-from crm.outbox.models import (FINAL_STATUSES, STATUS_RANK, DeliveryEvent, OutboundMessage, SendingPause,
-                               Suppression)
+from crm.outbox.models import STATUS_RANK, DeliveryEvent, OutboundMessage, SendingPause
 from crm.outbox.signals import message_status_changed
 
 log = logging.getLogger(__name__)
@@ -69,6 +68,12 @@ def _config(name: str):
 
 def claim_batch(session: Session, owner: str, limit: int = 20, batch_id: int | None = None) -> list[int]:
     """Atomically move up to `limit` due messages to `sending` under a lease; return their ids."""
+    return [message_id for message_id, _ in claim_due(session, owner, limit, batch_id)]
+
+
+def claim_due(session: Session, owner: str, limit: int, batch_id: int | None = None) -> list[tuple[int, int | None]]:
+    """claim_batch, returning (id, batch id) pairs. PostgreSQL skips rows other workers are claiming
+    (FOR UPDATE SKIP LOCKED); SQLite runs the one UPDATE … RETURNING under its single write lock."""
     now = utcnow()
     due = (select(OutboundMessage.id)
            .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
@@ -82,8 +87,9 @@ def claim_batch(session: Session, owner: str, limit: int = 20, batch_id: int | N
                     lease_until=now + timedelta(seconds=_config("MAIL_LEASE_SECONDS")),
                     first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now),
                     attempts=OutboundMessage.attempts + 1)
-            .returning(OutboundMessage.id))
-    return list(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+            .returning(OutboundMessage.id, OutboundMessage.batch_id))
+    rows = session.execute(stmt, execution_options={"synchronize_session": False}).all()
+    return sorted((message_id, batch) for message_id, batch in rows)
 
 
 def _announce(session: Session, message_id: int, kind: str, user_id: int | None, old: str, new: str) -> None:
@@ -92,20 +98,24 @@ def _announce(session: Session, message_id: int, kind: str, user_id: int | None,
                                     kind=kind, user_id=user_id, old_status=old, new_status=new)
 
 
-def _conditional_move(session: Session, message: OutboundMessage, from_statuses: tuple[str, ...], new: str,
-                      owner: str | None = None, **values) -> bool:
-    """Move the row only if it is still in one of `from_statuses` (and leased by `owner`): a webhook
-    event or an admin may have moved it meanwhile, and statuses never go back."""
-    stmt = update(OutboundMessage).where(OutboundMessage.id == message.id,
+def _conditional_move(session: Session, messages: list[OutboundMessage], from_statuses: tuple[str, ...], new: str,
+                      owner: str | None = None, **values) -> set[int]:
+    """Move the rows only while they are still in one of `from_statuses` (and leased by `owner`): a webhook
+    event or an admin may have moved them meanwhile, and statuses never go back. Returns the moved ids.
+
+    The announced old status is the one the caller loaded."""
+    if not messages:
+        return set()
+    stmt = update(OutboundMessage).where(OutboundMessage.id.in_([m.id for m in messages]),
                                          OutboundMessage.status.in_(from_statuses))
     if owner is not None:
         stmt = stmt.where(OutboundMessage.lease_owner == owner)
-    old = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == message.id))
-    result = session.execute(stmt.values(status=new, **values), execution_options={"synchronize_session": False})
-    if result.rowcount != 1:
-        return False
-    _announce(session, message.id, message.kind, message.user_id, old, new)
-    return True
+    moved = set(session.execute(stmt.values(status=new, **values).returning(OutboundMessage.id),
+                                execution_options={"synchronize_session": False}).scalars())
+    for message in messages:
+        if message.id in moved:
+            _announce(session, message.id, message.kind, message.user_id, message.status, new)
+    return moved
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -114,10 +124,23 @@ def backoff_seconds(attempts: int) -> float:
     return step / 2 + random.uniform(0, step / 2)
 
 
+def relax_durability(session: Session) -> None:
+    """Recording an outcome need not wait for the disk. If a database crash loses that write, the row is
+    still `sending` under its lease: it turns unknown and is settled by the provider's events, or resent
+    flagged as a possible duplicate. (Claims stay fully durable: a lost claim could mean an unflagged resend.)"""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    elif dialect == "sqlite" and not session.in_transaction():
+        session.execute(text("PRAGMA synchronous=NORMAL"))
+
+
 def send_claimed(session: Session, mailer, messages: list[OutboundMessage], owner: str) -> str:
     """Hand claimed messages (one, or one bulk batch) to the backend and record the outcome.
 
-    Returns "sent", "retry", "failed" or "paused" (the provider said 429; the caller stops sending).
+    No database transaction is open while the provider is called (the caller committed before), so a
+    slow provider does not hold a connection. Returns "sent", "retry", "failed" or "paused" (the
+    provider said 429; the caller stops sending).
     """
     try:
         if len(messages) == 1 and messages[0].batch_id is None:
@@ -129,21 +152,22 @@ def send_claimed(session: Session, mailer, messages: list[OutboundMessage], owne
         release(session, [m.id for m in messages], owner, next_attempt_at=exc.reset_at)
         return "paused"
     except PermanentFailure as exc:
-        for message in messages:
-            _conditional_move(session, message, ("sending",), "failed", owner, last_error=str(exc)[:500],
-                              lease_owner=None, lease_until=None)
+        _conditional_move(session, messages, ("sending",), "failed", owner, last_error=str(exc)[:500],
+                          lease_owner=None, lease_until=None)
         return "failed"
     except (TemporaryFailure, OSError) as exc:
         return _retry_or_fail(session, messages, owner, str(exc)[:500])
+    relax_durability(session)
     now = utcnow()
-    for message in messages:
-        moved = _conditional_move(session, message, ("sending", "unknown", "queued"), "accepted",
-                                  provider_message_id=provider_id, sent_at=now, last_error=None,
-                                  lease_owner=None, lease_until=None, unknown_since=None)
-        if not moved:  # an event got there first; keep the provider id for matching later events
-            session.execute(update(OutboundMessage).where(OutboundMessage.id == message.id,
-                                                          OutboundMessage.provider_message_id.is_(None))
-                            .values(provider_message_id=provider_id, sent_at=now))
+    moved = _conditional_move(session, messages, ("sending", "unknown", "queued"), "accepted",
+                              provider_message_id=provider_id, sent_at=now, last_error=None,
+                              lease_owner=None, lease_until=None, unknown_since=None)
+    overtaken = [m.id for m in messages if m.id not in moved]
+    if overtaken:  # an event got there first; keep the provider id for matching later events
+        session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(overtaken),
+                                                      OutboundMessage.provider_message_id.is_(None))
+                        .values(provider_message_id=provider_id, sent_at=now),
+                        execution_options={"synchronize_session": False})
     return "sent"
 
 
@@ -155,7 +179,7 @@ def _retry_or_fail(session: Session, messages: list[OutboundMessage], owner: str
         wait = timedelta(seconds=backoff_seconds(message.attempts))
         started = message.first_attempt_at or now
         if now + wait - started > budget:
-            _conditional_move(session, message, ("sending",), "failed", owner,
+            _conditional_move(session, [message], ("sending",), "failed", owner,
                               last_error=f"Gave up after {message.attempts} attempts: {error}"[:500],
                               lease_owner=None, lease_until=None)
             outcome = "failed"
@@ -180,14 +204,22 @@ def release(session: Session, ids: list[int], owner: str, next_attempt_at: datet
                     execution_options={"synchronize_session": False})
 
 
+def dialect_insert(session: Session, model):
+    """INSERT with ON CONFLICT support for the session's database (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
 def pause_sending(session: Session, until: datetime, reason: str) -> None:
-    """Every worker stops claiming until `until` (one row all workers read)."""
-    pause = session.get(SendingPause, PAUSE_NAME, with_for_update=True)
-    if pause is None:
-        session.add(SendingPause(name=PAUSE_NAME, paused_until=until, reason=reason))
-    elif pause.paused_until < until:
-        pause.paused_until, pause.reason = until, reason
-    session.flush()
+    """Every worker stops claiming until `until` (one row all workers read; a later reset wins)."""
+    stmt = dialect_insert(session, SendingPause).values(name=PAUSE_NAME, paused_until=until, reason=reason)
+    later = stmt.excluded.paused_until > SendingPause.paused_until
+    session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
+        "paused_until": case((later, stmt.excluded.paused_until), else_=SendingPause.paused_until),
+        "reason": case((later, stmt.excluded.reason), else_=SendingPause.reason)}))
 
 
 def paused_until(session: Session) -> datetime | None:
@@ -216,21 +248,18 @@ def settle_unknown(session: Session) -> dict[str, int]:
     from crm.outbox.webhook import apply_event_status
 
     settled = resent = 0
-    unknown = session.scalars(select(OutboundMessage).where(OutboundMessage.status == "unknown")).all()
-    if not unknown:
-        return {"settled": 0, "resent": 0}
-    by_id = {m.id: m for m in unknown}
-    events = session.execute(select(DeliveryEvent.message_id, DeliveryEvent.event, DeliveryEvent.provider_message_id)
-                             .where(DeliveryEvent.message_id.in_(by_id))).all()
-    for message_id, event, provider_id in events:
-        status = EVENT_STATUS.get(event)
-        if status and apply_event_status(session, by_id[message_id], status, provider_id):
+    evidence = session.execute(
+        select(OutboundMessage, DeliveryEvent.event, DeliveryEvent.provider_message_id)
+        .join(DeliveryEvent, DeliveryEvent.message_id == OutboundMessage.id)
+        .where(OutboundMessage.status == "unknown", DeliveryEvent.event.in_(EVENT_STATUS))).all()
+    for message, event, provider_id in evidence:
+        if apply_event_status(session, message, EVENT_STATUS[event], provider_id):
             settled += 1
-    deadline = utcnow() - timedelta(seconds=_config("MAIL_UNKNOWN_WAIT_SECONDS"))
     if _config("MAIL_UNKNOWN_ACTION") == "resend":
-        for message in unknown:
-            if message.status == "unknown" and message.unknown_since and message.unknown_since <= deadline:
-                resent += resend(session, message, possible_duplicate=True)
+        deadline = utcnow() - timedelta(seconds=_config("MAIL_UNKNOWN_WAIT_SECONDS"))
+        for message in session.scalars(select(OutboundMessage).where(OutboundMessage.status == "unknown",
+                                                                     OutboundMessage.unknown_since <= deadline)):
+            resent += resend(session, message, possible_duplicate=True)
     session.flush()
     return {"settled": settled, "resent": resent}
 
@@ -240,34 +269,25 @@ def resend(session: Session, message: OutboundMessage, possible_duplicate: bool 
     if message.status not in ("unknown", "failed"):
         return False
     flag = message.status == "unknown" if possible_duplicate is None else possible_duplicate
-    return _conditional_move(session, message, ("unknown", "failed"), "queued", next_attempt_at=utcnow(),
-                             first_attempt_at=None, unknown_since=None,
-                             possible_duplicate=message.possible_duplicate or flag)
+    moved = _conditional_move(session, [message], ("unknown", "failed"), "queued", next_attempt_at=utcnow(),
+                              first_attempt_at=None, unknown_since=None,
+                              possible_duplicate=message.possible_duplicate or flag)
+    session.expire(message)
+    return bool(moved)
 
 
 def cancel(session: Session, message: OutboundMessage) -> bool:
     """Never send this message (admin action); only while it is not on its way."""
-    return _conditional_move(session, message, ("queued", "unknown", "failed", "deferred"), "cancelled",
-                             lease_owner=None, lease_until=None)
+    moved = _conditional_move(session, [message], ("queued", "unknown", "failed"), "cancelled",
+                              lease_owner=None, lease_until=None)
+    session.expire(message)
+    return bool(moved)
 
 
 def messages_needing_attention(statuses: tuple[str, ...] = ("unknown", "failed")):
     """The admin list: unknown and failed messages, newest first."""
     return (select(OutboundMessage).where(OutboundMessage.status.in_(statuses))
             .order_by(OutboundMessage.updated_at.desc(), OutboundMessage.id.desc()))
-
-
-def is_suppressed(session: Session, address: str) -> bool:
-    return session.scalar(select(Suppression.id).where(Suppression.address == address.lower())) is not None
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)).all()
-    return {status: count for status, count in rows}
-
-
-def is_final(status: str) -> bool:
-    return status in FINAL_STATUSES
 
 
 def moves_forward(old: str, new: str) -> bool:

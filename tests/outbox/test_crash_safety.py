@@ -1,4 +1,5 @@
-"""Kill real worker processes with SIGKILL mid-run: no letter is lost, and any duplicate is flagged."""
+"""Real worker processes: four at once send each letter once; SIGKILLed mid-run, none is lost and any
+duplicate is flagged."""
 import os
 import random
 import signal
@@ -18,12 +19,13 @@ LETTERS = int(os.environ.get("CRM_KILL_TEST_LETTERS", "300"))  # the issue's ful
 KILLS = int(os.environ.get("CRM_KILL_TEST_KILLS", "4"))
 
 
-def start_worker(database_url, host, instance):
+def start_worker(database_url, host, instance, *args):
     env = dict(os.environ, CRM_ENV="production", DATABASE_URL=database_url, SECRET_KEY="kill-test",
                CRM_INSTANCE_PATH=str(instance), MAIL_BACKEND="sendgrid", SENDGRID_API_KEY=API_KEY,
                SENDGRID_HOST=host, MAIL_LEASE_SECONDS="2", MAIL_UNKNOWN_ACTION="resend",
                MAIL_UNKNOWN_WAIT_SECONDS="0", MAIL_CLAIM_BATCH="20", MAIL_WORKER_CONCURRENCY="4")
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "crm", "worker", "--interval", "0.2"],
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "crm", "worker", "--interval", "0.2",
+                             *args],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -60,3 +62,17 @@ def test_sigkilled_workers_lose_no_letter_and_flag_every_possible_duplicate(app,
     print(f"kill test: {len(rows)} letters, {len(duplicates)} sent twice, {len(flagged)} flagged")
     assert duplicates <= flagged  # a letter sent twice is always flagged
     assert len(flagged) <= KILLS * 20  # only letters in flight at a kill (one claim batch each)
+
+
+def test_four_worker_processes_at_once_send_every_letter_exactly_once(app, session, sendgrid, database_url,
+                                                                      tmp_path):
+    ids = [queue_message(session, kind="letter", to=f"mpp{i % 124}@example.org", subject="s", text="t").id
+           for i in range(400)]
+    session.commit()
+    sendgrid.latency = 0.005
+    workers = [start_worker(database_url, sendgrid.host, tmp_path, "--once") for _ in range(4)]
+    for worker in workers:
+        _, stderr = worker.communicate(timeout=120)
+        assert worker.returncode == 0, stderr.decode()[-2000:]
+    assert sendgrid.message_ids() == {i: 1 for i in ids}
+    assert set(session.scalars(select(OutboundMessage.status))) == {"accepted"}

@@ -31,10 +31,13 @@ def test_only_members_with_consent_on_record_are_recipients(session, make_user):
 
 def test_member_email_has_a_casl_footer_and_a_one_click_unsubscribe(app, session, make_user, mailbox):
     user = member(session, make_user, True)
+    others = [member(session, make_user, True) for _ in range(5)]
     queue_member_email(session, kind="call_to_action", recipients=consenting_recipients(session),
                        subject="Write to your MPP this week", text="The PRA program needs you.")
     session.commit()
-    [email] = mailbox.deliver()
+    sent = mailbox.deliver()
+    assert len(sent) == 6 and len({m["List-Unsubscribe"] for m in sent}) == 6 and others
+    [email] = [m for m in sent if m["To"] == user.email]
     body = email.get_body(preferencelist=("plain",)).get_content()
     assert "The PRA program needs you." in body
     assert app.config["ORG_MAILING_ADDRESS"] in body and "Internationally Trained Physicians" in body

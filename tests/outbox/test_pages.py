@@ -70,3 +70,30 @@ def test_leads_see_failing_addresses_and_members_do_not(browser, session, make_u
 
 def test_the_development_mailbox_is_hidden_outside_development(client):
     assert client.get("/dev/mailbox/").status_code == 404
+
+
+def test_the_admin_list_runs_the_same_queries_however_many_rows(app, browser, session, make_user):
+    from sqlalchemy import event
+
+    from crm.extensions import db
+
+    admin = make_user("admin")
+    browser.login(admin.email)
+    statements = []
+
+    def count(*args):
+        statements.append(1)
+
+    def queries_for(rows: int) -> int:
+        for i in range(rows):
+            problem(session, "failed", to=f"x{i}@example.org")
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert browser.get("/admin/outbox").status_code == 200
+            assert browser.get("/outbox/addresses").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    assert queries_for(2) == queries_for(30)

@@ -5,10 +5,10 @@ import random
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from crm.outbox.models import AddressHealth, DeliveryEvent, OutboundMessage
-from crm.outbox.services import queue_message
+from crm.outbox.services import queue_message, utcnow
 from crm.outbox.signals import address_failing
 from tests.outbox.fake_sendgrid import FakeSendGrid, event
 
@@ -128,26 +128,33 @@ def test_bounces_past_the_threshold_mark_the_address_failing(app, client, sessio
     assert failing == [("gone@example.org", app.config["MAIL_BOUNCE_THRESHOLD"])]
 
 
-def test_many_events_each_sent_three_times_shuffled_end_in_the_right_status(client, session, sendgrid):
-    """The issue's 10,000-event run, scaled to 600 events here (see the benchmark for the full size)."""
-    outcomes = ["delivered", "bounce", "dropped", "deferred"]
+def test_ten_thousand_events_each_sent_three_times_shuffled_end_in_the_right_status(client, session, sendgrid):
+    outcomes = {"delivered": "delivered", "bounce": "bounced", "dropped": "dropped", "deferred": "deferred"}
+    now = utcnow()
+    session.execute(insert(OutboundMessage), [
+        {"id": i, "kind": "letter", "to_address": f"m{i}@example.org", "from_address": "itpo@example.org",
+         "subject": "s", "text_body": "t", "status": "accepted", "attempts": 1, "next_attempt_at": now,
+         "possible_duplicate": False} for i in range(1, 2501)])
+    session.commit()
     expected, events = {}, []
-    for i in range(150):
-        message_id = letter(session, to=f"m{i}@example.org")
-        final = outcomes[i % 4]
-        chain = ["processed", "deferred", final] if final != "deferred" else ["processed", "deferred"]
-        chain += ["open"] if final == "delivered" else []
-        events += [event(kind, message_id, email=f"m{i}@example.org") for kind in chain]
-        expected[message_id] = {"delivered": "delivered", "bounce": "bounced", "dropped": "dropped",
-                                "deferred": "deferred"}[final]
+    for i in range(1, 2501):
+        final = list(outcomes)[i % 4]
+        chain = {"delivered": ["processed", "deferred", "delivered", "open"],
+                 "bounce": ["processed", "deferred", "deferred", "bounce"],
+                 "dropped": ["processed", "dropped", "deferred", "click"],
+                 "deferred": ["processed", "deferred", "deferred", "deferred"]}[final]
+        events += [event(kind, i, email=f"m{i}@example.org") for kind in chain]
+        expected[i] = outcomes[final]
+    assert len(events) == 10_000
     deliveries = events * 3
     random.Random(3).shuffle(deliveries)
-    for start in range(0, len(deliveries), 200):
-        assert post(client, sendgrid, deliveries[start:start + 200]).status_code == 200
+    for start in range(0, len(deliveries), 1000):
+        assert post(client, sendgrid, deliveries[start:start + 1000]).status_code == 200
     session.expire_all()
     actual = dict(session.execute(select(OutboundMessage.id, OutboundMessage.status)).all())
     assert actual == expected
     assert session.scalar(select(func.count()).select_from(DeliveryEvent)) == len(events)
+    assert session.scalar(select(func.sum(AddressHealth.bounces))) == 625
 
 
 def test_junk_events_in_a_batch_are_ignored_not_fatal(client, session, sendgrid):

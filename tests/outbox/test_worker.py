@@ -266,3 +266,32 @@ def test_per_target_throttle_spreads_letters_over_hours(session):
     other = queue_message(session, kind="letter", to="quiet@example.org", subject="s", text="t", max_per_hour=2)
     assert other.next_attempt_at <= now
     db.session.rollback()
+
+
+def test_sendgrid_backend_refuses_to_start_without_an_api_key(tmp_path):
+    from crm import create_app
+
+    with pytest.raises(RuntimeError, match="SENDGRID_API_KEY"):
+        create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path, "MAIL_BACKEND": "sendgrid",
+                    "SENDGRID_API_KEY": None})
+
+
+def test_an_unknown_unknown_action_setting_is_refused(tmp_path):
+    from crm import create_app
+    from crm.config import ConfigError
+
+    with pytest.raises(ConfigError, match="MAIL_UNKNOWN_ACTION"):
+        create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path, "MAIL_UNKNOWN_ACTION": "shrug"})
+
+
+def test_a_pause_is_only_ever_extended(session):
+    from crm.outbox.services import pause_sending
+
+    soon, later = utcnow() + timedelta(seconds=30), utcnow() + timedelta(seconds=90)
+    pause_sending(session, later, "first 429")
+    pause_sending(session, soon, "second 429")
+    session.commit()
+    session.expire_all()
+    pause = session.get(SendingPause, "provider")
+    assert pause.paused_until == later and pause.reason == "first 429"
+    assert paused_until(session) == later
