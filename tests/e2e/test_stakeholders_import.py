@@ -8,36 +8,18 @@ if not (Path(__file__).parent / "conftest.py").exists():  # the live server and 
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.conftest import PASSWORD  # noqa: E402
-from tests.e2e.conftest import screenshot  # noqa: E402
+from tests.e2e.conftest import login_as, screenshot  # noqa: E402
 
 SHEET = ("name,title,organization,email,jurisdiction,tags\n"
          "Ana Registrar,Registrar,College of Physicians and Surgeons of Ontario,ana@cpso.example,ON,regulator\n"
          "Raj Patel,Director,New Ally Org,raj@ally.example,CA,ally;media\n")
 
 
-def _committee_account(app, email):
-    from crm.auth.services import create_user, find_user_by_email
-    from crm.extensions import db
-
-    with app.app_context():
-        if not find_user_by_email(db.session, email):
-            create_user(db.session, email=email, password=PASSWORD, role="committee", confirmed=True,
-                        name="Committee Importer")
-            db.session.commit()
-        db.session.remove()
-
-
 def test_committee_member_previews_then_applies_an_import(page, live_server, tmp_path):
-    email = "importer@example.org"
-    _committee_account(live_server.app, email)
     sheet = tmp_path / "contacts.csv"
     sheet.write_text(SHEET, encoding="utf-8")
     base = live_server.url
-    page.goto(base + "/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    login_as(page, live_server, "committee", "importer@example.org")
 
     page.goto(base + "/directory/import")
     page.get_by_label("File (CSV or XLSX, at most 10 MB)").set_input_files(str(sheet))

@@ -3,6 +3,8 @@
 `store` is a database session of the test's own; `users` creates accounts; `roster` loads the full
 reference data (MPP roster, organizations); `staff` logs a browser in with a role.
 """
+from datetime import datetime
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,10 @@ def users(app):
         with app.app_context():
             user = create_user(db.session, email=f"{role}-{counter['n']}@example.org", password=PASSWORD, role=role,
                                confirmed=True, name=f"{role.title()} {counter['n']}")
+            if getattr(user, "mfa_required", False):  # where staff must use two-step verification, enrol them
+                import pyotp
+
+                user.totp_secret, user.mfa_enabled_at = pyotp.random_base32(), datetime.utcnow()
             db.session.commit()
             result = (user.id, user.email)
             db.session.remove()
