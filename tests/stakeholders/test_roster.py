@@ -128,3 +128,9 @@ def test_admin_page_previews_then_applies(roster, staff, store):
     html = admin.post("/directory/roster", {"token": preview}, page="/directory/roster").get_data(as_text=True)
     assert "Applied: 1 new" in html
     assert _current(store, 3) is None
+
+
+def test_a_placeholder_email_is_stored_as_no_address_not_as_mail_to_send_to(roster, store):
+    office = _current(store, 124)
+    assert office.legislature_email is None and office.mail_address is None and not office.contact_uncertain
+    assert [o.contact_uncertain for o in (_current(store, 37), _current(store, 98), _current(store, 121))] == [True] * 3
