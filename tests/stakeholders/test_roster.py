@@ -134,3 +134,13 @@ def test_a_placeholder_email_is_stored_as_no_address_not_as_mail_to_send_to(rost
     office = _current(store, 124)
     assert office.legislature_email is None and office.mail_address is None and not office.contact_uncertain
     assert [o.contact_uncertain for o in (_current(store, 37), _current(store, 98), _current(store, 121))] == [True] * 3
+
+
+def test_an_address_the_roster_drops_is_removed_from_the_person(roster, store):
+    def drop(rows):
+        rows[0]["email"] = "none provided"
+    refresh_roster(store, read_table("r.csv", _roster(drop)), apply=True)
+    store.commit()
+    office = _current(store, 1)
+    assert office.legislature_email is None
+    assert [c.kind for c in office.person.contacts] == ["phone"]
