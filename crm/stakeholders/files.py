@@ -5,6 +5,7 @@ import csv
 import io
 import re
 import secrets
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from crm.errors import ValidationError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STASH_SECONDS = 24 * 3600  # a preview can be applied for a day
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -100,6 +102,10 @@ def write_xlsx(columns: list[str], rows, sheet: str = "Export") -> bytes:
 def stash_upload(folder: Path, filename: str, data: bytes) -> str:
     """Keep an uploaded file between its preview and its apply; returns the token naming it."""
     folder.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - STASH_SECONDS
+    for old in folder.iterdir():  # previews nobody applied
+        if old.is_file() and old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     suffix = ".xlsx" if (filename or "").lower().endswith((".xlsx", ".xlsm")) else ".csv"
     token = secrets.token_urlsafe(24)
     (folder / f"{token}{suffix}").write_bytes(data)

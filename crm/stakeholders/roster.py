@@ -177,6 +177,8 @@ def _sync_contacts(person: Person, values: dict) -> None:
             person.contacts.append(ContactPoint(kind=kind, label=label, value=value))
         elif value and point.value != value:
             point.value = value
+        elif not value and point is not None:  # the roster no longer publishes it
+            person.contacts.remove(point)
 
 
 def _open_office(session, jurisdiction, district, legislature, former, name, values) -> None:

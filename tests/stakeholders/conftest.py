@@ -3,6 +3,7 @@
 `store` is a database session of the test's own; `users` creates accounts; `roster` loads the full
 reference data (MPP roster, organizations); `staff` logs a browser in with a role.
 """
+
 import pytest
 from sqlalchemy.orm import Session
 

@@ -128,3 +128,19 @@ def test_admin_page_previews_then_applies(roster, staff, store):
     html = admin.post("/directory/roster", {"token": preview}, page="/directory/roster").get_data(as_text=True)
     assert "Applied: 1 new" in html
     assert _current(store, 3) is None
+
+
+def test_a_placeholder_email_is_stored_as_no_address_not_as_mail_to_send_to(roster, store):
+    office = _current(store, 124)
+    assert office.legislature_email is None and office.mail_address is None and not office.contact_uncertain
+    assert [o.contact_uncertain for o in (_current(store, 37), _current(store, 98), _current(store, 121))] == [True] * 3
+
+
+def test_an_address_the_roster_drops_is_removed_from_the_person(roster, store):
+    def drop(rows):
+        rows[0]["email"] = "none provided"
+    refresh_roster(store, read_table("r.csv", _roster(drop)), apply=True)
+    store.commit()
+    office = _current(store, 1)
+    assert office.legislature_email is None
+    assert [c.kind for c in office.person.contacts] == ["phone"]
