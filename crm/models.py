@@ -1,6 +1,7 @@
 """Imports every model so metadata (and Alembic) sees the whole schema."""
 from crm.audit.models import AuditEvent  # noqa: F401
 from crm.auth.models import User  # noqa: F401
+from crm.interactions.models import FollowUp, Interaction, InteractionHashtag, Participant  # noqa: F401
 from crm.members.models import ConsentRecord, MemberProfile  # noqa: F401
 from crm.outbox.models import OutboundMessage  # noqa: F401
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea  # noqa: F401

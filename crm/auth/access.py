@@ -37,6 +37,24 @@ ACCESS: dict[str, object] = {
     # development mailbox (registered only when DEV_MAILBOX is on)
     "outbox.dev_mailbox": PUBLIC,
     "outbox.dev_message": PUBLIC,
+    # interactions: the committee's log; members reach only their own #mppchats reports (checked in the view)
+    "interactions.index": STAFF,
+    "interactions.export": STAFF,
+    "interactions.new": STAFF,
+    "interactions.detail": ANYONE_LOGGED_IN,
+    "interactions.edit": ANYONE_LOGGED_IN,
+    "interactions.add_follow_up": STAFF,
+    "interactions.follow_up_status": STAFF,
+    "interactions.my_follow_ups": STAFF,
+    "interactions.participant_search": STAFF,
+    "interactions.person_timeline": STAFF,
+    "interactions.organization_timeline": STAFF,
+    "interactions.report_mppchat": ANYONE_LOGGED_IN,
+    "interactions.my_reports": ANYONE_LOGGED_IN,
+    "interactions.posts": STAFF,
+    "interactions.new_post": STAFF,
+    # audit log
+    "audit.index": ADMIN,
     # public JSON API
     "api.jurisdictions": PUBLIC,
     "api.ridings": PUBLIC,
