@@ -45,8 +45,13 @@ def filtered_interactions(filters: InteractionFilters):
         stmt = stmt.where(Interaction.kind == filters.kind)
     if filters.hashtag:
         tag = "#" + filters.hashtag.strip().lstrip("#").lower()
-        stmt = stmt.where(Interaction.id.in_(select(InteractionHashtag.interaction_id)
-                                             .where(InteractionHashtag.tag == tag)))
+        if filters.kind or filters.jurisdiction_id:
+            # Narrowed already: walk that (kind|jurisdiction, occurred_at) index and probe each row's tags.
+            stmt = stmt.where(select(InteractionHashtag.interaction_id).where(
+                InteractionHashtag.interaction_id == Interaction.id, InteractionHashtag.tag == tag).exists())
+        else:
+            stmt = stmt.where(Interaction.id.in_(select(InteractionHashtag.interaction_id)
+                                                 .where(InteractionHashtag.tag == tag)))
     if filters.jurisdiction_id:
         stmt = stmt.where(Interaction.jurisdiction_id == filters.jurisdiction_id)
     if filters.stakeholder:

@@ -33,22 +33,25 @@ class Interaction(db.Model):
     """Something ITPO did with stakeholders: a meeting, call, email, letter, event or social post."""
 
     __tablename__ = "interactions"
-    __table_args__ = (Index("ix_interactions_occurred_at_id", "occurred_at", "id"),)
+    # Lists are newest first: each common filter has an index that also serves the ORDER BY.
+    __table_args__ = (Index("ix_interactions_occurred_at_id", "occurred_at", "id"),
+                      Index("ix_interactions_kind_occurred_at", "kind", "occurred_at", "id"),
+                      Index("ix_interactions_jurisdiction_occurred_at", "jurisdiction_id", "occurred_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
     occurred_at: Mapped[datetime]
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
     # The display and audit copy of the tags; InteractionHashtag rows are the indexed copy for filters.
     hashtags: Mapped[str | None] = mapped_column(String(300))
-    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
     # TODO(proposals): becomes ForeignKey("proposal_versions.id") when the proposals package merges.
-    proposal_version_id: Mapped[int | None] = mapped_column(index=True)
+    proposal_version_id: Mapped[int | None]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # An #mppchats conversation a member reported themselves: only they (and staff) may see it.
-    member_report: Mapped[bool] = mapped_column(default=False, index=True)
+    member_report: Mapped[bool] = mapped_column(default=False)
     meeting_format: Mapped[str | None] = mapped_column(String(20))
     platform: Mapped[str | None] = mapped_column(String(40))
     url: Mapped[str | None] = mapped_column(String(500))
@@ -87,8 +90,9 @@ class Participant(db.Model):
         CheckConstraint("(CASE WHEN person_id IS NULL THEN 0 ELSE 1 END) + "
                         "(CASE WHEN organization_id IS NULL THEN 0 ELSE 1 END) + "
                         "(CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) = 1", name="exactly_one_party"),
-        Index("ix_participants_person_interaction", "person_id", "interaction_id"),
-        Index("ix_participants_organization_interaction", "organization_id", "interaction_id"),
+        # Timelines page through these without touching the interactions table.
+        Index("ix_participants_person_timeline", "person_id", "occurred_at", "interaction_id"),
+        Index("ix_participants_organization_timeline", "organization_id", "occurred_at", "interaction_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +102,8 @@ class Participant(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     side: Mapped[str] = mapped_column(String(12))  # itpo, stakeholder
     role: Mapped[str] = mapped_column(String(30), default="attendee")
+    # A copy of the interaction's occurred_at (kept in step by the services) so timelines need only this table.
+    occurred_at: Mapped[datetime]
 
     interaction = relationship("Interaction", back_populates="participants")
     person = relationship("Person")

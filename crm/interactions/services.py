@@ -179,6 +179,8 @@ def _replace_participants(interaction: Interaction, participants: list[Participa
 
     current = {key(p): p for p in interaction.participants}
     interaction.participants = [current.get(key(p), p) for p in participants]
+    for participant in interaction.participants:
+        participant.occurred_at = interaction.occurred_at
 
 
 def log_interaction(session: Session, author: User | None, data: InteractionInput,

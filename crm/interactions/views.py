@@ -63,8 +63,11 @@ def _readable(interaction_id: int, operation: str = "read") -> Interaction:
 def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
     form = InteractionFilterForm(request.args)
     form.jurisdiction_id.choices = _jurisdiction_choices("Any jurisdiction")
-    groups = services.party_choices(db.session, include_users=False)
-    form.stakeholder.choices = {"": [("", "Any stakeholder")], **groups}
+    # Only the chosen stakeholder is rendered (all of them would make every list page heavy); the search box
+    # of interactions.js finds others, and timelines link here with a stakeholder chosen.
+    chosen = request.args.get("stakeholder", "")
+    label = services.party_label(db.session, chosen)
+    form.stakeholder.choices = [("", "Any stakeholder")] + ([(chosen, label)] if label else [])
     form.participant.choices = _user_choices("Anyone at ITPO")
     valid = form.validate()
     filters = lists.InteractionFilters(

@@ -117,7 +117,8 @@ def test_the_timeline_service_pages_newest_first(app, stakeholders):
         last = timeline_for(db.session, person_id=stakeholders.mpp, limit=3, offset=6)
         assert first.total == 7 and [e.title for e in first.items] == ["day 0", "day 1", "day 2"]
         assert [e.title for e in last.items] == ["day 6"] and not last.has_next
-        assert first.items[0].kind == "interaction" and first.items[0].url.endswith(f"/interactions/{first.items[0].item.id}")
+        newest = first.items[0]
+        assert newest.kind == "interaction" and newest.url.endswith(f"/interactions/{newest.item.id}")
         with pytest.raises(ValueError):
             timeline_for(db.session, person_id=1, organization_id=1)
 

@@ -94,7 +94,8 @@ def test_a_member_cannot_read_or_edit_another_members_report_and_the_attempt_is_
     assert response.status_code == 403
     assert "#mppchats: Priya" not in browser.get("/interactions/mppchats/mine").get_data(as_text=True)
     with app.app_context():
-        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refused").order_by(AuditEvent.id)).all()
+        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refused")
+                                     .order_by(AuditEvent.id)).all()
         assert [(e.actor_id, e.entity_id, e.changes["operation"]) for e in refused] == [
             (intruder.id, interaction_id, "read"), (intruder.id, interaction_id, "edit"),
             (intruder.id, interaction_id, "edit")]
