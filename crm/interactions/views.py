@@ -105,14 +105,25 @@ def export(fmt):
 
 # --- logging and editing ----------------------------------------------------------------------------------------
 
-def _prepare(form: InteractionForm) -> None:
+def _prepare(form: InteractionForm, interaction: Interaction | None = None) -> None:
     groups = services.party_choices(db.session)
+    if interaction is not None:
+        # A member who reported the conversation is not in the ITPO list: keep every current participant choosable.
+        offered = {value for options in groups.values() for value, _label in options}
+        current = [(_party_ref(p), p.name) for p in interaction.participants if _party_ref(p) not in offered]
+        if current:
+            groups["Taking part now"] = current
     for row in form.participants:
         row.who.choices = {"": [("", "— choose —")], **groups}
     users = _user_choices("Unassigned")
     for row in form.follow_ups:
         row.assignee_id.choices = users
     form.jurisdiction_id.choices = _jurisdiction_choices("None")
+
+
+def _party_ref(participant) -> str:
+    kind = "person" if participant.person_id else "organization" if participant.organization_id else "user"
+    return f"{kind}:{getattr(participant, kind + '_id')}"
 
 
 def _input_from(form: InteractionForm) -> services.InteractionInput:
@@ -172,13 +183,12 @@ def edit(interaction_id):
         return _edit_report(interaction)
     form = InteractionForm(obj=interaction if request.method == "GET" else None)
     if request.method == "GET":
-        for row, participant in zip(form.participants, interaction.participants):
-            kind = "person" if participant.person_id else "organization" if participant.organization_id else "user"
-            row.who.data = f"{kind}:{getattr(participant, kind + '_id')}"
-            row.role.data = participant.role
         while len(form.participants) < len(interaction.participants) + 2:
             form.participants.append_entry()
-    _prepare(form)
+        for row, participant in zip(form.participants, interaction.participants):
+            row.who.data = _party_ref(participant)
+            row.role.data = participant.role
+    _prepare(form, interaction)
     if form.validate_on_submit():
         try:
             data = _input_from(form)

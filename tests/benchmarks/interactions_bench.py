@@ -37,7 +37,8 @@ def _summary(timings: tuple[list[float], list[float]]) -> dict:
     samples, cpu = timings
     return {"requests": len(samples), "p50_ms": round(statistics.median(samples), 1),
             "p95_ms": round(_p95(samples), 1), "max_ms": round(max(samples), 1),
-            # CPU time of this process: on SQLite the whole server time, unaffected by other load on the machine.
+            # CPU time of this process: on SQLite the whole server time, unaffected by other load on the machine;
+            # on PostgreSQL it leaves out the database server's work.
             "cpu_p95_ms": round(_p95(cpu), 1)}
 
 
@@ -110,8 +111,9 @@ def _build(app, rng: random.Random) -> dict:
                 for table in ("people", "interactions", "participants"):
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                       f"(SELECT MAX(id) FROM {table}))"))
-        with db.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        # A database in use has its statistics and visibility map up to date (autovacuum); so does this one.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"))
         ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
         db.session.remove()
     return {"hub": hub, "cpso": cpso, "staff": staff_ids, "ontario": ontario}
@@ -160,7 +162,7 @@ def run(database_url: str | None = None) -> dict:
         org_urls = [f"/interactions/timeline/organization/{ids['cpso']}?page={rng.randint(1, 20)}"
                     for _ in range(REQUESTS // 2)]
         filters = ["?kind=meeting&hashtag=mppchats", f"?jurisdiction_id={ids['ontario']}&date_from=2024-01-01",
-                   f"?participant={ids['staff'][0]}&kind=call", "?hashtag=skillstohelp&date_from=2025-01-01"
+                   f"?participant={ids['staff'][0]}&kind=meeting", "?hashtag=skillstohelp&date_from=2025-01-01"
                    "&date_to=2025-12-31", f"?stakeholder=person:{ids['hub']}", "?kind=event"]
         list_urls = [f"/interactions/{rng.choice(filters)}&page={rng.randint(1, 20)}" for _ in range(REQUESTS)]
         _time(client, timeline_urls[:3] + list_urls[:3])  # warm-up
@@ -186,7 +188,8 @@ def run(database_url: str | None = None) -> dict:
         "load_average_1min": round(os.getloadavg()[0], 1),
         "target": f"p95 under {TARGET_MS:.0f} ms for the 10,000-entry timeline and the filtered list",
         "target_met": timeline["p95_ms"] < TARGET_MS and listing["p95_ms"] < TARGET_MS,
-        "target_met_cpu": timeline["cpu_p95_ms"] < TARGET_MS and listing["cpu_p95_ms"] < TARGET_MS,
+        "target_met_cpu": (timeline["cpu_p95_ms"] < TARGET_MS and listing["cpu_p95_ms"] < TARGET_MS
+                           if url.startswith("sqlite") else None),
     }
 
 

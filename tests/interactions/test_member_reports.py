@@ -76,6 +76,20 @@ def test_the_committee_sees_and_can_follow_up_a_member_report(app, browser, make
     assert "Add follow-up" in page and "reported by a member" in page
 
 
+def test_staff_editing_a_member_report_keeps_the_member_as_participant(app, browser, make_user, riding_mpp):
+    person_id, district_id, _ = riding_mpp
+    member = _member(app, make_user, "priya@example.org", district_id)
+    browser.login("priya@example.org")
+    _report(browser, person_id)
+    browser.logout()
+    with app.app_context():
+        interaction_id = db.session.scalar(select(Interaction.id))
+    make_user("committee", email="c@example.org")
+    browser.login("c@example.org")
+    form = browser.get(f"/interactions/{interaction_id}/edit").get_data(as_text=True)
+    assert f'<option selected value="user:{member.id}">Priya</option>' in form
+
+
 def test_a_member_cannot_read_or_edit_another_members_report_and_the_attempt_is_logged(app, browser, make_user,
                                                                                        riding_mpp):
     person_id, district_id, _ = riding_mpp
