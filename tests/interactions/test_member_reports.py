@@ -41,6 +41,18 @@ def _report(browser, person_id, **overrides):
     return browser.post("/interactions/mppchats/report", data, follow_redirects=True)
 
 
+def _priya_reports(app, browser, make_user, riding_mpp):
+    """Priya (a member in the MPP's riding) reports a conversation and logs out; returns (Priya, interaction id)."""
+    person_id, district_id, _ = riding_mpp
+    priya = _member(app, make_user, "priya@example.org", district_id)
+    browser.login("priya@example.org")
+    _report(browser, person_id)
+    browser.logout()
+    with app.app_context():
+        interaction_id = db.session.scalar(select(Interaction.id))
+    return priya, interaction_id
+
+
 def test_a_member_reports_an_mppchat_with_their_mpp_preselected(app, browser, make_user, riding_mpp):
     person_id, district_id, name = riding_mpp
     member = _member(app, make_user, "priya@example.org", district_id)
@@ -61,29 +73,17 @@ def test_a_member_reports_an_mppchat_with_their_mpp_preselected(app, browser, ma
 
 
 def test_the_committee_sees_and_can_follow_up_a_member_report(app, browser, make_user, riding_mpp):
-    person_id, district_id, _ = riding_mpp
-    _member(app, make_user, "priya@example.org", district_id)
-    browser.login("priya@example.org")
-    _report(browser, person_id, meeting_format="phone")
-    browser.logout()
+    _priya, interaction_id = _priya_reports(app, browser, make_user, riding_mpp)
     make_user("committee", email="c@example.org")
     browser.login("c@example.org")
     listing = browser.get("/interactions/?hashtag=%23mppchats").get_data(as_text=True)
     assert "#mppchats: Priya with" in listing and "member report" in listing
-    with app.app_context():
-        interaction_id = db.session.scalar(select(Interaction.id))
     page = browser.get(f"/interactions/{interaction_id}").get_data(as_text=True)
     assert "Add follow-up" in page and "reported by a member" in page
 
 
 def test_staff_editing_a_member_report_keeps_the_member_as_participant(app, browser, make_user, riding_mpp):
-    person_id, district_id, _ = riding_mpp
-    member = _member(app, make_user, "priya@example.org", district_id)
-    browser.login("priya@example.org")
-    _report(browser, person_id)
-    browser.logout()
-    with app.app_context():
-        interaction_id = db.session.scalar(select(Interaction.id))
+    member, interaction_id = _priya_reports(app, browser, make_user, riding_mpp)
     make_user("committee", email="c@example.org")
     browser.login("c@example.org")
     form = browser.get(f"/interactions/{interaction_id}/edit").get_data(as_text=True)
@@ -92,14 +92,8 @@ def test_staff_editing_a_member_report_keeps_the_member_as_participant(app, brow
 
 def test_a_member_cannot_read_or_edit_another_members_report_and_the_attempt_is_logged(app, browser, make_user,
                                                                                        riding_mpp):
-    person_id, district_id, _ = riding_mpp
-    _member(app, make_user, "priya@example.org", district_id)
-    intruder = _member(app, make_user, "ivan@example.org", district_id)
-    browser.login("priya@example.org")
-    _report(browser, person_id)
-    browser.logout()
-    with app.app_context():
-        interaction_id = db.session.scalar(select(Interaction.id))
+    _priya, interaction_id = _priya_reports(app, browser, make_user, riding_mpp)
+    intruder = _member(app, make_user, "ivan@example.org", riding_mpp[1])
     browser.login("ivan@example.org")
     assert browser.get(f"/interactions/{interaction_id}").status_code == 403
     assert browser.get(f"/interactions/{interaction_id}/edit").status_code == 403
