@@ -66,15 +66,18 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from crm.api.views import bp as api_bp
+    from crm.audit.views import bp as audit_bp
     from crm.auth.views import bp as auth_bp
     from crm.campaigns.views import bp as campaigns_bp
     from crm.core.views import bp as core_bp
+    from crm.interactions.views import bp as interactions_bp
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
     from crm.proposals.views import bp as proposals_bp
     from crm.stakeholders.views import bp as stakeholders_bp
 
-    for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, api_bp, outbox_bp):
+    for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, interactions_bp,
+                      audit_bp, api_bp, outbox_bp):
         app.register_blueprint(blueprint)
 
 

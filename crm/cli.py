@@ -171,3 +171,24 @@ def worker_command(once, concurrency, interval):
     total = run_worker(app, once=once, concurrency=concurrency or app.config["MAIL_WORKER_CONCURRENCY"],
                        interval=interval, stop=stop)
     click.echo(f"sent {total} message(s)")
+
+
+@crm_cli.command("send-digests")
+@click.option("--days-ahead", default=0, show_default=True, help="Also include follow-ups due within this many days.")
+def send_digests_command(days_ahead):
+    """Mail each committee member their due and overdue follow-ups (through the outbox)."""
+    import os
+    from contextlib import nullcontext
+    from datetime import date
+
+    from flask import current_app
+
+    from crm.interactions.services import queue_follow_up_digests
+
+    # Links in the mail need a host: SERVER_NAME when configured, else CRM_BASE_URL.
+    context = (nullcontext() if current_app.config.get("SERVER_NAME") else
+               current_app.test_request_context(base_url=os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000")))
+    with context:
+        queued = queue_follow_up_digests(db.session, date.today(), days_ahead=days_ahead)
+    db.session.commit()
+    click.echo(f"queued {queued} digest(s)")

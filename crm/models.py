@@ -1,6 +1,7 @@
 """Imports every model so metadata (and Alembic) sees the whole schema."""
 from crm.audit.models import AuditEvent  # noqa: F401
 from crm.auth.models import RecoveryCode, User  # noqa: F401
+from crm.interactions.models import FollowUp, Interaction, InteractionHashtag, Participant  # noqa: F401
 from crm.members.models import ConsentRecord, MemberProfile  # noqa: F401
 from crm.outbox.models import AddressHealth, DeliveryEvent, MailBatch, OutboundMessage, SendingPause, Suppression  # noqa: F401,E501
 from crm.proposals.models import Ask, AskStatus, Proposal, ProposalVersion  # noqa: F401

@@ -87,3 +87,40 @@ def _audit_creates(session, flush_context):
         actor, ip = _actor_and_ip()
         session.add(AuditEvent(actor_id=actor, action="create", entity_type=obj.__tablename__, entity_id=obj.id,
                                changes=_changes(obj, only_changed=False), ip_address=ip))
+
+
+class AppendOnlyError(RuntimeError):
+    """The audit log is append-only: its rows are never changed or deleted through the ORM."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session, flush_context, instances):
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyError("audit events cannot be changed or deleted")
+
+
+def search_events(*, entity_type=None, entity_id=None, actor=None, action=None, date_from=None, date_to=None):
+    """Audit events with their actor, newest first; every argument optional."""
+    from datetime import datetime, time, timedelta
+
+    from sqlalchemy import or_, select
+
+    from crm.auth.models import User
+
+    stmt = select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id)
+    if entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if actor:
+        escaped = actor.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        stmt = stmt.where(or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\")))
+    if date_from:
+        stmt = stmt.where(AuditEvent.created_at >= datetime.combine(date_from, time.min))
+    if date_to:
+        stmt = stmt.where(AuditEvent.created_at < datetime.combine(date_to + timedelta(days=1), time.min))
+    return stmt.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())

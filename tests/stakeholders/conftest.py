@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from crm.extensions import db
 from crm.stakeholders import services
 from crm.stakeholders.models import Organization
-from tests.conftest import PASSWORD
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""interactions domain: meetings, calls, posts, participants, follow-ups, stakeholder timelines."""

@@ -1,0 +1,435 @@
+"""Logging interactions, their participants and follow-ups; member #mppchats reports; digests.
+
+Services flush and never commit; the view or CLI command commits once.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import render_template
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from crm.auth.models import STAFF_ROLES, User
+from crm.errors import ValidationError
+from crm.interactions.models import (FOLLOW_UP_STATUSES, KINDS, MEETING_FORMATS, PARTICIPANT_ROLES, FollowUp,
+                                     Interaction, InteractionHashtag, Participant)
+from crm.reference.models import Jurisdiction
+from crm.stakeholders.models import ElectedOffice, Organization, Person
+
+# Something that "happened" may be logged up to a day ahead (time zones, late-evening meetings).
+FUTURE_SLACK = timedelta(days=1)
+HASHTAG_RE = re.compile(r"^#[a-z0-9_]{1,59}$")
+MAX_HASHTAGS = 10
+PARTY_KINDS = ("person", "organization", "user")
+# Member-reported #mppchats formats become these interaction kinds.
+FORMAT_KIND = {"in_person": "meeting", "virtual": "meeting", "phone": "call", "social": "social_post"}
+
+
+@dataclass
+class ParticipantInput:
+    """One participant as a form gives it: a party reference like 'person:12' and a role."""
+
+    ref: str
+    role: str = "attendee"
+
+
+@dataclass
+class FollowUpInput:
+    title: str
+    due_date: date
+    assignee_id: int | None = None
+
+
+@dataclass
+class InteractionInput:
+    """Everything a committee member types when logging an interaction."""
+
+    kind: str
+    occurred_at: datetime
+    title: str
+    summary: str | None = None
+    outcome: str | None = None
+    hashtags: str | None = None
+    jurisdiction_id: int | None = None
+    proposal_version_id: int | None = None
+    participants: list[ParticipantInput] = field(default_factory=list)
+    follow_ups: list[FollowUpInput] = field(default_factory=list)
+    meeting_format: str | None = None
+    platform: str | None = None
+    url: str | None = None
+    reach: int | None = None
+    posted_by: str | None = None
+
+
+def parse_hashtags(text: str | None) -> list[str]:
+    """'#MPPchats, skillstohelp' → ['#mppchats', '#skillstohelp']; raises ValidationError on odd tags."""
+    tags: list[str] = []
+    for raw in re.split(r"[\s,;]+", (text or "").strip()):
+        if not raw:
+            continue
+        tag = "#" + raw.lstrip("#").lower()
+        if not HASHTAG_RE.match(tag):
+            raise ValidationError("hashtags", f"'{raw[:30]}' is not a hashtag: use letters, digits and _ only, "
+                                              "like #mppchats.")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_HASHTAGS:
+        raise ValidationError("hashtags", f"Use at most {MAX_HASHTAGS} hashtags.")
+    return tags
+
+
+def parse_party_ref(ref: str) -> tuple[str, int]:
+    """'person:12' → ('person', 12); raises ValueError on anything else."""
+    kind, _, raw_id = (ref or "").partition(":")
+    if kind not in PARTY_KINDS or not raw_id.isdigit() or len(raw_id) > 12:
+        raise ValueError(ref)
+    return kind, int(raw_id)
+
+
+def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> list[Participant]:
+    """Participants for the given rows; unknown or archived parties and unknown roles are refused."""
+    roles = dict(PARTICIPANT_ROLES)
+    wanted: dict[tuple[str, int], str] = {}
+    for row in rows:
+        if not row.ref:
+            continue
+        try:
+            key = parse_party_ref(row.ref)
+        except ValueError:
+            raise ValidationError("participants", "Choose each participant from the list.") from None
+        if row.role not in roles:
+            raise ValidationError("participants", "Choose a role for each participant from the list.")
+        wanted.setdefault(key, row.role)
+    ids = {kind: [i for (k, i) in wanted if k == kind] for kind in PARTY_KINDS}
+    found = {
+        "person": {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids["person"]),
+                                                                        Person.archived.is_(False)))}
+        if ids["person"] else {},
+        "organization": {o.id: o for o in session.scalars(
+            select(Organization).where(Organization.id.in_(ids["organization"]), Organization.archived.is_(False)))}
+        if ids["organization"] else {},
+        "user": {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids["user"]), User.active.is_(True)))}
+        if ids["user"] else {},
+    }
+    participants = []
+    for (kind, party_id), role in wanted.items():
+        party = found[kind].get(party_id)
+        if party is None:
+            raise ValidationError("participants", "One of the participants no longer exists or is archived; "
+                                                  "choose again from the list.")
+        side = "itpo" if kind == "user" else "stakeholder"
+        participants.append(Participant(side=side, role=role, **{kind: party}))
+    return participants
+
+
+def _check_when(occurred_at: datetime, now: datetime | None = None) -> None:
+    now = now or datetime.now()
+    if occurred_at > now + FUTURE_SLACK:
+        raise ValidationError("occurred_at", "That date is in the future. Log what has happened; "
+                                             "add a follow-up for what is planned.")
+    if occurred_at.year < 1990:
+        raise ValidationError("occurred_at", "Enter a date after 1990.")
+
+
+def _check_follow_up_date(interaction_date: date, due_date: date, field_name: str = "follow_ups") -> None:
+    if due_date < interaction_date:
+        raise ValidationError(field_name, "A follow-up cannot be due before the interaction it follows "
+                                          f"({interaction_date.isoformat()}).")
+
+
+def _check_assignee(session: Session, assignee_id: int | None, field_name: str = "follow_ups") -> None:
+    if assignee_id is None:
+        return
+    user = session.get(User, assignee_id)
+    if user is None or not user.active or user.role not in STAFF_ROLES:
+        raise ValidationError(field_name, "Assign follow-ups to an active committee member.")
+
+
+def _apply(session: Session, interaction: Interaction, data: InteractionInput, now: datetime | None) -> None:
+    if data.kind not in dict(KINDS):
+        raise ValidationError("kind", "Choose a kind from the list.")
+    _check_when(data.occurred_at, now)
+    if data.jurisdiction_id is not None and session.get(Jurisdiction, data.jurisdiction_id) is None:
+        raise ValidationError("jurisdiction_id", "Choose a jurisdiction from the list.")
+    if data.meeting_format is not None and data.meeting_format not in dict(MEETING_FORMATS):
+        raise ValidationError("meeting_format", "Choose a format from the list.")
+    tags = parse_hashtags(data.hashtags)
+    participants = _resolve_participants(session, data.participants)
+    if data.kind != "social_post" and not any(p.side == "stakeholder" for p in participants):
+        raise ValidationError("participants", "Add at least one stakeholder (a person or an organization) "
+                                              "who took part.")
+    for column in ("kind", "occurred_at", "title", "summary", "outcome", "jurisdiction_id", "proposal_version_id",
+                   "meeting_format", "platform", "url", "reach", "posted_by"):
+        setattr(interaction, column, getattr(data, column))
+    interaction.hashtags = " ".join(tags) or None
+    _replace_participants(interaction, participants)
+    interaction.tags = [existing for existing in interaction.tags if existing.tag in tags] + [
+        InteractionHashtag(tag=tag) for tag in tags if tag not in {t.tag for t in interaction.tags}]
+
+
+def _replace_participants(interaction: Interaction, participants: list[Participant]) -> None:
+    """Keep rows that did not change (so the audit log shows only real changes)."""
+    def key(p):
+        return p.person_id or (p.person.id if p.person else None), \
+            p.organization_id or (p.organization.id if p.organization else None), \
+            p.user_id or (p.user.id if p.user else None), p.role
+
+    current = {key(p): p for p in interaction.participants}
+    interaction.participants = [current.get(key(p), p) for p in participants]
+    for participant in interaction.participants:
+        participant.occurred_at = interaction.occurred_at
+
+
+def log_interaction(session: Session, author: User | None, data: InteractionInput,
+                    now: datetime | None = None) -> Interaction:
+    """Record an interaction with its participants, hashtags and any follow-ups."""
+    interaction = Interaction(author=author, member_report=False)
+    _apply(session, interaction, data, now)
+    for item in data.follow_ups:
+        _check_follow_up_date(data.occurred_at.date(), item.due_date)
+        _check_assignee(session, item.assignee_id)
+        interaction.follow_ups.append(FollowUp(title=item.title, due_date=item.due_date,
+                                               assignee_id=item.assignee_id, status="open"))
+    session.add(interaction)
+    session.flush()
+    return interaction
+
+
+def update_interaction(session: Session, interaction: Interaction, data: InteractionInput,
+                       now: datetime | None = None) -> Interaction:
+    """Change an interaction; follow-ups are managed on their own."""
+    _apply(session, interaction, data, now)
+    for follow_up in interaction.follow_ups:
+        _check_follow_up_date(data.occurred_at.date(), follow_up.due_date, "occurred_at")
+    session.flush()
+    return interaction
+
+
+def load_interaction(session: Session, interaction_id: int) -> Interaction | None:
+    """One interaction with everything its page shows, in a fixed number of queries."""
+    return session.scalar(
+        select(Interaction).where(Interaction.id == interaction_id)
+        .options(*interaction_loader_options(), selectinload(Interaction.follow_ups).joinedload(FollowUp.assignee)))
+
+
+def interaction_loader_options():
+    """Eager loads for listing interactions with their participants (no N+1)."""
+    return (joinedload(Interaction.jurisdiction),
+            selectinload(Interaction.participants).options(
+                joinedload(Participant.person), joinedload(Participant.organization), joinedload(Participant.user)))
+
+
+# --- follow-ups -------------------------------------------------------------------------------------------------
+
+def add_follow_up(session: Session, interaction: Interaction, item: FollowUpInput) -> FollowUp:
+    """A follow-up added after the interaction was logged."""
+    _check_follow_up_date(interaction.occurred_at.date(), item.due_date, "due_date")
+    _check_assignee(session, item.assignee_id, "assignee_id")
+    follow_up = FollowUp(interaction=interaction, title=item.title, due_date=item.due_date,
+                         assignee_id=item.assignee_id, status="open")
+    session.add(follow_up)
+    session.flush()
+    return follow_up
+
+
+def set_follow_up_status(session: Session, follow_up: FollowUp, status: str, now: datetime | None = None) -> None:
+    if status not in dict(FOLLOW_UP_STATUSES):
+        raise ValidationError("status", "Choose a status from the list.")
+    follow_up.status = status
+    follow_up.completed_at = (now or datetime.now()).replace(microsecond=0) if status == "done" else None
+    session.flush()
+
+
+def open_follow_ups_for(user_id: int, until: date | None = None):
+    """Open follow-ups assigned to a user, overdue first (earliest due date first)."""
+    stmt = (select(FollowUp).where(FollowUp.assignee_id == user_id, FollowUp.status == "open")
+            .options(joinedload(FollowUp.interaction))
+            .order_by(FollowUp.due_date, FollowUp.id))
+    if until is not None:
+        stmt = stmt.where(FollowUp.due_date <= until)
+    return stmt
+
+
+def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) -> int:
+    """Mail each active staff member their open follow-ups due by `today + days_ahead`; returns mails queued."""
+    from crm.outbox.services import queue_message
+
+    until = today + timedelta(days=days_ahead)
+    rows = session.scalars(
+        select(FollowUp).join(User, User.id == FollowUp.assignee_id)
+        .where(FollowUp.status == "open", FollowUp.due_date <= until, User.active.is_(True),
+               User.role.in_(STAFF_ROLES))
+        .options(joinedload(FollowUp.interaction), joinedload(FollowUp.assignee))
+        .order_by(FollowUp.assignee_id, FollowUp.due_date, FollowUp.id)).all()
+    by_user: dict[int, list[FollowUp]] = {}
+    for row in rows:
+        by_user.setdefault(row.assignee_id, []).append(row)
+    for follow_ups in by_user.values():
+        user = follow_ups[0].assignee
+        overdue = [f for f in follow_ups if f.due_date < today]
+        due = [f for f in follow_ups if f.due_date >= today]
+        text = render_template("email/follow_up_digest.txt", user=user, overdue=overdue, due=due, today=today)
+        queue_message(session, kind="follow_up_digest", to=user.email, user_id=user.id, text=text,
+                      subject=f"Your ITPO follow-ups: {len(overdue)} overdue, {len(due)} due")
+    return len(by_user)
+
+
+# --- member #mppchats reports -----------------------------------------------------------------------------------
+
+@dataclass
+class MppChatInput:
+    """What a member reports about a conversation with their MPP."""
+
+    occurred_on: date
+    meeting_format: str
+    person_id: int
+    summary: str
+    outcome: str | None = None
+
+
+def current_mpps(session: Session) -> list[tuple[Person, ElectedOffice]]:
+    """Every sitting Ontario MPP with their office, by riding name."""
+    from crm.reference.models import ElectoralDistrict
+
+    rows = session.execute(
+        select(Person, ElectedOffice).join(ElectedOffice, ElectedOffice.person_id == Person.id)
+        .join(Jurisdiction, Jurisdiction.id == ElectedOffice.jurisdiction_id)
+        .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
+        .where(ElectedOffice.current.is_(True), Jurisdiction.code == "ON")
+        .options(joinedload(ElectedOffice.district))
+        .order_by(ElectoralDistrict.name)).all()
+    return [(person, office) for person, office in rows]
+
+
+def mpp_for_member(session: Session, user: User) -> Person | None:
+    """The sitting MPP of the member's riding, if the profile places them in one."""
+    profile = getattr(user, "profile", None)
+    if profile is None or profile.district_id is None:
+        return None
+    return session.scalar(select(Person).join(ElectedOffice, ElectedOffice.person_id == Person.id)
+                          .where(ElectedOffice.district_id == profile.district_id, ElectedOffice.current.is_(True)))
+
+
+def _apply_report(session: Session, interaction: Interaction, member: User, data: MppChatInput,
+                  now: datetime | None) -> None:
+    if data.meeting_format not in FORMAT_KIND:
+        raise ValidationError("meeting_format", "Choose how you talked: in person, virtual, phone or social media.")
+    occurred_at = datetime.combine(data.occurred_on, time(0, 0))
+    _check_when(occurred_at, now)
+    mpp = session.scalar(select(Person).join(ElectedOffice, ElectedOffice.person_id == Person.id)
+                         .where(Person.id == data.person_id, ElectedOffice.current.is_(True)))
+    if mpp is None:
+        raise ValidationError("person_id", "Choose your MPP from the list.")
+    ontario = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
+    interaction.kind = FORMAT_KIND[data.meeting_format]
+    interaction.meeting_format = data.meeting_format
+    interaction.occurred_at = occurred_at
+    interaction.title = f"#mppchats: {member.name} with {mpp.full_name}"[:200]
+    interaction.summary = data.summary
+    interaction.outcome = data.outcome
+    interaction.jurisdiction = ontario
+    if not interaction.hashtags:
+        interaction.hashtags = "#mppchats"
+        interaction.tags = [InteractionHashtag(tag="#mppchats")]
+    _replace_participants(interaction, [Participant(side="stakeholder", role="target", person=mpp),
+                                        Participant(side="itpo", role="reporter", user=member)])
+
+
+def report_mppchat(session: Session, member: User, data: MppChatInput, now: datetime | None = None) -> Interaction:
+    """A member's own #mppchats conversation becomes an interaction the committee can follow up."""
+    interaction = Interaction(author=member, member_report=True)
+    _apply_report(session, interaction, member, data, now)
+    session.add(interaction)
+    session.flush()
+    return interaction
+
+
+def update_mppchat(session: Session, interaction: Interaction, member: User, data: MppChatInput,
+                   now: datetime | None = None) -> Interaction:
+    _apply_report(session, interaction, member, data, now)
+    session.flush()
+    return interaction
+
+
+def can_read(user: User, interaction: Interaction) -> bool:
+    """Staff read everything; a member reads only the reports they made themselves."""
+    if user.role in STAFF_ROLES:
+        return True
+    return interaction.member_report and interaction.author_id == user.id
+
+
+def member_reports(user_id: int):
+    return (select(Interaction).where(Interaction.member_report.is_(True), Interaction.author_id == user_id)
+            .options(*interaction_loader_options()).order_by(Interaction.occurred_at.desc(), Interaction.id.desc()))
+
+
+# --- choosing participants --------------------------------------------------------------------------------------
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KINDS, limit: int = 20) -> list[dict]:
+    """Parties whose name (or acronym) contains `q`, for the search-as-you-type participant picker."""
+    q = (q or "").strip()[:100]
+    if len(q) < 2:
+        return []
+    pattern = _like(q.lower())
+    results: list[dict] = []
+    if "organization" in kinds:
+        for org in session.scalars(
+                select(Organization).where(Organization.archived.is_(False),
+                                           or_(Organization.name.ilike(pattern, escape="\\"),
+                                               Organization.acronym.ilike(pattern, escape="\\")))
+                .order_by(Organization.name).limit(limit)):
+            label = f"{org.name} ({org.acronym})" if org.acronym else org.name
+            results.append({"value": f"organization:{org.id}", "label": label, "kind": "organization"})
+    if "person" in kinds:
+        for person in session.scalars(
+                select(Person).where(Person.archived.is_(False), Person.full_name.ilike(pattern, escape="\\"))
+                .options(joinedload(Person.organization)).order_by(Person.full_name).limit(limit)):
+            detail = person.title or (person.organization.name if person.organization else "")
+            results.append({"value": f"person:{person.id}", "label": f"{person.full_name}" +
+                            (f" — {detail}" if detail else ""), "kind": "person"})
+    if "user" in kinds:
+        for user in session.scalars(
+                select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES),
+                                   User.name.ilike(pattern, escape="\\")).order_by(User.name).limit(limit)):
+            results.append({"value": f"user:{user.id}", "label": f"{user.name} (ITPO)", "kind": "user"})
+    return results[:limit]
+
+
+def party_choices(session: Session, include_users: bool = True) -> dict[str, list[tuple[str, str]]]:
+    """Every selectable party, grouped for a <select> (the picker without JavaScript)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    groups["Organizations"] = [
+        (f"organization:{o.id}", f"{o.name} ({o.acronym})" if o.acronym else o.name)
+        for o in session.scalars(select(Organization).where(Organization.archived.is_(False))
+                                 .order_by(Organization.name))]
+    groups["People"] = [
+        (f"person:{p.id}", f"{p.full_name}" + (f" — {p.title}" if p.title else ""))
+        for p in session.scalars(select(Person).where(Person.archived.is_(False)).order_by(Person.full_name))]
+    if include_users:
+        groups["ITPO"] = [(f"user:{u.id}", u.name) for u in session.scalars(staff_users())]
+    return groups
+
+
+def staff_users():
+    return select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES)).order_by(User.name)
+
+
+def party_label(session: Session, ref: str | None) -> str | None:
+    """The display name of 'person:12' and friends, or None."""
+    try:
+        kind, party_id = parse_party_ref(ref or "")
+    except ValueError:
+        return None
+    model = {"person": Person, "organization": Organization, "user": User}[kind]
+    party = session.get(model, party_id)
+    if party is None:
+        return None
+    return getattr(party, "full_name", None) or party.name

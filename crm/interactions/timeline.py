@@ -1,0 +1,90 @@
+"""A stakeholder's timeline: everything ITPO did with a person or organization, newest first.
+
+Each kind of entry comes from a registered source. A source builds a SELECT of three columns
+(`kind`, `occurred_at`, `ref_id`) for one stakeholder and loads the rows of one page by id; the timeline
+runs the UNION ALL of every source, so paging and counting happen once, in the database.
+
+Extension point: stance changes (stakeholders) and letters received (campaigns) register their own
+source with `register_timeline_source(...)` from their package, and `_timeline.html` gets a branch
+(or falls back to the entry's `title` and `url`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from flask import url_for
+from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from crm.interactions.models import Interaction, Participant
+from crm.interactions.services import interaction_loader_options
+from crm.pagination import Page
+from crm.stakeholders.models import Person
+
+
+@dataclass
+class TimelineEntry:
+    kind: str
+    occurred_at: datetime
+    item: Any
+    title: str
+    url: str | None = None
+
+
+@dataclass
+class TimelineSource:
+    """`build(person_id, organization_id)` → SELECT(kind, occurred_at, ref_id); `load(session, ids)` → entries."""
+
+    kind: str
+    build: Callable[[int | None, int | None], Any]
+    load: Callable[[Session, list[int]], dict[int, TimelineEntry]]
+
+
+_SOURCES: dict[str, TimelineSource] = {}
+
+
+def register_timeline_source(source: TimelineSource) -> None:
+    _SOURCES[source.kind] = source
+
+
+def _interaction_rows(person_id: int | None, organization_id: int | None):
+    """From participants alone (they carry occurred_at), so a 10,000-entry timeline pages through an index."""
+    stmt = select(literal("interaction").label("kind"), Participant.occurred_at.label("occurred_at"),
+                  Participant.interaction_id.label("ref_id"))
+    if person_id is not None:
+        return stmt.where(Participant.person_id == person_id)
+    staff = select(Person.id).where(Person.organization_id == organization_id).scalar_subquery()
+    # The organization and one of its people may both have taken part: count the interaction once.
+    return stmt.where(or_(Participant.organization_id == organization_id, Participant.person_id.in_(staff))).distinct()
+
+
+def _load_interactions(session: Session, ids: list[int]) -> dict[int, TimelineEntry]:
+    rows = session.scalars(select(Interaction).where(Interaction.id.in_(ids))
+                           .options(*interaction_loader_options())).unique()
+    return {i.id: TimelineEntry("interaction", i.occurred_at, i, i.title,
+                                url_for("interactions.detail", interaction_id=i.id)) for i in rows}
+
+
+register_timeline_source(TimelineSource("interaction", _interaction_rows, _load_interactions))
+# Stance changes and letters received register here once their packages exist (see the module docstring).
+
+
+def timeline_for(session: Session, *, person_id: int | None = None, organization_id: int | None = None,
+                 limit: int = 50, offset: int = 0) -> Page:
+    """One page of a person's or an organization's timeline (exactly one of the two ids), newest first."""
+    if (person_id is None) == (organization_id is None):
+        raise ValueError("give exactly one of person_id and organization_id")
+    parts = [source.build(person_id, organization_id) for source in _SOURCES.values()]
+    combined = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("timeline")
+    total = session.scalar(select(func.count()).select_from(combined)) or 0
+    rows = session.execute(select(combined.c.kind, combined.c.ref_id)
+                           .order_by(combined.c.occurred_at.desc(), combined.c.ref_id.desc())
+                           .limit(limit).offset(offset)).all()
+    wanted: dict[str, list[int]] = {}
+    for kind, ref_id in rows:
+        wanted.setdefault(kind, []).append(ref_id)
+    loaded = {kind: _SOURCES[kind].load(session, ids) for kind, ids in wanted.items()}
+    items = [loaded[kind][ref_id] for kind, ref_id in rows if ref_id in loaded[kind]]
+    return Page(items=items, total=total, limit=limit, offset=offset)
