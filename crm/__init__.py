@@ -70,9 +70,11 @@ def register_blueprints(app: Flask) -> None:
     from crm.core.views import bp as core_bp
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
+    from crm.programs.views import bp as programs_bp
 
     for blueprint in (core_bp, auth_bp, members_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(programs_bp)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(outbox_bp)
 

@@ -11,6 +11,7 @@ crm_cli = AppGroup("crm", help="ITPO CRM commands.")
 
 def seed_reference_data(session) -> dict[str, object]:
     """Load every shipped reference table; idempotent. Returns what each step added or changed."""
+    from crm.programs.services import seed_programs
     from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
     from crm.stakeholders.services import seed_ontario_mpps, seed_organizations
 
@@ -22,6 +23,7 @@ def seed_reference_data(session) -> dict[str, object]:
             "postal_areas": seed_postal_areas(session),
             "organizations": seed_organizations(session),
             "mpps": seed_ontario_mpps(session),
+            "programs": seed_programs(session),
         }
     finally:
         session.info.pop("audit_disabled", None)
@@ -96,3 +98,13 @@ def worker_command(once, interval):
             click.echo(f"sent {total} message(s)")
             return
         time.sleep(interval)
+
+
+@crm_cli.command("send-reminders")
+def send_reminders_command():
+    """Queue a reminder for every program event starting within a day (each registration once). Run hourly."""
+    from crm.programs.services import send_due_reminders
+
+    count = send_due_reminders(db.session)
+    db.session.commit()
+    click.echo(f"queued {count} reminder(s)")

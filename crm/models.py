@@ -5,3 +5,5 @@ from crm.members.models import ConsentRecord, MemberProfile  # noqa: F401
 from crm.outbox.models import OutboundMessage  # noqa: F401
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea  # noqa: F401
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person  # noqa: F401
+from crm.programs.models import (  # noqa: F401
+    Attendance, Event, EventSpeaker, Program, Registration, Resource, SpeakerOffer)
