@@ -50,12 +50,14 @@ def utcnow() -> datetime:
 
 
 def _link(endpoint: str, **values) -> str:
-    """An absolute link when the app knows its address (request or SERVER_NAME), else a path."""
+    """An absolute link for a mail. Outside a request (`flask crm send-reminders`) without SERVER_NAME, the
+    address comes from PUBLIC_BASE_URL (default http://localhost:5000)."""
     try:
         return url_for(endpoint, _external=True, **values)
     except RuntimeError:
-        with current_app.test_request_context():
-            return url_for(endpoint, **values)
+        base = current_app.config.get("PUBLIC_BASE_URL", "http://localhost:5000")
+        with current_app.test_request_context(base_url=base):
+            return url_for(endpoint, _external=True, **values)
 
 
 # --- programs -------------------------------------------------------------------------------------------

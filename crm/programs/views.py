@@ -86,38 +86,37 @@ def event(event_id):
                            taken=taken, state=services.event_state(event, taken), form=ActionForm())
 
 
-@bp.route("/events/<int:event_id>/register", methods=["POST"])
-def register(event_id):
+def _act(action, back: str, success):
+    """A one-button form: run the service, commit and flash `success(result)`, or flash why it was refused."""
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        registration = services.register(db.session, event_id, current_user.id)
+        result = action()
     except ValidationError as error:
         db.session.rollback()
         flash(error.message, "warning")
     else:
         db.session.commit()
-        if registration.status == "registered":
-            flash("You are registered. We have emailed you the details; add the event to your calendar below.",
-                  "success")
-        else:
-            flash("The event is full, so you are on the waitlist. We will email you if a place opens up.", "info")
-    return redirect(url_for("programs.event", event_id=event_id))
+        flash(*success(result))
+    return redirect(back)
+
+
+def _registered_message(registration):
+    if registration.status == "registered":
+        return "You are registered. We have emailed you the details; add the event to your calendar below.", "success"
+    return "The event is full, so you are on the waitlist. We will email you if a place opens up.", "info"
+
+
+@bp.route("/events/<int:event_id>/register", methods=["POST"])
+def register(event_id):
+    return _act(lambda: services.register(db.session, event_id, current_user.id),
+                url_for("programs.event", event_id=event_id), _registered_message)
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["POST"])
 def cancel(event_id):
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.cancel_registration(db.session, event_id, current_user.id)
-    except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
-        flash("Your registration is cancelled.", "success")
-    return redirect(url_for("programs.event", event_id=event_id))
+    return _act(lambda: services.cancel_registration(db.session, event_id, current_user.id),
+                url_for("programs.event", event_id=event_id), lambda _: ("Your registration is cancelled.", "success"))
 
 
 @bp.route("/events/<int:event_id>/calendar.ics")
@@ -284,31 +283,17 @@ def import_attendance(event_id):
 
 @bp.route("/manage/events/<int:event_id>/speakers", methods=["POST"])
 def assign_speaker(event_id):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     offer_id = request.form.get("offer_id", "")
-    if not offer_id.isdigit() or len(offer_id) > 12:
-        flash("Choose a speaker.", "warning")
-        return redirect(url_for("programs.attendance", event_id=event_id))
-    try:
-        services.assign_speaker(db.session, event_id, int(offer_id))
-    except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
-        flash("Speaker assigned.", "success")
-    return redirect(url_for("programs.attendance", event_id=event_id))
+    offer_id = int(offer_id) if offer_id.isdigit() and len(offer_id) < 12 else 0
+    return _act(lambda: services.assign_speaker(db.session, event_id, offer_id),
+                url_for("programs.attendance", event_id=event_id), lambda _: ("Speaker assigned.", "success"))
 
 
 @bp.route("/manage/events/<int:event_id>/speakers/<int:offer_id>/remove", methods=["POST"])
 def unassign_speaker(event_id, offer_id):
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    services.unassign_speaker(db.session, event_id, offer_id)
-    db.session.commit()
-    flash("Speaker removed from the event.", "success")
-    return redirect(url_for("programs.attendance", event_id=event_id))
+    return _act(lambda: services.unassign_speaker(db.session, event_id, offer_id),
+                url_for("programs.attendance", event_id=event_id),
+                lambda _: ("Speaker removed from the event.", "success"))
 
 
 @bp.route("/manage/speakers")
@@ -364,19 +349,15 @@ def resources():
                            stages=services.STAGE_LABELS, delete_form=ActionForm()), status
 
 
+def _resource_deleted(stored_name):
+    services.remove_stored_file(stored_name)  # only once the row is gone for good
+    return "Resource deleted.", "success"
+
+
 @bp.route("/manage/resources/<int:resource_id>/delete", methods=["POST"])
 def delete_resource(resource_id):
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        stored = services.delete_resource(db.session, resource_id)
-    except ValidationError as error:
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
-        services.remove_stored_file(stored)
-        flash("Resource deleted.", "success")
-    return redirect(url_for("programs.resources"))
+    return _act(lambda: services.delete_resource(db.session, resource_id), url_for("programs.resources"),
+                _resource_deleted)
 
 
 @bp.route("/report")

@@ -223,3 +223,45 @@ def test_reminders_are_queued_a_day_before_and_never_twice(app, make_user, make_
     sent = mailbox.deliver()
     assert [m["Subject"] for m in sent] == ["Tomorrow: Tomorrow's webinar"]
     assert "https://zoom.example/j/123" in sent[0].get_body(preferencelist=("plain",)).get_content()
+
+
+def test_the_committee_enters_toronto_times_and_a_time_in_the_spring_gap_is_refused(app, programs, browser,
+                                                                                     make_user):
+    make_user("committee", email="c@example.org")
+    browser.login("c@example.org")
+    form = {"program_id": programs["cracking"], "title": "Across the change", "capacity": "10", "status": "open",
+            "join_url": "https://zoom.example/j/1"}
+    gap = browser.post("/programs/manage/events/new", {**form, "starts_at": "2027-03-14T02:30",
+                                                       "ends_at": "2027-03-14T04:00"})
+    assert gap.status_code == 200 and "does not exist in Toronto" in gap.get_data(as_text=True)
+    saved = browser.post("/programs/manage/events/new", {**form, "starts_at": "2027-03-13T19:00",
+                                                         "ends_at": "2027-03-14T19:00"})
+    assert saved.status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        assert (event.starts_at, event.ends_at) == (datetime(2027, 3, 14, 0, 0), datetime(2027, 3, 14, 23, 0))
+        db.session.remove()
+    edit = browser.get(f"/programs/manage/events/{event.id}/edit").get_data(as_text=True)
+    assert 'value="2027-03-13T19:00"' in edit and 'value="2027-03-14T19:00"' in edit
+
+
+def test_cancelling_an_event_tells_everyone_registered_or_waiting(app, make_user, make_event, mailbox):
+    event_id = make_event(capacity=1)
+    users = [_member(make_user, n) for n in range(1, 3)]
+    for u in users:
+        run(app, services.register, event_id, u.id)
+    mailbox.deliver()
+    mailbox.sent.clear()
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        values = dict(program_id=event.program_id, title=event.title, description=event.description,
+                      starts_local=utc_to_toronto(event.starts_at).replace(tzinfo=None),
+                      ends_local=utc_to_toronto(event.ends_at).replace(tzinfo=None), capacity=1, status="cancelled",
+                      join_url=event.join_url)
+        db.session.remove()
+    run(app, services.update_event, event_id, **values)
+    sent = mailbox.deliver()
+    assert sorted(m["To"] for m in sent) == ["m1@example.org", "m2@example.org"]
+    assert all(m["Subject"].startswith("Cancelled: ") for m in sent)
+    with pytest.raises(services.ValidationError, match="cancelled"):
+        run(app, services.register, event_id, _member(make_user, 3).id)
