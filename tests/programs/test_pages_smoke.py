@@ -24,3 +24,9 @@ def test_staff_pages_render(browser, make_user, make_event):
                 "/programs/report", f"/programs/events/{event_id}"):
         response = browser.get(url)
         assert response.status_code == 200, url
+
+
+def test_the_seed_creates_the_four_programs_once(app, runner):
+    first = runner.invoke(args=["crm", "seed"])
+    assert "programs: 4" in first.output
+    assert "programs: 0" in runner.invoke(args=["crm", "seed"]).output

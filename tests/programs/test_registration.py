@@ -24,6 +24,18 @@ def _statuses(app, event_id):
     return dict(rows)
 
 
+def _edited(app, event_id, **changes):
+    """The event's current values as `update_event` takes them, with `changes` applied."""
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        values = dict(program_id=event.program_id, title=event.title, description=event.description,
+                      starts_local=utc_to_toronto(event.starts_at).replace(tzinfo=None),
+                      ends_local=utc_to_toronto(event.ends_at).replace(tzinfo=None), capacity=event.capacity,
+                      status=event.status, join_url=event.join_url)
+        db.session.remove()
+    return {**values, **changes}
+
+
 def test_member_registers_in_one_click_and_gets_a_confirmation_with_the_joining_link(
         browser, make_user, make_event, mailbox):
     event_id = make_event()
@@ -111,14 +123,7 @@ def test_raising_the_capacity_moves_the_waitlist_up(app, make_user, make_event):
     users = [_member(make_user, n) for n in range(1, 4)]
     for u in users:
         run(app, services.register, event_id, u.id)
-    with app.app_context():
-        event = db.session.get(Event, event_id)
-        values = dict(program_id=event.program_id, title=event.title, description=event.description,
-                      starts_local=utc_to_toronto(event.starts_at).replace(tzinfo=None),
-                      ends_local=utc_to_toronto(event.ends_at).replace(tzinfo=None), capacity=3, status="open",
-                      join_url=event.join_url)
-        db.session.remove()
-    run(app, services.update_event, event_id, **values)
+    run(app, services.update_event, event_id, **_edited(app, event_id, capacity=3))
     assert set(_statuses(app, event_id).values()) == {"registered"}
 
 
@@ -252,14 +257,7 @@ def test_cancelling_an_event_tells_everyone_registered_or_waiting(app, make_user
         run(app, services.register, event_id, u.id)
     mailbox.deliver()
     mailbox.sent.clear()
-    with app.app_context():
-        event = db.session.get(Event, event_id)
-        values = dict(program_id=event.program_id, title=event.title, description=event.description,
-                      starts_local=utc_to_toronto(event.starts_at).replace(tzinfo=None),
-                      ends_local=utc_to_toronto(event.ends_at).replace(tzinfo=None), capacity=1, status="cancelled",
-                      join_url=event.join_url)
-        db.session.remove()
-    run(app, services.update_event, event_id, **values)
+    run(app, services.update_event, event_id, **_edited(app, event_id, status="cancelled"))
     sent = mailbox.deliver()
     assert sorted(m["To"] for m in sent) == ["m1@example.org", "m2@example.org"]
     assert all(m["Subject"].startswith("Cancelled: ") for m in sent)
