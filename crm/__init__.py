@@ -75,9 +75,10 @@ def register_blueprints(app: Flask) -> None:
     from crm.outbox.views import bp as outbox_bp
     from crm.proposals.views import bp as proposals_bp
     from crm.stakeholders.views import bp as stakeholders_bp
+    from crm.programs.views import bp as programs_bp
 
     for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, interactions_bp,
-                      audit_bp, api_bp, outbox_bp):
+                      audit_bp, programs_bp, api_bp, outbox_bp):
         app.register_blueprint(blueprint)
 
 

@@ -10,6 +10,7 @@ crm_cli = AppGroup("crm", help="ITPO CRM commands.")
 def seed_reference_data(session) -> dict[str, object]:
     """Load every shipped reference table; idempotent. Returns what each step added or changed."""
     from crm.proposals.asks import seed_asks, seed_pra_statuses
+    from crm.programs.services import seed_programs
     from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
     from crm.stakeholders.services import seed_ontario_mpps, seed_organizations
 
@@ -23,6 +24,7 @@ def seed_reference_data(session) -> dict[str, object]:
             "mpps": seed_ontario_mpps(session),
             "asks": seed_asks(session),
             "pra_statuses": seed_pra_statuses(session),
+            "programs": seed_programs(session),
         }
     finally:
         session.info.pop("audit_disabled", None)
@@ -192,3 +194,13 @@ def send_digests_command(days_ahead):
         queued = queue_follow_up_digests(db.session, date.today(), days_ahead=days_ahead)
     db.session.commit()
     click.echo(f"queued {queued} digest(s)")
+
+
+@crm_cli.command("send-reminders")
+def send_reminders_command():
+    """Queue a reminder for every program event starting within a day (each registration once). Run hourly."""
+    from crm.programs.services import send_due_reminders
+
+    count = send_due_reminders(db.session)
+    db.session.commit()
+    click.echo(f"queued {count} reminder(s)")

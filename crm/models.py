@@ -9,3 +9,5 @@ from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea  # 
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person, Stance, Tag  # noqa: F401
 from crm.campaigns.models import (Campaign, CampaignTarget, Letter, LetterBlock, LetterObstacle,  # noqa: F401
                                   LetterTemplate, RepresentLookup)
+from crm.programs.models import (  # noqa: F401
+    Attendance, Event, EventSpeaker, Program, Registration, Resource, SpeakerOffer)

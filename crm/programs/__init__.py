@@ -1,0 +1,1 @@
+"""Member programs: Cracking, Besides, Between and Before the CaRMS — events, registrations, resources."""
