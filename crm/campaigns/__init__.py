@@ -1,2 +1,3 @@
 """campaigns domain: campaigns, letter templates, the member letter flow."""
 from crm.campaigns import notifications  # noqa: E402,F401  (connects the outbox signal receiver)
+from crm.campaigns import timeline  # noqa: E402,F401  (letters on stakeholder timelines)

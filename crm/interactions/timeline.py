@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from crm.interactions.models import Interaction, Participant
 from crm.interactions.services import interaction_loader_options
 from crm.pagination import Page
-from crm.stakeholders.models import Person
+from crm.stakeholders.models import Person, Stance
+from crm.stakeholders.timeline import register_timeline_provider
 
 
 @dataclass
@@ -68,7 +69,26 @@ def _load_interactions(session: Session, ids: list[int]) -> dict[int, TimelineEn
 
 
 register_timeline_source(TimelineSource("interaction", _interaction_rows, _load_interactions))
-# Stance changes and letters received register here once their packages exist (see the module docstring).
+
+
+def _stance_rows(person_id: int | None, organization_id: int | None):
+    """Stance changes, dated when they were recorded (the as-of date is shown in the title)."""
+    stmt = select(literal("stance").label("kind"), Stance.created_at.label("occurred_at"), Stance.id.label("ref_id"))
+    if person_id is not None:
+        return stmt.where(Stance.person_id == person_id)
+    return stmt.where(Stance.organization_id == organization_id)
+
+
+def _load_stances(session: Session, ids: list[int]) -> dict[int, TimelineEntry]:
+    entries = {}
+    for stance in session.scalars(select(Stance).where(Stance.id.in_(ids))):
+        title = f"Stance on {stance.ask_label}: {stance.position} (as of {stance.as_of.isoformat()})"
+        entries[stance.id] = TimelineEntry("stance", stance.created_at, stance, title)
+    return entries
+
+
+register_timeline_source(TimelineSource("stance", _stance_rows, _load_stances))
+# Letters received register from the campaigns package (crm/campaigns/timeline.py).
 
 
 def timeline_for(session: Session, *, person_id: int | None = None, organization_id: int | None = None,
@@ -88,3 +108,18 @@ def timeline_for(session: Session, *, person_id: int | None = None, organization
     loaded = {kind: _SOURCES[kind].load(session, ids) for kind, ids in wanted.items()}
     items = [loaded[kind][ref_id] for kind, ref_id in rows if ref_id in loaded[kind]]
     return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@register_timeline_provider
+def _directory_timeline(session: Session, subject, page_number: int) -> dict:
+    """Fill the timeline area of the directory's person and organization pages."""
+    limit = 20
+    offset = max(0, page_number - 1) * limit
+    if isinstance(subject, Person):
+        page = timeline_for(session, person_id=subject.id, limit=limit, offset=offset)
+        endpoint, args = "stakeholders.person", {"person_id": subject.id}
+    else:
+        page = timeline_for(session, organization_id=subject.id, limit=limit, offset=offset)
+        endpoint, args = "stakeholders.organization", {"organization_id": subject.id}
+    return {"template": "interactions/_timeline.html", "page": page, "timeline_endpoint": endpoint,
+            "timeline_args": args}

@@ -10,6 +10,8 @@ from crm.extensions import db
 from crm.pagination import page_args, paginate
 from crm.stakeholders import files, forms, imports, roster, services
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, Organization, Person, current_stances
+from crm.stakeholders.timeline import timeline_sections
+
 
 bp = Blueprint("stakeholders", __name__, url_prefix="/directory")
 UPLOAD_ENDPOINTS = {"stakeholders.import_people", "stakeholders.roster_refresh"}
@@ -161,7 +163,8 @@ def person(person_id):
     person = _person_or_404(person_id)
     return render_template("stakeholders/person.html", person=person, stance_form=forms.StanceForm(),
                            duplicates=services.duplicates_of(db.session, person), archive_form=forms.ArchiveForm(),
-                           merge_form=forms.MergeForm())
+                           merge_form=forms.MergeForm(),
+                           timeline_sections=timeline_sections(db.session, person, _page_number()))
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
@@ -275,7 +278,14 @@ def organization(organization_id):
     organization = _organization_or_404(organization_id)
     return render_template("stakeholders/organization.html", organization=organization,
                            people=services.organization_people(db.session, organization),
-                           stance_form=forms.StanceForm(), archive_form=forms.ArchiveForm())
+                           stance_form=forms.StanceForm(), archive_form=forms.ArchiveForm(),
+                           timeline_sections=timeline_sections(db.session, organization, _page_number()))
+
+
+def _page_number() -> int:
+    """The timeline page asked for; anything odd is page 1."""
+    number = request.args.get("page", 1, type=int) or 1
+    return number if 1 <= number <= 100_000 else 1
 
 
 @bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
