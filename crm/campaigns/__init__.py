@@ -1,3 +1,4 @@
 """campaigns domain: campaigns, letter templates, the member letter flow."""
 from crm.campaigns import notifications  # noqa: E402,F401  (connects the outbox signal receiver)
 from crm.campaigns import timeline  # noqa: E402,F401  (letters on stakeholder timelines)
+from crm.campaigns import citations  # noqa: E402,F401  (proposal pages list the campaigns citing them)

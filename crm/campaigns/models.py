@@ -40,8 +40,8 @@ class Campaign(db.Model):
     ends_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
     mpp_address: Mapped[str] = mapped_column(String(20), default="legislature")
-    # TODO(proposals): becomes a ForeignKey to proposal_versions.id when the proposals package lands.
-    proposal_version_id: Mapped[int | None]
+    proposal_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_versions.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -23,6 +23,7 @@ from crm.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.outbox.models import OutboundMessage
 from crm.outbox.services import queue_message
+from crm.proposals.services import presentable_version
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Person
 
@@ -76,6 +77,8 @@ def _check_campaign(session: Session, campaign: Campaign | None, values: dict) -
         raise ValidationError("jurisdiction_id", "Choose a jurisdiction.")
     if values.get("starts_on") and values.get("ends_on") and values["ends_on"] < values["starts_on"]:
         raise ValidationError("ends_on", "The end date is before the start date.")
+    if values.get("proposal_version_id") is not None:
+        presentable_version(session, values["proposal_version_id"], None)  # a published version, or a field error
     if values["status"] == "live":
         if campaign is None or current_template(session, campaign.id) is None:
             raise ValidationError("status", "Write the letter template before the campaign goes live.")

@@ -47,7 +47,7 @@ class InteractionForm(FlaskForm):
     hashtags = StringField("Hashtags", validators=[Optional(), Length(max=300)],
                            description="Separate with spaces; ITPO uses " + " and ".join(SUGGESTED_HASHTAGS) + ".")
     jurisdiction_id = SelectField("Jurisdiction", choices=[], coerce=optional_int, validate_choice=False)
-    # TODO(proposals): choices come from the proposals package once it merges; until then only "none".
+    # Choices: the published proposal versions (set by the view); the service checks the jurisdiction.
     proposal_version_id = SelectField("Proposal version presented", choices=[("", "None")], coerce=optional_int,
                                       validate_choice=False)
     participants = FieldList(FormField(ParticipantRow), min_entries=6, max_entries=40)

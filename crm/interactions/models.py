@@ -47,8 +47,8 @@ class Interaction(db.Model):
     # The display and audit copy of the tags; InteractionHashtag rows are the indexed copy for filters.
     hashtags: Mapped[str | None] = mapped_column(String(300))
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
-    # TODO(proposals): becomes ForeignKey("proposal_versions.id") when the proposals package merges.
-    proposal_version_id: Mapped[int | None]
+    proposal_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_versions.id", ondelete="SET NULL"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # An #mppchats conversation a member reported themselves: only they (and staff) may see it.
     member_report: Mapped[bool] = mapped_column(default=False)

@@ -16,6 +16,7 @@ from crm.auth.models import STAFF_ROLES, User
 from crm.errors import ValidationError
 from crm.interactions.models import (FOLLOW_UP_STATUSES, KINDS, MEETING_FORMATS, PARTICIPANT_ROLES, FollowUp,
                                      Interaction, InteractionHashtag, Participant)
+from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Organization, Person
 
@@ -156,6 +157,8 @@ def _apply(session: Session, interaction: Interaction, data: InteractionInput, n
         raise ValidationError("jurisdiction_id", "Choose a jurisdiction from the list.")
     if data.meeting_format is not None and data.meeting_format not in dict(MEETING_FORMATS):
         raise ValidationError("meeting_format", "Choose a format from the list.")
+    if data.proposal_version_id is not None:
+        presentable_version(session, data.proposal_version_id, data.jurisdiction_id)
     tags = parse_hashtags(data.hashtags)
     participants = _resolve_participants(session, data.participants)
     if data.kind != "social_post" and not any(p.side == "stakeholder" for p in participants):

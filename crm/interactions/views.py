@@ -15,6 +15,7 @@ from crm.interactions.models import FollowUp, Interaction
 from crm.interactions.timeline import timeline_for
 from crm.markdown import render_markdown
 from crm.pagination import page_args, paginate
+from crm.proposals.services import version_choice_label, versions_for_jurisdiction
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import Organization, Person
 
@@ -119,6 +120,8 @@ def _prepare(form: InteractionForm, interaction: Interaction | None = None) -> N
     for row in form.follow_ups:
         row.assignee_id.choices = users
     form.jurisdiction_id.choices = _jurisdiction_choices("None")
+    form.proposal_version_id.choices = [("", "None")] + [
+        (str(version.id), version_choice_label(version)) for version in versions_for_jurisdiction(db.session, None)]
 
 
 def _party_ref(participant) -> str:
