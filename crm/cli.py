@@ -179,7 +179,6 @@ def worker_command(once, concurrency, interval):
 @click.option("--days-ahead", default=0, show_default=True, help="Also include follow-ups due within this many days.")
 def send_digests_command(days_ahead):
     """Mail each committee member their due and overdue follow-ups (through the outbox)."""
-    import os
     from contextlib import nullcontext
     from datetime import date
 
@@ -187,9 +186,9 @@ def send_digests_command(days_ahead):
 
     from crm.interactions.services import queue_follow_up_digests
 
-    # Links in the mail need a host: SERVER_NAME when configured, else CRM_BASE_URL.
+    # Links in the mail need a host: SERVER_NAME when configured, else PUBLIC_BASE_URL.
     context = (nullcontext() if current_app.config.get("SERVER_NAME") else
-               current_app.test_request_context(base_url=os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000")))
+               current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]))
     with context:
         queued = queue_follow_up_digests(db.session, date.today(), days_ahead=days_ahead)
     db.session.commit()

@@ -55,7 +55,7 @@ def _link(endpoint: str, **values) -> str:
     try:
         return url_for(endpoint, _external=True, **values)
     except RuntimeError:
-        base = current_app.config.get("PUBLIC_BASE_URL", "http://localhost:5000")
+        base = current_app.config["PUBLIC_BASE_URL"]
         with current_app.test_request_context(base_url=base):
             return url_for(endpoint, _external=True, **values)
 

@@ -6,6 +6,7 @@ Each benchmark module exposes `run() -> dict`. PostgreSQL variants run when BENC
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -16,7 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["tests.benchmarks.lookup_bench"]
-OPTIONAL = ["tests.benchmarks.outbox_bench", "tests.benchmarks.campaigns_bench", "tests.benchmarks.dashboards_bench"]
+OPTIONAL = ["tests.benchmarks.stakeholders_bench", "tests.benchmarks.interactions_bench",
+            "tests.benchmarks.campaigns_bench", "tests.benchmarks.outbox_bench", "tests.benchmarks.dashboards_bench"]
 
 
 def main() -> int:
@@ -34,7 +36,7 @@ def main() -> int:
         started = time.perf_counter()
         print(f"== {short} (SQLite)", flush=True)
         results["benchmarks"][f"{short}.sqlite"] = module.run()
-        if postgres and getattr(module, "SUPPORTS_POSTGRES", True):
+        if postgres and "database_url" in inspect.signature(module.run).parameters:
             print(f"== {short} (PostgreSQL)", flush=True)
             results["benchmarks"][f"{short}.postgresql"] = module.run(database_url=postgres)
         print(f"   done in {time.perf_counter() - started:.1f}s", flush=True)
