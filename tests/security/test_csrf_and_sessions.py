@@ -1,0 +1,49 @@
+"""CSRF on every state-changing route; sessions cannot be fixed in advance and end at logout."""
+from crm.auth.access import ACCESS
+from tests.auth.test_access import _concrete_url
+
+# Routes that are deliberately without a CSRF token, each for a reason a test elsewhere covers:
+NO_CSRF = {
+    "outbox.sendgrid_events",  # SendGrid's server posts here; the ECDSA signature is the check
+    "outbox.unsubscribe",      # RFC 8058 one-click unsubscribe: a mail client posts with no page
+}
+
+
+def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, browser, make_user):
+    """Logged in as an admin (so the access table lets the request through), post with no token."""
+    make_user(role="admin", email="csrf-admin@example.org")
+    browser.login("csrf-admin@example.org")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint in NO_CSRF or rule.rule.startswith("/api/"):
+            continue
+        response = browser.client.post(_concrete_url(rule), data={"anything": "x"})
+        assert response.status_code == 400, (rule.rule, response.status_code)
+        checked += 1
+    assert checked >= 30
+
+
+def test_the_exempt_routes_are_in_the_access_table():
+    assert NO_CSRF <= set(ACCESS)
+
+
+def test_login_starts_a_fresh_session_so_none_can_be_planted(browser, make_user):
+    make_user(email="fixation@example.org")
+    with browser.client.session_transaction() as planted:
+        planted["planted_by_attacker"] = "yes"
+    browser.login("fixation@example.org")
+    with browser.client.session_transaction() as session:
+        assert "planted_by_attacker" not in session and session.get("_user_id")
+
+
+def test_a_copied_session_cookie_stops_working_after_logout(app, browser, make_user):
+    from tests.conftest import Browser
+
+    make_user(email="stolen@example.org")
+    browser.login("stolen@example.org")
+    cookie = browser.client.get_cookie("itpo_session").value
+    thief = Browser(app.test_client())
+    thief.client.set_cookie("itpo_session", cookie)
+    assert thief.get("/home").status_code == 200
+    browser.logout()
+    assert thief.get("/home").status_code == 302
