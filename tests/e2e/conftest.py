@@ -115,17 +115,14 @@ def login_as(page, live_server, role: str, email: str | None = None) -> str:
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     if "/login/verify" in page.url:
-        import time
-
-        step = int(time.time() // 30)
         with live_server.app.app_context():
             from crm.auth.models import User
 
             last = db.session.get(User, user.id).totp_last_step
             db.session.remove()
-        if last is not None and last >= step:
-            step = last + 1
-        page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).at(step * 30))
+        from tests.conftest import unused_totp_step
+
+        page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).at(unused_totp_step(last) * 30))
         page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/home")
     return email
