@@ -152,10 +152,9 @@ def run(database_url: str | None = None) -> dict:
             upgrade()
         ids = _build(app, rng)
         build_seconds = time.perf_counter() - started
-        client = app.test_client()
-        response = client.post("/login", data={"email": "bench0@example.org", "password": PASSWORD})
-        if response.status_code != 302:
-            raise RuntimeError("benchmark login failed")
+        from tests.benchmarks.staff_login import login_staff
+
+        client = login_staff(app, "bench0@example.org")
         pages = HUB_ENTRIES // 50
         timeline_urls = [f"/interactions/timeline/person/{ids['hub']}?page={rng.randint(1, pages)}"
                          for _ in range(REQUESTS)]

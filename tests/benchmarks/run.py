@@ -21,6 +21,24 @@ OPTIONAL = ["tests.benchmarks.stakeholders_bench", "tests.benchmarks.interaction
             "tests.benchmarks.campaigns_bench", "tests.benchmarks.outbox_bench", "tests.benchmarks.dashboards_bench"]
 
 
+def _write(results: dict) -> Path:
+    out = ROOT / "bench-results" / "latest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return out
+
+
+def _run(module, **kwargs) -> dict:
+    """One benchmark; a failure is recorded with its reason, and the others still run."""
+    import traceback
+
+    try:
+        return module.run(**kwargs)
+    except Exception as error:  # noqa: BLE001
+        traceback.print_exc()
+        return {"error": f"{type(error).__name__}: {error}", "target_met": False}
+
+
 def main() -> int:
     postgres = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     results: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -34,15 +52,16 @@ def main() -> int:
             continue
         short = name.rsplit(".", 1)[-1]
         started = time.perf_counter()
-        print(f"== {short} (SQLite)", flush=True)
-        results["benchmarks"][f"{short}.sqlite"] = module.run()
-        if postgres and "database_url" in inspect.signature(module.run).parameters:
-            print(f"== {short} (PostgreSQL)", flush=True)
-            results["benchmarks"][f"{short}.postgresql"] = module.run(database_url=postgres)
+        takes_url = "database_url" in inspect.signature(module.run).parameters
+        label = "sqlite" if takes_url or not os.environ.get("BENCH_DATABASE_URL") else "postgresql"
+        print(f"== {short} ({label})", flush=True)
+        results["benchmarks"][f"{short}.{label}"] = _run(module)
+        if postgres and takes_url:
+            print(f"== {short} (postgresql)", flush=True)
+            results["benchmarks"][f"{short}.postgresql"] = _run(module, database_url=postgres)
         print(f"   done in {time.perf_counter() - started:.1f}s", flush=True)
-    out = ROOT / "bench-results" / "latest.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        _write(results)  # after each module, so a long run that is stopped keeps what it measured
+    out = _write(results)
     print(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"written to {out}")
     failed = [k for k, v in results["benchmarks"].items() if isinstance(v, dict) and v.get("target_met") is False]

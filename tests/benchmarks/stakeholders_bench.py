@@ -101,13 +101,9 @@ def _login(app):
                     name="Bench")
         db.session.commit()
         db.session.remove()
-    client = app.test_client()
-    import re
+    from tests.benchmarks.staff_login import login_staff
 
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    client.post("/login", data={"email": "bench@example.org", "password": PASSWORD, "csrf_token": token})
-    return client
+    return login_staff(app, "bench@example.org")
 
 
 def _time_pages(client, urls: list[str]) -> dict:
