@@ -146,7 +146,7 @@ def run(database_url: str | None = None) -> dict:
             reset_postgres(database_url)
         url = database_url or f"sqlite:///{instance / 'bench.sqlite3'}"
         app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
-                          "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "SERVER_NAME": "localhost"})
+                          "RATELIMIT_ENABLED": False, "SERVER_NAME": "localhost"})
         started = time.perf_counter()
         with app.app_context():
             upgrade()
@@ -154,7 +154,7 @@ def run(database_url: str | None = None) -> dict:
         build_seconds = time.perf_counter() - started
         from tests.benchmarks.staff_login import login_staff
 
-        client = login_staff(app, "bench0@example.org")
+        client = login_staff(app, "bench0@example.org", PASSWORD)
         pages = HUB_ENTRIES // 50
         timeline_urls = [f"/interactions/timeline/person/{ids['hub']}?page={rng.randint(1, pages)}"
                          for _ in range(REQUESTS)]

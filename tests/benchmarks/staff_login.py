@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-def login_staff(app, email: str):
+def login_staff(app, email: str, password: str):
     """Enrol the (existing) staff account in two-step verification and return a logged-in test client."""
     from datetime import datetime
 
@@ -11,7 +11,7 @@ def login_staff(app, email: str):
 
     from crm.auth.models import User
     from crm.extensions import db
-    from tests.conftest import PASSWORD, Browser
+    from tests.conftest import Browser
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
@@ -20,7 +20,7 @@ def login_staff(app, email: str):
             db.session.commit()
         db.session.remove()
     browser = Browser(app.test_client())
-    response = browser.login(email, PASSWORD)
+    response = browser.login(email, password)
     if response.status_code != 302 or "/login" in response.headers.get("Location", ""):
         raise RuntimeError(f"benchmark login failed for {email}")
     return browser.client

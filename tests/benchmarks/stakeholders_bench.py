@@ -103,7 +103,7 @@ def _login(app):
         db.session.remove()
     from tests.benchmarks.staff_login import login_staff
 
-    return login_staff(app, "bench@example.org")
+    return login_staff(app, "bench@example.org", PASSWORD)
 
 
 def _time_pages(client, urls: list[str]) -> dict:
