@@ -69,12 +69,14 @@ def register_blueprints(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
     from crm.campaigns.views import bp as campaigns_bp
     from crm.core.views import bp as core_bp
+    from crm.dashboards.views import bp as dashboards_bp
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
     from crm.proposals.views import bp as proposals_bp
     from crm.stakeholders.views import bp as stakeholders_bp
 
-    for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, api_bp, outbox_bp):
+    for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, api_bp, outbox_bp,
+                      dashboards_bp):
         app.register_blueprint(blueprint)
 
 

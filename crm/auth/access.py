@@ -86,6 +86,12 @@ ACCESS: dict[str, object] = {
     "campaigns.dashboard": LEADS,
     "campaigns.stats": LEADS,
     "campaigns.letter": LEADS,
+    # dashboards: campaign figures for leads, member evidence for all staff
+    "dashboards.index": STAFF,
+    "dashboards.campaign": LEADS,
+    "dashboards.campaign_export": LEADS,
+    "dashboards.evidence": STAFF,
+    "dashboards.evidence_export": STAFF,
     # public JSON API
     "api.jurisdictions": PUBLIC,
     "api.ridings": PUBLIC,
