@@ -61,7 +61,7 @@ def projection() -> Projection:
     return Projection(west=min(lons), north=max(lats), scale=scale, cos_lat=cos_lat)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=None)  # one entry per precision used (two)
 def shapes(decimals: int = 0) -> tuple[RidingShape, ...]:
     """Every riding's projected path, rounded (points that round together are dropped).
 
@@ -93,8 +93,8 @@ def view_box(bounds: tuple[float, float, float, float] | None = None) -> str:
     proj = projection()
     if bounds is None:
         x0, y0 = 0.0, 0.0
-        x1 = max(proj.point(s.bounds[2], s.bounds[1])[0] for s in shapes())
-        y1 = max(proj.point(s.bounds[2], s.bounds[1])[1] for s in shapes())
+        x1 = max(proj.point(s.bounds[2], s.bounds[1])[0] for s in shapes(0))
+        y1 = max(proj.point(s.bounds[2], s.bounds[1])[1] for s in shapes(0))
     else:
         x0, y0 = proj.point(bounds[0], bounds[3])
         x1, y1 = proj.point(bounds[2], bounds[1])
