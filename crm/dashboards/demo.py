@@ -104,8 +104,8 @@ def _add_members(session: Session, spec: Scale, rng: random.Random, today: date,
     """Users and profiles; Ontario members spread over the ridings, more in the cities."""
     district_rows = list(session.execute(select(ElectoralDistrict.id, ElectoralDistrict.number)
                                          .where(ElectoralDistrict.jurisdiction_id == ontario_id)))
-    # A lumpy spread: a few ridings (e.g. Mississauga, Brampton, Scarborough) have many more members.
-    weights = [rng.paretovariate(1.6) for _ in district_rows]
+    # A lumpy spread: some ridings have several times as many members as others.
+    weights = [rng.lognormvariate(0, 0.7) for _ in district_rows]
     n = spec.members
     provinces = _weighted(rng, PROVINCES, n)
     stages, countries, specialties = _weighted(rng, STAGES, n), _weighted(rng, COUNTRIES, n), _weighted(rng, SPECIALTIES, n)

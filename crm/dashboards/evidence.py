@@ -43,13 +43,13 @@ def _scope(filters: Filters, province: str | None) -> list:
     return conditions
 
 
-def _grouped(session: Session, label, scope: list, *, join=None, order_by_label: bool = False) -> list[tuple[str, int]]:
+def _grouped(session: Session, label, scope: list, *, join=None, missing: str = NOT_GIVEN) -> list[tuple[str, int]]:
     stmt = select(label.label("label"), func.count(MemberProfile.id)).select_from(MemberProfile)
     if join is not None:
         stmt = stmt.outerjoin(*join)
     stmt = stmt.where(*scope).group_by(label)
-    stmt = stmt.order_by(label) if order_by_label else stmt.order_by(func.count(MemberProfile.id).desc(), label)
-    return [(value if value not in (None, "") else NOT_GIVEN, count) for value, count in session.execute(stmt)]
+    stmt = stmt.order_by(func.count(MemberProfile.id).desc(), label)
+    return [(value if value not in (None, "") else missing, count) for value, count in session.execute(stmt)]
 
 
 def member_evidence(session: Session, filters: Filters | None = None, province: str | None = None,
@@ -71,7 +71,8 @@ def member_evidence(session: Session, filters: Filters | None = None, province: 
     tables = [
         EvidenceTable("riding", "Members by riding (Ontario)", "Riding", _grouped(
             session, ElectoralDistrict.name, scope,
-            join=(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id))),
+            join=(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id),
+            missing="No riding (outside Ontario, or not given)")),
         EvidenceTable("province", "Members by province or territory", "Province", _grouped(
             session, MemberProfile.province, scope)),
         EvidenceTable("stage", "Members by licensure stage", "Licensure stage", stage_rows),

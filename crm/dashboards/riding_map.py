@@ -105,15 +105,18 @@ def _overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def shading_classes(maximum: int) -> list[tuple[int, int | None, str]]:
-    """Up to five classes: (from, to, CSS class); the first is "no letters", the last the darkest."""
-    if maximum <= 0:
-        return [(0, 0, CLASS_NAMES[0])]
-    steps = min(4, maximum)
-    edges = sorted({max(1, math.ceil(maximum * i / steps)) for i in range(steps)} | {1})
+def shading_classes(counts: list[int]) -> list[tuple[int, int, str]]:
+    """Up to five classes (from, to, CSS class): "no letters", then the quartiles of the ridings with letters.
+
+    Quartiles, not equal steps, so one riding with many letters does not wash out all the others.
+    """
+    ordered = sorted(count for count in counts if count > 0)
     classes = [(0, 0, CLASS_NAMES[0])]
+    if not ordered:
+        return classes
+    edges = sorted({ordered[min(len(ordered) - 1, len(ordered) * i // 4)] for i in range(4)})
     for index, low in enumerate(edges):
-        high = edges[index + 1] - 1 if index + 1 < len(edges) else maximum
+        high = edges[index + 1] - 1 if index + 1 < len(edges) else ordered[-1]
         classes.append((low, high, CLASS_NAMES[len(CLASS_NAMES) - len(edges) + index]))  # the top is always darkest
     return classes
 
@@ -135,7 +138,7 @@ class MapRiding:
 
 def map_data(counts_by_name: dict[str, int]) -> dict:
     """What the map template needs: ridings with their class, the legend, both viewBoxes, the inset's ridings."""
-    classes = shading_classes(max(counts_by_name.values(), default=0))
+    classes = shading_classes(list(counts_by_name.values()))
 
     def riding(shape: RidingShape) -> MapRiding:
         count = counts_by_name.get(shape.name, 0)

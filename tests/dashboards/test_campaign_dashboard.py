@@ -119,3 +119,13 @@ def test_dashboard_queries_do_not_grow_with_letters(lead_browser, add_letters, c
         _page(browser, campaign)
     assert many.count == few.count
     assert few.count <= 14
+
+
+def test_map_classes_are_quartiles_so_one_busy_riding_does_not_wash_out_the_rest():
+    from crm.dashboards.riding_map import class_for, shading_classes
+
+    classes = shading_classes([0, 1, 2, 3, 4, 5, 6, 7, 500])
+    assert classes[0] == (0, 0, "map-c0") and classes[-1][2] == "map-c4" and len(classes) == 5
+    assert class_for(0, classes) == "map-c0" and class_for(2, classes) != class_for(7, classes)
+    assert class_for(500, classes) == "map-c4"
+    assert shading_classes([0, 0]) == [(0, 0, "map-c0")]
