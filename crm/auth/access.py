@@ -90,6 +90,8 @@ ACCESS: dict[str, object] = {
     "dashboards.index": STAFF,
     "dashboards.campaign": LEADS,
     "dashboards.campaign_export": LEADS,
+    "dashboards.committee_view": STAFF,
+    "dashboards.committee_export": STAFF,
     "dashboards.evidence": STAFF,
     "dashboards.evidence_export": STAFF,
     # public JSON API

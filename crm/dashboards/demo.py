@@ -35,6 +35,7 @@ SCALES = {
     "large": Scale(members=50_000, campaigns=24, participation=1.0),
 }
 CHUNK = 10_000
+NEVER_DUE = datetime(2100, 1, 1)
 EMAIL_DOMAIN = "demo.example.org"
 UNUSABLE_PASSWORD = "!demo-account-cannot-log-in"
 
@@ -170,7 +171,9 @@ def _add_letters(session: Session, spec: Scale, rng: random.Random, today: date,
                 {"kind": "letter", "user_id": user_id, "to_address": f"mpp-{office.district_id}@example.invalid",
                  "from_address": f"ITPO <letters@{EMAIL_DOMAIN}>", "subject": "A letter from a constituent",
                  "text_body": BODY.format(name="MPP"), "status": status, "attempts": 0 if status == "queued" else 1,
-                 "created_at": stamp, "next_attempt_at": stamp, "updated_at": stamp,
+                 "created_at": stamp, "updated_at": stamp,
+                 # Demo letters are never sent: a queued one waits past any demonstration, so a worker leaves it.
+                 "next_attempt_at": NEVER_DUE if status == "queued" else stamp,
                  "sent_at": None if status in ("queued", "sending") else stamp + timedelta(seconds=30)}
                 for (user_id, office), status, stamp in zip(block, statuses, stamps)]
             message_ids = list(session.scalars(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.auth.access import allowed
 from crm.campaigns.models import Campaign
-from crm.dashboards import riding_map
+from crm.dashboards import committee, riding_map
 from crm.dashboards.campaign import Filters, campaign_dashboard
 from crm.dashboards.evidence import member_evidence
 from crm.dashboards.exports import FORMATS, export_table
@@ -106,6 +106,41 @@ def campaign_export(campaign_id, table, fmt):
         abort(404)
     _, columns, rows = tables[table]
     return _download(columns, rows, fmt, f"{campaign.slug}-{table}")
+
+
+# --- committee dashboard ----------------------------------------------------------------------------
+
+def _committee():
+    problems: list[str] = []
+    choices = committee.jurisdictions_with_seats(db.session)
+    raw = (request.args.get("jurisdiction") or "ON").strip().upper()
+    chosen = next((c for c in choices if c[1] == raw), None)
+    if chosen is None and choices:
+        if request.args.get("jurisdiction"):
+            problems.append("Choose a legislature from the list; showing the first one.")
+        chosen = next((c for c in choices if c[1] == "ON"), choices[0])
+    stances = committee.stances_by_party(db.session, chosen[0]) if chosen else None
+    statuses, summary = committee.scoreboard_summary(db.session)
+    return choices, chosen, problems, stances, statuses, summary
+
+
+@bp.route("/committee")
+def committee_view():
+    choices, chosen, problems, stances, statuses, summary = _committee()
+    return render_template("dashboards/committee.html", choices=choices, chosen=chosen, problems=problems,
+                           stances=stances, statuses=statuses, summary=summary)
+
+
+@bp.route("/committee/<table>.<fmt>")
+def committee_export(table, fmt):
+    _, chosen, _, stances, statuses, summary = _committee()
+    if table == "stances" and stances is not None:
+        columns = ["Party", "Seats", "Ask", *[label for _, label in stances.positions]]
+        return _download(columns, stances.flat(), fmt, f"stances-{chosen[1].lower()}")
+    if table == "scoreboard":
+        return _download(["Ask", *[label for _, label in statuses]], [(ask, *counts) for ask, counts in summary],
+                         fmt, "asks-scoreboard")
+    abort(404)
 
 
 # --- member evidence ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 
 SUPPORTS_POSTGRES = True
 REQUESTS = int(os.environ.get("DASHBOARDS_BENCH_REQUESTS", "20"))
+DASHBOARD_PAGES = ("campaign", "evidence", "committee")
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -114,6 +115,7 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     pages = {"campaign": f"/dashboards/campaigns/{live}", "evidence": "/dashboards/members",
+             "committee": "/dashboards/committee",
              "campaign_export_xlsx": f"/dashboards/campaigns/{live}/by-riding.xlsx",
              "evidence_export_csv": "/dashboards/members/riding.csv"}
     client = app.test_client()
@@ -140,9 +142,10 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
         result["dashboards"][key] = {"p95_ms": round(p95 * 1000, 1), "sql_p95_ms": round(sql_p95 * 1000, 1),
                                      "p50_ms": round(median * 1000, 1), "sql_p50_ms": round(sql_median * 1000, 1),
                                      "server_over_sql_p50": round(ratio, 2)}
-        met = met and p95 < limit
+        if key in DASHBOARD_PAGES:  # the issue's target is for pages; downloads are reported alongside
+            met = met and p95 < limit
     result["peak_rss_mb_including_generation"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    result["target"] = (f"each dashboard p95 < {int(limit * 1000)} ms (issue target at the large scale; "
+    result["target"] = (f"each dashboard page p95 < {int(limit * 1000)} ms (issue target at the large scale; "
                         "server/SQL ratio reported, target 1.5 at the large scale)")
     result["target_met"] = met if "large" in scale else None
     result["p95_under_limit_at_this_scale"] = met

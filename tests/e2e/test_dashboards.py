@@ -1,28 +1,48 @@
-"""In a real browser: a lead opens the campaign dashboard (with its map) and the member evidence, on desktop and phone."""
+"""In a real browser: a lead opens each dashboard (campaign with its map, member evidence, committee), on desktop and phone.
+
+The dashboards get their own server and database, filled with `flask crm demo --scale small`, so the
+demo data (and its long write) never touches the shared live server other browser tests rely on.
+"""
+import threading
+
+import pytest
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from tests.e2e.conftest import login_as, screenshot
 
 
-def _demo_campaign(live_server) -> int:
-    """Load the small demo data once into the live server's database; the live campaign's id."""
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from crm import create_app
     from crm.campaigns.models import Campaign
-    from crm.dashboards.demo import has_members, load_demo
+    from crm.cli import seed_reference_data
+    from crm.dashboards.demo import load_demo
     from crm.extensions import db
 
-    with live_server.app.app_context():
-        if not has_members(db.session):
-            load_demo(db.session, "small")
-            db.session.commit()
-        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-1"))
+    instance = tmp_path_factory.mktemp("e2e-dashboards")
+    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": instance, "SECRET_KEY": "e2e-dashboards",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'demo.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        seed_reference_data(db.session)
+        load_demo(db.session, "small")
+        db.session.commit()
+        app.demo_campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-1"))
         db.session.remove()
-    return campaign_id
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.app, server.url = app, f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
 
 
-def test_lead_opens_each_dashboard_in_a_browser(page, live_server):
+def test_lead_opens_each_dashboard_in_a_browser(page, demo_server):
     page.set_default_timeout(15_000)
-    campaign_id = _demo_campaign(live_server)
-    login_as(page, live_server, "lead", email="dashboards.lead@example.org")
+    campaign_id = demo_server.app.demo_campaign_id
+    login_as(page, demo_server, "lead", email="dashboards.lead@example.org")
     page.get_by_role("link", name="Dashboards").click()
     page.get_by_role("link", name="Skills to help: more PRA spots now").click()
     assert page.url.endswith(f"/dashboards/campaigns/{campaign_id}")
@@ -31,17 +51,20 @@ def test_lead_opens_each_dashboard_in_a_browser(page, live_server):
     assert page.locator("svg.map-svg path title").first.text_content().count(":") == 1
     screenshot(page, "dashboard-campaign")
 
-    page.goto(live_server.url + "/dashboards/members")
+    page.goto(demo_server.url + "/dashboards/members")
     assert page.get_by_role("heading", name="Members by licensure stage").is_visible()
     screenshot(page, "dashboard-member-evidence")
+
+    page.goto(demo_server.url + "/dashboards/committee")
+    assert page.get_by_role("heading", name="The asks across Canada, in summary").is_visible()
+    screenshot(page, "dashboard-committee")
     assert not page.console_errors, page.console_errors
 
 
-def test_campaign_dashboard_is_readable_on_a_phone(phone, live_server):
+def test_campaign_dashboard_is_readable_on_a_phone(phone, demo_server):
     phone.set_default_timeout(15_000)
-    campaign_id = _demo_campaign(live_server)
-    login_as(phone, live_server, "lead", email="dashboards.phone@example.org")
-    phone.goto(live_server.url + f"/dashboards/campaigns/{campaign_id}")
+    login_as(phone, demo_server, "lead", email="dashboards.phone@example.org")
+    phone.goto(demo_server.url + f"/dashboards/campaigns/{demo_server.app.demo_campaign_id}")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1, width  # nothing wider than the screen
     screenshot(phone, "dashboard-campaign-phone")
