@@ -23,6 +23,7 @@ seed: migrate
 	$(FLASK) crm seed
 
 run: seed
+	$(FLASK) crm demo --scale small --if-empty
 	$(FLASK) crm ensure-admin
 	@echo "ITPO CRM on http://$(HOST):$(PORT)  (admin login: see instance/admin_password.txt)"
 	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload

@@ -151,6 +151,37 @@ def ensure_admin_command(email):
     click.echo(f"Created local admin {email}; password written to {path}")
 
 
+@crm_cli.command("demo")
+@click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True,
+              help="small: 3,000 members (seconds); large: 50,000 members and about 1,000,000 letters (minutes).")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing unless CRM_ENV is development and the database has no members (for `make run`).")
+def demo_command(scale, if_empty):
+    """Fill the database with synthetic members, campaigns and letters for demonstrations and benchmarks."""
+    import time
+
+    from flask import current_app
+
+    from crm.dashboards.demo import has_members, load_demo
+    from crm.errors import ValidationError
+
+    if current_app.config["CRM_ENV"] == "production":
+        raise click.ClickException("The demo data is never loaded in production.")
+    if if_empty and (current_app.config["CRM_ENV"] != "development" or has_members(db.session)):
+        click.echo("Demo data skipped: the database already has members (or this is not development).")
+        return
+    started = time.perf_counter()
+    seed_reference_data(db.session)
+    try:
+        counts = load_demo(db.session, scale)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Demo data ({scale}): {counts['members']:,} members, {counts['campaigns']} campaigns, "
+               f"{counts['letters']:,} letters in {time.perf_counter() - started:.1f}s.")
+
+
 @crm_cli.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,

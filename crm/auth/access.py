@@ -125,6 +125,14 @@ ACCESS: dict[str, object] = {
     "programs.resources": STAFF,
     "programs.delete_resource": STAFF,
     "programs.report": STAFF,
+    # dashboards: campaign figures for leads, member evidence for all staff
+    "dashboards.index": STAFF,
+    "dashboards.campaign": LEADS,
+    "dashboards.campaign_export": LEADS,
+    "dashboards.committee_view": STAFF,
+    "dashboards.committee_export": STAFF,
+    "dashboards.evidence": STAFF,
+    "dashboards.evidence_export": STAFF,
     # public JSON API
     "api.jurisdictions": PUBLIC,
     "api.ridings": PUBLIC,

@@ -21,6 +21,7 @@ from crm.campaigns.models import (BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES
                                   CampaignTarget, Letter, LetterBlock, LetterObstacle, LetterTemplate)
 from crm.errors import ValidationError
 from crm.members.models import MemberProfile
+from crm.members.services import shown_count
 from crm.outbox.models import OutboundMessage
 from crm.outbox.services import queue_message
 from crm.proposals.services import presentable_version
@@ -29,7 +30,6 @@ from crm.stakeholders.models import ElectedOffice, Person
 
 MAX_LETTER_CHARS = 20_000
 MAX_BLOCK_CHARS = 10_000
-SMALL_COUNT = 5
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
@@ -300,15 +300,11 @@ def choices_for_postal_code(session: Session, campaign: Campaign, postal_code: s
 
 # --- composing ------------------------------------------------------------------------------------
 
-def _shown_count(count: int) -> str:
-    return str(count) if count >= SMALL_COUNT else f"fewer than {SMALL_COUNT}"
-
-
 def members_in_riding(session: Session, district_id: int | None) -> str:
     """How many ITPO members live in the riding, as shown in a letter: small numbers are not disclosed."""
     if district_id is None:
-        return _shown_count(0)
-    return _shown_count(session.scalar(select(func.count()).select_from(MemberProfile)
+        return shown_count(0)
+    return shown_count(session.scalar(select(func.count()).select_from(MemberProfile)
                                        .where(MemberProfile.district_id == district_id)) or 0)
 
 
@@ -320,7 +316,7 @@ def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
     row = session.execute(select(ElectoralDistrict.name, count)
                           .join(MemberProfile, MemberProfile.district_id == ElectoralDistrict.id)
                           .where(MemberProfile.user_id == user_id)).first()
-    return (row[0], _shown_count(row[1] or 0)) if row is not None else None
+    return (row[0], shown_count(row[1] or 0)) if row is not None else None
 
 
 def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient) -> dict:
@@ -328,7 +324,7 @@ def letter_context(session: Session, campaign: Campaign, user, recipient: Recipi
     riding = _member_riding(session, user.id)
     if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
         riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
-    member_riding, count = riding or ("", _shown_count(0))
+    member_riding, count = riding or ("", shown_count(0))
     return {
         "member_name": one_line(user.name),
         "member_riding": member_riding,

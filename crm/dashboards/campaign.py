@@ -1,0 +1,124 @@
+"""The campaign dashboard: every figure is one aggregate query, whatever the number of letters."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from crm.auth.models import User
+from crm.campaigns.models import Campaign, Letter
+from crm.outbox.models import OutboundMessage
+from crm.reference.models import ElectoralDistrict
+
+# The delivery funnel: each outbox status counted under one stage.
+FUNNEL = (
+    ("queued", "Queued", ("queued", "sending", "unknown", "deferred")),
+    ("accepted", "Accepted by the mail service", ("accepted",)),
+    ("delivered", "Delivered", ("delivered",)),
+    ("bounced", "Bounced", ("bounced", "dropped")),
+    ("failed", "Failed", ("failed", "cancelled")),
+)
+TOP_RIDINGS = 10
+
+
+@dataclass
+class Filters:
+    """Date range (inclusive) for dashboard figures; None means open-ended."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def conditions(self, column) -> list:
+        result = []
+        if self.start:
+            result.append(column >= datetime.combine(self.start, time.min))
+        if self.end:
+            result.append(column < datetime.combine(self.end + timedelta(days=1), time.min))
+        return result
+
+
+@dataclass
+class CampaignDashboard:
+    campaign: Campaign
+    letters: int
+    ridings: int
+    seats: int
+    per_day: list[tuple[date, int]]
+    by_party: list[tuple[str, int]]
+    by_riding: dict[int, int]  # district id → letters
+    districts: list[tuple[int, int, str]]  # (id, number, name) of the campaign's jurisdiction
+    funnel: list[tuple[str, str, int]]
+    joined_and_wrote: int
+    filters: Filters = field(default_factory=Filters)
+
+    @property
+    def goal_letters(self) -> int | None:
+        return self.campaign.goal_letters
+
+    @property
+    def goal_ridings(self) -> int | None:
+        return self.campaign.goal_ridings
+
+    def percent(self, value: int, goal: int | None) -> int | None:
+        return min(100, round(100 * value / goal)) if goal else None
+
+    @property
+    def riding_rows(self) -> list[tuple[int, str, int]]:
+        """(number, name, letters) of every riding, most letters first, then by number."""
+        rows = [(number, name, self.by_riding.get(district_id, 0)) for district_id, number, name in self.districts]
+        return sorted(rows, key=lambda row: (-row[2], row[0]))
+
+    @property
+    def top_ridings(self) -> list[tuple[int, str, int]]:
+        return [row for row in self.riding_rows if row[2]][:TOP_RIDINGS]
+
+    @property
+    def untouched_ridings(self) -> list[tuple[int, str, int]]:
+        return sorted((row for row in self.riding_rows if not row[2]), key=lambda row: row[0])
+
+
+def campaign_dashboard(session: Session, campaign: Campaign, filters: Filters | None = None) -> CampaignDashboard:
+    """Progress, letters per day, by party, by riding, the delivery funnel: six aggregate queries."""
+    filters = filters or Filters()
+    scope = [Letter.campaign_id == campaign.id, *filters.conditions(Letter.created_at)]
+    letters, ridings = session.execute(
+        select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(*scope)).one()
+    day = func.date(Letter.created_at)
+    per_day = [(_as_date(value), count) for value, count in session.execute(
+        select(day, func.count()).where(*scope).group_by(day).order_by(day))]
+    by_party = [(party or "No party", count) for party, count in session.execute(
+        select(Letter.party, func.count()).where(*scope).group_by(Letter.party)
+        .order_by(func.count().desc(), Letter.party))]
+    by_riding = dict(session.execute(select(Letter.district_id, func.count())
+                                     .where(*scope, Letter.district_id.is_not(None)).group_by(Letter.district_id)).all())
+    districts = list(session.execute(
+        select(ElectoralDistrict.id, ElectoralDistrict.number, ElectoralDistrict.name)
+        .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id).order_by(ElectoralDistrict.number)))
+    statuses = dict(session.execute(
+        select(OutboundMessage.status, func.count()).join(Letter, Letter.message_id == OutboundMessage.id)
+        .where(*scope).group_by(OutboundMessage.status)).all())
+    funnel = [(key, label, sum(statuses.get(status, 0) for status in members)) for key, label, members in FUNNEL]
+    return CampaignDashboard(campaign=campaign, letters=letters or 0, ridings=ridings or 0,
+                             seats=campaign.jurisdiction.seats, per_day=per_day, by_party=by_party,
+                             by_riding=by_riding, districts=[tuple(row) for row in districts], funnel=funnel,
+                             joined_and_wrote=_joined_and_wrote(session, campaign, scope), filters=filters)
+
+
+def _joined_and_wrote(session: Session, campaign: Campaign, scope: list) -> int:
+    """Members whose account was created on or after the campaign's start and who wrote in it.
+
+    Sign-ups are not tagged with the campaign that brought them, so this is the closest honest figure.
+    """
+    start = campaign.starts_on or (campaign.created_at.date() if campaign.created_at else None)
+    if start is None:
+        return 0
+    return session.scalar(select(func.count(func.distinct(Letter.user_id)))
+                          .join(User, and_(User.id == Letter.user_id))
+                          .where(*scope, User.created_at >= datetime.combine(start, time.min))) or 0
+
+
+def _as_date(value) -> date:
+    """SQLite's date() gives text, PostgreSQL's a date."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

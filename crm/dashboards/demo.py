@@ -1,0 +1,194 @@
+"""Synthetic demonstration data: members across Ontario's ridings, campaigns, letters and their outbox rows.
+
+Everything is written with bulk Core inserts in chunks, so the large scale (50,000 members,
+1,000,000 letters) fits in minutes and bounded memory. Addresses use example.org / example.invalid:
+nothing here can reach a real inbox. Requires the reference data (`flask crm seed`) first.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from crm.auth.models import User
+from crm.campaigns.models import Campaign, Letter, LetterBlock, LetterTemplate
+from crm.errors import ValidationError
+from crm.members.models import MemberProfile
+from crm.outbox.models import OutboundMessage
+from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.stakeholders.models import ElectedOffice
+
+
+@dataclass(frozen=True)
+class Scale:
+    members: int
+    campaigns: int  # the first is live, the others closed
+    participation: float  # share of members who write in each closed campaign
+
+
+SCALES = {
+    "small": Scale(members=3_000, campaigns=4, participation=0.6),
+    # About 43,000 members live in an Ontario riding with an MPP: 0.6 + 23 campaigns of them ≈ 1,000,000 letters.
+    "large": Scale(members=50_000, campaigns=24, participation=1.0),
+}
+CHUNK = 10_000
+NEVER_DUE = datetime(2100, 1, 1)
+EMAIL_DOMAIN = "demo.example.org"
+UNUSABLE_PASSWORD = "!demo-account-cannot-log-in"
+
+PROVINCES = (("ON", 86), ("BC", 4), ("AB", 4), ("QC", 2), ("MB", 1), ("NS", 1), ("SK", 1), (None, 1))
+STAGES = (("exams", 26), ("carms", 18), ("pra", 10), ("residency", 7), ("licensed", 9), ("clinical_assistant", 8),
+          ("other", 12), (None, 10))
+COUNTRIES = (("India", 16), ("Pakistan", 12), ("Egypt", 10), ("Nigeria", 9), ("Iran", 7), ("Philippines", 6),
+             ("Iraq", 4), ("Syria", 4), ("Ukraine", 4), ("Jamaica", 2), ("China", 3), ("Bangladesh", 3),
+             ("Saudi Arabia", 2), ("Ireland", 2), ("United Kingdom", 2), ("Colombia", 2), ("Mexico", 2),
+             ("Brazil", 2), ("Cuba", 2), ("Lebanon", 2), ("Venezuela", 1), ("Sudan", 1), (None, 6))
+SPECIALTIES = (("Family medicine", 30), ("Internal medicine", 12), ("Pediatrics", 7), ("General surgery", 6),
+               ("Obstetrics and gynecology", 6), ("Psychiatry", 5), ("Anesthesiology", 4), ("Emergency medicine", 4),
+               ("Cardiology", 3), ("Radiology", 2), ("Ophthalmology", 2), ("Pathology", 1), ("Dermatology", 1),
+               ("Neurology", 1), (None, 16))
+# Closed campaigns' letters have settled; the live one still has some in flight.
+SETTLED = (("delivered", 88), ("bounced", 4), ("dropped", 1), ("failed", 3), ("accepted", 4))
+IN_FLIGHT = (("delivered", 72), ("accepted", 12), ("queued", 6), ("deferred", 2), ("bounced", 4), ("dropped", 1),
+             ("failed", 3))
+CAMPAIGN_NAMES = ("Skills to help: more PRA spots now", "#mppchats: meet your MPP", "More residency positions",
+                  "Recency of practice: an official clinical assistant role", "Practice-ready in every province")
+BODY = ("Dear {name},\n\nI am an internationally trained physician living in your riding. Ontario needs more "
+        "Practice-Ready Assessment spots, more residency positions and an official clinical assistant role. "
+        "Please support ITPO's asks.\n\nSincerely,\nAn ITPO member")
+
+
+def _weighted(rng: random.Random, pairs, k: int) -> list:
+    values, weights = zip(*pairs)
+    return rng.choices(values, weights=weights, k=k)
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def has_members(session: Session) -> bool:
+    return session.scalar(select(MemberProfile.id).limit(1)) is not None
+
+
+def load_demo(session: Session, scale: str, *, today: date | None = None, seed: int = 8) -> dict[str, int]:
+    """Add the demo data at `scale` ("small" or "large"); flushes, never commits. Returns the counts added."""
+    if scale not in SCALES:
+        raise ValidationError("scale", f"Choose a scale: {', '.join(SCALES)}.")
+    spec, rng, today = SCALES[scale], random.Random(seed), today or date.today()
+    ontario = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
+    offices = list(session.execute(
+        select(ElectedOffice.district_id, ElectedOffice.id, ElectedOffice.person_id, ElectedOffice.party)
+        .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
+        .where(ElectedOffice.current.is_(True), ElectoralDistrict.jurisdiction_id == ontario.id)
+        .order_by(ElectoralDistrict.number))) if ontario else []
+    if not offices:
+        raise ValidationError(None, "Load the reference data first (flask crm seed): the demo needs the MPP roster.")
+    if session.scalar(select(User.id).where(User.email.like(f"%@{EMAIL_DOMAIN}")).limit(1)) is not None:
+        raise ValidationError(None, "The demo data is already loaded.")
+    session.info["audit_disabled"] = True
+    try:
+        user_ids, districts = _add_members(session, spec, rng, today, ontario.id)
+        campaigns = _add_campaigns(session, spec, today, ontario.id)
+        letters = _add_letters(session, spec, rng, today, user_ids, districts,
+                               {row.district_id: row for row in offices}, campaigns)
+    finally:
+        session.info.pop("audit_disabled", None)
+    return {"members": len(user_ids), "campaigns": len(campaigns), "letters": letters}
+
+
+def _add_members(session: Session, spec: Scale, rng: random.Random, today: date, ontario_id: int):
+    """Users and profiles; Ontario members spread over the ridings, more in the cities."""
+    district_rows = list(session.execute(select(ElectoralDistrict.id, ElectoralDistrict.number)
+                                         .where(ElectoralDistrict.jurisdiction_id == ontario_id)))
+    # A lumpy spread: some ridings have several times as many members as others.
+    weights = [rng.lognormvariate(0, 0.7) for _ in district_rows]
+    n = spec.members
+    provinces = _weighted(rng, PROVINCES, n)
+    stages, countries, specialties = _weighted(rng, STAGES, n), _weighted(rng, COUNTRIES, n), _weighted(rng, SPECIALTIES, n)
+    chosen = rng.choices([row.id for row in district_rows], weights=weights, k=n)
+    start = datetime.combine(today - timedelta(days=730), time(9))
+    joined = sorted(start + timedelta(minutes=rng.randrange(730 * 24 * 60)) for _ in range(n))
+    user_ids: list[int] = []
+    for block in _chunks(list(range(n))):
+        rows = [{"email": f"member{i + 1}@{EMAIL_DOMAIN}", "name": f"Demo Member {i + 1}",
+                 "password_hash": UNUSABLE_PASSWORD, "role": "member", "active": True,
+                 "email_confirmed_at": joined[i], "created_at": joined[i]} for i in block]
+        user_ids.extend(session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows))
+    districts = [chosen[i] if provinces[i] == "ON" else None for i in range(n)]
+    for block in _chunks(list(range(n))):
+        session.execute(insert(MemberProfile), [
+            {"user_id": user_ids[i], "province": provinces[i], "district_id": districts[i],
+             "postal_code": None, "licensure_stage": stages[i], "training_country": countries[i],
+             "specialty": specialties[i], "created_at": joined[i],
+             "graduation_year": None if rng.random() < 0.08 else today.year - min(40, int(rng.gammavariate(3, 4)) + 1)}
+            for i in block])
+    return user_ids, districts
+
+
+def _add_campaigns(session: Session, spec: Scale, today: date, ontario_id: int) -> list[Campaign]:
+    campaigns = []
+    for index in range(spec.campaigns):
+        live = index == 0
+        starts = today - timedelta(days=30) if live else today - timedelta(days=60 * index + 90)
+        name = CAMPAIGN_NAMES[index % len(CAMPAIGN_NAMES)] + ("" if index < len(CAMPAIGN_NAMES) else f" ({index + 1})")
+        campaign = Campaign(name=name, slug=f"demo-{index + 1}", hashtag="#skillstohelp" if index % 2 == 0 else "#mppchats",
+                            summary="Write to your MPP.", kind="own_representative", jurisdiction_id=ontario_id,
+                            goal_letters=(spec.members // 2) if live else None, goal_ridings=100 if live else None,
+                            starts_on=starts, ends_on=None if live else starts + timedelta(days=45),
+                            status="live" if live else "closed", mpp_address="legislature")
+        template = LetterTemplate(campaign=campaign, version=1, subject="A letter from a constituent {{ hashtag }}",
+                                  blocks=[LetterBlock(position=1, kind="locked", body="Dear {{ representative_name }},"),
+                                          LetterBlock(position=2, kind="personal", body="Your story", min_length=20)])
+        session.add_all([campaign, template])
+        campaigns.append((campaign, template))
+    session.flush()
+    return campaigns
+
+
+def _add_letters(session: Session, spec: Scale, rng: random.Random, today: date, user_ids: list[int],
+                 districts: list[int | None], offices: dict, campaigns) -> int:
+    """Each member with an Ontario riding (and an MPP) writes in each campaign with some probability."""
+    total = 0
+    writers = [(user_id, offices[district]) for user_id, district in zip(user_ids, districts)
+               if district is not None and district in offices]
+    for index, (campaign, template) in enumerate(campaigns):
+        live = index == 0
+        share = 0.6 * spec.participation if live else spec.participation
+        chosen = [writer for writer in writers if rng.random() < share]
+        days = 30 if live else 45
+        start = datetime.combine(campaign.starts_on, time(7))
+        for block in _chunks(chosen):
+            # Most letters come in the first days and after reminders (days 7, 14, 21).
+            stamps = [start + timedelta(days=min(days - 1, int(rng.expovariate(1 / 6)) + rng.choice((0, 0, 0, 7, 14, 21))),
+                                        minutes=rng.randrange(16 * 60)) for _ in block]
+            statuses = _weighted(rng, IN_FLIGHT if live else SETTLED, len(block))
+            message_rows = [
+                {"kind": "letter", "user_id": user_id, "to_address": f"mpp-{office.district_id}@example.invalid",
+                 "from_address": f"ITPO <letters@{EMAIL_DOMAIN}>", "subject": "A letter from a constituent",
+                 "text_body": BODY.format(name="MPP"), "status": status, "attempts": 0 if status == "queued" else 1,
+                 "created_at": stamp, "updated_at": stamp,
+                 # Demo letters are never sent: a queued one waits past any demonstration, so a worker leaves it.
+                 "next_attempt_at": NEVER_DUE if status == "queued" else stamp,
+                 "sent_at": None if status in ("queued", "sending") else stamp + timedelta(seconds=30)}
+                for (user_id, office), status, stamp in zip(block, statuses, stamps)]
+            message_ids = list(session.scalars(
+                insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True), message_rows))
+            session.execute(insert(Letter), [
+                {"campaign_id": campaign.id, "user_id": user_id, "person_id": office.person_id,
+                 "office_id": office.id, "district_id": office.district_id, "template_id": template.id,
+                 "party": office.party, "to_address": f"mpp-{office.district_id}@example.invalid",
+                 "subject": "A letter from a constituent", "body": BODY.format(name="MPP"), "message_id": message_id,
+                 "created_at": stamp}
+                for (user_id, office), message_id, stamp in zip(block, message_ids, stamps)])
+            total += len(block)
+    return total
+
+
+def demo_counts(session: Session) -> dict[str, int]:
+    return {"members": session.scalar(select(func.count(MemberProfile.id))) or 0,
+            "letters": session.scalar(select(func.count(Letter.id))) or 0}

@@ -1,0 +1,171 @@
+"""Dashboard pages and their downloads; thin: parse filters, call the aggregations, render."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from crm.auth.access import allowed
+from crm.campaigns.models import Campaign
+from crm.dashboards import committee, riding_map
+from crm.dashboards.campaign import Filters, campaign_dashboard
+from crm.dashboards.evidence import member_evidence
+from crm.dashboards.exports import FORMATS, export_table
+from crm.extensions import db
+from crm.members.services import shown_count
+from crm.reference.models import Jurisdiction
+
+bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
+_PROVINCE_RE = re.compile(r"^[A-Z]{2}$")
+
+
+def parse_filters(args) -> tuple[Filters, list[str]]:
+    """Date range from `start`/`end` (YYYY-MM-DD); a bad value is reported and ignored, never a 500."""
+    problems, values = [], {}
+    for name, label in (("start", "From"), ("end", "To")):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            values[name] = None
+            continue
+        try:
+            values[name] = date.fromisoformat(raw)
+        except ValueError:
+            values[name] = None
+            problems.append(f"“{label}” must be a date like 2026-03-31; it was ignored.")
+    if values["start"] and values["end"] and values["end"] < values["start"]:
+        problems.append("The “To” date is before the “From” date; both were ignored.")
+        values = {"start": None, "end": None}
+    return Filters(**values), problems
+
+
+def _province(args, problems: list[str]) -> str | None:
+    raw = (args.get("province") or "").strip().upper()
+    if not raw:
+        return None
+    if _PROVINCE_RE.match(raw) and db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == raw)):
+        return raw
+    problems.append("Choose a province or territory from the list; the jurisdiction filter was ignored.")
+    return None
+
+
+def _download(columns, rows, fmt: str, filename: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    data = export_table(columns, rows, fmt, sheet=filename)
+    return Response(data, mimetype=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})
+
+
+@bp.route("/")
+def index():
+    campaigns = []
+    if allowed("dashboards.campaign", current_user):
+        campaigns = list(db.session.scalars(select(Campaign).options(joinedload(Campaign.jurisdiction))
+                                            .order_by(Campaign.created_at.desc(), Campaign.id.desc())))
+    return render_template("dashboards/index.html", campaigns=campaigns)
+
+
+# --- campaign dashboard ---------------------------------------------------------------------------
+
+def _campaign_tables(dashboard) -> dict[str, tuple[str, list[str], list]]:
+    """Every table on the page, by key: (title, columns, rows). The page and the downloads share it."""
+    return {
+        "per-day": ("Letters per day", ["Date", "Letters"], [(day.isoformat(), n) for day, n in dashboard.per_day]),
+        "by-party": ("Letters by party", ["Party", "Letters"], dashboard.by_party),
+        "by-riding": ("Letters by riding", ["Number", "Riding", "Letters"], dashboard.riding_rows),
+        "funnel": ("Delivery", ["Stage", "Letters"], [(label, n) for _, label, n in dashboard.funnel]),
+    }
+
+
+def _load_campaign(campaign_id: int):
+    campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id)
+                                 .options(joinedload(Campaign.jurisdiction)))
+    if campaign is None:
+        abort(404)
+    filters, problems = parse_filters(request.args)
+    return campaign, campaign_dashboard(db.session, campaign, filters), problems
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+def campaign(campaign_id):
+    campaign, dashboard, problems = _load_campaign(campaign_id)
+    names = {district_id: name for district_id, _, name in dashboard.districts}
+    counts_by_name = {names[d]: n for d, n in dashboard.by_riding.items() if d in names}
+    return render_template("dashboards/campaign.html", campaign=campaign, d=dashboard, problems=problems,
+                           map=riding_map.map_data(counts_by_name), tables=_campaign_tables(dashboard))
+
+
+@bp.route("/campaigns/<int:campaign_id>/<table>.<fmt>")
+def campaign_export(campaign_id, table, fmt):
+    campaign, dashboard, _ = _load_campaign(campaign_id)
+    if table not in (tables := _campaign_tables(dashboard)):
+        abort(404)
+    _, columns, rows = tables[table]
+    return _download(columns, rows, fmt, f"{campaign.slug}-{table}")
+
+
+# --- committee dashboard ----------------------------------------------------------------------------
+
+def _committee():
+    problems: list[str] = []
+    choices = committee.jurisdictions_with_seats(db.session)
+    raw = (request.args.get("jurisdiction") or "ON").strip().upper()
+    chosen = next((c for c in choices if c[1] == raw), None)
+    if chosen is None and choices:
+        if request.args.get("jurisdiction"):
+            problems.append("Choose a legislature from the list; showing the first one.")
+        chosen = next((c for c in choices if c[1] == "ON"), choices[0])
+    stances = committee.stances_by_party(db.session, chosen[0]) if chosen else None
+    statuses, summary = committee.scoreboard_summary(db.session)
+    return choices, chosen, problems, stances, statuses, summary
+
+
+@bp.route("/committee")
+def committee_view():
+    choices, chosen, problems, stances, statuses, summary = _committee()
+    return render_template("dashboards/committee.html", choices=choices, chosen=chosen, problems=problems,
+                           stances=stances, statuses=statuses, summary=summary)
+
+
+@bp.route("/committee/<table>.<fmt>")
+def committee_export(table, fmt):
+    _, chosen, _, stances, statuses, summary = _committee()
+    if table == "stances" and stances is not None:
+        columns = ["Party", "Seats", "Ask", *[label for _, label in stances.positions]]
+        return _download(columns, stances.flat(), fmt, f"stances-{chosen[1].lower()}")
+    if table == "scoreboard":
+        return _download(["Ask", *[label for _, label in statuses]], [(ask, *counts) for ask, counts in summary],
+                         fmt, "asks-scoreboard")
+    abort(404)
+
+
+# --- member evidence ------------------------------------------------------------------------------
+
+def _evidence():
+    filters, problems = parse_filters(request.args)
+    province = _province(request.args, problems)
+    total, tables = member_evidence(db.session, filters, province)
+    return filters, province, problems, total, tables
+
+
+@bp.route("/members")
+def evidence():
+    filters, province, problems, total, tables = _evidence()
+    provinces = list(db.session.execute(select(Jurisdiction.code, Jurisdiction.name)
+                                        .where(Jurisdiction.kind != "federal").order_by(Jurisdiction.name)))
+    return render_template("dashboards/evidence.html", filters=filters, province=province, problems=problems,
+                           shown_total=shown_count(total), tables=tables,
+                           provinces=provinces)
+
+
+@bp.route("/members/<table>.<fmt>")
+def evidence_export(table, fmt):
+    *_, tables = _evidence()
+    found = next((t for t in tables if t.key == table), None)
+    if found is None:
+        abort(404)
+    return _download([found.heading, "Members"], found.shown, fmt, f"members-by-{table}")

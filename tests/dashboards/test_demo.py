@@ -1,0 +1,73 @@
+"""`flask crm demo`: synthetic members across the ridings, campaigns, letters in varied delivery states."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from crm.extensions import db
+
+
+def test_demo_small_fills_members_campaigns_and_letters(app, runner, seeded):
+    from crm.campaigns.models import Campaign, Letter
+    from crm.members.models import MemberProfile
+    from crm.outbox.models import OutboundMessage
+
+    result = runner.invoke(args=["crm", "demo", "--scale", "small"])
+    assert result.exit_code == 0, result.output
+    assert "3,000 members" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MemberProfile.id))) == 3000
+        ridings = db.session.scalar(select(func.count(func.distinct(MemberProfile.district_id))))
+        assert ridings > 100
+        assert db.session.scalar(select(func.count()).select_from(Campaign).where(Campaign.status == "live")) == 1
+        statuses = set(db.session.scalars(select(OutboundMessage.status).join(
+            Letter, Letter.message_id == OutboundMessage.id).distinct()))
+        assert {"queued", "accepted", "delivered", "bounced", "failed"} <= statuses
+        addresses = db.session.scalars(select(OutboundMessage.to_address).distinct())
+        assert all(address.endswith("@example.invalid") for address in addresses)
+        from crm.outbox.services import claim_due
+
+        assert claim_due(db.session, "test-worker", 1000) == []  # a worker sends none of the demo letters
+        db.session.remove()
+    again = runner.invoke(args=["crm", "demo", "--scale", "small"])
+    assert again.exit_code != 0 and "already loaded" in again.output
+
+
+def test_demo_if_empty_does_nothing_outside_development(app, runner, seeded):
+    from crm.members.models import MemberProfile
+
+    result = runner.invoke(args=["crm", "demo", "--scale", "small", "--if-empty"])
+    assert result.exit_code == 0 and "skipped" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MemberProfile.id))) == 0
+        db.session.remove()
+
+
+def test_demo_campaign_dashboard_renders(app, runner, seeded, browser, make_user):
+    from crm.campaigns.models import Campaign
+
+    runner.invoke(args=["crm", "demo", "--scale", "small"])
+    with app.app_context():
+        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.status == "live"))
+        db.session.remove()
+    browser.login(make_user(role="lead").email)
+    html = browser.get(f"/dashboards/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "ridings reached of 124" in html and "map-c4" in html
+    assert browser.get("/dashboards/members").status_code == 200
+
+
+def test_demo_if_empty_loads_once_in_development(app, runner, seeded, monkeypatch):
+    from crm.members.models import MemberProfile
+
+    monkeypatch.setitem(app.config, "CRM_ENV", "development")
+    first = runner.invoke(args=["crm", "demo", "--scale", "small", "--if-empty"])
+    second = runner.invoke(args=["crm", "demo", "--scale", "small", "--if-empty"])
+    assert "Demo data (small)" in first.output and "skipped" in second.output and second.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MemberProfile.id))) == 3000
+        db.session.remove()
+
+
+def test_demo_is_refused_in_production(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "CRM_ENV", "production")
+    result = runner.invoke(args=["crm", "demo", "--scale", "small"])
+    assert result.exit_code != 0 and "never loaded in production" in result.output

@@ -1,0 +1,54 @@
+"""Every dashboard table downloads as CSV and XLSX; cells never run as formulas; small counts stay withheld."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from crm.dashboards.exports import export_table
+
+
+def test_formula_like_text_is_quoted_in_csv_and_xlsx():
+    rows = [("=HYPERLINK(\"x\")", 1), ("+1", 2), ("-2", 3), ("@SUM(A1)", 4), ("\tx", 5), ("\rx", 6), ("plain", 7)]
+    csv_text = export_table(["Label", "Count"], rows, "csv").decode("utf-8-sig")
+    for bad in ("=HYPERLINK", "+1", "-2", "@SUM"):
+        assert f"\n'{bad}" in csv_text or f"\n\"'{bad}" in csv_text
+    frame = pd.read_excel(io.BytesIO(export_table(["Label", "Count"], rows, "xlsx")), dtype=str)
+    assert all(not value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in frame["Label"])
+    assert list(frame["Count"]) == [str(n) for n in range(1, 8)]
+
+
+def test_campaign_tables_download_as_csv_and_xlsx(browser, make_campaign, add_letters):
+    campaign = make_campaign()
+    add_letters(campaign, [(1, "delivered", None), (1, "bounced", None)])
+    browser.login(campaign.lead.email)
+    response = browser.get(f"/dashboards/campaigns/{campaign.id}/by-riding.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig")
+    assert len(frame) == 124 and frame.iloc[0]["Riding"] == "Ajax" and frame.iloc[0]["Letters"] == 2
+    for table in ("per-day", "by-party", "funnel"):
+        response = browser.get(f"/dashboards/campaigns/{campaign.id}/{table}.xlsx")
+        assert response.status_code == 200
+        assert pd.read_excel(io.BytesIO(response.data)).shape[0] >= 1
+    assert browser.get(f"/dashboards/campaigns/{campaign.id}/funnel.pdf").status_code == 404
+    assert browser.get(f"/dashboards/campaigns/{campaign.id}/secrets.csv").status_code == 404
+
+
+def test_evidence_downloads_keep_small_counts_withheld(browser, make_user, app):
+    from crm.auth.models import User
+    from crm.extensions import db
+    from crm.members.models import MemberProfile
+
+    with app.app_context():
+        for n in range(3):
+            user = User(email=f"x{n}@example.org", name="X", password_hash="x", role="member")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(MemberProfile(user_id=user.id, specialty="=cmd|' /C calc'!A0"))
+        db.session.commit()
+        db.session.remove()
+    browser.login(make_user(role="committee").email)
+    response = browser.get("/dashboards/members/specialty.csv?province=&start=")
+    text = response.data.decode("utf-8-sig")
+    assert "'=cmd" in text and "fewer than 5" in text and ",3" not in text
+    assert browser.get("/dashboards/members/specialty.xlsx").status_code == 200

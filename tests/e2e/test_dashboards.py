@@ -1,0 +1,70 @@
+"""In a real browser: a lead opens each dashboard (campaign with its map, member evidence, committee), on desktop and phone.
+
+The dashboards get their own server and database, filled with `flask crm demo --scale small`, so the
+demo data (and its long write) never touches the shared live server other browser tests rely on.
+"""
+import threading
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from tests.e2e.conftest import login_as, screenshot
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from crm import create_app
+    from crm.campaigns.models import Campaign
+    from crm.cli import seed_reference_data
+    from crm.dashboards.demo import load_demo
+    from crm.extensions import db
+
+    instance = tmp_path_factory.mktemp("e2e-dashboards")
+    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": instance, "SECRET_KEY": "e2e-dashboards",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'demo.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        seed_reference_data(db.session)
+        load_demo(db.session, "small")
+        db.session.commit()
+        app.demo_campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-1"))
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.app, server.url = app, f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+
+
+def test_lead_opens_each_dashboard_in_a_browser(page, demo_server):
+    page.set_default_timeout(15_000)
+    campaign_id = demo_server.app.demo_campaign_id
+    login_as(page, demo_server, "lead", email="dashboards.lead@example.org")
+    page.get_by_role("link", name="Dashboards").click()
+    page.get_by_role("link", name="Skills to help: more PRA spots now").click()
+    assert page.url.endswith(f"/dashboards/campaigns/{campaign_id}")
+    assert page.locator("svg.map-svg path").count() > 124
+    assert "ridings reached of 124" in page.locator("#main").inner_text()
+    assert page.locator("svg.map-svg path title").first.text_content().count(":") == 1
+    screenshot(page, "dashboard-campaign")
+
+    page.goto(demo_server.url + "/dashboards/members")
+    assert page.get_by_role("heading", name="Members by licensure stage").is_visible()
+    screenshot(page, "dashboard-member-evidence")
+
+    page.goto(demo_server.url + "/dashboards/committee")
+    assert page.get_by_role("heading", name="The asks across Canada, in summary").is_visible()
+    screenshot(page, "dashboard-committee")
+    assert not page.console_errors, page.console_errors
+
+
+def test_campaign_dashboard_is_readable_on_a_phone(phone, demo_server):
+    phone.set_default_timeout(15_000)
+    login_as(phone, demo_server, "lead", email="dashboards.phone@example.org")
+    phone.goto(demo_server.url + f"/dashboards/campaigns/{demo_server.app.demo_campaign_id}")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1, width  # nothing wider than the screen
+    screenshot(phone, "dashboard-campaign-phone")
