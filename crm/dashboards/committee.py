@@ -1,12 +1,12 @@
-"""The committee dashboard, from the tables that exist today: MPP stances by party, the asks scoreboard.
-
-Interactions by month and kind, and follow-ups, join here when the interaction log lands.
+"""The committee dashboard: its year of work (interactions by month and kind, hashtags, follow-ups),
+MPP stances by party, and the asks scoreboard. Aggregated in SQL; a page runs a fixed number of queries.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from crm.proposals.asks import scoreboard
@@ -76,3 +76,59 @@ def jurisdictions_with_seats(session: Session) -> list[tuple[int, str, str]]:
         select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name)
         .where(Jurisdiction.id.in_(select(ElectedOffice.jurisdiction_id).where(ElectedOffice.current.is_(True))))
         .order_by(Jurisdiction.name)))
+
+
+def _month(session: Session, column):
+    """'YYYY-MM' of a timestamp, in the database's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+@dataclass
+class Activity:
+    months: list[str]
+    kinds: list[tuple[str, str]]  # (code, label)
+    by_month: dict[tuple[str, str], int]  # (month, kind) -> count
+    hashtags: list[str]
+    hashtag_by_month: dict[tuple[str, str], int]  # (month, tag) -> count
+    follow_ups: list[tuple[str, int, int]]  # (assignee, due soon, overdue)
+
+    def month_rows(self) -> list[tuple]:
+        return [(month, *[self.by_month.get((month, kind), 0) for kind, _ in self.kinds],
+                 sum(self.by_month.get((month, kind), 0) for kind, _ in self.kinds)) for month in self.months]
+
+    def hashtag_rows(self) -> list[tuple]:
+        return [(month, *[self.hashtag_by_month.get((month, tag), 0) for tag in self.hashtags])
+                for month in self.months]
+
+
+CAMPAIGN_HASHTAGS = ("#mppchats", "#skillstohelp")
+
+
+def activity(session: Session, start: date, end: date, today: date) -> Activity:
+    """Interactions by month and kind, campaign hashtags by month, and open follow-ups by person."""
+    from crm.auth.models import User
+    from crm.interactions.models import KINDS, FollowUp, Interaction, InteractionHashtag
+
+    since, until = datetime.combine(start, time.min), datetime.combine(end, time.max)
+    month = _month(session, Interaction.occurred_at)
+    by_month = {(m, kind): n for m, kind, n in session.execute(
+        select(month, Interaction.kind, func.count()).where(Interaction.occurred_at.between(since, until))
+        .group_by(month, Interaction.kind))}
+    tag_month = {(m, tag): n for m, tag, n in session.execute(
+        select(month, InteractionHashtag.tag, func.count())
+        .join(Interaction, Interaction.id == InteractionHashtag.interaction_id)
+        .where(Interaction.occurred_at.between(since, until), InteractionHashtag.tag.in_(CAMPAIGN_HASHTAGS))
+        .group_by(month, InteractionHashtag.tag))}
+    soon = today + timedelta(days=7)
+    follow_ups = [(name or "Unassigned", int(due or 0), int(overdue or 0)) for name, due, overdue in session.execute(
+        select(User.name,
+               func.sum(case((FollowUp.due_date.between(today, soon), 1), else_=0)),
+               func.sum(case((FollowUp.due_date < today, 1), else_=0)))
+        .select_from(FollowUp).outerjoin(User, User.id == FollowUp.assignee_id)
+        .where(FollowUp.status == "open", FollowUp.due_date <= soon)
+        .group_by(User.name).order_by(User.name))]
+    months = sorted({m for m, _ in by_month} | {m for m, _ in tag_month})
+    return Activity(months=months, kinds=list(KINDS), by_month=by_month, hashtags=list(CAMPAIGN_HASHTAGS),
+                    hashtag_by_month=tag_month, follow_ups=follow_ups)

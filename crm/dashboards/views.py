@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
@@ -124,15 +124,34 @@ def _committee():
     return choices, chosen, problems, stances, statuses, summary
 
 
+def _activity():
+    """The committee's work over the chosen dates (the last twelve months by default)."""
+    filters, problems = parse_filters(request.args)
+    today = date.today()
+    start = filters.start or today.replace(day=1) - timedelta(days=335)
+    end = filters.end or today
+    return filters, problems, committee.activity(db.session, start, end, today)
+
+
 @bp.route("/committee")
 def committee_view():
     choices, chosen, problems, stances, statuses, summary = _committee()
-    return render_template("dashboards/committee.html", choices=choices, chosen=chosen, problems=problems,
-                           stances=stances, statuses=statuses, summary=summary)
+    filters, date_problems, activity = _activity()
+    return render_template("dashboards/committee.html", choices=choices, chosen=chosen,
+                           problems=problems + date_problems, stances=stances, statuses=statuses, summary=summary,
+                           filters=filters, activity=activity)
 
 
 @bp.route("/committee/<table>.<fmt>")
 def committee_export(table, fmt):
+    if table in ("activity", "hashtags", "follow_ups"):
+        _, _, activity = _activity()
+        if table == "activity":
+            return _download(["Month", *[label for _, label in activity.kinds], "Total"], activity.month_rows(), fmt,
+                             "interactions-by-month")
+        if table == "hashtags":
+            return _download(["Month", *activity.hashtags], activity.hashtag_rows(), fmt, "hashtags-by-month")
+        return _download(["Assignee", "Due within 7 days", "Overdue"], activity.follow_ups, fmt, "follow-ups")
     _, chosen, _, stances, statuses, summary = _committee()
     if table == "stances" and stances is not None:
         columns = ["Party", "Seats", "Ask", *[label for _, label in stances.positions]]
