@@ -63,3 +63,53 @@ def test_pages_work_by_keyboard_alone(page, live_server, path):
         page.keyboard.press("Tab")
         seen.add(page.evaluate("document.activeElement.tagName"))
     assert {"A"} <= seen
+
+
+def _campaign_with_member(live_server) -> tuple[str, str]:
+    """A live campaign (unique slug) and a member with a riding, in the live server's database."""
+    from sqlalchemy import select
+
+    from crm.campaigns import services
+    from crm.extensions import db
+    from crm.reference.models import Jurisdiction
+
+    app = live_server.app
+    with app.app_context():
+        ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
+        campaign = services.create_campaign(db.session, actor_id=None, name="Accessible asks", slug="accessible-asks",
+                                            hashtag="#mppchats", kind="own_representative", jurisdiction_id=ontario,
+                                            summary="Write to your MPP about PRA spots.")
+        services.save_template(db.session, campaign, subject="From {{ member_name }}", actor_id=None, blocks=[
+            services.BlockInput("locked", "Dear {{ representative_name }},"),
+            services.BlockInput("personal", "Your story", label="Your story", min_length=20)])
+        campaign.status = "live"
+        db.session.commit()
+        slug = campaign.slug
+        db.session.remove()
+    return slug, "accessible-member@example.org"
+
+
+def test_campaign_letter_directory_interaction_and_dashboard_pages_have_no_serious_violations(page, live_server):
+    from sqlalchemy import select
+
+    from crm.auth.models import User
+    from crm.extensions import db
+    from crm.members.models import MemberProfile
+    from crm.reference.models import ElectoralDistrict
+
+    slug, email = _campaign_with_member(live_server)
+    problems = _check(page, live_server.url, [f"/campaigns/{slug}"])
+    login_as(page, live_server, "member", email=email)
+    with live_server.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        district = db.session.scalar(select(ElectoralDistrict.id).where(ElectoralDistrict.number == 1))
+        db.session.add(MemberProfile(user_id=user.id, postal_code="L1S 1A1", province="ON", district_id=district))
+        db.session.commit()
+        db.session.remove()
+    problems.update(_check(page, live_server.url, [f"/campaigns/{slug}/write", "/my/letters"]))
+    page.context.clear_cookies()
+    login_as(page, live_server, "admin", email="a11y-staff@example.org")
+    problems.update(_check(page, live_server.url, [
+        "/directory/people", "/directory/organizations", "/interactions/", "/interactions/new",
+        "/dashboards/", "/dashboards/members", "/dashboards/committee", "/committee/proposals", "/asks"]))
+    assert problems == {}
