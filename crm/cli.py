@@ -234,3 +234,19 @@ def send_reminders_command():
     count = send_due_reminders(db.session)
     db.session.commit()
     click.echo(f"queued {count} reminder(s)")
+
+
+@crm_cli.command("scrub-letters")
+@click.option("--days", type=int, default=None, help="Retention in days (default LETTER_RETENTION_DAYS, 180).")
+def scrub_letters_command(days):
+    """Remove the words of letters older than the retention period; who, where and when stay (run daily)."""
+    from datetime import datetime, timedelta
+
+    from flask import current_app
+
+    from crm.campaigns.privacy import scrub_old_letters
+
+    days = days if days is not None else current_app.config["LETTER_RETENTION_DAYS"]
+    count = scrub_old_letters(db.session, datetime.utcnow() - timedelta(days=days))
+    db.session.commit()
+    click.echo(f"scrubbed {count} letter(s) older than {days} days")

@@ -83,6 +83,7 @@ class BaseConfig:
     DEV_MAILBOX = False
     LOOKUP_CACHE_SECONDS = int(os.environ.get("LOOKUP_CACHE_SECONDS", "60"))
     # Links in mail sent from the command line (digests, reminders), where no request gives a host.
+    LETTER_RETENTION_DAYS = int(os.environ.get("LETTER_RETENTION_DAYS", "180"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PROGRAM_FILES_DIR = os.environ.get("PROGRAM_FILES_DIR") or None  # None: instance/program_files
     PROGRAM_FILE_MAX_BYTES = int(os.environ.get("PROGRAM_FILE_MAX_BYTES", str(1_500_000)))

@@ -23,6 +23,10 @@ ACCESS: dict[str, object] = {
     "core.home": ANYONE_LOGGED_IN,
     # accounts
     "members.join": PUBLIC,
+    "members.my_data": ANYONE_LOGGED_IN,          # one's own data only (current_user in the view)
+    "members.my_data_download": ANYONE_LOGGED_IN,
+    "members.my_consent": ANYONE_LOGGED_IN,
+    "members.erase_me": ANYONE_LOGGED_IN,
     "auth.login": PUBLIC,
     "auth.logout": ANYONE_LOGGED_IN,
     "auth.confirm": PUBLIC,

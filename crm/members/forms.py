@@ -60,3 +60,17 @@ class JoinForm(FlaskForm):
             if expected and code[0] != "X" and expected != field.data:
                 raise ValidationError(f"That postal code is in {dict(PROVINCES)[expected]}; choose it here, "
                                       "or correct the postal code.")
+
+
+class ConsentForm(FlaskForm):
+    consent_email = BooleanField(CONSENT_WORDING)
+    submit = SubmitField("Save my choice")
+
+
+class EraseForm(FlaskForm):
+    confirm = StringField('Type ERASE to confirm', validators=[DataRequired("Type ERASE to confirm.")])
+    submit = SubmitField("Erase my account")
+
+    def validate_confirm(self, field):
+        if (field.data or "").strip() != "ERASE":
+            raise ValidationError("Type the word ERASE, in capitals, to confirm.")

@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from crm.auth.views import safe_next
+from crm.auth.views import recent_auth_required, safe_next
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter
 from crm.members import services
@@ -37,3 +37,74 @@ def join():
                 session["after_confirm"] = next_url
             return redirect(url_for("auth.login", next=next_url) if next_url else url_for("auth.login"))
     return render_template("members/join.html", form=form, next_url=next_url)
+
+
+# --- your data: export, consent, erasure (PIPEDA practice, CASL records) -----------------------------
+
+@bp.route("/account/data")
+def my_data():
+    from crm.members.forms import ConsentForm, EraseForm
+    from crm.members.privacy import current_consent
+
+    consent_form = ConsentForm(consent_email=current_consent(db.session, current_user.id))
+    return render_template("members/my_data.html", consent_form=consent_form, erase_form=EraseForm())
+
+
+@bp.route("/account/data.<fmt>")
+def my_data_download(fmt):
+    import json
+
+    from flask import Response, abort
+
+    from crm.members.privacy import member_data, member_data_csv
+
+    if fmt not in ("json", "csv"):
+        abort(404)
+    data = member_data(db.session, current_user)
+    if fmt == "json":
+        body, mimetype = json.dumps(data, indent=2, ensure_ascii=False).encode(), "application/json"
+    else:
+        body, mimetype = member_data_csv(data), "text/csv"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="itpo-my-data.{fmt}"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.route("/account/consent", methods=["POST"])
+def my_consent():
+    from crm.members.forms import ConsentForm
+    from crm.members.privacy import record_consent
+
+    form = ConsentForm()
+    if form.validate_on_submit():
+        record_consent(db.session, current_user, granted=form.consent_email.data, wording=CONSENT_WORDING,
+                       wording_version=current_app.config["CONSENT_WORDING_VERSION"], source="account_page",
+                       ip_address=request.remote_addr)
+        db.session.commit()
+        flash("Saved: ITPO " + ("may" if form.consent_email.data else "will not") + " email you about its campaigns.",
+              "success")
+    return redirect(url_for("members.my_data"))
+
+
+@bp.route("/account/erase", methods=["POST"])
+@recent_auth_required
+def erase_me():
+    from flask_login import logout_user
+
+    from crm.members.forms import EraseForm
+    from crm.members.privacy import erase_member
+
+    form = EraseForm()
+    if current_user.is_staff:
+        flash("Staff accounts are erased by an admin after their work is handed over.", "warning")
+        return redirect(url_for("members.my_data"))
+    if not form.validate_on_submit():
+        flash(" ".join(form.confirm.errors) or "Type ERASE to confirm.", "danger")
+        return redirect(url_for("members.my_data"))
+    erase_member(db.session, current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Your account and personal details are erased. Letters you sent still count in ITPO's totals, "
+          "without your name or words.", "info")
+    return redirect(url_for("core.index"))

@@ -1,1 +1,2 @@
 """Member programs: Cracking, Besides, Between and Before the CaRMS — events, registrations, resources."""
+from crm.programs import privacy  # noqa: E402,F401  (registrations in data export and erasure)
