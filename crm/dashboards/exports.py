@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import io
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from crm.stakeholders.files import FORMULA_STARTS
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _safe(value):
@@ -19,12 +22,16 @@ def _safe(value):
 
 def safe_frame(columns: list[str], rows) -> pd.DataFrame:
     """A frame of the (already aggregated) rows; text that a spreadsheet would run is quoted."""
+    import pandas as pd  # imported here: the worker and most pages never need pandas
+
     frame = pd.DataFrame([list(row) for row in rows], columns=[_safe(column) for column in columns])
     return frame.apply(lambda column: column.map(_safe)) if len(frame) else frame
 
 
 def export_table(columns: list[str], rows, fmt: str, sheet: str = "Data") -> bytes:
     """The table in `fmt` (csv: UTF-8 with BOM so Excel reads accents; xlsx: one sheet)."""
+    import pandas as pd  # imported here: the worker and most pages never need pandas
+
     frame = safe_frame(columns, rows)
     if fmt == "csv":
         return ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")

@@ -7,8 +7,7 @@ import re
 import secrets
 import time
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from crm.errors import ValidationError
 
@@ -16,6 +15,10 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STASH_SECONDS = 24 * 3600  # a preview can be applied for a day
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
@@ -43,6 +46,8 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
+    import pandas as pd  # imported here: the worker and most pages never need pandas
+
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
@@ -59,6 +64,8 @@ def _read_csv(data: bytes) -> pd.DataFrame:
 
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:
+    import pandas as pd  # imported here: the worker and most pages never need pandas
+
     try:
         frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
     except Exception as error:  # zipfile, openpyxl and pandas raise many types for a file that is not a workbook
