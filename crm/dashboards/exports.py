@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from crm.stakeholders.files import FORMULA_STARTS
+from crm.spreadsheets import formula_safe as _safe
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -12,12 +12,6 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def safe_frame(columns: list[str], rows) -> pd.DataFrame:

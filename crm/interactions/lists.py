@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from crm.interactions.models import KINDS, Interaction, InteractionHashtag, Participant
 from crm.interactions.services import interaction_loader_options, parse_party_ref
+from crm.spreadsheets import formula_safe
 from crm.stakeholders.models import Person
 
 EXPORT_LIMIT = 100_000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -83,13 +83,6 @@ def filtered_interactions(filters: InteractionFilters):
 
 EXPORT_COLUMNS = ["id", "date", "kind", "title", "hashtags", "jurisdiction", "stakeholders", "itpo_people",
                   "summary", "outcome", "member_report", "platform", "url", "reach", "posted_by"]
-
-
-def formula_safe(value):
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ tab or CR gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def export_rows(session: Session, stmt) -> list[dict]:

@@ -5,8 +5,6 @@ what they hold about a member here (`register_member_data`); members imports non
 """
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +19,7 @@ from crm.auth.models import RecoveryCode, User
 from crm.auth.passwords import hash_password
 from crm.members.models import ConsentRecord, MemberProfile
 from crm.outbox.models import OutboundMessage
+from crm.spreadsheets import write_csv
 
 ERASED = "[erased]"
 
@@ -75,18 +74,10 @@ def member_data(session: Session, user: User) -> dict[str, list[dict]]:
 
 
 def member_data_csv(data: dict[str, list[dict]]) -> bytes:
-    """The same data as one CSV: section, field, value (one line per field), formula-safe."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "item", "field", "value"])
-    for section, rows in data.items():
-        for number, row in enumerate(rows, start=1):
-            for field, value in row.items():
-                text = "" if value is None else str(value)
-                if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-                    text = "'" + text
-                writer.writerow([section, number, field, text])
-    return out.getvalue().encode("utf-8-sig")
+    """The same data as one CSV: section, item, field, value (one line per field), formula-safe."""
+    return write_csv(["section", "item", "field", "value"],
+                     [(section, number, field, value) for section, rows in data.items()
+                      for number, row in enumerate(rows, start=1) for field, value in row.items()])
 
 
 def record_consent(session: Session, user: User, *, granted: bool, wording: str, wording_version: str,

@@ -1,7 +1,6 @@
 """Reading uploaded CSV/XLSX tables and writing formula-safe CSV/XLSX exports (one reader, one writer)."""
 from __future__ import annotations
 
-import csv
 import io
 import re
 import secrets
@@ -10,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crm.errors import ValidationError
+from crm.spreadsheets import safe_cell, write_csv  # noqa: F401  (write_csv: the directory's one writer module)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STASH_SECONDS = 24 * 3600  # a preview can be applied for a day
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -72,24 +71,6 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
         raise ValidationError("file", "The file is not a readable Excel spreadsheet (.xlsx). Open it in your "
                                       f"spreadsheet program and save it again as .xlsx or CSV. ({type(error).__name__})") from None
     return frame.dropna(how="all")
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-def write_csv(columns: list[str], rows) -> bytes:
-    """CSV (UTF-8 with BOM, so Excel reads accents) of formula-safe cells."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def write_xlsx(columns: list[str], rows, sheet: str = "Export") -> bytes:
