@@ -11,6 +11,7 @@ from crm.auth.forms import (ActiveForm, ChangeEmailForm, ChangePasswordForm, Ena
                             LoginForm, ReauthForm, ResendConfirmationForm, ResetPasswordForm, RoleForm,
                             SecondFactorForm, UserSearchForm)
 from crm.auth.models import User
+from crm.auth.passwords import verify_password
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter, login_manager
 from crm.pagination import page_args, paginate
@@ -122,7 +123,7 @@ def reauth():
     form = ReauthForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        ok = services.verify_password(user.password_hash, form.password.data)
+        ok = verify_password(user.password_hash, form.password.data)
         if ok and user.mfa_enabled:
             ok = mfa.verify_second_factor(db.session, user, form.code.data or "")
         db.session.commit()
