@@ -100,15 +100,20 @@ def address_health():
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@csrf.exempt
+@csrf.exempt  # the signed token is the capability; a mail client's RFC 8058 one-click POST carries no form token
 def unsubscribe(token):
-    """One click, no login, effective at once; POST is RFC 8058 one-click from the mail client."""
+    """No login, effective at once on POST: the button on this page, or RFC 8058 one-click from the mail client.
+
+    GET only asks: mail scanners and link previewers follow links, and must not unsubscribe anyone.
+    """
     data = bulk.read_unsubscribe_token(token)
     if data is None:
         abort(404)
+    if request.method == "GET":
+        return render_template("outbox/unsubscribe_confirm.html", address=data["a"], token=token)
     bulk.unsubscribe(db.session, data["a"], data.get("u"))
     db.session.commit()
-    if request.method == "POST" and "List-Unsubscribe" in request.form:
+    if "List-Unsubscribe" in request.form:
         return "", 204
     return render_template("outbox/unsubscribed.html", address=data["a"])
 
