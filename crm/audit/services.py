@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import has_request_context, request
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEvent
@@ -64,6 +64,16 @@ def record(session: Session, action: str, entity_type: str, entity_id: int | Non
     actor, ip = _actor_and_ip()
     session.add(AuditEvent(actor_id=actor, action=action, entity_type=entity_type, entity_id=entity_id,
                            changes=changes, ip_address=ip))
+
+
+def record_many(session: Session, events: list[tuple[str, str, int | None, dict | None]]) -> None:
+    """Write many explicit events (action, entity type, entity id, changes) with one bulk insert, e.g. an import's."""
+    if not events:
+        return
+    actor, ip = _actor_and_ip()
+    session.execute(insert(AuditEvent), [
+        {"actor_id": actor, "action": action, "entity_type": entity_type, "entity_id": entity_id,
+         "changes": changes, "ip_address": ip} for action, entity_type, entity_id, changes in events])
 
 
 @event.listens_for(Session, "before_flush")

@@ -13,7 +13,7 @@ import re
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from crm.audit.services import record
+from crm.audit.services import record, record_many
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ASKS, ContactPoint, Organization, Person, Tag, current_stances, person_tags
 from crm.stakeholders.services import tag_name, tags_named
@@ -161,6 +161,8 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
         report.applied = True
         record(session, "import", "people", None, report.counts | {
             "organizations_created": len(report.new_organizations), "created_ids": created, "updated_ids": updated})
+        _audit_each_person(session, [item for item in parsed if item.number not in matches], created, updates,
+                           organizations)
         session.flush()
     return report
 
@@ -196,22 +198,41 @@ def _load(read, ids: set[int]) -> dict[int, _Existing]:
     return people
 
 
-def _changes(person: _Existing, item: _Parsed, organizations) -> list[str]:
-    changes = []
+def _diff(person: _Existing, item: _Parsed, organizations) -> dict:
+    """What applying the row changes on the person: fields as [before, after], contacts and tags added."""
+    diff: dict = {}
     if item.title and item.title != (person.title or ""):
-        changes.append(f"title → {item.title}")
+        diff["title"] = [person.title, item.title]
     if item.jurisdiction and item.jurisdiction.id != person.jurisdiction_id:
-        changes.append(f"jurisdiction → {item.jurisdiction.code}")
+        diff["jurisdiction_id"] = [person.jurisdiction_id, item.jurisdiction.id]
     if item.notes and item.notes != (person.notes or ""):
-        changes.append("notes replaced")
+        diff["notes"] = [person.notes, item.notes]
     if item.organization and organizations.get(item.organization.lower()) != person.organization_id:
-        changes.append(f"organization → {item.organization}")
+        diff["organization_id"] = [person.organization_id, organizations.get(item.organization.lower())]
     new_contacts = [v for v in item.emails + item.phones if v.lower() not in person.contacts]
     if new_contacts:
-        changes.append("adds " + ", ".join(new_contacts))
+        diff["contacts_added"] = new_contacts
     new_tags = [t for t in item.tags if tag_name(t) not in person.tags]
     if new_tags:
-        changes.append("tags + " + ", ".join(new_tags))
+        diff["tags_added"] = new_tags
+    return diff
+
+
+def _changes(person: _Existing, item: _Parsed, organizations) -> list[str]:
+    """The preview's words for the diff."""
+    diff, changes = _diff(person, item, organizations), []
+    if "title" in diff:
+        changes.append(f"title → {item.title}")
+    if "jurisdiction_id" in diff:
+        changes.append(f"jurisdiction → {item.jurisdiction.code}")
+    if "notes" in diff:
+        changes.append("notes replaced")
+    if "organization_id" in diff:
+        changes.append(f"organization → {item.organization}")
+    if "contacts_added" in diff:
+        changes.append("adds " + ", ".join(diff["contacts_added"]))
+    if "tags_added" in diff:
+        changes.append("tags + " + ", ".join(diff["tags_added"]))
     return changes
 
 
@@ -255,6 +276,18 @@ def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed
     if links:
         session.execute(insert(person_tags), links)
     return list(created), [person.id for _, person in updates]
+
+
+def _audit_each_person(session: Session, creates: list[_Parsed], created: list[int],
+                       updates: list[tuple[_Parsed, _Existing]], organizations: dict[str, int]) -> None:
+    """One audit event per person the import created or changed, with fields before and after, like an edit by hand."""
+    nobody = _Existing(0, None, None, None, None)
+    events = [("create", Person.__tablename__, person_id,
+               {"full_name": [None, item.name]} | _diff(nobody, item, organizations) | {"source": "import"})
+              for person_id, item in zip(created, creates)]
+    events += [("update", Person.__tablename__, person.id, _diff(person, item, organizations) | {"source": "import"})
+               for item, person in updates]
+    record_many(session, events)
 
 
 def _contact_rows(person_id: int, item: _Parsed, existing: set[str]) -> list[dict]:

@@ -47,6 +47,21 @@ def test_apply_creates_people_organizations_contacts_and_tags(store):
     assert store.scalar(select(AuditEvent).where(AuditEvent.action == "import")).changes["create"] == 2
 
 
+def test_each_imported_or_updated_person_has_their_own_audit_entry_with_before_and_after(store, make_person):
+    ana = store.get(Person, make_person("Ana Registrar", org="College of Physicians", emails=["old@cpso.example"],
+                                        title="Deputy Registrar"))
+    import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=True)
+    store.commit()
+    raj = store.scalar(select(Person).where(Person.full_name == "Raj Patel"))
+    events = {(e.entity_id, e.action): e.changes for e in store.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "people", AuditEvent.changes["source"].as_string() == "import"))}
+    assert set(events) == {(ana.id, "update"), (raj.id, "create")}
+    assert events[(ana.id, "update")]["title"] == ["Deputy Registrar", "Registrar"]
+    assert events[(ana.id, "update")]["contacts_added"] == ["ana@cpso.example", "416-555-0101"]
+    assert events[(raj.id, "create")]["full_name"] == [None, "Raj Patel"]
+    assert events[(raj.id, "create")]["tags_added"] == ["ally"]
+
+
 def test_reimport_matches_on_email_then_name_and_organization(store, make_person):
     make_person("Ana Registrar", org="College of Physicians", emails=["old@cpso.example"])
     make_person("Someone", emails=["raj@ally.example"])
