@@ -1,6 +1,6 @@
 """Interaction forms: they check shape; rules needing the database live in services."""
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DateTimeLocalField, FieldList, Form, FormField, IntegerField, SelectField,
+from wtforms import (DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
                      StringField, SubmitField, TextAreaField, URLField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL
 
@@ -22,10 +22,12 @@ def optional_int(value):
 
 
 class ParticipantRow(Form):
-    """One participant: without JavaScript a grouped <select>; interactions.js adds search as you type."""
+    """One participant: a name typed in the box (the server finds the one party of that name), or, with
+    interactions.js, chosen by search as you type, which also fills the hidden reference `who`; not called `name`, which a form already has."""
 
-    who = SelectField("Participant", choices=[], validate_choice=False, validators=[Optional()],
-                      render_kw={"data-party-search": "person,organization,user"})
+    who = HiddenField()
+    who_name = StringField("Participant", validators=[Optional(), Length(max=300)],
+                       render_kw={"data-party-search": "person,organization,user", "autocomplete": "off"})
     role = SelectField("Role", choices=PARTICIPANT_ROLES, default="attendee")
 
 

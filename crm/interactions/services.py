@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import render_template
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import STAFF_ROLES, User
@@ -31,10 +31,12 @@ FORMAT_KIND = {"in_person": "meeting", "virtual": "meeting", "phone": "call", "s
 
 @dataclass
 class ParticipantInput:
-    """One participant as a form gives it: a party reference like 'person:12' and a role."""
+    """One participant as a form gives it: a party reference like 'person:12' (chosen in the picker) and/or the
+    name typed in the box (resolved to the one party of that name when no reference matches it), and a role."""
 
     ref: str
     role: str = "attendee"
+    name: str = ""
 
 
 @dataclass
@@ -94,11 +96,14 @@ def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> lis
     """Participants for the given rows; unknown or archived parties and unknown roles are refused."""
     roles = dict(PARTICIPANT_ROLES)
     wanted: dict[tuple[str, int], str] = {}
+    labels = party_labels(session, [row.ref for row in rows if row.ref and row.name.strip()])
     for row in rows:
-        if not row.ref:
+        name = " ".join(row.name.split())
+        ref = row.ref if not name or labels.get(row.ref) == name else _party_named(session, name)
+        if not ref:
             continue
         try:
-            key = parse_party_ref(row.ref)
+            key = parse_party_ref(ref)
         except ValueError:
             raise ValidationError("participants", "Choose each participant from the list.") from None
         if row.role not in roles:
@@ -376,6 +381,19 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _person_label(person: Person) -> str:
+    detail = person.title or (person.organization.name if person.organization else "")
+    return person.full_name + (f" — {detail}" if detail else "")
+
+
+def _organization_label(organization: Organization) -> str:
+    return f"{organization.name} ({organization.acronym})" if organization.acronym else organization.name
+
+
+def _user_label(user: User) -> str:
+    return f"{user.name} (ITPO)" if user.role in STAFF_ROLES else f"{user.name} (member)"
+
+
 def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KINDS, limit: int = 20) -> list[dict]:
     """Parties whose name (or acronym) contains `q`, for the search-as-you-type participant picker."""
     q = (q or "").strip()[:100]
@@ -389,36 +407,75 @@ def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KIND
                                            or_(Organization.name.ilike(pattern, escape="\\"),
                                                Organization.acronym.ilike(pattern, escape="\\")))
                 .order_by(Organization.name).limit(limit)):
-            label = f"{org.name} ({org.acronym})" if org.acronym else org.name
-            results.append({"value": f"organization:{org.id}", "label": label, "kind": "organization"})
+            results.append({"value": f"organization:{org.id}", "label": _organization_label(org),
+                            "kind": "organization"})
     if "person" in kinds:
         for person in session.scalars(
                 select(Person).where(Person.archived.is_(False), Person.full_name.ilike(pattern, escape="\\"))
                 .options(joinedload(Person.organization)).order_by(Person.full_name).limit(limit)):
-            detail = person.title or (person.organization.name if person.organization else "")
-            results.append({"value": f"person:{person.id}", "label": f"{person.full_name}" +
-                            (f" — {detail}" if detail else ""), "kind": "person"})
+            results.append({"value": f"person:{person.id}", "label": _person_label(person), "kind": "person"})
     if "user" in kinds:
         for user in session.scalars(
                 select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES),
                                    User.name.ilike(pattern, escape="\\")).order_by(User.name).limit(limit)):
-            results.append({"value": f"user:{user.id}", "label": f"{user.name} (ITPO)", "kind": "user"})
+            results.append({"value": f"user:{user.id}", "label": _user_label(user), "kind": "user"})
     return results[:limit]
 
 
-def party_choices(session: Session, include_users: bool = True) -> dict[str, list[tuple[str, str]]]:
-    """Every selectable party, grouped for a <select> (the picker without JavaScript)."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    groups["Organizations"] = [
-        (f"organization:{o.id}", f"{o.name} ({o.acronym})" if o.acronym else o.name)
-        for o in session.scalars(select(Organization).where(Organization.archived.is_(False))
-                                 .order_by(Organization.name))]
-    groups["People"] = [
-        (f"person:{p.id}", f"{p.full_name}" + (f" — {p.title}" if p.title else ""))
-        for p in session.scalars(select(Person).where(Person.archived.is_(False)).order_by(Person.full_name))]
-    if include_users:
-        groups["ITPO"] = [(f"user:{u.id}", u.name) for u in session.scalars(staff_users())]
-    return groups
+def party_labels(session: Session, refs) -> dict[str, str]:
+    """The picker's label of each reference ('person:12' → 'Ana Lee — Registrar'); one query per kind at most."""
+    ids: dict[str, set[int]] = {kind: set() for kind in PARTY_KINDS}
+    for ref in refs:
+        try:
+            kind, party_id = parse_party_ref(ref)
+        except ValueError:
+            continue
+        ids[kind].add(party_id)
+    labels = {}
+    if ids["person"]:
+        for person in session.scalars(select(Person).where(Person.id.in_(ids["person"]))
+                                      .options(joinedload(Person.organization))):
+            labels[f"person:{person.id}"] = _person_label(person)
+    if ids["organization"]:
+        for org in session.scalars(select(Organization).where(Organization.id.in_(ids["organization"]))):
+            labels[f"organization:{org.id}"] = _organization_label(org)
+    if ids["user"]:
+        for user in session.scalars(select(User).where(User.id.in_(ids["user"]))):
+            labels[f"user:{user.id}"] = _user_label(user)
+    return labels
+
+
+def _party_named(session: Session, name: str) -> str:
+    """The reference of the one active party whose name, acronym or picker label is `name` (any case).
+
+    This is the picker without JavaScript: a typed name that fits nobody, or several, is refused with what to type.
+    """
+    wanted = name.lower()
+    head = wanted.split(" — ")[0].split(" (")[0].strip()  # a label typed in full: "Ana Lee — Registrar"
+    found: dict[str, str] = {}
+    for org in session.scalars(select(Organization).where(
+            Organization.archived.is_(False), or_(func.lower(Organization.name).in_({wanted, head}),
+                                                  func.lower(Organization.acronym) == wanted)).limit(10)):
+        found[f"organization:{org.id}"] = _organization_label(org)
+    for person in session.scalars(select(Person).where(Person.archived.is_(False),
+                                                       func.lower(Person.full_name).in_({wanted, head}))
+                                  .options(joinedload(Person.organization)).limit(10)):
+        found[f"person:{person.id}"] = _person_label(person)
+    for user in session.scalars(select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES),
+                                                   func.lower(User.name).in_({wanted, head})).limit(10)):
+        found[f"user:{user.id}"] = _user_label(user)
+    if len(found) == 1:
+        return next(iter(found))
+    # Two "Sam Lee"s: "Sam Lee — Policy advisor" picks one; a bare "Sam Lee" fits both and is refused.
+    exact = [ref for ref, label in found.items() if label.lower() == wanted]
+    if len(exact) == 1 and wanted != head:
+        return exact[0]
+    if not found:
+        raise ValidationError("participants", f"No person, organization or ITPO member is called “{name}”. Check the "
+                                              "spelling, or add them to the directory first.")
+    choices = "; ".join(sorted(found.values())[:5])
+    raise ValidationError("participants", f"“{name}” could be {len(found)} different parties ({choices}). Type the "
+                                          "name in full as one of them shows it.")
 
 
 def staff_users():

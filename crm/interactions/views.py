@@ -106,16 +106,12 @@ def export(fmt):
 
 # --- logging and editing ----------------------------------------------------------------------------------------
 
-def _prepare(form: InteractionForm, interaction: Interaction | None = None) -> None:
-    groups = services.party_choices(db.session)
-    if interaction is not None:
-        # A member who reported the conversation is not in the ITPO list: keep every current participant choosable.
-        offered = {value for options in groups.values() for value, _label in options}
-        current = [(_party_ref(p), p.name) for p in interaction.participants if _party_ref(p) not in offered]
-        if current:
-            groups["Taking part now"] = current
+def _prepare(form: InteractionForm) -> None:
+    # Only chosen participants are looked up: the directory (100,000 people) is never rendered into the page.
+    labels = services.party_labels(db.session, [row.who.data for row in form.participants if row.who.data])
     for row in form.participants:
-        row.who.choices = {"": [("", "— choose —")], **groups}
+        if row.who.data and not row.who_name.data:
+            row.who_name.data = labels.get(row.who.data, "")
     users = _user_choices("Unassigned")
     for row in form.follow_ups:
         row.assignee_id.choices = users
@@ -141,7 +137,8 @@ def _input_from(form: InteractionForm) -> services.InteractionInput:
         kind=form.kind.data, occurred_at=form.occurred_at.data, title=form.title.data.strip(),
         summary=form.summary.data or None, outcome=form.outcome.data or None, hashtags=form.hashtags.data,
         jurisdiction_id=form.jurisdiction_id.data, proposal_version_id=form.proposal_version_id.data,
-        participants=[services.ParticipantInput(row.who.data or "", row.role.data) for row in form.participants],
+        participants=[services.ParticipantInput(row.who.data or "", row.role.data, row.who_name.data or "")
+                      for row in form.participants],
         follow_ups=follow_ups, meeting_format=form.meeting_format.data or None, platform=form.platform.data or None,
         url=form.url.data or None, reach=form.reach.data, posted_by=(form.posted_by.data or "").strip() or None)
 
@@ -191,7 +188,7 @@ def edit(interaction_id):
         for row, participant in zip(form.participants, interaction.participants):
             row.who.data = _party_ref(participant)
             row.role.data = participant.role
-    _prepare(form, interaction)
+    _prepare(form)
     if form.validate_on_submit():
         try:
             data = _input_from(form)

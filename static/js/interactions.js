@@ -1,25 +1,41 @@
-/* Search-as-you-type for participant selects (progressive enhancement).
+/* Search-as-you-type for stakeholders and participants (progressive enhancement).
  *
- * Without JavaScript each participant is a plain grouped <select>. Here every
- * <select data-party-search="kinds" data-search-url="..."> gets a combobox input: typing asks the
- * JSON search endpoint, choosing a result sets the (hidden) select, which is what the form submits.
+ * Without JavaScript a participant is a text box whose name the server resolves, and the list filter a short
+ * <select>. Here every element with data-party-search="kinds" and data-search-url becomes a combobox: typing asks
+ * the JSON search endpoint; choosing a result stores its reference, which is what the server uses.
  */
 (function () {
   "use strict";
 
   var counter = 0;
 
-  function enhance(select) {
-    var url = select.getAttribute("data-search-url");
+  // A <select> (the list filter) is hidden behind a new box and keeps the choice; an <input> (a participant row)
+  // becomes the box itself and keeps the choice in the hidden input named by data-ref-input.
+  function enhance(element) {
+    var url = element.getAttribute("data-search-url");
     if (!url) { return; }
-    var kinds = select.getAttribute("data-party-search");
-    var id = select.id || ("party-" + (counter += 1));
+    var kinds = element.getAttribute("data-party-search");
+    var id = element.id || ("party-" + (counter += 1));
+    var isSelect = element.tagName === "SELECT";
+    var input = isSelect ? document.createElement("input") : element;
+    var ref = isSelect ? element : document.getElementById(element.getAttribute("data-ref-input"));
+    if (!ref) { return; }
     var wrapper = document.createElement("div");
     wrapper.className = "party-search position-relative";
-    var input = document.createElement("input");
-    input.type = "search";
-    input.className = "form-control";
-    input.id = id + "-search";
+    if (isSelect) {
+      input.type = "search";
+      input.className = "form-control";
+      input.id = id + "-search";
+      var label = document.querySelector("label[for='" + element.id + "']");
+      if (label) { label.htmlFor = input.id; }
+      if (element.value) {
+        var chosen = element.options[element.selectedIndex];
+        input.value = chosen ? chosen.text : "";
+      }
+      element.classList.add("d-none");
+      element.setAttribute("aria-hidden", "true");
+      element.tabIndex = -1;
+    }
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
@@ -31,19 +47,17 @@
     list.setAttribute("role", "listbox");
     list.hidden = true;
     input.setAttribute("aria-controls", list.id);
-
-    var label = document.querySelector("label[for='" + select.id + "']");
-    if (label) { label.htmlFor = input.id; }
-    if (select.value) {
-      var chosen = select.options[select.selectedIndex];
-      input.value = chosen ? chosen.text : "";
-    }
-    select.classList.add("d-none");
-    select.setAttribute("aria-hidden", "true");
-    select.tabIndex = -1;
-    select.parentNode.insertBefore(wrapper, select);
+    element.parentNode.insertBefore(wrapper, element);
     wrapper.appendChild(input);
     wrapper.appendChild(list);
+
+    function setRef(value, text) {
+      if (isSelect && value) {
+        var option = Array.prototype.find.call(ref.options, function (o) { return o.value === value; });
+        if (!option) { ref.appendChild(new Option(text, value)); }
+      }
+      ref.value = value;
+    }
 
     var active = -1;
     var timer = null;
@@ -57,12 +71,7 @@
     }
 
     function choose(item) {
-      var option = Array.prototype.find.call(select.options, function (o) { return o.value === item.value; });
-      if (!option) {
-        option = new Option(item.label, item.value);
-        select.appendChild(option);
-      }
-      select.value = item.value;
+      setRef(item.value, item.label);
       input.value = item.label;
       close();
     }
@@ -111,7 +120,8 @@
     }
 
     input.addEventListener("input", function () {
-      if (!input.value.trim()) { select.value = ""; }
+      // What is typed no longer names the chosen party: the filter clears, a participant is resolved by name.
+      if (!isSelect || !input.value.trim()) { setRef("", ""); }
       clearTimeout(timer);
       timer = setTimeout(search, 150);
     });
@@ -125,5 +135,5 @@
     input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
 
-  document.querySelectorAll("select[data-party-search]").forEach(enhance);
+  document.querySelectorAll("[data-party-search]").forEach(enhance);
 }());

@@ -112,7 +112,8 @@ def test_editing_an_interaction_changes_participants_and_is_audited(app, browser
     interaction_id = add_interaction(app, occurred_at=datetime.now() - timedelta(days=1),
                                      organization_ids=[stakeholders.cpso], hashtags="#mppchats", title="Before")
     page = browser.get(f"/interactions/{interaction_id}/edit").get_data(as_text=True)
-    assert f'<option selected value="organization:{stakeholders.cpso}">' in page
+    assert f'name="participants-0-who" type="hidden" value="organization:{stakeholders.cpso}"' in page
+    assert 'value="College of Physicians and Surgeons of Ontario (CPSO)"' in page  # the chosen party, by name
     response = browser.post(f"/interactions/{interaction_id}/edit", meeting_form(**{
         "title": "After", "hashtags": "#skillstohelp",
         "participants-0-who": f"organization:{stakeholders.cpso}",
@@ -129,11 +130,53 @@ def test_editing_an_interaction_changes_participants_and_is_audited(app, browser
         assert update.actor_id == committee.id and update.ip_address
 
 
-def test_the_form_works_without_javascript_and_offers_no_proposal_versions_yet(browser, committee, stakeholders):
+def test_the_form_works_without_javascript_and_offers_no_proposal_versions_yet(app, browser, committee, stakeholders):
     html = browser.get("/interactions/new").get_data(as_text=True)
-    assert f'<option value="organization:{stakeholders.cpso}">' in html  # a plain <select> without JS
-    assert 'name="proposal_version_id"' in html and '<option selected value="">None</option>' in html
+    assert 'name="participants-0-who_name"' in html and 'name="proposal_version_id"' in html
+    assert '<option selected value="">None</option>' in html
     assert "<script>" not in html.replace('<script src=', '')  # no inline script (strict CSP)
+    # Without JavaScript, participants are typed: an acronym, a name, or a label in full.
+    response = browser.post("/interactions/new", meeting_form(**{
+        "participants-0-who_name": "cpso", "participants-1-who_name": "Nadia Registrar — Registrar",
+        "participants-2-who_name": "Cora Committee"}), follow_redirects=True)
+    assert "Interaction logged." in response.get_data(as_text=True)
+    with app.app_context():
+        interaction = db.session.scalar(select(Interaction).order_by(Interaction.id.desc()))
+        assert {(p.organization_id, p.person_id, p.user_id) for p in interaction.participants} == {
+            (stakeholders.cpso, None, None), (None, stakeholders.registrar, None), (None, None, committee.id)}
+
+
+def test_a_typed_participant_who_fits_nobody_or_several_gets_a_clear_answer(app, browser, committee, stakeholders):
+    from crm.stakeholders.models import Person
+
+    with app.app_context():
+        db.session.add_all([Person(full_name="Sam Lee", title="Policy advisor"), Person(full_name="Sam Lee")])
+        db.session.commit()
+    for typed, answer in (("Nobody Known", "No person, organization or ITPO member is called “Nobody Known”"),
+                          ("sam lee", "“sam lee” could be 2 different parties (Sam Lee; Sam Lee — Policy advisor)")):
+        response = browser.post("/interactions/new", meeting_form(**{
+            "participants-0-who_name": "CPSO", "participants-1-who_name": typed}))
+        assert response.status_code == 200 and answer in response.get_data(as_text=True), typed
+        assert f'value="{typed}"' in response.get_data(as_text=True)  # what was typed is kept to correct
+    response = browser.post("/interactions/new", meeting_form(**{
+        "participants-0-who_name": "CPSO", "participants-1-who_name": "Sam Lee — Policy advisor"}),
+        follow_redirects=True)
+    assert "Interaction logged." in response.get_data(as_text=True)
+
+
+def test_the_log_form_does_not_grow_with_the_directory(app, browser, committee, stakeholders, count_queries):
+    from crm.stakeholders.models import Organization, Person
+
+    small = browser.get("/interactions/new").get_data(as_text=True)
+    with app.app_context():
+        db.session.add_all([Organization(name=f"Org {i}", kind="ally") for i in range(150)]
+                           + [Person(full_name=f"Person {i}") for i in range(300)])
+        db.session.commit()
+    with count_queries() as queries:
+        large = browser.get("/interactions/new").get_data(as_text=True)
+    assert "Person 299" not in large and "Org 149" not in large
+    assert abs(len(large) - len(small)) < 200  # only the CSRF token and the time differ
+    assert queries.count < 20
 
 
 def test_participant_search_finds_organizations_by_acronym_and_people_by_name(browser, committee, stakeholders):
