@@ -49,7 +49,13 @@ class TemplateForm(FlaskForm):
 
 
 class TargetForm(FlaskForm):
-    person_id = SelectField("Person", coerce=int)
+    """The person is typed (the server finds the one of that name) or chosen by search as you type (interactions.js),
+    which fills the hidden reference."""
+
+    person = HiddenField()
+    person_name = StringField("Person", validators=[DataRequired("Type the person's name and choose them."),
+                                                    Length(max=300)],
+                              render_kw={"data-party-search": "person", "autocomplete": "off"})
     email = StringField("Email (optional: else their known address)",
                         validators=[Optional(), Email("Enter an email address."), Length(max=254)])
     submit = SubmitField("Add target")

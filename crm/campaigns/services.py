@@ -111,9 +111,9 @@ def update_campaign(session: Session, campaign: Campaign, **values) -> Campaign:
 def add_target(session: Session, campaign: Campaign, person_id: int, email: str | None = None) -> CampaignTarget:
     person = session.get(Person, person_id)
     if person is None:
-        raise ValidationError("person_id", "Choose a person from the directory.")
+        raise ValidationError("person_name", "Choose a person from the directory.")
     if any(target.person_id == person_id for target in campaign.targets):
-        raise ValidationError("person_id", f"{person.full_name} is already a target of this campaign.")
+        raise ValidationError("person_name", f"{person.full_name} is already a target of this campaign.")
     target = CampaignTarget(campaign=campaign, person=person, email=(email or "").strip().lower() or None)
     session.add(target)
     session.flush()

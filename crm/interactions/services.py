@@ -99,7 +99,7 @@ def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> lis
     labels = party_labels(session, [row.ref for row in rows if row.ref and row.name.strip()])
     for row in rows:
         name = " ".join(row.name.split())
-        ref = row.ref if not name or labels.get(row.ref) == name else _party_named(session, name)
+        ref = row.ref if not name or labels.get(row.ref) == name else party_named(session, name)
         if not ref:
             continue
         try:
@@ -381,6 +381,21 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+KIND_WORDS = {"person": "person", "organization": "organization", "user": "ITPO member"}
+
+
+def resolve_party(session: Session, ref: str, name: str, kinds: tuple[str, ...] = PARTY_KINDS,
+                  field: str = "participants") -> str:
+    """The party a picker names: its chosen reference while the box still shows that party's label, else the one
+    party of the typed name. '' when both are empty; ValidationError on `field` when the name fits none or several."""
+    name = " ".join((name or "").split())
+    if not name:
+        return ref or ""
+    if ref and party_labels(session, [ref]).get(ref) == name:
+        return ref
+    return party_named(session, name, kinds, field)
+
+
 def _person_label(person: Person) -> str:
     detail = person.title or (person.organization.name if person.organization else "")
     return person.full_name + (f" — {detail}" if detail else "")
@@ -445,25 +460,29 @@ def party_labels(session: Session, refs) -> dict[str, str]:
     return labels
 
 
-def _party_named(session: Session, name: str) -> str:
+def party_named(session: Session, name: str, kinds: tuple[str, ...] = PARTY_KINDS, field: str = "participants") -> str:
     """The reference of the one active party whose name, acronym or picker label is `name` (any case).
 
-    This is the picker without JavaScript: a typed name that fits nobody, or several, is refused with what to type.
+    This is the picker without JavaScript (and the text behind it, when the picker's choice was changed by typing): a typed name that fits nobody, or several, is refused with what to type.
     """
+    name = " ".join(name.split())
     wanted = name.lower()
     head = wanted.split(" — ")[0].split(" (")[0].strip()  # a label typed in full: "Ana Lee — Registrar"
     found: dict[str, str] = {}
-    for org in session.scalars(select(Organization).where(
-            Organization.archived.is_(False), or_(func.lower(Organization.name).in_({wanted, head}),
-                                                  func.lower(Organization.acronym) == wanted)).limit(10)):
-        found[f"organization:{org.id}"] = _organization_label(org)
-    for person in session.scalars(select(Person).where(Person.archived.is_(False),
-                                                       func.lower(Person.full_name).in_({wanted, head}))
-                                  .options(joinedload(Person.organization)).limit(10)):
-        found[f"person:{person.id}"] = _person_label(person)
-    for user in session.scalars(select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES),
-                                                   func.lower(User.name).in_({wanted, head})).limit(10)):
-        found[f"user:{user.id}"] = _user_label(user)
+    if "organization" in kinds:
+        for org in session.scalars(select(Organization).where(
+                Organization.archived.is_(False), or_(func.lower(Organization.name).in_({wanted, head}),
+                                                      func.lower(Organization.acronym) == wanted)).limit(10)):
+            found[f"organization:{org.id}"] = _organization_label(org)
+    if "person" in kinds:
+        for person in session.scalars(select(Person).where(Person.archived.is_(False),
+                                                           func.lower(Person.full_name).in_({wanted, head}))
+                                      .options(joinedload(Person.organization)).limit(10)):
+            found[f"person:{person.id}"] = _person_label(person)
+    if "user" in kinds:
+        for user in session.scalars(select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES),
+                                                       func.lower(User.name).in_({wanted, head})).limit(10)):
+            found[f"user:{user.id}"] = _user_label(user)
     if len(found) == 1:
         return next(iter(found))
     # Two "Sam Lee"s: "Sam Lee — Policy advisor" picks one; a bare "Sam Lee" fits both and is refused.
@@ -471,10 +490,12 @@ def _party_named(session: Session, name: str) -> str:
     if len(exact) == 1 and wanted != head:
         return exact[0]
     if not found:
-        raise ValidationError("participants", f"No person, organization or ITPO member is called “{name}”. Check the "
-                                              "spelling, or add them to the directory first.")
+        what = ", ".join(KIND_WORDS[kind] for kind in kinds).replace(", ", " or ") if len(kinds) < 3 else (
+            "person, organization or ITPO member")
+        raise ValidationError(field, f"No {what} is called “{name}”. Check the spelling, or add them to the "
+                                     "directory first.")
     choices = "; ".join(sorted(found.values())[:5])
-    raise ValidationError("participants", f"“{name}” could be {len(found)} different parties ({choices}). Type the "
+    raise ValidationError(field, f"“{name}” could be {len(found)} different parties ({choices}). Type the "
                                           "name in full as one of them shows it.")
 
 

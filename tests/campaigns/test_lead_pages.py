@@ -193,10 +193,14 @@ def test_fixed_targets_are_managed_by_the_lead(app, browser, make_user, session,
     campaign_id = _new_campaign(browser, kind="fixed_targets", name="Minister letter")
     person_id = session.scalar(select(Person.id).where(Person.full_name == "Bill Rosenberg"))
     page = f"/manage/campaigns/{campaign_id}/targets"
-    assert browser.post(page, {"person_id": str(person_id)}).status_code == 302
+    # Chosen in the picker (a hidden reference), or typed without JavaScript: both name the same person.
+    assert browser.post(page, {"person": f"person:{person_id}", "person_name": "Bill Rosenberg — MPP"}
+                        ).status_code == 302
     assert "bill.rosenberg@pc.ola.org" in browser.get(page).get_data(as_text=True)
-    again = browser.post(page, {"person_id": str(person_id)})
+    again = browser.post(page, {"person": "", "person_name": "bill rosenberg"})
     assert "already a target" in again.get_data(as_text=True)
+    nobody = browser.post(page, {"person": "", "person_name": "Nobody Atall"}).get_data(as_text=True)
+    assert "No person is called “Nobody Atall”" in nobody
     target_id = session.scalar(select(CampaignTarget.id))
     browser.post(f"{page}/{target_id}/remove", {}, page=page)
     assert session.scalar(select(func.count()).select_from(CampaignTarget)) == 0
