@@ -5,6 +5,7 @@ import re
 
 from crm.auth.access import ANYONE_LOGGED_IN, PUBLIC
 from tests.campaigns.conftest import make_campaign, make_member  # noqa: F401  (fixtures)
+from tests.outbox.conftest import fake_server, sendgrid  # noqa: F401  (fixtures)
 from tests.programs.conftest import make_event, programs  # noqa: F401  (fixtures)
 
 
