@@ -13,18 +13,12 @@ from crm.interactions.forms import (FollowUpForm, FollowUpStatusForm, Interactio
                                     MppChatForm, SocialPostForm)
 from crm.interactions.models import FollowUp, Interaction
 from crm.interactions.timeline import timeline_for
-from crm.markdown import render_markdown
 from crm.pagination import page_args, paginate
 from crm.proposals.services import version_choice_label, versions_for_jurisdiction
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import Organization, Person
 
 bp = Blueprint("interactions", __name__, url_prefix="/interactions")
-
-
-@bp.app_template_filter("markdown")
-def markdown_filter(text):
-    return render_markdown(text)
 
 
 def _page_args():

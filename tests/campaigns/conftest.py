@@ -85,3 +85,40 @@ def letter_data(**overrides) -> dict:
     data = {"block-3": STORY, "send": "Send my letter"}
     data.update(overrides)
     return data
+
+
+def write_url(campaign, recipient=None) -> str:
+    url = f"/campaigns/{campaign.slug}/write"
+    return url + (f"?recipient={recipient}" if recipient else "")
+
+
+def send_letter(browser, campaign, recipient, **overrides):
+    """Post the letter form for `recipient` ("district-<id>" or "person-<id>") as the logged-in member."""
+    url = write_url(campaign, recipient)
+    return browser.post(url, letter_data(**overrides), page=url)
+
+
+TEMPLATE_PAGE = "/manage/campaigns/{}/template"
+
+
+def template_form(subject: str, *blocks: tuple[str, str, int]) -> dict:
+    """The lead's template form: a subject and (kind, body, minimum length) blocks."""
+    data = {"subject": subject}
+    for index, (kind, body, minimum) in enumerate(blocks):
+        data.update({f"blocks-{index}-kind": kind, f"blocks-{index}-body": body,
+                     f"blocks-{index}-label": "", f"blocks-{index}-min_length": str(minimum)})
+    return data
+
+
+def new_campaign(browser, **overrides) -> int:
+    """Create a draft Ontario campaign through the lead's form; returns its id."""
+    import re
+
+    data = {"name": "Skills to help", "hashtag": "skillstohelp", "kind": "own_representative",
+            "jurisdiction_id": "", "mpp_address": "legislature", "status": "draft", "summary": "Write to your MPP."}
+    page = browser.get("/manage/campaigns/new").get_data(as_text=True)
+    data["jurisdiction_id"] = re.search(r'<option selected value="(\d+)">Ontario', page).group(1)
+    data.update(overrides)
+    response = browser.post("/manage/campaigns/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].split("/")[-2])

@@ -3,30 +3,7 @@ from sqlalchemy import func, select
 
 from crm.audit.models import AuditEvent
 from crm.campaigns.models import Campaign, LetterTemplate
-from tests.campaigns.conftest import district_id, letter_data
-
-TEMPLATE_PAGE = "/manage/campaigns/{}/template"
-
-
-def _template_form(subject: str, *blocks: tuple[str, str, int]) -> dict:
-    data = {"subject": subject}
-    for index, (kind, body, minimum) in enumerate(blocks):
-        data.update({f"blocks-{index}-kind": kind, f"blocks-{index}-body": body,
-                     f"blocks-{index}-label": "", f"blocks-{index}-min_length": str(minimum)})
-    return data
-
-
-def _new_campaign(browser, **overrides) -> int:
-    data = {"name": "Skills to help", "hashtag": "skillstohelp", "kind": "own_representative",
-            "jurisdiction_id": "", "mpp_address": "legislature", "status": "draft", "summary": "Write to your MPP."}
-    page = browser.get("/manage/campaigns/new").get_data(as_text=True)
-    import re
-
-    data["jurisdiction_id"] = re.search(r'<option selected value="(\d+)">Ontario', page).group(1)
-    data.update(overrides)
-    response = browser.post("/manage/campaigns/new", data)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return int(response.headers["Location"].split("/")[-2])
+from tests.campaigns.conftest import TEMPLATE_PAGE, district_id, letter_data, new_campaign, template_form
 
 
 def test_members_and_committee_cannot_manage_campaigns(browser, make_user):
@@ -41,12 +18,12 @@ def test_members_and_committee_cannot_manage_campaigns(browser, make_user):
 def test_a_lead_launches_a_campaign_and_writes_its_letter(app, browser, make_user, session, seeded):
     lead = make_user(role="lead")
     browser.login(lead.email)
-    campaign_id = _new_campaign(browser)
+    campaign_id = new_campaign(browser)
     campaign = session.get(Campaign, campaign_id)
     assert campaign.slug == "skills-to-help" and campaign.hashtag == "#skillstohelp" and campaign.status == "draft"
 
     page = TEMPLATE_PAGE.format(campaign_id)
-    response = browser.post(page, _template_form(
+    response = browser.post(page, template_form(
         "Letter from {{ member_name }}",
         ("locked", "Dear {{ representative_name }},", 0),
         ("personal", "Your story", 50)))
@@ -80,35 +57,13 @@ def _ontario(browser) -> str:
     return re.search(r'<option selected value="(\d+)">Ontario', page).group(1)
 
 
-def test_a_template_injection_by_a_lead_is_rejected_at_save_time(browser, make_user, session, seeded):
-    lead = make_user(role="lead")
-    browser.login(lead.email)
-    campaign_id = _new_campaign(browser)
-    for body in ("{{ ''.__class__.__mro__ }}", "{% for x in range(10**9) %}x{% endfor %}", "{{ 'a' * 10**9 }}",
-                 "{{ unknown_placeholder }}"):
-        response = browser.post(TEMPLATE_PAGE.format(campaign_id), _template_form("Hello", ("locked", body, 0)))
-        assert response.status_code == 200
-        assert "Block 1:" in response.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(LetterTemplate)) == 0
-
-
-def test_a_subject_with_a_line_break_is_rejected(browser, make_user, session, seeded):
-    lead = make_user(role="lead")
-    browser.login(lead.email)
-    campaign_id = _new_campaign(browser)
-    response = browser.post(TEMPLATE_PAGE.format(campaign_id),
-                            _template_form("Hello\r\nBcc: victim@example.org", ("locked", "Text", 0)))
-    assert "must be one line" in response.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(LetterTemplate)) == 0
-
-
 def test_template_versions_are_kept_and_a_letter_records_its_version(app, browser, make_campaign, make_member,
                                                                      session):
     from crm.campaigns.models import Letter
 
     campaign = make_campaign()
     browser.login(campaign.lead.email)
-    response = browser.post(TEMPLATE_PAGE.format(campaign.id), _template_form(
+    response = browser.post(TEMPLATE_PAGE.format(campaign.id), template_form(
         "Second {{ hashtag }}", ("locked", "Dear {{ representative_name }},", 0), ("personal", "Story", 20)))
     assert "Saved version 2" in response.get_data(as_text=True)
     browser.logout()
@@ -190,7 +145,7 @@ def test_fixed_targets_are_managed_by_the_lead(app, browser, make_user, session,
 
     lead = make_user(role="lead")
     browser.login(lead.email)
-    campaign_id = _new_campaign(browser, kind="fixed_targets", name="Minister letter")
+    campaign_id = new_campaign(browser, kind="fixed_targets", name="Minister letter")
     person_id = session.scalar(select(Person.id).where(Person.full_name == "Bill Rosenberg"))
     page = f"/manage/campaigns/{campaign_id}/targets"
     # Chosen in the picker (a hidden reference), or typed without JavaScript: both name the same person.
@@ -209,12 +164,12 @@ def test_fixed_targets_are_managed_by_the_lead(app, browser, make_user, session,
 def test_a_lead_adds_a_block_and_removes_one_by_emptying_it(browser, make_user, session, seeded):
     lead = make_user(role="lead")
     browser.login(lead.email)
-    campaign_id = _new_campaign(browser)
+    campaign_id = new_campaign(browser)
     page = TEMPLATE_PAGE.format(campaign_id)
-    html = browser.post(page, {**_template_form("", ("locked", "First", 0)), "add_block": "Add a block"}
+    html = browser.post(page, {**template_form("", ("locked", "First", 0)), "add_block": "Add a block"}
                         ).get_data(as_text=True)
     assert 'name="blocks-1-body"' in html
-    response = browser.post(page, _template_form("Hi", ("locked", "First", 0), ("personal", "", 0),
+    response = browser.post(page, template_form("Hi", ("locked", "First", 0), ("personal", "", 0),
                                                  ("editable", "Third", 0)))
     assert "Saved version 1" in response.get_data(as_text=True)
     template = session.scalar(select(LetterTemplate))

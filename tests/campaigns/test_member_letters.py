@@ -5,17 +5,7 @@ from sqlalchemy import func, select
 
 from crm.campaigns.models import Letter, LetterObstacle
 from crm.outbox.models import OutboundMessage
-from tests.campaigns.conftest import STORY, district_id, letter_data
-
-
-def _write_url(campaign, recipient=None):
-    url = f"/campaigns/{campaign.slug}/write"
-    return url + (f"?recipient={recipient}" if recipient else "")
-
-
-def _send(browser, campaign, recipient, **overrides):
-    url = _write_url(campaign, recipient)
-    return browser.post(url, letter_data(**overrides), page=url)
+from tests.campaigns.conftest import STORY, district_id, letter_data, send_letter, write_url
 
 
 def test_anyone_can_read_a_live_campaign_page_with_a_call_to_action(client, make_campaign):
@@ -30,19 +20,19 @@ def test_a_draft_campaign_is_hidden_from_members_and_the_public(client, browser,
     assert client.get(f"/campaigns/{campaign.slug}").status_code == 404
     member = make_member()
     browser.login(member.email)
-    assert browser.get(_write_url(campaign)).status_code == 404
+    assert browser.get(write_url(campaign)).status_code == 404
 
 
 def test_anonymous_writer_is_sent_to_log_in_and_comes_back_to_the_letter(client, make_campaign):
     campaign = make_campaign()
-    response = client.get(_write_url(campaign))
+    response = client.get(write_url(campaign))
     assert response.status_code == 302
     assert "/login?next=" in response.headers["Location"]
 
 
 def test_a_new_member_joins_on_the_way_and_returns_to_the_letter(app, client, browser, make_campaign, mailbox):
     campaign = make_campaign()
-    write = _write_url(campaign)
+    write = write_url(campaign)
     response = browser.post(f"/join?next={write}", {
         "full_name": "Dr. Nadia Haddad", "email": "nadia@example.org", "password": "a long enough passphrase 42",
         "postal_code": "L1S 2B3", "province": "ON"}, page=f"/join?next={write}")
@@ -61,7 +51,7 @@ def test_member_finds_the_representative_from_their_saved_riding(browser, make_c
     campaign = make_campaign()
     member = make_member(riding=1)
     browser.login(member.email)
-    html = browser.get(_write_url(campaign)).get_data(as_text=True)
+    html = browser.get(write_url(campaign)).get_data(as_text=True)
     assert "Rob Cerjanec" in html and "Ajax" in html
 
 
@@ -69,7 +59,7 @@ def test_member_finds_candidate_ridings_by_postal_code_most_likely_first(browser
     campaign = make_campaign()
     member = make_member(riding=None)
     browser.login(member.email)
-    html = browser.get(_write_url(campaign) + "?postal_code=m5v+3l9").get_data(as_text=True)
+    html = browser.get(write_url(campaign) + "?postal_code=m5v+3l9").get_data(as_text=True)
     assert "Spadina—Fort York" in html
     assert html.index("Spadina—Fort York") < html.index("Davenport")
 
@@ -78,9 +68,9 @@ def test_an_unknown_postal_area_offers_the_list_of_ridings(browser, make_campaig
     campaign = make_campaign()
     member = make_member(riding=None)
     browser.login(member.email)
-    html = browser.get(_write_url(campaign) + "?postal_code=V6B+1A1").get_data(as_text=True)
+    html = browser.get(write_url(campaign) + "?postal_code=V6B+1A1").get_data(as_text=True)
     assert "choose your riding from the list" in html
-    bad = browser.get(_write_url(campaign) + "?postal_code=hello").get_data(as_text=True)
+    bad = browser.get(write_url(campaign) + "?postal_code=hello").get_data(as_text=True)
     assert "postal code" in bad.lower() and bad.count("is-invalid") >= 1
 
 
@@ -88,7 +78,7 @@ def test_the_letter_shows_locked_parts_read_only_with_placeholders_filled(browse
     campaign = make_campaign()
     member = make_member(riding=1, name="Dr. Amal Farouk")
     browser.login(member.email)
-    html = browser.get(_write_url(campaign, f"district-{district_id(browser.client.application, 1)}")).get_data(as_text=True)
+    html = browser.get(write_url(campaign, f"district-{district_id(browser.client.application, 1)}")).get_data(as_text=True)
     assert "Dear Rob Cerjanec," in html
     assert "one of fewer than 5 ITPO members" in html
     assert 'name="block-1"' not in html  # locked: no field to edit
@@ -99,7 +89,7 @@ def test_preview_shows_the_letter_exactly_as_it_will_be_sent(app, browser, make_
     campaign = make_campaign()
     member = make_member(riding=1, name="Dr. Amal Farouk")
     browser.login(member.email)
-    url = _write_url(campaign, f"district-{district_id(app, 1)}")
+    url = write_url(campaign, f"district-{district_id(app, 1)}")
     html = browser.post(url, {"block-3": STORY, "preview": "Preview"}, page=url).get_data(as_text=True)
     assert "Preview: exactly as it will be sent" in html and STORY in html
     assert "Dr. Amal Farouk via ITPO" in html
@@ -111,7 +101,7 @@ def test_sending_writes_the_letter_and_its_outbox_message_together(app, browser,
     campaign = make_campaign()
     member = make_member(riding=1, name="Dr. Amal Farouk", email="amal@example.org")
     browser.login(member.email)
-    response = _send(browser, campaign, f"district-{district_id(app, 1)}")
+    response = send_letter(browser, campaign, f"district-{district_id(app, 1)}")
     assert response.status_code == 302 and "/my/letters/" in response.headers["Location"]
     letter = session.scalar(select(Letter))
     message = session.get(OutboundMessage, letter.message_id)
@@ -131,8 +121,8 @@ def test_a_second_send_to_the_same_target_is_refused_with_a_link_to_the_first(ap
     member = make_member(riding=1)
     browser.login(member.email)
     recipient = f"district-{district_id(app, 1)}"
-    first = _send(browser, campaign, recipient)
-    url = _write_url(campaign, recipient)
+    first = send_letter(browser, campaign, recipient)
+    url = write_url(campaign, recipient)
     second = browser.client.post(url, data={**letter_data(), "csrf_token": browser.token("/my/letters")})
     assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
     page = browser.get(second.headers["Location"]).get_data(as_text=True)
@@ -178,7 +168,7 @@ def test_the_personal_part_is_required_with_its_minimum_length(app, browser, mak
     campaign = make_campaign()
     member = make_member(riding=1)
     browser.login(member.email)
-    response = _send(browser, campaign, f"district-{district_id(app, 1)}", **{"block-3": "too short"})
+    response = send_letter(browser, campaign, f"district-{district_id(app, 1)}", **{"block-3": "too short"})
     assert response.status_code == 200
     assert "Write at least 20 characters" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
@@ -188,53 +178,18 @@ def test_a_letter_over_20000_characters_is_refused(app, browser, make_campaign, 
     campaign = make_campaign()
     member = make_member(riding=1)
     browser.login(member.email)
-    response = _send(browser, campaign, f"district-{district_id(app, 1)}",
+    response = send_letter(browser, campaign, f"district-{district_id(app, 1)}",
                      **{"block-3": "x" * 9_999, "block-2": "y" * 9_999})
     assert response.status_code == 200
     assert "the limit is 20,000" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
 
 
-def test_a_template_injection_in_a_personal_story_is_just_text(app, browser, make_campaign, make_member, session):
-    campaign = make_campaign()
-    member = make_member(riding=1)
-    browser.login(member.email)
-    story = "{{ ''.__class__.__mro__ }} {% for x in range(10**9) %}x{% endfor %} {{ 'a' * 10**9 }} my story."
-    _send(browser, campaign, f"district-{district_id(app, 1)}", **{"block-3": story})
-    letter = session.scalar(select(Letter))
-    assert story in letter.body
-
-
-def test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part(app, browser, make_campaign, make_member,
-                                                                      session):
-    campaign = make_campaign()
-    member = make_member(riding=1)
-    browser.login(member.email)
-    story = 'My story <script>alert(1)</script> <a href="http://evil.example">click</a> & more text.'
-    _send(browser, campaign, f"district-{district_id(app, 1)}", **{"block-3": story})
-    message = session.get(OutboundMessage, session.scalar(select(Letter.message_id)))
-    assert story in message.text_body
-    assert "<script>" not in message.html_body and "<a " not in message.html_body
-    assert "&lt;script&gt;" in message.html_body
-
-
-def test_line_breaks_in_a_name_never_reach_a_header(app, browser, make_campaign, make_member, session, mailbox):
-    campaign = make_campaign(subject="From {{ member_name }}")
-    member = make_member(riding=1, name="Eve\r\nBcc: victim@example.org")
-    browser.login(member.email)
-    _send(browser, campaign, f"district-{district_id(app, 1)}")
-    message = session.scalar(select(OutboundMessage).where(OutboundMessage.kind == "letter"))
-    for header in (message.subject, message.from_address, message.reply_to):
-        assert "\r" not in header and "\n" not in header
-    sent = mailbox.deliver()[-1]
-    assert sent["Bcc"] is None
-
-
 def test_a_closed_campaign_takes_no_letters(app, browser, make_campaign, make_member, session):
     campaign = make_campaign(status="closed")
     member = make_member(riding=1)
     browser.login(member.email)
-    response = _send(browser, campaign, f"district-{district_id(app, 1)}")
+    response = send_letter(browser, campaign, f"district-{district_id(app, 1)}")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/campaigns/{campaign.slug}")
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
     assert "not accepting letters" in browser.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
@@ -260,15 +215,6 @@ def test_an_unconfirmed_member_cannot_send(app, make_campaign, make_member, sess
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
 
 
-def test_a_send_without_csrf_token_is_refused(app, browser, make_campaign, make_member, session):
-    campaign = make_campaign()
-    member = make_member(riding=1)
-    browser.login(member.email)
-    response = browser.client.post(_write_url(campaign, f"district-{district_id(app, 1)}"), data=letter_data())
-    assert response.status_code == 400
-    assert session.scalar(select(func.count()).select_from(Letter)) == 0
-
-
 def test_a_vacant_seat_stops_the_letter_and_the_lead_sees_the_count(app, browser, make_campaign, make_member,
                                                                     session):
     from crm.extensions import db
@@ -281,7 +227,7 @@ def test_a_vacant_seat_stops_the_letter_and_the_lead_sees_the_count(app, browser
         db.session.commit()
     member = make_member(riding=2)
     browser.login(member.email)
-    response = _send(browser, campaign, f"district-{district_id(app, 2)}")
+    response = send_letter(browser, campaign, f"district-{district_id(app, 2)}")
     assert "is vacant at the moment" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
     assert session.scalar(select(func.count()).select_from(LetterObstacle)) == 1
@@ -295,7 +241,7 @@ def test_an_uncertain_address_is_never_mailed(app, browser, make_campaign, make_
     campaign = make_campaign()
     member = make_member(riding=37)  # the roster has no confirmed address for this seat
     browser.login(member.email)
-    response = _send(browser, campaign, f"district-{district_id(app, 37)}")
+    response = send_letter(browser, campaign, f"district-{district_id(app, 37)}")
     assert "do not have a confirmed email address" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "letter")) == 0
     assert session.scalar(select(LetterObstacle.reason)) == "no_address"
@@ -305,23 +251,10 @@ def test_my_letters_shows_each_letter_with_its_delivery_status(app, browser, mak
     campaign = make_campaign()
     member = make_member(riding=1)
     browser.login(member.email)
-    _send(browser, campaign, f"district-{district_id(app, 1)}")
+    send_letter(browser, campaign, f"district-{district_id(app, 1)}")
     assert "Waiting to be sent" in browser.get("/my/letters").get_data(as_text=True)
     mailbox.deliver()
     assert ">Sent<" in browser.get("/my/letters").get_data(as_text=True)
-
-
-def test_a_member_cannot_read_another_members_letter(app, browser, make_campaign, make_member, session):
-    campaign = make_campaign()
-    author = make_member(riding=1)
-    browser.login(author.email)
-    _send(browser, campaign, f"district-{district_id(app, 1)}")
-    letter_id = session.scalar(select(Letter.id))
-    browser.logout()
-    other = make_member(riding=1)
-    browser.login(other.email)
-    assert browser.get(f"/my/letters/{letter_id}").status_code == 404
-    assert STORY not in browser.get("/my/letters").get_data(as_text=True)
 
 
 def test_my_letters_uses_the_same_number_of_queries_for_more_letters(app, browser, make_campaign, make_member,
@@ -335,10 +268,10 @@ def test_my_letters_uses_the_same_number_of_queries_for_more_letters(app, browse
             browser.get("/my/letters")
         return counter.count
 
-    _send(browser, make_campaign(), f"district-{district_id(app, 1)}")
+    send_letter(browser, make_campaign(), f"district-{district_id(app, 1)}")
     few = queries_for_page()
     for _ in range(3):
-        _send(browser, make_campaign(), f"district-{district_id(app, 1)}")
+        send_letter(browser, make_campaign(), f"district-{district_id(app, 1)}")
     assert queries_for_page() == few
 
 
@@ -355,30 +288,19 @@ def test_members_in_riding_shows_the_number_from_five_up(app, make_member):
         assert members_in_riding(db.session, district_id(app, 1)) == "5"
 
 
-def test_sending_is_rate_limited_per_member(app, browser, make_campaign, make_member):
-    app.config["LETTER_RATE_LIMIT"] = "2 per minute"
-    try:
-        member = make_member(riding=1)
-        browser.login(member.email)
-        codes = [_send(browser, make_campaign(), f"district-{district_id(app, 1)}").status_code for _ in range(3)]
-    finally:
-        app.config["LETTER_RATE_LIMIT"] = "10 per minute;60 per hour"
-    assert codes == [302, 302, 429]
-
-
 def test_a_fixed_target_campaign_writes_to_each_target(app, browser, make_campaign, make_member, session):
     member = make_member(riding=1)
     # two seated MPPs stand in for ministers
     campaign = make_campaign(kind="fixed_targets", targets=_people(app, district_id(app, 2), district_id(app, 100)))
     browser.login(member.email)
-    html = browser.get(_write_url(campaign)).get_data(as_text=True)
+    html = browser.get(write_url(campaign)).get_data(as_text=True)
     assert "Bill Rosenberg" in html and "Jill Dunlop" in html
     person_id = _people(app, district_id(app, 2))[0]
-    response = _send(browser, campaign, f"person-{person_id}")
+    response = send_letter(browser, campaign, f"person-{person_id}")
     assert response.status_code == 302
     letter = session.scalar(select(Letter))
     assert letter.to_address == "bill.rosenberg@pc.ola.org"
-    html = browser.get(_write_url(campaign)).get_data(as_text=True)
+    html = browser.get(write_url(campaign)).get_data(as_text=True)
     assert "You have written to Bill Rosenberg" in html
 
 
@@ -397,7 +319,7 @@ def test_the_public_page_counts_letters_and_ridings(app, browser, client, make_c
     for riding in (1, 1, 2):
         member = make_member(riding=riding)
         browser.login(member.email)
-        _send(browser, campaign, f"district-{district_id(app, riding)}")
+        send_letter(browser, campaign, f"district-{district_id(app, riding)}")
         browser.logout()
     html = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "3 letters sent so far, reaching 2 of 124 ridings" in html

@@ -194,12 +194,3 @@ def test_members_cannot_search_participants(browser, make_user):
     make_user("member", email="m@example.org")
     browser.login("m@example.org")
     assert browser.get("/interactions/participants/search?q=cpso").status_code == 403
-
-
-def test_markdown_helper_keeps_formatting_and_drops_scripts():
-    from crm.markdown import render_markdown
-
-    html = str(render_markdown("# Title\n\n- one\n- [two](https://itpo.example)\n\n<script>x()</script>"))
-    assert "<h1>Title</h1>" in html and "<li>one</li>" in html and 'href="https://itpo.example"' in html
-    assert "<script>" not in html
-    assert str(render_markdown(None)) == ""

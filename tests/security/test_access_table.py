@@ -1,10 +1,9 @@
 """One access table covers every route; each role gets what the table says and nothing more."""
-import re
-
 import pytest
 
 from crm.auth.access import ACCESS, ANYONE_LOGGED_IN, PUBLIC
 from crm.auth.models import ROLES
+from tests.security.conftest import concrete_url, log_in_as, table_allows
 
 
 def test_every_route_is_in_the_access_table(app):
@@ -18,36 +17,22 @@ def test_every_access_rule_names_known_roles():
         assert rule in (PUBLIC, ANYONE_LOGGED_IN) or (isinstance(rule, tuple) and set(rule) <= set(ROLES)), endpoint
 
 
-def _concrete_url(rule) -> str | None:
-    """A URL for a rule, filling converters with harmless values."""
-    url = rule.rule
-    url = re.sub(r"<int(?:\([^)]*\))?:[^>]+>", "999999", url)
-    url = re.sub(r"<(?:string:|path:)?[^>]+>", "nothing", url)
-    return url
-
-
-def _expected(rule_value, role):
-    if rule_value == PUBLIC:
-        return True
-    if role is None:
-        return False
-    return rule_value == ANYONE_LOGGED_IN or role in rule_value
+def test_roles_are_exactly_the_four_named():
+    assert ROLES == ("member", "committee", "lead", "admin")
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_each_role_reaches_exactly_the_routes_the_table_allows(app, browser, make_user, role):
     """Walk every GET route as this role: refused routes answer 403 (or the login page), allowed ones never do."""
-    if role:
-        make_user(role=role, email=f"walker-{role}@example.org")
-        browser.login(f"walker-{role}@example.org")
+    log_in_as(browser, make_user, role)
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "bootstrap.static"):
             continue
         if rule.endpoint == "auth.logout":
             continue
-        url = _concrete_url(rule)
+        url = concrete_url(rule)
         response = browser.get(url)
-        allowed = _expected(ACCESS[rule.endpoint], role)
+        allowed = table_allows(ACCESS[rule.endpoint], role)
         if allowed:
             assert response.status_code not in (401, 403), (role, url, response.status_code)
             assert not (response.status_code == 302 and "/login?next" in response.headers["Location"]), (role, url)
@@ -59,16 +44,14 @@ def test_each_role_reaches_exactly_the_routes_the_table_allows(app, browser, mak
 
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_state_changing_routes_are_refused_to_roles_the_table_excludes(app, browser, make_user, role):
-    if role:
-        make_user(role=role, email=f"poster-{role}@example.org")
-        browser.login(f"poster-{role}@example.org")
+    log_in_as(browser, make_user, role)
     token = browser.token("/login")
     for rule in app.url_map.iter_rules():
         if not (rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
             continue
-        if _expected(ACCESS[rule.endpoint], role):
+        if table_allows(ACCESS[rule.endpoint], role):
             continue
-        response = browser.client.post(_concrete_url(rule), data={"csrf_token": token})
+        response = browser.client.post(concrete_url(rule), data={"csrf_token": token})
         assert response.status_code in ((302, 401) if role is None else (403,)), (role, rule.rule)
 
 
@@ -85,5 +68,5 @@ def test_anonymous_api_calls_to_protected_routes_get_json_not_a_login_page(app):
                  if rule.rule.startswith("/api/") and ACCESS[rule.endpoint] != PUBLIC]
     client = app.test_client()
     for rule in protected:
-        response = client.get(_concrete_url(rule))
+        response = client.get(concrete_url(rule))
         assert response.is_json and response.status_code == 401

@@ -1,9 +1,12 @@
-"""Letter templates render only in the hardened sandbox."""
+"""Letter templates render only in the hardened sandbox; what members type is never rendered as a template."""
 import time
 
 import pytest
+from sqlalchemy import func, select
 
+from crm.campaigns.models import Letter, LetterTemplate
 from crm.campaigns.sandbox import PLACEHOLDERS, SAMPLE_CONTEXT, TemplateProblem, render
+from tests.campaigns.conftest import TEMPLATE_PAGE, district_id, new_campaign, send_letter, template_form
 
 
 def test_placeholders_render_from_the_fixed_set():
@@ -65,3 +68,25 @@ def test_render_time_is_capped():
 def test_values_are_not_rendered_again():
     context = dict(SAMPLE_CONTEXT, member_name="{{ 7 * 7 }}")
     assert render("{{ member_name }}", context) == "{{ 7 * 7 }}"
+
+
+def test_a_template_injection_in_a_personal_story_is_just_text(app, browser, make_campaign, make_member, session):
+    campaign = make_campaign()
+    member = make_member(riding=1)
+    browser.login(member.email)
+    story = "{{ ''.__class__.__mro__ }} {% for x in range(10**9) %}x{% endfor %} {{ 'a' * 10**9 }} my story."
+    send_letter(browser, campaign, f"district-{district_id(app, 1)}", **{"block-3": story})
+    letter = session.scalar(select(Letter))
+    assert story in letter.body
+
+
+def test_a_template_injection_by_a_lead_is_rejected_at_save_time(browser, make_user, session, seeded):
+    lead = make_user(role="lead")
+    browser.login(lead.email)
+    campaign_id = new_campaign(browser)
+    for body in ("{{ ''.__class__.__mro__ }}", "{% for x in range(10**9) %}x{% endfor %}", "{{ 'a' * 10**9 }}",
+                 "{{ unknown_placeholder }}"):
+        response = browser.post(TEMPLATE_PAGE.format(campaign_id), template_form("Hello", ("locked", body, 0)))
+        assert response.status_code == 200
+        assert "Block 1:" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(LetterTemplate)) == 0

@@ -1,0 +1,219 @@
+"""What the stored-XSS sweep (test_stored_xss.py) types where: every text column and every free-text form field,
+each either swept, searched, or exempt with its reason; and the payload each column gets."""
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from typing import NamedTuple
+
+from sqlalchemy import String, Text
+from wtforms import Form, StringField
+from wtforms.fields import HiddenField, PasswordField
+from wtforms.fields.core import UnboundField
+
+import crm
+from crm.extensions import db
+
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = "\"'><img src=x onerror=alert(1)>"
+LINKS = " [md](javascript:alert(1)) <a href=\"javascript:alert(1)\">a</a>"
+MARKDOWN_COLUMNS = {"interactions.summary", "interactions.outcome", "proposal_versions.body"}
+# Where a form takes fewer characters than the column holds.
+FORM_LIMITS = {"contact_points.value": 40}  # a phone number, in the person form
+WEB_ADDRESS_COLUMNS = {"organizations.website", "ask_statuses.source_url", "events.join_url",
+                       "program_resources.url", "interactions.url", "elected_offices.profile_url"}
+
+# Columns that hold a copy of a swept column's text, and where it is copied from.
+COPIES = {
+    "letters.subject": "letter_templates.subject",
+    "outbound_messages.subject": "letter_templates.subject",
+    "outbound_messages.text_body": "letters.body",
+    "delivery_events.reason": "address_health.last_reason",
+}
+
+ENUM = "one of a fixed set of choices the form or service checks"
+BY_THE_APP = "written by the application, never typed"
+REFERENCE = "reference data loaded from the shipped files in crm/data; no form edits it"
+EXEMPT = {
+    # validated to a shape the payload cannot take
+    "users.email": "an email address, validated (join, change of email, create-user): the payload is refused",
+    "campaign_targets.email": "an email address, validated by the targets form",
+    "member_profiles.postal_code": "a Canadian postal code, validated and normalised",
+    "elected_offices.legislature_email": "an email address, validated by the roster upload",
+    "elected_offices.constituency_email": "not written by the roster upload or any form; the seed leaves it empty",
+    "address_health.address": "a recipient address the outbox sent to; every source validates it as an address",
+    "outbound_messages.to_address": "a validated recipient address",
+    "outbound_messages.reply_to": "a validated member address",
+    "outbound_messages.from_address": "the organisation's sender address with a name whose line breaks are removed; "
+                                      "shown on no page",
+    "mail_batches.from_address": "as outbound_messages.from_address",
+    "mail_suppressions.address": "a validated recipient address",
+    "delivery_events.address": "the address SendGrid names in a signed event; shown on no page",
+    "campaigns.slug": "lower-case letters, digits and dashes, checked by the service",
+    "campaigns.hashtag": "# then letters, digits or _, checked by the service",
+    "interactions.hashtags": "hashtags checked as # then letters, digits or _",
+    "interaction_hashtags.tag": "a hashtag checked as # then letters, digits or _",
+    "program_resources.original_name": "an uploaded file's name through werkzeug's secure_filename",
+    "proposal_versions.pdf_filename": "an uploaded file's name through werkzeug's secure_filename",
+    # fixed choices
+    **{column: ENUM for column in (
+        "users.role", "member_profiles.province", "member_profiles.licensure_stage", "organizations.kind",
+        "contact_points.kind", "stances.ask", "stances.position", "interactions.kind", "interactions.meeting_format",
+        "interactions.platform", "participants.side", "participants.role", "follow_ups.status", "campaigns.kind",
+        "campaigns.status", "campaigns.mpp_address", "letter_blocks.kind", "letter_obstacles.reason",
+        "ask_statuses.status", "events.status", "registrations.status", "attendances.source", "speaker_offers.route",
+        "speaker_offers.status", "program_resources.stages", "consent_records.purpose")},
+    # written by the application
+    **{column: BY_THE_APP for column in (
+        "users.password_hash", "users.totp_secret", "recovery_codes.code_hash", "audit_events.action",
+        "audit_events.entity_type", "audit_events.ip_address", "consent_records.wording",
+        "consent_records.wording_version", "consent_records.source", "consent_records.ip_address",
+        "organizations.source_key", "proposals.slug", "proposal_versions.pdf_sha256", "program_resources.stored_name",
+        "program_resources.content_type", "program_resources.sha256", "outbound_messages.kind",
+        "outbound_messages.status", "outbound_messages.lease_owner", "outbound_messages.unsubscribe_url",
+        "outbound_messages.provider_message_id", "mail_batches.kind", "mail_suppressions.reason",
+        "sending_pauses.name", "sending_pauses.reason", "represent_lookups.postal_code",
+        "represent_lookups.district_ids", "delivery_events.provider_event_id", "delivery_events.event",
+        "delivery_events.provider_message_id", "letters.to_address")},
+    "outbound_messages.html_body": "HTML the application builds with every value escaped "
+                                   "(test_mail_injection.py); a mail part, shown on no page",
+    "mail_batches.subject": "mail to members built from program and event text already swept; shown on no page",
+    "mail_batches.text_body": "as mail_batches.subject", "mail_batches.html_body": "as outbound_messages.html_body",
+    "letters.party": "a copy of elected_offices.party when the letter is written (swept there)",
+    "programs.slug": "the four programs are seeded by crm/programs/services.py; no form edits them",
+    "programs.name": "as programs.slug", "programs.purpose": "as programs.slug",
+    "programs.audience_stages": "as programs.slug",
+    **{f"asks.{name}": "the three asks are seeded by crm/proposals/asks.py; no form edits them"
+       for name in ("code", "title", "short_title", "figure_label")},
+    **{f"jurisdictions.{name}": REFERENCE for name in ("code", "name", "kind", "ocd_id", "legislature_name",
+                                                        "member_title")},
+    "electoral_districts.name": REFERENCE, "electoral_districts.ocd_id": REFERENCE, "postal_areas.fsa": REFERENCE,
+}
+
+
+SWEPT = {
+    "users.name", "member_profiles.training_country", "member_profiles.specialty",
+    "organizations.name", "organizations.acronym", "organizations.website", "organizations.notes",
+    "people.full_name", "people.title", "people.notes", "contact_points.label", "contact_points.value", "tags.name",
+    "stances.source", "stances.note",
+    "interactions.title", "interactions.summary", "interactions.outcome", "interactions.url", "interactions.posted_by",
+    "follow_ups.title",
+    "proposals.title", "proposal_versions.body", "proposal_versions.change_summary",
+    "ask_statuses.program_name", "ask_statuses.source_url", "ask_statuses.note",
+    "campaigns.name", "campaigns.summary", "letter_templates.subject", "letter_blocks.body", "letter_blocks.label",
+    "letters.body",
+    "events.title", "events.description", "events.join_url",
+    "program_resources.title", "program_resources.description", "program_resources.url", "speaker_offers.topic",
+    "elected_offices.party", "elected_offices.phone", "elected_offices.profile_url", "elected_offices.roles",
+    "outbound_messages.last_error", "address_health.last_reason",
+}
+
+
+class Searched(NamedTuple):
+    """A search box: the page (as that role) shows what was searched for back in the form and the results."""
+
+    page: str
+    role: str = "admin"
+
+
+DROPPED = "checked against stored values and then dropped: never stored, never shown back but in its own input"
+# Every free-text field of every form: the column it fills, the page a search shows it on, or why neither.
+FORM_FIELDS = {
+    "audit.AuditFilterForm.actor": Searched("/admin/audit/"),
+    "auth.ChangeEmailForm.email": "users.email",
+    "auth.EnableMfaForm.code": DROPPED, "auth.SecondFactorForm.code": DROPPED, "auth.ReauthForm.code": DROPPED,
+    "auth.ForgotPasswordForm.email": DROPPED, "auth.LoginForm.email": DROPPED,
+    "auth.ResendConfirmationForm.email": DROPPED, "members.EraseForm.confirm": DROPPED,
+    "auth.UserSearchForm.q": Searched("/admin/users"),
+    "campaigns.BlockForm.body": "letter_blocks.body", "campaigns.BlockForm.label": "letter_blocks.label",
+    "campaigns.CampaignForm.hashtag": "campaigns.hashtag", "campaigns.CampaignForm.name": "campaigns.name",
+    "campaigns.CampaignForm.slug": "campaigns.slug", "campaigns.CampaignForm.summary": "campaigns.summary",
+    "campaigns.PostalCodeForm.postal_code": Searched("/campaigns/xss-sweep/write", "member"),
+    "campaigns.TargetForm.email": "campaign_targets.email",
+    "campaigns.TemplateForm.subject": "letter_templates.subject",
+    "interactions.FollowUpForm.title": "follow_ups.title", "interactions.FollowUpRow.title": "follow_ups.title",
+    "interactions.InteractionFilterForm.hashtag": Searched("/interactions/"),
+    "interactions.InteractionForm.hashtags": "interactions.hashtags",
+    "interactions.InteractionForm.outcome": "interactions.outcome",
+    "interactions.InteractionForm.posted_by": "interactions.posted_by",
+    "interactions.InteractionForm.summary": "interactions.summary",
+    "interactions.InteractionForm.title": "interactions.title", "interactions.InteractionForm.url": "interactions.url",
+    "interactions.MppChatForm.outcome": "interactions.outcome",
+    "interactions.MppChatForm.summary": "interactions.summary",
+    "interactions.SocialPostForm.hashtags": "interactions.hashtags",
+    "interactions.SocialPostForm.posted_by": "interactions.posted_by",
+    "interactions.SocialPostForm.summary": "interactions.summary",
+    "interactions.SocialPostForm.url": "interactions.url",
+    "members.JoinForm.email": "users.email", "members.JoinForm.full_name": "users.name",
+    "members.JoinForm.postal_code": "member_profiles.postal_code",
+    "members.JoinForm.specialty": "member_profiles.specialty",
+    "members.JoinForm.training_country": "member_profiles.training_country",
+    "programs.EventForm.description": "events.description", "programs.EventForm.join_url": "events.join_url",
+    "programs.EventForm.title": "events.title", "programs.ResourceForm.description": "program_resources.description",
+    "programs.ResourceForm.title": "program_resources.title", "programs.ResourceForm.url": "program_resources.url",
+    "programs.SpeakerOfferForm.topic": "speaker_offers.topic",
+    "proposals.AskStatusForm.note": "ask_statuses.note",
+    "proposals.AskStatusForm.program_name": "ask_statuses.program_name",
+    "proposals.AskStatusForm.source_url": "ask_statuses.source_url",
+    "proposals.NewProposalForm.title": "proposals.title",
+    "proposals.VersionForm.body": "proposal_versions.body",
+    "proposals.VersionForm.change_summary": "proposal_versions.change_summary",
+    "stakeholders.OrganizationFilterForm.q": Searched("/directory/organizations"),
+    "stakeholders.OrganizationForm.acronym": "organizations.acronym",
+    "stakeholders.OrganizationForm.name": "organizations.name",
+    "stakeholders.OrganizationForm.notes": "organizations.notes",
+    "stakeholders.OrganizationForm.website": "organizations.website",
+    "stakeholders.PeopleFilterForm.q": Searched("/directory/people"),
+    "stakeholders.PeopleFilterForm.tag": Searched("/directory/people"),
+    "stakeholders.PersonForm.emails": "contact_points.value", "stakeholders.PersonForm.phones": "contact_points.value",
+    "stakeholders.PersonForm.full_name": "people.full_name", "stakeholders.PersonForm.notes": "people.notes",
+    "stakeholders.PersonForm.tags": "tags.name", "stakeholders.PersonForm.title": "people.title",
+    "stakeholders.StanceForm.note": "stances.note", "stakeholders.StanceForm.source": "stances.source",
+}
+
+
+def text_columns() -> dict[str, object]:
+    """Every String/Text column of the models, as 'table.column' → Column."""
+    return {f"{table.name}.{column.name}": column for table in db.metadata.sorted_tables
+            for column in table.columns if isinstance(column.type, (String, Text))}
+
+
+def free_text_form_fields() -> set[str]:
+    """Every field a person types free text into, in every form of crm/*/forms.py, as 'package.Form.field'."""
+    found = set()
+    for module_info in pkgutil.walk_packages(crm.__path__, "crm."):
+        if not module_info.name.endswith(".forms"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, form in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(form, Form) or form.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            for field_name, field in inspect.getmembers(form, lambda value: isinstance(value, UnboundField)):
+                if issubclass(field.field_class, StringField) and \
+                        not issubclass(field.field_class, (PasswordField, HiddenField)):
+                    found.add(f"{module.__name__.split('.')[1]}.{name}.{field_name}")
+    return found
+
+
+class Payloads:
+    """The payload for each column: a marker naming the column, then the longest payload that fits."""
+
+    def __init__(self):
+        self.columns = text_columns()
+        self.filled: dict[str, str] = {}
+
+    def __call__(self, column: str) -> str:
+        if column not in self.filled:
+            marker = f"xss{len(self.filled):02d}x"
+            length = min(self.columns[column].type.length or 10_000, FORM_LIMITS.get(column, 10_000))
+            prefix = f"https://example.org/{marker}?q=" if column in WEB_ADDRESS_COLUMNS else marker
+            extra = LINKS if column in MARKDOWN_COLUMNS else ""
+            fitting = [text for text in (SCRIPT + ATTRIBUTE + extra, ATTRIBUTE) if len(prefix + text) <= length]
+            assert fitting, f"{column} is too short for any payload: list it in EXEMPT with the reason"
+            self.filled[column] = prefix + fitting[0]
+        return self.filled[column]
+
+    def marker(self, column: str) -> str:
+        return re.match(r"(?:https://example\.org/)?(xss\d\dx)", self.filled[COPIES.get(column, column)]).group(1)

@@ -1,0 +1,114 @@
+"""Nothing a user types produces a 500: every form and query answers with a 4xx or a page.
+
+A walk over every route as several roles, then the letter, campaign and program forms filled from their real
+pages (whose ids the walk cannot guess).
+"""
+import pytest
+from sqlalchemy import func, select
+
+from crm.auth.access import ACCESS
+from crm.campaigns.models import Letter
+from tests.campaigns.conftest import district_id
+from tests.security.conftest import concrete_url, log_in_as, table_allows
+
+NASTY = ["", " ", "\x00", "a" * 10_000, "🙂" * 300, "' OR 1=1 --", "<script>alert(1)</script>", "{{ 7*7 }}",
+         "-1", "99999999999999999999", "\r\nBcc: x@example.org", "１２３"]
+
+
+@pytest.mark.parametrize("role", [None, "member", "admin"])
+def test_every_form_survives_hostile_values(app, browser, make_user, role):
+    log_in_as(browser, make_user, role)
+    token = browser.token("/login")
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or not table_allows(ACCESS[rule.endpoint], role):
+            continue
+        if rule.endpoint == "auth.logout":
+            continue
+        for value in NASTY:
+            fields = {name: value for name in ("email", "password", "confirm", "current_password", "full_name",
+                                               "postal_code", "province", "licensure_stage", "graduation_year",
+                                               "role", "active", "q", "next", "name", "title", "body")}
+            response = browser.client.post(concrete_url(rule), data={**fields, "csrf_token": token})
+            if rule.rule.startswith("/webhooks/") and response.status_code == 503:
+                continue  # an unconfigured webhook says so (503, so the provider retries later)
+            assert response.status_code < 500, (rule.rule, repr(value)[:40], response.status_code)
+
+
+def test_every_get_route_survives_hostile_query_strings(app, browser, make_user):
+    make_user(role="admin", email="hostile-get@example.org")
+    browser.login("hostile-get@example.org")
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in ("static", "bootstrap.static", "auth.logout"):
+            continue
+        for value in NASTY:
+            query = {key: value for key in ("q", "page", "limit", "offset", "province", "postal_code", "role",
+                                            "sort", "kind", "next")}
+            response = browser.get(concrete_url(rule), query_string=query)
+            assert response.status_code < 500, (rule.rule, repr(value)[:40], response.status_code)
+
+
+# The letter pages parse recipients like "district-<id>" and "person-<id>": values shaped like those too.
+LETTER_NASTY = NASTY + ["district-99999999999999999999", "person-²", "district-", "district-1x"]
+
+
+def test_the_letter_pages_survive_hostile_values(app, browser, make_campaign, make_member, session):
+    campaign = make_campaign()
+    member = make_member(riding=1)
+    browser.login(member.email)
+    token = browser.token("/my/letters")
+    url = f"/campaigns/{campaign.slug}/write"
+    for value in LETTER_NASTY:
+        assert browser.get(url, query_string={"recipient": value, "postal_code": value}).status_code < 500, value
+        data = {"csrf_token": token, "recipient": value, "template_id": value, "block-2": value, "block-3": value,
+                "preview": "Preview"}
+        assert browser.client.post(url, data=data).status_code < 500, value
+        data = dict(data, recipient=f"district-{district_id(app, 1)}", send="Send")
+        data.pop("preview")
+        assert browser.client.post(url, data=data).status_code < 500, value
+    assert session.scalar(select(func.count()).select_from(Letter)) <= 1
+
+
+def test_the_lead_pages_survive_hostile_values(app, browser, make_campaign):
+    campaign = make_campaign()
+    browser.login(campaign.lead.email)
+    token = browser.token("/manage/campaigns/new")
+    fields = ("name", "slug", "hashtag", "summary", "kind", "jurisdiction_id", "mpp_address", "goal_letters",
+              "goal_ridings", "starts_on", "ends_on", "status", "proposal_version_id", "subject", "person_id", "email",
+              "blocks-0-kind", "blocks-0-body", "blocks-0-label", "blocks-0-min_length")
+    for value in LETTER_NASTY:
+        data = {name: value for name in fields} | {"csrf_token": token}
+        for page in ("/manage/campaigns/new", f"/manage/campaigns/{campaign.id}/edit",
+                     f"/manage/campaigns/{campaign.id}/template", f"/manage/campaigns/{campaign.id}/targets"):
+            assert browser.client.post(page, data=data).status_code < 500, (page, value)
+        assert browser.get(f"/manage/campaigns/{campaign.id}", query_string={"page": value}).status_code < 500
+
+
+PROGRAM_FIELDS = ("program_id", "title", "description", "starts_at", "ends_at", "capacity", "status", "join_url",
+                  "route", "topic", "consent_featured", "decision", "offer_id", "attended", "url", "stages")
+
+
+def _post_hostile_values(browser, urls):
+    for url in urls:
+        token = browser.token(url.rsplit("/", 1)[0] if url.endswith(("/register", "/cancel")) else "/home")
+        for value in NASTY:
+            data = {name: value for name in PROGRAM_FIELDS}
+            response = browser.client.post(url, data={**data, "csrf_token": token})
+            assert response.status_code < 500, (url, repr(value)[:40], response.status_code)
+
+
+def test_program_forms_survive_hostile_values_from_staff(browser, make_user, make_event):
+    event_id = make_event()
+    make_user("admin", email="a@example.org")
+    browser.login("a@example.org")
+    _post_hostile_values(browser, ["/programs/manage/events/new", f"/programs/manage/events/{event_id}/edit",
+                                   f"/programs/manage/events/{event_id}", f"/programs/manage/events/{event_id}/import",
+                                   f"/programs/manage/events/{event_id}/speakers", "/programs/manage/resources",
+                                   "/programs/manage/speakers/1/review"])
+
+
+def test_program_forms_survive_hostile_values_from_members(browser, make_user, make_event):
+    event_id = make_event()
+    make_user("member", email="m@example.org")
+    browser.login("m@example.org")
+    _post_hostile_values(browser, ["/programs/speak", f"/programs/events/{event_id}/register",
+                                   f"/programs/events/{event_id}/cancel"])

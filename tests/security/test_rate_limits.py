@@ -1,0 +1,47 @@
+"""Rate limits: logging in, guessing two-step codes, joining, asking for reset links, and sending letters."""
+from tests.campaigns.conftest import district_id, send_letter
+from tests.conftest import PASSWORD
+
+
+def test_login_is_rate_limited(browser, make_user):
+    make_user(email="limited@example.org")
+    token = browser.token()
+    statuses = [browser.client.post("/login", data={"email": "limited@example.org", "password": "wrong guess!",
+                                                   "csrf_token": token}).status_code for _ in range(12)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[-1] == 429
+
+
+def test_join_is_rate_limited(browser):
+    token = browser.token("/join")
+    statuses = [browser.client.post("/join", data={"csrf_token": token}).status_code for _ in range(7)]
+    assert 429 in statuses
+
+
+def test_guessing_two_step_codes_is_rate_limited(browser, make_user):
+    make_user(role="admin", email="guessed@example.org")
+    browser.post("/login", {"email": "guessed@example.org", "password": PASSWORD})
+    token = browser.token("/login/verify")
+    statuses = [browser.client.post("/login/verify", data={"code": f"{n:06d}", "csrf_token": token}).status_code
+                for n in range(12)]
+    assert statuses[:10] == [200] * 10 and statuses[-1] == 429
+
+
+def test_asking_for_password_reset_links_is_rate_limited(browser, mailbox, make_user):
+    make_user(email="flooded@example.org")
+    token = browser.token("/password/forgot")
+    statuses = [browser.client.post("/password/forgot", data={"email": "flooded@example.org", "csrf_token": token})
+                .status_code for _ in range(7)]
+    assert statuses[:5] == [302] * 5 and statuses[-1] == 429
+    assert len(mailbox.deliver()) == 5
+
+
+def test_sending_is_rate_limited_per_member(app, browser, make_campaign, make_member):
+    app.config["LETTER_RATE_LIMIT"] = "2 per minute"
+    try:
+        member = make_member(riding=1)
+        browser.login(member.email)
+        codes = [send_letter(browser, make_campaign(), f"district-{district_id(app, 1)}").status_code for _ in range(3)]
+    finally:
+        app.config["LETTER_RATE_LIMIT"] = "10 per minute;60 per hour"
+    assert codes == [302, 302, 429]
