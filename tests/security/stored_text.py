@@ -119,6 +119,8 @@ class Searched(NamedTuple):
 
 
 DROPPED = "checked against stored values and then dropped: never stored, never shown back but in its own input"
+TYPED_NAME = ("a name looked up in the directory, never stored; one that fits nobody is shown back in the form's "
+              "error (test_a_typed_name_that_fits_nobody_is_shown_back_as_text)")
 # Every free-text field of every form: the column it fills, the page a search shows it on, or why neither.
 FORM_FIELDS = {
     "audit.AuditFilterForm.actor": Searched("/admin/audit/"),
@@ -131,7 +133,7 @@ FORM_FIELDS = {
     "campaigns.CampaignForm.hashtag": "campaigns.hashtag", "campaigns.CampaignForm.name": "campaigns.name",
     "campaigns.CampaignForm.slug": "campaigns.slug", "campaigns.CampaignForm.summary": "campaigns.summary",
     "campaigns.PostalCodeForm.postal_code": Searched("/campaigns/xss-sweep/write", "member"),
-    "campaigns.TargetForm.email": "campaign_targets.email",
+    "campaigns.TargetForm.email": "campaign_targets.email", "campaigns.TargetForm.person_name": TYPED_NAME,
     "campaigns.TemplateForm.subject": "letter_templates.subject",
     "interactions.FollowUpForm.title": "follow_ups.title", "interactions.FollowUpRow.title": "follow_ups.title",
     "interactions.InteractionFilterForm.hashtag": Searched("/interactions/"),
@@ -140,7 +142,7 @@ FORM_FIELDS = {
     "interactions.InteractionForm.posted_by": "interactions.posted_by",
     "interactions.InteractionForm.summary": "interactions.summary",
     "interactions.InteractionForm.title": "interactions.title", "interactions.InteractionForm.url": "interactions.url",
-    "interactions.MppChatForm.outcome": "interactions.outcome",
+    "interactions.MppChatForm.outcome": "interactions.outcome", "interactions.ParticipantRow.who_name": TYPED_NAME,
     "interactions.MppChatForm.summary": "interactions.summary",
     "interactions.SocialPostForm.hashtags": "interactions.hashtags",
     "interactions.SocialPostForm.posted_by": "interactions.posted_by",

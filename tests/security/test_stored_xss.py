@@ -222,6 +222,24 @@ def test_every_free_text_form_field_is_swept_searched_or_dropped():
     assert unknown == {}, f"form fields naming columns the sweep does not know: {unknown}"
 
 
+def test_a_typed_name_that_fits_nobody_is_shown_back_as_text(app, seeded, make_user):
+    """The participant and campaign-target boxes echo an unknown name in their error: as text, never markup."""
+    admin = Browser(app.test_client())
+    make_user(role="admin", email="names-admin@example.org")
+    admin.login("names-admin@example.org")
+    payload = SCRIPT + ATTRIBUTE
+    when = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    meeting = admin.post("/interactions/new", {"kind": "meeting", "occurred_at": when, "title": "Meeting",
+                                               "participants-0-who_name": payload, "participants-0-role": "attendee"})
+    campaign_id = new_campaign(admin, kind="fixed_targets")
+    target = admin.post(f"/manage/campaigns/{campaign_id}/targets", {"person": "", "person_name": payload})
+    for response in (meeting, target):
+        html = response.get_data(as_text=True)
+        page = read_page(html)
+        assert response.status_code == 200 and "is called" in html
+        assert page.live == [] and any(payload in shown for shown in page.shown)
+
+
 def test_web_addresses_that_are_not_http_are_refused(app, seeded, make_user):
     """A javascript: link would run when clicked, however well it is escaped: the forms refuse it."""
     from crm.programs.models import Program
