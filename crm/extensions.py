@@ -23,6 +23,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def only_on(dialect: str, item):
+    """Declare a schema item (an Index) that exists on one database only, such as a PostgreSQL trigram index:
+    CREATE skips it elsewhere, and so does autogenerate (`autogenerate_filter`), so the models stay the whole
+    description of the schema on every database."""
+    item.info["only_on"] = dialect
+    return item.ddl_if(dialect=dialect)
+
+
+def autogenerate_filter(dialect: str):
+    """Alembic's `include_object` for a connection to `dialect`: leaves out what the models declare `only_on`
+    another database (a migration does not create it there, so its absence is not a difference)."""
+    def include_object(item, name, type_, reflected, compare_to):
+        return item.info.get("only_on", dialect) == dialect
+    return include_object
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()

@@ -7,10 +7,13 @@ from sqlalchemy.orm import Session
 
 @dataclass
 class Page:
+    """One page of a list. `more`: the list was counted only up to `total`, and has more rows than that."""
+
     items: list
     total: int
     limit: int
     offset: int
+    more: bool = False
 
     @property
     def page(self) -> int:
@@ -26,7 +29,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.offset + self.limit < self.total
+        return self.more or self.offset + self.limit < self.total
 
 
 def paginate(session: Session, stmt, *, limit: int, offset: int, scalars: bool = True) -> Page:

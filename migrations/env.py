@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from crm.extensions import autogenerate_filter
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -92,6 +94,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # Indexes the models declare for one database only (crm.extensions.only_on) are not differences elsewhere.
+        conf_args.setdefault("include_object", autogenerate_filter(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -6,15 +6,19 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from crm.interactions.models import KINDS, Interaction, InteractionHashtag, Participant
 from crm.interactions.services import interaction_loader_options, parse_party_ref
+from crm.pagination import Page
 from crm.spreadsheets import formula_safe
 from crm.stakeholders.models import Person
 
 EXPORT_LIMIT = 100_000
+# Lists count matching interactions up to this many; "more than 1,000" is as useful as the exact figure, which
+# costs a read of every match (`interactions_page(exact=True)`, the list's "count them all").
+COUNT_UP_TO = 1_000
 
 
 @dataclass
@@ -29,54 +33,109 @@ class InteractionFilters:
     member_reports_only: bool = False
 
 
-def stakeholder_interaction_ids(person_id: int | None = None, organization_id: int | None = None):
-    """Ids of interactions a person took part in, or an organization (itself or through its people)."""
-    if person_id is not None:
-        return select(Participant.interaction_id).where(Participant.person_id == person_id)
-    staff = select(Person.id).where(Person.organization_id == organization_id).scalar_subquery()
-    return select(Participant.interaction_id).where(
-        or_(Participant.organization_id == organization_id, Participant.person_id.in_(staff)))
+def _party_rows(kind: str, party_id: int):
+    """`rows(participant)`: the condition that a participants row (or an alias) is this party's; an
+    organization's rows are its own and its people's."""
+    if kind == "person":
+        return lambda row: row.person_id == party_id
+    if kind == "user":
+        return lambda row: row.user_id == party_id
+    staff = select(Person.id).where(Person.organization_id == party_id).scalar_subquery()
+    return lambda row: or_(row.organization_id == party_id, row.person_id.in_(staff))
 
 
-def filtered_interactions(filters: InteractionFilters):
-    """Interactions matching every given filter, newest first, with participants eager-loaded."""
-    stmt = select(Interaction)
-    if filters.kind and filters.kind in dict(KINDS):
-        stmt = stmt.where(Interaction.kind == filters.kind)
-    if filters.hashtag:
-        tag = "#" + filters.hashtag.strip().lstrip("#").lower()
-        if filters.kind or filters.jurisdiction_id:
-            # Narrowed already: walk that (kind|jurisdiction, occurred_at) index and probe each row's tags.
-            stmt = stmt.where(select(InteractionHashtag.interaction_id).where(
-                InteractionHashtag.interaction_id == Interaction.id, InteractionHashtag.tag == tag).exists())
-        else:
-            stmt = stmt.where(Interaction.id.in_(select(InteractionHashtag.interaction_id)
-                                                 .where(InteractionHashtag.tag == tag)))
-    if filters.jurisdiction_id:
-        stmt = stmt.where(Interaction.jurisdiction_id == filters.jurisdiction_id)
+def _parties(filters: InteractionFilters) -> list:
+    """The party filters (stakeholder, then ITPO participant) as `_party_rows` conditions."""
+    parties = []
     if filters.stakeholder:
         try:
             kind, party_id = parse_party_ref(filters.stakeholder)
         except ValueError:
             kind, party_id = "person", 0
-        if kind == "person":
-            stmt = stmt.where(Interaction.id.in_(stakeholder_interaction_ids(person_id=party_id)))
-        elif kind == "organization":
-            stmt = stmt.where(Interaction.id.in_(stakeholder_interaction_ids(organization_id=party_id)))
-        else:
-            stmt = stmt.where(Interaction.id.in_(select(Participant.interaction_id)
-                                                 .where(Participant.user_id == party_id)))
+        parties.append(_party_rows(kind, party_id))
     if filters.participant_user_id:
-        stmt = stmt.where(Interaction.id.in_(select(Participant.interaction_id)
-                                             .where(Participant.user_id == filters.participant_user_id)))
+        parties.append(_party_rows("user", filters.participant_user_id))
+    return parties
+
+
+def _conditions(filters: InteractionFilters, parties: list, narrowed: bool) -> list:
+    """Conditions on Interaction for every filter but the party that drives the query (`parties[0]`, if any).
+
+    `narrowed`: another filter already picks few rows in date order, so each row's hashtags are probed rather than
+    every interaction with the tag listed first.
+    """
+    conditions = []
+    if filters.kind and filters.kind in dict(KINDS):
+        conditions.append(Interaction.kind == filters.kind)
+    if filters.hashtag:
+        tag = "#" + filters.hashtag.strip().lstrip("#").lower()
+        if narrowed or filters.kind or filters.jurisdiction_id:
+            conditions.append(select(InteractionHashtag.interaction_id).where(
+                InteractionHashtag.interaction_id == Interaction.id, InteractionHashtag.tag == tag).exists())
+        else:
+            conditions.append(Interaction.id.in_(select(InteractionHashtag.interaction_id)
+                                                 .where(InteractionHashtag.tag == tag)))
+    if filters.jurisdiction_id:
+        conditions.append(Interaction.jurisdiction_id == filters.jurisdiction_id)
+    for rows in parties[1:]:
+        conditions.append(Interaction.id.in_(select(Participant.interaction_id).where(rows(Participant))))
     if filters.date_from:
-        stmt = stmt.where(Interaction.occurred_at >= datetime.combine(filters.date_from, time.min))
+        conditions.append(Interaction.occurred_at >= datetime.combine(filters.date_from, time.min))
     if filters.date_to:
-        stmt = stmt.where(Interaction.occurred_at < datetime.combine(filters.date_to + timedelta(days=1), time.min))
+        conditions.append(Interaction.occurred_at < datetime.combine(filters.date_to + timedelta(days=1), time.min))
     if filters.member_reports_only:
-        stmt = stmt.where(Interaction.member_report.is_(True))
-    return stmt.options(*interaction_loader_options()).order_by(Interaction.occurred_at.desc(),
-                                                                 Interaction.id.desc())
+        conditions.append(Interaction.member_report.is_(True))
+    return conditions
+
+
+def _matching(filters: InteractionFilters):
+    """(occurred_at, id) of the interactions matching every given filter, newest first: narrow rows that indexes
+    alone can answer, so a count or a deep page never reads whole interactions.
+
+    With a stakeholder or participant filter, the rows come from that party's participant rows, which carry the
+    interaction's date (the services keep the copy in step) and have an index in date order; a party with two rows
+    in one interaction (an organization and one of its people, a merged person) gives it once.
+    """
+    parties = _parties(filters)
+    conditions = _conditions(filters, parties, narrowed=bool(parties))
+    if not parties:
+        return (select(Interaction.occurred_at, Interaction.id).where(*conditions)
+                .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()))
+    row = aliased(Participant)
+    stmt = select(row.occurred_at, row.interaction_id.label("id")).where(parties[0](row))
+    if conditions:
+        stmt = stmt.join(Interaction, Interaction.id == row.interaction_id).where(*conditions)
+    return (stmt.group_by(row.occurred_at, row.interaction_id)
+            .order_by(row.occurred_at.desc(), row.interaction_id.desc()))
+
+
+def filtered_interactions(filters: InteractionFilters):
+    """Interactions matching every given filter, newest first, with participants eager-loaded."""
+    matching = _matching(filters).subquery()
+    return (select(Interaction).join(matching, matching.c.id == Interaction.id)
+            .options(*interaction_loader_options()).order_by(matching.c.occurred_at.desc(), matching.c.id.desc()))
+
+
+def interactions_page(session: Session, filters: InteractionFilters, *, limit: int, offset: int,
+                      exact: bool = False) -> Page:
+    """One page of `filtered_interactions`, and how many there are: counted up to COUNT_UP_TO (or the end of this
+    page, if further), beyond which the page says "more than" that; `exact` counts them all.
+
+    The ids of the page and the count come from one narrow `_matching` query that stops after the count's limit,
+    so a request reads about as many index entries as a page needs, however many interactions match; only the
+    page's own interactions are then loaded.
+    """
+    matching = _matching(filters)
+    if exact:
+        total = session.scalar(select(func.count()).select_from(matching.order_by(None).subquery())) or 0
+        ids, more = [row.id for row in session.execute(matching.limit(limit).offset(offset))], False
+    else:
+        up_to = max(COUNT_UP_TO, offset + limit)
+        found = [row.id for row in session.execute(matching.limit(up_to + 1))]
+        total, more, ids = min(len(found), up_to), len(found) > up_to, found[offset:offset + limit]
+    loaded = {i.id: i for i in session.scalars(select(Interaction).where(Interaction.id.in_(ids))
+                                               .options(*interaction_loader_options())).unique()}
+    return Page(items=[loaded[i] for i in ids if i in loaded], total=total, limit=limit, offset=offset, more=more)
 
 
 # --- export -----------------------------------------------------------------------------------------------------

@@ -93,13 +93,15 @@ class Participant(db.Model):
         # Timelines page through these without touching the interactions table.
         Index("ix_participants_person_timeline", "person_id", "occurred_at", "interaction_id"),
         Index("ix_participants_organization_timeline", "organization_id", "occurred_at", "interaction_id"),
+        # ... and the interaction list filtered by an ITPO participant pages through this one.
+        Index("ix_participants_user_timeline", "user_id", "occurred_at", "interaction_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     side: Mapped[str] = mapped_column(String(12))  # itpo, stakeholder
     role: Mapped[str] = mapped_column(String(30), default="attendee")
     # A copy of the interaction's occurred_at (kept in step by the services) so timelines need only this table.

@@ -79,7 +79,8 @@ def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
 def index():
     form, filters = _filter_form()
     limit, offset = _page_args()
-    page = paginate(db.session, lists.filtered_interactions(filters), limit=limit, offset=offset)
+    page = lists.interactions_page(db.session, filters, limit=limit, offset=offset,
+                                   exact=request.args.get("count") == "all")
     return render_template("interactions/index.html", form=form, page=page)
 
 
@@ -345,8 +346,8 @@ def my_reports():
 def posts():
     hashtag = (request.args.get("hashtag") or "").strip()[:60] or None
     limit, offset = _page_args()
-    stmt = lists.filtered_interactions(lists.InteractionFilters(kind="social_post", hashtag=hashtag))
-    page = paginate(db.session, stmt, limit=limit, offset=offset)
+    page = lists.interactions_page(db.session, lists.InteractionFilters(kind="social_post", hashtag=hashtag),
+                                   limit=limit, offset=offset, exact=request.args.get("count") == "all")
     return render_template("interactions/posts.html", page=page, hashtag=hashtag or "")
 
 

@@ -1,11 +1,11 @@
 """Organizations, people, their contact points, elected offices, tags and stances on the three asks."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, func
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
-from crm.extensions import db
+from crm.extensions import db, only_on
 
 # ITPO's three asks, which every stance refers to.
 ASKS = (
@@ -30,6 +30,13 @@ ORGANIZATION_KINDS = (
 )
 
 
+def _trigram_index(table: str, column: str) -> Index:
+    """A PostgreSQL trigram index (pg_trgm, migration 0010), which serves the directory search's
+    `ILIKE '%text%'`. SQLite has none: its LIKE reads the table, which is fast enough there."""
+    return only_on("postgresql", Index(f"ix_{table}_{column}_trgm", column, postgresql_using="gin",
+                                       postgresql_ops={column: "gin_trgm_ops"}))
+
+
 person_tags = Table(
     "person_tags", db.metadata,
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
@@ -51,6 +58,7 @@ class Organization(db.Model):
     """A regulator, certification body, ministry, legislature, ally…"""
 
     __tablename__ = "organizations"
+    __table_args__ = (_trigram_index("organizations", "name"), _trigram_index("organizations", "acronym"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -72,6 +80,7 @@ class Person(db.Model):
     """Anyone ITPO deals with: an MPP, a registrar, a ministry official, a journalist."""
 
     __tablename__ = "people"
+    __table_args__ = (_trigram_index("people", "full_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(160), index=True)
@@ -104,6 +113,7 @@ class ContactPoint(db.Model):
     """One email address or phone number of a person, with a label."""
 
     __tablename__ = "contact_points"
+    __table_args__ = (_trigram_index("contact_points", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)

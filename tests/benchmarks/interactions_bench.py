@@ -111,11 +111,13 @@ def _build(app, rng: random.Random) -> dict:
                 for table in ("people", "interactions", "participants"):
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                       f"(SELECT MAX(id) FROM {table}))"))
+        ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
+        # Ends the session's transaction first: VACUUM cannot mark pages all-visible while a snapshot older than
+        # their rows is open, and then no index-only scan skips the table.
+        db.session.remove()
         # A database in use has its statistics and visibility map up to date (autovacuum); so does this one.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"))
-        ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
-        db.session.remove()
     return {"hub": hub, "cpso": cpso, "staff": staff_ids, "ontario": ontario}
 
 

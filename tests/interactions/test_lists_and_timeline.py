@@ -63,6 +63,61 @@ def test_the_list_filters_by_kind_hashtag_jurisdiction_stakeholder_participant_a
     assert browser.get("/interactions/?date_from=not-a-date&stakeholder=junk&page=-3").status_code == 200
 
 
+def test_a_party_filter_lists_each_interaction_once_newest_first_and_counts_it_once(app, stakeholders, committee):
+    """Stakeholder and participant filters page through the party's own rows; the result is the same as
+    filtering every interaction, even where the party took part twice (an organization and one of its people;
+    a merged person)."""
+    from crm.interactions.lists import InteractionFilters, interactions_page
+    from crm.interactions.models import Participant
+
+    cpso, registrar, user = stakeholders.cpso, stakeholders.registrar, committee.id
+    both = add_interaction(app, occurred_at=NOW - timedelta(days=3), organization_ids=[cpso], person_ids=[registrar],
+                           user_ids=[user], title="both")
+    older = add_interaction(app, occurred_at=NOW - timedelta(days=5), organization_ids=[cpso], kind="call")
+    newer = add_interaction(app, occurred_at=NOW - timedelta(days=1), person_ids=[registrar], user_ids=[user])
+    add_interaction(app, occurred_at=NOW - timedelta(days=2), organization_ids=[stakeholders.mcc], user_ids=[user],
+                    kind="call")
+    with app.app_context():
+        db.session.add(Participant(interaction_id=both, person_id=registrar, side="stakeholder", role="target",
+                                   occurred_at=NOW - timedelta(days=3)))
+        db.session.commit()
+        for filters, expected in [
+            (InteractionFilters(stakeholder=f"organization:{cpso}"), [newer, both, older]),
+            (InteractionFilters(stakeholder=f"person:{registrar}"), [newer, both]),
+            (InteractionFilters(participant_user_id=user, kind="meeting"), [newer, both]),
+            (InteractionFilters(stakeholder=f"organization:{cpso}", kind="call"), [older]),
+            (InteractionFilters(stakeholder=f"organization:{cpso}", participant_user_id=user), [newer, both]),
+        ]:
+            first = interactions_page(db.session, filters, limit=2, offset=0)
+            rest = interactions_page(db.session, filters, limit=2, offset=2)
+            assert [i.id for i in first.items + rest.items] == expected, filters
+            assert first.total == rest.total == len(expected), filters
+        db.session.remove()
+
+
+def test_a_long_list_is_counted_up_to_a_limit_and_says_so_unless_asked_to_count_all(
+        app, browser, committee, stakeholders, monkeypatch):
+    from crm.interactions import lists
+
+    monkeypatch.setattr(lists, "COUNT_UP_TO", 3)
+    for day in range(5):
+        add_interaction(app, occurred_at=NOW - timedelta(days=day + 1), organization_ids=[stakeholders.cpso],
+                        title=f"Meeting {day}")
+    html = browser.get("/interactions/?limit=2").get_data(as_text=True)
+    assert "More than 3 interactions" in html and "count=all" in html and "Page 1 of more than 2" in html
+    html = browser.get("/interactions/?limit=2&count=all").get_data(as_text=True)
+    assert "5 interactions" in html and "More than" not in html and "Page 1 of 3" in html
+    with app.app_context():
+        filters = lists.InteractionFilters(stakeholder=f"organization:{stakeholders.cpso}")
+        # Beyond the limit, the page counts to its own end: the next page is still offered, and the last is exact.
+        deep = lists.interactions_page(db.session, filters, limit=2, offset=2)
+        assert (deep.total, deep.more, deep.has_next) == (4, True, True)
+        last = lists.interactions_page(db.session, filters, limit=2, offset=4)
+        assert (last.total, last.more, last.has_next, [i.title for i in last.items]) == (5, False, False,
+                                                                                          ["Meeting 4"])
+        db.session.remove()
+
+
 def test_the_newest_interaction_comes_first(browser, history):
     html = browser.get("/interactions/").get_data(as_text=True)
     assert html.index("LinkedIn post by Priya") < html.index("HYPERLINK") < html.index("CPSO board meeting")

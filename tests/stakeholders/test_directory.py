@@ -55,6 +55,38 @@ def test_search_finds_by_email_and_organization(committee, make_person):
     assert "Ana Registrar" in html and "Bob Other" not in html
 
 
+def _matches_by_hand(store, q: str) -> set[str]:
+    """Names of the active people with `q` in their name, organization name or acronym, a contact or a riding."""
+    q = q.lower()
+    found = set()
+    for person in store.scalars(select(Person).where(Person.archived.is_(False))):
+        texts = [person.full_name] + [c.value for c in person.contacts]
+        texts += [person.organization.name, person.organization.acronym or ""] if person.organization else []
+        texts += [office.district.name for office in person.offices if office.district]
+        if any(q in text.lower() for text in texts):
+            found.add(person.full_name)
+    return found
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("REGISTR", {"Ana Registrar"}),  # the middle of a name, in any case
+    ("cpso.exa", {"Ana Registrar"}),  # part of an email
+    ("surgeons of", {"Ana Registrar", "Carl Colleague"}),  # part of an organization's name
+    ("cpso", {"Ana Registrar", "Carl Colleague"}),  # its acronym (and Ana's email: listed once)
+    ("mushkegowuk", {"Guy Bourgouin"}),  # a riding
+    ("ll", {"Carl Colleague"}),  # shorter than a trigram: still a plain substring match
+])
+def test_search_matches_a_substring_of_name_organization_email_or_riding(roster, store, make_person, q, expected):
+    """Exactly the people a by-hand match finds, each once, on SQLite and PostgreSQL alike."""
+    make_person("Ana Registrar", org="College of Physicians and Surgeons of Ontario", emails=["ana@cpso.example"])
+    make_person("Carl Colleague", org="College of Physicians and Surgeons of Ontario")
+    make_person("Bob Other", org="Someone Else", emails=["bob@elsewhere.example"])
+    people = store.scalars(services.people_query(services.DirectoryFilters(q=q))).unique().all()
+    names = [p.full_name for p in people]
+    assert expected <= set(names) and "Bob Other" not in names
+    assert sorted(names) == sorted(_matches_by_hand(store, q))
+
+
 def test_search_treats_percent_and_underscore_literally(committee, make_person):
     make_person("Percy Plain")
     assert "0 people" in committee.get("/directory/people?q=%25").get_data(as_text=True)
