@@ -55,7 +55,7 @@ class TargetForm(FlaskForm):
     person = HiddenField()
     person_name = StringField("Person", validators=[DataRequired("Type the person's name and choose them."),
                                                     Length(max=300)],
-                              render_kw={"data-party-search": "person", "autocomplete": "off"})
+                              render_kw={"data-party-search": "person"})
     email = StringField("Email (optional: else their known address)",
                         validators=[Optional(), Email("Enter an email address."), Length(max=254)])
     submit = SubmitField("Add target")

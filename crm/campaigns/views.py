@@ -15,9 +15,9 @@ from crm.campaigns.forms import CampaignForm, EmptyForm, LetterForm, PostalCodeF
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter
-from crm.interactions.services import parse_party_ref, resolve_party
 from crm.pagination import page_args, paginate
 from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.stakeholders.parties import enhance_picker, parse_party_ref, resolve_party
 
 bp = Blueprint("campaigns", __name__)
 _ID_RE = re.compile(r"[0-9]{1,9}")
@@ -319,9 +319,7 @@ def template(campaign_id):
 def targets(campaign_id):
     campaign = _managed_campaign(campaign_id)
     form = TargetForm()
-    form.person_name.render_kw = {**form.person_name.render_kw, "placeholder": "Type a name, then choose",
-                                  "data-search-url": url_for("interactions.participant_search"),
-                                  "data-ref-input": form.person.id}  # a new dict: the field's is shared
+    enhance_picker(form.person_name, form.person)
     if form.validate_on_submit():
         try:
             ref = resolve_party(db.session, form.person.data, form.person_name.data, ("person",), "person_name")

@@ -10,7 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.interactions.models import KINDS, Interaction, InteractionHashtag, Participant
-from crm.interactions.services import interaction_loader_options, parse_party_ref
+from crm.interactions.services import interaction_loader_options
+from crm.stakeholders.parties import parse_party_ref
 from crm.pagination import Page
 from crm.spreadsheets import formula_safe
 from crm.stakeholders.models import Person

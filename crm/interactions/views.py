@@ -16,6 +16,7 @@ from crm.interactions.timeline import timeline_for
 from crm.pagination import page_args, paginate
 from crm.proposals.services import version_choice_label, versions_for_jurisdiction
 from crm.reference.models import Jurisdiction
+from crm.stakeholders import parties
 from crm.stakeholders.models import Organization, Person
 
 bp = Blueprint("interactions", __name__, url_prefix="/interactions")
@@ -61,7 +62,7 @@ def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
     # Only the chosen stakeholder is rendered (all of them would make every list page heavy); the search box
     # of interactions.js finds others, and timelines link here with a stakeholder chosen.
     chosen = request.args.get("stakeholder", "")
-    label = services.party_label(db.session, chosen)
+    label = parties.party_label(db.session, chosen)
     form.stakeholder.choices = [("", "Any stakeholder")] + ([(chosen, label)] if label else [])
     form.participant.choices = _user_choices("Anyone at ITPO")
     valid = form.validate()
@@ -103,7 +104,7 @@ def export(fmt):
 
 def _prepare(form: InteractionForm) -> None:
     # Only chosen participants are looked up: the directory (100,000 people) is never rendered into the page.
-    labels = services.party_labels(db.session, [row.who.data for row in form.participants if row.who.data])
+    labels = parties.party_labels(db.session, [row.who.data for row in form.participants if row.who.data])
     for row in form.participants:
         if row.who.data and not row.who_name.data:
             row.who_name.data = labels.get(row.who.data, "")
@@ -249,8 +250,8 @@ def my_follow_ups():
 @bp.route("/participants/search")
 def participant_search():
     kinds = tuple(k for k in (request.args.get("types") or "person,organization,user").split(",")
-                  if k in services.PARTY_KINDS) or services.PARTY_KINDS
-    return jsonify(items=services.search_parties(db.session, request.args.get("q", ""), kinds))
+                  if k in parties.PARTY_KINDS) or parties.PARTY_KINDS
+    return jsonify(items=parties.search_parties(db.session, request.args.get("q", ""), kinds))
 
 
 # --- timelines --------------------------------------------------------------------------------------------------
@@ -358,11 +359,12 @@ def new_post():
         form.occurred_on.data = date.today()
     if form.validate_on_submit():
         platform = dict(form.platform.choices).get(form.platform.data, form.platform.data)
+        posted_by = (form.posted_by.data or "").strip()
         data = services.InteractionInput(
             kind="social_post", occurred_at=datetime.combine(form.occurred_on.data, time(0, 0)),
-            title=f"{platform} post by {form.posted_by.data.strip()}"[:200], summary=form.summary.data or None,
+            title=f"{platform} post by {posted_by}"[:200], summary=form.summary.data or None,
             hashtags=form.hashtags.data, platform=form.platform.data, url=form.url.data,
-            reach=form.reach.data, posted_by=form.posted_by.data.strip())
+            reach=form.reach.data, posted_by=posted_by)
         try:
             interaction = services.log_interaction(db.session, current_user, data)
         except ValidationError as error:

@@ -66,7 +66,12 @@ class ContactLines:
 class PersonForm(FlaskForm):
     full_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=160)])
     title = StringField("Title", validators=[Optional(), Length(max=200)], description="e.g. Registrar, MPP, Policy advisor")
-    organization_id = SelectField("Organization", coerce=int, choices=[(0, "None")])
+    # Typed (the server finds the one organization of that name or acronym) or chosen by search as you type,
+    # which keeps the choice in the hidden reference: no drop-down of every organization.
+    organization = HiddenField()
+    organization_name = StringField("Organization", validators=[Optional(), Length(max=300)],
+                                    render_kw={"data-party-search": "organization"},
+                                    description="Its name or acronym; leave empty for none.")
     jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
     emails = TextAreaField("Emails", validators=[ContactLines(email=True)], render_kw={"rows": 2},
                            description="One per line, optionally with a label: 'office: name@example.org'.")

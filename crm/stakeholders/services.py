@@ -275,12 +275,6 @@ def organization_people(session: Session, organization: Organization, limit: int
                                 .order_by(func.lower(Person.full_name)).limit(limit)))
 
 
-def organization_choices(session: Session) -> list[tuple[int, str]]:
-    rows = session.execute(select(Organization.id, Organization.name, Organization.acronym)
-                           .where(Organization.archived.is_(False)).order_by(func.lower(Organization.name)))
-    return [(id_, f"{name} ({acronym})" if acronym else name) for id_, name, acronym in rows]
-
-
 # --- create, edit, archive, stances --------------------------------------------------------------------------
 
 
@@ -330,7 +324,7 @@ def save_person(session: Session, person: Person | None, *, full_name: str, titl
                 emails: list[tuple[str, str]], phones: list[tuple[str, str]], tags: list[str]) -> Person:
     """Create (person None) or update a person with their contacts and tags."""
     if organization_id and session.get(Organization, organization_id) is None:
-        raise ValidationError("organization_id", "Choose an organization from the list.")
+        raise ValidationError("organization_name", "Choose an organization from the list.")
     if person is None:
         person = Person(full_name="")
         session.add(person)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
 from crm.pagination import page_args, paginate
-from crm.stakeholders import files, forms, imports, roster, services
+from crm.stakeholders import files, forms, imports, parties, roster, services
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, Organization, Person, current_stances
 from crm.stakeholders.timeline import timeline_sections
 
@@ -129,10 +129,10 @@ def _person_or_404(person_id: int) -> Person:
 
 def _person_form(person=None):
     form = forms.PersonForm(obj=person)
-    form.organization_id.choices = [(0, "None")] + services.organization_choices(db.session)
+    parties.enhance_picker(form.organization_name, form.organization, "Type a name or acronym, then choose")
     form.jurisdiction.choices = [("", "None")] + services.list_choices(db.session)["jurisdictions"]
     if person is not None and not form.is_submitted():
-        form.organization_id.data = person.organization_id or 0
+        _choose_organization(form, person.organization_id)
         form.jurisdiction.data = person.jurisdiction.code if person.jurisdiction else ""
         form.emails.data = "\n".join(f"{c.label}: {c.value}" for c in person.emails())
         form.phones.data = "\n".join(f"{c.label}: {c.value}" for c in person.phones())
@@ -140,11 +140,20 @@ def _person_form(person=None):
     return form
 
 
+def _choose_organization(form, organization_id: int | None) -> None:
+    if organization_id:
+        form.organization.data = f"organization:{organization_id}"
+        form.organization_name.data = parties.party_labels(db.session, [form.organization.data]).get(
+            form.organization.data, "")
+
+
 def _save_person(form, person):
+    ref = parties.resolve_party(db.session, form.organization.data, form.organization_name.data, ("organization",),
+                                "organization_name")
     return services.save_person(
-        db.session, person, full_name=form.full_name.data, title=form.title.data.strip(),
-        organization_id=form.organization_id.data or None, jurisdiction=form.jurisdiction.data,
-        notes=form.notes.data.strip(), emails=form.emails.parsed, phones=form.phones.parsed,
+        db.session, person, full_name=form.full_name.data, title=(form.title.data or "").strip(),
+        organization_id=parties.parse_party_ref(ref)[1] if ref else None, jurisdiction=form.jurisdiction.data,
+        notes=(form.notes.data or "").strip(), emails=form.emails.parsed, phones=form.phones.parsed,
         tags=(form.tags.data or "").split(";"))
 
 
@@ -152,7 +161,7 @@ def _save_person(form, person):
 def person_new():
     form = _person_form()
     if request.method == "GET" and request.args.get("organization", "").isdigit():
-        form.organization_id.data = int(request.args["organization"])
+        _choose_organization(form, int(request.args["organization"]))
     return _save_form(form, lambda: _save_person(form, None), lambda p: (f"{p.full_name} added.", ".person",
                                                                          {"person_id": p.id})) or \
         render_template("stakeholders/person_form.html", form=form, person=None)
@@ -212,7 +221,7 @@ def _add_stance(form, back: str, **subject):
     if form.validate_on_submit():
         try:
             services.add_stance(db.session, ask=form.ask.data, position=form.position.data, as_of=form.as_of.data,
-                                source=form.source.data.strip(), note=form.note.data.strip(),
+                                source=(form.source.data or "").strip(), note=(form.note.data or "").strip(),
                                 author_id=current_user.id, **subject)
         except ValidationError as error:
             db.session.rollback()
@@ -261,8 +270,9 @@ def _organization_form(organization=None):
 
 def _save_organization(form, organization):
     return services.save_organization(
-        db.session, organization, name=form.name.data, acronym=form.acronym.data.strip(), kind=form.kind.data,
-        jurisdiction=form.jurisdiction.data, website=form.website.data.strip(), notes=form.notes.data.strip())
+        db.session, organization, name=form.name.data, acronym=(form.acronym.data or "").strip(),
+        kind=form.kind.data, jurisdiction=form.jurisdiction.data, website=(form.website.data or "").strip(),
+        notes=(form.notes.data or "").strip())
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])

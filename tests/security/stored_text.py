@@ -171,6 +171,7 @@ FORM_FIELDS = {
     "stakeholders.PeopleFilterForm.tag": Searched("/directory/people"),
     "stakeholders.PersonForm.emails": "contact_points.value", "stakeholders.PersonForm.phones": "contact_points.value",
     "stakeholders.PersonForm.full_name": "people.full_name", "stakeholders.PersonForm.notes": "people.notes",
+    "stakeholders.PersonForm.organization_name": TYPED_NAME,
     "stakeholders.PersonForm.tags": "tags.name", "stakeholders.PersonForm.title": "people.title",
     "stakeholders.StanceForm.note": "stances.note", "stakeholders.StanceForm.source": "stances.source",
 }

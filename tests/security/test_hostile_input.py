@@ -112,3 +112,23 @@ def test_program_forms_survive_hostile_values_from_members(browser, make_user, m
     browser.login("m@example.org")
     _post_hostile_values(browser, ["/programs/speak", f"/programs/events/{event_id}/register",
                                    f"/programs/events/{event_id}/cancel"])
+
+
+def test_forms_posted_with_only_their_required_fields_save_or_explain(browser, make_user, session):
+    """A client that leaves optional fields out (not even empty) gets the same answer as one that sends them empty."""
+    from crm.stakeholders.models import Organization, Person
+
+    make_user(role="admin", email="sparse-admin@example.org")
+    browser.login("sparse-admin@example.org")
+    assert browser.post("/directory/organizations/new", {"name": "Sparse Org", "kind": "ally", "jurisdiction": ""}).status_code == 302
+    assert browser.post("/directory/people/new", {"full_name": "Sparse Person", "jurisdiction": ""}).status_code == 302
+    person_id = session.scalar(select(Person.id).where(Person.full_name == "Sparse Person"))
+    assert session.scalar(select(Organization.id).where(Organization.name == "Sparse Org"))
+    stance = browser.post(f"/directory/people/{person_id}/stances", {"ask": "pra", "position": "supportive",
+                                                                      "as_of": "2026-01-05"},
+                          page=f"/directory/people/{person_id}")
+    assert stance.status_code in (200, 302)
+    post = browser.post("/interactions/posts/new", {"platform": "linkedin", "occurred_on": "2026-01-05",
+                                                    "url": "https://example.org/p/1"},
+                        page="/interactions/posts/new")
+    assert post.status_code in (200, 302)

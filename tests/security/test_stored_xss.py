@@ -65,7 +65,7 @@ def admin_fills_the_directory(admin, fill) -> list[str]:
         "jurisdiction": "ON", "website": fill("organizations.website"), "notes": fill("organizations.notes")}),
         "the organization form")
     person = _posted(admin.post("/directory/people/new", {
-        "full_name": fill("people.full_name"), "title": fill("people.title"), "organization_id": _id_in(organization),
+        "full_name": fill("people.full_name"), "title": fill("people.title"), "organization": f"organization:{_id_in(organization)}",
         "jurisdiction": "ON", "emails": "registrar@example.org",
         "phones": f"{fill('contact_points.label')}: {fill('contact_points.value')}", "tags": fill("tags.name"),
         "notes": fill("people.notes")}), "the person form")
@@ -223,7 +223,7 @@ def test_every_free_text_form_field_is_swept_searched_or_dropped():
 
 
 def test_a_typed_name_that_fits_nobody_is_shown_back_as_text(app, seeded, make_user):
-    """The participant and campaign-target boxes echo an unknown name in their error: as text, never markup."""
+    """The participant, campaign-target and organization boxes echo an unknown name in their error: as text, never markup."""
     admin = Browser(app.test_client())
     make_user(role="admin", email="names-admin@example.org")
     admin.login("names-admin@example.org")
@@ -233,7 +233,9 @@ def test_a_typed_name_that_fits_nobody_is_shown_back_as_text(app, seeded, make_u
                                                "participants-0-who_name": payload, "participants-0-role": "attendee"})
     campaign_id = new_campaign(admin, kind="fixed_targets")
     target = admin.post(f"/manage/campaigns/{campaign_id}/targets", {"person": "", "person_name": payload})
-    for response in (meeting, target):
+    person = admin.post("/directory/people/new", {"full_name": "Someone", "jurisdiction": "",
+                                                  "organization_name": payload})
+    for response in (meeting, target, person):
         html = response.get_data(as_text=True)
         page = read_page(html)
         assert response.status_code == 200 and "is called" in html

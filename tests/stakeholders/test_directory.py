@@ -125,7 +125,7 @@ def test_filter_by_current_stance_uses_the_newest_stance(store, committee, make_
 
 def test_committee_adds_a_person_with_labelled_contacts_and_tags(committee, store):
     response = committee.post("/directory/people/new", {
-        "full_name": "  Dr  Kim Lee ", "title": "Registrar", "organization_id": "0", "jurisdiction": "ON",
+        "full_name": "  Dr  Kim Lee ", "title": "Registrar", "jurisdiction": "ON",
         "emails": "office: Kim@Example.org\nkim.home@example.org", "phones": "mobile: 416-555-0100",
         "tags": "ally; Media ", "notes": ""}, follow_redirects=True)
     assert response.status_code == 200
@@ -138,9 +138,27 @@ def test_committee_adds_a_person_with_labelled_contacts_and_tags(committee, stor
     assert 'href="tel:416-555-0100"' in html and 'data-copy="kim@example.org"' in html
 
 
+def test_the_organization_is_typed_or_picked_not_chosen_from_a_list_of_every_organization(committee, store,
+                                                                                          make_person):
+    medical = store.get(Person, make_person("Someone", org="Medical Council of Canada")).organization_id
+    form = committee.get("/directory/people/new").get_data(as_text=True)
+    assert "Medical Council of Canada" not in form and 'data-party-search="organization"' in form
+    response = committee.post("/directory/people/new", {"full_name": "Typed Org", "organization_name": "medical "
+                                                        "council of canada", "jurisdiction": ""})
+    assert response.status_code == 302
+    typed = store.scalar(select(Person).where(Person.full_name == "Typed Org"))
+    assert typed.organization_id == medical
+    edit = committee.get(f"/directory/people/{typed.id}/edit").get_data(as_text=True)
+    assert f'value="organization:{medical}"' in edit and 'value="Medical Council of Canada"' in edit
+    unknown = committee.post("/directory/people/new", {"full_name": "Nobody's", "organization_name": "Acme Lobby",
+                                                       "jurisdiction": ""})
+    assert "No organization is called “Acme Lobby”" in unknown.get_data(as_text=True)
+    assert store.scalar(select(Person).where(Person.full_name == "Nobody's")) is None
+
+
 def test_bad_email_in_the_person_form_is_shown_on_the_field(committee):
-    response = committee.post("/directory/people/new", {"full_name": "X", "organization_id": "0",
-                                                         "emails": "not-an-email", "jurisdiction": ""})
+    response = committee.post("/directory/people/new", {"full_name": "X", "emails": "not-an-email",
+                                                         "jurisdiction": ""})
     assert response.status_code == 200
     assert "is not an email address" in response.get_data(as_text=True)
 
@@ -182,7 +200,7 @@ def test_archived_people_drop_out_of_lists_but_keep_their_page(committee, make_p
 def test_edits_are_audited(committee, store, make_person):
     person_id = make_person("Audit Me")
     committee.post(f"/directory/people/{person_id}/edit", {
-        "full_name": "Audit Me", "title": "Deputy Minister", "organization_id": "0", "jurisdiction": "",
+        "full_name": "Audit Me", "title": "Deputy Minister", "jurisdiction": "",
         "emails": "", "phones": "", "tags": "", "notes": ""})
     event_ = store.scalar(select(AuditEvent).where(AuditEvent.entity_type == "people", AuditEvent.action == "update"))
     assert event_.changes["title"] == [None, "Deputy Minister"] and event_.actor_id == committee.user_id
