@@ -6,7 +6,8 @@ existing 64-character column: the 20-byte key pyotp makes seals to 51 characters
 
 The sealing key is derived (HKDF-SHA256) from MFA_ENCRYPTION_KEY, or from SECRET_KEY when that is not set.
 After a change of SECRET_KEY, list the old one in SECRET_KEY_FALLBACKS: keys sealed with it still open, and each
-is sealed again with the new one at its owner's next login. Values stored before sealing existed (plain
+is sealed again with the new one at its owner's next login (so is each key sealed with SECRET_KEY before
+MFA_ENCRYPTION_KEY was set). Values stored before sealing existed (plain
 base32) still open the same way; migration 0012 seals them.
 """
 from __future__ import annotations
@@ -33,10 +34,11 @@ def _cipher(material: str) -> AESSIV:
 
 
 def _materials() -> list[str]:
-    """The current key material first, then the fallbacks that may have sealed older values."""
+    """The current key material first, then what may have sealed older values: SECRET_KEY (when
+    MFA_ENCRYPTION_KEY came later) and the SECRET_KEY_FALLBACKS."""
     config = current_app.config
-    current = config.get("MFA_ENCRYPTION_KEY") or config["SECRET_KEY"]
-    return [current, *[key for key in config.get("SECRET_KEY_FALLBACKS") or () if key and key != current]]
+    candidates = [config.get("MFA_ENCRYPTION_KEY"), config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ())]
+    return list(dict.fromkeys(key for key in candidates if key))
 
 
 def is_sealed(stored: str | None) -> bool:

@@ -165,8 +165,16 @@ def test_after_a_secret_key_change_sealed_keys_open_with_the_old_key_listed_as_a
     assert unseal(3, sealed) == (None, False)  # staff would need a recovery code
     monkeypatch.setitem(app_ctx.config, "SECRET_KEY_FALLBACKS", [old_key])
     assert unseal(3, sealed) == (secret, True)  # opens, and is to be sealed again with the new key
+
+
+def test_setting_an_mfa_encryption_key_later_keeps_keys_sealed_with_the_secret_key_working(app_ctx, monkeypatch):
+    secret = pyotp.random_base32()
+    sealed = seal(3, secret)
     monkeypatch.setitem(app_ctx.config, "MFA_ENCRYPTION_KEY", "a key of its own for TOTP keys")
-    assert unseal(3, seal(3, secret)) == (secret, False) and seal(3, secret) != sealed
+    assert unseal(3, sealed) == (secret, True)  # still opens, to be sealed again with the new key
+    assert seal(3, secret) != sealed and unseal(3, seal(3, secret)) == (secret, False)
+    monkeypatch.setitem(app_ctx.config, "SECRET_KEY", "rotated afterwards, with no fallback listed")
+    assert unseal(3, seal(3, secret)) == (secret, False)  # the MFA key alone seals and opens
 
 
 def test_the_migration_seals_keys_stored_in_clear_and_downgrading_opens_them(tmp_path):
