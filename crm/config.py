@@ -28,6 +28,10 @@ class BaseConfig:
 
     CRM_ENV = "development"
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    # Earlier SECRET_KEYs (comma-separated), still accepted for sessions and sealed TOTP keys while they roll over.
+    SECRET_KEY_FALLBACKS = [key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key]
+    # Seals TOTP keys at rest (crm/auth/totp_secrets.py); without it they are sealed with a key from SECRET_KEY.
+    MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY") or None
     SQLALCHEMY_DATABASE_URI: str | None = (
         normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
     )

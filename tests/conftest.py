@@ -177,9 +177,11 @@ def next_totp_code(app, email: str) -> str:
 
     from crm.auth.models import User
 
+    from crm.auth.totp_secrets import unseal
+
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email.lower()))
-        secret, last = user.totp_secret, user.totp_last_step
+        (secret, _), last = unseal(user.id, user.totp_secret), user.totp_last_step
         db.session.remove()
     return pyotp.TOTP(secret).at(unused_totp_step(last) * 30)
 
@@ -218,12 +220,14 @@ def make_user(app):
 
         import pyotp
 
+        from crm.auth.totp_secrets import seal
+
         counter["n"] += 1
         with app.app_context():
             user = create_user(db.session, email=email or f"{role}{counter['n']}@example.org", password=password,
                                role=role, confirmed=confirmed, name=name or f"{role.title()} {counter['n']}")
             if mfa or (mfa is None and user.mfa_required):
-                user.totp_secret = pyotp.random_base32()
+                user.totp_secret = seal(user.id, pyotp.random_base32())
                 user.mfa_enabled_at = datetime.utcnow()
             db.session.commit()
             db.session.refresh(user)

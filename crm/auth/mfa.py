@@ -10,6 +10,7 @@ import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.auth import totp_secrets
 from crm.auth.models import RecoveryCode, User
 from crm.auth.passwords import hash_password, verify_password
 
@@ -50,13 +51,18 @@ def code_is_valid_for_secret(secret: str, code: str) -> bool:
 
 
 def verify_totp(session: Session, user: User, code: str) -> bool:
-    """Accept a current code once: a step at or before the last accepted one is a replay."""
-    if not user.totp_secret:
+    """Accept a current code once: a step at or before the last accepted one is a replay.
+
+    A key stored in clear, or sealed with a previous SECRET_KEY, is sealed with the current key on success."""
+    secret, reseal = totp_secrets.unseal(user.id, user.totp_secret)
+    if secret is None:
         return False
-    step = _matching_step(user.totp_secret, code)
+    step = _matching_step(secret, code)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     user.totp_last_step = step
+    if reseal:
+        user.totp_secret = totp_secrets.seal(user.id, secret)
     session.flush()
     return True
 
@@ -101,7 +107,7 @@ def enable(session: Session, user: User, secret: str, code: str) -> list[str] | 
     step = _matching_step(secret, code)
     if step is None:
         return None
-    user.totp_secret = secret
+    user.totp_secret = totp_secrets.seal(user.id, secret)
     user.totp_last_step = step
     user.mfa_enabled_at = datetime.utcnow()
     user.end_all_sessions()  # other devices must log in again with the new factor

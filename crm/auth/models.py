@@ -26,7 +26,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     email_confirmed_at: Mapped[datetime | None]
     session_version: Mapped[int] = mapped_column(default=1)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # sealed: crm/auth/totp_secrets.py
     totp_last_step: Mapped[int | None]  # the last accepted TOTP time step: a code works once
     mfa_enabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

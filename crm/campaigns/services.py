@@ -23,7 +23,7 @@ from crm.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.members.services import shown_count
 from crm.outbox.models import OutboundMessage
-from crm.outbox.services import queue_message
+from crm.outbox.services import one_line, queue_message
 from crm.proposals.services import presentable_version
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Person
@@ -31,7 +31,6 @@ from crm.stakeholders.models import ElectedOffice, Person
 MAX_LETTER_CHARS = 20_000
 MAX_BLOCK_CHARS = 10_000
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 # --- campaigns ------------------------------------------------------------------------------------
@@ -39,11 +38,6 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
-
-
-def one_line(text: str | None) -> str:
-    """Collapse CR, LF and other control characters: nothing a member or lead types reaches a header raw."""
-    return " ".join(_CONTROL_RE.sub(" ", text or "").split())
 
 
 CAMPAIGN_FIELDS = ("name", "slug", "hashtag", "summary", "kind", "jurisdiction_id", "goal_letters", "goal_ridings",

@@ -7,7 +7,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
-from crm.outbox.services import utcnow
+from crm.outbox.services import one_line, utcnow
 from crm.outbox.signals import address_unsubscribed
 
 
@@ -46,7 +46,7 @@ def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[in
     Suppressed (unsubscribed) addresses are skipped. Each recipient gets a row of its own, so its
     delivery is tracked; the worker hands them to SendGrid up to MAIL_BULK_SIZE per request.
     """
-    batch = MailBatch(kind=kind, from_address=current_app.config["MAIL_FROM"], subject=subject,
+    batch = MailBatch(kind=kind, from_address=current_app.config["MAIL_FROM"], subject=one_line(subject),
                       text_body=text + casl_footer(), html_body=html + casl_footer(html=True) if html else None)
     session.add(batch)
     session.flush()

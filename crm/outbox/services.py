@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import socket
 import uuid
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from crm.outbox.models import STATUS_RANK, DeliveryEvent, OutboundMessage, Sendi
 from crm.outbox.signals import message_status_changed
 
 log = logging.getLogger(__name__)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 PAUSE_NAME = "provider"
 # Provider events and the status each one proves.
 EVENT_STATUS = {"processed": "accepted", "deferred": "deferred", "delivered": "delivered", "bounce": "bounced",
@@ -25,6 +27,11 @@ EVENT_STATUS = {"processed": "accepted", "deferred": "deferred", "delivered": "d
 
 def utcnow() -> datetime:
     return datetime.utcnow().replace(microsecond=0)
+
+
+def one_line(text: str | None) -> str:
+    """Collapse CR, LF and other control characters: nothing anyone types reaches a mail header raw."""
+    return " ".join(_CONTROL_RE.sub(" ", text or "").split())
 
 
 def queue_message(session: Session, *, kind: str, to: str, subject: str, text: str, html: str | None = None,
@@ -37,7 +44,7 @@ def queue_message(session: Session, *, kind: str, to: str, subject: str, text: s
     now = utcnow()
     due = next_free_slot(session, to, max_per_hour, now) if max_per_hour else now
     message = OutboundMessage(kind=kind, to_address=to, from_address=from_address or current_app.config["MAIL_FROM"],
-                              reply_to=reply_to, subject=subject, text_body=text, html_body=html,
+                              reply_to=reply_to, subject=one_line(subject)[:300], text_body=text, html_body=html,
                               unsubscribe_url=unsubscribe_url, user_id=user_id, status="queued",
                               next_attempt_at=due, attempts=0, possible_duplicate=False)
     session.add(message)

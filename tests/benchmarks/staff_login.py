@@ -10,13 +10,14 @@ def login_staff(app, email: str, password: str):
     from sqlalchemy import select
 
     from crm.auth.models import User
+    from crm.auth.totp_secrets import seal
     from crm.extensions import db
     from tests.conftest import Browser
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
         if not user.mfa_enabled:
-            user.totp_secret, user.mfa_enabled_at = pyotp.random_base32(), datetime.utcnow()
+            user.totp_secret, user.mfa_enabled_at = seal(user.id, pyotp.random_base32()), datetime.utcnow()
             db.session.commit()
         db.session.remove()
     browser = Browser(app.test_client())

@@ -93,6 +93,7 @@ def login_as(page, live_server, role: str, email: str | None = None) -> str:
     import pyotp
 
     from crm.auth.services import create_user, find_user_by_email
+    from crm.auth.totp_secrets import seal, unseal
     from crm.extensions import db
     from tests.conftest import PASSWORD
 
@@ -106,9 +107,9 @@ def login_as(page, live_server, role: str, email: str | None = None) -> str:
             if user.mfa_required:
                 from datetime import datetime
 
-                user.totp_secret, user.mfa_enabled_at = secret, datetime.utcnow()
+                user.totp_secret, user.mfa_enabled_at = seal(user.id, secret), datetime.utcnow()
             db.session.commit()
-        secret = user.totp_secret
+        secret, _ = unseal(user.id, user.totp_secret)
         db.session.remove()
     page.goto(live_server.url + "/login")
     page.get_by_label("Email", exact=True).fill(email)

@@ -1,4 +1,5 @@
-"""Mail: nothing a member or lead types adds a header, and letter text is escaped in the HTML part."""
+"""Mail: nothing anyone types adds a header (one rule where every message is queued, crm/outbox/services.py
+`one_line`), and letter text is escaped in the HTML part."""
 from sqlalchemy import func, select
 
 from crm.campaigns.models import Letter, LetterTemplate
@@ -39,3 +40,13 @@ def test_a_subject_with_a_line_break_is_rejected(browser, make_user, session, se
                             template_form("Hello\r\nBcc: victim@example.org", ("locked", "Text", 0)))
     assert "must be one line" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(LetterTemplate)) == 0
+
+
+def test_line_breaks_in_an_event_title_never_reach_a_header(app, browser, make_user, make_event, mailbox):
+    event_id = make_event(title="Webinar\r\nBcc: victim@example.org")
+    make_user(email="registrant@example.org")
+    browser.login("registrant@example.org")
+    browser.post(f"/programs/events/{event_id}/register", page=f"/programs/events/{event_id}")
+    sent = mailbox.deliver()[-1]
+    assert sent["Bcc"] is None and "\n" not in sent["Subject"] and "\r" not in sent["Subject"]
+    assert sent["Subject"] == "You are registered: Webinar Bcc: victim@example.org"

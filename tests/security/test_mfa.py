@@ -1,11 +1,13 @@
-"""Two-step verification: required for staff, never bypassed by a reset, re-checked before sensitive changes."""
+"""Two-step verification: required for staff, never bypassed by a reset, re-checked before sensitive changes;
+TOTP keys sealed at rest, recovery codes hashed."""
 import re
 import time
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm.auth.models import RecoveryCode, User
+from crm.auth.totp_secrets import is_sealed, seal, unseal
 from tests.conftest import PASSWORD, Browser, csrf_from, next_totp_code
 
 
@@ -28,7 +30,8 @@ def test_staff_without_two_step_must_set_it_up_before_anything_else(browser, mak
     assert len(re.findall(r"<li>[0-9a-f]{5}-[0-9a-f]{5}</li>", page)) == 10
     assert browser.get("/home").status_code == 200
     user = session.scalar(select(User).where(User.email == "new.committee@example.org"))
-    assert user.mfa_enabled and user.totp_secret == secret
+    assert user.mfa_enabled and secret not in user.totp_secret  # stored sealed, not in clear
+    assert unseal(user.id, user.totp_secret) == (secret, False)
 
 
 def test_members_are_not_forced_into_two_step(browser, make_user):
@@ -123,3 +126,80 @@ def test_email_change_to_a_taken_address_is_refused(browser, make_user):
     browser.login("mover@example.org")
     response = browser.post("/account/email", {"email": "TAKEN@example.org"})
     assert "Another account uses that address" in response.get_data(as_text=True)
+
+
+def test_a_totp_key_is_stored_sealed_and_opens_only_for_its_own_account(app_ctx):
+    secret = pyotp.random_base32()
+    sealed = seal(7, secret)
+    assert is_sealed(sealed) and len(sealed) <= 64 and secret not in sealed
+    assert unseal(7, sealed) == (secret, False)
+    assert unseal(8, sealed) == (None, False)  # copied onto another account's row, it does not open
+
+
+def test_recovery_codes_are_stored_hashed(browser, make_user, session):
+    make_user(role="lead", email="codes@example.org", mfa=False)
+    browser.login("codes@example.org")
+    _, response = _enrol(browser, "codes@example.org")
+    codes = re.findall(r"<li>([0-9a-f]{5})-([0-9a-f]{5})</li>", response.get_data(as_text=True))
+    stored = session.scalars(select(RecoveryCode.code_hash)).all()
+    assert len(stored) == 10 and all(value.startswith("$argon2id$") for value in stored)
+    assert not any(first + second in value for first, second in codes for value in stored)
+
+
+def test_a_key_stored_in_clear_before_sealing_still_works_and_is_sealed_at_the_next_login(browser, make_user,
+                                                                                           session):
+    user = make_user(role="lead", email="legacy@example.org")
+    plain = pyotp.random_base32()
+    session.execute(update(User).where(User.id == user.id).values(totp_secret=plain))
+    session.commit()
+    assert browser.login("legacy@example.org").headers["Location"].endswith("/home")
+    session.expire_all()
+    stored = session.get(User, user.id).totp_secret
+    assert is_sealed(stored) and unseal(user.id, stored) == (plain, False)
+
+
+def test_after_a_secret_key_change_sealed_keys_open_with_the_old_key_listed_as_a_fallback(app_ctx, monkeypatch):
+    secret, old_key = pyotp.random_base32(), app_ctx.config["SECRET_KEY"]
+    sealed = seal(3, secret)
+    monkeypatch.setitem(app_ctx.config, "SECRET_KEY", "a new secret key after a rotation")
+    assert unseal(3, sealed) == (None, False)  # staff would need a recovery code
+    monkeypatch.setitem(app_ctx.config, "SECRET_KEY_FALLBACKS", [old_key])
+    assert unseal(3, sealed) == (secret, True)  # opens, and is to be sealed again with the new key
+
+
+def test_setting_an_mfa_encryption_key_later_keeps_keys_sealed_with_the_secret_key_working(app_ctx, monkeypatch):
+    secret = pyotp.random_base32()
+    sealed = seal(3, secret)
+    monkeypatch.setitem(app_ctx.config, "MFA_ENCRYPTION_KEY", "a key of its own for TOTP keys")
+    assert unseal(3, sealed) == (secret, True)  # still opens, to be sealed again with the new key
+    assert seal(3, secret) != sealed and unseal(3, seal(3, secret)) == (secret, False)
+    monkeypatch.setitem(app_ctx.config, "SECRET_KEY", "rotated afterwards, with no fallback listed")
+    assert unseal(3, seal(3, secret)) == (secret, False)  # the MFA key alone seals and opens
+
+
+def test_the_migration_seals_keys_stored_in_clear_and_downgrading_opens_them(tmp_path):
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    from crm import create_app
+    from crm.auth.services import create_user
+    from crm.extensions import db
+
+    before = ScriptDirectory(str(Path(__file__).parents[2] / "migrations")).get_revision("0012").down_revision
+    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'seal.sqlite3'}"})
+    plain = pyotp.random_base32()
+    with app.app_context():
+        upgrade(revision=before)
+        user = create_user(db.session, email="old.staff@example.org", password=PASSWORD, role="admin")
+        user.totp_secret = plain
+        db.session.commit()
+        upgrade(revision="0012")
+        stored = db.session.scalar(select(User.totp_secret))
+        assert is_sealed(stored) and unseal(user.id, stored) == (plain, False)
+        downgrade(revision=before)
+        assert db.session.scalar(select(User.totp_secret)) == plain
+        db.session.remove()
+        db.engine.dispose()

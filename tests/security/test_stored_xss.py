@@ -5,9 +5,10 @@ payload, and no page that shows it renders the payload as markup.
    that is) or listed in EXEMPT with the reason it cannot carry the payload to a page. A new column fails
    `test_every_text_column_is_swept_or_exempt` until someone decides which.
 2. The sweep types the payload as the people who would: a new member through the join form and their own pages,
-   an admin through the staff forms, an admin's roster upload, SendGrid's signed webhook. Each column gets a
-   marker of its own (`xss07x`), so the test knows which column reached which page, and the longest payload
-   its length allows (Markdown columns add `javascript:` links, web-address columns are web addresses).
+   an admin through the staff forms, an admin's roster upload (and a contact sheet's preview), SendGrid's signed
+   webhook. Each column gets a marker of its own (`xss07x`), so the test knows which column reached which page,
+   and the longest payload its length allows (Markdown columns add `javascript:` links, web-address columns are
+   web addresses).
 3. A crawler walks every page it can reach from the routes without parameters and from the records made, as a
    visitor, as the member and as the admin. Every HTML page is parsed: no inline script, no on* attribute, no
    javascript: or data: address, no <img src=x>, and the strict CSP header. Escaped text is what we want.
@@ -155,19 +156,29 @@ def admin_uploads_a_roster(admin, fill) -> None:
     first = next(row for row in rows if row["ed_number"] == "1")
     first.update(party=fill("elected_offices.party"), constituency_phone=fill("elected_offices.phone"),
                  ola_profile_url=fill("elected_offices.profile_url"), cabinet_roles=fill("elected_offices.roles"))
+    token = _upload_preview(admin, "/directory/roster", rows)
+    applied = admin.post("/directory/roster", {"token": token}).get_data(as_text=True)
+    assert "Applied." in applied and not read_page(applied).live
+
+
+def admin_previews_a_contact_sheet(admin) -> None:
+    """The import preview shows the file's cells (nothing is stored until it is applied)."""
+    _upload_preview(admin, "/directory/import", [{"name": SCRIPT + ATTRIBUTE, "title": ATTRIBUTE,
+                                                  "organization": SCRIPT, "notes": SCRIPT + ATTRIBUTE}])
+
+
+def _upload_preview(admin, page: str, rows: list[dict]) -> str:
+    """Upload rows as a CSV file; the preview must hold no live markup. Returns the token that applies it."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    data = {"csrf_token": admin.token("/directory/roster"),
-            "file": (io.BytesIO(buffer.getvalue().encode()), "roster.csv")}
-    preview = admin.client.post("/directory/roster", data=data, content_type="multipart/form-data")
-    html = preview.get_data(as_text=True)
-    assert not read_page(html).live, read_page(html).live
+    data = {"csrf_token": admin.token(page), "file": (io.BytesIO(buffer.getvalue().encode()), "upload.csv")}
+    html = admin.client.post(page, data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert not read_page(html).live, (page, read_page(html).live)
     token = re.search(r'name="token"[^>]*value="([^"]+)"', html)
     assert token, re.findall(r'(?:invalid-feedback|alert-danger)[^>]*>\s*([^<]+)', html)
-    applied = admin.post("/directory/roster", {"token": token.group(1)}).get_data(as_text=True)
-    assert "Applied." in applied and not read_page(applied).live
+    return token.group(1)
 
 
 def sendgrid_reports_a_bounce_and_an_error(app, fake_server, fill) -> None:
@@ -294,6 +305,7 @@ def test_no_page_renders_a_stored_payload_as_markup(app, seeded, make_user, mail
 
     member = member_joins_and_confirms(app, mailbox, fill)
     admin_uploads_a_roster(admin, fill)
+    admin_previews_a_contact_sheet(admin)
     with app.app_context():
         mpp_id = db.session.scalar(select(ElectedOffice.person_id).where(ElectedOffice.district_id == district_id,
                                                                         ElectedOffice.current.is_(True)))
