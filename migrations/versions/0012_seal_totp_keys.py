@@ -1,7 +1,7 @@
 """seal TOTP keys at rest: the keys stored in clear are encrypted in place (no schema change)
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-25 09:00:00
 
 The sealing key comes from the running app's MFA_ENCRYPTION_KEY or SECRET_KEY (crm/auth/totp_secrets.py), so run
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
