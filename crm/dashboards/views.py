@@ -13,10 +13,10 @@ from crm.auth.access import allowed
 from crm.campaigns.models import Campaign
 from crm.dashboards import committee, riding_map
 from crm.dashboards.campaign import Filters, campaign_dashboard
-from crm.dashboards.evidence import member_evidence
+from crm.dashboards.evidence import CAMPAIGN_SCOPES, CampaignScope, member_evidence
 from crm.dashboards.exports import FORMATS, export_table
 from crm.extensions import db
-from crm.members.services import shown_count
+from crm.members.small_counts import shown_count
 from crm.reference.models import Jurisdiction
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
@@ -164,21 +164,42 @@ def committee_export(table, fmt):
 
 # --- member evidence ------------------------------------------------------------------------------
 
+def _campaign_scope(args, campaigns, problems: list[str]) -> CampaignScope | None:
+    """`campaign` (an id from the list) and `how` (wrote / joined); anything else is reported and ignored."""
+    raw = (args.get("campaign") or "").strip()
+    if not raw:
+        return None
+    known = {str(campaign_id) for campaign_id, _, _ in campaigns}
+    if raw not in known:
+        problems.append("Choose a campaign from the list; the campaign filter was ignored.")
+        return None
+    how = args.get("how") or "wrote"
+    if how not in dict(CAMPAIGN_SCOPES):
+        problems.append("Choose who to count: members who wrote in the campaign, or who joined through it.")
+        how = "wrote"
+    return CampaignScope(int(raw), how)
+
+
 def _evidence():
     filters, problems = parse_filters(request.args)
     province = _province(request.args, problems)
-    total, tables = member_evidence(db.session, filters, province)
-    return filters, province, problems, total, tables
+    campaigns = list(db.session.execute(select(Campaign.id, Campaign.name, Campaign.status)
+                                        .where(Campaign.status != "draft")
+                                        .order_by(Campaign.created_at.desc(), Campaign.id.desc())))
+    campaign = _campaign_scope(request.args, campaigns, problems)
+    total, tables = member_evidence(db.session, filters, province, campaign=campaign)
+    return filters, province, campaign, campaigns, problems, total, tables
 
 
 @bp.route("/members")
 def evidence():
-    filters, province, problems, total, tables = _evidence()
+    filters, province, campaign, campaigns, problems, total, tables = _evidence()
     provinces = list(db.session.execute(select(Jurisdiction.code, Jurisdiction.name)
                                         .where(Jurisdiction.kind != "federal").order_by(Jurisdiction.name)))
     return render_template("dashboards/evidence.html", filters=filters, province=province, problems=problems,
-                           shown_total=shown_count(total), tables=tables,
-                           provinces=provinces)
+                           shown_total=shown_count(total), total=total, tables=tables, provinces=provinces,
+                           campaign=campaign, campaigns=campaigns, campaign_names={i: n for i, n, _ in campaigns},
+                           campaign_scopes=CAMPAIGN_SCOPES)
 
 
 @bp.route("/members/<table>.<fmt>")

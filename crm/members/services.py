@@ -12,12 +12,6 @@ from crm.outbox.signals import address_unsubscribed
 from crm.reference.models import ElectoralDistrict, PostalArea
 
 EMAIL_PURPOSE = "itpo_email"  # consent to campaign emails and digests from ITPO
-SMALL_COUNT = 5  # member counts below this are never shown exactly, so no member can be singled out
-
-
-def shown_count(count: int) -> str:
-    """A count of members as ITPO may publish it: exact from SMALL_COUNT up, else "fewer than 5"."""
-    return str(count) if count >= SMALL_COUNT else f"fewer than {SMALL_COUNT}"
 
 
 def likely_district(session: Session, postal_code: str) -> ElectoralDistrict | None:
