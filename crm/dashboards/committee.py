@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crm.proposals.asks import scoreboard
 from crm.proposals.models import ASK_STATUSES
 from crm.reference.models import Jurisdiction
-from crm.stakeholders.models import ASKS, POSITIONS, ElectedOffice, Stance
+from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, ElectedOffice, Organization, Person, Stance
 
 NO_PARTY = "No party"
 
@@ -93,6 +93,8 @@ class Activity:
     hashtags: list[str]
     hashtag_by_month: dict[tuple[str, str], int]  # (month, tag) -> count
     follow_ups: list[tuple[str, int, int]]  # (assignee, due soon, overdue)
+    by_stakeholder_kind: list[tuple[str, int]]  # (kind of organization, interactions with one of its kind)
+    by_jurisdiction: list[tuple[str, int]]
 
     def month_rows(self) -> list[tuple]:
         return [(month, *[self.by_month.get((month, kind), 0) for kind, _ in self.kinds],
@@ -104,18 +106,43 @@ class Activity:
 
 
 CAMPAIGN_HASHTAGS = ("#mppchats", "#skillstohelp")
+NOT_RECORDED = "Not recorded"
+
+
+def _by_stakeholder_kind(session: Session, since: datetime, until: datetime) -> list[tuple[str, int]]:
+    """Interactions by the kind of organization on the other side (a person counts as their organization's kind;
+    MPPs are in their legislature). One interaction with a regulator and a ministry counts under both."""
+    from crm.interactions.models import Participant
+
+    kinds = dict(ORGANIZATION_KINDS)
+    organization_id = func.coalesce(Participant.organization_id, Person.organization_id)
+    interactions = func.count(func.distinct(Participant.interaction_id))
+    rows = session.execute(
+        select(Organization.kind, interactions).select_from(Participant)
+        .outerjoin(Person, Person.id == Participant.person_id)
+        .outerjoin(Organization, Organization.id == organization_id)
+        .where(Participant.side == "stakeholder", Participant.occurred_at.between(since, until))
+        .group_by(Organization.kind).order_by(interactions.desc(), Organization.kind))
+    return [(kinds.get(kind, kind) if kind else NOT_RECORDED, count) for kind, count in rows]
 
 
 def activity(session: Session, start: date, end: date, today: date) -> Activity:
-    """Interactions by month and kind, campaign hashtags by month, and open follow-ups by person."""
+    """Interactions by month and kind, by stakeholder kind and by jurisdiction; campaign hashtags by month; open
+    follow-ups by person. Four aggregate queries, whatever the number of interactions."""
     from crm.auth.models import User
     from crm.interactions.models import KINDS, FollowUp, Interaction, InteractionHashtag
 
     since, until = datetime.combine(start, time.min), datetime.combine(end, time.max)
     month = _month(session, Interaction.occurred_at)
-    by_month = {(m, kind): n for m, kind, n in session.execute(
-        select(month, Interaction.kind, func.count()).where(Interaction.occurred_at.between(since, until))
-        .group_by(month, Interaction.kind))}
+    by_month: dict[tuple[str, str], int] = {}
+    by_jurisdiction: dict[str, int] = {}
+    for m, kind, jurisdiction, n in session.execute(  # one pass over the interactions serves both tables
+            select(month, Interaction.kind, Jurisdiction.name, func.count()).select_from(Interaction)
+            .outerjoin(Jurisdiction, Jurisdiction.id == Interaction.jurisdiction_id)
+            .where(Interaction.occurred_at.between(since, until))
+            .group_by(month, Interaction.kind, Jurisdiction.name)):
+        by_month[(m, kind)] = by_month.get((m, kind), 0) + n
+        by_jurisdiction[jurisdiction or NOT_RECORDED] = by_jurisdiction.get(jurisdiction or NOT_RECORDED, 0) + n
     tag_month = {(m, tag): n for m, tag, n in session.execute(
         select(month, InteractionHashtag.tag, func.count())
         .join(Interaction, Interaction.id == InteractionHashtag.interaction_id)
@@ -131,4 +158,6 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
         .group_by(User.name).order_by(User.name))]
     months = sorted({m for m, _ in by_month} | {m for m, _ in tag_month})
     return Activity(months=months, kinds=list(KINDS), by_month=by_month, hashtags=list(CAMPAIGN_HASHTAGS),
-                    hashtag_by_month=tag_month, follow_ups=follow_ups)
+                    hashtag_by_month=tag_month, follow_ups=follow_ups,
+                    by_stakeholder_kind=_by_stakeholder_kind(session, since, until),
+                    by_jurisdiction=sorted(by_jurisdiction.items(), key=lambda item: (-item[1], item[0])))

@@ -17,6 +17,7 @@ from crm.dashboards.evidence import CAMPAIGN_SCOPES, CampaignScope, member_evide
 from crm.dashboards.exports import FORMATS, export_table
 from crm.extensions import db
 from crm.members.small_counts import shown_count
+from crm.programs.reach import program_reach
 from crm.reference.models import Jurisdiction
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
@@ -124,34 +125,64 @@ def _committee():
     return choices, chosen, problems, stances, statuses, summary
 
 
-def _activity():
-    """The committee's work over the chosen dates (the last twelve months by default)."""
+def _period() -> tuple[Filters, list[str], date, date]:
+    """The chosen dates (the last twelve months by default)."""
     filters, problems = parse_filters(request.args)
     today = date.today()
-    start = filters.start or today.replace(day=1) - timedelta(days=335)
-    end = filters.end or today
-    return filters, problems, committee.activity(db.session, start, end, today)
+    return filters, problems, filters.start or today.replace(day=1) - timedelta(days=335), filters.end or today
+
+
+def _activity():
+    """The committee's work over the chosen dates."""
+    filters, problems, start, end = _period()
+    return filters, problems, (start, end), committee.activity(db.session, start, end, date.today())
+
+
+ACTIVITY_TABLES = ("activity", "hashtags", "follow_ups", "stakeholder_kinds", "jurisdictions")
+
+
+def _activity_tables(activity) -> dict[str, tuple[list[str], list, str]]:
+    """The committee's work as downloads, by key: (columns, rows, file name)."""
+    return {
+        "activity": (["Month", *[label for _, label in activity.kinds], "Total"], activity.month_rows(),
+                     "interactions-by-month"),
+        "hashtags": (["Month", *activity.hashtags], activity.hashtag_rows(), "hashtags-by-month"),
+        "follow_ups": (["Assignee", "Due within 7 days", "Overdue"], activity.follow_ups, "follow-ups"),
+        "stakeholder_kinds": (["Stakeholder kind", "Interactions"], activity.by_stakeholder_kind,
+                              "interactions-by-stakeholder-kind"),
+        "jurisdictions": (["Jurisdiction", "Interactions"], activity.by_jurisdiction, "interactions-by-jurisdiction"),
+    }
+
+
+PROGRAM_COLUMNS = ["Program", "Events held", "Registrations", "Attendees", "Attendance rate (%)", "Members reached"]
+
+
+def _program_rows(reach: list[dict]) -> list[tuple]:
+    return [(p["name"], p["events_held"], p["registrations"], p["attendees"],
+             p["attendance_rate"] if p["attendance_rate"] is not None else "not shown (fewer than 5)",
+             p["members_reached"]) for p in reach]
 
 
 @bp.route("/committee")
 def committee_view():
     choices, chosen, problems, stances, statuses, summary = _committee()
-    filters, date_problems, activity = _activity()
+    filters, date_problems, (start, end), activity = _activity()
     return render_template("dashboards/committee.html", choices=choices, chosen=chosen,
                            problems=problems + date_problems, stances=stances, statuses=statuses, summary=summary,
-                           filters=filters, activity=activity)
+                           filters=filters, activity=activity, period=(start, end),
+                           reach=program_reach(db.session, start=start, end=end))
 
 
 @bp.route("/committee/<table>.<fmt>")
 def committee_export(table, fmt):
-    if table in ("activity", "hashtags", "follow_ups"):
-        _, _, activity = _activity()
-        if table == "activity":
-            return _download(["Month", *[label for _, label in activity.kinds], "Total"], activity.month_rows(), fmt,
-                             "interactions-by-month")
-        if table == "hashtags":
-            return _download(["Month", *activity.hashtags], activity.hashtag_rows(), fmt, "hashtags-by-month")
-        return _download(["Assignee", "Due within 7 days", "Overdue"], activity.follow_ups, fmt, "follow-ups")
+    if table == "programs":
+        _, _, start, end = _period()
+        return _download(PROGRAM_COLUMNS, _program_rows(program_reach(db.session, start=start, end=end)), fmt,
+                         f"program-reach-{start}-to-{end}")
+    if table in ACTIVITY_TABLES:
+        *_, activity = _activity()
+        columns, rows, filename = _activity_tables(activity)[table]
+        return _download(columns, rows, fmt, filename)
     _, chosen, _, stances, statuses, summary = _committee()
     if table == "stances" and stances is not None:
         columns = ["Party", "Seats", "Ask", *[label for _, label in stances.positions]]

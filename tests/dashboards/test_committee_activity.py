@@ -29,3 +29,55 @@ def test_committee_sees_interactions_by_month_hashtags_and_overdue_follow_ups(ap
     assert queries.count < 40
     bad = browser.get("/dashboards/committee?start=not-a-date")
     assert bad.status_code == 200
+
+
+def test_interactions_by_stakeholder_kind_and_by_jurisdiction(app, browser, make_user, seeded, count_queries):
+    """A meeting with CPSO and an MPP counts once for regulators and once for the legislature."""
+    from sqlalchemy import select
+
+    from crm.extensions import db
+    from crm.interactions.models import Interaction, Participant
+    from crm.reference.models import Jurisdiction
+    from crm.stakeholders.models import ElectedOffice, Organization
+
+    make_user(role="committee", email="kinds@example.org")
+    today = date.today()
+    with app.app_context():
+        ontario, bc = (db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code)) for code in ("ON", "BC"))
+        cpso = db.session.scalar(select(Organization.id).where(Organization.acronym == "CPSO"))
+        mpp = db.session.scalar(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True)).limit(1))
+
+        def interaction(days, jurisdiction, *, organization=None, person=None):
+            when = datetime.combine(today - timedelta(days=days), datetime.min.time())
+            item = Interaction(kind="meeting", occurred_at=when, title="Meeting", member_report=False,
+                               jurisdiction_id=jurisdiction)
+            item.participants = [Participant(side="stakeholder", role="target", occurred_at=when,
+                                             organization_id=organization, person_id=person)]
+            return item
+
+        both = interaction(2, ontario, organization=cpso)
+        both.participants.append(Participant(side="stakeholder", role="target", occurred_at=both.occurred_at,
+                                             person_id=mpp))
+        db.session.add_all([both, interaction(3, ontario, person=mpp), interaction(5, bc, organization=cpso),
+                            interaction(500, bc, organization=cpso)])  # the last is outside the twelve months
+        db.session.commit()
+        db.session.remove()
+    browser.login("kinds@example.org")
+    page = browser.get("/dashboards/committee").get_data(as_text=True)
+    assert '<th scope="row">Regulator</th><td class="text-end">2</td>' in page
+    assert '<th scope="row">Legislature</th><td class="text-end">2</td>' in page
+    assert '<th scope="row">Ontario</th><td class="text-end">2</td>' in page
+    assert '<th scope="row">British Columbia</th><td class="text-end">1</td>' in page
+    csv = browser.get("/dashboards/committee/jurisdictions.csv").get_data(as_text=True)
+    assert "Ontario,2" in csv and "British Columbia,1" in csv
+    xlsx = browser.get("/dashboards/committee/stakeholder_kinds.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    with count_queries() as few:
+        browser.get("/dashboards/committee")
+    with app.app_context():
+        db.session.add_all([interaction(n % 300, ontario, organization=cpso) for n in range(30)])
+        db.session.commit()
+        db.session.remove()
+    with count_queries() as many:
+        browser.get("/dashboards/committee")
+    assert many.count == few.count
