@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from crm.auth.access import allowed
 from crm.campaigns.models import Campaign
 from crm.dashboards import committee, riding_map
-from crm.dashboards.campaign import Filters, campaign_dashboard
+from crm.dashboards.campaign import PARTS, Filters, campaign_dashboard
 from crm.dashboards.evidence import CAMPAIGN_SCOPES, CampaignScope, member_evidence
 from crm.dashboards.exports import FORMATS, export_table
 from crm.extensions import db
@@ -82,13 +82,17 @@ def _campaign_tables(dashboard) -> dict[str, tuple[str, list[str], list]]:
     }
 
 
-def _load_campaign(campaign_id: int):
+# What each download needs computed: one table, never the whole page.
+_TABLE_PARTS = {"per-day": ("per_day",), "by-party": ("by_party",), "by-riding": ("by_riding",), "funnel": ("funnel",)}
+
+
+def _load_campaign(campaign_id: int, parts: tuple[str, ...] = PARTS):
     campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id)
                                  .options(joinedload(Campaign.jurisdiction)))
     if campaign is None:
         abort(404)
     filters, problems = parse_filters(request.args)
-    return campaign, campaign_dashboard(db.session, campaign, filters), problems
+    return campaign, campaign_dashboard(db.session, campaign, filters, parts), problems
 
 
 @bp.route("/campaigns/<int:campaign_id>")
@@ -102,10 +106,10 @@ def campaign(campaign_id):
 
 @bp.route("/campaigns/<int:campaign_id>/<table>.<fmt>")
 def campaign_export(campaign_id, table, fmt):
-    campaign, dashboard, _ = _load_campaign(campaign_id)
-    if table not in (tables := _campaign_tables(dashboard)):
+    if table not in _TABLE_PARTS or fmt not in FORMATS:
         abort(404)
-    _, columns, rows = tables[table]
+    campaign, dashboard, _ = _load_campaign(campaign_id, _TABLE_PARTS[table])
+    _, columns, rows = _campaign_tables(dashboard)[table]
     return _download(columns, rows, fmt, f"{campaign.slug}-{table}")
 
 

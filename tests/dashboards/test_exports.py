@@ -54,3 +54,16 @@ def test_evidence_downloads_keep_small_counts_withheld(browser, make_user, app):
     assert "Family,5 or more" in text and ",6" not in text  # else 9 - 6 would give the 3 away
     assert browser.get("/dashboards/members/specialty.xlsx").status_code == 200
 
+
+def test_a_download_computes_its_own_table_only(browser, make_campaign, add_letters, count_queries):
+    """The by-riding download reads letters by riding and the ridings: not the outbox, not the whole page."""
+    campaign = make_campaign()
+    add_letters(campaign, [(1, "delivered", None)])
+    browser.login(campaign.lead.email)
+    browser.get(f"/dashboards/campaigns/{campaign.id}/by-riding.xlsx")
+    with count_queries() as page:
+        browser.get(f"/dashboards/campaigns/{campaign.id}")
+    with count_queries() as download:
+        assert browser.get(f"/dashboards/campaigns/{campaign.id}/by-riding.xlsx").status_code == 200
+    assert download.count == page.count - 5
+    assert not any("outbound_messages" in statement for statement in download.statements)
