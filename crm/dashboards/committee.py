@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from crm.proposals.asks import scoreboard
@@ -79,10 +79,10 @@ def jurisdictions_with_seats(session: Session) -> list[tuple[int, str, str]]:
 
 
 def _month(session: Session, column):
-    """'YYYY-MM' of a timestamp, in the database's own dialect."""
+    """'YYYY-MM' of a timestamp, in the database's own dialect (SQLite stores ISO text: its first 7 characters)."""
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+    return func.substr(column, 1, 7)
 
 
 @dataclass
@@ -128,26 +128,33 @@ def _by_stakeholder_kind(session: Session, since: datetime, until: datetime) -> 
 
 def activity(session: Session, start: date, end: date, today: date) -> Activity:
     """Interactions by month and kind, by stakeholder kind and by jurisdiction; campaign hashtags by month; open
-    follow-ups by person. Four aggregate queries, whatever the number of interactions."""
+    follow-ups by person. Three aggregate queries (and the names of the jurisdictions), whatever the number of
+    interactions."""
     from crm.auth.models import User
-    from crm.interactions.models import KINDS, FollowUp, Interaction, InteractionHashtag
+    from crm.interactions.models import KINDS, FollowUp, Interaction
 
     since, until = datetime.combine(start, time.min), datetime.combine(end, time.max)
     month = _month(session, Interaction.occurred_at)
+    # One pass over the interactions serves months, kinds, jurisdictions and the campaign hashtags. The hashtags
+    # come from the interaction's own normalised list ("#mppchats #pra"), which the services keep in step with
+    # the indexed copies in interaction_hashtags.
+    padded = literal(" ") + func.coalesce(Interaction.hashtags, "") + literal(" ")
+    tagged = [func.sum(case((padded.like(f"% {tag} %"), 1), else_=0)) for tag in CAMPAIGN_HASHTAGS]
     by_month: dict[tuple[str, str], int] = {}
-    by_jurisdiction: dict[str, int] = {}
-    for m, kind, jurisdiction, n in session.execute(  # one pass over the interactions serves both tables
-            select(month, Interaction.kind, Jurisdiction.name, func.count()).select_from(Interaction)
-            .outerjoin(Jurisdiction, Jurisdiction.id == Interaction.jurisdiction_id)
+    tag_month: dict[tuple[str, str], int] = {}
+    by_jurisdiction_id: dict[int | None, int] = {}
+    for m, kind, jurisdiction_id, n, *tags in session.execute(
+            select(month, Interaction.kind, Interaction.jurisdiction_id, func.count(), *tagged)
             .where(Interaction.occurred_at.between(since, until))
-            .group_by(month, Interaction.kind, Jurisdiction.name)):
+            .group_by(month, Interaction.kind, Interaction.jurisdiction_id)):
         by_month[(m, kind)] = by_month.get((m, kind), 0) + n
-        by_jurisdiction[jurisdiction or NOT_RECORDED] = by_jurisdiction.get(jurisdiction or NOT_RECORDED, 0) + n
-    tag_month = {(m, tag): n for m, tag, n in session.execute(
-        select(month, InteractionHashtag.tag, func.count())
-        .join(Interaction, Interaction.id == InteractionHashtag.interaction_id)
-        .where(Interaction.occurred_at.between(since, until), InteractionHashtag.tag.in_(CAMPAIGN_HASHTAGS))
-        .group_by(month, InteractionHashtag.tag))}
+        by_jurisdiction_id[jurisdiction_id] = by_jurisdiction_id.get(jurisdiction_id, 0) + n
+        for tag, count in zip(CAMPAIGN_HASHTAGS, tags):
+            if count:
+                tag_month[(m, tag)] = tag_month.get((m, tag), 0) + int(count)
+    names = dict(session.execute(select(Jurisdiction.id, Jurisdiction.name)).all()) if by_jurisdiction_id else {}
+    by_jurisdiction = sorted(((names.get(jid, NOT_RECORDED), n) for jid, n in by_jurisdiction_id.items()),
+                             key=lambda item: (-item[1], item[0]))
     soon = today + timedelta(days=7)
     follow_ups = [(name or "Unassigned", int(due or 0), int(overdue or 0)) for name, due, overdue in session.execute(
         select(User.name,
@@ -160,4 +167,4 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
     return Activity(months=months, kinds=list(KINDS), by_month=by_month, hashtags=list(CAMPAIGN_HASHTAGS),
                     hashtag_by_month=tag_month, follow_ups=follow_ups,
                     by_stakeholder_kind=_by_stakeholder_kind(session, since, until),
-                    by_jurisdiction=sorted(by_jurisdiction.items(), key=lambda item: (-item[1], item[0])))
+                    by_jurisdiction=by_jurisdiction)

@@ -79,26 +79,21 @@ def program_reach(session: Session, program_id: int | None = None, now: datetime
         .join(Event, Event.id == Attendance.event_id).where(live),
     ).subquery()
     riding = func.coalesce(ElectoralDistrict.name, literal("Riding not known"))
-    by_riding_rows = session.execute(
-        select(reached.c.program_id, riding, func.count())
+    stage = func.coalesce(MemberProfile.licensure_stage, literal(""))
+    reached_rows = session.execute(  # one pass gives both breakdowns
+        select(reached.c.program_id, riding, stage, func.count())
         .select_from(reached)
         .outerjoin(MemberProfile, MemberProfile.user_id == reached.c.user_id)
         .outerjoin(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id)
-        .group_by(reached.c.program_id, riding).order_by(reached.c.program_id, riding))
-    stage = func.coalesce(MemberProfile.licensure_stage, literal(""))
-    by_stage_rows = session.execute(
-        select(reached.c.program_id, stage, func.count())
-        .select_from(reached).outerjoin(MemberProfile, MemberProfile.user_id == reached.c.user_id)
-        .group_by(reached.c.program_id, stage))
-    labels = dict(LICENSURE_STAGES)
-    by_riding: dict[int, list] = {i: [] for i in ids}
+        .group_by(reached.c.program_id, riding, stage))
+    by_riding_counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    by_stage: dict[int, dict[str, int]] = {i: {} for i in ids}
     members: dict[int, int] = {i: 0 for i in ids}
-    for pid, name, count in by_riding_rows:
-        by_riding[pid].append((name, count))
+    for pid, name, code, count in reached_rows:
+        by_riding_counts[pid][name] = by_riding_counts[pid].get(name, 0) + count
+        by_stage[pid][code] = by_stage[pid].get(code, 0) + count
         members[pid] += count
-    by_stage: dict[int, dict] = {i: {} for i in ids}
-    for pid, code, count in by_stage_rows:
-        by_stage[pid][code] = count
+    by_riding = {pid: sorted(counts.items()) for pid, counts in by_riding_counts.items()}
     result = []
     for program in programs:
         numerator, denominator = attended_ended.get(program.id, 0), registered_ended.get(program.id, 0)

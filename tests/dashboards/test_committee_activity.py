@@ -13,7 +13,7 @@ def test_committee_sees_interactions_by_month_hashtags_and_overdue_follow_ups(ap
         for days, kind, tag in ((3, "meeting", "#mppchats"), (4, "call", "#mppchats"), (40, "meeting", "#skillstohelp")):
             interaction = Interaction(kind=kind, occurred_at=datetime.combine(today - timedelta(days=days),
                                                                               datetime.min.time()),
-                                      title=f"{kind} {days}", member_report=False)
+                                      title=f"{kind} {days}", member_report=False, hashtags=tag)
             interaction.tags = [InteractionHashtag(tag=tag)]
             interaction.follow_ups = [FollowUp(title="Send the proposal", due_date=today - timedelta(days=1),
                                                assignee_id=committee.id, status="open")]
@@ -81,3 +81,21 @@ def test_interactions_by_stakeholder_kind_and_by_jurisdiction(app, browser, make
     with count_queries() as many:
         browser.get("/dashboards/committee")
     assert many.count == few.count
+
+
+def test_campaign_hashtags_are_counted_whole(app, browser, make_user):
+    """#mppchats counts #mppchats, not #mppchats2; both campaign tags on one interaction count once each."""
+    from crm.extensions import db
+    from crm.interactions.models import Interaction
+
+    make_user(role="committee", email="tags@example.org")
+    when = datetime.combine(date.today().replace(day=1), datetime.min.time())
+    with app.app_context():
+        for tags in ("#mppchats", "#pra #mppchats #skillstohelp", "#mppchats2", None):
+            db.session.add(Interaction(kind="call", occurred_at=when, title="Call", member_report=False, hashtags=tags))
+        db.session.commit()
+        db.session.remove()
+    browser.login("tags@example.org")
+    csv = browser.get("/dashboards/committee/hashtags.csv").get_data(as_text=True)
+    assert f"{when:%Y-%m},2,1" in csv
+    assert f"{when:%Y-%m},0,4,0,0,0,0,4" in browser.get("/dashboards/committee/activity.csv").get_data(as_text=True)
