@@ -153,11 +153,12 @@ def ensure_admin_command(email):
 
 @crm_cli.command("demo")
 @click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True,
-              help="small: 3,000 members (seconds); large: 50,000 members and about 1,000,000 letters (minutes).")
+              help="small: 3,000 members (seconds); large: 50,000 members, about 1,000,000 letters and "
+                   "200,000 interactions (minutes).")
 @click.option("--if-empty", is_flag=True,
               help="Do nothing unless CRM_ENV is development and the database has no members (for `make run`).")
 def demo_command(scale, if_empty):
-    """Fill the database with synthetic members, campaigns and letters for demonstrations and benchmarks."""
+    """Fill the database with synthetic members, campaigns, letters, interactions and webinars (demos, benchmarks)."""
     import time
 
     from flask import current_app
@@ -179,7 +180,8 @@ def demo_command(scale, if_empty):
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Demo data ({scale}): {counts['members']:,} members, {counts['campaigns']} campaigns, "
-               f"{counts['letters']:,} letters in {time.perf_counter() - started:.1f}s.")
+               f"{counts['letters']:,} letters, {counts['interactions']:,} interactions, "
+               f"{counts['registrations']:,} program registrations in {time.perf_counter() - started:.1f}s.")
 
 
 @crm_cli.command("worker")

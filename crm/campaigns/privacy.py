@@ -2,7 +2,8 @@
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from crm.campaigns.models import Letter
+from crm.campaigns.models import Campaign, Letter
+from crm.members.models import MemberProfile
 from crm.members.privacy import ERASED, MemberDataSource, register_member_data
 
 
@@ -21,6 +22,19 @@ def _erase(session, user_id: int) -> None:
 
 
 register_member_data(MemberDataSource("letters", _export, _erase))
+
+
+def _export_joined_through(session, user_id: int) -> list[dict]:
+    name = session.scalar(select(Campaign.name).join(MemberProfile, MemberProfile.joined_via_campaign_id == Campaign.id)
+                          .where(MemberProfile.user_id == user_id))
+    return [{"campaign": name}] if name else []
+
+
+def _keep(session, user_id: int) -> None:
+    """Which campaign someone joined through is a count, not personal text: erasure keeps it."""
+
+
+register_member_data(MemberDataSource("joined_through_campaign", _export_joined_through, _keep))
 
 
 RETIRED = "[removed after the retention period]"

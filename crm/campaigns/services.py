@@ -21,7 +21,7 @@ from crm.campaigns.models import (BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES
                                   CampaignTarget, Letter, LetterBlock, LetterObstacle, LetterTemplate)
 from crm.errors import ValidationError
 from crm.members.models import MemberProfile
-from crm.members.services import shown_count
+from crm.members.small_counts import shown_count
 from crm.outbox.models import OutboundMessage
 from crm.outbox.services import one_line, queue_message
 from crm.proposals.services import presentable_version

@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from crm.auth.models import User
 from crm.campaigns.models import Campaign, Letter
+from crm.members.models import MemberProfile
 from crm.outbox.models import OutboundMessage
 from crm.reference.models import ElectoralDistrict
 
@@ -50,7 +50,8 @@ class CampaignDashboard:
     by_riding: dict[int, int]  # district id → letters
     districts: list[tuple[int, int, str]]  # (id, number, name) of the campaign's jurisdiction
     funnel: list[tuple[str, str, int]]
-    joined_and_wrote: int
+    joined: int  # members who signed up through this campaign's page or letter link
+    joined_and_wrote: int  # ... and have written in it
     filters: Filters = field(default_factory=Filters)
 
     @property
@@ -79,44 +80,62 @@ class CampaignDashboard:
         return sorted((row for row in self.riding_rows if not row[2]), key=lambda row: row[0])
 
 
-def campaign_dashboard(session: Session, campaign: Campaign, filters: Filters | None = None) -> CampaignDashboard:
-    """Progress, letters per day, by party, by riding, the delivery funnel: six aggregate queries."""
+PARTS = ("totals", "per_day", "by_party", "by_riding", "funnel", "joined")
+
+
+def campaign_dashboard(session: Session, campaign: Campaign, filters: Filters | None = None,
+                       parts: tuple[str, ...] = PARTS) -> CampaignDashboard:
+    """Progress, letters per day, by party, by riding, the delivery funnel, sign-ups: seven aggregate queries.
+
+    `parts` limits the work to what is needed (a download needs one table, not the whole page).
+    """
     filters = filters or Filters()
     scope = [Letter.campaign_id == campaign.id, *filters.conditions(Letter.created_at)]
-    letters, ridings = session.execute(
-        select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(*scope)).one()
-    day = func.date(Letter.created_at)
-    per_day = [(_as_date(value), count) for value, count in session.execute(
-        select(day, func.count()).where(*scope).group_by(day).order_by(day))]
-    by_party = [(party or "No party", count) for party, count in session.execute(
-        select(Letter.party, func.count()).where(*scope).group_by(Letter.party)
-        .order_by(func.count().desc(), Letter.party))]
-    by_riding = dict(session.execute(select(Letter.district_id, func.count())
-                                     .where(*scope, Letter.district_id.is_not(None)).group_by(Letter.district_id)).all())
-    districts = list(session.execute(
-        select(ElectoralDistrict.id, ElectoralDistrict.number, ElectoralDistrict.name)
-        .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id).order_by(ElectoralDistrict.number)))
-    statuses = dict(session.execute(
-        select(OutboundMessage.status, func.count()).join(Letter, Letter.message_id == OutboundMessage.id)
-        .where(*scope).group_by(OutboundMessage.status)).all())
-    funnel = [(key, label, sum(statuses.get(status, 0) for status in members)) for key, label, members in FUNNEL]
+    letters = ridings = joined = joined_and_wrote = 0
+    per_day, by_party, by_riding, districts, funnel = [], [], {}, [], []
+    if "totals" in parts:
+        letters, ridings = session.execute(
+            select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(*scope)).one()
+    if "per_day" in parts:
+        day = func.date(Letter.created_at)
+        per_day = [(_as_date(value), count) for value, count in session.execute(
+            select(day, func.count()).where(*scope).group_by(day).order_by(day))]
+    if "by_party" in parts:
+        by_party = [(party or "No party", count) for party, count in session.execute(
+            select(Letter.party, func.count()).where(*scope).group_by(Letter.party)
+            .order_by(func.count().desc(), Letter.party))]
+    if "by_riding" in parts:
+        by_riding = dict(session.execute(select(Letter.district_id, func.count())
+                                         .where(*scope, Letter.district_id.is_not(None))
+                                         .group_by(Letter.district_id)).all())
+        districts = [tuple(row) for row in session.execute(
+            select(ElectoralDistrict.id, ElectoralDistrict.number, ElectoralDistrict.name)
+            .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id).order_by(ElectoralDistrict.number))]
+    if "funnel" in parts:
+        statuses = dict(session.execute(
+            select(OutboundMessage.status, func.count()).join(Letter, Letter.message_id == OutboundMessage.id)
+            .where(*scope).group_by(OutboundMessage.status)).all())
+        funnel = [(key, label, sum(statuses.get(status, 0) for status in members)) for key, label, members in FUNNEL]
+    if "joined" in parts:
+        joined, joined_and_wrote = joined_through(session, campaign, filters)
     return CampaignDashboard(campaign=campaign, letters=letters or 0, ridings=ridings or 0,
                              seats=campaign.jurisdiction.seats, per_day=per_day, by_party=by_party,
-                             by_riding=by_riding, districts=[tuple(row) for row in districts], funnel=funnel,
-                             joined_and_wrote=_joined_and_wrote(session, campaign, scope), filters=filters)
+                             by_riding=by_riding, districts=districts, funnel=funnel,
+                             joined=joined, joined_and_wrote=joined_and_wrote, filters=filters)
 
 
-def _joined_and_wrote(session: Session, campaign: Campaign, scope: list) -> int:
-    """Members whose account was created on or after the campaign's start and who wrote in it.
+def joined_through(session: Session, campaign: Campaign, filters: Filters) -> tuple[int, int]:
+    """(members who joined through the campaign within the dates, how many of them have written in it).
 
-    Sign-ups are not tagged with the campaign that brought them, so this is the closest honest figure.
+    Recorded at sign-up (crm.campaigns.sign_ups); the date range applies to the day they joined.
     """
-    start = campaign.starts_on or (campaign.created_at.date() if campaign.created_at else None)
-    if start is None:
-        return 0
-    return session.scalar(select(func.count(func.distinct(Letter.user_id)))
-                          .join(User, and_(User.id == Letter.user_id))
-                          .where(*scope, User.created_at >= datetime.combine(start, time.min))) or 0
+    wrote = and_(Letter.user_id == MemberProfile.user_id, Letter.campaign_id == campaign.id)
+    joined, wrote_count = session.execute(
+        select(func.count(func.distinct(MemberProfile.id)), func.count(func.distinct(Letter.user_id)))
+        .select_from(MemberProfile).outerjoin(Letter, wrote)
+        .where(MemberProfile.joined_via_campaign_id == campaign.id,
+               *filters.conditions(MemberProfile.created_at))).one()
+    return joined or 0, wrote_count or 0
 
 
 def _as_date(value) -> date:

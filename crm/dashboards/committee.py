@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from crm.proposals.asks import scoreboard
 from crm.proposals.models import ASK_STATUSES
 from crm.reference.models import Jurisdiction
-from crm.stakeholders.models import ASKS, POSITIONS, ElectedOffice, Stance
+from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, ElectedOffice, Organization, Person, Stance
 
 NO_PARTY = "No party"
 
@@ -79,10 +79,10 @@ def jurisdictions_with_seats(session: Session) -> list[tuple[int, str, str]]:
 
 
 def _month(session: Session, column):
-    """'YYYY-MM' of a timestamp, in the database's own dialect."""
+    """'YYYY-MM' of a timestamp, in the database's own dialect (SQLite stores ISO text: its first 7 characters)."""
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+    return func.substr(column, 1, 7)
 
 
 @dataclass
@@ -93,6 +93,8 @@ class Activity:
     hashtags: list[str]
     hashtag_by_month: dict[tuple[str, str], int]  # (month, tag) -> count
     follow_ups: list[tuple[str, int, int]]  # (assignee, due soon, overdue)
+    by_stakeholder_kind: list[tuple[str, int]]  # (kind of organization, interactions with one of its kind)
+    by_jurisdiction: list[tuple[str, int]]
 
     def month_rows(self) -> list[tuple]:
         return [(month, *[self.by_month.get((month, kind), 0) for kind, _ in self.kinds],
@@ -104,23 +106,55 @@ class Activity:
 
 
 CAMPAIGN_HASHTAGS = ("#mppchats", "#skillstohelp")
+NOT_RECORDED = "Not recorded"
+
+
+def _by_stakeholder_kind(session: Session, since: datetime, until: datetime) -> list[tuple[str, int]]:
+    """Interactions by the kind of organization on the other side (a person counts as their organization's kind;
+    MPPs are in their legislature). One interaction with a regulator and a ministry counts under both."""
+    from crm.interactions.models import Participant
+
+    kinds = dict(ORGANIZATION_KINDS)
+    organization_id = func.coalesce(Participant.organization_id, Person.organization_id)
+    interactions = func.count(func.distinct(Participant.interaction_id))
+    rows = session.execute(
+        select(Organization.kind, interactions).select_from(Participant)
+        .outerjoin(Person, Person.id == Participant.person_id)
+        .outerjoin(Organization, Organization.id == organization_id)
+        .where(Participant.side == "stakeholder", Participant.occurred_at.between(since, until))
+        .group_by(Organization.kind).order_by(interactions.desc(), Organization.kind))
+    return [(kinds.get(kind, kind) if kind else NOT_RECORDED, count) for kind, count in rows]
 
 
 def activity(session: Session, start: date, end: date, today: date) -> Activity:
-    """Interactions by month and kind, campaign hashtags by month, and open follow-ups by person."""
+    """Interactions by month and kind, by stakeholder kind and by jurisdiction; campaign hashtags by month; open
+    follow-ups by person. Three aggregate queries (and the names of the jurisdictions), whatever the number of
+    interactions."""
     from crm.auth.models import User
-    from crm.interactions.models import KINDS, FollowUp, Interaction, InteractionHashtag
+    from crm.interactions.models import KINDS, FollowUp, Interaction
 
     since, until = datetime.combine(start, time.min), datetime.combine(end, time.max)
     month = _month(session, Interaction.occurred_at)
-    by_month = {(m, kind): n for m, kind, n in session.execute(
-        select(month, Interaction.kind, func.count()).where(Interaction.occurred_at.between(since, until))
-        .group_by(month, Interaction.kind))}
-    tag_month = {(m, tag): n for m, tag, n in session.execute(
-        select(month, InteractionHashtag.tag, func.count())
-        .join(Interaction, Interaction.id == InteractionHashtag.interaction_id)
-        .where(Interaction.occurred_at.between(since, until), InteractionHashtag.tag.in_(CAMPAIGN_HASHTAGS))
-        .group_by(month, InteractionHashtag.tag))}
+    # One pass over the interactions serves months, kinds, jurisdictions and the campaign hashtags. The hashtags
+    # come from the interaction's own normalised list ("#mppchats #pra"), which the services keep in step with
+    # the indexed copies in interaction_hashtags.
+    padded = literal(" ") + func.coalesce(Interaction.hashtags, "") + literal(" ")
+    tagged = [func.sum(case((padded.like(f"% {tag} %"), 1), else_=0)) for tag in CAMPAIGN_HASHTAGS]
+    by_month: dict[tuple[str, str], int] = {}
+    tag_month: dict[tuple[str, str], int] = {}
+    by_jurisdiction_id: dict[int | None, int] = {}
+    for m, kind, jurisdiction_id, n, *tags in session.execute(
+            select(month, Interaction.kind, Interaction.jurisdiction_id, func.count(), *tagged)
+            .where(Interaction.occurred_at.between(since, until))
+            .group_by(month, Interaction.kind, Interaction.jurisdiction_id)):
+        by_month[(m, kind)] = by_month.get((m, kind), 0) + n
+        by_jurisdiction_id[jurisdiction_id] = by_jurisdiction_id.get(jurisdiction_id, 0) + n
+        for tag, count in zip(CAMPAIGN_HASHTAGS, tags):
+            if count:
+                tag_month[(m, tag)] = tag_month.get((m, tag), 0) + int(count)
+    names = dict(session.execute(select(Jurisdiction.id, Jurisdiction.name)).all()) if by_jurisdiction_id else {}
+    by_jurisdiction = sorted(((names.get(jid, NOT_RECORDED), n) for jid, n in by_jurisdiction_id.items()),
+                             key=lambda item: (-item[1], item[0]))
     soon = today + timedelta(days=7)
     follow_ups = [(name or "Unassigned", int(due or 0), int(overdue or 0)) for name, due, overdue in session.execute(
         select(User.name,
@@ -131,4 +165,6 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
         .group_by(User.name).order_by(User.name))]
     months = sorted({m for m, _ in by_month} | {m for m, _ in tag_month})
     return Activity(months=months, kinds=list(KINDS), by_month=by_month, hashtags=list(CAMPAIGN_HASHTAGS),
-                    hashtag_by_month=tag_month, follow_ups=follow_ups)
+                    hashtag_by_month=tag_month, follow_ups=follow_ups,
+                    by_stakeholder_kind=_by_stakeholder_kind(session, since, until),
+                    by_jurisdiction=by_jurisdiction)

@@ -1,4 +1,5 @@
-"""Synthetic demonstration data: members across Ontario's ridings, campaigns, letters and their outbox rows.
+"""Synthetic demonstration data: members across Ontario's ridings, campaigns, letters and their outbox rows,
+and (in `demo_activity`) the committee's interactions and follow-ups, MPP stances and program webinars.
 
 Everything is written with bulk Core inserts in chunks, so the large scale (50,000 members,
 1,000,000 letters) fits in minutes and bounded memory. Addresses use example.org / example.invalid:
@@ -10,11 +11,12 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
 from crm.campaigns.models import Campaign, Letter, LetterBlock, LetterTemplate
+from crm.dashboards.demo_activity import load_activity
 from crm.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.outbox.models import OutboundMessage
@@ -96,9 +98,19 @@ def load_demo(session: Session, scale: str, *, today: date | None = None, seed: 
         campaigns = _add_campaigns(session, spec, today, ontario.id)
         letters = _add_letters(session, spec, rng, today, user_ids, districts,
                                {row.district_id: row for row in offices}, campaigns)
+        joined = _joined_through_live_campaign(session, campaigns[0][0])
+        activity = load_activity(session, scale, rng, today, user_ids, EMAIL_DOMAIN, UNUSABLE_PASSWORD)
     finally:
         session.info.pop("audit_disabled", None)
-    return {"members": len(user_ids), "campaigns": len(campaigns), "letters": letters}
+    return {"members": len(user_ids), "campaigns": len(campaigns), "letters": letters,
+            "joined_through_live_campaign": joined, **activity}
+
+
+def _joined_through_live_campaign(session: Session, campaign: Campaign) -> int:
+    """About a third of the members who joined since the live campaign began came through its page."""
+    since = datetime.combine(campaign.starts_on, time.min)
+    return session.execute(update(MemberProfile).where(MemberProfile.created_at >= since, MemberProfile.id % 3 == 0)
+                           .values(joined_via_campaign_id=campaign.id)).rowcount or 0
 
 
 def _add_members(session: Session, spec: Scale, rng: random.Random, today: date, ontario_id: int):

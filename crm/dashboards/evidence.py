@@ -1,15 +1,17 @@
-"""Member evidence: who ITPO's members are, counted in SQL, with every count under 5 withheld."""
+"""Member evidence: who ITPO's members are, counted in SQL, with small counts protected (crm.members.small_counts)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
+from crm.campaigns.models import Letter
 from crm.dashboards.campaign import Filters
 from crm.members.models import LICENSURE_STAGES, MemberProfile
-from crm.members.services import SMALL_COUNT, shown_count
+from crm.members.small_counts import SMALL_COUNT, Cell, protect
 from crm.reference.models import ElectoralDistrict
 
 NOT_GIVEN = "Not given"
@@ -17,29 +19,58 @@ YEARS_BANDS = ((0, 4, "Under 5 years"), (5, 9, "5 to 9 years"), (10, 14, "10 to 
                (15, 19, "15 to 19 years"), (20, None, "20 years or more"))
 
 
+WITHHELD_TABLE = "Withheld: shown, these figures could single out a member."
+FEW_MEMBERS = "Fewer than 5 members match: nothing more is shown."
+CAMPAIGN_SCOPES = (("wrote", "wrote a letter in it"), ("joined", "joined ITPO through it"))
+
+
 @dataclass
 class EvidenceTable:
     key: str
     title: str
     heading: str  # the first column's name
-    rows: list[tuple[str, int]]  # exact counts: never leave the server, only `shown` does
+    rows: list[tuple[str, int]]  # exact counts: never leave the server, only `cells` do
+
+    @cached_property
+    def cells(self) -> list[Cell] | None:
+        """The rows as they may be shown; None when the whole table is withheld."""
+        return protect(self.rows)
 
     @property
     def shown(self) -> list[tuple[str, str]]:
-        return [(label, shown_count(count)) for label, count in self.rows]
+        """(label, count as shown), for downloads: exactly what the page shows."""
+        if self.cells is None:
+            few = sum(count for _, count in self.rows) < SMALL_COUNT
+            return [(FEW_MEMBERS if few else WITHHELD_TABLE, "")] if self.rows else []
+        return [(cell.label, cell.text) for cell in self.cells]
 
     @property
     def bars(self) -> list[tuple[str, str, int]]:
         """(label, shown count, bar width in %): a withheld count gets no bar, so its size cannot be read off."""
-        peak = max((count for _, count in self.rows), default=0)
-        return [(label, shown_count(count), round(100 * count / peak) if peak and count >= SMALL_COUNT else 0)
-                for label, count in self.rows]
+        peak = max((cell.count for cell in self.cells or [] if cell.count), default=0)
+        return [(cell.label, cell.text, round(100 * cell.count / peak) if peak and cell.count else 0)
+                for cell in self.cells or []]
 
 
-def _scope(filters: Filters, province: str | None) -> list:
+@dataclass(frozen=True)
+class CampaignScope:
+    """Only the members who wrote in a campaign, or who joined through it."""
+
+    campaign_id: int
+    how: str = "wrote"
+
+    def condition(self):
+        if self.how == "joined":
+            return MemberProfile.joined_via_campaign_id == self.campaign_id
+        return MemberProfile.user_id.in_(select(Letter.user_id).where(Letter.campaign_id == self.campaign_id))
+
+
+def _scope(filters: Filters, province: str | None, campaign: CampaignScope | None = None) -> list:
     conditions = filters.conditions(MemberProfile.created_at)
     if province:
         conditions.append(MemberProfile.province == province)
+    if campaign:
+        conditions.append(campaign.condition())
     return conditions
 
 
@@ -53,10 +84,13 @@ def _grouped(session: Session, label, scope: list, *, join=None, missing: str = 
 
 
 def member_evidence(session: Session, filters: Filters | None = None, province: str | None = None,
-                    today: date | None = None) -> tuple[int, list[EvidenceTable]]:
-    """The total and six tables: riding, province, licensure stage, training country, specialty, years since graduation."""
+                    today: date | None = None, campaign: CampaignScope | None = None) -> tuple[int, list[EvidenceTable]]:
+    """The total and six tables: riding, province, licensure stage, training country, specialty, years since graduation.
+
+    Seven aggregate queries whatever the filters and the number of members.
+    """
     filters = filters or Filters()
-    scope = _scope(filters, province)
+    scope = _scope(filters, province, campaign)
     total = session.scalar(select(func.count(MemberProfile.id)).where(*scope)) or 0
     stages = dict(LICENSURE_STAGES)
     stage_rows = [(stages.get(value, value), count) for value, count in

@@ -12,11 +12,12 @@ from sqlalchemy.orm import joinedload
 from crm.auth.access import allowed
 from crm.campaigns.models import Campaign
 from crm.dashboards import committee, riding_map
-from crm.dashboards.campaign import Filters, campaign_dashboard
-from crm.dashboards.evidence import member_evidence
+from crm.dashboards.campaign import PARTS, Filters, campaign_dashboard
+from crm.dashboards.evidence import CAMPAIGN_SCOPES, CampaignScope, member_evidence
 from crm.dashboards.exports import FORMATS, export_table
 from crm.extensions import db
-from crm.members.services import shown_count
+from crm.members.small_counts import shown_count
+from crm.programs.reach import program_reach
 from crm.reference.models import Jurisdiction
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
@@ -81,13 +82,17 @@ def _campaign_tables(dashboard) -> dict[str, tuple[str, list[str], list]]:
     }
 
 
-def _load_campaign(campaign_id: int):
+# What each download needs computed: one table, never the whole page.
+_TABLE_PARTS = {"per-day": ("per_day",), "by-party": ("by_party",), "by-riding": ("by_riding",), "funnel": ("funnel",)}
+
+
+def _load_campaign(campaign_id: int, parts: tuple[str, ...] = PARTS):
     campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id)
                                  .options(joinedload(Campaign.jurisdiction)))
     if campaign is None:
         abort(404)
     filters, problems = parse_filters(request.args)
-    return campaign, campaign_dashboard(db.session, campaign, filters), problems
+    return campaign, campaign_dashboard(db.session, campaign, filters, parts), problems
 
 
 @bp.route("/campaigns/<int:campaign_id>")
@@ -101,10 +106,10 @@ def campaign(campaign_id):
 
 @bp.route("/campaigns/<int:campaign_id>/<table>.<fmt>")
 def campaign_export(campaign_id, table, fmt):
-    campaign, dashboard, _ = _load_campaign(campaign_id)
-    if table not in (tables := _campaign_tables(dashboard)):
+    if table not in _TABLE_PARTS or fmt not in FORMATS:
         abort(404)
-    _, columns, rows = tables[table]
+    campaign, dashboard, _ = _load_campaign(campaign_id, _TABLE_PARTS[table])
+    _, columns, rows = _campaign_tables(dashboard)[table]
     return _download(columns, rows, fmt, f"{campaign.slug}-{table}")
 
 
@@ -124,34 +129,64 @@ def _committee():
     return choices, chosen, problems, stances, statuses, summary
 
 
-def _activity():
-    """The committee's work over the chosen dates (the last twelve months by default)."""
+def _period() -> tuple[Filters, list[str], date, date]:
+    """The chosen dates (the last twelve months by default)."""
     filters, problems = parse_filters(request.args)
     today = date.today()
-    start = filters.start or today.replace(day=1) - timedelta(days=335)
-    end = filters.end or today
-    return filters, problems, committee.activity(db.session, start, end, today)
+    return filters, problems, filters.start or today.replace(day=1) - timedelta(days=335), filters.end or today
+
+
+def _activity():
+    """The committee's work over the chosen dates."""
+    filters, problems, start, end = _period()
+    return filters, problems, (start, end), committee.activity(db.session, start, end, date.today())
+
+
+ACTIVITY_TABLES = ("activity", "hashtags", "follow_ups", "stakeholder_kinds", "jurisdictions")
+
+
+def _activity_tables(activity) -> dict[str, tuple[list[str], list, str]]:
+    """The committee's work as downloads, by key: (columns, rows, file name)."""
+    return {
+        "activity": (["Month", *[label for _, label in activity.kinds], "Total"], activity.month_rows(),
+                     "interactions-by-month"),
+        "hashtags": (["Month", *activity.hashtags], activity.hashtag_rows(), "hashtags-by-month"),
+        "follow_ups": (["Assignee", "Due within 7 days", "Overdue"], activity.follow_ups, "follow-ups"),
+        "stakeholder_kinds": (["Stakeholder kind", "Interactions"], activity.by_stakeholder_kind,
+                              "interactions-by-stakeholder-kind"),
+        "jurisdictions": (["Jurisdiction", "Interactions"], activity.by_jurisdiction, "interactions-by-jurisdiction"),
+    }
+
+
+PROGRAM_COLUMNS = ["Program", "Events held", "Registrations", "Attendees", "Attendance rate (%)", "Members reached"]
+
+
+def _program_rows(reach: list[dict]) -> list[tuple]:
+    return [(p["name"], p["events_held"], p["registrations"], p["attendees"],
+             p["attendance_rate"] if p["attendance_rate"] is not None else "not shown (fewer than 5)",
+             p["members_reached"]) for p in reach]
 
 
 @bp.route("/committee")
 def committee_view():
     choices, chosen, problems, stances, statuses, summary = _committee()
-    filters, date_problems, activity = _activity()
+    filters, date_problems, (start, end), activity = _activity()
     return render_template("dashboards/committee.html", choices=choices, chosen=chosen,
                            problems=problems + date_problems, stances=stances, statuses=statuses, summary=summary,
-                           filters=filters, activity=activity)
+                           filters=filters, activity=activity, period=(start, end),
+                           reach=program_reach(db.session, start=start, end=end))
 
 
 @bp.route("/committee/<table>.<fmt>")
 def committee_export(table, fmt):
-    if table in ("activity", "hashtags", "follow_ups"):
-        _, _, activity = _activity()
-        if table == "activity":
-            return _download(["Month", *[label for _, label in activity.kinds], "Total"], activity.month_rows(), fmt,
-                             "interactions-by-month")
-        if table == "hashtags":
-            return _download(["Month", *activity.hashtags], activity.hashtag_rows(), fmt, "hashtags-by-month")
-        return _download(["Assignee", "Due within 7 days", "Overdue"], activity.follow_ups, fmt, "follow-ups")
+    if table == "programs":
+        _, _, start, end = _period()
+        return _download(PROGRAM_COLUMNS, _program_rows(program_reach(db.session, start=start, end=end)), fmt,
+                         f"program-reach-{start}-to-{end}")
+    if table in ACTIVITY_TABLES:
+        *_, activity = _activity()
+        columns, rows, filename = _activity_tables(activity)[table]
+        return _download(columns, rows, fmt, filename)
     _, chosen, _, stances, statuses, summary = _committee()
     if table == "stances" and stances is not None:
         columns = ["Party", "Seats", "Ask", *[label for _, label in stances.positions]]
@@ -164,21 +199,42 @@ def committee_export(table, fmt):
 
 # --- member evidence ------------------------------------------------------------------------------
 
+def _campaign_scope(args, campaigns, problems: list[str]) -> CampaignScope | None:
+    """`campaign` (an id from the list) and `how` (wrote / joined); anything else is reported and ignored."""
+    raw = (args.get("campaign") or "").strip()
+    if not raw:
+        return None
+    known = {str(campaign_id) for campaign_id, _, _ in campaigns}
+    if raw not in known:
+        problems.append("Choose a campaign from the list; the campaign filter was ignored.")
+        return None
+    how = args.get("how") or "wrote"
+    if how not in dict(CAMPAIGN_SCOPES):
+        problems.append("Choose who to count: members who wrote in the campaign, or who joined through it.")
+        how = "wrote"
+    return CampaignScope(int(raw), how)
+
+
 def _evidence():
     filters, problems = parse_filters(request.args)
     province = _province(request.args, problems)
-    total, tables = member_evidence(db.session, filters, province)
-    return filters, province, problems, total, tables
+    campaigns = list(db.session.execute(select(Campaign.id, Campaign.name, Campaign.status)
+                                        .where(Campaign.status != "draft")
+                                        .order_by(Campaign.created_at.desc(), Campaign.id.desc())))
+    campaign = _campaign_scope(request.args, campaigns, problems)
+    total, tables = member_evidence(db.session, filters, province, campaign=campaign)
+    return filters, province, campaign, campaigns, problems, total, tables
 
 
 @bp.route("/members")
 def evidence():
-    filters, province, problems, total, tables = _evidence()
+    filters, province, campaign, campaigns, problems, total, tables = _evidence()
     provinces = list(db.session.execute(select(Jurisdiction.code, Jurisdiction.name)
                                         .where(Jurisdiction.kind != "federal").order_by(Jurisdiction.name)))
     return render_template("dashboards/evidence.html", filters=filters, province=province, problems=problems,
-                           shown_total=shown_count(total), tables=tables,
-                           provinces=provinces)
+                           shown_total=shown_count(total), total=total, tables=tables, provinces=provinces,
+                           campaign=campaign, campaigns=campaigns, campaign_names={i: n for i, n, _ in campaigns},
+                           campaign_scopes=CAMPAIGN_SCOPES)
 
 
 @bp.route("/members/<table>.<fmt>")

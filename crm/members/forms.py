@@ -2,7 +2,8 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
+                     SubmitField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from crm.auth.forms import EMAIL_FIELD, new_password_field
@@ -49,6 +50,9 @@ class JoinForm(FlaskForm):
         validators=[Optional(), NumberRange(1950, date.today().year,
                                             f"Enter a year between 1950 and {date.today().year}.")])
     consent_email = BooleanField(CONSENT_WORDING, default=False)
+    # The campaign whose page sent the visitor here (its join link carries it). Never a reason to refuse the
+    # form: the campaigns package checks it, and anything that is not a live campaign is ignored.
+    campaign = HiddenField()
     submit = SubmitField("Join ITPO")
 
     def validate_province(self, field):

@@ -31,6 +31,10 @@ class MemberProfile(db.Model):
     training_country: Mapped[str | None] = mapped_column(String(80))
     specialty: Mapped[str | None] = mapped_column(String(80))
     graduation_year: Mapped[int | None]
+    # The campaign whose page the member joined from: set by the campaigns package (through the
+    # member_joined signal), which only accepts a live campaign. Referenced by table name, never imported.
+    joined_via_campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"),
+                                                               index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     user = relationship("User", backref=db.backref("profile", uselist=False, cascade="all, delete-orphan"))

@@ -7,16 +7,11 @@ from sqlalchemy.orm import Session
 
 from crm.auth.services import create_user, send_confirmation
 from crm.members.models import ConsentRecord, MemberProfile
+from crm.members.signals import member_joined
 from crm.outbox.signals import address_unsubscribed
 from crm.reference.models import ElectoralDistrict, PostalArea
 
 EMAIL_PURPOSE = "itpo_email"  # consent to campaign emails and digests from ITPO
-SMALL_COUNT = 5  # member counts below this are never shown exactly, so no member can be singled out
-
-
-def shown_count(count: int) -> str:
-    """A count of members as ITPO may publish it: exact from SMALL_COUNT up, else "fewer than 5"."""
-    return str(count) if count >= SMALL_COUNT else f"fewer than {SMALL_COUNT}"
 
 
 def likely_district(session: Session, postal_code: str) -> ElectoralDistrict | None:
@@ -29,18 +24,25 @@ def likely_district(session: Session, postal_code: str) -> ElectoralDistrict | N
 def join(session: Session, *, full_name: str, email: str, password: str, postal_code: str, province: str,
          consent_email: bool, consent_wording: str, ip_address: str | None = None, licensure_stage: str | None = None,
          training_country: str | None = None, specialty: str | None = None,
-         graduation_year: int | None = None):
-    """Create a member account with profile and consent record, and queue the confirmation email."""
+         graduation_year: int | None = None, campaign: str | None = None, next_url: str | None = None):
+    """Create a member account with profile and consent record, and queue the confirmation email.
+
+    `campaign` and `next_url` say where the member came from (the join link's campaign, the page they were
+    going to); they are passed on, unchecked, to whoever listens to `member_joined` (campaigns records its own).
+    """
     user = create_user(session, email=email, password=password, role="member", name=full_name)
     district = likely_district(session, postal_code) if province == "ON" else None
-    session.add(MemberProfile(user_id=user.id, postal_code=postal_code, province=province,
-                              district_id=district.id if district else None,
-                              licensure_stage=licensure_stage or None, training_country=training_country or None,
-                              specialty=specialty or None, graduation_year=graduation_year))
+    profile = MemberProfile(user_id=user.id, postal_code=postal_code, province=province,
+                            district_id=district.id if district else None,
+                            licensure_stage=licensure_stage or None, training_country=training_country or None,
+                            specialty=specialty or None, graduation_year=graduation_year)
+    session.add(profile)
     session.add(ConsentRecord(user_id=user.id, purpose=EMAIL_PURPOSE, granted=bool(consent_email),
                               wording=consent_wording, wording_version=current_app.config["CONSENT_WORDING_VERSION"],
                               source="join_form", ip_address=ip_address))
     send_confirmation(session, user)
+    member_joined.send(current_app._get_current_object(), session=session, user=user, profile=profile,
+                       campaign=campaign, next_url=next_url)
     session.flush()
     return user
 

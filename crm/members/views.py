@@ -17,7 +17,7 @@ def join():
     next_url = safe_next(request.args.get("next"))  # e.g. the campaign letter the member came to write
     if current_user.is_authenticated:
         return redirect(next_url or url_for("core.home"))
-    form = JoinForm()
+    form = JoinForm(campaign=request.args.get("campaign", ""))
     if form.validate_on_submit():
         try:
             services.join(db.session, full_name=form.full_name.data.strip(), email=form.email.data,
@@ -25,7 +25,8 @@ def join():
                           province=form.province.data, consent_email=form.consent_email.data,
                           consent_wording=CONSENT_WORDING, ip_address=request.remote_addr,
                           licensure_stage=form.licensure_stage.data, training_country=form.training_country.data,
-                          specialty=form.specialty.data, graduation_year=form.graduation_year.data)
+                          specialty=form.specialty.data, graduation_year=form.graduation_year.data,
+                          campaign=form.campaign.data or None, next_url=next_url)
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)

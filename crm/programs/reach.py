@@ -1,21 +1,20 @@
-"""Who the programs reach: the numbers behind the program dashboards, with small counts suppressed.
+"""Who the programs reach: the numbers behind the program dashboards, with small counts protected.
 
-Every count under SMALL_COUNT is returned as the text "fewer than 5", so no page built on this can
-single out a member; a rate is given only when both of its counts are shown.
+Every count under SMALL_COUNT is returned as the text "fewer than 5", and the breakdowns by riding and
+by stage go through `protect` (crm.members.small_counts), so no page built on this can single out a
+member, even by subtracting from the members reached; a rate is given only when both of its counts are shown.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, literal, select, union
 from sqlalchemy.orm import Session
 
 from crm.members.models import LICENSURE_STAGES, MemberProfile
+from crm.members.small_counts import FEWER, SMALL_COUNT, protect
 from crm.programs.models import Attendance, Event, Program, Registration
 from crm.reference.models import ElectoralDistrict
-
-SMALL_COUNT = 5
-FEWER = f"fewer than {SMALL_COUNT}"
 
 
 def shown(count: int | None) -> int | str:
@@ -24,13 +23,25 @@ def shown(count: int | None) -> int | str:
     return count if count >= SMALL_COUNT else FEWER
 
 
+def _protected(rows: list[tuple[str, int]]) -> list[tuple[str, str]] | None:
+    """A breakdown as it may be shown; None when all of it is withheld."""
+    if not rows:
+        return []
+    cells = protect(rows)
+    return None if cells is None else [(cell.label, cell.text) for cell in cells]
+
+
 def _per_program(session: Session, stmt) -> dict[int, int]:
     return {program_id: count for program_id, count in session.execute(stmt)}
 
 
-def program_reach(session: Session, program_id: int | None = None, now: datetime | None = None) -> list[dict]:
+def program_reach(session: Session, program_id: int | None = None, now: datetime | None = None,
+                  start: date | None = None, end: date | None = None) -> list[dict]:
     """One entry per program (or just `program_id`'s): events held, registrations, attendees, attendance
-    rate (registered people who came, over events that have ended), and members reached (registered or attended) by riding and by stage."""
+    rate (registered people who came, over events that have ended), and members reached (registered or attended) by riding and by stage.
+
+    `start`/`end` (inclusive) keep only the events that start within those days (UTC).
+    """
     now = now or datetime.utcnow()
     programs = select(Program).order_by(Program.position)
     if program_id is not None:
@@ -38,6 +49,10 @@ def program_reach(session: Session, program_id: int | None = None, now: datetime
     programs = list(session.scalars(programs))
     ids = [p.id for p in programs]
     live = (Event.status != "draft") & Event.program_id.in_(ids)
+    if start:
+        live = live & (Event.starts_at >= datetime.combine(start, time.min))
+    if end:
+        live = live & (Event.starts_at < datetime.combine(end + timedelta(days=1), time.min))
     ended = Event.ends_at <= now
 
     def registrations(*extra):
@@ -64,26 +79,21 @@ def program_reach(session: Session, program_id: int | None = None, now: datetime
         .join(Event, Event.id == Attendance.event_id).where(live),
     ).subquery()
     riding = func.coalesce(ElectoralDistrict.name, literal("Riding not known"))
-    by_riding_rows = session.execute(
-        select(reached.c.program_id, riding, func.count())
+    stage = func.coalesce(MemberProfile.licensure_stage, literal(""))
+    reached_rows = session.execute(  # one pass gives both breakdowns
+        select(reached.c.program_id, riding, stage, func.count())
         .select_from(reached)
         .outerjoin(MemberProfile, MemberProfile.user_id == reached.c.user_id)
         .outerjoin(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id)
-        .group_by(reached.c.program_id, riding).order_by(reached.c.program_id, riding))
-    stage = func.coalesce(MemberProfile.licensure_stage, literal(""))
-    by_stage_rows = session.execute(
-        select(reached.c.program_id, stage, func.count())
-        .select_from(reached).outerjoin(MemberProfile, MemberProfile.user_id == reached.c.user_id)
-        .group_by(reached.c.program_id, stage))
-    labels = dict(LICENSURE_STAGES)
-    by_riding: dict[int, list] = {i: [] for i in ids}
+        .group_by(reached.c.program_id, riding, stage))
+    by_riding_counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    by_stage: dict[int, dict[str, int]] = {i: {} for i in ids}
     members: dict[int, int] = {i: 0 for i in ids}
-    for pid, name, count in by_riding_rows:
-        by_riding[pid].append((name, shown(count)))
+    for pid, name, code, count in reached_rows:
+        by_riding_counts[pid][name] = by_riding_counts[pid].get(name, 0) + count
+        by_stage[pid][code] = by_stage[pid].get(code, 0) + count
         members[pid] += count
-    by_stage: dict[int, dict] = {i: {} for i in ids}
-    for pid, code, count in by_stage_rows:
-        by_stage[pid][code] = count
+    by_riding = {pid: sorted(counts.items()) for pid, counts in by_riding_counts.items()}
     result = []
     for program in programs:
         numerator, denominator = attended_ended.get(program.id, 0), registered_ended.get(program.id, 0)
@@ -97,8 +107,8 @@ def program_reach(session: Session, program_id: int | None = None, now: datetime
             "attendees": shown(attended.get(program.id)),
             "attendance_rate": rate,
             "members_reached": shown(members[program.id]),
-            "by_riding": by_riding[program.id],
-            "by_stage": [(label, shown(stages.get(code))) for code, label in LICENSURE_STAGES if stages.get(code)]
-                        + ([("Not given", shown(stages[""]))] if stages.get("") else []),
+            "by_riding": _protected(by_riding[program.id]),
+            "by_stage": _protected([(label, stages[code]) for code, label in LICENSURE_STAGES if stages.get(code)]
+                                   + ([("Not given", stages[""])] if stages.get("") else [])),
         })
     return result

@@ -1,8 +1,9 @@
 """Issue 8's benchmark: server time of each dashboard at p95, and how much of it is SQL.
 
 Fills a fresh database with `flask crm demo`'s data (scale DASHBOARDS_BENCH_SCALE: small by default,
-which fits in well under two minutes; `large` is the issue's 50,000 members and 1,000,000 letters
-and takes several minutes to generate), then requests each dashboard REQUESTS times in-process
+which fits in well under two minutes; `large` is the issue's 50,000 members, 1,000,000 letters and
+200,000 interactions, and takes several minutes to generate), then requests each dashboard (the
+campaign's, member evidence with and without a campaign filter, the committee's) REQUESTS times in-process
 through the Flask test client, timing before_request → after_request and the SQL statements in
 between. Targets (issue 8, stated for the large scale): p95 under 300 ms on PostgreSQL and 1 s on
 SQLite, and server time within 1.5 × its own SQL time.
@@ -23,7 +24,7 @@ from pathlib import Path
 
 SUPPORTS_POSTGRES = True
 REQUESTS = int(os.environ.get("DASHBOARDS_BENCH_REQUESTS", "20"))
-DASHBOARD_PAGES = ("campaign", "evidence", "committee")
+DASHBOARD_PAGES = ("campaign", "evidence", "evidence_campaign", "committee")
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -63,6 +64,7 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
     from crm.cli import seed_reference_data
     from crm.dashboards.demo import load_demo
     from crm.extensions import db
+    from crm.interactions.models import Interaction
     from crm.members.models import MemberProfile
 
     app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
@@ -71,7 +73,8 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
     with app.app_context():
         if existing:
             counts = {"members": db.session.scalar(select(func.count(MemberProfile.id))),
-                      "letters": db.session.scalar(select(func.count(Letter.id)))}
+                      "letters": db.session.scalar(select(func.count(Letter.id))),
+                      "interactions": db.session.scalar(select(func.count(Interaction.id)))}
         else:
             upgrade()
             seed_reference_data(db.session)
@@ -90,9 +93,12 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
 
     measuring: dict[str, str | None] = {"key": None}  # which dashboard is timed (None while warming up)
 
+    cpu: dict[str, list[float]] = {}
+
     @app.before_request
     def _start():
         g.bench_started, g.bench_sql, g.bench_key = time.perf_counter(), 0.0, measuring["key"]
+        g.bench_cpu = time.process_time()
 
     @app.after_request
     def _stop(response):
@@ -100,6 +106,7 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
         if key:
             timings.setdefault(key, []).append(time.perf_counter() - g.bench_started)
             sql.setdefault(key, []).append(g.bench_sql)
+            cpu.setdefault(key, []).append(time.process_time() - g.bench_cpu)
         return response
 
     with app.app_context():
@@ -115,7 +122,7 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     pages = {"campaign": f"/dashboards/campaigns/{live}", "evidence": "/dashboards/members",
-             "committee": "/dashboards/committee",
+             "evidence_campaign": f"/dashboards/members?campaign={live}", "committee": "/dashboards/committee",
              "campaign_export_xlsx": f"/dashboards/campaigns/{live}/by-riding.xlsx",
              "evidence_export_csv": "/dashboards/members/riding.csv"}
     client = app.test_client()
@@ -141,9 +148,13 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
         ratio = median / sql_median if sql_median else float("inf")
         result["dashboards"][key] = {"p95_ms": round(p95 * 1000, 1), "sql_p95_ms": round(sql_p95 * 1000, 1),
                                      "p50_ms": round(median * 1000, 1), "sql_p50_ms": round(sql_median * 1000, 1),
-                                     "server_over_sql_p50": round(ratio, 2)}
+                                     "server_over_sql_p50": round(ratio, 2),
+                                     # CPU of this process: on SQLite all the server's work, whatever else runs on
+                                     # the machine; on PostgreSQL it leaves out the database server's share.
+                                     "cpu_p95_ms": round(_percentile(cpu[key], 0.95) * 1000, 1)}
         if key in DASHBOARD_PAGES:  # the issue's target is for pages; downloads are reported alongside
             met = met and p95 < limit
+    result["load_average_1min"] = round(os.getloadavg()[0], 1)
     result["peak_rss_mb_including_generation"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["target"] = (f"each dashboard page p95 < {int(limit * 1000)} ms (issue target at the large scale; "
                         "server/SQL ratio reported, target 1.5 at the large scale)")

@@ -86,11 +86,40 @@ def test_letters_by_party_use_the_party_at_sending(lead_browser, add_letters):
     assert "Letters by party" in html and "No letters yet" not in html.split("Letters by party")[1][:400]
 
 
-def test_members_who_joined_during_the_campaign_and_wrote_are_counted(lead_browser, add_letters):
+def test_members_who_joined_through_the_campaign_are_counted_with_those_who_wrote(lead_browser, make_campaign,
+                                                                                    add_letters, app):
+    """Recorded at sign-up: writers who were already members do not count; the date range is the day they joined."""
+    from sqlalchemy import select, update
+
+    from crm.auth.models import User
+    from crm.extensions import db
+    from crm.members.models import MemberProfile
+
     browser, campaign = lead_browser
-    add_letters(campaign, [(1, "delivered", None), (2, "delivered", None)])
+    other = make_campaign()
+    add_letters(campaign, [(1, "delivered", None), (2, "delivered", None)])  # members already: not counted
+    add_letters(other, [(3, "delivered", None)])
+    with app.app_context():
+        profiles = list(db.session.scalars(select(MemberProfile.id).join(User).order_by(MemberProfile.id)))
+        joined_here, joined_there = profiles[:1], profiles[2:]
+        db.session.execute(update(MemberProfile).where(MemberProfile.id.in_(joined_here))
+                           .values(joined_via_campaign_id=campaign.id, created_at=datetime(2026, 3, 2)))
+        db.session.execute(update(MemberProfile).where(MemberProfile.id.in_(joined_there))
+                           .values(joined_via_campaign_id=other.id))
+        for n in range(2):  # joined through the campaign, not written yet
+            user = User(email=f"new{n}@example.org", name="New", password_hash="x", role="member")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(MemberProfile(user_id=user.id, joined_via_campaign_id=campaign.id,
+                                         created_at=datetime(2026, 3, 20)))
+        db.session.commit()
+        db.session.remove()
     html = _page(browser, campaign)
-    assert re.search(r'display-6">2</div>\s*<div>members who joined since the campaign started', html)
+    assert re.search(r'display-6">3</div>\s*<div>members joined ITPO through this campaign;\s*1 of them have written', html)
+    assert "Counted when someone signs up from this campaign" in html
+    early = _page(browser, campaign, "?start=2026-03-01&end=2026-03-10")
+    assert re.search(r'display-6">1</div>\s*<div>members joined ITPO through this campaign in these dates;\s*1 of them',
+                     early)
 
 
 def test_committee_and_members_cannot_open_a_campaign_dashboard(browser, make_campaign, make_user):

@@ -62,3 +62,40 @@ def test_committee_sees_the_dashboard_and_downloads_it(browser, make_user, seede
 def test_members_cannot_see_the_committee_dashboard(browser, make_user):
     browser.login(make_user(role="member").email)
     assert browser.get("/dashboards/committee").status_code == 403
+
+
+def test_the_committee_dashboard_shows_who_the_programs_reach_in_the_chosen_dates(app, browser, make_user):
+    from datetime import datetime, timedelta
+
+    from crm.auth.models import User
+    from crm.members.models import MemberProfile
+    from crm.programs.models import Event, Program, Registration
+    from crm.programs.services import seed_programs
+
+    with app.app_context():
+        seed_programs(db.session)
+        program = db.session.scalar(select(Program).order_by(Program.position))
+        starts = datetime(2026, 3, 10, 23)
+        event = Event(program_id=program.id, title="Interview tips", starts_at=starts,
+                      ends_at=starts + timedelta(hours=1), capacity=50, status="open")
+        db.session.add(event)
+        for n in range(7):
+            user = User(email=f"p{n}@example.org", name="P", password_hash="x", role="member")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(MemberProfile(user_id=user.id, licensure_stage="carms"))
+            db.session.add(Registration(event=event, user_id=user.id, status="registered", queued_at=starts))
+        db.session.commit()
+        name = program.name
+        db.session.remove()
+    browser.login(make_user(role="committee").email)
+    html = browser.get("/dashboards/committee?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
+    panel = html.split('id="programs"')[1].split("</section>")[0]
+    assert "Webinars that started from 2026-03-01 to 2026-03-31" in panel
+    assert re.search(rf'<th scope="row">{name}</th><td class="text-end">1</td>\s*<td class="text-end">7</td>', panel)
+    assert "CaRMS applicant" in html
+    april = browser.get("/dashboards/committee?start=2026-04-01&end=2026-04-30").get_data(as_text=True)
+    assert re.search(rf'<th scope="row">{name}</th><td class="text-end">0</td>\s*<td class="text-end">fewer than 5',
+                     april)
+    csv = browser.get("/dashboards/committee/programs.csv?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
+    assert f"{name},1,7,fewer than 5" in csv

@@ -28,6 +28,7 @@ def test_demo_small_fills_members_campaigns_and_letters(app, runner, seeded):
 
         assert claim_due(db.session, "test-worker", 1000) == []  # a worker sends none of the demo letters
         db.session.remove()
+    assert "2,000 interactions" in result.output
     again = runner.invoke(args=["crm", "demo", "--scale", "small"])
     assert again.exit_code != 0 and "already loaded" in again.output
 
@@ -71,3 +72,30 @@ def test_demo_is_refused_in_production(app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "CRM_ENV", "production")
     result = runner.invoke(args=["crm", "demo", "--scale", "small"])
     assert result.exit_code != 0 and "never loaded in production" in result.output
+
+
+def test_demo_small_fills_the_committee_dashboard_and_the_programs(app, runner, seeded, browser, make_user):
+    """Interactions with follow-ups and hashtags, stances, past webinars, and members who joined through the live
+    campaign; no demo webinar is still to come, so no reminder is ever due."""
+    from datetime import datetime
+
+    from crm.campaigns.models import Campaign
+    from crm.interactions.models import FollowUp, Interaction, InteractionHashtag
+    from crm.members.models import MemberProfile
+    from crm.programs.models import Attendance, Event, Registration
+    from crm.stakeholders.models import Stance
+
+    runner.invoke(args=["crm", "demo", "--scale", "small"])
+    with app.app_context():
+        count = lambda column, *where: db.session.scalar(select(func.count(column)).where(*where))  # noqa: E731
+        assert count(Interaction.id) == 2000
+        assert count(FollowUp.id, FollowUp.status == "open") > 0 and count(InteractionHashtag.tag) > 0
+        assert count(Stance.id) > 100
+        assert count(Registration.id) > 0 and count(Attendance.id) > 0
+        assert count(Event.id, Event.ends_at > datetime.utcnow()) == 0
+        live = db.session.scalar(select(Campaign.id).where(Campaign.status == "live"))
+        assert count(MemberProfile.id, MemberProfile.joined_via_campaign_id == live) > 0
+        db.session.remove()
+    browser.login(make_user(role="committee").email)
+    html = browser.get("/dashboards/committee").get_data(as_text=True)
+    assert "Legislature" in html and "Cracking the CaRMS" in html and "No interactions logged" not in html

@@ -51,12 +51,20 @@ def test_lead_opens_each_dashboard_in_a_browser(page, demo_server):
     assert page.locator("svg.map-svg path title").first.text_content().count(":") == 1
     screenshot(page, "dashboard-campaign")
 
+    assert "members joined ITPO through this campaign" in page.locator("#main").inner_text()
+
     page.goto(demo_server.url + "/dashboards/members")
     assert page.get_by_role("heading", name="Members by licensure stage").is_visible()
     screenshot(page, "dashboard-member-evidence")
+    page.get_by_label("Campaign").select_option(label="Skills to help: more PRA spots now")
+    page.get_by_role("button", name="Apply").click()
+    assert "who wrote a letter in it, “Skills to help: more PRA spots now”" in page.locator("#main").inner_text()
+    screenshot(page, "dashboard-member-evidence-campaign")
 
     page.goto(demo_server.url + "/dashboards/committee")
     assert page.get_by_role("heading", name="The asks across Canada, in summary").is_visible()
+    assert page.get_by_role("heading", name="Who the programs reach").is_visible()
+    assert page.get_by_role("heading", name="Interactions by kind of stakeholder").is_visible()
     screenshot(page, "dashboard-committee")
     assert not page.console_errors, page.console_errors
 

@@ -52,8 +52,8 @@ def test_reach_counts_registrations_attendance_and_members_by_riding_and_stage(a
     assert reach["events_held"] == 1
     assert reach["registrations"] == 8 and reach["attendees"] == 6 and reach["attendance_rate"] == 75
     assert reach["members_reached"] == 8
-    assert reach["by_riding"] == [(riding, 8)]
-    assert reach["by_stage"] == [("CaRMS applicant", 8)]
+    assert reach["by_riding"] == [(riding, "8")]
+    assert reach["by_stage"] == [("CaRMS applicant", "8")]
 
 
 def test_every_count_under_five_is_shown_as_fewer_than_five(app, make_user, make_event, programs):
@@ -68,7 +68,7 @@ def test_every_count_under_five_is_shown_as_fewer_than_five(app, make_user, make
     cracking, besides = everything[0], everything[1]
     assert cracking["registrations"] == 6 and cracking["attendees"] == FEWER
     assert cracking["attendance_rate"] is None  # 2 of 6 would give the small count away
-    assert cracking["by_riding"] == [("Riding not known", 6)]
+    assert cracking["by_riding"] == [("Riding not known", "6")]
     assert besides["registrations"] == FEWER and besides["by_stage"] == []
 
 
@@ -112,3 +112,35 @@ def test_the_public_programs_page_uses_the_same_number_of_queries_however_many_e
     with count_queries() as many:
         client.get("/programs/")
     assert many.count == few.count
+
+
+def test_a_lone_small_riding_cannot_be_worked_out_from_the_members_reached(app, make_user, make_event, programs):
+    """8 in one riding and 2 in another: showing the 8 beside '10 members reached' would give the 2 away."""
+    from tests.members.attacker import assert_nothing_can_be_worked_out
+
+    first, second = make_event(capacity=50), make_event(title="Second", capacity=50)
+    _populate(app, make_user, first, members=8, attended=0, district_name=True)
+    _populate(app, make_user, second, members=2, attended=0)
+    with app.app_context():
+        reach = program_reach(db.session, programs["cracking"])[0]
+        db.session.remove()
+    assert reach["members_reached"] == 10
+    assert dict(reach["by_riding"]) == {"Riding not known": FEWER, reach["by_riding"][0][0]: "5 or more"}
+    assert_nothing_can_be_worked_out(reach["by_riding"], 10)
+    assert_nothing_can_be_worked_out(reach["by_stage"], 10)
+
+
+def test_reach_counts_only_events_that_start_in_the_chosen_days(app, make_user, make_event, programs):
+    from datetime import date
+
+    event_id = make_event(capacity=50)
+    _populate(app, make_user, event_id, members=6, attended=0)
+    with app.app_context():
+        starts = db.session.get(Event, event_id).starts_at.date()
+        inside = program_reach(db.session, programs["cracking"], start=starts, end=starts)[0]
+        before = program_reach(db.session, programs["cracking"], end=starts - timedelta(days=1))[0]
+        after = program_reach(db.session, programs["cracking"], start=starts + timedelta(days=1),
+                              end=date.max - timedelta(days=1))[0]
+        db.session.remove()
+    assert inside["registrations"] == 6
+    assert before["registrations"] == after["registrations"] == FEWER and before["by_riding"] == []

@@ -1,0 +1,45 @@
+"""Members who joined through a campaign: recorded at sign-up, counted on the campaign's dashboard.
+
+The campaign's public page sends visitors to the join form with `?campaign=<slug>`; someone who came
+the long way (the write link, then the login page, then "Join") still carries the campaign in the
+page they were going to. The members package knows nothing of campaigns, so it announces the join
+(`member_joined`) and this module decides: only a live campaign counts; anything else is ignored.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from crm.campaigns.models import Campaign
+from crm.members.signals import member_joined
+
+MAX_SLUG = 80  # Campaign.slug's length
+
+
+def _slug_from_next(next_url: str | None) -> str | None:
+    """The slug of a campaign page or letter page that `next_url` points to, if it does."""
+    if not next_url:
+        return None
+    try:
+        endpoint, args = current_app.url_map.bind("localhost").match(urlsplit(next_url).path, method="GET")
+    except HTTPException:  # not found, or a redirect
+        return None
+    return args.get("slug") if endpoint in ("campaigns.show", "campaigns.write") else None
+
+
+def live_campaign_id(session, slug: str | None) -> int | None:
+    """The id of the live campaign with this slug; None for an unknown, draft or closed one, or nonsense."""
+    slug = (slug or "").strip()
+    if not slug or len(slug) > MAX_SLUG:
+        return None
+    return session.scalar(select(Campaign.id).where(Campaign.slug == slug, Campaign.status == "live"))
+
+
+@member_joined.connect
+def record_joining_campaign(sender, *, session, profile, campaign=None, next_url=None, **_):
+    """Note on the new member's profile the live campaign they joined through, if any."""
+    profile.joined_via_campaign_id = (live_campaign_id(session, campaign)
+                                      or live_campaign_id(session, _slug_from_next(next_url)))
