@@ -3,8 +3,8 @@
 Nullable, so existing members simply have none (they joined before it was recorded); no backfill,
 because nothing recorded says which campaign page someone came from.
 
-Revision ID: 0011
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-24 23:25:38.625815
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0009'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
