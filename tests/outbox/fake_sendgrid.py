@@ -76,6 +76,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake.lock:
+            self.server.fake.connections += 1
+
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(length) if length else b""
@@ -107,6 +112,7 @@ class FakeSendGrid:
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.fake = self
         self.received: list[dict] = []
+        self.connections = 0  # TCP connections opened by clients, ever
         self.script: deque[tuple[int, dict]] = deque()
         self.failure_rate = 0.0
         self.latency = 0.0

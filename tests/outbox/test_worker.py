@@ -295,3 +295,22 @@ def test_a_pause_is_only_ever_extended(session):
     pause = session.get(SendingPause, "provider")
     assert pause.paused_until == later and pause.reason == "first 429"
     assert paused_until(session) == later
+
+
+def test_sendgrid_backend_reuses_one_kept_alive_connection(app, session, sendgrid):
+    queue(session, 5)
+    opened = sendgrid.connections
+    assert run_pass(app, "worker-a") == 5
+    assert len(sendgrid.received) == 5 and sendgrid.connections == opened + 1
+
+
+def test_an_idle_connection_the_server_closed_is_not_reused():
+    import socket
+
+    from crm.outbox.backends import _hung_up
+
+    ours, theirs = socket.socketpair()
+    assert not _hung_up(ours)
+    theirs.close()
+    assert _hung_up(ours)
+    ours.close()
