@@ -166,15 +166,23 @@ def record_failure(session: Session, messages: list[OutboundMessage], owner: str
 
 
 def record_accepted(session: Session, handed: list[tuple[list[OutboundMessage], str]], owner: str) -> None:
-    """Record units the provider accepted, each (messages, provider message id), in one UPDATE."""
+    """Record units the provider accepted, each (messages, provider message id): all single messages in one
+    UPDATE (each gets its own id through a CASE), each bulk batch in one UPDATE of its own."""
     if not handed:
         return
     relax_durability(session)
+    singles = [(unit, provider_id) for unit, provider_id in handed if len(unit) == 1]
+    for group in [[(unit, provider_id)] for unit, provider_id in handed if len(unit) > 1] + [singles]:
+        if group:
+            _record_provider_ids(session, {m: provider_id for unit, provider_id in group for m in unit}, owner)
+
+
+def _record_provider_ids(session: Session, provider_ids: dict[OutboundMessage, str], owner: str) -> None:
     now = utcnow()
-    messages = [message for unit, _ in handed for message in unit]
-    provider_ids = {message.id: provider_id for unit, provider_id in handed for message in unit}
     distinct = set(provider_ids.values())
-    provider_id = distinct.pop() if len(distinct) == 1 else case(provider_ids, value=OutboundMessage.id)
+    provider_id = (distinct.pop() if len(distinct) == 1 else
+                   case({m.id: provider_id for m, provider_id in provider_ids.items()}, value=OutboundMessage.id))
+    messages = list(provider_ids)
     moved = _conditional_move(session, messages, ("sending", "unknown", "queued"), "accepted",
                               provider_message_id=provider_id, sent_at=now, last_error=None,
                               lease_owner=None, lease_until=None, unknown_since=None)

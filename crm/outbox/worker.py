@@ -9,6 +9,7 @@ import time
 
 from flask import current_app
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.extensions import db
 from crm.outbox.models import MailBatch, OutboundMessage
@@ -18,8 +19,9 @@ from crm.outbox.services import (SEND_FAILURES, claim_messages, expire_leases, h
 log = logging.getLogger(__name__)
 RECORD_AFTER_SECONDS = 1.0  # how long an acceptance may wait to be recorded with others
 
-# What became of one send unit: the provider's message id, or why it was not taken.
-Result = tuple[list[OutboundMessage], "str | Exception"]
+# What became of one send unit: the provider's message id, why it was not taken, or (a bulk batch sent by a
+# sender thread) RECORDED or RECORDED_PAUSED.
+Result = tuple[list[OutboundMessage], object]
 
 
 def maintain(session) -> None:
@@ -28,21 +30,29 @@ def maintain(session) -> None:
     settle_unknown(session)
 
 
-def _claim_units(session, owner: str, limit: int, bulk_size: int) -> list[list[OutboundMessage]]:
-    """Claim up to `limit` due messages and split them into send units: single messages, and bulk batches
-    topped up to `bulk_size` (with their MailBatch loaded now, so no query runs while the provider is called)."""
+def _claim_units(session, owner: str, limit: int, bulk_size: int, top_up: bool = True) -> list[list[OutboundMessage]]:
+    """Claim up to `limit` due messages and split them into send units: single messages, and the members of
+    each bulk batch, up to `bulk_size` a unit (topped up now, or by the thread that sends them)."""
     claimed = claim_messages(session, owner, limit)
     singles = [[message] for message in claimed if message.batch_id is None]
     batches: dict[int, list[OutboundMessage]] = {}
     for message in claimed:
         if message.batch_id is not None:
             batches.setdefault(message.batch_id, []).append(message)
-    for batch_id, members in batches.items():
-        if len(members) < bulk_size:
-            members.extend(claim_messages(session, owner, bulk_size - len(members), batch_id=batch_id))
-        session.get(MailBatch, batch_id)
     bulk = [members[i:i + bulk_size] for members in batches.values() for i in range(0, len(members), bulk_size)]
-    return bulk + singles
+    return [_top_up(session, owner, unit, bulk_size) for unit in bulk] + singles if top_up else bulk + singles
+
+
+def _top_up(session, owner: str, members: list[OutboundMessage], bulk_size: int) -> list[OutboundMessage]:
+    """Claim more members of the same bulk batch, up to `bulk_size`, and attach the batch to each, so no
+    query runs while the provider is called."""
+    batch_id = members[0].batch_id
+    if len(members) < bulk_size:
+        members = members + claim_messages(session, owner, bulk_size - len(members), batch_id=batch_id)
+    batch = session.get(MailBatch, batch_id)
+    for member in members:
+        set_committed_value(member, "batch", batch)
+    return members
 
 
 def _attempt(mailer, unit: list[OutboundMessage]) -> str | Exception:
@@ -53,13 +63,17 @@ def _attempt(mailer, unit: list[OutboundMessage]) -> str | Exception:
         return error
 
 
+# Outcomes a sender thread has recorded itself (a bulk batch): the claiming thread only counts them.
+RECORDED, RECORDED_PAUSED = object(), object()
+
+
 def _record(session, results: list[Result], owner: str) -> bool:
     """Record what became of some units and commit: the acceptances in one UPDATE, failures one by one.
     Returns True if the provider said 429 (sending is now paused)."""
     record_accepted(session, [(unit, outcome) for unit, outcome in results if isinstance(outcome, str)], owner)
-    paused = False
+    paused = any(outcome is RECORDED_PAUSED for _, outcome in results)
     for unit, outcome in results:
-        if not isinstance(outcome, str):
+        if isinstance(outcome, Exception):
             paused = record_failure(session, unit, owner, outcome) == "paused" or paused
     session.commit()
     return paused
@@ -139,20 +153,22 @@ def _give_back(session, todo: queue.SimpleQueue, owner: str) -> list[list[Outbou
 
 def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float = 2.0,
                stop: threading.Event | None = None) -> int:
-    """The `flask crm worker` process. This thread claims due messages and records what became of them, in
-    batches, on one session; `concurrency` threads do nothing but hand them to the provider. It expires dead
-    leases and settles unknown messages every `interval`.
+    """The `flask crm worker` process. This thread claims due messages and records what became of single
+    messages, in batches, on one session; `concurrency` threads hand them to the provider (and look after a
+    bulk batch from claim to record themselves). This thread also expires dead leases and settles unknown
+    messages every `interval`.
 
     At most MAIL_CLAIM_BATCH single messages are in flight (claimed, outcome not yet recorded), so a crash
     leaves no more than that to settle; a bulk request (up to MAIL_BULK_SIZE members) counts as one
     thread's share of that. Claims are topped up when a quarter is free; results are recorded as soon as
     the last recording is done, so the slower the database, the larger each batch. With `once`, it stops
-    when nothing is due and nothing is in flight. Returns how many messages were claimed.
+    when nothing is due and nothing is in flight. Returns how many messages were handed to the provider
+    (accepted or not).
     """
     owner = worker_name()
     stop = stop or threading.Event()
     concurrency = max(1, concurrency)
-    capacity = app.config["MAIL_CLAIM_BATCH"]
+    capacity, bulk_size = app.config["MAIL_CLAIM_BATCH"], app.config["MAIL_BULK_SIZE"]
     share = max(1, capacity // concurrency)
     mailer = app.extensions["crm.mailer"]
     todo: queue.SimpleQueue = queue.SimpleQueue()
@@ -162,14 +178,28 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
         return share if unit[0].batch_id is not None else len(unit)
 
     def sender() -> None:
-        with app.app_context():
+        """Hand single messages over; a bulk batch is big enough to claim its top-up and record its outcome
+        here, on this thread's session, so several go at once."""
+        with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
             while (unit := todo.get()) is not None:
-                done.put((unit, _attempt(mailer, unit)))
+                if unit[0].batch_id is None:
+                    done.put((unit, _attempt(mailer, unit)))
+                    continue
+                results = []
+                try:
+                    unit = _top_up(session, owner, unit, bulk_size)
+                    session.commit()
+                    results.append((unit, _attempt(mailer, unit)))
+                    paused = _record(session, results, owner)
+                except Exception:
+                    log.exception("outbox: sending a bulk batch failed unexpectedly (owner %s)", owner)
+                    paused = _record_or_log(session, results, owner)
+                done.put((unit, RECORDED_PAUSED if paused else RECORDED))
 
     threads = [threading.Thread(target=sender, name=f"outbox-{i}", daemon=True) for i in range(concurrency)]
     for thread in threads:
         thread.start()
-    claimed = in_flight = 0
+    handled = in_flight = 0
     exhausted = False  # the last claim found fewer due messages than it asked for
     results: list[Result] = []  # arrived, not yet recorded
     next_maintenance = 0.0
@@ -180,15 +210,13 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
                     maintain(session)
                     session.commit()
                     next_maintenance = time.monotonic() + interval
-                free = capacity - in_flight
-                if not stop.is_set() and not exhausted and free >= max(1, capacity // 4):
-                    units = _claim_units(session, owner, free, app.config["MAIL_BULK_SIZE"])
+                while not stop.is_set() and not exhausted and (free := capacity - in_flight) >= max(1, capacity // 4):
+                    units = _claim_units(session, owner, free, bulk_size, top_up=False)
                     session.commit()
                     exhausted = sum(len(unit) for unit in units) < free
                     for unit in units:
                         todo.put(unit)
                         in_flight += weight(unit)
-                        claimed += len(unit)
                 if not in_flight:
                     if once or stop.is_set():
                         break
@@ -203,6 +231,7 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
                     results.append(done.get())
                 paused = _record(session, results, owner)
                 in_flight -= sum(weight(unit) for unit, _ in results)
+                handled += sum(len(unit) for unit, _ in results)
                 results = []
                 if paused:
                     in_flight -= sum(weight(unit) for unit in _give_back(session, todo, owner))
@@ -223,8 +252,9 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
             results.append(done.get())
         if results:
             _record_or_log(session, results, owner)
-    log.info("outbox worker %s stopping after %d message(s)", owner, claimed)
-    return claimed
+            handled += sum(len(unit) for unit, _ in results)
+    log.info("outbox worker %s stopping after %d message(s)", owner, handled)
+    return handled
 
 
 def _give_back_quietly(session, todo: queue.SimpleQueue, owner: str) -> None:
