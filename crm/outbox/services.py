@@ -178,6 +178,7 @@ def record_accepted(session: Session, handed: list[tuple[list[OutboundMessage], 
 
 
 def _record_provider_ids(session: Session, provider_ids: dict[OutboundMessage, str], owner: str) -> None:
+    """Move the messages to accepted with their provider ids, unless an event or an admin got there first."""
     now = utcnow()
     distinct = set(provider_ids.values())
     provider_id = (distinct.pop() if len(distinct) == 1 else
