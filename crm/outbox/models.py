@@ -32,7 +32,7 @@ class OutboundMessage(db.Model):
     """One email to one recipient, with its delivery state."""
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_messages_due", "status", "next_attempt_at"),
+    __table_args__ = (Index("ix_outbound_messages_due", "status", "next_attempt_at", "id"),  # the claim order
                       Index("ix_outbound_messages_to_address_next", "to_address", "next_attempt_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -75,15 +75,17 @@ def _config(name: str):
 
 def claim_batch(session: Session, owner: str, limit: int = 20, batch_id: int | None = None) -> list[int]:
     """Atomically move up to `limit` due messages to `sending` under a lease; return their ids."""
-    return [message_id for message_id, _ in claim_due(session, owner, limit, batch_id)]
+    return [message.id for message in claim_messages(session, owner, limit, batch_id)]
 
 
-def claim_due(session: Session, owner: str, limit: int, batch_id: int | None = None) -> list[tuple[int, int | None]]:
-    """claim_batch, returning (id, batch id) pairs. PostgreSQL skips rows other workers are claiming
-    (FOR UPDATE SKIP LOCKED); SQLite runs the one UPDATE … RETURNING under its single write lock."""
+def claim_messages(session: Session, owner: str, limit: int, batch_id: int | None = None) -> list[OutboundMessage]:
+    """claim_batch, returning the claimed messages (one UPDATE … RETURNING, no second query). Nothing is
+    claimed while sending is paused. PostgreSQL skips rows other workers are claiming (FOR UPDATE SKIP
+    LOCKED); SQLite runs the one statement under its single write lock."""
     now = utcnow()
+    paused = select(SendingPause.name).where(SendingPause.name == PAUSE_NAME, SendingPause.paused_until > now)
     due = (select(OutboundMessage.id)
-           .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
+           .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now, ~paused.exists())
            .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit))
     if batch_id is not None:
         due = due.where(OutboundMessage.batch_id == batch_id)
@@ -94,9 +96,10 @@ def claim_due(session: Session, owner: str, limit: int, batch_id: int | None = N
                     lease_until=now + timedelta(seconds=_config("MAIL_LEASE_SECONDS")),
                     first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now),
                     attempts=OutboundMessage.attempts + 1)
-            .returning(OutboundMessage.id, OutboundMessage.batch_id))
-    rows = session.execute(stmt, execution_options={"synchronize_session": False}).all()
-    return sorted((message_id, batch) for message_id, batch in rows)
+            .returning(OutboundMessage))
+    messages = session.scalars(stmt, execution_options={"synchronize_session": False,
+                                                        "populate_existing": True}).all()
+    return sorted(messages, key=lambda message: message.id)
 
 
 def _announce(session: Session, message_id: int, kind: str, user_id: int | None, old: str, new: str) -> None:
@@ -142,30 +145,52 @@ def relax_durability(session: Session) -> None:
         session.execute(text("PRAGMA synchronous=NORMAL"))
 
 
-def send_claimed(session: Session, mailer, messages: list[OutboundMessage], owner: str) -> str:
-    """Hand claimed messages (one, or one bulk batch) to the backend and record the outcome.
+# What a backend raises when it did not take a message (OSError: a network failure it did not wrap).
+SEND_FAILURES = (PermanentFailure, TemporaryFailure, OSError)
 
-    No database transaction is open while the provider is called (the caller committed before), so a
-    slow provider does not hold a connection. Returns "sent", "retry", "failed" or "paused" (the
-    provider said 429; the caller stops sending).
-    """
-    try:
-        if len(messages) == 1 and messages[0].batch_id is None:
-            provider_id = mailer.send(messages[0])
-        else:
-            provider_id = mailer.send_bulk(messages)
-    except RateLimited as exc:
-        pause_sending(session, exc.reset_at, str(exc)[:200])
-        release(session, [m.id for m in messages], owner, next_attempt_at=exc.reset_at)
+
+def hand_over(mailer, messages: list[OutboundMessage]) -> str:
+    """Give one send unit (a message, or one bulk batch) to the backend; returns the provider's message id,
+    or raises one of SEND_FAILURES. Call it with no database transaction open: a slow provider must not
+    hold a connection."""
+    if len(messages) == 1 and messages[0].batch_id is None:
+        return mailer.send(messages[0])
+    return mailer.send_bulk(messages)
+
+
+def record_failure(session: Session, messages: list[OutboundMessage], owner: str, error: Exception) -> str:
+    """Record why the backend did not take a unit. Returns "paused" (the provider said 429: the caller
+    stops sending), "failed" (other 4xx, or the retry budget is spent) or "retry"."""
+    if isinstance(error, RateLimited):
+        pause_sending(session, error.reset_at, str(error)[:200])
+        release(session, [m.id for m in messages], owner, next_attempt_at=error.reset_at)
         return "paused"
-    except PermanentFailure as exc:
-        _conditional_move(session, messages, ("sending",), "failed", owner, last_error=str(exc)[:500],
+    if isinstance(error, PermanentFailure):
+        _conditional_move(session, messages, ("sending",), "failed", owner, last_error=str(error)[:500],
                           lease_owner=None, lease_until=None)
         return "failed"
-    except (TemporaryFailure, OSError) as exc:
-        return _retry_or_fail(session, messages, owner, str(exc)[:500])
+    return _retry_or_fail(session, messages, owner, str(error)[:500])
+
+
+def record_accepted(session: Session, handed: list[tuple[list[OutboundMessage], str]], owner: str) -> None:
+    """Record units the provider accepted, each (messages, provider message id): all single messages in one
+    UPDATE (each gets its own id through a CASE), each bulk batch in one UPDATE of its own."""
+    if not handed:
+        return
     relax_durability(session)
+    singles = [(unit, provider_id) for unit, provider_id in handed if len(unit) == 1]
+    for group in [[(unit, provider_id)] for unit, provider_id in handed if len(unit) > 1] + [singles]:
+        if group:
+            _record_provider_ids(session, {m: provider_id for unit, provider_id in group for m in unit}, owner)
+
+
+def _record_provider_ids(session: Session, provider_ids: dict[OutboundMessage, str], owner: str) -> None:
+    """Move the messages to accepted with their provider ids, unless an event or an admin got there first."""
     now = utcnow()
+    distinct = set(provider_ids.values())
+    provider_id = (distinct.pop() if len(distinct) == 1 else
+                   case({m.id: provider_id for m, provider_id in provider_ids.items()}, value=OutboundMessage.id))
+    messages = list(provider_ids)
     moved = _conditional_move(session, messages, ("sending", "unknown", "queued"), "accepted",
                               provider_message_id=provider_id, sent_at=now, last_error=None,
                               lease_owner=None, lease_until=None, unknown_since=None)
@@ -175,7 +200,6 @@ def send_claimed(session: Session, mailer, messages: list[OutboundMessage], owne
                                                       OutboundMessage.provider_message_id.is_(None))
                         .values(provider_message_id=provider_id, sent_at=now),
                         execution_options={"synchronize_session": False})
-    return "sent"
 
 
 def _retry_or_fail(session: Session, messages: list[OutboundMessage], owner: str, error: str) -> str:

@@ -1,19 +1,27 @@
-"""The outbox worker: `flask crm worker` (threads, each with its own session), or a thread in development."""
+"""The outbox worker: `flask crm worker` (one claiming thread and a pool of sending threads), or a thread in
+development."""
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.extensions import db
-from crm.outbox.models import OutboundMessage
-from crm.outbox.services import (claim_batch, claim_due, expire_leases, paused_until, release, send_claimed,
-                                 settle_unknown, utcnow, worker_name)
+from crm.outbox.models import MailBatch, OutboundMessage
+from crm.outbox.services import (SEND_FAILURES, claim_messages, expire_leases, hand_over, paused_until,
+                                 record_accepted, record_failure, release, settle_unknown, utcnow, worker_name)
 
 log = logging.getLogger(__name__)
+RECORD_AFTER_SECONDS = 1.0  # how long an acceptance may wait to be recorded with others
+
+# What became of one send unit: the provider's message id, why it was not taken, or (a bulk batch sent by a
+# sender thread) RECORDED or RECORDED_PAUSED.
+Result = tuple[list[OutboundMessage], object]
 
 
 def maintain(session) -> None:
@@ -22,67 +30,100 @@ def maintain(session) -> None:
     settle_unknown(session)
 
 
-def _units(session, claimed: list[tuple[int, int | None]], owner: str, bulk_size: int) -> list[list[int]]:
-    """Split claimed messages into send units: single messages, and bulk batches topped up to `bulk_size`."""
-    singles = [[message_id] for message_id, batch_id in claimed if batch_id is None]
-    batches: dict[int, list[int]] = {}
-    for message_id, batch_id in claimed:
-        if batch_id is not None:
-            batches.setdefault(batch_id, []).append(message_id)
-    for batch_id, members in batches.items():
-        if len(members) < bulk_size:
-            members.extend(claim_batch(session, owner, bulk_size - len(members), batch_id=batch_id))
+def _claim_units(session, owner: str, limit: int, bulk_size: int, top_up: bool = True) -> list[list[OutboundMessage]]:
+    """Claim up to `limit` due messages and split them into send units: single messages, and the members of
+    each bulk batch, up to `bulk_size` a unit (topped up now, or by the thread that sends them)."""
+    claimed = claim_messages(session, owner, limit)
+    singles = [[message] for message in claimed if message.batch_id is None]
+    batches: dict[int, list[OutboundMessage]] = {}
+    for message in claimed:
+        if message.batch_id is not None:
+            batches.setdefault(message.batch_id, []).append(message)
     bulk = [members[i:i + bulk_size] for members in batches.values() for i in range(0, len(members), bulk_size)]
-    return bulk + singles
+    return [_top_up(session, owner, unit, bulk_size) for unit in bulk] + singles if top_up else bulk + singles
 
 
-def _send_chunk(app, units: list[list[int]], owner: str, stop_sending: threading.Event) -> int:
-    """Send some claimed units in this thread's own app context and session, committing after each.
+def _top_up(session, owner: str, members: list[OutboundMessage], bulk_size: int) -> list[OutboundMessage]:
+    """Claim more members of the same bulk batch, up to `bulk_size`, and attach the batch to each, so no
+    query runs while the provider is called."""
+    batch_id = members[0].batch_id
+    if len(members) < bulk_size:
+        members = members + claim_messages(session, owner, bulk_size - len(members), batch_id=batch_id)
+    batch = session.get(MailBatch, batch_id)
+    for member in members:
+        set_committed_value(member, "batch", batch)
+    return members
 
-    The session keeps loaded rows across commits: every write is a conditional UPDATE anyway."""
-    sent = 0
-    with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
-        mailer = app.extensions["crm.mailer"]
-        try:
-            loaded = {m.id: m for m in session.scalars(
-                select(OutboundMessage).where(OutboundMessage.id.in_([i for unit in units for i in unit]))
-                .options(selectinload(OutboundMessage.batch)))}
-            session.commit()
-            for index, ids in enumerate(units):
-                if stop_sending.is_set():
-                    release(session, [i for unit in units[index:] for i in unit], owner)
-                    session.commit()
-                    break
-                messages = [loaded[i] for i in ids if i in loaded]
-                outcome = send_claimed(session, mailer, messages, owner)
-                session.commit()
-                if outcome == "sent":
-                    sent += len(messages)
-                elif outcome == "paused":
-                    stop_sending.set()
-        except Exception:  # the lease expires and the messages become unknown; never lose them silently
-            log.exception("outbox: sending failed unexpectedly (owner %s)", owner)
-            session.rollback()
-    return sent
+
+def _attempt(mailer, unit: list[OutboundMessage]) -> str | Exception:
+    """Hand one unit to the provider: its message id, or the failure."""
+    try:
+        return hand_over(mailer, unit)
+    except SEND_FAILURES as error:
+        return error
+
+
+# Outcomes a sender thread has recorded itself (a bulk batch): the claiming thread only counts them.
+RECORDED, RECORDED_PAUSED = object(), object()
+
+
+def _record(session, results: list[Result], owner: str) -> bool:
+    """Record what became of some units and commit: the acceptances in one UPDATE, failures one by one.
+    Returns True if the provider said 429 (sending is now paused)."""
+    record_accepted(session, [(unit, outcome) for unit, outcome in results if isinstance(outcome, str)], owner)
+    paused = any(outcome is RECORDED_PAUSED for _, outcome in results)
+    for unit, outcome in results:
+        if isinstance(outcome, Exception):
+            paused = record_failure(session, unit, owner, outcome) == "paused" or paused
+    session.commit()
+    return paused
+
+
+def _record_or_log(session, results: list[Result], owner: str) -> bool:
+    """_record after an unexpected error: what the provider took is recorded if the database allows."""
+    session.rollback()
+    try:
+        return _record(session, results, owner)
+    except Exception:  # the leases expire and the messages become unknown; never lose them silently
+        log.exception("outbox: could not record %d unit(s) (owner %s)", len(results), owner)
+        session.rollback()
+        return False
 
 
 def run_pass(app, owner: str, limit: int | None = None, maintenance: bool = True) -> int:
-    """One pass in this thread: maintenance, then claim due messages and send them.
+    """One pass in this thread, on a session of its own: maintenance, then claim due messages, send them one
+    unit after another and record the outcomes. No transaction is open while the provider is called.
 
-    Returns how many messages were claimed (0 when nothing is due or sending is paused).
+    Acceptances are recorded together at the end, or once the oldest has waited RECORD_AFTER_SECONDS; a
+    failure is recorded at once, and after a 429 the rest are given back unsent. Returns how many messages
+    were claimed (0 when nothing is due or sending is paused).
     """
-    with app.app_context():
-        session = db.session
+    with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
         if maintenance:
             maintain(session)
             session.commit()
-        if paused_until(session):
-            return 0
-        claimed = claim_due(session, owner, limit or app.config["MAIL_CLAIM_BATCH"])
-        units = _units(session, claimed, owner, app.config["MAIL_BULK_SIZE"]) if claimed else []
+        units = _claim_units(session, owner, limit or app.config["MAIL_CLAIM_BATCH"], app.config["MAIL_BULK_SIZE"])
         session.commit()
-    if units:
-        _send_chunk(app, units, owner, threading.Event())
+        mailer = app.extensions["crm.mailer"]
+        results: list[Result] = []
+        oldest = time.monotonic()
+        try:
+            for index, unit in enumerate(units):
+                if not results:
+                    oldest = time.monotonic()
+                results.append((unit, _attempt(mailer, unit)))
+                if isinstance(results[-1][1], str) and time.monotonic() - oldest < RECORD_AFTER_SECONDS:
+                    continue
+                paused = _record(session, results, owner)
+                results.clear()
+                if paused:
+                    release(session, [m.id for rest in units[index + 1:] for m in rest], owner)
+                    session.commit()
+                    break
+            _record(session, results, owner)
+        except Exception:
+            log.exception("outbox: sending failed unexpectedly (owner %s)", owner)
+            _record_or_log(session, results, owner)
     return sum(len(unit) for unit in units)
 
 
@@ -91,59 +132,137 @@ def send_due_messages(limit: int = 20) -> int:
     return run_pass(current_app._get_current_object(), worker_name(), limit=limit)
 
 
-def _idle_wait(app, interval: float) -> float:
-    with app.app_context():
-        until = paused_until(db.session)
+def _idle_wait(session, interval: float) -> float:
+    until = paused_until(session)
+    session.rollback()
     return interval if until is None else min(max((until - utcnow()).total_seconds(), 0.2), 60)
+
+
+def _give_back(session, todo: queue.SimpleQueue, owner: str) -> list[list[OutboundMessage]]:
+    """Release the units no sender has taken yet (after a 429); returns them."""
+    units = []
+    while True:
+        try:
+            units.append(todo.get_nowait())
+        except queue.Empty:
+            break
+    release(session, [m.id for unit in units for m in unit], owner)
+    session.commit()
+    return units
 
 
 def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float = 2.0,
                stop: threading.Event | None = None) -> int:
-    """The `flask crm worker` process: `concurrency` sender threads, each claiming and sending on its own
-    session, while this thread expires dead leases and settles unknown messages every `interval`.
+    """The `flask crm worker` process. This thread claims due messages and records what became of single
+    messages, in batches, on one session; `concurrency` threads hand them to the provider (and look after a
+    bulk batch from claim to record themselves). This thread also expires dead leases and settles unknown
+    messages every `interval`.
 
-    With `once`, each sender stops when nothing is due; returns how many messages were claimed.
+    At most MAIL_CLAIM_BATCH single messages are in flight (claimed, outcome not yet recorded), so a crash
+    leaves no more than that to settle; a bulk request (up to MAIL_BULK_SIZE members) counts as one
+    thread's share of that. Claims are topped up when a quarter is free; results are recorded as soon as
+    the last recording is done, so the slower the database, the larger each batch. With `once`, it stops
+    when nothing is due and nothing is in flight. Returns how many messages were handed to the provider
+    (accepted or not).
     """
-    name = worker_name()
+    owner = worker_name()
     stop = stop or threading.Event()
-    per_thread = max(5, app.config["MAIL_CLAIM_BATCH"] // max(1, concurrency))
-    totals = [0] * max(1, concurrency)
+    concurrency = max(1, concurrency)
+    capacity, bulk_size = app.config["MAIL_CLAIM_BATCH"], app.config["MAIL_BULK_SIZE"]
+    share = max(1, capacity // concurrency)
+    mailer = app.extensions["crm.mailer"]
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    done: queue.SimpleQueue = queue.SimpleQueue()
 
-    def sender(index: int) -> None:
-        owner = f"{name}/{index}"[:64]
-        while not stop.is_set():
-            try:
-                claimed = run_pass(app, owner, per_thread, maintenance=False)
-            except Exception:  # a database hiccup: wait, then carry on; leases protect the rows
-                log.exception("outbox sender %s: pass failed", owner)
-                claimed = 0
-            totals[index] += claimed
-            if claimed:
-                continue
-            if once:
-                return
-            stop.wait(_idle_wait(app, interval))
+    def weight(unit: list[OutboundMessage]) -> int:
+        return share if unit[0].batch_id is not None else len(unit)
 
-    def maintenance() -> None:
-        with app.app_context():
-            try:
-                maintain(db.session)
-                db.session.commit()
-            except Exception:
-                log.exception("outbox maintenance failed")
-                db.session.rollback()
+    def sender() -> None:
+        """Hand single messages over; a bulk batch is big enough to claim its top-up and record its outcome
+        here, on this thread's session, so several go at once."""
+        with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
+            while (unit := todo.get()) is not None:
+                if unit[0].batch_id is None:
+                    done.put((unit, _attempt(mailer, unit)))
+                    continue
+                results = []
+                try:
+                    unit = _top_up(session, owner, unit, bulk_size)
+                    session.commit()
+                    results.append((unit, _attempt(mailer, unit)))
+                    paused = _record(session, results, owner)
+                except Exception:
+                    log.exception("outbox: sending a bulk batch failed unexpectedly (owner %s)", owner)
+                    paused = _record_or_log(session, results, owner)
+                done.put((unit, RECORDED_PAUSED if paused else RECORDED))
 
-    maintenance()
-    threads = [threading.Thread(target=sender, args=(i,), name=f"outbox-{i}", daemon=True)
-               for i in range(len(totals))]
+    threads = [threading.Thread(target=sender, name=f"outbox-{i}", daemon=True) for i in range(concurrency)]
     for thread in threads:
         thread.start()
-    while alive := [thread for thread in threads if thread.is_alive()]:
-        alive[0].join(interval)
-        if not stop.is_set():
-            maintenance()
-    log.info("outbox worker %s stopping after %d message(s)", name, sum(totals))
-    return sum(totals)
+    handled = in_flight = 0
+    exhausted = False  # the last claim found fewer due messages than it asked for
+    results: list[Result] = []  # arrived, not yet recorded
+    next_maintenance = 0.0
+    with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
+        while True:
+            try:
+                if time.monotonic() >= next_maintenance:
+                    maintain(session)
+                    session.commit()
+                    next_maintenance = time.monotonic() + interval
+                while not stop.is_set() and not exhausted and (free := capacity - in_flight) >= max(1, capacity // 4):
+                    units = _claim_units(session, owner, free, bulk_size, top_up=False)
+                    session.commit()
+                    exhausted = sum(len(unit) for unit in units) < free
+                    for unit in units:
+                        todo.put(unit)
+                        in_flight += weight(unit)
+                if not in_flight:
+                    if once or stop.is_set():
+                        break
+                    exhausted = False
+                    stop.wait(_idle_wait(session, interval))
+                    continue
+                try:
+                    results.append(done.get(timeout=min(interval, 1.0)))
+                except queue.Empty:
+                    continue
+                while not done.empty():
+                    results.append(done.get())
+                paused = _record(session, results, owner)
+                in_flight -= sum(weight(unit) for unit, _ in results)
+                handled += sum(len(unit) for unit, _ in results)
+                results = []
+                if paused:
+                    in_flight -= sum(weight(unit) for unit in _give_back(session, todo, owner))
+                if not in_flight:
+                    exhausted = False
+            except Exception:  # a database hiccup: wait, then carry on (unrecorded results are kept)
+                log.exception("outbox worker %s: pass failed", owner)
+                session.rollback()
+                if once or stop.is_set():  # leases protect what is left: it becomes unknown, then is settled
+                    break
+                stop.wait(min(interval, 1.0))
+        _give_back_quietly(session, todo, owner)
+        for _ in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join()
+        while not done.empty():
+            results.append(done.get())
+        if results:
+            _record_or_log(session, results, owner)
+            handled += sum(len(unit) for unit, _ in results)
+    log.info("outbox worker %s stopping after %d message(s)", owner, handled)
+    return handled
+
+
+def _give_back_quietly(session, todo: queue.SimpleQueue, owner: str) -> None:
+    try:
+        _give_back(session, todo, owner)
+    except Exception:
+        log.exception("outbox: could not give back unsent messages (owner %s); their leases will expire", owner)
+        session.rollback()
 
 
 def start_worker_thread(app) -> threading.Thread:

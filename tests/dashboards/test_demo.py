@@ -24,9 +24,9 @@ def test_demo_small_fills_members_campaigns_and_letters(app, runner, seeded):
         assert {"queued", "accepted", "delivered", "bounced", "failed"} <= statuses
         addresses = db.session.scalars(select(OutboundMessage.to_address).distinct())
         assert all(address.endswith("@example.invalid") for address in addresses)
-        from crm.outbox.services import claim_due
+        from crm.outbox.services import claim_batch
 
-        assert claim_due(db.session, "test-worker", 1000) == []  # a worker sends none of the demo letters
+        assert claim_batch(db.session, "test-worker", 1000) == []  # a worker sends none of the demo letters
         db.session.remove()
     assert "2,000 interactions" in result.output
     again = runner.invoke(args=["crm", "demo", "--scale", "small"])

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.outbox.models import OutboundMessage
 from crm.outbox.services import queue_message
@@ -34,13 +34,21 @@ def test_sigkilled_workers_lose_no_letter_and_flag_every_possible_duplicate(app,
     for i in range(LETTERS):
         queue_message(session, kind="letter", to=f"mpp{i % 124}@example.org", subject=f"Letter {i}", text="Dear MPP")
     session.commit()
-    sendgrid.latency = 0.005
+    # Slow enough that the letters outlast the kills (each worker sends for up to a second before it dies,
+    # four requests at a time), whatever the worker's own speed.
+    sendgrid.latency = 4 * KILLS * 1.5 / LETTERS
     rng = random.Random(11)
     for _ in range(KILLS):
         worker = start_worker(database_url, sendgrid.host, tmp_path)
-        time.sleep(rng.uniform(1.5, 3.0))  # start-up takes about a second; then it is sending
+        arrived = len(sendgrid.received)
+        deadline = time.monotonic() + 60
+        while len(sendgrid.received) == arrived and time.monotonic() < deadline:  # start-up can take seconds
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 1.0))  # then kill it at a random moment while it sends
         worker.send_signal(signal.SIGKILL)
         worker.wait()
+    session.expire_all()
+    assert session.scalar(select(func.count()).where(OutboundMessage.status != "accepted")), "killed too late"
     worker = start_worker(database_url, sendgrid.host, tmp_path)
     try:
         deadline = time.monotonic() + 90

@@ -177,6 +177,42 @@ def test_four_workers_at_once_send_every_message_exactly_once(app, session, send
     assert set(session.scalars(select(OutboundMessage.status))) == {"accepted"}
 
 
+def test_worker_command_sends_bulk_batches_and_letters_together_each_once(app, session, sendgrid):
+    from crm.outbox.bulk import queue_member_email
+
+    queue(session, 30)
+    queue_member_email(session, kind="call_to_action", recipients=[(None, f"member{i}@example.org")
+                                                                   for i in range(250)], subject="Act", text="Write.")
+    session.commit()
+    app.config["MAIL_BULK_SIZE"] = 100
+    try:
+        assert run_worker(app, once=True, concurrency=3) == 280
+    finally:
+        app.config["MAIL_BULK_SIZE"] = 1000
+    assert len(sendgrid.message_ids()) == 280 and set(sendgrid.message_ids().values()) == {1}
+    bulk = [len(body["personalizations"]) for body in sendgrid.received if "substitutions" in
+            body["personalizations"][0]]
+    assert sum(bulk) == 250 and max(bulk) <= 100
+    assert set(session.scalars(select(OutboundMessage.status))) == {"accepted"}
+
+
+def test_a_429_stops_the_worker_command_and_gives_back_what_it_had_not_sent(app, session, sendgrid):
+    ids = queue(session, 40)
+    sendgrid.answer_next(429, {"X-RateLimit-Reset": str(int(time.time()) + 30)})
+    run_worker(app, once=True, concurrency=2)
+    session.expire_all()
+    assert paused_until(session) is not None
+    messages = session.scalars(select(OutboundMessage)).all()
+    sent = sendgrid.message_ids()
+    assert all(m.status == "accepted" for m in messages if m.id in sent)  # in flight at the 429: recorded
+    assert {(m.status, m.attempts) for m in messages if m.id not in sent} == {("queued", 0)}
+    session.execute(update(SendingPause).values(paused_until=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    make_due(session)
+    run_worker(app, once=True, concurrency=2)
+    assert sendgrid.message_ids() == {i: 1 for i in ids}
+
+
 def test_every_letter_arrives_once_when_a_fifth_of_answers_are_429_or_5xx(app, session, sendgrid):
     ids = queue(session, 60)
     sendgrid.failure_rate = 0.2
@@ -295,3 +331,22 @@ def test_a_pause_is_only_ever_extended(session):
     pause = session.get(SendingPause, "provider")
     assert pause.paused_until == later and pause.reason == "first 429"
     assert paused_until(session) == later
+
+
+def test_sendgrid_backend_reuses_one_kept_alive_connection(app, session, sendgrid):
+    queue(session, 5)
+    opened = sendgrid.connections
+    assert run_pass(app, "worker-a") == 5
+    assert len(sendgrid.received) == 5 and sendgrid.connections == opened + 1
+
+
+def test_an_idle_connection_the_server_closed_is_not_reused():
+    import socket
+
+    from crm.outbox.backends import _hung_up
+
+    ours, theirs = socket.socketpair()
+    assert not _hung_up(ours)
+    theirs.close()
+    assert _hung_up(ours)
+    ours.close()
