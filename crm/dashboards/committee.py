@@ -79,10 +79,15 @@ def jurisdictions_with_seats(session: Session) -> list[tuple[int, str, str]]:
 
 
 def _month(session: Session, column):
-    """'YYYY-MM' of a timestamp, in the database's own dialect (SQLite stores ISO text: its first 7 characters)."""
+    """The month of a timestamp, cheaply: PostgreSQL truncates it; SQLite stores ISO text, whose first 7 characters
+    are the month. `_month_key` turns either into 'YYYY-MM'."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
+        return func.date_trunc("month", column)
     return func.substr(column, 1, 7)
+
+
+def _month_key(value) -> str:
+    return value.strftime("%Y-%m") if isinstance(value, (date, datetime)) else str(value)[:7]
 
 
 @dataclass
@@ -147,6 +152,7 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
             select(month, Interaction.kind, Interaction.jurisdiction_id, func.count(), *tagged)
             .where(Interaction.occurred_at.between(since, until))
             .group_by(month, Interaction.kind, Interaction.jurisdiction_id)):
+        m = _month_key(m)
         by_month[(m, kind)] = by_month.get((m, kind), 0) + n
         by_jurisdiction_id[jurisdiction_id] = by_jurisdiction_id.get(jurisdiction_id, 0) + n
         for tag, count in zip(CAMPAIGN_HASHTAGS, tags):
