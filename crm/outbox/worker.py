@@ -63,7 +63,8 @@ def _attempt(mailer, unit: list[OutboundMessage]) -> str | Exception:
         return error
 
 
-# Outcomes a sender thread has recorded itself (a bulk batch): the claiming thread only counts them.
+# Outcomes a sending thread has dealt with itself (a bulk batch it recorded, or a unit it left to its lease
+# after an unexpected error): the claiming thread only counts them.
 RECORDED, RECORDED_PAUSED = object(), object()
 
 
@@ -138,17 +139,39 @@ def _idle_wait(session, interval: float) -> float:
     return interval if until is None else min(max((until - utcnow()).total_seconds(), 0.2), 60)
 
 
-def _give_back(session, todo: queue.SimpleQueue, owner: str) -> list[list[OutboundMessage]]:
-    """Release the units no sender has taken yet (after a 429); returns them."""
+def _drain(todo: queue.SimpleQueue) -> list[list[OutboundMessage]]:
+    """The units no sender has taken yet."""
     units = []
     while True:
         try:
             units.append(todo.get_nowait())
         except queue.Empty:
-            break
-    release(session, [m.id for unit in units for m in unit], owner)
-    session.commit()
-    return units
+            return units
+
+
+def _give_back(session, units: list[list[OutboundMessage]], owner: str) -> None:
+    """Release claimed units that were not sent (after a 429, or when stopping); if the database refuses,
+    their leases expire instead and they are settled like a crash's."""
+    try:
+        release(session, [m.id for unit in units for m in unit], owner)
+        session.commit()
+    except Exception:
+        log.exception("outbox: could not give back %d unsent unit(s) (owner %s)", len(units), owner)
+        session.rollback()
+
+
+def _send_bulk(session, mailer, seed: list[OutboundMessage], owner: str, bulk_size: int) -> Result:
+    """A sending thread's whole job for a bulk batch: claim its top-up, send it and record the outcome."""
+    unit, results = seed, []
+    try:
+        unit = _top_up(session, owner, seed, bulk_size)
+        session.commit()
+        results.append((unit, _attempt(mailer, unit)))
+        paused = _record(session, results, owner)
+    except Exception:
+        log.exception("outbox: sending a bulk batch failed unexpectedly (owner %s)", owner)
+        paused = _record_or_log(session, results, owner)
+    return unit, RECORDED_PAUSED if paused else RECORDED
 
 
 def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float = 2.0,
@@ -179,22 +202,15 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
 
     def sender() -> None:
         """Hand single messages over; a bulk batch is big enough to claim its top-up and record its outcome
-        here, on this thread's session, so several go at once."""
+        here, on this thread's session, so several go at once. Every unit taken gets one result."""
         with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
             while (unit := todo.get()) is not None:
-                if unit[0].batch_id is None:
-                    done.put((unit, _attempt(mailer, unit)))
-                    continue
-                results = []
                 try:
-                    unit = _top_up(session, owner, unit, bulk_size)
-                    session.commit()
-                    results.append((unit, _attempt(mailer, unit)))
-                    paused = _record(session, results, owner)
-                except Exception:
-                    log.exception("outbox: sending a bulk batch failed unexpectedly (owner %s)", owner)
-                    paused = _record_or_log(session, results, owner)
-                done.put((unit, RECORDED_PAUSED if paused else RECORDED))
+                    done.put((unit, _attempt(mailer, unit)) if unit[0].batch_id is None else
+                             _send_bulk(session, mailer, unit, owner, bulk_size))
+                except Exception:  # a bug, not the provider: the leases expire, as in a crash
+                    log.exception("outbox sender: unexpected failure (owner %s)", owner)
+                    done.put((unit, RECORDED))
 
     threads = [threading.Thread(target=sender, name=f"outbox-{i}", daemon=True) for i in range(concurrency)]
     for thread in threads:
@@ -234,7 +250,9 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
                 handled += sum(len(unit) for unit, _ in results)
                 results = []
                 if paused:
-                    in_flight -= sum(weight(unit) for unit in _give_back(session, todo, owner))
+                    unsent = _drain(todo)
+                    in_flight -= sum(weight(unit) for unit in unsent)
+                    _give_back(session, unsent, owner)
                 if not in_flight:
                     exhausted = False
             except Exception:  # a database hiccup: wait, then carry on (unrecorded results are kept)
@@ -243,7 +261,7 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
                 if once or stop.is_set():  # leases protect what is left: it becomes unknown, then is settled
                     break
                 stop.wait(min(interval, 1.0))
-        _give_back_quietly(session, todo, owner)
+        _give_back(session, _drain(todo), owner)
         for _ in threads:
             todo.put(None)
         for thread in threads:
@@ -255,14 +273,6 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
             handled += sum(len(unit) for unit, _ in results)
     log.info("outbox worker %s stopping after %d message(s)", owner, handled)
     return handled
-
-
-def _give_back_quietly(session, todo: queue.SimpleQueue, owner: str) -> None:
-    try:
-        _give_back(session, todo, owner)
-    except Exception:
-        log.exception("outbox: could not give back unsent messages (owner %s); their leases will expire", owner)
-        session.rollback()
 
 
 def start_worker_thread(app) -> threading.Thread:

@@ -213,6 +213,20 @@ def test_a_429_stops_the_worker_command_and_gives_back_what_it_had_not_sent(app,
     assert sendgrid.message_ids() == {i: 1 for i in ids}
 
 
+def test_a_bug_in_a_sender_leaves_the_message_to_its_lease_and_the_worker_still_finishes(app, session, sendgrid):
+    class Broken:
+        def send(self, message):
+            raise RuntimeError("a bug, not the provider")
+
+        send_bulk = send
+
+    [message_id] = queue(session)
+    app.extensions["crm.mailer"] = Broken()  # the sendgrid fixture puts the real one back
+    assert run_worker(app, once=True, concurrency=2) == 1
+    message = reload(session, message_id)
+    assert message.status == "sending" and message.lease_until  # settled like a crash once the lease expires
+
+
 def test_every_letter_arrives_once_when_a_fifth_of_answers_are_429_or_5xx(app, session, sendgrid):
     ids = queue(session, 60)
     sendgrid.failure_rate = 0.2
