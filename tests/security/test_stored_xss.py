@@ -57,6 +57,19 @@ def member_joins_and_confirms(app, mailbox, fill) -> Browser:
                                   "specialty": fill("member_profiles.specialty")}), "join")
     member.get(mailbox.last_link("/confirm/"))
     member.login("sweep.member@example.org")
+    # Evidence tables show a training country or specialty only when enough members share it (small-count rule):
+    # others give the same answers, so the payload reaches the dashboard like any common answer would.
+    from crm.members.services import join
+    from crm.members.small_counts import SMALL_COUNT
+
+    with app.app_context():
+        for n in range(SMALL_COUNT + 1):
+            join(db.session, full_name=f"Peer {n}", email=f"sweep.peer{n}@example.org", password=PASSWORD,
+                 postal_code="L1S 1A1", province="ON", consent_email=False, consent_wording="", licensure_stage="pra",
+                 training_country=fill("member_profiles.training_country"),
+                 specialty=fill("member_profiles.specialty"), graduation_year=2012)
+        db.session.commit()
+        db.session.remove()
     return member
 
 
