@@ -40,6 +40,32 @@ def paginate(session: Session, stmt, *, limit: int, offset: int, scalars: bool =
     return Page(items=items, total=total or 0, limit=limit, offset=offset)
 
 
+# Long lists are counted up to this many: "more than 1,000" is as useful as the exact figure, which costs a read of
+# every match (a list's "count them all" link, `exact=True`).
+COUNT_UP_TO = 1_000
+
+
+def capped_page(session: Session, ids, load, *, limit: int, offset: int, exact: bool = False,
+                up_to: int | None = None) -> Page:
+    """One page of a list whose rows are `ids` (a select with an `id` column, in list order), counted up to
+    `up_to` (COUNT_UP_TO by default; or the end of this page, if further); beyond that the page says "more than" (`Page.more`).
+
+    The page's ids and the count come from one narrow query that stops after the count's limit, so a request
+    reads about as many index entries as a page needs however many rows match; `load(ids)` then returns
+    {id: object} for the page's own rows only. `exact` counts every match instead.
+    """
+    if exact:
+        total = session.scalar(select(func.count()).select_from(ids.order_by(None).subquery())) or 0
+        page_ids, more = [row.id for row in session.execute(ids.limit(limit).offset(offset))], False
+    else:
+        up_to = max(COUNT_UP_TO if up_to is None else up_to, offset + limit)
+        found = [row.id for row in session.execute(ids.limit(up_to + 1))]
+        total, more, page_ids = min(len(found), up_to), len(found) > up_to, found[offset:offset + limit]
+    loaded = load(page_ids) if page_ids else {}
+    return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, limit=limit, offset=offset,
+                more=more)
+
+
 MAX_OFFSET = 2**31 - 1
 
 

@@ -6,20 +6,17 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.interactions.models import KINDS, Interaction, InteractionHashtag, Participant
 from crm.interactions.services import interaction_loader_options
 from crm.stakeholders.parties import parse_party_ref
-from crm.pagination import Page
+from crm.pagination import COUNT_UP_TO, Page, capped_page
 from crm.spreadsheets import formula_safe
 from crm.stakeholders.models import Person
 
 EXPORT_LIMIT = 100_000
-# Lists count matching interactions up to this many; "more than 1,000" is as useful as the exact figure, which
-# costs a read of every match (`interactions_page(exact=True)`, the list's "count them all").
-COUNT_UP_TO = 1_000
 
 
 @dataclass
@@ -126,17 +123,11 @@ def interactions_page(session: Session, filters: InteractionFilters, *, limit: i
     so a request reads about as many index entries as a page needs, however many interactions match; only the
     page's own interactions are then loaded.
     """
-    matching = _matching(filters)
-    if exact:
-        total = session.scalar(select(func.count()).select_from(matching.order_by(None).subquery())) or 0
-        ids, more = [row.id for row in session.execute(matching.limit(limit).offset(offset))], False
-    else:
-        up_to = max(COUNT_UP_TO, offset + limit)
-        found = [row.id for row in session.execute(matching.limit(up_to + 1))]
-        total, more, ids = min(len(found), up_to), len(found) > up_to, found[offset:offset + limit]
-    loaded = {i.id: i for i in session.scalars(select(Interaction).where(Interaction.id.in_(ids))
-                                               .options(*interaction_loader_options())).unique()}
-    return Page(items=[loaded[i] for i in ids if i in loaded], total=total, limit=limit, offset=offset, more=more)
+    def load(ids):
+        return {i.id: i for i in session.scalars(select(Interaction).where(Interaction.id.in_(ids))
+                                                 .options(*interaction_loader_options())).unique()}
+
+    return capped_page(session, _matching(filters), load, limit=limit, offset=offset, exact=exact, up_to=COUNT_UP_TO)
 
 
 # --- export -----------------------------------------------------------------------------------------------------

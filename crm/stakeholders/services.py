@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm.audit.services import record
 from crm.errors import ValidationError
+from crm.pagination import Page, capped_page
 from crm.extensions import db
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import (ASKS, ORGANIZATION_KINDS, POSITIONS, ContactPoint, ElectedOffice, Organization,
@@ -154,15 +155,32 @@ def _jurisdiction_id(code: str):
     return select(Jurisdiction.id).where(Jurisdiction.code == code.upper()).scalar_subquery()
 
 
+def _person_row_options():
+    """Everything a list row or an export row shows about a person."""
+    return (selectinload(Person.organization), selectinload(Person.jurisdiction), selectinload(Person.contacts),
+            selectinload(Person.tags), selectinload(Person.stances),
+            selectinload(Person.offices).joinedload(ElectedOffice.district))
+
+
+def people_page(session: Session, filters: DirectoryFilters, *, limit: int, offset: int,
+                exact: bool = False) -> Page:
+    """One page of `people_query`, counted up to 1,000 unless `exact` (see `capped_page`): a broad search (a
+    common surname matching 10,000 people) then reads the first thousand matches in order, not all of them twice
+    to count and sort them."""
+    def load(ids):
+        return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids))
+                                                 .options(*_person_row_options()))}
+
+    ids = people_query(filters).with_only_columns(Person.id.label("id"))
+    return capped_page(session, ids, load, limit=limit, offset=offset, exact=exact)
+
+
 def people_query(filters: DirectoryFilters):
     """Non-archived people matching the filters, with everything a list row shows eager-loaded.
 
     Filters on related rows are `id IN (subquery)`, so each related table is scanned once, not once per person.
     """
-    stmt = (select(Person).where(Person.archived.is_(False))
-            .options(selectinload(Person.organization), selectinload(Person.jurisdiction),
-                     selectinload(Person.contacts), selectinload(Person.tags), selectinload(Person.stances),
-                     selectinload(Person.offices).joinedload(ElectedOffice.district)))
+    stmt = select(Person).where(Person.archived.is_(False)).options(*_person_row_options())
     if filters.q:
         q = filters.q.strip()
         # Every arm can use an index on PostgreSQL (trigram indexes on the text columns, see the models), so

@@ -108,7 +108,8 @@ def _archive(record, name: str, back: str):
 def people():
     form = _filter_form(forms.PeopleFilterForm)
     limit, offset = _list_page()
-    page = paginate(db.session, services.people_query(_filters(form)), limit=limit, offset=offset)
+    page = services.people_page(db.session, _filters(form), limit=limit, offset=offset,
+                                exact=request.args.get("count") == "all")
     duplicates = services.probable_duplicates(db.session, page.items)
     return render_template("stakeholders/people.html", form=form, page=page, duplicates=duplicates)
 

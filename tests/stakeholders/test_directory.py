@@ -87,6 +87,21 @@ def test_search_matches_a_substring_of_name_organization_email_or_riding(roster,
     assert sorted(names) == sorted(_matches_by_hand(store, q))
 
 
+def test_a_broad_search_is_counted_up_to_a_limit_and_says_so_unless_asked_to_count_all(committee, make_person,
+                                                                                       monkeypatch):
+    monkeypatch.setattr("crm.pagination.COUNT_UP_TO", 3)
+    for n in range(5):
+        make_person(f"Kowalski {n}")
+    make_person("Someone Else")
+    html = committee.get("/directory/people?q=kowal&limit=2").get_data(as_text=True)
+    assert "More than 3 people" in html and "count=all" in html and "Page 1 of more than 2" in html
+    assert html.index("Kowalski 0") < html.index("Kowalski 1") and "Kowalski 2" not in html
+    html = committee.get("/directory/people?q=kowal&limit=2&count=all").get_data(as_text=True)
+    assert "5 people" in html and "More than" not in html and "Page 1 of 3" in html
+    html = committee.get("/directory/people?q=kowal&limit=2&page=3").get_data(as_text=True)
+    assert "5 people" in html and "Kowalski 4" in html and "Kowalski 3" not in html  # the last page counts exactly
+
+
 def test_search_treats_percent_and_underscore_literally(committee, make_person):
     make_person("Percy Plain")
     assert "0 people" in committee.get("/directory/people?q=%25").get_data(as_text=True)
