@@ -3,10 +3,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import has_request_context, request
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEvent
+from crm.bulk import insert_rows
 
 # Fields never written to the audit log, whatever the model.
 SECRET_FIELDS = {"password_hash", "totp_secret", "session_version", "last_login_at", "updated_at", "created_at"}
@@ -71,7 +72,7 @@ def record_many(session: Session, events: list[tuple[str, str, int | None, dict 
     if not events:
         return
     actor, ip = _actor_and_ip()
-    session.execute(insert(AuditEvent), [
+    insert_rows(session, AuditEvent.__table__, [
         {"actor_id": actor, "action": action, "entity_type": entity_type, "entity_id": entity_id,
          "changes": changes, "ip_address": ip} for action, entity_type, entity_id, changes in events])
 

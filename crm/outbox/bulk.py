@@ -1,11 +1,15 @@
 """Emails to members (calls to action, digests): CASL footer, one-click unsubscribe, bulk batches."""
 from __future__ import annotations
 
+import json
+
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import insert, select, update
+from itsdangerous.encoding import base64_encode
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crm.bulk import insert_rows
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
 from crm.outbox.services import one_line, utcnow
 from crm.outbox.signals import address_unsubscribed
@@ -15,9 +19,22 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="crm.outbox.unsubscribe")
 
 
-def unsubscribe_token(address: str, user_id: int | None, serializer: URLSafeSerializer | None = None) -> str:
+def unsubscribe_token(address: str, user_id: int | None) -> str:
     """A token that never expires (CASL: the link must keep working), bound to one address."""
-    return (serializer or _serializer()).dumps({"a": address.lower(), "u": user_id})
+    return _serializer().dumps({"a": address.lower(), "u": user_id})
+
+
+def _bulk_token_maker(serializer: URLSafeSerializer):
+    """`unsubscribe_token` for a hundred thousand members in a second instead of six: the signing key is derived
+    once, and the payload is never zlib-compressed (an address is too short to gain from it; itsdangerous reads
+    either form), so these are tokens `read_unsubscribe_token` reads like any other."""
+    signer = serializer.make_signer(serializer.salt)
+    key, separator = signer.derive_key(), signer.sep
+
+    def make(address: str, user_id: int | None) -> str:
+        value = base64_encode(json.dumps({"a": address.lower(), "u": user_id}, separators=(",", ":")).encode())
+        return (value + separator + base64_encode(signer.algorithm.get_signature(key, value))).decode()
+    return make
 
 
 def read_unsubscribe_token(token: str) -> dict | None:
@@ -53,7 +70,7 @@ def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[in
     suppressed = set(session.scalars(select(Suppression.address)))
     now = utcnow()
     base = url_for("outbox.unsubscribe", token="TOKEN", _external=True)
-    serializer = _serializer()
+    token = _bulk_token_maker(_serializer())
     rows, seen = [], set()
     for user_id, address in recipients:
         address = address.strip().lower()
@@ -62,11 +79,9 @@ def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[in
         seen.add(address)
         rows.append({"kind": kind, "user_id": user_id, "batch_id": batch.id, "to_address": address,
                      "from_address": batch.from_address, "subject": subject, "text_body": "",
-                     "unsubscribe_url": base.replace("TOKEN", unsubscribe_token(address, user_id, serializer)),
+                     "unsubscribe_url": base.replace("TOKEN", token(address, user_id)),
                      "status": "queued", "attempts": 0, "next_attempt_at": now, "possible_duplicate": False})
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(OutboundMessage.__table__), rows[start:start + 5000])
-    session.flush()
+    insert_rows(session, OutboundMessage.__table__, rows)
     return batch
 
 

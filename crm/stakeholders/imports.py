@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import re
-from sqlalchemy import insert, select, update
+from sqlalchemy import ARRAY, Integer, any_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record, record_many
+from crm.bulk import insert_rows, insert_rows_returning_ids, update_rows
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ASKS, ContactPoint, Organization, Person, Tag, current_stances, person_tags
 from crm.stakeholders.services import tag_name, tags_named
@@ -137,9 +138,9 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
             person_id = by_name.get((item.name.lower(), org_id))
         if person_id is not None:
             matches[item.number] = person_id
-    people = _load(read, set(matches.values()))
+    people = _load(read, set(matches.values()), session.get_bind().dialect.name)
     new_keys: set[str] = set()
-    updates: list[tuple[_Parsed, _Existing]] = []
+    updates: list[tuple[_Parsed, _Existing, dict]] = []
     for item in parsed:
         person = people.get(matches.get(item.number))
         org_key = item.organization.lower()
@@ -150,11 +151,12 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
             report.rows.append(ImportRow(item.number, "create", item.name, item.organization,
                                          ", ".join(item.emails)))
             continue
-        changes = _changes(person, item, organizations)
+        diff = _diff(person, item, organizations)
+        changes = _changes(diff, item)
         report.rows.append(ImportRow(item.number, "update" if changes else "skip", item.name, item.organization,
                                      "; ".join(changes) if changes else "already up to date"))
         if changes:
-            updates.append((item, person))
+            updates.append((item, person, diff))
     if apply:
         created, updated = _apply(session, [item for item in parsed if item.number not in matches], updates,
                                   organizations, report.new_organizations)
@@ -180,20 +182,28 @@ class _Existing:
     tags: set[str] = field(default_factory=set)
 
 
-def _load(read, ids: set[int]) -> dict[int, _Existing]:
+def _load(read, ids: set[int], dialect: str) -> dict[int, _Existing]:
+    """The matched people's fields, contacts and tags: in chunks of 500 ids, or on PostgreSQL all at once with
+    one array parameter (`= ANY(:ids)`), as 500 bound parameters a query cost more to send than to run."""
     people: dict[int, _Existing] = {}
     ordered = sorted(ids)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start:start + 500]
+    size = (len(ordered) or 1) if dialect == "postgresql" else 500
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start:start + size]
+
+        def among(column):
+            if dialect == "postgresql":
+                return column == any_(bindparam("ids", chunk, type_=ARRAY(Integer)))
+            return column.in_(chunk)
+
         for row in read(select(Person.id, Person.title, Person.jurisdiction_id, Person.notes,
-                                          Person.organization_id).where(Person.id.in_(chunk))):
+                               Person.organization_id).where(among(Person.id))):
             people[row.id] = _Existing(*row)
         for person_id, value in read(select(ContactPoint.person_id, ContactPoint.value)
-                                                .where(ContactPoint.person_id.in_(chunk))):
+                                     .where(among(ContactPoint.person_id))):
             people[person_id].contacts.add(value.lower())
         for person_id, name in read(select(person_tags.c.person_id, Tag.name)
-                                               .join(Tag, Tag.id == person_tags.c.tag_id)
-                                               .where(person_tags.c.person_id.in_(chunk))):
+                                    .join(Tag, Tag.id == person_tags.c.tag_id).where(among(person_tags.c.person_id))):
             people[person_id].tags.add(name)
     return people
 
@@ -218,9 +228,9 @@ def _diff(person: _Existing, item: _Parsed, organizations) -> dict:
     return diff
 
 
-def _changes(person: _Existing, item: _Parsed, organizations) -> list[str]:
-    """The preview's words for the diff."""
-    diff, changes = _diff(person, item, organizations), []
+def _changes(diff: dict, item: _Parsed) -> list[str]:
+    """The preview's words for a `_diff`."""
+    changes = []
     if "title" in diff:
         changes.append(f"title → {item.title}")
     if "jurisdiction_id" in diff:
@@ -236,7 +246,7 @@ def _changes(person: _Existing, item: _Parsed, organizations) -> list[str]:
     return changes
 
 
-def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed, _Existing]],
+def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed, _Existing, dict]],
            organizations: dict[str, int], new_organizations: list[str]) -> tuple[list[int], list[int]]:
     """Write the import with bulk statements (one audit event for the whole import, written by the caller)."""
     if new_organizations:
@@ -244,7 +254,7 @@ def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed
         ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                               [{"name": name, "kind": "other", "archived": False} for name in new_organizations]).all()
         organizations.update({name.lower(): id_ for name, id_ in zip(new_organizations, ids)})
-    tags = {tag.name: tag for tag in tags_named(session, [t for item, _ in updates for t in item.tags]
+    tags = {tag.name: tag for tag in tags_named(session, [t for item, _, _ in updates for t in item.tags]
                                                 + [t for item in creates for t in item.tags])}
     session.flush()
 
@@ -253,40 +263,37 @@ def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed
 
     created: list[int] = []
     if creates:
-        table = Person.__table__  # Core insertmanyvalues: the ORM's per-row primary-key bookkeeping is not needed
-        created = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), [
+        created = insert_rows_returning_ids(session, Person.__table__, [
             {"full_name": item.name, "title": item.title or None, "notes": item.notes or None, "archived": False,
              "jurisdiction_id": item.jurisdiction.id if item.jurisdiction else None,
-             "organization_id": organization_id(item)} for item in creates]).all()
+             "organization_id": organization_id(item)} for item in creates])
     contacts, links = [], []
     for person_id, item in zip(created, creates):
         contacts += _contact_rows(person_id, item, set())
         links += [{"person_id": person_id, "tag_id": tags[name].id} for name in {tag_name(t) for t in item.tags}]
     if updates:
-        session.execute(update(Person), [
+        update_rows(session, Person.__table__, [
             {"id": person.id, "title": item.title or person.title, "notes": item.notes or person.notes,
              "jurisdiction_id": item.jurisdiction.id if item.jurisdiction else person.jurisdiction_id,
-             "organization_id": organization_id(item, person.organization_id)} for item, person in updates])
-    for item, person in updates:
+             "organization_id": organization_id(item, person.organization_id)} for item, person, _ in updates])
+    for item, person, _ in updates:
         contacts += _contact_rows(person.id, item, person.contacts)
         links += [{"person_id": person.id, "tag_id": tags[name].id}
                   for name in {tag_name(t) for t in item.tags} - person.tags]
-    if contacts:
-        session.execute(insert(ContactPoint), contacts)
-    if links:
-        session.execute(insert(person_tags), links)
-    return list(created), [person.id for _, person in updates]
+    insert_rows(session, ContactPoint.__table__, contacts)
+    insert_rows(session, person_tags, links)
+    return list(created), [person.id for _, person, _ in updates]
 
 
 def _audit_each_person(session: Session, creates: list[_Parsed], created: list[int],
-                       updates: list[tuple[_Parsed, _Existing]], organizations: dict[str, int]) -> None:
+                       updates: list[tuple[_Parsed, _Existing, dict]], organizations: dict[str, int]) -> None:
     """One audit event per person the import created or changed, with fields before and after, like an edit by hand."""
     nobody = _Existing(0, None, None, None, None)
     events = [("create", Person.__tablename__, person_id,
                {"full_name": [None, item.name]} | _diff(nobody, item, organizations) | {"source": "import"})
               for person_id, item in zip(created, creates)]
-    events += [("update", Person.__tablename__, person.id, _diff(person, item, organizations) | {"source": "import"})
-               for item, person in updates]
+    events += [("update", Person.__tablename__, person.id, diff | {"source": "import"})
+               for item, person, diff in updates]
     record_many(session, events)
 
 

@@ -100,6 +100,8 @@ def test_a_broad_search_is_counted_up_to_a_limit_and_says_so_unless_asked_to_cou
     assert "5 people" in html and "More than" not in html and "Page 1 of 3" in html
     html = committee.get("/directory/people?q=kowal&limit=2&page=3").get_data(as_text=True)
     assert "5 people" in html and "Kowalski 4" in html and "Kowalski 3" not in html  # the last page counts exactly
+    html = committee.get("/directory/people?q=kowal&limit=2&page=9").get_data(as_text=True)
+    assert "5 people" in html and "Kowalski" not in html  # a page past the end says where the end is
 
 
 def test_search_treats_percent_and_underscore_literally(committee, make_person):
