@@ -96,6 +96,7 @@ ACCESS: dict[str, object] = {
     "interactions.new": STAFF,
     "interactions.detail": ANYONE_LOGGED_IN,
     "interactions.edit": ANYONE_LOGGED_IN,
+    "interactions.archive": STAFF,
     "interactions.add_follow_up": STAFF,
     "interactions.follow_up_status": STAFF,
     "interactions.my_follow_ups": STAFF,

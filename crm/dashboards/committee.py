@@ -117,7 +117,7 @@ NOT_RECORDED = "Not recorded"
 def _by_stakeholder_kind(session: Session, since: datetime, until: datetime) -> list[tuple[str, int]]:
     """Interactions by the kind of organization on the other side (a person counts as their organization's kind;
     MPPs are in their legislature). One interaction with a regulator and a ministry counts under both."""
-    from crm.interactions.models import Participant
+    from crm.interactions.models import Participant, not_archived
 
     kinds = dict(ORGANIZATION_KINDS)
     organization_id = func.coalesce(Participant.organization_id, Person.organization_id)
@@ -126,7 +126,8 @@ def _by_stakeholder_kind(session: Session, since: datetime, until: datetime) -> 
         select(Organization.kind, interactions).select_from(Participant)
         .outerjoin(Person, Person.id == Participant.person_id)
         .outerjoin(Organization, Organization.id == organization_id)
-        .where(Participant.side == "stakeholder", Participant.occurred_at.between(since, until))
+        .where(Participant.side == "stakeholder", Participant.occurred_at.between(since, until),
+               not_archived(Participant.interaction_id))
         .group_by(Organization.kind).order_by(interactions.desc(), Organization.kind))
     return [(kinds.get(kind, kind) if kind else NOT_RECORDED, count) for kind, count in rows]
 
@@ -136,7 +137,7 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
     follow-ups by person. Three aggregate queries (and the names of the jurisdictions), whatever the number of
     interactions."""
     from crm.auth.models import User
-    from crm.interactions.models import KINDS, FollowUp, Interaction
+    from crm.interactions.models import KINDS, FollowUp, Interaction, not_archived
 
     since, until = datetime.combine(start, time.min), datetime.combine(end, time.max)
     month = _month(session, Interaction.occurred_at)
@@ -150,7 +151,7 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
     by_jurisdiction_id: dict[int | None, int] = {}
     for m, kind, jurisdiction_id, n, *tags in session.execute(
             select(month, Interaction.kind, Interaction.jurisdiction_id, func.count(), *tagged)
-            .where(Interaction.occurred_at.between(since, until))
+            .where(Interaction.occurred_at.between(since, until), Interaction.archived.is_(False))
             .group_by(month, Interaction.kind, Interaction.jurisdiction_id)):
         m = _month_key(m)
         by_month[(m, kind)] = by_month.get((m, kind), 0) + n
@@ -167,7 +168,7 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
                func.sum(case((FollowUp.due_date.between(today, soon), 1), else_=0)),
                func.sum(case((FollowUp.due_date < today, 1), else_=0)))
         .select_from(FollowUp).outerjoin(User, User.id == FollowUp.assignee_id)
-        .where(FollowUp.status == "open", FollowUp.due_date <= soon)
+        .where(FollowUp.status == "open", FollowUp.due_date <= soon, not_archived(FollowUp.interaction_id))
         .group_by(User.name).order_by(User.name))]
     months = sorted({m for m, _ in by_month} | {m for m, _ in tag_month})
     return Activity(months=months, kinds=list(KINDS), by_month=by_month, hashtags=list(CAMPAIGN_HASHTAGS),

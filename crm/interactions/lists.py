@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from crm.interactions.models import KINDS, Interaction, InteractionHashtag, Participant
+from crm.interactions.models import KINDS, Interaction, InteractionHashtag, Participant, not_archived
 from crm.interactions.services import interaction_loader_options
 from crm.stakeholders.parties import parse_party_ref
 from crm.pagination import COUNT_UP_TO, Page, capped_page
@@ -97,10 +97,11 @@ def _matching(filters: InteractionFilters):
     parties = _parties(filters)
     conditions = _conditions(filters, parties, narrowed=bool(parties))
     if not parties:
-        return (select(Interaction.occurred_at, Interaction.id).where(*conditions)
+        return (select(Interaction.occurred_at, Interaction.id).where(not_archived(Interaction.id), *conditions)
                 .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()))
     row = aliased(Participant)
-    stmt = select(row.occurred_at, row.interaction_id.label("id")).where(parties[0](row))
+    stmt = select(row.occurred_at, row.interaction_id.label("id")).where(parties[0](row),
+                                                                         not_archived(row.interaction_id))
     if conditions:
         stmt = stmt.join(Interaction, Interaction.id == row.interaction_id).where(*conditions)
     return (stmt.group_by(row.occurred_at, row.interaction_id)

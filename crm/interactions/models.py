@@ -1,7 +1,7 @@
 """Interactions (meetings, calls, emails, letters, events, social posts), their participants and follow-ups."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
@@ -36,7 +36,9 @@ class Interaction(db.Model):
     # Lists are newest first: each common filter has an index that also serves the ORDER BY.
     __table_args__ = (Index("ix_interactions_occurred_at_id", "occurred_at", "id"),
                       Index("ix_interactions_kind_occurred_at", "kind", "occurred_at", "id"),
-                      Index("ix_interactions_jurisdiction_occurred_at", "jurisdiction_id", "occurred_at", "id"))
+                      Index("ix_interactions_jurisdiction_occurred_at", "jurisdiction_id", "occurred_at", "id"),
+                      # The few archived ones, so `not_archived` is one small index read per list or count.
+                      Index("ix_interactions_archived", "archived", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -57,6 +59,9 @@ class Interaction(db.Model):
     url: Mapped[str | None] = mapped_column(String(500))
     reach: Mapped[int | None]
     posted_by: Mapped[str | None] = mapped_column(String(160))
+    # Archived (logged by mistake, a duplicate): out of lists, timelines, follow-up lists and dashboards; its
+    # page, its history and the audit trail stay.
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime | None] = mapped_column(onupdate=func.now())
 
@@ -79,6 +84,13 @@ class Interaction(db.Model):
     @property
     def itpo_people(self) -> list["Participant"]:
         return [p for p in self.participants if p.side == "itpo"]
+
+
+def not_archived(interaction_id):
+    """A condition on a column holding an interaction's id (its own, a participant's or a follow-up's): that
+    interaction is not archived. A NOT IN over the archived few (an index read), so the queries that page
+    through participant rows in index order still never visit the interactions themselves."""
+    return interaction_id.not_in(select(Interaction.id).where(Interaction.archived.is_(True)))
 
 
 @audited

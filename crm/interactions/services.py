@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from crm.auth.models import STAFF_ROLES, User
 from crm.errors import ValidationError
 from crm.interactions.models import (FOLLOW_UP_STATUSES, KINDS, MEETING_FORMATS, PARTICIPANT_ROLES, FollowUp,
-                                     Interaction, InteractionHashtag, Participant)
+                                     Interaction, InteractionHashtag, Participant, not_archived)
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Organization, Person
@@ -208,6 +208,13 @@ def update_interaction(session: Session, interaction: Interaction, data: Interac
     return interaction
 
 
+def set_archived(session: Session, interaction: Interaction, archived: bool) -> None:
+    """Archive an interaction (logged by mistake, a duplicate: out of lists, timelines, follow-up lists and
+    dashboards, page and history kept) or restore it; the audit trail records the change."""
+    interaction.archived = archived
+    session.flush()
+
+
 def load_interaction(session: Session, interaction_id: int) -> Interaction | None:
     """One interaction with everything its page shows, in a fixed number of queries."""
     return session.scalar(
@@ -245,7 +252,8 @@ def set_follow_up_status(session: Session, follow_up: FollowUp, status: str, now
 
 def open_follow_ups_for(user_id: int, until: date | None = None):
     """Open follow-ups assigned to a user, overdue first (earliest due date first)."""
-    stmt = (select(FollowUp).where(FollowUp.assignee_id == user_id, FollowUp.status == "open")
+    stmt = (select(FollowUp).where(FollowUp.assignee_id == user_id, FollowUp.status == "open",
+                                   not_archived(FollowUp.interaction_id))
             .options(joinedload(FollowUp.interaction))
             .order_by(FollowUp.due_date, FollowUp.id))
     if until is not None:
@@ -261,7 +269,7 @@ def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) 
     rows = session.scalars(
         select(FollowUp).join(User, User.id == FollowUp.assignee_id)
         .where(FollowUp.status == "open", FollowUp.due_date <= until, User.active.is_(True),
-               User.role.in_(STAFF_ROLES))
+               User.role.in_(STAFF_ROLES), not_archived(FollowUp.interaction_id))
         .options(joinedload(FollowUp.interaction), joinedload(FollowUp.assignee))
         .order_by(FollowUp.assignee_id, FollowUp.due_date, FollowUp.id)).all()
     by_user: dict[int, list[FollowUp]] = {}

@@ -18,7 +18,7 @@ from flask import url_for
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from crm.interactions.models import Interaction, Participant
+from crm.interactions.models import Interaction, Participant, not_archived
 from crm.interactions.services import interaction_loader_options
 from crm.pagination import Page
 from crm.stakeholders.models import Person, Stance
@@ -53,7 +53,7 @@ def register_timeline_source(source: TimelineSource) -> None:
 def _interaction_rows(person_id: int | None, organization_id: int | None):
     """From participants alone (they carry occurred_at), so a 10,000-entry timeline pages through an index."""
     stmt = select(literal("interaction").label("kind"), Participant.occurred_at.label("occurred_at"),
-                  Participant.interaction_id.label("ref_id"))
+                  Participant.interaction_id.label("ref_id")).where(not_archived(Participant.interaction_id))
     if person_id is not None:
         return stmt.where(Participant.person_id == person_id)
     staff = select(Person.id).where(Person.organization_id == organization_id).scalar_subquery()

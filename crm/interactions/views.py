@@ -17,6 +17,7 @@ from crm.pagination import page_args, paginate
 from crm.proposals.services import version_choice_label, versions_for_jurisdiction
 from crm.reference.models import Jurisdiction
 from crm.stakeholders import parties
+from crm.stakeholders.forms import ArchiveForm
 from crm.stakeholders.models import Organization, Person
 
 bp = Blueprint("interactions", __name__, url_prefix="/interactions")
@@ -198,6 +199,19 @@ def edit(interaction_id):
             flash("Interaction saved.", "success")
             return redirect(url_for("interactions.detail", interaction_id=interaction.id))
     return render_template("interactions/form.html", form=form, interaction=interaction)
+
+
+@bp.route("/<int:interaction_id>/archive", methods=["POST"])
+def archive(interaction_id):
+    interaction = _readable(interaction_id, "archive")
+    form = ArchiveForm()
+    if form.validate_on_submit():
+        services.set_archived(db.session, interaction, form.archived.data == "1")
+        db.session.commit()
+        flash(f"Interaction {'archived' if interaction.archived else 'restored'}.", "success")
+    else:
+        flash("The archive request was not valid; reload the page and try again.", "danger")
+    return redirect(url_for("interactions.detail", interaction_id=interaction.id))
 
 
 # --- follow-ups -------------------------------------------------------------------------------------------------

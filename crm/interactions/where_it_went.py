@@ -10,7 +10,7 @@ from crm.proposals.services import Presentation, where_it_went
 @where_it_went.connect
 def interactions_that_presented(version, *, session, **_) -> list[Presentation]:
     interactions = session.scalars(
-        select(Interaction).where(Interaction.proposal_version_id == version.id)
+        select(Interaction).where(Interaction.proposal_version_id == version.id, Interaction.archived.is_(False))
         .options(selectinload(Interaction.participants).selectinload(Participant.person),
                  selectinload(Interaction.participants).selectinload(Participant.organization))).all()
     return [Presentation(when=i.occurred_at, kind=i.kind, title=i.title,

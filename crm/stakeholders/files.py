@@ -40,8 +40,12 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     if frame.empty:
         raise ValidationError("file", "The file has a header row but no rows to import.")
-    return [{key: ("" if value is None else str(value).strip()) for key, value in row.items()}
-            for row in frame.to_dict(orient="records")]
+    # Column by column (a later column of the same name wins, as in a dict), not to_dict(): for 50,000 rows
+    # pandas' per-cell boxing costs more than the rest of reading the file.
+    columns = list(frame.columns)
+    values = [frame.iloc[:, i].tolist() for i in range(len(columns))]
+    return [dict(zip(columns, ("" if value is None else str(value).strip() for value in row)))
+            for row in zip(*values)]
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
