@@ -14,6 +14,7 @@ from crm.interactions.services import interaction_loader_options
 from crm.stakeholders.parties import parse_party_ref
 from crm.pagination import COUNT_UP_TO, Page, capped_page
 from crm.spreadsheets import formula_safe
+from crm.sql import in_subquery
 from crm.stakeholders.models import Person
 
 EXPORT_LIMIT = 100_000
@@ -38,8 +39,8 @@ def _party_rows(kind: str, party_id: int):
         return lambda row: row.person_id == party_id
     if kind == "user":
         return lambda row: row.user_id == party_id
-    staff = select(Person.id).where(Person.organization_id == party_id).scalar_subquery()
-    return lambda row: or_(row.organization_id == party_id, row.person_id.in_(staff))
+    staff = select(Person.id).where(Person.organization_id == party_id)
+    return lambda row: or_(row.organization_id == party_id, in_subquery(row.person_id, staff))
 
 
 def _parties(filters: InteractionFilters) -> list:

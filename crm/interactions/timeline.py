@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from crm.interactions.models import Interaction, Participant, not_archived
 from crm.interactions.services import interaction_loader_options
 from crm.pagination import Page
+from crm.sql import in_subquery
 from crm.stakeholders.models import Person, Stance
 from crm.stakeholders.timeline import register_timeline_provider
 
@@ -56,9 +57,10 @@ def _interaction_rows(person_id: int | None, organization_id: int | None):
                   Participant.interaction_id.label("ref_id")).where(not_archived(Participant.interaction_id))
     if person_id is not None:
         return stmt.where(Participant.person_id == person_id)
-    staff = select(Person.id).where(Person.organization_id == organization_id).scalar_subquery()
+    staff = select(Person.id).where(Person.organization_id == organization_id)
     # The organization and one of its people may both have taken part: count the interaction once.
-    return stmt.where(or_(Participant.organization_id == organization_id, Participant.person_id.in_(staff))).distinct()
+    return stmt.where(or_(Participant.organization_id == organization_id,
+                          in_subquery(Participant.person_id, staff))).distinct()
 
 
 def _load_interactions(session: Session, ids: list[int]) -> dict[int, TimelineEntry]:

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Boolean, and_, func, literal, or_, select, update
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm.audit.services import record
 from crm.errors import ValidationError
 from crm.pagination import Page, capped_page
+from crm.sql import contains_text, in_subquery
 from crm.extensions import db
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import (ASKS, ORGANIZATION_KINDS, POSITIONS, ContactPoint, ElectedOffice, Organization,
@@ -102,50 +101,6 @@ ORGANIZATION_SORTS = {
 }
 
 
-class _DialectExpression(FunctionElement):
-    """An expression of two arguments, written per database from `templates` ({0}, {1}: the arguments)."""
-
-    inherit_cache = True
-    templates: dict[str, str] = {}
-
-
-@compiles(_DialectExpression)
-def _compile_dialect_expression(element, compiler, **kw):
-    arguments = [compiler.process(clause, **kw) for clause in element.clauses]
-    return element.templates.get(compiler.dialect.name, element.templates["default"]).format(*arguments)
-
-
-class _ContainsText(_DialectExpression):
-    """`column` contains `pattern`, ignoring case: ILIKE on PostgreSQL, plain LIKE on SQLite (already
-    case-insensitive for ASCII, and several times faster than lower(x) LIKE lower(y), which is also ASCII-only)."""
-
-    type = Boolean()
-    name = "contains_text"
-    inherit_cache = True
-    templates = {"default": "lower({0}) LIKE lower({1}) ESCAPE '\\'", "postgresql": "{0} ILIKE {1} ESCAPE '\\'",
-                 "sqlite": "{0} LIKE {1} ESCAPE '\\'"}
-
-
-def _contains(column, text: str):
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return _ContainsText(column, literal(f"%{escaped}%"))
-
-
-class _InSubquery(_DialectExpression):
-    """`column IN (subquery)`; on PostgreSQL `column = ANY(ARRAY(subquery))`, which runs the subquery once, first,
-    so the column's index can serve this arm of an OR (a bitmap OR with the trigram indexes), where IN makes a
-    hashed subplan that the planner can only test row by row in a scan of the whole table. (Untyped, unlike a
-    Boolean, so that SQLite gets the plain IN it had, not `x IN (…) = 1`.)"""
-
-    name = "in_subquery"
-    inherit_cache = True
-    templates = {"default": "{0} IN {1}", "postgresql": "{0} = ANY(ARRAY{1})"}
-
-
-def _in_subquery(column, subquery):
-    return _InSubquery(column, subquery.scalar_subquery())
-
-
 def _newest_position(subject_column, subject_id, ask: str):
     return (select(Stance.position).where(subject_column == subject_id, Stance.ask == ask)
             .order_by(Stance.as_of.desc(), Stance.id.desc()).limit(1).scalar_subquery())
@@ -186,12 +141,12 @@ def people_query(filters: DirectoryFilters):
         # Every arm can use an index on PostgreSQL (trigram indexes on the text columns, see the models), so
         # the OR becomes a bitmap OR over four index scans instead of a scan of every person.
         stmt = stmt.where(or_(
-            _contains(Person.full_name, q),
-            _in_subquery(Person.organization_id, select(Organization.id).where(
-                or_(_contains(Organization.name, q), _contains(Organization.acronym, q)))),
-            _in_subquery(Person.id, select(ContactPoint.person_id).where(_contains(ContactPoint.value, q))),
-            _in_subquery(Person.id, select(ElectedOffice.person_id).join(ElectedOffice.district)
-                         .where(_contains(ElectoralDistrict.name, q))),
+            contains_text(Person.full_name, q),
+            in_subquery(Person.organization_id, select(Organization.id).where(
+                or_(contains_text(Organization.name, q), contains_text(Organization.acronym, q)))),
+            in_subquery(Person.id, select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))),
+            in_subquery(Person.id, select(ElectedOffice.person_id).join(ElectedOffice.district)
+                         .where(contains_text(ElectoralDistrict.name, q))),
         ))
     if filters.kind:
         stmt = stmt.where(Person.organization_id.in_(select(Organization.id).where(Organization.kind == filters.kind)))
@@ -231,7 +186,7 @@ def organizations_query(filters: DirectoryFilters):
             .options(joinedload(Organization.jurisdiction), selectinload(Organization.stances)))
     if filters.q:
         q = filters.q.strip()
-        stmt = stmt.where(or_(_contains(Organization.name, q), _contains(Organization.acronym, q)))
+        stmt = stmt.where(or_(contains_text(Organization.name, q), contains_text(Organization.acronym, q)))
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind)
     if filters.jurisdiction:

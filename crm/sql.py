@@ -1,0 +1,48 @@
+"""SQL expressions written per database, for what SQLAlchemy's portable forms plan badly somewhere."""
+from sqlalchemy import Boolean, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class DialectExpression(FunctionElement):
+    """An expression of two arguments, written per database from `templates` ({0}, {1}: the arguments)."""
+
+    inherit_cache = True
+    templates: dict[str, str] = {}
+
+
+@compiles(DialectExpression)
+def _compile_dialect_expression(element, compiler, **kw):
+    arguments = [compiler.process(clause, **kw) for clause in element.clauses]
+    return element.templates.get(compiler.dialect.name, element.templates["default"]).format(*arguments)
+
+
+class _ContainsText(DialectExpression):
+    """`column` contains `pattern`, ignoring case: ILIKE on PostgreSQL, plain LIKE on SQLite (already
+    case-insensitive for ASCII, and several times faster than lower(x) LIKE lower(y), which is also ASCII-only)."""
+
+    type = Boolean()
+    name = "contains_text"
+    inherit_cache = True
+    templates = {"default": "lower({0}) LIKE lower({1}) ESCAPE '\\'", "postgresql": "{0} ILIKE {1} ESCAPE '\\'",
+                 "sqlite": "{0} LIKE {1} ESCAPE '\\'"}
+
+
+def contains_text(column, text: str):
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _ContainsText(column, literal(f"%{escaped}%"))
+
+
+class _InSubquery(DialectExpression):
+    """`column IN (subquery)`; on PostgreSQL `column = ANY(ARRAY(subquery))`, which runs the subquery once, first,
+    so the column's index can serve this arm of an OR (a bitmap OR with the trigram indexes), where IN makes a
+    hashed subplan that the planner can only test row by row in a scan of the whole table. (Untyped, unlike a
+    Boolean, so that SQLite gets the plain IN it had, not `x IN (…) = 1`.)"""
+
+    name = "in_subquery"
+    inherit_cache = True
+    templates = {"default": "{0} IN {1}", "postgresql": "{0} = ANY(ARRAY{1})"}
+
+
+def in_subquery(column, subquery):
+    return _InSubquery(column, subquery.scalar_subquery())
