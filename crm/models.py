@@ -11,3 +11,4 @@ from crm.campaigns.models import (Campaign, CampaignTarget, Letter, LetterBlock,
                                   LetterTemplate, RepresentLookup)
 from crm.programs.models import (  # noqa: F401
     Attendance, Event, EventSpeaker, Program, Registration, Resource, SpeakerOffer)
+from crm.dashboards.models import ActivityDay, ActivityDirtyDay, StakeholderKindDay  # noqa: F401

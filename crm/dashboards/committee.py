@@ -4,15 +4,17 @@ MPP stances by party, and the asks scoreboard. Aggregated in SQL; a page runs a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from crm.dashboards.models import ActivityDay, StakeholderKindDay
+from crm.dashboards.rollup import CAMPAIGN_HASHTAGS, refresh_activity
 from crm.proposals.asks import scoreboard
 from crm.proposals.models import ASK_STATUSES
 from crm.reference.models import Jurisdiction
-from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, ElectedOffice, Organization, Person, Stance
+from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, ElectedOffice, Stance
 
 NO_PARTY = "No party"
 
@@ -110,50 +112,39 @@ class Activity:
                 for month in self.months]
 
 
-CAMPAIGN_HASHTAGS = ("#mppchats", "#skillstohelp")
 NOT_RECORDED = "Not recorded"
 
 
-def _by_stakeholder_kind(session: Session, since: datetime, until: datetime) -> list[tuple[str, int]]:
+def _by_stakeholder_kind(session: Session, start: date, end: date) -> list[tuple[str, int]]:
     """Interactions by the kind of organization on the other side (a person counts as their organization's kind;
     MPPs are in their legislature). One interaction with a regulator and a ministry counts under both."""
-    from crm.interactions.models import Participant, not_archived
-
     kinds = dict(ORGANIZATION_KINDS)
-    organization_id = func.coalesce(Participant.organization_id, Person.organization_id)
-    interactions = func.count(func.distinct(Participant.interaction_id))
+    interactions = func.sum(StakeholderKindDay.interactions)
     rows = session.execute(
-        select(Organization.kind, interactions).select_from(Participant)
-        .outerjoin(Person, Person.id == Participant.person_id)
-        .outerjoin(Organization, Organization.id == organization_id)
-        .where(Participant.side == "stakeholder", Participant.occurred_at.between(since, until),
-               not_archived(Participant.interaction_id))
-        .group_by(Organization.kind).order_by(interactions.desc(), Organization.kind))
-    return [(kinds.get(kind, kind) if kind else NOT_RECORDED, count) for kind, count in rows]
+        select(StakeholderKindDay.organization_kind, interactions)
+        .where(StakeholderKindDay.day.between(start, end))
+        .group_by(StakeholderKindDay.organization_kind).order_by(interactions.desc(), StakeholderKindDay.organization_kind))
+    return [(kinds.get(kind, kind) if kind else NOT_RECORDED, int(count)) for kind, count in rows]
 
 
 def activity(session: Session, start: date, end: date, today: date) -> Activity:
     """Interactions by month and kind, by stakeholder kind and by jurisdiction; campaign hashtags by month; open
-    follow-ups by person. Three aggregate queries (and the names of the jurisdictions), whatever the number of
-    interactions."""
+    follow-ups by person. Read from the daily counts (`rollup`), recounted first for any day written since, so
+    a year of work is a few thousand daily rows, not every interaction of the year."""
     from crm.auth.models import User
-    from crm.interactions.models import KINDS, FollowUp, Interaction, not_archived
+    from crm.interactions.models import KINDS, FollowUp, not_archived
 
-    since, until = datetime.combine(start, time.min), datetime.combine(end, time.max)
-    month = _month(session, Interaction.occurred_at)
-    # One pass over the interactions serves months, kinds, jurisdictions and the campaign hashtags. The hashtags
-    # come from the interaction's own normalised list ("#mppchats #pra"), which the services keep in step with
-    # the indexed copies in interaction_hashtags.
-    padded = literal(" ") + func.coalesce(Interaction.hashtags, "") + literal(" ")
-    tagged = [func.sum(case((padded.like(f"% {tag} %"), 1), else_=0)) for tag in CAMPAIGN_HASHTAGS]
+    refresh_activity(session)
+    month = _month(session, ActivityDay.day)
     by_month: dict[tuple[str, str], int] = {}
     tag_month: dict[tuple[str, str], int] = {}
     by_jurisdiction_id: dict[int | None, int] = {}
     for m, kind, jurisdiction_id, n, *tags in session.execute(
-            select(month, Interaction.kind, Interaction.jurisdiction_id, func.count(), *tagged)
-            .where(Interaction.occurred_at.between(since, until), Interaction.archived.is_(False))
-            .group_by(month, Interaction.kind, Interaction.jurisdiction_id)):
-        m = _month_key(m)
+            select(month, ActivityDay.kind, ActivityDay.jurisdiction_id, func.sum(ActivityDay.interactions),
+                   func.sum(ActivityDay.mppchats), func.sum(ActivityDay.skillstohelp))
+            .where(ActivityDay.day.between(start, end))
+            .group_by(month, ActivityDay.kind, ActivityDay.jurisdiction_id)):
+        m, n = _month_key(m), int(n)
         by_month[(m, kind)] = by_month.get((m, kind), 0) + n
         by_jurisdiction_id[jurisdiction_id] = by_jurisdiction_id.get(jurisdiction_id, 0) + n
         for tag, count in zip(CAMPAIGN_HASHTAGS, tags):
@@ -173,5 +164,5 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
     months = sorted({m for m, _ in by_month} | {m for m, _ in tag_month})
     return Activity(months=months, kinds=list(KINDS), by_month=by_month, hashtags=list(CAMPAIGN_HASHTAGS),
                     hashtag_by_month=tag_month, follow_ups=follow_ups,
-                    by_stakeholder_kind=_by_stakeholder_kind(session, since, until),
+                    by_stakeholder_kind=_by_stakeholder_kind(session, start, end),
                     by_jurisdiction=by_jurisdiction)

@@ -139,7 +139,9 @@ def _period() -> tuple[Filters, list[str], date, date]:
 def _activity():
     """The committee's work over the chosen dates."""
     filters, problems, start, end = _period()
-    return filters, problems, (start, end), committee.activity(db.session, start, end, date.today())
+    activity = committee.activity(db.session, start, end, date.today())
+    db.session.commit()  # keep the daily counts it recounted, if any
+    return filters, problems, (start, end), activity
 
 
 ACTIVITY_TABLES = ("activity", "hashtags", "follow_ups", "stakeholder_kinds", "jurisdictions")

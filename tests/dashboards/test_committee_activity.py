@@ -63,7 +63,8 @@ def test_interactions_by_stakeholder_kind_and_by_jurisdiction(app, browser, make
         db.session.commit()
         db.session.remove()
     browser.login("kinds@example.org")
-    page = browser.get("/dashboards/committee").get_data(as_text=True)
+    with count_queries() as few:  # the first view after new interactions recounts their days
+        page = browser.get("/dashboards/committee").get_data(as_text=True)
     assert '<th scope="row">Regulator</th><td class="text-end">2</td>' in page
     assert '<th scope="row">Legislature</th><td class="text-end">2</td>' in page
     assert '<th scope="row">Ontario</th><td class="text-end">2</td>' in page
@@ -72,8 +73,6 @@ def test_interactions_by_stakeholder_kind_and_by_jurisdiction(app, browser, make
     assert "Ontario,2" in csv and "British Columbia,1" in csv
     xlsx = browser.get("/dashboards/committee/stakeholder_kinds.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    with count_queries() as few:
-        browser.get("/dashboards/committee")
     with app.app_context():
         db.session.add_all([interaction(n % 300, ontario, organization=cpso) for n in range(30)])
         db.session.commit()
