@@ -47,28 +47,46 @@ COUNT_UP_TO = 1_000
 
 def capped_page(session: Session, ids, load, *, limit: int, offset: int, exact: bool = False,
                 up_to: int | None = None) -> Page:
-    """One page of a list whose rows are `ids` (a select with an `id` column, in list order), counted up to
-    `up_to` (COUNT_UP_TO by default), or to the end of the page if it lies further; beyond that the page says
-    "more than" (`Page.more`).
+    """One page of a list whose rows are `ids` (a select with an `id` column, in list order; or a list of
+    such selects, whose rows follow one another), counted up to `up_to` (COUNT_UP_TO by default), or to the
+    end of the page if it lies further; beyond that the page says "more than" (`Page.more`).
 
-    The page's ids and the count come from one narrow query that stops after the count's limit, so a request
+    The page's ids and the count come from narrow queries that stop after the count's limit, so a request
     reads about as many index entries as a page needs however many rows match; `load(ids)` then returns
     {id: object} for the page's own rows only. `exact` counts every match instead.
     """
-    def count() -> int:
-        return session.scalar(select(func.count()).select_from(ids.order_by(None).subquery())) or 0
+    parts = list(ids) if isinstance(ids, (list, tuple)) else [ids]
+
+    def count(part) -> int:
+        return session.scalar(select(func.count()).select_from(part.order_by(None).subquery())) or 0
+
+    def read(start: int, wanted: int) -> list[int]:
+        """`wanted` ids from position `start` of the parts taken one after another."""
+        found: list[int] = []
+        for index, part in enumerate(parts):
+            if wanted <= 0:
+                break
+            if start and index < len(parts) - 1:
+                size = count(part)
+                if start >= size:
+                    start -= size
+                    continue
+            stmt = part.offset(start).limit(wanted) if start else part.limit(wanted)
+            rows = [row.id for row in session.execute(stmt)]
+            found, wanted, start = found + rows, wanted - len(rows), 0
+        return found
 
     up_to = COUNT_UP_TO if up_to is None else up_to
     if exact:
-        total, more, page_ids = count(), False, [row.id for row in session.execute(ids.limit(limit).offset(offset))]
+        total, more, page_ids = sum(count(part) for part in parts), False, read(offset, limit)
     elif offset + limit <= up_to:
-        found = [row.id for row in session.execute(ids.limit(up_to + 1))]
+        found = read(0, up_to + 1)
         total, more, page_ids = min(len(found), up_to), len(found) > up_to, found[offset:offset + limit]
     else:  # a page past the limit: counted to its own end, and whether another row follows
-        found = [row.id for row in session.execute(ids.offset(offset).limit(limit + 1))]
+        found = read(offset, limit + 1)
         total, more, page_ids = offset + min(len(found), limit), len(found) > limit, found[:limit]
         if not found:  # past the end of the list: say where the end is
-            total = count()
+            total = sum(count(part) for part in parts)
     loaded = load(page_ids) if page_ids else {}
     return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, limit=limit, offset=offset,
                 more=more)

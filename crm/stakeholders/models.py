@@ -1,7 +1,7 @@
 """Organizations, people, their contact points, elected offices, tags and stances on the three asks."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, func
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
@@ -86,7 +86,9 @@ class Person(db.Model):
     """Anyone ITPO deals with: an MPP, a registrar, a ministry official, a journalist."""
 
     __tablename__ = "people"
-    __table_args__ = (_trigram_index("people", "full_name"),)
+    __table_args__ = (_trigram_index("people", "full_name"),
+                      # Probable duplicates: the same name within one organization, found by lookup.
+                      Index("ix_people_organization_lower_name", "organization_id", func.lower(text("full_name"))))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(160), index=True)

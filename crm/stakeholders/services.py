@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -90,7 +90,8 @@ class DirectoryFilters:
 PEOPLE_SORTS = {
     "name": lambda: (Person.full_name, Person.id),
     "-name": lambda: (Person.full_name.desc(), Person.id.desc()),
-    "organization": lambda: (Organization.name, Person.full_name, Person.id),
+    # People with no organization last, on both databases (SQLite would put NULL first).
+    "organization": lambda: (Organization.id.is_(None), Organization.name, Person.full_name, Person.id),
     "newest": lambda: (Person.id.desc(),),
 }
 ORGANIZATION_SORTS = {
@@ -126,8 +127,17 @@ def people_page(session: Session, filters: DirectoryFilters, *, limit: int, offs
         return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids))
                                                  .options(*_person_row_options()))}
 
-    ids = people_query(filters).with_only_columns(Person.id.label("id"))
-    return capped_page(session, ids, load, limit=limit, offset=offset, exact=exact)
+    if filters.sort != "organization":
+        ids = people_query(filters).with_only_columns(Person.id.label("id"))
+        return capped_page(session, ids, load, limit=limit, offset=offset, exact=exact)
+    # By organization: the people of each organization in its name order, then the people with none. In two
+    # parts, each can be read in order: organizations by their name index, each one's people by theirs (PostgreSQL
+    # sorts the ties within an organization as it goes), instead of sorting everyone to find a page.
+    base = people_query(replace(filters, sort="name")).with_only_columns(Person.id.label("id")).order_by(None)
+    parts = [base.join(Organization, Organization.id == Person.organization_id)
+             .order_by(Organization.name, Person.full_name, Person.id),
+             base.where(Person.organization_id.is_(None)).order_by(Person.full_name, Person.id)]
+    return capped_page(session, parts, load, limit=limit, offset=offset, exact=exact)
 
 
 def people_query(filters: DirectoryFilters):

@@ -104,6 +104,29 @@ def test_a_broad_search_is_counted_up_to_a_limit_and_says_so_unless_asked_to_cou
     assert "5 people" in html and "Kowalski" not in html  # a page past the end says where the end is
 
 
+@pytest.mark.parametrize("up_to", [3, 1000])
+def test_sorting_by_organization_lists_each_organizations_people_then_those_with_none(committee, make_person,
+                                                                                  monkeypatch, up_to):
+    """Every page, whether the list is counted to its end or only up to a limit, and across the step from the
+    people with an organization to those with none; the export sorts the same way."""
+    monkeypatch.setattr("crm.pagination.COUNT_UP_TO", up_to)
+    for name, org in [("Zed Able", "Alpha College"), ("Amy Brown", "Beta Council"), ("Bea Cole", "Alpha College"),
+                      ("Al Free", None), ("Cy Dunn", "Beta Council"), ("Ann Loose", None)]:
+        make_person(name, org=org)
+    expected = ["Bea Cole", "Zed Able", "Amy Brown", "Cy Dunn", "Al Free", "Ann Loose"]
+    seen = []
+    for page in (1, 2, 3):
+        html = committee.get(f"/directory/people?sort=organization&limit=2&page={page}").get_data(as_text=True)
+        on_page = sorted((name for name in expected if name in html), key=html.index)
+        assert len(on_page) == 2, (page, on_page)
+        seen += on_page
+    assert seen == expected
+    html = committee.get("/directory/people?sort=organization&limit=2&page=3&count=all").get_data(as_text=True)
+    assert "6 people" in html and html.index("Al Free") < html.index("Ann Loose")
+    csv = committee.get("/directory/people/export?sort=organization&format=csv").get_data(as_text=True)
+    assert sorted(expected, key=csv.index) == expected
+
+
 def test_search_treats_percent_and_underscore_literally(committee, make_person):
     make_person("Percy Plain")
     assert "0 people" in committee.get("/directory/people?q=%25").get_data(as_text=True)
