@@ -1,5 +1,6 @@
 """SQL expressions written per database, for what SQLAlchemy's portable forms plan badly somewhere."""
 from sqlalchemy import Boolean, literal
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -46,3 +47,23 @@ class _InSubquery(DialectExpression):
 
 def in_subquery(column, subquery):
     return _InSubquery(column, subquery.scalar_subquery())
+
+
+class ByDialect(ColumnElement):
+    """One of several conditions, chosen by the database that compiles the statement (`default` for any other
+    than those named), for when the fast form differs: see the directory search."""
+
+    inherit_cache = False  # (compiled per database anyway; not cached)
+    type = Boolean()
+
+    def __init__(self, default, **per_dialect):
+        self.default, self.per_dialect = default, per_dialect
+
+    @property
+    def _from_objects(self):
+        return self.default._from_objects
+
+
+@compiles(ByDialect)
+def _compile_by_dialect(element, compiler, **kw):
+    return compiler.process(element.per_dialect.get(compiler.dialect.name, element.default), **kw)

@@ -6,13 +6,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, union, update
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm.audit.services import record
 from crm.errors import ValidationError
 from crm.pagination import Page, capped_page
-from crm.sql import contains_text, in_subquery
+from crm.sql import ByDialect, contains_text, in_subquery
 from crm.extensions import db
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import (ASKS, ORGANIZATION_KINDS, POSITIONS, ContactPoint, ElectedOffice, Organization,
@@ -140,6 +140,25 @@ def people_page(session: Session, filters: DirectoryFilters, *, limit: int, offs
     return capped_page(session, parts, load, limit=limit, offset=offset, exact=exact)
 
 
+def _search(q: str):
+    """People whose name, organization (name or acronym), contact or riding contains `q`, ignoring case."""
+    organizations = select(Organization.id).where(or_(contains_text(Organization.name, q),
+                                                      contains_text(Organization.acronym, q)))
+    contacts = select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))
+    ridings = (select(ElectedOffice.person_id).join(ElectedOffice.district)
+               .where(contains_text(ElectoralDistrict.name, q)))
+    # PostgreSQL: every arm can use a trigram index (see the models), so the OR becomes a bitmap OR over four
+    # index scans instead of a scan of every person. SQLite has no such index: each arm is a scan, and an OR
+    # tests every person against all of them in turn; the union of the arms' ids, built once, is faster.
+    named, employed = aliased(Person), aliased(Person)
+    return ByDialect(
+        or_(contains_text(Person.full_name, q), in_subquery(Person.organization_id, organizations),
+            in_subquery(Person.id, contacts), in_subquery(Person.id, ridings)),
+        sqlite=Person.id.in_(union(select(named.id).where(contains_text(named.full_name, q)),
+                                   select(employed.id).where(employed.organization_id.in_(organizations)),
+                                   contacts, ridings)))
+
+
 def people_query(filters: DirectoryFilters):
     """Non-archived people matching the filters, with everything a list row shows eager-loaded.
 
@@ -147,17 +166,7 @@ def people_query(filters: DirectoryFilters):
     """
     stmt = select(Person).where(Person.archived.is_(False)).options(*_person_row_options())
     if filters.q:
-        q = filters.q.strip()
-        # Every arm can use an index on PostgreSQL (trigram indexes on the text columns, see the models), so
-        # the OR becomes a bitmap OR over four index scans instead of a scan of every person.
-        stmt = stmt.where(or_(
-            contains_text(Person.full_name, q),
-            in_subquery(Person.organization_id, select(Organization.id).where(
-                or_(contains_text(Organization.name, q), contains_text(Organization.acronym, q)))),
-            in_subquery(Person.id, select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))),
-            in_subquery(Person.id, select(ElectedOffice.person_id).join(ElectedOffice.district)
-                         .where(contains_text(ElectoralDistrict.name, q))),
-        ))
+        stmt = stmt.where(_search(filters.q.strip()))
     if filters.kind:
         stmt = stmt.where(Person.organization_id.in_(select(Organization.id).where(Organization.kind == filters.kind)))
     if filters.jurisdiction:
