@@ -56,6 +56,8 @@ EXEMPT = {
     "interactions.hashtags": "hashtags checked as # then letters, digits or _",
     "interaction_hashtags.tag": "a hashtag checked as # then letters, digits or _",
     "program_resources.original_name": "an uploaded file's name through werkzeug's secure_filename",
+    "activity_days.kind": "the dashboard's count of interactions.kind (fixed choices)",
+    "stakeholder_kind_days.organization_kind": "the dashboard's count of organizations.kind (fixed choices)",
     "proposal_versions.pdf_filename": "an uploaded file's name through werkzeug's secure_filename",
     # fixed choices
     **{column: ENUM for column in (
