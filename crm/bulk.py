@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 CHUNK = 5000
 
 
 def _copy(connection, table_name: str, columns: list[str], rows: list[dict]) -> None:
-    from psycopg import sql
+    from psycopg import sql  # the PostgreSQL driver, imported only where PostgreSQL is in use
 
     def value(item):  # a JSON column's value goes in as its text (COPY's text format)
         return json.dumps(item) if isinstance(item, (dict, list)) else item
@@ -79,8 +79,6 @@ def update_rows(session: Session, table, rows: list[dict]) -> None:
 
 
 def _bind(name: str):
-    from sqlalchemy import bindparam
-
     return bindparam(f"b_{name}")
 
 

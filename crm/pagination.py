@@ -56,9 +56,14 @@ def capped_page(session: Session, ids, load, *, limit: int, offset: int, exact: 
     {id: object} for the page's own rows only. `exact` counts every match instead.
     """
     parts = list(ids) if isinstance(ids, (list, tuple)) else [ids]
+    counted: dict[int, int] = {}
 
-    def count(part) -> int:
-        return session.scalar(select(func.count()).select_from(part.order_by(None).subquery())) or 0
+    def count(index: int) -> int:
+        """Rows in part `index`, read once per request."""
+        if index not in counted:
+            stmt = select(func.count()).select_from(parts[index].order_by(None).subquery())
+            counted[index] = session.scalar(stmt) or 0
+        return counted[index]
 
     def read(start: int, wanted: int) -> list[int]:
         """`wanted` ids from position `start` of the parts taken one after another."""
@@ -67,7 +72,7 @@ def capped_page(session: Session, ids, load, *, limit: int, offset: int, exact: 
             if wanted <= 0:
                 break
             if start and index < len(parts) - 1:
-                size = count(part)
+                size = count(index)
                 if start >= size:
                     start -= size
                     continue
@@ -78,7 +83,7 @@ def capped_page(session: Session, ids, load, *, limit: int, offset: int, exact: 
 
     up_to = COUNT_UP_TO if up_to is None else up_to
     if exact:
-        total, more, page_ids = sum(count(part) for part in parts), False, read(offset, limit)
+        total, more, page_ids = sum(count(index) for index in range(len(parts))), False, read(offset, limit)
     elif offset + limit <= up_to:
         found = read(0, up_to + 1)
         total, more, page_ids = min(len(found), up_to), len(found) > up_to, found[offset:offset + limit]
@@ -86,7 +91,7 @@ def capped_page(session: Session, ids, load, *, limit: int, offset: int, exact: 
         found = read(offset, limit + 1)
         total, more, page_ids = offset + min(len(found), limit), len(found) > limit, found[:limit]
         if not found:  # past the end of the list: say where the end is
-            total = sum(count(part) for part in parts)
+            total = sum(count(index) for index in range(len(parts)))
     loaded = load(page_ids) if page_ids else {}
     return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, limit=limit, offset=offset,
                 more=more)

@@ -171,8 +171,6 @@ class Browser:
 
 def next_totp_code(app, email: str) -> str:
     """A valid code the server has not accepted yet (a code works once)."""
-    import time
-
     import pyotp
 
     from crm.auth.models import User

@@ -1,12 +1,14 @@
 """Recount the committee dashboard's daily counts for the days the triggers marked dirty (see models.py)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Date, case, cast, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from crm.dashboards.models import EVERY_DAY, ActivityDay, ActivityDirtyDay, StakeholderKindDay
+from crm.interactions.models import Interaction, Participant
+from crm.stakeholders.models import Organization, Person
 
 CAMPAIGN_HASHTAGS = ("#mppchats", "#skillstohelp")
 # Beyond this many dirty days, one recount of everything is cheaper than many small ones.
@@ -40,9 +42,6 @@ def refresh_activity(session: Session) -> int:
 
 
 def _recount(session: Session, days: list[date] | None) -> None:
-    from crm.interactions.models import Interaction, Participant
-    from crm.stakeholders.models import Organization, Person
-
     day = _day(session, Interaction.occurred_at)
     padded = literal(" ") + func.coalesce(Interaction.hashtags, "") + literal(" ")
     tagged = [func.sum(case((padded.like(f"% {tag} %"), 1), else_=0)) for tag in CAMPAIGN_HASHTAGS]
@@ -73,6 +72,4 @@ def _recount(session: Session, days: list[date] | None) -> None:
 
 
 def _within(column, low: date, high: date) -> tuple:
-    from datetime import datetime, time, timedelta
-
     return column >= datetime.combine(low, time.min), column < datetime.combine(high + timedelta(days=1), time.min)

@@ -208,12 +208,6 @@ def update_interaction(session: Session, interaction: Interaction, data: Interac
     return interaction
 
 
-def set_archived(session: Session, interaction: Interaction, archived: bool) -> None:
-    """Archive an interaction (logged by mistake, a duplicate: out of lists, timelines, follow-up lists and
-    dashboards, page and history kept) or restore it; the audit trail records the change."""
-    interaction.archived = archived
-    session.flush()
-
 
 def load_interaction(session: Session, interaction_id: int) -> Interaction | None:
     """One interaction with everything its page shows, in a fixed number of queries."""

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_login import current_user
 from sqlalchemy import select
 
+from crm.archive import archive_view
 from crm.audit.services import record
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
@@ -17,7 +18,6 @@ from crm.pagination import page_args, paginate
 from crm.proposals.services import version_choice_label, versions_for_jurisdiction
 from crm.reference.models import Jurisdiction
 from crm.stakeholders import parties
-from crm.stakeholders.forms import ArchiveForm
 from crm.stakeholders.models import Organization, Person
 
 bp = Blueprint("interactions", __name__, url_prefix="/interactions")
@@ -204,14 +204,7 @@ def edit(interaction_id):
 @bp.route("/<int:interaction_id>/archive", methods=["POST"])
 def archive(interaction_id):
     interaction = _readable(interaction_id, "archive")
-    form = ArchiveForm()
-    if form.validate_on_submit():
-        services.set_archived(db.session, interaction, form.archived.data == "1")
-        db.session.commit()
-        flash(f"Interaction {'archived' if interaction.archived else 'restored'}.", "success")
-    else:
-        flash("The archive request was not valid; reload the page and try again.", "danger")
-    return redirect(url_for("interactions.detail", interaction_id=interaction.id))
+    return archive_view(interaction, "Interaction", url_for("interactions.detail", interaction_id=interaction.id))
 
 
 # --- follow-ups -------------------------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
+from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField,
                      SubmitField)
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from crm.auth.forms import EMAIL_FIELD, new_password_field
 from crm.members.models import LICENSURE_STAGES

@@ -21,13 +21,14 @@ def _serializer() -> URLSafeSerializer:
 
 def unsubscribe_token(address: str, user_id: int | None) -> str:
     """A token that never expires (CASL: the link must keep working), bound to one address."""
-    return _serializer().dumps({"a": address.lower(), "u": user_id})
+    return _token_maker()(address, user_id)
 
 
-def _bulk_token_maker(serializer: URLSafeSerializer):
-    """`unsubscribe_token` for a hundred thousand members in a second instead of six: the signing key is derived
-    once, and the payload is never zlib-compressed (an address is too short to gain from it; itsdangerous reads
-    either form), so these are tokens `read_unsubscribe_token` reads like any other."""
+def _token_maker():
+    """Signs unsubscribe tokens for a hundred thousand members in a second instead of six: the signing key is
+    derived once, and the payload is never zlib-compressed (an address is too short to gain from it; itsdangerous
+    reads either form), so these are the tokens `read_unsubscribe_token` reads with `URLSafeSerializer.loads`."""
+    serializer = _serializer()
     signer = serializer.make_signer(serializer.salt)
     key, separator = signer.derive_key(), signer.sep
 
@@ -70,7 +71,7 @@ def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[in
     suppressed = set(session.scalars(select(Suppression.address)))
     now = utcnow()
     base = url_for("outbox.unsubscribe", token="TOKEN", _external=True)
-    token = _bulk_token_maker(_serializer())
+    token = _token_maker()
     rows, seen = [], set()
     for user_id, address in recipients:
         address = address.strip().lower()

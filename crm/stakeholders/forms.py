@@ -103,10 +103,6 @@ class StanceForm(FlaskForm):
     submit = SubmitField("Record stance")
 
 
-class ArchiveForm(FlaskForm):
-    archived = HiddenField(validators=[Regexp(r"^[01]$")])
-
-
 class MergeForm(FlaskForm):
     duplicate_id = IntegerField("Duplicate", validators=[DataRequired()])
 

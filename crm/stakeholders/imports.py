@@ -182,6 +182,13 @@ class _Existing:
     tags: set[str] = field(default_factory=set)
 
 
+def _among(column, ids: list[int], dialect: str):
+    """`column IN ids`: one array parameter on PostgreSQL, bound parameters elsewhere."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _load(read, ids: set[int], dialect: str) -> dict[int, _Existing]:
     """The matched people's fields, contacts and tags: in chunks of 500 ids, or on PostgreSQL all at once with
     one array parameter (`= ANY(:ids)`), as 500 bound parameters a query cost more to send than to run."""
@@ -190,20 +197,15 @@ def _load(read, ids: set[int], dialect: str) -> dict[int, _Existing]:
     size = (len(ordered) or 1) if dialect == "postgresql" else 500
     for start in range(0, len(ordered), size):
         chunk = ordered[start:start + size]
-
-        def among(column):
-            if dialect == "postgresql":
-                return column == any_(bindparam("ids", chunk, type_=ARRAY(Integer)))
-            return column.in_(chunk)
-
         for row in read(select(Person.id, Person.title, Person.jurisdiction_id, Person.notes,
-                               Person.organization_id).where(among(Person.id))):
+                               Person.organization_id).where(_among(Person.id, chunk, dialect))):
             people[row.id] = _Existing(*row)
         for person_id, value in read(select(ContactPoint.person_id, ContactPoint.value)
-                                     .where(among(ContactPoint.person_id))):
+                                     .where(_among(ContactPoint.person_id, chunk, dialect))):
             people[person_id].contacts.add(value.lower())
         for person_id, name in read(select(person_tags.c.person_id, Tag.name)
-                                    .join(Tag, Tag.id == person_tags.c.tag_id).where(among(person_tags.c.person_id))):
+                                    .join(Tag, Tag.id == person_tags.c.tag_id)
+                                    .where(_among(person_tags.c.person_id, chunk, dialect))):
             people[person_id].tags.add(name)
     return people
 

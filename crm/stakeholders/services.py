@@ -352,11 +352,6 @@ def save_organization(session: Session, organization: Organization | None, *, na
     return organization
 
 
-def set_archived(session: Session, record_: Person | Organization, archived: bool) -> None:
-    """Archive (drop out of lists, keep history) or restore a person or organization."""
-    record_.archived = archived
-    session.flush()
-
 
 def add_stance(session: Session, *, ask: str, position: str, as_of: date, source: str | None, note: str | None,
                person: Person | None = None, organization: Organization | None = None,

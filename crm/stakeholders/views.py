@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from crm.archive import ArchiveForm, archive_view
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
 from crm.pagination import page_args, paginate
@@ -92,15 +93,6 @@ def _save_form(form, save, done):
     return redirect(url_for(endpoint, **values))
 
 
-def _archive(record, name: str, back: str):
-    form = forms.ArchiveForm()
-    if form.validate_on_submit():
-        services.set_archived(db.session, record, form.archived.data == "1")
-        db.session.commit()
-        flash(f"{name} {'archived' if record.archived else 'restored'}.", "success")
-    return redirect(back)
-
-
 # --- people ----------------------------------------------------------------------------------------------------
 
 
@@ -172,7 +164,7 @@ def person_new():
 def person(person_id):
     person = _person_or_404(person_id)
     return render_template("stakeholders/person.html", person=person, stance_form=forms.StanceForm(),
-                           duplicates=services.duplicates_of(db.session, person), archive_form=forms.ArchiveForm(),
+                           duplicates=services.duplicates_of(db.session, person), archive_form=ArchiveForm(),
                            merge_form=forms.MergeForm(),
                            timeline_sections=timeline_sections(db.session, person, _page_number()))
 
@@ -189,7 +181,7 @@ def person_edit(person_id):
 @bp.route("/people/<int:person_id>/archive", methods=["POST"])
 def person_archive(person_id):
     person = _person_or_404(person_id)
-    return _archive(person, person.full_name, url_for(".person", person_id=person.id))
+    return archive_view(person, person.full_name, url_for(".person", person_id=person.id))
 
 
 @bp.route("/people/<int:person_id>/stances", methods=["POST"])
@@ -289,7 +281,7 @@ def organization(organization_id):
     organization = _organization_or_404(organization_id)
     return render_template("stakeholders/organization.html", organization=organization,
                            people=services.organization_people(db.session, organization),
-                           stance_form=forms.StanceForm(), archive_form=forms.ArchiveForm(),
+                           stance_form=forms.StanceForm(), archive_form=ArchiveForm(),
                            timeline_sections=timeline_sections(db.session, organization, _page_number()))
 
 
@@ -311,7 +303,7 @@ def organization_edit(organization_id):
 @bp.route("/organizations/<int:organization_id>/archive", methods=["POST"])
 def organization_archive(organization_id):
     organization = _organization_or_404(organization_id)
-    return _archive(organization, organization.name, url_for(".organization", organization_id=organization.id))
+    return archive_view(organization, organization.name, url_for(".organization", organization_id=organization.id))
 
 
 @bp.route("/organizations/<int:organization_id>/stances", methods=["POST"])

@@ -1,7 +1,6 @@
 """Issue 2's benchmark: /api/v1/lookup against the framework's floor (/api/v1/ping), under gunicorn."""
 from __future__ import annotations
 
-import csv
 import random
 import tempfile
 from pathlib import Path
@@ -21,7 +20,7 @@ def sample_postal_paths(count: int = 200) -> list[str]:
     areas = [a["fsa"] for a in json.loads((DATA / "ontario_fsa_to_ed_2021.json").read_text()) if a["eds"]]
     rng = random.Random(7)
     spellings = ["{fsa} 1A1", "{fsa}1A1", "{lower}-1a1"]
-    return [f"/api/v1/lookup?postal_code=" + rng.choice(spellings).format(fsa=fsa, lower=fsa.lower()).replace(" ", "%20")
+    return ["/api/v1/lookup?postal_code=" + rng.choice(spellings).format(fsa=fsa, lower=fsa.lower()).replace(" ", "%20")
             for fsa in rng.sample(areas, min(count, len(areas)))]
 
 

@@ -35,7 +35,6 @@ def run(database_url: str | None = None, seconds: float = 30.0, concurrency: int
     from datetime import datetime
 
     import pyotp
-    from sqlalchemy import select
 
     from crm import create_app
     from crm.auth.models import User

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 
+from crm.archive import set_archived
 from crm.extensions import db
 
 
@@ -80,7 +81,7 @@ def test_the_dashboard_counts_match_the_log_through_every_kind_of_write(app, see
             kind="call", occurred_at=datetime.combine(today - timedelta(days=20), datetime.min.time()),
             title=moved.title, participants=[services.ParticipantInput(f"person:{person.id}")]))
         check("an edit that moves the date, the kind and the participants")
-        services.set_archived(session, logged[1], True)
+        set_archived(session, logged[1], True)
         check("an archive")
         session.execute(update(Person).where(Person.id == person.id).values(organization_id=ally.id))
         check("a person moving organization")

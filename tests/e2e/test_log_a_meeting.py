@@ -5,7 +5,6 @@ from tests.e2e.conftest import login_as, screenshot
 
 
 def test_a_committee_member_logs_a_meeting_with_two_regulators(page, live_server):
-    base = live_server.url
     login_as(page, live_server, "committee", email="cora@example.org")
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="Interactions").click()
     page.get_by_role("link", name="Log an interaction").click()

@@ -106,7 +106,7 @@ def test_a_broad_search_is_counted_up_to_a_limit_and_says_so_unless_asked_to_cou
 
 @pytest.mark.parametrize("up_to", [3, 1000])
 def test_sorting_by_organization_lists_each_organizations_people_then_those_with_none(committee, make_person,
-                                                                                  monkeypatch, up_to):
+                                                                                  monkeypatch, count_queries, up_to):
     """Every page, whether the list is counted to its end or only up to a limit, and across the step from the
     people with an organization to those with none; the export sorts the same way."""
     monkeypatch.setattr("crm.pagination.COUNT_UP_TO", up_to)
@@ -121,8 +121,14 @@ def test_sorting_by_organization_lists_each_organizations_people_then_those_with
         assert len(on_page) == 2, (page, on_page)
         seen += on_page
     assert seen == expected
-    html = committee.get("/directory/people?sort=organization&limit=2&page=3&count=all").get_data(as_text=True)
+    with count_queries() as first:
+        committee.get("/directory/people?sort=organization&limit=2&page=1&count=all")
+    with count_queries() as last:
+        html = committee.get("/directory/people?sort=organization&limit=2&page=3&count=all").get_data(as_text=True)
     assert "6 people" in html and html.index("Al Free") < html.index("Ann Loose")
+    def counts(queries):
+        return sum("count(" in statement.lower() for statement in queries.statements)
+    assert counts(last) == counts(first) == 2  # counting all and stepping past the first part: each part once
     csv = committee.get("/directory/people/export?sort=organization&format=csv").get_data(as_text=True)
     assert sorted(expected, key=csv.index) == expected
 
