@@ -66,4 +66,6 @@ class ByDialect(ColumnElement):
 
 @compiles(ByDialect)
 def _compile_by_dialect(element, compiler, **kw):
-    return compiler.process(element.per_dialect.get(compiler.dialect.name, element.default), **kw)
+    # In parentheses: the compiler cannot tell this element's precedence, and `archived IS false AND a OR b`
+    # would keep archived people matched by `b`.
+    return "(" + compiler.process(element.per_dialect.get(compiler.dialect.name, element.default), **kw) + ")"

@@ -234,11 +234,13 @@ def test_organization_page_lists_people_and_records_a_stance(committee, store, m
 
 
 def test_archived_people_drop_out_of_lists_but_keep_their_page(committee, make_person):
-    person_id = make_person("Old Contact")
+    person_id = make_person("Old Contact", org="Gamma Institute", emails=["old@gamma.example"])
     response = committee.post(f"/directory/people/{person_id}/archive", {"archived": "1"},
                               page=f"/directory/people/{person_id}", follow_redirects=True)
     assert "Old Contact archived." in response.get_data(as_text=True)
     assert "0 people" in committee.get("/directory/people").get_data(as_text=True)
+    for q in ("Old Cont", "Gamma Inst", "old@gamma", "ol"):  # nor found by any arm of a search, short or long
+        assert "0 people" in committee.get(f"/directory/people?q={q}").get_data(as_text=True), q
     html = committee.get(f"/directory/people/{person_id}").get_data(as_text=True)
     assert "archived" in html and "Restore" in html
 
