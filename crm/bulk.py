@@ -8,24 +8,32 @@ keys); omitted columns take their server defaults, not Python-side defaults.
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import JSON, bindparam, select, text
 from sqlalchemy.orm import Session
 
 CHUNK = 5000
 
 
-def _copy(connection, table_name: str, columns: list[str], rows: list[dict]) -> None:
+def _copy(connection, table, columns: list[str], rows: list[dict], into: str | None = None) -> None:
+    """COPY the rows' `columns` into `table` (or into the table named `into`, whose columns are `table`'s)."""
     from psycopg import sql  # the PostgreSQL driver, imported only where PostgreSQL is in use
 
-    def value(item):  # a JSON column's value goes in as its text (COPY's text format)
-        return json.dumps(item) if isinstance(item, (dict, list)) else item
-
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table_name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        sql.Identifier(into or table.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    # A JSON column's value goes in as its text (COPY's text format); every other value as it is.
+    as_json = [i for i, column in enumerate(columns) if isinstance(table.c[column].type, JSON)]
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([value(row[column]) for column in columns])
+            cells = values(row)
+            if as_json:
+                cells = list(cells)
+                for i in as_json:
+                    if cells[i] is not None:
+                        cells[i] = json.dumps(cells[i])
+            copy.write_row(cells)
 
 
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
@@ -34,10 +42,32 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
         return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        for start in range(0, len(rows), CHUNK):
-            connection.execute(table.insert(), rows[start:start + CHUNK])
+        _insert_many_values(connection, table, rows)
         return
-    _copy(connection, table.name, list(rows[0]), rows)
+    _copy(connection, table, list(rows[0]), rows)
+
+
+def _insert_many_values(connection, table, rows: list[dict]) -> None:
+    """SQLite: INSERTs of many rows each (`VALUES (…), (…), …`), not one statement per row. A statement that
+    fires a trigger writing to a full-text table (migration 0018) makes FTS5 flush its buffer to disk, so one
+    row per statement cost 75 µs a row there, against 15 µs in statements of a thousand rows. Values go through
+    the columns' types (dates, JSON), as SQLAlchemy's own statements do."""
+    columns = list(rows[0])
+    processors = [(index, processor) for index, column in enumerate(columns)
+                  if (processor := table.c[column].type.bind_processor(connection.dialect)) is not None]
+    per_statement = max(1, min(1000, 32_000 // len(columns)))  # SQLite allows 32,766 parameters a statement
+    head = 'INSERT INTO "{}" ({}) VALUES '.format(table.name, ", ".join(f'"{column}"' for column in columns))
+    one_row = "(" + ", ".join("?" * len(columns)) + ")"
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        parameters = []
+        for row in chunk:
+            cells = list(values(row))
+            for index, processor in processors:
+                cells[index] = processor(cells[index])
+            parameters += cells
+        connection.exec_driver_sql(head + ", ".join([one_row] * len(chunk)), tuple(parameters))
 
 
 def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
@@ -53,7 +83,7 @@ def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list
     ids = list(connection.execute(
         text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
         {"table": table.name, "n": len(rows)}).scalars())
-    _copy(connection, table.name, ["id", *rows[0]], [{"id": id_, **row} for id_, row in zip(ids, rows)])
+    _copy(connection, table, ["id", *rows[0]], [{"id": id_, **row} for id_, row in zip(ids, rows)])
     return ids
 
 
@@ -71,7 +101,7 @@ def update_rows(session: Session, table, rows: list[dict]) -> None:
         return
     connection.execute(text(f"CREATE TEMPORARY TABLE bulk_update ON COMMIT DROP AS "
                             f"{_select_columns(table, ['id', *columns])} WITH NO DATA"))
-    _copy(connection, "bulk_update", ["id", *columns], rows)
+    _copy(connection, table, ["id", *columns], rows, into="bulk_update")
     assignments = ", ".join(f'"{c}" = bulk_update."{c}"' for c in columns)
     connection.execute(text(f'UPDATE "{table.name}" SET {assignments} FROM bulk_update '
                             f'WHERE "{table.name}".id = bulk_update.id'))

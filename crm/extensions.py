@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from crm.sql import SQLITE_TRIGRAM_TABLES
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -34,7 +36,11 @@ def only_on(dialect: str, item):
 def autogenerate_filter(dialect: str):
     """Alembic's `include_object` for a connection to `dialect`: leaves out what the models declare `only_on`
     another database (a migration does not create it there, so its absence is not a difference)."""
+    full_text = tuple(SQLITE_TRIGRAM_TABLES) if dialect == "sqlite" else ()
+
     def include_object(item, name, type_, reflected, compare_to):
+        if type_ == "table" and reflected and compare_to is None and name.startswith(full_text):
+            return False  # a full-text table or one of its shadow tables (crm/sql.py), made by a migration
         return item.info.get("only_on", dialect) == dialect
     return include_object
 

@@ -1,5 +1,5 @@
 """SQL expressions written per database, for what SQLAlchemy's portable forms plan badly somewhere."""
-from sqlalchemy import Boolean, literal
+from sqlalchemy import column, literal, literal_column, select, table
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -20,9 +20,9 @@ def _compile_dialect_expression(element, compiler, **kw):
 
 class _ContainsText(DialectExpression):
     """`column` contains `pattern`, ignoring case: ILIKE on PostgreSQL, plain LIKE on SQLite (already
-    case-insensitive for ASCII, and several times faster than lower(x) LIKE lower(y), which is also ASCII-only)."""
+    case-insensitive for ASCII, and several times faster than lower(x) LIKE lower(y), which is also ASCII-only).
+    Untyped, as `in_subquery`, so SQLite gets `x LIKE y`, not `x LIKE y = 1`."""
 
-    type = Boolean()
     name = "contains_text"
     inherit_cache = True
     templates = {"default": "lower({0}) LIKE lower({1}) ESCAPE '\\'", "postgresql": "{0} ILIKE {1} ESCAPE '\\'",
@@ -51,10 +51,11 @@ def in_subquery(column, subquery):
 
 class ByDialect(ColumnElement):
     """One of several conditions, chosen by the database that compiles the statement (`default` for any other
-    than those named), for when the fast form differs: see the directory search."""
+    than those named), for when the fast form differs: see the directory search. (Untyped, as `in_subquery`: a
+    Boolean would be compiled `(…) = 1` on SQLite, which hides an `id IN (…)` from its planner, so it scanned
+    the whole table instead of looking the ids up.)"""
 
     inherit_cache = False  # (compiled per database anyway; not cached)
-    type = Boolean()
 
     def __init__(self, default, **per_dialect):
         self.default, self.per_dialect = default, per_dialect
@@ -69,3 +70,18 @@ def _compile_by_dialect(element, compiler, **kw):
     # In parentheses: the compiler cannot tell this element's precedence, and `archived IS false AND a OR b`
     # would keep archived people matched by `b`.
     return "(" + compiler.process(element.per_dialect.get(compiler.dialect.name, element.default), **kw) + ")"
+
+
+# SQLite's trigram indexes: FTS5 tables over one text column of a table, kept up to date by triggers (migration
+# 0018). They are not models; alembic's comparison leaves them and their shadow tables out (`autogenerate_filter`).
+SQLITE_TRIGRAM_TABLES = {"people_search": "people", "contact_points_search": "contact_points"}
+TRIGRAM = 3  # a trigram index finds text of at least this many characters
+
+
+def sqlite_trigram_ids(name: str, text: str):
+    """The ids of the rows whose indexed column contains `text`, ignoring case (Unicode case folding), from the
+    SQLite trigram table `name`. `text` must be at least TRIGRAM characters long; the search is for the literal
+    text (as a quoted FTS5 phrase, so `%`, `_`, quotes and operators in it mean themselves)."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    index = table(name, column("rowid"))
+    return select(index.c.rowid).where(literal_column(name).op("MATCH")(literal(phrase)))

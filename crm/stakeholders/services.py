@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from crm.audit.services import record
 from crm.errors import ValidationError
 from crm.pagination import Page, capped_page
-from crm.sql import ByDialect, contains_text, in_subquery
+from crm.sql import TRIGRAM, ByDialect, contains_text, in_subquery, sqlite_trigram_ids
 from crm.extensions import db
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import (ASKS, ORGANIZATION_KINDS, POSITIONS, ContactPoint, ElectedOffice, Organization,
@@ -147,16 +147,27 @@ def _search(q: str):
     contacts = select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))
     ridings = (select(ElectedOffice.person_id).join(ElectedOffice.district)
                .where(contains_text(ElectoralDistrict.name, q)))
-    # PostgreSQL: every arm can use a trigram index (see the models), so the OR becomes a bitmap OR over four
-    # index scans instead of a scan of every person. SQLite has no such index: each arm is a scan, and an OR
-    # tests every person against all of them in turn; the union of the arms' ids, built once, is faster.
     named, employed = aliased(Person), aliased(Person)
+    if len(q) < TRIGRAM:
+        # Too short for a trigram index on either database: each arm is a scan. PostgreSQL tests every person
+        # against the arms' ids hashed once (`= ANY(ARRAY(…))` would compare them with each of a broad arm's ids
+        # in turn: 1.4 s for "an", which names thousands of organizations); SQLite builds the union of the arms.
+        return ByDialect(
+            or_(contains_text(Person.full_name, q), Person.organization_id.in_(organizations),
+                Person.id.in_(contacts), Person.id.in_(ridings)),
+            sqlite=Person.id.in_(union(select(named.id).where(contains_text(named.full_name, q)), contacts, ridings,
+                                       select(employed.id).where(employed.organization_id.in_(organizations)))))
+    # PostgreSQL: every arm can use a trigram index (see the models), so the OR becomes a bitmap OR over four
+    # index scans instead of a scan of every person. SQLite: names and contacts are looked up in its trigram
+    # tables (migration 0018); the few organizations and ridings are scanned; the union of the arms' ids, built
+    # once, is faster there than an OR tested on every person.
+    contact_ids = sqlite_trigram_ids("contact_points_search", q)
     return ByDialect(
         or_(contains_text(Person.full_name, q), in_subquery(Person.organization_id, organizations),
             in_subquery(Person.id, contacts), in_subquery(Person.id, ridings)),
-        sqlite=Person.id.in_(union(select(named.id).where(contains_text(named.full_name, q)),
-                                   select(employed.id).where(employed.organization_id.in_(organizations)),
-                                   contacts, ridings)))
+        sqlite=Person.id.in_(union(sqlite_trigram_ids("people_search", q), ridings,
+                                   select(ContactPoint.person_id).where(ContactPoint.id.in_(contact_ids)),
+                                   select(employed.id).where(employed.organization_id.in_(organizations)))))
 
 
 def people_query(filters: DirectoryFilters):
