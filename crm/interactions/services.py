@@ -208,7 +208,6 @@ def update_interaction(session: Session, interaction: Interaction, data: Interac
     return interaction
 
 
-
 def load_interaction(session: Session, interaction_id: int) -> Interaction | None:
     """One interaction with everything its page shows, in a fixed number of queries."""
     return session.scalar(

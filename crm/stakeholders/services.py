@@ -363,7 +363,6 @@ def save_organization(session: Session, organization: Organization | None, *, na
     return organization
 
 
-
 def add_stance(session: Session, *, ask: str, position: str, as_of: date, source: str | None, note: str | None,
                person: Person | None = None, organization: Organization | None = None,
                author_id: int | None = None) -> Stance:
