@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from operator import itemgetter
 
-from sqlalchemy import JSON, bindparam, select, text
+from sqlalchemy import JSON, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 CHUNK = 5000
@@ -47,11 +47,15 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
     _copy(connection, table, list(rows[0]), rows)
 
 
-def _insert_many_values(connection, table, rows: list[dict]) -> None:
+def _insert_many_values(connection, table, rows: list[dict]) -> list[int]:
     """SQLite: INSERTs of many rows each (`VALUES (…), (…), …`), not one statement per row. A statement that
     fires a trigger writing to a full-text table (migration 0018) makes FTS5 flush its buffer to disk, so one
     row per statement cost 75 µs a row there, against 15 µs in statements of a thousand rows. Values go through
-    the columns' types (dates, JSON), as SQLAlchemy's own statements do."""
+    the columns' types (dates, JSON), as SQLAlchemy's own statements do.
+
+    Returns the new rows' ids, in order, for a table with an integer `id` (SQLite's rowid): the rows of one
+    statement take consecutive ids ending at its last insert rowid, as each new row gets one more than the
+    largest id (checked: a statement whose rows did not fill that range of ids raises)."""
     columns = list(rows[0])
     processors = [(index, processor) for index, column in enumerate(columns)
                   if (processor := table.c[column].type.bind_processor(connection.dialect)) is not None]
@@ -59,6 +63,7 @@ def _insert_many_values(connection, table, rows: list[dict]) -> None:
     head = 'INSERT INTO "{}" ({}) VALUES '.format(table.name, ", ".join(f'"{column}"' for column in columns))
     one_row = "(" + ", ".join("?" * len(columns)) + ")"
     values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    with_ids, ids = "id" in table.c and "id" not in columns, []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
         parameters = []
@@ -67,7 +72,14 @@ def _insert_many_values(connection, table, rows: list[dict]) -> None:
             for index, processor in processors:
                 cells[index] = processor(cells[index])
             parameters += cells
-        connection.exec_driver_sql(head + ", ".join([one_row] * len(chunk)), tuple(parameters))
+        last = connection.exec_driver_sql(head + ", ".join([one_row] * len(chunk)), tuple(parameters)).lastrowid
+        if with_ids:
+            first = last - len(chunk) + 1
+            if connection.execute(select(func.count()).select_from(table).where(
+                    table.c.id.between(first, last))).scalar() != len(chunk):
+                raise RuntimeError(f"{table.name}: new ids are not consecutive; cannot tell which row got which")
+            ids += range(first, last + 1)
+    return ids
 
 
 def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
@@ -77,9 +89,8 @@ def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list
         return []
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-        return [row.id for start in range(0, len(rows), CHUNK)
-                for row in connection.execute(statement, rows[start:start + CHUNK])]
+        # (SQLAlchemy's RETURNING with the ids in order is one statement per row on SQLite.)
+        return _insert_many_values(connection, table, rows)
     ids = list(connection.execute(
         text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
         {"table": table.name, "n": len(rows)}).scalars())
