@@ -70,8 +70,8 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     import pandas as pd  # imported here: the worker and most pages never need pandas
 
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
-    except Exception as error:  # zipfile, openpyxl and pandas raise many types for a file that is not a workbook
+        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine", keep_default_na=False)
+    except Exception as error:  # zipfile, calamine and pandas raise many types for a file that is not a workbook
         raise ValidationError("file", "The file is not a readable Excel spreadsheet (.xlsx). Open it in your "
                                       f"spreadsheet program and save it again as .xlsx or CSV. ({type(error).__name__})") from None
     return frame.dropna(how="all")

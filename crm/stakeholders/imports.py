@@ -50,10 +50,12 @@ class ImportReport:
 
 
 def _split(cell: str) -> list[str]:
-    return [part.strip() for part in cell.split(";") if part.strip()] if cell else []
+    if ";" not in cell:  # most cells hold one value or none (read_table has stripped them)
+        return [cell.strip()] if cell and not cell.isspace() else []
+    return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Parsed:
     number: int
     name: str
@@ -124,12 +126,11 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
     read = session.connection().execute  # plain Core rows: no ORM bookkeeping for 100,000s of tuples
     organizations = {name.lower(): id_ for id_, name in read(
         select(Organization.id, Organization.name).order_by(Organization.archived.desc(), Organization.id.desc()))}
-    by_email = {value.lower(): id_ for value, id_ in read(
-        select(ContactPoint.value, ContactPoint.person_id).join(Person).where(ContactPoint.kind == "email")
-        .order_by(Person.archived.desc(), Person.id.desc()))}
+    emails = select(ContactPoint.value, ContactPoint.person_id).join(Person).where(ContactPoint.kind == "email")
+    names = select(Person.id, Person.full_name, Person.organization_id)
+    by_email = {value.lower(): id_ for value, id_ in read(emails.order_by(Person.archived.desc(), Person.id.desc()))}
     by_name = {(name.lower(), org): id_ for id_, name, org in read(
-        select(Person.id, Person.full_name, Person.organization_id)
-        .order_by(Person.archived.desc(), Person.id.desc()))}
+        names.order_by(Person.archived.desc(), Person.id.desc()))}
     matches: dict[int, int] = {}
     for item in parsed:
         org_id = organizations.get(item.organization.lower()) if item.organization else None

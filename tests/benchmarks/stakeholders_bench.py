@@ -116,35 +116,52 @@ def _time_pages(client, urls: list[str]) -> dict:
             "p95_ms": round(_percentile(timings, 0.95), 1), "max_ms": round(max(timings), 1)}
 
 
-def _import_file(rows: int, people: int, rng: random.Random) -> bytes:
-    """Half the rows update existing people (matched on email), half are new."""
+def _import_file(rows: int, people: int, rng: random.Random, new: str = "New Person", title: str = "Director",
+                 jurisdiction: str = "ON") -> bytes:
+    """Half the rows update existing people (matched on email; title and jurisdiction change), half are new."""
     import csv
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["name", "title", "organization", "email", "phone", "jurisdiction", "tags", "notes"])
+    domain = new.lower().replace(" ", "-")
     for n in range(rows):
         if n % 2 and n // 2 < people:
-            writer.writerow([f"Existing {n}", "Director", "", f"person{n // 2}@example.org", "", "ON", "", ""])
+            writer.writerow([f"Existing {n}", title, "", f"person{n // 2}@example.org", "", jurisdiction, "", ""])
         else:
-            writer.writerow([f"New Person {n}", "Advisor", f"Import Org {n % 50}", f"new{n}@import.example",
+            writer.writerow([f"{new} {n}", "Advisor", f"Import Org {n % 50}", f"new{n}@{domain}.example",
                              "416-555-0100", rng.choice(["ON", "BC", "CA"]), "imported;2026", ""])
     return buffer.getvalue().encode("utf-8")
 
 
-def _time_import(app, data: bytes) -> dict:
+def _as_xlsx(data: bytes) -> bytes:
+    """The same sheet as an Excel workbook."""
+    import csv
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for row in csv.reader(io.StringIO(data.decode("utf-8"))):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _time_import(app, data: bytes, filename: str = "import.csv") -> dict:
     from crm.extensions import db
     from crm.stakeholders.files import read_table
     from crm.stakeholders.imports import import_stakeholders
 
     with app.app_context():
         started = time.perf_counter()
-        report = import_stakeholders(db.session, read_table("import.csv", data), apply=False)
+        report = import_stakeholders(db.session, read_table(filename, data), apply=False)
         db.session.rollback()
         dry = time.perf_counter() - started
         assert not report.errors, report.errors[:3]
         started = time.perf_counter()
-        report = import_stakeholders(db.session, read_table("import.csv", data), apply=True)
+        report = import_stakeholders(db.session, read_table(filename, data), apply=True)
         db.session.commit()
         applied = time.perf_counter() - started
         db.session.remove()
@@ -177,6 +194,10 @@ def run(database_url: str | None = None) -> dict:
         organizations_page = _time_pages(client, [f"/directory/organizations?page={rng.randrange(1, 20)}"
                                                   for _ in range(REQUESTS // 2)])
         imported = _time_import(app, _import_file(rows, people, rng))
+        # The same import as an Excel workbook (other new people; the existing half change title and province).
+        imported_xlsx = _time_import(app, _as_xlsx(_import_file(rows, people, rng, new="Sheet Person",
+                                                                title="Manager", jurisdiction="BC")),
+                                     "import.xlsx")
         with app.app_context():
             from crm.extensions import db
 
@@ -186,10 +207,10 @@ def run(database_url: str | None = None) -> dict:
         "database": database_url.split(":")[0],
         "people": people, "organizations": organizations, "fill_s": round(fill_s, 1),
         "list_page": lists, "list_sorted_by_organization": sorted_lists, "search": searches,
-        "organizations_page": organizations_page, "import": imported,
+        "organizations_page": organizations_page, "import": imported, "import_xlsx": imported_xlsx,
         "measured": "server time through the Flask test client (no network), one process",
         "target": "list and search p95 < 100 ms; 50,000-row dry run + apply < 15 s (at scale 1)",
-        "target_met": worst < 100 and imported["total_s"] < 15 * max(scale, 0.01),
+        "target_met": worst < 100 and max(imported["total_s"], imported_xlsx["total_s"]) < 15 * max(scale, 0.01),
     }
 
 
