@@ -16,6 +16,25 @@ from sqlalchemy.orm import Session
 CHUNK = 5000
 
 
+def _row_cells(columns: list[str], converters: list[tuple[int, object]]):
+    """A function from a row (dict) to its values in `columns` order, each converted by `converters` (pairs of
+    position and function) where given."""
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    if not converters:
+        return values
+
+    def cells(row: dict) -> list:
+        found = list(values(row))
+        for index, convert in converters:
+            found[index] = convert(found[index])
+        return found
+    return cells
+
+
+def _json_text(value):
+    return None if value is None else json.dumps(value)
+
+
 def _copy(connection, table, columns: list[str], rows: list[dict], into: str | None = None) -> None:
     """COPY the rows' `columns` into `table` (or into the table named `into`, whose columns are `table`'s)."""
     from psycopg import sql  # the PostgreSQL driver, imported only where PostgreSQL is in use
@@ -23,17 +42,11 @@ def _copy(connection, table, columns: list[str], rows: list[dict], into: str | N
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(into or table.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
     # A JSON column's value goes in as its text (COPY's text format); every other value as it is.
-    as_json = [i for i, column in enumerate(columns) if isinstance(table.c[column].type, JSON)]
-    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    cells = _row_cells(columns, [(i, _json_text) for i, column in enumerate(columns)
+                                 if isinstance(table.c[column].type, JSON)])
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            cells = values(row)
-            if as_json:
-                cells = list(cells)
-                for i in as_json:
-                    if cells[i] is not None:
-                        cells[i] = json.dumps(cells[i])
-            copy.write_row(cells)
+            copy.write_row(cells(row))
 
 
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
@@ -47,33 +60,27 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
     _copy(connection, table, list(rows[0]), rows)
 
 
-def _insert_many_values(connection, table, rows: list[dict]) -> list[int]:
+def _insert_many_values(connection, table, rows: list[dict], returning_ids: bool = False) -> list[int]:
     """SQLite: INSERTs of many rows each (`VALUES (…), (…), …`), not one statement per row. A statement that
     fires a trigger writing to a full-text table (migration 0018) makes FTS5 flush its buffer to disk, so one
     row per statement cost 75 µs a row there, against 15 µs in statements of a thousand rows. Values go through
     the columns' types (dates, JSON), as SQLAlchemy's own statements do.
 
-    Returns the new rows' ids, in order, for a table with an integer `id` (SQLite's rowid): the rows of one
+    `returning_ids`: the new rows' ids, in order, for a table with an integer `id` (SQLite's rowid): the rows of one
     statement take consecutive ids ending at its last insert rowid, as each new row gets one more than the
     largest id (checked: a statement whose rows did not fill that range of ids raises)."""
     columns = list(rows[0])
-    processors = [(index, processor) for index, column in enumerate(columns)
-                  if (processor := table.c[column].type.bind_processor(connection.dialect)) is not None]
+    cells = _row_cells(columns, [(index, processor) for index, column in enumerate(columns)
+                                 if (processor := table.c[column].type.bind_processor(connection.dialect))])
     per_statement = max(1, min(1000, 32_000 // len(columns)))  # SQLite allows 32,766 parameters a statement
     head = 'INSERT INTO "{}" ({}) VALUES '.format(table.name, ", ".join(f'"{column}"' for column in columns))
     one_row = "(" + ", ".join("?" * len(columns)) + ")"
-    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    with_ids, ids = "id" in table.c and "id" not in columns, []
+    ids: list[int] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        parameters = []
-        for row in chunk:
-            cells = list(values(row))
-            for index, processor in processors:
-                cells[index] = processor(cells[index])
-            parameters += cells
-        last = connection.exec_driver_sql(head + ", ".join([one_row] * len(chunk)), tuple(parameters)).lastrowid
-        if with_ids:
+        parameters = tuple(value for row in chunk for value in cells(row))
+        last = connection.exec_driver_sql(head + ", ".join([one_row] * len(chunk)), parameters).lastrowid
+        if returning_ids:
             first = last - len(chunk) + 1
             if connection.execute(select(func.count()).select_from(table).where(
                     table.c.id.between(first, last))).scalar() != len(chunk):
@@ -90,7 +97,7 @@ def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         # (SQLAlchemy's RETURNING with the ids in order is one statement per row on SQLite.)
-        return _insert_many_values(connection, table, rows)
+        return _insert_many_values(connection, table, rows, returning_ids=True)
     ids = list(connection.execute(
         text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
         {"table": table.name, "n": len(rows)}).scalars())

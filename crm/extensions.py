@@ -36,7 +36,7 @@ def only_on(dialect: str, item):
 def autogenerate_filter(dialect: str):
     """Alembic's `include_object` for a connection to `dialect`: leaves out what the models declare `only_on`
     another database (a migration does not create it there, so its absence is not a difference)."""
-    full_text = tuple(SQLITE_TRIGRAM_TABLES) if dialect == "sqlite" else ()
+    full_text = SQLITE_TRIGRAM_TABLES if dialect == "sqlite" else ()
 
     def include_object(item, name, type_, reflected, compare_to):
         if type_ == "table" and reflected and compare_to is None and name.startswith(full_text):

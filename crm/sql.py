@@ -74,7 +74,7 @@ def _compile_by_dialect(element, compiler, **kw):
 
 # SQLite's trigram indexes: FTS5 tables over one text column of a table, kept up to date by triggers (migration
 # 0018). They are not models; alembic's comparison leaves them and their shadow tables out (`autogenerate_filter`).
-SQLITE_TRIGRAM_TABLES = {"people_search": "people", "contact_points_search": "contact_points"}
+SQLITE_TRIGRAM_TABLES = ("people_search", "contact_points_search")
 TRIGRAM = 3  # a trigram index finds text of at least this many characters
 
 

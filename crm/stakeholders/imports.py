@@ -126,11 +126,12 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
     read = session.connection().execute  # plain Core rows: no ORM bookkeeping for 100,000s of tuples
     organizations = {name.lower(): id_ for id_, name in read(
         select(Organization.id, Organization.name).order_by(Organization.archived.desc(), Organization.id.desc()))}
-    emails = select(ContactPoint.value, ContactPoint.person_id).join(Person).where(ContactPoint.kind == "email")
-    names = select(Person.id, Person.full_name, Person.organization_id)
-    by_email = {value.lower(): id_ for value, id_ in read(emails.order_by(Person.archived.desc(), Person.id.desc()))}
+    by_email = {value.lower(): id_ for value, id_ in read(
+        select(ContactPoint.value, ContactPoint.person_id).join(Person).where(ContactPoint.kind == "email")
+        .order_by(Person.archived.desc(), Person.id.desc()))}
     by_name = {(name.lower(), org): id_ for id_, name, org in read(
-        names.order_by(Person.archived.desc(), Person.id.desc()))}
+        select(Person.id, Person.full_name, Person.organization_id)
+        .order_by(Person.archived.desc(), Person.id.desc()))}
     matches: dict[int, int] = {}
     for item in parsed:
         org_id = organizations.get(item.organization.lower()) if item.organization else None

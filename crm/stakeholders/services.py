@@ -147,27 +147,33 @@ def _search(q: str):
     contacts = select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))
     ridings = (select(ElectedOffice.person_id).join(ElectedOffice.district)
                .where(contains_text(ElectoralDistrict.name, q)))
-    named, employed = aliased(Person), aliased(Person)
+    other = aliased(Person)  # (each arm of the union reads people on its own)
     if len(q) < TRIGRAM:
         # Too short for a trigram index on either database: each arm is a scan. PostgreSQL tests every person
         # against the arms' ids hashed once (`= ANY(ARRAY(…))` would compare them with each of a broad arm's ids
-        # in turn: 1.4 s for "an", which names thousands of organizations); SQLite builds the union of the arms.
-        return ByDialect(
-            or_(contains_text(Person.full_name, q), Person.organization_id.in_(organizations),
-                Person.id.in_(contacts), Person.id.in_(ridings)),
-            sqlite=Person.id.in_(union(select(named.id).where(contains_text(named.full_name, q)), contacts, ridings,
-                                       select(employed.id).where(employed.organization_id.in_(organizations)))))
-    # PostgreSQL: every arm can use a trigram index (see the models), so the OR becomes a bitmap OR over four
-    # index scans instead of a scan of every person. SQLite: names and contacts are looked up in its trigram
-    # tables (migration 0018); the few organizations and ridings are scanned; the union of the arms' ids, built
-    # once, is faster there than an OR tested on every person.
-    contact_ids = sqlite_trigram_ids("contact_points_search", q)
+        # in turn: 1.4 s for "an", which names thousands of organizations).
+        among = _in
+        named = select(other.id).where(contains_text(other.full_name, q))
+        contacted = contacts
+    else:
+        # PostgreSQL: every arm can use a trigram index (see the models), so the OR becomes a bitmap OR over four
+        # index scans instead of a scan of every person. SQLite: names and contacts are looked up in its
+        # trigram tables (migration 0018).
+        among = in_subquery
+        named = sqlite_trigram_ids("people_search", q)
+        contacted = select(ContactPoint.person_id).where(
+            ContactPoint.id.in_(sqlite_trigram_ids("contact_points_search", q)))
+    # SQLite: the union of the arms' ids, built once, is faster than an OR tested on every person (the few
+    # organizations and ridings are scanned).
     return ByDialect(
-        or_(contains_text(Person.full_name, q), in_subquery(Person.organization_id, organizations),
-            in_subquery(Person.id, contacts), in_subquery(Person.id, ridings)),
-        sqlite=Person.id.in_(union(sqlite_trigram_ids("people_search", q), ridings,
-                                   select(ContactPoint.person_id).where(ContactPoint.id.in_(contact_ids)),
-                                   select(employed.id).where(employed.organization_id.in_(organizations)))))
+        or_(contains_text(Person.full_name, q), among(Person.organization_id, organizations),
+            among(Person.id, contacts), among(Person.id, ridings)),
+        sqlite=Person.id.in_(union(named, contacted, ridings,
+                                   select(other.id).where(other.organization_id.in_(organizations)))))
+
+
+def _in(column, subquery):
+    return column.in_(subquery)
 
 
 def people_query(filters: DirectoryFilters):
