@@ -1,6 +1,7 @@
 """Writing many rows at once (crm/bulk.py): COPY on PostgreSQL, multi-row INSERTs on SQLite."""
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from crm.audit.models import AuditEvent
@@ -32,3 +33,25 @@ def test_bulk_inserts_store_json_and_dates_as_the_orm_would(session):
     assert [event.changes for event in events] == [{"title": [None, "T0"]}, {"title": [None, "T1"]},
                                                    {"title": [None, "T2"]}, None]
     assert all(event.created_at == when for event in events)
+
+
+def test_garbage_collection_resumes_after_a_bulk_operation_even_one_that_failed():
+    import gc
+
+    from crm.bulk import gc_paused
+
+    @gc_paused()
+    def failing():
+        assert not gc.isenabled()
+        raise ValueError("bad row")
+
+    with pytest.raises(ValueError):
+        failing()
+    assert gc.isenabled()
+    gc.disable()  # a caller that had paused it itself keeps it paused
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -2,24 +2,28 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import secrets
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crm.bulk import gc_paused
 from crm.errors import ValidationError
 from crm.spreadsheets import safe_cell, write_csv  # noqa: F401  (write_csv: the directory's one writer module)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 STASH_SECONDS = 24 * 3600  # a preview can be applied for a day
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PLAN_SUFFIX = ".plan.json"
 
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
+@gc_paused()
 def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     """Rows of a CSV (UTF-8 with or without BOM, or Windows-1252) or XLSX file, keyed by lower-cased header.
 
@@ -91,8 +95,9 @@ def write_xlsx(columns: list[str], rows, sheet: str = "Export") -> bytes:
     return buffer.getvalue()
 
 
-def stash_upload(folder: Path, filename: str, data: bytes) -> str:
-    """Keep an uploaded file between its preview and its apply; returns the token naming it."""
+def stash_upload(folder: Path, filename: str, data: bytes, plan: dict | None = None) -> str:
+    """Keep an uploaded file (and the preview's plan, if any) between its preview and its apply; returns the
+    token naming it."""
     folder.mkdir(parents=True, exist_ok=True)
     stale = time.time() - STASH_SECONDS
     for old in folder.iterdir():  # previews nobody applied
@@ -101,6 +106,8 @@ def stash_upload(folder: Path, filename: str, data: bytes) -> str:
     suffix = ".xlsx" if (filename or "").lower().endswith((".xlsx", ".xlsm")) else ".csv"
     token = secrets.token_urlsafe(24)
     (folder / f"{token}{suffix}").write_bytes(data)
+    if plan is not None:
+        (folder / f"{token}{PLAN_SUFFIX}").write_text(json.dumps(plan, separators=(",", ":")), encoding="utf-8")
     return token
 
 
@@ -115,7 +122,16 @@ def load_upload(folder: Path, token: str) -> tuple[str, bytes]:
     raise ValidationError(None, "That preview has expired or was already applied. Upload the file again.")
 
 
+@gc_paused()
+def load_plan(folder: Path, token: str) -> dict | None:
+    """The preview's plan stashed with the upload `token`, or None."""
+    path = folder / f"{token}{PLAN_SUFFIX}"
+    if not TOKEN_RE.match(token or "") or not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def discard_upload(folder: Path, token: str) -> None:
     if TOKEN_RE.match(token or ""):
-        for suffix in (".csv", ".xlsx"):
+        for suffix in (".csv", ".xlsx", PLAN_SUFFIX):
             (folder / f"{token}{suffix}").unlink(missing_ok=True)

@@ -2,8 +2,12 @@
 
 Import columns, matched by header case-insensitively: name (required), title, organization, email, phone,
 jurisdiction, tags (`;`-separated), notes. Several emails or phones in one cell are separated by `;`.
-A person is matched on email, else on name + organization. The dry run and the apply share one code
-path, so the preview is exactly what applying does; any row error means nothing is applied.
+A person is matched on email, else on name + organization. Any row error means nothing is applied.
+
+The preview (dry run) makes a plan of every create and update; applying writes that plan, so what is applied is
+exactly what was previewed. A preview in the browser saves its plan with the uploaded file, with the revision of
+the directory it read (migration 0019); the apply writes it only if the revision has not moved since, and
+otherwise the file is previewed again (`apply_saved_plan`). The command line plans and applies in one go.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from sqlalchemy import ARRAY, Integer, any_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record, record_many
-from crm.bulk import insert_rows, insert_rows_returning_ids, update_rows
+from crm.bulk import gc_paused, insert_rows, insert_rows_returning_ids, update_rows
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ASKS, ContactPoint, Organization, Person, Tag, current_stances, person_tags
 from crm.stakeholders.services import tag_name, tags_named
@@ -40,6 +44,8 @@ class ImportReport:
     new_organizations: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     applied: bool = False
+    plan: _Plan | None = field(default=None, repr=False)  # a preview's, for `saved_plan`
+    revision: int | None = None  # the directory's revision the preview read
 
     @property
     def counts(self) -> dict[str, int]:
@@ -63,12 +69,13 @@ class _Parsed:
     organization: str
     emails: list[str]
     phones: list[str]
-    jurisdiction: Jurisdiction | None
+    jurisdiction_id: int | None
+    jurisdiction_code: str
     tags: list[str]
     notes: str
 
 
-def _parse_rows(rows, jurisdictions: dict[str, Jurisdiction], report: ImportReport) -> list[_Parsed]:
+def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> list[_Parsed]:
     parsed: list[_Parsed] = []
     seen_emails: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
@@ -86,8 +93,8 @@ def _parse_rows(rows, jurisdictions: dict[str, Jurisdiction], report: ImportRepo
             else:
                 errors.append(f"{email!r} is not an email address (like name@example.org)")
         code = row.get("jurisdiction", "").strip().upper()
-        jurisdiction = jurisdictions.get(code) if code else None
-        if code and jurisdiction is None:
+        jurisdiction_id = jurisdictions.get(code) if code else None
+        if code and jurisdiction_id is None:
             errors.append(f"unknown jurisdiction {row['jurisdiction']!r}; use a province or territory code "
                           "such as ON, or CA for federal")
         organization = " ".join(row.get("organization", "").split())
@@ -104,13 +111,17 @@ def _parse_rows(rows, jurisdictions: dict[str, Jurisdiction], report: ImportRepo
             seen_emails[email] = number
         seen_names[(name.lower(), organization.lower())] = number
         parsed.append(_Parsed(number, name, row.get("title", "")[:200], organization[:200], emails,
-                              _split(row.get("phone", "")), jurisdiction, _split(row.get("tags", "")),
+                              _split(row.get("phone", "")), jurisdiction_id, code, _split(row.get("tags", "")),
                               row.get("notes", "")))
     return parsed
 
 
+@gc_paused()
 def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: bool) -> ImportReport:
-    """Preview (apply=False) or apply an import of people; applying happens only when no row has an error."""
+    """Preview (apply=False) or apply an import of people; applying happens only when no row has an error.
+
+    A preview's report carries its plan (`saved_plan`), which `apply_saved_plan` writes later, unchanged, when
+    the directory has not changed in between."""
     report = ImportReport()
     if not rows or "name" not in rows[0]:
         found = ", ".join(rows[0].keys()) if rows else "none"
@@ -118,10 +129,87 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
                                  f"{', '.join(IMPORT_COLUMNS)}; only name is required."))
         return report
     report.ignored_columns = [column for column in rows[0] if column not in IMPORT_COLUMNS]
-    jurisdictions = {j.code: j for j in session.scalars(select(Jurisdiction))}
+    revision = directory_revision(session, lock=apply)  # before reading: a change after it moves it
+    plan = _plan(session, rows, report)
+    if plan is None:
+        return report
+    if apply:
+        _write(session, plan, report)
+    else:
+        report.plan, report.revision = plan, revision
+    return report
+
+
+@gc_paused()
+def saved_plan(report: ImportReport) -> dict:
+    """A preview's plan as JSON-ready data: what applying it writes, and the directory revision it was made at."""
+    plan = report.plan
+    return {"format": PLAN_FORMAT, "revision": report.revision,
+            "report": {"rows": [[r.number, r.action, r.name, r.organization, r.detail] for r in report.rows],
+                       "new_organizations": report.new_organizations, "ignored_columns": report.ignored_columns},
+            "creates": [_parsed_json(item) for item in plan.creates],
+            "updates": [[_parsed_json(item), [person.id, person.title, person.jurisdiction_id, person.notes,
+                                              person.organization_id, sorted(person.contacts), sorted(person.tags)],
+                         diff] for item, person, diff in plan.updates],
+            "organizations": plan.organizations}
+
+
+@gc_paused()
+def apply_saved_plan(session: Session, saved: dict | None) -> ImportReport | None:
+    """Write a preview's saved plan, as previewed, if nothing the import reads has changed since the preview
+    (the revision is checked with the directory locked against writers until the transaction ends); None when
+    something has (or the plan is missing or from another version), so that the caller previews again."""
+    if not saved or saved.get("format") != PLAN_FORMAT:
+        return None
+    if directory_revision(session, lock=True) != saved["revision"]:
+        return None
+    shown = saved["report"]
+    report = ImportReport(rows=[ImportRow(*row) for row in shown["rows"]],
+                          new_organizations=shown["new_organizations"], ignored_columns=shown["ignored_columns"])
+    plan = _Plan([_Parsed(*item) for item in saved["creates"]],
+                 [(_Parsed(*item), _Existing(*person[:5], set(person[5]), set(person[6])), diff)
+                  for item, person, diff in saved["updates"]], saved["organizations"])
+    _write(session, plan, report)
+    return report
+
+
+# Bumped when the saved plan's layout changes: a preview saved by other code is previewed again, not applied.
+PLAN_FORMAT = 1
+
+
+def directory_revision(session: Session, *, lock: bool = False) -> int:
+    """The directory's revision, which triggers move on every write to what an import reads (migration 0019).
+
+    With `lock`, the revision row is locked first, as the first write of the transaction: that waits for other
+    writers of the directory to finish (so the value read includes their changes) and keeps them waiting until
+    this transaction ends, so nothing changes between reading the revision and writing the import."""
+    connection = session.connection()
+    if lock:
+        connection.exec_driver_sql("UPDATE directory_revision SET value = value WHERE id = 1")
+    return connection.exec_driver_sql("SELECT value FROM directory_revision WHERE id = 1").scalar_one()
+
+
+@dataclass
+class _Plan:
+    """What applying an import writes: people to create, people to update (with what they had and the change),
+    and the ids of the existing organizations the rows name, by lower-cased name."""
+
+    creates: list[_Parsed]
+    updates: list[tuple[_Parsed, _Existing, dict]]
+    organizations: dict[str, int]
+
+
+def _parsed_json(item: _Parsed) -> list:
+    return [item.number, item.name, item.title, item.organization, item.emails, item.phones, item.jurisdiction_id,
+            item.jurisdiction_code, item.tags, item.notes]
+
+
+def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) -> _Plan | None:
+    """Parse, match and compare the rows, filling the report; None when a row has an error."""
+    jurisdictions = {code: id_ for code, id_ in session.execute(select(Jurisdiction.code, Jurisdiction.id))}
     parsed = _parse_rows(rows, jurisdictions, report)
     if report.errors:
-        return report
+        return None
     # Later rows win: an active record is preferred over an archived one.
     read = session.connection().execute  # plain Core rows: no ORM bookkeeping for 100,000s of tuples
     organizations = {name.lower(): id_ for id_, name in read(
@@ -142,14 +230,17 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
             matches[item.number] = person_id
     people = _load(read, set(matches.values()), session.get_bind().dialect.name)
     new_keys: set[str] = set()
-    updates: list[tuple[_Parsed, _Existing, dict]] = []
+    plan = _Plan([], [], {})
     for item in parsed:
         person = people.get(matches.get(item.number))
         org_key = item.organization.lower()
-        if item.organization and org_key not in organizations and org_key not in new_keys:
+        if item.organization and org_key in organizations:
+            plan.organizations[org_key] = organizations[org_key]
+        elif item.organization and org_key not in new_keys:
             new_keys.add(org_key)
             report.new_organizations.append(item.organization)
         if person is None:
+            plan.creates.append(item)
             report.rows.append(ImportRow(item.number, "create", item.name, item.organization,
                                          ", ".join(item.emails)))
             continue
@@ -158,17 +249,18 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
         report.rows.append(ImportRow(item.number, "update" if changes else "skip", item.name, item.organization,
                                      "; ".join(changes) if changes else "already up to date"))
         if changes:
-            updates.append((item, person, diff))
-    if apply:
-        created, updated = _apply(session, [item for item in parsed if item.number not in matches], updates,
-                                  organizations, report.new_organizations)
-        report.applied = True
-        record(session, "import", "people", None, report.counts | {
-            "organizations_created": len(report.new_organizations), "created_ids": created, "updated_ids": updated})
-        _audit_each_person(session, [item for item in parsed if item.number not in matches], created, updates,
-                           organizations)
-        session.flush()
-    return report
+            plan.updates.append((item, person, diff))
+    return plan
+
+
+def _write(session: Session, plan: _Plan, report: ImportReport) -> None:
+    """Apply a plan (the report is the preview's: its counts go into the import's audit event)."""
+    created, updated = _apply(session, plan.creates, plan.updates, plan.organizations, report.new_organizations)
+    report.applied = True
+    record(session, "import", "people", None, report.counts | {
+        "organizations_created": len(report.new_organizations), "created_ids": created, "updated_ids": updated})
+    _audit_each_person(session, plan.creates, created, plan.updates, plan.organizations)
+    session.flush()
 
 
 @dataclass
@@ -217,8 +309,8 @@ def _diff(person: _Existing, item: _Parsed, organizations) -> dict:
     diff: dict = {}
     if item.title and item.title != (person.title or ""):
         diff["title"] = [person.title, item.title]
-    if item.jurisdiction and item.jurisdiction.id != person.jurisdiction_id:
-        diff["jurisdiction_id"] = [person.jurisdiction_id, item.jurisdiction.id]
+    if item.jurisdiction_id and item.jurisdiction_id != person.jurisdiction_id:
+        diff["jurisdiction_id"] = [person.jurisdiction_id, item.jurisdiction_id]
     if item.notes and item.notes != (person.notes or ""):
         diff["notes"] = [person.notes, item.notes]
     if item.organization and organizations.get(item.organization.lower()) != person.organization_id:
@@ -238,7 +330,7 @@ def _changes(diff: dict, item: _Parsed) -> list[str]:
     if "title" in diff:
         changes.append(f"title → {item.title}")
     if "jurisdiction_id" in diff:
-        changes.append(f"jurisdiction → {item.jurisdiction.code}")
+        changes.append(f"jurisdiction → {item.jurisdiction_code}")
     if "notes" in diff:
         changes.append("notes replaced")
     if "organization_id" in diff:
@@ -269,7 +361,7 @@ def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed
     if creates:
         created = insert_rows_returning_ids(session, Person.__table__, [
             {"full_name": item.name, "title": item.title or None, "notes": item.notes or None, "archived": False,
-             "jurisdiction_id": item.jurisdiction.id if item.jurisdiction else None,
+             "jurisdiction_id": item.jurisdiction_id,
              "organization_id": organization_id(item)} for item in creates])
     contacts, links = [], []
     for person_id, item in zip(created, creates):
@@ -278,7 +370,7 @@ def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed
     if updates:
         update_rows(session, Person.__table__, [
             {"id": person.id, "title": item.title or person.title, "notes": item.notes or person.notes,
-             "jurisdiction_id": item.jurisdiction.id if item.jurisdiction else person.jurisdiction_id,
+             "jurisdiction_id": item.jurisdiction_id or person.jurisdiction_id,
              "organization_id": organization_id(item, person.organization_id)} for item, person, _ in updates])
     for item, person, _ in updates:
         contacts += _contact_rows(person.id, item, person.contacts)

@@ -1,7 +1,7 @@
 """Organizations, people, their contact points, elected offices, tags and stances on the three asks."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, func, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
@@ -29,6 +29,18 @@ ORGANIZATION_KINDS = (
     ("other", "Other"),
 )
 
+
+
+class DirectoryRevision(db.Model):
+    """One row, counted up by triggers (migration 0019) on every write to what an import reads: people, contact
+    points, tags and their links, organizations, jurisdictions. An import's preview notes it; the apply locks it
+    and writes the previewed plan only if it has not moved (`imports.apply_saved_plan`)."""
+
+    __tablename__ = "directory_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 # New rows wait in a GIN index's pending list, which every search reads in full until (auto)vacuum merges it; a
 # short list (256 kB, not the default 4 MB) keeps a search after a large import fast, for slightly slower inserts.

@@ -320,25 +320,39 @@ def _upload_folder() -> Path:
     return Path(current_app.instance_path) / "uploads"
 
 
-def _upload_flow(template: str, run):
-    """Upload → preview (dry run) → apply with the stashed file. `run(rows, apply)` returns a report."""
-    form, apply_form, report, token = forms.UploadForm(), forms.ApplyUploadForm(), None, None
+def _upload_flow(template: str, run, save_plan=None, apply_plan=None):
+    """Upload → preview (dry run) → apply with the stashed file. `run(rows, apply)` returns a report.
+
+    With `save_plan(report)` the preview's plan is stashed with the file, and applying calls `apply_plan(plan)`,
+    which writes it as previewed, or returns None when the directory changed in between: the file is then
+    previewed again against the directory as it is, and nothing is applied until that preview is confirmed.
+    """
+    form, apply_form, report, token, folder = forms.UploadForm(), forms.ApplyUploadForm(), None, None, _upload_folder()
     if request.method == "POST" and "token" in request.form:
         if not apply_form.validate_on_submit():
             abort(400, "This form has expired or was not sent from our site. Reload the page and try again.")
+        stashed = apply_form.token.data
         try:
-            name, data = files.load_upload(_upload_folder(), apply_form.token.data)
-            report = run(files.read_table(name, data), apply=True)
+            name, data = files.load_upload(folder, stashed)
+            report = apply_plan(files.load_plan(folder, stashed)) if apply_plan else None
+            if report is None:
+                report = run(files.read_table(name, data), apply=apply_plan is None)
         except ValidationError as error:
             db.session.rollback()
             flash(error.message, "danger")
             return redirect(request.path)
-        if report.errors:
-            db.session.rollback()
-        else:
+        if report.applied:
             db.session.commit()
-            files.discard_upload(_upload_folder(), apply_form.token.data)
+            files.discard_upload(folder, stashed)
             flash("Applied.", "success")
+        else:
+            db.session.rollback()
+            files.discard_upload(folder, stashed)
+            if not report.errors:
+                token = files.stash_upload(folder, name, data, save_plan(report))
+                flash("The directory changed after your preview (someone edited it or applied another import), so "
+                      "nothing was applied. Below is the preview against the directory as it is now: check it and "
+                      "apply again.", "warning")
     elif form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
@@ -349,14 +363,15 @@ def _upload_flow(template: str, run):
         else:
             db.session.rollback()
             if not report.errors:
-                token = files.stash_upload(_upload_folder(), upload.filename, data)
+                token = files.stash_upload(folder, upload.filename, data, save_plan(report) if save_plan else None)
     return render_template(template, form=form, report=report, token=token)
 
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_people():
     return _upload_flow("stakeholders/import.html",
-                        lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply))
+                        lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply),
+                        imports.saved_plan, lambda plan: imports.apply_saved_plan(db.session, plan))
 
 
 @bp.route("/roster", methods=["GET", "POST"])

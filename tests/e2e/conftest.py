@@ -62,6 +62,18 @@ def live_server(tmp_path_factory):
         stop.set()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Each browser test starts with fresh rate limits, as every other test does (tests/conftest.py): the live
+    server's limits would otherwise count all the browser tests' logins together (10 a minute from 127.0.0.1)."""
+    if "live_server" in request.fixturenames:
+        from crm.extensions import limiter
+
+        with request.getfixturevalue("live_server").app.app_context():
+            limiter.reset()
+    yield
+
+
 @pytest.fixture
 def page(chromium, request):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})

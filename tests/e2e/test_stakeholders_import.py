@@ -36,3 +36,34 @@ def test_committee_member_previews_then_applies_an_import(page, live_server, tmp
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     screenshot(page, "stakeholders-02-person")
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
+
+
+def test_an_import_previewed_before_someone_else_edited_the_directory_is_previewed_again(page, live_server,
+                                                                                        tmp_path):
+    from crm.extensions import db
+    from crm.stakeholders.services import save_person
+
+    login_as(page, live_server, "committee", email="second-importer@example.org")
+    sheet = tmp_path / "contacts.csv"
+    sheet.write_text("name,title,email,jurisdiction\nMei Okafor,Registrar,mei@college.example,ON\n"
+                     "Luis Haddad,Dean,luis@school.example,BC\n", encoding="utf-8")
+    page.goto(live_server.url + "/directory/import")
+    page.get_by_label("File (CSV or XLSX, at most 10 MB)").set_input_files(str(sheet))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="Preview: 2 to create, 0 to update, 0 unchanged")).to_be_visible()
+
+    with live_server.app.app_context():  # meanwhile a colleague adds Mei by hand
+        save_person(db.session, None, full_name="Mei Okafor", title=None, organization_id=None, jurisdiction="ON",
+                    notes=None, emails=[("work", "mei@college.example")], phones=[], tags=[])
+        db.session.commit()
+        db.session.remove()
+
+    page.get_by_role("button", name="Apply these changes").click()
+    expect(page.get_by_role("status").filter(has_text="The directory changed after your preview")).to_be_visible()
+    expect(page.get_by_role("heading", name="Preview: 1 to create, 1 to update, 0 unchanged")).to_be_visible()
+    expect(page.get_by_role("table", name="What each row does")).to_contain_text("title → Registrar")
+    screenshot(page, "stakeholders-03-import-previewed-again")
+    page.get_by_role("button", name="Apply these changes").click()
+    expect(page.get_by_role("heading", name="Imported: 1 to create, 1 to update, 0 unchanged")).to_be_visible()
+    page.goto(live_server.url + "/directory/people?q=okafor")
+    expect(page.get_by_text("1 person")).to_be_visible()

@@ -187,3 +187,83 @@ def test_upload_and_apply_without_a_csrf_token_are_refused(committee, store, tmp
     assert "Preview" not in response.get_data(as_text=True)
     assert committee.client.post("/directory/import", data={"token": "x" * 32}).status_code == 400
     assert _people(store) == 0
+
+
+def _preview_token(html: str) -> str:
+    return html.split('name="token" value="')[1].split('"')[0]
+
+
+def test_applying_writes_the_previewed_plan_without_reading_the_file_again(committee, store, app):
+    html = _upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True)
+    token = _preview_token(html)
+    # The stashed file is replaced by one with other people: what is applied is still what was previewed.
+    folder = __import__("pathlib").Path(app.instance_path) / "uploads"
+    (folder / f"{token}.csv").write_bytes(b"name,email\nSomeone Else,else@example.org\n")
+    html = committee.post("/directory/import", {"token": token}, page="/directory/import").get_data(as_text=True)
+    assert "Imported: 2 to create" in html
+    assert sorted(store.scalars(select(Person.full_name))) == ["Ana Registrar", "Raj Patel"]
+    assert not list(folder.glob(f"{token}*"))  # the file and its plan are gone once applied
+
+
+def test_a_directory_changed_after_the_preview_is_previewed_again_and_nothing_applied(committee, store, make_person):
+    html = _upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True)
+    assert "Preview: 2 to create, 0 to update" in html
+    make_person("Ana Registrar", org="College of Physicians", emails=["ana@cpso.example"])  # someone adds Ana
+    html = committee.post("/directory/import", {"token": _preview_token(html)},
+                          page="/directory/import").get_data(as_text=True)
+    assert "The directory changed after your preview" in html and "nothing was applied" in html
+    assert "Preview: 1 to create, 1 to update" in html and _people(store) == 1
+    html = committee.post("/directory/import", {"token": _preview_token(html)},
+                          page="/directory/import").get_data(as_text=True)
+    assert "Imported: 1 to create, 1 to update" in html
+    assert sorted(store.scalars(select(Person.full_name))) == ["Ana Registrar", "Raj Patel"]
+    ana = store.scalar(select(Person).where(Person.full_name == "Ana Registrar"))
+    assert ana.title == "Registrar" and {c.value for c in ana.contacts} == {"ana@cpso.example", "416-555-0101"}
+
+
+def test_a_preview_whose_plan_is_lost_or_of_another_version_is_previewed_again(committee, store, app):
+    folder = __import__("pathlib").Path(app.instance_path) / "uploads"
+    for damage in (lambda plan: plan.unlink(), lambda plan: plan.write_text('{"format": 0}')):
+        token = _preview_token(_upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True))
+        damage(folder / f"{token}.plan.json")
+        html = committee.post("/directory/import", {"token": token}, page="/directory/import").get_data(as_text=True)
+        assert "Preview: 2 to create" in html and "nothing was applied" in html and _people(store) == 0
+
+
+@pytest.mark.parametrize("write", [
+    "INSERT INTO organizations (name, kind, archived) VALUES ('Org', 'ally', false)",
+    "UPDATE organizations SET name = 'Renamed'",
+    "INSERT INTO people (full_name, archived) VALUES ('Pat', false)",
+    "UPDATE people SET title = 'Dr'",
+    "DELETE FROM people WHERE full_name = 'Lone'",
+    "INSERT INTO contact_points (person_id, kind, label, value) SELECT id, 'email', 'work', 'p@x.org' FROM people",
+    "UPDATE contact_points SET value = 'q@x.org'",
+    "DELETE FROM contact_points",
+    "INSERT INTO tags (name) VALUES ('ally')",
+    "INSERT INTO person_tags (person_id, tag_id) SELECT people.id, tags.id FROM people, tags "
+    "WHERE people.full_name = 'Setup' AND tags.name = 'other'",
+    "DELETE FROM person_tags",
+    "UPDATE jurisdictions SET name = name",
+])
+def test_the_directory_revision_moves_on_every_write_an_import_depends_on(store, write):
+    from sqlalchemy import text
+
+    from crm.stakeholders.imports import directory_revision
+
+    for setup in ("INSERT INTO organizations (name, kind, archived) VALUES ('Setup', 'ally', false)",
+                  "INSERT INTO people (full_name, archived) VALUES ('Setup', false)",
+                  "INSERT INTO people (full_name, archived) VALUES ('Lone', false)",
+                  "INSERT INTO tags (name) VALUES ('setup')", "INSERT INTO tags (name) VALUES ('other')",
+                  "INSERT INTO contact_points (person_id, kind, label, value) SELECT id, 'email', 'work', 's@x.org' "
+                  "FROM people WHERE full_name = 'Setup'",
+                  "INSERT INTO person_tags (person_id, tag_id) SELECT people.id, tags.id FROM people, tags "
+                  "WHERE people.full_name = 'Setup' AND tags.name = 'setup'"):
+        store.execute(text(setup))
+    store.commit()
+    before = directory_revision(store)
+    store.execute(text("SELECT count(*) FROM people JOIN contact_points ON contact_points.person_id = people.id"))
+    assert directory_revision(store) == before  # reading moves nothing
+    store.execute(text(write))
+    assert directory_revision(store) != before  # seen by the writer itself…
+    store.commit()
+    assert directory_revision(store) != before  # …and by everyone once committed
