@@ -128,7 +128,10 @@ def load_plan(folder: Path, token: str) -> dict | None:
     path = folder / f"{token}{PLAN_SUFFIX}"
     if not TOKEN_RE.match(token or "") or not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:  # damaged (a disk that filled up while it was written): the file is previewed again
+        return None
 
 
 def discard_upload(folder: Path, token: str) -> None:

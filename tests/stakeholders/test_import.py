@@ -221,9 +221,10 @@ def test_a_directory_changed_after_the_preview_is_previewed_again_and_nothing_ap
     assert ana.title == "Registrar" and {c.value for c in ana.contacts} == {"ana@cpso.example", "416-555-0101"}
 
 
-def test_a_preview_whose_plan_is_lost_or_of_another_version_is_previewed_again(committee, store, app):
+def test_a_preview_whose_plan_is_lost_damaged_or_of_another_version_is_previewed_again(committee, store, app):
     folder = __import__("pathlib").Path(app.instance_path) / "uploads"
-    for damage in (lambda plan: plan.unlink(), lambda plan: plan.write_text('{"format": 0}')):
+    for damage in (lambda plan: plan.unlink(), lambda plan: plan.write_text('{"format": 0}'),
+                   lambda plan: plan.write_text(plan.read_text()[:100])):
         token = _preview_token(_upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True))
         damage(folder / f"{token}.plan.json")
         html = committee.post("/directory/import", {"token": token}, page="/directory/import").get_data(as_text=True)
