@@ -1,4 +1,5 @@
 """ITPO advocacy CRM: the application factory."""
+import gc
 from pathlib import Path
 
 from flask import Flask
@@ -17,7 +18,22 @@ def create_app(config=None) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
     register_cli(app)
+    _freeze_startup_objects()
     return app
+
+
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Hide what start-up made (modules, classes, mappers, the app: some 160,000 objects that live as long as the
+    process) from Python's cyclic garbage collector, once per process. Each full collection walked them all
+    again, a pause of 100 ms or more in whichever request it fell on (seen in the directory search's p95)."""
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
 
 
 def _instance_path(config) -> str | None:

@@ -268,3 +268,28 @@ def test_the_directory_revision_moves_on_every_write_an_import_depends_on(store,
     assert directory_revision(store) != before  # seen by the writer itself…
     store.commit()
     assert directory_revision(store) != before  # …and by everyone once committed
+
+
+def test_an_edit_still_uncommitted_while_the_preview_read_the_directory_stops_the_apply(app, store):
+    """A colleague's edit in progress when the preview read the directory (so invisible to it) is seen by the apply
+    once committed: the plan, made without it, is not applied."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from crm.extensions import db
+    from crm.stakeholders.imports import apply_saved_plan, saved_plan
+
+    store.execute(text("INSERT INTO people (full_name, archived) VALUES ('Ana Registrar', false)"))  # not committed
+    with app.app_context(), Session(db.engine) as importer:
+        report = import_stakeholders(importer, read_table("sheet.csv", SHEET.encode()), apply=False)
+        assert report.counts["create"] == 2  # the uncommitted Ana is not seen
+        plan = saved_plan(report)
+        importer.rollback()
+        store.commit()
+        assert apply_saved_plan(importer, plan) is None
+        importer.rollback()
+        report = import_stakeholders(importer, read_table("sheet.csv", SHEET.encode()), apply=False)
+        importer.rollback()
+        assert apply_saved_plan(importer, saved_plan(report)) is not None  # nothing changed since this preview
+        importer.commit()
+    assert _people(store) == 3  # the colleague's Ana (no email to match, another organization) and the two rows
