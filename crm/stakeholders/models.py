@@ -30,7 +30,6 @@ ORGANIZATION_KINDS = (
 )
 
 
-
 class DirectoryRevision(db.Model):
     """One row, counted up by triggers (migration 0019) on every write to what an import reads: people, contact
     points, tags and their links, organizations, jurisdictions. An import's preview notes it; the apply locks it
@@ -41,6 +40,7 @@ class DirectoryRevision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
 
 # New rows wait in a GIN index's pending list, which every search reads in full until (auto)vacuum merges it; a
 # short list (256 kB, not the default 4 MB) keeps a search after a large import fast, for slightly slower inserts.

@@ -1,5 +1,6 @@
 """Importing a contact sheet: matching, preview, all-or-nothing apply, bad files, the CLI and the browser flow."""
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -197,7 +198,7 @@ def test_applying_writes_the_previewed_plan_without_reading_the_file_again(commi
     html = _upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True)
     token = _preview_token(html)
     # The stashed file is replaced by one with other people: what is applied is still what was previewed.
-    folder = __import__("pathlib").Path(app.instance_path) / "uploads"
+    folder = Path(app.instance_path) / "uploads"
     (folder / f"{token}.csv").write_bytes(b"name,email\nSomeone Else,else@example.org\n")
     html = committee.post("/directory/import", {"token": token}, page="/directory/import").get_data(as_text=True)
     assert "Imported: 2 to create" in html
@@ -222,7 +223,7 @@ def test_a_directory_changed_after_the_preview_is_previewed_again_and_nothing_ap
 
 
 def test_a_preview_whose_plan_is_lost_damaged_or_of_another_version_is_previewed_again(committee, store, app):
-    folder = __import__("pathlib").Path(app.instance_path) / "uploads"
+    folder = Path(app.instance_path) / "uploads"
     for damage in (lambda plan: plan.unlink(), lambda plan: plan.write_text('{"format": 0}'),
                    lambda plan: plan.write_text(plan.read_text()[:100])):
         token = _preview_token(_upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True))
