@@ -1,8 +1,9 @@
 """SQL expressions written per database, for what SQLAlchemy's portable forms plan badly somewhere."""
-from sqlalchemy import column, literal, literal_column, select, table
+from sqlalchemy import column, func, literal, literal_column, select, table
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 class DialectExpression(FunctionElement):
@@ -29,9 +30,20 @@ class _ContainsText(DialectExpression):
                  "sqlite": "{0} LIKE {1} ESCAPE '\\'"}
 
 
-def contains_text(column, text: str):
+def _contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character: backslash) for values containing `text` as it is."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return _ContainsText(column, literal(f"%{escaped}%"))
+    return f"%{escaped}%"
+
+
+def contains_text(column, text: str):
+    return _ContainsText(column, literal(_contains_pattern(text)))
+
+
+def contains_lowered(column, text: str):
+    """`column`, which holds text in lower case (the database's lower()), contains `text`, ignoring case: a plain
+    LIKE on the column, with the pattern lowered by the same function."""
+    return column.like(func.lower(literal(_contains_pattern(text))), escape="\\")
 
 
 class _InSubquery(DialectExpression):
@@ -55,7 +67,10 @@ class ByDialect(ColumnElement):
     Boolean would be compiled `(…) = 1` on SQLite, which hides an `id IN (…)` from its planner, so it scanned
     the whole table instead of looking the ids up.)"""
 
-    inherit_cache = False  # (compiled per database anyway; not cached)
+    inherit_cache = True
+    # What the statement cache keys on: both forms (the SQL text differs per database anyway; the key need not).
+    _traverse_internals = [("default", InternalTraversal.dp_clauseelement),
+                           ("per_dialect", InternalTraversal.dp_string_clauseelement_dict)]
 
     def __init__(self, default, **per_dialect):
         self.default, self.per_dialect = default, per_dialect

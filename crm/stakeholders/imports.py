@@ -21,7 +21,7 @@ from crm.audit.services import record, record_many
 from crm.bulk import gc_paused, insert_rows, insert_rows_returning_ids, update_rows
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ASKS, ContactPoint, Organization, Person, Tag, current_stances, person_tags
-from crm.stakeholders.services import tag_name, tags_named
+from crm.stakeholders.services import directory_revision, tag_name, tags_named
 
 IMPORT_COLUMNS = ("name", "title", "organization", "email", "phone", "jurisdiction", "tags", "notes")
 # A quick shape check (tens of thousands of rows): one @, no spaces, a dot in a domain of letters, digits, hyphens.
@@ -175,18 +175,6 @@ def apply_saved_plan(session: Session, saved: dict | None) -> ImportReport | Non
 
 # Bumped when the saved plan's layout changes: a preview saved by other code is previewed again, not applied.
 PLAN_FORMAT = 1
-
-
-def directory_revision(session: Session, *, lock: bool = False) -> int:
-    """The directory's revision, which triggers move on every write to what an import reads (migration 0019).
-
-    With `lock`, the revision row is locked first, as the first write of the transaction: that waits for other
-    writers of the directory to finish (so the value read includes their changes) and keeps them waiting until
-    this transaction ends, so nothing changes between reading the revision and writing the import."""
-    connection = session.connection()
-    if lock:
-        connection.exec_driver_sql("UPDATE directory_revision SET value = value WHERE id = 1")
-    return connection.exec_driver_sql("SELECT value FROM directory_revision WHERE id = 1").scalar_one()
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Organizations, people, their contact points, elected offices, tags and stances on the three asks."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, func, text
+from sqlalchemy import (BigInteger, CheckConstraint, Column, Computed, ForeignKey, Index, String, Table, Text, func,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
@@ -31,9 +32,10 @@ ORGANIZATION_KINDS = (
 
 
 class DirectoryRevision(db.Model):
-    """One row, counted up by triggers (migration 0019) on every write to what an import reads: people, contact
-    points, tags and their links, organizations, jurisdictions. An import's preview notes it; the apply locks it
-    and writes the previewed plan only if it has not moved (`imports.apply_saved_plan`)."""
+    """One row, counted up by triggers (migrations 0019, 0021) on every write to what an import or a roster
+    refresh reads: people, contact points, tags and their links, organizations, jurisdictions, elected offices,
+    electoral districts. A preview notes it; the apply locks it and applies only if it has not moved
+    (`imports.apply_saved_plan`, `roster.apply_previewed`)."""
 
     __tablename__ = "directory_revision"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -98,12 +100,17 @@ class Person(db.Model):
     """Anyone ITPO deals with: an MPP, a registrar, a ministry official, a journalist."""
 
     __tablename__ = "people"
-    __table_args__ = (_trigram_index("people", "full_name"),
+    __table_args__ = (_trigram_index("people", "search_name"),
                       # Probable duplicates: the same name within one organization, found by lookup.
                       Index("ix_people_organization_lower_name", "organization_id", func.lower(text("full_name"))))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(160), index=True)
+    # The name in lower case, kept by the database (migration 0020), for searches: matched with LIKE through its
+    # trigram index and sorted on, so that PostgreSQL does not fold the case of every match of a broad search
+    # twice (ILIKE, then lower() to sort). Stored on PostgreSQL; computed when read on SQLite (which searches its
+    # own trigram table). Never read into Python.
+    search_name: Mapped[str] = mapped_column(String(160), Computed("lower(full_name)"), deferred=True)
     title: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

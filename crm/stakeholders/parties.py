@@ -82,7 +82,7 @@ def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KIND
                             "kind": "organization"})
     if "person" in kinds:
         for person in session.scalars(
-                select(Person).where(Person.archived.is_(False), Person.full_name.ilike(pattern, escape="\\"))
+                select(Person).where(Person.archived.is_(False), Person.search_name.like(func.lower(pattern), escape="\\"))
                 .options(joinedload(Person.organization)).order_by(Person.full_name).limit(limit)):
             results.append({"value": f"person:{person.id}", "label": _person_label(person), "kind": "person"})
     if "user" in kinds:
