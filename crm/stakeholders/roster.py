@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.audit.services import record
 from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.stakeholders.services import directory_revision
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -43,6 +44,7 @@ class RosterReport:
     errors: list[tuple[int | None, str]] = field(default_factory=list)
     unchanged: int = 0
     applied: bool = False
+    revision: int | None = None  # the directory's, when the preview read it (see `previewed`)
 
     def of(self, kind: str) -> list[RosterChange]:
         return [change for change in self.changes if change.kind == kind]
@@ -112,7 +114,7 @@ def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool,
     Nothing changes when the file has any error. A member who left has their office closed (to-date today).
     """
     today = today or date.today()
-    report = RosterReport()
+    report = RosterReport(revision=None if apply else directory_revision(session))
     jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
     if jurisdiction is None:
         report.errors.append((None, f"Unknown jurisdiction {code!r}."))
@@ -167,6 +169,28 @@ def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool,
         if not session.info.get("audit_disabled"):
             record(session, "roster_refresh", "elected_offices", None, {"jurisdiction": code, **report.counts})
     return report
+
+
+# Bumped when what a preview saves changes: a preview saved by other code is shown again, not applied.
+PREVIEW_FORMAT = 1
+
+
+def previewed(report: RosterReport) -> dict:
+    """What applying a preview needs besides the file: the directory's revision when the preview read it."""
+    return {"format": PREVIEW_FORMAT, "revision": report.revision}
+
+
+def apply_previewed(session: Session, saved: dict | None, rows: list[dict[str, str]], *,
+                    code: str = "ON") -> RosterReport | None:
+    """Apply the roster `rows` as their preview showed, if nothing the refresh reads (offices, districts, people,
+    their contacts, organizations) has changed since: the revision is checked with the directory locked against
+    writers until the transaction ends, so the same file then makes the same changes. None when something has
+    changed (or the preview is missing or from another version), so that the caller previews again."""
+    if not saved or saved.get("format") != PREVIEW_FORMAT:
+        return None
+    if directory_revision(session, lock=True) != saved["revision"]:
+        return None
+    return refresh_roster(session, rows, apply=True, code=code)
 
 
 def _sync_contacts(person: Person, values: dict) -> None:

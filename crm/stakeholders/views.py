@@ -320,12 +320,12 @@ def _upload_folder() -> Path:
     return Path(current_app.instance_path) / "uploads"
 
 
-def _upload_flow(template: str, run, save_plan=None, apply_plan=None):
+def _upload_flow(template: str, run, save_plan, apply_plan):
     """Upload → preview (dry run) → apply with the stashed file. `run(rows, apply)` returns a report.
 
-    With `save_plan(report)` the preview's plan is stashed with the file, and applying calls `apply_plan(plan)`,
-    which writes it as previewed, or returns None when the directory changed in between: the file is then
-    previewed again against the directory as it is, and nothing is applied until that preview is confirmed.
+    `save_plan(report)` is stashed with the file, and applying calls `apply_plan(plan, rows)`, which applies the
+    file as previewed, or returns None when the directory changed in between: the file is then previewed again
+    against the directory as it is, and nothing is applied until that preview is confirmed.
     """
     form, apply_form, report, token, folder = forms.UploadForm(), forms.ApplyUploadForm(), None, None, _upload_folder()
     if request.method == "POST" and "token" in request.form:
@@ -334,9 +334,9 @@ def _upload_flow(template: str, run, save_plan=None, apply_plan=None):
         stashed = apply_form.token.data
         try:
             name, data = files.load_upload(folder, stashed)
-            report = apply_plan(files.load_plan(folder, stashed)) if apply_plan else None
+            report = apply_plan(files.load_plan(folder, stashed), lambda: files.read_table(name, data))
             if report is None:
-                report = run(files.read_table(name, data), apply=apply_plan is None)
+                report = run(files.read_table(name, data), apply=False)
         except ValidationError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -363,7 +363,7 @@ def _upload_flow(template: str, run, save_plan=None, apply_plan=None):
         else:
             db.session.rollback()
             if not report.errors:
-                token = files.stash_upload(folder, upload.filename, data, save_plan(report) if save_plan else None)
+                token = files.stash_upload(folder, upload.filename, data, save_plan(report))
     return render_template(template, form=form, report=report, token=token)
 
 
@@ -371,10 +371,11 @@ def _upload_flow(template: str, run, save_plan=None, apply_plan=None):
 def import_people():
     return _upload_flow("stakeholders/import.html",
                         lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply),
-                        imports.saved_plan, lambda plan: imports.apply_saved_plan(db.session, plan))
+                        imports.saved_plan, lambda plan, rows: imports.apply_saved_plan(db.session, plan))
 
 
 @bp.route("/roster", methods=["GET", "POST"])
 def roster_refresh():
     return _upload_flow("stakeholders/roster.html",
-                        lambda rows, apply: roster.refresh_roster(db.session, rows, apply=apply))
+                        lambda rows, apply: roster.refresh_roster(db.session, rows, apply=apply),
+                        roster.previewed, lambda plan, rows: roster.apply_previewed(db.session, plan, rows()))

@@ -246,11 +246,18 @@ def test_a_preview_whose_plan_is_lost_damaged_or_of_another_version_is_previewed
     "WHERE people.full_name = 'Setup' AND tags.name = 'other'",
     "DELETE FROM person_tags",
     "UPDATE jurisdictions SET name = name",
+    # What a roster refresh also reads (migration 0021):
+    "INSERT INTO elected_offices (person_id, jurisdiction_id, district_id, contact_uncertain, current) "
+    "SELECT people.id, electoral_districts.jurisdiction_id, electoral_districts.id, false, true "
+    "FROM people, electoral_districts WHERE people.full_name = 'Lone' AND electoral_districts.number = 2",
+    "UPDATE elected_offices SET party = 'Independent'",
+    "DELETE FROM elected_offices",
+    "UPDATE electoral_districts SET name = name",
 ])
-def test_the_directory_revision_moves_on_every_write_an_import_depends_on(store, write):
+def test_the_directory_revision_moves_on_every_write_an_import_or_a_roster_refresh_depends_on(store, write):
     from sqlalchemy import text
 
-    from crm.stakeholders.imports import directory_revision
+    from crm.stakeholders.services import directory_revision
 
     for setup in ("INSERT INTO organizations (name, kind, archived) VALUES ('Setup', 'ally', false)",
                   "INSERT INTO people (full_name, archived) VALUES ('Setup', false)",
@@ -259,7 +266,10 @@ def test_the_directory_revision_moves_on_every_write_an_import_depends_on(store,
                   "INSERT INTO contact_points (person_id, kind, label, value) SELECT id, 'email', 'work', 's@x.org' "
                   "FROM people WHERE full_name = 'Setup'",
                   "INSERT INTO person_tags (person_id, tag_id) SELECT people.id, tags.id FROM people, tags "
-                  "WHERE people.full_name = 'Setup' AND tags.name = 'setup'"):
+                  "WHERE people.full_name = 'Setup' AND tags.name = 'setup'",
+                  "INSERT INTO elected_offices (person_id, jurisdiction_id, district_id, contact_uncertain, current) "
+                  "SELECT people.id, electoral_districts.jurisdiction_id, electoral_districts.id, false, true "
+                  "FROM people, electoral_districts WHERE people.full_name = 'Setup' AND electoral_districts.number = 1"):
         store.execute(text(setup))
     store.commit()
     before = directory_revision(store)

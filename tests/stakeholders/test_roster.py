@@ -124,10 +124,51 @@ def test_admin_page_previews_then_applies(roster, staff, store):
         "csrf_token": token, "file": (io.BytesIO(_roster(_by_election)), "roster.csv")})
     html = response.get_data(as_text=True)
     assert "Differences: 1 new, 1 changed, 2 left, 1 vacant" in html and "Vacant seats (1)" in html
-    preview = html.split('name="token" value="')[1].split('"')[0]
+    preview = _preview_token(html)
     html = admin.post("/directory/roster", {"token": preview}, page="/directory/roster").get_data(as_text=True)
     assert "Applied: 1 new" in html
     assert _current(store, 3) is None
+
+
+def _preview_token(html: str) -> str:
+    return html.split('name="token" value="')[1].split('"')[0]
+
+
+def test_offices_changed_after_the_preview_are_previewed_again_and_nothing_applied(roster, staff, store):
+    """What was confirmed is what is applied: a colleague's edit between the preview and the apply (here, an
+    office's party) means a new preview against the offices as they are, and nothing applied until it is confirmed."""
+    admin = staff("admin")
+    response = admin.client.post("/directory/roster", content_type="multipart/form-data", data={
+        "csrf_token": admin.token("/directory/roster"), "file": (io.BytesIO(_roster(_by_election)), "roster.csv")})
+    html = response.get_data(as_text=True)
+    assert "Differences: 1 new, 1 changed, 2 left, 1 vacant" in html
+    _current(store, 2).party = "Independent"  # what the file changes district 2 to, edited by hand meanwhile
+    store.commit()
+    html = admin.post("/directory/roster", {"token": _preview_token(html)}, page="/directory/roster").get_data(
+        as_text=True)
+    assert "The directory changed after your preview" in html and "nothing was applied" in html
+    assert "Differences: 1 new, 0 changed, 2 left, 1 vacant" in html
+    assert _current(store, 1).person.full_name == "Rob Cerjanec"  # nothing applied
+    html = admin.post("/directory/roster", {"token": _preview_token(html)}, page="/directory/roster").get_data(
+        as_text=True)
+    assert "Applied: 1 new" in html
+    store.expire_all()
+    assert _current(store, 1).person.full_name == "New Member" and _current(store, 3) is None
+
+
+def test_a_roster_preview_lost_or_of_another_version_is_previewed_again(roster, staff, store, app):
+    from pathlib import Path
+
+    admin = staff("admin")
+    folder = Path(app.instance_path) / "uploads"
+    for damage in (lambda plan: plan.unlink(), lambda plan: plan.write_text('{"format": 0}')):
+        response = admin.client.post("/directory/roster", content_type="multipart/form-data", data={
+            "csrf_token": admin.token("/directory/roster"), "file": (io.BytesIO(_roster(_by_election)), "r.csv")})
+        token = _preview_token(response.get_data(as_text=True))
+        damage(folder / f"{token}.plan.json")
+        html = admin.post("/directory/roster", {"token": token}, page="/directory/roster").get_data(as_text=True)
+        assert "Differences: 1 new, 1 changed, 2 left, 1 vacant" in html and "nothing was applied" in html
+        assert _current(store, 1).person.full_name == "Rob Cerjanec"
 
 
 def test_a_placeholder_email_is_stored_as_no_address_not_as_mail_to_send_to(roster, store):
