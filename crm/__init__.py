@@ -70,13 +70,14 @@ def _sqlite_pragmas(app: Flask) -> None:
 
     from crm.extensions import db
 
+    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     with app.app_context():
         @event.listens_for(db.engine, "connect")
         def _on_connect(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
             cursor.close()
 
 

@@ -37,6 +37,9 @@ class BaseConfig:
     )
     # Recycle instead of pre-pinging: a ping is a round trip on every checkout.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
+    # SQLite: how long a write waits for another to finish before it fails (a 50,000-row import holds the write lock
+    # for 4–6 s while it is applied); such a failure is answered 503, try again (crm/errors.py).
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # Proposal PDFs: stored outside static/ (drafts are not public); None means instance/proposal_files.
     PROPOSAL_FILES_DIR = os.environ.get("PROPOSAL_FILES_DIR") or None

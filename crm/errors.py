@@ -1,6 +1,7 @@
 """The domain error services raise, and the error pages every request can end on."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -31,6 +32,8 @@ TITLES = {
     413: ("Too large", "What you sent is larger than we accept. Send a smaller file or less text."),
     429: ("Too many attempts", "You have tried this too often. Wait a few minutes and try again."),
     500: ("Something went wrong", "We have been told about it. Try again in a moment."),
+    503: ("Busy", "The database is busy or out of reach (a large import may be being applied). Nothing was "
+                  "saved: try again in a moment."),
 }
 
 
@@ -52,6 +55,16 @@ def register_error_handlers(app) -> None:
         if error.code in TITLES:
             return _respond(error.code)
         return error
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        """A write that waited too long for another (SQLite's busy timeout), a lost connection, a deadlock: the
+        transaction is rolled back, so nothing of the request was saved, and trying again is the answer."""
+        app.logger.warning("database unavailable on %s: %s", request.path, error.orig)
+        from crm.extensions import db
+
+        db.session.rollback()
+        return _respond(503)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

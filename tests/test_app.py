@@ -95,3 +95,45 @@ def test_an_unexpected_error_gets_the_500_page_not_a_traceback(tmp_path):
     assert response.status_code == 500
     assert "Something went wrong" in response.get_data(as_text=True)
     assert "boom" not in response.get_data(as_text=True)
+
+
+def test_a_write_that_waits_too_long_for_another_gets_a_busy_page_and_saves_nothing(tmp_path):
+    """SQLite: while another writer holds the database (an import being applied), an edit waits up to the busy
+    timeout, then is answered 503 with what to do, not a 500; nothing of it is saved."""
+    import sqlite3
+
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from crm.auth.services import create_user
+    from crm.extensions import db
+    from crm.stakeholders.models import Person
+    from tests.benchmarks.staff_login import login_staff
+    from tests.conftest import PASSWORD, Browser
+
+    path = tmp_path / "busy.sqlite3"
+    app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "INSTANCE_PATH": tmp_path,
+                      "SQLITE_BUSY_TIMEOUT_MS": 100, "PROPAGATE_EXCEPTIONS": False})
+    with app.app_context():
+        upgrade()
+        create_user(db.session, email="busy@example.org", password=PASSWORD, role="committee", confirmed=True,
+                    name="Busy")
+        db.session.commit()
+        db.session.remove()
+    browser = Browser(login_staff(app, "busy@example.org", PASSWORD))
+    token = browser.token("/directory/people/new")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    try:
+        response = browser.post("/directory/people/new", {"csrf_token": token, "full_name": "Waiting Person",
+                                                          "jurisdiction": ""})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503 and "Nothing was saved: try again in a moment" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Person)) == 0
+        db.engine.dispose()
+    response = browser.post("/directory/people/new", {"full_name": "Waiting Person", "jurisdiction": ""})
+    assert response.status_code == 302  # once the other writer is done, the same edit goes through
