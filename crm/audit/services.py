@@ -35,8 +35,8 @@ def _changes(obj, only_changed: bool) -> dict:
     result = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in SECRET_FIELDS:
-            continue
+        if key in SECRET_FIELDS or any(column.computed is not None for column in attr.columns):
+            continue  # (a generated column, e.g. people.search_name, follows its source column, which is audited)
         history = state.attrs[key].history
         if only_changed:
             if not history.has_changes():

@@ -108,9 +108,10 @@ class Person(db.Model):
     full_name: Mapped[str] = mapped_column(String(160), index=True)
     # The name in lower case, kept by the database (migration 0020), for searches: matched with LIKE through its
     # trigram index and sorted on, so that PostgreSQL does not fold the case of every match of a broad search
-    # twice (ILIKE, then lower() to sort). Stored on PostgreSQL; computed when read on SQLite (which searches its
-    # own trigram table). Never read into Python.
-    search_name: Mapped[str] = mapped_column(String(160), Computed("lower(full_name)"), deferred=True)
+    # twice (ILIKE, then lower() to sort). Stored on PostgreSQL (a virtual column, PostgreSQL 18's default, could
+    # not be indexed); virtual on SQLite, which cannot add a stored column in place and searches its own trigram
+    # table (0020 says which). Never read into Python, nor audited.
+    search_name: Mapped[str] = mapped_column(String(160), Computed("lower(full_name)", persisted=True), deferred=True)
     title: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

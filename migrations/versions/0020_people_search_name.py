@@ -27,9 +27,13 @@ PENDING_LIST_KB = 256  # as crm/stakeholders/models.py and 0010
 
 
 def upgrade():
-    op.add_column('people', sa.Column('search_name', sa.String(length=160), sa.Computed('lower(full_name)'),
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    # STORED said outright on PostgreSQL (from version 18 a generated column is virtual by default, and a virtual
+    # one cannot be indexed); SQLite's default, virtual, is the only kind ALTER TABLE can add there.
+    op.add_column('people', sa.Column('search_name', sa.String(length=160),
+                                      sa.Computed('lower(full_name)', persisted=True if postgresql else None),
                                       nullable=False))
-    if op.get_bind().dialect.name == "postgresql":
+    if postgresql:
         op.drop_index("ix_people_full_name_trgm", table_name="people")
         op.create_index("ix_people_search_name_trgm", "people", ["search_name"], postgresql_using="gin",
                         postgresql_ops={"search_name": "gin_trgm_ops"},

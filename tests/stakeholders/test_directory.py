@@ -280,6 +280,9 @@ def test_edits_are_audited(committee, store, make_person):
         "emails": "", "phones": "", "tags": "", "notes": ""})
     event_ = store.scalar(select(AuditEvent).where(AuditEvent.entity_type == "people", AuditEvent.action == "update"))
     assert event_.changes["title"] == [None, "Deputy Minister"] and event_.actor_id == committee.user_id
+    created = store.scalar(select(AuditEvent).where(AuditEvent.entity_type == "people", AuditEvent.action == "create"))
+    assert created.changes["full_name"] == [None, "Audit Me"]
+    assert "search_name" not in created.changes  # the database's lowercased copy of the name is not an edit
 
 
 def test_organization_create_and_edit(committee):
