@@ -32,9 +32,28 @@ TITLES = {
     413: ("Too large", "What you sent is larger than we accept. Send a smaller file or less text."),
     429: ("Too many attempts", "You have tried this too often. Wait a few minutes and try again."),
     500: ("Something went wrong", "We have been told about it. Try again in a moment."),
-    503: ("Busy", "The database is busy or out of reach (a large import may be being applied). Nothing was "
-                  "saved: try again in a moment."),
+    503: ("Try again in a moment", "The service is not available just now. Try again in a moment."),
 }
+BUSY = ("The database was busy (a large import may be being applied), so this request could not finish. Nothing "
+        "was saved: try again in a moment.")
+UNREACHABLE = ("The database could not be reached, so this request may not have finished. Check whether your "
+               "change is there, then try again in a moment.")
+# PostgreSQL errors that waiting and trying again resolve: deadlock, serialization failure, lock not available,
+# statement timeout; and class 08, connection exceptions.
+_RETRY_SQLSTATES = {"40P01": "busy", "40001": "busy", "55P03": "busy", "57014": "busy"}
+
+
+def retry_kind(error: OperationalError) -> str | None:
+    """"busy" (nothing was saved), "unreachable" (the connection was lost: the outcome is unknown), or None."""
+    original = error.orig
+    if getattr(original, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "busy"
+    state = getattr(original, "sqlstate", None) or ""
+    if state in _RETRY_SQLSTATES:
+        return _RETRY_SQLSTATES[state]
+    if state.startswith("08") or error.connection_invalidated:
+        return "unreachable"
+    return None
 
 
 def _respond(status: int, message: str | None = None):
@@ -58,13 +77,17 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):
-        """A write that waited too long for another (SQLite's busy timeout), a lost connection, a deadlock: the
-        transaction is rolled back, so nothing of the request was saved, and trying again is the answer."""
-        app.logger.warning("database unavailable on %s: %s", request.path, error.orig)
+        """A write that waited too long for another (SQLite's busy timeout), a deadlock or a lost connection: the
+        transaction is rolled back, and trying again is the answer. Any other OperationalError (a missing table,
+        a full disk) is a fault: the 500 page, logged with its traceback."""
+        kind = retry_kind(error)
+        if kind is None:
+            return unexpected_error(error)
+        app.logger.warning("database %s on %s: %s", kind, request.path, error.orig)
         from crm.extensions import db
 
         db.session.rollback()
-        return _respond(503)
+        return _respond(503, BUSY if kind == "busy" else UNREACHABLE)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

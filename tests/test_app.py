@@ -137,3 +137,27 @@ def test_a_write_that_waits_too_long_for_another_gets_a_busy_page_and_saves_noth
         db.engine.dispose()
     response = browser.post("/directory/people/new", {"full_name": "Waiting Person", "jurisdiction": ""})
     assert response.status_code == 302  # once the other writer is done, the same edit goes through
+
+
+def test_a_database_fault_that_waiting_does_not_cure_gets_the_500_page_not_busy(tmp_path):
+    """Only a busy database, a deadlock or a lost connection is answered "try again"; a missing table (a skipped
+    migration) is a fault, answered and logged as one."""
+    from sqlalchemy import text
+
+    from crm.extensions import db
+
+    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path, "PROPAGATE_EXCEPTIONS": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fault.sqlite3'}"})
+
+    @app.route("/__fault")
+    def fault():
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    from crm.auth.access import ACCESS, PUBLIC
+
+    ACCESS["fault"] = PUBLIC
+    try:
+        response = app.test_client().get("/__fault")
+    finally:
+        del ACCESS["fault"]
+    assert response.status_code == 500 and "Something went wrong" in response.get_data(as_text=True)
