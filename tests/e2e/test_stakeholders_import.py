@@ -67,3 +67,52 @@ def test_an_import_previewed_before_someone_else_edited_the_directory_is_preview
     expect(page.get_by_role("heading", name="Imported: 1 to create, 1 to update, 0 unchanged")).to_be_visible()
     page.goto(live_server.url + "/directory/people?q=okafor")
     expect(page.get_by_text("1 person")).to_be_visible()
+
+
+def test_a_roster_previewed_before_an_office_was_edited_is_previewed_again(page, live_server, tmp_path):
+    """An admin refreshes the roster after a by-election; a colleague edits an office meanwhile: the apply shows
+    the new difference instead of applying the old one, and the second confirmation applies it."""
+    import csv
+    import io
+
+    from sqlalchemy import select
+
+    from crm.extensions import db
+    from crm.reference.models import ElectoralDistrict
+    from crm.stakeholders.models import ElectedOffice
+    from crm.stakeholders.roster import SHIPPED_ROSTER
+
+    with open(SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    rows[0].update(mpp_name="New Member", party="Green Party of Ontario", email="new.member@ola.example")
+    rows[1]["party"] = "Independent"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(buffer.getvalue(), encoding="utf-8")
+
+    login_as(page, live_server, "admin", email="roster-admin@example.org")
+    page.goto(live_server.url + "/directory/roster")
+    page.get_by_label("File (CSV or XLSX, at most 10 MB)").set_input_files(str(roster))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="Differences: 1 new, 1 changed, 1 left, 0 vacant, 122 unchanged")
+           ).to_be_visible()
+
+    with live_server.app.app_context():  # meanwhile a colleague records district 2's party change by hand
+        office = db.session.scalar(select(ElectedOffice).join(ElectoralDistrict).where(
+            ElectoralDistrict.number == 2, ElectedOffice.current.is_(True)))
+        office.party = "Independent"
+        db.session.commit()
+        db.session.remove()
+
+    page.get_by_role("button", name="Apply these changes").click()
+    expect(page.get_by_role("status").filter(has_text="The directory changed after your preview")).to_be_visible()
+    expect(page.get_by_role("heading", name="Differences: 1 new, 0 changed, 1 left, 0 vacant, 123 unchanged")
+           ).to_be_visible()
+    screenshot(page, "stakeholders-04-roster-previewed-again")
+    page.get_by_role("button", name="Apply these changes").click()
+    expect(page.get_by_role("heading", name="Applied: 1 new, 0 changed, 1 left, 0 vacant, 123 unchanged")
+           ).to_be_visible()
