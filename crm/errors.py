@@ -40,7 +40,7 @@ UNREACHABLE = ("The database could not be reached, so this request may not have 
                "change is there, then try again in a moment.")
 # PostgreSQL errors that waiting and trying again resolve: deadlock, serialization failure, lock not available,
 # statement timeout; and class 08, connection exceptions.
-_RETRY_SQLSTATES = {"40P01": "busy", "40001": "busy", "55P03": "busy", "57014": "busy"}
+_BUSY_SQLSTATES = {"40P01", "40001", "55P03", "57014"}
 
 
 def retry_kind(error: OperationalError) -> str | None:
@@ -49,8 +49,8 @@ def retry_kind(error: OperationalError) -> str | None:
     if getattr(original, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return "busy"
     state = getattr(original, "sqlstate", None) or ""
-    if state in _RETRY_SQLSTATES:
-        return _RETRY_SQLSTATES[state]
+    if state in _BUSY_SQLSTATES:
+        return "busy"
     if state.startswith("08") or error.connection_invalidated:
         return "unreachable"
     return None

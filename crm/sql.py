@@ -30,20 +30,20 @@ class _ContainsText(DialectExpression):
                  "sqlite": "{0} LIKE {1} ESCAPE '\\'"}
 
 
-def _contains_pattern(text: str) -> str:
+def contains_pattern(text: str) -> str:
     """A LIKE pattern (escape character: backslash) for values containing `text` as it is."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 def contains_text(column, text: str):
-    return _ContainsText(column, literal(_contains_pattern(text)))
+    return _ContainsText(column, literal(contains_pattern(text)))
 
 
 def contains_lowered(column, text: str):
     """`column`, which holds text in lower case (the database's lower()), contains `text`, ignoring case: a plain
     LIKE on the column, with the pattern lowered by the same function."""
-    return column.like(func.lower(literal(_contains_pattern(text))), escape="\\")
+    return column.like(func.lower(literal(contains_pattern(text))), escape="\\")
 
 
 class _InSubquery(DialectExpression):

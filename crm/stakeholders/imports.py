@@ -21,7 +21,7 @@ from crm.audit.services import record, record_many
 from crm.bulk import gc_paused, insert_rows, insert_rows_returning_ids, update_rows
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ASKS, ContactPoint, Organization, Person, Tag, current_stances, person_tags
-from crm.stakeholders.services import directory_revision, tag_name, tags_named
+from crm.stakeholders.services import directory_revision, preview_still_current, tag_name, tags_named
 
 IMPORT_COLUMNS = ("name", "title", "organization", "email", "phone", "jurisdiction", "tags", "notes")
 # A quick shape check (tens of thousands of rows): one @, no spaces, a dot in a domain of letters, digits, hyphens.
@@ -159,9 +159,7 @@ def apply_saved_plan(session: Session, saved: dict | None) -> ImportReport | Non
     """Write a preview's saved plan, as previewed, if nothing the import reads has changed since the preview
     (the revision is checked with the directory locked against writers until the transaction ends); None when
     something has (or the plan is missing or from another version), so that the caller previews again."""
-    if not saved or saved.get("format") != PLAN_FORMAT:
-        return None
-    if directory_revision(session, lock=True) != saved["revision"]:
+    if not preview_still_current(session, saved, PLAN_FORMAT):
         return None
     shown = saved["report"]
     report = ImportReport(rows=[ImportRow(*row) for row in shown["rows"]],

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.auth.models import STAFF_ROLES, User
 from crm.errors import ValidationError
+from crm.sql import contains_lowered, contains_pattern
 from crm.stakeholders.models import Organization, Person
 
 PARTY_KINDS = ("person", "organization", "user")
@@ -30,11 +31,6 @@ def enhance_picker(name_field, ref_field, placeholder: str = "Type a name, then 
     A new render_kw dict: the field's own is shared by every form of its class."""
     name_field.render_kw = {**(name_field.render_kw or {}), "placeholder": placeholder, "autocomplete": "off",
                             "data-search-url": url_for("interactions.participant_search"), "data-ref-input": ref_field.id}
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 KIND_WORDS = {"person": "person", "organization": "organization", "user": "ITPO member"}
@@ -70,7 +66,7 @@ def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KIND
     q = (q or "").strip()[:100]
     if len(q) < 2:
         return []
-    pattern = _like(q.lower())
+    pattern = contains_pattern(q.lower())
     results: list[dict] = []
     if "organization" in kinds:
         for org in session.scalars(
@@ -82,7 +78,7 @@ def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KIND
                             "kind": "organization"})
     if "person" in kinds:
         for person in session.scalars(
-                select(Person).where(Person.archived.is_(False), Person.search_name.like(func.lower(pattern), escape="\\"))
+                select(Person).where(Person.archived.is_(False), contains_lowered(Person.search_name, q.lower()))
                 .options(joinedload(Person.organization)).order_by(Person.full_name).limit(limit)):
             results.append({"value": f"person:{person.id}", "label": _person_label(person), "kind": "person"})
     if "user" in kinds:

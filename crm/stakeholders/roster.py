@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.audit.services import record
 from crm.reference.models import ElectoralDistrict, Jurisdiction
-from crm.stakeholders.services import directory_revision
+from crm.stakeholders.services import directory_revision, preview_still_current
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -186,9 +186,7 @@ def apply_previewed(session: Session, saved: dict | None, rows: list[dict[str, s
     their contacts, organizations) has changed since: the revision is checked with the directory locked against
     writers until the transaction ends, so the same file then makes the same changes. None when something has
     changed (or the preview is missing or from another version), so that the caller previews again."""
-    if not saved or saved.get("format") != PREVIEW_FORMAT:
-        return None
-    if directory_revision(session, lock=True) != saved["revision"]:
+    if not preview_still_current(session, saved, PREVIEW_FORMAT):
         return None
     return refresh_roster(session, rows, apply=True, code=code)
 

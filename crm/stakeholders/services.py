@@ -272,6 +272,15 @@ def directory_revision(session: Session, *, lock: bool = False) -> int:
     return connection.exec_driver_sql("SELECT value FROM directory_revision WHERE id = 1").scalar_one()
 
 
+def preview_still_current(session: Session, saved: dict | None, preview_format: int) -> bool:
+    """Whether a saved preview (a dict with "format" and "revision") may be applied: it was saved by this code's
+    `preview_format`, and the directory's revision has not moved since — checked with the revision locked, so
+    nothing changes until the caller's transaction ends."""
+    if not saved or saved.get("format") != preview_format:
+        return False
+    return directory_revision(session, lock=True) == saved["revision"]
+
+
 def list_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
     """Choices for the filter forms: jurisdictions and the parties seen on elected offices."""
     jurisdictions = [(j.code, f"{j.code} — {j.name}") for j in session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))]

@@ -72,27 +72,19 @@ def test_an_import_previewed_before_someone_else_edited_the_directory_is_preview
 def test_a_roster_previewed_before_an_office_was_edited_is_previewed_again(page, live_server, tmp_path):
     """An admin refreshes the roster after a by-election; a colleague edits an office meanwhile: the apply shows
     the new difference instead of applying the old one, and the second confirmation applies it."""
-    import csv
-    import io
-
     from sqlalchemy import select
 
     from crm.extensions import db
     from crm.reference.models import ElectoralDistrict
     from crm.stakeholders.models import ElectedOffice
-    from crm.stakeholders.roster import SHIPPED_ROSTER
+    from tests.stakeholders.uploads import roster_csv
 
-    with open(SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, list(reader)
-    rows[0].update(mpp_name="New Member", party="Green Party of Ontario", email="new.member@ola.example")
-    rows[1]["party"] = "Independent"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
+    def by_election(rows):
+        rows[0].update(mpp_name="New Member", party="Green Party of Ontario", email="new.member@ola.example")
+        rows[1]["party"] = "Independent"
+
     roster = tmp_path / "roster.csv"
-    roster.write_text(buffer.getvalue(), encoding="utf-8")
+    roster.write_bytes(roster_csv(by_election))
 
     login_as(page, live_server, "admin", email="roster-admin@example.org")
     page.goto(live_server.url + "/directory/roster")

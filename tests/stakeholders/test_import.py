@@ -10,6 +10,7 @@ from crm.audit.models import AuditEvent
 from crm.stakeholders.files import read_table
 from crm.stakeholders.imports import import_stakeholders
 from crm.stakeholders.models import Organization, Person
+from tests.stakeholders.uploads import preview_token
 
 SHEET = ("Name,Title,Organization,Email,Phone,Jurisdiction,Tags,Notes\n"
          "Ana Registrar,Registrar,College of Physicians,ana@cpso.example,416-555-0101,ON,regulator;ally,met in May\n"
@@ -190,13 +191,9 @@ def test_upload_and_apply_without_a_csrf_token_are_refused(committee, store, tmp
     assert _people(store) == 0
 
 
-def _preview_token(html: str) -> str:
-    return html.split('name="token" value="')[1].split('"')[0]
-
-
 def test_applying_writes_the_previewed_plan_without_reading_the_file_again(committee, store, app):
     html = _upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True)
-    token = _preview_token(html)
+    token = preview_token(html)
     # The stashed file is replaced by one with other people: what is applied is still what was previewed.
     folder = Path(app.instance_path) / "uploads"
     (folder / f"{token}.csv").write_bytes(b"name,email\nSomeone Else,else@example.org\n")
@@ -210,11 +207,11 @@ def test_a_directory_changed_after_the_preview_is_previewed_again_and_nothing_ap
     html = _upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True)
     assert "Preview: 2 to create, 0 to update" in html
     make_person("Ana Registrar", org="College of Physicians", emails=["ana@cpso.example"])  # someone adds Ana
-    html = committee.post("/directory/import", {"token": _preview_token(html)},
+    html = committee.post("/directory/import", {"token": preview_token(html)},
                           page="/directory/import").get_data(as_text=True)
     assert "The directory changed after your preview" in html and "nothing was applied" in html
     assert "Preview: 1 to create, 1 to update" in html and _people(store) == 1
-    html = committee.post("/directory/import", {"token": _preview_token(html)},
+    html = committee.post("/directory/import", {"token": preview_token(html)},
                           page="/directory/import").get_data(as_text=True)
     assert "Imported: 1 to create, 1 to update" in html
     assert sorted(store.scalars(select(Person.full_name))) == ["Ana Registrar", "Raj Patel"]
@@ -226,7 +223,7 @@ def test_a_preview_whose_plan_is_lost_damaged_or_of_another_version_is_previewed
     folder = Path(app.instance_path) / "uploads"
     for damage in (lambda plan: plan.unlink(), lambda plan: plan.write_text('{"format": 0}'),
                    lambda plan: plan.write_text(plan.read_text()[:100])):
-        token = _preview_token(_upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True))
+        token = preview_token(_upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True))
         damage(folder / f"{token}.plan.json")
         html = committee.post("/directory/import", {"token": token}, page="/directory/import").get_data(as_text=True)
         assert "Preview: 2 to create" in html and "nothing was applied" in html and _people(store) == 0

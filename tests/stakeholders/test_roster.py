@@ -1,5 +1,4 @@
 """Roster refresh: the difference from what is stored, applied in one transaction with audit entries."""
-import csv
 import io
 
 import pytest
@@ -8,21 +7,8 @@ from sqlalchemy import func, select
 from crm.audit.models import AuditEvent
 from crm.stakeholders.files import read_table
 from crm.stakeholders.models import ElectedOffice, Person
-from crm.stakeholders.roster import SHIPPED_ROSTER, refresh_roster
-
-
-def _roster(edit=None) -> bytes:
-    """The shipped roster as CSV bytes, after `edit(rows)` changes the list of dict rows."""
-    with open(SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, list(reader)
-    if edit:
-        edit(rows)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+from crm.stakeholders.roster import refresh_roster
+from tests.stakeholders.uploads import preview_token, roster_csv
 
 
 def _by_election(rows):
@@ -37,12 +23,12 @@ def _current(store, number):
 
 
 def test_shipped_roster_matches_what_the_seed_loaded(roster, store):
-    report = refresh_roster(store, read_table("r.csv", _roster()), apply=False)
+    report = refresh_roster(store, read_table("r.csv", roster_csv()), apply=False)
     assert report.errors == [] and report.changes == [] and report.unchanged == 124
 
 
 def test_dry_run_shows_new_changed_left_and_vacant_and_changes_nothing(roster, store):
-    report = refresh_roster(store, read_table("r.csv", _roster(_by_election)), apply=False)
+    report = refresh_roster(store, read_table("r.csv", roster_csv(_by_election)), apply=False)
     store.rollback()
     assert [(c.kind, c.district_number) for c in report.changes] == [
         ("left", 1), ("new", 1), ("changed", 2), ("left", 3), ("vacant", 3)]
@@ -51,7 +37,7 @@ def test_dry_run_shows_new_changed_left_and_vacant_and_changes_nothing(roster, s
 
 
 def test_apply_closes_offices_opens_new_ones_and_leaves_a_vacant_seat(roster, store):
-    report = refresh_roster(store, read_table("r.csv", _roster(_by_election)), apply=True)
+    report = refresh_roster(store, read_table("r.csv", roster_csv(_by_election)), apply=True)
     store.commit()
     assert report.applied and report.counts == {"new": 1, "changed": 1, "left": 2, "vacant": 1, "unchanged": 121}
     assert _current(store, 1).person.full_name == "New Member"
@@ -67,9 +53,9 @@ def test_apply_closes_offices_opens_new_ones_and_leaves_a_vacant_seat(roster, st
 def test_a_returning_member_keeps_their_person_record(roster, store):
     def leave(rows):
         rows[0].update(mpp_name="")
-    refresh_roster(store, read_table("r.csv", _roster(leave)), apply=True)
+    refresh_roster(store, read_table("r.csv", roster_csv(leave)), apply=True)
     store.commit()
-    refresh_roster(store, read_table("r.csv", _roster()), apply=True)
+    refresh_roster(store, read_table("r.csv", roster_csv()), apply=True)
     store.commit()
     assert store.scalar(select(func.count()).select_from(Person).where(Person.full_name == "Rob Cerjanec")) == 1
     assert _current(store, 1).person.full_name == "Rob Cerjanec"
@@ -85,7 +71,7 @@ def test_a_roster_with_any_error_changes_nothing(roster, store, edit, message):
     def edit_and_by_election(rows):
         _by_election(rows)
         edit(rows)
-    report = refresh_roster(store, read_table("r.csv", _roster(edit_and_by_election)), apply=True)
+    report = refresh_roster(store, read_table("r.csv", roster_csv(edit_and_by_election)), apply=True)
     store.rollback()
     assert any(message in text for _, text in report.errors), report.errors
     assert _current(store, 1).person.full_name == "Rob Cerjanec"
@@ -98,7 +84,7 @@ def test_roster_missing_a_required_column_is_refused(roster, store):
 
 def test_cli_dry_run_and_apply(app, roster, store, tmp_path):
     path = tmp_path / "roster.csv"
-    path.write_bytes(_roster(_by_election))
+    path.write_bytes(roster_csv(_by_election))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["crm", "import-representatives", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -112,7 +98,7 @@ def test_cli_dry_run_and_apply(app, roster, store, tmp_path):
 
 def test_cli_exits_non_zero_on_errors(app, roster, tmp_path):
     path = tmp_path / "roster.csv"
-    path.write_bytes(_roster(lambda rows: rows.pop()))
+    path.write_bytes(roster_csv(lambda rows: rows.pop()))
     result = app.test_cli_runner().invoke(args=["crm", "import-representatives", str(path)])
     assert result.exit_code != 0 and "have no row" in result.output
 
@@ -121,17 +107,13 @@ def test_admin_page_previews_then_applies(roster, staff, store):
     admin = staff("admin")
     token = admin.token("/directory/roster")
     response = admin.client.post("/directory/roster", content_type="multipart/form-data", data={
-        "csrf_token": token, "file": (io.BytesIO(_roster(_by_election)), "roster.csv")})
+        "csrf_token": token, "file": (io.BytesIO(roster_csv(_by_election)), "roster.csv")})
     html = response.get_data(as_text=True)
     assert "Differences: 1 new, 1 changed, 2 left, 1 vacant" in html and "Vacant seats (1)" in html
-    preview = _preview_token(html)
+    preview = preview_token(html)
     html = admin.post("/directory/roster", {"token": preview}, page="/directory/roster").get_data(as_text=True)
     assert "Applied: 1 new" in html
     assert _current(store, 3) is None
-
-
-def _preview_token(html: str) -> str:
-    return html.split('name="token" value="')[1].split('"')[0]
 
 
 def test_offices_changed_after_the_preview_are_previewed_again_and_nothing_applied(roster, staff, store):
@@ -139,17 +121,17 @@ def test_offices_changed_after_the_preview_are_previewed_again_and_nothing_appli
     office's party) means a new preview against the offices as they are, and nothing applied until it is confirmed."""
     admin = staff("admin")
     response = admin.client.post("/directory/roster", content_type="multipart/form-data", data={
-        "csrf_token": admin.token("/directory/roster"), "file": (io.BytesIO(_roster(_by_election)), "roster.csv")})
+        "csrf_token": admin.token("/directory/roster"), "file": (io.BytesIO(roster_csv(_by_election)), "roster.csv")})
     html = response.get_data(as_text=True)
     assert "Differences: 1 new, 1 changed, 2 left, 1 vacant" in html
     _current(store, 2).party = "Independent"  # what the file changes district 2 to, edited by hand meanwhile
     store.commit()
-    html = admin.post("/directory/roster", {"token": _preview_token(html)}, page="/directory/roster").get_data(
+    html = admin.post("/directory/roster", {"token": preview_token(html)}, page="/directory/roster").get_data(
         as_text=True)
     assert "The directory changed after your preview" in html and "nothing was applied" in html
     assert "Differences: 1 new, 0 changed, 2 left, 1 vacant" in html
     assert _current(store, 1).person.full_name == "Rob Cerjanec"  # nothing applied
-    html = admin.post("/directory/roster", {"token": _preview_token(html)}, page="/directory/roster").get_data(
+    html = admin.post("/directory/roster", {"token": preview_token(html)}, page="/directory/roster").get_data(
         as_text=True)
     assert "Applied: 1 new" in html
     store.expire_all()
@@ -163,8 +145,8 @@ def test_a_roster_preview_lost_or_of_another_version_is_previewed_again(roster, 
     folder = Path(app.instance_path) / "uploads"
     for damage in (lambda plan: plan.unlink(), lambda plan: plan.write_text('{"format": 0}')):
         response = admin.client.post("/directory/roster", content_type="multipart/form-data", data={
-            "csrf_token": admin.token("/directory/roster"), "file": (io.BytesIO(_roster(_by_election)), "r.csv")})
-        token = _preview_token(response.get_data(as_text=True))
+            "csrf_token": admin.token("/directory/roster"), "file": (io.BytesIO(roster_csv(_by_election)), "r.csv")})
+        token = preview_token(response.get_data(as_text=True))
         damage(folder / f"{token}.plan.json")
         html = admin.post("/directory/roster", {"token": token}, page="/directory/roster").get_data(as_text=True)
         assert "Differences: 1 new, 1 changed, 2 left, 1 vacant" in html and "nothing was applied" in html
@@ -180,7 +162,7 @@ def test_a_placeholder_email_is_stored_as_no_address_not_as_mail_to_send_to(rost
 def test_an_address_the_roster_drops_is_removed_from_the_person(roster, store):
     def drop(rows):
         rows[0]["email"] = "none provided"
-    refresh_roster(store, read_table("r.csv", _roster(drop)), apply=True)
+    refresh_roster(store, read_table("r.csv", roster_csv(drop)), apply=True)
     store.commit()
     office = _current(store, 1)
     assert office.legislature_email is None
