@@ -102,12 +102,14 @@ class Person(db.Model):
     __tablename__ = "people"
     __table_args__ = (_trigram_index("people", "search_name"),
                       # Probable duplicates: the same name within one organization, found by lookup.
-                      Index("ix_people_organization_lower_name", "organization_id", func.lower(text("full_name"))))
+                      Index("ix_people_organization_lower_name", "organization_id", func.lower(text("full_name"))),
+                      # The list's name order, ignoring case (migration 0022), read in index order a page at a time.
+                      Index("ix_people_search_name", "search_name", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    full_name: Mapped[str] = mapped_column(String(160), index=True)
-    # The name in lower case, kept by the database (migration 0020), for searches: matched with LIKE through its
-    # trigram index and sorted on, so that PostgreSQL does not fold the case of every match of a broad search
+    full_name: Mapped[str] = mapped_column(String(160))
+    # The name in lower case, kept by the database (migration 0020), for searches and the name order: matched
+    # with LIKE through its trigram index, and sorted on (every list by name, so "de Souza" sorts among the Ds), so that PostgreSQL does not fold the case of every match of a broad search
     # twice (ILIKE, then lower() to sort). Stored on PostgreSQL (a virtual column, PostgreSQL 18's default, could
     # not be indexed); virtual on SQLite, which cannot add a stored column in place and searches its own trigram
     # table (0020 says which). Never read into Python, nor audited.

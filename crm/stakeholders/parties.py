@@ -79,7 +79,7 @@ def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KIND
     if "person" in kinds:
         for person in session.scalars(
                 select(Person).where(Person.archived.is_(False), contains_lowered(Person.search_name, q.lower()))
-                .options(joinedload(Person.organization)).order_by(Person.full_name).limit(limit)):
+                .options(joinedload(Person.organization)).order_by(Person.search_name, Person.id).limit(limit)):
             results.append({"value": f"person:{person.id}", "label": _person_label(person), "kind": "person"})
     if "user" in kinds:
         for user in session.scalars(

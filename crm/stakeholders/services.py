@@ -86,10 +86,11 @@ class DirectoryFilters:
     sort: str = "name"
 
 
-# Names sort by the indexed column itself (not lower()), so a page is read in index order, not sorted.
+# Names sort ignoring case, on the lowercased name the database keeps (`search_name`), whose index (with the id)
+# gives a page in index order, not sorted.
 PEOPLE_SORTS = {
-    "name": lambda: (Person.full_name, Person.id),
-    "-name": lambda: (Person.full_name.desc(), Person.id.desc()),
+    "name": lambda: (Person.search_name, Person.id),
+    "-name": lambda: (Person.search_name.desc(), Person.id.desc()),
     # People with no organization last, on both databases (SQLite would put NULL first).
     "organization": lambda: (Organization.id.is_(None), Organization.name, Person.full_name, Person.id),
     "newest": lambda: (Person.id.desc(),),
@@ -135,8 +136,8 @@ def people_page(session: Session, filters: DirectoryFilters, *, limit: int, offs
     # sorts the ties within an organization as it goes), instead of sorting everyone to find a page.
     base = people_query(replace(filters, sort="name")).with_only_columns(Person.id.label("id")).order_by(None)
     parts = [base.join(Organization, Organization.id == Person.organization_id)
-             .order_by(Organization.name, Person.full_name, Person.id),
-             base.where(Person.organization_id.is_(None)).order_by(Person.full_name, Person.id)]
+             .order_by(Organization.name, Person.search_name, Person.id),
+             base.where(Person.organization_id.is_(None)).order_by(Person.search_name, Person.id)]
     return capped_page(session, parts, load, limit=limit, offset=offset, exact=exact)
 
 
@@ -206,12 +207,7 @@ def people_query(filters: DirectoryFilters):
         stmt = stmt.where(newest == filters.position)
     if filters.sort == "organization":
         stmt = stmt.outerjoin(Organization, Organization.id == Person.organization_id)
-    sort = filters.sort if filters.sort in PEOPLE_SORTS else "name"
-    if sort == "name" and filters.q:
-        # A search matches few rows: scan the table once and sort the matches, rather than walk the whole
-        # name index in order testing every row.
-        return stmt.order_by(Person.search_name, Person.id)
-    return stmt.order_by(*PEOPLE_SORTS[sort]())
+    return stmt.order_by(*PEOPLE_SORTS[filters.sort if filters.sort in PEOPLE_SORTS else "name"]())
 
 
 def organizations_query(filters: DirectoryFilters):
@@ -306,7 +302,7 @@ def organization_people(session: Session, organization: Organization, limit: int
     return list(session.scalars(select(Person).where(Person.organization_id == organization.id,
                                                      Person.archived.is_(False))
                                 .options(selectinload(Person.contacts))
-                                .order_by(func.lower(Person.full_name)).limit(limit)))
+                                .order_by(Person.search_name, Person.id).limit(limit)))
 
 
 # --- create, edit, archive, stances --------------------------------------------------------------------------

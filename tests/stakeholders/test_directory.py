@@ -161,6 +161,24 @@ def test_sorting_by_organization_lists_each_organizations_people_then_those_with
     assert sorted(expected, key=csv.index) == expected
 
 
+@pytest.mark.parametrize("sort, q", [("name", ""), ("-name", ""), ("name", "a"), ("-name", "a"), ("name", "o")])
+def test_names_sort_ignoring_case_in_lists_searches_and_exports(committee, make_person, sort, q):
+    """"de Souza" sorts among the Ds, not after every capitalised name, on every page, searched or not."""
+    for name in ["Zoe Adams", "van Dyk Anna", "Bob Mayo", "de Souza Ana", "Alan Ko", "eve Moss"]:
+        make_person(name)
+    expected = [name for name in ["Alan Ko", "Bob Mayo", "de Souza Ana", "eve Moss", "van Dyk Anna", "Zoe Adams"]
+                if q.lower() in name.lower()]
+    if sort == "-name":
+        expected.reverse()
+    seen = []
+    for page in (1, 2, 3):
+        html = committee.get(f"/directory/people?sort={sort}&q={q}&limit=2&page={page}").get_data(as_text=True)
+        seen += sorted((name for name in expected if name in html), key=html.index)
+    assert seen == expected
+    csv = committee.get(f"/directory/people/export?sort={sort}&q={q}&format=csv").get_data(as_text=True)
+    assert sorted(expected, key=csv.index) == expected
+
+
 def test_search_treats_percent_and_underscore_literally(committee, make_person):
     make_person("Percy Plain")
     assert "0 people" in committee.get("/directory/people?q=%25").get_data(as_text=True)
