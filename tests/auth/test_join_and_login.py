@@ -82,6 +82,23 @@ def test_login_answers_the_same_for_unknown_email_and_wrong_password(browser, ma
     assert message in unknown and message in wrong
 
 
+def test_the_local_admin_that_make_run_creates_logs_in_with_its_password_file(app, browser, runner):
+    """`make run` runs `crm ensure-admin`, whose address is under `.local`, a domain the sign-up form refuses."""
+    from pathlib import Path
+
+    result = runner.invoke(args=["crm", "ensure-admin"])
+    assert result.exit_code == 0, result.output
+    email, password = (Path(app.instance_path) / "admin_password.txt").read_text().split()
+    assert email == "admin@itpo.local"
+    response = browser.login(email, password)
+    assert response.status_code == 302 and not response.headers["Location"].endswith("/login")  # logged in
+
+
+def test_login_still_asks_for_an_address_with_an_at_sign(browser):
+    html = browser.post("/login", {"email": "no-at-sign", "password": "x"}).get_data(as_text=True)
+    assert "Enter an email address like name@example.com." in html
+
+
 def test_login_ignores_an_offsite_next_parameter(browser, make_user):
     make_user(email="m@example.org")
     response = browser.post("/login?next=https://evil.example/", {"email": "m@example.org", "password": PASSWORD,
