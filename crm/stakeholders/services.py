@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, select, union, union_all, update
@@ -147,7 +148,7 @@ def _search(q: str):
                                                       contains_text(Organization.acronym, q)))
     contacts = select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))
     ridings = (select(ElectedOffice.person_id).join(ElectedOffice.district)
-               .where(contains_text(ElectoralDistrict.name, q)))
+               .where(contains_text(_dashes_as_spaces(ElectoralDistrict.name), DASHES.sub(" ", q))))
     other = aliased(Person)  # (each arm of the union reads people on its own)
     if len(q) < TRIGRAM:
         # Too short for a trigram index on either database: each arm is a scan. PostgreSQL tests every person
@@ -171,6 +172,17 @@ def _search(q: str):
             among(Person.id, contacts), among(Person.id, ridings)),
         sqlite=Person.id.in_(union(named, contacted, ridings,
                                    select(other.id).where(other.organization_id.in_(organizations)))))
+
+
+# Riding names join their parts with an em dash ("Scarborough—Guildwood"), which nobody types: a search matches
+# them with every dash, and the spaces around it, read as one space (the ridings are few, and scanned).
+DASHES = re.compile(r"\s*[-‐‑‒–—―]\s*")
+
+
+def _dashes_as_spaces(column):
+    for dash in "—–-":
+        column = func.replace(column, dash, " ")
+    return column
 
 
 def _in(column, subquery):
@@ -400,6 +412,10 @@ def add_stance(session: Session, *, ask: str, position: str, as_of: date, source
         raise ValidationError("position", "Choose supportive, neutral, opposed or unknown.")
     if (person is None) == (organization is None):
         raise ValidationError(None, "A stance belongs to one person or one organization.")
+    # (UTC's date: every Canadian time zone is behind UTC, so a date after it is in the future everywhere here.)
+    if as_of > datetime.now(timezone.utc).date():
+        raise ValidationError("as_of", "That date is in the future. Enter the date the stance was stated or "
+                                       "observed, today at the latest: the newest stance is shown as the current one.")
     stance = Stance(ask=ask, position=position, as_of=as_of, source=source or None, note=note or None,
                     person=person, organization=organization, created_by_id=author_id)
     session.add(stance)

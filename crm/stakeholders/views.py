@@ -162,8 +162,11 @@ def person_new():
 
 @bp.route("/people/<int:person_id>")
 def person(person_id):
-    person = _person_or_404(person_id)
-    return render_template("stakeholders/person.html", person=person, stance_form=forms.StanceForm(),
+    return _person_page(_person_or_404(person_id))
+
+
+def _person_page(person: Person, stance_form=None):
+    return render_template("stakeholders/person.html", person=person, stance_form=stance_form or forms.StanceForm(),
                            duplicates=services.duplicates_of(db.session, person), archive_form=ArchiveForm(),
                            merge_form=forms.MergeForm(),
                            timeline_sections=timeline_sections(db.session, person, _page_number()))
@@ -187,7 +190,8 @@ def person_archive(person_id):
 @bp.route("/people/<int:person_id>/stances", methods=["POST"])
 def person_stance(person_id):
     person = _person_or_404(person_id)
-    return _add_stance(forms.StanceForm(), url_for(".person", person_id=person.id), person=person)
+    return _add_stance(forms.StanceForm(), lambda form: _person_page(person, form),
+                       url_for(".person", person_id=person.id), person=person)
 
 
 @bp.route("/people/<int:person_id>/merge", methods=["POST"])
@@ -210,7 +214,9 @@ def person_merge(person_id):
     return redirect(url_for(".person", person_id=person.id))
 
 
-def _add_stance(form, back: str, **subject):
+def _add_stance(form, page, back: str, **subject):
+    """Record the posted stance and go `back`; if it is refused, the `page` again with the form as typed and
+    what to fix on its fields (400)."""
     if form.validate_on_submit():
         try:
             services.add_stance(db.session, ask=form.ask.data, position=form.position.data, as_of=form.as_of.data,
@@ -218,13 +224,13 @@ def _add_stance(form, back: str, **subject):
                                 author_id=current_user.id, **subject)
         except ValidationError as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            apply_to_form(form, error)
         else:
             db.session.commit()
             flash("Stance recorded.", "success")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Check the stance form.", "danger")
-    return redirect(back)
+            return redirect(back)
+    flash("The stance was not recorded: see what to fix in its form below.", "danger")
+    return page(form), 400
 
 
 # --- organizations -------------------------------------------------------------------------------------------------
@@ -278,10 +284,13 @@ def organization_new():
 
 @bp.route("/organizations/<int:organization_id>")
 def organization(organization_id):
-    organization = _organization_or_404(organization_id)
+    return _organization_page(_organization_or_404(organization_id))
+
+
+def _organization_page(organization: Organization, stance_form=None):
     return render_template("stakeholders/organization.html", organization=organization,
                            people=services.organization_people(db.session, organization),
-                           stance_form=forms.StanceForm(), archive_form=ArchiveForm(),
+                           stance_form=stance_form or forms.StanceForm(), archive_form=ArchiveForm(),
                            timeline_sections=timeline_sections(db.session, organization, _page_number()))
 
 
@@ -309,7 +318,8 @@ def organization_archive(organization_id):
 @bp.route("/organizations/<int:organization_id>/stances", methods=["POST"])
 def organization_stance(organization_id):
     organization = _organization_or_404(organization_id)
-    return _add_stance(forms.StanceForm(), url_for(".organization", organization_id=organization.id),
+    return _add_stance(forms.StanceForm(), lambda form: _organization_page(organization, form),
+                       url_for(".organization", organization_id=organization.id),
                        organization=organization)
 
 

@@ -1,5 +1,5 @@
 """The directory pages: access, search and filters, detail pages, edits, stances, archive, query counts."""
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import event, select
@@ -45,6 +45,13 @@ def test_search_finds_mpp_by_riding_and_name(roster, committee):
     assert "Guy Bourgouin" in html and "1 person" in html
     html = committee.get("/directory/people?q=bourgouin").get_data(as_text=True)
     assert "Guy Bourgouin" in html
+
+
+@pytest.mark.parametrize("q", ["Mushkegowuk—James Bay", "mushkegowuk-james bay", "Mushkegowuk James Bay",
+                               "mushkegowuk – james", "gowuk -James"])
+def test_a_riding_is_found_whether_its_dash_is_typed_as_a_hyphen_a_dash_or_a_space(roster, committee, q):
+    html = committee.get("/directory/people", query_string={"q": q}).get_data(as_text=True)
+    assert "Guy Bourgouin" in html and "1 person" in html
 
 
 def test_search_finds_by_email_and_organization(committee, make_person):
@@ -266,6 +273,27 @@ def test_person_page_has_a_timeline_area_and_stance_history(committee, store, ma
     assert 'id="timeline"' in html
     assert "<strong>Supportive</strong>" in html and "History (2 entries)" in html
     assert store.scalar(select(db.func.count()).select_from(Stance)) == 2
+
+
+@pytest.mark.parametrize("subject", ["people", "organizations"])
+def test_a_stance_dated_in_the_future_is_refused_on_its_field_and_keeps_what_was_typed(committee, store, make_person,
+                                                                                        subject):
+    person_id = make_person("Future Teller", org="Tomorrow Council")
+    subject_id = person_id if subject == "people" else store.get(Person, person_id).organization_id
+    tomorrow = date.fromordinal(date.today().toordinal() + 2)
+    response = committee.post(f"/directory/{subject}/{subject_id}/stances", {
+        "ask": "pra", "position": "opposed", "as_of": tomorrow.isoformat(), "source": "a rumour",
+        "note": "Said at the gala"}, page=f"/directory/{subject}/{subject_id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "That date is in the future." in html and 'aria-invalid="true"' in html
+    assert "Said at the gala" in html and 'value="a rumour"' in html and "<details open>" in html
+    assert store.scalar(select(db.func.count()).select_from(Stance)) == 0
+    today = committee.post(f"/directory/{subject}/{subject_id}/stances", {
+        "ask": "pra", "position": "opposed", "as_of": datetime.now(timezone.utc).date().isoformat(), "source": "",
+        "note": ""},
+        page=f"/directory/{subject}/{subject_id}")
+    assert today.status_code == 302 and store.scalar(select(db.func.count()).select_from(Stance)) == 1
 
 
 def test_organization_page_lists_people_and_records_a_stance(committee, store, make_person):
