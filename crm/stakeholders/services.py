@@ -109,6 +109,19 @@ def _newest_position(subject_column, subject_id, ask: str):
             .order_by(Stance.as_of.desc(), Stance.id.desc()).limit(1).scalar_subquery())
 
 
+def _stance_is(subject_column, subject_id, ask: str, position: str):
+    """The subject's newest stance on `ask` is `position` (no stance at all counts as unknown); with no ask, its
+    newest stance on any one of the three. Except for unknown, only subjects that have ever taken that position
+    are tested (one index lookup narrows the list before each candidate's newest stance is read)."""
+    asks = [ask] if ask in dict(ASKS) else [code for code, _ in ASKS]
+    newest = or_(*(func.coalesce(_newest_position(subject_column, subject_id, code), "unknown") == position
+                   for code in asks))
+    if position == "unknown":
+        return newest
+    return and_(subject_id.in_(select(subject_column).where(Stance.position == position,
+                                                            Stance.ask.in_(asks))), newest)
+
+
 def _jurisdiction_id(code: str):
     return select(Jurisdiction.id).where(Jurisdiction.code == code.upper()).scalar_subquery()
 
@@ -214,9 +227,8 @@ def people_query(filters: DirectoryFilters):
     if filters.tag:
         stmt = stmt.where(Person.id.in_(select(person_tags.c.person_id).join(Tag, Tag.id == person_tags.c.tag_id)
                                         .where(Tag.name == tag_name(filters.tag))))
-    if filters.ask and filters.position:
-        newest = func.coalesce(_newest_position(Stance.person_id, Person.id, filters.ask), "unknown")
-        stmt = stmt.where(newest == filters.position)
+    if filters.position:
+        stmt = stmt.where(_stance_is(Stance.person_id, Person.id, filters.ask, filters.position))
     if filters.sort == "organization":
         stmt = stmt.outerjoin(Organization, Organization.id == Person.organization_id)
     return stmt.order_by(*PEOPLE_SORTS[filters.sort if filters.sort in PEOPLE_SORTS else "name"]())
@@ -235,9 +247,8 @@ def organizations_query(filters: DirectoryFilters):
         stmt = stmt.where(Organization.kind == filters.kind)
     if filters.jurisdiction:
         stmt = stmt.where(Organization.jurisdiction_id == _jurisdiction_id(filters.jurisdiction))
-    if filters.ask and filters.position:
-        newest = func.coalesce(_newest_position(Stance.organization_id, Organization.id, filters.ask), "unknown")
-        stmt = stmt.where(newest == filters.position)
+    if filters.position:
+        stmt = stmt.where(_stance_is(Stance.organization_id, Organization.id, filters.ask, filters.position))
     return stmt.order_by(*ORGANIZATION_SORTS.get(filters.sort, ORGANIZATION_SORTS["name"])())
 
 

@@ -222,6 +222,37 @@ def test_filter_by_current_stance_uses_the_newest_stance(store, committee, make_
     assert "Steady Ally" not in html and "Changed Mind" not in html
 
 
+def test_a_stance_filter_with_any_ask_finds_that_newest_stance_on_any_of_the_three(store, committee, make_person):
+    residency = store.get(Person, make_person("Residency Skeptic", org="Council of Doubt"))
+    came_round = store.get(Person, make_person("Came Round"))
+    everything = store.get(Person, make_person("All Three Supportive"))
+    make_person("No Stance Yet")
+    services.add_stance(store, person=residency, ask="residency", position="opposed", as_of=date(2026, 2, 1),
+                        source=None, note=None)
+    services.add_stance(store, organization=residency.organization, ask="clinical_assistant", position="opposed",
+                        as_of=date(2026, 2, 1), source=None, note=None)
+    services.add_stance(store, person=came_round, ask="pra", position="opposed", as_of=date(2026, 1, 1),
+                        source=None, note=None)
+    for ask in ("pra", "residency", "clinical_assistant"):
+        services.add_stance(store, person=everything, ask=ask, position="supportive", as_of=date(2026, 3, 1),
+                            source=None, note=None)
+        services.add_stance(store, person=came_round, ask=ask, position="supportive", as_of=date(2026, 4, 1),
+                            source=None, note=None)
+    store.commit()
+
+    def listed(position, url="/directory/people"):
+        html = committee.get(f"{url}?ask=&position={position}").get_data(as_text=True)
+        names = ["Council of Doubt"] if "organizations" in url else [
+            "Residency Skeptic", "Came Round", "All Three Supportive", "No Stance Yet"]
+        return {name for name in names if name in html}
+
+    assert listed("opposed") == {"Residency Skeptic"}  # Came Round's opposition is history
+    assert listed("supportive") == {"Came Round", "All Three Supportive"}
+    assert listed("unknown") == {"Residency Skeptic", "No Stance Yet"}  # unknown on at least one ask
+    assert listed("opposed", "/directory/organizations") == {"Council of Doubt"}
+    assert listed("supportive", "/directory/organizations") == set()
+
+
 def test_committee_adds_a_person_with_labelled_contacts_and_tags(committee, store):
     response = committee.post("/directory/people/new", {
         "full_name": "  Dr  Kim Lee ", "title": "Registrar", "jurisdiction": "ON",
