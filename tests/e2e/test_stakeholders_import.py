@@ -3,9 +3,9 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import login_as, screenshot
 
-SHEET = ("name,title,organization,email,jurisdiction,tags\n"
-         "Ana Registrar,Registrar,College of Physicians and Surgeons of Ontario,ana@cpso.example,ON,regulator\n"
-         "Raj Patel,Director,New Ally Org,raj@ally.example,CA,ally;media\n")
+SHEET = ("name,title,organization,email,jurisdiction,tags,notes\n"
+         "Ana Registrar,Registrar,College of Physicians and Surgeons of Ontario,ana@cpso.example,ON,regulator,\n"
+         'Raj Patel,Director,New Ally Org,raj@ally.example,CA,ally;media,"Met at the forum.\nCall back in May."\n')
 
 
 def test_committee_member_previews_then_applies_an_import(page, live_server, tmp_path):
@@ -28,12 +28,13 @@ def test_committee_member_previews_then_applies_an_import(page, live_server, tmp
     page.get_by_label("File (CSV or XLSX, at most 10 MB)").set_input_files(str(sheet))
     page.get_by_role("button", name="Upload and preview").click()
     page.get_by_role("button", name="Apply these changes").click()
-    expect(page.get_by_role("heading", name="Imported: 2 to create, 0 to update, 0 unchanged")).to_be_visible()
+    expect(page.get_by_role("heading", name="Imported: 2 created, 0 updated, 0 unchanged")).to_be_visible()
 
     page.goto(base + "/directory/people?q=raj")
     page.get_by_role("link", name="Raj Patel").click()
     expect(page.get_by_role("heading", name="Raj Patel")).to_be_visible()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    assert page.locator(".notes").inner_text() == "Met at the forum.\nCall back in May."  # line breaks shown
     screenshot(page, "stakeholders-02-person")
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
 
@@ -64,7 +65,7 @@ def test_an_import_previewed_before_someone_else_edited_the_directory_is_preview
     expect(page.get_by_role("table", name="What each row does")).to_contain_text("title → Registrar")
     screenshot(page, "stakeholders-03-import-previewed-again")
     page.get_by_role("button", name="Apply these changes").click()
-    expect(page.get_by_role("heading", name="Imported: 1 to create, 1 to update, 0 unchanged")).to_be_visible()
+    expect(page.get_by_role("heading", name="Imported: 1 created, 1 updated, 0 unchanged")).to_be_visible()
     page.goto(live_server.url + "/directory/people?q=okafor")
     expect(page.get_by_text("1 person")).to_be_visible()
 

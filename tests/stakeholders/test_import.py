@@ -127,7 +127,7 @@ def test_cli_dry_run_then_apply(app, store, tmp_path):
     assert "row 2: create Ana Registrar" in result.output and "Nothing was changed" in result.output
     assert _people(store) == 0
     result = runner.invoke(args=["crm", "import-stakeholders", str(path)])
-    assert result.exit_code == 0 and "Imported: 2 to create" in result.output
+    assert result.exit_code == 0 and "Imported: 2 created" in result.output
     assert _people(store) == 2
 
 
@@ -161,11 +161,17 @@ def test_browser_preview_then_apply(committee, store):
     assert _people(store) == 0
     token = html.split('name="token" value="')[1].split('"')[0]
     response = committee.post("/directory/import", {"token": token}, page="/directory/import")
-    assert "Imported: 1 to create" in response.get_data(as_text=True)
+    assert "Imported: 1 created" in response.get_data(as_text=True)
     assert _people(store) == 1
     assert store.scalar(select(Organization).where(Organization.name == "College of Physicians")) is not None
+    assert "<td>created</td>" in response.get_data(as_text=True)
     response = committee.post("/directory/import", {"token": token}, page="/directory/import", follow_redirects=True)
     assert "already applied" in response.get_data(as_text=True) and _people(store) == 1
+    html = _upload(committee, _xlsx([["name", "organization", "email"],
+                                     ["Ana Registrar", "College of Physicians", "ana@cpso.example"]]),
+                   "s.xlsx").get_data(as_text=True)  # the same sheet again
+    assert "Preview: 0 to create, 0 to update, 1 unchanged" in html and "<td>unchanged</td>" in html
+    assert "Nothing to apply: the directory already matches this file." in html and "Apply these changes" not in html
 
 
 def test_browser_shows_row_errors_and_offers_no_apply(committee, store):
@@ -198,7 +204,7 @@ def test_applying_writes_the_previewed_plan_without_reading_the_file_again(commi
     folder = Path(app.instance_path) / "uploads"
     (folder / f"{token}.csv").write_bytes(b"name,email\nSomeone Else,else@example.org\n")
     html = committee.post("/directory/import", {"token": token}, page="/directory/import").get_data(as_text=True)
-    assert "Imported: 2 to create" in html
+    assert "Imported: 2 created" in html
     assert sorted(store.scalars(select(Person.full_name))) == ["Ana Registrar", "Raj Patel"]
     assert not list(folder.glob(f"{token}*"))  # the file and its plan are gone once applied
 
@@ -213,7 +219,7 @@ def test_a_directory_changed_after_the_preview_is_previewed_again_and_nothing_ap
     assert "Preview: 1 to create, 1 to update" in html and _people(store) == 1
     html = committee.post("/directory/import", {"token": preview_token(html)},
                           page="/directory/import").get_data(as_text=True)
-    assert "Imported: 1 to create, 1 to update" in html
+    assert "Imported: 1 created, 1 updated" in html
     assert sorted(store.scalars(select(Person.full_name))) == ["Ana Registrar", "Raj Patel"]
     ana = store.scalar(select(Person).where(Person.full_name == "Ana Registrar"))
     assert ana.title == "Registrar" and {c.value for c in ana.contacts} == {"ana@cpso.example", "416-555-0101"}
