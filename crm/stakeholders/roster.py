@@ -140,6 +140,8 @@ def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool,
             if apply:
                 office.current = False
                 office.to_date = today
+                if office.person.title == _member_title(jurisdiction, district):  # as a refresh wrote it
+                    office.person.title = f"Former {office.person.title}"
             office = None
         if row is None:
             report.changes.append(RosterChange("vacant", district.number, district.name, "", "seat vacant"))
@@ -203,9 +205,15 @@ def _sync_contacts(person: Person, values: dict) -> None:
             person.contacts.remove(point)
 
 
+def _member_title(jurisdiction, district) -> str:
+    """The title a refresh gives a member: "MPP, Scarborough—Guildwood"; "Former MPP, …" once they leave, unless
+    someone has written another title by hand."""
+    return f"{jurisdiction.member_title}, {district.name}"
+
+
 def _open_office(session, jurisdiction, district, legislature, former, name, values) -> None:
     person = former.get(name)
-    title = f"{jurisdiction.member_title}, {district.name}"
+    title = _member_title(jurisdiction, district)
     if person is None:
         person = Person(full_name=name, organization=legislature, jurisdiction=jurisdiction)
         session.add(person)

@@ -45,9 +45,25 @@ def test_apply_closes_offices_opens_new_ones_and_leaves_a_vacant_seat(roster, st
     assert _current(store, 3) is None
     old = store.scalar(select(Person).where(Person.full_name == "Rob Cerjanec"))
     assert [(o.current, o.to_date is not None) for o in old.offices] == [(False, True)]
+    assert old.title == "Former MPP, Ajax" and _current(store, 1).person.title == "MPP, Ajax"
     assert store.scalar(select(AuditEvent).where(AuditEvent.action == "roster_refresh")).changes["new"] == 1
     assert store.scalar(select(func.count()).select_from(AuditEvent)
                         .where(AuditEvent.entity_type == "elected_offices", AuditEvent.action == "update")) >= 3
+
+
+def test_a_member_who_left_keeps_a_title_written_by_hand_and_gets_it_back_on_return(roster, store):
+    cerjanec = _current(store, 1).person
+    cerjanec.title = "MPP, Ajax; critic for health"
+    store.commit()
+
+    def leave(rows):
+        rows[0].update(mpp_name="")
+    refresh_roster(store, read_table("r.csv", roster_csv(leave)), apply=True)
+    store.commit()
+    assert cerjanec.title == "MPP, Ajax; critic for health"
+    refresh_roster(store, read_table("r.csv", roster_csv()), apply=True)
+    store.commit()
+    assert cerjanec.title == "MPP, Ajax"
 
 
 def test_a_returning_member_keeps_their_person_record(roster, store):
