@@ -194,11 +194,17 @@ def person_stance(person_id):
                        url_for(".person", person_id=person.id), person=person)
 
 
-@bp.route("/people/<int:person_id>/merge", methods=["POST"])
+@bp.route("/people/<int:person_id>/merge", methods=["GET", "POST"])
 def person_merge(person_id):
-    """Keep this person; fold the posted duplicate into them."""
+    """Keep this person; fold the duplicate into them: GET shows both records and asks to confirm, POST merges."""
     person = _person_or_404(person_id)
     form = forms.MergeForm()
+    if request.method == "GET":
+        duplicate = db.session.get(Person, request.args.get("duplicate", 0, type=int) or 0)
+        if duplicate is None or duplicate.id == person.id:
+            flash("Choose a listed duplicate to merge.", "danger")
+            return redirect(url_for(".person", person_id=person.id))
+        return render_template("stakeholders/merge.html", person=person, duplicate=duplicate, form=form)
     duplicate = db.session.get(Person, form.duplicate_id.data) if form.validate_on_submit() else None
     if duplicate is None:
         flash("Choose a listed duplicate to merge.", "danger")

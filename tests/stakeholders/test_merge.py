@@ -31,6 +31,12 @@ def test_merge_moves_contacts_offices_stances_and_tags_and_is_audited(roster, co
     contacts_before = len(mpp.contacts)
     html = committee.get(f"/directory/people/{keep_id}").get_data(as_text=True)
     assert "Possible duplicates" in html
+    confirm = f"/directory/people/{keep_id}/merge?duplicate={duplicate_id}"
+    assert f'href="{confirm}"' in html  # a link to a confirmation, not a form that merges
+    html = committee.get(confirm).get_data(as_text=True)  # both records side by side; nothing merged yet
+    assert "It cannot be undone." in html and "Jane Doe" in html and mpp.full_name in html
+    assert "jane@cpso.example" in html and f"Merge {mpp.full_name} into Jane Doe" in html
+    assert store.get(Person, duplicate_id) is not None
     response = committee.post(f"/directory/people/{keep_id}/merge", {"duplicate_id": str(duplicate_id)},
                               page=f"/directory/people/{keep_id}", follow_redirects=True)
     assert "The two records are merged" in response.get_data(as_text=True)
@@ -57,6 +63,9 @@ def test_a_person_cannot_be_merged_into_themselves(committee, make_person, store
 
 def test_merging_an_unknown_person_is_refused_politely(committee, make_person):
     person_id = make_person("Only Me")
+    for duplicate in ("999999", str(person_id), "abc", ""):
+        response = committee.get(f"/directory/people/{person_id}/merge?duplicate={duplicate}", follow_redirects=True)
+        assert response.status_code == 200 and "Choose a listed duplicate" in response.get_data(as_text=True)
     response = committee.post(f"/directory/people/{person_id}/merge", {"duplicate_id": "999999"},
                               page=f"/directory/people/{person_id}", follow_redirects=True)
     assert response.status_code == 200 and "Choose a listed duplicate" in response.get_data(as_text=True)
