@@ -40,10 +40,50 @@ def contains_text(column, text: str):
     return _ContainsText(column, literal(contains_pattern(text)))
 
 
+class fold(FunctionElement):
+    """Text folded for searching and sorting: lower-cased, and on PostgreSQL also stripped of accents by
+    `fold_text()` (migration 0023: unaccent, then lower), so "Quebec" finds "Québec" and "Émile" sorts among the
+    Es. SQLite's lower() folds ASCII only (its trigram tables, 0018, fold names and contacts further)."""
+
+    name = "fold"
+    inherit_cache = True
+
+
+@compiles(fold)
+def _compile_fold(element, compiler, **kw):
+    return "lower(%s)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(fold, "postgresql")
+def _compile_fold_postgresql(element, compiler, **kw):
+    return "fold_text(%s)" % compiler.process(element.clauses, **kw)
+
+
+class _ContainsFolded(DialectExpression):
+    """`column` contains `pattern`, both folded (`fold`). SQLite: a plain LIKE, case-insensitive for ASCII as
+    `_ContainsText`. PostgreSQL: served by a trigram index on `fold_text(column)`."""
+
+    name = "contains_folded"
+    inherit_cache = True
+    templates = {"default": "lower({0}) LIKE lower({1}) ESCAPE '\\'",
+                 "postgresql": "fold_text({0}) LIKE fold_text({1}) ESCAPE '\\'", "sqlite": "{0} LIKE {1} ESCAPE '\\'"}
+
+
+def contains_folded(column, text: str):
+    return _ContainsFolded(column, literal(contains_pattern(text)))
+
+
+class _ContainsInFolded(DialectExpression):
+    name = "contains_in_folded"
+    inherit_cache = True
+    templates = {"default": "{0} LIKE lower({1}) ESCAPE '\\'", "postgresql": "{0} LIKE fold_text({1}) ESCAPE '\\'"}
+
+
 def contains_lowered(column, text: str):
-    """`column`, which holds text in lower case (the database's lower()), contains `text`, ignoring case: a plain
-    LIKE on the column, with the pattern lowered by the same function."""
-    return column.like(func.lower(literal(contains_pattern(text))), escape="\\")
+    """`column`, which holds text already folded by the database (`fold`, such as `people.search_name`),
+    contains `text`, ignoring case (and on PostgreSQL accents): a plain LIKE on the column, with the pattern
+    folded by the same function."""
+    return _ContainsInFolded(column, literal(contains_pattern(text)))
 
 
 class _InSubquery(DialectExpression):

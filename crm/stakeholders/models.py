@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
 from crm.extensions import db, only_on
+from crm.sql import fold
 
 # ITPO's three asks, which every stance refers to.
 ASKS = (
@@ -57,6 +58,15 @@ def _trigram_index(table: str, column: str) -> Index:
                                        postgresql_with={"gin_pending_list_limit": TRIGRAM_PENDING_LIST_KB}))
 
 
+def _folded_trigram_index(table: str, column: str) -> Index:
+    """A PostgreSQL trigram index of `fold_text(column)` (migration 0023), which serves `contains_folded`: a
+    search that ignores case and accents."""
+    folded = f"{column}_folded"
+    return only_on("postgresql", Index(f"ix_{table}_{folded}_trgm", func.fold_text(text(column)).label(folded),
+                                       postgresql_using="gin", postgresql_ops={folded: "gin_trgm_ops"},
+                                       postgresql_with={"gin_pending_list_limit": TRIGRAM_PENDING_LIST_KB}))
+
+
 person_tags = Table(
     "person_tags", db.metadata,
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
@@ -78,7 +88,12 @@ class Organization(db.Model):
     """A regulator, certification body, ministry, legislature, ally…"""
 
     __tablename__ = "organizations"
-    __table_args__ = (_trigram_index("organizations", "name"), _trigram_index("organizations", "acronym"))
+    __table_args__ = (_folded_trigram_index("organizations", "name"),
+                      _folded_trigram_index("organizations", "acronym"),
+                      # The list's name order on PostgreSQL (0023), read in index order instead of folding and
+                      # sorting every organization's name for each page.
+                      only_on("postgresql", Index("ix_organizations_name_folded", func.fold_text(text("name")),
+                                                  "id")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -108,12 +123,12 @@ class Person(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(160))
-    # The name in lower case, kept by the database (migration 0020), for searches and the name order: matched
-    # with LIKE through its trigram index, and sorted on (every list by name, so "de Souza" sorts among the Ds), so that PostgreSQL does not fold the case of every match of a broad search
-    # twice (ILIKE, then lower() to sort). Stored on PostgreSQL (a virtual column, PostgreSQL 18's default, could
-    # not be indexed); virtual on SQLite, which cannot add a stored column in place and searches its own trigram
-    # table (0020 says which). Never read into Python, nor audited.
-    search_name: Mapped[str] = mapped_column(String(160), Computed("lower(full_name)", persisted=True), deferred=True)
+    # The name folded by the database (`crm.sql.fold`: lower case; on PostgreSQL also without accents, migration
+    # 0023), for searches and the name order: matched with LIKE through its trigram index, so that a broad search
+    # does not fold each of its matches again, and sorted on (migration 0022: "de Souza" and "Émile" sort among
+    # the Ds and Es). Stored on PostgreSQL (a virtual column, PostgreSQL 18's default, could not be indexed);
+    # virtual on SQLite, which searches its own trigram tables (0018). Never read into Python, nor audited.
+    search_name: Mapped[str] = mapped_column(String(160), Computed(fold(text("full_name")), persisted=True), deferred=True)
     title: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.auth.models import STAFF_ROLES, User
 from crm.errors import ValidationError
-from crm.sql import contains_lowered, contains_pattern
+from crm.sql import contains_folded, contains_lowered, contains_pattern
 from crm.stakeholders.models import Organization, Person
 
 PARTY_KINDS = ("person", "organization", "user")
@@ -71,8 +71,8 @@ def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KIND
     if "organization" in kinds:
         for org in session.scalars(
                 select(Organization).where(Organization.archived.is_(False),
-                                           or_(Organization.name.ilike(pattern, escape="\\"),
-                                               Organization.acronym.ilike(pattern, escape="\\")))
+                                           or_(contains_folded(Organization.name, q),
+                                               contains_folded(Organization.acronym, q)))
                 .order_by(Organization.name).limit(limit)):
             results.append({"value": f"organization:{org.id}", "label": _organization_label(org),
                             "kind": "organization"})

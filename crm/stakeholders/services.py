@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from crm.audit.services import record
 from crm.errors import ValidationError
 from crm.pagination import Page, capped_page
-from crm.sql import TRIGRAM, ByDialect, contains_lowered, contains_text, in_subquery, sqlite_trigram_ids
+from crm.sql import (TRIGRAM, ByDialect, contains_folded, contains_lowered, contains_text, fold, in_subquery,
+                     sqlite_trigram_ids)
 from crm.extensions import db
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import (ASKS, ORGANIZATION_KINDS, POSITIONS, ContactPoint, ElectedOffice, Organization,
@@ -97,9 +98,9 @@ PEOPLE_SORTS = {
     "newest": lambda: (Person.id.desc(),),
 }
 ORGANIZATION_SORTS = {
-    "name": lambda: (func.lower(Organization.name), Organization.id),
-    "-name": lambda: (func.lower(Organization.name).desc(), Organization.id.desc()),
-    "kind": lambda: (Organization.kind, func.lower(Organization.name), Organization.id),
+    "name": lambda: (fold(Organization.name), Organization.id),
+    "-name": lambda: (fold(Organization.name).desc(), Organization.id.desc()),
+    "kind": lambda: (Organization.kind, fold(Organization.name), Organization.id),
     "newest": lambda: (Organization.id.desc(),),
 }
 
@@ -157,11 +158,11 @@ def people_page(session: Session, filters: DirectoryFilters, *, limit: int, offs
 
 def _search(q: str):
     """People whose name, organization (name or acronym), contact or riding contains `q`, ignoring case."""
-    organizations = select(Organization.id).where(or_(contains_text(Organization.name, q),
-                                                      contains_text(Organization.acronym, q)))
+    organizations = select(Organization.id).where(or_(contains_folded(Organization.name, q),
+                                                      contains_folded(Organization.acronym, q)))
     contacts = select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))
     ridings = (select(ElectedOffice.person_id).join(ElectedOffice.district)
-               .where(contains_text(_dashes_as_spaces(ElectoralDistrict.name), DASHES.sub(" ", q))))
+               .where(contains_folded(_dashes_as_spaces(ElectoralDistrict.name), DASHES.sub(" ", q))))
     other = aliased(Person)  # (each arm of the union reads people on its own)
     if len(q) < TRIGRAM:
         # Too short for a trigram index on either database: each arm is a scan. PostgreSQL tests every person
@@ -242,7 +243,7 @@ def organizations_query(filters: DirectoryFilters):
             .options(joinedload(Organization.jurisdiction), selectinload(Organization.stances)))
     if filters.q:
         q = filters.q.strip()
-        stmt = stmt.where(or_(contains_text(Organization.name, q), contains_text(Organization.acronym, q)))
+        stmt = stmt.where(or_(contains_folded(Organization.name, q), contains_folded(Organization.acronym, q)))
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind)
     if filters.jurisdiction:

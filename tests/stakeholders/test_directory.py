@@ -186,6 +186,42 @@ def test_names_sort_ignoring_case_in_lists_searches_and_exports(committee, make_
     assert sorted(expected, key=csv.index) == expected
 
 
+def _postgresql_only(store, why):
+    if store.get_bind().dialect.name != "postgresql":
+        pytest.skip(f"SQLite's lower() folds ASCII only: {why} (PostgreSQL, the production database, does)")
+
+
+def test_names_organizations_and_ridings_are_found_without_their_accents_on_postgresql(roster, store, committee,
+                                                                                    make_person):
+    _postgresql_only(store, "names, organizations and ridings keep their accents there (SQLite 3.45's trigram "
+                            "tokenizer could remove them from names)")
+    make_person("Émile Côté")
+    make_person("Emily Cote")
+    for q in ("cote", "Côté", "CÔTÉ", "emile", "Émile"):
+        html = committee.get("/directory/people", query_string={"q": q}).get_data(as_text=True)
+        assert "Émile Côté" in html, q
+    picked = committee.get("/interactions/participants/search?q=cote").get_json()["items"]  # the picker
+    assert any("Émile Côté" in item["label"] for item in picked)
+    make_person("Jean Tremblay", org="Collège des médecins du Québec")
+    for q in ("quebec", "medecins du", "Collège"):
+        html = committee.get("/directory/people", query_string={"q": q}).get_data(as_text=True)
+        assert "Jean Tremblay" in html, q
+        html = committee.get("/directory/organizations", query_string={"q": q}).get_data(as_text=True)
+        assert "Collège des médecins du Québec" in html, q
+        picked = committee.get("/interactions/participants/search", query_string={"q": q}).get_json()["items"]
+        assert any("Collège des médecins du Québec" in item["label"] for item in picked), q
+    assert "Stephen Blais" in committee.get("/directory/people?q=orleans").get_data(as_text=True)  # Orléans
+
+
+def test_names_sort_among_their_letters_whatever_their_accents_on_postgresql(store, committee, make_person):
+    _postgresql_only(store, "an accented initial sorts after z there")
+    for name in ["Zoë Adams", "Élodie Arsenault", "Emma Bell", "Eve Dunn", "Fay Ng", "Ørjan Berg", "Oscar Ito"]:
+        make_person(name)
+    html = committee.get("/directory/people?sort=name").get_data(as_text=True)
+    expected = ["Élodie Arsenault", "Emma Bell", "Eve Dunn", "Fay Ng", "Ørjan Berg", "Oscar Ito", "Zoë Adams"]
+    assert sorted(expected, key=html.index) == expected
+
+
 def test_search_treats_percent_and_underscore_literally(committee, make_person):
     make_person("Percy Plain")
     assert "0 people" in committee.get("/directory/people?q=%25").get_data(as_text=True)
