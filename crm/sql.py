@@ -1,5 +1,5 @@
 """SQL expressions written per database, for what SQLAlchemy's portable forms plan badly somewhere."""
-from sqlalchemy import column, func, literal, literal_column, select, table
+from sqlalchemy import column, literal, literal_column, select, table
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement

@@ -45,7 +45,7 @@ class ContactLines:
         self.email = email
 
     def __call__(self, form, field):
-        parsed = []
+        parsed, problems = [], []
         for number, line in enumerate((field.data or "").splitlines(), start=1):
             line = line.strip()
             if not line:
@@ -56,10 +56,14 @@ class ContactLines:
                 try:
                     value = validate_email(value, check_deliverability=False).normalized.lower()
                 except EmailNotValidError:
-                    raise ValidationError(f"Line {number}: {value!r} is not an email address.") from None
+                    problems.append(f"Line {number}: {value!r} is not an email address.")
+                    continue
             elif len(value) > 40 or not any(ch.isdigit() for ch in value):
-                raise ValidationError(f"Line {number}: {value!r} does not look like a phone number.")
+                problems.append(f"Line {number}: {value!r} does not look like a phone number.")
+                continue
             parsed.append((label, value))
+        if problems:
+            raise ValidationError(" ".join(problems))
         field.parsed = parsed
 
 
@@ -82,13 +86,22 @@ class PersonForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+def _with_scheme(value: str | None) -> str | None:
+    """A web address typed without its scheme ("www.cpso.on.ca") gets https://."""
+    value = (value or "").strip()
+    if value and "://" not in value and "." in value and " " not in value:
+        return "https://" + value
+    return value or None
+
+
 class OrganizationForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the organization's name."), Length(max=200)])
     acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
     kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS))
     jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
     website = StringField("Website", validators=[Optional(), Length(max=300),
-                                                 URL(message="Enter a web address starting with https://.")])
+                                                 URL(message="Enter a web address such as https://cpso.on.ca.")],
+                          filters=[lambda value: _with_scheme(value)], description="e.g. https://cpso.on.ca or www.cpso.on.ca")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
     submit = SubmitField("Save")
 

@@ -6,6 +6,7 @@ from sqlalchemy import (BigInteger, CheckConstraint, Column, Computed, ForeignKe
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
+from crm.auth.models import User
 from crm.extensions import db, only_on
 from crm.sql import fold
 
@@ -234,6 +235,12 @@ class Stance(db.Model):
     person = relationship("Person", back_populates="stances")
     organization = relationship("Organization", back_populates="stances")
 
+    created_by = relationship(User, foreign_keys=[created_by_id], lazy="joined")  # shown in every history
+
     @property
     def ask_label(self) -> str:
         return ASK_SHORT.get(self.ask, self.ask)
+
+    @property
+    def position_label(self) -> str:
+        return dict(POSITIONS).get(self.position, self.position)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select, union, union_all, update
+from sqlalchemy import and_, func, literal, or_, select, union, union_all, update
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm.audit.services import record
@@ -400,18 +400,38 @@ def save_organization(session: Session, organization: Organization | None, *, na
     """Create (organization None) or update an organization."""
     if kind not in dict(ORGANIZATION_KINDS):
         raise ValidationError("kind", "Choose one of the listed kinds.")
+    name = " ".join(name.split())
+    found = find_jurisdiction(session, jurisdiction)
+    _refuse_a_second(session, organization, name, found.id if found else None)
     if organization is None:
         organization = Organization(name="")
         session.add(organization)
-    organization.name = " ".join(name.split())
+    organization.name = name
     organization.acronym = acronym or None
     organization.kind = kind
-    found = find_jurisdiction(session, jurisdiction)
     organization.jurisdiction_id = found.id if found else None
     organization.website = website or None
     organization.notes = notes or None
     session.flush()
     return organization
+
+
+def _refuse_a_second(session: Session, organization: Organization | None, name: str, jurisdiction_id: int | None):
+    """Refuse a name that an active organization of the same jurisdiction already has (ignoring case, and on
+    PostgreSQL accents): two would split its people, stances and history, and look alike in every picker. The
+    same name in other provinces is fine (each has its Ministry of Health)."""
+    same = select(Organization).where(fold(Organization.name) == fold(literal(name)),
+                                      Organization.archived.is_(False))
+    same = same.where(Organization.jurisdiction_id == jurisdiction_id) if jurisdiction_id else \
+        same.where(Organization.jurisdiction_id.is_(None))
+    if organization is not None and organization.id is not None:
+        same = same.where(Organization.id != organization.id)
+    existing = session.scalars(same.limit(1)).first()
+    if existing is not None:
+        where = f" ({existing.jurisdiction.name})" if existing.jurisdiction else ""
+        raise ValidationError("name", f"{existing.name}{where} is already in the directory (organization "
+                                      f"#{existing.id}). Open it from the organizations list instead of adding it "
+                                      "twice, or give this one a name that tells them apart.")
 
 
 def add_stance(session: Session, *, ask: str, position: str, as_of: date, source: str | None, note: str | None,

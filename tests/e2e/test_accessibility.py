@@ -65,6 +65,17 @@ def test_pages_work_by_keyboard_alone(page, live_server, path):
     assert {"A"} <= seen
 
 
+def test_keyboard_focus_is_plainly_visible_on_the_dark_menu(page, live_server):
+    """Bootstrap's focus shadow on the dark navigation bar is faint: links there get a solid outline."""
+    page.goto(live_server.url + "/")
+    link = page.locator(".navbar-dark .nav-link").first
+    link.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
+    style = link.evaluate("e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }")
+    assert style[0] == "solid" and float(style[1].rstrip("px")) >= 2, style
+
+
 def _campaign_with_member(live_server) -> tuple[str, str]:
     """A live campaign (unique slug) and a member with a riding, in the live server's database."""
     from sqlalchemy import select

@@ -35,6 +35,10 @@ def test_committee_member_previews_then_applies_an_import(page, live_server, tmp
     expect(page.get_by_role("heading", name="Raj Patel")).to_be_visible()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     assert page.locator(".notes").inner_text() == "Met at the forum.\nCall back in May."  # line breaks shown
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page.get_by_role("button", name="Copy raj@ally.example").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied raj@ally.example")  # said to screen readers too
+    expect(page.locator("#copy-status")).to_have_attribute("aria-live", "polite")
     screenshot(page, "stakeholders-02-person")
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
 

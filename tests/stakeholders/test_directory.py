@@ -329,6 +329,17 @@ def test_bad_email_in_the_person_form_is_shown_on_the_field(committee):
     assert "is not an email address" in response.get_data(as_text=True)
 
 
+def test_every_bad_email_and_phone_line_is_named_at_once(committee, store):
+    html = committee.post("/directory/people/new", {
+        "full_name": "X", "jurisdiction": "", "emails": "ok@example.org\nnot-an-email\noffice: also bad",
+        "phones": "mobile: none\n416-555-0100\nhome: n/a"}).get_data(as_text=True)
+    assert "Line 2: &#39;not-an-email&#39; is not an email address." in html
+    assert "Line 3: &#39;also bad&#39; is not an email address." in html
+    assert "Line 1: &#39;none&#39; does not look like a phone number." in html
+    assert "Line 3: &#39;n/a&#39; does not look like a phone number." in html
+    assert 'ok@example.org' in html and store.scalar(select(Person).where(Person.full_name == "X")) is None
+
+
 def test_person_page_has_a_timeline_area_and_stance_history(committee, store, make_person):
     person_id = make_person("History Keeper")
     for position, day in (("neutral", 1), ("supportive", 20)):
@@ -405,6 +416,51 @@ def test_organization_create_and_edit(committee):
     assert "Ontario Ministry of Health (MOH)" in response.get_data(as_text=True)
     response = committee.post("/directory/organizations/new", {"name": "Bad", "kind": "bogus", "jurisdiction": ""})
     assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+
+
+def test_a_second_organization_of_the_same_name_and_jurisdiction_is_refused(committee, store):
+    from crm.stakeholders.models import Organization
+
+    def add(name, jurisdiction, website=""):
+        return committee.post("/directory/organizations/new", {
+            "name": name, "acronym": "", "kind": "government_ministry", "jurisdiction": jurisdiction,
+            "website": website, "notes": ""})
+
+    assert add("Ministry of Health", "ON", "www.ontario.ca/health").status_code == 302
+    first = store.scalar(select(Organization).where(Organization.name == "Ministry of Health"))
+    assert first.website == "https://www.ontario.ca/health"  # typed without https://
+    html = add("  ministry of  HEALTH ", "ON").get_data(as_text=True)
+    assert f"Ministry of Health (Ontario) is already in the directory (organization #{first.id})" in html
+    assert 'aria-invalid="true"' in html
+    assert add("Ministry of Health", "BC").status_code == 302  # another province's: fine
+    edit = committee.post(f"/directory/organizations/{first.id}/edit", {
+        "name": "Ministry of Health", "acronym": "MOH", "kind": "government_ministry", "jurisdiction": "ON",
+        "website": "", "notes": ""})
+    assert edit.status_code == 302  # saving it under its own name is no duplicate
+    assert store.scalar(select(db.func.count()).select_from(Organization)
+                        .where(Organization.name.ilike("ministry of health"))) == 2
+    assert "Enter a web address such as" in add("Bad Site", "", "not a site").get_data(as_text=True)
+
+
+def test_an_empty_list_says_why(committee, make_person):
+    assert "Nothing here yet." in committee.get("/directory/people").get_data(as_text=True)
+    make_person("Only One")
+    html = committee.get("/directory/people?q=zzz&kind=&party=").get_data(as_text=True)
+    assert "No one matches. Try another search or fewer filters." in html
+    html = committee.get("/directory/people?page=99").get_data(as_text=True)
+    assert "There is no page 99: this list has 1." in html and "Go to the first page" in html
+    assert "No organization matches." in committee.get("/directory/organizations?q=zzz").get_data(as_text=True)
+
+
+def test_stance_history_names_the_position_and_who_recorded_it(committee, store, make_person):
+    person_id = make_person("Heard From")
+    for position, day in (("neutral", "01"), ("supportive", "02")):
+        committee.post(f"/directory/people/{person_id}/stances", {
+            "ask": "pra", "position": position, "as_of": f"2026-03-{day}", "source": "call", "note": ""},
+            page=f"/directory/people/{person_id}")
+    html = committee.get(f"/directory/people/{person_id}").get_data(as_text=True)
+    assert ": Neutral (call)" in html and ": Supportive (call)" in html  # the history, in words
+    assert html.count("recorded by Committee") == 3  # the current stance and both entries of its history
 
 
 def _count_queries(app, fetch):
