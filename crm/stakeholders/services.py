@@ -179,13 +179,29 @@ def _search(q: str):
         named = sqlite_trigram_ids("people_search", q)
         contacted = select(ContactPoint.person_id).where(
             ContactPoint.id.in_(sqlite_trigram_ids("contact_points_search", q)))
+    arms = [ridings]
+    digits = re.sub(r"\D", "", q)
+    if PHONE_LIKE.match(q) and len(digits) >= 4:
+        # A phone number, however it is punctuated here or there: "4165550101" finds 416-555-0101 (a scan of
+        # the phone numbers, for digit-only searches alone).
+        arms.append(select(ContactPoint.person_id).where(ContactPoint.kind == "phone",
+                                                         contains_text(_digits_of(ContactPoint.value), digits)))
     # SQLite: the union of the arms' ids, built once, is faster than an OR tested on every person (the few
     # organizations and ridings are scanned).
     return ByDialect(
         or_(contains_lowered(Person.search_name, q), among(Person.organization_id, organizations),
-            among(Person.id, contacts), among(Person.id, ridings)),
-        sqlite=Person.id.in_(union(named, contacted, ridings,
+            among(Person.id, contacts), *(among(Person.id, arm) for arm in arms)),
+        sqlite=Person.id.in_(union(named, contacted, *arms,
                                    select(other.id).where(other.organization_id.in_(organizations)))))
+
+
+PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
+
+
+def _digits_of(column):
+    for mark in " -().+":
+        column = func.replace(column, mark, "")
+    return column
 
 
 # Riding names join their parts with an em dash ("Scarborough—Guildwood"), which nobody types: a search matches

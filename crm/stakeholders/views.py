@@ -155,9 +155,18 @@ def person_new():
     form = _person_form()
     if request.method == "GET" and request.args.get("organization", "").isdigit():
         _choose_organization(form, int(request.args["organization"]))
-    return _save_form(form, lambda: _save_person(form, None), lambda p: (f"{p.full_name} added.", ".person",
+    return _save_form(form, lambda: _save_person(form, None), lambda p: (_added(p), ".person",
                                                                          {"person_id": p.id})) or \
         render_template("stakeholders/person_form.html", form=form, person=None)
+
+
+def _added(person: Person) -> str:
+    """What adding a person says: also that they may be someone already in the directory."""
+    others = services.duplicates_of(db.session, person)
+    if not others:
+        return f"{person.full_name} added."
+    return (f"{person.full_name} added, but {', '.join(o.full_name for o in others[:3])} may be the same person "
+            "(the same email, or the same name in the same organization): compare them under Possible duplicates.")
 
 
 @bp.route("/people/<int:person_id>")

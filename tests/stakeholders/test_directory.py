@@ -222,6 +222,14 @@ def test_names_sort_among_their_letters_whatever_their_accents_on_postgresql(sto
     assert sorted(expected, key=html.index) == expected
 
 
+@pytest.mark.parametrize("q", ["4165550101", "(416) 555-0101", "416.555.0101", "555 0101", "+1 416 555 0101"])
+def test_a_phone_number_is_found_however_it_is_punctuated(committee, make_person, q):
+    make_person("Phoned Person", phones=["+1 (416) 555-0101"])
+    make_person("Other Number", phones=["416-555-0199"])
+    html = committee.get("/directory/people", query_string={"q": q}).get_data(as_text=True)
+    assert "Phoned Person" in html and "Other Number" not in html, q
+
+
 def test_search_treats_percent_and_underscore_literally(committee, make_person):
     make_person("Percy Plain")
     assert "0 people" in committee.get("/directory/people?q=%25").get_data(as_text=True)

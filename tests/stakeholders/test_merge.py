@@ -53,6 +53,16 @@ def test_merge_moves_contacts_offices_stances_and_tags_and_is_audited(roster, co
     assert event.changes["moved"]["elected_offices"] == 1 and event.changes["moved"]["stances"] == 1
 
 
+def test_adding_someone_already_in_the_directory_says_so(committee, make_person):
+    make_person("Ana One", emails=["shared@example.org"])
+    html = committee.post("/directory/people/new", {"full_name": "Ana Uno", "emails": "Shared@Example.org",
+                                                    "jurisdiction": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "Ana Uno added, but Ana One may be the same person" in html and "Possible duplicates" in html
+    html = committee.post("/directory/people/new", {"full_name": "Bo Else", "jurisdiction": ""},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Bo Else added." in html and "may be the same person" not in html
+
+
 def test_a_person_cannot_be_merged_into_themselves(committee, make_person, store):
     person_id = make_person("Only Me")
     response = committee.post(f"/directory/people/{person_id}/merge", {"duplicate_id": str(person_id)},
