@@ -172,7 +172,7 @@ def apply_saved_plan(session: Session, saved: dict | None) -> ImportReport | Non
 
 
 # Bumped when the saved plan's layout changes: a preview saved by other code is previewed again, not applied.
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2  # 2: a row's notes are added below the person's, not in their place
 
 
 @dataclass
@@ -297,8 +297,9 @@ def _diff(person: _Existing, item: _Parsed, organizations) -> dict:
         diff["title"] = [person.title, item.title]
     if item.jurisdiction_id and item.jurisdiction_id != person.jurisdiction_id:
         diff["jurisdiction_id"] = [person.jurisdiction_id, item.jurisdiction_id]
-    if item.notes and item.notes != (person.notes or ""):
-        diff["notes"] = [person.notes, item.notes]
+    if item.notes and item.notes not in (person.notes or ""):
+        # Added below what is there, never in its place: notes written by hand survive a re-imported sheet.
+        diff["notes"] = [person.notes, f"{person.notes}\n\n{item.notes}" if person.notes else item.notes]
     if item.organization and organizations.get(item.organization.lower()) != person.organization_id:
         diff["organization_id"] = [person.organization_id, organizations.get(item.organization.lower())]
     new_contacts = [v for v in item.emails + item.phones if v.lower() not in person.contacts]
@@ -318,7 +319,7 @@ def _changes(diff: dict, item: _Parsed) -> list[str]:
     if "jurisdiction_id" in diff:
         changes.append(f"jurisdiction → {item.jurisdiction_code}")
     if "notes" in diff:
-        changes.append("notes replaced")
+        changes.append("notes added")
     if "organization_id" in diff:
         changes.append(f"organization → {item.organization}")
     if "contacts_added" in diff:
@@ -355,9 +356,9 @@ def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed
         links += [{"person_id": person_id, "tag_id": tags[name].id} for name in {tag_name(t) for t in item.tags}]
     if updates:
         update_rows(session, Person.__table__, [
-            {"id": person.id, "title": item.title or person.title, "notes": item.notes or person.notes,
+            {"id": person.id, "title": item.title or person.title, "notes": diff.get("notes", [None, person.notes])[1],
              "jurisdiction_id": item.jurisdiction_id or person.jurisdiction_id,
-             "organization_id": organization_id(item, person.organization_id)} for item, person, _ in updates])
+             "organization_id": organization_id(item, person.organization_id)} for item, person, diff in updates])
     for item, person, _ in updates:
         contacts += _contact_rows(person.id, item, person.contacts)
         links += [{"person_id": person.id, "tag_id": tags[name].id}

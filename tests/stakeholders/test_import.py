@@ -64,6 +64,23 @@ def test_each_imported_or_updated_person_has_their_own_audit_entry_with_before_a
     assert events[(raj.id, "create")]["tags_added"] == ["ally"]
 
 
+def test_a_sheets_notes_are_added_below_notes_written_by_hand_never_in_their_place(store, make_person):
+    ana = store.get(Person, make_person("Ana Registrar", org="College of Physicians", emails=["ana@cpso.example"]))
+    ana.notes = "Prefers email. Ask about the PRA pilot."
+    store.commit()
+    report = import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=True)
+    store.commit()
+    assert "notes added" in report.rows[0].detail
+    store.expire_all()
+    assert ana.notes == "Prefers email. Ask about the PRA pilot.\n\nmet in May"
+    again = import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=False)
+    assert again.rows[0].action == "skip"  # the same sheet again adds nothing
+    event = store.scalar(select(AuditEvent).where(AuditEvent.entity_id == ana.id,
+                                                  AuditEvent.changes["source"].as_string() == "import"))
+    assert event.changes["notes"] == ["Prefers email. Ask about the PRA pilot.",
+                                      "Prefers email. Ask about the PRA pilot.\n\nmet in May"]
+
+
 def test_reimport_matches_on_email_then_name_and_organization(store, make_person):
     make_person("Ana Registrar", org="College of Physicians", emails=["old@cpso.example"])
     make_person("Someone", emails=["raj@ally.example"])
