@@ -258,8 +258,10 @@ def organizations_query(filters: DirectoryFilters):
     stmt = (select(Organization, people.label("people_count")).where(Organization.archived.is_(False))
             .options(joinedload(Organization.jurisdiction), selectinload(Organization.stances)))
     if filters.q:
-        q = filters.q.strip()
-        stmt = stmt.where(or_(contains_folded(Organization.name, q), contains_folded(Organization.acronym, q)))
+        # Every word, in any order, in the name or the acronym: "college physicians ontario" finds the College of
+        # Physicians and Surgeons of Ontario.
+        stmt = stmt.where(*(or_(contains_folded(Organization.name, word), contains_folded(Organization.acronym, word))
+                            for word in filters.q.split()[:10]))
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind)
     if filters.jurisdiction:

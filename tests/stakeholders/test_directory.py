@@ -450,6 +450,13 @@ def test_a_second_organization_of_the_same_name_and_jurisdiction_is_refused(comm
     assert "Enter a web address such as" in add("Bad Site", "", "not a site").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("q, found", [("college physicians ontario", True), ("ONTARIO surgeons", True),
+                                      ("CPSO college", True), ("college physicians quebec", False)])
+def test_an_organization_is_found_by_its_words_in_any_order(roster, committee, q, found):
+    html = committee.get("/directory/organizations", query_string={"q": q}).get_data(as_text=True)
+    assert ("College of Physicians and Surgeons of Ontario" in html) is found
+
+
 def test_an_empty_list_says_why(committee, make_person):
     assert "Nothing here yet." in committee.get("/directory/people").get_data(as_text=True)
     make_person("Only One")
