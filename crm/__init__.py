@@ -3,6 +3,7 @@ import gc
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,12 +15,21 @@ def create_app(config=None) -> Flask:
     from crm.config import load_config
 
     load_config(app, config)
+    app.url_map.converters["int"] = DatabaseInteger
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_cli(app)
     _freeze_startup_objects()
     return app
+
+
+class DatabaseInteger(IntegerConverter):
+    """`<int:…>` in a URL matches only numbers that fit a database id (PostgreSQL's integer): a larger one is a
+    404, not an overflow in the query."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 (werkzeug's names)
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 _frozen = False

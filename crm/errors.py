@@ -1,7 +1,7 @@
 """The domain error services raise, and the error pages every request can end on."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -41,6 +41,7 @@ UNREACHABLE = ("The database could not be reached, so this request may not have 
 # PostgreSQL errors that waiting and trying again resolve: deadlock, serialization failure, lock not available,
 # statement timeout; and class 08, connection exceptions.
 _BUSY_SQLSTATES = {"40P01", "40001", "55P03", "57014"}
+OUT_OF_RANGE = {"22003"}  # numeric_value_out_of_range
 
 
 def retry_kind(error: OperationalError) -> str | None:
@@ -88,6 +89,19 @@ def register_error_handlers(app) -> None:
 
         db.session.rollback()
         return _respond(503, BUSY if kind == "busy" else UNREACHABLE)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def out_of_range(error):
+        """A number in the request too large for the database's columns (PostgreSQL's integer, SQLite's 64 bits),
+        which no form or URL rule caught: the request is wrong, not the server."""
+        if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) not in OUT_OF_RANGE:
+            return unexpected_error(error)
+        app.logger.warning("out-of-range value on %s: %s", request.path, error)
+        from crm.extensions import db
+
+        db.session.rollback()
+        return _respond(400, "A number in this request is too large. Go back, check what was entered and try again.")
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

@@ -3,6 +3,8 @@
 A walk over every route as several roles, then the letter, campaign and program forms filled from their real
 pages (whose ids the walk cannot guess).
 """
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -12,7 +14,10 @@ from tests.campaigns.conftest import district_id
 from tests.security.conftest import concrete_url, log_in_as, table_allows
 
 NASTY = ["", " ", "\x00", "a" * 10_000, "🙂" * 300, "' OR 1=1 --", "<script>alert(1)</script>", "{{ 7*7 }}",
-         "-1", "99999999999999999999", "\r\nBcc: x@example.org", "１２３"]
+         "-1", "99999999999999999999", "99999999999", "\r\nBcc: x@example.org", "１２３"]
+# Query parameters and form fields that the pages read as numbers or choices, besides the text ones.
+ID_LIKE = ("organization", "duplicate", "duplicate_id", "person", "district", "campaign", "event", "interaction",
+           "proposal", "ask", "position", "tag", "party", "status", "jurisdiction", "types", "count", "format")
 
 
 @pytest.mark.parametrize("role", [None, "member", "admin"])
@@ -27,7 +32,8 @@ def test_every_form_survives_hostile_values(app, browser, make_user, role):
         for value in NASTY:
             fields = {name: value for name in ("email", "password", "confirm", "current_password", "full_name",
                                                "postal_code", "province", "licensure_stage", "graduation_year",
-                                               "role", "active", "q", "next", "name", "title", "body")}
+                                               "role", "active", "q", "next", "name", "title", "body",
+                                               *ID_LIKE)}
             response = browser.client.post(concrete_url(rule), data={**fields, "csrf_token": token})
             if rule.rule.startswith("/webhooks/") and response.status_code == 503:
                 continue  # an unconfigured webhook says so (503, so the provider retries later)
@@ -42,9 +48,20 @@ def test_every_get_route_survives_hostile_query_strings(app, browser, make_user)
             continue
         for value in NASTY:
             query = {key: value for key in ("q", "page", "limit", "offset", "province", "postal_code", "role",
-                                            "sort", "kind", "next")}
+                                            "sort", "kind", "next", *ID_LIKE)}
             response = browser.get(concrete_url(rule), query_string=query)
             assert response.status_code < 500, (rule.rule, repr(value)[:40], response.status_code)
+
+
+def test_an_id_in_a_url_too_large_for_the_database_is_not_found(app, browser, make_user):
+    make_user(role="admin", email="huge-ids@example.org")
+    browser.login("huge-ids@example.org")
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or "<int" not in rule.rule:
+            continue
+        url = re.sub(r"<(?:string:|path:)?[^>]+>", "nothing", re.sub(r"<int(?:\([^)]*\))?:[^>]+>", "99999999999",
+                                                                     rule.rule))
+        assert browser.get(url).status_code == 404, url
 
 
 # The letter pages parse recipients like "district-<id>" and "person-<id>": values shaped like those too.
