@@ -11,9 +11,11 @@ otherwise the file is previewed again (`apply_saved_plan`). The command line pla
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
 from sqlalchemy import ARRAY, Integer, any_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
@@ -73,6 +75,15 @@ class _Parsed:
     jurisdiction_code: str
     tags: list[str]
     notes: str
+    # Which organization the row names (`_plan`): its name folded (`folded`), with "@<jurisdiction id>" when an
+    # organization of that name in the row's jurisdiction is not the one the name alone would pick.
+    organization_key: str = ""
+
+
+@lru_cache(maxsize=65536)
+def folded(text: str) -> str:
+    """Text in lower case without accents, as PostgreSQL's fold_text() (0023): organization names match so."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
 def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> list[_Parsed]:
@@ -112,7 +123,7 @@ def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> li
         seen_names[(name.lower(), organization.lower())] = number
         parsed.append(_Parsed(number, name, row.get("title", "")[:200], organization[:200], emails,
                               _split(row.get("phone", "")), jurisdiction_id, code, _split(row.get("tags", "")),
-                              row.get("notes", "")))
+                              row.get("notes", ""), folded(organization[:200])))
     return parsed
 
 
@@ -172,7 +183,7 @@ def apply_saved_plan(session: Session, saved: dict | None) -> ImportReport | Non
 
 
 # Bumped when the saved plan's layout changes: a preview saved by other code is previewed again, not applied.
-PLAN_FORMAT = 2  # 2: a row's notes are added below the person's, not in their place
+PLAN_FORMAT = 3  # 2: a row's notes are added below the person's; 3: rows keep their organization's key
 
 
 @dataclass
@@ -187,7 +198,7 @@ class _Plan:
 
 def _parsed_json(item: _Parsed) -> list:
     return [item.number, item.name, item.title, item.organization, item.emails, item.phones, item.jurisdiction_id,
-            item.jurisdiction_code, item.tags, item.notes]
+            item.jurisdiction_code, item.tags, item.notes, item.organization_key]
 
 
 def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) -> _Plan | None:
@@ -196,30 +207,52 @@ def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) ->
     parsed = _parse_rows(rows, jurisdictions, report)
     if report.errors:
         return None
-    # Later rows win: an active record is preferred over an archived one.
+    # Archived records are read first, so an active one replaces them: it is the one matched.
     read = session.connection().execute  # plain Core rows: no ORM bookkeeping for 100,000s of tuples
-    organizations = {name.lower(): id_ for id_, name in read(
-        select(Organization.id, Organization.name).order_by(Organization.archived.desc(), Organization.id.desc()))}
-    by_email = {value.lower(): id_ for value, id_ in read(
-        select(ContactPoint.value, ContactPoint.person_id).join(Person).where(ContactPoint.kind == "email")
-        .order_by(Person.archived.desc(), Person.id.desc()))}
-    by_name = {(name.lower(), org): id_ for id_, name, org in read(
-        select(Person.id, Person.full_name, Person.organization_id)
-        .order_by(Person.archived.desc(), Person.id.desc()))}
+    organizations: dict[str, int] = {}
+    placed: dict[tuple[str, int | None], int] = {}
+    for id_, name, jurisdiction_id in read(select(Organization.id, Organization.name, Organization.jurisdiction_id)
+                                           .order_by(Organization.archived.desc(), Organization.id.desc())):
+        organizations[folded(name)] = placed[(folded(name), jurisdiction_id)] = id_
+    emails = read(select(ContactPoint.value, ContactPoint.person_id, Person.archived).join(Person)
+                  .where(ContactPoint.kind == "email").order_by(Person.archived.desc(), Person.id.desc())).all()
+    email_keys = [row[0].lower() for row in emails]
+    by_email = dict(zip(email_keys, (row[1] for row in emails)))
+    names = read(select(Person.full_name, Person.organization_id, Person.id, Person.archived)
+                 .order_by(Person.archived.desc(), Person.id.desc())).all()
+    name_keys = [(row[0].lower(), row[1]) for row in names]
+    by_name = dict(zip(name_keys, (row[2] for row in names)))
+    emails_shared, names_shared = _shared(email_keys, emails), _shared(name_keys, names)
     matches: dict[int, int] = {}
     for item in parsed:
-        org_id = organizations.get(item.organization.lower()) if item.organization else None
+        if item.organization:
+            # The same name in several provinces (each has its Ministry of Health): the row's own, if it has one.
+            here = placed.get((item.organization_key, item.jurisdiction_id))
+            if here is not None and here != organizations[item.organization_key]:
+                item.organization_key = f"{item.organization_key}@{item.jurisdiction_id}"
+                organizations[item.organization_key] = here
+        org_id = organizations.get(item.organization_key) if item.organization else None
+        shared = next((e for e in item.emails if e in emails_shared), None)
         person_id = next((by_email[e] for e in item.emails if e in by_email), None)
         if person_id is None and (org_id or not item.organization):
-            person_id = by_name.get((item.name.lower(), org_id))
-        if person_id is not None:
+            key = (item.name.lower(), org_id)
+            shared = shared or (key in names_shared and item.name)
+            person_id = by_name.get(key)
+        if shared:
+            ids = emails_shared.get(shared) or names_shared[(item.name.lower(), org_id)]
+            report.errors.append((item.number, f"{shared} matches {len(ids)} people in the directory (" +
+                                  ", ".join(f"#{i}" for i in sorted(ids)) + "), so it is not clear whom this row "
+                                  "updates. Merge them first (open one: Possible duplicates), then import again."))
+        elif person_id is not None:
             matches[item.number] = person_id
+    if report.errors:
+        return None
     people = _load(read, set(matches.values()), session.get_bind().dialect.name)
     new_keys: set[str] = set()
     plan = _Plan([], [], {})
     for item in parsed:
         person = people.get(matches.get(item.number))
-        org_key = item.organization.lower()
+        org_key = item.organization_key
         if item.organization and org_key in organizations:
             plan.organizations[org_key] = organizations[org_key]
         elif item.organization and org_key not in new_keys:
@@ -232,11 +265,41 @@ def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) ->
             continue
         diff = _diff(person, item, organizations)
         changes = _changes(diff, item)
-        report.rows.append(ImportRow(item.number, "update" if changes else "skip", item.name, item.organization,
-                                     "; ".join(changes) if changes else "already up to date"))
-        if changes:
+        if person.full_name.lower() != item.name.lower():  # matched by email: say whose record changes
+            changes.insert(0, f"{person.full_name} (#{person.id}), matched by email")
+        if person.archived:
+            changes.append("an archived record: it stays archived (restore it from its page)")
+        report.rows.append(ImportRow(item.number, "update" if diff else "skip", item.name, item.organization,
+                                     "; ".join(changes) if diff else "; ".join(changes + ["already up to date"])))
+        if diff:
             plan.updates.append((item, person, diff))
     return plan
+
+
+def _shared(keys: list, rows: list) -> dict:
+    """The keys (emails, or (name, organization) pairs) that match more than one person of the kind a match
+    prefers (active, else archived) → those people's ids. `rows` end with (person id, archived), archived first,
+    in the order of their `keys`; the repeated keys are found at C speed, and only their rows are looked at."""
+    counts = Counter(keys)
+    if len(counts) == len(keys):
+        return {}
+    repeated = {key for key, n in counts.items() if n > 1}
+    return _index((key, row[-2], row[-1]) for key, row in zip(keys, rows) if key in repeated)
+
+
+def _index(rows) -> dict:
+    """From rows of (key, person id, archived), archived first: the keys that match several people of the kind
+    a match prefers (active when there is one) → their ids."""
+    found: dict = {}
+    several: dict = {}
+    for key, id_, archived in rows:
+        seen = found.get(key)
+        if seen is not None and seen[1] == archived and seen[0] != id_:
+            several.setdefault(key, {seen[0]}).add(id_)
+        elif seen is not None and seen[1] != archived:  # an active person after archived ones: only they count
+            several.pop(key, None)
+        found[key] = (id_, archived)
+    return several
 
 
 def _write(session: Session, plan: _Plan, report: ImportReport) -> None:
@@ -260,6 +323,8 @@ class _Existing:
     organization_id: int | None
     contacts: set[str] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
+    full_name: str = ""  # (for the preview's words only: not saved with the plan)
+    archived: bool = False
 
 
 def _among(column, ids: list[int], dialect: str):
@@ -278,8 +343,9 @@ def _load(read, ids: set[int], dialect: str) -> dict[int, _Existing]:
     for start in range(0, len(ordered), size):
         chunk = ordered[start:start + size]
         for row in read(select(Person.id, Person.title, Person.jurisdiction_id, Person.notes,
-                               Person.organization_id).where(_among(Person.id, chunk, dialect))):
-            people[row.id] = _Existing(*row)
+                               Person.organization_id, Person.full_name, Person.archived)
+                        .where(_among(Person.id, chunk, dialect))):
+            people[row.id] = _Existing(*row[:5], full_name=row.full_name, archived=row.archived)
         for person_id, value in read(select(ContactPoint.person_id, ContactPoint.value)
                                      .where(_among(ContactPoint.person_id, chunk, dialect))):
             people[person_id].contacts.add(value.lower())
@@ -300,8 +366,8 @@ def _diff(person: _Existing, item: _Parsed, organizations) -> dict:
     if item.notes and item.notes not in (person.notes or ""):
         # Added below what is there, never in its place: notes written by hand survive a re-imported sheet.
         diff["notes"] = [person.notes, f"{person.notes}\n\n{item.notes}" if person.notes else item.notes]
-    if item.organization and organizations.get(item.organization.lower()) != person.organization_id:
-        diff["organization_id"] = [person.organization_id, organizations.get(item.organization.lower())]
+    if item.organization and organizations.get(item.organization_key) != person.organization_id:
+        diff["organization_id"] = [person.organization_id, organizations.get(item.organization_key)]
     new_contacts = [v for v in item.emails + item.phones if v.lower() not in person.contacts]
     if new_contacts:
         diff["contacts_added"] = new_contacts
@@ -336,13 +402,13 @@ def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed
         table = Organization.__table__
         ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                               [{"name": name, "kind": "other", "archived": False} for name in new_organizations]).all()
-        organizations.update({name.lower(): id_ for name, id_ in zip(new_organizations, ids)})
+        organizations.update({folded(name): id_ for name, id_ in zip(new_organizations, ids)})
     tags = {tag.name: tag for tag in tags_named(session, [t for item, _, _ in updates for t in item.tags]
                                                 + [t for item in creates for t in item.tags])}
     session.flush()
 
     def organization_id(item, current=None):
-        return organizations[item.organization.lower()] if item.organization else current
+        return organizations[item.organization_key] if item.organization else current
 
     created: list[int] = []
     if creates:

@@ -324,3 +324,62 @@ def test_an_edit_still_uncommitted_while_the_preview_read_the_directory_stops_th
         assert apply_saved_plan(importer, saved_plan(report)) is not None  # nothing changed since this preview
         importer.commit()
     assert _people(store) == 3  # the colleague's Ana (no email to match, another organization) and the two rows
+
+
+def _import(store, sheet: str, apply: bool):
+    report = import_stakeholders(store, read_table("sheet.csv", sheet.encode()), apply=apply)
+    if apply and not report.errors:
+        store.commit()
+    else:
+        store.rollback()
+    return report
+
+
+def test_an_email_or_a_name_that_matches_several_people_is_an_error_not_a_guess(store, make_person):
+    first = make_person("John Quebec", emails=["jean@mdm.example"])
+    second = make_person("John Quebec (copy)", emails=["jean@mdm.example"])
+    make_person("Twin Name", org="Same Council")
+    make_person("twin name", org="Same Council")
+    report = _import(store, "name,email,organization,notes\nJean Québec,jean@mdm.example,,From sheet\n"
+                            "Twin Name,,Same Council,x\nRaj Patel,raj@ally.example,,\n", apply=True)
+    assert [number for number, _ in report.errors] == [2, 3]
+    assert f"jean@mdm.example matches 2 people in the directory (#{first}, #{second})" in report.errors[0][1]
+    assert "Merge them first" in report.errors[0][1] and "Twin Name matches 2 people" in report.errors[1][1]
+    assert _people(store) == 4  # nothing applied
+
+
+def test_a_match_by_email_names_whose_record_changes_and_an_archived_one_says_so(store, make_person):
+    quebec = make_person("John Quebec", emails=["jean@mdm.example"])
+    gone = store.get(Person, make_person("Li Wei", emails=["li@old.example"]))
+    make_person("Li Wei", emails=["li@old.example"])  # an active record shares the archived one's email…
+    gone.archived = True
+    store.commit()
+    report = _import(store, "name,email,notes\nJean Québec,jean@mdm.example,From sheet\n"
+                            "Li Wei,li@old.example,met again\n", apply=False)
+    assert report.errors == []
+    assert report.rows[0].detail.startswith(f"John Quebec (#{quebec}), matched by email; notes added")
+    assert "archived" not in report.rows[1].detail  # …and is the one matched, with no error
+    only_archived = store.get(Person, make_person("Old Timer", emails=["old@timer.example"]))
+    only_archived.archived = True
+    store.commit()
+    report = _import(store, "name,email,title\nOld Timer,old@timer.example,Retired\n", apply=False)
+    assert "an archived record: it stays archived" in report.rows[0].detail
+
+
+def test_organizations_match_without_accents_and_in_the_rows_province(store):
+    from crm.stakeholders.services import save_organization
+
+    medecins = save_organization(store, None, name="Médecins du Monde", acronym=None, kind="ally", jurisdiction="QC",
+                                 website=None, notes=None)
+    ministries = {code: save_organization(store, None, name="Ministry of Health", acronym=None,
+                                          kind="government_ministry", jurisdiction=code, website=None, notes=None)
+                  for code in ("ON", "BC")}
+    store.commit()
+    report = _import(store, "name,organization,jurisdiction\nAna Lopez,Medecins du Monde,QC\n"
+                            "Bo Chan,ministry of health,BC\nCy Dunn,Ministry of Health,ON\n"
+                            "Di Roy,Ministry of Health,\n", apply=True)
+    assert report.errors == [] and report.new_organizations == []
+    people = {p.full_name: p.organization_id for p in store.scalars(select(Person))}
+    assert people["Ana Lopez"] == medecins.id
+    assert people["Bo Chan"] == ministries["BC"].id and people["Cy Dunn"] == ministries["ON"].id
+    assert people["Di Roy"] in {m.id for m in ministries.values()}  # no province: one of them
