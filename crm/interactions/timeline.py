@@ -84,7 +84,9 @@ def _stance_rows(person_id: int | None, organization_id: int | None):
 def _load_stances(session: Session, ids: list[int]) -> dict[int, TimelineEntry]:
     entries = {}
     for stance in session.scalars(select(Stance).where(Stance.id.in_(ids))):
-        title = f"Stance on {stance.ask_label}: {stance.position} (as of {stance.as_of.isoformat()})"
+        title = f"Stance on {stance.ask_label}: {stance.position_label} (as of {stance.as_of.isoformat()})"
+        if stance.created_by is not None:
+            title += f", recorded by {stance.created_by.name or stance.created_by.email}"
         entries[stance.id] = TimelineEntry("stance", stance.created_at, stance, title)
     return entries
 

@@ -97,7 +97,7 @@ def _with_scheme(value: str | None) -> str | None:
 class OrganizationForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the organization's name."), Length(max=200)])
     acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
-    kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS))
+    kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS), default="other")
     jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
     website = StringField("Website", validators=[Optional(), Length(max=300),
                                                  URL(message="Enter a web address such as https://cpso.on.ca.")],

@@ -54,7 +54,9 @@ def _person_label(person: Person) -> str:
 
 
 def _organization_label(organization: Organization) -> str:
-    return f"{organization.name} ({organization.acronym})" if organization.acronym else organization.name
+    """Its name, acronym and province: several provinces have a "Ministry of Health"."""
+    label = f"{organization.name} ({organization.acronym})" if organization.acronym else organization.name
+    return f"{label} · {organization.jurisdiction.code}" if organization.jurisdiction else label
 
 
 def _user_label(user: User) -> str:
@@ -73,7 +75,7 @@ def search_parties(session: Session, q: str, kinds: tuple[str, ...] = PARTY_KIND
                 select(Organization).where(Organization.archived.is_(False),
                                            or_(contains_folded(Organization.name, q),
                                                contains_folded(Organization.acronym, q)))
-                .order_by(Organization.name).limit(limit)):
+                .options(joinedload(Organization.jurisdiction)).order_by(Organization.name).limit(limit)):
             results.append({"value": f"organization:{org.id}", "label": _organization_label(org),
                             "kind": "organization"})
     if "person" in kinds:
@@ -104,7 +106,8 @@ def party_labels(session: Session, refs) -> dict[str, str]:
                                       .options(joinedload(Person.organization))):
             labels[f"person:{person.id}"] = _person_label(person)
     if ids["organization"]:
-        for org in session.scalars(select(Organization).where(Organization.id.in_(ids["organization"]))):
+        for org in session.scalars(select(Organization).where(Organization.id.in_(ids["organization"]))
+                                   .options(joinedload(Organization.jurisdiction))):
             labels[f"organization:{org.id}"] = _organization_label(org)
     if ids["user"]:
         for user in session.scalars(select(User).where(User.id.in_(ids["user"]))):
@@ -120,12 +123,14 @@ def party_named(session: Session, name: str, kinds: tuple[str, ...] = PARTY_KIND
     """
     name = " ".join(name.split())
     wanted = name.lower()
-    head = wanted.split(" — ")[0].split(" (")[0].strip()  # a label typed in full: "Ana Lee — Registrar"
+    # A label typed in full: "Ana Lee — Registrar", "Ministry of Health · BC".
+    head = wanted.split(" — ")[0].split(" · ")[0].split(" (")[0].strip()
     found: dict[str, str] = {}
     if "organization" in kinds:
         for org in session.scalars(select(Organization).where(
                 Organization.archived.is_(False), or_(func.lower(Organization.name).in_({wanted, head}),
-                                                      func.lower(Organization.acronym) == wanted)).limit(10)):
+                                                      func.lower(Organization.acronym) == wanted))
+                .options(joinedload(Organization.jurisdiction)).limit(10)):
             found[f"organization:{org.id}"] = _organization_label(org)
     if "person" in kinds:
         for person in session.scalars(select(Person).where(Person.archived.is_(False),

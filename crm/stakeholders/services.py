@@ -181,6 +181,8 @@ def _search(q: str):
             ContactPoint.id.in_(sqlite_trigram_ids("contact_points_search", q)))
     arms = [ridings]
     digits = re.sub(r"\D", "", q)
+    if len(digits) == 11 and digits.startswith("1"):  # +1 416…: North America's country code, often not stored
+        digits = digits[1:]
     if PHONE_LIKE.match(q) and len(digits) >= 4:
         # A phone number, however it is punctuated here or there: "4165550101" finds 416-555-0101 (a scan of
         # the phone numbers, for digit-only searches alone).
@@ -452,6 +454,9 @@ def _refuse_a_second(session: Session, organization: Organization | None, name: 
                                       "twice, or give this one a name that tells them apart.")
 
 
+EARLIEST_STANCE = date(1990, 1, 1)  # before ITPO's asks existed: a date earlier is a typing mistake
+
+
 def add_stance(session: Session, *, ask: str, position: str, as_of: date, source: str | None, note: str | None,
                person: Person | None = None, organization: Organization | None = None,
                author_id: int | None = None) -> Stance:
@@ -463,6 +468,9 @@ def add_stance(session: Session, *, ask: str, position: str, as_of: date, source
     if (person is None) == (organization is None):
         raise ValidationError(None, "A stance belongs to one person or one organization.")
     # (UTC's date: every Canadian time zone is behind UTC, so a date after it is in the future everywhere here.)
+    if as_of < EARLIEST_STANCE:
+        raise ValidationError("as_of", f"Enter a date from {EARLIEST_STANCE.year} on: the date the stance was stated "
+                                       "or observed.")
     if as_of > datetime.now(timezone.utc).date():
         raise ValidationError("as_of", "That date is in the future. Enter the date the stance was stated or "
                                        "observed, today at the latest: the newest stance is shown as the current one.")

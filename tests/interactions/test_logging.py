@@ -113,7 +113,7 @@ def test_editing_an_interaction_changes_participants_and_is_audited(app, browser
                                      organization_ids=[stakeholders.cpso], hashtags="#mppchats", title="Before")
     page = browser.get(f"/interactions/{interaction_id}/edit").get_data(as_text=True)
     assert f'name="participants-0-who" type="hidden" value="organization:{stakeholders.cpso}"' in page
-    assert 'value="College of Physicians and Surgeons of Ontario (CPSO)"' in page  # the chosen party, by name
+    assert 'value="College of Physicians and Surgeons of Ontario (CPSO) · ON"' in page  # the chosen party, by name
     response = browser.post(f"/interactions/{interaction_id}/edit", meeting_form(**{
         "title": "After", "hashtags": "#skillstohelp",
         "participants-0-who": f"organization:{stakeholders.cpso}",
@@ -182,7 +182,7 @@ def test_the_log_form_does_not_grow_with_the_directory(app, browser, committee, 
 def test_participant_search_finds_organizations_by_acronym_and_people_by_name(browser, committee, stakeholders):
     items = browser.get("/interactions/participants/search?q=cpso").get_json()["items"]
     assert items[0] == {"value": f"organization:{stakeholders.cpso}",
-                        "label": "College of Physicians and Surgeons of Ontario (CPSO)", "kind": "organization"}
+                        "label": "College of Physicians and Surgeons of Ontario (CPSO) · ON", "kind": "organization"}
     people = browser.get("/interactions/participants/search?q=nadia&types=person").get_json()["items"]
     assert [p["value"] for p in people] == [f"person:{stakeholders.registrar}"]
     assert browser.get("/interactions/participants/search?q=%25").get_json()["items"] == []

@@ -223,8 +223,9 @@ def test_names_sort_among_their_letters_whatever_their_accents_on_postgresql(sto
 
 
 @pytest.mark.parametrize("q", ["4165550101", "(416) 555-0101", "416.555.0101", "555 0101", "+1 416 555 0101"])
-def test_a_phone_number_is_found_however_it_is_punctuated(committee, make_person, q):
-    make_person("Phoned Person", phones=["+1 (416) 555-0101"])
+@pytest.mark.parametrize("stored", ["+1 (416) 555-0101", "416-555-0101"])
+def test_a_phone_number_is_found_however_it_is_punctuated(committee, make_person, q, stored):
+    make_person("Phoned Person", phones=[stored])
     make_person("Other Number", phones=["416-555-0199"])
     html = committee.get("/directory/people", query_string={"q": q}).get_data(as_text=True)
     assert "Phoned Person" in html and "Other Number" not in html, q
@@ -323,7 +324,7 @@ def test_the_organization_is_typed_or_picked_not_chosen_from_a_list_of_every_org
     typed = store.scalar(select(Person).where(Person.full_name == "Typed Org"))
     assert typed.organization_id == medical
     edit = committee.get(f"/directory/people/{typed.id}/edit").get_data(as_text=True)
-    assert f'value="organization:{medical}"' in edit and 'value="Medical Council of Canada"' in edit
+    assert f'value="organization:{medical}"' in edit and 'value="Medical Council of Canada · ON"' in edit
     unknown = committee.post("/directory/people/new", {"full_name": "Nobody's", "organization_name": "Acme Lobby",
                                                        "jurisdiction": ""})
     assert "No organization is called “Acme Lobby”" in unknown.get_data(as_text=True)
@@ -380,6 +381,33 @@ def test_a_stance_dated_in_the_future_is_refused_on_its_field_and_keeps_what_was
         "note": ""},
         page=f"/directory/{subject}/{subject_id}")
     assert today.status_code == 302 and store.scalar(select(db.func.count()).select_from(Stance)) == 1
+
+
+def test_a_stance_dated_before_1990_is_refused_as_a_typing_mistake(committee, make_person):
+    person_id = make_person("Long Ago")
+    html = committee.post(f"/directory/people/{person_id}/stances", {
+        "ask": "pra", "position": "opposed", "as_of": "1800-01-01", "source": "", "note": ""},
+        page=f"/directory/people/{person_id}").get_data(as_text=True)
+    assert "Enter a date from 1990 on" in html
+
+
+def test_same_named_organizations_are_told_apart_by_province_in_the_picker(committee, store):
+    for code in ("ON", "BC"):
+        services.save_organization(store, None, name="Ministry of Health", acronym=None, kind="government_ministry",
+                                   jurisdiction=code, website=None, notes=None)
+    store.commit()
+    labels = sorted(item["label"] for item in committee.get(
+        "/interactions/participants/search?q=ministry%20of%20health&types=organization").get_json()["items"])
+    assert labels == ["Ministry of Health · BC", "Ministry of Health · ON"]
+    refused = committee.post("/directory/people/new", {"full_name": "Typed", "organization_name": "Ministry of Health",
+                                                       "jurisdiction": ""}).get_data(as_text=True)
+    assert "could be 2 different parties" in refused
+    chosen = committee.post("/directory/people/new", {"full_name": "Typed", "jurisdiction": "",
+                                                      "organization_name": "Ministry of Health · BC"})
+    assert chosen.status_code == 302
+    typed = store.scalar(select(Person).where(Person.full_name == "Typed"))
+    assert typed.organization.jurisdiction.code == "BC"
+    assert '<option selected value="other">' in committee.get("/directory/organizations/new").get_data(as_text=True)
 
 
 def test_organization_page_lists_people_and_records_a_stance(committee, store, make_person):
@@ -475,7 +503,7 @@ def test_stance_history_names_the_position_and_who_recorded_it(committee, store,
             page=f"/directory/people/{person_id}")
     html = committee.get(f"/directory/people/{person_id}").get_data(as_text=True)
     assert ": Neutral (call)" in html and ": Supportive (call)" in html  # the history, in words
-    assert html.count("recorded by Committee") == 3  # the current stance and both entries of its history
+    assert html.count("recorded by Committee") == 5  # the current stance, its history and the timeline: 1 + 2 + 2
 
 
 def _count_queries(app, fetch):
