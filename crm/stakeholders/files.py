@@ -61,13 +61,20 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
         try:
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True,
+                               sep=_delimiter(text))
         except pd.errors.EmptyDataError:
             raise ValidationError("file", "The file is empty. Choose a file with a header row and at least one row.") from None
         except (pd.errors.ParserError, ValueError) as error:
             raise ValidationError("file", f"The file could not be read as CSV ({error}). Save it again as CSV "
                                           "(comma-separated) and retry.") from None
     raise ValidationError("file", "The file's text encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
+
+
+def _delimiter(text: str) -> str:
+    """The header row's separator: a comma, or the semicolon that French-language Excel writes, or a tab."""
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count) if any(mark in header for mark in ";\t") else ","
 
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:

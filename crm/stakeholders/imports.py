@@ -103,6 +103,10 @@ def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> li
                 emails.append(email.lower())
             else:
                 errors.append(f"{email!r} is not an email address (like name@example.org)")
+        phones = _split(row.get("phone", ""))
+        for phone in phones:
+            if len(phone) > 40 or not any(ch.isdigit() for ch in phone):
+                errors.append(f"{phone!r} is not a phone number (like 416-555-0100)")
         code = row.get("jurisdiction", "").strip().upper()
         jurisdiction_id = jurisdictions.get(code) if code else None
         if code and jurisdiction_id is None:
@@ -122,9 +126,29 @@ def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> li
             seen_emails[email] = number
         seen_names[(name.lower(), organization.lower())] = number
         parsed.append(_Parsed(number, name, row.get("title", "")[:200], organization[:200], emails,
-                              _split(row.get("phone", "")), jurisdiction_id, code, _split(row.get("tags", "")),
+                              phones, jurisdiction_id, code, _split(row.get("tags", "")),
                               row.get("notes", ""), folded(organization[:200])))
     return parsed
+
+
+# Headers that contact sheets often use for the import's columns (read after lower-casing).
+HEADER_ALIASES = {"full name": "name", "organisation": "organization", "company": "organization",
+                  "e-mail": "email", "email address": "email", "e-mail address": "email", "courriel": "email",
+                  "phone number": "phone", "telephone": "phone", "téléphone": "phone", "tel": "phone",
+                  "province": "jurisdiction", "province/territory": "jurisdiction", "job title": "title",
+                  "position": "title", "note": "notes", "tag": "tags", "nom": "name"}
+
+
+def _with_usual_headers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows with a usual header ("Organisation", "Phone number", "E-mail"…) read as the import's column,
+    unless the sheet also has that column under its own name."""
+    if not rows:
+        return rows
+    renamed = {header: HEADER_ALIASES[header] for header in rows[0]
+               if header in HEADER_ALIASES and HEADER_ALIASES[header] not in rows[0]}
+    if not renamed or len(set(renamed.values())) < len(renamed):  # two aliases of one column: read neither
+        return rows
+    return [{renamed.get(key, key): value for key, value in row.items()} for row in rows]
 
 
 @gc_paused()
@@ -134,6 +158,7 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
     A preview's report carries its plan (`saved_plan`), which `apply_saved_plan` writes later, unchanged, when
     the directory has not changed in between."""
     report = ImportReport()
+    rows = _with_usual_headers(rows)
     if not rows or "name" not in rows[0]:
         found = ", ".join(rows[0].keys()) if rows else "none"
         report.errors.append((1, f"The header row has no 'name' column (found: {found}). Name the columns "

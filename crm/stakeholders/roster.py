@@ -43,6 +43,7 @@ class RosterReport:
     changes: list[RosterChange] = field(default_factory=list)
     errors: list[tuple[int | None, str]] = field(default_factory=list)
     unchanged: int = 0
+    still_vacant: list[RosterChange] = field(default_factory=list)  # (counted as unchanged)
     applied: bool = False
     revision: int | None = None  # the directory's, when the preview read it (see `previewed`)
 
@@ -134,6 +135,7 @@ def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool,
     for district in sorted(districts.values(), key=lambda d: d.number):
         row = wanted[district.id]
         office = current.get(district.id)
+        was_held = office is not None
         if office is not None and (row is None or office.person.full_name != row["mpp_name"]):
             report.changes.append(RosterChange("left", district.number, district.name, office.person.full_name,
                                                "office closed"))
@@ -144,7 +146,11 @@ def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool,
                     office.person.title = f"Former {office.person.title}"
             office = None
         if row is None:
-            report.changes.append(RosterChange("vacant", district.number, district.name, "", "seat vacant"))
+            if was_held:  # the seat falls vacant now; one that already was is unchanged
+                report.changes.append(RosterChange("vacant", district.number, district.name, "", "seat vacant"))
+            else:
+                report.unchanged += 1
+                report.still_vacant.append(RosterChange("vacant", district.number, district.name, ""))
             continue
         values = _office_values(row)
         if office is None:

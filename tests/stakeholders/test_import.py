@@ -383,3 +383,30 @@ def test_organizations_match_without_accents_and_in_the_rows_province(store):
     assert people["Ana Lopez"] == medecins.id
     assert people["Bo Chan"] == ministries["BC"].id and people["Cy Dunn"] == ministries["ON"].id
     assert people["Di Roy"] in {m.id for m in ministries.values()}  # no province: one of them
+
+
+def test_a_french_excel_csv_with_semicolons_and_usual_headers_is_read(store):
+    sheet = ("Nom;Courriel;Organisation;Téléphone;Province\n"
+             "Émile Côté;emile@cmq.example;Collège des médecins du Québec;514-555-0101;QC\n").encode("cp1252")
+    report = import_stakeholders(store, read_table("contacts.csv", sheet), apply=True)
+    store.commit()
+    assert report.errors == [] and report.ignored_columns == []
+    emile = store.scalar(select(Person).where(Person.full_name == "Émile Côté"))
+    assert emile.organization.name == "Collège des médecins du Québec" and emile.jurisdiction.code == "QC"
+    assert {c.value for c in emile.contacts} == {"emile@cmq.example", "514-555-0101"}
+
+
+@pytest.mark.parametrize("sheet", ["Full Name,Phone Number,E-mail\nAna Lee,416-555-0100,ana@lee.example\n",
+                                   "name\tphone\temail\nAna Lee\t416-555-0100\tana@lee.example\n"])
+def test_usual_header_names_and_tab_separated_files_are_read(store, sheet):
+    report = import_stakeholders(store, read_table("contacts.csv", sheet.encode()), apply=False)
+    assert report.errors == [] and report.counts["create"] == 1 and report.ignored_columns == []
+    assert report.rows[0].detail == "ana@lee.example"
+    assert report.plan.creates[0].phones == ["416-555-0100"]
+
+
+def test_a_phone_without_digits_is_a_row_error(store):
+    report = import_stakeholders(store, read_table("s.csv", b"name,phone\nAna,not a phone\nBo,416-555-0100\n"),
+                                 apply=True)
+    store.rollback()
+    assert report.errors == [(2, "'not a phone' is not a phone number (like 416-555-0100).")] and _people(store) == 0

@@ -141,6 +141,17 @@ def test_the_shipped_roster_again_offers_nothing_to_apply(roster, staff):
     assert "Nothing to apply: the directory already matches this file." in html and "Apply these changes" not in html
 
 
+def test_a_seat_that_was_already_vacant_is_listed_but_nothing_is_offered_to_apply(roster, staff, store):
+    refresh_roster(store, read_table("r.csv", roster_csv(_by_election)), apply=True)
+    store.commit()
+    admin = staff("admin")
+    token = admin.token("/directory/roster")
+    html = admin.client.post("/directory/roster", content_type="multipart/form-data", data={
+        "csrf_token": token, "file": (io.BytesIO(roster_csv(_by_election)), "roster.csv")}).get_data(as_text=True)
+    assert "0 new, 0 changed, 0 left, 0 vacant, 124 unchanged" in html
+    assert "Seats still vacant (1)" in html and "Nothing to apply" in html and "Apply these changes" not in html
+
+
 def test_offices_changed_after_the_preview_are_previewed_again_and_nothing_applied(roster, staff, store):
     """What was confirmed is what is applied: a colleague's edit between the preview and the apply (here, an
     office's party) means a new preview against the offices as they are, and nothing applied until it is confirmed."""
