@@ -73,7 +73,9 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error):
         if error.code in TITLES:
-            return _respond(error.code)
+            # A message given to abort() says what to fix; werkzeug's stock one gives way to ours.
+            custom = error.description if error.description != type(error).description else None
+            return _respond(error.code, custom)
         return error
 
     @app.errorhandler(OperationalError)

@@ -162,7 +162,7 @@ def _search(q: str):
                                                       contains_folded(Organization.acronym, q)))
     contacts = select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))
     ridings = (select(ElectedOffice.person_id).join(ElectedOffice.district)
-               .where(contains_folded(_dashes_as_spaces(ElectoralDistrict.name), DASHES.sub(" ", q))))
+               .where(contains_folded(_dashes_as_spaces(ElectoralDistrict.name), DASHES.sub(" ", q).replace(".", ""))))
     other = aliased(Person)  # (each arm of the union reads people on its own)
     if len(q) < TRIGRAM:
         # Too short for a trigram index on either database: each arm is a scan. PostgreSQL tests every person
@@ -214,7 +214,7 @@ DASHES = re.compile(r"\s*[-‐‑‒–—―]\s*")
 def _dashes_as_spaces(column):
     for dash in "—–-":
         column = func.replace(column, dash, " ")
-    return column
+    return func.replace(column, ".", "")  # "St Catharines" finds St. Catharines
 
 
 def _in(column, subquery):

@@ -65,7 +65,9 @@ def _list_page():
 
 
 def _export(columns, rows, stem: str) -> Response:
-    kind = request.args.get("format", "csv")
+    kind = request.args.get("format") or "csv"
+    if kind not in ("csv", "xlsx"):
+        abort(400, "Choose the format csv or xlsx.")
     name = f"{stem}-{date.today().isoformat()}"
     if kind == "xlsx":
         return Response(files.write_xlsx(columns, rows), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},

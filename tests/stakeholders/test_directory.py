@@ -54,6 +54,12 @@ def test_a_riding_is_found_whether_its_dash_is_typed_as_a_hyphen_a_dash_or_a_spa
     assert "Guy Bourgouin" in html and "1 person" in html
 
 
+@pytest.mark.parametrize("q", ["St Catharines", "st. catharines"])
+def test_a_riding_is_found_with_or_without_its_full_stops(roster, committee, q):
+    html = committee.get("/directory/people", query_string={"q": q}).get_data(as_text=True)
+    assert "Stevens" in html and "1 person" in html
+
+
 def test_search_finds_by_email_and_organization(committee, make_person):
     make_person("Ana Registrar", org="College of Physicians", emails=["ana@cpso.example"])
     make_person("Bob Other", org="Someone Else")

@@ -43,3 +43,14 @@ def test_organizations_export(committee, make_person):
     response = committee.get("/directory/organizations/export?format=csv")
     text = response.get_data(as_text=True)
     assert "'+Plus Org" in text and text.lstrip("\ufeff").startswith("name,acronym,kind")
+
+
+def test_an_unknown_export_format_is_refused_not_answered_with_a_csv(committee):
+    response = committee.get("/directory/people/export?format=pdf")
+    assert response.status_code == 400 and "Choose the format csv or xlsx." in response.get_data(as_text=True)
+    assert committee.get("/directory/organizations/export?format=").status_code == 200  # none given: CSV
+
+
+def test_a_list_page_asked_for_with_a_bad_page_number_says_what_to_fix(committee):
+    response = committee.get("/directory/people?page=abc")
+    assert response.status_code == 400 and "&#39;page&#39; must be a whole number." in response.get_data(as_text=True)
