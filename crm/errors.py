@@ -41,7 +41,7 @@ UNREACHABLE = ("The database could not be reached, so this request may not have 
 # PostgreSQL errors that waiting and trying again resolve: deadlock, serialization failure, lock not available,
 # statement timeout; and class 08, connection exceptions.
 _BUSY_SQLSTATES = {"40P01", "40001", "55P03", "57014"}
-OUT_OF_RANGE = {"22003"}  # numeric_value_out_of_range
+OUT_OF_RANGE = {"22003", "22001"}  # numeric_value_out_of_range, string_data_right_truncation
 
 
 def retry_kind(error: OperationalError) -> str | None:
@@ -74,7 +74,8 @@ def register_error_handlers(app) -> None:
     def http_error(error):
         if error.code in TITLES:
             # A message given to abort() says what to fix; werkzeug's stock one gives way to ours.
-            custom = error.description if error.description != type(error).description else None
+            custom = (error.description if type(error).__module__ == "werkzeug.exceptions"
+                      and error.description != type(error).description else None)
             return _respond(error.code, custom)
         return error
 
@@ -103,7 +104,8 @@ def register_error_handlers(app) -> None:
         from crm.extensions import db
 
         db.session.rollback()
-        return _respond(400, "A number in this request is too large. Go back, check what was entered and try again.")
+        return _respond(400, "A value in this request is too long or too large. Go back, shorten what was entered and "
+                             "try again.")
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

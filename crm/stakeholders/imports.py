@@ -25,6 +25,7 @@ from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ASKS, ContactPoint, Organization, Person, Tag, current_stances, person_tags
 from crm.stakeholders.services import directory_revision, preview_still_current, tag_name, tags_named
 
+NAME_LENGTH = 160  # people.full_name
 IMPORT_COLUMNS = ("name", "title", "organization", "email", "phone", "jurisdiction", "tags", "notes")
 # A quick shape check (tens of thousands of rows): one @, no spaces, a dot in a domain of letters, digits, hyphens.
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
@@ -80,10 +81,16 @@ class _Parsed:
     organization_key: str = ""
 
 
+# Letters that unaccent (PostgreSQL's fold_text, 0023) spells out and NFKD leaves as they are.
+_SPELLED_OUT = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
+                              "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i"})
+
+
 @lru_cache(maxsize=65536)
 def folded(text: str) -> str:
     """Text in lower case without accents, as PostgreSQL's fold_text() (0023): organization names match so."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", text.translate(_SPELLED_OUT))
+                   if not unicodedata.combining(c)).lower()
 
 
 def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> list[_Parsed]:
@@ -97,9 +104,11 @@ def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> li
         name = " ".join(row.get("name", "").split())
         if not name:
             errors.append("the name is empty; every row needs a name")
+        elif len(name) > NAME_LENGTH:
+            errors.append(f"the name is {len(name)} characters long; shorten it to {NAME_LENGTH} at most")
         emails = []
         for email in _split(row.get("email", "")):
-            if EMAIL_RE.match(email):
+            if len(email) <= 254 and EMAIL_RE.match(email):
                 emails.append(email.lower())
             else:
                 errors.append(f"{email!r} is not an email address (like name@example.org)")
@@ -136,7 +145,7 @@ HEADER_ALIASES = {"full name": "name", "organisation": "organization", "company"
                   "e-mail": "email", "email address": "email", "e-mail address": "email", "courriel": "email",
                   "phone number": "phone", "telephone": "phone", "téléphone": "phone", "tel": "phone",
                   "province": "jurisdiction", "province/territory": "jurisdiction", "job title": "title",
-                  "position": "title", "note": "notes", "tag": "tags", "nom": "name"}
+                  "position": "title", "note": "notes", "tag": "tags", "nom complet": "name"}
 
 
 def _with_usual_headers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -146,7 +155,9 @@ def _with_usual_headers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         return rows
     renamed = {header: HEADER_ALIASES[header] for header in rows[0]
                if header in HEADER_ALIASES and HEADER_ALIASES[header] not in rows[0]}
-    if not renamed or len(set(renamed.values())) < len(renamed):  # two aliases of one column: read neither
+    targets = Counter(renamed.values())
+    renamed = {header: column for header, column in renamed.items() if targets[column] == 1}  # "Tel" and
+    if not renamed:  # "Telephone" both: neither is read as the phone, and both are listed as ignored
         return rows
     return [{renamed.get(key, key): value for key, value in row.items()} for row in rows]
 
@@ -236,9 +247,12 @@ def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) ->
     read = session.connection().execute  # plain Core rows: no ORM bookkeeping for 100,000s of tuples
     organizations: dict[str, int] = {}
     placed: dict[tuple[str, int | None], int] = {}
-    for id_, name, jurisdiction_id in read(select(Organization.id, Organization.name, Organization.jurisdiction_id)
-                                           .order_by(Organization.archived.desc(), Organization.id.desc())):
-        organizations[folded(name)] = placed[(folded(name), jurisdiction_id)] = id_
+    for id_, name, jurisdiction_id, archived in read(
+            select(Organization.id, Organization.name, Organization.jurisdiction_id, Organization.archived)
+            .order_by(Organization.archived.desc(), Organization.id.desc())):
+        organizations[folded(name)] = id_
+        if not archived:  # (an archived one is matched by its name only, when no active one has it)
+            placed[(folded(name), jurisdiction_id)] = id_
     emails = read(select(ContactPoint.value, ContactPoint.person_id, Person.archived).join(Person)
                   .where(ContactPoint.kind == "email").order_by(Person.archived.desc(), Person.id.desc())).all()
     email_keys = [row[0].lower() for row in emails]
@@ -388,7 +402,7 @@ def _diff(person: _Existing, item: _Parsed, organizations) -> dict:
         diff["title"] = [person.title, item.title]
     if item.jurisdiction_id and item.jurisdiction_id != person.jurisdiction_id:
         diff["jurisdiction_id"] = [person.jurisdiction_id, item.jurisdiction_id]
-    if item.notes and item.notes not in (person.notes or ""):
+    if item.notes and item.notes not in (person.notes or "").split("\n\n") and item.notes != person.notes:
         # Added below what is there, never in its place: notes written by hand survive a re-imported sheet.
         diff["notes"] = [person.notes, f"{person.notes}\n\n{item.notes}" if person.notes else item.notes]
     if item.organization and organizations.get(item.organization_key) != person.organization_id:

@@ -129,7 +129,9 @@ class Person(db.Model):
     # does not fold each of its matches again, and sorted on (migration 0022: "de Souza" and "Émile" sort among
     # the Ds and Es). Stored on PostgreSQL (a virtual column, PostgreSQL 18's default, could not be indexed);
     # virtual on SQLite, which searches its own trigram tables (0018). Never read into Python, nor audited.
-    search_name: Mapped[str] = mapped_column(String(160), Computed(fold(text("full_name")), persisted=True), deferred=True)
+    # (TEXT on PostgreSQL, 0023: unaccent lengthens some letters, ß → ss.)
+    search_name: Mapped[str] = mapped_column(String(160).with_variant(Text(), "postgresql"),
+                                             Computed(fold(text("full_name")), persisted=True), deferred=True)
     title: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

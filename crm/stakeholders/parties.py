@@ -127,10 +127,12 @@ def party_named(session: Session, name: str, kinds: tuple[str, ...] = PARTY_KIND
     head = wanted.split(" — ")[0].split(" · ")[0].split(" (")[0].strip()
     found: dict[str, str] = {}
     if "organization" in kinds:
-        for org in session.scalars(select(Organization).where(
-                Organization.archived.is_(False), or_(func.lower(Organization.name).in_({wanted, head}),
-                                                      func.lower(Organization.acronym) == wanted))
-                .options(joinedload(Organization.jurisdiction)).limit(10)):
+        named = select(Organization).where(Organization.archived.is_(False),
+                                           or_(func.lower(Organization.name).in_({wanted, head}),
+                                               func.lower(Organization.acronym) == wanted))
+        if " · " in wanted:  # "Ministry of Health · BC": the province the picker's label ends with
+            named = named.where(Organization.jurisdiction.has(code=wanted.rsplit(" · ", 1)[1].strip().upper()))
+        for org in session.scalars(named.options(joinedload(Organization.jurisdiction)).limit(10)):
             found[f"organization:{org.id}"] = _organization_label(org)
     if "person" in kinds:
         for person in session.scalars(select(Person).where(Person.archived.is_(False),

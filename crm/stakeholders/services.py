@@ -422,7 +422,9 @@ def save_organization(session: Session, organization: Organization | None, *, na
         raise ValidationError("kind", "Choose one of the listed kinds.")
     name = " ".join(name.split())
     found = find_jurisdiction(session, jurisdiction)
-    _refuse_a_second(session, organization, name, found.id if found else None)
+    if organization is None or (name, found.id if found else None) != (organization.name,
+                                                                       organization.jurisdiction_id):
+        _refuse_a_second(session, organization, name, found.id if found else None)
     if organization is None:
         organization = Organization(name="")
         session.add(organization)

@@ -12,11 +12,11 @@ def test_a_committee_member_logs_a_meeting_with_two_regulators(page, live_server
 
     page.get_by_label("Kind").select_option("meeting")
     page.get_by_label("Title").fill("PRA spots with CPSO and CPSBC")
-    for number, query, name in ((1, "CPSO", "College of Physicians and Surgeons of Ontario (CPSO)"),
-                                (2, "CPSBC", "College of Physicians and Surgeons of British Columbia (CPSBC)")):
+    for number, query, name in ((1, "CPSO", "College of Physicians and Surgeons of Ontario (CPSO) · ON"),
+                                (2, "CPSBC", "College of Physicians and Surgeons of British Columbia (CPSBC) · BC")):
         box = page.get_by_role("combobox", name=f"Participant {number}", exact=True)
         box.fill(query)
-        page.get_by_role("option", name=name).click()
+        page.get_by_role("option", name=name).click()  # (the province tells same-named organizations apart)
         expect(box).to_have_value(name)
         page.get_by_label(f"Role of participant {number}").select_option("target")
     page.get_by_label("Summary").fill("Presented the **Ontario proposal**.")

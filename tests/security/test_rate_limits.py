@@ -10,6 +10,8 @@ def test_login_is_rate_limited(browser, make_user):
                                                    "csrf_token": token}).status_code for _ in range(12)]
     assert statuses[:10] == [200] * 10
     assert statuses[-1] == 429
+    page = browser.client.post("/login", data={"email": "limited@example.org", "password": "x", "csrf_token": token})
+    assert "You have tried this too often." in page.get_data(as_text=True)  # not the limiter's "10 per 1 minute"
 
 
 def test_join_is_rate_limited(browser):

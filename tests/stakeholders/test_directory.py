@@ -491,6 +491,35 @@ def test_an_organization_is_found_by_its_words_in_any_order(roster, committee, q
     assert ("College of Physicians and Surgeons of Ontario" in html) is found
 
 
+def test_a_pair_of_organizations_already_alike_can_still_be_edited(committee, store):
+    from crm.stakeholders.models import Organization
+
+    twins = [Organization(name="Twin Board", kind="ally") for _ in range(2)]  # from before the check existed
+    store.add_all(twins)
+    store.commit()
+    response = committee.post(f"/directory/organizations/{twins[0].id}/edit", {
+        "name": "Twin Board", "acronym": "", "kind": "ally", "jurisdiction": "", "website": "", "notes": "edited"})
+    assert response.status_code == 302
+
+
+def test_a_name_that_folding_lengthens_is_saved_and_found(committee, store, make_person):
+    make_person("ß" * 100)  # "ss" × 100 once folded on PostgreSQL: longer than the name's 160 characters
+    assert "1 person" in committee.get("/directory/people", query_string={"q": "ßß"}).get_data(as_text=True)
+
+
+def test_a_typed_label_with_its_province_picks_that_organization_among_many(committee, store):
+    from crm.stakeholders.models import Organization
+    from crm.reference.models import Jurisdiction
+
+    for jurisdiction in store.scalars(select(Jurisdiction)):
+        store.add(Organization(name="Ministry of Health", kind="government_ministry", jurisdiction=jurisdiction))
+    store.commit()
+    response = committee.post("/directory/people/new", {"full_name": "Picked", "jurisdiction": "",
+                                                        "organization_name": "Ministry of Health · BC"})
+    assert response.status_code == 302
+    assert store.scalar(select(Person).where(Person.full_name == "Picked")).organization.jurisdiction.code == "BC"
+
+
 def test_an_empty_list_says_why(committee, make_person):
     assert "Nothing here yet." in committee.get("/directory/people").get_data(as_text=True)
     make_person("Only One")

@@ -386,7 +386,7 @@ def test_organizations_match_without_accents_and_in_the_rows_province(store):
 
 
 def test_a_french_excel_csv_with_semicolons_and_usual_headers_is_read(store):
-    sheet = ("Nom;Courriel;Organisation;Téléphone;Province\n"
+    sheet = ("Nom complet;Courriel;Organisation;Téléphone;Province\n"
              "Émile Côté;emile@cmq.example;Collège des médecins du Québec;514-555-0101;QC\n").encode("cp1252")
     report = import_stakeholders(store, read_table("contacts.csv", sheet), apply=True)
     store.commit()
@@ -410,3 +410,49 @@ def test_a_phone_without_digits_is_a_row_error(store):
                                  apply=True)
     store.rollback()
     assert report.errors == [(2, "'not a phone' is not a phone number (like 416-555-0100).")] and _people(store) == 0
+
+
+def test_a_name_too_long_for_the_directory_is_a_row_error(store):
+    report = import_stakeholders(store, read_table("s.csv", ("name\n" + "A" * 161 + "\nBo\n").encode()), apply=True)
+    store.rollback()
+    assert report.errors == [(2, "the name is 161 characters long; shorten it to 160 at most.")] and _people(store) == 0
+
+
+def test_a_note_already_in_a_persons_notes_is_not_added_again_but_a_shorter_one_is(store, make_person):
+    ana = store.get(Person, make_person("Ana Registrar", emails=["ana@cpso.example"]))
+    ana.notes = "Met at AGM 2023\n\nmet in May"
+    store.commit()
+    report = import_stakeholders(store, read_table("s.csv", b"name,email,notes\nAna Registrar,ana@cpso.example,"
+                                                             b"met in May\n"), apply=False)
+    assert report.rows[0].action == "skip"
+    report = import_stakeholders(store, read_table("s.csv", b"name,email,notes\nAna Registrar,ana@cpso.example,"
+                                                             b"Met\n"), apply=False)
+    assert report.rows[0].detail == "notes added"
+
+
+def test_conflicting_header_aliases_are_both_ignored_and_the_others_still_read(store):
+    sheet = b"Name,Tel,Telephone,Organisation\nAna,416-555-0100,416-555-0101,Some Council\n"
+    report = import_stakeholders(store, read_table("s.csv", sheet), apply=False)
+    assert report.errors == [] and report.ignored_columns == ["tel", "telephone"]
+    assert report.new_organizations == ["Some Council"]
+
+
+def test_an_archived_organization_is_not_picked_for_its_province(store):
+    from crm.stakeholders.services import save_organization
+
+    active = save_organization(store, None, name="Ministry of Health", acronym=None, kind="government_ministry",
+                               jurisdiction="ON", website=None, notes=None)
+    old = save_organization(store, None, name="Ministry of Health", acronym=None, kind="government_ministry",
+                            jurisdiction="BC", website=None, notes=None)
+    old.archived = True
+    store.commit()
+    import_stakeholders(store, read_table("s.csv", b"name,organization,jurisdiction\nBo,Ministry of Health,BC\n"),
+                        apply=True)
+    store.commit()
+    assert store.scalar(select(Person.organization_id).where(Person.full_name == "Bo")) == active.id
+
+
+def test_organization_names_fold_as_postgresql_does(store):
+    from crm.stakeholders.imports import folded
+
+    assert folded("Bœuf Straße Øst Łódź Æsir") == folded("boeuf strasse ost lodz aesir") == "boeuf strasse ost lodz aesir"
