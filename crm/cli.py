@@ -83,11 +83,9 @@ def import_stakeholders_command(file, dry_run):
     for name in report.new_organizations:
         click.echo(f"new organization: {name}")
     counts = report.counts
-    if dry_run:
-        _finish(dry_run, f"{counts['create']} to create, {counts['update']} to update, {counts['skip']} unchanged", "")
-    else:
-        _finish(dry_run, f"{counts['create']} created, {counts['update']} updated, {counts['skip']} unchanged",
-                "Imported")
+    created, updated = ("to create", "to update") if dry_run else ("created", "updated")
+    _finish(dry_run, f"{counts['create']} {created}, {counts['update']} {updated}, {counts['skip']} unchanged",
+            "Imported")
 
 
 @crm_cli.command("import-representatives")

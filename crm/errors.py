@@ -65,6 +65,14 @@ def _respond(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, title=title, message=message or default), status
 
 
+def _rolled_back(status: int, message: str | None = None):
+    """The error page, after rolling back what the request's transaction had done."""
+    from crm.extensions import db
+
+    db.session.rollback()
+    return _respond(status, message)
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -88,10 +96,7 @@ def register_error_handlers(app) -> None:
         if kind is None:
             return unexpected_error(error)
         app.logger.warning("database %s on %s: %s", kind, request.path, error.orig)
-        from crm.extensions import db
-
-        db.session.rollback()
-        return _respond(503, BUSY if kind == "busy" else UNREACHABLE)
+        return _rolled_back(503, BUSY if kind == "busy" else UNREACHABLE)
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
@@ -101,16 +106,10 @@ def register_error_handlers(app) -> None:
         if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) not in OUT_OF_RANGE:
             return unexpected_error(error)
         app.logger.warning("out-of-range value on %s: %s", request.path, error)
-        from crm.extensions import db
-
-        db.session.rollback()
-        return _respond(400, "A value in this request is too long or too large. Go back, shorten what was entered and "
-                             "try again.")
+        return _rolled_back(400, "A value in this request is too long or too large. Go back, shorten what was "
+                                 "entered and try again.")
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
         app.logger.exception("unhandled error on %s", request.path)
-        from crm.extensions import db
-
-        db.session.rollback()
-        return _respond(500)
+        return _rolled_back(500)

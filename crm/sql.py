@@ -73,17 +73,11 @@ def contains_folded(column, text: str):
     return _ContainsFolded(column, literal(contains_pattern(text)))
 
 
-class _ContainsInFolded(DialectExpression):
-    name = "contains_in_folded"
-    inherit_cache = True
-    templates = {"default": "{0} LIKE lower({1}) ESCAPE '\\'", "postgresql": "{0} LIKE fold_text({1}) ESCAPE '\\'"}
-
-
 def contains_lowered(column, text: str):
     """`column`, which holds text already folded by the database (`fold`, such as `people.search_name`),
     contains `text`, ignoring case (and on PostgreSQL accents): a plain LIKE on the column, with the pattern
     folded by the same function."""
-    return _ContainsInFolded(column, literal(contains_pattern(text)))
+    return column.like(fold(literal(contains_pattern(text))), escape="\\")
 
 
 class _InSubquery(DialectExpression):

@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, ValidationError
 
-from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS
+from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, looks_like_phone
 
 ANY = [("", "Any")]
 STATUSES = [("", "Any"), ("current", "Current elected office"), ("former", "Former elected office")]
@@ -58,7 +58,7 @@ class ContactLines:
                 except EmailNotValidError:
                     problems.append(f"Line {number}: {value!r} is not an email address.")
                     continue
-            elif len(value) > 40 or not any(ch.isdigit() for ch in value):
+            elif not looks_like_phone(value):
                 problems.append(f"Line {number}: {value!r} does not look like a phone number.")
                 continue
             parsed.append((label, value))
@@ -101,7 +101,7 @@ class OrganizationForm(FlaskForm):
     jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
     website = StringField("Website", validators=[Optional(), Length(max=300),
                                                  URL(message="Enter a web address such as https://cpso.on.ca.")],
-                          filters=[lambda value: _with_scheme(value)], description="e.g. https://cpso.on.ca or www.cpso.on.ca")
+                          filters=[_with_scheme], description="e.g. https://cpso.on.ca or www.cpso.on.ca")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
     submit = SubmitField("Save")
 

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from crm.audit.services import record, record_many
 from crm.bulk import gc_paused, insert_rows, insert_rows_returning_ids, update_rows
 from crm.reference.models import Jurisdiction
-from crm.stakeholders.models import ASKS, ContactPoint, Organization, Person, Tag, current_stances, person_tags
+from crm.stakeholders.models import (ASKS, ContactPoint, Organization, Person, Tag, current_stances, looks_like_phone,
+                                     person_tags)
 from crm.stakeholders.services import directory_revision, preview_still_current, tag_name, tags_named
 
-NAME_LENGTH = 160  # people.full_name
+NAME_LENGTH = Person.__table__.c.full_name.type.length
 IMPORT_COLUMNS = ("name", "title", "organization", "email", "phone", "jurisdiction", "tags", "notes")
 # A quick shape check (tens of thousands of rows): one @, no spaces, a dot in a domain of letters, digits, hyphens.
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
@@ -114,7 +115,7 @@ def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> li
                 errors.append(f"{email!r} is not an email address (like name@example.org)")
         phones = _split(row.get("phone", ""))
         for phone in phones:
-            if len(phone) > 40 or not any(ch.isdigit() for ch in phone):
+            if not looks_like_phone(phone):
                 errors.append(f"{phone!r} is not a phone number (like 416-555-0100)")
         code = row.get("jurisdiction", "").strip().upper()
         jurisdiction_id = jurisdictions.get(code) if code else None
@@ -323,15 +324,12 @@ def _shared(keys: list, rows: list) -> dict:
     if len(counts) == len(keys):
         return {}
     repeated = {key for key, n in counts.items() if n > 1}
-    return _index((key, row[-2], row[-1]) for key, row in zip(keys, rows) if key in repeated)
-
-
-def _index(rows) -> dict:
-    """From rows of (key, person id, archived), archived first: the keys that match several people of the kind
-    a match prefers (active when there is one) → their ids."""
     found: dict = {}
     several: dict = {}
-    for key, id_, archived in rows:
+    for key, row in zip(keys, rows):
+        if key not in repeated:
+            continue
+        id_, archived = row[-2], row[-1]
         seen = found.get(key)
         if seen is not None and seen[1] == archived and seen[0] != id_:
             several.setdefault(key, {seen[0]}).add(id_)

@@ -111,6 +111,11 @@ class Organization(db.Model):
     stances = relationship("Stance", back_populates="organization", order_by="Stance.as_of.desc(), Stance.id.desc()")
 
 
+def looks_like_phone(value: str) -> bool:
+    """A phone number's shape, for the person form and the import alike: at most 40 characters, with digits."""
+    return len(value) <= 40 and any(ch.isdigit() for ch in value)
+
+
 @audited
 class Person(db.Model):
     """Anyone ITPO deals with: an MPP, a registrar, a ministry official, a journalist."""

@@ -201,9 +201,7 @@ PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
 
 
 def _digits_of(column):
-    for mark in " -().+":
-        column = func.replace(column, mark, "")
-    return column
+    return _replace_each(column, " -().+", "")
 
 
 # Riding names join their parts with an em dash ("Scarborough—Guildwood"), which nobody types: a search matches
@@ -212,9 +210,14 @@ DASHES = re.compile(r"\s*[-‐‑‒–—―]\s*")
 
 
 def _dashes_as_spaces(column):
-    for dash in "—–-":
-        column = func.replace(column, dash, " ")
-    return func.replace(column, ".", "")  # "St Catharines" finds St. Catharines
+    return _replace_each(_replace_each(column, "—–-", " "), ".", "")  # "St Catharines" finds St. Catharines
+
+
+def _replace_each(column, marks: str, by: str):
+    """`column` with each of `marks` replaced by `by`, in SQL."""
+    for mark in marks:
+        column = func.replace(column, mark, by)
+    return column
 
 
 def _in(column, subquery):
