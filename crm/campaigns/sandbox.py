@@ -1,14 +1,14 @@
-"""The hardened sandbox letter templates render in, and the fixed set of placeholders they may use.
+"""The hardened sandbox that lead-written templates (letters, mailings) render in.
 
-A lead's template is untrusted text. It renders in an `ImmutableSandboxedEnvironment` with:
-- a fixed set of names (PLACEHOLDERS) and no globals (no `range`, `lipsum`, `cycler`, ...);
-- undefined names as errors (StrictUndefined);
-- no loops, macros, calls, includes or imports (rejected when the template is parsed), so render
-  time grows with the template's length only;
-- a few harmless filters only (no `replace`, `center`, `format`: they can build huge strings);
-- `*` and `**` intercepted: large repetition or power is refused;
-- a cap on output size and on render time, checked while the output streams.
-
+A lead's template is untrusted text. It renders in an `ImmutableSandboxedEnvironment` that allows
+only what is listed in ALLOWED_NODES, ALLOWED_OPERATORS, ALLOWED_FILTERS and ALLOWED_TESTS: every
+other construct is refused when the template is checked, with a message naming it. Compile and
+render stay within fixed time and memory because:
+- every operator is intercepted, so the compiler folds none of them at compile time (Jinja would
+  otherwise evaluate `'%0100000000d' % 1` while compiling, before any render limit applies);
+- `*`, `+` and `-` check the size of what they would build; `%`, `//` and `**` are not allowed;
+- expressions nest at most MAX_DEPTH deep, and the parser's recursion is caught;
+- every printed value and the whole output are capped in size, and rendering in time.
 What a member types (a personal story, an edited paragraph) is never rendered: it is plain text.
 """
 from __future__ import annotations
@@ -47,14 +47,34 @@ SAMPLE_CONTEXT = {
 
 MAX_TEMPLATE_CHARS = 20_000
 MAX_OUTPUT_CHARS = 20_000
+MAX_VALUE_CHARS = 20_000   # any one value an operator builds or an expression prints
 MAX_RENDER_SECONDS = 0.5
 MAX_REPEAT = 1_000
-MAX_EXPONENT = 64
+MAX_NUMBER = 1e15
+MAX_DEPTH = 50
 
+# What the sandbox allows: the one list. Anything else is refused when the template is checked.
+ALLOWED_NODES = frozenset({
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Const, nodes.List,
+    nodes.Tuple, nodes.CondExpr, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Compare,
+    nodes.Operand, nodes.Concat, nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.Filter, nodes.Test,
+    nodes.Keyword,
+})
+ALLOWED_OPERATORS = frozenset({"+", "-", "*", "/"})  # `~`, `and`, `or`, `not` are nodes of their own
+ALLOWED_COMPARISONS = frozenset({"eq", "ne", "lt", "lteq", "gt", "gteq", "in", "notin"})
 ALLOWED_FILTERS = ("upper", "lower", "title", "capitalize", "trim", "default", "d")
-FORBIDDEN_NODES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.Call, nodes.FilterBlock, nodes.Extends,
-                   nodes.Include, nodes.Import, nodes.FromImport, nodes.With, nodes.Scope, nodes.ScopedEvalContextModifier,
-                   nodes.Assign, nodes.AssignBlock)
+ALLOWED_TESTS = ("defined", "undefined", "none", "string", "number", "lower", "upper", "odd", "even",
+                 "divisibleby", "eq", "ne", "lt", "le", "gt", "ge", "in", "==", "!=", "<", "<=", ">", ">=")
+# Words for refused constructs, so the message says what the lead wrote.
+_NODE_WORDS = {
+    nodes.For: "'for'", nodes.Macro: "'macro'", nodes.CallBlock: "'call'", nodes.Call: "'call'",
+    nodes.FilterBlock: "'filter' blocks", nodes.Extends: "'extends'", nodes.Include: "'include'",
+    nodes.Import: "'import'", nodes.FromImport: "'import'", nodes.With: "'with'", nodes.Assign: "'assign'",
+    nodes.AssignBlock: "'assign'", nodes.Block: "'block'", nodes.Dict: "dictionaries", nodes.Pair: "dictionaries",
+    nodes.Mod: "the operator '%'", nodes.FloorDiv: "the operator '//'", nodes.Pow: "the operator '**'",
+    nodes.ScopedEvalContextModifier: "'autoescape'", nodes.EvalContextModifier: "'autoescape'",
+    nodes.Slice: "slices", nodes.ExprStmt: "'do'", nodes.Break: "'break'", nodes.Continue: "'continue'",
+}
 
 
 class TemplateProblem(Exception):
@@ -65,77 +85,131 @@ class LimitExceeded(SecurityError):
     """Rendering would exceed a size or time limit."""
 
 
-class LetterSandbox(ImmutableSandboxedEnvironment):
-    """Immutable sandbox with StrictUndefined, intercepted `*` and `**`, and nothing but the placeholders."""
+def _sized(value):
+    """Refuse a value too large to print or build on; return it unchanged otherwise."""
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_VALUE_CHARS:
+        raise LimitExceeded(f"A value in the template would be longer than {MAX_VALUE_CHARS:,} characters.")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        raise LimitExceeded("Numbers that large are not allowed in a template.")
+    return value
 
-    intercepted_binops = frozenset({"*", "**"})
+
+def _check_repeat(left, right) -> None:
+    for seq, count in ((left, right), (right, left)):
+        if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and count * max(len(seq), 1) > MAX_REPEAT:
+            raise LimitExceeded("Repeating text that many times is not allowed in a template.")
+
+
+class LetterSandbox(ImmutableSandboxedEnvironment):
+    """Immutable sandbox with StrictUndefined, every operator intercepted and checked, and nothing but the
+    placeholders it is given."""
+
+    intercepted_binops = frozenset(nodes._binop_to_func)  # never folded at compile time
+    intercepted_unops = frozenset({"+", "-"})
 
     def __init__(self):
         super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                         auto_reload=False, cache_size=200)
+                         auto_reload=False, cache_size=0, finalize=_sized)
         self.globals.clear()
         self.filters = {name: self.filters[name] for name in ALLOWED_FILTERS}
+        self.tests = {name: self.tests[name] for name in ALLOWED_TESTS}
 
     def call_binop(self, context, operator, left, right):
+        if operator not in ALLOWED_OPERATORS:
+            raise LimitExceeded(f"The operator '{operator}' is not allowed in a template.")
         if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and count * max(len(seq), 1) > MAX_REPEAT:
-                    raise LimitExceeded("Repeating text that many times is not allowed in a letter template.")
-            if isinstance(left, (int, float)) and isinstance(right, (int, float)) and abs(left * 1.0) * abs(right) > 1e15:
-                raise LimitExceeded("Numbers that large are not allowed in a letter template.")
-        if operator == "**":
-            if not isinstance(right, (int, float)) or abs(right) > MAX_EXPONENT or abs(left) > 1e6:
-                raise LimitExceeded("Powers that large are not allowed in a letter template.")
-        return super().call_binop(context, operator, left, right)
+            _check_repeat(left, right)
+        if operator == "*" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+            _sized(abs(left * 1.0) * abs(right))
+        return _sized(super().call_binop(context, operator, left, right))
+
+    def call_unop(self, context, operator, arg):
+        return _sized(super().call_unop(context, operator, arg))
 
 
 _ENV = LetterSandbox()
 
 
-def _check_syntax(source: str):
+def _depth(tree: nodes.Node) -> int:
+    """How deeply the template's nodes nest, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in node.iter_child_nodes())
+    return deepest
+
+
+def _refusal(node: nodes.Node, names) -> str | None:
+    """Why this node is not allowed, or None."""
+    if type(node) not in ALLOWED_NODES:
+        if isinstance(node, nodes.Getattr):
+            return f"Attributes such as '.{node.attr}' are not allowed; use the placeholders as they are."
+        if isinstance(node, nodes.Getitem):
+            return "Indexing (square brackets) is not allowed; use the placeholders as they are."
+        what = _NODE_WORDS.get(type(node), f"'{type(node).__name__.lower()}'")
+        return f"Templates may use placeholders and if-blocks only; {what} is not allowed (line {node.lineno})."
+    if isinstance(node, nodes.Name) and (node.ctx != "load" or node.name not in names):
+        return f"'{node.name}' is not a placeholder. Use one of: {', '.join(names)}."
+    if isinstance(node, nodes.Filter) and node.name not in ALLOWED_FILTERS:
+        return f"The filter '{node.name}' is not allowed. Use one of: {', '.join(ALLOWED_FILTERS)}."
+    if isinstance(node, nodes.Test) and node.name not in ALLOWED_TESTS:
+        return f"The test '{node.name}' is not allowed. Use one of: {', '.join(ALLOWED_TESTS)}."
+    if isinstance(node, nodes.Operand) and node.op not in ALLOWED_COMPARISONS:
+        return f"The comparison '{node.op}' is not allowed."
+    if isinstance(node, (nodes.Filter, nodes.Test)) and (node.dyn_args or node.dyn_kwargs):
+        return "Argument unpacking (* and **) is not allowed."
+    return None
+
+
+def _parse(source: str) -> nodes.Template:
     if len(source) > MAX_TEMPLATE_CHARS:
         raise TemplateProblem(f"A template part may hold at most {MAX_TEMPLATE_CHARS:,} characters.")
     try:
-        tree = _ENV.parse(source)
+        return _ENV.parse(source)
     except TemplateError as error:
         raise TemplateProblem(f"The template has a syntax error: {error.message}") from None
-    for node in tree.find_all(FORBIDDEN_NODES):
-        kind = type(node).__name__.lower()
-        raise TemplateProblem(f"Letter templates may use placeholders and if-blocks only; '{kind}' is not allowed "
-                              f"(line {node.lineno}).")
-    for node in tree.find_all(nodes.Name):
-        if node.ctx == "load" and node.name not in PLACEHOLDERS:
-            raise TemplateProblem(f"'{node.name}' is not a placeholder. Use one of: {', '.join(PLACEHOLDERS)}.")
-    for node in tree.find_all(nodes.Getattr):
-        raise TemplateProblem(f"Attributes such as '.{node.attr}' are not allowed; use the placeholders as they are.")
-    for node in tree.find_all(nodes.Getitem):
-        raise TemplateProblem("Indexing (square brackets) is not allowed; use the placeholders as they are.")
-    for node in tree.find_all(nodes.Filter):
-        if node.name not in ALLOWED_FILTERS:
-            raise TemplateProblem(f"The filter '{node.name}' is not allowed. Use one of: {', '.join(ALLOWED_FILTERS)}.")
+    except RecursionError:
+        raise TemplateProblem(f"The template nests too deeply (at most {MAX_DEPTH} levels); simplify it.") from None
+    except (ValueError, OverflowError) as error:  # e.g. an integer of more than 4,300 digits
+        raise TemplateProblem(f"The template has a value that cannot be read: {error}") from None
+
+
+def _check_syntax(source: str, names: tuple[str, ...]) -> nodes.Template:
+    tree = _parse(source)
+    if _depth(tree) > MAX_DEPTH:
+        raise TemplateProblem(f"The template nests too deeply (at most {MAX_DEPTH} levels); simplify it.")
+    for node in tree.find_all(nodes.Node):
+        problem = _refusal(node, names)
+        if problem:
+            raise TemplateProblem(problem)
     return tree
 
 
-def check_template(source: str) -> None:
+def check_template(source: str, names=None) -> None:
     """Raise TemplateProblem if `source` breaks a rule, without rendering it."""
-    _compiled(source)
+    _compiled(source, tuple(names or PLACEHOLDERS))
 
 
 @lru_cache(maxsize=512)
-def _compiled(source: str):
-    """Checked and compiled once per distinct text: templates are immutable versions, so this stays small."""
-    _check_syntax(source)
+def _compiled(source: str, names: tuple[str, ...]):
+    """Checked and compiled once per distinct text and name set; a failure raises and is not cached."""
+    tree = _check_syntax(source, names)
     try:
-        return _ENV.from_string(source)
+        return _ENV.from_string(tree)
     except TemplateError as error:
         raise TemplateProblem(f"The template has a syntax error: {error.message}") from None
+    except (RecursionError, SyntaxError, MemoryError):
+        raise TemplateProblem(f"The template nests too deeply (at most {MAX_DEPTH} levels); simplify it.") from None
 
 
-def render(source: str, context: dict, *, max_chars: int = MAX_OUTPUT_CHARS,
+def render(source: str, context: dict, *, names=None, max_chars: int = MAX_OUTPUT_CHARS,
            max_seconds: float = MAX_RENDER_SECONDS) -> str:
-    """Render untrusted template text with `context`; raise TemplateProblem on any failure or limit."""
-    compiled = _compiled(source)
-    values = {name: context.get(name, "") for name in PLACEHOLDERS}
+    """Render untrusted template text with `context` (only `names`, by default the letter placeholders);
+    raise TemplateProblem on any failure or limit."""
+    names = tuple(names or PLACEHOLDERS)
+    compiled = _compiled(source, names)
+    values = {name: context.get(name, "") for name in names}
     started = time.perf_counter()
     parts: list[str] = []
     size = 0
@@ -143,19 +217,17 @@ def render(source: str, context: dict, *, max_chars: int = MAX_OUTPUT_CHARS,
         for chunk in compiled.generate(values):
             size += len(chunk)
             if size > max_chars:
-                raise LimitExceeded(f"The letter would be longer than {max_chars:,} characters.")
+                raise LimitExceeded(f"The text would be longer than {max_chars:,} characters.")
             if time.perf_counter() - started > max_seconds:
                 raise LimitExceeded("The template takes too long to render.")
             parts.append(chunk)
-    except TemplateProblem:
-        raise
     except LimitExceeded as error:
         raise TemplateProblem(str(error)) from None
     except SecurityError as error:
         raise TemplateProblem(f"The template tries something unsafe: {error}") from None
     except TemplateError as error:
         raise TemplateProblem(f"The template cannot be rendered: {error.message}") from None
-    except (ArithmeticError, TypeError, ValueError) as error:
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as error:
         raise TemplateProblem(f"The template cannot be rendered: {error}") from None
     return "".join(parts)
 
