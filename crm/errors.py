@@ -57,6 +57,12 @@ def retry_kind(error: OperationalError) -> str | None:
     return None
 
 
+def is_nul_refusal(error: DataError) -> bool:
+    """PostgreSQL text cannot hold NUL, and psycopg refuses it before sending. The global guard
+    (crm/security.py) stops NULs in query strings and forms; this catches the rest (a URL path, a file's cells)."""
+    return "NUL (0x00)" in str(error.orig)
+
+
 def _respond(status: int, message: str | None = None):
     title, default = TITLES.get(status, TITLES[500])
     if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
@@ -101,8 +107,12 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
     def out_of_range(error):
-        """A number in the request too large for the database's columns (PostgreSQL's integer, SQLite's 64 bits),
-        which no form or URL rule caught: the request is wrong, not the server."""
+        """A number in the request too large for the database's columns (PostgreSQL's integer, SQLite's 64 bits), or
+        a NUL in text, which no form or URL rule caught: the request is wrong, not the server."""
+        if isinstance(error, DataError) and is_nul_refusal(error):
+            app.logger.warning("NUL character on %s", request.path)
+            return _rolled_back(400, "A value in this request contains a NUL character, which we cannot store. "
+                                     "Remove it and try again.")
         if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) not in OUT_OF_RANGE:
             return unexpected_error(error)
         app.logger.warning("out-of-range value on %s: %s", request.path, error)

@@ -1,6 +1,5 @@
 """Outbox pages: the SendGrid webhook, the admin's delivery problems, address health, unsubscribe,
 and the development mailbox."""
-import json
 import re
 from email import policy
 from email.parser import BytesParser
@@ -13,7 +12,8 @@ from crm.extensions import csrf, db
 from crm.outbox import bulk, services
 from crm.outbox.forms import AttentionFilterForm, MessageActionForm
 from crm.outbox.models import AddressHealth, OutboundMessage
-from crm.outbox.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, BadSignature, record_events, verify_request
+from crm.outbox.webhook import (SIGNATURE_HEADER, TIMESTAMP_HEADER, BadBody, BadSignature, parse_events, record_events,
+                                verify_request)
 from crm.pagination import page_args, paginate
 
 bp = Blueprint("outbox", __name__)
@@ -27,7 +27,12 @@ def _json_error(status: int, code: str, message: str):
 @bp.route("/webhooks/sendgrid", methods=["POST"])
 @csrf.exempt
 def sendgrid_events():
-    """SendGrid's Event Webhook: verified, deduplicated, applied forward-only."""
+    """SendGrid's Event Webhook: verified, deduplicated, applied forward-only.
+
+    SendGrid retries the whole batch on any answer but 2xx, so a batch with some storable events is a 200 that
+    keeps them and lists the rejected ones; a body with nothing storable (not JSON, too deep, only bad events) is
+    a 400. No event can make it a 500, which would bring the whole batch back for 24 hours.
+    """
     key = current_app.config.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
     if not key:
         return _json_error(503, "not_configured", "SENDGRID_WEBHOOK_PUBLIC_KEY is not set.")
@@ -35,16 +40,15 @@ def sendgrid_events():
     try:
         verify_request(key, request.headers.get(SIGNATURE_HEADER), request.headers.get(TIMESTAMP_HEADER), body,
                        current_app.config["SENDGRID_WEBHOOK_MAX_AGE_SECONDS"])
+        counts = record_events(db.session, parse_events(body))
     except BadSignature as error:
         return _json_error(403, "bad_signature", str(error))
-    try:
-        events = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _json_error(400, "bad_json", "The body is not JSON.")
-    if not isinstance(events, list):
-        return _json_error(400, "bad_json", "The body must be a JSON list of events.")
-    counts = record_events(db.session, events)
+    except BadBody as error:
+        return _json_error(400, error.code, error.message)
     db.session.commit()
+    if counts["received"] and counts["ignored"] == counts["received"]:
+        message = "No event in the batch could be stored: each needs a text sg_event_id and event. See 'rejected'."
+        return jsonify(error={"code": "no_valid_events", "status": 400, "message": message}, **counts), 400
     return jsonify(counts)
 
 

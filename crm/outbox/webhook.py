@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from datetime import datetime, timezone
 
 from cryptography.exceptions import InvalidSignature
@@ -20,8 +22,28 @@ SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 
+# SendGrid posts a list of flat objects (a few hold a list of categories): three levels. Deeper is not SendGrid.
+MAX_NESTING = 8
+MAX_REJECTED_LISTED = 20
+# A JSON string, possessive so that an unterminated one is swallowed in one pass (no quadratic retries).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+# PostgreSQL text cannot hold NUL, and no database driver can encode a lone surrogate ("\ud800" in JSON).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_NOT_AN_ID = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 class BadSignature(Exception):
     """The request is not signed by our key, or not recently."""
+
+
+class BadBody(ValueError):
+    """The body is not a JSON list of events we can read; `code` names why for the 400."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def load_public_key(value: str) -> ec.EllipticCurvePublicKey:
@@ -55,6 +77,68 @@ def verify_request(public_key: str, signature: str | None, timestamp: str | None
         raise BadSignature("The signature does not match.") from None
 
 
+def nesting_depth(text: str, stop_past: int) -> int:
+    """How deep arrays and objects nest in JSON `text`, ignoring brackets inside strings; counts no further than
+    one past `stop_past`. Linear time, so a body nested 100,000 deep is measured before the parser recurses."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > stop_past:
+            break
+    return deepest
+
+
+def parse_events(body: bytes) -> list:
+    """The body's list of events; raises BadBody for a body that is not UTF-8 JSON, not a list, or nested deeper
+    than MAX_NESTING (json would recurse once per level: 100,000 levels were a RecursionError, a 500)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadBody("bad_json", "The body is not UTF-8 JSON.") from None
+    if nesting_depth(text, MAX_NESTING) > MAX_NESTING:
+        raise BadBody("too_deep", f"The body is nested more than {MAX_NESTING} levels deep; SendGrid's events are "
+                                  "a list of flat objects.")
+    try:
+        events = json.loads(text)
+    except (ValueError, RecursionError):
+        raise BadBody("bad_json", "The body is not JSON.") from None
+    if not isinstance(events, list):
+        raise BadBody("bad_json", "The body must be a JSON list of events.")
+    return events
+
+
+def storable_text(value, length: int) -> str | None:
+    """A string field as a column can hold it: NULs and lone surrogates removed, cut to `length`; any other type
+    (a number, a list, an object) is None."""
+    if not isinstance(value, str):
+        return None
+    return _UNSTORABLE.sub("", value)[:length] or None
+
+
+def _problem(event) -> str | None:
+    """Why an event cannot be stored at all, or None. Ids are kept as sent or not at all: cleaning one could make
+    it another event's id."""
+    if not isinstance(event, dict):
+        return "An event must be a JSON object."
+    for field in ("sg_event_id", "event"):
+        value = event.get(field)
+        if not isinstance(value, str) or not value.strip() or _NOT_AN_ID.search(value):
+            return f"{field} must be text without control characters."
+    return None
+
+
+def _our_message_id(value) -> int | None:
+    """The crm_message_id custom arg as one of our ids (a positive 32-bit integer), or None."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if 0 < number < 2 ** 31 else None
+
+
 def _insert_new(session: Session, rows: list[dict]) -> set[str]:
     """Store events whose provider id is not stored yet; returns the provider ids that were new."""
     stmt = dialect_insert(session, DeliveryEvent).on_conflict_do_nothing(index_elements=["provider_event_id"]).returning(
@@ -67,11 +151,10 @@ def _message_ids(session: Session, events: list[dict]) -> dict[int, int | None]:
     wanted: dict[int, int] = {}
     by_provider: dict[int, tuple[str, str]] = {}
     for index, event in enumerate(events):
-        try:
-            wanted[index] = int(event["crm_message_id"])
-        except (KeyError, TypeError, ValueError):
-            if event["_provider_id"]:
-                by_provider[index] = (event["_provider_id"], str(event.get("email") or ""))
+        if event["crm_id"] is not None:
+            wanted[index] = event["crm_id"]
+        elif event["provider_message_id"]:
+            by_provider[index] = (event["provider_message_id"], event["address"] or "")
     known: set[int] = set()
     ids = sorted(set(wanted.values()))
     for start in range(0, len(ids), 500):
@@ -84,51 +167,64 @@ def _message_ids(session: Session, events: list[dict]) -> dict[int, int | None]:
 
 
 def _occurred_at(event: dict) -> datetime | None:
+    stamp = event.get("timestamp")
+    if isinstance(stamp, bool) or not isinstance(stamp, (str, int, float)):
+        return None
     try:
-        return datetime.fromtimestamp(int(event["timestamp"]), timezone.utc).replace(tzinfo=None)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(int(stamp), timezone.utc).replace(tzinfo=None)
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
 
 
-def _reason(event: dict) -> str | None:
-    reason = event.get("reason") or event.get("response")
-    return str(reason)[:500] if reason else None
+def _row(event: dict) -> dict:
+    """An event as a delivery_events row can hold it, plus our message id from the custom arg."""
+    reason = storable_text(event.get("reason"), 500) or storable_text(event.get("response"), 500)
+    provider_id = (storable_text(event.get("sg_message_id"), 120) or "").split(".")[0] or None
+    return {"provider_event_id": event["sg_event_id"][:100], "event": event["event"][:30],
+            "provider_message_id": provider_id, "address": storable_text(event.get("email"), 254), "reason": reason,
+            "occurred_at": _occurred_at(event), "crm_id": _our_message_id(event.get("crm_message_id"))}
 
 
-def record_events(session: Session, events: list) -> dict[str, int]:
-    """Store new events once each and move their messages forward; returns counts.
-
-    Works on the whole batch at once: one query to find the messages, one insert that skips events
-    already stored (the provider sends each event several times), one update per message moved.
-    """
-    counts = {"received": len(events), "new": 0, "duplicate": 0, "ignored": 0}
-    valid, seen = [], set()
-    for event in events:
-        if not isinstance(event, dict) or not isinstance(event.get("sg_event_id"), str) \
-                or not isinstance(event.get("event"), str):
+def _sort_batch(events: list, counts: dict) -> list[dict]:
+    """The batch's storable events, once each, as rows; counts and lists (the first few) the rejected ones."""
+    rows, seen = [], set()
+    for index, event in enumerate(events):
+        problem = _problem(event)
+        if problem:
             counts["ignored"] += 1
+            if len(counts["rejected"]) < MAX_REJECTED_LISTED:
+                counts["rejected"].append({"index": index, "reason": problem})
         elif event["sg_event_id"][:100] in seen:
             counts["duplicate"] += 1
         else:
             seen.add(event["sg_event_id"][:100])
-            valid.append(dict(event, _provider_id=str(event.get("sg_message_id") or "").split(".")[0] or None))
-    message_of = _message_ids(session, valid)
-    new = _insert_new(session, [{
-        "provider_event_id": event["sg_event_id"][:100], "event": event["event"][:30],
-        "message_id": message_of.get(index), "provider_message_id": event["_provider_id"],
-        "address": str(event.get("email") or "")[:254] or None, "reason": _reason(event),
-        "occurred_at": _occurred_at(event)} for index, event in enumerate(valid)]) if valid else set()
+            rows.append(_row(event))
+    return rows
+
+
+def record_events(session: Session, events: list) -> dict:
+    """Store new events once each and move their messages forward; returns counts and the rejected events.
+
+    Works on the whole batch at once: one query to find the messages, one insert that skips events
+    already stored (the provider sends each event several times), one update per message moved.
+    """
+    counts = {"received": len(events), "new": 0, "duplicate": 0, "ignored": 0, "rejected": []}
+    rows = _sort_batch(events, counts)
+    message_of = _message_ids(session, rows)
+    new = _insert_new(session, [{key: value for key, value in row.items() if key != "crm_id"}
+                                | {"message_id": message_of.get(index)} for index, row in enumerate(rows)]) \
+        if rows else set()
     counts["new"] = len(new)
-    counts["duplicate"] += len(valid) - len(new)
+    counts["duplicate"] += len(rows) - len(new)
     best: dict[int, tuple[str, str | None]] = {}
-    for index, event in enumerate(valid):
-        if event["sg_event_id"][:100] not in new:
+    for index, row in enumerate(rows):
+        if row["provider_event_id"] not in new:
             continue
-        status, message_id = EVENT_STATUS.get(event["event"]), message_of.get(index)
+        status, message_id = EVENT_STATUS.get(row["event"]), message_of.get(index)
         if status and message_id and (message_id not in best or moves_forward(best[message_id][0], status)):
-            best[message_id] = (status, event["_provider_id"])
-        if event["event"] == "bounce" and event.get("email"):
-            count_bounce(session, str(event["email"]).lower()[:254], _reason(event))
+            best[message_id] = (status, row["provider_message_id"])
+        if row["event"] == "bounce" and row["address"]:
+            count_bounce(session, row["address"].lower()[:254], row["reason"])
     ids = sorted(best)
     for start in range(0, len(ids), 500):
         for message in session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(ids[start:start + 500]))

@@ -164,3 +164,57 @@ def test_junk_events_in_a_batch_are_ignored_not_fatal(client, session, sendgrid)
     assert response.status_code == 200 and response.json["ignored"] == 3
     assert status_of(session, message_id) == "delivered"
     assert json.loads(response.data)["new"] == 2
+
+
+def test_a_body_nested_100000_deep_is_a_400_not_a_500(client, sendgrid):
+    for deep in (b"[" * 100_000 + b"]" * 100_000, b'[{"a":' * 50_000 + b"1" + b"}]" * 50_000,
+                 b"[" * 100_000):
+        body, headers = sendgrid.signed(deep)
+        response = client.post(URL, data=body, headers=headers)
+        assert response.status_code == 400 and response.json["error"]["code"] == "too_deep", response.json
+        assert "nested" in response.json["error"]["message"]
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(client, session, sendgrid):
+    message_id = letter(session)
+    response = post(client, sendgrid, [event("bounce", message_id, reason='550 "[[[[' + "[{" * 5000 + '\\"')])
+    assert response.status_code == 200 and response.json["new"] == 1
+
+
+def test_nul_characters_are_cleaned_from_stored_text_and_a_nul_id_is_rejected(client, session, sendgrid):
+    message_id = letter(session, to="mpp@example.org")
+    good = event("bounce", message_id, email="mpp\x00@example.org", reason="550\x00 gone", sg_event_id="good-1",
+                 provider_id="abc\x00def")
+    bad = event("delivered", message_id, sg_event_id="bad\x00id")
+    response = post(client, sendgrid, [good, bad])
+    assert response.status_code == 200 and response.json["new"] == 1 and response.json["ignored"] == 1
+    assert response.json["rejected"] == [{"index": 1, "reason": "sg_event_id must be text without control "
+                                                                  "characters."}]
+    stored = session.scalar(select(DeliveryEvent))
+    assert (stored.provider_event_id, stored.address, stored.reason) == ("good-1", "mpp@example.org", "550 gone")
+    assert "\x00" not in stored.provider_message_id
+    assert session.scalar(select(AddressHealth.last_reason)) == "550 gone"
+
+
+ODD_VALUES = ["\x00", "\ud800", "x" * 100_000, 10 ** 30, -1, 1.5e300, True, None, [1, [2]], {"a": "\x00"}, ""]
+
+
+@pytest.mark.parametrize("field", ["event", "sg_event_id", "sg_message_id", "email", "reason", "response",
+                                   "timestamp", "crm_message_id"])
+def test_odd_values_in_any_field_never_make_a_500_and_the_good_events_are_kept(client, session, sendgrid, field):
+    message_id = letter(session)
+    odd = [event("bounce", message_id, **{field: value}) for value in ODD_VALUES]
+    response = post(client, sendgrid, odd + [event("delivered", message_id, sg_event_id="the-good-one")])
+    assert response.status_code == 200, response.json
+    assert response.json["new"] + response.json["ignored"] + response.json["duplicate"] == len(odd) + 1
+    assert session.scalar(select(DeliveryEvent).where(DeliveryEvent.provider_event_id == "the-good-one"))
+
+
+def test_a_batch_of_only_bad_events_is_a_400_that_says_which(client, sendgrid):
+    response = post(client, sendgrid, [{"event": "delivered", "sg_event_id": "a\x00"}, 7])
+    assert response.status_code == 400 and response.json["error"]["code"] == "no_valid_events"
+    assert [item["index"] for item in response.json["rejected"]] == [0, 1]
+
+
+def test_an_empty_batch_is_fine(client, sendgrid):
+    assert post(client, sendgrid, []).status_code == 200

@@ -149,3 +149,34 @@ def test_forms_posted_with_only_their_required_fields_save_or_explain(browser, m
                                                     "url": "https://example.org/p/1"},
                         page="/interactions/posts/new")
     assert post.status_code in (200, 302)
+
+
+# Percent-encoded, as a client would send them: NUL (which PostgreSQL text refuses), invalid UTF-8, a long segment.
+PATH_NASTY = ["a%00b", "%00", "%ED%A0%80", "%FF", "a" * 3000, "%F0%9F%99%82", "..%2F..%2Fetc"]
+
+
+def test_every_route_survives_hostile_path_segments(app, browser, make_user):
+    make_user(role="admin", email="hostile-path@example.org")
+    browser.login("hostile-path@example.org")
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or not re.search(r"<(?!int)", rule.rule) or rule.endpoint == "static":
+            continue
+        for value in PATH_NASTY:
+            url = re.sub(r"<(?:string:|path:)?[^>]+>", value, re.sub(r"<int(?:\([^)]*\))?:[^>]+>", "1", rule.rule))
+            assert browser.get(url).status_code < 500, (rule.rule, value)
+
+
+JSON_NASTY = [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+              b'[{"event": "x\\u0000", "sg_event_id": "\\ud800", "email": "a\\u0000@example.org"}]']
+
+
+@pytest.mark.parametrize("role", [None, "admin"])
+def test_every_post_route_survives_hostile_json_bodies(app, browser, make_user, role):
+    log_in_as(browser, make_user, role)
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or not table_allows(ACCESS[rule.endpoint], role) or rule.endpoint == "auth.logout":
+            continue
+        for body in JSON_NASTY:
+            response = browser.client.post(concrete_url(rule), data=body, content_type="application/json")
+            assert response.status_code < 500 or (rule.rule.startswith("/webhooks/") and response.status_code == 503), \
+                (rule.rule, body[:20], response.status_code)
