@@ -16,7 +16,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from crm.outbox.models import OutboundMessage
+from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage
+
+# In a bulk batch's text, where each recipient's own text goes (a mailing rendered per recipient): the row's
+# text_body, sent to SendGrid as a substitution, so one request still carries MAIL_BULK_SIZE recipients.
+BODY_TOKEN = "-crm_personal_body-"
 
 
 class PermanentFailure(Exception):
@@ -53,9 +57,23 @@ def unsubscribe_headers(url: str | None) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+def personal(message: OutboundMessage) -> bool:
+    """A member of a bulk batch with its own subject and text (rendered for its recipient)."""
+    return message.batch is not None and bool(message.text_body)
+
+
+def message_content(message: OutboundMessage) -> tuple[str, str, str | None]:
+    """Subject, text and HTML as the recipient gets them: the row's content(), with a personal row's own
+    subject and its text in the place its batch keeps for it."""
+    subject, text, html = message.content()
+    if personal(message):
+        return message.subject, text.replace(BODY_TOKEN, message.text_body), html
+    return subject, text, html
+
+
 def to_email_message(message: OutboundMessage, to_address: str) -> EmailMessage:
     """Build the RFC 5322 message for an outbox row."""
-    subject, text, html = message.content()
+    subject, text, html = message_content(message)
     email = EmailMessage()
     email["From"] = message.from_address
     email["To"] = to_address
@@ -135,7 +153,7 @@ class SendGridMailer:
         self.timeout = timeout
 
     def send(self, message: OutboundMessage) -> str:
-        subject, text, html = message.content()
+        subject, text, html = message_content(message)
         personalization = {"to": [{"email": recipient(message)}],
                            "custom_args": {"crm_message_id": str(message.id)}}
         body = self._body(message, subject, text, html, [personalization])
@@ -143,15 +161,11 @@ class SendGridMailer:
         return self._post({key: value for key, value in body.items() if value is not None})
 
     def send_bulk(self, messages: list[OutboundMessage]) -> str:
-        """All messages share one MailBatch; each recipient gets its own unsubscribe link by substitution."""
-        from crm.outbox.models import UNSUBSCRIBE_TOKEN
-
+        """All messages share one MailBatch; each recipient gets its own unsubscribe link by substitution, and a
+        personal row its own subject and text too."""
         batch = messages[0].batch
-        personalizations = [{"to": [{"email": recipient(m)}],
-                             "custom_args": {"crm_message_id": str(m.id)},
-                             "substitutions": {UNSUBSCRIBE_TOKEN: m.unsubscribe_url or ""},
-                             "headers": unsubscribe_headers(m.unsubscribe_url)} for m in messages]
-        return self._post(self._body(messages[0], batch.subject, batch.text_body, batch.html_body, personalizations))
+        return self._post(self._body(messages[0], batch.subject, batch.text_body, batch.html_body,
+                                     [_personalization(m) for m in messages]))
 
     @staticmethod
     def _body(message, subject, text, html, personalizations) -> dict:
@@ -197,6 +211,17 @@ class SendGridMailer:
         """Close the idle connections (the pool refills itself if the mailer is used again)."""
         while self._idle:
             self._idle.pop().close()
+
+
+def _personalization(message: OutboundMessage) -> dict:
+    """One recipient of a bulk request: its address, id, unsubscribe link, and (personal rows) subject and text."""
+    substitutions = {UNSUBSCRIBE_TOKEN: message.unsubscribe_url or ""}
+    result = {"to": [{"email": recipient(message)}], "custom_args": {"crm_message_id": str(message.id)},
+              "substitutions": substitutions, "headers": unsubscribe_headers(message.unsubscribe_url)}
+    if personal(message):
+        substitutions[BODY_TOKEN] = message.text_body
+        result["subject"] = message.subject
+    return result
 
 
 def _hung_up(sock: socket.socket) -> bool:

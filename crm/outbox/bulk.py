@@ -9,7 +9,8 @@ from itsdangerous.encoding import base64_encode
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.bulk import insert_rows
+from crm.bulk import insert_rows, insert_rows_returning_ids
+from crm.outbox.backends import BODY_TOKEN
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
 from crm.outbox.services import one_line, utcnow
 from crm.outbox.signals import address_unsubscribed
@@ -84,6 +85,49 @@ def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[in
                      "status": "queued", "attempts": 0, "next_attempt_at": now, "possible_duplicate": False})
     insert_rows(session, OutboundMessage.__table__, rows)
     return batch
+
+
+# SendGrid takes at most 10,000 bytes of substitutions per recipient: the text and the unsubscribe link.
+PERSONAL_TEXT_MAX_BYTES = 9_000
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, in a request or not (the worker, the CLI: SERVER_NAME or PUBLIC_BASE_URL)."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+            return url_for(endpoint, _external=True, **values)
+
+
+def personal_text_fits(text: str) -> bool:
+    """Whether one recipient's own text fits in a bulk request (SendGrid's limit on substitutions)."""
+    return len(text.encode("utf-8")) <= PERSONAL_TEXT_MAX_BYTES
+
+
+def start_personal_batch(session: Session, *, kind: str, subject: str) -> MailBatch:
+    """A batch whose recipients each get their own subject and text (queue_personal_emails), in one frame:
+    the CASL footer and the one-click unsubscribe link."""
+    batch = MailBatch(kind=kind, from_address=current_app.config["MAIL_FROM"], subject=one_line(subject)[:300],
+                      text_body=BODY_TOKEN + casl_footer(), html_body=None)
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def queue_personal_emails(session: Session, batch: MailBatch,
+                          emails: list[tuple[int, str, str, str]]) -> list[int]:
+    """Queue (user id, address, subject, text) rows in a personal batch; returns their message ids, in order.
+
+    The caller has chosen who (consent, suppression) and checked each text with personal_text_fits."""
+    now = utcnow()
+    base = external_url("outbox.unsubscribe", token="TOKEN")
+    token = _token_maker()
+    rows = [{"kind": batch.kind, "user_id": user_id, "batch_id": batch.id, "to_address": address,
+             "from_address": batch.from_address, "subject": one_line(subject)[:300], "text_body": text,
+             "unsubscribe_url": base.replace("TOKEN", token(address, user_id)), "status": "queued", "attempts": 0,
+             "next_attempt_at": now, "possible_duplicate": False} for user_id, address, subject, text in emails]
+    return insert_rows_returning_ids(session, OutboundMessage.__table__, rows)
 
 
 def unsubscribe(session: Session, address: str, user_id: int | None) -> bool:

@@ -30,6 +30,28 @@ def maintain(session) -> None:
     settle_unknown(session)
 
 
+# Jobs higher packages add to every worker pass (e.g. crm.mailings queues the mailings that are due), so the
+# outbox drives them without importing them. Each is called as job(session, now) and committed on its own.
+_pass_jobs: list = []
+
+
+def add_pass_job(job) -> None:
+    """Run `job(session, now)` in every pass of every worker (the `crm worker` process and the dev thread)."""
+    if job not in _pass_jobs:
+        _pass_jobs.append(job)
+
+
+def run_pass_jobs(session) -> None:
+    """Run the added jobs, each in a transaction of its own: one that fails is logged and the others still run."""
+    for job in list(_pass_jobs):
+        try:
+            job(session, utcnow())
+            session.commit()
+        except Exception:
+            log.exception("outbox: pass job %s failed", getattr(job, "__name__", job))
+            session.rollback()
+
+
 def _claim_units(session, owner: str, limit: int, bulk_size: int, top_up: bool = True) -> list[list[OutboundMessage]]:
     """Claim up to `limit` due messages and split them into send units: single messages, and the members of
     each bulk batch, up to `bulk_size` a unit (topped up now, or by the thread that sends them)."""
@@ -103,6 +125,7 @@ def run_pass(app, owner: str, limit: int | None = None, maintenance: bool = True
         if maintenance:
             maintain(session)
             session.commit()
+            run_pass_jobs(session)
         units = _claim_units(session, owner, limit or app.config["MAIL_CLAIM_BATCH"], app.config["MAIL_BULK_SIZE"])
         session.commit()
         mailer = app.extensions["crm.mailer"]
@@ -225,6 +248,7 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
                 if time.monotonic() >= next_maintenance:
                     maintain(session)
                     session.commit()
+                    run_pass_jobs(session)
                     next_maintenance = time.monotonic() + interval
                 while not stop.is_set() and not exhausted and (free := capacity - in_flight) >= max(1, capacity // 4):
                     units = _claim_units(session, owner, free, bulk_size, top_up=False)

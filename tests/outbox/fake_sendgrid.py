@@ -51,6 +51,10 @@ def shape_errors(body) -> list[str]:
             problems.append("custom_args, substitutions and headers must map strings to strings.")
         elif not body.get("subject") and not p.get("subject"):
             problems.append("The subject is required, at the top level or in every personalization.")
+        elif "subject" in p and not isinstance(p["subject"], str):
+            problems.append("A personalization's subject must be a string.")
+        elif sum(len(k.encode()) + len(v.encode()) for k, v in p.get("substitutions", {}).items()) > 10_000:
+            problems.append("The total size of a personalization's substitutions may not exceed 10,000 bytes.")
         else:
             continue
         break
@@ -191,6 +195,21 @@ class FakeSendGrid:
         with self.lock:
             return Counter(int(p["custom_args"]["crm_message_id"]) for body in self.received
                            for p in body["personalizations"])
+
+    def personal_messages(self) -> dict[str, dict]:
+        """What each recipient would read, by address: subject, text (substitutions applied) and headers."""
+        with self.lock:
+            bodies = list(self.received)
+        result = {}
+        for body in bodies:
+            text = body["content"][0]["value"]
+            for p in body["personalizations"]:
+                mine = text
+                for token, value in p.get("substitutions", {}).items():
+                    mine = mine.replace(token, value)
+                result[p["to"][0]["email"]] = {"subject": p.get("subject", body["subject"]), "text": mine,
+                                               "headers": {**body.get("headers", {}), **p.get("headers", {})}}
+        return result
 
     # the Event Webhook
     def public_key(self) -> str:
