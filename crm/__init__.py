@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.campaigns.views import bp as campaigns_bp
     from crm.core.views import bp as core_bp
     from crm.interactions.views import bp as interactions_bp
+    from crm.mailings.views import bp as mailings_bp
     from crm.dashboards.views import bp as dashboards_bp
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
@@ -106,7 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.programs.views import bp as programs_bp
 
     for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, interactions_bp,
-                      audit_bp, programs_bp, dashboards_bp, api_bp, outbox_bp):
+                      audit_bp, programs_bp, dashboards_bp, api_bp, outbox_bp, mailings_bp):
         app.register_blueprint(blueprint)
 
 

@@ -253,3 +253,29 @@ def scrub_letters_command(days):
     count = scrub_old_letters(db.session, datetime.utcnow() - timedelta(days=days))
     db.session.commit()
     click.echo(f"scrubbed {count} letter(s) older than {days} days")
+
+
+@crm_cli.group("mailing")
+def mailing_cli():
+    """Call-to-action mailings (leads without shell access use the campaign's Mailings page)."""
+
+
+@mailing_cli.command("send")
+@click.option("--campaign", "slug", required=True, help="The campaign's web address (slug).")
+@click.option("--segment", "segment_name", required=True, help="The saved segment's name.")
+@click.option("--dry-run", is_flag=True, help="Print how many members it would reach; queue nothing.")
+def mailing_send_command(slug, segment_name, dry_run):
+    """Send the campaign's newest draft mailing to a segment now: its recipients are queued in the outbox."""
+    from crm.mailings import commands
+
+    try:
+        count, queued = commands.send_draft(db.session, slug, segment_name, dry_run=dry_run)
+    except commands.CommandProblem as problem:
+        db.session.rollback()
+        raise click.ClickException(str(problem)) from None
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"{count:,} member(s) match; nothing was queued (--dry-run).")
+        return
+    db.session.commit()
+    click.echo(f"{count:,} member(s) match; {queued:,} message(s) queued, the rest skipped (see the mailing's page).")

@@ -90,6 +90,11 @@ ACCESS: dict[str, object] = {
     "campaigns.dashboard": LEADS,
     "campaigns.stats": LEADS,
     "campaigns.letter": LEADS,
+    # mailings: segments, call-to-action mailings and who took part (leads); the action link lands anyone
+    **{f"mailings.{name}": LEADS for name in (
+        "segments", "segment", "campaign_mailings", "mailing", "send_test", "send", "cancel", "participants",
+        "participants_export", "participants_segment")},
+    "mailings.act": PUBLIC,  # signed; it leads to the letter (login still asked for), never logs anyone in
     # interactions: the committee's log; members reach only their own #mppchats reports (checked in the view)
     "interactions.index": STAFF,
     "interactions.export": STAFF,

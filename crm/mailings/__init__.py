@@ -1,0 +1,1 @@
+"""Call-to-action mailings: segments of members, mailings to them, and the signed action link."""

@@ -1,0 +1,58 @@
+"""Segment and mailing forms: they check shape; the services check what needs the database."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from crm.mailings.services import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
+from crm.members.forms import PROVINCES
+from crm.members.models import LICENSURE_STAGES
+
+
+class Checkboxes(SelectMultipleField):
+    """A multiple choice shown as checkboxes (no script needed)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SegmentForm(FlaskForm):
+    name = StringField("Name", validators=[Optional(), Length(max=120)],
+                       description="Needed to save the segment; not to count it.")
+    province = SelectField("Province or territory", choices=[("", "Any")] + list(PROVINCES), validators=[Optional()])
+    district_ids = SelectMultipleField("Ridings", coerce=int, choices=[], validators=[Optional()],
+                                       description="Hold Ctrl (⌘ on a Mac) to choose several; none means any.")
+    licensure_stages = Checkboxes("Licensure stage", choices=list(LICENSURE_STAGES), validators=[Optional()])
+    training_countries = SelectMultipleField("Country of training", choices=[], validators=[Optional()])
+    specialties = SelectMultipleField("Specialty", choices=[], validators=[Optional()])
+    programs_registered = Checkboxes("Registered for an event of", coerce=int, choices=[], validators=[Optional()])
+    programs_attended = Checkboxes("Attended an event of", coerce=int, choices=[], validators=[Optional()])
+    joined_from = DateField("Joined on or after", validators=[Optional()])
+    joined_to = DateField("Joined on or before", validators=[Optional()])
+    wrote_in = SelectField("Wrote a letter in", choices=[], validators=[Optional()])
+    not_wrote_in = SelectField("Has not written a letter in", choices=[], validators=[Optional()])
+    count = SubmitField("Count")
+    save = SubmitField("Save segment")
+
+
+class MailingForm(FlaskForm):
+    segment_id = SelectField("Send to (segment)", coerce=int, choices=[],
+                             validators=[DataRequired("Choose a segment; make one on the Segments page first.")])
+    subject = StringField("Subject", validators=[DataRequired("Write the subject."), Length(max=MAX_SUBJECT_CHARS)])
+    body = TextAreaField("Text", render_kw={"rows": 12},
+                         validators=[DataRequired("Write the text."), Length(max=MAX_BODY_CHARS)],
+                         description="Placeholders in {{ double braces }}; the footer with the unsubscribe link "
+                                     "is added to every message.")
+    submit = SubmitField("Save and preview")
+
+
+class SendForm(FlaskForm):
+    scheduled_at = DateTimeLocalField("Send at (UTC; leave empty to send now)", format="%Y-%m-%dT%H:%M",
+                                      validators=[Optional()])
+    send = SubmitField("Send mailing")
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (send me a test, cancel, make a segment)."""
+
+    submit = SubmitField("Go")

@@ -1,0 +1,316 @@
+"""Mailing services: segments, composing and sending call-to-action mailings, and what came of them.
+
+Services flush and never commit; the view, the CLI or the worker commits once. Sending is two steps: the
+lead's click schedules the mailing (for now or later); the outbox worker's pass job `send_due_mailings` puts
+each due mailing's recipients in the outbox, rendered one by one, through the bulk path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from crm.bulk import insert_rows
+from crm.campaigns import sandbox
+from crm.campaigns.models import Campaign
+from crm.campaigns.services import fixed_recipients
+from crm.errors import ValidationError
+from crm.mailings import links
+from crm.mailings.models import Mailing, MailingRecipient, Segment
+from crm.mailings.segments import clean_filters, count_members, sample_members, stream_members
+from crm.outbox.bulk import (casl_footer, external_url, personal_text_fits, queue_personal_emails,
+                             start_personal_batch)
+from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage
+from crm.outbox.services import one_line, queue_message, utcnow
+from crm.outbox.worker import add_pass_job
+from crm.stakeholders.models import ElectedOffice, Person
+
+MAILING_PLACEHOLDERS = {
+    "member_name": "the member's full name",
+    "member_riding": "the member's riding (electoral district)",
+    "representative_name": "the member's representative (their MPP), or the campaign's first fixed target",
+    "representative_title": "that representative's title (e.g. MPP)",
+    "campaign_name": "the campaign's name",
+    "hashtag": "the campaign's hashtag, e.g. #skillstohelp",
+    "action_link": "the member's personal link to the letter, their representative already chosen (14 days)",
+}
+MAX_SUBJECT_CHARS = 300
+MAX_BODY_CHARS = 8_000
+
+
+class MailingNotDraft(Exception):
+    """The mailing was already sent, scheduled or cancelled (a second click, another tab)."""
+
+
+# --- segments -------------------------------------------------------------------------------------
+
+def save_segment(session: Session, *, name: str, filters: dict, actor_id: int | None,
+                 segment: Segment | None = None) -> Segment:
+    """Add a segment, or change `segment`; raises ValidationError (a name in use, filters of the wrong kind)."""
+    name = one_line(name)[:120]
+    if not name:
+        raise ValidationError("name", "Give the segment a name.")
+    clash = session.scalar(select(Segment.id).where(func.lower(Segment.name) == name.lower()))
+    if clash is not None and (segment is None or clash != segment.id):
+        raise ValidationError("name", "Another segment has this name; choose another.")
+    filters = clean_filters(filters)
+    if segment is None:
+        segment = Segment(name=name, filters=filters, created_by_id=actor_id)
+        session.add(segment)
+    else:
+        segment.name, segment.filters = name, filters
+    session.flush()
+    return segment
+
+
+def segment_of_writers(session: Session, campaign: Campaign, *, actor_id: int | None) -> Segment:
+    """The saved segment "wrote in <campaign>" (made once; the same one is returned after)."""
+    name = f"Wrote in {campaign.name}"[:120]
+    existing = session.scalar(select(Segment).where(func.lower(Segment.name) == name.lower()))
+    if existing is not None and existing.filters == {"wrote_in": campaign.id}:
+        return existing
+    return save_segment(session, name=name if existing is None else f"{name[:100]} ({campaign.slug})"[:120],
+                        filters={"wrote_in": campaign.id}, actor_id=actor_id)
+
+
+def list_segments(session: Session) -> list[Segment]:
+    return list(session.scalars(select(Segment).order_by(Segment.name)))
+
+
+# --- composing ------------------------------------------------------------------------------------
+
+def check_mailing_text(subject: str, body: str) -> None:
+    """Raise ValidationError naming the part whose template breaks a sandbox rule."""
+    if "\r" in (subject or "") or "\n" in (subject or ""):
+        raise ValidationError("subject", "The subject must be one line (no line breaks).")
+    for field, source, label in (("subject", subject, "Subject"), ("body", body, "Text")):
+        if not (source or "").strip():
+            raise ValidationError(field, f"Write the {label.lower()}.")
+        try:
+            sandbox.check_template(source, names=MAILING_PLACEHOLDERS)
+        except sandbox.TemplateProblem as problem:
+            raise ValidationError(field, f"{label}: {problem}") from None
+
+
+def save_mailing(session: Session, *, campaign: Campaign, segment: Segment | None, subject: str, body: str,
+                 actor_id: int | None, mailing: Mailing | None = None) -> Mailing:
+    """Add a draft mailing, or change a draft; raises ValidationError or MailingNotDraft."""
+    if mailing is not None and mailing.status != "draft":
+        raise MailingNotDraft()
+    if segment is None:
+        raise ValidationError("segment_id", "Choose who the mailing goes to: a saved segment.")
+    check_mailing_text(subject, body)
+    if mailing is None:
+        mailing = Mailing(campaign_id=campaign.id, created_by_id=actor_id, status="draft")
+        session.add(mailing)
+    mailing.segment_id, mailing.subject, mailing.body = segment.id, subject.strip(), body
+    session.flush()
+    return mailing
+
+
+@dataclass
+class Renderer:
+    """Renders a mailing for one member at a time; what it needs from the database is read once."""
+
+    mailing: Mailing
+    representatives: dict[int, str]  # district id → representative's name (own-representative campaigns)
+    fixed: tuple[str, str, str] | None  # (name, title, key) of a fixed-targets campaign's first target
+    title: str
+    link_base: str
+    make_token: object
+
+    def context(self, user_id: int, name: str, district_id: int | None, riding: str | None) -> dict:
+        campaign = self.mailing.campaign
+        if self.fixed is not None:
+            representative, title, key = self.fixed
+        else:
+            representative = self.representatives.get(district_id, "")
+            title, key = self.title, (f"district-{district_id}" if district_id in self.representatives else "")
+        token = self.make_token(user_id, campaign.id, self.mailing.id, key)
+        return {"member_name": one_line(name), "member_riding": riding or "", "representative_name": representative,
+                "representative_title": title, "campaign_name": campaign.name, "hashtag": campaign.hashtag or "",
+                "action_link": self.link_base.replace("TOKEN", token)}
+
+    def render(self, context: dict) -> tuple[str, str]:
+        """Subject and text for one member; raises TemplateProblem (the lead's template failed for them)."""
+        subject = one_line(sandbox.render(self.mailing.subject, context, names=MAILING_PLACEHOLDERS,
+                                          max_chars=MAX_SUBJECT_CHARS))
+        text = sandbox.render(self.mailing.body, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_BODY_CHARS)
+        if not subject or not text.strip():
+            raise sandbox.TemplateProblem("The subject or the text came out empty for this member.")
+        if not personal_text_fits(text):
+            raise sandbox.TemplateProblem("The text came out too long for this member.")
+        return subject, text
+
+
+def renderer_for(session: Session, mailing: Mailing) -> Renderer:
+    """Everything a mailing's recipients have in common, read once: representatives, the link signer."""
+    campaign = mailing.campaign
+    fixed = None
+    representatives: dict[int, str] = {}
+    if campaign.kind == "fixed_targets":
+        first = next((r for r in fixed_recipients(session, campaign) if r.person is not None), None)
+        fixed = (first.person.full_name, first.title, f"person-{first.person.id}") if first else ("", "", "")
+    else:
+        from crm.reference.models import ElectoralDistrict
+
+        representatives = dict(session.execute(
+            select(ElectedOffice.district_id, Person.full_name).join(Person, Person.id == ElectedOffice.person_id)
+            .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
+            .where(ElectedOffice.current.is_(True), ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)).all())
+    return Renderer(mailing, representatives, fixed, campaign.jurisdiction.member_title,
+                    external_url("mailings.act", token="TOKEN"), links.token_maker())
+
+
+@dataclass
+class Sample:
+    """One sample recipient as the preview shows them: the rendered mail, or why it fails for them."""
+
+    name: str
+    email: str
+    subject: str | None
+    text: str | None
+    problem: str | None
+
+
+def preview(session: Session, mailing: Mailing, n: int = 3) -> list[Sample]:
+    """The mailing as `n` members of its segment would get it."""
+    renderer = renderer_for(session, mailing)
+    samples = []
+    for user_id, email, name, district_id, riding in sample_members(session, mailing_filters(mailing), n):
+        try:
+            subject, text = renderer.render(renderer.context(user_id, name, district_id, riding))
+            samples.append(Sample(name, email, subject, text + casl_footer(), None))
+        except sandbox.TemplateProblem as problem:
+            samples.append(Sample(name, email, None, None, str(problem)))
+    return samples
+
+
+def send_test(session: Session, mailing: Mailing, lead) -> OutboundMessage:
+    """Queue the mailing to the lead's own address, marked [TEST], as the segment's first member would get it
+    (the action link is the lead's own). Raises ValidationError if no one matches or the template fails."""
+    members = sample_members(session, mailing_filters(mailing), 1)
+    if not members:
+        raise ValidationError(None, "No one matches this segment, so there is no one to show the test as.")
+    _, _, name, district_id, riding = members[0]
+    renderer = renderer_for(session, mailing)
+    try:
+        subject, text = renderer.render(renderer.context(lead.id, name, district_id, riding))
+    except sandbox.TemplateProblem as problem:
+        raise ValidationError(None, f"The mailing fails for {name}: {problem}") from None
+    footer = casl_footer().replace(UNSUBSCRIBE_TOKEN, "(each member's own unsubscribe link)")
+    return queue_message(session, kind="mailing_test", to=lead.email, subject=f"[TEST] {subject}",
+                         text=text + footer, user_id=lead.id)
+
+
+# --- sending --------------------------------------------------------------------------------------
+
+def mailing_filters(mailing: Mailing) -> dict:
+    """The filters the mailing goes by: its snapshot once sent, its segment's until then."""
+    if mailing.filters is not None:
+        return mailing.filters
+    if mailing.segment is None:
+        raise ValidationError("segment_id", "This mailing's segment no longer exists; choose another.")
+    return mailing.segment.filters
+
+
+def send_mailing(session: Session, mailing: Mailing, *, actor_id: int | None, at: datetime | None = None,
+                 now: datetime | None = None) -> int:
+    """Schedule a draft for `at` (None: now) with its segment's filters as they are; returns the recipient count.
+
+    Raises ValidationError (no one matches, a template problem, a time in the past) or MailingNotDraft (a second
+    click: the draft → scheduled move is one conditional UPDATE, so only one click wins)."""
+    now = now or utcnow()
+    if mailing.status != "draft":
+        raise MailingNotDraft()
+    if at is not None and at < now - timedelta(minutes=1):
+        raise ValidationError("scheduled_at", "Choose a time in the future, or send now.")
+    check_mailing_text(mailing.subject, mailing.body)
+    filters = mailing_filters(mailing)
+    count = count_members(session, filters)
+    if not count:
+        raise ValidationError(None, "No one matches this segment, so nothing was sent. Change its filters, or "
+                                    "choose another segment.")
+    moved = session.execute(update(Mailing).where(Mailing.id == mailing.id, Mailing.status == "draft")
+                            .values(status="scheduled", scheduled_at=at or now, filters=filters, sent_by_id=actor_id),
+                            execution_options={"synchronize_session": False}).rowcount
+    if moved != 1:
+        raise MailingNotDraft()
+    session.expire(mailing)
+    return count
+
+
+def send_due_mailings(session: Session, now: datetime) -> int:
+    """Worker pass job: put the recipients of every mailing due by `now` in the outbox; returns how many mailings.
+    Each is claimed with a conditional UPDATE (PostgreSQL skips one another worker holds), so it goes once."""
+    due = select(Mailing.id).where(Mailing.status == "scheduled", Mailing.scheduled_at <= now).order_by(Mailing.id)
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    done = 0
+    for mailing_id in session.scalars(due).all():
+        claimed = session.execute(update(Mailing).where(Mailing.id == mailing_id, Mailing.status == "scheduled")
+                                  .values(status="sent", queued_at=now),
+                                  execution_options={"synchronize_session": False}).rowcount
+        if claimed == 1:
+            queue_recipients(session, session.get(Mailing, mailing_id, populate_existing=True))
+            done += 1
+    return done
+
+
+def queue_recipients(session: Session, mailing: Mailing) -> None:
+    """Render the mailing for each member of its filters, a chunk at a time, and queue them as one personal
+    batch; each member is recorded once (skipped, with the reason, when the template fails for them)."""
+    renderer = renderer_for(session, mailing)
+    batch = start_personal_batch(session, kind="call_to_action", subject=mailing.subject)
+    queued = skipped = 0
+    for chunk in stream_members(session, mailing_filters(mailing)):
+        emails, records = [], []
+        for user_id, email, name, district_id, riding in chunk:
+            try:
+                subject, text = renderer.render(renderer.context(user_id, name, district_id, riding))
+            except sandbox.TemplateProblem as problem:
+                records.append({"mailing_id": mailing.id, "user_id": user_id, "message_id": None,
+                                "skipped_reason": str(problem)[:300]})
+                continue
+            emails.append((user_id, email, subject, text))
+        ids = queue_personal_emails(session, batch, emails)
+        records += [{"mailing_id": mailing.id, "user_id": email[0], "message_id": message_id, "skipped_reason": None}
+                    for email, message_id in zip(emails, ids)]
+        insert_rows(session, MailingRecipient.__table__, records)
+        queued, skipped = queued + len(ids), skipped + len(records) - len(ids)
+    mailing.batch_id, mailing.recipients, mailing.skipped = batch.id, queued, skipped
+    session.flush()
+
+
+def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = None) -> int:
+    """Cancel a scheduled mailing, or what is still queued of a sent one; returns how many messages were stopped.
+    Raises MailingNotDraft when there is nothing left to cancel (a draft is edited, not cancelled)."""
+    if mailing.status not in ("scheduled", "sent"):
+        raise MailingNotDraft()
+    moved = session.execute(update(Mailing).where(Mailing.id == mailing.id, Mailing.status == mailing.status)
+                            .values(status="cancelled", cancelled_at=now or utcnow()),
+                            execution_options={"synchronize_session": False}).rowcount
+    if moved != 1:
+        raise MailingNotDraft()
+    stopped = 0
+    if mailing.batch_id is not None:
+        stopped = session.execute(update(OutboundMessage)
+                                  .where(OutboundMessage.batch_id == mailing.batch_id,
+                                         OutboundMessage.status == "queued")
+                                  .values(status="cancelled", last_error="The mailing was cancelled."),
+                                  execution_options={"synchronize_session": False}).rowcount
+    session.expire(mailing)
+    return stopped
+
+
+def record_click(session: Session, link: links.ActionLink, now: datetime | None = None) -> None:
+    """Count the first use of a recipient's action link."""
+    session.execute(update(MailingRecipient)
+                    .where(MailingRecipient.mailing_id == link.mailing_id, MailingRecipient.user_id == link.user_id,
+                           MailingRecipient.clicked_at.is_(None))
+                    .values(clicked_at=now or utcnow()), execution_options={"synchronize_session": False})
+
+
+add_pass_job(send_due_mailings)
