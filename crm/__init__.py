@@ -105,9 +105,11 @@ def register_blueprints(app: Flask) -> None:
     from crm.proposals.views import bp as proposals_bp
     from crm.stakeholders.views import bp as stakeholders_bp
     from crm.programs.views import bp as programs_bp
+    from crm.replies.views import bp as replies_bp  # (also: its template helpers and its periodic job)
 
     for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, interactions_bp,
-                      audit_bp, programs_bp, dashboards_bp, api_bp, outbox_bp, mailings_bp):
+                      audit_bp, programs_bp, dashboards_bp, api_bp, outbox_bp, mailings_bp,
+                      replies_bp):
         app.register_blueprint(blueprint)
 
 

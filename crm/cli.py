@@ -255,6 +255,16 @@ def scrub_letters_command(days):
     click.echo(f"scrubbed {count} letter(s) older than {days} days")
 
 
+@crm_cli.command("send-reply-surveys")
+def send_reply_surveys_command():
+    """Ask members, 14 days after their letter was delivered, whether the office replied (run hourly)."""
+    from crm.replies.services import queue_due_surveys
+
+    count = queue_due_surveys(db.session)
+    db.session.commit()
+    click.echo(f"queued {count} reply survey(s)")
+
+
 @crm_cli.group("mailing")
 def mailing_cli():
     """Call-to-action mailings (leads without shell access use the campaign's Mailings page)."""

@@ -95,6 +95,10 @@ ACCESS: dict[str, object] = {
         "segments", "segment", "campaign_mailings", "mailing", "send_test", "send", "cancel", "participants",
         "participants_export", "participants_segment")},
     "mailings.act": PUBLIC,  # signed; it leads to the letter (login still asked for), never logs anyone in
+    # replies: the member's survey link (signed, no login; checked in the view), the committee's reply page
+    "replies.survey": PUBLIC,
+    "replies.detail": STAFF,
+    "replies.make_stance": STAFF,
     # interactions: the committee's log; members reach only their own #mppchats reports (checked in the view)
     "interactions.index": STAFF,
     "interactions.export": STAFF,

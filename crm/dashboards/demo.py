@@ -20,6 +20,7 @@ from crm.dashboards.demo_activity import load_activity
 from crm.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.outbox.models import OutboundMessage
+from crm.replies.models import LetterReply
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice
 
@@ -99,11 +100,12 @@ def load_demo(session: Session, scale: str, *, today: date | None = None, seed: 
         letters = _add_letters(session, spec, rng, today, user_ids, districts,
                                {row.district_id: row for row in offices}, campaigns)
         joined = _joined_through_live_campaign(session, campaigns[0][0])
+        replies = _add_reply_answers(session, rng, today)
         activity = load_activity(session, scale, rng, today, user_ids, EMAIL_DOMAIN, UNUSABLE_PASSWORD)
     finally:
         session.info.pop("audit_disabled", None)
     return {"members": len(user_ids), "campaigns": len(campaigns), "letters": letters,
-            "joined_through_live_campaign": joined, **activity}
+            "joined_through_live_campaign": joined, "reply_surveys": replies, **activity}
 
 
 def _joined_through_live_campaign(session: Session, campaign: Campaign) -> int:
@@ -199,6 +201,38 @@ def _add_letters(session: Session, spec: Scale, rng: random.Random, today: date,
                 for (user_id, office), message_id, stamp in zip(block, message_ids, stamps)])
             total += len(block)
     return total
+
+
+# "Did they reply?": 4 in 10 delivered letters were asked (14 days on), 6 in 10 of those answered.
+ANSWERS = (("replied", 30), ("acknowledged", 35), ("no_reply", 35))
+TONES = (("supportive", 45), ("neutral", 40), ("opposed", 15), (None, 20))
+REPLY_TEXTS = ("Thank you for writing. The MPP supports more Practice-Ready Assessment spots and has raised it "
+               "with the Minister of Health.", "The office said the ministry is reviewing the PRA program.",
+               "A staffer called to say the MPP will ask about residency positions at Queen's Park.", None, None)
+
+
+def _add_reply_answers(session: Session, rng: random.Random, today: date) -> int:
+    """Reply surveys (never sent: their outbox message is left empty) on delivered demo letters, some answered."""
+    due = datetime.combine(today, time.min) - timedelta(days=14)
+    letters = session.execute(
+        select(Letter.id, Letter.campaign_id, Letter.user_id, Letter.person_id, Letter.district_id, Letter.party,
+               OutboundMessage.sent_at).join(OutboundMessage, OutboundMessage.id == Letter.message_id)
+        .where(OutboundMessage.status == "delivered", OutboundMessage.sent_at <= due)).all()
+    asked = [row for row in letters if rng.random() < 0.4]
+    for block in _chunks(asked):
+        rows = []
+        for row in block:
+            answered = rng.random() < 0.6
+            answer = _weighted(rng, ANSWERS, 1)[0] if answered else None
+            rows.append({"letter_id": row.id, "campaign_id": row.campaign_id, "user_id": row.user_id,
+                         "person_id": row.person_id, "district_id": row.district_id, "party": row.party,
+                         "nonce": f"{rng.getrandbits(64):016x}", "delivered_at": row.sent_at,
+                         "asked_at": row.sent_at + timedelta(days=14), "answer": answer,
+                         "reply_text": rng.choice(REPLY_TEXTS) if answer == "replied" else None,
+                         "tone": _weighted(rng, TONES, 1)[0] if answer == "replied" else None,
+                         "answered_at": row.sent_at + timedelta(days=14 + rng.randrange(1, 6)) if answered else None})
+        session.execute(insert(LetterReply), rows)
+    return len(asked)
 
 
 def demo_counts(session: Session) -> dict[str, int]:

@@ -87,6 +87,12 @@ EXEMPT = {
     "mail_batches.subject": "mail to members built from program and event text already swept; shown on no page",
     "mail_batches.text_body": "as mail_batches.subject", "mail_batches.html_body": "as outbound_messages.html_body",
     "letters.party": "a copy of elected_offices.party when the letter is written (swept there)",
+    "letter_replies.party": "a copy of letters.party when the reply survey is queued (swept at elected_offices.party)",
+    "letter_replies.answer": ENUM, "letter_replies.tone": ENUM, "letter_replies.nonce": BY_THE_APP,
+    "letter_replies.reply_text": "typed on the reply survey page, which only a signed link in the member's email opens "
+                                 "(the crawler cannot follow it): swept by tests/replies/test_answers.py::"
+                                 "test_control_characters_are_removed_and_markup_is_shown_as_text on every page "
+                                 "that shows it",
     "programs.slug": "the four programs are seeded by crm/programs/services.py; no form edits them",
     "programs.name": "as programs.slug", "programs.purpose": "as programs.slug",
     "programs.audience_stages": "as programs.slug",
@@ -188,6 +194,7 @@ FORM_FIELDS = {
     "stakeholders.PersonForm.organization_name": TYPED_NAME,
     "stakeholders.PersonForm.tags": "tags.name", "stakeholders.PersonForm.title": "people.title",
     "stakeholders.StanceForm.note": "stances.note", "stakeholders.StanceForm.source": "stances.source",
+    "replies.AnswerForm.reply_text": "letter_replies.reply_text",
 }
 
 

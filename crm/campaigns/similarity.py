@@ -1,0 +1,284 @@
+"""Personal, not copied: is a member's story nearly the same as letters already sent in the campaign?
+
+How. The personal text is folded (case, accents, punctuation), cut into word 3-shingles, and summarised by a
+MinHash signature of NUM_HASHES values (deterministic seeds; numpy: about 0.2 ms for a 90-word story, folding and
+shingling included). The share of equal values between two signatures estimates the Jaccard similarity of their
+shingle sets. The signature is cut into BANDS bands of ROWS values (LSH); one row per band goes to
+`letter_similarity_bands`, whose primary key (campaign, band, hash, letter) is the index a new letter's bands are
+looked up in: at most CANDIDATES_PER_BAND entries per band are read, whatever the campaign's size, and the
+SCORED_CANDIDATES sharing the most bands are scored on their stored signatures.
+
+Thresholds, measured by `similarity_stories.measure_thresholds` on the demo's synthetic stories (75–105 words):
+a story with 3 to 6 words changed scores 0.6–0.85 and is found as a near-copy 100% of the time (7 to 10 words
+changed: 97%); two different stories on the same topic, built from the same sentence shapes, score 0.16 at the
+99th percentile and never reached 0.35 in 10,000 pairs. Hence "near_copy" from NEAR_COPY (0.5), "similar" from
+SIMILAR (0.35), "personal" below. With 32 bands of 4 rows, a letter at Jaccard 0.5 becomes a candidate with
+probability 1 − (1 − 0.5⁴)³² = 0.87, at 0.6 0.99, at 0.7 0.9996; "similar" letters (0.35–0.5) only 0.38–0.87,
+which is why that band informs and never warns. Four rows per band keep a bucket small at a million letters (two
+unrelated stories at 0.05 share a band with probability 32 × 0.05⁴ = 0.0002).
+
+Only letters already sent count (the first of two copies is "personal", the second a "near_copy"), and never the
+member's own letters (one story sent to several targets is not a form letter). Texts under MIN_WORDS words are
+not compared: "personal", no signature.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import case, delete, func, select, union_all
+from sqlalchemy.orm import Session
+
+from crm.members.privacy import MemberDataSource, register_member_data
+from crm.members.small_counts import SMALL_COUNT, shown_count
+
+from crm.campaigns.similarity_models import BANDS as BAND_LABELS
+from crm.campaigns.similarity_models import LetterSignature, LetterSimilarityBand
+
+SHINGLE_WORDS = 3
+NUM_HASHES = 128
+BANDS, ROWS = 32, 4
+MIN_WORDS = 8
+SIMILAR, NEAR_COPY = 0.35, 0.50
+CANDIDATES_PER_BAND = 16  # a band shared by thousands of letters (a pasted story) still yields a bounded list
+SCORED_CANDIDATES = 24  # signatures read and compared, those sharing the most bands first
+MAX_MATCHES = 5
+_SEED = 20260421
+
+_generator = np.random.default_rng(_SEED)
+_MULTIPLIERS = _generator.integers(1, 2**63, size=NUM_HASHES, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_ADDENDS = _generator.integers(0, 2**63, size=NUM_HASHES, dtype=np.uint64)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Match:
+    """An earlier letter like this text: its id and estimated Jaccard similarity (0–1)."""
+
+    letter_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class SimilarityResult:
+    """The band ("personal", "similar", "near_copy"), the best score (0–1), and the closest letters, best first."""
+
+    band: str
+    score: float = 0.0
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return dict(BAND_LABELS)[self.band]
+
+
+PERSONAL = SimilarityResult("personal")
+
+
+def words(text: str) -> list[str]:
+    """The text's words, case- and accent-folded, punctuation dropped ("Québec, Ont." → québec → quebec, ont)."""
+    folded = unicodedata.normalize("NFKD", (text or "").casefold())
+    return _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)).replace("_", " "))
+
+
+def shingle_hashes(tokens: list[str]) -> np.ndarray:
+    """32-bit hashes of the distinct word 3-shingles (blake2b: the same in every process, unlike hash())."""
+    shingles = {" ".join(tokens[i:i + SHINGLE_WORDS]) for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))}
+    return np.fromiter((int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "little")
+                        for s in shingles), dtype=np.uint64, count=len(shingles))
+
+
+def signature(text: str) -> np.ndarray | None:
+    """The MinHash signature (NUM_HASHES uint32) of the text's shingles; None under MIN_WORDS words."""
+    tokens = words(text)
+    if len(tokens) < MIN_WORDS:
+        return None
+    hashes = shingle_hashes(tokens)
+    # Multiply-shift hashing: (a·x + b) mod 2⁶⁴, top 32 bits; a universal family for 32-bit x.
+    mixed = (_MULTIPLIERS[:, None] * hashes[None, :] + _ADDENDS[:, None]) >> np.uint64(32)
+    return mixed.min(axis=1).astype(np.uint32)
+
+
+def band_hashes(sig: np.ndarray) -> list[int]:
+    """One signed 64-bit hash per band of ROWS signature values (a bigint column)."""
+    raw = sig.astype("<u4").tobytes()
+    size = ROWS * 4
+    return [int.from_bytes(hashlib.blake2b(raw[i * size:(i + 1) * size], digest_size=8).digest(), "little",
+                           signed=True) for i in range(BANDS)]
+
+
+def to_bytes(sig: np.ndarray) -> bytes:
+    return sig.astype("<u4").tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<u4")
+
+
+def band_for(score: float) -> str:
+    return "near_copy" if score >= NEAR_COPY else "similar" if score >= SIMILAR else "personal"
+
+
+def _candidates(session: Session, campaign_id: int, hashes: list[int]) -> list[int]:
+    """Letters sharing at least one band, those sharing the most first; at most CANDIDATES_PER_BAND per band."""
+    table = LetterSimilarityBand
+    per_band = [select(table.letter_id).where(table.campaign_id == campaign_id, table.band_no == number,
+                                              table.band_hash == value).limit(CANDIDATES_PER_BAND)
+                .subquery().select() for number, value in enumerate(hashes)]
+    found = union_all(*per_band).subquery()
+    return list(session.scalars(select(found.c.letter_id).group_by(found.c.letter_id)
+                                .order_by(func.count().desc(), found.c.letter_id).limit(SCORED_CANDIDATES)))
+
+
+def _compare(session: Session, campaign_id: int, sig: np.ndarray, exclude_user_id: int | None) -> SimilarityResult:
+    """Score the candidates on their stored signatures; the band of the best."""
+    candidates = _candidates(session, campaign_id, band_hashes(sig))
+    if not candidates:
+        return PERSONAL
+    from crm.campaigns.models import Letter
+
+    query = (select(LetterSignature.letter_id, LetterSignature.signature)
+             .where(LetterSignature.letter_id.in_(candidates), LetterSignature.signature.is_not(None)))
+    if exclude_user_id is not None:
+        query = query.join(Letter, Letter.id == LetterSignature.letter_id).where(Letter.user_id != exclude_user_id)
+    scored = sorted((Match(letter_id, round(float(np.mean(from_bytes(data) == sig)), 3))
+                     for letter_id, data in session.execute(query)), key=lambda m: (-m.score, m.letter_id))
+    matches = [m for m in scored if m.score >= SIMILAR][:MAX_MATCHES]
+    best = scored[0].score if scored else 0.0
+    return SimilarityResult(band_for(best), best, matches)
+
+
+def check_text(session: Session, campaign_id: int, text: str, *, exclude_user_id: int | None = None
+               ) -> SimilarityResult:
+    """How like the campaign's sent letters this personal text is (read-only: the preview's check)."""
+    sig = signature(text)
+    return PERSONAL if sig is None else _compare(session, campaign_id, sig, exclude_user_id)
+
+
+def record_letter(session: Session, letter_id: int, campaign_id: int, text: str) -> str:
+    """Classify a letter being sent against the letters before it, and store its signature and bands; flushes.
+
+    Call it in the send transaction once the letter is flushed; returns its band."""
+    from crm.campaigns.models import Letter
+
+    sig = signature(text)
+    if sig is None:
+        result = PERSONAL
+    else:
+        user_id = session.scalar(select(Letter.user_id).where(Letter.id == letter_id))
+        result = _compare(session, campaign_id, sig, user_id)
+    session.add(LetterSignature(letter_id=letter_id, campaign_id=campaign_id, band=result.band,
+                                score=round(result.score * 100),
+                                closest_letter_id=result.matches[0].letter_id if result.matches else None,
+                                signature=None if sig is None else to_bytes(sig)))
+    session.flush()
+    if sig is not None:
+        session.execute(LetterSimilarityBand.__table__.insert(), [
+            {"campaign_id": campaign_id, "band_no": number, "band_hash": value, "letter_id": letter_id}
+            for number, value in enumerate(band_hashes(sig))])
+    return result.band
+
+
+def letter_band(session: Session, letter_id: int) -> LetterSignature | None:
+    """A letter's similarity row (band, score, closest letter) for the lead's letter page; None if never checked."""
+    return session.get(LetterSignature, letter_id)
+
+
+def forget_words(session: Session, letter_ids) -> None:
+    """Drop the signatures and bands (derived from the words) of these letters; their band stays, as a count."""
+    session.execute(delete(LetterSimilarityBand).where(LetterSimilarityBand.letter_id.in_(letter_ids)))
+    session.execute(LetterSignature.__table__.update().where(LetterSignature.letter_id.in_(letter_ids))
+                    .values(signature=None))
+
+
+
+
+# --- for leads ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BandRow:
+    """One riding or MPP: letters checked, near-copies among them, and the share, as ITPO may show them."""
+
+    label: str
+    letters: int
+    near_copies: int
+    similar: int
+
+    @property
+    def shown_letters(self) -> str:
+        return shown_count(self.letters)
+
+    @property
+    def shown_near_copies(self) -> str:
+        return shown_count(self.near_copies)
+
+    @property
+    def shown_similar(self) -> str:
+        return shown_count(self.similar)
+
+    @property
+    def shown_share(self) -> str:
+        """The share of near-copies; a bound when either count is under 5 (else it would give the count away)."""
+        if self.letters < SMALL_COUNT:
+            return "—"
+        if self.near_copies < SMALL_COUNT:
+            return f"under {math.ceil(100 * SMALL_COUNT / self.letters)}%"
+        return f"{100 * self.near_copies / self.letters:.0f}%"
+
+
+@dataclass(frozen=True)
+class BandCounts:
+    """A campaign's letters by band, and per riding and per MPP, most near-copies first."""
+
+    total: BandRow
+    by_riding: list[BandRow]
+    by_mpp: list[BandRow]
+
+
+def band_counts(session: Session, campaign_id: int) -> BandCounts:
+    """Letters and near-copies per riding and per MPP (person) in a campaign, for the lead's view."""
+    from crm.campaigns.models import Letter
+    from crm.reference.models import ElectoralDistrict
+    from crm.stakeholders.models import Person
+
+    near = func.coalesce(func.sum(case((LetterSignature.band == "near_copy", 1), else_=0)), 0)
+    similar = func.coalesce(func.sum(case((LetterSignature.band == "similar", 1), else_=0)), 0)
+    base = (select(func.count(), near, similar).select_from(LetterSignature)
+            .join(Letter, Letter.id == LetterSignature.letter_id).where(LetterSignature.campaign_id == campaign_id))
+    total = BandRow("All letters", *session.execute(base).one())
+
+    def grouped(label, *joins) -> list[BandRow]:
+        query = base.add_columns(label)
+        for target, on in joins:
+            query = query.outerjoin(target, on)
+        rows = [BandRow(name or "No riding", count, near_count, similar_count)
+                for count, near_count, similar_count, name in session.execute(query.group_by(label))]
+        return sorted(rows, key=lambda row: (-row.near_copies, -row.letters, row.label))
+
+    return BandCounts(total, grouped(ElectoralDistrict.name, (ElectoralDistrict, ElectoralDistrict.id == Letter.district_id)),
+                      grouped(Person.full_name, (Person, Person.id == Letter.person_id)))
+
+
+# --- member data ----------------------------------------------------------------------------------
+
+def _export(session: Session, user_id: int) -> list[dict]:
+    from crm.campaigns.models import Letter
+
+    rows = session.execute(select(LetterSignature.letter_id, LetterSignature.band, LetterSignature.score)
+                           .join(Letter, Letter.id == LetterSignature.letter_id).where(Letter.user_id == user_id)
+                           .order_by(LetterSignature.letter_id))
+    return [{"letter": letter_id, "band": band, "similarity_percent": score} for letter_id, band, score in rows]
+
+
+def _erase(session: Session, user_id: int) -> None:
+    """The letter's words go (crm/campaigns/privacy.py), so do their hashes; the band stays, as a count."""
+    from crm.campaigns.models import Letter
+
+    forget_words(session, select(Letter.id).where(Letter.user_id == user_id))
+
+
+register_member_data(MemberDataSource("letter_similarity", _export, _erase))
