@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.audit.views import bp as audit_bp
     from crm.auth.views import bp as auth_bp
     from crm.campaigns.views import bp as campaigns_bp
+    from crm.campaigns.similarity_views import bp as similarity_bp
     from crm.core.views import bp as core_bp
     from crm.interactions.views import bp as interactions_bp
     from crm.mailings.views import bp as mailings_bp
@@ -108,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.replies.views import bp as replies_bp  # (also: its template helpers and its periodic job)
 
     for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, interactions_bp,
-                      audit_bp, programs_bp, dashboards_bp, api_bp, outbox_bp, mailings_bp,
+                      audit_bp, programs_bp, dashboards_bp, api_bp, outbox_bp, mailings_bp, similarity_bp,
                       replies_bp):
         app.register_blueprint(blueprint)
 

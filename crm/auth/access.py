@@ -90,6 +90,7 @@ ACCESS: dict[str, object] = {
     "campaigns.dashboard": LEADS,
     "campaigns.stats": LEADS,
     "campaigns.letter": LEADS,
+    "similarity.campaign_similarity": LEADS,
     # mailings: segments, call-to-action mailings and who took part (leads); the action link lands anyone
     **{f"mailings.{name}": LEADS for name in (
         "segments", "segment", "campaign_mailings", "mailing", "send_test", "send", "cancel", "participants",

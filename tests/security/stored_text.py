@@ -87,6 +87,7 @@ EXEMPT = {
     "mail_batches.subject": "mail to members built from program and event text already swept; shown on no page",
     "mail_batches.text_body": "as mail_batches.subject", "mail_batches.html_body": "as outbound_messages.html_body",
     "letters.party": "a copy of elected_offices.party when the letter is written (swept there)",
+    "letter_signatures.band": "personal, similar or near_copy, written by crm/campaigns/similarity.py",
     "letter_replies.party": "a copy of letters.party when the reply survey is queued (swept at elected_offices.party)",
     "letter_replies.answer": ENUM, "letter_replies.tone": ENUM, "letter_replies.nonce": BY_THE_APP,
     "letter_replies.reply_text": "typed on the reply survey page, which only a signed link in the member's email opens "
