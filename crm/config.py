@@ -62,6 +62,12 @@ class BaseConfig:
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
     LETTER_RATE_LIMIT = os.environ.get("LETTER_RATE_LIMIT", "10 per minute;60 per hour")
+    # Per account (crm/auth/throttle.py): failures allowed before waits begin, the longest wait, when the holder is
+    # emailed, and how long without failures before the count starts again.
+    LOGIN_THROTTLE_FREE_FAILURES = int(os.environ.get("LOGIN_THROTTLE_FREE_FAILURES", "5"))
+    LOGIN_THROTTLE_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_THROTTLE_MAX_DELAY_SECONDS", "900"))
+    LOGIN_THROTTLE_WARN_AFTER = int(os.environ.get("LOGIN_THROTTLE_WARN_AFTER", "10"))
+    LOGIN_THROTTLE_FORGET_SECONDS = int(os.environ.get("LOGIN_THROTTLE_FORGET_SECONDS", str(24 * 3600)))
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_FROM = os.environ.get("MAIL_FROM", "ITPO <no-reply@itpo.example>")

@@ -70,3 +70,16 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class LoginThrottle(db.Model):
+    """Failed logins for one typed address, an account's or not; each next attempt waits longer (auth/throttle.py)."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # as typed, lower-cased
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    blocked_until: Mapped[datetime | None]
+    warned_at: Mapped[datetime | None]  # the holder was told during this burst of failures

@@ -3,10 +3,11 @@ import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_login import current_user, login_user, logout_user
 
-from crm.auth import mfa, services
+from crm.auth import mfa, services, throttle
 from crm.auth.forms import (ActiveForm, ChangeEmailForm, ChangePasswordForm, EnableMfaForm, ForgotPasswordForm,
                             LoginForm, ReauthForm, ResendConfirmationForm, ResetPasswordForm, RoleForm,
                             SecondFactorForm, UserSearchForm)
@@ -46,6 +47,17 @@ def _limit(name):
     return limiter.limit(lambda: current_app.config[name], methods=["POST"])
 
 
+def _throttled(email: str, form, template: str, **context):
+    """The form again with a 429 when this account must wait (crm/auth/throttle.py); None when it may try."""
+    wait = throttle.seconds_to_wait(db.session, email)
+    if not wait:
+        return None
+    form.form_errors.append(throttle.refusal(wait))
+    response = make_response(render_template(template, form=form, **context), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @_limit("LOGIN_RATE_LIMIT")
 def login():
@@ -53,8 +65,11 @@ def login():
         return redirect(url_for("core.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        if refused := _throttled(form.email.data, form, "auth/login.html"):
+            return refused
         user = services.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
+            throttle.record_failure(db.session, form.email.data)
             db.session.commit()
             form.form_errors.append("That email and password do not match an active account.")
         elif user.email_confirmed_at is None:
@@ -69,6 +84,7 @@ def login():
                                       "next": safe_next(form.next.data)}
             return redirect(url_for("auth.login_mfa"))
         else:
+            throttle.clear(db.session, user.email)
             db.session.commit()
             return _complete_login(user, safe_next(form.next.data))
     return render_template("auth/login.html", form=form)
@@ -99,9 +115,13 @@ def login_mfa():
         return redirect(url_for("auth.login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
+        if refused := _throttled(user.email, form, "auth/login_mfa.html"):
+            return refused
         if mfa.verify_second_factor(db.session, user, form.code.data):
+            throttle.clear(db.session, user.email)
             db.session.commit()
             return _complete_login(user, pending.get("next"))
+        throttle.record_failure(db.session, user.email)
         db.session.commit()
         form.code.errors = ["That code is not valid (or was already used). Try the newest code from your app."]
     return render_template("auth/login_mfa.html", form=form)
@@ -123,9 +143,12 @@ def reauth():
     form = ReauthForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        if refused := _throttled(user.email, form, "auth/reauth.html", needs_code=user.mfa_enabled):
+            return refused
         ok = verify_password(user.password_hash, form.password.data)
         if ok and user.mfa_enabled:
             ok = mfa.verify_second_factor(db.session, user, form.code.data or "")
+        (throttle.clear if ok else throttle.record_failure)(db.session, user.email)
         db.session.commit()
         if ok:
             session["auth_at"] = time.time()
@@ -263,6 +286,7 @@ def reset_password(token):
         except ValidationError as error:
             apply_to_form(form, error)
         else:
+            throttle.clear(db.session, user.email)
             db.session.commit()
             logout_user()
             flash("Your password is changed and every other session has ended. Log in with the new password.",
