@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test bench migrate seed clean
+.PHONY: install run test test-fast bench migrate seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: seed
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The unit and view tests on SQLite across both cores: no browser, no gunicorn or worker processes, no PostgreSQL.
+test-fast: install
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 -m "not e2e and not slow and not postgres" $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.run

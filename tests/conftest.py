@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, delete, select, text
@@ -32,13 +33,59 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def worker_database(url: str) -> str:
+    """Under pytest-xdist, this worker's own PostgreSQL database (`<name>_gw0`, …, created if missing), so that
+    workers never drop each other's schema; without xdist, the URL unchanged."""
+    from sqlalchemy.engine import make_url
+
+    from crm.config import normalise_database_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(normalise_database_url(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
-    url = os.environ["TEST_DATABASE_URL"]
+    url = worker_database(os.environ["TEST_DATABASE_URL"])
     reset_postgres(url)
     return url
+
+
+# Markers (declared in pyproject.toml) are applied here rather than in the test files. `make test-fast` leaves
+# out e2e, slow and postgres. A test whose name ends in `_on_postgresql` skips on SQLite: it is marked postgres.
+E2E_DIR = Path(__file__).parent / "e2e"
+SLOW = (  # node id prefixes: tests that start processes or take 4 s or more alone (SQLite, pytest --durations)
+    "tests/test_load_short.py",  # 9 s: gunicorn with two workers under a 4-second mixed load
+    "tests/outbox/test_crash_safety.py",  # 11 s and 3.5 s: worker subprocesses, SIGKILLed or four at once
+    "tests/security/test_hostile_input.py::test_every_form_survives_hostile_values",  # 17 s as admin: every form
+    "tests/security/test_hostile_input.py::test_every_get_route_survives_hostile_query_strings",  # 10 s
+    "tests/security/test_stored_xss.py::test_no_page_renders_a_stored_payload_as_markup",  # 4.5 s: every page
+    "tests/outbox/test_webhook.py::test_ten_thousand_events_each_sent_three_times",  # 4 s: 30,000 events
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    """Mark browser tests `e2e`, runs on PostgreSQL `postgres`, tests that start processes or run long `slow`."""
+    for item in items:
+        if item.path.is_relative_to(E2E_DIR):
+            item.add_marker(pytest.mark.e2e)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("database_url") == "postgresql" or getattr(item, "originalname", "").endswith("_on_postgresql"):
+            item.add_marker(pytest.mark.postgres)
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
