@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import case, delete, func, select, union_all
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from crm.members.privacy import MemberDataSource, register_member_data
@@ -123,15 +123,25 @@ def band_for(score: float) -> str:
     return "near_copy" if score >= NEAR_COPY else "similar" if score >= SIMILAR else "personal"
 
 
+def _candidates_sql() -> str:
+    """One statement for every band (built once: composing 32 SQLAlchemy selects per call cost 13 ms)."""
+    per_band = " UNION ALL ".join(
+        f"SELECT letter_id FROM (SELECT letter_id FROM letter_similarity_bands WHERE campaign_id = :campaign_id"
+        f" AND band_no = {number} AND band_hash = :h{number} LIMIT {CANDIDATES_PER_BAND}) AS band_{number}"
+        for number in range(BANDS))
+    return (f"SELECT letter_id FROM ({per_band}) AS found GROUP BY letter_id"
+            f" ORDER BY count(*) DESC, letter_id LIMIT {SCORED_CANDIDATES}")
+
+
+_CANDIDATES = text(_candidates_sql())
+_INSERT_BANDS = text("INSERT INTO letter_similarity_bands (campaign_id, band_no, band_hash, letter_id) VALUES "
+                     + ", ".join(f"(:campaign_id, {number}, :h{number}, :letter_id)" for number in range(BANDS)))
+
+
 def _candidates(session: Session, campaign_id: int, hashes: list[int]) -> list[int]:
     """Letters sharing at least one band, those sharing the most first; at most CANDIDATES_PER_BAND per band."""
-    table = LetterSimilarityBand
-    per_band = [select(table.letter_id).where(table.campaign_id == campaign_id, table.band_no == number,
-                                              table.band_hash == value).limit(CANDIDATES_PER_BAND)
-                .subquery().select() for number, value in enumerate(hashes)]
-    found = union_all(*per_band).subquery()
-    return list(session.scalars(select(found.c.letter_id).group_by(found.c.letter_id)
-                                .order_by(func.count().desc(), found.c.letter_id).limit(SCORED_CANDIDATES)))
+    values = {f"h{number}": value for number, value in enumerate(hashes)}
+    return list(session.scalars(_CANDIDATES, {"campaign_id": campaign_id, **values}))
 
 
 def _compare(session: Session, campaign_id: int, sig: np.ndarray, exclude_user_id: int | None) -> SimilarityResult:
@@ -160,9 +170,8 @@ def check_text(session: Session, campaign_id: int, text: str, *, exclude_user_id
 
 
 def record_letter(session: Session, letter_id: int, campaign_id: int, text: str) -> str:
-    """Classify a letter being sent against the letters before it, and store its signature and bands; flushes.
-
-    Call it in the send transaction once the letter is flushed; returns its band."""
+    """Classify a letter against the letters sent before it and write its signature and bands in the caller's
+    transaction (never commits). Call it in the send, once the letter is flushed; returns its band."""
     from crm.campaigns.models import Letter
 
     sig = signature(text)
@@ -171,15 +180,13 @@ def record_letter(session: Session, letter_id: int, campaign_id: int, text: str)
     else:
         user_id = session.scalar(select(Letter.user_id).where(Letter.id == letter_id))
         result = _compare(session, campaign_id, sig, user_id)
-    session.add(LetterSignature(letter_id=letter_id, campaign_id=campaign_id, band=result.band,
-                                score=round(result.score * 100),
-                                closest_letter_id=result.matches[0].letter_id if result.matches else None,
-                                signature=None if sig is None else to_bytes(sig)))
-    session.flush()
+    session.execute(LetterSignature.__table__.insert().values(
+        letter_id=letter_id, campaign_id=campaign_id, band=result.band, score=round(result.score * 100),
+        closest_letter_id=result.matches[0].letter_id if result.matches else None,
+        signature=None if sig is None else to_bytes(sig)))
     if sig is not None:
-        session.execute(LetterSimilarityBand.__table__.insert(), [
-            {"campaign_id": campaign_id, "band_no": number, "band_hash": value, "letter_id": letter_id}
-            for number, value in enumerate(band_hashes(sig))])
+        values = {f"h{number}": value for number, value in enumerate(band_hashes(sig))}
+        session.execute(_INSERT_BANDS, {"campaign_id": campaign_id, "letter_id": letter_id, **values})
     return result.band
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm.auth.models import User
 from crm.campaigns.models import Campaign, Letter, LetterBlock, LetterTemplate
+from crm.campaigns.similarity_bulk import add_demo_signatures
 from crm.dashboards.demo_activity import load_activity
 from crm.errors import ValidationError
 from crm.members.models import MemberProfile
@@ -99,6 +100,7 @@ def load_demo(session: Session, scale: str, *, today: date | None = None, seed: 
         campaigns = _add_campaigns(session, spec, today, ontario.id)
         letters = _add_letters(session, spec, rng, today, user_ids, districts,
                                {row.district_id: row for row in offices}, campaigns)
+        add_demo_signatures(session, [c.id for c, _ in (campaigns if scale == "small" else campaigns[:1])])
         joined = _joined_through_live_campaign(session, campaigns[0][0])
         replies = _add_reply_answers(session, rng, today)
         activity = load_activity(session, scale, rng, today, user_ids, EMAIL_DOMAIN, UNUSABLE_PASSWORD)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["tests.benchmarks.lookup_bench"]
 OPTIONAL = ["tests.benchmarks.stakeholders_bench", "tests.benchmarks.interactions_bench",
             "tests.benchmarks.campaigns_bench", "tests.benchmarks.outbox_bench", "tests.benchmarks.dashboards_bench",
-            "tests.benchmarks.mixed_load", "tests.benchmarks.replies_bench"]
+            "tests.benchmarks.mixed_load", "tests.benchmarks.replies_bench", "tests.benchmarks.similarity_bench"]
 
 
 def _write(results: dict) -> Path:

@@ -164,3 +164,22 @@ def test_the_thresholds_separate_touched_up_copies_from_other_stories():
 
 def test_words_are_folded():
     assert similarity.words("Québec, ONT. — l’hôpital_x") == ["quebec", "ont", "l", "hopital", "x"]
+
+
+def test_demo_letters_carry_signatures_and_a_handful_are_near_copies(app, runner, seeded, browser, make_user):
+    from crm.campaigns.models import Campaign
+
+    assert runner.invoke(args=["crm", "demo", "--scale", "small"]).exit_code == 0
+    with app.app_context():
+        from crm.extensions import db
+
+        letters_count = db.session.scalar(select(func.count()).select_from(Letter))
+        bands = dict(db.session.execute(select(LetterSignature.band, func.count()).group_by(LetterSignature.band)).all())
+        live = db.session.scalar(select(Campaign.id).where(Campaign.status == "live"))
+    assert sum(bands.values()) == letters_count
+    assert 0.01 * letters_count < bands["near_copy"] < 0.06 * letters_count
+    assert bands["personal"] > 0.8 * letters_count
+    lead = make_user(role="lead")
+    browser.login(lead.email)
+    html = browser.get(f"/manage/campaigns/{live}/similarity").get_data(as_text=True)
+    assert "similarity-by-mpp" in html and "%" in html
