@@ -38,6 +38,7 @@ MAILING_PLACEHOLDERS = {
 }
 MAX_SUBJECT_CHARS = 300
 MAX_BODY_CHARS = 8_000
+QUEUE_CHUNK = 2_000  # members rendered and queued at a time: bounds the worker's memory
 
 
 class MailingNotDraft(Exception):
@@ -265,7 +266,7 @@ def queue_recipients(session: Session, mailing: Mailing) -> None:
     renderer = renderer_for(session, mailing)
     batch = start_personal_batch(session, kind="call_to_action", subject=mailing.subject)
     queued = skipped = 0
-    for chunk in stream_members(session, mailing_filters(mailing)):
+    for chunk in stream_members(session, mailing_filters(mailing), chunk=QUEUE_CHUNK):
         emails, records = [], []
         for user_id, email, name, district_id, riding in chunk:
             try:

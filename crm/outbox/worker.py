@@ -18,6 +18,7 @@ from crm.outbox.services import (SEND_FAILURES, claim_messages, expire_leases, h
 
 log = logging.getLogger(__name__)
 RECORD_AFTER_SECONDS = 1.0  # how long an acceptance may wait to be recorded with others
+PERSONAL_UNITS_IN_FLIGHT = 2  # bulk requests with per-recipient text one worker sends at once (memory)
 
 # What became of one send unit: the provider's message id, why it was not taken, or (a bulk batch sent by a
 # sender thread) RECORDED or RECORDED_PAUSED.
@@ -221,7 +222,11 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
     done: queue.SimpleQueue = queue.SimpleQueue()
 
     def weight(unit: list[OutboundMessage]) -> int:
-        return share if unit[0].batch_id is not None else len(unit)
+        if unit[0].batch_id is None:
+            return len(unit)
+        # A personal batch's request carries each recipient's own text (some 10 MB in memory for 1,000): at most
+        # PERSONAL_UNITS_IN_FLIGHT of them at once keeps the worker's peak memory down.
+        return max(share, capacity // PERSONAL_UNITS_IN_FLIGHT) if unit[0].text_body else share
 
     def sender() -> None:
         """Hand single messages over; a bulk batch is big enough to claim its top-up and record its outcome
