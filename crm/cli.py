@@ -265,6 +265,16 @@ def send_reply_surveys_command():
     click.echo(f"queued {count} reply survey(s)")
 
 
+@crm_cli.command("expire-waiting-letters")
+def expire_waiting_letters_command():
+    """Delete letters written before joining that were never confirmed, after seven days, text and all (daily)."""
+    from crm.campaigns.flow import expire_pending
+
+    count = expire_pending(db.session)
+    db.session.commit()
+    click.echo(f"deleted {count} waiting letter(s) older than seven days")
+
+
 @crm_cli.group("mailing")
 def mailing_cli():
     """Call-to-action mailings (leads without shell access use the campaign's Mailings page)."""

@@ -23,6 +23,7 @@ ACCESS: dict[str, object] = {
     "core.home": ANYONE_LOGGED_IN,
     # accounts
     "members.join": PUBLIC,
+    "members.profile": ANYONE_LOGGED_IN,          # one's own profile only (current_user in the view)
     "members.my_data": ANYONE_LOGGED_IN,          # one's own data only (current_user in the view)
     "members.my_data_download": ANYONE_LOGGED_IN,
     "members.my_consent": ANYONE_LOGGED_IN,
@@ -78,7 +79,7 @@ ACCESS: dict[str, object] = {
     # campaigns: the public page, the member's letter, and the lead's pages
     "campaigns.index": PUBLIC,
     "campaigns.show": PUBLIC,
-    "campaigns.write": ANYONE_LOGGED_IN,
+    "campaigns.write": PUBLIC,  # visitors write first, then join or log in to send (checked in the view)
     "campaigns.my_letters": ANYONE_LOGGED_IN,
     "campaigns.my_letter": ANYONE_LOGGED_IN,
     "campaigns.manage": LEADS,

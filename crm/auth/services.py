@@ -59,11 +59,19 @@ def _send(session: Session, user: User, kind: str, subject: str, template: str, 
     queue_message(session, kind=kind, to=user.email, subject=subject, text=text, user_id=user.id)
 
 
-def send_confirmation(session: Session, user: User) -> None:
-    token = make_token("confirm", user)
+def send_confirmation(session: Session, user: User, next_url: str | None = None, notes: list[str] = ()) -> None:
+    """Queue the confirmation link; `next_url` travels signed inside it, so the member gets back to what they
+    were doing on any device; `notes` are sentences for the email (e.g. that confirming sends their letter)."""
+    token = make_token("confirm", user, next=next_url) if next_url else make_token("confirm", user)
     _send(session, user, "confirm_email", "Confirm your email for ITPO", "confirm",
           link=url_for("auth.confirm", token=token, _external=True),
-          days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400)
+          days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400, notes=[note for note in notes if note])
+
+
+def confirmation_next(token: str) -> str | None:
+    """The page a confirmation link was made to lead back to (unchecked: pass it through safe_next)."""
+    data = read_token("confirm", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"]) or {}
+    return data.get("next") if isinstance(data.get("next"), str) else None
 
 
 def confirm_email(session: Session, token: str) -> User | None:

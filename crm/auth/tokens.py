@@ -7,9 +7,9 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"crm.auth.{purpose}")
 
 
-def make_token(purpose: str, user) -> str:
-    """A token bound to the user's id, email and session version: a password change voids it."""
-    return _serializer(purpose).dumps({"uid": user.id, "email": user.email, "v": user.session_version})
+def make_token(purpose: str, user, **extra) -> str:
+    """A token bound to the user's id, email and session version (a password change voids it), with `extra`."""
+    return _serializer(purpose).dumps({**extra, "uid": user.id, "email": user.email, "v": user.session_version})
 
 
 def read_token(purpose: str, token: str, max_age: int) -> dict | None:

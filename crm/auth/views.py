@@ -13,6 +13,7 @@ from crm.auth.forms import (ActiveForm, ChangeEmailForm, ChangePasswordForm, Ena
                             SecondFactorForm, UserSearchForm)
 from crm.auth.models import User
 from crm.auth.passwords import verify_password
+from crm.auth.signals import email_confirmed
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter, login_manager
 from crm.pagination import page_args, paginate
@@ -63,7 +64,7 @@ def _throttled(email: str, form, template: str, **context):
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=request.args.get("next", ""), email=request.args.get("email", "")[:254])
     if form.validate_on_submit():
         if refused := _throttled(form.email.data, form, "auth/login.html"):
             return refused
@@ -233,16 +234,22 @@ def logout():
 
 @bp.route("/confirm/<token>")
 def confirm(token):
+    """Confirm the address, let listeners act on it (a waiting letter is sent), and go back where the member was."""
     user = services.confirm_email(db.session, token)
     if user is None:
         flash("That confirmation link is invalid or has expired. Ask for a new one below.", "danger")
         return redirect(url_for("auth.resend_confirmation"))
+    answers = [answer for _, answer in email_confirmed.send(current_app._get_current_object(), session=db.session,
+                                                            user=user) if answer]
     db.session.commit()
-    flash("Thank you, your email is confirmed. You can log in now.", "success")
-    next_url = safe_next(session.pop("after_confirm", None))  # back to what the member joined to do
+    flash("Thank you, your email is confirmed.", "success")
+    for answer in answers:
+        flash(answer["message"], answer.get("category", "info"))
+    next_url = safe_next(next((a["next"] for a in answers if a.get("next")), None)
+                         or services.confirmation_next(token) or session.pop("after_confirm", None))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("core.home"))
-    return redirect(url_for("auth.login", next=next_url))
+    return redirect(url_for("auth.login", next=next_url, email=user.email))
 
 
 @bp.route("/confirm", methods=["GET", "POST"])

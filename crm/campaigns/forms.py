@@ -1,6 +1,6 @@
 """Campaign forms: they check shape; rules needing the database live in services."""
 from flask_wtf import FlaskForm
-from wtforms import (DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField,
+from wtforms import (BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
@@ -74,6 +74,10 @@ class LetterForm(FlaskForm):
     """The member's letter: hidden recipient, and one text per editable or personal block (added in the view)."""
 
     recipient = HiddenField()
+    postal_code = StringField("Your postal code (for your signature: your MPP's office checks it)",
+                              validators=[Optional(), PostalCode()],
+                              render_kw={"autocomplete": "postal-code", "inputmode": "text"})
+    save_riding = BooleanField("Save this riding to my profile")
     preview = SubmitField("Preview")
     send = SubmitField("Send my letter")
 

@@ -129,6 +129,9 @@ class Letter(db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The constituent signature the product appends after the body (name, postal code, riding, email, and the
+    # street address and phone the member chose to give); kept apart so leads see the body without them.
+    signature: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"),
                                                    index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -170,3 +173,40 @@ class RepresentLookup(db.Model):
     postal_code: Mapped[str] = mapped_column(String(6), unique=True)
     district_ids: Mapped[str] = mapped_column(String(200))  # comma-separated, most likely first
     fetched_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class PendingLetter(db.Model):
+    """A letter written before its author logged in or joined: it waits, unsent, for them (7 days at most).
+
+    Found by a random token kept in the writer's session and in their confirmation link; never by id.
+    """
+
+    __tablename__ = "pending_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_templates.id", ondelete="CASCADE"))
+    recipient_key: Mapped[str] = mapped_column(String(40))
+    edits: Mapped[str] = mapped_column(Text)  # JSON: block position -> the writer's text
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+
+    campaign = relationship("Campaign")
+
+
+class TemplateFailure(db.Model):
+    """A template version that failed to render for some member's values: counted, and shown to the lead."""
+
+    __tablename__ = "template_failures"
+    __table_args__ = (UniqueConstraint("template_id", "position", "message"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_templates.id", ondelete="CASCADE"))
+    position: Mapped[int]  # the block's position; 0 for the subject
+    message: Mapped[str] = mapped_column(String(300))
+    sample_values: Mapped[str] = mapped_column(Text)  # JSON: the placeholder values it failed for, no member name
+    failures: Mapped[int] = mapped_column(default=1)
+    first_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_at: Mapped[datetime] = mapped_column(server_default=func.now())

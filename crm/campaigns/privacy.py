@@ -1,8 +1,8 @@
 """Letters in a member's data export, and scrubbed (but still counted) when a member is erased."""
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
-from crm.campaigns.models import Campaign, Letter
+from crm.campaigns.models import Campaign, Letter, PendingLetter
 from crm.members.models import MemberProfile
 from crm.members.privacy import ERASED, MemberDataSource, register_member_data
 
@@ -18,7 +18,8 @@ def _export(session, user_id: int) -> list[dict]:
 
 def _erase(session, user_id: int) -> None:
     """The letter stays (campaign, riding, party, date: the counts), its words go."""
-    session.execute(update(Letter).where(Letter.user_id == user_id).values(subject=ERASED, body=ERASED))
+    session.execute(update(Letter).where(Letter.user_id == user_id).values(subject=ERASED, body=ERASED, signature=None))
+    session.execute(delete(PendingLetter).where(PendingLetter.user_id == user_id))
 
 
 register_member_data(MemberDataSource("letters", _export, _erase))
@@ -54,7 +55,7 @@ def scrub_old_letters(session, before) -> int:
     scrubbed = session.execute(update(Letter).where(Letter.created_at < before, Letter.body != RETIRED,
                                                     Letter.body != ERASED,
                                                     (Letter.message_id.is_(None)) | Letter.message_id.in_(done))
-                               .values(body=RETIRED)).rowcount
+                               .values(body=RETIRED, signature=None)).rowcount
     session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(done))
                     .values(text_body=RETIRED, html_body=None))
     return scrubbed or 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from email.utils import formataddr, parseaddr
 
@@ -262,29 +262,69 @@ def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:
 class DistrictChoice:
     district: ElectoralDistrict
     recipient: Recipient
-    share: float | None = None
+    share: float | None = None  # percent of the postal area's addresses; None when Represent placed the code
 
 
-def choices_for_postal_code(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
-    """Candidate ridings for a (normalised) postal code, most likely first: Represent API when set, else FSA table."""
+@dataclass
+class PostalChoices:
+    """The ridings a postal code may be in, as the member should see them."""
+
+    likely: DistrictChoice | None = None     # preselected: holds at least LIKELY_SHARE of the area, or exact
+    others: list[DistrictChoice] = field(default_factory=list)  # shown, most likely first
+    minor: list[DistrictChoice] = field(default_factory=list)   # under MINOR_SHARE: folded away
+    outside: str | None = None               # the province the code is in, when it is not the campaign's
+
+    @property
+    def found(self) -> bool:
+        return bool(self.likely or self.others or self.minor)
+
+
+LIKELY_SHARE = 60.0  # percent of the postal area's addresses
+MINOR_SHARE = 5.0
+
+
+def postal_choices(session: Session, campaign: Campaign, postal_code: str) -> PostalChoices:
+    """Candidate ridings for a (normalised) postal code: Represent's exact answer when configured, else the
+    FSA table's shares; the most likely preselected only when it holds 60% of the area."""
+    from crm.reference.services import province_for_postal_code
+
+    province = province_for_postal_code(postal_code)
+    if province and province != campaign.jurisdiction.code and campaign.jurisdiction.kind != "federal":
+        from crm.members.forms import PROVINCES
+
+        return PostalChoices(outside=dict(PROVINCES).get(province, province))
+    choices = _represent_choices(session, campaign, postal_code) or _table_choices(session, campaign, postal_code)
+    if not choices:
+        return PostalChoices()
+    first = choices[0]
+    likely = first if (first.share is None and len(choices) == 1) or (first.share or 0) >= LIKELY_SHARE else None
+    rest = [c for c in choices if c is not likely]
+    return PostalChoices(likely=likely, others=[c for c in rest if c.share is None or c.share >= MINOR_SHARE],
+                         minor=[c for c in rest if c.share is not None and c.share < MINOR_SHARE])
+
+
+def _represent_choices(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
     from crm.campaigns import represent
+
+    if not current_app.config.get("REPRESENT_API_URL"):
+        return []
+    try:
+        district_ids = represent.district_ids_for(session, postal_code, campaign.jurisdiction)
+    except represent.RepresentUnavailable:
+        current_app.logger.warning("Represent API unavailable; using the FSA table")
+        return []
+    choices = []
+    for district_id in district_ids or ():
+        recipient = recipient_for_district(session, campaign, district_id)
+        if recipient is not None:
+            choices.append(DistrictChoice(recipient.district, recipient))
+    return choices
+
+
+def _table_choices(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
     from crm.reference.services import candidate_districts
 
-    district_ids: list[int] | None = None
-    if current_app.config.get("REPRESENT_API_URL"):
-        try:
-            district_ids = represent.district_ids_for(session, postal_code, campaign.jurisdiction)
-        except represent.RepresentUnavailable:
-            current_app.logger.warning("Represent API unavailable; using the FSA table")
-            district_ids = None
     choices = []
-    if district_ids:
-        for district_id in district_ids:
-            recipient = recipient_for_district(session, campaign, district_id)
-            if recipient is not None:
-                choices.append(DistrictChoice(recipient.district, recipient))
-        if choices:
-            return choices
     for candidate in candidate_districts(session, postal_code):
         recipient = recipient_for_district(session, campaign, candidate.district.id)
         if recipient is not None:
@@ -314,13 +354,14 @@ def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
 
 
 def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient) -> dict:
-    """The placeholder values for this member writing to this recipient."""
-    riding = _member_riding(session, user.id)
+    """The placeholder values for this member (or, with `user` None, a visitor not yet known) writing to
+    this recipient."""
+    riding = _member_riding(session, user.id) if user is not None else None
     if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
         riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
     member_riding, count = riding or ("", shown_count(0))
     return {
-        "member_name": one_line(user.name),
+        "member_name": one_line(user.name) if user is not None else VISITOR_NAME,
         "member_riding": member_riding,
         "representative_name": recipient.person.full_name if recipient.person else "",
         "representative_title": one_line(recipient.title),
@@ -332,17 +373,51 @@ def letter_context(session: Session, campaign: Campaign, user, recipient: Recipi
     }
 
 
+VISITOR_NAME = "[your name]"  # what a visitor's preview shows until they join or log in
+
+
+class TemplateFailed(Exception):
+    """A template part failed to render for these values (it rendered for the sample member when saved)."""
+
+    def __init__(self, position: int, problem: sandbox.TemplateProblem):
+        super().__init__(str(problem))
+        self.position = position
+        self.message = str(problem)
+
+
+def _render_part(position: int, source: str, context: dict, **limits) -> str:
+    try:
+        return sandbox.render(source, context, **limits)
+    except sandbox.TemplateProblem as problem:
+        raise TemplateFailed(position, problem) from None
+
+
+def constituent_signature(*, name: str, email: str, postal_code: str | None, riding: str | None,
+                          street_address: str | None, phone: str | None, campaign_name: str) -> str:
+    """The signature the product appends to every letter, after the template, so an office can place the
+    writer in the riding: name, address, postal code, riding, email and phone, and who they are."""
+    lines = ["--", one_line(name)]
+    if street_address:
+        lines.append(one_line(street_address))
+    lines.append(" · ".join(part for part in (postal_code, riding and f"riding of {riding}") if part)
+                 or "(postal code not given)")
+    lines.append(" · ".join(part for part in (one_line(email), one_line(phone or "")) if part))
+    lines.append(f"I am a constituent and a member of {current_app.config['ORG_NAME']}, writing about its "
+                 f"campaign \"{one_line(campaign_name)}\".")
+    return "\n".join(lines)
+
+
 def draft_blocks(template: LetterTemplate, context: dict) -> list[sandbox.RenderedBlock]:
     """The blocks as the member first sees them: locked and editable ones rendered, personal ones empty."""
     blocks = []
     for block in template.blocks:
-        text = block.body if block.kind == "personal" else sandbox.render(block.body, context)
+        text = block.body if block.kind == "personal" else _render_part(block.position, block.body, context)
         blocks.append(sandbox.RenderedBlock(block.position, block.kind, block.label, text, block.min_length))
     return blocks
 
 
 def compose(template: LetterTemplate, context: dict, edits: dict[int, str], *, enforce: bool = True):
-    """Subject and body as they will be sent, plus problems by block position.
+    """Subject and body as they will be sent, plus problems by block position; raises TemplateFailed.
 
     Locked blocks always come from the template; editable blocks take the member's text (plain, never
     rendered); personal blocks must reach their minimum length.
@@ -351,11 +426,11 @@ def compose(template: LetterTemplate, context: dict, edits: dict[int, str], *, e
     parts = []
     for block in template.blocks:
         if block.kind == "locked":
-            text = sandbox.render(block.body, context)
+            text = _render_part(block.position, block.body, context)
         elif block.kind == "editable":
             text = edits.get(block.position)
             if text is None:
-                text = sandbox.render(block.body, context)
+                text = _render_part(block.position, block.body, context)
             if enforce and not text.strip():
                 problems[block.position] = "This paragraph cannot be empty; restore it or write your own."
         else:
@@ -368,7 +443,7 @@ def compose(template: LetterTemplate, context: dict, edits: dict[int, str], *, e
             problems[block.position] = f"Keep this part under {MAX_BLOCK_CHARS:,} characters."
         if text:
             parts.append(text)
-    subject = one_line(sandbox.render(template.subject, context, max_chars=300))[:300]
+    subject = one_line(_render_part(0, template.subject, context, max_chars=300))[:300]
     body = "\n\n".join(parts)
     if enforce and len(body) > MAX_LETTER_CHARS:
         problems[0] = f"The letter is {len(body):,} characters long; the limit is {MAX_LETTER_CHARS:,}."
@@ -453,17 +528,31 @@ def send_letter(session: Session, *, campaign: Campaign, user, recipient: Recipi
     subject, body, problems = compose(template, context, edits)
     if problems:
         raise ValidationError("blocks", " ".join(problems.values()))
+    signature = signature_for(user, recipient, campaign)
+    full_text = f"{body}\n\n{signature}"
     from_header, reply_to = sender_addresses(user.name, user.email)
-    message = queue_message(session, kind="letter", to=recipient.email, subject=subject, text=body,
-                            html=html_body(body), reply_to=reply_to, user_id=user.id, from_address=from_header)
+    message = queue_message(session, kind="letter", to=recipient.email, subject=subject, text=full_text,
+                            html=html_body(full_text), reply_to=reply_to, user_id=user.id, from_address=from_header)
     letter = Letter(campaign_id=campaign.id, user_id=user.id, person_id=recipient.person.id,
                     office_id=recipient.office.id if recipient.office else None,
                     district_id=recipient.district.id if recipient.district else None, template_id=template.id,
                     party=recipient.party, to_address=recipient.email, subject=subject, body=body,
-                    message_id=message.id)
+                    signature=signature, message_id=message.id)
     session.add(letter)
     session.flush()
     return letter
+
+
+def signature_for(user, recipient: Recipient, campaign: Campaign) -> str:
+    """The constituent signature of this member's letter (a visitor's preview shows a stand-in)."""
+    if user is None:
+        return "--\n" + VISITOR_NAME + "\n(your postal code, riding and email are added when you join or log in)"
+    profile = getattr(user, "profile", None)
+    riding = recipient.district.name if campaign.kind == "own_representative" and recipient.district else (
+        profile.district.name if profile is not None and profile.district is not None else None)
+    return constituent_signature(name=user.name, email=user.email, postal_code=profile.postal_code if profile else None,
+                                 riding=riding, street_address=profile.street_address if profile else None,
+                                 phone=profile.phone if profile else None, campaign_name=campaign.name)
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from crm.campaigns.models import Campaign
+from crm.auth.signals import email_confirmed
 from crm.members.signals import member_joined
 
 MAX_SLUG = 80  # Campaign.slug's length
@@ -43,3 +44,34 @@ def record_joining_campaign(sender, *, session, profile, campaign=None, next_url
     """Note on the new member's profile the live campaign they joined through, if any."""
     profile.joined_via_campaign_id = (live_campaign_id(session, campaign)
                                       or live_campaign_id(session, _slug_from_next(next_url)))
+
+
+@member_joined.connect
+def attach_waiting_letter(sender, *, session, user, pending=None, **_):
+    """A visitor who wrote first and then joined: their waiting letter is theirs now, sent on confirmation."""
+    from crm.campaigns.flow import claim_pending, resolve_recipient
+
+    letter = claim_pending(session, pending, user.id) if pending else None
+    if letter is None:
+        return None
+    recipient = resolve_recipient(session, letter.campaign, letter.recipient_key)
+    name = recipient.person.full_name if recipient and recipient.person else "your representative"
+    return f"Opening this link also sends your letter to {name}, which waits for you until then (seven days)."
+
+
+@email_confirmed.connect
+def send_waiting_letters_on_confirmation(sender, *, session, user, **_):
+    """The confirmation link both confirms the address and sends the letters that waited for it."""
+    from flask import url_for
+
+    from crm.campaigns.flow import send_waiting_letters
+
+    outcomes = send_waiting_letters(session, user)
+    if not outcomes:
+        return None
+    sent = [o for o in outcomes if o.kind == "sent"]
+    if sent:
+        names = ", ".join(o.recipient.person.full_name for o in sent)
+        return {"message": f"Your letter to {names} is on its way.", "category": "success",
+                "next": url_for("campaigns.my_letter", letter_id=sent[0].letter_id)}
+    return {"message": " ".join(o.message or "Your letter was not sent." for o in outcomes), "category": "warning"}

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from crm.audit.services import record
-from crm.campaigns import sandbox, services
+from crm.campaigns import flow, sandbox, services, similarity
 from crm.campaigns.forms import CampaignForm, EmptyForm, LetterForm, PostalCodeForm, TargetForm, TemplateForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.errors import ValidationError, apply_to_form
@@ -37,12 +37,6 @@ def _visible_campaign(slug: str) -> Campaign:
 
 def _managed_campaign(campaign_id: int) -> Campaign:
     return db.get_or_404(Campaign, campaign_id)
-
-
-def _duplicate_notice(letter: Letter) -> Markup:
-    link = url_for("campaigns.my_letter", letter_id=letter.id)
-    return Markup('You have already sent a letter to {} in this campaign. <a href="{}">See your letter</a>.').format(
-        letter.person.full_name if letter.person else "this representative", link)
 
 
 # --- public and member pages ----------------------------------------------------------------------
@@ -75,42 +69,36 @@ def _small_id(raw: str | None) -> int | None:
     return int(raw) if raw and _ID_RE.fullmatch(raw) else None
 
 
-def _resolve_recipient(campaign: Campaign, key: str):
-    kind, _, raw_id = (key or "").partition("-")
-    record_id = _small_id(raw_id)
-    if record_id is None:
-        return None
-    if campaign.kind == "own_representative" and kind == "district":
-        return services.recipient_for_district(db.session, campaign, record_id)
-    if campaign.kind == "fixed_targets" and kind == "person":
-        return next((r for r in services.fixed_recipients(db.session, campaign) if r.person.id == record_id), None)
-    return None
-
-
 def _choose(campaign: Campaign, stopped=None):
     """Step 1: find the representative (profile riding, postal code, or the list)."""
-    sent = services.sent_person_ids(db.session, campaign.id, current_user.id)
-    profile = getattr(current_user, "profile", None)
+    user = current_user if current_user.is_authenticated else None
+    sent = services.sent_person_ids(db.session, campaign.id, user.id) if user else {}
     context = {"campaign": campaign, "sent": sent, "stopped": stopped}
     if campaign.kind == "fixed_targets":
         return render_template("campaigns/choose.html", targets=services.fixed_recipients(db.session, campaign),
                                **context)
+    profile = getattr(user, "profile", None)
     own = None
     if profile is not None and profile.district_id:
         own = services.recipient_for_district(db.session, campaign, profile.district_id)
     postal_form = PostalCodeForm(request.args)
-    choices = None
+    found = None
     if "postal_code" in request.args and postal_form.validate():
-        try:
-            choices = services.choices_for_postal_code(db.session, campaign, postal_form.postal_code.data)
-            db.session.commit()  # the Represent cache
-        except IntegrityError:
-            db.session.rollback()
-            choices = services.choices_for_postal_code(db.session, campaign, postal_form.postal_code.data)
+        found = _postal_choices(campaign, postal_form.postal_code.data)
     districts = db.session.scalars(select(ElectoralDistrict).where(
         ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id).order_by(ElectoralDistrict.name)).all()
-    return render_template("campaigns/choose.html", own=own, postal_form=postal_form, choices=choices,
+    return render_template("campaigns/choose.html", own=own, postal_form=postal_form, found=found,
                            districts=districts, **context)
+
+
+def _postal_choices(campaign: Campaign, postal_code: str) -> services.PostalChoices:
+    try:
+        found = services.postal_choices(db.session, campaign, postal_code)
+        db.session.commit()  # the Represent cache
+    except IntegrityError:
+        db.session.rollback()
+        found = services.postal_choices(db.session, campaign, postal_code)
+    return found
 
 
 def _edits_from_request(template: LetterTemplate) -> dict[int, str]:
@@ -123,9 +111,9 @@ def _edits_from_request(template: LetterTemplate) -> dict[int, str]:
     return edits
 
 
-def _template_for(campaign: Campaign) -> LetterTemplate | None:
+def _template_for(campaign: Campaign, template_id: int | None = None) -> LetterTemplate | None:
     """The version the member's form was built on (if it belongs to the campaign), else the current one."""
-    template_id = _small_id(request.form.get("template_id"))
+    template_id = template_id or _small_id(request.form.get("template_id"))
     if template_id is not None:
         template = db.session.scalar(select(LetterTemplate).where(LetterTemplate.id == template_id,
                                                                    LetterTemplate.campaign_id == campaign.id)
@@ -135,75 +123,113 @@ def _template_for(campaign: Campaign) -> LetterTemplate | None:
     return services.current_template(db.session, campaign.id)
 
 
+def _restored(campaign: Campaign):
+    """A letter the member wrote before logging in (?pending=<token>), given to them now: key, template, edits."""
+    token = request.args.get("pending")
+    if not token or not current_user.is_authenticated or request.method != "GET":
+        return None
+    pending = flow.claim_pending(db.session, token, current_user.id)
+    if pending is None or pending.campaign_id != campaign.id:
+        flash("That saved letter has expired (letters wait seven days) or is not yours; please write it again.",
+              "warning")
+        return None
+    return pending.recipient_key, pending.template_id, flow.pending_edits(pending)
+
+
 @bp.route("/campaigns/<slug>/write", methods=["GET", "POST"])
 @limiter.limit(_letter_rate_limit, key_func=_member_key, methods=["POST"],
                exempt_when=lambda: "send" not in request.form)
 def write(slug):
+    """The letter page: members send; visitors write first, then join or log in to send."""
     campaign = _visible_campaign(slug)
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     if not campaign.is_open(date.today()):
         flash("This campaign is not accepting letters at the moment.", "warning")
         return redirect(url_for("campaigns.show", slug=campaign.slug))
-    if current_user.email_confirmed_at is None:
+    if user is not None and user.email_confirmed_at is None:
         flash("Confirm your email address before sending a letter: open the link we sent you.", "warning")
         return redirect(url_for("campaigns.show", slug=campaign.slug))
-    template = _template_for(campaign)
+    restored = _restored(campaign)
+    template = _template_for(campaign, restored[1] if restored else None)
     if template is None:
         abort(404)
-    key = request.values.get("recipient", "")
+    key = restored[0] if restored else request.values.get("recipient", "")
     if not key:
         return _choose(campaign)
-    recipient = _resolve_recipient(campaign, key)
-    if recipient is None:
+    form = LetterForm(recipient=key)
+    posted = request.method == "POST" or restored is not None
+    edits = restored[2] if restored else (_edits_from_request(template) if request.method == "POST" else {})
+    sending = form.validate_on_submit() and form.send.data
+    if sending and user is not None and not _profile_ready(form, user):
+        sending = False
+    try:
+        outcome = flow.prepare(db.session, campaign, user, key, template, edits, posted=posted, send=sending)
+        if outcome.kind == "sent" and form.save_riding.data:
+            flow.save_riding(db.session, user, outcome.recipient)
+        db.session.commit()
+    except IntegrityError:  # a second tab sent the same letter first: the unique constraint kept one
+        db.session.rollback()
+        outcome = flow.after_race(db.session, campaign, user.id, key)
+        if outcome is None:
+            raise
+    return _letter_response(campaign, template, form, key, edits, outcome)
+
+
+def _profile_ready(form: LetterForm, user) -> bool:
+    """A member without a postal code gives one before sending: their signature needs it."""
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.postal_code:
+        return True
+    if form.postal_code.data:
+        flow.save_postal_code(db.session, user, form.postal_code.data)
+        return True
+    form.postal_code.errors = ["Enter your postal code: your MPP's office counts letters from its own riding."]
+    return False
+
+
+def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome):
+    """Turn the letter service's outcome into a page or a redirect."""
+    kind = outcome.kind
+    if kind == "unknown_recipient":
         flash("Choose your representative again.", "warning")
         return redirect(url_for("campaigns.write", slug=campaign.slug))
-    if recipient.problem:
-        services.record_obstacle(db.session, campaign, current_user.id, recipient)
-        db.session.commit()
-        return _choose(campaign, stopped=services.obstacle_message(recipient))
-    sending = request.method == "POST" and "send" in request.form
-    duplicate = None if sending else services.existing_letter(db.session, campaign.id, current_user.id,
-                                                                recipient.person.id)  # send_letter checks too
-    if duplicate is not None:
-        flash(_duplicate_notice(duplicate), "info")
-        return redirect(url_for("campaigns.my_letter", letter_id=duplicate.id))
+    if kind == "stopped":
+        return _choose(campaign, stopped=outcome.message)
+    if kind == "duplicate":
+        flash(_duplicate_notice_for(outcome), "info")
+        return redirect(url_for("campaigns.my_letter", letter_id=outcome.letter_id))
+    if kind == "sent":
+        flash(f"Thank you! Your letter to {outcome.recipient.person.full_name} is on its way.", "success")
+        return redirect(url_for("campaigns.my_letter", letter_id=outcome.letter_id))
+    if kind == "waiting":
+        return render_template("campaigns/waiting.html", campaign=campaign, recipient=outcome.recipient,
+                               next_url=url_for("campaigns.write", slug=campaign.slug, pending=outcome.pending_token),
+                               token=outcome.pending_token)
+    if kind == "unavailable":
+        return render_template("campaigns/unavailable.html", campaign=campaign, message=outcome.message), 503
+    if kind == "invalid":
+        form.form_errors.append(outcome.message)
+    user = current_user if current_user.is_authenticated else None
+    profile = getattr(user, "profile", None)
+    return render_template(
+        "campaigns/write.html", campaign=campaign, template=template, recipient=outcome.recipient,
+        blocks=outcome.blocks or services.draft_blocks(template, services.letter_context(
+            db.session, campaign, user, outcome.recipient)),
+        edits=edits, form=form, preview=outcome.preview, problems=outcome.problems, recipient_key=key,
+        visitor=user is None, needs_postal_code=user is not None and not (profile and profile.postal_code),
+        offer_save_riding=_offer_save_riding(campaign, profile, outcome.recipient))
 
-    context = services.letter_context(db.session, campaign, current_user, recipient)
-    form = LetterForm(recipient=key)
-    edits = _edits_from_request(template) if request.method == "POST" else {}
-    preview = problems = None
-    if form.validate_on_submit():
-        if form.send.data:
-            try:
-                letter = services.send_letter(db.session, campaign=campaign, user=current_user, recipient=recipient,
-                                              template=template, edits=edits, context=context,
-                                              check_duplicate=False)  # the unique constraint decides
-                letter_id, name = letter.id, recipient.person.full_name  # read before commit expires them
-                db.session.commit()
-            except services.DuplicateLetter as error:
-                db.session.rollback()
-                flash(_duplicate_notice(error.letter), "info")
-                return redirect(url_for("campaigns.my_letter", letter_id=error.letter.id))
-            except IntegrityError:  # a second tab won the race: the unique constraint keeps one letter
-                db.session.rollback()
-                first = services.existing_letter(db.session, campaign.id, current_user.id, recipient.person.id)
-                if first is None:
-                    raise
-                flash(_duplicate_notice(first), "info")
-                return redirect(url_for("campaigns.my_letter", letter_id=first.id))
-            except ValidationError as error:
-                db.session.rollback()
-                apply_to_form(form, error if error.field != "blocks" else ValidationError(None, error.message))
-            else:
-                flash(f"Thank you! Your letter to {name} is on its way.", "success")
-                return redirect(url_for("campaigns.my_letter", letter_id=letter_id))
-    if request.method == "POST":
-        subject, body, problems = services.compose(template, context, edits)
-        preview = {"subject": subject, "body": body, "to": recipient.person.full_name,
-                   "from": services.sender_addresses(current_user.name, current_user.email)}
-    blocks = services.draft_blocks(template, context)
-    return render_template("campaigns/write.html", campaign=campaign, template=template, recipient=recipient,
-                           blocks=blocks, edits=edits, form=form, preview=preview, problems=problems or {},
-                           recipient_key=key)
+
+def _offer_save_riding(campaign, profile, recipient) -> bool:
+    return (profile is not None and campaign.kind == "own_representative" and recipient is not None
+            and recipient.district is not None and profile.district_id != recipient.district.id)
+
+
+def _duplicate_notice_for(outcome: flow.Outcome) -> Markup:
+    link = url_for("campaigns.my_letter", letter_id=outcome.letter_id)
+    name = outcome.recipient.person.full_name if outcome.recipient and outcome.recipient.person else None
+    return Markup('You have already sent a letter to {} in this campaign. <a href="{}">See your letter</a>.').format(
+        name or "this representative", link)
 
 
 @bp.route("/my/letters")
@@ -356,7 +382,8 @@ def dashboard(campaign_id):
     page = paginate(db.session, services.latest_letters(campaign.id), limit=limit, offset=offset)
     stats = services.campaign_stats(db.session, campaign)
     return render_template("campaigns/dashboard.html", campaign=campaign, page=page, stats=stats,
-                           template=services.current_template(db.session, campaign.id))
+                           template=services.current_template(db.session, campaign.id),
+                           failures=flow.template_failures(db.session, campaign.id))
 
 
 @bp.route("/manage/campaigns/<int:campaign_id>/stats.json")
@@ -372,6 +399,7 @@ def letter(campaign_id, letter_id):
     if found is None:
         abort(404)
     record(db.session, "view_letter", "letters", found.id)
+    band = similarity.letter_band(db.session, found.id)
     db.session.commit()
-    return render_template("campaigns/letter.html", letter=found, lead_view=True)
+    return render_template("campaigns/letter.html", letter=found, lead_view=True, band=band)
 

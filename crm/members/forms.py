@@ -78,3 +78,41 @@ class EraseForm(FlaskForm):
     def validate_confirm(self, field):
         if (field.data or "").strip() != "ERASE":
             raise ValidationError("Type the word ERASE, in capitals, to confirm.")
+
+
+class ProfileForm(FlaskForm):
+    """What a member may change about themselves; the email address changes through its own confirmed flow."""
+
+    full_name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)],
+                            render_kw={"autocomplete": "name"})
+    postal_code = StringField("Postal code", validators=[DataRequired("Enter your postal code."), PostalCode()],
+                              description="Your riding and MPP follow from it.",
+                              render_kw={"autocomplete": "postal-code"})
+    province = SelectField("Province or territory", choices=PROVINCES, default="ON")
+    street_address = StringField("Street address (optional)", validators=[Optional(), Length(max=200)],
+                                 description="Only added to the signature of your letters, so an office can "
+                                             "place you in the riding. Campaign leads never see it.",
+                                 render_kw={"autocomplete": "street-address"})
+    phone = StringField("Phone (optional)", validators=[Optional(), Length(max=40)],
+                        description="Only in your letters' signature, if you want an office to call you back.",
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    licensure_stage = SelectField("Where are you on the path to practice? (optional)",
+                                  choices=[("", "Prefer not to say")] + list(LICENSURE_STAGES),
+                                  validators=[Optional()])
+    training_country = StringField("Country of medical training (optional)", validators=[Optional(), Length(max=80)])
+    specialty = StringField("Specialty (optional)", validators=[Optional(), Length(max=80)])
+    graduation_year = IntegerField(
+        "Year of graduation from medical school (optional)",
+        validators=[Optional(), NumberRange(1950, date.today().year,
+                                            f"Enter a year between 1950 and {date.today().year}.")])
+    consent_email = BooleanField(CONSENT_WORDING)
+    submit = SubmitField("Save my profile")
+
+    validate_province = JoinForm.validate_province
+
+    def validate_phone(self, field):
+        digits = sum(ch.isdigit() for ch in field.data or "")
+        if field.data and not 7 <= digits <= 15:
+            raise ValidationError("Enter a phone number with its area code, e.g. 416-555-0101.")
+        if any(ch in (field.data or "") for ch in "\r\n\x00"):
+            raise ValidationError("Keep the phone number on one line.")

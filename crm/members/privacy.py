@@ -57,7 +57,8 @@ def member_data(session: Session, user: User) -> dict[str, list[dict]]:
             "postal_code": profile.postal_code, "province": profile.province,
             "riding": profile.district.name if profile.district else None,
             "licensure_stage": profile.licensure_stage, "training_country": profile.training_country,
-            "specialty": profile.specialty, "graduation_year": profile.graduation_year}],
+            "specialty": profile.specialty, "graduation_year": profile.graduation_year,
+            "street_address": profile.street_address, "phone": profile.phone}],
         "consents": [{"purpose": c.purpose, "granted": c.granted, "wording": c.wording,
                       "wording_version": c.wording_version, "source": c.source, "at": c.created_at}
                      for c in session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id)
@@ -126,6 +127,8 @@ def _erase(session: Session, user: User, user_id: int, old_email: str) -> None:
         profile.training_country = None
         profile.specialty = None
         profile.graduation_year = None
+        profile.street_address = None
+        profile.phone = None
     for code in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user_id)):
         session.delete(code)
     user.email = f"erased-{user_id}@erased.invalid"

@@ -24,11 +24,12 @@ def likely_district(session: Session, postal_code: str) -> ElectoralDistrict | N
 def join(session: Session, *, full_name: str, email: str, password: str, postal_code: str, province: str,
          consent_email: bool, consent_wording: str, ip_address: str | None = None, licensure_stage: str | None = None,
          training_country: str | None = None, specialty: str | None = None,
-         graduation_year: int | None = None, campaign: str | None = None, next_url: str | None = None):
+         graduation_year: int | None = None, campaign: str | None = None, next_url: str | None = None,
+         pending: str | None = None):
     """Create a member account with profile and consent record, and queue the confirmation email.
 
-    `campaign` and `next_url` say where the member came from (the join link's campaign, the page they were
-    going to); they are passed on, unchecked, to whoever listens to `member_joined` (campaigns records its own).
+    `campaign`, `next_url` and `pending` (a waiting letter's token) say where the member came from; they are
+    passed on, unchecked, to whoever listens to `member_joined`, whose answers are added to the email.
     """
     user = create_user(session, email=email, password=password, role="member", name=full_name)
     district = likely_district(session, postal_code) if province == "ON" else None
@@ -40,9 +41,10 @@ def join(session: Session, *, full_name: str, email: str, password: str, postal_
     session.add(ConsentRecord(user_id=user.id, purpose=EMAIL_PURPOSE, granted=bool(consent_email),
                               wording=consent_wording, wording_version=current_app.config["CONSENT_WORDING_VERSION"],
                               source="join_form", ip_address=ip_address))
-    send_confirmation(session, user)
-    member_joined.send(current_app._get_current_object(), session=session, user=user, profile=profile,
-                       campaign=campaign, next_url=next_url)
+    notes = [answer for _, answer in member_joined.send(
+        current_app._get_current_object(), session=session, user=user, profile=profile, campaign=campaign,
+        next_url=next_url, pending=pending) if isinstance(answer, str)]
+    send_confirmation(session, user, next_url=next_url, notes=notes)
     session.flush()
     return user
 
@@ -83,3 +85,37 @@ def record_unsubscribe(sender, *, session: Session, address: str, user_id: int |
 
 
 address_unsubscribed.connect(record_unsubscribe)
+
+
+PROFILE_FIELDS = ("postal_code", "province", "street_address", "phone", "licensure_stage", "training_country",
+                  "specialty", "graduation_year")
+
+
+def update_profile(session: Session, user, *, full_name: str, **values) -> ElectoralDistrict | None:
+    """Save what a member changed on their profile; the riding follows the postal code.
+
+    Returns the new riding when it changed (the view says who their MPP is now), else None.
+    """
+    profile = user.profile
+    if profile is None:
+        profile = MemberProfile(user_id=user.id)
+        session.add(profile)
+    user.name = " ".join(full_name.split())[:120]
+    before = profile.district_id
+    moved = values.get("postal_code") != profile.postal_code or values.get("province") != profile.province
+    for name in PROFILE_FIELDS:
+        value = values.get(name)
+        setattr(profile, name, value.strip() or None if isinstance(value, str) else value)
+    if moved:
+        district = likely_district(session, profile.postal_code) if profile.province == "ON" else None
+        profile.district_id = district.id if district else None
+    session.flush()
+    return profile.district if profile.district_id != before and profile.district_id else None
+
+
+def representative_name(session: Session, district_id: int) -> str | None:
+    """The name of the riding's current representative, for telling a member who moved who their MPP is now."""
+    from crm.stakeholders.models import ElectedOffice, Person
+
+    return session.scalar(select(Person.full_name).join(ElectedOffice, ElectedOffice.person_id == Person.id)
+                          .where(ElectedOffice.district_id == district_id, ElectedOffice.current.is_(True)).limit(1))

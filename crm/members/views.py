@@ -26,7 +26,8 @@ def join():
                           consent_wording=CONSENT_WORDING, ip_address=request.remote_addr,
                           licensure_stage=form.licensure_stage.data, training_country=form.training_country.data,
                           specialty=form.specialty.data, graduation_year=form.graduation_year.data,
-                          campaign=form.campaign.data or None, next_url=next_url)
+                          campaign=form.campaign.data or None, next_url=next_url,
+                          pending=request.args.get("pending"))
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -38,6 +39,32 @@ def join():
                 session["after_confirm"] = next_url
             return redirect(url_for("auth.login", next=next_url) if next_url else url_for("auth.login"))
     return render_template("members/join.html", form=form, next_url=next_url)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+def profile():
+    """A member edits what they told ITPO; a new postal code moves their riding, and the page says so."""
+    from crm.members.forms import ProfileForm
+    from crm.members.privacy import current_consent, record_consent
+
+    user = current_user._get_current_object()
+    data = {name: getattr(user.profile, name, None) for name in services.PROFILE_FIELDS}
+    form = ProfileForm(data={**data, "full_name": user.name,
+                             "consent_email": current_consent(db.session, user.id)})
+    if form.validate_on_submit():
+        district = services.update_profile(db.session, user, full_name=form.full_name.data,
+                                           **{name: getattr(form, name).data for name in services.PROFILE_FIELDS})
+        if form.consent_email.data != current_consent(db.session, user.id):
+            record_consent(db.session, user, granted=form.consent_email.data, wording=CONSENT_WORDING,
+                           wording_version=current_app.config["CONSENT_WORDING_VERSION"], source="profile_page",
+                           ip_address=request.remote_addr)
+        mpp = services.representative_name(db.session, district.id) if district else None
+        db.session.commit()
+        flash("Your profile is saved.", "success")
+        if district is not None:
+            flash(f"Your riding is now {district.name}" + (f"; your MPP is {mpp}." if mpp else "."), "info")
+        return redirect(url_for("members.profile"))
+    return render_template("members/profile.html", form=form, profile=user.profile)
 
 
 # --- your data: export, consent, erasure (PIPEDA practice, CASL records) -----------------------------

@@ -200,6 +200,14 @@ def reply_for_letter(session: Session, letter_id: int) -> LetterReply | None:
     return session.scalar(select(LetterReply).where(LetterReply.letter_id == letter_id))
 
 
+def replies_for_letters(session: Session, letter_ids: list[int]) -> dict[int, LetterReply]:
+    """letter id → its reply, in one query (a page of letters asks once, not once per letter)."""
+    if not letter_ids:
+        return {}
+    return {reply.letter_id: reply for reply in session.scalars(
+        select(LetterReply).where(LetterReply.letter_id.in_(letter_ids)))}
+
+
 # --- a stance from a reply ------------------------------------------------------------------------------------
 
 def make_stance(session: Session, reply: LetterReply, *, ask: str, position: str, author_id: int) -> Stance:

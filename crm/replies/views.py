@@ -94,9 +94,15 @@ def reply_helpers():
 
 
 def _reply_for(letter):
+    """The letter's reply; on the first miss, the replies of every letter the request has loaded, in one query."""
+    from crm.campaigns.models import Letter
+
     cache = g.setdefault("letter_replies", {})
     if letter.id not in cache:
-        cache[letter.id] = services.reply_for_letter(db.session, letter.id)
+        loaded = {obj.id for obj in list(db.session.identity_map.values()) if isinstance(obj, Letter)}
+        wanted = (loaded | {letter.id}) - cache.keys()
+        found = services.replies_for_letters(db.session, sorted(wanted))
+        cache.update({letter_id: found.get(letter_id) for letter_id in wanted})
     return cache[letter.id]
 
 
