@@ -39,14 +39,15 @@ class Outcome:
     pending_token: str | None = None
 
 
-def _small_id(raw: str | None) -> int | None:
+def small_id(raw: str | None) -> int | None:
+    """A database id from user input: ASCII digits that fit an integer column, else None."""
     return int(raw) if raw and raw.isdigit() and raw.isascii() and len(raw) <= _ID_DIGITS else None
 
 
 def resolve_recipient(session: Session, campaign: Campaign, key: str) -> Recipient | None:
     """The recipient a key names ('district-<id>' or 'person-<id>'), if it fits the campaign's kind."""
     kind, _, raw_id = (key or "").partition("-")
-    record_id = _small_id(raw_id)
+    record_id = small_id(raw_id)
     if record_id is None:
         return None
     if campaign.kind == "own_representative" and kind == "district":

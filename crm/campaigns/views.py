@@ -1,5 +1,4 @@
 """Campaign pages: the public campaign page, the member's letter, "My letters", and the lead's pages."""
-import re
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -20,7 +19,6 @@ from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.parties import enhance_picker, parse_party_ref, resolve_party
 
 bp = Blueprint("campaigns", __name__)
-_ID_RE = re.compile(r"[0-9]{1,9}")
 
 
 def _is_lead() -> bool:
@@ -62,11 +60,6 @@ def _letter_rate_limit():
 
 def _member_key():
     return f"member:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
-
-
-def _small_id(raw: str | None) -> int | None:
-    """A database id from user input: ASCII digits that fit an integer column, else None."""
-    return int(raw) if raw and _ID_RE.fullmatch(raw) else None
 
 
 def _choose(campaign: Campaign, stopped=None):
@@ -113,7 +106,7 @@ def _edits_from_request(template: LetterTemplate) -> dict[int, str]:
 
 def _template_for(campaign: Campaign, template_id: int | None = None) -> LetterTemplate | None:
     """The version the member's form was built on (if it belongs to the campaign), else the current one."""
-    template_id = template_id or _small_id(request.form.get("template_id"))
+    template_id = template_id or flow.small_id(request.form.get("template_id"))
     if template_id is not None:
         template = db.session.scalar(select(LetterTemplate).where(LetterTemplate.id == template_id,
                                                                    LetterTemplate.campaign_id == campaign.id)

@@ -31,15 +31,9 @@ class PostalCode:
             raise ValidationError(str(error)) from None
 
 
-class JoinForm(FlaskForm):
-    full_name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)],
-                            render_kw={"autocomplete": "name"})
-    email = EmailField("Email", render_kw={"autocomplete": "email"}, **EMAIL_FIELD)
-    password = new_password_field()
-    postal_code = StringField("Postal code", validators=[DataRequired("Enter your postal code."), PostalCode()],
-                              description="Used to find your MPP, e.g. M5V 3L9.",
-                              render_kw={"autocomplete": "postal-code"})
-    province = SelectField("Province or territory", choices=PROVINCES, default="ON")
+class _TrainingFields(FlaskForm):
+    """What a member may tell about their training: asked at joining and editable on the profile."""
+
     licensure_stage = SelectField("Where are you on the path to practice? (optional)",
                                   choices=[("", "Prefer not to say")] + list(LICENSURE_STAGES),
                                   validators=[Optional()])
@@ -49,6 +43,17 @@ class JoinForm(FlaskForm):
         "Year of graduation from medical school (optional)",
         validators=[Optional(), NumberRange(1950, date.today().year,
                                             f"Enter a year between 1950 and {date.today().year}.")])
+
+
+class JoinForm(_TrainingFields):
+    full_name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)],
+                            render_kw={"autocomplete": "name"})
+    email = EmailField("Email", render_kw={"autocomplete": "email"}, **EMAIL_FIELD)
+    password = new_password_field()
+    postal_code = StringField("Postal code", validators=[DataRequired("Enter your postal code."), PostalCode()],
+                              description="Used to find your MPP, e.g. M5V 3L9.",
+                              render_kw={"autocomplete": "postal-code"})
+    province = SelectField("Province or territory", choices=PROVINCES, default="ON")
     consent_email = BooleanField(CONSENT_WORDING, default=False)
     # The campaign whose page sent the visitor here (its join link carries it). Never a reason to refuse the
     # form: the campaigns package checks it, and anything that is not a live campaign is ignored.
@@ -80,7 +85,7 @@ class EraseForm(FlaskForm):
             raise ValidationError("Type the word ERASE, in capitals, to confirm.")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(_TrainingFields):
     """What a member may change about themselves; the email address changes through its own confirmed flow."""
 
     full_name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)],
@@ -96,15 +101,6 @@ class ProfileForm(FlaskForm):
     phone = StringField("Phone (optional)", validators=[Optional(), Length(max=40)],
                         description="Only in your letters' signature, if you want an office to call you back.",
                         render_kw={"autocomplete": "tel", "inputmode": "tel"})
-    licensure_stage = SelectField("Where are you on the path to practice? (optional)",
-                                  choices=[("", "Prefer not to say")] + list(LICENSURE_STAGES),
-                                  validators=[Optional()])
-    training_country = StringField("Country of medical training (optional)", validators=[Optional(), Length(max=80)])
-    specialty = StringField("Specialty (optional)", validators=[Optional(), Length(max=80)])
-    graduation_year = IntegerField(
-        "Year of graduation from medical school (optional)",
-        validators=[Optional(), NumberRange(1950, date.today().year,
-                                            f"Enter a year between 1950 and {date.today().year}.")])
     consent_email = BooleanField(CONSENT_WORDING)
     submit = SubmitField("Save my profile")
 
