@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-fast bench migrate seed clean
+.PHONY: install run test test-fast lint format bench migrate seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ test: install
 # The unit and view tests on SQLite across both cores: no browser, no gunicorn or worker processes, no PostgreSQL.
 test-fast: install
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 -m "not e2e and not slow and not postgres" $(PYTEST_ARGS)
+
+# ruff: the lint rules and the line length are in pyproject.toml ([tool.ruff]).
+lint: install
+	$(BIN)/ruff check crm tests migrations wsgi.py
+	$(BIN)/ruff format --check crm tests migrations wsgi.py
+
+format: install
+	$(BIN)/ruff check --fix crm tests migrations wsgi.py
+	$(BIN)/ruff format crm tests migrations wsgi.py
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.run

@@ -1,4 +1,5 @@
 """ITPO advocacy CRM: the application factory."""
+
 import gc
 from pathlib import Path
 
@@ -10,8 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config=None) -> Flask:
     """Build the app. `config` is a dict of overrides or a config name (development, testing, production)."""
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=_instance_path(config))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=_instance_path(config),
+    )
     from crm.config import load_config
 
     load_config(app, config)
@@ -28,7 +34,7 @@ class DatabaseInteger(IntegerConverter):
     """`<int:…>` in a URL matches only numbers that fit a database id (PostgreSQL's integer): a larger one is a
     404, not an overflow in the query."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 (werkzeug's names)
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -82,6 +88,7 @@ def _sqlite_pragmas(app: Flask) -> None:
 
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     with app.app_context():
+
         @event.listens_for(db.engine, "connect")
         def _on_connect(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
@@ -95,22 +102,36 @@ def register_blueprints(app: Flask) -> None:
     from crm.api.views import bp as api_bp
     from crm.audit.views import bp as audit_bp
     from crm.auth.views import bp as auth_bp
-    from crm.campaigns.views import bp as campaigns_bp
     from crm.campaigns.similarity_views import bp as similarity_bp
+    from crm.campaigns.views import bp as campaigns_bp
     from crm.core.views import bp as core_bp
+    from crm.dashboards.views import bp as dashboards_bp
     from crm.interactions.views import bp as interactions_bp
     from crm.mailings.views import bp as mailings_bp
-    from crm.dashboards.views import bp as dashboards_bp
     from crm.members.views import bp as members_bp
     from crm.outbox.views import bp as outbox_bp
-    from crm.proposals.views import bp as proposals_bp
-    from crm.stakeholders.views import bp as stakeholders_bp
     from crm.programs.views import bp as programs_bp
+    from crm.proposals.views import bp as proposals_bp
     from crm.replies.views import bp as replies_bp  # (also: its template helpers and its periodic job)
+    from crm.stakeholders.views import bp as stakeholders_bp
 
-    for blueprint in (core_bp, auth_bp, members_bp, stakeholders_bp, proposals_bp, campaigns_bp, interactions_bp,
-                      audit_bp, programs_bp, dashboards_bp, api_bp, outbox_bp, mailings_bp, similarity_bp,
-                      replies_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        members_bp,
+        stakeholders_bp,
+        proposals_bp,
+        campaigns_bp,
+        interactions_bp,
+        audit_bp,
+        programs_bp,
+        dashboards_bp,
+        api_bp,
+        outbox_bp,
+        mailings_bp,
+        similarity_bp,
+        replies_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -134,8 +155,7 @@ def register_request_hooks(app: Flask) -> None:
 
         from crm.auth.access import allowed
 
-        return {"can": lambda endpoint: allowed(endpoint, current_user),
-                "dev_mailbox": app.config["DEV_MAILBOX"]}
+        return {"can": lambda endpoint: allowed(endpoint, current_user), "dev_mailbox": app.config["DEV_MAILBOX"]}
 
 
 def _start_worker_on_first_request(app: Flask) -> None:

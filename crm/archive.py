@@ -1,5 +1,6 @@
 """Archive instead of delete, shared by the directory and the interaction log: the record drops out of lists
 and keeps its page and history; the audit trail records `archived` before → after."""
+
 from flask import flash, redirect
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session

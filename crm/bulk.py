@@ -5,6 +5,7 @@ emails. PostgreSQL gets them through COPY, many times faster than INSERTs or UPD
 Every function runs in the session's transaction and never commits. Rows are dicts of one shape (the same
 keys); omitted columns take their server defaults, not Python-side defaults.
 """
+
 from __future__ import annotations
 
 import gc
@@ -47,6 +48,7 @@ def _row_cells(columns: list[str], converters: list[tuple[int, object]]):
         for index, convert in converters:
             found[index] = convert(found[index])
         return found
+
     return cells
 
 
@@ -59,10 +61,12 @@ def _copy(connection, table, columns: list[str], rows: list[dict], into: str | N
     from psycopg import sql  # the PostgreSQL driver, imported only where PostgreSQL is in use
 
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(into or table.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        sql.Identifier(into or table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
     # A JSON column's value goes in as its text (COPY's text format); every other value as it is.
-    cells = _row_cells(columns, [(i, _json_text) for i, column in enumerate(columns)
-                                 if isinstance(table.c[column].type, JSON)])
+    cells = _row_cells(
+        columns, [(i, _json_text) for i, column in enumerate(columns) if isinstance(table.c[column].type, JSON)]
+    )
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(cells(row))
@@ -89,20 +93,27 @@ def _insert_many_values(connection, table, rows: list[dict], returning_ids: bool
     statement take consecutive ids ending at its last insert rowid, as each new row gets one more than the
     largest id (checked: a statement whose rows did not fill that range of ids raises)."""
     columns = list(rows[0])
-    cells = _row_cells(columns, [(index, processor) for index, column in enumerate(columns)
-                                 if (processor := table.c[column].type.bind_processor(connection.dialect))])
+    cells = _row_cells(
+        columns,
+        [
+            (index, processor)
+            for index, column in enumerate(columns)
+            if (processor := table.c[column].type.bind_processor(connection.dialect))
+        ],
+    )
     per_statement = max(1, min(1000, 32_000 // len(columns)))  # SQLite allows 32,766 parameters a statement
     head = 'INSERT INTO "{}" ({}) VALUES '.format(table.name, ", ".join(f'"{column}"' for column in columns))
     one_row = "(" + ", ".join("?" * len(columns)) + ")"
     ids: list[int] = []
     for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
+        chunk = rows[start : start + per_statement]
         parameters = tuple(value for row in chunk for value in cells(row))
         last = connection.exec_driver_sql(head + ", ".join([one_row] * len(chunk)), parameters).lastrowid
         if returning_ids:
             first = last - len(chunk) + 1
-            if connection.execute(select(func.count()).select_from(table).where(
-                    table.c.id.between(first, last))).scalar() != len(chunk):
+            if connection.execute(
+                select(func.count()).select_from(table).where(table.c.id.between(first, last))
+            ).scalar() != len(chunk):
                 raise RuntimeError(f"{table.name}: new ids are not consecutive; cannot tell which row got which")
             ids += range(first, last + 1)
     return ids
@@ -117,10 +128,13 @@ def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list
     if connection.dialect.name != "postgresql":
         # (SQLAlchemy's RETURNING with the ids in order is one statement per row on SQLite.)
         return _insert_many_values(connection, table, rows, returning_ids=True)
-    ids = list(connection.execute(
-        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-        {"table": table.name, "n": len(rows)}).scalars())
-    _copy(connection, table, ["id", *rows[0]], [{"id": id_, **row} for id_, row in zip(ids, rows)])
+    ids = list(
+        connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": len(rows)},
+        ).scalars()
+    )
+    _copy(connection, table, ["id", *rows[0]], [{"id": id_, **row} for id_, row in zip(ids, rows, strict=False)])
     return ids
 
 
@@ -134,14 +148,21 @@ def update_rows(session: Session, table, rows: list[dict]) -> None:
     if connection.dialect.name != "postgresql":
         statement = table.update().where(table.c.id == _bind("id")).values({c: _bind(c) for c in columns})
         for start in range(0, len(rows), CHUNK):
-            connection.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows[start:start + CHUNK]])
+            connection.execute(
+                statement, [{f"b_{k}": v for k, v in row.items()} for row in rows[start : start + CHUNK]]
+            )
         return
-    connection.execute(text(f"CREATE TEMPORARY TABLE bulk_update ON COMMIT DROP AS "
-                            f"{_select_columns(table, ['id', *columns])} WITH NO DATA"))
+    connection.execute(
+        text(
+            f"CREATE TEMPORARY TABLE bulk_update ON COMMIT DROP AS "
+            f"{_select_columns(table, ['id', *columns])} WITH NO DATA"
+        )
+    )
     _copy(connection, table, ["id", *columns], rows, into="bulk_update")
     assignments = ", ".join(f'"{c}" = bulk_update."{c}"' for c in columns)
-    connection.execute(text(f'UPDATE "{table.name}" SET {assignments} FROM bulk_update '
-                            f'WHERE "{table.name}".id = bulk_update.id'))
+    connection.execute(
+        text(f'UPDATE "{table.name}" SET {assignments} FROM bulk_update WHERE "{table.name}".id = bulk_update.id')
+    )
     connection.execute(text("DROP TABLE bulk_update"))
 
 

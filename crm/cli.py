@@ -1,4 +1,5 @@
 """The `flask crm ...` commands: parse, call a service, commit, print."""
+
 import click
 from flask.cli import AppGroup
 
@@ -9,8 +10,8 @@ crm_cli = AppGroup("crm", help="ITPO CRM commands.")
 
 def seed_reference_data(session) -> dict[str, object]:
     """Load every shipped reference table; idempotent. Returns what each step added or changed."""
-    from crm.proposals.asks import seed_asks, seed_pra_statuses
     from crm.programs.services import seed_programs
+    from crm.proposals.asks import seed_asks, seed_pra_statuses
     from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
     from crm.stakeholders.services import seed_ontario_mpps, seed_organizations
 
@@ -84,8 +85,9 @@ def import_stakeholders_command(file, dry_run):
         click.echo(f"new organization: {name}")
     counts = report.counts
     created, updated = ("to create", "to update") if dry_run else ("created", "updated")
-    _finish(dry_run, f"{counts['create']} {created}, {counts['update']} {updated}, {counts['skip']} unchanged",
-            "Imported")
+    _finish(
+        dry_run, f"{counts['create']} {created}, {counts['update']} {updated}, {counts['skip']} unchanged", "Imported"
+    )
 
 
 @crm_cli.command("import-representatives")
@@ -102,8 +104,11 @@ def import_representatives_command(file, dry_run, jurisdiction):
         _print_import_errors(report.errors)
         raise click.ClickException(f"{len(report.errors)} error(s); the roster was not changed.")
     for change in report.changes:
-        click.echo(f"{change.kind}: {change.district_number} {change.district_name}"
-                   + (f": {change.name}" if change.name else "") + (f" — {change.detail}" if change.detail else ""))
+        click.echo(
+            f"{change.kind}: {change.district_number} {change.district_name}"
+            + (f": {change.name}" if change.name else "")
+            + (f" — {change.detail}" if change.detail else "")
+        )
     _finish(dry_run, ", ".join(f"{value} {key}" for key, value in report.counts.items()), "Roster refreshed")
 
 
@@ -153,11 +158,19 @@ def ensure_admin_command(email):
 
 
 @crm_cli.command("demo")
-@click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True,
-              help="small: 3,000 members (seconds); large: 50,000 members, about 1,000,000 letters and "
-                   "200,000 interactions (minutes).")
-@click.option("--if-empty", is_flag=True,
-              help="Do nothing unless CRM_ENV is development and the database has no members (for `make run`).")
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    show_default=True,
+    help="small: 3,000 members (seconds); large: 50,000 members, about 1,000,000 letters and "
+    "200,000 interactions (minutes).",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing unless CRM_ENV is development and the database has no members (for `make run`).",
+)
 def demo_command(scale, if_empty):
     """Fill the database with synthetic members, campaigns, letters, interactions and webinars (demos, benchmarks)."""
     import time
@@ -180,15 +193,18 @@ def demo_command(scale, if_empty):
         db.session.rollback()
         raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(f"Demo data ({scale}): {counts['members']:,} members, {counts['campaigns']} campaigns, "
-               f"{counts['letters']:,} letters, {counts['interactions']:,} interactions, "
-               f"{counts['registrations']:,} program registrations in {time.perf_counter() - started:.1f}s.")
+    click.echo(
+        f"Demo data ({scale}): {counts['members']:,} members, {counts['campaigns']} campaigns, "
+        f"{counts['letters']:,} letters, {counts['interactions']:,} interactions, "
+        f"{counts['registrations']:,} program registrations in {time.perf_counter() - started:.1f}s."
+    )
 
 
 @crm_cli.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=None,
-              help="Sending threads (default MAIL_WORKER_CONCURRENCY).")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=None, help="Sending threads (default MAIL_WORKER_CONCURRENCY)."
+)
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes when idle.")
 def worker_command(once, concurrency, interval):
     """Send queued outbox messages. Run as many as you like, on any hosts sharing the database."""
@@ -204,8 +220,9 @@ def worker_command(once, concurrency, interval):
     if not once:
         for name in ("SIGTERM", "SIGINT"):
             signal.signal(getattr(signal, name), lambda *_: stop.set())
-    total = run_worker(app, once=once, concurrency=concurrency or app.config["MAIL_WORKER_CONCURRENCY"],
-                       interval=interval, stop=stop)
+    total = run_worker(
+        app, once=once, concurrency=concurrency or app.config["MAIL_WORKER_CONCURRENCY"], interval=interval, stop=stop
+    )
     click.echo(f"sent {total} message(s)")
 
 
@@ -221,8 +238,11 @@ def send_digests_command(days_ahead):
     from crm.interactions.services import queue_follow_up_digests
 
     # Links in the mail need a host: SERVER_NAME when configured, else PUBLIC_BASE_URL.
-    context = (nullcontext() if current_app.config.get("SERVER_NAME") else
-               current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]))
+    context = (
+        nullcontext()
+        if current_app.config.get("SERVER_NAME")
+        else current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"])
+    )
     with context:
         queued = queue_follow_up_digests(db.session, date.today(), days_ahead=days_ahead)
     db.session.commit()

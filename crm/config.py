@@ -1,4 +1,5 @@
 """Configuration classes; every value can come from the environment."""
+
 import os
 import secrets
 from pathlib import Path
@@ -19,7 +20,7 @@ def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain postgresql:// URLs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -168,11 +169,15 @@ def _fill_defaults(app) -> None:
     """Production must be told its secrets; development makes its own in the instance folder."""
     instance = Path(app.instance_path)
     if app.config["CRM_ENV"] == "production":
-        missing = [key for key, conf in (("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
-                   if not app.config.get(conf)]
+        missing = [
+            key
+            for key, conf in (("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
+            if not app.config.get(conf)
+        ]
         if missing:
             raise ConfigError(
-                "CRM_ENV=production needs " + " and ".join(missing)
+                "CRM_ENV=production needs "
+                + " and ".join(missing)
                 + " set in the environment (SECRET_KEY: a long random string; "
                 "DATABASE_URL: postgresql://user:password@host/dbname)."
             )

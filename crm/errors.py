@@ -1,4 +1,5 @@
 """The domain error services raise, and the error pages every request can end on."""
+
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
@@ -34,10 +35,14 @@ TITLES = {
     500: ("Something went wrong", "We have been told about it. Try again in a moment."),
     503: ("Try again in a moment", "The service is not available just now. Try again in a moment."),
 }
-BUSY = ("The database was busy (a large import may be being applied), so this request could not finish. Nothing "
-        "was saved: try again in a moment.")
-UNREACHABLE = ("The database could not be reached, so this request may not have finished. Check whether your "
-               "change is there, then try again in a moment.")
+BUSY = (
+    "The database was busy (a large import may be being applied), so this request could not finish. Nothing "
+    "was saved: try again in a moment."
+)
+UNREACHABLE = (
+    "The database could not be reached, so this request may not have finished. Check whether your "
+    "change is there, then try again in a moment."
+)
 # PostgreSQL errors that waiting and trying again resolve: deadlock, serialization failure, lock not available,
 # statement timeout; and class 08, connection exceptions.
 _BUSY_SQLSTATES = {"40P01", "40001", "55P03", "57014"}
@@ -45,7 +50,7 @@ OUT_OF_RANGE = {"22003", "22001"}  # numeric_value_out_of_range, string_data_rig
 
 
 def retry_kind(error: OperationalError) -> str | None:
-    """"busy" (nothing was saved), "unreachable" (the connection was lost: the outcome is unknown), or None."""
+    """ "busy" (nothing was saved), "unreachable" (the connection was lost: the outcome is unknown), or None."""
     original = error.orig
     if getattr(original, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return "busy"
@@ -88,8 +93,11 @@ def register_error_handlers(app) -> None:
     def http_error(error):
         if error.code in TITLES:
             # A message given to abort() says what to fix; werkzeug's stock one gives way to ours.
-            custom = (error.description if type(error).__module__ == "werkzeug.exceptions"
-                      and error.description != type(error).description else None)
+            custom = (
+                error.description
+                if type(error).__module__ == "werkzeug.exceptions" and error.description != type(error).description
+                else None
+            )
             return _respond(error.code, custom)
         return error
 
@@ -111,13 +119,15 @@ def register_error_handlers(app) -> None:
         a NUL in text, which no form or URL rule caught: the request is wrong, not the server."""
         if isinstance(error, DataError) and is_nul_refusal(error):
             app.logger.warning("NUL character on %s", request.path)
-            return _rolled_back(400, "A value in this request contains a NUL character, which we cannot store. "
-                                     "Remove it and try again.")
+            return _rolled_back(
+                400, "A value in this request contains a NUL character, which we cannot store. Remove it and try again."
+            )
         if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) not in OUT_OF_RANGE:
             return unexpected_error(error)
         app.logger.warning("out-of-range value on %s: %s", request.path, error)
-        return _rolled_back(400, "A value in this request is too long or too large. Go back, shorten what was "
-                                 "entered and try again.")
+        return _rolled_back(
+            400, "A value in this request is too long or too large. Go back, shorten what was entered and try again."
+        )
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

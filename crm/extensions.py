@@ -1,4 +1,5 @@
 """Extension objects, created unbound and initialised by the app factory."""
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -42,6 +43,7 @@ def autogenerate_filter(dialect: str):
         if type_ == "table" and reflected and compare_to is None and name.startswith(full_text):
             return False  # a full-text table or one of its shadow tables (crm/sql.py), made by a migration
         return item.info.get("only_on", dialect) == dialect
+
     return include_object
 
 

@@ -1,4 +1,5 @@
 """One pagination helper for pages and the API."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -45,8 +46,9 @@ def paginate(session: Session, stmt, *, limit: int, offset: int, scalars: bool =
 COUNT_UP_TO = 1_000
 
 
-def capped_page(session: Session, ids, load, *, limit: int, offset: int, exact: bool = False,
-                up_to: int | None = None) -> Page:
+def capped_page(
+    session: Session, ids, load, *, limit: int, offset: int, exact: bool = False, up_to: int | None = None
+) -> Page:
     """One page of a list whose rows are `ids` (a select with an `id` column, in list order; or a list of
     such selects, whose rows follow one another), counted up to `up_to` (COUNT_UP_TO by default), or to the
     end of the page if it lies further; beyond that the page says "more than" (`Page.more`).
@@ -86,15 +88,14 @@ def capped_page(session: Session, ids, load, *, limit: int, offset: int, exact: 
         total, more, page_ids = sum(count(index) for index in range(len(parts))), False, read(offset, limit)
     elif offset + limit <= up_to:
         found = read(0, up_to + 1)
-        total, more, page_ids = min(len(found), up_to), len(found) > up_to, found[offset:offset + limit]
+        total, more, page_ids = min(len(found), up_to), len(found) > up_to, found[offset : offset + limit]
     else:  # a page past the limit: counted to its own end, and whether another row follows
         found = read(offset, limit + 1)
         total, more, page_ids = offset + min(len(found), limit), len(found) > limit, found[:limit]
         if not found:  # past the end of the list: say where the end is
             total = sum(count(index) for index in range(len(parts)))
     loaded = load(page_ids) if page_ids else {}
-    return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, limit=limit, offset=offset,
-                more=more)
+    return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, limit=limit, offset=offset, more=more)
 
 
 MAX_OFFSET = 2**31 - 1
@@ -102,6 +103,7 @@ MAX_OFFSET = 2**31 - 1
 
 def page_args(args, default: int = 50, maximum: int = 500) -> tuple[int, int]:
     """`limit`/`offset` from query args, or `page` for HTML lists; raises ValueError with a message."""
+
     def number(name, fallback):
         raw = args.get(name)
         if raw in (None, ""):

@@ -1,17 +1,19 @@
 """Security headers on every response, with a CSP that allows no inline script."""
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def set_security_headers(response):
@@ -29,9 +31,7 @@ def set_security_headers(response):
 
 def reject_nul_bytes():
     """No field of ours accepts NUL; PostgreSQL refuses it, so answer 400 before anything runs."""
-    from flask import abort, request
-
-    from flask import current_app
+    from flask import abort, current_app, request
 
     sources = [request.args]
     # A large upload is left to its own route, which may raise the size limit before parsing.
@@ -50,6 +50,7 @@ def register_security(app) -> None:
     app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)
     if app.config["CRM_ENV"] == "production":
+
         @app.after_request
         def hsts(response):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

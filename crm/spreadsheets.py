@@ -1,4 +1,5 @@
 """Cells for spreadsheets: text a spreadsheet shows, never runs as a formula; one CSV writer."""
+
 import csv
 import io
 

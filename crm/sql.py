@@ -1,7 +1,8 @@
 """SQL expressions written per database, for what SQLAlchemy's portable forms plan badly somewhere."""
+
 from sqlalchemy import column, literal, literal_column, select, table
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -26,8 +27,11 @@ class _ContainsText(DialectExpression):
 
     name = "contains_text"
     inherit_cache = True
-    templates = {"default": "lower({0}) LIKE lower({1}) ESCAPE '\\'", "postgresql": "{0} ILIKE {1} ESCAPE '\\'",
-                 "sqlite": "{0} LIKE {1} ESCAPE '\\'"}
+    templates = {
+        "default": "lower({0}) LIKE lower({1}) ESCAPE '\\'",
+        "postgresql": "{0} ILIKE {1} ESCAPE '\\'",
+        "sqlite": "{0} LIKE {1} ESCAPE '\\'",
+    }
 
 
 def contains_pattern(text: str) -> str:
@@ -51,12 +55,12 @@ class fold(FunctionElement):
 
 @compiles(fold)
 def _compile_fold(element, compiler, **kw):
-    return "lower(%s)" % compiler.process(element.clauses, **kw)
+    return f"lower({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(fold, "postgresql")
 def _compile_fold_postgresql(element, compiler, **kw):
-    return "fold_text(%s)" % compiler.process(element.clauses, **kw)
+    return f"fold_text({compiler.process(element.clauses, **kw)})"
 
 
 class _ContainsFolded(DialectExpression):
@@ -65,8 +69,11 @@ class _ContainsFolded(DialectExpression):
 
     name = "contains_folded"
     inherit_cache = True
-    templates = {"default": "lower({0}) LIKE lower({1}) ESCAPE '\\'",
-                 "postgresql": "fold_text({0}) LIKE fold_text({1}) ESCAPE '\\'", "sqlite": "{0} LIKE {1} ESCAPE '\\'"}
+    templates = {
+        "default": "lower({0}) LIKE lower({1}) ESCAPE '\\'",
+        "postgresql": "fold_text({0}) LIKE fold_text({1}) ESCAPE '\\'",
+        "sqlite": "{0} LIKE {1} ESCAPE '\\'",
+    }
 
 
 def contains_folded(column, text: str):
@@ -103,8 +110,10 @@ class ByDialect(ColumnElement):
 
     inherit_cache = True
     # What the statement cache keys on: both forms (the SQL text differs per database anyway; the key need not).
-    _traverse_internals = [("default", InternalTraversal.dp_clauseelement),
-                           ("per_dialect", InternalTraversal.dp_string_clauseelement_dict)]
+    _traverse_internals = [
+        ("default", InternalTraversal.dp_clauseelement),
+        ("per_dialect", InternalTraversal.dp_string_clauseelement_dict),
+    ]
 
     def __init__(self, default, **per_dialect):
         self.default, self.per_dialect = default, per_dialect

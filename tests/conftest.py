@@ -3,6 +3,7 @@
 The schema is built by the real migrations once per database; every test starts from the seeded
 reference tables and empty everything-else (rows are deleted after each test).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,13 @@ from crm.extensions import db, limiter
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 # Loaded once per session and never changed by tests.
-REFERENCE_TABLES = {"jurisdictions", "electoral_districts", "postal_areas", "alembic_version",
-                    "directory_revision"}  # (its one row, which migration 0019 writes)
+REFERENCE_TABLES = {
+    "jurisdictions",
+    "electoral_districts",
+    "postal_areas",
+    "alembic_version",
+    "directory_revision",
+}  # (its one row, which migration 0019 writes)
 PASSWORD = "correct horse battery staple"
 
 
@@ -96,8 +102,14 @@ def app(database_url, tmp_path_factory):
     from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
 
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
-                      "SERVER_NAME": "localhost"})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": instance,
+            "SERVER_NAME": "localhost",
+        }
+    )
     with app.app_context():
         upgrade()
         seed_jurisdictions(db.session)
@@ -222,7 +234,6 @@ def next_totp_code(app, email: str) -> str:
     import pyotp
 
     from crm.auth.models import User
-
     from crm.auth.totp_secrets import unseal
 
     with app.app_context():
@@ -259,8 +270,14 @@ def make_user(app):
 
     counter = {"n": 0}
 
-    def _make(role: str = "member", email: str | None = None, password: str = PASSWORD, confirmed: bool = True,
-              name: str | None = None, mfa: bool | None = None):
+    def _make(
+        role: str = "member",
+        email: str | None = None,
+        password: str = PASSWORD,
+        confirmed: bool = True,
+        name: str | None = None,
+        mfa: bool | None = None,
+    ):
         """Staff get two-step verification by default (it is required for them); pass mfa=False to test enrolment."""
         from datetime import datetime
 
@@ -270,8 +287,14 @@ def make_user(app):
 
         counter["n"] += 1
         with app.app_context():
-            user = create_user(db.session, email=email or f"{role}{counter['n']}@example.org", password=password,
-                               role=role, confirmed=confirmed, name=name or f"{role.title()} {counter['n']}")
+            user = create_user(
+                db.session,
+                email=email or f"{role}{counter['n']}@example.org",
+                password=password,
+                role=role,
+                confirmed=confirmed,
+                name=name or f"{role.title()} {counter['n']}",
+            )
             if mfa or (mfa is None and user.mfa_required):
                 user.totp_secret = seal(user.id, pyotp.random_base32())
                 user.mfa_enabled_at = datetime.utcnow()

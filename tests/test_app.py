@@ -1,4 +1,5 @@
 """The app factory, configuration, health check, security headers and error pages."""
+
 import pytest
 
 from crm import create_app
@@ -9,16 +10,19 @@ def test_production_refuses_to_start_without_secret_key_and_database_url(monkeyp
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(ConfigError) as error:
-        create_app({"CRM_ENV": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": None,
-                    "INSTANCE_PATH": tmp_path})
+        create_app(
+            {"CRM_ENV": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": None, "INSTANCE_PATH": tmp_path}
+        )
     assert "SECRET_KEY" in str(error.value) and "DATABASE_URL" in str(error.value)
 
 
 def test_development_keeps_a_generated_secret_key_in_the_instance_folder(tmp_path):
-    first = create_app({"CRM_ENV": "development", "SECRET_KEY": None, "INSTANCE_PATH": tmp_path,
-                        "MAIL_WORKER_THREAD": False})
-    second = create_app({"CRM_ENV": "development", "SECRET_KEY": None, "INSTANCE_PATH": tmp_path,
-                         "MAIL_WORKER_THREAD": False})
+    first = create_app(
+        {"CRM_ENV": "development", "SECRET_KEY": None, "INSTANCE_PATH": tmp_path, "MAIL_WORKER_THREAD": False}
+    )
+    second = create_app(
+        {"CRM_ENV": "development", "SECRET_KEY": None, "INSTANCE_PATH": tmp_path, "MAIL_WORKER_THREAD": False}
+    )
     assert len(first.config["SECRET_KEY"]) >= 32
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (tmp_path / "secret_key").exists()
@@ -38,9 +42,14 @@ def test_healthz_reports_the_database(client):
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
-    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path,
-                      "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/nothing",
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "INSTANCE_PATH": tmp_path,
+            "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/nothing",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"]["ok"] is False
@@ -112,12 +121,20 @@ def test_a_write_that_waits_too_long_for_another_gets_a_busy_page_and_saves_noth
     from tests.conftest import PASSWORD, Browser
 
     path = tmp_path / "busy.sqlite3"
-    app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "INSTANCE_PATH": tmp_path,
-                      "SQLITE_BUSY_TIMEOUT_MS": 100, "PROPAGATE_EXCEPTIONS": False})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "INSTANCE_PATH": tmp_path,
+            "SQLITE_BUSY_TIMEOUT_MS": 100,
+            "PROPAGATE_EXCEPTIONS": False,
+        }
+    )
     with app.app_context():
         upgrade()
-        create_user(db.session, email="busy@example.org", password=PASSWORD, role="committee", confirmed=True,
-                    name="Busy")
+        create_user(
+            db.session, email="busy@example.org", password=PASSWORD, role="committee", confirmed=True, name="Busy"
+        )
         db.session.commit()
         db.session.remove()
     browser = Browser(login_staff(app, "busy@example.org", PASSWORD))
@@ -125,8 +142,9 @@ def test_a_write_that_waits_too_long_for_another_gets_a_busy_page_and_saves_noth
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the database
     try:
-        response = browser.post("/directory/people/new", {"csrf_token": token, "full_name": "Waiting Person",
-                                                          "jurisdiction": ""})
+        response = browser.post(
+            "/directory/people/new", {"csrf_token": token, "full_name": "Waiting Person", "jurisdiction": ""}
+        )
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -146,8 +164,14 @@ def test_a_database_fault_that_waiting_does_not_cure_gets_the_500_page_not_busy(
 
     from crm.extensions import db
 
-    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path, "PROPAGATE_EXCEPTIONS": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fault.sqlite3'}"})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "INSTANCE_PATH": tmp_path,
+            "PROPAGATE_EXCEPTIONS": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fault.sqlite3'}",
+        }
+    )
 
     @app.route("/__fault")
     def fault():

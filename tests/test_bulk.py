@@ -1,4 +1,5 @@
 """Writing many rows at once (crm/bulk.py): COPY on PostgreSQL, multi-row INSERTs on SQLite."""
+
 from datetime import datetime
 
 import pytest
@@ -12,26 +13,45 @@ from crm.stakeholders.models import Person
 def test_bulk_inserts_give_each_row_its_own_id_in_order_across_statements(session):
     session.add(Person(full_name="Already Here", archived=False))
     session.flush()
-    rows = [{"full_name": f"Bulk {n:04d}", "title": None if n % 3 else "Advisor", "archived": bool(n % 2)}
-            for n in range(2_500)]  # more rows than one SQLite statement takes
+    rows = [
+        {"full_name": f"Bulk {n:04d}", "title": None if n % 3 else "Advisor", "archived": bool(n % 2)}
+        for n in range(2_500)
+    ]  # more rows than one SQLite statement takes
     ids = insert_rows_returning_ids(session, Person.__table__, rows)
     stored = dict(session.execute(select(Person.id, Person.full_name).where(Person.id.in_(ids))).all())
     assert len(set(ids)) == 2_500 and [stored[i] for i in ids] == [row["full_name"] for row in rows]
     assert session.scalar(select(Person.archived).where(Person.id == ids[1])) is True
     update_rows(session, Person.__table__, [{"id": ids[0], "title": "Director"}, {"id": ids[1], "title": None}])
     assert session.scalars(select(Person.title).where(Person.id.in_(ids[:2])).order_by(Person.id)).all() == [
-        "Director", None]
+        "Director",
+        None,
+    ]
 
 
 def test_bulk_inserts_store_json_and_dates_as_the_orm_would(session):
     when = datetime(2026, 11, 25, 7, 30, 0)
-    insert_rows(session, AuditEvent.__table__, [
-        {"action": "import", "entity_type": "people", "entity_id": n, "changes": {"title": [None, f"T{n}"]},
-         "created_at": when} for n in range(3)] + [
-        {"action": "import", "entity_type": "people", "entity_id": 9, "changes": None, "created_at": when}])
+    insert_rows(
+        session,
+        AuditEvent.__table__,
+        [
+            {
+                "action": "import",
+                "entity_type": "people",
+                "entity_id": n,
+                "changes": {"title": [None, f"T{n}"]},
+                "created_at": when,
+            }
+            for n in range(3)
+        ]
+        + [{"action": "import", "entity_type": "people", "entity_id": 9, "changes": None, "created_at": when}],
+    )
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.entity_id)).all()
-    assert [event.changes for event in events] == [{"title": [None, "T0"]}, {"title": [None, "T1"]},
-                                                   {"title": [None, "T2"]}, None]
+    assert [event.changes for event in events] == [
+        {"title": [None, "T0"]},
+        {"title": [None, "T1"]},
+        {"title": [None, "T2"]},
+        None,
+    ]
     assert all(event.created_at == when for event in events)
 
 

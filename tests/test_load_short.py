@@ -1,4 +1,5 @@
 """The load test in a short form: a mixed load on gunicorn answers without a single error."""
+
 from tests.benchmarks.mixed_load import run
 
 

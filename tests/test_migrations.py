@@ -1,4 +1,5 @@
 """The models and the migrations agree, on whichever database the suite runs."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -13,9 +14,14 @@ def test_migrations_build_exactly_the_schema_the_models_describe(app):
     """
     with app.app_context():
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={
-                "compare_type": True, "render_as_batch": True,
-                "include_object": autogenerate_filter(connection.dialect.name)})
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": True,
+                    "include_object": autogenerate_filter(connection.dialect.name),
+                },
+            )
             differences = compare_metadata(context, db.metadata)
     assert differences == [], f"write a migration for: {differences}"
 
@@ -26,8 +32,13 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(tmp_path):
 
     from crm import create_app
 
-    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "INSTANCE_PATH": tmp_path,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}",
+        }
+    )
     with app.app_context():
         upgrade()
         assert "users" in inspect(db.engine).get_table_names()

@@ -1,4 +1,5 @@
 """The public read-only JSON API, /api/v1."""
+
 import time
 
 from flask import Blueprint, current_app, jsonify, request
@@ -34,8 +35,9 @@ def _page_args():
 
 
 def _collection(page, serialise):
-    return jsonify(items=[serialise(item) for item in page.items], count=page.total, limit=page.limit,
-                   offset=page.offset)
+    return jsonify(
+        items=[serialise(item) for item in page.items], count=page.total, limit=page.limit, offset=page.offset
+    )
 
 
 def _jurisdiction_filter():
@@ -52,25 +54,40 @@ def _jurisdiction_filter():
 def _representative(office, person, jurisdiction):
     if office is None:
         return None
-    return {"id": person.id, "name": person.full_name, "party": office.party,
-            "title": jurisdiction.member_title if jurisdiction else None,
-            "email": office.mail_address, "phone": office.phone, "contact_uncertain": office.contact_uncertain}
+    return {
+        "id": person.id,
+        "name": person.full_name,
+        "party": office.party,
+        "title": jurisdiction.member_title if jurisdiction else None,
+        "email": office.mail_address,
+        "phone": office.phone,
+        "contact_uncertain": office.contact_uncertain,
+    }
 
 
 def _district_rows():
     """Districts with their jurisdiction and current representative (outer joins: vacant seats stay)."""
-    return (select(ElectoralDistrict, Jurisdiction, ElectedOffice, Person)
-            .join(Jurisdiction, Jurisdiction.id == ElectoralDistrict.jurisdiction_id)
-            .outerjoin(ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id,
-                                           ElectedOffice.current.is_(True)))
-            .outerjoin(Person, Person.id == ElectedOffice.person_id))
+    return (
+        select(ElectoralDistrict, Jurisdiction, ElectedOffice, Person)
+        .join(Jurisdiction, Jurisdiction.id == ElectoralDistrict.jurisdiction_id)
+        .outerjoin(
+            ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
+        )
+        .outerjoin(Person, Person.id == ElectedOffice.person_id)
+    )
 
 
 def _riding(row, **extra):
     district, jurisdiction, office, person = row
-    return {"number": district.number, "name": district.name, "ocd_id": district.ocd_id,
-            "province": jurisdiction.code, "vacant": office is None,
-            "representative": _representative(office, person, jurisdiction), **extra}
+    return {
+        "number": district.number,
+        "name": district.name,
+        "ocd_id": district.ocd_id,
+        "province": jurisdiction.code,
+        "vacant": office is None,
+        "representative": _representative(office, person, jurisdiction),
+        **extra,
+    }
 
 
 @bp.route("/ping")
@@ -83,9 +100,18 @@ def ping():
 def jurisdictions():
     limit, offset = _page_args()
     page = paginate(db.session, select(Jurisdiction).order_by(Jurisdiction.id), limit=limit, offset=offset)
-    return _collection(page, lambda j: {"code": j.code, "name": j.name, "kind": j.kind,
-                                        "legislature": j.legislature_name, "member_title": j.member_title,
-                                        "seats": j.seats, "ocd_id": j.ocd_id})
+    return _collection(
+        page,
+        lambda j: {
+            "code": j.code,
+            "name": j.name,
+            "kind": j.kind,
+            "legislature": j.legislature_name,
+            "member_title": j.member_title,
+            "seats": j.seats,
+            "ocd_id": j.ocd_id,
+        },
+    )
 
 
 @bp.route("/ridings")
@@ -104,33 +130,55 @@ def representatives():
     limit, offset = _page_args()
     jurisdiction = _jurisdiction_filter()
     district = aliased(ElectoralDistrict)
-    stmt = (select(ElectedOffice, Person, district, Jurisdiction)
-            .join(Person, Person.id == ElectedOffice.person_id)
-            .join(Jurisdiction, Jurisdiction.id == ElectedOffice.jurisdiction_id)
-            .outerjoin(district, district.id == ElectedOffice.district_id)
-            .where(ElectedOffice.current.is_(True))
-            .order_by(Jurisdiction.code, district.number, Person.full_name))
+    stmt = (
+        select(ElectedOffice, Person, district, Jurisdiction)
+        .join(Person, Person.id == ElectedOffice.person_id)
+        .join(Jurisdiction, Jurisdiction.id == ElectedOffice.jurisdiction_id)
+        .outerjoin(district, district.id == ElectedOffice.district_id)
+        .where(ElectedOffice.current.is_(True))
+        .order_by(Jurisdiction.code, district.number, Person.full_name)
+    )
     if jurisdiction is not None:
         stmt = stmt.where(ElectedOffice.jurisdiction_id == jurisdiction.id)
     page = paginate(db.session, stmt, limit=limit, offset=offset, scalars=False)
 
     def serialise(row):
         office, person, riding, juris = row
-        return {"id": person.id, "name": person.full_name, "party": office.party, "title": juris.member_title,
-                "province": juris.code, "riding": riding.name if riding else None,
-                "riding_number": riding.number if riding else None, "email": office.mail_address,
-                "phone": office.phone, "contact_uncertain": office.contact_uncertain}
+        return {
+            "id": person.id,
+            "name": person.full_name,
+            "party": office.party,
+            "title": juris.member_title,
+            "province": juris.code,
+            "riding": riding.name if riding else None,
+            "riding_number": riding.number if riding else None,
+            "email": office.mail_address,
+            "phone": office.phone,
+            "contact_uncertain": office.contact_uncertain,
+        }
 
     return _collection(page, serialise)
 
 
 # Built once: the lookup is the hottest read in the product (every letter starts with it).
 _LOOKUP = (
-    select(ElectoralDistrict.number, ElectoralDistrict.name, ElectoralDistrict.ocd_id, Jurisdiction.code,
-           Jurisdiction.member_title, PostalArea.share, PostalArea.rank, Person.id.label("person_id"),
-           Person.full_name, ElectedOffice.id.label("office_id"), ElectedOffice.party,
-           ElectedOffice.legislature_email, ElectedOffice.constituency_email, ElectedOffice.phone,
-           ElectedOffice.contact_uncertain)
+    select(
+        ElectoralDistrict.number,
+        ElectoralDistrict.name,
+        ElectoralDistrict.ocd_id,
+        Jurisdiction.code,
+        Jurisdiction.member_title,
+        PostalArea.share,
+        PostalArea.rank,
+        Person.id.label("person_id"),
+        Person.full_name,
+        ElectedOffice.id.label("office_id"),
+        ElectedOffice.party,
+        ElectedOffice.legislature_email,
+        ElectedOffice.constituency_email,
+        ElectedOffice.phone,
+        ElectedOffice.contact_uncertain,
+    )
     .select_from(PostalArea)
     .join(ElectoralDistrict, ElectoralDistrict.id == PostalArea.district_id)
     .join(Jurisdiction, Jurisdiction.id == ElectoralDistrict.jurisdiction_id)
@@ -145,12 +193,25 @@ def _lookup_item(row) -> dict:
     representative = None
     if row.office_id is not None:
         email = None if row.contact_uncertain else (row.legislature_email or row.constituency_email)
-        representative = {"id": row.person_id, "name": row.full_name, "party": row.party,
-                          "title": row.member_title, "email": email, "phone": row.phone,
-                          "contact_uncertain": row.contact_uncertain}
-    return {"number": row.number, "name": row.name, "ocd_id": row.ocd_id, "province": row.code,
-            "vacant": row.office_id is None, "representative": representative,
-            "share": float(row.share), "rank": row.rank}
+        representative = {
+            "id": row.person_id,
+            "name": row.full_name,
+            "party": row.party,
+            "title": row.member_title,
+            "email": email,
+            "phone": row.phone,
+            "contact_uncertain": row.contact_uncertain,
+        }
+    return {
+        "number": row.number,
+        "name": row.name,
+        "ocd_id": row.ocd_id,
+        "province": row.code,
+        "vacant": row.office_id is None,
+        "representative": representative,
+        "share": float(row.share),
+        "rank": row.rank,
+    }
 
 
 def _candidate_ridings(fsa: str) -> list[dict]:
@@ -188,7 +249,10 @@ def lookup():
     fsa = code[:3]
     items = _candidate_ridings(fsa)
     if not items:
-        raise ApiError(404, "postal_area_not_found",
-                       f"No riding is known for the area {fsa} (the first three characters of {code}). "
-                       "The offline table covers Ontario only; choose your riding from the list instead.")
+        raise ApiError(
+            404,
+            "postal_area_not_found",
+            f"No riding is known for the area {fsa} (the first three characters of {code}). "
+            "The offline table covers Ontario only; choose your riding from the list instead.",
+        )
     return jsonify(postal_code=code, fsa=fsa, items=items, count=len(items))

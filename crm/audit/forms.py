@@ -1,4 +1,5 @@
 """The audit log's filter form."""
+
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional

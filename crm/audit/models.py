@@ -1,4 +1,5 @@
 """The audit log: who changed what, when, from where."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, func

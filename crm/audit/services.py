@@ -1,4 +1,5 @@
 """Audit hook: listens to session flushes so no service has to remember to log."""
+
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -63,8 +64,11 @@ def _actor_and_ip():
 def record(session: Session, action: str, entity_type: str, entity_id: int | None, changes: dict | None = None):
     """Write an explicit audit event (e.g. a merge) in the caller's transaction."""
     actor, ip = _actor_and_ip()
-    session.add(AuditEvent(actor_id=actor, action=action, entity_type=entity_type, entity_id=entity_id,
-                           changes=changes, ip_address=ip))
+    session.add(
+        AuditEvent(
+            actor_id=actor, action=action, entity_type=entity_type, entity_id=entity_id, changes=changes, ip_address=ip
+        )
+    )
 
 
 def record_many(session: Session, events: list[tuple[str, str, int | None, dict | None]]) -> None:
@@ -72,9 +76,21 @@ def record_many(session: Session, events: list[tuple[str, str, int | None, dict 
     if not events:
         return
     actor, ip = _actor_and_ip()
-    insert_rows(session, AuditEvent.__table__, [
-        {"actor_id": actor, "action": action, "entity_type": entity_type, "entity_id": entity_id,
-         "changes": changes, "ip_address": ip} for action, entity_type, entity_id, changes in events])
+    insert_rows(
+        session,
+        AuditEvent.__table__,
+        [
+            {
+                "actor_id": actor,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "changes": changes,
+                "ip_address": ip,
+            }
+            for action, entity_type, entity_id, changes in events
+        ],
+    )
 
 
 @event.listens_for(Session, "before_flush")
@@ -96,8 +112,16 @@ def _audit_updates_and_deletes(session, flush_context, instances):
 def _audit_creates(session, flush_context):
     for obj in session.info.pop("audit_new", []):
         actor, ip = _actor_and_ip()
-        session.add(AuditEvent(actor_id=actor, action="create", entity_type=obj.__tablename__, entity_id=obj.id,
-                               changes=_changes(obj, only_changed=False), ip_address=ip))
+        session.add(
+            AuditEvent(
+                actor_id=actor,
+                action="create",
+                entity_type=obj.__tablename__,
+                entity_id=obj.id,
+                changes=_changes(obj, only_changed=False),
+                ip_address=ip,
+            )
+        )
 
 
 class AppendOnlyError(RuntimeError):

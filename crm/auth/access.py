@@ -4,6 +4,7 @@ Each endpoint maps to PUBLIC (anyone, logged in or not), ANYONE_LOGGED_IN, or a 
 An endpoint missing from this table is refused to everyone (deny by default), and a test walks
 `app.url_map` so a new route cannot be added without a line here.
 """
+
 from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
@@ -23,8 +24,8 @@ ACCESS: dict[str, object] = {
     "core.home": ANYONE_LOGGED_IN,
     # accounts
     "members.join": PUBLIC,
-    "members.profile": ANYONE_LOGGED_IN,          # one's own profile only (current_user in the view)
-    "members.my_data": ANYONE_LOGGED_IN,          # one's own data only (current_user in the view)
+    "members.profile": ANYONE_LOGGED_IN,  # one's own profile only (current_user in the view)
+    "members.my_data": ANYONE_LOGGED_IN,  # one's own data only (current_user in the view)
     "members.my_data_download": ANYONE_LOGGED_IN,
     "members.my_consent": ANYONE_LOGGED_IN,
     "members.erase_me": ANYONE_LOGGED_IN,
@@ -46,10 +47,27 @@ ACCESS: dict[str, object] = {
     "auth.admin_user_role": ADMIN,
     "auth.admin_user_active": ADMIN,
     # stakeholder directory (members see none of it)
-    **{f"stakeholders.{name}": STAFF for name in (
-        "people", "people_export", "person", "person_new", "person_edit", "person_archive", "person_stance",
-        "person_merge", "organizations", "organizations_export", "organization", "organization_new",
-        "organization_edit", "organization_archive", "organization_stance", "import_people")},
+    **{
+        f"stakeholders.{name}": STAFF
+        for name in (
+            "people",
+            "people_export",
+            "person",
+            "person_new",
+            "person_edit",
+            "person_archive",
+            "person_stance",
+            "person_merge",
+            "organizations",
+            "organizations_export",
+            "organization",
+            "organization_new",
+            "organization_edit",
+            "organization_archive",
+            "organization_stance",
+            "import_people",
+        )
+    },
     "stakeholders.roster_refresh": ADMIN,
     # development mailbox (registered only when DEV_MAILBOX is on)
     "outbox.dev_mailbox": PUBLIC,
@@ -93,9 +111,21 @@ ACCESS: dict[str, object] = {
     "campaigns.letter": LEADS,
     "similarity.campaign_similarity": LEADS,
     # mailings: segments, call-to-action mailings and who took part (leads); the action link lands anyone
-    **{f"mailings.{name}": LEADS for name in (
-        "segments", "segment", "campaign_mailings", "mailing", "send_test", "send", "cancel", "participants",
-        "participants_export", "participants_segment")},
+    **{
+        f"mailings.{name}": LEADS
+        for name in (
+            "segments",
+            "segment",
+            "campaign_mailings",
+            "mailing",
+            "send_test",
+            "send",
+            "cancel",
+            "participants",
+            "participants_export",
+            "participants_segment",
+        )
+    },
     "mailings.act": PUBLIC,  # signed; it leads to the letter (login still asked for), never logs anyone in
     # replies: the member's survey link (signed, no login; checked in the view), the committee's reply page
     "replies.survey": PUBLIC,
@@ -171,8 +201,15 @@ def allowed(endpoint: str, user) -> bool:
 
 
 # What a staff member who has not set up two-step verification may still reach.
-MFA_ENROLMENT_ENDPOINTS = {"auth.mfa_setup", "auth.reauth", "auth.logout", "static", "bootstrap.static",
-                           "core.healthz", "core.index"}
+MFA_ENROLMENT_ENDPOINTS = {
+    "auth.mfa_setup",
+    "auth.reauth",
+    "auth.logout",
+    "static",
+    "bootstrap.static",
+    "core.healthz",
+    "core.index",
+}
 
 
 def enforce_access():
@@ -181,8 +218,12 @@ def enforce_access():
     if endpoint is None:  # no route matched: let the 404/405 handlers answer
         return None
     if allowed(endpoint, current_user):
-        if (current_user.is_authenticated and current_user.mfa_required and not current_user.mfa_enabled
-                and endpoint not in MFA_ENROLMENT_ENDPOINTS):
+        if (
+            current_user.is_authenticated
+            and current_user.mfa_required
+            and not current_user.mfa_enabled
+            and endpoint not in MFA_ENROLMENT_ENDPOINTS
+        ):
             if request.path.startswith("/api/"):
                 return jsonify(error={"code": "mfa_required", "message": "Set up two-step verification first."}), 403
             return redirect(url_for("auth.mfa_setup"))

@@ -1,4 +1,5 @@
 """Account forms: they check shape; rules needing the database live in services."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
@@ -6,22 +7,34 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 from crm.auth.models import ROLES
 from crm.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
-EMAIL_FIELD = dict(validators=[DataRequired("Enter your email address."),
-                               Email("Enter an email address like name@example.com."), Length(max=254)])
+EMAIL_FIELD = dict(
+    validators=[
+        DataRequired("Enter your email address."),
+        Email("Enter an email address like name@example.com."),
+        Length(max=254),
+    ]
+)
 # Forms that look an existing account up (log in, reset, resend) only check that the address has an @: an
 # account may have an address that the stricter check refuses, such as the local admin `make run` creates
 # (admin@itpo.local: `.local` is a special-use domain), and refusing it there would lock that account out.
-ACCOUNT_EMAIL_FIELD = dict(validators=[DataRequired("Enter your email address."),
-                                       Regexp(r"^[^@\s]+@[^@\s]+$", message="Enter an email address like "
-                                                                            "name@example.com."),
-                                       Length(max=254)])
+ACCOUNT_EMAIL_FIELD = dict(
+    validators=[
+        DataRequired("Enter your email address."),
+        Regexp(r"^[^@\s]+@[^@\s]+$", message="Enter an email address like name@example.com."),
+        Length(max=254),
+    ]
+)
 
 
 def new_password_field(label: str = "Password") -> PasswordField:
-    return PasswordField(label, validators=[DataRequired("Choose a password."),
-                                            Length(min=MIN_LENGTH, max=MAX_LENGTH,
-                                                   message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.")],
-                         description=f"At least {MIN_LENGTH} characters. A long phrase is easy to remember and hard to guess.")
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired("Choose a password."),
+            Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."),
+        ],
+        description=f"At least {MIN_LENGTH} characters. A long phrase is easy to remember and hard to guess.",
+    )
 
 
 class LoginForm(FlaskForm):
@@ -43,18 +56,20 @@ class ResendConfirmationForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = new_password_field("New password")
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired("Repeat the new password."),
-                                        EqualTo("password", "The two passwords do not match.")])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired("Repeat the new password."), EqualTo("password", "The two passwords do not match.")],
+    )
     submit = SubmitField("Set new password")
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
     password = new_password_field("New password")
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired("Repeat the new password."),
-                                        EqualTo("password", "The two passwords do not match.")])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired("Repeat the new password."), EqualTo("password", "The two passwords do not match.")],
+    )
     submit = SubmitField("Change password")
 
 
@@ -63,8 +78,7 @@ class UserSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Search by name or email", validators=[Optional(), Length(max=120)])
-    role = SelectField("Role", choices=[("", "Any role")] + [(r, r.title()) for r in ROLES],
-                       validators=[Optional()])
+    role = SelectField("Role", choices=[("", "Any role")] + [(r, r.title()) for r in ROLES], validators=[Optional()])
 
 
 class RoleForm(FlaskForm):
@@ -78,24 +92,31 @@ class ActiveForm(FlaskForm):
 
 
 class SecondFactorForm(FlaskForm):
-    code = StringField("Authentication code", validators=[DataRequired("Enter the 6-digit code from your app."),
-                                                           Length(max=20)],
-                       description="The 6-digit code from your authenticator app, or one of your recovery codes.",
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "text"})
+    code = StringField(
+        "Authentication code",
+        validators=[DataRequired("Enter the 6-digit code from your app."), Length(max=20)],
+        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text"},
+    )
     submit = SubmitField("Verify")
 
 
 class EnableMfaForm(FlaskForm):
-    code = StringField("Code from your app", validators=[DataRequired("Enter the 6-digit code from your app."),
-                                                          Length(max=20)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired("Enter the 6-digit code from your app."), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
     submit = SubmitField("Turn on two-step verification")
 
 
 class ReauthForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)])
-    code = StringField("Authentication code (if you use two-step verification)", validators=[Optional(), Length(max=20)],
-                       render_kw={"autocomplete": "one-time-code"})
+    code = StringField(
+        "Authentication code (if you use two-step verification)",
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code"},
+    )
     next = HiddenField()
     submit = SubmitField("Continue")
 

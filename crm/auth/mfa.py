@@ -1,4 +1,5 @@
 """Second factor: TOTP (RFC 6238) with one-time recovery codes."""
+
 from __future__ import annotations
 
 import secrets
@@ -87,8 +88,9 @@ def use_recovery_code(session: Session, user: User, code: str) -> bool:
     normalised = (code or "").replace("-", "").replace(" ", "").lower()
     if len(normalised) != 10:
         return False
-    unused = session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                                        RecoveryCode.used_at.is_(None))).all()
+    unused = session.scalars(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ).all()
     for candidate in unused:
         if verify_password(candidate.code_hash, normalised):
             candidate.used_at = datetime.utcnow()
@@ -117,5 +119,11 @@ def enable(session: Session, user: User, secret: str, code: str) -> list[str] | 
 def remaining_recovery_codes(session: Session, user: User) -> int:
     from sqlalchemy import func
 
-    return session.scalar(select(func.count()).select_from(RecoveryCode)
-                          .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )

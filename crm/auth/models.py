@@ -1,4 +1,5 @@
 """Accounts and roles."""
+
 from datetime import datetime
 
 from flask_login import UserMixin

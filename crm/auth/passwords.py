@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and the password rules."""
+
 from functools import lru_cache
 
 from argon2 import PasswordHasher

@@ -1,4 +1,5 @@
 """Account services: create, authenticate, confirm, reset, change password, role and status."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,8 +23,9 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(session: Session, *, email: str, password: str, role: str = "member", confirmed: bool = False,
-                name: str = "") -> User:
+def create_user(
+    session: Session, *, email: str, password: str, role: str = "member", confirmed: bool = False, name: str = ""
+) -> User:
     """Add a user; raises ValidationError for a taken email, a weak password or an unknown role."""
     email = normalise_email(email)
     if role not in ROLES:
@@ -33,8 +35,15 @@ def create_user(session: Session, *, email: str, password: str, role: str = "mem
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise ValidationError("password", problem)
-    user = User(email=email, name=name.strip() or email.split("@")[0], password_hash=hash_password(password), role=role, active=True,
-                email_confirmed_at=datetime.utcnow() if confirmed else None, session_version=1)
+    user = User(
+        email=email,
+        name=name.strip() or email.split("@")[0],
+        password_hash=hash_password(password),
+        role=role,
+        active=True,
+        email_confirmed_at=datetime.utcnow() if confirmed else None,
+        session_version=1,
+    )
     session.add(user)
     session.flush()
     return user
@@ -63,9 +72,16 @@ def send_confirmation(session: Session, user: User, next_url: str | None = None,
     """Queue the confirmation link; `next_url` travels signed inside it, so the member gets back to what they
     were doing on any device; `notes` are sentences for the email (e.g. that confirming sends their letter)."""
     token = make_token("confirm", user, next=next_url) if next_url else make_token("confirm", user)
-    _send(session, user, "confirm_email", "Confirm your email for ITPO", "confirm",
-          link=url_for("auth.confirm", token=token, _external=True),
-          days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400, notes=[note for note in notes if note])
+    _send(
+        session,
+        user,
+        "confirm_email",
+        "Confirm your email for ITPO",
+        "confirm",
+        link=url_for("auth.confirm", token=token, _external=True),
+        days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400,
+        notes=[note for note in notes if note],
+    )
 
 
 def confirmation_next(token: str) -> str | None:
@@ -94,9 +110,15 @@ def request_password_reset(session: Session, email: str) -> None:
     if user is None or not user.active:
         return
     token = make_token("reset", user)
-    _send(session, user, "password_reset", "Reset your ITPO password", "reset",
-          link=url_for("auth.reset_password", token=token, _external=True),
-          minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60)
+    _send(
+        session,
+        user,
+        "password_reset",
+        "Reset your ITPO password",
+        "reset",
+        link=url_for("auth.reset_password", token=token, _external=True),
+        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
 
 
 def user_for_reset_token(session: Session, token: str) -> User | None:
@@ -169,10 +191,17 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
     from crm.auth.tokens import _serializer
 
     token = _serializer("email-change").dumps({"uid": user.id, "new": new_email, "v": user.session_version})
-    text = render_template("email/change_email.txt", user=user,
-                           link=url_for("auth.confirm_email_change", token=token, _external=True))
-    queue_message(session, kind="email_change", to=new_email, subject="Confirm your new email for ITPO", text=text,
-                  user_id=user.id)
+    text = render_template(
+        "email/change_email.txt", user=user, link=url_for("auth.confirm_email_change", token=token, _external=True)
+    )
+    queue_message(
+        session,
+        kind="email_change",
+        to=new_email,
+        subject="Confirm your new email for ITPO",
+        text=text,
+        user_id=user.id,
+    )
 
 
 def confirm_email_change(session: Session, token: str) -> User | None:

@@ -2,6 +2,7 @@
 
 Sent with the application as sender and keyword arguments; `session` is the session of the change.
 """
+
 from blinker import Namespace
 
 _signals = Namespace()

@@ -1,6 +1,7 @@
 """Login throttling per account: after a few failures for one address, from any number of client addresses, each
 next attempt waits twice as long, up to a cap. A delay, never a lockout: the right password after the wait works,
 and a password reset starts afresh. Unknown addresses are counted and answered the same way."""
+
 from __future__ import annotations
 
 import math
@@ -40,10 +41,17 @@ def record_failure(session: Session, email: str) -> None:
     """Count one more failure for this address (locked row, so processes do not lose counts); warn the holder once
     per burst. A burst ends with a login, a reset, or a day without failures."""
     key, now, config = _key(email), clock(), current_app.config
-    session.execute(dialect_insert(session, LoginThrottle).values(email=key, failures=0)
-                    .on_conflict_do_nothing(index_elements=["email"]))
-    row = session.scalar(select(LoginThrottle).where(LoginThrottle.email == key).with_for_update()
-                         .execution_options(populate_existing=True))
+    session.execute(
+        dialect_insert(session, LoginThrottle)
+        .values(email=key, failures=0)
+        .on_conflict_do_nothing(index_elements=["email"])
+    )
+    row = session.scalar(
+        select(LoginThrottle)
+        .where(LoginThrottle.email == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if row.last_failure_at and now - row.last_failure_at > timedelta(seconds=config["LOGIN_THROTTLE_FORGET_SECONDS"]):
         row.failures, row.warned_at = 0, None
     row.failures += 1
@@ -60,10 +68,20 @@ def _warn(session: Session, row: LoginThrottle) -> None:
     """Tell the account's holder (there is none for an unknown address) and write the audit log."""
     user = find_user_by_email(session, row.email)
     if user is not None and user.active:
-        text = render_template("email/login_warning.txt", user=user, failures=row.failures,
-                               link=url_for("auth.forgot_password", _external=True))
-        queue_message(session, kind="login_warning", to=user.email, subject="Failed logins to your ITPO account",
-                      text=text, user_id=user.id)
+        text = render_template(
+            "email/login_warning.txt",
+            user=user,
+            failures=row.failures,
+            link=url_for("auth.forgot_password", _external=True),
+        )
+        queue_message(
+            session,
+            kind="login_warning",
+            to=user.email,
+            subject="Failed logins to your ITPO account",
+            text=text,
+            user_id=user.id,
+        )
     entity = ("users", user.id) if user is not None else ("login_throttles", row.id)
     record(session, "login_throttled", *entity, {"failures": row.failures, "email": row.email})
 
@@ -75,7 +93,12 @@ def clear(session: Session, email: str) -> None:
 
 def refusal(seconds: int) -> str:
     """What a throttled login says: the same whether the account exists or not."""
-    wait = f"{seconds} second{'s' * (seconds != 1)}" if seconds < 60 else \
-        f"{math.ceil(seconds / 60)} minute{'s' * (seconds > 60)}"
-    return (f"Too many failed attempts to log in with this address. For its safety, wait {wait} and try again, "
-            "or reset your password.")
+    wait = (
+        f"{seconds} second{'s' * (seconds != 1)}"
+        if seconds < 60
+        else f"{math.ceil(seconds / 60)} minute{'s' * (seconds > 60)}"
+    )
+    return (
+        f"Too many failed attempts to log in with this address. For its safety, wait {wait} and try again, "
+        "or reset your password."
+    )

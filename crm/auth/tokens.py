@@ -1,4 +1,5 @@
 """Signed, expiring tokens for email confirmation and password reset."""
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 

@@ -10,6 +10,7 @@ is sealed again with the new one at its owner's next login (so is each key seale
 MFA_ENCRYPTION_KEY was set). Values stored before sealing existed (plain
 base32) still open the same way; migration 0012 seals them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -66,14 +67,16 @@ def unseal(user_id: int, stored: str | None) -> tuple[str | None, bool]:
         return None, False
     if not is_sealed(stored):
         return stored, True  # kept in clear before sealing existed
-    text = stored[len(PREFIX):]
+    text = stored[len(PREFIX) :]
     for position, material in enumerate(_materials()):
         try:
-            raw = _cipher(material).decrypt(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)),
-                                            [str(user_id).encode()])
+            raw = _cipher(material).decrypt(
+                base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), [str(user_id).encode()]
+            )
         except (InvalidTag, binascii.Error, ValueError):
             continue
         return base64.b32encode(raw).decode().rstrip("="), position > 0
-    log.warning("the TOTP key of user %s opens with no configured key (SECRET_KEY or MFA_ENCRYPTION_KEY changed?)",
-                user_id)
+    log.warning(
+        "the TOTP key of user %s opens with no configured key (SECRET_KEY or MFA_ENCRYPTION_KEY changed?)", user_id
+    )
     return None, False

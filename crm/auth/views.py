@@ -1,16 +1,27 @@
 """Login, logout, confirmation, password reset and change, and the admin's user pages."""
+
 import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from crm.auth import mfa, services, throttle
-from crm.auth.forms import (ActiveForm, ChangeEmailForm, ChangePasswordForm, EnableMfaForm, ForgotPasswordForm,
-                            LoginForm, ReauthForm, ResendConfirmationForm, ResetPasswordForm, RoleForm,
-                            SecondFactorForm, UserSearchForm)
+from crm.auth.forms import (
+    ActiveForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    EnableMfaForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ReauthForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+    RoleForm,
+    SecondFactorForm,
+    UserSearchForm,
+)
 from crm.auth.models import User
 from crm.auth.passwords import verify_password
 from crm.auth.signals import email_confirmed
@@ -81,8 +92,12 @@ def login():
         elif user.mfa_enabled:
             db.session.commit()
             session.clear()
-            session["mfa_pending"] = {"uid": user.id, "v": user.session_version, "at": time.time(),
-                                      "next": safe_next(form.next.data)}
+            session["mfa_pending"] = {
+                "uid": user.id,
+                "v": user.session_version,
+                "at": time.time(),
+                "next": safe_next(form.next.data),
+            }
             return redirect(url_for("auth.login_mfa"))
         else:
             throttle.clear(db.session, user.email)
@@ -109,8 +124,12 @@ def login_mfa():
     """The second step of logging in, for accounts with two-step verification."""
     pending = session.get("mfa_pending")
     user = db.session.get(User, pending["uid"]) if pending else None
-    if (user is None or user.session_version != pending["v"] or not user.active
-            or time.time() - pending["at"] > MFA_PENDING_SECONDS):
+    if (
+        user is None
+        or user.session_version != pending["v"]
+        or not user.active
+        or time.time() - pending["at"] > MFA_PENDING_SECONDS
+    ):
         session.pop("mfa_pending", None)
         flash("Please log in again.", "info")
         return redirect(url_for("auth.login"))
@@ -130,11 +149,13 @@ def login_mfa():
 
 def recent_auth_required(view):
     """Changing email, password or the second factor needs a login (or re-check) in the last 10 minutes."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if time.time() - session.get("auth_at", 0) > RECENT_AUTH_SECONDS:
             return redirect(url_for("auth.reauth", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -178,8 +199,13 @@ def mfa_setup():
             session["auth_at"] = time.time()
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = mfa.provisioning_uri(secret, current_user.email)
-    return render_template("auth/mfa_setup.html", form=form, secret=secret, qr=mfa.qr_svg_data_uri(uri),
-                           remaining=mfa.remaining_recovery_codes(db.session, current_user))
+    return render_template(
+        "auth/mfa_setup.html",
+        form=form,
+        secret=secret,
+        qr=mfa.qr_svg_data_uri(uri),
+        remaining=mfa.remaining_recovery_codes(db.session, current_user),
+    )
 
 
 @bp.route("/account/recovery-codes", methods=["POST"])
@@ -203,8 +229,7 @@ def change_email():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("We have sent a confirmation link to the new address. Your email changes when you open it.",
-                  "info")
+            flash("We have sent a confirmation link to the new address. Your email changes when you open it.", "info")
             return redirect(url_for("core.home"))
     return render_template("auth/change_email.html", form=form)
 
@@ -239,14 +264,20 @@ def confirm(token):
     if user is None:
         flash("That confirmation link is invalid or has expired. Ask for a new one below.", "danger")
         return redirect(url_for("auth.resend_confirmation"))
-    answers = [answer for _, answer in email_confirmed.send(current_app._get_current_object(), session=db.session,
-                                                            user=user) if answer]
+    answers = [
+        answer
+        for _, answer in email_confirmed.send(current_app._get_current_object(), session=db.session, user=user)
+        if answer
+    ]
     db.session.commit()
     flash("Thank you, your email is confirmed.", "success")
     for answer in answers:
         flash(answer["message"], answer.get("category", "info"))
-    next_url = safe_next(next((a["next"] for a in answers if a.get("next")), None)
-                         or services.confirmation_next(token) or session.pop("after_confirm", None))
+    next_url = safe_next(
+        next((a["next"] for a in answers if a.get("next")), None)
+        or services.confirmation_next(token)
+        or session.pop("after_confirm", None)
+    )
     if current_user.is_authenticated:
         return redirect(next_url or url_for("core.home"))
     return redirect(url_for("auth.login", next=next_url, email=user.email))
@@ -273,8 +304,11 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(db.session, form.email.data)
         db.session.commit()
-        flash("If an account uses that address, we have sent it a link to reset the password. "
-              "The link works for one hour.", "info")
+        flash(
+            "If an account uses that address, we have sent it a link to reset the password. "
+            "The link works for one hour.",
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -296,8 +330,9 @@ def reset_password(token):
             throttle.clear(db.session, user.email)
             db.session.commit()
             logout_user()
-            flash("Your password is changed and every other session has ended. Log in with the new password.",
-                  "success")
+            flash(
+                "Your password is changed and every other session has ended. Log in with the new password.", "success"
+            )
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
 
@@ -329,8 +364,9 @@ def admin_users():
         limit, offset = 50, 0
     stmt = services.search_users(form.q.data if form.validate() else None, form.role.data)
     page = paginate(db.session, stmt, limit=limit, offset=offset)
-    return render_template("auth/admin_users.html", form=form, page=page, role_form=RoleForm(),
-                           active_form=ActiveForm())
+    return render_template(
+        "auth/admin_users.html", form=form, page=page, role_form=RoleForm(), active_form=ActiveForm()
+    )
 
 
 def _admin_target(user_id: int) -> User:
@@ -365,7 +401,8 @@ def admin_user_active(user_id):
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash(f"{user.email} is now {'active' if user.active else 'deactivated; their sessions have ended'}.",
-                  "success")
+            flash(
+                f"{user.email} is now {'active' if user.active else 'deactivated; their sessions have ended'}.",
+                "success",
+            )
     return redirect(url_for("auth.admin_users"))
-

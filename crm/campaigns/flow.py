@@ -2,6 +2,7 @@
 waits for its writer to join or log in. Returns an outcome the write view turns into a page; flushes, never
 commits, so the view commits once.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,9 @@ from crm.errors import ValidationError
 from crm.outbox.services import dialect_insert
 
 WAITING_DAYS = 7
-UNAVAILABLE = ("This letter cannot be prepared right now. ITPO's campaign team has been told; please try again "
-               "in a day or two.")
+UNAVAILABLE = (
+    "This letter cannot be prepared right now. ITPO's campaign team has been told; please try again in a day or two."
+)
 _ID_DIGITS = 9
 
 
@@ -57,8 +59,17 @@ def resolve_recipient(session: Session, campaign: Campaign, key: str) -> Recipie
     return None
 
 
-def prepare(session: Session, campaign: Campaign, user, key: str, template: LetterTemplate,
-            edits: dict[int, str], *, posted: bool, send: bool) -> Outcome:
+def prepare(
+    session: Session,
+    campaign: Campaign,
+    user,
+    key: str,
+    template: LetterTemplate,
+    edits: dict[int, str],
+    *,
+    posted: bool,
+    send: bool,
+) -> Outcome:
     """The letter page for `user` (None: a visitor) writing to the recipient `key` names.
 
     posted: the member's text came with the request (show a preview); send: they asked to send it.
@@ -89,12 +100,18 @@ def prepare(session: Session, campaign: Campaign, user, key: str, template: Lett
         return outcome
     preview = None
     if posted:
-        preview = {"subject": subject, "body": body, "to": recipient.person.full_name,
-                   "similarity": similarity.check_text(session, campaign.id, personal_text(template, edits),
-                                                       exclude_user_id=user.id if user else None),
-                   "signature": services.signature_for(user, recipient, campaign),
-                   "from": services.sender_addresses(user.name if user else services.VISITOR_NAME,
-                                                     user.email if user else "you@example.org")}
+        preview = {
+            "subject": subject,
+            "body": body,
+            "to": recipient.person.full_name,
+            "similarity": similarity.check_text(
+                session, campaign.id, personal_text(template, edits), exclude_user_id=user.id if user else None
+            ),
+            "signature": services.signature_for(user, recipient, campaign),
+            "from": services.sender_addresses(
+                user.name if user else services.VISITOR_NAME, user.email if user else "you@example.org"
+            ),
+        }
     return Outcome("draft", recipient, blocks=blocks, preview=preview, problems=problems)
 
 
@@ -102,13 +119,22 @@ def _send(session, campaign, user, recipient, template, edits, context) -> Outco
     """Send the letter. A refusal is found before anything is written; a double submit that races past the
     duplicate check raises IntegrityError at flush, and the caller rolls back (see `after_race`)."""
     try:
-        letter = services.send_letter(session, campaign=campaign, user=user, recipient=recipient,
-                                      template=template, edits=edits, context=context, check_duplicate=False)
+        letter = services.send_letter(
+            session,
+            campaign=campaign,
+            user=user,
+            recipient=recipient,
+            template=template,
+            edits=edits,
+            context=context,
+            check_duplicate=False,
+        )
     except ValidationError as error:
         return Outcome("invalid", recipient, message=error.message)
     similarity.record_letter(session, letter.id, campaign.id, personal_text(template, edits))
-    session.execute(delete(PendingLetter).where(PendingLetter.user_id == user.id,
-                                                PendingLetter.campaign_id == campaign.id))
+    session.execute(
+        delete(PendingLetter).where(PendingLetter.user_id == user.id, PendingLetter.campaign_id == campaign.id)
+    )
     return Outcome("sent", recipient, letter_id=letter.id)
 
 
@@ -120,48 +146,87 @@ def personal_text(template: LetterTemplate, edits: dict[int, str]) -> str:
 def after_race(session: Session, campaign: Campaign, user_id: int, key: str) -> Outcome | None:
     """After a rolled-back IntegrityError: the letter the other tab sent, if that is what happened."""
     recipient = resolve_recipient(session, campaign, key)
-    first = recipient and recipient.person and services.existing_letter(session, campaign.id, user_id,
-                                                                          recipient.person.id)
+    first = (
+        recipient and recipient.person and services.existing_letter(session, campaign.id, user_id, recipient.person.id)
+    )
     return Outcome("duplicate", recipient, letter_id=first.id) if first else None
 
 
 # --- template failures, for the lead ------------------------------------------------------------------------
 
-def note_template_failure(session: Session, campaign: Campaign, template: LetterTemplate, context: dict,
-                          failure: TemplateFailed) -> None:
+
+def note_template_failure(
+    session: Session, campaign: Campaign, template: LetterTemplate, context: dict, failure: TemplateFailed
+) -> None:
     """Count a failed render for the lead, with the values it failed for (never the member's name)."""
     values = json.dumps({k: v for k, v in context.items() if k != "member_name"}, ensure_ascii=False)[:2000]
     message = failure.message[:300]
     now = datetime.utcnow()
-    moved = session.execute(update(TemplateFailure).where(
-        TemplateFailure.template_id == template.id, TemplateFailure.position == failure.position,
-        TemplateFailure.message == message).values(failures=TemplateFailure.failures + 1, last_at=now,
-                                                   sample_values=values)).rowcount
+    moved = session.execute(
+        update(TemplateFailure)
+        .where(
+            TemplateFailure.template_id == template.id,
+            TemplateFailure.position == failure.position,
+            TemplateFailure.message == message,
+        )
+        .values(failures=TemplateFailure.failures + 1, last_at=now, sample_values=values)
+    ).rowcount
     if not moved:  # the first failure of its kind; a concurrent first is skipped, not an error
-        session.execute(dialect_insert(session, TemplateFailure).values(
-            campaign_id=campaign.id, template_id=template.id, position=failure.position, message=message,
-            sample_values=values, failures=1, first_at=now, last_at=now).on_conflict_do_nothing(
-            index_elements=["template_id", "position", "message"]))
+        session.execute(
+            dialect_insert(session, TemplateFailure)
+            .values(
+                campaign_id=campaign.id,
+                template_id=template.id,
+                position=failure.position,
+                message=message,
+                sample_values=values,
+                failures=1,
+                first_at=now,
+                last_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["template_id", "position", "message"])
+        )
     current_app.logger.warning("template %s part %s failed for a member: %s", template.id, failure.position, message)
 
 
 def template_failures(session: Session, campaign_id: int) -> list[dict]:
     """What the lead's dashboard lists: each failing template part, how often, and the values it failed for."""
-    rows = session.scalars(select(TemplateFailure).where(TemplateFailure.campaign_id == campaign_id)
-                           .order_by(TemplateFailure.last_at.desc()).limit(20))
-    return [{"template_id": row.template_id, "part": "the subject" if row.position == 0 else f"block {row.position}",
-             "message": row.message, "failures": row.failures, "last_at": row.last_at,
-             "values": json.loads(row.sample_values)} for row in rows]
+    rows = session.scalars(
+        select(TemplateFailure)
+        .where(TemplateFailure.campaign_id == campaign_id)
+        .order_by(TemplateFailure.last_at.desc())
+        .limit(20)
+    )
+    return [
+        {
+            "template_id": row.template_id,
+            "part": "the subject" if row.position == 0 else f"block {row.position}",
+            "message": row.message,
+            "failures": row.failures,
+            "last_at": row.last_at,
+            "values": json.loads(row.sample_values),
+        }
+        for row in rows
+    ]
 
 
 # --- letters that wait for their writer ---------------------------------------------------------------------
 
-def save_pending(session: Session, campaign: Campaign, template: LetterTemplate, key: str,
-                 edits: dict[int, str]) -> str:
+
+def save_pending(
+    session: Session, campaign: Campaign, template: LetterTemplate, key: str, edits: dict[int, str]
+) -> str:
     """Keep a visitor's letter until they join or log in; returns its token (a bearer secret)."""
     token = secrets.token_urlsafe(32)
-    session.add(PendingLetter(token=token, campaign_id=campaign.id, template_id=template.id, recipient_key=key[:40],
-                              edits=json.dumps({str(k): v for k, v in edits.items()}, ensure_ascii=False)))
+    session.add(
+        PendingLetter(
+            token=token,
+            campaign_id=campaign.id,
+            template_id=template.id,
+            recipient_key=key[:40],
+            edits=json.dumps({str(k): v for k, v in edits.items()}, ensure_ascii=False),
+        )
+    )
     session.flush()
     return token
 
@@ -197,8 +262,9 @@ def claim_pending(session: Session, token: str | None, user_id: int) -> PendingL
 def send_waiting_letters(session: Session, user, today: date | None = None) -> list[Outcome]:
     """Send the letters a member wrote before confirming their address; each outcome says what happened."""
     outcomes = []
-    for pending in session.scalars(select(PendingLetter).where(PendingLetter.user_id == user.id, _fresh())
-                                   .order_by(PendingLetter.id)).all():
+    for pending in session.scalars(
+        select(PendingLetter).where(PendingLetter.user_id == user.id, _fresh()).order_by(PendingLetter.id)
+    ).all():
         outcomes.append(_send_pending(session, pending, user, today or date.today()))
         session.execute(delete(PendingLetter).where(PendingLetter.id == pending.id))
     return outcomes
@@ -207,14 +273,21 @@ def send_waiting_letters(session: Session, user, today: date | None = None) -> l
 def _send_pending(session, pending: PendingLetter, user, today: date) -> Outcome:
     campaign = pending.campaign
     if not campaign.is_open(today):
-        return Outcome("invalid", message=f"The campaign \u201c{campaign.name}\u201d closed before you confirmed "
-                                          "your address, so your letter was not sent.")
+        return Outcome(
+            "invalid",
+            message=f"The campaign \u201c{campaign.name}\u201d closed before you confirmed "
+            "your address, so your letter was not sent.",
+        )
     template = session.get(LetterTemplate, pending.template_id)
-    outcome = prepare(session, campaign, user, pending.recipient_key, template, pending_edits(pending),
-                      posted=True, send=True)
+    outcome = prepare(
+        session, campaign, user, pending.recipient_key, template, pending_edits(pending), posted=True, send=True
+    )
     if outcome.kind == "draft":  # the text no longer passes (e.g. a new minimum): the member finishes it
-        return Outcome("invalid", outcome.recipient, message="Your letter needs a little more before it can be "
-                                                             "sent: open the campaign and finish it.")
+        return Outcome(
+            "invalid",
+            outcome.recipient,
+            message="Your letter needs a little more before it can be sent: open the campaign and finish it.",
+        )
     return outcome
 
 

@@ -1,7 +1,18 @@
 """Campaign forms: they check shape; rules needing the database live in services."""
+
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from crm.campaigns.models import BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, MPP_ADDRESSES
@@ -11,11 +22,17 @@ from crm.members.forms import PostalCode
 
 class CampaignForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the campaign a name."), Length(max=160)])
-    slug = StringField("Web address", validators=[Optional(), Length(max=80)],
-                       description="Lower-case letters, digits and dashes; made from the name if left empty.")
+    slug = StringField(
+        "Web address",
+        validators=[Optional(), Length(max=80)],
+        description="Lower-case letters, digits and dashes; made from the name if left empty.",
+    )
     hashtag = StringField("Hashtag", validators=[Optional(), Length(max=60)], description="e.g. #skillstohelp")
-    summary = TextAreaField("Call to action", validators=[Optional(), Length(max=5000)],
-                            description="Plain text shown on the public campaign page.")
+    summary = TextAreaField(
+        "Call to action",
+        validators=[Optional(), Length(max=5000)],
+        description="Plain text shown on the public campaign page.",
+    )
     kind = SelectField("Kind", choices=list(CAMPAIGN_KINDS))
     jurisdiction_id = SelectField("Jurisdiction", coerce=int)
     mpp_address = SelectField("Address to use for representatives", choices=list(MPP_ADDRESSES))
@@ -24,8 +41,9 @@ class CampaignForm(FlaskForm):
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional()])
     status = SelectField("Status", choices=list(CAMPAIGN_STATUSES))
-    proposal_version_id = IntegerField("Proposal version it cites (id, optional)",
-                                       validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    proposal_version_id = IntegerField(
+        "Proposal version it cites (id, optional)", validators=[Optional(), NumberRange(1, 2**31 - 1)]
+    )
     submit = SubmitField("Save campaign")
 
 
@@ -35,10 +53,14 @@ class BlockForm(FlaskForm):
 
     kind = SelectField("Kind", choices=list(BLOCK_KINDS))
     label = StringField("Label shown to the member (optional)", validators=[Optional(), Length(max=120)])
-    body = TextAreaField("Text", validators=[Length(max=MAX_BLOCK_CHARS)],
-                         description="Placeholders in {{ double braces }}; for a personal block, a prompt.")
-    min_length = IntegerField("Minimum length (personal blocks)", default=0,
-                              validators=[Optional(), NumberRange(0, MAX_BLOCK_CHARS)])
+    body = TextAreaField(
+        "Text",
+        validators=[Length(max=MAX_BLOCK_CHARS)],
+        description="Placeholders in {{ double braces }}; for a personal block, a prompt.",
+    )
+    min_length = IntegerField(
+        "Minimum length (personal blocks)", default=0, validators=[Optional(), NumberRange(0, MAX_BLOCK_CHARS)]
+    )
 
 
 class TemplateForm(FlaskForm):
@@ -53,11 +75,15 @@ class TargetForm(FlaskForm):
     which fills the hidden reference."""
 
     person = HiddenField()
-    person_name = StringField("Person", validators=[DataRequired("Type the person's name and choose them."),
-                                                    Length(max=300)],
-                              render_kw={"data-party-search": "person"})
-    email = StringField("Email (optional: else their known address)",
-                        validators=[Optional(), Email("Enter an email address."), Length(max=254)])
+    person_name = StringField(
+        "Person",
+        validators=[DataRequired("Type the person's name and choose them."), Length(max=300)],
+        render_kw={"data-party-search": "person"},
+    )
+    email = StringField(
+        "Email (optional: else their known address)",
+        validators=[Optional(), Email("Enter an email address."), Length(max=254)],
+    )
     submit = SubmitField("Add target")
 
 
@@ -65,8 +91,11 @@ class PostalCodeForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form
 
-    postal_code = StringField("Your postal code", validators=[DataRequired("Enter your postal code."), PostalCode()],
-                              render_kw={"autocomplete": "postal-code", "inputmode": "text"})
+    postal_code = StringField(
+        "Your postal code",
+        validators=[DataRequired("Enter your postal code."), PostalCode()],
+        render_kw={"autocomplete": "postal-code", "inputmode": "text"},
+    )
     submit = SubmitField("Find my representative")
 
 
@@ -74,9 +103,11 @@ class LetterForm(FlaskForm):
     """The member's letter: hidden recipient, and one text per editable or personal block (added in the view)."""
 
     recipient = HiddenField()
-    postal_code = StringField("Your postal code (for your signature: your MPP's office checks it)",
-                              validators=[Optional(), PostalCode()],
-                              render_kw={"autocomplete": "postal-code", "inputmode": "text"})
+    postal_code = StringField(
+        "Your postal code (for your signature: your MPP's office checks it)",
+        validators=[Optional(), PostalCode()],
+        render_kw={"autocomplete": "postal-code", "inputmode": "text"},
+    )
     save_riding = BooleanField("Save this riding to my profile")
     preview = SubmitField("Preview")
     send = SubmitField("Send my letter")

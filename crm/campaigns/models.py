@@ -1,4 +1,5 @@
 """Campaigns, their versioned letter templates, and the letters members send."""
+
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
@@ -41,13 +42,15 @@ class Campaign(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
     mpp_address: Mapped[str] = mapped_column(String(20), default="legislature")
     proposal_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("proposal_versions.id", ondelete="SET NULL"), index=True)
+        ForeignKey("proposal_versions.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     jurisdiction = relationship("Jurisdiction")
-    targets = relationship("CampaignTarget", back_populates="campaign", cascade="all, delete-orphan",
-                           order_by="CampaignTarget.id")
+    targets = relationship(
+        "CampaignTarget", back_populates="campaign", cascade="all, delete-orphan", order_by="CampaignTarget.id"
+    )
 
     def is_open(self, today: date) -> bool:
         """Live, and today within its dates (if set)."""
@@ -88,8 +91,9 @@ class LetterTemplate(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     campaign = relationship("Campaign")
-    blocks = relationship("LetterBlock", back_populates="template", cascade="all, delete-orphan",
-                          order_by="LetterBlock.position")
+    blocks = relationship(
+        "LetterBlock", back_populates="template", cascade="all, delete-orphan", order_by="LetterBlock.position"
+    )
 
 
 class LetterBlock(db.Model):
@@ -132,8 +136,7 @@ class Letter(db.Model):
     # The constituent signature the product appends after the body (name, postal code, riding, email, and the
     # street address and phone the member chose to give); kept apart so leads see the body without them.
     signature: Mapped[str | None] = mapped_column(Text)
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"),
-                                                   index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     campaign = relationship("Campaign")

@@ -1,4 +1,5 @@
 """Letters in a member's data export, and scrubbed (but still counted) when a member is erased."""
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
@@ -8,12 +9,24 @@ from crm.members.privacy import ERASED, MemberDataSource, register_member_data
 
 
 def _export(session, user_id: int) -> list[dict]:
-    letters = session.scalars(select(Letter).where(Letter.user_id == user_id).order_by(Letter.id)
-                              .options(joinedload(Letter.campaign), joinedload(Letter.person),
-                                       joinedload(Letter.message)))
-    return [{"campaign": letter.campaign.name, "to": letter.person.full_name, "to_address": letter.to_address,
-             "subject": letter.subject, "body": letter.body, "status": letter.status, "sent_at": letter.created_at}
-            for letter in letters]
+    letters = session.scalars(
+        select(Letter)
+        .where(Letter.user_id == user_id)
+        .order_by(Letter.id)
+        .options(joinedload(Letter.campaign), joinedload(Letter.person), joinedload(Letter.message))
+    )
+    return [
+        {
+            "campaign": letter.campaign.name,
+            "to": letter.person.full_name,
+            "to_address": letter.to_address,
+            "subject": letter.subject,
+            "body": letter.body,
+            "status": letter.status,
+            "sent_at": letter.created_at,
+        }
+        for letter in letters
+    ]
 
 
 def _erase(session, user_id: int) -> None:
@@ -26,8 +39,11 @@ register_member_data(MemberDataSource("letters", _export, _erase))
 
 
 def _export_joined_through(session, user_id: int) -> list[dict]:
-    name = session.scalar(select(Campaign.name).join(MemberProfile, MemberProfile.joined_via_campaign_id == Campaign.id)
-                          .where(MemberProfile.user_id == user_id))
+    name = session.scalar(
+        select(Campaign.name)
+        .join(MemberProfile, MemberProfile.joined_via_campaign_id == Campaign.id)
+        .where(MemberProfile.user_id == user_id)
+    )
     return [{"campaign": name}] if name else []
 
 
@@ -50,12 +66,20 @@ def scrub_old_letters(session, before) -> int:
     """
     from crm.outbox.models import OutboundMessage
 
-    done = select(OutboundMessage.id).where(OutboundMessage.kind == "letter", OutboundMessage.created_at < before,
-                                            OutboundMessage.status.in_(FINAL_STATES))
-    scrubbed = session.execute(update(Letter).where(Letter.created_at < before, Letter.body != RETIRED,
-                                                    Letter.body != ERASED,
-                                                    (Letter.message_id.is_(None)) | Letter.message_id.in_(done))
-                               .values(body=RETIRED, signature=None)).rowcount
-    session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(done))
-                    .values(text_body=RETIRED, html_body=None))
+    done = select(OutboundMessage.id).where(
+        OutboundMessage.kind == "letter", OutboundMessage.created_at < before, OutboundMessage.status.in_(FINAL_STATES)
+    )
+    scrubbed = session.execute(
+        update(Letter)
+        .where(
+            Letter.created_at < before,
+            Letter.body != RETIRED,
+            Letter.body != ERASED,
+            (Letter.message_id.is_(None)) | Letter.message_id.in_(done),
+        )
+        .values(body=RETIRED, signature=None)
+    ).rowcount
+    session.execute(
+        update(OutboundMessage).where(OutboundMessage.id.in_(done)).values(text_body=RETIRED, html_body=None)
+    )
     return scrubbed or 0

@@ -1,4 +1,5 @@
 """The Represent API (represent.opennorth.ca) postal-code lookup: cached, and within its 60 requests/minute."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,9 @@ def _names_in(payload: dict, jurisdiction: Jurisdiction) -> list[str]:
     names: list[str] = []
     for key in ("representatives_centroid", "representatives_concordance"):
         for rep in payload.get(key) or []:
-            if (rep.get("elected_office") or "").upper() == jurisdiction.member_title.upper() and rep.get("district_name"):
+            if (rep.get("elected_office") or "").upper() == jurisdiction.member_title.upper() and rep.get(
+                "district_name"
+            ):
                 names.append(rep["district_name"])
     for key in ("boundaries_centroid", "boundaries_concordance"):
         for boundary in payload.get(key) or []:
@@ -52,10 +55,11 @@ def _fetch(postal_code: str) -> dict | None:
     if not limiter.limiter.hit(RATE, "represent-api"):
         raise RepresentUnavailable("rate limit reached")
     base = current_app.config["REPRESENT_API_URL"].rstrip("/")
-    request = urllib.request.Request(f"{base}/postcodes/{postal_code}/",
-                                     headers={"Accept": "application/json", "User-Agent": "itpo-crm"})
+    request = urllib.request.Request(
+        f"{base}/postcodes/{postal_code}/", headers={"Accept": "application/json", "User-Agent": "itpo-crm"}
+    )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (configured URL)
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             return json.loads(response.read(1_000_000))
     except urllib.error.HTTPError as error:
         if error.code == 404:
@@ -73,8 +77,10 @@ def district_ids_for(session: Session, postal_code: str, jurisdiction: Jurisdict
         return [int(part) for part in cached.district_ids.split(",") if part]
     payload = _fetch(code)
     names = _names_in(payload or {}, jurisdiction)
-    districts = {_key(d.name): d.id for d in session.scalars(
-        select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == jurisdiction.id))}
+    districts = {
+        _key(d.name): d.id
+        for d in session.scalars(select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == jurisdiction.id))
+    }
     ids: list[int] = []
     for name in names:
         district_id = districts.get(_key(name))

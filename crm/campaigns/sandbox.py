@@ -11,6 +11,7 @@ render stay within fixed time and memory because:
 - every printed value and the whole output are capped in size, and rendering in time.
 What a member types (a personal story, an edited paragraph) is never rendered: it is plain text.
 """
+
 from __future__ import annotations
 
 import time
@@ -47,33 +48,95 @@ SAMPLE_CONTEXT = {
 
 MAX_TEMPLATE_CHARS = 20_000
 MAX_OUTPUT_CHARS = 20_000
-MAX_VALUE_CHARS = 20_000   # any one value an operator builds or an expression prints
+MAX_VALUE_CHARS = 20_000  # any one value an operator builds or an expression prints
 MAX_RENDER_SECONDS = 0.5
 MAX_REPEAT = 1_000
 MAX_NUMBER = 1e15
 MAX_DEPTH = 50
 
 # What the sandbox allows: the one list. Anything else is refused when the template is checked.
-ALLOWED_NODES = frozenset({
-    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Const, nodes.List,
-    nodes.Tuple, nodes.CondExpr, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Compare,
-    nodes.Operand, nodes.Concat, nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.Filter, nodes.Test,
-    nodes.Keyword,
-})
+ALLOWED_NODES = frozenset(
+    {
+        nodes.Template,
+        nodes.Output,
+        nodes.TemplateData,
+        nodes.If,
+        nodes.Name,
+        nodes.Const,
+        nodes.List,
+        nodes.Tuple,
+        nodes.CondExpr,
+        nodes.And,
+        nodes.Or,
+        nodes.Not,
+        nodes.Neg,
+        nodes.Pos,
+        nodes.Compare,
+        nodes.Operand,
+        nodes.Concat,
+        nodes.Add,
+        nodes.Sub,
+        nodes.Mul,
+        nodes.Div,
+        nodes.Filter,
+        nodes.Test,
+        nodes.Keyword,
+    }
+)
 ALLOWED_OPERATORS = frozenset({"+", "-", "*", "/"})  # `~`, `and`, `or`, `not` are nodes of their own
 ALLOWED_COMPARISONS = frozenset({"eq", "ne", "lt", "lteq", "gt", "gteq", "in", "notin"})
 ALLOWED_FILTERS = ("upper", "lower", "title", "capitalize", "trim", "default", "d")
-ALLOWED_TESTS = ("defined", "undefined", "none", "string", "number", "lower", "upper", "odd", "even",
-                 "divisibleby", "eq", "ne", "lt", "le", "gt", "ge", "in", "==", "!=", "<", "<=", ">", ">=")
+ALLOWED_TESTS = (
+    "defined",
+    "undefined",
+    "none",
+    "string",
+    "number",
+    "lower",
+    "upper",
+    "odd",
+    "even",
+    "divisibleby",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "in",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+)
 # Words for refused constructs, so the message says what the lead wrote.
 _NODE_WORDS = {
-    nodes.For: "'for'", nodes.Macro: "'macro'", nodes.CallBlock: "'call'", nodes.Call: "'call'",
-    nodes.FilterBlock: "'filter' blocks", nodes.Extends: "'extends'", nodes.Include: "'include'",
-    nodes.Import: "'import'", nodes.FromImport: "'import'", nodes.With: "'with'", nodes.Assign: "'assign'",
-    nodes.AssignBlock: "'assign'", nodes.Block: "'block'", nodes.Dict: "dictionaries", nodes.Pair: "dictionaries",
-    nodes.Mod: "the operator '%'", nodes.FloorDiv: "the operator '//'", nodes.Pow: "the operator '**'",
-    nodes.ScopedEvalContextModifier: "'autoescape'", nodes.EvalContextModifier: "'autoescape'",
-    nodes.Slice: "slices", nodes.ExprStmt: "'do'", nodes.Break: "'break'", nodes.Continue: "'continue'",
+    nodes.For: "'for'",
+    nodes.Macro: "'macro'",
+    nodes.CallBlock: "'call'",
+    nodes.Call: "'call'",
+    nodes.FilterBlock: "'filter' blocks",
+    nodes.Extends: "'extends'",
+    nodes.Include: "'include'",
+    nodes.Import: "'import'",
+    nodes.FromImport: "'import'",
+    nodes.With: "'with'",
+    nodes.Assign: "'assign'",
+    nodes.AssignBlock: "'assign'",
+    nodes.Block: "'block'",
+    nodes.Dict: "dictionaries",
+    nodes.Pair: "dictionaries",
+    nodes.Mod: "the operator '%'",
+    nodes.FloorDiv: "the operator '//'",
+    nodes.Pow: "the operator '**'",
+    nodes.ScopedEvalContextModifier: "'autoescape'",
+    nodes.EvalContextModifier: "'autoescape'",
+    nodes.Slice: "slices",
+    nodes.ExprStmt: "'do'",
+    nodes.Break: "'break'",
+    nodes.Continue: "'continue'",
 }
 
 
@@ -108,8 +171,14 @@ class LetterSandbox(ImmutableSandboxedEnvironment):
     intercepted_unops = frozenset({"+", "-"})
 
     def __init__(self):
-        super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                         auto_reload=False, cache_size=0, finalize=_sized)
+        super().__init__(
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            auto_reload=False,
+            cache_size=0,
+            finalize=_sized,
+        )
         self.globals.clear()
         self.filters = {name: self.filters[name] for name in ALLOWED_FILTERS}
         self.tests = {name: self.tests[name] for name in ALLOWED_TESTS}
@@ -203,8 +272,14 @@ def _compiled(source: str, names: tuple[str, ...]):
         raise TemplateProblem(f"The template nests too deeply (at most {MAX_DEPTH} levels); simplify it.") from None
 
 
-def render(source: str, context: dict, *, names=None, max_chars: int = MAX_OUTPUT_CHARS,
-           max_seconds: float = MAX_RENDER_SECONDS) -> str:
+def render(
+    source: str,
+    context: dict,
+    *,
+    names=None,
+    max_chars: int = MAX_OUTPUT_CHARS,
+    max_seconds: float = MAX_RENDER_SECONDS,
+) -> str:
     """Render untrusted template text with `context` (only `names`, by default the letter placeholders);
     raise TemplateProblem on any failure or limit."""
     names = tuple(names or PLACEHOLDERS)

@@ -2,6 +2,7 @@
 
 Services add and flush; the view commits once.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,18 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from crm.campaigns import sandbox
-from crm.campaigns.models import (BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, MPP_ADDRESSES, Campaign,
-                                  CampaignTarget, Letter, LetterBlock, LetterObstacle, LetterTemplate)
+from crm.campaigns.models import (
+    BLOCK_KINDS,
+    CAMPAIGN_KINDS,
+    CAMPAIGN_STATUSES,
+    MPP_ADDRESSES,
+    Campaign,
+    CampaignTarget,
+    Letter,
+    LetterBlock,
+    LetterObstacle,
+    LetterTemplate,
+)
 from crm.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
@@ -35,13 +46,27 @@ _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # --- campaigns ------------------------------------------------------------------------------------
 
+
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
 
 
-CAMPAIGN_FIELDS = ("name", "slug", "hashtag", "summary", "kind", "jurisdiction_id", "goal_letters", "goal_ridings",
-                   "starts_on", "ends_on", "status", "mpp_address", "proposal_version_id")
+CAMPAIGN_FIELDS = (
+    "name",
+    "slug",
+    "hashtag",
+    "summary",
+    "kind",
+    "jurisdiction_id",
+    "goal_letters",
+    "goal_ridings",
+    "starts_on",
+    "ends_on",
+    "status",
+    "mpp_address",
+    "proposal_version_id",
+)
 
 
 def _check_campaign(session: Session, campaign: Campaign | None, values: dict) -> dict:
@@ -122,29 +147,41 @@ def remove_target(session: Session, campaign: Campaign, target_id: int) -> None:
 
 
 def list_campaigns(public_only: bool = False):
-    stmt = select(Campaign).options(joinedload(Campaign.jurisdiction)).order_by(Campaign.created_at.desc(),
-                                                                               Campaign.id.desc())
+    stmt = (
+        select(Campaign)
+        .options(joinedload(Campaign.jurisdiction))
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
     if public_only:
         stmt = stmt.where(Campaign.status.in_(("live", "closed")))
     return stmt
 
 
 def campaign_by_slug(session: Session, slug: str) -> Campaign | None:
-    return session.scalar(select(Campaign).where(Campaign.slug == slug)
-                          .options(joinedload(Campaign.jurisdiction)))
+    return session.scalar(select(Campaign).where(Campaign.slug == slug).options(joinedload(Campaign.jurisdiction)))
 
 
 # --- templates ------------------------------------------------------------------------------------
 
+
 def current_template(session: Session, campaign_id: int) -> LetterTemplate | None:
-    return session.scalar(select(LetterTemplate).where(LetterTemplate.campaign_id == campaign_id)
-                          .options(joinedload(LetterTemplate.blocks))
-                          .order_by(LetterTemplate.version.desc()).limit(1))
+    return session.scalar(
+        select(LetterTemplate)
+        .where(LetterTemplate.campaign_id == campaign_id)
+        .options(joinedload(LetterTemplate.blocks))
+        .order_by(LetterTemplate.version.desc())
+        .limit(1)
+    )
 
 
 def template_versions(session: Session, campaign_id: int) -> list[LetterTemplate]:
-    return list(session.scalars(select(LetterTemplate).where(LetterTemplate.campaign_id == campaign_id)
-                                .order_by(LetterTemplate.version.desc())))
+    return list(
+        session.scalars(
+            select(LetterTemplate)
+            .where(LetterTemplate.campaign_id == campaign_id)
+            .order_by(LetterTemplate.version.desc())
+        )
+    )
 
 
 @dataclass
@@ -155,8 +192,9 @@ class BlockInput:
     min_length: int = 0
 
 
-def save_template(session: Session, campaign: Campaign, *, subject: str, blocks: list[BlockInput],
-                  actor_id: int | None) -> tuple[LetterTemplate, str]:
+def save_template(
+    session: Session, campaign: Campaign, *, subject: str, blocks: list[BlockInput], actor_id: int | None
+) -> tuple[LetterTemplate, str]:
     """Save a new version after rendering it against the sample member; returns it and the sample letter.
 
     Raises ValidationError naming the part at fault, so nothing unusable is ever saved.
@@ -170,8 +208,11 @@ def save_template(session: Session, campaign: Campaign, *, subject: str, blocks:
         sandbox.render(subject, sandbox.SAMPLE_CONTEXT, max_chars=300)
     except sandbox.TemplateProblem as problem:
         raise ValidationError("subject", f"Subject: {problem}") from None
-    kept = [block for block in blocks  # an empty block is removed; a personal one needs a prompt or a label
-            if (block.body or "").strip() or (block.kind == "personal" and (block.label or "").strip())]
+    kept = [
+        block
+        for block in blocks  # an empty block is removed; a personal one needs a prompt or a label
+        if (block.body or "").strip() or (block.kind == "personal" and (block.label or "").strip())
+    ]
     if not kept:
         raise ValidationError(None, "Add at least one block of text.")
     for number, block in enumerate(kept, start=1):
@@ -184,13 +225,20 @@ def save_template(session: Session, campaign: Campaign, *, subject: str, blocks:
                 sandbox.render(block.body, sandbox.SAMPLE_CONTEXT)
             except sandbox.TemplateProblem as problem:
                 raise ValidationError(None, f"Block {number}: {problem}") from None
-    version = (session.scalar(select(func.max(LetterTemplate.version))
-                              .where(LetterTemplate.campaign_id == campaign.id)) or 0) + 1
+    version = (
+        session.scalar(select(func.max(LetterTemplate.version)).where(LetterTemplate.campaign_id == campaign.id)) or 0
+    ) + 1
     template = LetterTemplate(campaign_id=campaign.id, version=version, subject=subject, created_by_id=actor_id)
     for position, block in enumerate(kept, start=1):
-        template.blocks.append(LetterBlock(position=position, kind=block.kind, body=block.body or "",
-                                           label=one_line(block.label) or None,
-                                           min_length=block.min_length if block.kind == "personal" else 0))
+        template.blocks.append(
+            LetterBlock(
+                position=position,
+                kind=block.kind,
+                body=block.body or "",
+                label=one_line(block.label) or None,
+                min_length=block.min_length if block.kind == "personal" else 0,
+            )
+        )
     session.add(template)
     session.flush()
     sample_subject, sample_body, _ = compose(template, sandbox.SAMPLE_CONTEXT, {}, enforce=False)
@@ -198,6 +246,7 @@ def save_template(session: Session, campaign: Campaign, *, subject: str, blocks:
 
 
 # --- recipients -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Recipient:
@@ -220,8 +269,11 @@ def _office_address(office: ElectedOffice, which: str) -> str | None:
     """The campaign's chosen address, or the other one; never any for an uncertain seat."""
     if office.mail_address is None:
         return None
-    first, second = ((office.legislature_email, office.constituency_email) if which == "legislature"
-                     else (office.constituency_email, office.legislature_email))
+    first, second = (
+        (office.legislature_email, office.constituency_email)
+        if which == "legislature"
+        else (office.constituency_email, office.legislature_email)
+    )
     return first or second
 
 
@@ -229,10 +281,13 @@ def recipient_for_district(session: Session, campaign: Campaign, district_id: in
     """The current representative of a district in the campaign's jurisdiction (None: no such district)."""
     row = session.execute(
         select(ElectoralDistrict, ElectedOffice)
-        .outerjoin(ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id,
-                                       ElectedOffice.current.is_(True)))
+        .outerjoin(
+            ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
+        )
         .where(ElectoralDistrict.id == district_id, ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
-        .options(joinedload(ElectedOffice.person)).limit(1)).first()
+        .options(joinedload(ElectedOffice.person))
+        .limit(1)
+    ).first()
     if row is None:
         return None
     district, office = row
@@ -240,8 +295,9 @@ def recipient_for_district(session: Session, campaign: Campaign, district_id: in
     if office is None:
         return Recipient(None, None, district, None, title, None, problem="vacant")
     email = _office_address(office, campaign.mpp_address)
-    return Recipient(office.person, office, district, email, title, office.party,
-                     problem=None if email else "no_address")
+    return Recipient(
+        office.person, office, district, email, title, office.party, problem=None if email else "no_address"
+    )
 
 
 def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:
@@ -250,11 +306,22 @@ def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:
     for target in campaign.targets:
         person = target.person
         office = next((o for o in person.offices if o.current), None)
-        email = target.email or (office.mail_address if office else None) or next(
-            (c.value for c in person.contacts if c.kind == "email"), None)
-        result.append(Recipient(person, office, office.district if office else None, email,
-                                person.title or campaign.jurisdiction.member_title,
-                                office.party if office else None, problem=None if email else "no_address"))
+        email = (
+            target.email
+            or (office.mail_address if office else None)
+            or next((c.value for c in person.contacts if c.kind == "email"), None)
+        )
+        result.append(
+            Recipient(
+                person,
+                office,
+                office.district if office else None,
+                email,
+                person.title or campaign.jurisdiction.member_title,
+                office.party if office else None,
+                problem=None if email else "no_address",
+            )
+        )
     return result
 
 
@@ -269,10 +336,10 @@ class DistrictChoice:
 class PostalChoices:
     """The ridings a postal code may be in, as the member should see them."""
 
-    likely: DistrictChoice | None = None     # preselected: holds at least LIKELY_SHARE of the area, or exact
+    likely: DistrictChoice | None = None  # preselected: holds at least LIKELY_SHARE of the area, or exact
     others: list[DistrictChoice] = field(default_factory=list)  # shown, most likely first
-    minor: list[DistrictChoice] = field(default_factory=list)   # under MINOR_SHARE: folded away
-    outside: str | None = None               # the province the code is in, when it is not the campaign's
+    minor: list[DistrictChoice] = field(default_factory=list)  # under MINOR_SHARE: folded away
+    outside: str | None = None  # the province the code is in, when it is not the campaign's
 
     @property
     def found(self) -> bool:
@@ -299,8 +366,11 @@ def postal_choices(session: Session, campaign: Campaign, postal_code: str) -> Po
     first = choices[0]
     likely = first if (first.share is None and len(choices) == 1) or (first.share or 0) >= LIKELY_SHARE else None
     rest = [c for c in choices if c is not likely]
-    return PostalChoices(likely=likely, others=[c for c in rest if c.share is None or c.share >= MINOR_SHARE],
-                         minor=[c for c in rest if c.share is not None and c.share < MINOR_SHARE])
+    return PostalChoices(
+        likely=likely,
+        others=[c for c in rest if c.share is None or c.share >= MINOR_SHARE],
+        minor=[c for c in rest if c.share is not None and c.share < MINOR_SHARE],
+    )
 
 
 def _represent_choices(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
@@ -334,22 +404,31 @@ def _table_choices(session: Session, campaign: Campaign, postal_code: str) -> li
 
 # --- composing ------------------------------------------------------------------------------------
 
+
 def members_in_riding(session: Session, district_id: int | None) -> str:
     """How many ITPO members live in the riding, as shown in a letter: small numbers are not disclosed."""
     if district_id is None:
         return shown_count(0)
-    return shown_count(session.scalar(select(func.count()).select_from(MemberProfile)
-                                       .where(MemberProfile.district_id == district_id)) or 0)
+    return shown_count(
+        session.scalar(select(func.count()).select_from(MemberProfile).where(MemberProfile.district_id == district_id))
+        or 0
+    )
 
 
 def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
     """The member's saved riding and its member count, in one query; None without a saved riding."""
     others = aliased(MemberProfile)
-    count = (select(func.count(others.id)).where(others.district_id == ElectoralDistrict.id)
-             .correlate(ElectoralDistrict).scalar_subquery())
-    row = session.execute(select(ElectoralDistrict.name, count)
-                          .join(MemberProfile, MemberProfile.district_id == ElectoralDistrict.id)
-                          .where(MemberProfile.user_id == user_id)).first()
+    count = (
+        select(func.count(others.id))
+        .where(others.district_id == ElectoralDistrict.id)
+        .correlate(ElectoralDistrict)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(ElectoralDistrict.name, count)
+        .join(MemberProfile, MemberProfile.district_id == ElectoralDistrict.id)
+        .where(MemberProfile.user_id == user_id)
+    ).first()
     return (row[0], shown_count(row[1] or 0)) if row is not None else None
 
 
@@ -392,18 +471,30 @@ def _render_part(position: int, source: str, context: dict, **limits) -> str:
         raise TemplateFailed(position, problem) from None
 
 
-def constituent_signature(*, name: str, email: str, postal_code: str | None, riding: str | None,
-                          street_address: str | None, phone: str | None, campaign_name: str) -> str:
+def constituent_signature(
+    *,
+    name: str,
+    email: str,
+    postal_code: str | None,
+    riding: str | None,
+    street_address: str | None,
+    phone: str | None,
+    campaign_name: str,
+) -> str:
     """The signature the product appends to every letter, after the template, so an office can place the
     writer in the riding: name, address, postal code, riding, email and phone, and who they are."""
     lines = ["--", one_line(name)]
     if street_address:
         lines.append(one_line(street_address))
-    lines.append(" · ".join(part for part in (postal_code, riding and f"riding of {riding}") if part)
-                 or "(postal code not given)")
+    lines.append(
+        " · ".join(part for part in (postal_code, riding and f"riding of {riding}") if part)
+        or "(postal code not given)"
+    )
     lines.append(" · ".join(part for part in (one_line(email), one_line(phone or "")) if part))
-    lines.append(f"I am a constituent and a member of {current_app.config['ORG_NAME']}, writing about its "
-                 f"campaign \"{one_line(campaign_name)}\".")
+    lines.append(
+        f"I am a constituent and a member of {current_app.config['ORG_NAME']}, writing about its "
+        f'campaign "{one_line(campaign_name)}".'
+    )
     return "\n".join(lines)
 
 
@@ -436,8 +527,9 @@ def compose(template: LetterTemplate, context: dict, edits: dict[int, str], *, e
         else:
             text = edits.get(block.position, "")
             if enforce and len(text.strip()) < max(block.min_length, 1):
-                problems[block.position] = (f"Write at least {block.min_length} characters in your own words "
-                                            f"({len(text.strip())} so far).")
+                problems[block.position] = (
+                    f"Write at least {block.min_length} characters in your own words ({len(text.strip())} so far)."
+                )
         text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
         if len(text) > MAX_BLOCK_CHARS:
             problems[block.position] = f"Keep this part under {MAX_BLOCK_CHARS:,} characters."
@@ -458,6 +550,7 @@ def html_body(body: str) -> str:
 
 # --- sending --------------------------------------------------------------------------------------
 
+
 class DuplicateLetter(Exception):
     """The member already wrote to this target in this campaign."""
 
@@ -467,30 +560,42 @@ class DuplicateLetter(Exception):
 
 
 def existing_letter(session: Session, campaign_id: int, user_id: int, person_id: int) -> Letter | None:
-    return session.scalar(select(Letter).where(Letter.campaign_id == campaign_id, Letter.user_id == user_id,
-                                               Letter.person_id == person_id))
+    return session.scalar(
+        select(Letter).where(
+            Letter.campaign_id == campaign_id, Letter.user_id == user_id, Letter.person_id == person_id
+        )
+    )
 
 
 def record_obstacle(session: Session, campaign: Campaign, user_id: int, recipient: Recipient) -> None:
     """Count a member stopped by a vacant seat or a missing address (once per member, district and reason)."""
     district_id = recipient.district.id if recipient.district else None
-    exists = session.scalar(select(LetterObstacle.id).where(
-        LetterObstacle.campaign_id == campaign.id, LetterObstacle.user_id == user_id,
-        LetterObstacle.district_id.is_(None) if district_id is None else LetterObstacle.district_id == district_id,
-        LetterObstacle.reason == recipient.problem))
+    exists = session.scalar(
+        select(LetterObstacle.id).where(
+            LetterObstacle.campaign_id == campaign.id,
+            LetterObstacle.user_id == user_id,
+            LetterObstacle.district_id.is_(None) if district_id is None else LetterObstacle.district_id == district_id,
+            LetterObstacle.reason == recipient.problem,
+        )
+    )
     if exists is None:
-        session.add(LetterObstacle(campaign_id=campaign.id, user_id=user_id, district_id=district_id,
-                                   reason=recipient.problem))
+        session.add(
+            LetterObstacle(campaign_id=campaign.id, user_id=user_id, district_id=district_id, reason=recipient.problem)
+        )
         session.flush()
 
 
 def obstacle_message(recipient: Recipient) -> str:
     if recipient.problem == "vacant":
-        return (f"The seat for {recipient.district.name} is vacant at the moment, so there is no one to send this "
-                "letter to. We have noted it; ITPO will write to you when the seat is filled.")
+        return (
+            f"The seat for {recipient.district.name} is vacant at the moment, so there is no one to send this "
+            "letter to. We have noted it; ITPO will write to you when the seat is filled."
+        )
     name = recipient.person.full_name if recipient.person else "this representative"
-    return (f"We do not have a confirmed email address for {name} yet, so the letter cannot be sent. "
-            "We have noted it and will fix the address; please try again in a few days.")
+    return (
+        f"We do not have a confirmed email address for {name} yet, so the letter cannot be sent. "
+        "We have noted it and will fix the address; please try again in a few days."
+    )
 
 
 def sender_addresses(member_name: str, member_email: str) -> tuple[str, str]:
@@ -502,9 +607,18 @@ def sender_addresses(member_name: str, member_email: str) -> tuple[str, str]:
     return from_header, reply_to
 
 
-def send_letter(session: Session, *, campaign: Campaign, user, recipient: Recipient, template: LetterTemplate,
-                edits: dict[int, str], today: date | None = None, context: dict | None = None,
-                check_duplicate: bool = True) -> Letter:
+def send_letter(
+    session: Session,
+    *,
+    campaign: Campaign,
+    user,
+    recipient: Recipient,
+    template: LetterTemplate,
+    edits: dict[int, str],
+    today: date | None = None,
+    context: dict | None = None,
+    check_duplicate: bool = True,
+) -> Letter:
     """Write the letter and its outbox message in the caller's transaction.
 
     Raises ValidationError (closed campaign, unconfirmed member, no address, bad text) or
@@ -531,13 +645,31 @@ def send_letter(session: Session, *, campaign: Campaign, user, recipient: Recipi
     signature = signature_for(user, recipient, campaign)
     full_text = f"{body}\n\n{signature}"
     from_header, reply_to = sender_addresses(user.name, user.email)
-    message = queue_message(session, kind="letter", to=recipient.email, subject=subject, text=full_text,
-                            html=html_body(full_text), reply_to=reply_to, user_id=user.id, from_address=from_header)
-    letter = Letter(campaign_id=campaign.id, user_id=user.id, person_id=recipient.person.id,
-                    office_id=recipient.office.id if recipient.office else None,
-                    district_id=recipient.district.id if recipient.district else None, template_id=template.id,
-                    party=recipient.party, to_address=recipient.email, subject=subject, body=body,
-                    signature=signature, message_id=message.id)
+    message = queue_message(
+        session,
+        kind="letter",
+        to=recipient.email,
+        subject=subject,
+        text=full_text,
+        html=html_body(full_text),
+        reply_to=reply_to,
+        user_id=user.id,
+        from_address=from_header,
+    )
+    letter = Letter(
+        campaign_id=campaign.id,
+        user_id=user.id,
+        person_id=recipient.person.id,
+        office_id=recipient.office.id if recipient.office else None,
+        district_id=recipient.district.id if recipient.district else None,
+        template_id=template.id,
+        party=recipient.party,
+        to_address=recipient.email,
+        subject=subject,
+        body=body,
+        signature=signature,
+        message_id=message.id,
+    )
     session.add(letter)
     session.flush()
     return letter
@@ -548,66 +680,127 @@ def signature_for(user, recipient: Recipient, campaign: Campaign) -> str:
     if user is None:
         return "--\n" + VISITOR_NAME + "\n(your postal code, riding and email are added when you join or log in)"
     profile = getattr(user, "profile", None)
-    riding = recipient.district.name if campaign.kind == "own_representative" and recipient.district else (
-        profile.district.name if profile is not None and profile.district is not None else None)
-    return constituent_signature(name=user.name, email=user.email, postal_code=profile.postal_code if profile else None,
-                                 riding=riding, street_address=profile.street_address if profile else None,
-                                 phone=profile.phone if profile else None, campaign_name=campaign.name)
+    riding = (
+        recipient.district.name
+        if campaign.kind == "own_representative" and recipient.district
+        else (profile.district.name if profile is not None and profile.district is not None else None)
+    )
+    return constituent_signature(
+        name=user.name,
+        email=user.email,
+        postal_code=profile.postal_code if profile else None,
+        riding=riding,
+        street_address=profile.street_address if profile else None,
+        phone=profile.phone if profile else None,
+        campaign_name=campaign.name,
+    )
 
 
 # --- reading --------------------------------------------------------------------------------------
 
+
 def letters_of_member(user_id: int):
     """A select of a member's letters, newest first, with what the list shows loaded."""
-    return (select(Letter).where(Letter.user_id == user_id)
-            .options(joinedload(Letter.campaign), joinedload(Letter.person), joinedload(Letter.district),
-                     joinedload(Letter.message))
-            .order_by(Letter.created_at.desc(), Letter.id.desc()))
+    return (
+        select(Letter)
+        .where(Letter.user_id == user_id)
+        .options(
+            joinedload(Letter.campaign),
+            joinedload(Letter.person),
+            joinedload(Letter.district),
+            joinedload(Letter.message),
+        )
+        .order_by(Letter.created_at.desc(), Letter.id.desc())
+    )
 
 
 def latest_letters(campaign_id: int):
-    return (select(Letter).where(Letter.campaign_id == campaign_id)
-            .options(joinedload(Letter.user), joinedload(Letter.person), joinedload(Letter.district),
-                     joinedload(Letter.message))
-            .order_by(Letter.created_at.desc(), Letter.id.desc()))
+    return (
+        select(Letter)
+        .where(Letter.campaign_id == campaign_id)
+        .options(
+            joinedload(Letter.user), joinedload(Letter.person), joinedload(Letter.district), joinedload(Letter.message)
+        )
+        .order_by(Letter.created_at.desc(), Letter.id.desc())
+    )
 
 
 def campaign_stats(session: Session, campaign: Campaign) -> dict:
     """Live counts for the lead's page: letters, ridings reached, letters by party, members stopped."""
     letters = session.scalar(select(func.count()).select_from(Letter).where(Letter.campaign_id == campaign.id)) or 0
-    ridings = session.scalar(select(func.count(func.distinct(Letter.district_id)))
-                             .where(Letter.campaign_id == campaign.id, Letter.district_id.is_not(None))) or 0
-    by_party = [{"party": party or "No party", "letters": count} for party, count in session.execute(
-        select(Letter.party, func.count()).where(Letter.campaign_id == campaign.id)
-        .group_by(Letter.party).order_by(func.count().desc(), Letter.party))]
-    by_status = dict(session.execute(
-        select(OutboundMessage.status, func.count()).join(Letter, Letter.message_id == OutboundMessage.id)
-        .where(Letter.campaign_id == campaign.id).group_by(OutboundMessage.status)).all())
-    obstacles = dict(session.execute(
-        select(LetterObstacle.reason, func.count(func.distinct(LetterObstacle.user_id)))
-        .where(LetterObstacle.campaign_id == campaign.id).group_by(LetterObstacle.reason)).all())
-    return {"letters": letters, "ridings": ridings, "seats": campaign.jurisdiction.seats,
-            "goal_letters": campaign.goal_letters, "goal_ridings": campaign.goal_ridings, "by_party": by_party,
-            "by_status": by_status, "stopped_vacant": obstacles.get("vacant", 0),
-            "stopped_no_address": obstacles.get("no_address", 0)}
+    ridings = (
+        session.scalar(
+            select(func.count(func.distinct(Letter.district_id))).where(
+                Letter.campaign_id == campaign.id, Letter.district_id.is_not(None)
+            )
+        )
+        or 0
+    )
+    by_party = [
+        {"party": party or "No party", "letters": count}
+        for party, count in session.execute(
+            select(Letter.party, func.count())
+            .where(Letter.campaign_id == campaign.id)
+            .group_by(Letter.party)
+            .order_by(func.count().desc(), Letter.party)
+        )
+    ]
+    by_status = dict(
+        session.execute(
+            select(OutboundMessage.status, func.count())
+            .join(Letter, Letter.message_id == OutboundMessage.id)
+            .where(Letter.campaign_id == campaign.id)
+            .group_by(OutboundMessage.status)
+        ).all()
+    )
+    obstacles = dict(
+        session.execute(
+            select(LetterObstacle.reason, func.count(func.distinct(LetterObstacle.user_id)))
+            .where(LetterObstacle.campaign_id == campaign.id)
+            .group_by(LetterObstacle.reason)
+        ).all()
+    )
+    return {
+        "letters": letters,
+        "ridings": ridings,
+        "seats": campaign.jurisdiction.seats,
+        "goal_letters": campaign.goal_letters,
+        "goal_ridings": campaign.goal_ridings,
+        "by_party": by_party,
+        "by_status": by_status,
+        "stopped_vacant": obstacles.get("vacant", 0),
+        "stopped_no_address": obstacles.get("no_address", 0),
+    }
 
 
 def public_counts(session: Session, campaign: Campaign) -> dict:
     """Letters and ridings reached, in one query: what the public campaign page shows."""
     letters, ridings = session.execute(
-        select(func.count(Letter.id), func.count(func.distinct(Letter.district_id)))
-        .where(Letter.campaign_id == campaign.id)).one()
+        select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(
+            Letter.campaign_id == campaign.id
+        )
+    ).one()
     return {"letters": letters or 0, "ridings": ridings or 0, "seats": campaign.jurisdiction.seats}
 
 
 def letter_counts_by_campaign(session: Session, campaign_ids: list[int]) -> dict[int, int]:
     if not campaign_ids:
         return {}
-    return dict(session.execute(select(Letter.campaign_id, func.count()).where(Letter.campaign_id.in_(campaign_ids))
-                                .group_by(Letter.campaign_id)).all())
+    return dict(
+        session.execute(
+            select(Letter.campaign_id, func.count())
+            .where(Letter.campaign_id.in_(campaign_ids))
+            .group_by(Letter.campaign_id)
+        ).all()
+    )
 
 
 def sent_person_ids(session: Session, campaign_id: int, user_id: int) -> dict[int, int]:
     """person id → letter id, for the targets this member has already written to in the campaign."""
-    return dict(session.execute(select(Letter.person_id, Letter.id).where(
-        and_(Letter.campaign_id == campaign_id, Letter.user_id == user_id))).all())
+    return dict(
+        session.execute(
+            select(Letter.person_id, Letter.id).where(
+                and_(Letter.campaign_id == campaign_id, Letter.user_id == user_id)
+            )
+        ).all()
+    )

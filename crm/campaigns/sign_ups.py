@@ -5,6 +5,7 @@ the long way (the write link, then the login page, then "Join") still carries th
 page they were going to. The members package knows nothing of campaigns, so it announces the join
 (`member_joined`) and this module decides: only a live campaign counts; anything else is ignored.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -13,8 +14,8 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from crm.campaigns.models import Campaign
 from crm.auth.signals import email_confirmed
+from crm.campaigns.models import Campaign
 from crm.members.signals import member_joined
 
 MAX_SLUG = 80  # Campaign.slug's length
@@ -42,8 +43,9 @@ def live_campaign_id(session, slug: str | None) -> int | None:
 @member_joined.connect
 def record_joining_campaign(sender, *, session, profile, campaign=None, next_url=None, **_):
     """Note on the new member's profile the live campaign they joined through, if any."""
-    profile.joined_via_campaign_id = (live_campaign_id(session, campaign)
-                                      or live_campaign_id(session, _slug_from_next(next_url)))
+    profile.joined_via_campaign_id = live_campaign_id(session, campaign) or live_campaign_id(
+        session, _slug_from_next(next_url)
+    )
 
 
 @member_joined.connect
@@ -72,6 +74,9 @@ def send_waiting_letters_on_confirmation(sender, *, session, user, **_):
     sent = [o for o in outcomes if o.kind == "sent"]
     if sent:
         names = ", ".join(o.recipient.person.full_name for o in sent)
-        return {"message": f"Your letter to {names} is on its way.", "category": "success",
-                "next": url_for("campaigns.my_letter", letter_id=sent[0].letter_id)}
+        return {
+            "message": f"Your letter to {names} is on its way.",
+            "category": "success",
+            "next": url_for("campaigns.my_letter", letter_id=sent[0].letter_id),
+        }
     return {"message": " ".join(o.message or "Your letter was not sent." for o in outcomes), "category": "warning"}

@@ -21,6 +21,7 @@ Only letters already sent count (the first of two copies is "personal", the seco
 member's own letters (one story sent to several targets is not a form letter). Texts under MIN_WORDS words are
 not compared: "personal", no signature.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,11 +34,10 @@ import numpy as np
 from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from crm.members.privacy import MemberDataSource, register_member_data
-from crm.members.small_counts import SMALL_COUNT, shown_count
-
 from crm.campaigns.similarity_models import BANDS as BAND_LABELS
 from crm.campaigns.similarity_models import LetterSignature, LetterSimilarityBand
+from crm.members.privacy import MemberDataSource, register_member_data
+from crm.members.small_counts import SMALL_COUNT, shown_count
 
 SHINGLE_WORDS = 3
 NUM_HASHES = 128
@@ -87,9 +87,12 @@ def words(text: str) -> list[str]:
 
 def shingle_hashes(tokens: list[str]) -> np.ndarray:
     """32-bit hashes of the distinct word 3-shingles (blake2b: the same in every process, unlike hash())."""
-    shingles = {" ".join(tokens[i:i + SHINGLE_WORDS]) for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))}
-    return np.fromiter((int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "little")
-                        for s in shingles), dtype=np.uint64, count=len(shingles))
+    shingles = {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))}
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "little") for s in shingles),
+        dtype=np.uint64,
+        count=len(shingles),
+    )
 
 
 def signature(text: str) -> np.ndarray | None:
@@ -107,8 +110,10 @@ def band_hashes(sig: np.ndarray) -> list[int]:
     """One signed 64-bit hash per band of ROWS signature values (a bigint column)."""
     raw = sig.astype("<u4").tobytes()
     size = ROWS * 4
-    return [int.from_bytes(hashlib.blake2b(raw[i * size:(i + 1) * size], digest_size=8).digest(), "little",
-                           signed=True) for i in range(BANDS)]
+    return [
+        int.from_bytes(hashlib.blake2b(raw[i * size : (i + 1) * size], digest_size=8).digest(), "little", signed=True)
+        for i in range(BANDS)
+    ]
 
 
 def to_bytes(sig: np.ndarray) -> bytes:
@@ -128,14 +133,19 @@ def _candidates_sql() -> str:
     per_band = " UNION ALL ".join(
         f"SELECT letter_id FROM (SELECT letter_id FROM letter_similarity_bands WHERE campaign_id = :campaign_id"
         f" AND band_no = {number} AND band_hash = :h{number} LIMIT {CANDIDATES_PER_BAND}) AS band_{number}"
-        for number in range(BANDS))
-    return (f"SELECT letter_id FROM ({per_band}) AS found GROUP BY letter_id"
-            f" ORDER BY count(*) DESC, letter_id LIMIT {SCORED_CANDIDATES}")
+        for number in range(BANDS)
+    )
+    return (
+        f"SELECT letter_id FROM ({per_band}) AS found GROUP BY letter_id"
+        f" ORDER BY count(*) DESC, letter_id LIMIT {SCORED_CANDIDATES}"
+    )
 
 
 _CANDIDATES = text(_candidates_sql())
-_INSERT_BANDS = text("INSERT INTO letter_similarity_bands (campaign_id, band_no, band_hash, letter_id) VALUES "
-                     + ", ".join(f"(:campaign_id, {number}, :h{number}, :letter_id)" for number in range(BANDS)))
+_INSERT_BANDS = text(
+    "INSERT INTO letter_similarity_bands (campaign_id, band_no, band_hash, letter_id) VALUES "
+    + ", ".join(f"(:campaign_id, {number}, :h{number}, :letter_id)" for number in range(BANDS))
+)
 
 
 def _candidates(session: Session, campaign_id: int, hashes: list[int]) -> list[int]:
@@ -151,19 +161,26 @@ def _compare(session: Session, campaign_id: int, sig: np.ndarray, exclude_user_i
         return PERSONAL
     from crm.campaigns.models import Letter
 
-    query = (select(LetterSignature.letter_id, LetterSignature.signature)
-             .where(LetterSignature.letter_id.in_(candidates), LetterSignature.signature.is_not(None)))
+    query = select(LetterSignature.letter_id, LetterSignature.signature).where(
+        LetterSignature.letter_id.in_(candidates), LetterSignature.signature.is_not(None)
+    )
     if exclude_user_id is not None:
         query = query.join(Letter, Letter.id == LetterSignature.letter_id).where(Letter.user_id != exclude_user_id)
-    scored = sorted((Match(letter_id, round(float(np.mean(from_bytes(data) == sig)), 3))
-                     for letter_id, data in session.execute(query)), key=lambda m: (-m.score, m.letter_id))
+    scored = sorted(
+        (
+            Match(letter_id, round(float(np.mean(from_bytes(data) == sig)), 3))
+            for letter_id, data in session.execute(query)
+        ),
+        key=lambda m: (-m.score, m.letter_id),
+    )
     matches = [m for m in scored if m.score >= SIMILAR][:MAX_MATCHES]
     best = scored[0].score if scored else 0.0
     return SimilarityResult(band_for(best), best, matches)
 
 
-def check_text(session: Session, campaign_id: int, text: str, *, exclude_user_id: int | None = None
-               ) -> SimilarityResult:
+def check_text(
+    session: Session, campaign_id: int, text: str, *, exclude_user_id: int | None = None
+) -> SimilarityResult:
     """How like the campaign's sent letters this personal text is (read-only: the preview's check)."""
     sig = signature(text)
     return PERSONAL if sig is None else _compare(session, campaign_id, sig, exclude_user_id)
@@ -180,10 +197,16 @@ def record_letter(session: Session, letter_id: int, campaign_id: int, text: str)
     else:
         user_id = session.scalar(select(Letter.user_id).where(Letter.id == letter_id))
         result = _compare(session, campaign_id, sig, user_id)
-    session.execute(LetterSignature.__table__.insert().values(
-        letter_id=letter_id, campaign_id=campaign_id, band=result.band, score=round(result.score * 100),
-        closest_letter_id=result.matches[0].letter_id if result.matches else None,
-        signature=None if sig is None else to_bytes(sig)))
+    session.execute(
+        LetterSignature.__table__.insert().values(
+            letter_id=letter_id,
+            campaign_id=campaign_id,
+            band=result.band,
+            score=round(result.score * 100),
+            closest_letter_id=result.matches[0].letter_id if result.matches else None,
+            signature=None if sig is None else to_bytes(sig),
+        )
+    )
     if sig is not None:
         values = {f"h{number}": value for number, value in enumerate(band_hashes(sig))}
         session.execute(_INSERT_BANDS, {"campaign_id": campaign_id, "letter_id": letter_id, **values})
@@ -198,13 +221,13 @@ def letter_band(session: Session, letter_id: int) -> LetterSignature | None:
 def forget_words(session: Session, letter_ids) -> None:
     """Drop the signatures and bands (derived from the words) of these letters; their band stays, as a count."""
     session.execute(delete(LetterSimilarityBand).where(LetterSimilarityBand.letter_id.in_(letter_ids)))
-    session.execute(LetterSignature.__table__.update().where(LetterSignature.letter_id.in_(letter_ids))
-                    .values(signature=None))
-
-
+    session.execute(
+        LetterSignature.__table__.update().where(LetterSignature.letter_id.in_(letter_ids)).values(signature=None)
+    )
 
 
 # --- for leads ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BandRow:
@@ -254,30 +277,43 @@ def band_counts(session: Session, campaign_id: int) -> BandCounts:
 
     near = func.coalesce(func.sum(case((LetterSignature.band == "near_copy", 1), else_=0)), 0)
     similar = func.coalesce(func.sum(case((LetterSignature.band == "similar", 1), else_=0)), 0)
-    base = (select(func.count(), near, similar).select_from(LetterSignature)
-            .join(Letter, Letter.id == LetterSignature.letter_id).where(LetterSignature.campaign_id == campaign_id))
+    base = (
+        select(func.count(), near, similar)
+        .select_from(LetterSignature)
+        .join(Letter, Letter.id == LetterSignature.letter_id)
+        .where(LetterSignature.campaign_id == campaign_id)
+    )
     total = BandRow("All letters", *session.execute(base).one())
 
     def grouped(label, *joins) -> list[BandRow]:
         query = base.add_columns(label)
         for target, on in joins:
             query = query.outerjoin(target, on)
-        rows = [BandRow(name or "No riding", count, near_count, similar_count)
-                for count, near_count, similar_count, name in session.execute(query.group_by(label))]
+        rows = [
+            BandRow(name or "No riding", count, near_count, similar_count)
+            for count, near_count, similar_count, name in session.execute(query.group_by(label))
+        ]
         return sorted(rows, key=lambda row: (-row.near_copies, -row.letters, row.label))
 
-    return BandCounts(total, grouped(ElectoralDistrict.name, (ElectoralDistrict, ElectoralDistrict.id == Letter.district_id)),
-                      grouped(Person.full_name, (Person, Person.id == Letter.person_id)))
+    return BandCounts(
+        total,
+        grouped(ElectoralDistrict.name, (ElectoralDistrict, ElectoralDistrict.id == Letter.district_id)),
+        grouped(Person.full_name, (Person, Person.id == Letter.person_id)),
+    )
 
 
 # --- member data ----------------------------------------------------------------------------------
 
+
 def _export(session: Session, user_id: int) -> list[dict]:
     from crm.campaigns.models import Letter
 
-    rows = session.execute(select(LetterSignature.letter_id, LetterSignature.band, LetterSignature.score)
-                           .join(Letter, Letter.id == LetterSignature.letter_id).where(Letter.user_id == user_id)
-                           .order_by(LetterSignature.letter_id))
+    rows = session.execute(
+        select(LetterSignature.letter_id, LetterSignature.band, LetterSignature.score)
+        .join(Letter, Letter.id == LetterSignature.letter_id)
+        .where(Letter.user_id == user_id)
+        .order_by(LetterSignature.letter_id)
+    )
     return [{"letter": letter_id, "band": band, "similarity_percent": score} for letter_id, band, score in rows]
 
 

@@ -1,5 +1,6 @@
 """Signatures for many letters at once (demo data, the benchmark's million letters): classified in memory in the
 order given, as `record_letter` would one by one, then written with crm/bulk.py (COPY on PostgreSQL)."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -21,8 +22,10 @@ class _CampaignIndex:
 
     def classify(self, sig: np.ndarray, hashes: list[int]) -> tuple[str, float, int | None]:
         hits = Counter(letter for key in enumerate(hashes) for letter in self.buckets.get(key, ()))
-        scored = [(float(np.mean(self.signatures[letter] == sig)), letter)
-                  for letter, _ in hits.most_common(similarity.SCORED_CANDIDATES)]
+        scored = [
+            (float(np.mean(self.signatures[letter] == sig)), letter)
+            for letter, _ in hits.most_common(similarity.SCORED_CANDIDATES)
+        ]
         score, closest = max(scored, key=lambda pair: (pair[0], -pair[1]), default=(0.0, None))
         return similarity.band_for(score), score, closest if score >= similarity.SIMILAR else None
 
@@ -49,12 +52,21 @@ def record_letters(session: Session, letters, chunk: int = 5000, classify: bool 
             if classify:
                 band, score, closest = indexes[campaign_id].classify(sig, hashes)
                 indexes[campaign_id].add(letter_id, sig, hashes)
-            band_rows += [{"campaign_id": campaign_id, "band_no": number, "band_hash": value, "letter_id": letter_id}
-                          for number, value in enumerate(hashes)]
+            band_rows += [
+                {"campaign_id": campaign_id, "band_no": number, "band_hash": value, "letter_id": letter_id}
+                for number, value in enumerate(hashes)
+            ]
         bands[band] += 1
-        signature_rows.append({"letter_id": letter_id, "campaign_id": campaign_id, "band": band,
-                               "score": round(score * 100), "closest_letter_id": closest,
-                               "signature": None if sig is None else similarity.to_bytes(sig)})
+        signature_rows.append(
+            {
+                "letter_id": letter_id,
+                "campaign_id": campaign_id,
+                "band": band,
+                "score": round(score * 100),
+                "closest_letter_id": closest,
+                "signature": None if sig is None else similarity.to_bytes(sig),
+            }
+        )
         if len(signature_rows) >= chunk:
             _write(session, signature_rows, band_rows)
             signature_rows, band_rows = [], []
@@ -78,8 +90,11 @@ def add_demo_signatures(session: Session, campaign_ids: list[int], seed: int = 2
     from crm.campaigns.similarity_stories import edited, story
 
     rng = random.Random(seed)  # its own, so the rest of the demo data stays as it was
-    rows = session.execute(select(Letter.id, Letter.campaign_id).where(Letter.campaign_id.in_(campaign_ids))
-                           .order_by(Letter.campaign_id, Letter.created_at, Letter.id)).all()
+    rows = session.execute(
+        select(Letter.id, Letter.campaign_id)
+        .where(Letter.campaign_id.in_(campaign_ids))
+        .order_by(Letter.campaign_id, Letter.created_at, Letter.id)
+    ).all()
     earlier: dict[int, list[str]] = defaultdict(list)
 
     def text_for(campaign_id: int) -> str:

@@ -1,12 +1,16 @@
 """Tables of the near-copy check (crm/campaigns/similarity.py): a MinHash signature and band per letter, and the
 LSH band hashes that find a letter's look-alikes by index lookup."""
+
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.extensions import db
 
-BANDS = (("personal", "Personal"), ("similar", "Similar to another letter"),
-         ("near_copy", "Nearly the same as another letter"))
+BANDS = (
+    ("personal", "Personal"),
+    ("similar", "Similar to another letter"),
+    ("near_copy", "Nearly the same as another letter"),
+)
 
 
 class LetterSignature(db.Model):
@@ -34,5 +38,6 @@ class LetterSimilarityBand(db.Model):
     campaign_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the letter's (deleted with it)
     band_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     band_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    letter_id: Mapped[int] = mapped_column(ForeignKey("letter_signatures.letter_id", ondelete="CASCADE"),
-                                           primary_key=True, autoincrement=False)
+    letter_id: Mapped[int] = mapped_column(
+        ForeignKey("letter_signatures.letter_id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )

@@ -1,24 +1,115 @@
 """Synthetic members' stories for the demo, the tests, the benchmark and the threshold measurement: different
 stories on one topic (same sentence shapes, different lives), and a story with a few words changed."""
+
 from __future__ import annotations
 
 import random
 
-COUNTRIES = ("Egypt", "India", "Pakistan", "Nigeria", "Iran", "the Philippines", "Iraq", "Syria", "Ukraine",
-             "Jamaica", "Bangladesh", "Lebanon", "Colombia", "Sudan", "Brazil", "Cuba", "Mexico", "Ireland")
-CITIES = ("Cairo", "Lahore", "Mumbai", "Lagos", "Tehran", "Manila", "Baghdad", "Damascus", "Kyiv", "Kingston",
-          "Dhaka", "Beirut", "Bogota", "Khartoum", "Sao Paulo", "Havana", "Guadalajara", "Dublin", "Karachi", "Delhi")
-SPECIALTIES = ("family medicine", "internal medicine", "pediatrics", "general surgery", "obstetrics",
-               "psychiatry", "anesthesia", "emergency medicine", "cardiology", "radiology", "geriatrics")
-PLACES = ("a rural clinic", "a teaching hospital", "a district hospital", "a refugee camp clinic",
-          "a busy emergency department", "a maternity unit", "a community health centre", "a military hospital")
-JOBS = ("driving for a delivery company", "working as a personal support worker", "stocking shelves at night",
-        "working in a pharmacy", "tutoring students in biology", "working as a research assistant",
-        "driving a taxi", "working in a call centre", "cleaning offices", "working as a lab technician")
-TOWNS = ("Brampton", "Mississauga", "Scarborough", "Hamilton", "London", "Windsor", "Ottawa", "Kitchener",
-         "Sudbury", "Thunder Bay", "Oshawa", "Barrie", "Kingston", "Guelph", "Markham", "Etobicoke")
-FAMILY = ("my wife and two children", "my husband and our daughter", "my elderly mother", "my three sons",
-          "my family", "my partner", "my two young daughters", "nobody but a suitcase of textbooks")
+COUNTRIES = (
+    "Egypt",
+    "India",
+    "Pakistan",
+    "Nigeria",
+    "Iran",
+    "the Philippines",
+    "Iraq",
+    "Syria",
+    "Ukraine",
+    "Jamaica",
+    "Bangladesh",
+    "Lebanon",
+    "Colombia",
+    "Sudan",
+    "Brazil",
+    "Cuba",
+    "Mexico",
+    "Ireland",
+)
+CITIES = (
+    "Cairo",
+    "Lahore",
+    "Mumbai",
+    "Lagos",
+    "Tehran",
+    "Manila",
+    "Baghdad",
+    "Damascus",
+    "Kyiv",
+    "Kingston",
+    "Dhaka",
+    "Beirut",
+    "Bogota",
+    "Khartoum",
+    "Sao Paulo",
+    "Havana",
+    "Guadalajara",
+    "Dublin",
+    "Karachi",
+    "Delhi",
+)
+SPECIALTIES = (
+    "family medicine",
+    "internal medicine",
+    "pediatrics",
+    "general surgery",
+    "obstetrics",
+    "psychiatry",
+    "anesthesia",
+    "emergency medicine",
+    "cardiology",
+    "radiology",
+    "geriatrics",
+)
+PLACES = (
+    "a rural clinic",
+    "a teaching hospital",
+    "a district hospital",
+    "a refugee camp clinic",
+    "a busy emergency department",
+    "a maternity unit",
+    "a community health centre",
+    "a military hospital",
+)
+JOBS = (
+    "driving for a delivery company",
+    "working as a personal support worker",
+    "stocking shelves at night",
+    "working in a pharmacy",
+    "tutoring students in biology",
+    "working as a research assistant",
+    "driving a taxi",
+    "working in a call centre",
+    "cleaning offices",
+    "working as a lab technician",
+)
+TOWNS = (
+    "Brampton",
+    "Mississauga",
+    "Scarborough",
+    "Hamilton",
+    "London",
+    "Windsor",
+    "Ottawa",
+    "Kitchener",
+    "Sudbury",
+    "Thunder Bay",
+    "Oshawa",
+    "Barrie",
+    "Kingston",
+    "Guelph",
+    "Markham",
+    "Etobicoke",
+)
+FAMILY = (
+    "my wife and two children",
+    "my husband and our daughter",
+    "my elderly mother",
+    "my three sons",
+    "my family",
+    "my partner",
+    "my two young daughters",
+    "nobody but a suitcase of textbooks",
+)
 
 OPENINGS = (
     "I trained in {city}, {country}, and practised {specialty} for {years} years at {place}.",
@@ -26,7 +117,8 @@ OPENINGS = (
     "Before coming to Canada I worked for {years} years in {specialty} at {place} near {city}.",
     "I graduated from medical school in {city} and spent {years} years in {specialty}, mostly at {place}.",
     "Back in {country} I was the only {specialty} doctor at {place} for {years} years.",
-    "My medical degree is from {city}; after it I gave {years} years to {place}, first as a resident, then in {specialty}.",
+    "My medical degree is from {city}; after it I gave {years} years to {place}, "
+    "first as a resident, then in {specialty}.",
     "For {years} years my days began at {place} outside {city}, where I looked after patients in {specialty}.",
     "{country} trained me well: {years} years of {specialty}, the last of them running {place}.",
 )
@@ -83,25 +175,57 @@ CLOSINGS = (
 )
 SLOTS = (OPENINGS, ARRIVALS, EXAMS, NOW, HOPES, CLOSINGS)
 # Different people word the same thing differently: each story picks its own word for each of these.
-SYNONYMS = [group.split("|") for group in (
-    "practised|worked|served", "years|long years", "patients|people|families", "Ontario|this province",
-    "care|treat|look after", "support|back|champion", "residency|training", "position|place|spot",
-    "applied|tried|applied again", "doctor|physician", "trained|studied", "work|job", "today|now|these days",
-    "help|serve", "hospital|hospital ward", "wait|keep waiting", "family|kids|loved ones", "please|so please",
-    "I|I myself", "and|and also", "the|our", "a|one", "my|our", "for|during", "in|here in", "with|along with")]
+SYNONYMS = [
+    group.split("|")
+    for group in (
+        "practised|worked|served",
+        "years|long years",
+        "patients|people|families",
+        "Ontario|this province",
+        "care|treat|look after",
+        "support|back|champion",
+        "residency|training",
+        "position|place|spot",
+        "applied|tried|applied again",
+        "doctor|physician",
+        "trained|studied",
+        "work|job",
+        "today|now|these days",
+        "help|serve",
+        "hospital|hospital ward",
+        "wait|keep waiting",
+        "family|kids|loved ones",
+        "please|so please",
+        "I|I myself",
+        "and|and also",
+        "the|our",
+        "a|one",
+        "my|our",
+        "for|during",
+        "in|here in",
+        "with|along with",
+    )
+]
 _SWAP = {word: group for group in SYNONYMS for word in group if " " not in word}
 FILLERS = ("very", "really", "still", "also", "truly", "now", "here", "often", "again", "simply")
 
 
 def story(rng: random.Random) -> str:
     """A member's story: one sentence from each slot, each phrasing and detail chosen at random."""
-    values = {"country": rng.choice(COUNTRIES), "city": rng.choice(CITIES), "specialty": rng.choice(SPECIALTIES),
-              "place": rng.choice(PLACES), "years": rng.randint(2, 25), "town": rng.choice(TOWNS),
-              "year": rng.randint(2008, 2025), "family": rng.choice(FAMILY), "job": rng.choice(JOBS),
-              "tries": rng.randint(2, 7)}
+    values = {
+        "country": rng.choice(COUNTRIES),
+        "city": rng.choice(CITIES),
+        "specialty": rng.choice(SPECIALTIES),
+        "place": rng.choice(PLACES),
+        "years": rng.randint(2, 25),
+        "town": rng.choice(TOWNS),
+        "year": rng.randint(2008, 2025),
+        "family": rng.choice(FAMILY),
+        "job": rng.choice(JOBS),
+        "tries": rng.randint(2, 7),
+    }
     text = " ".join(sentence for sentence in (rng.choice(slot).format(**values) for slot in SLOTS) if sentence)
-    return " ".join(rng.choice(_SWAP[word]) if word in _SWAP and rng.random() < 0.5 else word
-                    for word in text.split())
+    return " ".join(rng.choice(_SWAP[word]) if word in _SWAP and rng.random() < 0.5 else word for word in text.split())
 
 
 def edited(text: str, changes: int, rng: random.Random) -> str:
@@ -130,14 +254,15 @@ def measure_thresholds(rng: random.Random, stories: int = 1000) -> dict[str, flo
     signatures = [similarity.signature(text) for text in originals]
 
     def found(a, b) -> bool:
-        shared = any(x == y for x, y in zip(similarity.band_hashes(a), similarity.band_hashes(b)))
+        shared = any(x == y for x, y in zip(similarity.band_hashes(a), similarity.band_hashes(b), strict=False))
         return shared and float(np.mean(a == b)) >= similarity.NEAR_COPY
 
     rates = {}
     for low, high in ((1, 2), (3, 6), (7, 10)):
         copies = [similarity.signature(edited(text, rng.randint(low, high), rng)) for text in originals]
         rates[f"near_copy_found_{low}_to_{high}_words_changed"] = round(
-            sum(found(a, b) for a, b in zip(signatures, copies)) / stories, 4)
+            sum(found(a, b) for a, b in zip(signatures, copies, strict=False)) / stories, 4
+        )
     pairs = [rng.sample(range(stories), 2) for _ in range(stories * 10)]
     scores = [float(np.mean(signatures[a] == signatures[b])) for a, b in pairs]
     rates["other_story_flagged_near_copy"] = round(sum(s >= similarity.NEAR_COPY for s in scores) / len(scores), 5)

@@ -1,4 +1,5 @@
 """The lead's near-copies page: a campaign's letters by similarity band, per riding and per MPP."""
+
 from flask import Blueprint, render_template
 
 from crm.campaigns.models import Campaign
@@ -12,5 +13,10 @@ bp = Blueprint("similarity", __name__)
 def campaign_similarity(campaign_id):
     """Share of near-copies per riding and per MPP, so a lead sees where form letters pile up."""
     campaign = db.get_or_404(Campaign, campaign_id)
-    return render_template("campaigns/similarity.html", campaign=campaign,
-                           counts=band_counts(db.session, campaign.id), near_copy=NEAR_COPY, similar=SIMILAR)
+    return render_template(
+        "campaigns/similarity.html",
+        campaign=campaign,
+        counts=band_counts(db.session, campaign.id),
+        near_copy=NEAR_COPY,
+        similar=SIMILAR,
+    )

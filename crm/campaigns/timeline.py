@@ -1,4 +1,5 @@
 """Letters members sent to a person appear on that person's (and their organization's) timeline."""
+
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -16,12 +17,14 @@ def _letter_rows(person_id: int | None, organization_id: int | None):
 
 
 def _load_letters(session: Session, ids: list[int]) -> dict[int, TimelineEntry]:
-    letters = session.scalars(select(Letter).where(Letter.id.in_(ids))
-                              .options(joinedload(Letter.campaign)))
+    letters = session.scalars(select(Letter).where(Letter.id.in_(ids)).options(joinedload(Letter.campaign)))
     # No member name or text here: the committee sees that a letter arrived, leads open it from the campaign.
-    return {letter.id: TimelineEntry("letter", letter.created_at, letter,
-                                     f"Letter from a member, campaign {letter.campaign.name}")
-            for letter in letters}
+    return {
+        letter.id: TimelineEntry(
+            "letter", letter.created_at, letter, f"Letter from a member, campaign {letter.campaign.name}"
+        )
+        for letter in letters
+    }
 
 
 register_timeline_source(TimelineSource("letter", _letter_rows, _load_letters))

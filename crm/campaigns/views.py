@@ -1,4 +1,5 @@
 """Campaign pages: the public campaign page, the member's letter, "My letters", and the lead's pages."""
+
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -39,6 +40,7 @@ def _managed_campaign(campaign_id: int) -> Campaign:
 
 # --- public and member pages ----------------------------------------------------------------------
 
+
 @bp.route("/campaigns/")
 def index():
     campaigns = db.session.scalars(services.list_campaigns(public_only=True).limit(100)).all()
@@ -50,8 +52,13 @@ def show(slug):
     campaign = _visible_campaign(slug)
     write_url = url_for("campaigns.write", slug=campaign.slug)
     stats = services.public_counts(db.session, campaign)
-    return render_template("campaigns/show.html", campaign=campaign, write_url=write_url, stats=stats,
-                           is_open=campaign.is_open(date.today()))
+    return render_template(
+        "campaigns/show.html",
+        campaign=campaign,
+        write_url=write_url,
+        stats=stats,
+        is_open=campaign.is_open(date.today()),
+    )
 
 
 def _letter_rate_limit():
@@ -68,8 +75,9 @@ def _choose(campaign: Campaign, stopped=None):
     sent = services.sent_person_ids(db.session, campaign.id, user.id) if user else {}
     context = {"campaign": campaign, "sent": sent, "stopped": stopped}
     if campaign.kind == "fixed_targets":
-        return render_template("campaigns/choose.html", targets=services.fixed_recipients(db.session, campaign),
-                               **context)
+        return render_template(
+            "campaigns/choose.html", targets=services.fixed_recipients(db.session, campaign), **context
+        )
     profile = getattr(user, "profile", None)
     own = None
     if profile is not None and profile.district_id:
@@ -78,10 +86,14 @@ def _choose(campaign: Campaign, stopped=None):
     found = None
     if "postal_code" in request.args and postal_form.validate():
         found = _postal_choices(campaign, postal_form.postal_code.data)
-    districts = db.session.scalars(select(ElectoralDistrict).where(
-        ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id).order_by(ElectoralDistrict.name)).all()
-    return render_template("campaigns/choose.html", own=own, postal_form=postal_form, found=found,
-                           districts=districts, **context)
+    districts = db.session.scalars(
+        select(ElectoralDistrict)
+        .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
+        .order_by(ElectoralDistrict.name)
+    ).all()
+    return render_template(
+        "campaigns/choose.html", own=own, postal_form=postal_form, found=found, districts=districts, **context
+    )
 
 
 def _postal_choices(campaign: Campaign, postal_code: str) -> services.PostalChoices:
@@ -108,9 +120,11 @@ def _template_for(campaign: Campaign, template_id: int | None = None) -> LetterT
     """The version the member's form was built on (if it belongs to the campaign), else the current one."""
     template_id = template_id or flow.small_id(request.form.get("template_id"))
     if template_id is not None:
-        template = db.session.scalar(select(LetterTemplate).where(LetterTemplate.id == template_id,
-                                                                   LetterTemplate.campaign_id == campaign.id)
-                                     .options(joinedload(LetterTemplate.blocks)))
+        template = db.session.scalar(
+            select(LetterTemplate)
+            .where(LetterTemplate.id == template_id, LetterTemplate.campaign_id == campaign.id)
+            .options(joinedload(LetterTemplate.blocks))
+        )
         if template is not None:
             return template
     return services.current_template(db.session, campaign.id)
@@ -123,15 +137,17 @@ def _restored(campaign: Campaign):
         return None
     pending = flow.claim_pending(db.session, token, current_user.id)
     if pending is None or pending.campaign_id != campaign.id:
-        flash("That saved letter has expired (letters wait seven days) or is not yours; please write it again.",
-              "warning")
+        flash(
+            "That saved letter has expired (letters wait seven days) or is not yours; please write it again.", "warning"
+        )
         return None
     return pending.recipient_key, pending.template_id, flow.pending_edits(pending)
 
 
 @bp.route("/campaigns/<slug>/write", methods=["GET", "POST"])
-@limiter.limit(_letter_rate_limit, key_func=_member_key, methods=["POST"],
-               exempt_when=lambda: "send" not in request.form)
+@limiter.limit(
+    _letter_rate_limit, key_func=_member_key, methods=["POST"], exempt_when=lambda: "send" not in request.form
+)
 def write(slug):
     """The letter page: members send; visitors write first, then join or log in to send."""
     campaign = _visible_campaign(slug)
@@ -195,9 +211,13 @@ def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome
         flash(f"Thank you! Your letter to {outcome.recipient.person.full_name} is on its way.", "success")
         return redirect(url_for("campaigns.my_letter", letter_id=outcome.letter_id))
     if kind == "waiting":
-        return render_template("campaigns/waiting.html", campaign=campaign, recipient=outcome.recipient,
-                               next_url=url_for("campaigns.write", slug=campaign.slug, pending=outcome.pending_token),
-                               token=outcome.pending_token)
+        return render_template(
+            "campaigns/waiting.html",
+            campaign=campaign,
+            recipient=outcome.recipient,
+            next_url=url_for("campaigns.write", slug=campaign.slug, pending=outcome.pending_token),
+            token=outcome.pending_token,
+        )
     if kind == "unavailable":
         return render_template("campaigns/unavailable.html", campaign=campaign, message=outcome.message), 503
     if kind == "invalid":
@@ -205,24 +225,39 @@ def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome
     user = current_user if current_user.is_authenticated else None
     profile = getattr(user, "profile", None)
     return render_template(
-        "campaigns/write.html", campaign=campaign, template=template, recipient=outcome.recipient,
-        blocks=outcome.blocks or services.draft_blocks(template, services.letter_context(
-            db.session, campaign, user, outcome.recipient)),
-        edits=edits, form=form, preview=outcome.preview, problems=outcome.problems, recipient_key=key,
-        visitor=user is None, needs_postal_code=user is not None and not (profile and profile.postal_code),
-        offer_save_riding=_offer_save_riding(campaign, profile, outcome.recipient))
+        "campaigns/write.html",
+        campaign=campaign,
+        template=template,
+        recipient=outcome.recipient,
+        blocks=outcome.blocks
+        or services.draft_blocks(template, services.letter_context(db.session, campaign, user, outcome.recipient)),
+        edits=edits,
+        form=form,
+        preview=outcome.preview,
+        problems=outcome.problems,
+        recipient_key=key,
+        visitor=user is None,
+        needs_postal_code=user is not None and not (profile and profile.postal_code),
+        offer_save_riding=_offer_save_riding(campaign, profile, outcome.recipient),
+    )
 
 
 def _offer_save_riding(campaign, profile, recipient) -> bool:
-    return (profile is not None and campaign.kind == "own_representative" and recipient is not None
-            and recipient.district is not None and profile.district_id != recipient.district.id)
+    return (
+        profile is not None
+        and campaign.kind == "own_representative"
+        and recipient is not None
+        and recipient.district is not None
+        and profile.district_id != recipient.district.id
+    )
 
 
 def _duplicate_notice_for(outcome: flow.Outcome) -> Markup:
     link = url_for("campaigns.my_letter", letter_id=outcome.letter_id)
     name = outcome.recipient.person.full_name if outcome.recipient and outcome.recipient.person else None
     return Markup('You have already sent a letter to {} in this campaign. <a href="{}">See your letter</a>.').format(
-        name or "this representative", link)
+        name or "this representative", link
+    )
 
 
 @bp.route("/my/letters")
@@ -245,9 +280,11 @@ def my_letter(letter_id):
 
 # --- the lead's pages -----------------------------------------------------------------------------
 
+
 def _campaign_form(form: CampaignForm) -> CampaignForm:
-    form.jurisdiction_id.choices = [(j.id, j.name) for j in db.session.scalars(
-        select(Jurisdiction).order_by(Jurisdiction.name))]
+    form.jurisdiction_id.choices = [
+        (j.id, j.name) for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
+    ]
     return form
 
 
@@ -307,31 +344,51 @@ def template(campaign_id):
     campaign = _managed_campaign(campaign_id)
     current = services.current_template(db.session, campaign.id)
     if request.method == "GET" and current is not None:
-        form = TemplateForm(data={"subject": current.subject, "blocks": [
-            {"kind": b.kind, "label": b.label, "body": b.body, "min_length": b.min_length} for b in current.blocks]})
+        form = TemplateForm(
+            data={
+                "subject": current.subject,
+                "blocks": [
+                    {"kind": b.kind, "label": b.label, "body": b.body, "min_length": b.min_length}
+                    for b in current.blocks
+                ],
+            }
+        )
     else:
         form = TemplateForm()
     sample = None
     if form.is_submitted() and form.add_block.data:  # CSRFProtect has already checked the token
         form.blocks.append_entry()
     elif form.validate_on_submit():
-        blocks = [services.BlockInput(kind=entry.form.kind.data, body=entry.form.body.data or "",
-                                      label=entry.form.label.data, min_length=entry.form.min_length.data or 0)
-                  for entry in form.blocks]
+        blocks = [
+            services.BlockInput(
+                kind=entry.form.kind.data,
+                body=entry.form.body.data or "",
+                label=entry.form.label.data,
+                min_length=entry.form.min_length.data or 0,
+            )
+            for entry in form.blocks
+        ]
         try:
-            saved, sample = services.save_template(db.session, campaign, subject=form.subject.data,
-                                                   blocks=blocks, actor_id=current_user.id)
+            saved, sample = services.save_template(
+                db.session, campaign, subject=form.subject.data, blocks=blocks, actor_id=current_user.id
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"Saved version {saved.version}. Below is the letter as the sample member would see it.",
-                  "success")
+            flash(f"Saved version {saved.version}. Below is the letter as the sample member would see it.", "success")
             current = saved
     versions = services.template_versions(db.session, campaign.id)
-    return render_template("campaigns/template.html", campaign=campaign, form=form, sample=sample,
-                           versions=versions, placeholders=sandbox.PLACEHOLDERS, current=current)
+    return render_template(
+        "campaigns/template.html",
+        campaign=campaign,
+        form=form,
+        sample=sample,
+        versions=versions,
+        placeholders=sandbox.PLACEHOLDERS,
+        current=current,
+    )
 
 
 @bp.route("/manage/campaigns/<int:campaign_id>/targets", methods=["GET", "POST"])
@@ -351,8 +408,13 @@ def targets(campaign_id):
             flash("Target added.", "success")
             return redirect(url_for("campaigns.targets", campaign_id=campaign.id))
     recipients = services.fixed_recipients(db.session, campaign)
-    return render_template("campaigns/targets.html", campaign=campaign, form=form,
-                           rows=list(zip(campaign.targets, recipients)), remove_form=EmptyForm())
+    return render_template(
+        "campaigns/targets.html",
+        campaign=campaign,
+        form=form,
+        rows=list(zip(campaign.targets, recipients, strict=False)),
+        remove_form=EmptyForm(),
+    )
 
 
 @bp.route("/manage/campaigns/<int:campaign_id>/targets/<int:target_id>/remove", methods=["POST"])
@@ -374,9 +436,14 @@ def dashboard(campaign_id):
         limit, offset = 25, 0
     page = paginate(db.session, services.latest_letters(campaign.id), limit=limit, offset=offset)
     stats = services.campaign_stats(db.session, campaign)
-    return render_template("campaigns/dashboard.html", campaign=campaign, page=page, stats=stats,
-                           template=services.current_template(db.session, campaign.id),
-                           failures=flow.template_failures(db.session, campaign.id))
+    return render_template(
+        "campaigns/dashboard.html",
+        campaign=campaign,
+        page=page,
+        stats=stats,
+        template=services.current_template(db.session, campaign.id),
+        failures=flow.template_failures(db.session, campaign.id),
+    )
 
 
 @bp.route("/manage/campaigns/<int:campaign_id>/stats.json")
@@ -395,4 +462,3 @@ def letter(campaign_id, letter_id):
     band = similarity.letter_band(db.session, found.id)
     db.session.commit()
     return render_template("campaigns/letter.html", letter=found, lead_view=True, band=band)
-

@@ -1,4 +1,5 @@
 """Front page, home page and the health check."""
+
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
@@ -24,7 +25,8 @@ def home():
     representative = None
     if profile is not None and profile.district_id:
         representative = db.session.execute(
-            select(Person, ElectedOffice).join(ElectedOffice, ElectedOffice.person_id == Person.id)
+            select(Person, ElectedOffice)
+            .join(ElectedOffice, ElectedOffice.person_id == Person.id)
             .where(ElectedOffice.district_id == profile.district_id, ElectedOffice.current.is_(True))
         ).first()
     counts = None
@@ -33,10 +35,12 @@ def home():
             "jurisdictions": db.session.scalar(select(func.count()).select_from(Jurisdiction)),
             "districts": db.session.scalar(select(func.count()).select_from(ElectoralDistrict)),
             "representatives": db.session.scalar(
-                select(func.count()).select_from(ElectedOffice).where(ElectedOffice.current.is_(True))),
+                select(func.count()).select_from(ElectedOffice).where(ElectedOffice.current.is_(True))
+            ),
         }
-    return render_template("core/home.html", profile=profile, representative=representative, counts=counts,
-                           stages=dict(LICENSURE_STAGES))
+    return render_template(
+        "core/home.html", profile=profile, representative=representative, counts=counts, stages=dict(LICENSURE_STAGES)
+    )
 
 
 @bp.route("/healthz")

@@ -1,4 +1,5 @@
 """The campaign dashboard: every figure is one aggregate query, whatever the number of letters."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -83,8 +84,9 @@ class CampaignDashboard:
 PARTS = ("totals", "per_day", "by_party", "by_riding", "funnel", "joined")
 
 
-def campaign_dashboard(session: Session, campaign: Campaign, filters: Filters | None = None,
-                       parts: tuple[str, ...] = PARTS) -> CampaignDashboard:
+def campaign_dashboard(
+    session: Session, campaign: Campaign, filters: Filters | None = None, parts: tuple[str, ...] = PARTS
+) -> CampaignDashboard:
     """Progress, letters per day, by party, by riding, the delivery funnel, sign-ups: seven aggregate queries.
 
     `parts` limits the work to what is needed (a download needs one table, not the whole page).
@@ -95,33 +97,66 @@ def campaign_dashboard(session: Session, campaign: Campaign, filters: Filters | 
     per_day, by_party, by_riding, districts, funnel = [], [], {}, [], []
     if "totals" in parts:
         letters, ridings = session.execute(
-            select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(*scope)).one()
+            select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(*scope)
+        ).one()
     if "per_day" in parts:
         day = func.date(Letter.created_at)
-        per_day = [(_as_date(value), count) for value, count in session.execute(
-            select(day, func.count()).where(*scope).group_by(day).order_by(day))]
+        per_day = [
+            (_as_date(value), count)
+            for value, count in session.execute(select(day, func.count()).where(*scope).group_by(day).order_by(day))
+        ]
     if "by_party" in parts:
-        by_party = [(party or "No party", count) for party, count in session.execute(
-            select(Letter.party, func.count()).where(*scope).group_by(Letter.party)
-            .order_by(func.count().desc(), Letter.party))]
+        by_party = [
+            (party or "No party", count)
+            for party, count in session.execute(
+                select(Letter.party, func.count())
+                .where(*scope)
+                .group_by(Letter.party)
+                .order_by(func.count().desc(), Letter.party)
+            )
+        ]
     if "by_riding" in parts:
-        by_riding = dict(session.execute(select(Letter.district_id, func.count())
-                                         .where(*scope, Letter.district_id.is_not(None))
-                                         .group_by(Letter.district_id)).all())
-        districts = [tuple(row) for row in session.execute(
-            select(ElectoralDistrict.id, ElectoralDistrict.number, ElectoralDistrict.name)
-            .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id).order_by(ElectoralDistrict.number))]
+        by_riding = dict(
+            session.execute(
+                select(Letter.district_id, func.count())
+                .where(*scope, Letter.district_id.is_not(None))
+                .group_by(Letter.district_id)
+            ).all()
+        )
+        districts = [
+            tuple(row)
+            for row in session.execute(
+                select(ElectoralDistrict.id, ElectoralDistrict.number, ElectoralDistrict.name)
+                .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
+                .order_by(ElectoralDistrict.number)
+            )
+        ]
     if "funnel" in parts:
-        statuses = dict(session.execute(
-            select(OutboundMessage.status, func.count()).join(Letter, Letter.message_id == OutboundMessage.id)
-            .where(*scope).group_by(OutboundMessage.status)).all())
+        statuses = dict(
+            session.execute(
+                select(OutboundMessage.status, func.count())
+                .join(Letter, Letter.message_id == OutboundMessage.id)
+                .where(*scope)
+                .group_by(OutboundMessage.status)
+            ).all()
+        )
         funnel = [(key, label, sum(statuses.get(status, 0) for status in members)) for key, label, members in FUNNEL]
     if "joined" in parts:
         joined, joined_and_wrote = joined_through(session, campaign, filters)
-    return CampaignDashboard(campaign=campaign, letters=letters or 0, ridings=ridings or 0,
-                             seats=campaign.jurisdiction.seats, per_day=per_day, by_party=by_party,
-                             by_riding=by_riding, districts=districts, funnel=funnel,
-                             joined=joined, joined_and_wrote=joined_and_wrote, filters=filters)
+    return CampaignDashboard(
+        campaign=campaign,
+        letters=letters or 0,
+        ridings=ridings or 0,
+        seats=campaign.jurisdiction.seats,
+        per_day=per_day,
+        by_party=by_party,
+        by_riding=by_riding,
+        districts=districts,
+        funnel=funnel,
+        joined=joined,
+        joined_and_wrote=joined_and_wrote,
+        filters=filters,
+    )
 
 
 def joined_through(session: Session, campaign: Campaign, filters: Filters) -> tuple[int, int]:
@@ -132,9 +167,10 @@ def joined_through(session: Session, campaign: Campaign, filters: Filters) -> tu
     wrote = and_(Letter.user_id == MemberProfile.user_id, Letter.campaign_id == campaign.id)
     joined, wrote_count = session.execute(
         select(func.count(func.distinct(MemberProfile.id)), func.count(func.distinct(Letter.user_id)))
-        .select_from(MemberProfile).outerjoin(Letter, wrote)
-        .where(MemberProfile.joined_via_campaign_id == campaign.id,
-               *filters.conditions(MemberProfile.created_at))).one()
+        .select_from(MemberProfile)
+        .outerjoin(Letter, wrote)
+        .where(MemberProfile.joined_via_campaign_id == campaign.id, *filters.conditions(MemberProfile.created_at))
+    ).one()
     return joined or 0, wrote_count or 0
 
 

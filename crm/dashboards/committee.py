@@ -1,6 +1,7 @@
 """The committee dashboard: its year of work (interactions by month and kind, hashtags, follow-ups),
 MPP stances by party, and the asks scoreboard. Aggregated in SQL; a page runs a fixed number of queries.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,23 +28,39 @@ class StanceTable:
 
     def flat(self) -> list[tuple]:
         """One row per party and ask, for downloads."""
-        return [(party, seats, label, *[counts.get((ask, position), 0) for position, _ in self.positions])
-                for party, seats, counts in self.rows for ask, label in self.asks]
+        return [
+            (party, seats, label, *[counts.get((ask, position), 0) for position, _ in self.positions])
+            for party, seats, counts in self.rows
+            for ask, label in self.asks
+        ]
 
 
 def stances_by_party(session: Session, jurisdiction_id: int) -> StanceTable:
     """Each sitting member's current stance (newest by date) on each ask, counted by party; no stance is "unknown"."""
-    newest = (select(Stance.person_id, Stance.ask, Stance.position,
-                     func.row_number().over(partition_by=(Stance.person_id, Stance.ask),
-                                            order_by=(Stance.as_of.desc(), Stance.id.desc())).label("n"))
-              .where(Stance.person_id.is_not(None)).subquery())
-    sitting = (select(ElectedOffice.person_id, ElectedOffice.party)
-               .where(ElectedOffice.current.is_(True), ElectedOffice.jurisdiction_id == jurisdiction_id).subquery())
+    newest = (
+        select(
+            Stance.person_id,
+            Stance.ask,
+            Stance.position,
+            func.row_number()
+            .over(partition_by=(Stance.person_id, Stance.ask), order_by=(Stance.as_of.desc(), Stance.id.desc()))
+            .label("n"),
+        )
+        .where(Stance.person_id.is_not(None))
+        .subquery()
+    )
+    sitting = (
+        select(ElectedOffice.person_id, ElectedOffice.party)
+        .where(ElectedOffice.current.is_(True), ElectedOffice.jurisdiction_id == jurisdiction_id)
+        .subquery()
+    )
     seats = dict(session.execute(select(sitting.c.party, func.count()).group_by(sitting.c.party)).all())
     counted = session.execute(
         select(sitting.c.party, newest.c.ask, newest.c.position, func.count())
-        .join(newest, newest.c.person_id == sitting.c.person_id).where(newest.c.n == 1)
-        .group_by(sitting.c.party, newest.c.ask, newest.c.position)).all()
+        .join(newest, newest.c.person_id == sitting.c.person_id)
+        .where(newest.c.n == 1)
+        .group_by(sitting.c.party, newest.c.ask, newest.c.position)
+    ).all()
     by_party: dict[str | None, dict[tuple[str, str], int]] = {party: {} for party in seats}
     for party, ask, position, count in counted:
         by_party.setdefault(party, {})[(ask, position)] = count
@@ -74,10 +91,13 @@ def scoreboard_summary(session: Session) -> tuple[list[tuple[str, str]], list[tu
 
 def jurisdictions_with_seats(session: Session) -> list[tuple[int, str, str]]:
     """(id, code, name) of legislatures with sitting members in the directory."""
-    return list(session.execute(
-        select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name)
-        .where(Jurisdiction.id.in_(select(ElectedOffice.jurisdiction_id).where(ElectedOffice.current.is_(True))))
-        .order_by(Jurisdiction.name)))
+    return list(
+        session.execute(
+            select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name)
+            .where(Jurisdiction.id.in_(select(ElectedOffice.jurisdiction_id).where(ElectedOffice.current.is_(True))))
+            .order_by(Jurisdiction.name)
+        )
+    )
 
 
 def _month(session: Session, column):
@@ -104,12 +124,19 @@ class Activity:
     by_jurisdiction: list[tuple[str, int]]
 
     def month_rows(self) -> list[tuple]:
-        return [(month, *[self.by_month.get((month, kind), 0) for kind, _ in self.kinds],
-                 sum(self.by_month.get((month, kind), 0) for kind, _ in self.kinds)) for month in self.months]
+        return [
+            (
+                month,
+                *[self.by_month.get((month, kind), 0) for kind, _ in self.kinds],
+                sum(self.by_month.get((month, kind), 0) for kind, _ in self.kinds),
+            )
+            for month in self.months
+        ]
 
     def hashtag_rows(self) -> list[tuple]:
-        return [(month, *[self.hashtag_by_month.get((month, tag), 0) for tag in self.hashtags])
-                for month in self.months]
+        return [
+            (month, *[self.hashtag_by_month.get((month, tag), 0) for tag in self.hashtags]) for month in self.months
+        ]
 
 
 NOT_RECORDED = "Not recorded"
@@ -123,7 +150,9 @@ def _by_stakeholder_kind(session: Session, start: date, end: date) -> list[tuple
     rows = session.execute(
         select(StakeholderKindDay.organization_kind, interactions)
         .where(StakeholderKindDay.day.between(start, end))
-        .group_by(StakeholderKindDay.organization_kind).order_by(interactions.desc(), StakeholderKindDay.organization_kind))
+        .group_by(StakeholderKindDay.organization_kind)
+        .order_by(interactions.desc(), StakeholderKindDay.organization_kind)
+    )
     return [(kinds.get(kind, kind) if kind else NOT_RECORDED, int(count)) for kind, count in rows]
 
 
@@ -140,29 +169,52 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
     tag_month: dict[tuple[str, str], int] = {}
     by_jurisdiction_id: dict[int | None, int] = {}
     for m, kind, jurisdiction_id, n, *tags in session.execute(
-            select(month, ActivityDay.kind, ActivityDay.jurisdiction_id, func.sum(ActivityDay.interactions),
-                   func.sum(ActivityDay.mppchats), func.sum(ActivityDay.skillstohelp))
-            .where(ActivityDay.day.between(start, end))
-            .group_by(month, ActivityDay.kind, ActivityDay.jurisdiction_id)):
+        select(
+            month,
+            ActivityDay.kind,
+            ActivityDay.jurisdiction_id,
+            func.sum(ActivityDay.interactions),
+            func.sum(ActivityDay.mppchats),
+            func.sum(ActivityDay.skillstohelp),
+        )
+        .where(ActivityDay.day.between(start, end))
+        .group_by(month, ActivityDay.kind, ActivityDay.jurisdiction_id)
+    ):
         m, n = _month_key(m), int(n)
         by_month[(m, kind)] = by_month.get((m, kind), 0) + n
         by_jurisdiction_id[jurisdiction_id] = by_jurisdiction_id.get(jurisdiction_id, 0) + n
-        for tag, count in zip(CAMPAIGN_HASHTAGS, tags):
+        for tag, count in zip(CAMPAIGN_HASHTAGS, tags, strict=False):
             if count:
                 tag_month[(m, tag)] = tag_month.get((m, tag), 0) + int(count)
     names = dict(session.execute(select(Jurisdiction.id, Jurisdiction.name)).all()) if by_jurisdiction_id else {}
-    by_jurisdiction = sorted(((names.get(jid, NOT_RECORDED), n) for jid, n in by_jurisdiction_id.items()),
-                             key=lambda item: (-item[1], item[0]))
+    by_jurisdiction = sorted(
+        ((names.get(jid, NOT_RECORDED), n) for jid, n in by_jurisdiction_id.items()),
+        key=lambda item: (-item[1], item[0]),
+    )
     soon = today + timedelta(days=7)
-    follow_ups = [(name or "Unassigned", int(due or 0), int(overdue or 0)) for name, due, overdue in session.execute(
-        select(User.name,
-               func.sum(case((FollowUp.due_date.between(today, soon), 1), else_=0)),
-               func.sum(case((FollowUp.due_date < today, 1), else_=0)))
-        .select_from(FollowUp).outerjoin(User, User.id == FollowUp.assignee_id)
-        .where(FollowUp.status == "open", FollowUp.due_date <= soon, not_archived(FollowUp.interaction_id))
-        .group_by(User.name).order_by(User.name))]
+    follow_ups = [
+        (name or "Unassigned", int(due or 0), int(overdue or 0))
+        for name, due, overdue in session.execute(
+            select(
+                User.name,
+                func.sum(case((FollowUp.due_date.between(today, soon), 1), else_=0)),
+                func.sum(case((FollowUp.due_date < today, 1), else_=0)),
+            )
+            .select_from(FollowUp)
+            .outerjoin(User, User.id == FollowUp.assignee_id)
+            .where(FollowUp.status == "open", FollowUp.due_date <= soon, not_archived(FollowUp.interaction_id))
+            .group_by(User.name)
+            .order_by(User.name)
+        )
+    ]
     months = sorted({m for m, _ in by_month} | {m for m, _ in tag_month})
-    return Activity(months=months, kinds=list(KINDS), by_month=by_month, hashtags=list(CAMPAIGN_HASHTAGS),
-                    hashtag_by_month=tag_month, follow_ups=follow_ups,
-                    by_stakeholder_kind=_by_stakeholder_kind(session, start, end),
-                    by_jurisdiction=by_jurisdiction)
+    return Activity(
+        months=months,
+        kinds=list(KINDS),
+        by_month=by_month,
+        hashtags=list(CAMPAIGN_HASHTAGS),
+        hashtag_by_month=tag_month,
+        follow_ups=follow_ups,
+        by_stakeholder_kind=_by_stakeholder_kind(session, start, end),
+        by_jurisdiction=by_jurisdiction,
+    )

@@ -5,6 +5,7 @@ Everything is written with bulk Core inserts in chunks, so the large scale (50,0
 1,000,000 letters) fits in minutes and bounded memory. Addresses use example.org / example.invalid:
 nothing here can reach a real inbox. Requires the reference data (`flask crm seed`) first.
 """
+
 from __future__ import annotations
 
 import random
@@ -21,8 +22,8 @@ from crm.dashboards.demo_activity import load_activity
 from crm.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.outbox.models import OutboundMessage
-from crm.replies.models import LetterReply
 from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.replies.models import LetterReply
 from crm.stakeholders.models import ElectedOffice
 
 
@@ -44,35 +45,91 @@ EMAIL_DOMAIN = "demo.example.org"
 UNUSABLE_PASSWORD = "!demo-account-cannot-log-in"
 
 PROVINCES = (("ON", 86), ("BC", 4), ("AB", 4), ("QC", 2), ("MB", 1), ("NS", 1), ("SK", 1), (None, 1))
-STAGES = (("exams", 26), ("carms", 18), ("pra", 10), ("residency", 7), ("licensed", 9), ("clinical_assistant", 8),
-          ("other", 12), (None, 10))
-COUNTRIES = (("India", 16), ("Pakistan", 12), ("Egypt", 10), ("Nigeria", 9), ("Iran", 7), ("Philippines", 6),
-             ("Iraq", 4), ("Syria", 4), ("Ukraine", 4), ("Jamaica", 2), ("China", 3), ("Bangladesh", 3),
-             ("Saudi Arabia", 2), ("Ireland", 2), ("United Kingdom", 2), ("Colombia", 2), ("Mexico", 2),
-             ("Brazil", 2), ("Cuba", 2), ("Lebanon", 2), ("Venezuela", 1), ("Sudan", 1), (None, 6))
-SPECIALTIES = (("Family medicine", 30), ("Internal medicine", 12), ("Pediatrics", 7), ("General surgery", 6),
-               ("Obstetrics and gynecology", 6), ("Psychiatry", 5), ("Anesthesiology", 4), ("Emergency medicine", 4),
-               ("Cardiology", 3), ("Radiology", 2), ("Ophthalmology", 2), ("Pathology", 1), ("Dermatology", 1),
-               ("Neurology", 1), (None, 16))
+STAGES = (
+    ("exams", 26),
+    ("carms", 18),
+    ("pra", 10),
+    ("residency", 7),
+    ("licensed", 9),
+    ("clinical_assistant", 8),
+    ("other", 12),
+    (None, 10),
+)
+COUNTRIES = (
+    ("India", 16),
+    ("Pakistan", 12),
+    ("Egypt", 10),
+    ("Nigeria", 9),
+    ("Iran", 7),
+    ("Philippines", 6),
+    ("Iraq", 4),
+    ("Syria", 4),
+    ("Ukraine", 4),
+    ("Jamaica", 2),
+    ("China", 3),
+    ("Bangladesh", 3),
+    ("Saudi Arabia", 2),
+    ("Ireland", 2),
+    ("United Kingdom", 2),
+    ("Colombia", 2),
+    ("Mexico", 2),
+    ("Brazil", 2),
+    ("Cuba", 2),
+    ("Lebanon", 2),
+    ("Venezuela", 1),
+    ("Sudan", 1),
+    (None, 6),
+)
+SPECIALTIES = (
+    ("Family medicine", 30),
+    ("Internal medicine", 12),
+    ("Pediatrics", 7),
+    ("General surgery", 6),
+    ("Obstetrics and gynecology", 6),
+    ("Psychiatry", 5),
+    ("Anesthesiology", 4),
+    ("Emergency medicine", 4),
+    ("Cardiology", 3),
+    ("Radiology", 2),
+    ("Ophthalmology", 2),
+    ("Pathology", 1),
+    ("Dermatology", 1),
+    ("Neurology", 1),
+    (None, 16),
+)
 # Closed campaigns' letters have settled; the live one still has some in flight.
 SETTLED = (("delivered", 88), ("bounced", 4), ("dropped", 1), ("failed", 3), ("accepted", 4))
-IN_FLIGHT = (("delivered", 72), ("accepted", 12), ("queued", 6), ("deferred", 2), ("bounced", 4), ("dropped", 1),
-             ("failed", 3))
-CAMPAIGN_NAMES = ("Skills to help: more PRA spots now", "#mppchats: meet your MPP", "More residency positions",
-                  "Recency of practice: an official clinical assistant role", "Practice-ready in every province")
-BODY = ("Dear {name},\n\nI am an internationally trained physician living in your riding. Ontario needs more "
-        "Practice-Ready Assessment spots, more residency positions and an official clinical assistant role. "
-        "Please support ITPO's asks.\n\nSincerely,\nAn ITPO member")
+IN_FLIGHT = (
+    ("delivered", 72),
+    ("accepted", 12),
+    ("queued", 6),
+    ("deferred", 2),
+    ("bounced", 4),
+    ("dropped", 1),
+    ("failed", 3),
+)
+CAMPAIGN_NAMES = (
+    "Skills to help: more PRA spots now",
+    "#mppchats: meet your MPP",
+    "More residency positions",
+    "Recency of practice: an official clinical assistant role",
+    "Practice-ready in every province",
+)
+BODY = (
+    "Dear {name},\n\nI am an internationally trained physician living in your riding. Ontario needs more "
+    "Practice-Ready Assessment spots, more residency positions and an official clinical assistant role. "
+    "Please support ITPO's asks.\n\nSincerely,\nAn ITPO member"
+)
 
 
 def _weighted(rng: random.Random, pairs, k: int) -> list:
-    values, weights = zip(*pairs)
+    values, weights = zip(*pairs, strict=False)
     return rng.choices(values, weights=weights, k=k)
 
 
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def has_members(session: Session) -> bool:
@@ -85,11 +142,18 @@ def load_demo(session: Session, scale: str, *, today: date | None = None, seed: 
         raise ValidationError("scale", f"Choose a scale: {', '.join(SCALES)}.")
     spec, rng, today = SCALES[scale], random.Random(seed), today or date.today()
     ontario = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
-    offices = list(session.execute(
-        select(ElectedOffice.district_id, ElectedOffice.id, ElectedOffice.person_id, ElectedOffice.party)
-        .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
-        .where(ElectedOffice.current.is_(True), ElectoralDistrict.jurisdiction_id == ontario.id)
-        .order_by(ElectoralDistrict.number))) if ontario else []
+    offices = (
+        list(
+            session.execute(
+                select(ElectedOffice.district_id, ElectedOffice.id, ElectedOffice.person_id, ElectedOffice.party)
+                .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
+                .where(ElectedOffice.current.is_(True), ElectoralDistrict.jurisdiction_id == ontario.id)
+                .order_by(ElectoralDistrict.number)
+            )
+        )
+        if ontario
+        else []
+    )
     if not offices:
         raise ValidationError(None, "Load the reference data first (flask crm seed): the demo needs the MPP roster.")
     if session.scalar(select(User.id).where(User.email.like(f"%@{EMAIL_DOMAIN}")).limit(1)) is not None:
@@ -98,51 +162,95 @@ def load_demo(session: Session, scale: str, *, today: date | None = None, seed: 
     try:
         user_ids, districts = _add_members(session, spec, rng, today, ontario.id)
         campaigns = _add_campaigns(session, spec, today, ontario.id)
-        letters = _add_letters(session, spec, rng, today, user_ids, districts,
-                               {row.district_id: row for row in offices}, campaigns)
+        letters = _add_letters(
+            session, spec, rng, today, user_ids, districts, {row.district_id: row for row in offices}, campaigns
+        )
         add_demo_signatures(session, [c.id for c, _ in (campaigns if scale == "small" else campaigns[:1])])
         joined = _joined_through_live_campaign(session, campaigns[0][0])
         replies = _add_reply_answers(session, rng, today)
         activity = load_activity(session, scale, rng, today, user_ids, EMAIL_DOMAIN, UNUSABLE_PASSWORD)
     finally:
         session.info.pop("audit_disabled", None)
-    return {"members": len(user_ids), "campaigns": len(campaigns), "letters": letters,
-            "joined_through_live_campaign": joined, "reply_surveys": replies, **activity}
+    return {
+        "members": len(user_ids),
+        "campaigns": len(campaigns),
+        "letters": letters,
+        "joined_through_live_campaign": joined,
+        "reply_surveys": replies,
+        **activity,
+    }
 
 
 def _joined_through_live_campaign(session: Session, campaign: Campaign) -> int:
     """About a third of the members who joined since the live campaign began came through its page."""
     since = datetime.combine(campaign.starts_on, time.min)
-    return session.execute(update(MemberProfile).where(MemberProfile.created_at >= since, MemberProfile.id % 3 == 0)
-                           .values(joined_via_campaign_id=campaign.id)).rowcount or 0
+    return (
+        session.execute(
+            update(MemberProfile)
+            .where(MemberProfile.created_at >= since, MemberProfile.id % 3 == 0)
+            .values(joined_via_campaign_id=campaign.id)
+        ).rowcount
+        or 0
+    )
 
 
 def _add_members(session: Session, spec: Scale, rng: random.Random, today: date, ontario_id: int):
     """Users and profiles; Ontario members spread over the ridings, more in the cities."""
-    district_rows = list(session.execute(select(ElectoralDistrict.id, ElectoralDistrict.number)
-                                         .where(ElectoralDistrict.jurisdiction_id == ontario_id)))
+    district_rows = list(
+        session.execute(
+            select(ElectoralDistrict.id, ElectoralDistrict.number).where(
+                ElectoralDistrict.jurisdiction_id == ontario_id
+            )
+        )
+    )
     # A lumpy spread: some ridings have several times as many members as others.
     weights = [rng.lognormvariate(0, 0.7) for _ in district_rows]
     n = spec.members
     provinces = _weighted(rng, PROVINCES, n)
-    stages, countries, specialties = _weighted(rng, STAGES, n), _weighted(rng, COUNTRIES, n), _weighted(rng, SPECIALTIES, n)
+    stages, countries, specialties = (
+        _weighted(rng, STAGES, n),
+        _weighted(rng, COUNTRIES, n),
+        _weighted(rng, SPECIALTIES, n),
+    )
     chosen = rng.choices([row.id for row in district_rows], weights=weights, k=n)
     start = datetime.combine(today - timedelta(days=730), time(9))
     joined = sorted(start + timedelta(minutes=rng.randrange(730 * 24 * 60)) for _ in range(n))
     user_ids: list[int] = []
     for block in _chunks(list(range(n))):
-        rows = [{"email": f"member{i + 1}@{EMAIL_DOMAIN}", "name": f"Demo Member {i + 1}",
-                 "password_hash": UNUSABLE_PASSWORD, "role": "member", "active": True,
-                 "email_confirmed_at": joined[i], "created_at": joined[i]} for i in block]
+        rows = [
+            {
+                "email": f"member{i + 1}@{EMAIL_DOMAIN}",
+                "name": f"Demo Member {i + 1}",
+                "password_hash": UNUSABLE_PASSWORD,
+                "role": "member",
+                "active": True,
+                "email_confirmed_at": joined[i],
+                "created_at": joined[i],
+            }
+            for i in block
+        ]
         user_ids.extend(session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows))
     districts = [chosen[i] if provinces[i] == "ON" else None for i in range(n)]
     for block in _chunks(list(range(n))):
-        session.execute(insert(MemberProfile), [
-            {"user_id": user_ids[i], "province": provinces[i], "district_id": districts[i],
-             "postal_code": None, "licensure_stage": stages[i], "training_country": countries[i],
-             "specialty": specialties[i], "created_at": joined[i],
-             "graduation_year": None if rng.random() < 0.08 else today.year - min(40, int(rng.gammavariate(3, 4)) + 1)}
-            for i in block])
+        session.execute(
+            insert(MemberProfile),
+            [
+                {
+                    "user_id": user_ids[i],
+                    "province": provinces[i],
+                    "district_id": districts[i],
+                    "postal_code": None,
+                    "licensure_stage": stages[i],
+                    "training_country": countries[i],
+                    "specialty": specialties[i],
+                    "created_at": joined[i],
+                    "graduation_year": None
+                    if rng.random() < 0.08
+                    else today.year - min(40, int(rng.gammavariate(3, 4)) + 1),
+                }
+                for i in block
+            ],
+        )
     return user_ids, districts
 
 
@@ -152,26 +260,52 @@ def _add_campaigns(session: Session, spec: Scale, today: date, ontario_id: int) 
         live = index == 0
         starts = today - timedelta(days=30) if live else today - timedelta(days=60 * index + 90)
         name = CAMPAIGN_NAMES[index % len(CAMPAIGN_NAMES)] + ("" if index < len(CAMPAIGN_NAMES) else f" ({index + 1})")
-        campaign = Campaign(name=name, slug=f"demo-{index + 1}", hashtag="#skillstohelp" if index % 2 == 0 else "#mppchats",
-                            summary="Write to your MPP.", kind="own_representative", jurisdiction_id=ontario_id,
-                            goal_letters=(spec.members // 2) if live else None, goal_ridings=100 if live else None,
-                            starts_on=starts, ends_on=None if live else starts + timedelta(days=45),
-                            status="live" if live else "closed", mpp_address="legislature")
-        template = LetterTemplate(campaign=campaign, version=1, subject="A letter from a constituent {{ hashtag }}",
-                                  blocks=[LetterBlock(position=1, kind="locked", body="Dear {{ representative_name }},"),
-                                          LetterBlock(position=2, kind="personal", body="Your story", min_length=20)])
+        campaign = Campaign(
+            name=name,
+            slug=f"demo-{index + 1}",
+            hashtag="#skillstohelp" if index % 2 == 0 else "#mppchats",
+            summary="Write to your MPP.",
+            kind="own_representative",
+            jurisdiction_id=ontario_id,
+            goal_letters=(spec.members // 2) if live else None,
+            goal_ridings=100 if live else None,
+            starts_on=starts,
+            ends_on=None if live else starts + timedelta(days=45),
+            status="live" if live else "closed",
+            mpp_address="legislature",
+        )
+        template = LetterTemplate(
+            campaign=campaign,
+            version=1,
+            subject="A letter from a constituent {{ hashtag }}",
+            blocks=[
+                LetterBlock(position=1, kind="locked", body="Dear {{ representative_name }},"),
+                LetterBlock(position=2, kind="personal", body="Your story", min_length=20),
+            ],
+        )
         session.add_all([campaign, template])
         campaigns.append((campaign, template))
     session.flush()
     return campaigns
 
 
-def _add_letters(session: Session, spec: Scale, rng: random.Random, today: date, user_ids: list[int],
-                 districts: list[int | None], offices: dict, campaigns) -> int:
+def _add_letters(
+    session: Session,
+    spec: Scale,
+    rng: random.Random,
+    today: date,
+    user_ids: list[int],
+    districts: list[int | None],
+    offices: dict,
+    campaigns,
+) -> int:
     """Each member with an Ontario riding (and an MPP) writes in each campaign with some probability."""
     total = 0
-    writers = [(user_id, offices[district]) for user_id, district in zip(user_ids, districts)
-               if district is not None and district in offices]
+    writers = [
+        (user_id, offices[district])
+        for user_id, district in zip(user_ids, districts, strict=False)
+        if district is not None and district in offices
+    ]
     for index, (campaign, template) in enumerate(campaigns):
         live = index == 0
         share = 0.6 * spec.participation if live else spec.participation
@@ -180,27 +314,58 @@ def _add_letters(session: Session, spec: Scale, rng: random.Random, today: date,
         start = datetime.combine(campaign.starts_on, time(7))
         for block in _chunks(chosen):
             # Most letters come in the first days and after reminders (days 7, 14, 21).
-            stamps = [start + timedelta(days=min(days - 1, int(rng.expovariate(1 / 6)) + rng.choice((0, 0, 0, 7, 14, 21))),
-                                        minutes=rng.randrange(16 * 60)) for _ in block]
+            stamps = [
+                start
+                + timedelta(
+                    days=min(days - 1, int(rng.expovariate(1 / 6)) + rng.choice((0, 0, 0, 7, 14, 21))),
+                    minutes=rng.randrange(16 * 60),
+                )
+                for _ in block
+            ]
             statuses = _weighted(rng, IN_FLIGHT if live else SETTLED, len(block))
             message_rows = [
-                {"kind": "letter", "user_id": user_id, "to_address": f"mpp-{office.district_id}@example.invalid",
-                 "from_address": f"ITPO <letters@{EMAIL_DOMAIN}>", "subject": "A letter from a constituent",
-                 "text_body": BODY.format(name="MPP"), "status": status, "attempts": 0 if status == "queued" else 1,
-                 "created_at": stamp, "updated_at": stamp,
-                 # Demo letters are never sent: a queued one waits past any demonstration, so a worker leaves it.
-                 "next_attempt_at": NEVER_DUE if status == "queued" else stamp,
-                 "sent_at": None if status in ("queued", "sending") else stamp + timedelta(seconds=30)}
-                for (user_id, office), status, stamp in zip(block, statuses, stamps)]
-            message_ids = list(session.scalars(
-                insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True), message_rows))
-            session.execute(insert(Letter), [
-                {"campaign_id": campaign.id, "user_id": user_id, "person_id": office.person_id,
-                 "office_id": office.id, "district_id": office.district_id, "template_id": template.id,
-                 "party": office.party, "to_address": f"mpp-{office.district_id}@example.invalid",
-                 "subject": "A letter from a constituent", "body": BODY.format(name="MPP"), "message_id": message_id,
-                 "created_at": stamp}
-                for (user_id, office), message_id, stamp in zip(block, message_ids, stamps)])
+                {
+                    "kind": "letter",
+                    "user_id": user_id,
+                    "to_address": f"mpp-{office.district_id}@example.invalid",
+                    "from_address": f"ITPO <letters@{EMAIL_DOMAIN}>",
+                    "subject": "A letter from a constituent",
+                    "text_body": BODY.format(name="MPP"),
+                    "status": status,
+                    "attempts": 0 if status == "queued" else 1,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    # Demo letters are never sent: a queued one waits past any demonstration, so a worker leaves it.
+                    "next_attempt_at": NEVER_DUE if status == "queued" else stamp,
+                    "sent_at": None if status in ("queued", "sending") else stamp + timedelta(seconds=30),
+                }
+                for (user_id, office), status, stamp in zip(block, statuses, stamps, strict=False)
+            ]
+            message_ids = list(
+                session.scalars(
+                    insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True), message_rows
+                )
+            )
+            session.execute(
+                insert(Letter),
+                [
+                    {
+                        "campaign_id": campaign.id,
+                        "user_id": user_id,
+                        "person_id": office.person_id,
+                        "office_id": office.id,
+                        "district_id": office.district_id,
+                        "template_id": template.id,
+                        "party": office.party,
+                        "to_address": f"mpp-{office.district_id}@example.invalid",
+                        "subject": "A letter from a constituent",
+                        "body": BODY.format(name="MPP"),
+                        "message_id": message_id,
+                        "created_at": stamp,
+                    }
+                    for (user_id, office), message_id, stamp in zip(block, message_ids, stamps, strict=False)
+                ],
+            )
             total += len(block)
     return total
 
@@ -208,35 +373,61 @@ def _add_letters(session: Session, spec: Scale, rng: random.Random, today: date,
 # "Did they reply?": 4 in 10 delivered letters were asked (14 days on), 6 in 10 of those answered.
 ANSWERS = (("replied", 30), ("acknowledged", 35), ("no_reply", 35))
 TONES = (("supportive", 45), ("neutral", 40), ("opposed", 15), (None, 20))
-REPLY_TEXTS = ("Thank you for writing. The MPP supports more Practice-Ready Assessment spots and has raised it "
-               "with the Minister of Health.", "The office said the ministry is reviewing the PRA program.",
-               "A staffer called to say the MPP will ask about residency positions at Queen's Park.", None, None)
+REPLY_TEXTS = (
+    "Thank you for writing. The MPP supports more Practice-Ready Assessment spots and has raised it "
+    "with the Minister of Health.",
+    "The office said the ministry is reviewing the PRA program.",
+    "A staffer called to say the MPP will ask about residency positions at Queen's Park.",
+    None,
+    None,
+)
 
 
 def _add_reply_answers(session: Session, rng: random.Random, today: date) -> int:
     """Reply surveys on delivered demo letters (never emailed: no outbox message), 6 in 10 answered."""
     due = datetime.combine(today, time.min) - timedelta(days=14)
     letters = session.execute(
-        select(Letter.id, Letter.campaign_id, Letter.user_id, Letter.person_id, Letter.district_id, Letter.party,
-               OutboundMessage.sent_at).join(OutboundMessage, OutboundMessage.id == Letter.message_id)
-        .where(OutboundMessage.status == "delivered", OutboundMessage.sent_at <= due)).all()
+        select(
+            Letter.id,
+            Letter.campaign_id,
+            Letter.user_id,
+            Letter.person_id,
+            Letter.district_id,
+            Letter.party,
+            OutboundMessage.sent_at,
+        )
+        .join(OutboundMessage, OutboundMessage.id == Letter.message_id)
+        .where(OutboundMessage.status == "delivered", OutboundMessage.sent_at <= due)
+    ).all()
     asked = [row for row in letters if rng.random() < 0.4]
     for block in _chunks(asked):
         rows = []
         for row in block:
             answered = rng.random() < 0.6
             answer = _weighted(rng, ANSWERS, 1)[0] if answered else None
-            rows.append({"letter_id": row.id, "campaign_id": row.campaign_id, "user_id": row.user_id,
-                         "person_id": row.person_id, "district_id": row.district_id, "party": row.party,
-                         "nonce": f"{rng.getrandbits(64):016x}", "delivered_at": row.sent_at,
-                         "asked_at": row.sent_at + timedelta(days=14), "answer": answer,
-                         "reply_text": rng.choice(REPLY_TEXTS) if answer == "replied" else None,
-                         "tone": _weighted(rng, TONES, 1)[0] if answer == "replied" else None,
-                         "answered_at": row.sent_at + timedelta(days=14 + rng.randrange(1, 6)) if answered else None})
+            rows.append(
+                {
+                    "letter_id": row.id,
+                    "campaign_id": row.campaign_id,
+                    "user_id": row.user_id,
+                    "person_id": row.person_id,
+                    "district_id": row.district_id,
+                    "party": row.party,
+                    "nonce": f"{rng.getrandbits(64):016x}",
+                    "delivered_at": row.sent_at,
+                    "asked_at": row.sent_at + timedelta(days=14),
+                    "answer": answer,
+                    "reply_text": rng.choice(REPLY_TEXTS) if answer == "replied" else None,
+                    "tone": _weighted(rng, TONES, 1)[0] if answer == "replied" else None,
+                    "answered_at": row.sent_at + timedelta(days=14 + rng.randrange(1, 6)) if answered else None,
+                }
+            )
         session.execute(insert(LetterReply), rows)
     return len(asked)
 
 
 def demo_counts(session: Session) -> dict[str, int]:
-    return {"members": session.scalar(select(func.count(MemberProfile.id))) or 0,
-            "letters": session.scalar(select(func.count(Letter.id))) or 0}
+    return {
+        "members": session.scalar(select(func.count(MemberProfile.id))) or 0,
+        "letters": session.scalar(select(func.count(Letter.id))) or 0,
+    }

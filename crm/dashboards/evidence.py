@@ -1,9 +1,10 @@
 """Member evidence: who ITPO's members are, counted in SQL, with small counts protected (crm.members.small_counts)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
@@ -15,8 +16,13 @@ from crm.members.small_counts import SMALL_COUNT, Cell, protect
 from crm.reference.models import ElectoralDistrict
 
 NOT_GIVEN = "Not given"
-YEARS_BANDS = ((0, 4, "Under 5 years"), (5, 9, "5 to 9 years"), (10, 14, "10 to 14 years"),
-               (15, 19, "15 to 19 years"), (20, None, "20 years or more"))
+YEARS_BANDS = (
+    (0, 4, "Under 5 years"),
+    (5, 9, "5 to 9 years"),
+    (10, 14, "10 to 14 years"),
+    (15, 19, "15 to 19 years"),
+    (20, None, "20 years or more"),
+)
 
 
 WITHHELD_TABLE = "Withheld: shown, these figures could single out a member."
@@ -48,8 +54,10 @@ class EvidenceTable:
     def bars(self) -> list[tuple[str, str, int]]:
         """(label, shown count, bar width in %): a withheld count gets no bar, so its size cannot be read off."""
         peak = max((cell.count for cell in self.cells or [] if cell.count), default=0)
-        return [(cell.label, cell.text, round(100 * cell.count / peak) if peak and cell.count else 0)
-                for cell in self.cells or []]
+        return [
+            (cell.label, cell.text, round(100 * cell.count / peak) if peak and cell.count else 0)
+            for cell in self.cells or []
+        ]
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,13 @@ def _grouped(session: Session, label, scope: list, *, join=None, missing: str = 
     return [(value if value not in (None, "") else missing, count) for value, count in session.execute(stmt)]
 
 
-def member_evidence(session: Session, filters: Filters | None = None, province: str | None = None,
-                    today: date | None = None, campaign: CampaignScope | None = None) -> tuple[int, list[EvidenceTable]]:
+def member_evidence(
+    session: Session,
+    filters: Filters | None = None,
+    province: str | None = None,
+    today: date | None = None,
+    campaign: CampaignScope | None = None,
+) -> tuple[int, list[EvidenceTable]]:
     """The total and six tables: riding, province, licensure stage, training country, specialty, years since graduation.
 
     Seven aggregate queries whatever the filters and the number of members.
@@ -93,26 +106,49 @@ def member_evidence(session: Session, filters: Filters | None = None, province: 
     scope = _scope(filters, province, campaign)
     total = session.scalar(select(func.count(MemberProfile.id)).where(*scope)) or 0
     stages = dict(LICENSURE_STAGES)
-    stage_rows = [(stages.get(value, value), count) for value, count in
-                  _grouped(session, MemberProfile.licensure_stage, scope)]
+    stage_rows = [
+        (stages.get(value, value), count) for value, count in _grouped(session, MemberProfile.licensure_stage, scope)
+    ]
     year = (today or date.today()).year
     years = year - MemberProfile.graduation_year
-    band = case(*[((years >= low) if high is None else years.between(low, high), literal(index))
-                  for index, (low, high, _) in enumerate(YEARS_BANDS)], else_=literal(len(YEARS_BANDS)))
+    band = case(
+        *[
+            ((years >= low) if high is None else years.between(low, high), literal(index))
+            for index, (low, high, _) in enumerate(YEARS_BANDS)
+        ],
+        else_=literal(len(YEARS_BANDS)),
+    )
     band_labels = [label for _, _, label in YEARS_BANDS] + [NOT_GIVEN]
     band_counts = dict(session.execute(select(band, func.count(MemberProfile.id)).where(*scope).group_by(band)).all())
-    years_rows = [(band_labels[index], band_counts[index]) for index in range(len(band_labels)) if band_counts.get(index)]
+    years_rows = [
+        (band_labels[index], band_counts[index]) for index in range(len(band_labels)) if band_counts.get(index)
+    ]
     tables = [
-        EvidenceTable("riding", "Members by riding (Ontario)", "Riding", _grouped(
-            session, ElectoralDistrict.name, scope,
-            join=(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id),
-            missing="No riding (outside Ontario, or not given)")),
-        EvidenceTable("province", "Members by province or territory", "Province", _grouped(
-            session, MemberProfile.province, scope)),
+        EvidenceTable(
+            "riding",
+            "Members by riding (Ontario)",
+            "Riding",
+            _grouped(
+                session,
+                ElectoralDistrict.name,
+                scope,
+                join=(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id),
+                missing="No riding (outside Ontario, or not given)",
+            ),
+        ),
+        EvidenceTable(
+            "province", "Members by province or territory", "Province", _grouped(session, MemberProfile.province, scope)
+        ),
         EvidenceTable("stage", "Members by licensure stage", "Licensure stage", stage_rows),
-        EvidenceTable("country", "Members by country of medical training", "Country", _grouped(
-            session, MemberProfile.training_country, scope)),
-        EvidenceTable("specialty", "Members by specialty", "Specialty", _grouped(session, MemberProfile.specialty, scope)),
+        EvidenceTable(
+            "country",
+            "Members by country of medical training",
+            "Country",
+            _grouped(session, MemberProfile.training_country, scope),
+        ),
+        EvidenceTable(
+            "specialty", "Members by specialty", "Specialty", _grouped(session, MemberProfile.specialty, scope)
+        ),
         EvidenceTable("years", "Members by years since graduation", "Years since graduation", years_rows),
     ]
     return total, tables

@@ -1,4 +1,5 @@
 """Every dashboard table as CSV or XLSX, through pandas, with cells a spreadsheet never runs as formulas."""
+
 from __future__ import annotations
 
 import io
@@ -6,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from crm.spreadsheets import formula_safe as _safe
 
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 if TYPE_CHECKING:

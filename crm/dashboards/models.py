@@ -6,6 +6,7 @@ organization or an organization changes kind. `crm.dashboards.rollup.refresh_act
 before the dashboard reads, so the dashboard sums a few hundred daily rows instead of reading a year of
 interactions on every view.
 """
+
 from datetime import date
 
 from sqlalchemy import Index, String

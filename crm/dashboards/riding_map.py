@@ -3,12 +3,13 @@
 Longitude/latitude are projected equirectangularly with longitude scaled by cos(mean latitude),
 which is close enough at Ontario's size. The projected paths are computed once per process.
 """
+
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 GEOJSON = Path(__file__).resolve().parent.parent / "data" / "ontario_electoral_districts_2015_simplified.geojson"
@@ -61,7 +62,7 @@ def projection() -> Projection:
     return Projection(west=min(lons), north=max(lats), scale=scale, cos_lat=cos_lat)
 
 
-@lru_cache(maxsize=None)  # one entry per precision used (two)
+@cache  # one entry per precision used (two)
 def shapes(decimals: int = 0) -> tuple[RidingShape, ...]:
     """Every riding's projected path, rounded (points that round together are dropped).
 
@@ -83,8 +84,13 @@ def shapes(decimals: int = 0) -> tuple[RidingShape, ...]:
                     last = point
             if len(points) >= 3:
                 parts.append("M" + "L".join(points) + "Z")
-        result.append(RidingShape(name=feature["properties"]["name"], path="".join(parts),
-                                  bounds=(min(lons), min(lats), max(lons), max(lats))))
+        result.append(
+            RidingShape(
+                name=feature["properties"]["name"],
+                path="".join(parts),
+                bounds=(min(lons), min(lats), max(lons), max(lats)),
+            )
+        )
     return tuple(result)
 
 
@@ -122,7 +128,7 @@ def shading_classes(counts: list[int]) -> list[tuple[int, int, str]]:
 
 
 def class_for(count: int, classes: list[tuple[int, int | None, str]]) -> str:
-    for low, high, name in reversed(classes):
+    for low, _high, name in reversed(classes):
         if count >= low:
             return name
     return CLASS_NAMES[0]
@@ -146,5 +152,10 @@ def map_data(counts_by_name: dict[str, int]) -> dict:
 
     ridings = [riding(shape) for shape in shapes(0)]
     inset = [riding(shape) for shape in shapes(INSET_DECIMALS) if _overlaps(shape.bounds, INSET_BOUNDS)]
-    return {"ridings": ridings, "inset": inset, "legend": classes, "view_box": view_box(),
-            "inset_view_box": view_box(INSET_BOUNDS)}
+    return {
+        "ridings": ridings,
+        "inset": inset,
+        "legend": classes,
+        "view_box": view_box(),
+        "inset_view_box": view_box(INSET_BOUNDS),
+    }

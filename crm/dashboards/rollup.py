@@ -1,4 +1,5 @@
 """Recount the committee dashboard's daily counts for the days the triggers marked dirty (see models.py)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -45,17 +46,22 @@ def _recount(session: Session, days: list[date] | None) -> None:
     day = _day(session, Interaction.occurred_at)
     padded = literal(" ") + func.coalesce(Interaction.hashtags, "") + literal(" ")
     tagged = [func.sum(case((padded.like(f"% {tag} %"), 1), else_=0)) for tag in CAMPAIGN_HASHTAGS]
-    interactions = (select(day, Interaction.kind, Interaction.jurisdiction_id, func.count(), *tagged)
-                    .where(Interaction.archived.is_(False)).group_by(day, Interaction.kind, Interaction.jurisdiction_id))
+    interactions = (
+        select(day, Interaction.kind, Interaction.jurisdiction_id, func.count(), *tagged)
+        .where(Interaction.archived.is_(False))
+        .group_by(day, Interaction.kind, Interaction.jurisdiction_id)
+    )
     organization_id = func.coalesce(Participant.organization_id, Person.organization_id)
     # Through the interaction (date index, archived flag), not the participant's own copy of the date.
-    kinds = (select(day, Organization.kind, func.count(func.distinct(Participant.interaction_id)))
-             .select_from(Participant)
-             .join(Interaction, Interaction.id == Participant.interaction_id)
-             .outerjoin(Person, Person.id == Participant.person_id)
-             .outerjoin(Organization, Organization.id == organization_id)
-             .where(Participant.side == "stakeholder", Interaction.archived.is_(False))
-             .group_by(day, Organization.kind))
+    kinds = (
+        select(day, Organization.kind, func.count(func.distinct(Participant.interaction_id)))
+        .select_from(Participant)
+        .join(Interaction, Interaction.id == Participant.interaction_id)
+        .outerjoin(Person, Person.id == Participant.person_id)
+        .outerjoin(Organization, Organization.id == organization_id)
+        .where(Participant.side == "stakeholder", Interaction.archived.is_(False))
+        .group_by(day, Organization.kind)
+    )
     if days is None:
         session.execute(delete(ActivityDay))
         session.execute(delete(StakeholderKindDay))
@@ -66,8 +72,11 @@ def _recount(session: Session, days: list[date] | None) -> None:
         low, high = min(days), max(days)
         within = (*_within(Interaction.occurred_at, low, high), day.in_(days))
         interactions, kinds = interactions.where(*within), kinds.where(*within)
-    session.execute(insert(ActivityDay).from_select(
-        ["day", "kind", "jurisdiction_id", "interactions", "mppchats", "skillstohelp"], interactions))
+    session.execute(
+        insert(ActivityDay).from_select(
+            ["day", "kind", "jurisdiction_id", "interactions", "mppchats", "skillstohelp"], interactions
+        )
+    )
     session.execute(insert(StakeholderKindDay).from_select(["day", "organization_kind", "interactions"], kinds))
 
 

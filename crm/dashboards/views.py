@@ -1,4 +1,5 @@
 """Dashboard pages and their downloads; thin: parse filters, call the aggregations, render."""
+
 from __future__ import annotations
 
 import re
@@ -57,20 +58,27 @@ def _download(columns, rows, fmt: str, filename: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
     data = export_table(columns, rows, fmt, sheet=filename)
-    return Response(data, mimetype=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})
+    return Response(
+        data, mimetype=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    )
 
 
 @bp.route("/")
 def index():
     campaigns = []
     if allowed("dashboards.campaign", current_user):
-        campaigns = list(db.session.scalars(select(Campaign).options(joinedload(Campaign.jurisdiction))
-                                            .order_by(Campaign.created_at.desc(), Campaign.id.desc())))
+        campaigns = list(
+            db.session.scalars(
+                select(Campaign)
+                .options(joinedload(Campaign.jurisdiction))
+                .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+            )
+        )
     return render_template("dashboards/index.html", campaigns=campaigns)
 
 
 # --- campaign dashboard ---------------------------------------------------------------------------
+
 
 def _campaign_tables(dashboard) -> dict[str, tuple[str, list[str], list]]:
     """Every table on the page, by key: (title, columns, rows). The page and the downloads share it."""
@@ -87,8 +95,9 @@ _TABLE_PARTS = {"per-day": ("per_day",), "by-party": ("by_party",), "by-riding":
 
 
 def _load_campaign(campaign_id: int, parts: tuple[str, ...] = PARTS):
-    campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id)
-                                 .options(joinedload(Campaign.jurisdiction)))
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id).options(joinedload(Campaign.jurisdiction))
+    )
     if campaign is None:
         abort(404)
     filters, problems = parse_filters(request.args)
@@ -100,8 +109,14 @@ def campaign(campaign_id):
     campaign, dashboard, problems = _load_campaign(campaign_id)
     names = {district_id: name for district_id, _, name in dashboard.districts}
     counts_by_name = {names[d]: n for d, n in dashboard.by_riding.items() if d in names}
-    return render_template("dashboards/campaign.html", campaign=campaign, d=dashboard, problems=problems,
-                           map=riding_map.map_data(counts_by_name), tables=_campaign_tables(dashboard))
+    return render_template(
+        "dashboards/campaign.html",
+        campaign=campaign,
+        d=dashboard,
+        problems=problems,
+        map=riding_map.map_data(counts_by_name),
+        tables=_campaign_tables(dashboard),
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/<table>.<fmt>")
@@ -114,6 +129,7 @@ def campaign_export(campaign_id, table, fmt):
 
 
 # --- committee dashboard ----------------------------------------------------------------------------
+
 
 def _committee():
     problems: list[str] = []
@@ -150,12 +166,18 @@ ACTIVITY_TABLES = ("activity", "hashtags", "follow_ups", "stakeholder_kinds", "j
 def _activity_tables(activity) -> dict[str, tuple[list[str], list, str]]:
     """The committee's work as downloads, by key: (columns, rows, file name)."""
     return {
-        "activity": (["Month", *[label for _, label in activity.kinds], "Total"], activity.month_rows(),
-                     "interactions-by-month"),
+        "activity": (
+            ["Month", *[label for _, label in activity.kinds], "Total"],
+            activity.month_rows(),
+            "interactions-by-month",
+        ),
         "hashtags": (["Month", *activity.hashtags], activity.hashtag_rows(), "hashtags-by-month"),
         "follow_ups": (["Assignee", "Due within 7 days", "Overdue"], activity.follow_ups, "follow-ups"),
-        "stakeholder_kinds": (["Stakeholder kind", "Interactions"], activity.by_stakeholder_kind,
-                              "interactions-by-stakeholder-kind"),
+        "stakeholder_kinds": (
+            ["Stakeholder kind", "Interactions"],
+            activity.by_stakeholder_kind,
+            "interactions-by-stakeholder-kind",
+        ),
         "jurisdictions": (["Jurisdiction", "Interactions"], activity.by_jurisdiction, "interactions-by-jurisdiction"),
     }
 
@@ -164,27 +186,48 @@ PROGRAM_COLUMNS = ["Program", "Events held", "Registrations", "Attendees", "Atte
 
 
 def _program_rows(reach: list[dict]) -> list[tuple]:
-    return [(p["name"], p["events_held"], p["registrations"], p["attendees"],
-             p["attendance_rate"] if p["attendance_rate"] is not None else "not shown (fewer than 5)",
-             p["members_reached"]) for p in reach]
+    return [
+        (
+            p["name"],
+            p["events_held"],
+            p["registrations"],
+            p["attendees"],
+            p["attendance_rate"] if p["attendance_rate"] is not None else "not shown (fewer than 5)",
+            p["members_reached"],
+        )
+        for p in reach
+    ]
 
 
 @bp.route("/committee")
 def committee_view():
     choices, chosen, problems, stances, statuses, summary = _committee()
     filters, date_problems, (start, end), activity = _activity()
-    return render_template("dashboards/committee.html", choices=choices, chosen=chosen,
-                           problems=problems + date_problems, stances=stances, statuses=statuses, summary=summary,
-                           filters=filters, activity=activity, period=(start, end),
-                           reach=program_reach(db.session, start=start, end=end))
+    return render_template(
+        "dashboards/committee.html",
+        choices=choices,
+        chosen=chosen,
+        problems=problems + date_problems,
+        stances=stances,
+        statuses=statuses,
+        summary=summary,
+        filters=filters,
+        activity=activity,
+        period=(start, end),
+        reach=program_reach(db.session, start=start, end=end),
+    )
 
 
 @bp.route("/committee/<table>.<fmt>")
 def committee_export(table, fmt):
     if table == "programs":
         _, _, start, end = _period()
-        return _download(PROGRAM_COLUMNS, _program_rows(program_reach(db.session, start=start, end=end)), fmt,
-                         f"program-reach-{start}-to-{end}")
+        return _download(
+            PROGRAM_COLUMNS,
+            _program_rows(program_reach(db.session, start=start, end=end)),
+            fmt,
+            f"program-reach-{start}-to-{end}",
+        )
     if table in ACTIVITY_TABLES:
         *_, activity = _activity()
         columns, rows, filename = _activity_tables(activity)[table]
@@ -194,12 +237,17 @@ def committee_export(table, fmt):
         columns = ["Party", "Seats", "Ask", *[label for _, label in stances.positions]]
         return _download(columns, stances.flat(), fmt, f"stances-{chosen[1].lower()}")
     if table == "scoreboard":
-        return _download(["Ask", *[label for _, label in statuses]], [(ask, *counts) for ask, counts in summary],
-                         fmt, "asks-scoreboard")
+        return _download(
+            ["Ask", *[label for _, label in statuses]],
+            [(ask, *counts) for ask, counts in summary],
+            fmt,
+            "asks-scoreboard",
+        )
     abort(404)
 
 
 # --- member evidence ------------------------------------------------------------------------------
+
 
 def _campaign_scope(args, campaigns, problems: list[str]) -> CampaignScope | None:
     """`campaign` (an id from the list) and `how` (wrote / joined); anything else is reported and ignored."""
@@ -220,9 +268,13 @@ def _campaign_scope(args, campaigns, problems: list[str]) -> CampaignScope | Non
 def _evidence():
     filters, problems = parse_filters(request.args)
     province = _province(request.args, problems)
-    campaigns = list(db.session.execute(select(Campaign.id, Campaign.name, Campaign.status)
-                                        .where(Campaign.status != "draft")
-                                        .order_by(Campaign.created_at.desc(), Campaign.id.desc())))
+    campaigns = list(
+        db.session.execute(
+            select(Campaign.id, Campaign.name, Campaign.status)
+            .where(Campaign.status != "draft")
+            .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        )
+    )
     campaign = _campaign_scope(request.args, campaigns, problems)
     total, tables = member_evidence(db.session, filters, province, campaign=campaign)
     return filters, province, campaign, campaigns, problems, total, tables
@@ -231,12 +283,27 @@ def _evidence():
 @bp.route("/members")
 def evidence():
     filters, province, campaign, campaigns, problems, total, tables = _evidence()
-    provinces = list(db.session.execute(select(Jurisdiction.code, Jurisdiction.name)
-                                        .where(Jurisdiction.kind != "federal").order_by(Jurisdiction.name)))
-    return render_template("dashboards/evidence.html", filters=filters, province=province, problems=problems,
-                           shown_total=shown_count(total), total=total, tables=tables, provinces=provinces,
-                           campaign=campaign, campaigns=campaigns, campaign_names={i: n for i, n, _ in campaigns},
-                           campaign_scopes=CAMPAIGN_SCOPES)
+    provinces = list(
+        db.session.execute(
+            select(Jurisdiction.code, Jurisdiction.name)
+            .where(Jurisdiction.kind != "federal")
+            .order_by(Jurisdiction.name)
+        )
+    )
+    return render_template(
+        "dashboards/evidence.html",
+        filters=filters,
+        province=province,
+        problems=problems,
+        shown_total=shown_count(total),
+        total=total,
+        tables=tables,
+        provinces=provinces,
+        campaign=campaign,
+        campaigns=campaigns,
+        campaign_names={i: n for i, n, _ in campaigns},
+        campaign_scopes=CAMPAIGN_SCOPES,
+    )
 
 
 @bp.route("/members/<table>.<fmt>")

@@ -1,4 +1,5 @@
 """The filtered interaction list and its CSV/XLSX export."""
+
 from __future__ import annotations
 
 import csv
@@ -11,11 +12,11 @@ from sqlalchemy.orm import Session, aliased
 
 from crm.interactions.models import KINDS, Interaction, InteractionHashtag, Participant, not_archived
 from crm.interactions.services import interaction_loader_options
-from crm.stakeholders.parties import parse_party_ref
 from crm.pagination import COUNT_UP_TO, Page, capped_page
 from crm.spreadsheets import formula_safe
 from crm.sql import in_subquery
 from crm.stakeholders.models import Person
+from crm.stakeholders.parties import parse_party_ref
 
 EXPORT_LIMIT = 100_000
 
@@ -69,11 +70,15 @@ def _conditions(filters: InteractionFilters, parties: list, narrowed: bool) -> l
     if filters.hashtag:
         tag = "#" + filters.hashtag.strip().lstrip("#").lower()
         if narrowed or filters.kind or filters.jurisdiction_id:
-            conditions.append(select(InteractionHashtag.interaction_id).where(
-                InteractionHashtag.interaction_id == Interaction.id, InteractionHashtag.tag == tag).exists())
+            conditions.append(
+                select(InteractionHashtag.interaction_id)
+                .where(InteractionHashtag.interaction_id == Interaction.id, InteractionHashtag.tag == tag)
+                .exists()
+            )
         else:
-            conditions.append(Interaction.id.in_(select(InteractionHashtag.interaction_id)
-                                                 .where(InteractionHashtag.tag == tag)))
+            conditions.append(
+                Interaction.id.in_(select(InteractionHashtag.interaction_id).where(InteractionHashtag.tag == tag))
+            )
     if filters.jurisdiction_id:
         conditions.append(Interaction.jurisdiction_id == filters.jurisdiction_id)
     for rows in parties[1:]:
@@ -98,26 +103,36 @@ def _matching(filters: InteractionFilters):
     parties = _parties(filters)
     conditions = _conditions(filters, parties, narrowed=bool(parties))
     if not parties:
-        return (select(Interaction.occurred_at, Interaction.id).where(not_archived(Interaction.id), *conditions)
-                .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()))
+        return (
+            select(Interaction.occurred_at, Interaction.id)
+            .where(not_archived(Interaction.id), *conditions)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        )
     row = aliased(Participant)
-    stmt = select(row.occurred_at, row.interaction_id.label("id")).where(parties[0](row),
-                                                                         not_archived(row.interaction_id))
+    stmt = select(row.occurred_at, row.interaction_id.label("id")).where(
+        parties[0](row), not_archived(row.interaction_id)
+    )
     if conditions:
         stmt = stmt.join(Interaction, Interaction.id == row.interaction_id).where(*conditions)
-    return (stmt.group_by(row.occurred_at, row.interaction_id)
-            .order_by(row.occurred_at.desc(), row.interaction_id.desc()))
+    return stmt.group_by(row.occurred_at, row.interaction_id).order_by(
+        row.occurred_at.desc(), row.interaction_id.desc()
+    )
 
 
 def filtered_interactions(filters: InteractionFilters):
     """Interactions matching every given filter, newest first, with participants eager-loaded."""
     matching = _matching(filters).subquery()
-    return (select(Interaction).join(matching, matching.c.id == Interaction.id)
-            .options(*interaction_loader_options()).order_by(matching.c.occurred_at.desc(), matching.c.id.desc()))
+    return (
+        select(Interaction)
+        .join(matching, matching.c.id == Interaction.id)
+        .options(*interaction_loader_options())
+        .order_by(matching.c.occurred_at.desc(), matching.c.id.desc())
+    )
 
 
-def interactions_page(session: Session, filters: InteractionFilters, *, limit: int, offset: int,
-                      exact: bool = False) -> Page:
+def interactions_page(
+    session: Session, filters: InteractionFilters, *, limit: int, offset: int, exact: bool = False
+) -> Page:
     """One page of `filtered_interactions`, and how many there are: counted up to COUNT_UP_TO (or the end of this
     page, if further), beyond which the page says "more than" that; `exact` counts them all.
 
@@ -125,17 +140,37 @@ def interactions_page(session: Session, filters: InteractionFilters, *, limit: i
     so a request reads about as many index entries as a page needs, however many interactions match; only the
     page's own interactions are then loaded.
     """
+
     def load(ids):
-        return {i.id: i for i in session.scalars(select(Interaction).where(Interaction.id.in_(ids))
-                                                 .options(*interaction_loader_options())).unique()}
+        return {
+            i.id: i
+            for i in session.scalars(
+                select(Interaction).where(Interaction.id.in_(ids)).options(*interaction_loader_options())
+            ).unique()
+        }
 
     return capped_page(session, _matching(filters), load, limit=limit, offset=offset, exact=exact, up_to=COUNT_UP_TO)
 
 
 # --- export -----------------------------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = ["id", "date", "kind", "title", "hashtags", "jurisdiction", "stakeholders", "itpo_people",
-                  "summary", "outcome", "member_report", "platform", "url", "reach", "posted_by"]
+EXPORT_COLUMNS = [
+    "id",
+    "date",
+    "kind",
+    "title",
+    "hashtags",
+    "jurisdiction",
+    "stakeholders",
+    "itpo_people",
+    "summary",
+    "outcome",
+    "member_report",
+    "platform",
+    "url",
+    "reach",
+    "posted_by",
+]
 
 
 def export_rows(session: Session, stmt) -> list[dict]:

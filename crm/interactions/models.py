@@ -1,4 +1,5 @@
 """Interactions (meetings, calls, emails, letters, events, social posts), their participants and follow-ups."""
+
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, func, select, true
@@ -34,11 +35,13 @@ class Interaction(db.Model):
 
     __tablename__ = "interactions"
     # Lists are newest first: each common filter has an index that also serves the ORDER BY.
-    __table_args__ = (Index("ix_interactions_occurred_at_id", "occurred_at", "id"),
-                      Index("ix_interactions_kind_occurred_at", "kind", "occurred_at", "id"),
-                      Index("ix_interactions_jurisdiction_occurred_at", "jurisdiction_id", "occurred_at", "id"),
-                      # The few archived ones, so `not_archived` is one small index read per list or count.
-                      Index("ix_interactions_archived", "archived", "id"))
+    __table_args__ = (
+        Index("ix_interactions_occurred_at_id", "occurred_at", "id"),
+        Index("ix_interactions_kind_occurred_at", "kind", "occurred_at", "id"),
+        Index("ix_interactions_jurisdiction_occurred_at", "jurisdiction_id", "occurred_at", "id"),
+        # The few archived ones, so `not_archived` is one small index read per list or count.
+        Index("ix_interactions_archived", "archived", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -50,7 +53,8 @@ class Interaction(db.Model):
     hashtags: Mapped[str | None] = mapped_column(String(300))
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
     proposal_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("proposal_versions.id", ondelete="SET NULL"), index=True)
+        ForeignKey("proposal_versions.id", ondelete="SET NULL"), index=True
+    )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # An #mppchats conversation a member reported themselves: only they (and staff) may see it.
     member_report: Mapped[bool] = mapped_column(default=False)
@@ -67,11 +71,13 @@ class Interaction(db.Model):
 
     jurisdiction = relationship("Jurisdiction")
     author = relationship("User")
-    participants = relationship("Participant", back_populates="interaction", cascade="all, delete-orphan",
-                                order_by="Participant.id")
+    participants = relationship(
+        "Participant", back_populates="interaction", cascade="all, delete-orphan", order_by="Participant.id"
+    )
     tags = relationship("InteractionHashtag", cascade="all, delete-orphan")
-    follow_ups = relationship("FollowUp", back_populates="interaction", cascade="all, delete-orphan",
-                              order_by="FollowUp.due_date")
+    follow_ups = relationship(
+        "FollowUp", back_populates="interaction", cascade="all, delete-orphan", order_by="FollowUp.due_date"
+    )
 
     @property
     def kind_label(self) -> str:
@@ -99,9 +105,12 @@ class Participant(db.Model):
 
     __tablename__ = "participants"
     __table_args__ = (
-        CheckConstraint("(CASE WHEN person_id IS NULL THEN 0 ELSE 1 END) + "
-                        "(CASE WHEN organization_id IS NULL THEN 0 ELSE 1 END) + "
-                        "(CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) = 1", name="exactly_one_party"),
+        CheckConstraint(
+            "(CASE WHEN person_id IS NULL THEN 0 ELSE 1 END) + "
+            "(CASE WHEN organization_id IS NULL THEN 0 ELSE 1 END) + "
+            "(CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="exactly_one_party",
+        ),
         # Timelines page through these without touching the interactions table.
         Index("ix_participants_person_timeline", "person_id", "occurred_at", "interaction_id"),
         Index("ix_participants_organization_timeline", "organization_id", "occurred_at", "interaction_id"),
@@ -143,8 +152,7 @@ class InteractionHashtag(db.Model):
 
     __tablename__ = "interaction_hashtags"
 
-    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"),
-                                                primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(60), primary_key=True)
 
     __table_args__ = (Index("ix_interaction_hashtags_tag_interaction", "tag", "interaction_id"),)

@@ -2,6 +2,7 @@
 
 Services flush and never commit; the view or CLI command commits once.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,17 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import STAFF_ROLES, User
 from crm.errors import ValidationError
-from crm.interactions.models import (FOLLOW_UP_STATUSES, KINDS, MEETING_FORMATS, PARTICIPANT_ROLES, FollowUp,
-                                     Interaction, InteractionHashtag, Participant, not_archived)
+from crm.interactions.models import (
+    FOLLOW_UP_STATUSES,
+    KINDS,
+    MEETING_FORMATS,
+    PARTICIPANT_ROLES,
+    FollowUp,
+    Interaction,
+    InteractionHashtag,
+    Participant,
+    not_archived,
+)
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Organization, Person
@@ -75,8 +85,9 @@ def parse_hashtags(text: str | None) -> list[str]:
             continue
         tag = "#" + raw.lstrip("#").lower()
         if not HASHTAG_RE.match(tag):
-            raise ValidationError("hashtags", f"'{raw[:30]}' is not a hashtag: use letters, digits and _ only, "
-                                              "like #mppchats.")
+            raise ValidationError(
+                "hashtags", f"'{raw[:30]}' is not a hashtag: use letters, digits and _ only, like #mppchats."
+            )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_HASHTAGS:
@@ -103,21 +114,31 @@ def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> lis
         wanted.setdefault(key, row.role)
     ids = {kind: [i for (k, i) in wanted if k == kind] for kind in PARTY_KINDS}
     found = {
-        "person": {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids["person"]),
-                                                                        Person.archived.is_(False)))}
-        if ids["person"] else {},
-        "organization": {o.id: o for o in session.scalars(
-            select(Organization).where(Organization.id.in_(ids["organization"]), Organization.archived.is_(False)))}
-        if ids["organization"] else {},
+        "person": {
+            p.id: p
+            for p in session.scalars(select(Person).where(Person.id.in_(ids["person"]), Person.archived.is_(False)))
+        }
+        if ids["person"]
+        else {},
+        "organization": {
+            o.id: o
+            for o in session.scalars(
+                select(Organization).where(Organization.id.in_(ids["organization"]), Organization.archived.is_(False))
+            )
+        }
+        if ids["organization"]
+        else {},
         "user": {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids["user"]), User.active.is_(True)))}
-        if ids["user"] else {},
+        if ids["user"]
+        else {},
     }
     participants = []
     for (kind, party_id), role in wanted.items():
         party = found[kind].get(party_id)
         if party is None:
-            raise ValidationError("participants", "One of the participants no longer exists or is archived; "
-                                                  "choose again from the list.")
+            raise ValidationError(
+                "participants", "One of the participants no longer exists or is archived; choose again from the list."
+            )
         side = "itpo" if kind == "user" else "stakeholder"
         participants.append(Participant(side=side, role=role, **{kind: party}))
     return participants
@@ -126,16 +147,18 @@ def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> lis
 def _check_when(occurred_at: datetime, now: datetime | None = None) -> None:
     now = now or datetime.now()
     if occurred_at > now + FUTURE_SLACK:
-        raise ValidationError("occurred_at", "That date is in the future. Log what has happened; "
-                                             "add a follow-up for what is planned.")
+        raise ValidationError(
+            "occurred_at", "That date is in the future. Log what has happened; add a follow-up for what is planned."
+        )
     if occurred_at.year < 1990:
         raise ValidationError("occurred_at", "Enter a date after 1990.")
 
 
 def _check_follow_up_date(interaction_date: date, due_date: date, field_name: str = "follow_ups") -> None:
     if due_date < interaction_date:
-        raise ValidationError(field_name, "A follow-up cannot be due before the interaction it follows "
-                                          f"({interaction_date.isoformat()}).")
+        raise ValidationError(
+            field_name, f"A follow-up cannot be due before the interaction it follows ({interaction_date.isoformat()})."
+        )
 
 
 def _check_assignee(session: Session, assignee_id: int | None, field_name: str = "follow_ups") -> None:
@@ -159,23 +182,41 @@ def _apply(session: Session, interaction: Interaction, data: InteractionInput, n
     tags = parse_hashtags(data.hashtags)
     participants = _resolve_participants(session, data.participants)
     if data.kind != "social_post" and not any(p.side == "stakeholder" for p in participants):
-        raise ValidationError("participants", "Add at least one stakeholder (a person or an organization) "
-                                              "who took part.")
-    for column in ("kind", "occurred_at", "title", "summary", "outcome", "jurisdiction_id", "proposal_version_id",
-                   "meeting_format", "platform", "url", "reach", "posted_by"):
+        raise ValidationError(
+            "participants", "Add at least one stakeholder (a person or an organization) who took part."
+        )
+    for column in (
+        "kind",
+        "occurred_at",
+        "title",
+        "summary",
+        "outcome",
+        "jurisdiction_id",
+        "proposal_version_id",
+        "meeting_format",
+        "platform",
+        "url",
+        "reach",
+        "posted_by",
+    ):
         setattr(interaction, column, getattr(data, column))
     interaction.hashtags = " ".join(tags) or None
     _replace_participants(interaction, participants)
     interaction.tags = [existing for existing in interaction.tags if existing.tag in tags] + [
-        InteractionHashtag(tag=tag) for tag in tags if tag not in {t.tag for t in interaction.tags}]
+        InteractionHashtag(tag=tag) for tag in tags if tag not in {t.tag for t in interaction.tags}
+    ]
 
 
 def _replace_participants(interaction: Interaction, participants: list[Participant]) -> None:
     """Keep rows that did not change (so the audit log shows only real changes)."""
+
     def key(p):
-        return p.person_id or (p.person.id if p.person else None), \
-            p.organization_id or (p.organization.id if p.organization else None), \
-            p.user_id or (p.user.id if p.user else None), p.role
+        return (
+            p.person_id or (p.person.id if p.person else None),
+            p.organization_id or (p.organization.id if p.organization else None),
+            p.user_id or (p.user.id if p.user else None),
+            p.role,
+        )
 
     current = {key(p): p for p in interaction.participants}
     interaction.participants = [current.get(key(p), p) for p in participants]
@@ -183,23 +224,26 @@ def _replace_participants(interaction: Interaction, participants: list[Participa
         participant.occurred_at = interaction.occurred_at
 
 
-def log_interaction(session: Session, author: User | None, data: InteractionInput,
-                    now: datetime | None = None) -> Interaction:
+def log_interaction(
+    session: Session, author: User | None, data: InteractionInput, now: datetime | None = None
+) -> Interaction:
     """Record an interaction with its participants, hashtags and any follow-ups."""
     interaction = Interaction(author=author, member_report=False)
     _apply(session, interaction, data, now)
     for item in data.follow_ups:
         _check_follow_up_date(data.occurred_at.date(), item.due_date)
         _check_assignee(session, item.assignee_id)
-        interaction.follow_ups.append(FollowUp(title=item.title, due_date=item.due_date,
-                                               assignee_id=item.assignee_id, status="open"))
+        interaction.follow_ups.append(
+            FollowUp(title=item.title, due_date=item.due_date, assignee_id=item.assignee_id, status="open")
+        )
     session.add(interaction)
     session.flush()
     return interaction
 
 
-def update_interaction(session: Session, interaction: Interaction, data: InteractionInput,
-                       now: datetime | None = None) -> Interaction:
+def update_interaction(
+    session: Session, interaction: Interaction, data: InteractionInput, now: datetime | None = None
+) -> Interaction:
     """Change an interaction; follow-ups are managed on their own."""
     _apply(session, interaction, data, now)
     for follow_up in interaction.follow_ups:
@@ -211,25 +255,32 @@ def update_interaction(session: Session, interaction: Interaction, data: Interac
 def load_interaction(session: Session, interaction_id: int) -> Interaction | None:
     """One interaction with everything its page shows, in a fixed number of queries."""
     return session.scalar(
-        select(Interaction).where(Interaction.id == interaction_id)
-        .options(*interaction_loader_options(), selectinload(Interaction.follow_ups).joinedload(FollowUp.assignee)))
+        select(Interaction)
+        .where(Interaction.id == interaction_id)
+        .options(*interaction_loader_options(), selectinload(Interaction.follow_ups).joinedload(FollowUp.assignee))
+    )
 
 
 def interaction_loader_options():
     """Eager loads for listing interactions with their participants (no N+1)."""
-    return (joinedload(Interaction.jurisdiction),
-            selectinload(Interaction.participants).options(
-                joinedload(Participant.person), joinedload(Participant.organization), joinedload(Participant.user)))
+    return (
+        joinedload(Interaction.jurisdiction),
+        selectinload(Interaction.participants).options(
+            joinedload(Participant.person), joinedload(Participant.organization), joinedload(Participant.user)
+        ),
+    )
 
 
 # --- follow-ups -------------------------------------------------------------------------------------------------
+
 
 def add_follow_up(session: Session, interaction: Interaction, item: FollowUpInput) -> FollowUp:
     """A follow-up added after the interaction was logged."""
     _check_follow_up_date(interaction.occurred_at.date(), item.due_date, "due_date")
     _check_assignee(session, item.assignee_id, "assignee_id")
-    follow_up = FollowUp(interaction=interaction, title=item.title, due_date=item.due_date,
-                         assignee_id=item.assignee_id, status="open")
+    follow_up = FollowUp(
+        interaction=interaction, title=item.title, due_date=item.due_date, assignee_id=item.assignee_id, status="open"
+    )
     session.add(follow_up)
     session.flush()
     return follow_up
@@ -245,10 +296,12 @@ def set_follow_up_status(session: Session, follow_up: FollowUp, status: str, now
 
 def open_follow_ups_for(user_id: int, until: date | None = None):
     """Open follow-ups assigned to a user, overdue first (earliest due date first)."""
-    stmt = (select(FollowUp).where(FollowUp.assignee_id == user_id, FollowUp.status == "open",
-                                   not_archived(FollowUp.interaction_id))
-            .options(joinedload(FollowUp.interaction))
-            .order_by(FollowUp.due_date, FollowUp.id))
+    stmt = (
+        select(FollowUp)
+        .where(FollowUp.assignee_id == user_id, FollowUp.status == "open", not_archived(FollowUp.interaction_id))
+        .options(joinedload(FollowUp.interaction))
+        .order_by(FollowUp.due_date, FollowUp.id)
+    )
     if until is not None:
         stmt = stmt.where(FollowUp.due_date <= until)
     return stmt
@@ -260,11 +313,18 @@ def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) 
 
     until = today + timedelta(days=days_ahead)
     rows = session.scalars(
-        select(FollowUp).join(User, User.id == FollowUp.assignee_id)
-        .where(FollowUp.status == "open", FollowUp.due_date <= until, User.active.is_(True),
-               User.role.in_(STAFF_ROLES), not_archived(FollowUp.interaction_id))
+        select(FollowUp)
+        .join(User, User.id == FollowUp.assignee_id)
+        .where(
+            FollowUp.status == "open",
+            FollowUp.due_date <= until,
+            User.active.is_(True),
+            User.role.in_(STAFF_ROLES),
+            not_archived(FollowUp.interaction_id),
+        )
         .options(joinedload(FollowUp.interaction), joinedload(FollowUp.assignee))
-        .order_by(FollowUp.assignee_id, FollowUp.due_date, FollowUp.id)).all()
+        .order_by(FollowUp.assignee_id, FollowUp.due_date, FollowUp.id)
+    ).all()
     by_user: dict[int, list[FollowUp]] = {}
     for row in rows:
         by_user.setdefault(row.assignee_id, []).append(row)
@@ -273,12 +333,19 @@ def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) 
         overdue = [f for f in follow_ups if f.due_date < today]
         due = [f for f in follow_ups if f.due_date >= today]
         text = render_template("email/follow_up_digest.txt", user=user, overdue=overdue, due=due, today=today)
-        queue_message(session, kind="follow_up_digest", to=user.email, user_id=user.id, text=text,
-                      subject=f"Your ITPO follow-ups: {len(overdue)} overdue, {len(due)} due")
+        queue_message(
+            session,
+            kind="follow_up_digest",
+            to=user.email,
+            user_id=user.id,
+            text=text,
+            subject=f"Your ITPO follow-ups: {len(overdue)} overdue, {len(due)} due",
+        )
     return len(by_user)
 
 
 # --- member #mppchats reports -----------------------------------------------------------------------------------
+
 
 @dataclass
 class MppChatInput:
@@ -296,12 +363,14 @@ def current_mpps(session: Session) -> list[tuple[Person, ElectedOffice]]:
     from crm.reference.models import ElectoralDistrict
 
     rows = session.execute(
-        select(Person, ElectedOffice).join(ElectedOffice, ElectedOffice.person_id == Person.id)
+        select(Person, ElectedOffice)
+        .join(ElectedOffice, ElectedOffice.person_id == Person.id)
         .join(Jurisdiction, Jurisdiction.id == ElectedOffice.jurisdiction_id)
         .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
         .where(ElectedOffice.current.is_(True), Jurisdiction.code == "ON")
         .options(joinedload(ElectedOffice.district))
-        .order_by(ElectoralDistrict.name)).all()
+        .order_by(ElectoralDistrict.name)
+    ).all()
     return [(person, office) for person, office in rows]
 
 
@@ -310,18 +379,25 @@ def mpp_for_member(session: Session, user: User) -> Person | None:
     profile = getattr(user, "profile", None)
     if profile is None or profile.district_id is None:
         return None
-    return session.scalar(select(Person).join(ElectedOffice, ElectedOffice.person_id == Person.id)
-                          .where(ElectedOffice.district_id == profile.district_id, ElectedOffice.current.is_(True)))
+    return session.scalar(
+        select(Person)
+        .join(ElectedOffice, ElectedOffice.person_id == Person.id)
+        .where(ElectedOffice.district_id == profile.district_id, ElectedOffice.current.is_(True))
+    )
 
 
-def _apply_report(session: Session, interaction: Interaction, member: User, data: MppChatInput,
-                  now: datetime | None) -> None:
+def _apply_report(
+    session: Session, interaction: Interaction, member: User, data: MppChatInput, now: datetime | None
+) -> None:
     if data.meeting_format not in FORMAT_KIND:
         raise ValidationError("meeting_format", "Choose how you talked: in person, virtual, phone or social media.")
     occurred_at = datetime.combine(data.occurred_on, time(0, 0))
     _check_when(occurred_at, now)
-    mpp = session.scalar(select(Person).join(ElectedOffice, ElectedOffice.person_id == Person.id)
-                         .where(Person.id == data.person_id, ElectedOffice.current.is_(True)))
+    mpp = session.scalar(
+        select(Person)
+        .join(ElectedOffice, ElectedOffice.person_id == Person.id)
+        .where(Person.id == data.person_id, ElectedOffice.current.is_(True))
+    )
     if mpp is None:
         raise ValidationError("person_id", "Choose your MPP from the list.")
     ontario = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
@@ -335,8 +411,13 @@ def _apply_report(session: Session, interaction: Interaction, member: User, data
     if not interaction.hashtags:
         interaction.hashtags = "#mppchats"
         interaction.tags = [InteractionHashtag(tag="#mppchats")]
-    _replace_participants(interaction, [Participant(side="stakeholder", role="target", person=mpp),
-                                        Participant(side="itpo", role="reporter", user=member)])
+    _replace_participants(
+        interaction,
+        [
+            Participant(side="stakeholder", role="target", person=mpp),
+            Participant(side="itpo", role="reporter", user=member),
+        ],
+    )
 
 
 def report_mppchat(session: Session, member: User, data: MppChatInput, now: datetime | None = None) -> Interaction:
@@ -348,8 +429,9 @@ def report_mppchat(session: Session, member: User, data: MppChatInput, now: date
     return interaction
 
 
-def update_mppchat(session: Session, interaction: Interaction, member: User, data: MppChatInput,
-                   now: datetime | None = None) -> Interaction:
+def update_mppchat(
+    session: Session, interaction: Interaction, member: User, data: MppChatInput, now: datetime | None = None
+) -> Interaction:
     _apply_report(session, interaction, member, data, now)
     session.flush()
     return interaction
@@ -363,8 +445,12 @@ def can_read(user: User, interaction: Interaction) -> bool:
 
 
 def member_reports(user_id: int):
-    return (select(Interaction).where(Interaction.member_report.is_(True), Interaction.author_id == user_id)
-            .options(*interaction_loader_options()).order_by(Interaction.occurred_at.desc(), Interaction.id.desc()))
+    return (
+        select(Interaction)
+        .where(Interaction.member_report.is_(True), Interaction.author_id == user_id)
+        .options(*interaction_loader_options())
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+    )
 
 
 def staff_users():

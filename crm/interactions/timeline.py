@@ -8,11 +8,13 @@ Extension point: stance changes (stakeholders) and letters received (campaigns) 
 source with `register_timeline_source(...)` from their package, and `_timeline.html` gets a branch
 (or falls back to the entry's `title` and `url`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, literal, or_, select, union_all
@@ -53,21 +55,30 @@ def register_timeline_source(source: TimelineSource) -> None:
 
 def _interaction_rows(person_id: int | None, organization_id: int | None):
     """From participants alone (they carry occurred_at), so a 10,000-entry timeline pages through an index."""
-    stmt = select(literal("interaction").label("kind"), Participant.occurred_at.label("occurred_at"),
-                  Participant.interaction_id.label("ref_id")).where(not_archived(Participant.interaction_id))
+    stmt = select(
+        literal("interaction").label("kind"),
+        Participant.occurred_at.label("occurred_at"),
+        Participant.interaction_id.label("ref_id"),
+    ).where(not_archived(Participant.interaction_id))
     if person_id is not None:
         return stmt.where(Participant.person_id == person_id)
     staff = select(Person.id).where(Person.organization_id == organization_id)
     # The organization and one of its people may both have taken part: count the interaction once.
-    return stmt.where(or_(Participant.organization_id == organization_id,
-                          in_subquery(Participant.person_id, staff))).distinct()
+    return stmt.where(
+        or_(Participant.organization_id == organization_id, in_subquery(Participant.person_id, staff))
+    ).distinct()
 
 
 def _load_interactions(session: Session, ids: list[int]) -> dict[int, TimelineEntry]:
-    rows = session.scalars(select(Interaction).where(Interaction.id.in_(ids))
-                           .options(*interaction_loader_options())).unique()
-    return {i.id: TimelineEntry("interaction", i.occurred_at, i, i.title,
-                                url_for("interactions.detail", interaction_id=i.id)) for i in rows}
+    rows = session.scalars(
+        select(Interaction).where(Interaction.id.in_(ids)).options(*interaction_loader_options())
+    ).unique()
+    return {
+        i.id: TimelineEntry(
+            "interaction", i.occurred_at, i, i.title, url_for("interactions.detail", interaction_id=i.id)
+        )
+        for i in rows
+    }
 
 
 register_timeline_source(TimelineSource("interaction", _interaction_rows, _load_interactions))
@@ -95,17 +106,26 @@ register_timeline_source(TimelineSource("stance", _stance_rows, _load_stances))
 # Letters received register from the campaigns package (crm/campaigns/timeline.py).
 
 
-def timeline_for(session: Session, *, person_id: int | None = None, organization_id: int | None = None,
-                 limit: int = 50, offset: int = 0) -> Page:
+def timeline_for(
+    session: Session,
+    *,
+    person_id: int | None = None,
+    organization_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
     """One page of a person's or an organization's timeline (exactly one of the two ids), newest first."""
     if (person_id is None) == (organization_id is None):
         raise ValueError("give exactly one of person_id and organization_id")
     parts = [source.build(person_id, organization_id) for source in _SOURCES.values()]
     combined = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("timeline")
     total = session.scalar(select(func.count()).select_from(combined)) or 0
-    rows = session.execute(select(combined.c.kind, combined.c.ref_id)
-                           .order_by(combined.c.occurred_at.desc(), combined.c.ref_id.desc())
-                           .limit(limit).offset(offset)).all()
+    rows = session.execute(
+        select(combined.c.kind, combined.c.ref_id)
+        .order_by(combined.c.occurred_at.desc(), combined.c.ref_id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
     wanted: dict[str, list[int]] = {}
     for kind, ref_id in rows:
         wanted.setdefault(kind, []).append(ref_id)
@@ -125,5 +145,9 @@ def _directory_timeline(session: Session, subject, page_number: int) -> dict:
     else:
         page = timeline_for(session, organization_id=subject.id, limit=limit, offset=offset)
         endpoint, args = "stakeholders.organization", {"organization_id": subject.id}
-    return {"template": "interactions/_timeline.html", "page": page, "timeline_endpoint": endpoint,
-            "timeline_args": args}
+    return {
+        "template": "interactions/_timeline.html",
+        "page": page,
+        "timeline_endpoint": endpoint,
+        "timeline_args": args,
+    }

@@ -1,4 +1,5 @@
 """Interaction pages: log, list, export, follow-ups, timelines, member #mppchats reports, social posts."""
+
 from datetime import date, datetime, time
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -10,8 +11,14 @@ from crm.audit.services import record
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
 from crm.interactions import lists, services
-from crm.interactions.forms import (FollowUpForm, FollowUpStatusForm, InteractionFilterForm, InteractionForm,
-                                    MppChatForm, SocialPostForm)
+from crm.interactions.forms import (
+    FollowUpForm,
+    FollowUpStatusForm,
+    InteractionFilterForm,
+    InteractionForm,
+    MppChatForm,
+    SocialPostForm,
+)
 from crm.interactions.models import FollowUp, Interaction
 from crm.interactions.timeline import timeline_for
 from crm.pagination import page_args, paginate
@@ -31,8 +38,10 @@ def _page_args():
 
 
 def _jurisdiction_choices(blank: str):
-    return [("", blank)] + [(str(j.id), f"{j.name} ({j.code})")
-                            for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))]
+    return [("", blank)] + [
+        (str(j.id), f"{j.name} ({j.code})")
+        for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
+    ]
 
 
 def _user_choices(blank: str):
@@ -57,6 +66,7 @@ def _readable(interaction_id: int, operation: str = "read") -> Interaction:
 
 # --- list and export --------------------------------------------------------------------------------------------
 
+
 def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
     form = InteractionFilterForm(request.args)
     form.jurisdiction_id.choices = _jurisdiction_choices("Any jurisdiction")
@@ -68,11 +78,14 @@ def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
     form.participant.choices = _user_choices("Anyone at ITPO")
     valid = form.validate()
     filters = lists.InteractionFilters(
-        kind=form.kind.data or None, hashtag=(form.hashtag.data or None) if not form.hashtag.errors else None,
-        jurisdiction_id=form.jurisdiction_id.data, stakeholder=form.stakeholder.data or None,
+        kind=form.kind.data or None,
+        hashtag=(form.hashtag.data or None) if not form.hashtag.errors else None,
+        jurisdiction_id=form.jurisdiction_id.data,
+        stakeholder=form.stakeholder.data or None,
         participant_user_id=form.participant.data,
         date_from=form.date_from.data if not form.date_from.errors else None,
-        date_to=form.date_to.data if not form.date_to.errors else None)
+        date_to=form.date_to.data if not form.date_to.errors else None,
+    )
     del valid
     return form, filters
 
@@ -81,8 +94,9 @@ def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
 def index():
     form, filters = _filter_form()
     limit, offset = _page_args()
-    page = lists.interactions_page(db.session, filters, limit=limit, offset=offset,
-                                   exact=request.args.get("count") == "all")
+    page = lists.interactions_page(
+        db.session, filters, limit=limit, offset=offset, exact=request.args.get("count") == "all"
+    )
     return render_template("interactions/index.html", form=form, page=page)
 
 
@@ -94,14 +108,20 @@ def export(fmt):
     rows = lists.export_rows(db.session, lists.filtered_interactions(filters))
     stamp = date.today().isoformat()
     if fmt == "csv":
-        return Response(lists.to_csv(rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename=interactions-{stamp}.csv"})
-    return Response(lists.to_xlsx(rows),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=interactions-{stamp}.xlsx"})
+        return Response(
+            lists.to_csv(rows),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename=interactions-{stamp}.csv"},
+        )
+    return Response(
+        lists.to_xlsx(rows),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=interactions-{stamp}.xlsx"},
+    )
 
 
 # --- logging and editing ----------------------------------------------------------------------------------------
+
 
 def _prepare(form: InteractionForm) -> None:
     # Only chosen participants are looked up: the directory (100,000 people) is never rendered into the page.
@@ -114,7 +134,8 @@ def _prepare(form: InteractionForm) -> None:
         row.assignee_id.choices = users
     form.jurisdiction_id.choices = _jurisdiction_choices("None")
     form.proposal_version_id.choices = [("", "None")] + [
-        (str(version.id), version_choice_label(version)) for version in versions_for_jurisdiction(db.session, None)]
+        (str(version.id), version_choice_label(version)) for version in versions_for_jurisdiction(db.session, None)
+    ]
 
 
 def _party_ref(participant) -> str:
@@ -128,16 +149,27 @@ def _input_from(form: InteractionForm) -> services.InteractionInput:
         if row.title.data and row.title.data.strip():
             if row.due_date.data is None:
                 raise ValidationError("follow_ups", "Give each follow-up a due date.")
-            follow_ups.append(services.FollowUpInput(row.title.data.strip(), row.due_date.data,
-                                                     row.assignee_id.data))
+            follow_ups.append(services.FollowUpInput(row.title.data.strip(), row.due_date.data, row.assignee_id.data))
     return services.InteractionInput(
-        kind=form.kind.data, occurred_at=form.occurred_at.data, title=form.title.data.strip(),
-        summary=form.summary.data or None, outcome=form.outcome.data or None, hashtags=form.hashtags.data,
-        jurisdiction_id=form.jurisdiction_id.data, proposal_version_id=form.proposal_version_id.data,
-        participants=[services.ParticipantInput(row.who.data or "", row.role.data, row.who_name.data or "")
-                      for row in form.participants],
-        follow_ups=follow_ups, meeting_format=form.meeting_format.data or None, platform=form.platform.data or None,
-        url=form.url.data or None, reach=form.reach.data, posted_by=(form.posted_by.data or "").strip() or None)
+        kind=form.kind.data,
+        occurred_at=form.occurred_at.data,
+        title=form.title.data.strip(),
+        summary=form.summary.data or None,
+        outcome=form.outcome.data or None,
+        hashtags=form.hashtags.data,
+        jurisdiction_id=form.jurisdiction_id.data,
+        proposal_version_id=form.proposal_version_id.data,
+        participants=[
+            services.ParticipantInput(row.who.data or "", row.role.data, row.who_name.data or "")
+            for row in form.participants
+        ],
+        follow_ups=follow_ups,
+        meeting_format=form.meeting_format.data or None,
+        platform=form.platform.data or None,
+        url=form.url.data or None,
+        reach=form.reach.data,
+        posted_by=(form.posted_by.data or "").strip() or None,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -169,8 +201,13 @@ def detail(interaction_id):
     users = _user_choices("Unassigned")
     follow_up_form = FollowUpForm()
     follow_up_form.assignee_id.choices = users
-    return render_template("interactions/detail.html", interaction=interaction, follow_up_form=follow_up_form,
-                           status_form=FollowUpStatusForm(), today=date.today())
+    return render_template(
+        "interactions/detail.html",
+        interaction=interaction,
+        follow_up_form=follow_up_form,
+        status_form=FollowUpStatusForm(),
+        today=date.today(),
+    )
 
 
 @bp.route("/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -182,7 +219,7 @@ def edit(interaction_id):
     if request.method == "GET":
         while len(form.participants) < len(interaction.participants) + 2:
             form.participants.append_entry()
-        for row, participant in zip(form.participants, interaction.participants):
+        for row, participant in zip(form.participants, interaction.participants, strict=False):
             row.who.data = _party_ref(participant)
             row.role.data = participant.role
     _prepare(form)
@@ -209,6 +246,7 @@ def archive(interaction_id):
 
 # --- follow-ups -------------------------------------------------------------------------------------------------
 
+
 @bp.route("/<int:interaction_id>/follow-ups", methods=["POST"])
 def add_follow_up(interaction_id):
     interaction = db.get_or_404(Interaction, interaction_id)
@@ -216,8 +254,11 @@ def add_follow_up(interaction_id):
     form.assignee_id.choices = _user_choices("Unassigned")
     if form.validate_on_submit():
         try:
-            services.add_follow_up(db.session, interaction, services.FollowUpInput(
-                form.title.data.strip(), form.due_date.data, form.assignee_id.data))
+            services.add_follow_up(
+                db.session,
+                interaction,
+                services.FollowUpInput(form.title.data.strip(), form.due_date.data, form.assignee_id.data),
+            )
         except ValidationError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -248,28 +289,40 @@ def follow_up_status(follow_up_id):
 @bp.route("/follow-ups/mine")
 def my_follow_ups():
     follow_ups = db.session.scalars(services.open_follow_ups_for(current_user.id)).all()
-    return render_template("interactions/my_follow_ups.html", follow_ups=follow_ups, today=date.today(),
-                           status_form=FollowUpStatusForm())
+    return render_template(
+        "interactions/my_follow_ups.html", follow_ups=follow_ups, today=date.today(), status_form=FollowUpStatusForm()
+    )
 
 
 # --- participant search -----------------------------------------------------------------------------------------
 
+
 @bp.route("/participants/search")
 def participant_search():
-    kinds = tuple(k for k in (request.args.get("types") or "person,organization,user").split(",")
-                  if k in parties.PARTY_KINDS) or parties.PARTY_KINDS
+    kinds = (
+        tuple(
+            k for k in (request.args.get("types") or "person,organization,user").split(",") if k in parties.PARTY_KINDS
+        )
+        or parties.PARTY_KINDS
+    )
     return jsonify(items=parties.search_parties(db.session, request.args.get("q", ""), kinds))
 
 
 # --- timelines --------------------------------------------------------------------------------------------------
+
 
 @bp.route("/timeline/person/<int:person_id>")
 def person_timeline(person_id):
     person = db.get_or_404(Person, person_id)
     limit, offset = _page_args()
     page = timeline_for(db.session, person_id=person.id, limit=limit, offset=offset)
-    return render_template("interactions/timeline.html", name=person.full_name, page=page,
-                           endpoint="interactions.person_timeline", new_with=f"person:{person.id}")
+    return render_template(
+        "interactions/timeline.html",
+        name=person.full_name,
+        page=page,
+        endpoint="interactions.person_timeline",
+        new_with=f"person:{person.id}",
+    )
 
 
 @bp.route("/timeline/organization/<int:organization_id>")
@@ -278,24 +331,35 @@ def organization_timeline(organization_id):
     limit, offset = _page_args()
     page = timeline_for(db.session, organization_id=organization.id, limit=limit, offset=offset)
     name = f"{organization.name} ({organization.acronym})" if organization.acronym else organization.name
-    return render_template("interactions/timeline.html", name=name, page=page,
-                           endpoint="interactions.organization_timeline", new_with=f"organization:{organization.id}")
+    return render_template(
+        "interactions/timeline.html",
+        name=name,
+        page=page,
+        endpoint="interactions.organization_timeline",
+        new_with=f"organization:{organization.id}",
+    )
 
 
 # --- member #mppchats reports -----------------------------------------------------------------------------------
 
+
 def _mpp_form(form: MppChatForm) -> None:
     form.person_id.choices = [("", "— choose —")] + [
         (str(person.id), f"{person.full_name} — {office.district.name}")
-        for person, office in services.current_mpps(db.session)]
+        for person, office in services.current_mpps(db.session)
+    ]
 
 
 def _report_input(form: MppChatForm) -> services.MppChatInput:
     if form.person_id.data is None:
         raise ValidationError("person_id", "Choose your MPP from the list.")
-    return services.MppChatInput(occurred_on=form.occurred_on.data, meeting_format=form.meeting_format.data,
-                                 person_id=form.person_id.data, summary=form.summary.data,
-                                 outcome=form.outcome.data or None)
+    return services.MppChatInput(
+        occurred_on=form.occurred_on.data,
+        meeting_format=form.meeting_format.data,
+        person_id=form.person_id.data,
+        summary=form.summary.data,
+        outcome=form.outcome.data or None,
+    )
 
 
 @bp.route("/mppchats/report", methods=["GET", "POST"])
@@ -350,12 +414,18 @@ def my_reports():
 
 # --- #skillstohelp and other social posts -----------------------------------------------------------------------
 
+
 @bp.route("/posts")
 def posts():
     hashtag = (request.args.get("hashtag") or "").strip()[:60] or None
     limit, offset = _page_args()
-    page = lists.interactions_page(db.session, lists.InteractionFilters(kind="social_post", hashtag=hashtag),
-                                   limit=limit, offset=offset, exact=request.args.get("count") == "all")
+    page = lists.interactions_page(
+        db.session,
+        lists.InteractionFilters(kind="social_post", hashtag=hashtag),
+        limit=limit,
+        offset=offset,
+        exact=request.args.get("count") == "all",
+    )
     return render_template("interactions/posts.html", page=page, hashtag=hashtag or "")
 
 
@@ -368,10 +438,16 @@ def new_post():
         platform = dict(form.platform.choices).get(form.platform.data, form.platform.data)
         posted_by = (form.posted_by.data or "").strip()
         data = services.InteractionInput(
-            kind="social_post", occurred_at=datetime.combine(form.occurred_on.data, time(0, 0)),
-            title=f"{platform} post by {posted_by}"[:200], summary=form.summary.data or None,
-            hashtags=form.hashtags.data, platform=form.platform.data, url=form.url.data,
-            reach=form.reach.data, posted_by=posted_by)
+            kind="social_post",
+            occurred_at=datetime.combine(form.occurred_on.data, time(0, 0)),
+            title=f"{platform} post by {posted_by}"[:200],
+            summary=form.summary.data or None,
+            hashtags=form.hashtags.data,
+            platform=form.platform.data,
+            url=form.url.data,
+            reach=form.reach.data,
+            posted_by=posted_by,
+        )
         try:
             interaction = services.log_interaction(db.session, current_user, data)
         except ValidationError as error:

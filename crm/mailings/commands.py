@@ -1,4 +1,5 @@
 """What `flask crm mailing send` does, as a service: find the draft, count, and queue it now."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -28,8 +29,12 @@ def send_draft(session: Session, slug: str, segment_name: str, *, dry_run: bool)
     count = count_members(session, segment.filters)
     if dry_run:
         return count, 0
-    mailing = session.scalar(select(Mailing).where(Mailing.campaign_id == campaign.id, Mailing.status == "draft")
-                             .order_by(Mailing.id.desc()).limit(1))
+    mailing = session.scalar(
+        select(Mailing)
+        .where(Mailing.campaign_id == campaign.id, Mailing.status == "draft")
+        .order_by(Mailing.id.desc())
+        .limit(1)
+    )
     if mailing is None:
         raise CommandProblem("This campaign has no draft mailing: write one on its Mailings page first.")
     mailing.segment_id = segment.id

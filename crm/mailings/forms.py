@@ -1,6 +1,15 @@
 """Segment and mailing forms: they check shape; the services check what needs the database."""
+
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,11 +26,17 @@ class Checkboxes(SelectMultipleField):
 
 
 class SegmentForm(FlaskForm):
-    name = StringField("Name", validators=[Optional(), Length(max=120)],
-                       description="Needed to save the segment; not to count it.")
+    name = StringField(
+        "Name", validators=[Optional(), Length(max=120)], description="Needed to save the segment; not to count it."
+    )
     province = SelectField("Province or territory", choices=[("", "Any")] + list(PROVINCES), validators=[Optional()])
-    district_ids = SelectMultipleField("Ridings", coerce=int, choices=[], validators=[Optional()],
-                                       description="Hold Ctrl (⌘ on a Mac) to choose several; none means any.")
+    district_ids = SelectMultipleField(
+        "Ridings",
+        coerce=int,
+        choices=[],
+        validators=[Optional()],
+        description="Hold Ctrl (⌘ on a Mac) to choose several; none means any.",
+    )
     licensure_stages = Checkboxes("Licensure stage", choices=list(LICENSURE_STAGES), validators=[Optional()])
     training_countries = SelectMultipleField("Country of training", choices=[], validators=[Optional()])
     specialties = SelectMultipleField("Specialty", choices=[], validators=[Optional()])
@@ -36,19 +51,27 @@ class SegmentForm(FlaskForm):
 
 
 class MailingForm(FlaskForm):
-    segment_id = SelectField("Send to (segment)", coerce=int, choices=[],
-                             validators=[DataRequired("Choose a segment; make one on the Segments page first.")])
+    segment_id = SelectField(
+        "Send to (segment)",
+        coerce=int,
+        choices=[],
+        validators=[DataRequired("Choose a segment; make one on the Segments page first.")],
+    )
     subject = StringField("Subject", validators=[DataRequired("Write the subject."), Length(max=MAX_SUBJECT_CHARS)])
-    body = TextAreaField("Text", render_kw={"rows": 12},
-                         validators=[DataRequired("Write the text."), Length(max=MAX_BODY_CHARS)],
-                         description="Placeholders in {{ double braces }}; the footer with the unsubscribe link "
-                                     "is added to every message.")
+    body = TextAreaField(
+        "Text",
+        render_kw={"rows": 12},
+        validators=[DataRequired("Write the text."), Length(max=MAX_BODY_CHARS)],
+        description="Placeholders in {{ double braces }}; the footer with the unsubscribe link "
+        "is added to every message.",
+    )
     submit = SubmitField("Save and preview")
 
 
 class SendForm(FlaskForm):
-    scheduled_at = DateTimeLocalField("Send at (UTC; leave empty to send now)", format="%Y-%m-%dT%H:%M",
-                                      validators=[Optional()])
+    scheduled_at = DateTimeLocalField(
+        "Send at (UTC; leave empty to send now)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
     send = SubmitField("Send mailing")
 
 

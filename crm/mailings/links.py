@@ -1,4 +1,5 @@
 """The personal action link of a mailing: signed, expiring after 14 days, and never a way to log in."""
+
 from __future__ import annotations
 
 import json
@@ -48,6 +49,7 @@ def token_maker(now: float | None = None):
         payload = json.dumps([user_id, campaign_id, mailing_id, recipient_key], separators=(",", ":")).encode()
         value = base64_encode(payload) + separator + stamp
         return (value + separator + base64_encode(signer.algorithm.get_signature(key, value))).decode()
+
     return make
 
 
@@ -65,7 +67,11 @@ def read_token(token: str) -> ActionLink:
 
 
 def _checked(data) -> ActionLink:
-    if (not isinstance(data, list) or len(data) != 4 or not all(type(v) is int for v in data[:3])
-            or not isinstance(data[3], str)):
+    if (
+        not isinstance(data, list)
+        or len(data) != 4
+        or not all(type(v) is int for v in data[:3])
+        or not isinstance(data[3], str)
+    ):
         raise LinkProblem(expired=False)
     return ActionLink(*data)

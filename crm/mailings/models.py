@@ -1,4 +1,5 @@
 """Segments (who a mailing goes to), mailings, and each recipient's record."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, func
@@ -54,13 +55,11 @@ class MailingRecipient(db.Model):
     """One member's copy of one mailing: recorded once, with its outbox message or why it was skipped."""
 
     __tablename__ = "mailing_recipients"
-    __table_args__ = (UniqueConstraint("mailing_id", "user_id"),
-                      Index("ix_mailing_recipients_user", "user_id"))
+    __table_args__ = (UniqueConstraint("mailing_id", "user_id"), Index("ix_mailing_recipients_user", "user_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"),
-                                                   index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True)
     skipped_reason: Mapped[str | None] = mapped_column(String(300))
     clicked_at: Mapped[datetime | None]

@@ -3,10 +3,11 @@
 Whatever the filters, the query leaves out members whose newest answer to the ITPO-email question is not a
 yes (CASL), unsubscribed and failing addresses, unconfirmed and inactive accounts, and non-members.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Iterator
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -21,8 +22,14 @@ from crm.programs.models import Attendance, Event, Registration
 from crm.reference.models import ElectoralDistrict
 
 # Filter name → kind of value; every filter is optional.
-LIST_FILTERS = ("district_ids", "licensure_stages", "training_countries", "specialties", "programs_registered",
-                "programs_attended")
+LIST_FILTERS = (
+    "district_ids",
+    "licensure_stages",
+    "training_countries",
+    "specialties",
+    "programs_registered",
+    "programs_attended",
+)
 ID_FILTERS = ("wrote_in", "not_wrote_in")
 DATE_FILTERS = ("joined_from", "joined_to")
 CHUNK = 5000
@@ -70,16 +77,25 @@ def consents_to_email():
     crm.members.services.consenting_recipients, so an unsubscribe takes effect at once)."""
     newer = aliased(ConsentRecord)
     return exists().where(
-        ConsentRecord.user_id == User.id, ConsentRecord.purpose == EMAIL_PURPOSE, ConsentRecord.granted.is_(True),
-        ~exists().where(newer.user_id == ConsentRecord.user_id, newer.purpose == EMAIL_PURPOSE,
-                        newer.id > ConsentRecord.id))
+        ConsentRecord.user_id == User.id,
+        ConsentRecord.purpose == EMAIL_PURPOSE,
+        ConsentRecord.granted.is_(True),
+        ~exists().where(
+            newer.user_id == ConsentRecord.user_id, newer.purpose == EMAIL_PURPOSE, newer.id > ConsentRecord.id
+        ),
+    )
 
 
 def _reachable():
     """The conditions every segment adds: a member who said yes to ITPO email and can be written to."""
-    return [User.role == "member", User.active.is_(True), User.email_confirmed_at.is_not(None), consents_to_email(),
-            ~exists().where(Suppression.address == User.email),
-            ~exists().where(AddressHealth.address == User.email, AddressHealth.failing.is_(True))]
+    return [
+        User.role == "member",
+        User.active.is_(True),
+        User.email_confirmed_at.is_not(None),
+        consents_to_email(),
+        ~exists().where(Suppression.address == User.email),
+        ~exists().where(AddressHealth.address == User.email, AddressHealth.failing.is_(True)),
+    ]
 
 
 def _wrote(campaign_id: int):
@@ -104,13 +120,21 @@ def conditions(filters: dict) -> list:
     if filters.get("specialties"):
         where.append(func.lower(MemberProfile.specialty).in_(filters["specialties"]))
     if filters.get("programs_registered"):
-        registered = exists().where(Registration.user_id == User.id, Registration.status == "registered",
-                                    Registration.event_id == Event.id,
-                                    Event.program_id.in_(filters["programs_registered"]))
+        registered = exists().where(
+            Registration.user_id == User.id,
+            Registration.status == "registered",
+            Registration.event_id == Event.id,
+            Event.program_id.in_(filters["programs_registered"]),
+        )
         where.append(registered)
     if filters.get("programs_attended"):
-        where.append(exists().where(Attendance.user_id == User.id, Attendance.event_id == Event.id,
-                                    Event.program_id.in_(filters["programs_attended"])))
+        where.append(
+            exists().where(
+                Attendance.user_id == User.id,
+                Attendance.event_id == Event.id,
+                Event.program_id.in_(filters["programs_attended"]),
+            )
+        )
     if filters.get("joined_from"):
         where.append(User.created_at >= _day_start(filters["joined_from"]))
     if filters.get("joined_to"):
@@ -124,24 +148,40 @@ def conditions(filters: dict) -> list:
 
 def count_members(session: Session, filters: dict) -> int:
     """How many members the segment reaches now (one COUNT query)."""
-    return session.scalar(select(func.count()).select_from(User)
-                          .join(MemberProfile, MemberProfile.user_id == User.id).where(*conditions(filters))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .join(MemberProfile, MemberProfile.user_id == User.id)
+            .where(*conditions(filters))
+        )
+        or 0
+    )
 
 
 def _details():
-    return (select(User.id, User.email, User.name, MemberProfile.district_id, ElectoralDistrict.name)
-            .join(MemberProfile, MemberProfile.user_id == User.id)
-            .outerjoin(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id).order_by(User.id))
+    return (
+        select(User.id, User.email, User.name, MemberProfile.district_id, ElectoralDistrict.name)
+        .join(MemberProfile, MemberProfile.user_id == User.id)
+        .outerjoin(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id)
+        .order_by(User.id)
+    )
 
 
 def stream_members(session: Session, filters: dict, chunk: int = CHUNK) -> Iterator[list[tuple]]:
     """The segment's members in chunks of (user id, email, name, district id, riding name), by user id. The
     segment's query runs once, for the ids (a hundred thousand ints); each chunk's details are then read by id,
     so no member objects pile up and the filters are not worked out again for every chunk."""
-    ids = list(session.scalars(select(User.id).join(MemberProfile, MemberProfile.user_id == User.id)
-                               .where(*conditions(filters)).order_by(User.id)))
+    ids = list(
+        session.scalars(
+            select(User.id)
+            .join(MemberProfile, MemberProfile.user_id == User.id)
+            .where(*conditions(filters))
+            .order_by(User.id)
+        )
+    )
     for start in range(0, len(ids), chunk):
-        yield session.execute(_details().where(User.id.in_(ids[start:start + chunk]))).all()
+        yield session.execute(_details().where(User.id.in_(ids[start : start + chunk]))).all()
 
 
 def sample_members(session: Session, filters: dict, n: int = 3) -> list[tuple]:

@@ -4,6 +4,7 @@ Services flush and never commit; the view, the CLI or the worker commits once. S
 lead's click schedules the mailing (for now or later); the outbox worker's pass job `send_due_mailings` puts
 each due mailing's recipients in the outbox, rendered one by one, through the bulk path.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,8 +21,7 @@ from crm.errors import ValidationError
 from crm.mailings import links
 from crm.mailings.models import Mailing, MailingRecipient, Segment
 from crm.mailings.segments import clean_filters, count_members, sample_members, stream_members
-from crm.outbox.bulk import (casl_footer, external_url, personal_text_fits, queue_personal_emails,
-                             start_personal_batch)
+from crm.outbox.bulk import casl_footer, external_url, personal_text_fits, queue_personal_emails, start_personal_batch
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage
 from crm.outbox.services import one_line, queue_message, utcnow
 from crm.outbox.worker import add_pass_job
@@ -47,8 +47,10 @@ class MailingNotDraft(Exception):
 
 # --- segments -------------------------------------------------------------------------------------
 
-def save_segment(session: Session, *, name: str, filters: dict, actor_id: int | None,
-                 segment: Segment | None = None) -> Segment:
+
+def save_segment(
+    session: Session, *, name: str, filters: dict, actor_id: int | None, segment: Segment | None = None
+) -> Segment:
     """Add a segment, or change `segment`; raises ValidationError (a name in use, filters of the wrong kind)."""
     name = one_line(name)[:120]
     if not name:
@@ -72,8 +74,12 @@ def segment_of_writers(session: Session, campaign: Campaign, *, actor_id: int | 
     existing = session.scalar(select(Segment).where(func.lower(Segment.name) == name.lower()))
     if existing is not None and existing.filters == {"wrote_in": campaign.id}:
         return existing
-    return save_segment(session, name=name if existing is None else f"{name[:100]} ({campaign.slug})"[:120],
-                        filters={"wrote_in": campaign.id}, actor_id=actor_id)
+    return save_segment(
+        session,
+        name=name if existing is None else f"{name[:100]} ({campaign.slug})"[:120],
+        filters={"wrote_in": campaign.id},
+        actor_id=actor_id,
+    )
 
 
 def list_segments(session: Session) -> list[Segment]:
@@ -81,6 +87,7 @@ def list_segments(session: Session) -> list[Segment]:
 
 
 # --- composing ------------------------------------------------------------------------------------
+
 
 def check_mailing_text(subject: str, body: str) -> None:
     """Raise ValidationError naming the part whose template breaks a sandbox rule."""
@@ -95,8 +102,16 @@ def check_mailing_text(subject: str, body: str) -> None:
             raise ValidationError(field, f"{label}: {problem}") from None
 
 
-def save_mailing(session: Session, *, campaign: Campaign, segment: Segment | None, subject: str, body: str,
-                 actor_id: int | None, mailing: Mailing | None = None) -> Mailing:
+def save_mailing(
+    session: Session,
+    *,
+    campaign: Campaign,
+    segment: Segment | None,
+    subject: str,
+    body: str,
+    actor_id: int | None,
+    mailing: Mailing | None = None,
+) -> Mailing:
     """Add a draft mailing, or change a draft; raises ValidationError or MailingNotDraft."""
     if mailing is not None and mailing.status != "draft":
         raise MailingNotDraft()
@@ -130,14 +145,21 @@ class Renderer:
             representative = self.representatives.get(district_id, "")
             title, key = self.title, (f"district-{district_id}" if district_id in self.representatives else "")
         token = self.make_token(user_id, campaign.id, self.mailing.id, key)
-        return {"member_name": one_line(name), "member_riding": riding or "", "representative_name": representative,
-                "representative_title": title, "campaign_name": campaign.name, "hashtag": campaign.hashtag or "",
-                "action_link": self.link_base.replace("TOKEN", token)}
+        return {
+            "member_name": one_line(name),
+            "member_riding": riding or "",
+            "representative_name": representative,
+            "representative_title": title,
+            "campaign_name": campaign.name,
+            "hashtag": campaign.hashtag or "",
+            "action_link": self.link_base.replace("TOKEN", token),
+        }
 
     def render(self, context: dict) -> tuple[str, str]:
         """Subject and text for one member; raises TemplateProblem (the lead's template failed for them)."""
-        subject = one_line(sandbox.render(self.mailing.subject, context, names=MAILING_PLACEHOLDERS,
-                                          max_chars=MAX_SUBJECT_CHARS))
+        subject = one_line(
+            sandbox.render(self.mailing.subject, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_SUBJECT_CHARS)
+        )
         text = sandbox.render(self.mailing.body, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_BODY_CHARS)
         if not subject or not text.strip():
             raise sandbox.TemplateProblem("The subject or the text came out empty for this member.")
@@ -157,12 +179,22 @@ def renderer_for(session: Session, mailing: Mailing) -> Renderer:
     else:
         from crm.reference.models import ElectoralDistrict
 
-        representatives = dict(session.execute(
-            select(ElectedOffice.district_id, Person.full_name).join(Person, Person.id == ElectedOffice.person_id)
-            .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
-            .where(ElectedOffice.current.is_(True), ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)).all())
-    return Renderer(mailing, representatives, fixed, campaign.jurisdiction.member_title,
-                    external_url("mailings.act", token="TOKEN"), links.token_maker())
+        representatives = dict(
+            session.execute(
+                select(ElectedOffice.district_id, Person.full_name)
+                .join(Person, Person.id == ElectedOffice.person_id)
+                .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
+                .where(ElectedOffice.current.is_(True), ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
+            ).all()
+        )
+    return Renderer(
+        mailing,
+        representatives,
+        fixed,
+        campaign.jurisdiction.member_title,
+        external_url("mailings.act", token="TOKEN"),
+        links.token_maker(),
+    )
 
 
 @dataclass
@@ -202,11 +234,13 @@ def send_test(session: Session, mailing: Mailing, lead) -> OutboundMessage:
     except sandbox.TemplateProblem as problem:
         raise ValidationError(None, f"The mailing fails for {name}: {problem}") from None
     footer = casl_footer().replace(UNSUBSCRIBE_TOKEN, "(each member's own unsubscribe link)")
-    return queue_message(session, kind="mailing_test", to=lead.email, subject=f"[TEST] {subject}",
-                         text=text + footer, user_id=lead.id)
+    return queue_message(
+        session, kind="mailing_test", to=lead.email, subject=f"[TEST] {subject}", text=text + footer, user_id=lead.id
+    )
 
 
 # --- sending --------------------------------------------------------------------------------------
+
 
 def mailing_filters(mailing: Mailing) -> dict:
     """The filters the mailing goes by: its snapshot once sent, its segment's until then."""
@@ -217,8 +251,9 @@ def mailing_filters(mailing: Mailing) -> dict:
     return mailing.segment.filters
 
 
-def send_mailing(session: Session, mailing: Mailing, *, actor_id: int | None, at: datetime | None = None,
-                 now: datetime | None = None) -> int:
+def send_mailing(
+    session: Session, mailing: Mailing, *, actor_id: int | None, at: datetime | None = None, now: datetime | None = None
+) -> int:
     """Schedule a draft for `at` (None: now) with its segment's filters as they are; returns the recipient count.
 
     Raises ValidationError (no one matches, a template problem, a time in the past) or MailingNotDraft (a second
@@ -232,11 +267,15 @@ def send_mailing(session: Session, mailing: Mailing, *, actor_id: int | None, at
     filters = mailing_filters(mailing)
     count = count_members(session, filters)
     if not count:
-        raise ValidationError(None, "No one matches this segment, so nothing was sent. Change its filters, or "
-                                    "choose another segment.")
-    moved = session.execute(update(Mailing).where(Mailing.id == mailing.id, Mailing.status == "draft")
-                            .values(status="scheduled", scheduled_at=at or now, filters=filters, sent_by_id=actor_id),
-                            execution_options={"synchronize_session": False}).rowcount
+        raise ValidationError(
+            None, "No one matches this segment, so nothing was sent. Change its filters, or choose another segment."
+        )
+    moved = session.execute(
+        update(Mailing)
+        .where(Mailing.id == mailing.id, Mailing.status == "draft")
+        .values(status="scheduled", scheduled_at=at or now, filters=filters, sent_by_id=actor_id),
+        execution_options={"synchronize_session": False},
+    ).rowcount
     if moved != 1:
         raise MailingNotDraft()
     session.expire(mailing)
@@ -251,9 +290,12 @@ def send_due_mailings(session: Session, now: datetime) -> int:
         due = due.with_for_update(skip_locked=True)
     done = 0
     for mailing_id in session.scalars(due).all():
-        claimed = session.execute(update(Mailing).where(Mailing.id == mailing_id, Mailing.status == "scheduled")
-                                  .values(status="sent", queued_at=now),
-                                  execution_options={"synchronize_session": False}).rowcount
+        claimed = session.execute(
+            update(Mailing)
+            .where(Mailing.id == mailing_id, Mailing.status == "scheduled")
+            .values(status="sent", queued_at=now),
+            execution_options={"synchronize_session": False},
+        ).rowcount
         if claimed == 1:
             queue_recipients(session, session.get(Mailing, mailing_id, populate_existing=True))
             done += 1
@@ -272,13 +314,21 @@ def queue_recipients(session: Session, mailing: Mailing) -> None:
             try:
                 subject, text = renderer.render(renderer.context(user_id, name, district_id, riding))
             except sandbox.TemplateProblem as problem:
-                records.append({"mailing_id": mailing.id, "user_id": user_id, "message_id": None,
-                                "skipped_reason": str(problem)[:300]})
+                records.append(
+                    {
+                        "mailing_id": mailing.id,
+                        "user_id": user_id,
+                        "message_id": None,
+                        "skipped_reason": str(problem)[:300],
+                    }
+                )
                 continue
             emails.append((user_id, email, subject, text))
         ids = queue_personal_emails(session, batch, emails)
-        records += [{"mailing_id": mailing.id, "user_id": email[0], "message_id": message_id, "skipped_reason": None}
-                    for email, message_id in zip(emails, ids)]
+        records += [
+            {"mailing_id": mailing.id, "user_id": email[0], "message_id": message_id, "skipped_reason": None}
+            for email, message_id in zip(emails, ids, strict=False)
+        ]
         insert_rows(session, MailingRecipient.__table__, records)
         queued, skipped = queued + len(ids), skipped + len(records) - len(ids)
     mailing.batch_id, mailing.recipients, mailing.skipped = batch.id, queued, skipped
@@ -290,28 +340,38 @@ def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = No
     Raises MailingNotDraft when there is nothing left to cancel (a draft is edited, not cancelled)."""
     if mailing.status not in ("scheduled", "sent"):
         raise MailingNotDraft()
-    moved = session.execute(update(Mailing).where(Mailing.id == mailing.id, Mailing.status == mailing.status)
-                            .values(status="cancelled", cancelled_at=now or utcnow()),
-                            execution_options={"synchronize_session": False}).rowcount
+    moved = session.execute(
+        update(Mailing)
+        .where(Mailing.id == mailing.id, Mailing.status == mailing.status)
+        .values(status="cancelled", cancelled_at=now or utcnow()),
+        execution_options={"synchronize_session": False},
+    ).rowcount
     if moved != 1:
         raise MailingNotDraft()
     stopped = 0
     if mailing.batch_id is not None:
-        stopped = session.execute(update(OutboundMessage)
-                                  .where(OutboundMessage.batch_id == mailing.batch_id,
-                                         OutboundMessage.status == "queued")
-                                  .values(status="cancelled", last_error="The mailing was cancelled."),
-                                  execution_options={"synchronize_session": False}).rowcount
+        stopped = session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.batch_id == mailing.batch_id, OutboundMessage.status == "queued")
+            .values(status="cancelled", last_error="The mailing was cancelled."),
+            execution_options={"synchronize_session": False},
+        ).rowcount
     session.expire(mailing)
     return stopped
 
 
 def record_click(session: Session, link: links.ActionLink, now: datetime | None = None) -> None:
     """Count the first use of a recipient's action link."""
-    session.execute(update(MailingRecipient)
-                    .where(MailingRecipient.mailing_id == link.mailing_id, MailingRecipient.user_id == link.user_id,
-                           MailingRecipient.clicked_at.is_(None))
-                    .values(clicked_at=now or utcnow()), execution_options={"synchronize_session": False})
+    session.execute(
+        update(MailingRecipient)
+        .where(
+            MailingRecipient.mailing_id == link.mailing_id,
+            MailingRecipient.user_id == link.user_id,
+            MailingRecipient.clicked_at.is_(None),
+        )
+        .values(clicked_at=now or utcnow()),
+        execution_options={"synchronize_session": False},
+    )
 
 
 add_pass_job(send_due_mailings)

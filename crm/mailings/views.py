@@ -1,4 +1,5 @@
 """Leads' pages for segments, mailings and who took part, and the public landing of the action link."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -22,8 +23,10 @@ from crm.spreadsheets import write_csv
 from crm.stakeholders.files import write_xlsx
 
 bp = Blueprint("mailings", __name__)
-EXPORTS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @bp.app_context_processor
@@ -34,32 +37,52 @@ def mailing_figures():
 
 
 def _distinct(column) -> list[tuple[str, str]]:
-    values = db.session.scalars(select(func.lower(column)).where(column.is_not(None)).distinct()
-                                .order_by(func.lower(column)).limit(300))
+    values = db.session.scalars(
+        select(func.lower(column)).where(column.is_not(None)).distinct().order_by(func.lower(column)).limit(300)
+    )
     return [(value, value) for value in values if value]
 
 
 def _segment_form(data=None) -> SegmentForm:
     form = SegmentForm(data=data)
-    form.district_ids.choices = [(d.id, f"{d.number} {d.name}") for d in db.session.scalars(
-        select(ElectoralDistrict).order_by(ElectoralDistrict.number))]
+    form.district_ids.choices = [
+        (d.id, f"{d.number} {d.name}")
+        for d in db.session.scalars(select(ElectoralDistrict).order_by(ElectoralDistrict.number))
+    ]
     form.training_countries.choices = _distinct(MemberProfile.training_country)
     form.specialties.choices = _distinct(MemberProfile.specialty)
     form.programs_registered.choices = form.programs_attended.choices = [
-        (p.id, p.name) for p in db.session.scalars(select(Program).order_by(Program.position))]
-    campaigns = [("", "Any")] + [(str(c.id), c.name) for c in db.session.scalars(
-        select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()))]
+        (p.id, p.name) for p in db.session.scalars(select(Program).order_by(Program.position))
+    ]
+    campaigns = [("", "Any")] + [
+        (str(c.id), c.name)
+        for c in db.session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()))
+    ]
     form.wrote_in.choices = form.not_wrote_in.choices = campaigns
     return form
 
 
 def _filters_of(form: SegmentForm) -> dict:
-    return {name: getattr(form, name).data for name in (
-        "province", "district_ids", "licensure_stages", "training_countries", "specialties", "programs_registered",
-        "programs_attended", "joined_from", "joined_to", "wrote_in", "not_wrote_in")}
+    return {
+        name: getattr(form, name).data
+        for name in (
+            "province",
+            "district_ids",
+            "licensure_stages",
+            "training_countries",
+            "specialties",
+            "programs_registered",
+            "programs_attended",
+            "joined_from",
+            "joined_to",
+            "wrote_in",
+            "not_wrote_in",
+        )
+    }
 
 
 # --- segments -------------------------------------------------------------------------------------
+
 
 @bp.route("/manage/segments", methods=["GET", "POST"])
 def segments():
@@ -83,8 +106,9 @@ def _segment_page(segment: Segment | None):
             if form.save.data:
                 if not (form.name.data or "").strip():
                     raise ValidationError("name", "Give the segment a name to save it.")
-                saved = services.save_segment(db.session, name=form.name.data, filters=filters,
-                                              actor_id=current_user.id, segment=segment)
+                saved = services.save_segment(
+                    db.session, name=form.name.data, filters=filters, actor_id=current_user.id, segment=segment
+                )
                 db.session.commit()
                 flash(f"Segment “{saved.name}” saved: it reaches {shown_count(count)} members today.", "success")
                 return redirect(url_for("mailings.segment", segment_id=saved.id))
@@ -93,11 +117,18 @@ def _segment_page(segment: Segment | None):
             apply_to_form(form, error)
     elif segment is not None and request.method == "GET":
         count = count_members(db.session, segment.filters)
-    return render_template("mailings/segments.html", form=form, segment=segment, segments=services.list_segments(
-        db.session), count=None if count is None else shown_count(count), matched=count)
+    return render_template(
+        "mailings/segments.html",
+        form=form,
+        segment=segment,
+        segments=services.list_segments(db.session),
+        count=None if count is None else shown_count(count),
+        matched=count,
+    )
 
 
 # --- mailings -------------------------------------------------------------------------------------
+
 
 def _mailing_form(obj=None) -> MailingForm:
     form = MailingForm(obj=obj)
@@ -112,9 +143,14 @@ def campaign_mailings(campaign_id):
     form = _mailing_form()
     if form.validate_on_submit():
         try:
-            mailing = services.save_mailing(db.session, campaign=campaign, segment=db.session.get(
-                Segment, form.segment_id.data), subject=form.subject.data, body=form.body.data,
-                actor_id=current_user.id)
+            mailing = services.save_mailing(
+                db.session,
+                campaign=campaign,
+                segment=db.session.get(Segment, form.segment_id.data),
+                subject=form.subject.data,
+                body=form.body.data,
+                actor_id=current_user.id,
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -122,10 +158,16 @@ def campaign_mailings(campaign_id):
             db.session.commit()
             flash("Draft saved. Check the preview, send yourself a test, then send it.", "success")
             return redirect(url_for("mailings.mailing", mailing_id=mailing.id))
-    mailings = db.session.scalars(select(Mailing).where(Mailing.campaign_id == campaign.id)
-                                  .order_by(Mailing.created_at.desc(), Mailing.id.desc())).all()
-    return render_template("mailings/campaign.html", campaign=campaign, mailings=mailings, form=form,
-                           placeholders=services.MAILING_PLACEHOLDERS)
+    mailings = db.session.scalars(
+        select(Mailing).where(Mailing.campaign_id == campaign.id).order_by(Mailing.created_at.desc(), Mailing.id.desc())
+    ).all()
+    return render_template(
+        "mailings/campaign.html",
+        campaign=campaign,
+        mailings=mailings,
+        form=form,
+        placeholders=services.MAILING_PLACEHOLDERS,
+    )
 
 
 @bp.route("/manage/mailings/<int:mailing_id>", methods=["GET", "POST"])
@@ -135,9 +177,15 @@ def mailing(mailing_id):
     form = _mailing_form(obj=found)
     if found.status == "draft" and form.validate_on_submit():
         try:
-            services.save_mailing(db.session, campaign=found.campaign, segment=db.session.get(
-                Segment, form.segment_id.data), subject=form.subject.data, body=form.body.data,
-                actor_id=current_user.id, mailing=found)
+            services.save_mailing(
+                db.session,
+                campaign=found.campaign,
+                segment=db.session.get(Segment, form.segment_id.data),
+                subject=form.subject.data,
+                body=form.body.data,
+                actor_id=current_user.id,
+                mailing=found,
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -156,13 +204,25 @@ def _mailing_page(found: Mailing, form: MailingForm, send_form: SendForm | None 
     except ValidationError as error:
         problem = error.message
     skipped = db.session.execute(
-        select(User.name, MailingRecipient.skipped_reason).join(User, User.id == MailingRecipient.user_id)
+        select(User.name, MailingRecipient.skipped_reason)
+        .join(User, User.id == MailingRecipient.user_id)
         .where(MailingRecipient.mailing_id == found.id, MailingRecipient.skipped_reason.is_not(None))
-        .order_by(User.name).limit(100)).all()
-    return render_template("mailings/mailing.html", mailing=found, form=form, send_form=send_form or SendForm(),
-                           action_form=ActionForm(), samples=samples, problem=problem, skipped=skipped,
-                           count=None if count is None else shown_count(count), matched=count,
-                           placeholders=services.MAILING_PLACEHOLDERS)
+        .order_by(User.name)
+        .limit(100)
+    ).all()
+    return render_template(
+        "mailings/mailing.html",
+        mailing=found,
+        form=form,
+        send_form=send_form or SendForm(),
+        action_form=ActionForm(),
+        samples=samples,
+        problem=problem,
+        skipped=skipped,
+        count=None if count is None else shown_count(count),
+        matched=count,
+        placeholders=services.MAILING_PLACEHOLDERS,
+    )
 
 
 @bp.route("/manage/mailings/<int:mailing_id>/test", methods=["POST"])
@@ -198,8 +258,10 @@ def send(mailing_id):
     else:
         db.session.commit()
         when = "now" if send_form.scheduled_at.data is None else "at the time you chose"
-        flash(f"The mailing to {shown_count(count)} members goes out {when}. You can cancel it while it is queued.",
-              "success")
+        flash(
+            f"The mailing to {shown_count(count)} members goes out {when}. You can cancel it while it is queued.",
+            "success",
+        )
     return redirect(url_for("mailings.mailing", mailing_id=found.id))
 
 
@@ -220,6 +282,7 @@ def cancel(mailing_id):
 
 # --- the action link ------------------------------------------------------------------------------
 
+
 @bp.route("/act/<token>")
 def act(token):
     """A member's action link: it leads to the letter, never logs anyone in."""
@@ -228,7 +291,8 @@ def act(token):
     except links.LinkProblem as problem:
         campaign = db.session.get(Campaign, problem.campaign_id) if problem.campaign_id else None
         return render_template("mailings/link_problem.html", expired=problem.expired, campaign=campaign), (
-            410 if problem.expired else 400)
+            410 if problem.expired else 400
+        )
     campaign = db.session.get(Campaign, link.campaign_id)
     if campaign is None or campaign.status == "draft":
         return render_template("mailings/link_problem.html", expired=True, campaign=None), 410
@@ -245,6 +309,7 @@ def act(token):
 
 # --- who took part --------------------------------------------------------------------------------
 
+
 def _riding_filter() -> int | None:
     raw = request.args.get("district_id", "")
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
@@ -258,12 +323,22 @@ def participants(campaign_id):
     except ValueError:
         limit, offset = 50, 0
     district_id = _riding_filter()
-    page = paginate(db.session, reports.participants(campaign.id, district_id), limit=limit, offset=offset,
-                    scalars=False)
-    districts = db.session.scalars(select(ElectoralDistrict).where(
-        ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id).order_by(ElectoralDistrict.name)).all()
-    return render_template("mailings/participants.html", campaign=campaign, page=page, districts=districts,
-                           district_id=district_id, action_form=ActionForm())
+    page = paginate(
+        db.session, reports.participants(campaign.id, district_id), limit=limit, offset=offset, scalars=False
+    )
+    districts = db.session.scalars(
+        select(ElectoralDistrict)
+        .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
+        .order_by(ElectoralDistrict.name)
+    ).all()
+    return render_template(
+        "mailings/participants.html",
+        campaign=campaign,
+        page=page,
+        districts=districts,
+        district_id=district_id,
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/manage/campaigns/<int:campaign_id>/participants.<fmt>")
@@ -271,11 +346,16 @@ def participants_export(campaign_id, fmt):
     campaign = db.get_or_404(Campaign, campaign_id)
     if fmt not in EXPORTS:
         abort(404, "Choose CSV or XLSX.")
-    rows = [reports.participant_cells(row) for row in db.session.execute(
-        reports.participants(campaign.id, _riding_filter()))]
+    rows = [
+        reports.participant_cells(row)
+        for row in db.session.execute(reports.participants(campaign.id, _riding_filter()))
+    ]
     data = (write_csv if fmt == "csv" else write_xlsx)(reports.PARTICIPANT_COLUMNS, rows)
-    return Response(data, mimetype=EXPORTS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{campaign.slug}-participants.{fmt}"'})
+    return Response(
+        data,
+        mimetype=EXPORTS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{campaign.slug}-participants.{fmt}"'},
+    )
 
 
 @bp.route("/manage/campaigns/<int:campaign_id>/participants/segment", methods=["POST"])

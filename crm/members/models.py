@@ -1,4 +1,5 @@
 """Member profiles and consent records (CASL evidence)."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, func
@@ -26,7 +27,9 @@ class MemberProfile(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     postal_code: Mapped[str | None] = mapped_column(String(7))
     province: Mapped[str | None] = mapped_column(String(2))
-    district_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_districts.id", ondelete="SET NULL"), index=True)
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electoral_districts.id", ondelete="SET NULL"), index=True
+    )
     licensure_stage: Mapped[str | None] = mapped_column(String(30))
     training_country: Mapped[str | None] = mapped_column(String(80))
     specialty: Mapped[str | None] = mapped_column(String(80))
@@ -36,8 +39,9 @@ class MemberProfile(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     # The campaign whose page the member joined from: set by the campaigns package (through the
     # member_joined signal), which only accepts a live campaign. Referenced by table name, never imported.
-    joined_via_campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"),
-                                                               index=True)
+    joined_via_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     user = relationship("User", backref=db.backref("profile", uselist=False, cascade="all, delete-orphan"))

@@ -3,12 +3,13 @@
 The members package sits below campaigns, interactions and programs, so those packages register
 what they hold about a member here (`register_member_data`); members imports none of them.
 """
+
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -50,24 +51,53 @@ def member_data(session: Session, user: User) -> dict[str, list[dict]]:
     """Everything held about this member, section by section (JSON-ready)."""
     profile = session.scalar(select(MemberProfile).where(MemberProfile.user_id == user.id))
     data = {
-        "account": [{"email": user.email, "name": user.name, "role": user.role, "joined": user.created_at,
-                     "email_confirmed_at": user.email_confirmed_at, "last_login_at": user.last_login_at,
-                     "two_step_verification": user.mfa_enabled}],
-        "profile": [] if profile is None else [{
-            "postal_code": profile.postal_code, "province": profile.province,
-            "riding": profile.district.name if profile.district else None,
-            "licensure_stage": profile.licensure_stage, "training_country": profile.training_country,
-            "specialty": profile.specialty, "graduation_year": profile.graduation_year,
-            "street_address": profile.street_address, "phone": profile.phone}],
-        "consents": [{"purpose": c.purpose, "granted": c.granted, "wording": c.wording,
-                      "wording_version": c.wording_version, "source": c.source, "at": c.created_at}
-                     for c in session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id)
-                                              .order_by(ConsentRecord.id))],
-        "emails_sent_to_you": [{"subject": m.subject, "kind": m.kind, "status": m.status, "at": m.created_at}
-                               for m in session.scalars(select(OutboundMessage)
-                                                        .where(OutboundMessage.user_id == user.id,
-                                                               OutboundMessage.to_address == user.email)
-                                                        .order_by(OutboundMessage.id))],
+        "account": [
+            {
+                "email": user.email,
+                "name": user.name,
+                "role": user.role,
+                "joined": user.created_at,
+                "email_confirmed_at": user.email_confirmed_at,
+                "last_login_at": user.last_login_at,
+                "two_step_verification": user.mfa_enabled,
+            }
+        ],
+        "profile": []
+        if profile is None
+        else [
+            {
+                "postal_code": profile.postal_code,
+                "province": profile.province,
+                "riding": profile.district.name if profile.district else None,
+                "licensure_stage": profile.licensure_stage,
+                "training_country": profile.training_country,
+                "specialty": profile.specialty,
+                "graduation_year": profile.graduation_year,
+                "street_address": profile.street_address,
+                "phone": profile.phone,
+            }
+        ],
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "granted": c.granted,
+                "wording": c.wording,
+                "wording_version": c.wording_version,
+                "source": c.source,
+                "at": c.created_at,
+            }
+            for c in session.scalars(
+                select(ConsentRecord).where(ConsentRecord.user_id == user.id).order_by(ConsentRecord.id)
+            )
+        ],
+        "emails_sent_to_you": [
+            {"subject": m.subject, "kind": m.kind, "status": m.status, "at": m.created_at}
+            for m in session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.user_id == user.id, OutboundMessage.to_address == user.email)
+                .order_by(OutboundMessage.id)
+            )
+        ],
     }
     for name, source in _SOURCES.items():
         data[name] = source.export(session, user.id)
@@ -76,25 +106,49 @@ def member_data(session: Session, user: User) -> dict[str, list[dict]]:
 
 def member_data_csv(data: dict[str, list[dict]]) -> bytes:
     """The same data as one CSV: section, item, field, value (one line per field), formula-safe."""
-    return write_csv(["section", "item", "field", "value"],
-                     [(section, number, field, value) for section, rows in data.items()
-                      for number, row in enumerate(rows, start=1) for field, value in row.items()])
+    return write_csv(
+        ["section", "item", "field", "value"],
+        [
+            (section, number, field, value)
+            for section, rows in data.items()
+            for number, row in enumerate(rows, start=1)
+            for field, value in row.items()
+        ],
+    )
 
 
-def record_consent(session: Session, user: User, *, granted: bool, wording: str, wording_version: str,
-                   source: str, ip_address: str | None) -> ConsentRecord:
+def record_consent(
+    session: Session,
+    user: User,
+    *,
+    granted: bool,
+    wording: str,
+    wording_version: str,
+    source: str,
+    ip_address: str | None,
+) -> ConsentRecord:
     """A change of mind is a new record (the old ones stay as evidence)."""
-    consent = ConsentRecord(user_id=user.id, purpose="itpo_email", granted=granted, wording=wording,
-                            wording_version=wording_version, source=source, ip_address=ip_address)
+    consent = ConsentRecord(
+        user_id=user.id,
+        purpose="itpo_email",
+        granted=granted,
+        wording=wording,
+        wording_version=wording_version,
+        source=source,
+        ip_address=ip_address,
+    )
     session.add(consent)
     session.flush()
     return consent
 
 
 def current_consent(session: Session, user_id: int) -> bool:
-    latest = session.scalar(select(ConsentRecord.granted).where(ConsentRecord.user_id == user_id,
-                                                                ConsentRecord.purpose == "itpo_email")
-                            .order_by(ConsentRecord.created_at.desc(), ConsentRecord.id.desc()).limit(1))
+    latest = session.scalar(
+        select(ConsentRecord.granted)
+        .where(ConsentRecord.user_id == user_id, ConsentRecord.purpose == "itpo_email")
+        .order_by(ConsentRecord.created_at.desc(), ConsentRecord.id.desc())
+        .limit(1)
+    )
     return bool(latest)
 
 
@@ -107,8 +161,11 @@ def erase_member(session: Session, user: User) -> None:
     finally:
         session.info.pop("audit_disabled", None)
     # Past audit entries about this account carried its name and email in their before/after values.
-    session.execute(update(AuditEvent).where(AuditEvent.entity_type == "users", AuditEvent.entity_id == user_id)
-                    .values(changes=None))
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.entity_type == "users", AuditEvent.entity_id == user_id)
+        .values(changes=None)
+    )
     record(session, "erase", "users", user_id, None)
     session.flush()
 
@@ -116,11 +173,16 @@ def erase_member(session: Session, user: User) -> None:
 def _erase(session: Session, user: User, user_id: int, old_email: str) -> None:
     for source in _SOURCES.values():
         source.erase(session, user_id)
-    session.execute(update(OutboundMessage).where(OutboundMessage.user_id == user_id)
-                    .values(to_address=f"erased-{user_id}@erased.invalid", subject=ERASED, text_body=ERASED,
-                            html_body=None))
-    session.execute(update(OutboundMessage).where(OutboundMessage.reply_to == old_email)
-                    .values(reply_to=None, text_body=ERASED, html_body=None))
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.user_id == user_id)
+        .values(to_address=f"erased-{user_id}@erased.invalid", subject=ERASED, text_body=ERASED, html_body=None)
+    )
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.reply_to == old_email)
+        .values(reply_to=None, text_body=ERASED, html_body=None)
+    )
     profile = session.scalar(select(MemberProfile).where(MemberProfile.user_id == user_id))
     if profile is not None:  # the riding and stage stay for aggregate counts; what identifies goes
         profile.postal_code = None

@@ -1,4 +1,5 @@
 """Member services: joining, with the consent record kept as CASL evidence."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -17,15 +18,34 @@ EMAIL_PURPOSE = "itpo_email"  # consent to campaign emails and digests from ITPO
 def likely_district(session: Session, postal_code: str) -> ElectoralDistrict | None:
     """The district most of the FSA's addresses fall in, if the FSA is in the table."""
     fsa = postal_code.replace(" ", "")[:3]
-    return session.scalar(select(ElectoralDistrict).join(PostalArea, PostalArea.district_id == ElectoralDistrict.id)
-                          .where(PostalArea.fsa == fsa).order_by(PostalArea.rank).limit(1))
+    return session.scalar(
+        select(ElectoralDistrict)
+        .join(PostalArea, PostalArea.district_id == ElectoralDistrict.id)
+        .where(PostalArea.fsa == fsa)
+        .order_by(PostalArea.rank)
+        .limit(1)
+    )
 
 
-def join(session: Session, *, full_name: str, email: str, password: str, postal_code: str, province: str,
-         consent_email: bool, consent_wording: str, ip_address: str | None = None, licensure_stage: str | None = None,
-         training_country: str | None = None, specialty: str | None = None,
-         graduation_year: int | None = None, campaign: str | None = None, next_url: str | None = None,
-         pending: str | None = None):
+def join(
+    session: Session,
+    *,
+    full_name: str,
+    email: str,
+    password: str,
+    postal_code: str,
+    province: str,
+    consent_email: bool,
+    consent_wording: str,
+    ip_address: str | None = None,
+    licensure_stage: str | None = None,
+    training_country: str | None = None,
+    specialty: str | None = None,
+    graduation_year: int | None = None,
+    campaign: str | None = None,
+    next_url: str | None = None,
+    pending: str | None = None,
+):
     """Create a member account with profile and consent record, and queue the confirmation email.
 
     `campaign`, `next_url` and `pending` (a waiting letter's token) say where the member came from; they are
@@ -33,17 +53,41 @@ def join(session: Session, *, full_name: str, email: str, password: str, postal_
     """
     user = create_user(session, email=email, password=password, role="member", name=full_name)
     district = likely_district(session, postal_code) if province == "ON" else None
-    profile = MemberProfile(user_id=user.id, postal_code=postal_code, province=province,
-                            district_id=district.id if district else None,
-                            licensure_stage=licensure_stage or None, training_country=training_country or None,
-                            specialty=specialty or None, graduation_year=graduation_year)
+    profile = MemberProfile(
+        user_id=user.id,
+        postal_code=postal_code,
+        province=province,
+        district_id=district.id if district else None,
+        licensure_stage=licensure_stage or None,
+        training_country=training_country or None,
+        specialty=specialty or None,
+        graduation_year=graduation_year,
+    )
     session.add(profile)
-    session.add(ConsentRecord(user_id=user.id, purpose=EMAIL_PURPOSE, granted=bool(consent_email),
-                              wording=consent_wording, wording_version=current_app.config["CONSENT_WORDING_VERSION"],
-                              source="join_form", ip_address=ip_address))
-    notes = [answer for _, answer in member_joined.send(
-        current_app._get_current_object(), session=session, user=user, profile=profile, campaign=campaign,
-        next_url=next_url, pending=pending) if isinstance(answer, str)]
+    session.add(
+        ConsentRecord(
+            user_id=user.id,
+            purpose=EMAIL_PURPOSE,
+            granted=bool(consent_email),
+            wording=consent_wording,
+            wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+            source="join_form",
+            ip_address=ip_address,
+        )
+    )
+    notes = [
+        answer
+        for _, answer in member_joined.send(
+            current_app._get_current_object(),
+            session=session,
+            user=user,
+            profile=profile,
+            campaign=campaign,
+            next_url=next_url,
+            pending=pending,
+        )
+        if isinstance(answer, str)
+    ]
     send_confirmation(session, user, next_url=next_url, notes=notes)
     session.flush()
     return user
@@ -59,12 +103,23 @@ def consenting_recipients(session: Session) -> list[tuple[int, str]]:
 
     from crm.auth.models import User
 
-    latest = (select(func.max(ConsentRecord.id)).where(ConsentRecord.purpose == EMAIL_PURPOSE)
-              .group_by(ConsentRecord.user_id).scalar_subquery())
-    rows = session.execute(select(User.id, User.email).join(ConsentRecord, ConsentRecord.user_id == User.id)
-                           .where(ConsentRecord.id.in_(latest), ConsentRecord.granted.is_(True),
-                                  User.active.is_(True), User.email_confirmed_at.is_not(None))
-                           .order_by(User.id))
+    latest = (
+        select(func.max(ConsentRecord.id))
+        .where(ConsentRecord.purpose == EMAIL_PURPOSE)
+        .group_by(ConsentRecord.user_id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(User.id, User.email)
+        .join(ConsentRecord, ConsentRecord.user_id == User.id)
+        .where(
+            ConsentRecord.id.in_(latest),
+            ConsentRecord.granted.is_(True),
+            User.active.is_(True),
+            User.email_confirmed_at.is_not(None),
+        )
+        .order_by(User.id)
+    )
     return [(user_id, email) for user_id, email in rows]
 
 
@@ -77,18 +132,32 @@ def record_unsubscribe(sender, *, session: Session, address: str, user_id: int |
         user = session.scalar(select(User).where(User.email == address))
     if user is None:
         return
-    session.add(ConsentRecord(user_id=user.id, purpose=EMAIL_PURPOSE, granted=False,
-                              wording="Unsubscribed with the one-click link in an ITPO email.",
-                              wording_version=current_app.config["CONSENT_WORDING_VERSION"],
-                              source="unsubscribe_link"))
+    session.add(
+        ConsentRecord(
+            user_id=user.id,
+            purpose=EMAIL_PURPOSE,
+            granted=False,
+            wording="Unsubscribed with the one-click link in an ITPO email.",
+            wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+            source="unsubscribe_link",
+        )
+    )
     session.flush()
 
 
 address_unsubscribed.connect(record_unsubscribe)
 
 
-PROFILE_FIELDS = ("postal_code", "province", "street_address", "phone", "licensure_stage", "training_country",
-                  "specialty", "graduation_year")
+PROFILE_FIELDS = (
+    "postal_code",
+    "province",
+    "street_address",
+    "phone",
+    "licensure_stage",
+    "training_country",
+    "specialty",
+    "graduation_year",
+)
 
 
 def update_profile(session: Session, user, *, full_name: str, **values) -> ElectoralDistrict | None:
@@ -117,5 +186,9 @@ def representative_name(session: Session, district_id: int) -> str | None:
     """The name of the riding's current representative, for telling a member who moved who their MPP is now."""
     from crm.stakeholders.models import ElectedOffice, Person
 
-    return session.scalar(select(Person.full_name).join(ElectedOffice, ElectedOffice.person_id == Person.id)
-                          .where(ElectedOffice.district_id == district_id, ElectedOffice.current.is_(True)).limit(1))
+    return session.scalar(
+        select(Person.full_name)
+        .join(ElectedOffice, ElectedOffice.person_id == Person.id)
+        .where(ElectedOffice.district_id == district_id, ElectedOffice.current.is_(True))
+        .limit(1)
+    )

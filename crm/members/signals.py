@@ -3,6 +3,7 @@
 Sent with the application as sender and keyword arguments; `session` is the session of the change, so
 a receiver may change rows in the same transaction (the view commits once).
 """
+
 from blinker import Namespace
 
 _signals = Namespace()

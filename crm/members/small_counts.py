@@ -11,6 +11,7 @@ smallest). A hidden count is safe when at least two values fit all of that.
 Not covered: comparing the same table under two different filters (e.g. two date ranges a day apart) can
 still show how the members who differ are spread; the pages offer filters that staff need, and say so.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,8 +67,9 @@ def protect(rows: list[tuple[str, int]]) -> list[Cell] | None:
     extras = (2 if len(small) == 1 else 1) if small else 0
     extra, shown = shown[:extras], shown[extras:]
     # An extra row is below the smallest row still shown in (count, label) order, and the reader knows it.
-    ceilings = [(shown[0][0] if label < shown[0][1] else shown[0][0] - 1) if shown else total - len(small)
-                for _, label in extra]
+    ceilings = [
+        (shown[0][0] if label < shown[0][1] else shown[0][0] - 1) if shown else total - len(small) for _, label in extra
+    ]
     if not _safe(len(small), ceilings, total - sum(count for count, _ in shown)):
         return None
     cells = [Cell(label, count, str(count)) for count, label in sorted(shown, key=lambda row: (-row[0], row[1]))]

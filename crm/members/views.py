@@ -1,4 +1,5 @@
 """Joining ITPO (membership is free)."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -20,21 +21,33 @@ def join():
     form = JoinForm(campaign=request.args.get("campaign", ""))
     if form.validate_on_submit():
         try:
-            services.join(db.session, full_name=form.full_name.data.strip(), email=form.email.data,
-                          password=form.password.data, postal_code=form.postal_code.data,
-                          province=form.province.data, consent_email=form.consent_email.data,
-                          consent_wording=CONSENT_WORDING, ip_address=request.remote_addr,
-                          licensure_stage=form.licensure_stage.data, training_country=form.training_country.data,
-                          specialty=form.specialty.data, graduation_year=form.graduation_year.data,
-                          campaign=form.campaign.data or None, next_url=next_url,
-                          pending=request.args.get("pending"))
+            services.join(
+                db.session,
+                full_name=form.full_name.data.strip(),
+                email=form.email.data,
+                password=form.password.data,
+                postal_code=form.postal_code.data,
+                province=form.province.data,
+                consent_email=form.consent_email.data,
+                consent_wording=CONSENT_WORDING,
+                ip_address=request.remote_addr,
+                licensure_stage=form.licensure_stage.data,
+                training_country=form.training_country.data,
+                specialty=form.specialty.data,
+                graduation_year=form.graduation_year.data,
+                campaign=form.campaign.data or None,
+                next_url=next_url,
+                pending=request.args.get("pending"),
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Welcome to ITPO! We have sent you an email: open the link in it to confirm your address, "
-                  "then log in.", "success")
+            flash(
+                "Welcome to ITPO! We have sent you an email: open the link in it to confirm your address, then log in.",
+                "success",
+            )
             if next_url:
                 session["after_confirm"] = next_url
             return redirect(url_for("auth.login", next=next_url) if next_url else url_for("auth.login"))
@@ -49,15 +62,24 @@ def profile():
 
     user = current_user._get_current_object()
     data = {name: getattr(user.profile, name, None) for name in services.PROFILE_FIELDS}
-    form = ProfileForm(data={**data, "full_name": user.name,
-                             "consent_email": current_consent(db.session, user.id)})
+    form = ProfileForm(data={**data, "full_name": user.name, "consent_email": current_consent(db.session, user.id)})
     if form.validate_on_submit():
-        district = services.update_profile(db.session, user, full_name=form.full_name.data,
-                                           **{name: getattr(form, name).data for name in services.PROFILE_FIELDS})
+        district = services.update_profile(
+            db.session,
+            user,
+            full_name=form.full_name.data,
+            **{name: getattr(form, name).data for name in services.PROFILE_FIELDS},
+        )
         if form.consent_email.data != current_consent(db.session, user.id):
-            record_consent(db.session, user, granted=form.consent_email.data, wording=CONSENT_WORDING,
-                           wording_version=current_app.config["CONSENT_WORDING_VERSION"], source="profile_page",
-                           ip_address=request.remote_addr)
+            record_consent(
+                db.session,
+                user,
+                granted=form.consent_email.data,
+                wording=CONSENT_WORDING,
+                wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+                source="profile_page",
+                ip_address=request.remote_addr,
+            )
         mpp = services.representative_name(db.session, district.id) if district else None
         db.session.commit()
         flash("Your profile is saved.", "success")
@@ -68,6 +90,7 @@ def profile():
 
 
 # --- your data: export, consent, erasure (PIPEDA practice, CASL records) -----------------------------
+
 
 @bp.route("/account/data")
 def my_data():
@@ -93,9 +116,11 @@ def my_data_download(fmt):
         body, mimetype = json.dumps(data, indent=2, ensure_ascii=False).encode(), "application/json"
     else:
         body, mimetype = member_data_csv(data), "text/csv"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="itpo-my-data.{fmt}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="itpo-my-data.{fmt}"', "Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/account/consent", methods=["POST"])
@@ -105,12 +130,20 @@ def my_consent():
 
     form = ConsentForm()
     if form.validate_on_submit():
-        record_consent(db.session, current_user, granted=form.consent_email.data, wording=CONSENT_WORDING,
-                       wording_version=current_app.config["CONSENT_WORDING_VERSION"], source="account_page",
-                       ip_address=request.remote_addr)
+        record_consent(
+            db.session,
+            current_user,
+            granted=form.consent_email.data,
+            wording=CONSENT_WORDING,
+            wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+            source="account_page",
+            ip_address=request.remote_addr,
+        )
         db.session.commit()
-        flash("Saved: ITPO " + ("may" if form.consent_email.data else "will not") + " email you about its campaigns.",
-              "success")
+        flash(
+            "Saved: ITPO " + ("may" if form.consent_email.data else "will not") + " email you about its campaigns.",
+            "success",
+        )
     return redirect(url_for("members.my_data"))
 
 
@@ -133,6 +166,9 @@ def erase_me():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("Your account and personal details are erased. Letters you sent still count in ITPO's totals, "
-          "without your name or words.", "info")
+    flash(
+        "Your account and personal details are erased. Letters you sent still count in ITPO's totals, "
+        "without your name or words.",
+        "info",
+    )
     return redirect(url_for("core.index"))

@@ -1,4 +1,5 @@
 """Mail backends behind one seam: `send(message) -> provider message id`, `send_bulk(batch, messages)`."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ import select
 import socket
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
@@ -147,15 +148,18 @@ class SendGridMailer:
         self._connection_class = HTTPSConnection if url.scheme == "https" else HTTPConnection
         self._netloc = url.netloc
         self._path = f"{url.path}/v3/mail/send"
-        self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json",
-                         "Accept": "application/json", "User-Agent": "itpo-crm"}
+        self._headers = {
+            "Authorization": f"Bearer {api_key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": "itpo-crm",
+        }
         self._idle: list[HTTPConnection] = []  # append and pop are atomic: threads share the pool
         self.timeout = timeout
 
     def send(self, message: OutboundMessage) -> str:
         subject, text, html = message_content(message)
-        personalization = {"to": [{"email": recipient(message)}],
-                           "custom_args": {"crm_message_id": str(message.id)}}
+        personalization = {"to": [{"email": recipient(message)}], "custom_args": {"crm_message_id": str(message.id)}}
         body = self._body(message, subject, text, html, [personalization])
         body["headers"] = unsubscribe_headers(message.unsubscribe_url) or None
         return self._post({key: value for key, value in body.items() if value is not None})
@@ -164,16 +168,23 @@ class SendGridMailer:
         """All messages share one MailBatch; each recipient gets its own unsubscribe link by substitution, and a
         personal row its own subject and text too."""
         batch = messages[0].batch
-        return self._post(self._body(messages[0], batch.subject, batch.text_body, batch.html_body,
-                                     [_personalization(m) for m in messages]))
+        return self._post(
+            self._body(
+                messages[0], batch.subject, batch.text_body, batch.html_body, [_personalization(m) for m in messages]
+            )
+        )
 
     @staticmethod
     def _body(message, subject, text, html, personalizations) -> dict:
         content = [{"type": "text/plain", "value": text}]
         if html:
             content.append({"type": "text/html", "value": html})
-        body = {"personalizations": personalizations, "from": _address(message.from_address),
-                "subject": subject, "content": content}
+        body = {
+            "personalizations": personalizations,
+            "from": _address(message.from_address),
+            "subject": subject,
+            "content": content,
+        }
         if message.reply_to:
             body["reply_to"] = _address(message.reply_to)
         return body
@@ -216,8 +227,12 @@ class SendGridMailer:
 def _personalization(message: OutboundMessage) -> dict:
     """One recipient of a bulk request: its address, id, unsubscribe link, and (personal rows) subject and text."""
     substitutions = {UNSUBSCRIBE_TOKEN: message.unsubscribe_url or ""}
-    result = {"to": [{"email": recipient(message)}], "custom_args": {"crm_message_id": str(message.id)},
-              "substitutions": substitutions, "headers": unsubscribe_headers(message.unsubscribe_url)}
+    result = {
+        "to": [{"email": recipient(message)}],
+        "custom_args": {"crm_message_id": str(message.id)},
+        "substitutions": substitutions,
+        "headers": unsubscribe_headers(message.unsubscribe_url),
+    }
     if personal(message):
         substitutions[BODY_TOKEN] = message.text_body
         result["subject"] = message.subject
@@ -242,9 +257,9 @@ def _classify(status: int, headers, body) -> Exception:
 
 def _reset_time(headers) -> datetime:
     """X-RateLimit-Reset is a Unix time; without it, wait a minute."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     try:
-        reset = datetime.fromtimestamp(int(headers.get("X-RateLimit-Reset")), timezone.utc).replace(tzinfo=None)
+        reset = datetime.fromtimestamp(int(headers.get("X-RateLimit-Reset")), UTC).replace(tzinfo=None)
     except (TypeError, ValueError, AttributeError, OverflowError, OSError):
         return now + timedelta(seconds=60)
     return min(max(reset, now + timedelta(seconds=1)), now + timedelta(hours=1))
@@ -259,6 +274,7 @@ def make_mailer(app) -> Mailer:
     if name == "sendgrid":
         if not app.config.get("SENDGRID_API_KEY"):
             raise RuntimeError("MAIL_BACKEND=sendgrid needs SENDGRID_API_KEY set in the environment.")
-        return SendGridMailer(app.config["SENDGRID_API_KEY"], app.config["SENDGRID_HOST"],
-                              app.config["SENDGRID_TIMEOUT_SECONDS"])
+        return SendGridMailer(
+            app.config["SENDGRID_API_KEY"], app.config["SENDGRID_HOST"], app.config["SENDGRID_TIMEOUT_SECONDS"]
+        )
     raise RuntimeError(f"MAIL_BACKEND={name!r} is not one of: file, memory, sendgrid.")

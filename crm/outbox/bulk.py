@@ -1,4 +1,5 @@
 """Emails to members (calls to action, digests): CASL footer, one-click unsubscribe, bulk batches."""
+
 from __future__ import annotations
 
 import json
@@ -36,6 +37,7 @@ def _token_maker():
     def make(address: str, user_id: int | None) -> str:
         value = base64_encode(json.dumps({"a": address.lower(), "u": user_id}, separators=(",", ":")).encode())
         return (value + separator + base64_encode(signer.algorithm.get_signature(key, value))).decode()
+
     return make
 
 
@@ -50,23 +52,36 @@ def read_unsubscribe_token(token: str) -> dict | None:
 def casl_footer(html: bool = False) -> str:
     """Who sends this, where to reach them, and how to stop it (filled in per recipient)."""
     config = current_app.config
-    text = (f"This email was sent by {config['ORG_NAME']}, {config['ORG_MAILING_ADDRESS']}, because you agreed "
-            f"to hear from us when you joined.")
+    text = (
+        f"This email was sent by {config['ORG_NAME']}, {config['ORG_MAILING_ADDRESS']}, because you agreed "
+        f"to hear from us when you joined."
+    )
     if html:
-        return (f'<hr><p><small>{text} <a href="{UNSUBSCRIBE_TOKEN}">Unsubscribe</a> '
-                f"(one click, no login).</small></p>")
+        return f'<hr><p><small>{text} <a href="{UNSUBSCRIBE_TOKEN}">Unsubscribe</a> (one click, no login).</small></p>'
     return f"\n\n--\n{text}\nUnsubscribe (one click, no login): {UNSUBSCRIBE_TOKEN}\n"
 
 
-def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[int | None, str]], subject: str,
-                       text: str, html: str | None = None) -> MailBatch:
+def queue_member_email(
+    session: Session,
+    *,
+    kind: str,
+    recipients: list[tuple[int | None, str]],
+    subject: str,
+    text: str,
+    html: str | None = None,
+) -> MailBatch:
     """Queue one email to many members, who must have consented (the caller's query decides who).
 
     Suppressed (unsubscribed) addresses are skipped. Each recipient gets a row of its own, so its
     delivery is tracked; the worker hands them to SendGrid up to MAIL_BULK_SIZE per request.
     """
-    batch = MailBatch(kind=kind, from_address=current_app.config["MAIL_FROM"], subject=one_line(subject),
-                      text_body=text + casl_footer(), html_body=html + casl_footer(html=True) if html else None)
+    batch = MailBatch(
+        kind=kind,
+        from_address=current_app.config["MAIL_FROM"],
+        subject=one_line(subject),
+        text_body=text + casl_footer(),
+        html_body=html + casl_footer(html=True) if html else None,
+    )
     session.add(batch)
     session.flush()
     suppressed = set(session.scalars(select(Suppression.address)))
@@ -79,10 +94,22 @@ def queue_member_email(session: Session, *, kind: str, recipients: list[tuple[in
         if address in suppressed or address in seen:
             continue
         seen.add(address)
-        rows.append({"kind": kind, "user_id": user_id, "batch_id": batch.id, "to_address": address,
-                     "from_address": batch.from_address, "subject": subject, "text_body": "",
-                     "unsubscribe_url": base.replace("TOKEN", token(address, user_id)),
-                     "status": "queued", "attempts": 0, "next_attempt_at": now, "possible_duplicate": False})
+        rows.append(
+            {
+                "kind": kind,
+                "user_id": user_id,
+                "batch_id": batch.id,
+                "to_address": address,
+                "from_address": batch.from_address,
+                "subject": subject,
+                "text_body": "",
+                "unsubscribe_url": base.replace("TOKEN", token(address, user_id)),
+                "status": "queued",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "possible_duplicate": False,
+            }
+        )
     insert_rows(session, OutboundMessage.__table__, rows)
     return batch
 
@@ -108,25 +135,42 @@ def personal_text_fits(text: str) -> bool:
 def start_personal_batch(session: Session, *, kind: str, subject: str) -> MailBatch:
     """A batch whose recipients each get their own subject and text (queue_personal_emails), in one frame:
     the CASL footer and the one-click unsubscribe link."""
-    batch = MailBatch(kind=kind, from_address=current_app.config["MAIL_FROM"], subject=one_line(subject)[:300],
-                      text_body=BODY_TOKEN + casl_footer(), html_body=None)
+    batch = MailBatch(
+        kind=kind,
+        from_address=current_app.config["MAIL_FROM"],
+        subject=one_line(subject)[:300],
+        text_body=BODY_TOKEN + casl_footer(),
+        html_body=None,
+    )
     session.add(batch)
     session.flush()
     return batch
 
 
-def queue_personal_emails(session: Session, batch: MailBatch,
-                          emails: list[tuple[int, str, str, str]]) -> list[int]:
+def queue_personal_emails(session: Session, batch: MailBatch, emails: list[tuple[int, str, str, str]]) -> list[int]:
     """Queue (user id, address, subject, text) rows in a personal batch; returns their message ids, in order.
 
     The caller has chosen who (consent, suppression) and checked each text with personal_text_fits."""
     now = utcnow()
     base = external_url("outbox.unsubscribe", token="TOKEN")
     token = _token_maker()
-    rows = [{"kind": batch.kind, "user_id": user_id, "batch_id": batch.id, "to_address": address,
-             "from_address": batch.from_address, "subject": one_line(subject)[:300], "text_body": text,
-             "unsubscribe_url": base.replace("TOKEN", token(address, user_id)), "status": "queued", "attempts": 0,
-             "next_attempt_at": now, "possible_duplicate": False} for user_id, address, subject, text in emails]
+    rows = [
+        {
+            "kind": batch.kind,
+            "user_id": user_id,
+            "batch_id": batch.id,
+            "to_address": address,
+            "from_address": batch.from_address,
+            "subject": one_line(subject)[:300],
+            "text_body": text,
+            "unsubscribe_url": base.replace("TOKEN", token(address, user_id)),
+            "status": "queued",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "possible_duplicate": False,
+        }
+        for user_id, address, subject, text in emails
+    ]
     return insert_rows_returning_ids(session, OutboundMessage.__table__, rows)
 
 
@@ -139,11 +183,16 @@ def unsubscribe(session: Session, address: str, user_id: int | None) -> bool:
     if session.scalar(select(Suppression.id).where(Suppression.address == address)) is not None:
         return False
     session.add(Suppression(address=address, reason="unsubscribe"))
-    session.execute(update(OutboundMessage)
-                    .where(OutboundMessage.to_address == address, OutboundMessage.status == "queued",
-                           OutboundMessage.unsubscribe_url.is_not(None))
-                    .values(status="cancelled", last_error="The recipient unsubscribed."),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.to_address == address,
+            OutboundMessage.status == "queued",
+            OutboundMessage.unsubscribe_url.is_not(None),
+        )
+        .values(status="cancelled", last_error="The recipient unsubscribed."),
+        execution_options={"synchronize_session": False},
+    )
     session.flush()
     address_unsubscribed.send(current_app._get_current_object(), session=session, address=address, user_id=user_id)
     return True

@@ -1,4 +1,5 @@
 """Outbox forms: the admin's resend/cancel buttons carry only a CSRF token and the list filter."""
+
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 

@@ -1,4 +1,5 @@
 """The outbox: every outgoing email is a row here before any backend sees it."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, false, func
@@ -6,11 +7,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 
-STATUSES = ("queued", "sending", "accepted", "delivered", "deferred", "bounced", "dropped", "failed", "unknown",
-            "cancelled")
+STATUSES = (
+    "queued",
+    "sending",
+    "accepted",
+    "delivered",
+    "deferred",
+    "bounced",
+    "dropped",
+    "failed",
+    "unknown",
+    "cancelled",
+)
 # How far along each status is; a provider event may only move a message to a higher rank.
-STATUS_RANK = {"queued": 0, "sending": 1, "unknown": 1, "accepted": 2, "deferred": 3,
-               "delivered": 4, "bounced": 4, "dropped": 4, "failed": 4, "cancelled": 4}
+STATUS_RANK = {
+    "queued": 0,
+    "sending": 1,
+    "unknown": 1,
+    "accepted": 2,
+    "deferred": 3,
+    "delivered": 4,
+    "bounced": 4,
+    "dropped": 4,
+    "failed": 4,
+    "cancelled": 4,
+}
 FINAL_STATUSES = frozenset(status for status, rank in STATUS_RANK.items() if rank == 4)
 
 
@@ -32,8 +53,10 @@ class OutboundMessage(db.Model):
     """One email to one recipient, with its delivery state."""
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_messages_due", "status", "next_attempt_at", "id"),  # the claim order
-                      Index("ix_outbound_messages_to_address_next", "to_address", "next_attempt_at"))
+    __table_args__ = (
+        Index("ix_outbound_messages_due", "status", "next_attempt_at", "id"),  # the claim order
+        Index("ix_outbound_messages_to_address_next", "to_address", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))  # confirm_email, password_reset, letter, call_to_action, ...
@@ -83,8 +106,7 @@ class DeliveryEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_event_id: Mapped[str] = mapped_column(String(100), unique=True)
     event: Mapped[str] = mapped_column(String(30))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"),
-                                                   index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True)
     provider_message_id: Mapped[str | None] = mapped_column(String(120))
     address: Mapped[str | None] = mapped_column(String(254))
     reason: Mapped[str | None] = mapped_column(String(500))

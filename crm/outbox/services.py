@@ -1,4 +1,5 @@
 """Queue messages, claim and send the due ones, settle the unknown. Services flush; callers commit."""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,13 @@ log = logging.getLogger(__name__)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 PAUSE_NAME = "provider"
 # Provider events and the status each one proves.
-EVENT_STATUS = {"processed": "accepted", "deferred": "deferred", "delivered": "delivered", "bounce": "bounced",
-                "dropped": "dropped"}
+EVENT_STATUS = {
+    "processed": "accepted",
+    "deferred": "deferred",
+    "delivered": "delivered",
+    "bounce": "bounced",
+    "dropped": "dropped",
+}
 
 
 def utcnow() -> datetime:
@@ -34,19 +40,41 @@ def one_line(text: str | None) -> str:
     return " ".join(_CONTROL_RE.sub(" ", text or "").split())
 
 
-def queue_message(session: Session, *, kind: str, to: str, subject: str, text: str, html: str | None = None,
-                  reply_to: str | None = None, user_id: int | None = None, from_address: str | None = None,
-                  max_per_hour: int | None = None, unsubscribe_url: str | None = None) -> OutboundMessage:
+def queue_message(
+    session: Session,
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    reply_to: str | None = None,
+    user_id: int | None = None,
+    from_address: str | None = None,
+    max_per_hour: int | None = None,
+    unsubscribe_url: str | None = None,
+) -> OutboundMessage:
     """Add a queued message to the caller's transaction.
 
     `max_per_hour` spreads messages to one address: beyond that many in any hour, the message waits.
     """
     now = utcnow()
     due = next_free_slot(session, to, max_per_hour, now) if max_per_hour else now
-    message = OutboundMessage(kind=kind, to_address=to, from_address=from_address or current_app.config["MAIL_FROM"],
-                              reply_to=reply_to, subject=one_line(subject)[:300], text_body=text, html_body=html,
-                              unsubscribe_url=unsubscribe_url, user_id=user_id, status="queued",
-                              next_attempt_at=due, attempts=0, possible_duplicate=False)
+    message = OutboundMessage(
+        kind=kind,
+        to_address=to,
+        from_address=from_address or current_app.config["MAIL_FROM"],
+        reply_to=reply_to,
+        subject=one_line(subject)[:300],
+        text_body=text,
+        html_body=html,
+        unsubscribe_url=unsubscribe_url,
+        user_id=user_id,
+        status="queued",
+        next_attempt_at=due,
+        attempts=0,
+        possible_duplicate=False,
+    )
     session.add(message)
     session.flush()
     return message
@@ -54,11 +82,17 @@ def queue_message(session: Session, *, kind: str, to: str, subject: str, text: s
 
 def next_free_slot(session: Session, address: str, per_hour: int, now: datetime) -> datetime:
     """The earliest time at or after `now` that keeps `address` at no more than `per_hour` messages an hour."""
-    times = list(session.scalars(
-        select(OutboundMessage.next_attempt_at)
-        .where(OutboundMessage.to_address == address, OutboundMessage.status != "cancelled",
-               OutboundMessage.next_attempt_at > now - timedelta(hours=1))
-        .order_by(OutboundMessage.next_attempt_at)))
+    times = list(
+        session.scalars(
+            select(OutboundMessage.next_attempt_at)
+            .where(
+                OutboundMessage.to_address == address,
+                OutboundMessage.status != "cancelled",
+                OutboundMessage.next_attempt_at > now - timedelta(hours=1),
+            )
+            .order_by(OutboundMessage.next_attempt_at)
+        )
+    )
     if len(times) < per_hour:
         return now
     return max(now, times[-per_hour] + timedelta(hours=1))
@@ -84,44 +118,70 @@ def claim_messages(session: Session, owner: str, limit: int, batch_id: int | Non
     LOCKED); SQLite runs the one statement under its single write lock."""
     now = utcnow()
     paused = select(SendingPause.name).where(SendingPause.name == PAUSE_NAME, SendingPause.paused_until > now)
-    due = (select(OutboundMessage.id)
-           .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now, ~paused.exists())
-           .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit))
+    due = (
+        select(OutboundMessage.id)
+        .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now, ~paused.exists())
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .limit(limit)
+    )
     if batch_id is not None:
         due = due.where(OutboundMessage.batch_id == batch_id)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    stmt = (update(OutboundMessage).where(OutboundMessage.id.in_(due.scalar_subquery()))
-            .values(status="sending", lease_owner=owner,
-                    lease_until=now + timedelta(seconds=_config("MAIL_LEASE_SECONDS")),
-                    first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now),
-                    attempts=OutboundMessage.attempts + 1)
-            .returning(OutboundMessage))
-    messages = session.scalars(stmt, execution_options={"synchronize_session": False,
-                                                        "populate_existing": True}).all()
+    stmt = (
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(due.scalar_subquery()))
+        .values(
+            status="sending",
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=_config("MAIL_LEASE_SECONDS")),
+            first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now),
+            attempts=OutboundMessage.attempts + 1,
+        )
+        .returning(OutboundMessage)
+    )
+    messages = session.scalars(stmt, execution_options={"synchronize_session": False, "populate_existing": True}).all()
     return sorted(messages, key=lambda message: message.id)
 
 
 def _announce(session: Session, message_id: int, kind: str, user_id: int | None, old: str, new: str) -> None:
     if old != new:
-        message_status_changed.send(current_app._get_current_object(), session=session, message_id=message_id,
-                                    kind=kind, user_id=user_id, old_status=old, new_status=new)
+        message_status_changed.send(
+            current_app._get_current_object(),
+            session=session,
+            message_id=message_id,
+            kind=kind,
+            user_id=user_id,
+            old_status=old,
+            new_status=new,
+        )
 
 
-def _conditional_move(session: Session, messages: list[OutboundMessage], from_statuses: tuple[str, ...], new: str,
-                      owner: str | None = None, **values) -> set[int]:
+def _conditional_move(
+    session: Session,
+    messages: list[OutboundMessage],
+    from_statuses: tuple[str, ...],
+    new: str,
+    owner: str | None = None,
+    **values,
+) -> set[int]:
     """Move the rows only while they are still in one of `from_statuses` (and leased by `owner`): a webhook
     event or an admin may have moved them meanwhile, and statuses never go back. Returns the moved ids.
 
     The announced old status is the one the caller loaded."""
     if not messages:
         return set()
-    stmt = update(OutboundMessage).where(OutboundMessage.id.in_([m.id for m in messages]),
-                                         OutboundMessage.status.in_(from_statuses))
+    stmt = update(OutboundMessage).where(
+        OutboundMessage.id.in_([m.id for m in messages]), OutboundMessage.status.in_(from_statuses)
+    )
     if owner is not None:
         stmt = stmt.where(OutboundMessage.lease_owner == owner)
-    moved = set(session.execute(stmt.values(status=new, **values).returning(OutboundMessage.id),
-                                execution_options={"synchronize_session": False}).scalars())
+    moved = set(
+        session.execute(
+            stmt.values(status=new, **values).returning(OutboundMessage.id),
+            execution_options={"synchronize_session": False},
+        ).scalars()
+    )
     for message in messages:
         if message.id in moved:
             _announce(session, message.id, message.kind, message.user_id, message.status, new)
@@ -166,8 +226,16 @@ def record_failure(session: Session, messages: list[OutboundMessage], owner: str
         release(session, [m.id for m in messages], owner, next_attempt_at=error.reset_at)
         return "paused"
     if isinstance(error, PermanentFailure):
-        _conditional_move(session, messages, ("sending",), "failed", owner, last_error=str(error)[:500],
-                          lease_owner=None, lease_until=None)
+        _conditional_move(
+            session,
+            messages,
+            ("sending",),
+            "failed",
+            owner,
+            last_error=str(error)[:500],
+            lease_owner=None,
+            lease_until=None,
+        )
         return "failed"
     return _retry_or_fail(session, messages, owner, str(error)[:500])
 
@@ -188,18 +256,32 @@ def _record_provider_ids(session: Session, provider_ids: dict[OutboundMessage, s
     """Move the messages to accepted with their provider ids, unless an event or an admin got there first."""
     now = utcnow()
     distinct = set(provider_ids.values())
-    provider_id = (distinct.pop() if len(distinct) == 1 else
-                   case({m.id: provider_id for m, provider_id in provider_ids.items()}, value=OutboundMessage.id))
+    provider_id = (
+        distinct.pop()
+        if len(distinct) == 1
+        else case({m.id: provider_id for m, provider_id in provider_ids.items()}, value=OutboundMessage.id)
+    )
     messages = list(provider_ids)
-    moved = _conditional_move(session, messages, ("sending", "unknown", "queued"), "accepted",
-                              provider_message_id=provider_id, sent_at=now, last_error=None,
-                              lease_owner=None, lease_until=None, unknown_since=None)
+    moved = _conditional_move(
+        session,
+        messages,
+        ("sending", "unknown", "queued"),
+        "accepted",
+        provider_message_id=provider_id,
+        sent_at=now,
+        last_error=None,
+        lease_owner=None,
+        lease_until=None,
+        unknown_since=None,
+    )
     overtaken = [m.id for m in messages if m.id not in moved]
     if overtaken:  # an event got there first; keep the provider id for matching later events
-        session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(overtaken),
-                                                      OutboundMessage.provider_message_id.is_(None))
-                        .values(provider_message_id=provider_id, sent_at=now),
-                        execution_options={"synchronize_session": False})
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_(overtaken), OutboundMessage.provider_message_id.is_(None))
+            .values(provider_message_id=provider_id, sent_at=now),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def _retry_or_fail(session: Session, messages: list[OutboundMessage], owner: str, error: str) -> str:
@@ -210,16 +292,29 @@ def _retry_or_fail(session: Session, messages: list[OutboundMessage], owner: str
         wait = timedelta(seconds=backoff_seconds(message.attempts))
         started = message.first_attempt_at or now
         if now + wait - started > budget:
-            _conditional_move(session, [message], ("sending",), "failed", owner,
-                              last_error=f"Gave up after {message.attempts} attempts: {error}"[:500],
-                              lease_owner=None, lease_until=None)
+            _conditional_move(
+                session,
+                [message],
+                ("sending",),
+                "failed",
+                owner,
+                last_error=f"Gave up after {message.attempts} attempts: {error}"[:500],
+                lease_owner=None,
+                lease_until=None,
+            )
             outcome = "failed"
         else:
-            session.execute(update(OutboundMessage)
-                            .where(OutboundMessage.id == message.id, OutboundMessage.status == "sending",
-                                   OutboundMessage.lease_owner == owner)
-                            .values(status="queued", next_attempt_at=now + wait, last_error=error,
-                                    lease_owner=None, lease_until=None))
+            session.execute(
+                update(OutboundMessage)
+                .where(
+                    OutboundMessage.id == message.id,
+                    OutboundMessage.status == "sending",
+                    OutboundMessage.lease_owner == owner,
+                )
+                .values(
+                    status="queued", next_attempt_at=now + wait, last_error=error, lease_owner=None, lease_until=None
+                )
+            )
     return outcome
 
 
@@ -227,12 +322,18 @@ def release(session: Session, ids: list[int], owner: str, next_attempt_at: datet
     """Give claimed but unsent messages back to the queue, without counting an attempt."""
     if not ids:
         return
-    session.execute(update(OutboundMessage)
-                    .where(OutboundMessage.id.in_(ids), OutboundMessage.status == "sending",
-                           OutboundMessage.lease_owner == owner)
-                    .values(status="queued", attempts=OutboundMessage.attempts - 1, lease_owner=None,
-                            lease_until=None, next_attempt_at=next_attempt_at or utcnow()),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(ids), OutboundMessage.status == "sending", OutboundMessage.lease_owner == owner)
+        .values(
+            status="queued",
+            attempts=OutboundMessage.attempts - 1,
+            lease_owner=None,
+            lease_until=None,
+            next_attempt_at=next_attempt_at or utcnow(),
+        ),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def dialect_insert(session: Session, model):
@@ -248,9 +349,15 @@ def pause_sending(session: Session, until: datetime, reason: str) -> None:
     """Every worker stops claiming until `until` (one row all workers read; a later reset wins)."""
     stmt = dialect_insert(session, SendingPause).values(name=PAUSE_NAME, paused_until=until, reason=reason)
     later = stmt.excluded.paused_until > SendingPause.paused_until
-    session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
-        "paused_until": case((later, stmt.excluded.paused_until), else_=SendingPause.paused_until),
-        "reason": case((later, stmt.excluded.reason), else_=SendingPause.reason)}))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["name"],
+            set_={
+                "paused_until": case((later, stmt.excluded.paused_until), else_=SendingPause.paused_until),
+                "reason": case((later, stmt.excluded.reason), else_=SendingPause.reason),
+            },
+        )
+    )
 
 
 def paused_until(session: Session) -> datetime | None:
@@ -265,10 +372,16 @@ def expire_leases(session: Session) -> list[int]:
     rows = session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.status == "sending", OutboundMessage.lease_until < now)
-        .values(status="unknown", unknown_since=now, lease_owner=None, lease_until=None,
-                last_error="The worker stopped while sending; waiting for the provider's events.")
+        .values(
+            status="unknown",
+            unknown_since=now,
+            lease_owner=None,
+            lease_until=None,
+            last_error="The worker stopped while sending; waiting for the provider's events.",
+        )
         .returning(OutboundMessage.id, OutboundMessage.kind, OutboundMessage.user_id),
-        execution_options={"synchronize_session": False}).all()
+        execution_options={"synchronize_session": False},
+    ).all()
     for message_id, kind, user_id in rows:
         _announce(session, message_id, kind, user_id, "sending", "unknown")
     return [row[0] for row in rows]
@@ -282,14 +395,18 @@ def settle_unknown(session: Session) -> dict[str, int]:
     evidence = session.execute(
         select(OutboundMessage, DeliveryEvent.event, DeliveryEvent.provider_message_id)
         .join(DeliveryEvent, DeliveryEvent.message_id == OutboundMessage.id)
-        .where(OutboundMessage.status == "unknown", DeliveryEvent.event.in_(EVENT_STATUS))).all()
+        .where(OutboundMessage.status == "unknown", DeliveryEvent.event.in_(EVENT_STATUS))
+    ).all()
     for message, event, provider_id in evidence:
         if apply_event_status(session, message, EVENT_STATUS[event], provider_id):
             settled += 1
     if _config("MAIL_UNKNOWN_ACTION") == "resend":
         deadline = utcnow() - timedelta(seconds=_config("MAIL_UNKNOWN_WAIT_SECONDS"))
-        for message in session.scalars(select(OutboundMessage).where(OutboundMessage.status == "unknown",
-                                                                     OutboundMessage.unknown_since <= deadline)):
+        for message in session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.status == "unknown", OutboundMessage.unknown_since <= deadline
+            )
+        ):
             resent += resend(session, message, possible_duplicate=True)
     session.flush()
     return {"settled": settled, "resent": resent}
@@ -300,25 +417,36 @@ def resend(session: Session, message: OutboundMessage, possible_duplicate: bool 
     if message.status not in ("unknown", "failed"):
         return False
     flag = message.status == "unknown" if possible_duplicate is None else possible_duplicate
-    moved = _conditional_move(session, [message], ("unknown", "failed"), "queued", next_attempt_at=utcnow(),
-                              first_attempt_at=None, unknown_since=None,
-                              possible_duplicate=message.possible_duplicate or flag)
+    moved = _conditional_move(
+        session,
+        [message],
+        ("unknown", "failed"),
+        "queued",
+        next_attempt_at=utcnow(),
+        first_attempt_at=None,
+        unknown_since=None,
+        possible_duplicate=message.possible_duplicate or flag,
+    )
     session.expire(message)
     return bool(moved)
 
 
 def cancel(session: Session, message: OutboundMessage) -> bool:
     """Never send this message (admin action); only while it is not on its way."""
-    moved = _conditional_move(session, [message], ("queued", "unknown", "failed"), "cancelled",
-                              lease_owner=None, lease_until=None)
+    moved = _conditional_move(
+        session, [message], ("queued", "unknown", "failed"), "cancelled", lease_owner=None, lease_until=None
+    )
     session.expire(message)
     return bool(moved)
 
 
 def messages_needing_attention(statuses: tuple[str, ...] = ("unknown", "failed")):
     """The admin list: unknown and failed messages, newest first."""
-    return (select(OutboundMessage).where(OutboundMessage.status.in_(statuses))
-            .order_by(OutboundMessage.updated_at.desc(), OutboundMessage.id.desc()))
+    return (
+        select(OutboundMessage)
+        .where(OutboundMessage.status.in_(statuses))
+        .order_by(OutboundMessage.updated_at.desc(), OutboundMessage.id.desc())
+    )
 
 
 def moves_forward(old: str, new: str) -> bool:

@@ -3,6 +3,7 @@
 Every signal is sent with the application as sender and keyword arguments; `session` is the
 database session of the change, so a receiver may add rows to the same transaction.
 """
+
 from blinker import Namespace
 
 _signals = Namespace()

@@ -1,5 +1,6 @@
 """Outbox pages: the SendGrid webhook, the admin's delivery problems, address health, unsubscribe,
 and the development mailbox."""
+
 import re
 from email import policy
 from email.parser import BytesParser
@@ -12,8 +13,15 @@ from crm.extensions import csrf, db
 from crm.outbox import bulk, services
 from crm.outbox.forms import AttentionFilterForm, MessageActionForm
 from crm.outbox.models import AddressHealth, OutboundMessage
-from crm.outbox.webhook import (SIGNATURE_HEADER, TIMESTAMP_HEADER, BadBody, BadSignature, parse_events, record_events,
-                                verify_request)
+from crm.outbox.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    BadBody,
+    BadSignature,
+    parse_events,
+    record_events,
+    verify_request,
+)
 from crm.pagination import page_args, paginate
 
 bp = Blueprint("outbox", __name__)
@@ -38,8 +46,13 @@ def sendgrid_events():
         return _json_error(503, "not_configured", "SENDGRID_WEBHOOK_PUBLIC_KEY is not set.")
     body = request.get_data(cache=False)
     try:
-        verify_request(key, request.headers.get(SIGNATURE_HEADER), request.headers.get(TIMESTAMP_HEADER), body,
-                       current_app.config["SENDGRID_WEBHOOK_MAX_AGE_SECONDS"])
+        verify_request(
+            key,
+            request.headers.get(SIGNATURE_HEADER),
+            request.headers.get(TIMESTAMP_HEADER),
+            body,
+            current_app.config["SENDGRID_WEBHOOK_MAX_AGE_SECONDS"],
+        )
         counts = record_events(db.session, parse_events(body))
     except BadSignature as error:
         return _json_error(403, "bad_signature", str(error))
@@ -74,20 +87,31 @@ def _admin_action(message_id: int, action, done: str, refused: str):
         flash(done.format(id=message.id, to=message.to_address), "success")
     else:
         flash(refused.format(id=message.id, status=message.status), "warning")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("outbox.admin_messages"))
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("outbox.admin_messages")
+    )
 
 
 @bp.route("/admin/outbox/<int:message_id>/resend", methods=["POST"])
 def admin_resend(message_id):
-    return _admin_action(message_id, services.resend, "Message {id} to {to} is queued again.",
-                         "Message {id} is {status}; only unknown or failed messages can be resent.")
+    return _admin_action(
+        message_id,
+        services.resend,
+        "Message {id} to {to} is queued again.",
+        "Message {id} is {status}; only unknown or failed messages can be resent.",
+    )
 
 
 @bp.route("/admin/outbox/<int:message_id>/cancel", methods=["POST"])
 def admin_cancel(message_id):
-    return _admin_action(message_id, services.cancel, "Message {id} to {to} is cancelled and will not be sent.",
-                         "Message {id} is {status} and can no longer be cancelled.")
+    return _admin_action(
+        message_id,
+        services.cancel,
+        "Message {id} to {to} is cancelled and will not be sent.",
+        "Message {id} is {status} and can no longer be cancelled.",
+    )
 
 
 @bp.route("/outbox/addresses")
@@ -97,8 +121,9 @@ def address_health():
         limit, offset = page_args(request.args, default=50, maximum=200)
     except ValueError:
         limit, offset = 50, 0
-    stmt = select(AddressHealth).order_by(AddressHealth.failing.desc(), AddressHealth.bounces.desc(),
-                                          AddressHealth.address)
+    stmt = select(AddressHealth).order_by(
+        AddressHealth.failing.desc(), AddressHealth.bounces.desc(), AddressHealth.address
+    )
     page = paginate(db.session, stmt, limit=limit, offset=offset)
     return render_template("outbox/address_health.html", page=page)
 
@@ -131,9 +156,15 @@ def _mail_dir() -> Path:
 def _read(path: Path) -> dict:
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     body = message.get_body(preferencelist=("plain",))
-    return {"name": path.name, "to": message["To"], "from": message["From"], "subject": message["Subject"],
-            "date": message["Date"], "reply_to": message["Reply-To"],
-            "text": body.get_content() if body is not None else ""}
+    return {
+        "name": path.name,
+        "to": message["To"],
+        "from": message["From"],
+        "subject": message["Subject"],
+        "date": message["Date"],
+        "reply_to": message["Reply-To"],
+        "text": body.get_content() if body is not None else "",
+    }
 
 
 @bp.route("/dev/mailbox/")

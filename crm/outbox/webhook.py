@@ -1,11 +1,12 @@
 """The SendGrid Event Webhook: signature check, event deduplication, forward-only status moves."""
+
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -58,8 +59,14 @@ def load_public_key(value: str) -> ec.EllipticCurvePublicKey:
     return key
 
 
-def verify_request(public_key: str, signature: str | None, timestamp: str | None, body: bytes,
-                   max_age_seconds: int, now: float | None = None) -> None:
+def verify_request(
+    public_key: str,
+    signature: str | None,
+    timestamp: str | None,
+    body: bytes,
+    max_age_seconds: int,
+    now: float | None = None,
+) -> None:
     """Raise BadSignature unless `signature` is the ECDSA (SHA-256) signature of timestamp + body."""
     if not signature or not timestamp:
         raise BadSignature("The request carries no signature.")
@@ -67,7 +74,7 @@ def verify_request(public_key: str, signature: str | None, timestamp: str | None
         sent_at = int(timestamp)
     except ValueError:
         raise BadSignature("The timestamp is not a number.") from None
-    now = now if now is not None else datetime.now(timezone.utc).timestamp()
+    now = now if now is not None else datetime.now(UTC).timestamp()
     if abs(now - sent_at) > max_age_seconds:
         raise BadSignature("The timestamp is outside the freshness window.")
     try:
@@ -97,8 +104,10 @@ def parse_events(body: bytes) -> list:
     except UnicodeDecodeError:
         raise BadBody("bad_json", "The body is not UTF-8 JSON.") from None
     if nesting_depth(text, MAX_NESTING) > MAX_NESTING:
-        raise BadBody("too_deep", f"The body is nested more than {MAX_NESTING} levels deep; SendGrid's events are "
-                                  "a list of flat objects.")
+        raise BadBody(
+            "too_deep",
+            f"The body is nested more than {MAX_NESTING} levels deep; SendGrid's events are a list of flat objects.",
+        )
     try:
         events = json.loads(text)
     except (ValueError, RecursionError):
@@ -136,13 +145,16 @@ def _our_message_id(value) -> int | None:
         number = int(value)
     except ValueError:
         return None
-    return number if 0 < number < 2 ** 31 else None
+    return number if 0 < number < 2**31 else None
 
 
 def _insert_new(session: Session, rows: list[dict]) -> set[str]:
     """Store events whose provider id is not stored yet; returns the provider ids that were new."""
-    stmt = dialect_insert(session, DeliveryEvent).on_conflict_do_nothing(index_elements=["provider_event_id"]).returning(
-        DeliveryEvent.provider_event_id)
+    stmt = (
+        dialect_insert(session, DeliveryEvent)
+        .on_conflict_do_nothing(index_elements=["provider_event_id"])
+        .returning(DeliveryEvent.provider_event_id)
+    )
     return set(session.execute(stmt, rows).scalars())
 
 
@@ -158,11 +170,16 @@ def _message_ids(session: Session, events: list[dict]) -> dict[int, int | None]:
     known: set[int] = set()
     ids = sorted(set(wanted.values()))
     for start in range(0, len(ids), 500):
-        known.update(session.scalars(select(OutboundMessage.id).where(OutboundMessage.id.in_(ids[start:start + 500]))))
+        known.update(
+            session.scalars(select(OutboundMessage.id).where(OutboundMessage.id.in_(ids[start : start + 500])))
+        )
     found = {index: message_id if message_id in known else None for index, message_id in wanted.items()}
     for index, (provider_id, address) in by_provider.items():
-        found[index] = session.scalar(select(OutboundMessage.id).where(
-            OutboundMessage.provider_message_id == provider_id, OutboundMessage.to_address == address).limit(1))
+        found[index] = session.scalar(
+            select(OutboundMessage.id)
+            .where(OutboundMessage.provider_message_id == provider_id, OutboundMessage.to_address == address)
+            .limit(1)
+        )
     return found
 
 
@@ -171,7 +188,7 @@ def _occurred_at(event: dict) -> datetime | None:
     if isinstance(stamp, bool) or not isinstance(stamp, (str, int, float)):
         return None
     try:
-        return datetime.fromtimestamp(int(stamp), timezone.utc).replace(tzinfo=None)
+        return datetime.fromtimestamp(int(stamp), UTC).replace(tzinfo=None)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 
@@ -180,9 +197,15 @@ def _row(event: dict) -> dict:
     """An event as a delivery_events row can hold it, plus our message id from the custom arg."""
     reason = storable_text(event.get("reason"), 500) or storable_text(event.get("response"), 500)
     provider_id = (storable_text(event.get("sg_message_id"), 120) or "").split(".")[0] or None
-    return {"provider_event_id": event["sg_event_id"][:100], "event": event["event"][:30],
-            "provider_message_id": provider_id, "address": storable_text(event.get("email"), 254), "reason": reason,
-            "occurred_at": _occurred_at(event), "crm_id": _our_message_id(event.get("crm_message_id"))}
+    return {
+        "provider_event_id": event["sg_event_id"][:100],
+        "event": event["event"][:30],
+        "provider_message_id": provider_id,
+        "address": storable_text(event.get("email"), 254),
+        "reason": reason,
+        "occurred_at": _occurred_at(event),
+        "crm_id": _our_message_id(event.get("crm_message_id")),
+    }
 
 
 def _sort_batch(events: list, counts: dict) -> list[dict]:
@@ -211,9 +234,17 @@ def record_events(session: Session, events: list) -> dict:
     counts = {"received": len(events), "new": 0, "duplicate": 0, "ignored": 0, "rejected": []}
     rows = _sort_batch(events, counts)
     message_of = _message_ids(session, rows)
-    new = _insert_new(session, [{key: value for key, value in row.items() if key != "crm_id"}
-                                | {"message_id": message_of.get(index)} for index, row in enumerate(rows)]) \
-        if rows else set()
+    new = (
+        _insert_new(
+            session,
+            [
+                {key: value for key, value in row.items() if key != "crm_id"} | {"message_id": message_of.get(index)}
+                for index, row in enumerate(rows)
+            ],
+        )
+        if rows
+        else set()
+    )
     counts["new"] = len(new)
     counts["duplicate"] += len(rows) - len(new)
     best: dict[int, tuple[str, str | None]] = {}
@@ -227,8 +258,11 @@ def record_events(session: Session, events: list) -> dict:
             count_bounce(session, row["address"].lower()[:254], row["reason"])
     ids = sorted(best)
     for start in range(0, len(ids), 500):
-        for message in session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(ids[start:start + 500]))
-                                       .execution_options(populate_existing=True)):
+        for message in session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.id.in_(ids[start : start + 500]))
+            .execution_options(populate_existing=True)
+        ):
             status, provider_id = best[message.id]
             if moves_forward(message.status, status):
                 apply_event_status(session, message, status, provider_id)
@@ -242,9 +276,12 @@ def apply_event_status(session: Session, message: OutboundMessage, status: str, 
     values = {"lease_owner": None, "lease_until": None, "unknown_since": None}
     moved = _conditional_move(session, [message], behind, status, **values)
     if moved and provider_id:
-        session.execute(update(OutboundMessage).where(OutboundMessage.id == message.id,
-                                                      OutboundMessage.provider_message_id.is_(None))
-                        .values(provider_message_id=provider_id), execution_options={"synchronize_session": False})
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message.id, OutboundMessage.provider_message_id.is_(None))
+            .values(provider_message_id=provider_id),
+            execution_options={"synchronize_session": False},
+        )
     session.expire(message)
     return bool(moved)
 
@@ -262,6 +299,7 @@ def count_bounce(session: Session, address: str, reason: str | None) -> AddressH
     if not health.failing and health.bounces >= current_app.config["MAIL_BOUNCE_THRESHOLD"]:
         health.failing = True
         session.flush()
-        address_failing.send(current_app._get_current_object(), session=session, address=address,
-                             bounces=health.bounces)
+        address_failing.send(
+            current_app._get_current_object(), session=session, address=address, bounces=health.bounces
+        )
     return health

@@ -1,5 +1,6 @@
 """The outbox worker: `flask crm worker` (one claiming thread and a pool of sending threads), or a thread in
 development."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,19 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.extensions import db
 from crm.outbox.models import MailBatch, OutboundMessage
-from crm.outbox.services import (SEND_FAILURES, claim_messages, expire_leases, hand_over, paused_until,
-                                 record_accepted, record_failure, release, settle_unknown, utcnow, worker_name)
+from crm.outbox.services import (
+    SEND_FAILURES,
+    claim_messages,
+    expire_leases,
+    hand_over,
+    paused_until,
+    record_accepted,
+    record_failure,
+    release,
+    settle_unknown,
+    utcnow,
+    worker_name,
+)
 
 log = logging.getLogger(__name__)
 RECORD_AFTER_SECONDS = 1.0  # how long an acceptance may wait to be recorded with others
@@ -62,7 +74,7 @@ def _claim_units(session, owner: str, limit: int, bulk_size: int, top_up: bool =
     for message in claimed:
         if message.batch_id is not None:
             batches.setdefault(message.batch_id, []).append(message)
-    bulk = [members[i:i + bulk_size] for members in batches.values() for i in range(0, len(members), bulk_size)]
+    bulk = [members[i : i + bulk_size] for members in batches.values() for i in range(0, len(members), bulk_size)]
     return [_top_up(session, owner, unit, bulk_size) for unit in bulk] + singles if top_up else bulk + singles
 
 
@@ -142,7 +154,7 @@ def run_pass(app, owner: str, limit: int | None = None, maintenance: bool = True
                 paused = _record(session, results, owner)
                 results.clear()
                 if paused:
-                    release(session, [m.id for rest in units[index + 1:] for m in rest], owner)
+                    release(session, [m.id for rest in units[index + 1 :] for m in rest], owner)
                     session.commit()
                     break
             _record(session, results, owner)
@@ -198,8 +210,9 @@ def _send_bulk(session, mailer, seed: list[OutboundMessage], owner: str, bulk_si
     return unit, RECORDED_PAUSED if paused else RECORDED
 
 
-def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float = 2.0,
-               stop: threading.Event | None = None) -> int:
+def run_worker(
+    app, *, once: bool = False, concurrency: int = 8, interval: float = 2.0, stop: threading.Event | None = None
+) -> int:
     """The `flask crm worker` process. This thread claims due messages and records what became of single
     messages, in batches, on one session; `concurrency` threads hand them to the provider (and look after a
     bulk batch from claim to record themselves). This thread also expires dead leases and settles unknown
@@ -234,8 +247,11 @@ def run_worker(app, *, once: bool = False, concurrency: int = 8, interval: float
         with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
             while (unit := todo.get()) is not None:
                 try:
-                    done.put((unit, _attempt(mailer, unit)) if unit[0].batch_id is None else
-                             _send_bulk(session, mailer, unit, owner, bulk_size))
+                    done.put(
+                        (unit, _attempt(mailer, unit))
+                        if unit[0].batch_id is None
+                        else _send_bulk(session, mailer, unit, owner, bulk_size)
+                    )
                 except Exception:  # a bug, not the provider: the leases expire, as in a crash
                     log.exception("outbox sender: unexpected failure (owner %s)", owner)
                     done.put((unit, RECORDED))

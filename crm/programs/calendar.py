@@ -1,7 +1,8 @@
 """Toronto time for people, UTC for the database, and RFC 5545 calendar files written by hand."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -15,16 +16,18 @@ def toronto_to_utc(local: datetime) -> datetime:
     """A naive Toronto wall-clock time → naive UTC. Refuses times that do not exist (the spring-forward gap);
     an ambiguous time (the fall-back hour) is taken as the first, daylight-saving one."""
     aware = local.replace(tzinfo=TORONTO, fold=0)
-    utc = aware.astimezone(timezone.utc)
+    utc = aware.astimezone(UTC)
     if utc.astimezone(TORONTO).replace(tzinfo=None) != local:
-        raise NonexistentLocalTime(f"{local:%Y-%m-%d %H:%M} does not exist in Toronto: clocks spring forward "
-                                   "an hour that night. Choose another time.")
+        raise NonexistentLocalTime(
+            f"{local:%Y-%m-%d %H:%M} does not exist in Toronto: clocks spring forward "
+            "an hour that night. Choose another time."
+        )
     return utc.replace(tzinfo=None)
 
 
 def utc_to_toronto(utc: datetime) -> datetime:
     """Naive UTC → aware Toronto time."""
-    return utc.replace(tzinfo=timezone.utc).astimezone(TORONTO)
+    return utc.replace(tzinfo=UTC).astimezone(TORONTO)
 
 
 def format_toronto(utc: datetime | None, with_zone: bool = True) -> str:
@@ -39,8 +42,14 @@ def format_toronto(utc: datetime | None, with_zone: bool = True) -> str:
 
 def _escape(text: str) -> str:
     """TEXT value escaping (RFC 5545 §3.3.11)."""
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def _fold(line: str) -> str:
@@ -62,14 +71,34 @@ def _stamp(utc: datetime) -> str:
     return utc.strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics_event(*, uid: str, title: str, description: str, starts_at: datetime, ends_at: datetime,
-              url: str | None, location: str | None, now: datetime, cancelled: bool = False,
-              sequence: int = 0) -> str:
+def ics_event(
+    *,
+    uid: str,
+    title: str,
+    description: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    url: str | None,
+    location: str | None,
+    now: datetime,
+    cancelled: bool = False,
+    sequence: int = 0,
+) -> str:
     """One VEVENT in a VCALENDAR, times in UTC, CRLF line endings."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ITPO//Advocacy CRM programs//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", "BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{_stamp(now)}",
-             f"DTSTART:{_stamp(starts_at)}", f"DTEND:{_stamp(ends_at)}", f"SEQUENCE:{sequence}",
-             f"SUMMARY:{_escape(title)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//ITPO//Advocacy CRM programs//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{_stamp(now)}",
+        f"DTSTART:{_stamp(starts_at)}",
+        f"DTEND:{_stamp(ends_at)}",
+        f"SEQUENCE:{sequence}",
+        f"SUMMARY:{_escape(title)}",
+    ]
     if description:
         lines.append(f"DESCRIPTION:{_escape(description)}")
     if location:

@@ -1,4 +1,5 @@
 """Resource uploads: the type is checked from the file's first bytes, the size against a limit."""
+
 from __future__ import annotations
 
 import hashlib

@@ -2,6 +2,7 @@
 
 Times are stored as naive UTC; pages show them in America/Toronto (see crm.programs.times).
 """
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
@@ -12,8 +13,11 @@ from crm.extensions import db
 
 EVENT_STATUSES = ("draft", "open", "cancelled")  # "full" and "past" are derived from the rows, never stored
 REGISTRATION_STATUSES = ("registered", "waitlisted", "cancelled")
-SPEAKER_ROUTES = (("matched", "Matched to residency through CaRMS"), ("pra", "Completed a PRA"),
-                  ("licensed", "Licensed in Canada"))
+SPEAKER_ROUTES = (
+    ("matched", "Matched to residency through CaRMS"),
+    ("pra", "Completed a PRA"),
+    ("licensed", "Licensed in Canada"),
+)
 OFFER_STATUSES = ("pending", "accepted", "declined")
 
 
@@ -99,8 +103,10 @@ class Registration(db.Model):
     """A member's place (or waitlist spot) at an event; one row per member and event, reused on re-registering."""
 
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("event_id", "user_id"),
-                      Index("ix_registrations_event_status", "event_id", "status"))
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        Index("ix_registrations_event_status", "event_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))

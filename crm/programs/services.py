@@ -4,6 +4,7 @@ Services add and flush; the view or command commits once. Registrations and canc
 are serialised by `lock_event`, so two cancellations at once promote two different people, never one
 person twice, and a full event never takes one registration too many.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,28 +22,35 @@ from crm.members.models import LICENSURE_STAGES, ConsentRecord, MemberProfile
 from crm.outbox.services import queue_message
 from crm.programs.calendar import NonexistentLocalTime, format_toronto, ics_event, toronto_to_utc
 from crm.programs.files import check_upload, store_file, stored_path
-from crm.programs.models import (Attendance, Event, EventSpeaker, Program, Registration, Resource,
-                                 SpeakerOffer)
+from crm.programs.models import Attendance, Event, EventSpeaker, Program, Registration, Resource, SpeakerOffer
 
 PROGRAMS = (
-    ("cracking", "Cracking the CaRMS",
-     "Matched ITP residents share their experience, tips and advice for the CaRMS match in webinars.",
-     "exams,carms"),
-    ("besides", "Besides the CaRMS",
-     "ITPs who reached licensure by other routes, such as a Practice-Ready Assessment (PRA), come back to "
-     "guide others along those routes.",
-     "carms,pra,clinical_assistant,other"),
-    ("between", "Between the CaRMS",
-     "Useful ways to spend the time between CaRMS cycles and to strengthen a CV: clinical assistant roles, "
-     "research, volunteering and observerships.",
-     "carms,clinical_assistant,other"),
-    ("before", "Before the CaRMS",
-     "Exam preparation resources for the MCCQE Part I and the NAC examination.",
-     "exams"),
+    (
+        "cracking",
+        "Cracking the CaRMS",
+        "Matched ITP residents share their experience, tips and advice for the CaRMS match in webinars.",
+        "exams,carms",
+    ),
+    (
+        "besides",
+        "Besides the CaRMS",
+        "ITPs who reached licensure by other routes, such as a Practice-Ready Assessment (PRA), come back to "
+        "guide others along those routes.",
+        "carms,pra,clinical_assistant,other",
+    ),
+    (
+        "between",
+        "Between the CaRMS",
+        "Useful ways to spend the time between CaRMS cycles and to strengthen a CV: clinical assistant roles, "
+        "research, volunteering and observerships.",
+        "carms,clinical_assistant,other",
+    ),
+    ("before", "Before the CaRMS", "Exam preparation resources for the MCCQE Part I and the NAC examination.", "exams"),
 )
 STAGE_LABELS = dict(LICENSURE_STAGES)
-SPEAKER_CONSENT_WORDING = ("Yes, ITPO may name me, and describe my route to practice, on its program pages "
-                           "and in event announcements.")
+SPEAKER_CONSENT_WORDING = (
+    "Yes, ITPO may name me, and describe my route to practice, on its program pages and in event announcements."
+)
 
 
 def utcnow() -> datetime:
@@ -61,6 +69,7 @@ def _link(endpoint: str, **values) -> str:
 
 
 # --- programs -------------------------------------------------------------------------------------------
+
 
 def seed_programs(session: Session) -> int:
     """Create the four programs if missing (idempotent); returns how many were added."""
@@ -84,6 +93,7 @@ def program_by_slug(session: Session, slug: str) -> Program | None:
 
 # --- events ---------------------------------------------------------------------------------------------
 
+
 def event_state(event: Event, registered: int, now: datetime | None = None) -> str:
     """draft, open, full, past or cancelled: what a person sees. Only draft/open/cancelled are stored."""
     now = now or utcnow()
@@ -99,17 +109,26 @@ def registered_counts(session: Session, event_ids) -> dict[int, int]:
     ids = list(event_ids)
     if not ids:
         return {}
-    rows = session.execute(select(Registration.event_id, func.count()).where(
-        Registration.event_id.in_(ids), Registration.status == "registered").group_by(Registration.event_id))
+    rows = session.execute(
+        select(Registration.event_id, func.count())
+        .where(Registration.event_id.in_(ids), Registration.status == "registered")
+        .group_by(Registration.event_id)
+    )
     return {event_id: count for event_id, count in rows}
 
 
-def upcoming_events(session: Session, *, program_id: int | None = None, now: datetime | None = None,
-                    limit: int = 50) -> list[Event]:
+def upcoming_events(
+    session: Session, *, program_id: int | None = None, now: datetime | None = None, limit: int = 50
+) -> list[Event]:
     """Open events that have not ended, soonest first, with program and speakers loaded."""
     now = now or utcnow()
-    stmt = (select(Event).options(joinedload(Event.program), selectinload(Event.speakers).joinedload(SpeakerOffer.user))
-            .where(Event.status == "open", Event.ends_at > now).order_by(Event.starts_at).limit(limit))
+    stmt = (
+        select(Event)
+        .options(joinedload(Event.program), selectinload(Event.speakers).joinedload(SpeakerOffer.user))
+        .where(Event.status == "open", Event.ends_at > now)
+        .order_by(Event.starts_at)
+        .limit(limit)
+    )
     if program_id is not None:
         stmt = stmt.where(Event.program_id == program_id)
     return list(session.scalars(stmt))
@@ -129,8 +148,18 @@ def _event_times(starts_local: datetime, ends_local: datetime) -> tuple[datetime
     return starts_at, ends_at
 
 
-def _event_values(session: Session, *, program_id: int, title: str, description: str, starts_local: datetime,
-                  ends_local: datetime, capacity: int, status: str, join_url: str | None) -> dict:
+def _event_values(
+    session: Session,
+    *,
+    program_id: int,
+    title: str,
+    description: str,
+    starts_local: datetime,
+    ends_local: datetime,
+    capacity: int,
+    status: str,
+    join_url: str | None,
+) -> dict:
     if session.get(Program, program_id) is None:
         raise ValidationError("program_id", "Choose one of the programs.")
     if capacity is None or capacity < 1:
@@ -138,9 +167,16 @@ def _event_values(session: Session, *, program_id: int, title: str, description:
     if status not in ("draft", "open", "cancelled"):
         raise ValidationError("status", "Choose draft, open or cancelled.")
     starts_at, ends_at = _event_times(starts_local, ends_local)
-    return dict(program_id=program_id, title=title.strip(), description=(description or "").strip(),
-                starts_at=starts_at, ends_at=ends_at, capacity=capacity, status=status,
-                join_url=(join_url or "").strip() or None)
+    return dict(
+        program_id=program_id,
+        title=title.strip(),
+        description=(description or "").strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        status=status,
+        join_url=(join_url or "").strip() or None,
+    )
 
 
 def create_event(session: Session, *, created_by_id: int | None = None, **values) -> Event:
@@ -174,29 +210,43 @@ def lock_event(session: Session, event_id: int) -> Event | None:
     An UPDATE is the one lock both databases take the same way: PostgreSQL locks the row until commit;
     SQLite's first write takes the database write lock, so a later reader cannot act on a stale count.
     """
-    result = session.execute(update(Event).where(Event.id == event_id)
-                             .values(lock_version=Event.lock_version + 1)
-                             .execution_options(synchronize_session=False))
+    result = session.execute(
+        update(Event)
+        .where(Event.id == event_id)
+        .values(lock_version=Event.lock_version + 1)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount == 0:
         return None
     return session.scalar(select(Event).where(Event.id == event_id).execution_options(populate_existing=True))
 
 
 def _active_registrations(session: Session, event_id: int) -> list[Registration]:
-    return list(session.scalars(select(Registration).options(joinedload(Registration.user))
-                                .where(Registration.event_id == event_id,
-                                       Registration.status.in_(("registered", "waitlisted")))
-                                .execution_options(populate_existing=True)))
+    return list(
+        session.scalars(
+            select(Registration)
+            .options(joinedload(Registration.user))
+            .where(Registration.event_id == event_id, Registration.status.in_(("registered", "waitlisted")))
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 # --- registration ---------------------------------------------------------------------------------------
 
+
 def _mail(session: Session, registration: Registration, template: str, subject: str) -> None:
     event = registration.event
     user = registration.user
-    text = render_template(f"programs/email/{template}.txt", user=user, event=event, registration=registration,
-                           when=format_toronto(event.starts_at), event_link=_link("programs.event", event_id=event.id),
-                           calendar_link=_link("programs.event_calendar", event_id=event.id))
+    text = render_template(
+        f"programs/email/{template}.txt",
+        user=user,
+        event=event,
+        registration=registration,
+        when=format_toronto(event.starts_at),
+        event_link=_link("programs.event", event_id=event.id),
+        calendar_link=_link("programs.event_calendar", event_id=event.id),
+    )
     queue_message(session, kind=f"program_{template}", to=user.email, subject=subject, text=text, user_id=user.id)
 
 
@@ -210,9 +260,11 @@ def register(session: Session, event_id: int, user_id: int, now: datetime | None
         raise ValidationError(None, "That event has been cancelled.")
     if event.ends_at <= now:
         raise ValidationError(None, "That event has already taken place.")
-    registration = session.scalar(select(Registration).where(Registration.event_id == event_id,
-                                                             Registration.user_id == user_id)
-                                  .execution_options(populate_existing=True))
+    registration = session.scalar(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
     if registration is not None and registration.status == "registered":
         raise ValidationError(None, "You are already registered for this event.")
     if registration is not None and registration.status == "waitlisted":
@@ -234,14 +286,21 @@ def register(session: Session, event_id: int, user_id: int, now: datetime | None
     return registration
 
 
-def cancel_registration(session: Session, event_id: int, user_id: int,
-                        now: datetime | None = None) -> list[Registration]:
+def cancel_registration(
+    session: Session, event_id: int, user_id: int, now: datetime | None = None
+) -> list[Registration]:
     """Cancel a member's place or waitlist spot; a freed place goes to the waitlist at once. Returns who moved up."""
     now = now or utcnow()
     event = lock_event(session, event_id)
-    registration = session.scalar(select(Registration).where(Registration.event_id == event_id,
-                                                             Registration.user_id == user_id)
-                                  .execution_options(populate_existing=True)) if event else None
+    registration = (
+        session.scalar(
+            select(Registration)
+            .where(Registration.event_id == event_id, Registration.user_id == user_id)
+            .execution_options(populate_existing=True)
+        )
+        if event
+        else None
+    )
     if registration is None or registration.status == "cancelled":
         raise ValidationError(None, "You are not registered for this event.")
     if event.ends_at <= now:
@@ -257,10 +316,16 @@ def fill_from_waitlist(session: Session, event: Event, now: datetime | None = No
     free = event.capacity - registered_counts(session, [event.id]).get(event.id, 0)
     if free <= 0 or event.ends_at <= now:
         return []
-    waiting = list(session.scalars(select(Registration).options(joinedload(Registration.user))
-                                   .where(Registration.event_id == event.id, Registration.status == "waitlisted")
-                                   .order_by(Registration.queued_at, Registration.id).limit(free)
-                                   .execution_options(populate_existing=True)))
+    waiting = list(
+        session.scalars(
+            select(Registration)
+            .options(joinedload(Registration.user))
+            .where(Registration.event_id == event.id, Registration.status == "waitlisted")
+            .order_by(Registration.queued_at, Registration.id)
+            .limit(free)
+            .execution_options(populate_existing=True)
+        )
+    )
     for registration in waiting:
         registration.status, registration.queued_at = "registered", now
         session.flush()
@@ -271,26 +336,40 @@ def fill_from_waitlist(session: Session, event: Event, now: datetime | None = No
 def calendar_file(event: Event, *, page_url: str, include_join_link: bool, now: datetime | None = None) -> str:
     """The event as an RFC 5545 file; the joining link goes in only for people with a place."""
     description = "\n\n".join(part for part in (event.description, f"Details: {page_url}") if part)
-    return ics_event(uid=f"event-{event.id}@itpo-crm", title=f"{event.title} ({event.program.name})",
-                     description=description, starts_at=event.starts_at, ends_at=event.ends_at, url=page_url,
-                     location=event.join_url if include_join_link else "Online (link sent to registered members)",
-                     now=now or utcnow(), cancelled=event.status == "cancelled",
-                     sequence=1 if event.status == "cancelled" else 0)
+    return ics_event(
+        uid=f"event-{event.id}@itpo-crm",
+        title=f"{event.title} ({event.program.name})",
+        description=description,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        url=page_url,
+        location=event.join_url if include_join_link else "Online (link sent to registered members)",
+        now=now or utcnow(),
+        cancelled=event.status == "cancelled",
+        sequence=1 if event.status == "cancelled" else 0,
+    )
 
 
 def registration_for(session: Session, event_id: int, user_id: int) -> Registration | None:
-    return session.scalar(select(Registration).where(Registration.event_id == event_id,
-                                                     Registration.user_id == user_id))
+    return session.scalar(
+        select(Registration).where(Registration.event_id == event_id, Registration.user_id == user_id)
+    )
 
 
 def waitlist_position(session: Session, registration: Registration) -> int | None:
     """1 for the first person waiting, and so on."""
     if registration.status != "waitlisted":
         return None
-    ahead = session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.event_id == registration.event_id, Registration.status == "waitlisted",
-        (Registration.queued_at < registration.queued_at)
-        | ((Registration.queued_at == registration.queued_at) & (Registration.id < registration.id))))
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == registration.event_id,
+            Registration.status == "waitlisted",
+            (Registration.queued_at < registration.queued_at)
+            | ((Registration.queued_at == registration.queued_at) & (Registration.id < registration.id)),
+        )
+    )
     return (ahead or 0) + 1
 
 
@@ -300,22 +379,39 @@ def send_due_reminders(session: Session, now: datetime | None = None) -> int:
     Each registration is claimed by a conditional UPDATE, so two runs at once cannot both queue it.
     """
     now = now or utcnow()
-    due = list(session.scalars(
-        select(Registration.id).join(Event, Event.id == Registration.event_id)
-        .where(Registration.status == "registered", Registration.reminder_queued_at.is_(None),
-               Event.status == "open", Event.starts_at > now, Event.starts_at <= now + timedelta(days=1))
-        .order_by(Registration.id)))
+    due = list(
+        session.scalars(
+            select(Registration.id)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Registration.status == "registered",
+                Registration.reminder_queued_at.is_(None),
+                Event.status == "open",
+                Event.starts_at > now,
+                Event.starts_at <= now + timedelta(days=1),
+            )
+            .order_by(Registration.id)
+        )
+    )
     queued = 0
     for registration_id in due:
         claimed = session.execute(
-            update(Registration).where(Registration.id == registration_id, Registration.reminder_queued_at.is_(None),
-                                       Registration.status == "registered")
-            .values(reminder_queued_at=now).execution_options(synchronize_session=False)).rowcount
+            update(Registration)
+            .where(
+                Registration.id == registration_id,
+                Registration.reminder_queued_at.is_(None),
+                Registration.status == "registered",
+            )
+            .values(reminder_queued_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if claimed:
-            registration = session.scalar(select(Registration).options(joinedload(Registration.event),
-                                                                       joinedload(Registration.user))
-                                          .where(Registration.id == registration_id)
-                                          .execution_options(populate_existing=True))
+            registration = session.scalar(
+                select(Registration)
+                .options(joinedload(Registration.event), joinedload(Registration.user))
+                .where(Registration.id == registration_id)
+                .execution_options(populate_existing=True)
+            )
             _mail(session, registration, "reminder", f"Tomorrow: {registration.event.title}")
             queued += 1
     return queued
@@ -324,12 +420,20 @@ def send_due_reminders(session: Session, now: datetime | None = None) -> int:
 def member_registrations(session: Session, user_id: int, now: datetime | None = None) -> list[Registration]:
     """A member's current registrations and waitlist spots for events that have not ended."""
     now = now or utcnow()
-    return list(session.scalars(
-        select(Registration).join(Event, Event.id == Registration.event_id)
-        .options(joinedload(Registration.event).joinedload(Event.program))
-        .where(Registration.user_id == user_id, Registration.status.in_(("registered", "waitlisted")),
-               Event.ends_at > now, Event.status != "draft")
-        .order_by(Event.starts_at)))
+    return list(
+        session.scalars(
+            select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .options(joinedload(Registration.event).joinedload(Event.program))
+            .where(
+                Registration.user_id == user_id,
+                Registration.status.in_(("registered", "waitlisted")),
+                Event.ends_at > now,
+                Event.status != "draft",
+            )
+            .order_by(Event.starts_at)
+        )
+    )
 
 
 def attended_count(session: Session, user_id: int) -> int:
@@ -339,24 +443,34 @@ def attended_count(session: Session, user_id: int) -> int:
 def event_roster(session: Session, event_id: int) -> list[tuple[Registration, bool]]:
     """Every registration of the event (waitlist and cancelled included), with whether the person attended."""
     attended = set(session.scalars(select(Attendance.user_id).where(Attendance.event_id == event_id)))
-    rows = session.scalars(select(Registration).options(joinedload(Registration.user))
-                           .where(Registration.event_id == event_id)
-                           .order_by(Registration.status, Registration.queued_at, Registration.id))
+    rows = session.scalars(
+        select(Registration)
+        .options(joinedload(Registration.user))
+        .where(Registration.event_id == event_id)
+        .order_by(Registration.status, Registration.queued_at, Registration.id)
+    )
     return [(registration, registration.user_id in attended) for registration in rows]
 
 
 # --- attendance -----------------------------------------------------------------------------------------
+
 
 def set_attendance(session: Session, event_id: int, attended_user_ids: set[int], marked_by_id: int | None) -> int:
     """Make the event's attendance exactly the given registrants (manual marking). Returns how many attended."""
     registrants = set(session.scalars(select(Registration.user_id).where(Registration.event_id == event_id)))
     unknown = set(attended_user_ids) - registrants
     if unknown:
-        raise ValidationError(None, "Only people registered for this event can be marked here; "
-                                    "import the platform's attendee list for anyone else.")
+        raise ValidationError(
+            None,
+            "Only people registered for this event can be marked here; "
+            "import the platform's attendee list for anyone else.",
+        )
     current = set(session.scalars(select(Attendance.user_id).where(Attendance.event_id == event_id)))
-    session.execute(delete(Attendance).where(Attendance.event_id == event_id,
-                                             Attendance.user_id.in_(registrants - set(attended_user_ids))))
+    session.execute(
+        delete(Attendance).where(
+            Attendance.event_id == event_id, Attendance.user_id.in_(registrants - set(attended_user_ids))
+        )
+    )
     for user_id in set(attended_user_ids) - current:
         session.add(Attendance(event_id=event_id, user_id=user_id, source="manual", marked_by_id=marked_by_id))
     session.flush()
@@ -387,7 +501,7 @@ def _emails_from_csv(data: bytes) -> list[str]:
         column = next((i for i, header in enumerate(headers) if "email" in header), None)
         if column is not None:
             emails = []
-            for later in rows[index + 1:]:
+            for later in rows[index + 1 :]:
                 value = later[column].strip().lower() if column < len(later) else ""
                 if value and value not in emails:
                     emails.append(value)
@@ -403,7 +517,9 @@ def import_attendance(session: Session, event_id: int, data: bytes, marked_by_id
     emails = _emails_from_csv(data)
     if not emails:
         raise ValidationError("file", "The file lists no attendees.")
-    users = dict(session.execute(select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails))).all())
+    users = dict(
+        session.execute(select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails))).all()
+    )
     current = set(session.scalars(select(Attendance.user_id).where(Attendance.event_id == event_id)))
     report = AttendeeImport()
     for email in emails:
@@ -422,8 +538,17 @@ def import_attendance(session: Session, event_id: int, data: bytes, marked_by_id
 
 # --- speakers -------------------------------------------------------------------------------------------
 
-def offer_to_speak(session: Session, *, user_id: int, route: str, topic: str, consent_featured: bool,
-                   program_id: int | None, ip_address: str | None = None) -> SpeakerOffer:
+
+def offer_to_speak(
+    session: Session,
+    *,
+    user_id: int,
+    route: str,
+    topic: str,
+    consent_featured: bool,
+    program_id: int | None,
+    ip_address: str | None = None,
+) -> SpeakerOffer:
     """Record a speaker offer, with the consent answer kept as evidence."""
     from crm.programs.models import SPEAKER_ROUTES
 
@@ -431,17 +556,30 @@ def offer_to_speak(session: Session, *, user_id: int, route: str, topic: str, co
         raise ValidationError("route", "Choose how you reached practice.")
     if program_id is not None and session.get(Program, program_id) is None:
         raise ValidationError("program_id", "Choose one of the programs.")
-    pending = session.scalar(select(SpeakerOffer).where(SpeakerOffer.user_id == user_id,
-                                                        SpeakerOffer.status == "pending"))
+    pending = session.scalar(
+        select(SpeakerOffer).where(SpeakerOffer.user_id == user_id, SpeakerOffer.status == "pending")
+    )
     if pending is not None:
         raise ValidationError(None, "You already have an offer waiting for the committee's review.")
-    offer = SpeakerOffer(user_id=user_id, route=route, topic=topic.strip(), consent_featured=bool(consent_featured),
-                         program_id=program_id)
+    offer = SpeakerOffer(
+        user_id=user_id,
+        route=route,
+        topic=topic.strip(),
+        consent_featured=bool(consent_featured),
+        program_id=program_id,
+    )
     session.add(offer)
-    session.add(ConsentRecord(user_id=user_id, purpose="speaker_featured", granted=bool(consent_featured),
-                              wording=SPEAKER_CONSENT_WORDING,
-                              wording_version=current_app.config["CONSENT_WORDING_VERSION"],
-                              source="speaker_offer", ip_address=ip_address))
+    session.add(
+        ConsentRecord(
+            user_id=user_id,
+            purpose="speaker_featured",
+            granted=bool(consent_featured),
+            wording=SPEAKER_CONSENT_WORDING,
+            wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+            source="speaker_offer",
+            ip_address=ip_address,
+        )
+    )
     session.flush()
     return offer
 
@@ -465,8 +603,9 @@ def assign_speaker(session: Session, event_id: int, offer_id: int) -> None:
         raise ValidationError("offer_id", "Only accepted speaker offers can be assigned.")
     if session.get(Event, event_id) is None:
         raise ValidationError(None, "That event no longer exists.")
-    exists = session.scalar(select(EventSpeaker.id).where(EventSpeaker.event_id == event_id,
-                                                          EventSpeaker.offer_id == offer_id))
+    exists = session.scalar(
+        select(EventSpeaker.id).where(EventSpeaker.event_id == event_id, EventSpeaker.offer_id == offer_id)
+    )
     if exists is None:
         session.add(EventSpeaker(event_id=event_id, offer_id=offer_id))
         session.flush()
@@ -486,6 +625,7 @@ def speaker_name(offer: SpeakerOffer) -> str:
 
 # --- resources ------------------------------------------------------------------------------------------
 
+
 def _stages(stages) -> str:
     chosen = [s for s in (stages or []) if s]
     unknown = [s for s in chosen if s not in STAGE_LABELS]
@@ -494,9 +634,18 @@ def _stages(stages) -> str:
     return ",".join(chosen)
 
 
-def add_resource(session: Session, *, program_id: int, title: str, description: str = "", url: str | None = None,
-                 filename: str | None = None, data: bytes | None = None, stages=(),
-                 created_by_id: int | None = None) -> Resource:
+def add_resource(
+    session: Session,
+    *,
+    program_id: int,
+    title: str,
+    description: str = "",
+    url: str | None = None,
+    filename: str | None = None,
+    data: bytes | None = None,
+    stages=(),
+    created_by_id: int | None = None,
+) -> Resource:
     """Add a link or an uploaded file (type and size checked) to a program's library."""
     if session.get(Program, program_id) is None:
         raise ValidationError("program_id", "Choose one of the programs.")
@@ -506,8 +655,14 @@ def add_resource(session: Session, *, program_id: int, title: str, description: 
         raise ValidationError("url", "Give either a link or a file, not both.")
     if url and not url.lower().startswith(("https://", "http://")):
         raise ValidationError("url", "Links must start with https:// or http://.")
-    resource = Resource(program_id=program_id, title=title.strip(), description=(description or "").strip(),
-                        url=url, stages=_stages(stages), created_by_id=created_by_id)
+    resource = Resource(
+        program_id=program_id,
+        title=title.strip(),
+        description=(description or "").strip(),
+        url=url,
+        stages=_stages(stages),
+        created_by_id=created_by_id,
+    )
     if has_file:
         extension, content_type = check_upload(filename, data or b"")
         resource.stored_name, resource.sha256 = store_file(extension, data)

@@ -1,4 +1,5 @@
 """Program pages: public programs and events, member registration, and the committee's tools."""
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,8 +11,15 @@ from crm.pagination import page_args, paginate
 from crm.programs import services
 from crm.programs.calendar import format_toronto, utc_to_toronto
 from crm.programs.files import max_bytes, stored_path
-from crm.programs.forms import (ActionForm, AssignSpeakerForm, AttendeeImportForm, EventForm, ResourceForm,
-                                ReviewOfferForm, SpeakerOfferForm)
+from crm.programs.forms import (
+    ActionForm,
+    AssignSpeakerForm,
+    AttendeeImportForm,
+    EventForm,
+    ResourceForm,
+    ReviewOfferForm,
+    SpeakerOfferForm,
+)
 from crm.programs.models import Event, Resource, SpeakerOffer
 from crm.programs.reach import program_reach
 
@@ -30,10 +38,12 @@ def program_helpers():
         if not current_user.is_authenticated:
             return None
         stage = services.member_stage(db.session, current_user.id)
-        return {"registrations": services.member_registrations(db.session, current_user.id),
-                "attended": services.attended_count(db.session, current_user.id),
-                "resources": services.resources_for(db.session, stage=stage) if stage else [],
-                "stage": services.STAGE_LABELS.get(stage)}
+        return {
+            "registrations": services.member_registrations(db.session, current_user.id),
+            "attended": services.attended_count(db.session, current_user.id),
+            "resources": services.resources_for(db.session, stage=stage) if stage else [],
+            "stage": services.STAGE_LABELS.get(stage),
+        }
 
     return {"member_programs": member_programs, "speaker_name": services.speaker_name}
 
@@ -43,9 +53,11 @@ def _is_staff() -> bool:
 
 
 def _event_or_404(event_id: int, *, staff_view: bool = False) -> Event:
-    event = db.session.scalar(select(Event).options(joinedload(Event.program),
-                                                    selectinload(Event.speakers).joinedload(SpeakerOffer.user))
-                              .where(Event.id == event_id))
+    event = db.session.scalar(
+        select(Event)
+        .options(joinedload(Event.program), selectinload(Event.speakers).joinedload(SpeakerOffer.user))
+        .where(Event.id == event_id)
+    )
     if event is None or (event.status == "draft" and not (staff_view or _is_staff())):
         abort(404)
     return event
@@ -53,12 +65,17 @@ def _event_or_404(event_id: int, *, staff_view: bool = False) -> Event:
 
 # --- public and member pages ----------------------------------------------------------------------------
 
+
 @bp.route("/")
 def index():
     events = services.upcoming_events(db.session)
-    return render_template("programs/index.html", programs=services.list_programs(db.session), events=events,
-                           counts=services.registered_counts(db.session, [e.id for e in events]),
-                           state=services.event_state)
+    return render_template(
+        "programs/index.html",
+        programs=services.list_programs(db.session),
+        events=events,
+        counts=services.registered_counts(db.session, [e.id for e in events]),
+        state=services.event_state,
+    )
 
 
 @bp.route("/<slug>")
@@ -68,9 +85,15 @@ def program(slug):
         abort(404)
     events = services.upcoming_events(db.session, program_id=program.id)
     resources = services.resources_for(db.session, program_id=program.id) if current_user.is_authenticated else []
-    return render_template("programs/program.html", program=program, events=events, resources=resources,
-                           counts=services.registered_counts(db.session, [e.id for e in events]),
-                           state=services.event_state, stages=services.STAGE_LABELS)
+    return render_template(
+        "programs/program.html",
+        program=program,
+        events=events,
+        resources=resources,
+        counts=services.registered_counts(db.session, [e.id for e in events]),
+        state=services.event_state,
+        stages=services.STAGE_LABELS,
+    )
 
 
 @bp.route("/events/<int:event_id>")
@@ -82,8 +105,15 @@ def event(event_id):
         if registration is not None:
             position = services.waitlist_position(db.session, registration)
     taken = services.registered_counts(db.session, [event.id]).get(event.id, 0)
-    return render_template("programs/event.html", event=event, registration=registration, position=position,
-                           taken=taken, state=services.event_state(event, taken), form=ActionForm())
+    return render_template(
+        "programs/event.html",
+        event=event,
+        registration=registration,
+        position=position,
+        taken=taken,
+        state=services.event_state(event, taken),
+        form=ActionForm(),
+    )
 
 
 def _act(action, back: str, success):
@@ -109,14 +139,20 @@ def _registered_message(registration):
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
 def register(event_id):
-    return _act(lambda: services.register(db.session, event_id, current_user.id),
-                url_for("programs.event", event_id=event_id), _registered_message)
+    return _act(
+        lambda: services.register(db.session, event_id, current_user.id),
+        url_for("programs.event", event_id=event_id),
+        _registered_message,
+    )
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["POST"])
 def cancel(event_id):
-    return _act(lambda: services.cancel_registration(db.session, event_id, current_user.id),
-                url_for("programs.event", event_id=event_id), lambda _: ("Your registration is cancelled.", "success"))
+    return _act(
+        lambda: services.cancel_registration(db.session, event_id, current_user.id),
+        url_for("programs.event", event_id=event_id),
+        lambda _: ("Your registration is cancelled.", "success"),
+    )
 
 
 @bp.route("/events/<int:event_id>/calendar.ics")
@@ -129,8 +165,11 @@ def event_calendar(event_id):
     page = url_for("programs.event", event_id=event.id, _external=True)
     registered = registration.status == "registered"
     body = services.calendar_file(event, page_url=page, include_join_link=registered)
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="itpo-event-{event.id}.ics"'})
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="itpo-event-{event.id}.ics"'},
+    )
 
 
 @bp.route("/speak", methods=["GET", "POST"])
@@ -139,9 +178,15 @@ def offer_to_speak():
     form.program_id.choices = [("", "Any program")] + [(p.id, p.name) for p in services.list_programs(db.session)]
     if form.validate_on_submit():
         try:
-            services.offer_to_speak(db.session, user_id=current_user.id, route=form.route.data, topic=form.topic.data,
-                                    consent_featured=form.consent_featured.data, program_id=form.program_id.data,
-                                    ip_address=request.remote_addr)
+            services.offer_to_speak(
+                db.session,
+                user_id=current_user.id,
+                route=form.route.data,
+                topic=form.topic.data,
+                consent_featured=form.consent_featured.data,
+                program_id=form.program_id.data,
+                ip_address=request.remote_addr,
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -157,11 +202,16 @@ def resource_file(resource_id):
     resource = db.session.get(Resource, resource_id)
     if resource is None or not resource.is_file or not stored_path(resource.stored_name).exists():
         abort(404)
-    return send_file(stored_path(resource.stored_name), mimetype=resource.content_type, as_attachment=True,
-                     download_name=resource.original_name)
+    return send_file(
+        stored_path(resource.stored_name),
+        mimetype=resource.content_type,
+        as_attachment=True,
+        download_name=resource.original_name,
+    )
 
 
 # --- the committee's pages ------------------------------------------------------------------------------
+
 
 def _page_or_400():
     try:
@@ -175,9 +225,12 @@ def manage():
     limit, offset = _page_or_400()
     stmt = select(Event).options(joinedload(Event.program)).order_by(Event.starts_at.desc(), Event.id.desc())
     page = paginate(db.session, stmt, limit=limit, offset=offset)
-    return render_template("programs/manage.html", page=page,
-                           counts=services.registered_counts(db.session, [e.id for e in page.items]),
-                           state=services.event_state)
+    return render_template(
+        "programs/manage.html",
+        page=page,
+        counts=services.registered_counts(db.session, [e.id for e in page.items]),
+        state=services.event_state,
+    )
 
 
 def _event_form(event: Event | None = None) -> EventForm:
@@ -190,9 +243,16 @@ def _event_form(event: Event | None = None) -> EventForm:
 
 
 def _event_values(form: EventForm) -> dict:
-    return dict(program_id=form.program_id.data, title=form.title.data, description=form.description.data,
-                starts_local=form.starts_at.data, ends_local=form.ends_at.data, capacity=form.capacity.data,
-                status=form.status.data, join_url=form.join_url.data)
+    return dict(
+        program_id=form.program_id.data,
+        title=form.title.data,
+        description=form.description.data,
+        starts_local=form.starts_at.data,
+        ends_local=form.ends_at.data,
+        capacity=form.capacity.data,
+        status=form.status.data,
+        join_url=form.join_url.data,
+    )
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])
@@ -250,13 +310,25 @@ def attendance(event_id):
 def _roster_page(event, *, form, import_form=None, report=None, status=200):
     assign_form = AssignSpeakerForm()
     assigned = {s.id for s in event.speakers}
-    offers = db.session.scalars(select(SpeakerOffer).options(joinedload(SpeakerOffer.user))
-                                .where(SpeakerOffer.status == "accepted").order_by(SpeakerOffer.id))
+    offers = db.session.scalars(
+        select(SpeakerOffer)
+        .options(joinedload(SpeakerOffer.user))
+        .where(SpeakerOffer.status == "accepted")
+        .order_by(SpeakerOffer.id)
+    )
     assign_form.offer_id.choices = [(o.id, f"{o.user.name} ({o.route})") for o in offers if o.id not in assigned]
     taken = services.registered_counts(db.session, [event.id]).get(event.id, 0)
-    return render_template("programs/attendance.html", event=event, roster=services.event_roster(db.session, event.id),
-                           form=form, import_form=import_form or AttendeeImportForm(), assign_form=assign_form,
-                           report=report, taken=taken, state=services.event_state(event, taken)), status
+    return render_template(
+        "programs/attendance.html",
+        event=event,
+        roster=services.event_roster(db.session, event.id),
+        form=form,
+        import_form=import_form or AttendeeImportForm(),
+        assign_form=assign_form,
+        report=report,
+        taken=taken,
+        state=services.event_state(event, taken),
+    ), status
 
 
 @bp.route("/manage/events/<int:event_id>/import", methods=["POST"])
@@ -277,30 +349,39 @@ def import_attendance(event_id):
             else:
                 db.session.commit()
                 db.session.expire_all()
-    return _roster_page(event, form=ActionForm(), import_form=import_form, report=report,
-                        status=400 if report is None else 200)
+    return _roster_page(
+        event, form=ActionForm(), import_form=import_form, report=report, status=400 if report is None else 200
+    )
 
 
 @bp.route("/manage/events/<int:event_id>/speakers", methods=["POST"])
 def assign_speaker(event_id):
     offer_id = request.form.get("offer_id", "")
     offer_id = int(offer_id) if offer_id.isdigit() and len(offer_id) < 12 else 0
-    return _act(lambda: services.assign_speaker(db.session, event_id, offer_id),
-                url_for("programs.attendance", event_id=event_id), lambda _: ("Speaker assigned.", "success"))
+    return _act(
+        lambda: services.assign_speaker(db.session, event_id, offer_id),
+        url_for("programs.attendance", event_id=event_id),
+        lambda _: ("Speaker assigned.", "success"),
+    )
 
 
 @bp.route("/manage/events/<int:event_id>/speakers/<int:offer_id>/remove", methods=["POST"])
 def unassign_speaker(event_id, offer_id):
-    return _act(lambda: services.unassign_speaker(db.session, event_id, offer_id),
-                url_for("programs.attendance", event_id=event_id),
-                lambda _: ("Speaker removed from the event.", "success"))
+    return _act(
+        lambda: services.unassign_speaker(db.session, event_id, offer_id),
+        url_for("programs.attendance", event_id=event_id),
+        lambda _: ("Speaker removed from the event.", "success"),
+    )
 
 
 @bp.route("/manage/speakers")
 def speaker_offers():
     limit, offset = _page_or_400()
-    stmt = (select(SpeakerOffer).options(joinedload(SpeakerOffer.user), joinedload(SpeakerOffer.program))
-            .order_by(SpeakerOffer.status.desc(), SpeakerOffer.id.desc()))
+    stmt = (
+        select(SpeakerOffer)
+        .options(joinedload(SpeakerOffer.user), joinedload(SpeakerOffer.program))
+        .order_by(SpeakerOffer.status.desc(), SpeakerOffer.id.desc())
+    )
     page = paginate(db.session, stmt, limit=limit, offset=offset)
     return render_template("programs/speaker_offers.html", page=page, form=ReviewOfferForm())
 
@@ -331,10 +412,17 @@ def resources():
         upload = form.file.data if getattr(form.file.data, "filename", None) else None
         data = upload.read(max_bytes() + 1) if upload else None
         try:
-            services.add_resource(db.session, program_id=form.program_id.data, title=form.title.data,
-                                  description=form.description.data, url=form.url.data,
-                                  filename=upload.filename if upload else None, data=data, stages=form.stages.data,
-                                  created_by_id=current_user.id)
+            services.add_resource(
+                db.session,
+                program_id=form.program_id.data,
+                title=form.title.data,
+                description=form.description.data,
+                url=form.url.data,
+                filename=upload.filename if upload else None,
+                data=data,
+                stages=form.stages.data,
+                created_by_id=current_user.id,
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -345,8 +433,13 @@ def resources():
             return redirect(url_for("programs.resources"))
     elif request.method == "POST":
         status = 400
-    return render_template("programs/resources.html", form=form, resources=services.resources_for(db.session),
-                           stages=services.STAGE_LABELS, delete_form=ActionForm()), status
+    return render_template(
+        "programs/resources.html",
+        form=form,
+        resources=services.resources_for(db.session),
+        stages=services.STAGE_LABELS,
+        delete_form=ActionForm(),
+    ), status
 
 
 def _resource_deleted(stored_name):
@@ -356,8 +449,9 @@ def _resource_deleted(stored_name):
 
 @bp.route("/manage/resources/<int:resource_id>/delete", methods=["POST"])
 def delete_resource(resource_id):
-    return _act(lambda: services.delete_resource(db.session, resource_id), url_for("programs.resources"),
-                _resource_deleted)
+    return _act(
+        lambda: services.delete_resource(db.session, resource_id), url_for("programs.resources"), _resource_deleted
+    )
 
 
 @bp.route("/report")

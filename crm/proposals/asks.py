@@ -1,4 +1,5 @@
 """The asks scoreboard: ITPO's three asks, and where each stands in every province and territory."""
+
 from __future__ import annotations
 
 import csv
@@ -17,12 +18,27 @@ from crm.reference.services import DATA_DIR
 
 # code, position, title, short title, the figure tracked for it (None: no figure applies)
 ASKS = (
-    ("pra", 1, "A Practice-Ready Assessment (PRA) program in every province, with more PRA spots",
-     "PRA program", "PRA spots per year"),
-    ("residency", 2, "More residency positions open to internationally trained physicians",
-     "Residency positions", "Residency positions open to ITPs"),
-    ("clinical_assistant", 3, "An official clinical assistant position that counts as recency of practice",
-     "Clinical assistant role", None),
+    (
+        "pra",
+        1,
+        "A Practice-Ready Assessment (PRA) program in every province, with more PRA spots",
+        "PRA program",
+        "PRA spots per year",
+    ),
+    (
+        "residency",
+        2,
+        "More residency positions open to internationally trained physicians",
+        "Residency positions",
+        "Residency positions open to ITPs",
+    ),
+    (
+        "clinical_assistant",
+        3,
+        "An official clinical assistant position that counts as recency of practice",
+        "Clinical assistant role",
+        None,
+    ),
 )
 PRA_SOURCE = "itp_regulators_certification_pra.csv"
 
@@ -63,10 +79,18 @@ def seed_pra_statuses(session: Session) -> int:
         if jurisdiction.id in has_status:
             continue
         name = f"{row['name']} ({row['acronym']})" if row["acronym"] else row["name"]
-        session.add(AskStatus(ask_id=pra.id, jurisdiction_id=jurisdiction.id, status="operating",
-                              program_name=name[:200], source_url=row["website"] or None, as_of=None,
-                              note=f"From ITPO's reference data ({PRA_SOURCE}): {row['role_or_notes']} "
-                                   f"Sources seen: {row['source_seen']}."))
+        session.add(
+            AskStatus(
+                ask_id=pra.id,
+                jurisdiction_id=jurisdiction.id,
+                status="operating",
+                program_name=name[:200],
+                source_url=row["website"] or None,
+                as_of=None,
+                note=f"From ITPO's reference data ({PRA_SOURCE}): {row['role_or_notes']} "
+                f"Sources seen: {row['source_seen']}.",
+            )
+        )
         has_status.add(jurisdiction.id)
         added += 1
     session.flush()
@@ -88,11 +112,13 @@ class Scoreboard:
 def scoreboard(session: Session) -> Scoreboard:
     """The current status of every ask in every province and territory (three queries, whatever the history)."""
     asks = list(session.scalars(select(Ask).order_by(Ask.position)))
-    jurisdictions = list(session.scalars(select(Jurisdiction).where(Jurisdiction.kind != "federal")
-                                         .order_by(Jurisdiction.name)))
+    jurisdictions = list(
+        session.scalars(select(Jurisdiction).where(Jurisdiction.kind != "federal").order_by(Jurisdiction.name))
+    )
     newest = (select(func.max(AskStatus.id)).group_by(AskStatus.ask_id, AskStatus.jurisdiction_id)).scalar_subquery()
-    current = {(s.ask_id, s.jurisdiction_id): s for s in session.scalars(
-        select(AskStatus).where(AskStatus.id.in_(newest)))}
+    current = {
+        (s.ask_id, s.jurisdiction_id): s for s in session.scalars(select(AskStatus).where(AskStatus.id.in_(newest)))
+    }
     rows = [ScoreboardRow(j, [current.get((ask.id, j.id)) for ask in asks]) for j in jurisdictions]
     return Scoreboard(asks=asks, rows=rows)
 
@@ -102,21 +128,38 @@ def ask_and_jurisdiction(session: Session, ask_code: str, jurisdiction_code: str
     if not (re.fullmatch(r"[a-z_]{1,30}", ask_code or "") and re.fullmatch(r"[A-Za-z]{2}", jurisdiction_code or "")):
         return None
     ask = session.scalar(select(Ask).where(Ask.code == ask_code))
-    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code.upper(),
-                                                             Jurisdiction.kind != "federal"))
+    jurisdiction = session.scalar(
+        select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code.upper(), Jurisdiction.kind != "federal")
+    )
     return (ask, jurisdiction) if ask and jurisdiction else None
 
 
 def status_history(session: Session, ask_id: int, jurisdiction_id: int) -> list[AskStatus]:
     """Every recorded status, newest (current) first, with who recorded it."""
-    return list(session.scalars(
-        select(AskStatus).where(AskStatus.ask_id == ask_id, AskStatus.jurisdiction_id == jurisdiction_id)
-        .options(joinedload(AskStatus.recorded_by)).order_by(AskStatus.id.desc())))
+    return list(
+        session.scalars(
+            select(AskStatus)
+            .where(AskStatus.ask_id == ask_id, AskStatus.jurisdiction_id == jurisdiction_id)
+            .options(joinedload(AskStatus.recorded_by))
+            .order_by(AskStatus.id.desc())
+        )
+    )
 
 
-def record_ask_status(session: Session, *, ask: Ask, jurisdiction: Jurisdiction, status: str, figure: int | None,
-                      program_name: str | None, source_url: str | None, as_of: date | None, note: str | None,
-                      recorded_by_id: int | None, today: date | None = None) -> AskStatus:
+def record_ask_status(
+    session: Session,
+    *,
+    ask: Ask,
+    jurisdiction: Jurisdiction,
+    status: str,
+    figure: int | None,
+    program_name: str | None,
+    source_url: str | None,
+    as_of: date | None,
+    note: str | None,
+    recorded_by_id: int | None,
+    today: date | None = None,
+) -> AskStatus:
     """Add a new status row (the old ones stay as history); it becomes the current one."""
     if status not in dict(ASK_STATUSES):
         raise ValidationError("status", "Choose one of the listed statuses.")
@@ -132,9 +175,17 @@ def record_ask_status(session: Session, *, ask: Ask, jurisdiction: Jurisdiction,
         raise ValidationError("source_url", "The source must be a web address starting with https:// or http://.")
     if as_of and as_of > (today or date.today()):
         raise ValidationError("as_of", "The as-of date cannot be in the future.")
-    entry = AskStatus(ask_id=ask.id, jurisdiction_id=jurisdiction.id, status=status, figure=figure,
-                      program_name=(program_name or "").strip() or None, source_url=source_url, as_of=as_of,
-                      note=(note or "").strip() or None, recorded_by_id=recorded_by_id)
+    entry = AskStatus(
+        ask_id=ask.id,
+        jurisdiction_id=jurisdiction.id,
+        status=status,
+        figure=figure,
+        program_name=(program_name or "").strip() or None,
+        source_url=source_url,
+        as_of=as_of,
+        note=(note or "").strip() or None,
+        recorded_by_id=recorded_by_id,
+    )
     session.add(entry)
     session.flush()
     return entry

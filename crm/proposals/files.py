@@ -1,4 +1,5 @@
 """Proposal PDFs on disk: checked to really be PDFs, stored by SHA-256 outside static/."""
+
 from __future__ import annotations
 
 import hashlib

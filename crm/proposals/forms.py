@@ -1,4 +1,5 @@
 """Forms for proposals, versions and the asks scoreboard."""
+
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -33,19 +34,27 @@ class WholeNumberField(IntegerField):
 
 
 class NewProposalForm(PlainTextForm):
-    jurisdiction_id = SelectField("Province or territory", coerce=int,
-                                  validators=[DataRequired("Choose a province or territory.")])
-    title = StringField("Title (optional)", validators=[Optional(), Length(max=200)],
-                        description="Leave empty for “Proposal to <province>”.")
+    jurisdiction_id = SelectField(
+        "Province or territory", coerce=int, validators=[DataRequired("Choose a province or territory.")]
+    )
+    title = StringField(
+        "Title (optional)",
+        validators=[Optional(), Length(max=200)],
+        description="Leave empty for “Proposal to <province>”.",
+    )
     submit = SubmitField("Create proposal")
 
 
 class VersionForm(PlainTextForm):
-    body = TextAreaField("Proposal text (Markdown)", validators=[Length(max=200_000)],
-                         description="Headings with #, lists with -, links as [text](https://…). HTML is removed.",
-                         render_kw={"rows": 20})
-    change_summary = TextAreaField("What changed since the previous version", validators=[Length(max=5000)],
-                                   render_kw={"rows": 3})
+    body = TextAreaField(
+        "Proposal text (Markdown)",
+        validators=[Length(max=200_000)],
+        description="Headings with #, lists with -, links as [text](https://…). HTML is removed.",
+        render_kw={"rows": 20},
+    )
+    change_summary = TextAreaField(
+        "What changed since the previous version", validators=[Length(max=5000)], render_kw={"rows": 3}
+    )
     pdf = FileField("PDF of this version (optional, up to 20 MB)")
     remove_pdf = BooleanField("Remove the current PDF")
     submit = SubmitField("Save draft")
@@ -68,10 +77,14 @@ class CompareForm(FlaskForm):
 class AskStatusForm(PlainTextForm):
     status = SelectField("Status", choices=list(ASK_STATUSES))
     program_name = StringField("Program or measure (optional)", validators=[Optional(), Length(max=200)])
-    figure = WholeNumberField("Figure (optional)", validators=[
-        Optional(), NumberRange(min=0, message="The figure cannot be negative.")])
-    source_url = StringField("Source URL (optional)", validators=[Optional(), Length(max=500)],
-                             description="A public page that shows this status, starting with https://.")
+    figure = WholeNumberField(
+        "Figure (optional)", validators=[Optional(), NumberRange(min=0, message="The figure cannot be negative.")]
+    )
+    source_url = StringField(
+        "Source URL (optional)",
+        validators=[Optional(), Length(max=500)],
+        description="A public page that shows this status, starting with https://.",
+    )
     as_of = DateField("As of", validators=[DataRequired("Enter the date this status was true.")], default=date.today)
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
     submit = SubmitField("Record status")

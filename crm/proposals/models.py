@@ -1,4 +1,5 @@
 """Proposals per jurisdiction with immutable published versions; the three asks and their status."""
+
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, func, inspect
@@ -25,8 +26,17 @@ class Proposal(db.Model):
 
 
 # Columns a published version can never change again (published_at itself is set once, by publishing).
-IMMUTABLE_COLUMNS = ("proposal_id", "number", "body", "change_summary", "pdf_filename", "pdf_size", "pdf_sha256",
-                     "author_id", "published_at")
+IMMUTABLE_COLUMNS = (
+    "proposal_id",
+    "number",
+    "body",
+    "change_summary",
+    "pdf_filename",
+    "pdf_size",
+    "pdf_sha256",
+    "author_id",
+    "published_at",
+)
 
 
 class PublishedVersionError(RuntimeError):
@@ -38,8 +48,7 @@ class ProposalVersion(db.Model):
     """A numbered version: Markdown body, optional PDF, change summary. Draft until published, then frozen."""
 
     __tablename__ = "proposal_versions"
-    __table_args__ = (UniqueConstraint("proposal_id", "number"),
-                      CheckConstraint("number >= 1", name="number_positive"))
+    __table_args__ = (UniqueConstraint("proposal_id", "number"), CheckConstraint("number >= 1", name="number_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))  # indexed by (proposal_id, number)
@@ -73,7 +82,8 @@ def _refuse_changes_to_published_versions(mapper, connection, target):
     state = inspect(target)
     published_before = state.attrs.published_at.history
     was_published = (published_before.deleted and published_before.deleted[0] is not None) or (
-        not published_before.has_changes() and target.published_at is not None)
+        not published_before.has_changes() and target.published_at is not None
+    )
     if not was_published:
         return
     changed = [key for key in IMMUTABLE_COLUMNS if state.attrs[key].history.has_changes()]

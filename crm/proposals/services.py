@@ -1,4 +1,5 @@
 """Proposal services: create a proposal, draft/publish versions, compare them, and the "where it went" hook."""
+
 from __future__ import annotations
 
 import difflib
@@ -16,8 +17,7 @@ from crm.proposals import files
 from crm.proposals.models import Proposal, ProposalVersion
 from crm.reference.models import Jurisdiction
 
-PUBLISHED_MESSAGE = ("Version {number} is published and can no longer change. "
-                     "Start a new version to make changes.")
+PUBLISHED_MESSAGE = "Version {number} is published and can no longer change. Start a new version to make changes."
 
 
 def slugify(text: str) -> str:
@@ -32,22 +32,32 @@ def create_proposal(session: Session, *, jurisdiction_id: int, title: str | None
     if jurisdiction is None:
         raise ValidationError("jurisdiction_id", "Choose a province or territory.")
     if session.scalar(select(Proposal.id).where(Proposal.jurisdiction_id == jurisdiction_id)) is not None:
-        raise ValidationError("jurisdiction_id", f"{jurisdiction.name} already has a proposal; open it and start a "
-                                                 "new version instead.")
-    proposal = Proposal(jurisdiction_id=jurisdiction_id, title=(title or "").strip() or f"Proposal to {jurisdiction.name}",
-                        slug=slugify(jurisdiction.name.replace("(federal)", "")))
+        raise ValidationError(
+            "jurisdiction_id", f"{jurisdiction.name} already has a proposal; open it and start a new version instead."
+        )
+    proposal = Proposal(
+        jurisdiction_id=jurisdiction_id,
+        title=(title or "").strip() or f"Proposal to {jurisdiction.name}",
+        slug=slugify(jurisdiction.name.replace("(federal)", "")),
+    )
     session.add(proposal)
     session.flush()
-    session.add(ProposalVersion(proposal_id=proposal.id, number=1, body="", change_summary="First version.",
-                                author_id=author_id))
+    session.add(
+        ProposalVersion(
+            proposal_id=proposal.id, number=1, body="", change_summary="First version.", author_id=author_id
+        )
+    )
     session.flush()
     return proposal
 
 
 def draft_of(session: Session, proposal_id: int) -> ProposalVersion | None:
     """The proposal's unpublished version, if one is being written."""
-    return session.scalar(select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id,
-                                                        ProposalVersion.published_at.is_(None)))
+    return session.scalar(
+        select(ProposalVersion).where(
+            ProposalVersion.proposal_id == proposal_id, ProposalVersion.published_at.is_(None)
+        )
+    )
 
 
 def start_next_version(session: Session, proposal_id: int, *, author_id: int | None) -> ProposalVersion:
@@ -59,10 +69,19 @@ def start_next_version(session: Session, proposal_id: int, *, author_id: int | N
     draft = draft_of(session, proposal_id)
     if draft is not None:
         raise ValidationError(None, f"Version {draft.number} is already a draft: finish or publish it first.")
-    latest = session.scalar(select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id)
-                            .order_by(ProposalVersion.number.desc()).limit(1))
-    version = ProposalVersion(proposal_id=proposal_id, number=(latest.number + 1) if latest else 1,
-                              body=latest.body if latest else "", change_summary="", author_id=author_id)
+    latest = session.scalar(
+        select(ProposalVersion)
+        .where(ProposalVersion.proposal_id == proposal_id)
+        .order_by(ProposalVersion.number.desc())
+        .limit(1)
+    )
+    version = ProposalVersion(
+        proposal_id=proposal_id,
+        number=(latest.number + 1) if latest else 1,
+        body=latest.body if latest else "",
+        change_summary="",
+        author_id=author_id,
+    )
     session.add(version)
     session.flush()
     return version
@@ -74,9 +93,17 @@ def _lock(session: Session, version: ProposalVersion) -> None:
         session.refresh(version, with_for_update=True)
 
 
-def update_draft(session: Session, version: ProposalVersion, *, body: str, change_summary: str,
-                 pdf_data: bytes | None = None, pdf_filename: str | None = None, remove_pdf: bool = False,
-                 author_id: int | None = None) -> ProposalVersion:
+def update_draft(
+    session: Session,
+    version: ProposalVersion,
+    *,
+    body: str,
+    change_summary: str,
+    pdf_data: bytes | None = None,
+    pdf_filename: str | None = None,
+    remove_pdf: bool = False,
+    author_id: int | None = None,
+) -> ProposalVersion:
     """Change a draft's body, summary and PDF. A published version is refused (start a new version)."""
     _lock(session, version)
     if version.is_published:
@@ -115,11 +142,21 @@ def proposals_with_latest(session: Session, *, published_only: bool) -> list[tup
     if published_only:
         newest = newest.where(ProposalVersion.published_at.is_not(None))
     newest = newest.group_by(ProposalVersion.proposal_id).subquery()
-    latest = {v.proposal_id: v for v in session.scalars(
-        select(ProposalVersion).join(newest, (newest.c.proposal_id == ProposalVersion.proposal_id)
-                                     & (newest.c.number == ProposalVersion.number)))}
-    proposals = session.scalars(select(Proposal).join(Proposal.jurisdiction).options(joinedload(Proposal.jurisdiction))
-                                .order_by(Jurisdiction.name)).all()
+    latest = {
+        v.proposal_id: v
+        for v in session.scalars(
+            select(ProposalVersion).join(
+                newest,
+                (newest.c.proposal_id == ProposalVersion.proposal_id) & (newest.c.number == ProposalVersion.number),
+            )
+        )
+    }
+    proposals = session.scalars(
+        select(Proposal)
+        .join(Proposal.jurisdiction)
+        .options(joinedload(Proposal.jurisdiction))
+        .order_by(Jurisdiction.name)
+    ).all()
     rows = [(p, latest.get(p.id)) for p in proposals]
     return [row for row in rows if row[1] is not None] if published_only else rows
 
@@ -133,16 +170,21 @@ def proposal_by_slug(session: Session, slug: str) -> Proposal | None:
 
 def versions_of(session: Session, proposal_id: int, *, published_only: bool = False) -> list[ProposalVersion]:
     """A proposal's versions, newest first, with their authors."""
-    stmt = (select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id)
-            .options(joinedload(ProposalVersion.author)).order_by(ProposalVersion.number.desc()))
+    stmt = (
+        select(ProposalVersion)
+        .where(ProposalVersion.proposal_id == proposal_id)
+        .options(joinedload(ProposalVersion.author))
+        .order_by(ProposalVersion.number.desc())
+    )
     if published_only:
         stmt = stmt.where(ProposalVersion.published_at.is_not(None))
     return list(session.scalars(stmt))
 
 
 def version_by_number(session: Session, proposal_id: int, number: int) -> ProposalVersion | None:
-    return session.scalar(select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id,
-                                                        ProposalVersion.number == number))
+    return session.scalar(
+        select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id, ProposalVersion.number == number)
+    )
 
 
 def versions_for_jurisdiction(session: Session, jurisdiction_id: int | None) -> list[ProposalVersion]:
@@ -151,10 +193,14 @@ def versions_for_jurisdiction(session: Session, jurisdiction_id: int | None) -> 
     Newest first, with `.proposal` loaded; use `version_choice_label` for the option text. With no
     jurisdiction, every published version (jurisdiction by jurisdiction).
     """
-    stmt = (select(ProposalVersion).join(ProposalVersion.proposal).join(Proposal.jurisdiction)
-            .where(ProposalVersion.published_at.is_not(None))
-            .options(joinedload(ProposalVersion.proposal).joinedload(Proposal.jurisdiction))
-            .order_by(Jurisdiction.name, ProposalVersion.number.desc()))
+    stmt = (
+        select(ProposalVersion)
+        .join(ProposalVersion.proposal)
+        .join(Proposal.jurisdiction)
+        .where(ProposalVersion.published_at.is_not(None))
+        .options(joinedload(ProposalVersion.proposal).joinedload(Proposal.jurisdiction))
+        .order_by(Jurisdiction.name, ProposalVersion.number.desc())
+    )
     if jurisdiction_id is not None:
         stmt = stmt.where(Proposal.jurisdiction_id == jurisdiction_id)
     return list(session.scalars(stmt))
@@ -167,8 +213,11 @@ def presentable_version(session: Session, version_id: int, jurisdiction_id: int 
     jurisdiction (any jurisdiction when None): drafts were never handed to anyone.
     """
     version = session.get(ProposalVersion, version_id)
-    if version is None or not version.is_published or (
-            jurisdiction_id is not None and version.proposal.jurisdiction_id != jurisdiction_id):
+    if (
+        version is None
+        or not version.is_published
+        or (jurisdiction_id is not None and version.proposal.jurisdiction_id != jurisdiction_id)
+    ):
         raise ValidationError("proposal_version_id", "Choose a published version of this jurisdiction's proposal.")
     return version
 
@@ -239,8 +288,10 @@ def compare_bodies(old: str, new: str) -> list[DiffRow]:
     rows: list[DiffRow] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
         if tag == "equal":
-            rows += [DiffRow("equal", i1 + k + 1, [(old_lines[i1 + k], False)], j1 + k + 1,
-                             [(new_lines[j1 + k], False)]) for k in range(i2 - i1)]
+            rows += [
+                DiffRow("equal", i1 + k + 1, [(old_lines[i1 + k], False)], j1 + k + 1, [(new_lines[j1 + k], False)])
+                for k in range(i2 - i1)
+            ]
             continue
         for k in range(max(i2 - i1, j2 - j1)):
             i, j = i1 + k, j1 + k

@@ -1,4 +1,5 @@
 """Proposals: public pages by province, the committee's version workflow, compare, and the asks scoreboard."""
+
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -28,8 +29,9 @@ MAX_INT = 2**31 - 1
 # --- Public pages ---------------------------------------------------------------------------------
 @bp.route("/proposals")
 def public_index():
-    return render_template("proposals/public_index.html",
-                           rows=services.proposals_with_latest(db.session, published_only=True))
+    return render_template(
+        "proposals/public_index.html", rows=services.proposals_with_latest(db.session, published_only=True)
+    )
 
 
 def _public_version(slug: str, number: int | None) -> tuple[Proposal, ProposalVersion]:
@@ -48,8 +50,12 @@ def _public_version(slug: str, number: int | None) -> tuple[Proposal, ProposalVe
 @bp.route(f"/proposals/<slug>/v<int(max={MAX_INT}):number>")
 def public_version(slug, number=None):
     proposal, version = _public_version(slug, number)
-    return render_template("proposals/public_version.html", proposal=proposal, version=version,
-                           published=services.versions_of(db.session, proposal.id, published_only=True))
+    return render_template(
+        "proposals/public_version.html",
+        proposal=proposal,
+        version=version,
+        published=services.versions_of(db.session, proposal.id, published_only=True),
+    )
 
 
 @bp.route(f"/proposals/<slug>/v<int(max={MAX_INT}):number>/print")
@@ -70,8 +76,13 @@ def download_pdf(slug, number):
     path = files.pdf_path(version.pdf_sha256)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=True, max_age=0 if not version.is_published else 3600,
-                     download_name=f"ITPO-{proposal.slug}-proposal-v{version.number}.pdf")
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        max_age=0 if not version.is_published else 3600,
+        download_name=f"ITPO-{proposal.slug}-proposal-v{version.number}.pdf",
+    )
 
 
 @bp.route("/asks")
@@ -100,8 +111,9 @@ def create_proposal():
     form.jurisdiction_id.choices = _jurisdiction_choices({p.jurisdiction_id for p, _ in rows})
     if form.validate_on_submit():
         try:
-            proposal = services.create_proposal(db.session, jurisdiction_id=form.jurisdiction_id.data,
-                                                title=form.title.data, author_id=current_user.id)
+            proposal = services.create_proposal(
+                db.session, jurisdiction_id=form.jurisdiction_id.data, title=form.title.data, author_id=current_user.id
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -133,9 +145,14 @@ def _compare_form(versions: list[ProposalVersion]) -> CompareForm:
 def committee_proposal(proposal_id):
     proposal = _proposal_or_404(proposal_id)
     versions = services.versions_of(db.session, proposal.id)
-    return render_template("proposals/committee_proposal.html", proposal=proposal, versions=versions,
-                           compare_form=_compare_form(versions), confirm=ConfirmForm(),
-                           draft=next((v for v in versions if not v.is_published), None))
+    return render_template(
+        "proposals/committee_proposal.html",
+        proposal=proposal,
+        versions=versions,
+        compare_form=_compare_form(versions),
+        confirm=ConfirmForm(),
+        draft=next((v for v in versions if not v.is_published), None),
+    )
 
 
 @bp.route(f"/committee/proposals/<int(max={MAX_INT}):proposal_id>/versions/new", methods=["POST"])
@@ -149,19 +166,31 @@ def start_version(proposal_id):
         db.session.rollback()
         flash(error.message, "warning")
         draft = services.draft_of(db.session, proposal.id)
-        return redirect(url_for("proposals.edit_version", version_id=draft.id) if draft
-                        else url_for("proposals.committee_proposal", proposal_id=proposal.id))
+        return redirect(
+            url_for("proposals.edit_version", version_id=draft.id)
+            if draft
+            else url_for("proposals.committee_proposal", proposal_id=proposal.id)
+        )
     db.session.commit()
-    flash(f"Started version {version.number} from the text of version {version.number - 1}." if version.number > 1
-          else "Started version 1.", "success")
+    flash(
+        f"Started version {version.number} from the text of version {version.number - 1}."
+        if version.number > 1
+        else "Started version 1.",
+        "success",
+    )
     return redirect(url_for("proposals.edit_version", version_id=version.id))
 
 
 @bp.route(f"/committee/proposals/versions/<int(max={MAX_INT}):version_id>")
 def show_version(version_id):
     version = _version_or_404(version_id)
-    return render_template("proposals/version.html", version=version, proposal=version.proposal,
-                           where_it_went=services.where_it_went_for(db.session, version), confirm=ConfirmForm())
+    return render_template(
+        "proposals/version.html",
+        version=version,
+        proposal=version.proposal,
+        where_it_went=services.where_it_went_for(db.session, version),
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.route(f"/committee/proposals/versions/<int(max={MAX_INT}):version_id>/edit", methods=["GET", "POST"])
@@ -179,10 +208,16 @@ def edit_version(version_id):
         upload = form.pdf.data
         pdf_data = upload.read(files.max_pdf_bytes() + 1) if upload and upload.filename else None
         try:
-            services.update_draft(db.session, version, body=form.body.data or "",
-                                  change_summary=form.change_summary.data or "", pdf_data=pdf_data,
-                                  pdf_filename=upload.filename if pdf_data is not None else None,
-                                  remove_pdf=form.remove_pdf.data, author_id=current_user.id)
+            services.update_draft(
+                db.session,
+                version,
+                body=form.body.data or "",
+                change_summary=form.change_summary.data or "",
+                pdf_data=pdf_data,
+                pdf_filename=upload.filename if pdf_data is not None else None,
+                remove_pdf=form.remove_pdf.data,
+                author_id=current_user.id,
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -190,8 +225,9 @@ def edit_version(version_id):
             db.session.commit()
             flash(f"Saved the draft of version {version.number}.", "success")
             return redirect(url_for("proposals.show_version", version_id=version.id))
-    return render_template("proposals/edit_version.html", form=form, version=version,
-                           proposal=version.proposal), 200 if not form.errors else 400
+    return render_template(
+        "proposals/edit_version.html", form=form, version=version, proposal=version.proposal
+    ), 200 if not form.errors else 400
 
 
 @bp.route(f"/committee/proposals/versions/<int(max={MAX_INT}):version_id>/publish", methods=["POST"])
@@ -222,8 +258,15 @@ def compare(proposal_id):
         flash("Choose two versions of this proposal to compare.", "warning")
         return redirect(url_for("proposals.committee_proposal", proposal_id=proposal.id))
     rows = services.compare_bodies(old.body, new.body)
-    return render_template("proposals/compare.html", proposal=proposal, old=old, new=new, rows=rows,
-                           counts=services.diff_counts(rows), form=form)
+    return render_template(
+        "proposals/compare.html",
+        proposal=proposal,
+        old=old,
+        new=new,
+        rows=rows,
+        counts=services.diff_counts(rows),
+        form=form,
+    )
 
 
 # --- Committee: the asks scoreboard --------------------------------------------------------------
@@ -240,9 +283,17 @@ def edit_ask_status(ask_code, jurisdiction_code):
     if form.validate_on_submit():
         try:
             ask_services.record_ask_status(
-                db.session, ask=ask, jurisdiction=jurisdiction, status=form.status.data, figure=form.figure.data,
-                program_name=form.program_name.data, source_url=form.source_url.data, as_of=form.as_of.data,
-                note=form.note.data, recorded_by_id=current_user.id)
+                db.session,
+                ask=ask,
+                jurisdiction=jurisdiction,
+                status=form.status.data,
+                figure=form.figure.data,
+                program_name=form.program_name.data,
+                source_url=form.source_url.data,
+                as_of=form.as_of.data,
+                note=form.note.data,
+                recorded_by_id=current_user.id,
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -250,5 +301,6 @@ def edit_ask_status(ask_code, jurisdiction_code):
             db.session.commit()
             flash(f"Recorded the status of “{ask.short_title}” in {jurisdiction.name}.", "success")
             return redirect(url_for("proposals.scoreboard"))
-    return render_template("proposals/ask_status.html", form=form, ask=ask, jurisdiction=jurisdiction,
-                           history=history), 200 if not form.errors else 400
+    return render_template(
+        "proposals/ask_status.html", form=form, ask=ask, jurisdiction=jurisdiction, history=history
+    ), 200 if not form.errors else 400

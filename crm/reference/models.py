@@ -1,4 +1,5 @@
 """Jurisdictions, electoral districts and the offline postal-area table."""
+
 from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -1,4 +1,5 @@
 """Postal codes, the offline FSA lookup, and loading the reference tables."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,23 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _POSTAL_RE = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])(\d[ABCEGHJ-NPRSTV-Z]\d)$")
 # First letter of the FSA → province or territory.
 FSA_PROVINCE = {
-    "A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H": "QC", "J": "QC", "K": "ON", "L": "ON",
-    "M": "ON", "N": "ON", "P": "ON", "R": "MB", "S": "SK", "T": "AB", "V": "BC", "Y": "YT",
+    "A": "NL",
+    "B": "NS",
+    "C": "PE",
+    "E": "NB",
+    "G": "QC",
+    "H": "QC",
+    "J": "QC",
+    "K": "ON",
+    "L": "ON",
+    "M": "ON",
+    "N": "ON",
+    "P": "ON",
+    "R": "MB",
+    "S": "SK",
+    "T": "AB",
+    "V": "BC",
+    "Y": "YT",
 }
 
 
@@ -56,7 +72,9 @@ def candidate_districts(session: Session, postal_code: str) -> list[Candidate]:
     """Districts the postal code's FSA reaches, most likely first."""
     fsa = postal_code.replace(" ", "")[:3]
     rows = session.scalars(
-        select(PostalArea).where(PostalArea.fsa == fsa).options(joinedload(PostalArea.district))
+        select(PostalArea)
+        .where(PostalArea.fsa == fsa)
+        .options(joinedload(PostalArea.district))
         .order_by(PostalArea.rank)
     ).all()
     return [Candidate(row.district, row.share, row.rank) for row in rows]
@@ -72,11 +90,19 @@ def seed_jurisdictions(session: Session) -> int:
     existing = {j.code: j for j in session.scalars(select(Jurisdiction))}
     added = 0
     for row in _read_csv("canada_legislatures.csv"):
-        kind = "federal" if row["code"] == "CA" else ("territory" if "territory:" in row["ocd_division_id"]
-                                                         else "province")
-        values = dict(name=row["jurisdiction"], kind=kind, ocd_id=row["ocd_division_id"],
-                      legislature_name=row["legislature_name"], member_title=row["member_title"],
-                      seats=int(row["seats"]))
+        kind = (
+            "federal"
+            if row["code"] == "CA"
+            else ("territory" if "territory:" in row["ocd_division_id"] else "province")
+        )
+        values = dict(
+            name=row["jurisdiction"],
+            kind=kind,
+            ocd_id=row["ocd_division_id"],
+            legislature_name=row["legislature_name"],
+            member_title=row["member_title"],
+            seats=int(row["seats"]),
+        )
         jurisdiction = existing.get(row["code"])
         if jurisdiction is None:
             session.add(Jurisdiction(code=row["code"], **values))
@@ -92,15 +118,18 @@ def seed_jurisdictions(session: Session) -> int:
 def seed_ontario_districts(session: Session) -> int:
     """Ontario's 124 electoral districts (2015 boundaries) with their OCD ids."""
     ontario = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
-    existing = {d.number: d for d in session.scalars(
-        select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == ontario.id))}
+    existing = {
+        d.number: d
+        for d in session.scalars(select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == ontario.id))
+    }
     added = 0
     for row in _read_csv("ontario_electoral_districts_2015_ocd.csv"):
         number = int(re.search(r"ed:(\d+)-2015$", row["id"]).group(1))
         district = existing.get(number)
         if district is None:
-            session.add(ElectoralDistrict(jurisdiction_id=ontario.id, number=number, name=row["name"],
-                                          ocd_id=row["id"]))
+            session.add(
+                ElectoralDistrict(jurisdiction_id=ontario.id, number=number, name=row["name"], ocd_id=row["id"])
+            )
             added += 1
         elif district.name != row["name"]:
             district.name = row["name"]
@@ -111,8 +140,10 @@ def seed_ontario_districts(session: Session) -> int:
 def seed_postal_areas(session: Session) -> int:
     """The FSA → district table for Ontario, with each district's share of sampled addresses."""
     ontario = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
-    districts = {d.number: d.id for d in session.scalars(
-        select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == ontario.id))}
+    districts = {
+        d.number: d.id
+        for d in session.scalars(select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == ontario.id))
+    }
     existing = {(p.fsa, p.district_id): p for p in session.scalars(select(PostalArea))}
     added = 0
     with open(DATA_DIR / "ontario_fsa_to_ed_2021.json", encoding="utf-8") as handle:

@@ -1,4 +1,7 @@
 """replies domain: "did they reply?" surveys 14 days after a letter is delivered, and what members answer."""
-from crm.replies import models  # noqa: F401  (the tables, for metadata and migrations)
-from crm.replies import timeline  # noqa: E402,F401  (reported replies on the official's timeline)
-from crm.replies import privacy  # noqa: E402,F401  (answers in data export and erasure)
+
+from crm.replies import (
+    models,  # noqa: F401  (the tables, for metadata and migrations)
+    privacy,  # noqa: F401  (answers in data export and erasure)
+    timeline,  # noqa: F401  (reported replies on the official's timeline)
+)

@@ -1,4 +1,5 @@
 """The member's answer and the committee's "make it a stance" form: shape only."""
+
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -8,12 +9,19 @@ from crm.stakeholders.models import ASKS, POSITIONS
 
 
 class AnswerForm(FlaskForm):
-    answer = RadioField("Did the office reply?", choices=ANSWERS,
-                        validators=[InputRequired(message="Choose one of the three answers.")])
+    answer = RadioField(
+        "Did the office reply?", choices=ANSWERS, validators=[InputRequired(message="Choose one of the three answers.")]
+    )
     reply_text = TextAreaField(
         "What did they say? (optional)",
-        validators=[Length(max=REPLY_TEXT_MAX, message=f"Keep it to {REPLY_TEXT_MAX:,} characters: paste the key "
-                                                       "sentences of their reply, not the whole letter.")])
+        validators=[
+            Length(
+                max=REPLY_TEXT_MAX,
+                message=f"Keep it to {REPLY_TEXT_MAX:,} characters: paste the key "
+                "sentences of their reply, not the whole letter.",
+            )
+        ],
+    )
     tone = RadioField("How did it sound? (optional)", choices=[("", "Rather not say"), *TONES], default="")
     submit = SubmitField("Save my answer")
 

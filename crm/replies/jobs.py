@@ -1,4 +1,5 @@
 """The surveys as a periodic job of the outbox worker (its passes come every few seconds; this runs hourly)."""
+
 import logging
 import time
 

@@ -1,4 +1,5 @@
 """Did the office reply? One survey per delivered letter, and the member's answer."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, func, text
@@ -7,8 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.extensions import db
 from crm.outbox.models import DeliveryEvent
 
-ANSWERS = (("replied", "Yes, with a real answer"), ("acknowledged", "An automatic acknowledgement only"),
-           ("no_reply", "No reply"))
+ANSWERS = (
+    ("replied", "Yes, with a real answer"),
+    ("acknowledged", "An automatic acknowledgement only"),
+    ("no_reply", "No reply"),
+)
 TONES = (("supportive", "Supportive"), ("neutral", "Neutral"), ("opposed", "Opposed"))
 REPLY_TEXT_MAX = 2000  # a few paragraphs: the gist of the office's reply, not the whole letter
 
@@ -21,8 +25,16 @@ class LetterReply(db.Model):
 
     __tablename__ = "letter_replies"
     __table_args__ = (
-        Index("ix_letter_replies_answered", "campaign_id", "person_id", "district_id", "party", "answer",
-              postgresql_where=text("answer IS NOT NULL"), sqlite_where=text("answer IS NOT NULL")),
+        Index(
+            "ix_letter_replies_answered",
+            "campaign_id",
+            "person_id",
+            "district_id",
+            "party",
+            "answer",
+            postgresql_where=text("answer IS NOT NULL"),
+            sqlite_where=text("answer IS NOT NULL"),
+        ),
         Index("ix_letter_replies_person_answered", "person_id", "answered_at"),
     )
 
@@ -33,8 +45,9 @@ class LetterReply(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_districts.id", ondelete="SET NULL"))
     party: Mapped[str | None] = mapped_column(String(80))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"),
-                                                   index=True)  # the survey email
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True
+    )  # the survey email
     nonce: Mapped[str] = mapped_column(String(32))  # in the signed link: a link for another survey never fits
     delivered_at: Mapped[datetime]
     asked_at: Mapped[datetime]
@@ -61,5 +74,9 @@ class LetterReply(db.Model):
 
 # When a letter arrived, as the survey job looks for it (crm.replies.services.delivered_at_column): declared here,
 # beside the only query that needs it, so the outbox does not have to know about surveys.
-Index("ix_delivery_events_delivered_at", func.coalesce(DeliveryEvent.occurred_at, DeliveryEvent.received_at),
-      postgresql_where=text("event = 'delivered'"), sqlite_where=text("event = 'delivered'"))
+Index(
+    "ix_delivery_events_delivered_at",
+    func.coalesce(DeliveryEvent.occurred_at, DeliveryEvent.received_at),
+    postgresql_where=text("event = 'delivered'"),
+    sqlite_where=text("event = 'delivered'"),
+)

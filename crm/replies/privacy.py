@@ -1,4 +1,5 @@
 """Survey answers in a member's data export; their words removed (the answer still counted) on erasure."""
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -7,11 +8,24 @@ from crm.replies.models import LetterReply
 
 
 def _export(session, user_id: int) -> list[dict]:
-    replies = session.scalars(select(LetterReply).where(LetterReply.user_id == user_id).order_by(LetterReply.id)
-                              .options(joinedload(LetterReply.person), joinedload(LetterReply.campaign)))
-    return [{"campaign": reply.campaign.name, "to": reply.person.full_name, "asked_at": reply.asked_at,
-             "answer": reply.answer, "what_they_said": reply.reply_text, "tone": reply.tone,
-             "answered_at": reply.answered_at} for reply in replies]
+    replies = session.scalars(
+        select(LetterReply)
+        .where(LetterReply.user_id == user_id)
+        .order_by(LetterReply.id)
+        .options(joinedload(LetterReply.person), joinedload(LetterReply.campaign))
+    )
+    return [
+        {
+            "campaign": reply.campaign.name,
+            "to": reply.person.full_name,
+            "asked_at": reply.asked_at,
+            "answer": reply.answer,
+            "what_they_said": reply.reply_text,
+            "tone": reply.tone,
+            "answered_at": reply.answered_at,
+        }
+        for reply in replies
+    ]
 
 
 def _erase(session, user_id: int) -> None:

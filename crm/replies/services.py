@@ -1,4 +1,5 @@
 """Ask members whether the office replied, record the answer, and count replies. Services flush; callers commit."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.orm import Session, joinedload
@@ -19,8 +20,8 @@ from crm.members.small_counts import protect, shown_count
 from crm.outbox.bulk import external_url, queue_personal_emails, start_personal_batch
 from crm.outbox.models import AddressHealth, DeliveryEvent, OutboundMessage, Suppression
 from crm.outbox.services import dialect_insert, utcnow
-from crm.replies.models import ANSWERS, REPLY_TEXT_MAX, TONES, LetterReply
 from crm.reference.models import ElectoralDistrict
+from crm.replies.models import ANSWERS, REPLY_TEXT_MAX, TONES, LetterReply
 from crm.stakeholders.models import Person, Stance
 from crm.stakeholders.services import add_stance
 
@@ -37,6 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 
 # --- the link -------------------------------------------------------------------------------------------------
 
+
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="crm.replies.survey")
 
@@ -52,8 +54,13 @@ def read_survey_token(token: str) -> tuple[int, str] | None:
         data = _serializer().loads(token)
     except BadSignature:
         return None
-    if (isinstance(data, list) and len(data) == 2 and isinstance(data[0], int) and not isinstance(data[0], bool)
-            and isinstance(data[1], str)):
+    if (
+        isinstance(data, list)
+        and len(data) == 2
+        and isinstance(data[0], int)
+        and not isinstance(data[0], bool)
+        and isinstance(data[1], str)
+    ):
         return data[0], data[1]
     return None
 
@@ -82,6 +89,7 @@ def survey_url(reply: LetterReply, answer: str | None = None) -> str:
 
 # --- queueing the surveys -------------------------------------------------------------------------------------
 
+
 def delivered_at_column():
     """When a delivered event says the letter arrived: the provider's own timestamp, else when we received it.
 
@@ -93,37 +101,73 @@ def delivered_at_column():
 def due_letters(session: Session, now: datetime, limit: int = RUN_LIMIT):
     """Letters delivered between ASK_WITHIN and ASK_AFTER ago, not yet asked, whose author can be emailed."""
     at = delivered_at_column()
-    delivered = (select(DeliveryEvent.message_id, func.min(at).label("at"))
-                 .where(DeliveryEvent.event == literal_column("'delivered'"), at > now - ASK_WITHIN,
-                        at <= now - ASK_AFTER)
-                 .group_by(DeliveryEvent.message_id).subquery())
-    undelivered = exists().where(DeliveryEvent.message_id == OutboundMessage.id,
-                                 DeliveryEvent.event.in_(_UNDELIVERED_EVENTS))
+    delivered = (
+        select(DeliveryEvent.message_id, func.min(at).label("at"))
+        .where(DeliveryEvent.event == literal_column("'delivered'"), at > now - ASK_WITHIN, at <= now - ASK_AFTER)
+        .group_by(DeliveryEvent.message_id)
+        .subquery()
+    )
+    undelivered = exists().where(
+        DeliveryEvent.message_id == OutboundMessage.id, DeliveryEvent.event.in_(_UNDELIVERED_EVENTS)
+    )
     return session.execute(
-        select(Letter.id, Letter.campaign_id, Letter.user_id, Letter.person_id, Letter.district_id, Letter.party,
-               delivered.c.at, User.email, User.name, Person.full_name, Campaign.name.label("campaign_name"))
+        select(
+            Letter.id,
+            Letter.campaign_id,
+            Letter.user_id,
+            Letter.person_id,
+            Letter.district_id,
+            Letter.party,
+            delivered.c.at,
+            User.email,
+            User.name,
+            Person.full_name,
+            Campaign.name.label("campaign_name"),
+        )
         .join(OutboundMessage, OutboundMessage.id == delivered.c.message_id)
         .join(Letter, Letter.message_id == OutboundMessage.id)
-        .join(User, User.id == Letter.user_id).join(Person, Person.id == Letter.person_id)
+        .join(User, User.id == Letter.user_id)
+        .join(Person, Person.id == Letter.person_id)
         .join(Campaign, Campaign.id == Letter.campaign_id)
-        .where(OutboundMessage.status == "delivered", OutboundMessage.kind == "letter", ~undelivered,
-               ~exists().where(LetterReply.letter_id == Letter.id),
-               User.active.is_(True), User.email_confirmed_at.is_not(None),
-               ~exists().where(Suppression.address == func.lower(User.email)),
-               ~exists().where(AddressHealth.address == func.lower(User.email), AddressHealth.failing.is_(True)))
-        .order_by(Letter.id).limit(limit)).all()
+        .where(
+            OutboundMessage.status == "delivered",
+            OutboundMessage.kind == "letter",
+            ~undelivered,
+            ~exists().where(LetterReply.letter_id == Letter.id),
+            User.active.is_(True),
+            User.email_confirmed_at.is_not(None),
+            ~exists().where(Suppression.address == func.lower(User.email)),
+            ~exists().where(AddressHealth.address == func.lower(User.email), AddressHealth.failing.is_(True)),
+        )
+        .order_by(Letter.id)
+        .limit(limit)
+    ).all()
 
 
 def _claim(session: Session, rows, now: datetime) -> list[tuple[int, object, str]]:
     """Insert a survey row per letter, skipping letters another run got first (the unique letter_id):
     returns (survey id, letter row, nonce) for the rows this run inserted."""
-    values = [{"letter_id": row.id, "campaign_id": row.campaign_id, "user_id": row.user_id,
-               "person_id": row.person_id, "district_id": row.district_id, "party": row.party,
-               "nonce": secrets.token_urlsafe(12), "delivered_at": row.at, "asked_at": now} for row in rows]
+    values = [
+        {
+            "letter_id": row.id,
+            "campaign_id": row.campaign_id,
+            "user_id": row.user_id,
+            "person_id": row.person_id,
+            "district_id": row.district_id,
+            "party": row.party,
+            "nonce": secrets.token_urlsafe(12),
+            "delivered_at": row.at,
+            "asked_at": now,
+        }
+        for row in rows
+    ]
     if not values:
         return []
-    stmt = (dialect_insert(session, LetterReply).on_conflict_do_nothing(index_elements=["letter_id"])
-            .returning(LetterReply.id, LetterReply.letter_id, LetterReply.nonce))
+    stmt = (
+        dialect_insert(session, LetterReply)
+        .on_conflict_do_nothing(index_elements=["letter_id"])
+        .returning(LetterReply.id, LetterReply.letter_id, LetterReply.nonce)
+    )
     won = {letter_id: (reply_id, nonce) for reply_id, letter_id, nonce in session.execute(stmt, values)}
     return [(won[row.id][0], row, won[row.id][1]) for row in rows if row.id in won]
 
@@ -144,18 +188,31 @@ def queue_due_surveys(session: Session, now: datetime | None = None) -> int:
     emails = []
     for reply_id, row, nonce in claimed:
         link = survey_base.replace("TOKEN", sign([reply_id, nonce]))
-        text = render_template("replies/email_survey.txt", name=row.name, official=row.full_name,
-                               campaign=row.campaign_name, delivered_on=row.at.date(), link=link,
-                               answers=[(label, f"{link}?answer={value}") for value, label in ANSWERS])
+        text = render_template(
+            "replies/email_survey.txt",
+            name=row.name,
+            official=row.full_name,
+            campaign=row.campaign_name,
+            delivered_on=row.at.date(),
+            link=link,
+            answers=[(label, f"{link}?answer={value}") for value, label in ANSWERS],
+        )
         emails.append((row.user_id, row.email.lower(), f"Did {row.full_name}'s office reply to your letter?", text))
     batch = start_personal_batch(session, kind="reply_survey", subject="Did the office reply to your letter?")
     ids = queue_personal_emails(session, batch, emails)
-    update_rows(session, LetterReply.__table__,
-                [{"id": reply_id, "message_id": message_id} for (reply_id, _, _), message_id in zip(claimed, ids)])
+    update_rows(
+        session,
+        LetterReply.__table__,
+        [
+            {"id": reply_id, "message_id": message_id}
+            for (reply_id, _, _), message_id in zip(claimed, ids, strict=False)
+        ],
+    )
     return len(claimed)
 
 
 # --- the answer -----------------------------------------------------------------------------------------------
+
 
 def clean_reply_text(text: str | None) -> str | None:
     """The member's words as stored: no control characters, Unix line ends, trimmed; None when empty."""
@@ -170,12 +227,22 @@ def letter_undelivered(session: Session, reply: LetterReply) -> bool:
         return False
     if letter.status in UNDELIVERED:
         return True
-    return session.scalar(select(exists().where(DeliveryEvent.message_id == letter.message_id,
-                                                DeliveryEvent.event.in_(_UNDELIVERED_EVENTS))))
+    return session.scalar(
+        select(
+            exists().where(DeliveryEvent.message_id == letter.message_id, DeliveryEvent.event.in_(_UNDELIVERED_EVENTS))
+        )
+    )
 
 
-def record_answer(session: Session, reply: LetterReply, *, answer: str, text: str | None, tone: str | None,
-                  now: datetime | None = None) -> str:
+def record_answer(
+    session: Session,
+    reply: LetterReply,
+    *,
+    answer: str,
+    text: str | None,
+    tone: str | None,
+    now: datetime | None = None,
+) -> str:
     """Record the member's answer; a later answer replaces an earlier one (offices often reply late).
     Returns "recorded" or "changed"; refuses (ValidationError) a letter that bounced."""
     if answer not in dict(ANSWERS):
@@ -184,11 +251,15 @@ def record_answer(session: Session, reply: LetterReply, *, answer: str, text: st
         raise ValidationError("tone", "Choose supportive, neutral or opposed, or leave it empty.")
     text = clean_reply_text(text)
     if text and len(text) > REPLY_TEXT_MAX:
-        raise ValidationError("reply_text", f"Keep what they said to {REPLY_TEXT_MAX:,} characters: the key "
-                                            "sentences are enough.")
+        raise ValidationError(
+            "reply_text", f"Keep what they said to {REPLY_TEXT_MAX:,} characters: the key sentences are enough."
+        )
     if letter_undelivered(session, reply):
-        raise ValidationError(None, "Your letter did not reach the office after all (it bounced), so there is no "
-                                    "reply to record. You can send it again from the campaign page.")
+        raise ValidationError(
+            None,
+            "Your letter did not reach the office after all (it bounced), so there is no "
+            "reply to record. You can send it again from the campaign page.",
+        )
     outcome = "changed" if reply.answer else "recorded"
     reply.answer, reply.reply_text, reply.tone = answer, text, tone or None
     reply.answered_at = now or utcnow()
@@ -204,30 +275,45 @@ def replies_for_letters(session: Session, letter_ids: list[int]) -> dict[int, Le
     """letter id → its reply, in one query (a page of letters asks once, not once per letter)."""
     if not letter_ids:
         return {}
-    return {reply.letter_id: reply for reply in session.scalars(
-        select(LetterReply).where(LetterReply.letter_id.in_(letter_ids)))}
+    return {
+        reply.letter_id: reply
+        for reply in session.scalars(select(LetterReply).where(LetterReply.letter_id.in_(letter_ids)))
+    }
 
 
 # --- a stance from a reply ------------------------------------------------------------------------------------
 
+
 def make_stance(session: Session, reply: LetterReply, *, ask: str, position: str, author_id: int) -> Stance:
     """Turn a reported reply into a stance of the official, sourced "member-reported reply" (once per reply)."""
     if reply.answer != "replied":
-        raise ValidationError(None, "Only a real answer from the office can become a stance; this letter's answer "
-                                    "is: " + reply.answer_label.lower() + ".")
+        raise ValidationError(
+            None,
+            "Only a real answer from the office can become a stance; this letter's answer "
+            "is: " + reply.answer_label.lower() + ".",
+        )
     if reply.stance_id is not None:
         raise ValidationError(None, "This reply is already a stance (see the official's timeline).")
     note = f"Reported by a member about their letter in the campaign {reply.campaign.name}."
     if reply.reply_text:
         note += f"\n\nWhat the office said, in the member's words: {reply.reply_text}"
-    stance = add_stance(session, ask=ask, position=position, as_of=(reply.answered_at or utcnow()).date(),
-                        source=STANCE_SOURCE, note=note, person=reply.person, author_id=author_id)
+    stance = add_stance(
+        session,
+        ask=ask,
+        position=position,
+        as_of=(reply.answered_at or utcnow()).date(),
+        source=STANCE_SOURCE,
+        note=note,
+        person=reply.person,
+        author_id=author_id,
+    )
     reply.stance_id = stance.id
     session.flush()
     return stance
 
 
 # --- the responsiveness panel ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RateRow:
@@ -259,8 +345,10 @@ def _table(groups: dict[str, dict[str, int]]) -> list[RateRow] | None:
     rows = []
     for cell in cells:
         counts = groups[cell.label]
-        shares = [(_percent(counts.get(key, 0), cell.count) if cell.count else None)
-                  for key in ("replied", "acknowledged", "no_reply")]
+        shares = [
+            (_percent(counts.get(key, 0), cell.count) if cell.count else None)
+            for key in ("replied", "acknowledged", "no_reply")
+        ]
         rows.append(RateRow(cell.label, cell.text, *shares))
     return rows
 
@@ -270,30 +358,53 @@ def responsiveness(session: Session, campaign_id: int) -> Responsiveness:
     counts = session.execute(
         select(LetterReply.person_id, LetterReply.district_id, LetterReply.party, LetterReply.answer, func.count())
         .where(LetterReply.campaign_id == campaign_id, LetterReply.answer.is_not(None))
-        .group_by(LetterReply.person_id, LetterReply.district_id, LetterReply.party, LetterReply.answer)).all()
-    asked = session.scalar(select(func.count()).select_from(LetterReply)
-                           .where(LetterReply.campaign_id == campaign_id)) or 0
-    people = dict(session.execute(select(Person.id, Person.full_name)
-                                  .where(Person.id.in_({row[0] for row in counts}))).all()) if counts else {}
-    ridings = dict(session.execute(select(ElectoralDistrict.id, ElectoralDistrict.name)
-                                   .where(ElectoralDistrict.id.in_({row[1] for row in counts if row[1]}))).all()) \
-        if counts else {}
+        .group_by(LetterReply.person_id, LetterReply.district_id, LetterReply.party, LetterReply.answer)
+    ).all()
+    asked = (
+        session.scalar(select(func.count()).select_from(LetterReply).where(LetterReply.campaign_id == campaign_id)) or 0
+    )
+    people = (
+        dict(
+            session.execute(select(Person.id, Person.full_name).where(Person.id.in_({row[0] for row in counts}))).all()
+        )
+        if counts
+        else {}
+    )
+    ridings = (
+        dict(
+            session.execute(
+                select(ElectoralDistrict.id, ElectoralDistrict.name).where(
+                    ElectoralDistrict.id.in_({row[1] for row in counts if row[1]})
+                )
+            ).all()
+        )
+        if counts
+        else {}
+    )
     by: dict[str, dict[str, dict[str, int]]] = {"mpp": {}, "party": {}, "riding": {}}
     for person_id, district_id, party, answer, n in counts:
-        for table, label in (("mpp", people.get(person_id, f"#{person_id}")), ("party", party or "No party"),
-                             ("riding", ridings.get(district_id, "No riding"))):
+        for table, label in (
+            ("mpp", people.get(person_id, f"#{person_id}")),
+            ("party", party or "No party"),
+            ("riding", ridings.get(district_id, "No riding")),
+        ):
             group = by[table].setdefault(label, {})
             group[answer] = group.get(answer, 0) + n
     answered = sum(row[4] for row in counts)
-    return Responsiveness(asked=shown_count(asked), answered=shown_count(answered),
-                          tables={name: _table(groups) for name, groups in by.items()})
+    return Responsiveness(
+        asked=shown_count(asked),
+        answered=shown_count(answered),
+        tables={name: _table(groups) for name, groups in by.items()},
+    )
 
 
 # --- pages ----------------------------------------------------------------------------------------------------
 
+
 def reply_detail(session: Session, reply_id: int) -> LetterReply | None:
     """A reply with what its staff page shows (letter, campaign, official)."""
-    return session.scalar(select(LetterReply).where(LetterReply.id == reply_id)
-                          .options(joinedload(LetterReply.letter), joinedload(LetterReply.campaign),
-                                   joinedload(LetterReply.person)))
-
+    return session.scalar(
+        select(LetterReply)
+        .where(LetterReply.id == reply_id)
+        .options(joinedload(LetterReply.letter), joinedload(LetterReply.campaign), joinedload(LetterReply.person))
+    )

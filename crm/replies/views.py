@@ -1,4 +1,5 @@
 """The member's "did they reply?" page (a signed link, no login) and the committee's reply page."""
+
 import logging
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -40,15 +41,20 @@ def survey(token):
             return render_template("replies/survey.html", reply=reply, form=form, undelivered=True), 409
         if form.validate_on_submit():
             try:
-                outcome = services.record_answer(db.session, reply, answer=form.answer.data,
-                                                 text=form.reply_text.data, tone=form.tone.data or None)
+                outcome = services.record_answer(
+                    db.session, reply, answer=form.answer.data, text=form.reply_text.data, tone=form.tone.data or None
+                )
             except ValidationError as error:
                 db.session.rollback()
                 apply_to_form(form, error)
             else:
                 db.session.commit()
-                flash("Thank you: your answer is saved." if outcome == "recorded" else
-                      "Thank you: your answer is changed.", "success")
+                flash(
+                    "Thank you: your answer is saved."
+                    if outcome == "recorded"
+                    else "Thank you: your answer is changed.",
+                    "success",
+                )
                 return redirect(url_for(".survey", token=token))
         return render_template("replies/survey.html", reply=reply, form=form, undelivered=undelivered), 400
     return render_template("replies/survey.html", reply=reply, form=form, undelivered=undelivered)
@@ -72,8 +78,9 @@ def make_stance(reply_id):
     form = StanceFromReplyForm()
     if form.validate_on_submit():
         try:
-            services.make_stance(db.session, reply, ask=form.ask.data, position=form.position.data,
-                                 author_id=current_user.id)
+            services.make_stance(
+                db.session, reply, ask=form.ask.data, position=form.position.data, author_id=current_user.id
+            )
         except ValidationError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -89,8 +96,11 @@ def make_stance(reply_id):
 @bp.app_context_processor
 def reply_helpers():
     """For the campaigns templates, which cannot import this package: a letter's reply, a campaign's panel."""
-    return {"reply_for": _reply_for, "survey_url": services.survey_url,
-            "responsiveness_panel": lambda campaign_id: services.responsiveness(db.session, campaign_id)}
+    return {
+        "reply_for": _reply_for,
+        "survey_url": services.survey_url,
+        "responsiveness_panel": lambda campaign_id: services.responsiveness(db.session, campaign_id),
+    }
 
 
 def _reply_for(letter):

@@ -1,4 +1,5 @@
 """Reading uploaded CSV/XLSX tables and writing formula-safe CSV/XLSX exports (one reader, one writer)."""
+
 from __future__ import annotations
 
 import io
@@ -31,8 +32,11 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     """
     name = (filename or "").lower()
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationError("file", f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is 10 MB. "
-                                      "Split it into smaller files and import them one by one.")
+        raise ValidationError(
+            "file",
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is 10 MB. "
+            "Split it into smaller files and import them one by one.",
+        )
     if not data.strip():
         raise ValidationError("file", "The file is empty. Choose a file with a header row and at least one row.")
     if name.endswith((".xlsx", ".xlsm")):
@@ -48,8 +52,10 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     # pandas' per-cell boxing costs more than the rest of reading the file.
     columns = list(frame.columns)
     values = [frame.iloc[:, i].tolist() for i in range(len(columns))]
-    return [dict(zip(columns, ("" if value is None else str(value).strip() for value in row)))
-            for row in zip(*values)]
+    rows = zip(*values, strict=True)
+    return [
+        dict(zip(columns, ("" if value is None else str(value).strip() for value in row), strict=True)) for row in rows
+    ]
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
@@ -61,13 +67,18 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
         try:
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True,
-                               sep=_delimiter(text))
+            return pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True, sep=_delimiter(text)
+            )
         except pd.errors.EmptyDataError:
-            raise ValidationError("file", "The file is empty. Choose a file with a header row and at least one row.") from None
+            raise ValidationError(
+                "file", "The file is empty. Choose a file with a header row and at least one row."
+            ) from None
         except (pd.errors.ParserError, ValueError) as error:
-            raise ValidationError("file", f"The file could not be read as CSV ({error}). Save it again as CSV "
-                                          "(comma-separated) and retry.") from None
+            raise ValidationError(
+                "file",
+                f"The file could not be read as CSV ({error}). Save it again as CSV (comma-separated) and retry.",
+            ) from None
     raise ValidationError("file", "The file's text encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
 
 
@@ -83,8 +94,11 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     try:
         frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine", keep_default_na=False)
     except Exception as error:  # zipfile, calamine and pandas raise many types for a file that is not a workbook
-        raise ValidationError("file", "The file is not a readable Excel spreadsheet (.xlsx). Open it in your "
-                                      f"spreadsheet program and save it again as .xlsx or CSV. ({type(error).__name__})") from None
+        raise ValidationError(
+            "file",
+            "The file is not a readable Excel spreadsheet (.xlsx). Open it in your "
+            f"spreadsheet program and save it again as .xlsx or CSV. ({type(error).__name__})",
+        ) from None
     return frame.dropna(how="all")
 
 

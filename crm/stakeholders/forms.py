@@ -1,4 +1,5 @@
 """Directory forms: filters, person and organization edits, stances, merge, import uploads."""
+
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
@@ -69,18 +70,31 @@ class ContactLines:
 
 class PersonForm(FlaskForm):
     full_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=160)])
-    title = StringField("Title", validators=[Optional(), Length(max=200)], description="e.g. Registrar, MPP, Policy advisor")
+    title = StringField(
+        "Title", validators=[Optional(), Length(max=200)], description="e.g. Registrar, MPP, Policy advisor"
+    )
     # Typed (the server finds the one organization of that name or acronym) or chosen by search as you type,
     # which keeps the choice in the hidden reference: no drop-down of every organization.
     organization = HiddenField()
-    organization_name = StringField("Organization", validators=[Optional(), Length(max=300)],
-                                    render_kw={"data-party-search": "organization"},
-                                    description="Its name or acronym; leave empty for none.")
+    organization_name = StringField(
+        "Organization",
+        validators=[Optional(), Length(max=300)],
+        render_kw={"data-party-search": "organization"},
+        description="Its name or acronym; leave empty for none.",
+    )
     jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
-    emails = TextAreaField("Emails", validators=[ContactLines(email=True)], render_kw={"rows": 2},
-                           description="One per line, optionally with a label: 'office: name@example.org'.")
-    phones = TextAreaField("Phones", validators=[ContactLines(email=False)], render_kw={"rows": 2},
-                           description="One per line, optionally with a label: 'mobile: 416-555-0100'.")
+    emails = TextAreaField(
+        "Emails",
+        validators=[ContactLines(email=True)],
+        render_kw={"rows": 2},
+        description="One per line, optionally with a label: 'office: name@example.org'.",
+    )
+    phones = TextAreaField(
+        "Phones",
+        validators=[ContactLines(email=False)],
+        render_kw={"rows": 2},
+        description="One per line, optionally with a label: 'mobile: 416-555-0100'.",
+    )
     tags = StringField("Tags", validators=[Optional(), Length(max=500)], description="Separated by ';'.")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
     submit = SubmitField("Save")
@@ -99,9 +113,12 @@ class OrganizationForm(FlaskForm):
     acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
     kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS), default="other")
     jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
-    website = StringField("Website", validators=[Optional(), Length(max=300),
-                                                 URL(message="Enter a web address such as https://cpso.on.ca.")],
-                          filters=[_with_scheme], description="e.g. https://cpso.on.ca or www.cpso.on.ca")
+    website = StringField(
+        "Website",
+        validators=[Optional(), Length(max=300), URL(message="Enter a web address such as https://cpso.on.ca.")],
+        filters=[_with_scheme],
+        description="e.g. https://cpso.on.ca or www.cpso.on.ca",
+    )
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
     submit = SubmitField("Save")
 
@@ -110,8 +127,11 @@ class StanceForm(FlaskForm):
     ask = SelectField("Ask", choices=list(ASKS))
     position = SelectField("Position", choices=list(POSITIONS))
     as_of = DateField("As of", default=date.today, validators=[DataRequired("Enter the date of the stance.")])
-    source = StringField("Source", validators=[Optional(), Length(max=300)],
-                         description="Where this comes from: a meeting, a letter, a Hansard link…")
+    source = StringField(
+        "Source",
+        validators=[Optional(), Length(max=300)],
+        description="Where this comes from: a meeting, a letter, a Hansard link…",
+    )
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
     submit = SubmitField("Record stance")
 

@@ -9,6 +9,7 @@ exactly what was previewed. A preview in the browser saves its plan with the upl
 the directory it read (migration 0019); the apply writes it only if the revision has not moved since, and
 otherwise the file is previewed again (`apply_saved_plan`). The command line plans and applies in one go.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,14 +17,23 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+
 from sqlalchemy import ARRAY, Integer, any_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record, record_many
 from crm.bulk import gc_paused, insert_rows, insert_rows_returning_ids, update_rows
 from crm.reference.models import Jurisdiction
-from crm.stakeholders.models import (ASKS, ContactPoint, Organization, Person, Tag, current_stances, looks_like_phone,
-                                     person_tags)
+from crm.stakeholders.models import (
+    ASKS,
+    ContactPoint,
+    Organization,
+    Person,
+    Tag,
+    current_stances,
+    looks_like_phone,
+    person_tags,
+)
 from crm.stakeholders.services import directory_revision, preview_still_current, tag_name, tags_named
 
 NAME_LENGTH = Person.__table__.c.full_name.type.length
@@ -83,15 +93,34 @@ class _Parsed:
 
 
 # Letters that unaccent (PostgreSQL's fold_text, 0023) spells out and NFKD leaves as they are.
-_SPELLED_OUT = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
-                              "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i"})
+_SPELLED_OUT = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+    }
+)
 
 
 @lru_cache(maxsize=65536)
 def folded(text: str) -> str:
     """Text in lower case without accents, as PostgreSQL's fold_text() (0023): organization names match so."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.translate(_SPELLED_OUT))
-                   if not unicodedata.combining(c)).lower()
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text.translate(_SPELLED_OUT)) if not unicodedata.combining(c)
+    ).lower()
 
 
 def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> list[_Parsed]:
@@ -120,8 +149,10 @@ def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> li
         code = row.get("jurisdiction", "").strip().upper()
         jurisdiction_id = jurisdictions.get(code) if code else None
         if code and jurisdiction_id is None:
-            errors.append(f"unknown jurisdiction {row['jurisdiction']!r}; use a province or territory code "
-                          "such as ON, or CA for federal")
+            errors.append(
+                f"unknown jurisdiction {row['jurisdiction']!r}; use a province or territory code "
+                "such as ON, or CA for federal"
+            )
         organization = " ".join(row.get("organization", "").split())
         if name:
             first = next((seen_emails[e] for e in emails if e in seen_emails), None)
@@ -135,18 +166,45 @@ def _parse_rows(rows, jurisdictions: dict[str, int], report: ImportReport) -> li
         for email in emails:
             seen_emails[email] = number
         seen_names[(name.lower(), organization.lower())] = number
-        parsed.append(_Parsed(number, name, row.get("title", "")[:200], organization[:200], emails,
-                              phones, jurisdiction_id, code, _split(row.get("tags", "")),
-                              row.get("notes", ""), folded(organization[:200])))
+        parsed.append(
+            _Parsed(
+                number,
+                name,
+                row.get("title", "")[:200],
+                organization[:200],
+                emails,
+                phones,
+                jurisdiction_id,
+                code,
+                _split(row.get("tags", "")),
+                row.get("notes", ""),
+                folded(organization[:200]),
+            )
+        )
     return parsed
 
 
 # Headers that contact sheets often use for the import's columns (read after lower-casing).
-HEADER_ALIASES = {"full name": "name", "organisation": "organization", "company": "organization",
-                  "e-mail": "email", "email address": "email", "e-mail address": "email", "courriel": "email",
-                  "phone number": "phone", "telephone": "phone", "téléphone": "phone", "tel": "phone",
-                  "province": "jurisdiction", "province/territory": "jurisdiction", "job title": "title",
-                  "position": "title", "note": "notes", "tag": "tags", "nom complet": "name"}
+HEADER_ALIASES = {
+    "full name": "name",
+    "organisation": "organization",
+    "company": "organization",
+    "e-mail": "email",
+    "email address": "email",
+    "e-mail address": "email",
+    "courriel": "email",
+    "phone number": "phone",
+    "telephone": "phone",
+    "téléphone": "phone",
+    "tel": "phone",
+    "province": "jurisdiction",
+    "province/territory": "jurisdiction",
+    "job title": "title",
+    "position": "title",
+    "note": "notes",
+    "tag": "tags",
+    "nom complet": "name",
+}
 
 
 def _with_usual_headers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -154,8 +212,11 @@ def _with_usual_headers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     unless the sheet also has that column under its own name."""
     if not rows:
         return rows
-    renamed = {header: HEADER_ALIASES[header] for header in rows[0]
-               if header in HEADER_ALIASES and HEADER_ALIASES[header] not in rows[0]}
+    renamed = {
+        header: HEADER_ALIASES[header]
+        for header in rows[0]
+        if header in HEADER_ALIASES and HEADER_ALIASES[header] not in rows[0]
+    }
     targets = Counter(renamed.values())
     renamed = {header: column for header, column in renamed.items() if targets[column] == 1}  # "Tel" and
     if not renamed:  # "Telephone" both: neither is read as the phone, and both are listed as ignored
@@ -173,8 +234,13 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
     rows = _with_usual_headers(rows)
     if not rows or "name" not in rows[0]:
         found = ", ".join(rows[0].keys()) if rows else "none"
-        report.errors.append((1, f"The header row has no 'name' column (found: {found}). Name the columns "
-                                 f"{', '.join(IMPORT_COLUMNS)}; only name is required."))
+        report.errors.append(
+            (
+                1,
+                f"The header row has no 'name' column (found: {found}). Name the columns "
+                f"{', '.join(IMPORT_COLUMNS)}; only name is required.",
+            )
+        )
         return report
     report.ignored_columns = [column for column in rows[0] if column not in IMPORT_COLUMNS]
     revision = directory_revision(session, lock=apply)  # before reading: a change after it moves it
@@ -192,14 +258,33 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
 def saved_plan(report: ImportReport) -> dict:
     """A preview's plan as JSON-ready data: what applying it writes, and the directory revision it was made at."""
     plan = report.plan
-    return {"format": PLAN_FORMAT, "revision": report.revision,
-            "report": {"rows": [[r.number, r.action, r.name, r.organization, r.detail] for r in report.rows],
-                       "new_organizations": report.new_organizations, "ignored_columns": report.ignored_columns},
-            "creates": [_parsed_json(item) for item in plan.creates],
-            "updates": [[_parsed_json(item), [person.id, person.title, person.jurisdiction_id, person.notes,
-                                              person.organization_id, sorted(person.contacts), sorted(person.tags)],
-                         diff] for item, person, diff in plan.updates],
-            "organizations": plan.organizations}
+    return {
+        "format": PLAN_FORMAT,
+        "revision": report.revision,
+        "report": {
+            "rows": [[r.number, r.action, r.name, r.organization, r.detail] for r in report.rows],
+            "new_organizations": report.new_organizations,
+            "ignored_columns": report.ignored_columns,
+        },
+        "creates": [_parsed_json(item) for item in plan.creates],
+        "updates": [
+            [
+                _parsed_json(item),
+                [
+                    person.id,
+                    person.title,
+                    person.jurisdiction_id,
+                    person.notes,
+                    person.organization_id,
+                    sorted(person.contacts),
+                    sorted(person.tags),
+                ],
+                diff,
+            ]
+            for item, person, diff in plan.updates
+        ],
+        "organizations": plan.organizations,
+    }
 
 
 @gc_paused()
@@ -210,11 +295,19 @@ def apply_saved_plan(session: Session, saved: dict | None) -> ImportReport | Non
     if not preview_still_current(session, saved, PLAN_FORMAT):
         return None
     shown = saved["report"]
-    report = ImportReport(rows=[ImportRow(*row) for row in shown["rows"]],
-                          new_organizations=shown["new_organizations"], ignored_columns=shown["ignored_columns"])
-    plan = _Plan([_Parsed(*item) for item in saved["creates"]],
-                 [(_Parsed(*item), _Existing(*person[:5], set(person[5]), set(person[6])), diff)
-                  for item, person, diff in saved["updates"]], saved["organizations"])
+    report = ImportReport(
+        rows=[ImportRow(*row) for row in shown["rows"]],
+        new_organizations=shown["new_organizations"],
+        ignored_columns=shown["ignored_columns"],
+    )
+    plan = _Plan(
+        [_Parsed(*item) for item in saved["creates"]],
+        [
+            (_Parsed(*item), _Existing(*person[:5], set(person[5]), set(person[6])), diff)
+            for item, person, diff in saved["updates"]
+        ],
+        saved["organizations"],
+    )
     _write(session, plan, report)
     return report
 
@@ -234,8 +327,19 @@ class _Plan:
 
 
 def _parsed_json(item: _Parsed) -> list:
-    return [item.number, item.name, item.title, item.organization, item.emails, item.phones, item.jurisdiction_id,
-            item.jurisdiction_code, item.tags, item.notes, item.organization_key]
+    return [
+        item.number,
+        item.name,
+        item.title,
+        item.organization,
+        item.emails,
+        item.phones,
+        item.jurisdiction_id,
+        item.jurisdiction_code,
+        item.tags,
+        item.notes,
+        item.organization_key,
+    ]
 
 
 def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) -> _Plan | None:
@@ -249,19 +353,28 @@ def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) ->
     organizations: dict[str, int] = {}
     placed: dict[tuple[str, int | None], int] = {}
     for id_, name, jurisdiction_id, archived in read(
-            select(Organization.id, Organization.name, Organization.jurisdiction_id, Organization.archived)
-            .order_by(Organization.archived.desc(), Organization.id.desc())):
+        select(Organization.id, Organization.name, Organization.jurisdiction_id, Organization.archived).order_by(
+            Organization.archived.desc(), Organization.id.desc()
+        )
+    ):
         organizations[folded(name)] = id_
         if not archived:  # (an archived one is matched by its name only, when no active one has it)
             placed[(folded(name), jurisdiction_id)] = id_
-    emails = read(select(ContactPoint.value, ContactPoint.person_id, Person.archived).join(Person)
-                  .where(ContactPoint.kind == "email").order_by(Person.archived.desc(), Person.id.desc())).all()
+    emails = read(
+        select(ContactPoint.value, ContactPoint.person_id, Person.archived)
+        .join(Person)
+        .where(ContactPoint.kind == "email")
+        .order_by(Person.archived.desc(), Person.id.desc())
+    ).all()
     email_keys = [row[0].lower() for row in emails]
-    by_email = dict(zip(email_keys, (row[1] for row in emails)))
-    names = read(select(Person.full_name, Person.organization_id, Person.id, Person.archived)
-                 .order_by(Person.archived.desc(), Person.id.desc())).all()
+    by_email = dict(zip(email_keys, (row[1] for row in emails), strict=False))
+    names = read(
+        select(Person.full_name, Person.organization_id, Person.id, Person.archived).order_by(
+            Person.archived.desc(), Person.id.desc()
+        )
+    ).all()
     name_keys = [(row[0].lower(), row[1]) for row in names]
-    by_name = dict(zip(name_keys, (row[2] for row in names)))
+    by_name = dict(zip(name_keys, (row[2] for row in names), strict=False))
     emails_shared, names_shared = _shared(email_keys, emails), _shared(name_keys, names)
     matches: dict[int, int] = {}
     for item in parsed:
@@ -280,9 +393,15 @@ def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) ->
             person_id = by_name.get(key)
         if shared:
             ids = emails_shared.get(shared) or names_shared[(item.name.lower(), org_id)]
-            report.errors.append((item.number, f"{shared} matches {len(ids)} people in the directory (" +
-                                  ", ".join(f"#{i}" for i in sorted(ids)) + "), so it is not clear whom this row "
-                                  "updates. Merge them first (open one: Possible duplicates), then import again."))
+            report.errors.append(
+                (
+                    item.number,
+                    f"{shared} matches {len(ids)} people in the directory ("
+                    + ", ".join(f"#{i}" for i in sorted(ids))
+                    + "), so it is not clear whom this row "
+                    "updates. Merge them first (open one: Possible duplicates), then import again.",
+                )
+            )
         elif person_id is not None:
             matches[item.number] = person_id
     if report.errors:
@@ -300,8 +419,7 @@ def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) ->
             report.new_organizations.append(item.organization)
         if person is None:
             plan.creates.append(item)
-            report.rows.append(ImportRow(item.number, "create", item.name, item.organization,
-                                         ", ".join(item.emails)))
+            report.rows.append(ImportRow(item.number, "create", item.name, item.organization, ", ".join(item.emails)))
             continue
         diff = _diff(person, item, organizations)
         changes = _changes(diff, item)
@@ -309,8 +427,15 @@ def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) ->
             changes.insert(0, f"{person.full_name} (#{person.id}), matched by email")
         if person.archived:
             changes.append("an archived record: it stays archived (restore it from its page)")
-        report.rows.append(ImportRow(item.number, "update" if diff else "skip", item.name, item.organization,
-                                     "; ".join(changes) if diff else "; ".join(changes + ["already up to date"])))
+        report.rows.append(
+            ImportRow(
+                item.number,
+                "update" if diff else "skip",
+                item.name,
+                item.organization,
+                "; ".join(changes) if diff else "; ".join(changes + ["already up to date"]),
+            )
+        )
         if diff:
             plan.updates.append((item, person, diff))
     return plan
@@ -326,7 +451,7 @@ def _shared(keys: list, rows: list) -> dict:
     repeated = {key for key, n in counts.items() if n > 1}
     found: dict = {}
     several: dict = {}
-    for key, row in zip(keys, rows):
+    for key, row in zip(keys, rows, strict=False):
         if key not in repeated:
             continue
         id_, archived = row[-2], row[-1]
@@ -343,8 +468,14 @@ def _write(session: Session, plan: _Plan, report: ImportReport) -> None:
     """Apply a plan (the report is the preview's: its counts go into the import's audit event)."""
     created, updated = _apply(session, plan.creates, plan.updates, plan.organizations, report.new_organizations)
     report.applied = True
-    record(session, "import", "people", None, report.counts | {
-        "organizations_created": len(report.new_organizations), "created_ids": created, "updated_ids": updated})
+    record(
+        session,
+        "import",
+        "people",
+        None,
+        report.counts
+        | {"organizations_created": len(report.new_organizations), "created_ids": created, "updated_ids": updated},
+    )
     _audit_each_person(session, plan.creates, created, plan.updates, plan.organizations)
     session.flush()
 
@@ -378,17 +509,28 @@ def _load(read, ids: set[int], dialect: str) -> dict[int, _Existing]:
     ordered = sorted(ids)
     size = (len(ordered) or 1) if dialect == "postgresql" else 500
     for start in range(0, len(ordered), size):
-        chunk = ordered[start:start + size]
-        for row in read(select(Person.id, Person.title, Person.jurisdiction_id, Person.notes,
-                               Person.organization_id, Person.full_name, Person.archived)
-                        .where(_among(Person.id, chunk, dialect))):
+        chunk = ordered[start : start + size]
+        for row in read(
+            select(
+                Person.id,
+                Person.title,
+                Person.jurisdiction_id,
+                Person.notes,
+                Person.organization_id,
+                Person.full_name,
+                Person.archived,
+            ).where(_among(Person.id, chunk, dialect))
+        ):
             people[row.id] = _Existing(*row[:5], full_name=row.full_name, archived=row.archived)
-        for person_id, value in read(select(ContactPoint.person_id, ContactPoint.value)
-                                     .where(_among(ContactPoint.person_id, chunk, dialect))):
+        for person_id, value in read(
+            select(ContactPoint.person_id, ContactPoint.value).where(_among(ContactPoint.person_id, chunk, dialect))
+        ):
             people[person_id].contacts.add(value.lower())
-        for person_id, name in read(select(person_tags.c.person_id, Tag.name)
-                                    .join(Tag, Tag.id == person_tags.c.tag_id)
-                                    .where(_among(person_tags.c.person_id, chunk, dialect))):
+        for person_id, name in read(
+            select(person_tags.c.person_id, Tag.name)
+            .join(Tag, Tag.id == person_tags.c.tag_id)
+            .where(_among(person_tags.c.person_id, chunk, dialect))
+        ):
             people[person_id].tags.add(name)
     return people
 
@@ -432,16 +574,27 @@ def _changes(diff: dict, item: _Parsed) -> list[str]:
     return changes
 
 
-def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed, _Existing, dict]],
-           organizations: dict[str, int], new_organizations: list[str]) -> tuple[list[int], list[int]]:
+def _apply(
+    session: Session,
+    creates: list[_Parsed],
+    updates: list[tuple[_Parsed, _Existing, dict]],
+    organizations: dict[str, int],
+    new_organizations: list[str],
+) -> tuple[list[int], list[int]]:
     """Write the import with bulk statements (one audit event for the whole import, written by the caller)."""
     if new_organizations:
         table = Organization.__table__
-        ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                              [{"name": name, "kind": "other", "archived": False} for name in new_organizations]).all()
-        organizations.update({folded(name): id_ for name, id_ in zip(new_organizations, ids)})
-    tags = {tag.name: tag for tag in tags_named(session, [t for item, _, _ in updates for t in item.tags]
-                                                + [t for item in creates for t in item.tags])}
+        ids = session.scalars(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [{"name": name, "kind": "other", "archived": False} for name in new_organizations],
+        ).all()
+        organizations.update({folded(name): id_ for name, id_ in zip(new_organizations, ids, strict=False)})
+    tags = {
+        tag.name: tag
+        for tag in tags_named(
+            session, [t for item, _, _ in updates for t in item.tags] + [t for item in creates for t in item.tags]
+        )
+    }
     session.flush()
 
     def organization_id(item, current=None):
@@ -449,37 +602,71 @@ def _apply(session: Session, creates: list[_Parsed], updates: list[tuple[_Parsed
 
     created: list[int] = []
     if creates:
-        created = insert_rows_returning_ids(session, Person.__table__, [
-            {"full_name": item.name, "title": item.title or None, "notes": item.notes or None, "archived": False,
-             "jurisdiction_id": item.jurisdiction_id,
-             "organization_id": organization_id(item)} for item in creates])
+        created = insert_rows_returning_ids(
+            session,
+            Person.__table__,
+            [
+                {
+                    "full_name": item.name,
+                    "title": item.title or None,
+                    "notes": item.notes or None,
+                    "archived": False,
+                    "jurisdiction_id": item.jurisdiction_id,
+                    "organization_id": organization_id(item),
+                }
+                for item in creates
+            ],
+        )
     contacts, links = [], []
-    for person_id, item in zip(created, creates):
+    for person_id, item in zip(created, creates, strict=False):
         contacts += _contact_rows(person_id, item, set())
         links += [{"person_id": person_id, "tag_id": tags[name].id} for name in {tag_name(t) for t in item.tags}]
     if updates:
-        update_rows(session, Person.__table__, [
-            {"id": person.id, "title": item.title or person.title, "notes": diff.get("notes", [None, person.notes])[1],
-             "jurisdiction_id": item.jurisdiction_id or person.jurisdiction_id,
-             "organization_id": organization_id(item, person.organization_id)} for item, person, diff in updates])
+        update_rows(
+            session,
+            Person.__table__,
+            [
+                {
+                    "id": person.id,
+                    "title": item.title or person.title,
+                    "notes": diff.get("notes", [None, person.notes])[1],
+                    "jurisdiction_id": item.jurisdiction_id or person.jurisdiction_id,
+                    "organization_id": organization_id(item, person.organization_id),
+                }
+                for item, person, diff in updates
+            ],
+        )
     for item, person, _ in updates:
         contacts += _contact_rows(person.id, item, person.contacts)
-        links += [{"person_id": person.id, "tag_id": tags[name].id}
-                  for name in {tag_name(t) for t in item.tags} - person.tags]
+        links += [
+            {"person_id": person.id, "tag_id": tags[name].id} for name in {tag_name(t) for t in item.tags} - person.tags
+        ]
     insert_rows(session, ContactPoint.__table__, contacts)
     insert_rows(session, person_tags, links)
     return list(created), [person.id for _, person, _ in updates]
 
 
-def _audit_each_person(session: Session, creates: list[_Parsed], created: list[int],
-                       updates: list[tuple[_Parsed, _Existing, dict]], organizations: dict[str, int]) -> None:
+def _audit_each_person(
+    session: Session,
+    creates: list[_Parsed],
+    created: list[int],
+    updates: list[tuple[_Parsed, _Existing, dict]],
+    organizations: dict[str, int],
+) -> None:
     """One audit event per person the import created or changed, with fields before and after, like an edit by hand."""
     nobody = _Existing(0, None, None, None, None)
-    events = [("create", Person.__tablename__, person_id,
-               {"full_name": [None, item.name]} | _diff(nobody, item, organizations) | {"source": "import"})
-              for person_id, item in zip(created, creates)]
-    events += [("update", Person.__tablename__, person.id, diff | {"source": "import"})
-               for item, person, diff in updates]
+    events = [
+        (
+            "create",
+            Person.__tablename__,
+            person_id,
+            {"full_name": [None, item.name]} | _diff(nobody, item, organizations) | {"source": "import"},
+        )
+        for person_id, item in zip(created, creates, strict=False)
+    ]
+    events += [
+        ("update", Person.__tablename__, person.id, diff | {"source": "import"}) for item, person, diff in updates
+    ]
     record_many(session, events)
 
 
@@ -497,7 +684,8 @@ def _contact_rows(person_id: int, item: _Parsed, existing: set[str]) -> list[dic
 
 PEOPLE_EXPORT_COLUMNS = list(IMPORT_COLUMNS) + ["riding", "party", "office"] + [f"stance_{code}" for code, _ in ASKS]
 ORGANIZATION_EXPORT_COLUMNS = ["name", "acronym", "kind", "jurisdiction", "website", "people", "notes"] + [
-    f"stance_{code}" for code, _ in ASKS]
+    f"stance_{code}" for code, _ in ASKS
+]
 
 
 def people_export_rows(session: Session, stmt):
@@ -506,18 +694,30 @@ def people_export_rows(session: Session, stmt):
         offices = person.current_offices() or person.offices
         office = offices[0] if offices else None
         stances = current_stances(person.stances)
-        yield [person.full_name, person.title, person.organization.name if person.organization else "",
-               "; ".join(c.value for c in person.emails()), "; ".join(c.value for c in person.phones()),
-               person.jurisdiction.code if person.jurisdiction else "", "; ".join(t.name for t in person.tags),
-               person.notes, office.district.name if office and office.district else "",
-               office.party if office else "", ("current" if office.current else "former") if office else ""] + [
-            stances[code].position if code in stances else "" for code, _ in ASKS]
+        yield [
+            person.full_name,
+            person.title,
+            person.organization.name if person.organization else "",
+            "; ".join(c.value for c in person.emails()),
+            "; ".join(c.value for c in person.phones()),
+            person.jurisdiction.code if person.jurisdiction else "",
+            "; ".join(t.name for t in person.tags),
+            person.notes,
+            office.district.name if office and office.district else "",
+            office.party if office else "",
+            ("current" if office.current else "former") if office else "",
+        ] + [stances[code].position if code in stances else "" for code, _ in ASKS]
 
 
 def organization_export_rows(session: Session, stmt):
     for organization, people_count in session.execute(stmt):
         stances = current_stances(organization.stances)
-        yield [organization.name, organization.acronym, organization.kind,
-               organization.jurisdiction.code if organization.jurisdiction else "", organization.website,
-               people_count, organization.notes] + [
-            stances[code].position if code in stances else "" for code, _ in ASKS]
+        yield [
+            organization.name,
+            organization.acronym,
+            organization.kind,
+            organization.jurisdiction.code if organization.jurisdiction else "",
+            organization.website,
+            people_count,
+            organization.notes,
+        ] + [stances[code].position if code in stances else "" for code, _ in ASKS]

@@ -1,8 +1,8 @@
 """Organizations, people, their contact points, elected offices, tags and stances on the three asks."""
+
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, CheckConstraint, Column, Computed, ForeignKey, Index, String, Table, Text, func,
-                        text)
+from sqlalchemy import BigInteger, CheckConstraint, Column, Computed, ForeignKey, Index, String, Table, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
@@ -54,22 +54,37 @@ TRIGRAM_PENDING_LIST_KB = 256
 def _trigram_index(table: str, column: str) -> Index:
     """A PostgreSQL trigram index (pg_trgm, migration 0010), which serves the directory search's
     `ILIKE '%text%'`. SQLite has none: its LIKE reads the table, which is fast enough there."""
-    return only_on("postgresql", Index(f"ix_{table}_{column}_trgm", column, postgresql_using="gin",
-                                       postgresql_ops={column: "gin_trgm_ops"},
-                                       postgresql_with={"gin_pending_list_limit": TRIGRAM_PENDING_LIST_KB}))
+    return only_on(
+        "postgresql",
+        Index(
+            f"ix_{table}_{column}_trgm",
+            column,
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": TRIGRAM_PENDING_LIST_KB},
+        ),
+    )
 
 
 def _folded_trigram_index(table: str, column: str) -> Index:
     """A PostgreSQL trigram index of `fold_text(column)` (migration 0023), which serves `contains_folded`: a
     search that ignores case and accents."""
     folded = f"{column}_folded"
-    return only_on("postgresql", Index(f"ix_{table}_{folded}_trgm", func.fold_text(text(column)).label(folded),
-                                       postgresql_using="gin", postgresql_ops={folded: "gin_trgm_ops"},
-                                       postgresql_with={"gin_pending_list_limit": TRIGRAM_PENDING_LIST_KB}))
+    return only_on(
+        "postgresql",
+        Index(
+            f"ix_{table}_{folded}_trgm",
+            func.fold_text(text(column)).label(folded),
+            postgresql_using="gin",
+            postgresql_ops={folded: "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": TRIGRAM_PENDING_LIST_KB},
+        ),
+    )
 
 
 person_tags = Table(
-    "person_tags", db.metadata,
+    "person_tags",
+    db.metadata,
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
@@ -89,12 +104,13 @@ class Organization(db.Model):
     """A regulator, certification body, ministry, legislature, ally…"""
 
     __tablename__ = "organizations"
-    __table_args__ = (_folded_trigram_index("organizations", "name"),
-                      _folded_trigram_index("organizations", "acronym"),
-                      # The list's name order on PostgreSQL (0023), read in index order instead of folding and
-                      # sorting every organization's name for each page.
-                      only_on("postgresql", Index("ix_organizations_name_folded", func.fold_text(text("name")),
-                                                  "id")))
+    __table_args__ = (
+        _folded_trigram_index("organizations", "name"),
+        _folded_trigram_index("organizations", "acronym"),
+        # The list's name order on PostgreSQL (0023), read in index order instead of folding and
+        # sorting every organization's name for each page.
+        only_on("postgresql", Index("ix_organizations_name_folded", func.fold_text(text("name")), "id")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -121,11 +137,13 @@ class Person(db.Model):
     """Anyone ITPO deals with: an MPP, a registrar, a ministry official, a journalist."""
 
     __tablename__ = "people"
-    __table_args__ = (_trigram_index("people", "search_name"),
-                      # Probable duplicates: the same name within one organization, found by lookup.
-                      Index("ix_people_organization_lower_name", "organization_id", func.lower(text("full_name"))),
-                      # The list's name order, ignoring case (migration 0022), read in index order a page at a time.
-                      Index("ix_people_search_name", "search_name", "id"))
+    __table_args__ = (
+        _trigram_index("people", "search_name"),
+        # Probable duplicates: the same name within one organization, found by lookup.
+        Index("ix_people_organization_lower_name", "organization_id", func.lower(text("full_name"))),
+        # The list's name order, ignoring case (migration 0022), read in index order a page at a time.
+        Index("ix_people_search_name", "search_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(160))
@@ -135,8 +153,9 @@ class Person(db.Model):
     # the Ds and Es). Stored on PostgreSQL (a virtual column, PostgreSQL 18's default, could not be indexed);
     # virtual on SQLite, which searches its own trigram tables (0018). Never read into Python, nor audited.
     # (TEXT on PostgreSQL, 0023: unaccent lengthens some letters, ß → ss.)
-    search_name: Mapped[str] = mapped_column(String(160).with_variant(Text(), "postgresql"),
-                                             Computed(fold(text("full_name")), persisted=True), deferred=True)
+    search_name: Mapped[str] = mapped_column(
+        String(160).with_variant(Text(), "postgresql"), Computed(fold(text("full_name")), persisted=True), deferred=True
+    )
     title: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
@@ -223,14 +242,11 @@ class Stance(db.Model):
     """A person's or an organization's position on one ask, as of a date. History is kept: never edited."""
 
     __tablename__ = "stances"
-    __table_args__ = (
-        CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="one_subject"),
-    )
+    __table_args__ = (CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="one_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"),
-                                                        index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     ask: Mapped[str] = mapped_column(String(30))
     position: Mapped[str] = mapped_column(String(12))
     as_of: Mapped[date]

@@ -4,6 +4,7 @@ The file has the format of `crm/data/ontario_mpps_2026.csv`: one row per distric
 `mpp_name` (blank for a vacant seat), `party`, `email`, `constituency_phone`, and optionally
 `ola_profile_url`, `cabinet_roles`, `parliamentary_roles`. The shipped seed uses the same code.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,16 +18,21 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.audit.services import record
 from crm.reference.models import ElectoralDistrict, Jurisdiction
-from crm.stakeholders.services import directory_revision, preview_still_current
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person
+from crm.stakeholders.services import directory_revision, preview_still_current
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHIPPED_ROSTER = DATA_DIR / "ontario_mpps_2026.csv"
 REQUIRED_COLUMNS = ("ed_number", "mpp_name", "party", "email", "constituency_phone")
 # Placeholders some roster sources put where no address is known; stored as no address.
 NO_VALUE = {"none provided", "none", "n/a", "na", "-", "—", "unknown"}
-OFFICE_FIELDS = {"party": "party", "legislature_email": "email", "phone": "phone",
-                 "profile_url": "profile", "roles": "roles"}
+OFFICE_FIELDS = {
+    "party": "party",
+    "legislature_email": "email",
+    "phone": "phone",
+    "profile_url": "profile",
+    "roles": "roles",
+}
 
 
 @dataclass
@@ -52,20 +58,28 @@ class RosterReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {kind: len(self.of(kind)) for kind in ("new", "changed", "left", "vacant")} | {"unchanged": self.unchanged}
+        return {kind: len(self.of(kind)) for kind in ("new", "changed", "left", "vacant")} | {
+            "unchanged": self.unchanged
+        }
 
 
 def read_shipped_roster() -> list[dict[str, str]]:
     with open(SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
-        return [{key.strip().lower(): (value or "").strip() for key, value in row.items()}
-                for row in csv.DictReader(handle)]
+        return [
+            {key.strip().lower(): (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)
+        ]
 
 
 def _office_values(row: dict[str, str]) -> dict:
     roles = " | ".join(part for part in (row.get("cabinet_roles", ""), row.get("parliamentary_roles", "")) if part)
-    return dict(party=row["party"] or None, legislature_email=row["email"] or None,
-                phone=row["constituency_phone"] or None, profile_url=row.get("ola_profile_url") or None,
-                roles=roles or None, contact_uncertain=row.get("contact_uncertain", not row["email"]))
+    return dict(
+        party=row["party"] or None,
+        legislature_email=row["email"] or None,
+        phone=row["constituency_phone"] or None,
+        profile_url=row.get("ola_profile_url") or None,
+        roles=roles or None,
+        contact_uncertain=row.get("contact_uncertain", not row["email"]),
+    )
 
 
 def _validate(rows, districts: dict[int, ElectoralDistrict], report: RosterReport) -> dict[int, dict | None]:
@@ -75,8 +89,13 @@ def _validate(rows, districts: dict[int, ElectoralDistrict], report: RosterRepor
         return {}
     missing = [column for column in REQUIRED_COLUMNS if column not in rows[0]]
     if missing:
-        report.errors.append((None, f"Missing column(s): {', '.join(missing)}. The roster needs the columns "
-                                    f"{', '.join(REQUIRED_COLUMNS)} (see crm/data/ontario_mpps_2026.csv)."))
+        report.errors.append(
+            (
+                None,
+                f"Missing column(s): {', '.join(missing)}. The roster needs the columns "
+                f"{', '.join(REQUIRED_COLUMNS)} (see crm/data/ontario_mpps_2026.csv).",
+            )
+        )
         return {}
     wanted: dict[int, dict | None] = {}
     for number, row in enumerate(rows, start=2):
@@ -103,13 +122,19 @@ def _validate(rows, districts: dict[int, ElectoralDistrict], report: RosterRepor
         wanted[district.id] = dict(row, mpp_name=" ".join(row["mpp_name"].split())) if row["mpp_name"] else None
     absent = sorted(d.number for d in districts.values() if d.id not in wanted)
     if absent and not report.errors:
-        report.errors.append((None, f"District(s) {', '.join(map(str, absent))} have no row. Every district needs "
-                                    "one; leave mpp_name empty for a vacant seat."))
+        report.errors.append(
+            (
+                None,
+                f"District(s) {', '.join(map(str, absent))} have no row. Every district needs "
+                "one; leave mpp_name empty for a vacant seat.",
+            )
+        )
     return wanted
 
 
-def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool, code: str = "ON",
-                   today: date | None = None) -> RosterReport:
+def refresh_roster(
+    session: Session, rows: list[dict[str, str]], *, apply: bool, code: str = "ON", today: date | None = None
+) -> RosterReport:
     """Report what the roster changes (new members, changed details, members who left, vacant seats); apply it if asked.
 
     Nothing changes when the file has any error. A member who left has their office closed (to-date today).
@@ -120,25 +145,39 @@ def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool,
     if jurisdiction is None:
         report.errors.append((None, f"Unknown jurisdiction {code!r}."))
         return report
-    districts = {d.number: d for d in session.scalars(
-        select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == jurisdiction.id))}
+    districts = {
+        d.number: d
+        for d in session.scalars(select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == jurisdiction.id))
+    }
     wanted = _validate(rows, districts, report)
     if report.errors:
         return report
-    current = {o.district_id: o for o in session.scalars(
-        select(ElectedOffice).where(ElectedOffice.jurisdiction_id == jurisdiction.id, ElectedOffice.current.is_(True))
-        .options(joinedload(ElectedOffice.person).selectinload(Person.contacts)))}
-    former = {p.full_name: p for p in session.scalars(
-        select(Person).join(ElectedOffice).where(ElectedOffice.jurisdiction_id == jurisdiction.id)
-        .options(selectinload(Person.contacts)))}
+    current = {
+        o.district_id: o
+        for o in session.scalars(
+            select(ElectedOffice)
+            .where(ElectedOffice.jurisdiction_id == jurisdiction.id, ElectedOffice.current.is_(True))
+            .options(joinedload(ElectedOffice.person).selectinload(Person.contacts))
+        )
+    }
+    former = {
+        p.full_name: p
+        for p in session.scalars(
+            select(Person)
+            .join(ElectedOffice)
+            .where(ElectedOffice.jurisdiction_id == jurisdiction.id)
+            .options(selectinload(Person.contacts))
+        )
+    }
     legislature = session.scalar(select(Organization).where(Organization.source_key == f"legislature:{code}"))
     for district in sorted(districts.values(), key=lambda d: d.number):
         row = wanted[district.id]
         office = current.get(district.id)
         was_held = office is not None
         if office is not None and (row is None or office.person.full_name != row["mpp_name"]):
-            report.changes.append(RosterChange("left", district.number, district.name, office.person.full_name,
-                                               "office closed"))
+            report.changes.append(
+                RosterChange("left", district.number, district.name, office.person.full_name, "office closed")
+            )
             if apply:
                 office.current = False
                 office.to_date = today
@@ -154,8 +193,9 @@ def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool,
             continue
         values = _office_values(row)
         if office is None:
-            report.changes.append(RosterChange("new", district.number, district.name, row["mpp_name"],
-                                               values["party"] or ""))
+            report.changes.append(
+                RosterChange("new", district.number, district.name, row["mpp_name"], values["party"] or "")
+            )
             if apply:
                 _open_office(session, jurisdiction, district, legislature, former, row["mpp_name"], values)
             continue
@@ -164,9 +204,17 @@ def refresh_roster(session: Session, rows: list[dict[str, str]], *, apply: bool,
         if not diff:
             report.unchanged += 1
             continue
-        report.changes.append(RosterChange("changed", district.number, district.name, office.person.full_name,
-                                           "; ".join(f"{OFFICE_FIELDS[key]}: {before or '—'} → {after or '—'}"
-                                                     for key, (before, after) in diff.items())))
+        report.changes.append(
+            RosterChange(
+                "changed",
+                district.number,
+                district.name,
+                office.person.full_name,
+                "; ".join(
+                    f"{OFFICE_FIELDS[key]}: {before or '—'} → {after or '—'}" for key, (before, after) in diff.items()
+                ),
+            )
+        )
         if apply:
             for key, value in values.items():
                 setattr(office, key, value)
@@ -188,8 +236,9 @@ def previewed(report: RosterReport) -> dict:
     return {"format": PREVIEW_FORMAT, "revision": report.revision}
 
 
-def apply_previewed(session: Session, saved: dict | None, rows: list[dict[str, str]], *,
-                    code: str = "ON") -> RosterReport | None:
+def apply_previewed(
+    session: Session, saved: dict | None, rows: list[dict[str, str]], *, code: str = "ON"
+) -> RosterReport | None:
     """Apply the roster `rows` as their preview showed, if nothing the refresh reads (offices, districts, people,
     their contacts, organizations) has changed since: the revision is checked with the directory locked against
     writers until the transaction ends, so the same file then makes the same changes. None when something has
@@ -200,8 +249,10 @@ def apply_previewed(session: Session, saved: dict | None, rows: list[dict[str, s
 
 
 def _sync_contacts(person: Person, values: dict) -> None:
-    for kind, label, value in (("email", "legislature", values["legislature_email"]),
-                               ("phone", "constituency", values["phone"])):
+    for kind, label, value in (
+        ("email", "legislature", values["legislature_email"]),
+        ("phone", "constituency", values["phone"]),
+    ):
         point = next((c for c in person.contacts if c.kind == kind and c.label == label), None)
         if value and point is None:
             person.contacts.append(ContactPoint(kind=kind, label=label, value=value))
@@ -227,5 +278,8 @@ def _open_office(session, jurisdiction, district, legislature, former, name, val
     person.title = title
     person.archived = False
     _sync_contacts(person, values)
-    session.add(ElectedOffice(person=person, jurisdiction=jurisdiction, district=district, current=True,
-                              from_date=None, **values))
+    session.add(
+        ElectedOffice(
+            person=person, jurisdiction=jurisdiction, district=district, current=True, from_date=None, **values
+        )
+    )

@@ -1,10 +1,11 @@
 """Stakeholder services: the directory (lists, edits, stances, archive, merge) and the shipped seed data."""
+
 from __future__ import annotations
 
 import csv
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import and_, func, literal, or_, select, union, union_all, update
@@ -12,13 +13,31 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm.audit.services import record
 from crm.errors import ValidationError
-from crm.pagination import Page, capped_page
-from crm.sql import (TRIGRAM, ByDialect, contains_folded, contains_lowered, contains_text, fold, in_subquery,
-                     sqlite_trigram_ids)
 from crm.extensions import db
+from crm.pagination import Page, capped_page
 from crm.reference.models import ElectoralDistrict, Jurisdiction
-from crm.stakeholders.models import (ASKS, ORGANIZATION_KINDS, POSITIONS, ContactPoint, ElectedOffice, Organization,
-                                     Person, Stance, Tag, person_tags)
+from crm.sql import (
+    TRIGRAM,
+    ByDialect,
+    contains_folded,
+    contains_lowered,
+    contains_text,
+    fold,
+    in_subquery,
+    sqlite_trigram_ids,
+)
+from crm.stakeholders.models import (
+    ASKS,
+    ORGANIZATION_KINDS,
+    POSITIONS,
+    ContactPoint,
+    ElectedOffice,
+    Organization,
+    Person,
+    Stance,
+    Tag,
+    person_tags,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -44,17 +63,34 @@ def _jurisdictions(session: Session) -> dict[str, Jurisdiction]:
 def seed_organizations(session: Session) -> int:
     """Regulators, certification bodies, PRA programs and the legislatures; returns rows added."""
     jurisdictions = _jurisdictions(session)
-    existing = {o.source_key: o for o in session.scalars(select(Organization).where(Organization.source_key.is_not(None)))}
+    existing = {
+        o.source_key: o for o in session.scalars(select(Organization).where(Organization.source_key.is_not(None)))
+    }
     wanted = []
     for row in _read_csv("itp_regulators_certification_pra.csv"):
-        wanted.append(dict(
-            source_key=f"{row['category']}:{row['jurisdiction']}:{row['name']}", name=row["name"],
-            acronym=row["acronym"] or None, kind=CATEGORY_KIND.get(row["category"], "other"),
-            jurisdiction_id=jurisdictions[row["jurisdiction"]].id, website=row["website"] or None,
-            notes=row["role_or_notes"] or None))
+        wanted.append(
+            dict(
+                source_key=f"{row['category']}:{row['jurisdiction']}:{row['name']}",
+                name=row["name"],
+                acronym=row["acronym"] or None,
+                kind=CATEGORY_KIND.get(row["category"], "other"),
+                jurisdiction_id=jurisdictions[row["jurisdiction"]].id,
+                website=row["website"] or None,
+                notes=row["role_or_notes"] or None,
+            )
+        )
     for code, jurisdiction in jurisdictions.items():
-        wanted.append(dict(source_key=f"legislature:{code}", name=jurisdiction.legislature_name, acronym=None,
-                           kind="legislature", jurisdiction_id=jurisdiction.id, website=None, notes=None))
+        wanted.append(
+            dict(
+                source_key=f"legislature:{code}",
+                name=jurisdiction.legislature_name,
+                acronym=None,
+                kind="legislature",
+                jurisdiction_id=jurisdiction.id,
+                website=None,
+                notes=None,
+            )
+        )
     added = 0
     for values in wanted:
         organization = existing.get(values["source_key"])
@@ -106,8 +142,13 @@ ORGANIZATION_SORTS = {
 
 
 def _newest_position(subject_column, subject_id, ask: str):
-    return (select(Stance.position).where(subject_column == subject_id, Stance.ask == ask)
-            .order_by(Stance.as_of.desc(), Stance.id.desc()).limit(1).scalar_subquery())
+    return (
+        select(Stance.position)
+        .where(subject_column == subject_id, Stance.ask == ask)
+        .order_by(Stance.as_of.desc(), Stance.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _stance_is(subject_column, subject_id, ask: str, position: str):
@@ -115,12 +156,12 @@ def _stance_is(subject_column, subject_id, ask: str, position: str):
     newest stance on any one of the three. Except for unknown, only subjects that have ever taken that position
     are tested (one index lookup narrows the list before each candidate's newest stance is read)."""
     asks = [ask] if ask in dict(ASKS) else [code for code, _ in ASKS]
-    newest = or_(*(func.coalesce(_newest_position(subject_column, subject_id, code), "unknown") == position
-                   for code in asks))
+    newest = or_(
+        *(func.coalesce(_newest_position(subject_column, subject_id, code), "unknown") == position for code in asks)
+    )
     if position == "unknown":
         return newest
-    return and_(subject_id.in_(select(subject_column).where(Stance.position == position,
-                                                            Stance.ask.in_(asks))), newest)
+    return and_(subject_id.in_(select(subject_column).where(Stance.position == position, Stance.ask.in_(asks))), newest)
 
 
 def _jurisdiction_id(code: str):
@@ -129,19 +170,25 @@ def _jurisdiction_id(code: str):
 
 def _person_row_options():
     """Everything a list row or an export row shows about a person."""
-    return (joinedload(Person.organization), joinedload(Person.jurisdiction), selectinload(Person.contacts),
-            selectinload(Person.tags), selectinload(Person.stances),
-            selectinload(Person.offices).joinedload(ElectedOffice.district))
+    return (
+        joinedload(Person.organization),
+        joinedload(Person.jurisdiction),
+        selectinload(Person.contacts),
+        selectinload(Person.tags),
+        selectinload(Person.stances),
+        selectinload(Person.offices).joinedload(ElectedOffice.district),
+    )
 
 
-def people_page(session: Session, filters: DirectoryFilters, *, limit: int, offset: int,
-                exact: bool = False) -> Page:
+def people_page(session: Session, filters: DirectoryFilters, *, limit: int, offset: int, exact: bool = False) -> Page:
     """One page of `people_query`, counted up to 1,000 unless `exact` (see `capped_page`): a broad search (a
     common surname matching 10,000 people) then reads the first thousand matches in order, not all of them twice
     to count and sort them."""
+
     def load(ids):
-        return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids))
-                                                 .options(*_person_row_options()))}
+        return {
+            p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)).options(*_person_row_options()))
+        }
 
     if filters.sort != "organization":
         ids = people_query(filters).with_only_columns(Person.id.label("id"))
@@ -150,19 +197,26 @@ def people_page(session: Session, filters: DirectoryFilters, *, limit: int, offs
     # parts, each can be read in order: organizations by their name index, each one's people by theirs (PostgreSQL
     # sorts the ties within an organization as it goes), instead of sorting everyone to find a page.
     base = people_query(replace(filters, sort="name")).with_only_columns(Person.id.label("id")).order_by(None)
-    parts = [base.join(Organization, Organization.id == Person.organization_id)
-             .order_by(Organization.name, Person.search_name, Person.id),
-             base.where(Person.organization_id.is_(None)).order_by(Person.search_name, Person.id)]
+    parts = [
+        base.join(Organization, Organization.id == Person.organization_id).order_by(
+            Organization.name, Person.search_name, Person.id
+        ),
+        base.where(Person.organization_id.is_(None)).order_by(Person.search_name, Person.id),
+    ]
     return capped_page(session, parts, load, limit=limit, offset=offset, exact=exact)
 
 
 def _search(q: str):
     """People whose name, organization (name or acronym), contact or riding contains `q`, ignoring case."""
-    organizations = select(Organization.id).where(or_(contains_folded(Organization.name, q),
-                                                      contains_folded(Organization.acronym, q)))
+    organizations = select(Organization.id).where(
+        or_(contains_folded(Organization.name, q), contains_folded(Organization.acronym, q))
+    )
     contacts = select(ContactPoint.person_id).where(contains_text(ContactPoint.value, q))
-    ridings = (select(ElectedOffice.person_id).join(ElectedOffice.district)
-               .where(contains_folded(_dashes_as_spaces(ElectoralDistrict.name), DASHES.sub(" ", q).replace(".", ""))))
+    ridings = (
+        select(ElectedOffice.person_id)
+        .join(ElectedOffice.district)
+        .where(contains_folded(_dashes_as_spaces(ElectoralDistrict.name), DASHES.sub(" ", q).replace(".", "")))
+    )
     other = aliased(Person)  # (each arm of the union reads people on its own)
     if len(q) < TRIGRAM:
         # Too short for a trigram index on either database: each arm is a scan. PostgreSQL tests every person
@@ -178,7 +232,8 @@ def _search(q: str):
         among = in_subquery
         named = sqlite_trigram_ids("people_search", q)
         contacted = select(ContactPoint.person_id).where(
-            ContactPoint.id.in_(sqlite_trigram_ids("contact_points_search", q)))
+            ContactPoint.id.in_(sqlite_trigram_ids("contact_points_search", q))
+        )
     arms = [ridings]
     digits = re.sub(r"\D", "", q)
     if len(digits) == 11 and digits.startswith("1"):  # +1 416…: North America's country code, often not stored
@@ -186,15 +241,24 @@ def _search(q: str):
     if PHONE_LIKE.match(q) and len(digits) >= 4:
         # A phone number, however it is punctuated here or there: "4165550101" finds 416-555-0101 (a scan of
         # the phone numbers, for digit-only searches alone).
-        arms.append(select(ContactPoint.person_id).where(ContactPoint.kind == "phone",
-                                                         contains_text(_digits_of(ContactPoint.value), digits)))
+        arms.append(
+            select(ContactPoint.person_id).where(
+                ContactPoint.kind == "phone", contains_text(_digits_of(ContactPoint.value), digits)
+            )
+        )
     # SQLite: the union of the arms' ids, built once, is faster than an OR tested on every person (the few
     # organizations and ridings are scanned).
     return ByDialect(
-        or_(contains_lowered(Person.search_name, q), among(Person.organization_id, organizations),
-            among(Person.id, contacts), *(among(Person.id, arm) for arm in arms)),
-        sqlite=Person.id.in_(union(named, contacted, *arms,
-                                   select(other.id).where(other.organization_id.in_(organizations)))))
+        or_(
+            contains_lowered(Person.search_name, q),
+            among(Person.organization_id, organizations),
+            among(Person.id, contacts),
+            *(among(Person.id, arm) for arm in arms),
+        ),
+        sqlite=Person.id.in_(
+            union(named, contacted, *arms, select(other.id).where(other.organization_id.in_(organizations)))
+        ),
+    )
 
 
 PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
@@ -239,16 +303,28 @@ def people_query(filters: DirectoryFilters):
     if filters.organization_id:
         stmt = stmt.where(Person.organization_id == filters.organization_id)
     if filters.party:
-        stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id).where(
-            ElectedOffice.party == filters.party, ElectedOffice.current.is_(filters.status != "former"))))
+        stmt = stmt.where(
+            Person.id.in_(
+                select(ElectedOffice.person_id).where(
+                    ElectedOffice.party == filters.party, ElectedOffice.current.is_(filters.status != "former")
+                )
+            )
+        )
     if filters.status == "current":
         stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))))
     elif filters.status == "former":
-        stmt = stmt.where(Person.id.in_(select(ElectedOffice.person_id)),
-                          Person.id.not_in(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))))
+        stmt = stmt.where(
+            Person.id.in_(select(ElectedOffice.person_id)),
+            Person.id.not_in(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))),
+        )
     if filters.tag:
-        stmt = stmt.where(Person.id.in_(select(person_tags.c.person_id).join(Tag, Tag.id == person_tags.c.tag_id)
-                                        .where(Tag.name == tag_name(filters.tag))))
+        stmt = stmt.where(
+            Person.id.in_(
+                select(person_tags.c.person_id)
+                .join(Tag, Tag.id == person_tags.c.tag_id)
+                .where(Tag.name == tag_name(filters.tag))
+            )
+        )
     if filters.position:
         stmt = stmt.where(_stance_is(Stance.person_id, Person.id, filters.ask, filters.position))
     if filters.sort == "organization":
@@ -258,15 +334,25 @@ def people_query(filters: DirectoryFilters):
 
 def organizations_query(filters: DirectoryFilters):
     """Rows of (Organization, number of people) for non-archived organizations matching the filters."""
-    people = (select(func.count(Person.id)).where(Person.organization_id == Organization.id,
-                                                  Person.archived.is_(False)).scalar_subquery())
-    stmt = (select(Organization, people.label("people_count")).where(Organization.archived.is_(False))
-            .options(joinedload(Organization.jurisdiction), selectinload(Organization.stances)))
+    people = (
+        select(func.count(Person.id))
+        .where(Person.organization_id == Organization.id, Person.archived.is_(False))
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Organization, people.label("people_count"))
+        .where(Organization.archived.is_(False))
+        .options(joinedload(Organization.jurisdiction), selectinload(Organization.stances))
+    )
     if filters.q:
         # Every word, in any order, in the name or the acronym: "college physicians ontario" finds the College of
         # Physicians and Surgeons of Ontario.
-        stmt = stmt.where(*(or_(contains_folded(Organization.name, word), contains_folded(Organization.acronym, word))
-                            for word in filters.q.split()[:10]))
+        stmt = stmt.where(
+            *(
+                or_(contains_folded(Organization.name, word), contains_folded(Organization.acronym, word))
+                for word in filters.q.split()[:10]
+            )
+        )
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind)
     if filters.jurisdiction:
@@ -287,15 +373,25 @@ def probable_duplicates(session: Session, people: list[Person]) -> dict[int, set
     if not ids:
         return {}
     mine, theirs, other = _MINE, _THEIRS, _OTHER
-    by_email = (select(mine.person_id.label("person_id"), theirs.person_id.label("other_id"))
-                .join(theirs, and_(theirs.value == mine.value, theirs.kind == "email", theirs.person_id != mine.person_id))
-                .join(other, and_(other.id == theirs.person_id, other.archived.is_(False)))
-                .where(mine.kind == "email", mine.person_id.in_(ids)))
-    by_name = (select(Person.id, other.id)
-               .join(other, and_(func.lower(other.full_name) == func.lower(Person.full_name),
-                                 other.organization_id == Person.organization_id, other.id != Person.id,
-                                 other.archived.is_(False)))
-               .where(Person.id.in_(ids), Person.organization_id.is_not(None)))
+    by_email = (
+        select(mine.person_id.label("person_id"), theirs.person_id.label("other_id"))
+        .join(theirs, and_(theirs.value == mine.value, theirs.kind == "email", theirs.person_id != mine.person_id))
+        .join(other, and_(other.id == theirs.person_id, other.archived.is_(False)))
+        .where(mine.kind == "email", mine.person_id.in_(ids))
+    )
+    by_name = (
+        select(Person.id, other.id)
+        .join(
+            other,
+            and_(
+                func.lower(other.full_name) == func.lower(Person.full_name),
+                other.organization_id == Person.organization_id,
+                other.id != Person.id,
+                other.archived.is_(False),
+            ),
+        )
+        .where(Person.id.in_(ids), Person.organization_id.is_not(None))
+    )
     found: dict[int, set[int]] = {}
     for person_id, other_id in session.execute(union_all(by_email, by_name)):
         found.setdefault(person_id, set()).add(other_id)
@@ -326,30 +422,52 @@ def preview_still_current(session: Session, saved: dict | None, preview_format: 
 
 def list_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
     """Choices for the filter forms: jurisdictions and the parties seen on elected offices."""
-    jurisdictions = [(j.code, f"{j.code} — {j.name}") for j in session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))]
-    parties = [(p, p) for p in session.scalars(select(ElectedOffice.party).where(ElectedOffice.party.is_not(None))
-                                              .distinct().order_by(ElectedOffice.party))]
+    jurisdictions = [
+        (j.code, f"{j.code} — {j.name}") for j in session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))
+    ]
+    parties = [
+        (p, p)
+        for p in session.scalars(
+            select(ElectedOffice.party).where(ElectedOffice.party.is_not(None)).distinct().order_by(ElectedOffice.party)
+        )
+    ]
     return {"jurisdictions": jurisdictions, "parties": parties}
 
 
 def get_person(session: Session, person_id: int) -> Person | None:
-    return session.scalar(select(Person).where(Person.id == person_id).options(
-        joinedload(Person.organization), joinedload(Person.jurisdiction), selectinload(Person.contacts),
-        selectinload(Person.tags), selectinload(Person.stances),
-        selectinload(Person.offices).joinedload(ElectedOffice.district),
-        selectinload(Person.offices).joinedload(ElectedOffice.jurisdiction)))
+    return session.scalar(
+        select(Person)
+        .where(Person.id == person_id)
+        .options(
+            joinedload(Person.organization),
+            joinedload(Person.jurisdiction),
+            selectinload(Person.contacts),
+            selectinload(Person.tags),
+            selectinload(Person.stances),
+            selectinload(Person.offices).joinedload(ElectedOffice.district),
+            selectinload(Person.offices).joinedload(ElectedOffice.jurisdiction),
+        )
+    )
 
 
 def get_organization(session: Session, organization_id: int) -> Organization | None:
-    return session.scalar(select(Organization).where(Organization.id == organization_id).options(
-        joinedload(Organization.jurisdiction), selectinload(Organization.stances)))
+    return session.scalar(
+        select(Organization)
+        .where(Organization.id == organization_id)
+        .options(joinedload(Organization.jurisdiction), selectinload(Organization.stances))
+    )
 
 
 def organization_people(session: Session, organization: Organization, limit: int = 50) -> list[Person]:
-    return list(session.scalars(select(Person).where(Person.organization_id == organization.id,
-                                                     Person.archived.is_(False))
-                                .options(selectinload(Person.contacts))
-                                .order_by(Person.search_name, Person.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(Person)
+            .where(Person.organization_id == organization.id, Person.archived.is_(False))
+            .options(selectinload(Person.contacts))
+            .order_by(Person.search_name, Person.id)
+            .limit(limit)
+        )
+    )
 
 
 # --- create, edit, archive, stances --------------------------------------------------------------------------
@@ -361,8 +479,10 @@ def find_jurisdiction(session: Session, code: str | None) -> Jurisdiction | None
         return None
     jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip().upper()))
     if jurisdiction is None:
-        raise ValidationError("jurisdiction", f"Unknown jurisdiction {code!r}: use a province or territory code "
-                                              "such as ON, or CA for federal.")
+        raise ValidationError(
+            "jurisdiction",
+            f"Unknown jurisdiction {code!r}: use a province or territory code such as ON, or CA for federal.",
+        )
     return jurisdiction
 
 
@@ -396,9 +516,19 @@ def _set_contacts(person: Person, kind: str, wanted: list[tuple[str, str]]) -> N
             have.add((label, value))
 
 
-def save_person(session: Session, person: Person | None, *, full_name: str, title: str | None,
-                organization_id: int | None, jurisdiction: str | None, notes: str | None,
-                emails: list[tuple[str, str]], phones: list[tuple[str, str]], tags: list[str]) -> Person:
+def save_person(
+    session: Session,
+    person: Person | None,
+    *,
+    full_name: str,
+    title: str | None,
+    organization_id: int | None,
+    jurisdiction: str | None,
+    notes: str | None,
+    emails: list[tuple[str, str]],
+    phones: list[tuple[str, str]],
+    tags: list[str],
+) -> Person:
     """Create (person None) or update a person with their contacts and tags."""
     if organization_id and session.get(Organization, organization_id) is None:
         raise ValidationError("organization_name", "Choose an organization from the list.")
@@ -418,15 +548,23 @@ def save_person(session: Session, person: Person | None, *, full_name: str, titl
     return person
 
 
-def save_organization(session: Session, organization: Organization | None, *, name: str, acronym: str | None,
-                      kind: str, jurisdiction: str | None, website: str | None, notes: str | None) -> Organization:
+def save_organization(
+    session: Session,
+    organization: Organization | None,
+    *,
+    name: str,
+    acronym: str | None,
+    kind: str,
+    jurisdiction: str | None,
+    website: str | None,
+    notes: str | None,
+) -> Organization:
     """Create (organization None) or update an organization."""
     if kind not in dict(ORGANIZATION_KINDS):
         raise ValidationError("kind", "Choose one of the listed kinds.")
     name = " ".join(name.split())
     found = find_jurisdiction(session, jurisdiction)
-    if organization is None or (name, found.id if found else None) != (organization.name,
-                                                                       organization.jurisdiction_id):
+    if organization is None or (name, found.id if found else None) != (organization.name, organization.jurisdiction_id):
         _refuse_a_second(session, organization, name, found.id if found else None)
     if organization is None:
         organization = Organization(name="")
@@ -445,26 +583,40 @@ def _refuse_a_second(session: Session, organization: Organization | None, name: 
     """Refuse a name that an active organization of the same jurisdiction already has (ignoring case, and on
     PostgreSQL accents): two would split its people, stances and history, and look alike in every picker. The
     same name in other provinces is fine (each has its Ministry of Health)."""
-    same = select(Organization).where(fold(Organization.name) == fold(literal(name)),
-                                      Organization.archived.is_(False))
-    same = same.where(Organization.jurisdiction_id == jurisdiction_id) if jurisdiction_id else \
-        same.where(Organization.jurisdiction_id.is_(None))
+    same = select(Organization).where(fold(Organization.name) == fold(literal(name)), Organization.archived.is_(False))
+    same = (
+        same.where(Organization.jurisdiction_id == jurisdiction_id)
+        if jurisdiction_id
+        else same.where(Organization.jurisdiction_id.is_(None))
+    )
     if organization is not None and organization.id is not None:
         same = same.where(Organization.id != organization.id)
     existing = session.scalars(same.limit(1)).first()
     if existing is not None:
         where = f" ({existing.jurisdiction.name})" if existing.jurisdiction else ""
-        raise ValidationError("name", f"{existing.name}{where} is already in the directory (organization "
-                                      f"#{existing.id}). Open it from the organizations list instead of adding it "
-                                      "twice, or give this one a name that tells them apart.")
+        raise ValidationError(
+            "name",
+            f"{existing.name}{where} is already in the directory (organization "
+            f"#{existing.id}). Open it from the organizations list instead of adding it "
+            "twice, or give this one a name that tells them apart.",
+        )
 
 
 EARLIEST_STANCE = date(1990, 1, 1)  # before ITPO's asks existed: a date earlier is a typing mistake
 
 
-def add_stance(session: Session, *, ask: str, position: str, as_of: date, source: str | None, note: str | None,
-               person: Person | None = None, organization: Organization | None = None,
-               author_id: int | None = None) -> Stance:
+def add_stance(
+    session: Session,
+    *,
+    ask: str,
+    position: str,
+    as_of: date,
+    source: str | None,
+    note: str | None,
+    person: Person | None = None,
+    organization: Organization | None = None,
+    author_id: int | None = None,
+) -> Stance:
     """Record a new stance; earlier ones stay as history and the newest (by date) is the current one."""
     if ask not in dict(ASKS):
         raise ValidationError("ask", "Choose one of the three asks.")
@@ -474,13 +626,25 @@ def add_stance(session: Session, *, ask: str, position: str, as_of: date, source
         raise ValidationError(None, "A stance belongs to one person or one organization.")
     # (UTC's date: every Canadian time zone is behind UTC, so a date after it is in the future everywhere here.)
     if as_of < EARLIEST_STANCE:
-        raise ValidationError("as_of", f"Enter a date from {EARLIEST_STANCE.year} on: the date the stance was stated "
-                                       "or observed.")
-    if as_of > datetime.now(timezone.utc).date():
-        raise ValidationError("as_of", "That date is in the future. Enter the date the stance was stated or "
-                                       "observed, today at the latest: the newest stance is shown as the current one.")
-    stance = Stance(ask=ask, position=position, as_of=as_of, source=source or None, note=note or None,
-                    person=person, organization=organization, created_by_id=author_id)
+        raise ValidationError(
+            "as_of", f"Enter a date from {EARLIEST_STANCE.year} on: the date the stance was stated or observed."
+        )
+    if as_of > datetime.now(UTC).date():
+        raise ValidationError(
+            "as_of",
+            "That date is in the future. Enter the date the stance was stated or "
+            "observed, today at the latest: the newest stance is shown as the current one.",
+        )
+    stance = Stance(
+        ask=ask,
+        position=position,
+        as_of=as_of,
+        source=source or None,
+        note=note or None,
+        person=person,
+        organization=organization,
+        created_by_id=author_id,
+    )
     session.add(stance)
     session.flush()
     return stance
@@ -494,8 +658,11 @@ def duplicates_of(session: Session, person: Person) -> list[Person]:
     ids = probable_duplicates(session, [person]).get(person.id, set())
     if not ids:
         return []
-    return list(session.scalars(select(Person).where(Person.id.in_(ids)).options(joinedload(Person.organization))
-                                .order_by(Person.id)))
+    return list(
+        session.scalars(
+            select(Person).where(Person.id.in_(ids)).options(joinedload(Person.organization)).order_by(Person.id)
+        )
+    )
 
 
 def _tables_linking_people():
@@ -537,8 +704,13 @@ def merge_people(session: Session, keep: Person, duplicate: Person) -> Person:
         result = session.execute(update(table).where(column == duplicate.id).values({column.name: keep.id}))
         if result.rowcount:
             moved[table.name] = moved.get(table.name, 0) + result.rowcount
-    record(session, "merge", "people", keep.id, {"merged_id": duplicate.id, "merged_name": duplicate.full_name,
-                                                 "moved": moved})
+    record(
+        session,
+        "merge",
+        "people",
+        keep.id,
+        {"merged_id": duplicate.id, "merged_name": duplicate.full_name, "moved": moved},
+    )
     duplicate_id = duplicate.id
     session.flush()
     session.expire(duplicate)

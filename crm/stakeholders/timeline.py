@@ -3,7 +3,8 @@
 The directory sits below the interaction log, so it cannot call it: packages above register a
 provider here, and the detail pages render whatever the providers give them.
 """
-from typing import Callable
+
+from collections.abc import Callable
 
 # provider(session, subject, page_number) -> {"template": ..., **context}
 _providers: list[Callable] = []

@@ -1,4 +1,5 @@
 """The stakeholder directory: people, organizations, stances, merge, import/export, roster refresh."""
+
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,6 @@ from crm.pagination import page_args, paginate
 from crm.stakeholders import files, forms, imports, parties, roster, services
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, Organization, Person, current_stances
 from crm.stakeholders.timeline import timeline_sections
-
 
 bp = Blueprint("stakeholders", __name__, url_prefix="/directory")
 UPLOAD_ENDPOINTS = {"stakeholders.import_people", "stakeholders.roster_refresh"}
@@ -30,15 +30,23 @@ def allow_large_uploads(endpoint, values):
 
 @bp.app_context_processor
 def directory_labels():
-    return {"ASK_LABELS": dict(ASKS), "POSITION_LABELS": dict(POSITIONS), "KIND_LABELS": dict(ORGANIZATION_KINDS),
-            "current_stances": current_stances}
+    return {
+        "ASK_LABELS": dict(ASKS),
+        "POSITION_LABELS": dict(POSITIONS),
+        "KIND_LABELS": dict(ORGANIZATION_KINDS),
+        "current_stances": current_stances,
+    }
 
 
 def _filters(form) -> services.DirectoryFilters:
     data = {name: (form[name].data or "") for name in ("q", "kind", "jurisdiction", "ask", "position", "sort")}
     if isinstance(form, forms.PeopleFilterForm):
-        data.update(party=form.party.data or "", tag=form.tag.data or "", status=form.status.data or "",
-                    organization_id=form.organization.data or None)
+        data.update(
+            party=form.party.data or "",
+            tag=form.tag.data or "",
+            status=form.status.data or "",
+            organization_id=form.organization.data or None,
+        )
     return services.DirectoryFilters(**data)
 
 
@@ -70,10 +78,16 @@ def _export(columns, rows, stem: str) -> Response:
         abort(400, "Choose the format csv or xlsx.")
     name = f"{stem}-{date.today().isoformat()}"
     if kind == "xlsx":
-        return Response(files.write_xlsx(columns, rows), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(files.write_csv(columns, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            files.write_xlsx(columns, rows),
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return Response(
+        files.write_csv(columns, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
 def _save_form(form, save, done):
@@ -102,8 +116,9 @@ def _save_form(form, save, done):
 def people():
     form = _filter_form(forms.PeopleFilterForm)
     limit, offset = _list_page()
-    page = services.people_page(db.session, _filters(form), limit=limit, offset=offset,
-                                exact=request.args.get("count") == "all")
+    page = services.people_page(
+        db.session, _filters(form), limit=limit, offset=offset, exact=request.args.get("count") == "all"
+    )
     duplicates = services.probable_duplicates(db.session, page.items)
     return render_template("stakeholders/people.html", form=form, page=page, duplicates=duplicates)
 
@@ -139,17 +154,26 @@ def _choose_organization(form, organization_id: int | None) -> None:
     if organization_id:
         form.organization.data = f"organization:{organization_id}"
         form.organization_name.data = parties.party_labels(db.session, [form.organization.data]).get(
-            form.organization.data, "")
+            form.organization.data, ""
+        )
 
 
 def _save_person(form, person):
-    ref = parties.resolve_party(db.session, form.organization.data, form.organization_name.data, ("organization",),
-                                "organization_name")
+    ref = parties.resolve_party(
+        db.session, form.organization.data, form.organization_name.data, ("organization",), "organization_name"
+    )
     return services.save_person(
-        db.session, person, full_name=form.full_name.data, title=(form.title.data or "").strip(),
-        organization_id=parties.parse_party_ref(ref)[1] if ref else None, jurisdiction=form.jurisdiction.data,
-        notes=(form.notes.data or "").strip(), emails=form.emails.parsed, phones=form.phones.parsed,
-        tags=(form.tags.data or "").split(";"))
+        db.session,
+        person,
+        full_name=form.full_name.data,
+        title=(form.title.data or "").strip(),
+        organization_id=parties.parse_party_ref(ref)[1] if ref else None,
+        jurisdiction=form.jurisdiction.data,
+        notes=(form.notes.data or "").strip(),
+        emails=form.emails.parsed,
+        phones=form.phones.parsed,
+        tags=(form.tags.data or "").split(";"),
+    )
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -157,9 +181,9 @@ def person_new():
     form = _person_form()
     if request.method == "GET" and request.args.get("organization", "").isdigit():
         _choose_organization(form, int(request.args["organization"]))
-    return _save_form(form, lambda: _save_person(form, None), lambda p: (_added(p), ".person",
-                                                                         {"person_id": p.id})) or \
-        render_template("stakeholders/person_form.html", form=form, person=None)
+    return _save_form(
+        form, lambda: _save_person(form, None), lambda p: (_added(p), ".person", {"person_id": p.id})
+    ) or render_template("stakeholders/person_form.html", form=form, person=None)
 
 
 def _added(person: Person) -> str:
@@ -167,8 +191,10 @@ def _added(person: Person) -> str:
     others = services.duplicates_of(db.session, person)
     if not others:
         return f"{person.full_name} added."
-    return (f"{person.full_name} added, but {', '.join(o.full_name for o in others[:3])} may be the same person "
-            "(the same email, or the same name in the same organization): compare them under Possible duplicates.")
+    return (
+        f"{person.full_name} added, but {', '.join(o.full_name for o in others[:3])} may be the same person "
+        "(the same email, or the same name in the same organization): compare them under Possible duplicates."
+    )
 
 
 @bp.route("/people/<int:person_id>")
@@ -177,19 +203,24 @@ def person(person_id):
 
 
 def _person_page(person: Person, stance_form=None):
-    return render_template("stakeholders/person.html", person=person, stance_form=stance_form or forms.StanceForm(),
-                           duplicates=services.duplicates_of(db.session, person), archive_form=ArchiveForm(),
-                           merge_form=forms.MergeForm(),
-                           timeline_sections=timeline_sections(db.session, person, _page_number()))
+    return render_template(
+        "stakeholders/person.html",
+        person=person,
+        stance_form=stance_form or forms.StanceForm(),
+        duplicates=services.duplicates_of(db.session, person),
+        archive_form=ArchiveForm(),
+        merge_form=forms.MergeForm(),
+        timeline_sections=timeline_sections(db.session, person, _page_number()),
+    )
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 def person_edit(person_id):
     person = _person_or_404(person_id)
     form = _person_form(person)
-    return _save_form(form, lambda: _save_person(form, person), lambda p: ("Changes saved.", ".person",
-                                                                           {"person_id": p.id})) or \
-        render_template("stakeholders/person_form.html", form=form, person=person)
+    return _save_form(
+        form, lambda: _save_person(form, person), lambda p: ("Changes saved.", ".person", {"person_id": p.id})
+    ) or render_template("stakeholders/person_form.html", form=form, person=person)
 
 
 @bp.route("/people/<int:person_id>/archive", methods=["POST"])
@@ -201,8 +232,12 @@ def person_archive(person_id):
 @bp.route("/people/<int:person_id>/stances", methods=["POST"])
 def person_stance(person_id):
     person = _person_or_404(person_id)
-    return _add_stance(forms.StanceForm(), lambda form: _person_page(person, form),
-                       url_for(".person", person_id=person.id), person=person)
+    return _add_stance(
+        forms.StanceForm(),
+        lambda form: _person_page(person, form),
+        url_for(".person", person_id=person.id),
+        person=person,
+    )
 
 
 @bp.route("/people/<int:person_id>/merge", methods=["GET", "POST"])
@@ -236,9 +271,16 @@ def _add_stance(form, page, back: str, **subject):
     what to fix on its fields (400)."""
     if form.validate_on_submit():
         try:
-            services.add_stance(db.session, ask=form.ask.data, position=form.position.data, as_of=form.as_of.data,
-                                source=(form.source.data or "").strip(), note=(form.note.data or "").strip(),
-                                author_id=current_user.id, **subject)
+            services.add_stance(
+                db.session,
+                ask=form.ask.data,
+                position=form.position.data,
+                as_of=form.as_of.data,
+                source=(form.source.data or "").strip(),
+                note=(form.note.data or "").strip(),
+                author_id=current_user.id,
+                **subject,
+            )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -257,8 +299,7 @@ def _add_stance(form, page, back: str, **subject):
 def organizations():
     form = _filter_form(forms.OrganizationFilterForm)
     limit, offset = _list_page()
-    page = paginate(db.session, services.organizations_query(_filters(form)), limit=limit, offset=offset,
-                    scalars=False)
+    page = paginate(db.session, services.organizations_query(_filters(form)), limit=limit, offset=offset, scalars=False)
     return render_template("stakeholders/organizations.html", form=form, page=page)
 
 
@@ -286,17 +327,25 @@ def _organization_form(organization=None):
 
 def _save_organization(form, organization):
     return services.save_organization(
-        db.session, organization, name=form.name.data, acronym=(form.acronym.data or "").strip(),
-        kind=form.kind.data, jurisdiction=form.jurisdiction.data, website=(form.website.data or "").strip(),
-        notes=(form.notes.data or "").strip())
+        db.session,
+        organization,
+        name=form.name.data,
+        acronym=(form.acronym.data or "").strip(),
+        kind=form.kind.data,
+        jurisdiction=form.jurisdiction.data,
+        website=(form.website.data or "").strip(),
+        notes=(form.notes.data or "").strip(),
+    )
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
 def organization_new():
     form = _organization_form()
-    return _save_form(form, lambda: _save_organization(form, None),
-                      lambda o: (f"{o.name} added.", ".organization", {"organization_id": o.id})) or \
-        render_template("stakeholders/organization_form.html", form=form, organization=None)
+    return _save_form(
+        form,
+        lambda: _save_organization(form, None),
+        lambda o: (f"{o.name} added.", ".organization", {"organization_id": o.id}),
+    ) or render_template("stakeholders/organization_form.html", form=form, organization=None)
 
 
 @bp.route("/organizations/<int:organization_id>")
@@ -305,10 +354,14 @@ def organization(organization_id):
 
 
 def _organization_page(organization: Organization, stance_form=None):
-    return render_template("stakeholders/organization.html", organization=organization,
-                           people=services.organization_people(db.session, organization),
-                           stance_form=stance_form or forms.StanceForm(), archive_form=ArchiveForm(),
-                           timeline_sections=timeline_sections(db.session, organization, _page_number()))
+    return render_template(
+        "stakeholders/organization.html",
+        organization=organization,
+        people=services.organization_people(db.session, organization),
+        stance_form=stance_form or forms.StanceForm(),
+        archive_form=ArchiveForm(),
+        timeline_sections=timeline_sections(db.session, organization, _page_number()),
+    )
 
 
 def _page_number() -> int:
@@ -321,9 +374,11 @@ def _page_number() -> int:
 def organization_edit(organization_id):
     organization = _organization_or_404(organization_id)
     form = _organization_form(organization)
-    return _save_form(form, lambda: _save_organization(form, organization),
-                      lambda o: ("Changes saved.", ".organization", {"organization_id": o.id})) or \
-        render_template("stakeholders/organization_form.html", form=form, organization=organization)
+    return _save_form(
+        form,
+        lambda: _save_organization(form, organization),
+        lambda o: ("Changes saved.", ".organization", {"organization_id": o.id}),
+    ) or render_template("stakeholders/organization_form.html", form=form, organization=organization)
 
 
 @bp.route("/organizations/<int:organization_id>/archive", methods=["POST"])
@@ -335,9 +390,12 @@ def organization_archive(organization_id):
 @bp.route("/organizations/<int:organization_id>/stances", methods=["POST"])
 def organization_stance(organization_id):
     organization = _organization_or_404(organization_id)
-    return _add_stance(forms.StanceForm(), lambda form: _organization_page(organization, form),
-                       url_for(".organization", organization_id=organization.id),
-                       organization=organization)
+    return _add_stance(
+        forms.StanceForm(),
+        lambda form: _organization_page(organization, form),
+        url_for(".organization", organization_id=organization.id),
+        organization=organization,
+    )
 
 
 # --- import and roster refresh -----------------------------------------------------------------------------------
@@ -377,9 +435,12 @@ def _upload_flow(template: str, run, save_plan, apply_plan):
             files.discard_upload(folder, stashed)
             if not report.errors:
                 token = files.stash_upload(folder, name, data, save_plan(report))
-                flash("The directory changed after your preview (someone edited it or applied another import), so "
-                      "nothing was applied. Below is the preview against the directory as it is now: check it and "
-                      "apply again.", "warning")
+                flash(
+                    "The directory changed after your preview (someone edited it or applied another import), so "
+                    "nothing was applied. Below is the preview against the directory as it is now: check it and "
+                    "apply again.",
+                    "warning",
+                )
     elif form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
@@ -396,13 +457,19 @@ def _upload_flow(template: str, run, save_plan, apply_plan):
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_people():
-    return _upload_flow("stakeholders/import.html",
-                        lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply),
-                        imports.saved_plan, lambda plan, rows: imports.apply_saved_plan(db.session, plan))
+    return _upload_flow(
+        "stakeholders/import.html",
+        lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply),
+        imports.saved_plan,
+        lambda plan, rows: imports.apply_saved_plan(db.session, plan),
+    )
 
 
 @bp.route("/roster", methods=["GET", "POST"])
 def roster_refresh():
-    return _upload_flow("stakeholders/roster.html",
-                        lambda rows, apply: roster.refresh_roster(db.session, rows, apply=apply),
-                        roster.previewed, lambda plan, rows: roster.apply_previewed(db.session, plan, rows()))
+    return _upload_flow(
+        "stakeholders/roster.html",
+        lambda rows, apply: roster.refresh_roster(db.session, rows, apply=apply),
+        roster.previewed,
+        lambda plan, rows: roster.apply_previewed(db.session, plan, rows()),
+    )

@@ -10,17 +10,21 @@ crm/stakeholders/models.py). SQLite has no such index (nothing happens there).
 pg_trgm is a trusted extension (PostgreSQL 13+), so the database owner may create it. Downgrade drops the
 indexes and leaves the extension, which something else may use.
 """
+
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-TRIGRAM_INDEXES = [("people", "full_name"), ("organizations", "name"), ("organizations", "acronym"),
-                   ("contact_points", "value")]
+TRIGRAM_INDEXES = [
+    ("people", "full_name"),
+    ("organizations", "name"),
+    ("organizations", "acronym"),
+    ("contact_points", "value"),
+]
 
 
 def upgrade():
@@ -28,8 +32,14 @@ def upgrade():
         return
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for table, column in TRIGRAM_INDEXES:
-        op.create_index(f"ix_{table}_{column}_trgm", table, [column], postgresql_using="gin",
-                        postgresql_ops={column: "gin_trgm_ops"}, postgresql_with={"gin_pending_list_limit": 256})
+        op.create_index(
+            f"ix_{table}_{column}_trgm",
+            table,
+            [column],
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": 256},
+        )
 
 
 def downgrade():

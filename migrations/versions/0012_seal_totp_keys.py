@@ -7,13 +7,13 @@ Create Date: 2026-11-25 09:00:00
 The sealing key comes from the running app's MFA_ENCRYPTION_KEY or SECRET_KEY (crm/auth/totp_secrets.py), so run
 this with the production settings. Downgrade opens them again.
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

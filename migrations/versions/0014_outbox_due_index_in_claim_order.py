@@ -9,23 +9,23 @@ Revises: 0013
 Create Date: 2026-11-25 00:20:00
 
 """
+
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbound_messages_due')
-        batch_op.create_index('ix_outbound_messages_due', ['status', 'next_attempt_at', 'id'], unique=False)
+    with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbound_messages_due")
+        batch_op.create_index("ix_outbound_messages_due", ["status", "next_attempt_at", "id"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbound_messages_due')
-        batch_op.create_index('ix_outbound_messages_due', ['status', 'next_attempt_at'], unique=False)
+    with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbound_messages_due")
+        batch_op.create_index("ix_outbound_messages_due", ["status", "next_attempt_at"], unique=False)

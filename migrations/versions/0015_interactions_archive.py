@@ -7,26 +7,24 @@ Revises: 0014
 Create Date: 2026-11-25 03:09:42.918950
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('interactions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('archived', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.create_index('ix_interactions_archived', ['archived', 'id'], unique=False)
-
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("archived", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.create_index("ix_interactions_archived", ["archived", "id"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('interactions', schema=None) as batch_op:
-        batch_op.drop_index('ix_interactions_archived')
-        batch_op.drop_column('archived')
-
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interactions_archived")
+        batch_op.drop_column("archived")

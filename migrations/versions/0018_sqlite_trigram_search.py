@@ -11,12 +11,12 @@ Revises: 0017
 Create Date: 2026-11-25 07:00:00
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0018'
-down_revision = '0017'
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
@@ -32,11 +32,15 @@ def upgrade():
         op.execute("DROP TABLE temp.trigram_check")
     except sa.exc.OperationalError as error:
         version = op.get_bind().exec_driver_sql("SELECT sqlite_version()").scalar()
-        raise RuntimeError("The directory search needs SQLite 3.34 or later with FTS5 (its trigram tokenizer); "
-                           f"this Python's SQLite is {version}.") from error
+        raise RuntimeError(
+            "The directory search needs SQLite 3.34 or later with FTS5 (its trigram tokenizer); "
+            f"this Python's SQLite is {version}."
+        ) from error
     for name, table, column in SEARCHED:
-        op.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({column}, content='{table}', content_rowid='id', "
-                   "tokenize='trigram')")
+        op.execute(
+            f"CREATE VIRTUAL TABLE {name} USING fts5({column}, content='{table}', content_rowid='id', "
+            "tokenize='trigram')"
+        )
         op.execute(f"INSERT INTO {name}({name}) VALUES ('rebuild')")
         add = f"INSERT INTO {name}(rowid, {column}) VALUES (new.id, new.{column});"
         remove = f"INSERT INTO {name}({name}, rowid, {column}) VALUES ('delete', old.id, old.{column});"

@@ -15,12 +15,12 @@ Revises: 0018
 Create Date: 2026-11-25 09:00:00
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0019'
-down_revision = '0018'
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
@@ -30,11 +30,12 @@ BUMP = "UPDATE directory_revision SET value = value + 1 WHERE id = 1"
 
 
 def upgrade():
-    op.create_table('directory_revision',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('value', sa.BigInteger(), nullable=False),
-    sa.CheckConstraint('id = 1', name=op.f('ck_directory_revision_single_row')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_revision'))
+    op.create_table(
+        "directory_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_directory_revision_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_directory_revision")),
     )
     op.execute("INSERT INTO directory_revision (id, value) VALUES (1, 0)")
     if op.get_bind().dialect.name == "postgresql":
@@ -51,8 +52,10 @@ def upgrade():
               RETURN NULL;
             END $$""")
         for table in WATCHED:
-            op.execute(f"CREATE TRIGGER {table}_revision BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-                       "FOR EACH STATEMENT EXECUTE FUNCTION directory_revision_bump()")
+            op.execute(
+                f"CREATE TRIGGER {table}_revision BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION directory_revision_bump()"
+            )
         return
     for table in WATCHED:
         for event in EVENTS:
@@ -68,4 +71,4 @@ def downgrade():
         for table in WATCHED:
             for event in EVENTS:
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_revision_{event}")
-    op.drop_table('directory_revision')
+    op.drop_table("directory_revision")

@@ -9,11 +9,11 @@ Revises: 0020
 Create Date: 2026-11-25 12:30:00
 
 """
+
 from alembic import op
 
-
-revision = '0021'
-down_revision = '0020'
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
@@ -25,8 +25,10 @@ BUMP = "UPDATE directory_revision SET value = value + 1 WHERE id = 1"
 def upgrade():
     for table in WATCHED:
         if op.get_bind().dialect.name == "postgresql":
-            op.execute(f"CREATE TRIGGER {table}_revision BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-                       "FOR EACH STATEMENT EXECUTE FUNCTION directory_revision_bump()")
+            op.execute(
+                f"CREATE TRIGGER {table}_revision BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION directory_revision_bump()"
+            )
             continue
         for event in EVENTS:
             op.execute(f"CREATE TRIGGER {table}_revision_{event} AFTER {event.upper()} ON {table} BEGIN {BUMP}; END")

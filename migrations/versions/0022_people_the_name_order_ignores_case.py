@@ -12,21 +12,21 @@ order; the index on `full_name`, which only that order read, goes, so writes kee
 Plain index statements on both databases: a batch copy of the table on SQLite would drop the triggers that 0016,
 0018 and 0019 put on it. SQLite can index its virtual `search_name`.
 """
+
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
-revision = '0022'
-down_revision = '0021'
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.drop_index('ix_people_full_name', table_name='people')
-    op.create_index('ix_people_search_name', 'people', ['search_name', 'id'])
+    op.drop_index("ix_people_full_name", table_name="people")
+    op.create_index("ix_people_search_name", "people", ["search_name", "id"])
 
 
 def downgrade():
-    op.drop_index('ix_people_search_name', table_name='people')
-    op.create_index('ix_people_full_name', 'people', ['full_name'])
+    op.drop_index("ix_people_search_name", table_name="people")
+    op.create_index("ix_people_full_name", "people", ["full_name"])

@@ -16,13 +16,13 @@ a search for "cote" finds Côté and "Émile" sorts among the Es. Organizations 
 Nothing changes on SQLite: its trigram tables (0018) already fold names and contact values; elsewhere its lower()
 folds ASCII only.
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0023'
-down_revision = '0022'
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
@@ -30,15 +30,16 @@ PENDING_LIST_KB = 256  # as crm/stakeholders/models.py and 0010
 
 
 def _trigram(name: str, table: str, expression: str) -> None:
-    op.execute(f"CREATE INDEX {name} ON {table} USING gin ({expression} gin_trgm_ops) "
-               f"WITH (gin_pending_list_limit = {PENDING_LIST_KB})")
+    op.execute(
+        f"CREATE INDEX {name} ON {table} USING gin ({expression} gin_trgm_ops) "
+        f"WITH (gin_pending_list_limit = {PENDING_LIST_KB})"
+    )
 
 
 def _search_name(expression: str, type_: str) -> None:
     """(Re)create people.search_name as `expression` with its two indexes (dropping the column drops them)."""
     op.execute("ALTER TABLE people DROP COLUMN IF EXISTS search_name")
-    op.execute(f"ALTER TABLE people ADD COLUMN search_name {type_} GENERATED ALWAYS AS ({expression}) STORED "
-               "NOT NULL")
+    op.execute(f"ALTER TABLE people ADD COLUMN search_name {type_} GENERATED ALWAYS AS ({expression}) STORED NOT NULL")
     _trigram("ix_people_search_name_trgm", "people", "search_name")
     op.create_index("ix_people_search_name", "people", ["search_name", "id"])
 
@@ -48,12 +49,18 @@ def upgrade():
     if bind.dialect.name != "postgresql":
         return
     op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
-    schema = bind.scalar(sa.text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-                                 "WHERE e.extname = 'unaccent'"))
+    schema = bind.scalar(
+        sa.text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'unaccent'"
+        )
+    )
     unaccent = f'"{schema}".unaccent'
     # The dictionary named, and the function schema-qualified, so that the result does not depend on search_path.
-    op.execute(f"CREATE FUNCTION fold_text(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
-               f"AS $$ SELECT lower({unaccent}('{unaccent}'::regdictionary, $1)) $$")
+    op.execute(
+        f"CREATE FUNCTION fold_text(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
+        f"AS $$ SELECT lower({unaccent}('{unaccent}'::regdictionary, $1)) $$"
+    )
     # TEXT, not the name's VARCHAR(160): unaccent lengthens some letters (ß → ss, Æ → AE).
     _search_name("fold_text(full_name)", "TEXT")
     for column in ("name", "acronym"):

@@ -1,4 +1,5 @@
 """The public read-only JSON API."""
+
 import pytest
 
 
@@ -38,8 +39,11 @@ def test_representatives_give_name_riding_party_title_email_and_phone(client, se
     first = body["items"][0]
     assert set(first) >= {"name", "riding", "party", "title", "email", "phone"}
     uncertain = [r for r in body["items"] if r["contact_uncertain"]]
-    assert sorted(r["riding"] for r in uncertain) == ["Hamilton East—Stoney Creek", "Scarborough Southwest",
-                                                      "York—Simcoe"]
+    assert sorted(r["riding"] for r in uncertain) == [
+        "Hamilton East—Stoney Creek",
+        "Scarborough Southwest",
+        "York—Simcoe",
+    ]
     assert all(r["email"] is None for r in uncertain)
 
 
@@ -54,8 +58,10 @@ def test_lookup_accepts_common_spellings_of_a_postal_code(client, seeded, typed)
     assert body["items"][0]["representative"]["name"]
 
 
-@pytest.mark.parametrize("typed, fragment", [("", "Enter a postal code"), ("M5V3L", "six characters"),
-                                             ("12345A", "not a valid"), ("D5V 3L9", "not a valid")])
+@pytest.mark.parametrize(
+    "typed, fragment",
+    [("", "Enter a postal code"), ("M5V3L", "six characters"), ("12345A", "not a valid"), ("D5V 3L9", "not a valid")],
+)
 def test_lookup_names_the_problem_with_a_malformed_code(client, typed, fragment):
     response = client.get("/api/v1/lookup", query_string={"postal_code": typed})
     assert response.status_code == 400

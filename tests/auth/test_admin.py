@@ -1,4 +1,5 @@
 """Admins list, search, promote and deactivate users; the first admin comes from the CLI."""
+
 from sqlalchemy import select
 
 from crm.audit.models import AuditEvent
@@ -24,8 +25,11 @@ def test_admin_changes_a_role_and_it_is_audited(browser, make_user, session):
     response = browser.post(f"/admin/users/{member.id}/role", {"role": "committee"}, page="/admin/users")
     assert response.status_code == 302
     assert session.get(User, member.id).role == "committee"
-    event = session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "users",
-                                                    AuditEvent.entity_id == member.id, AuditEvent.action == "update"))
+    event = session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.entity_type == "users", AuditEvent.entity_id == member.id, AuditEvent.action == "update"
+        )
+    )
     assert event.changes["role"] == ["member", "committee"]
     assert event.actor_id is not None and "password_hash" not in event.changes
 
@@ -61,8 +65,20 @@ def test_admins_cannot_lock_themselves_out(browser, make_user, session):
 
 
 def test_cli_creates_a_confirmed_user_with_a_role(runner, session):
-    result = runner.invoke(args=["crm", "create-user", "--email", "Lead@Example.org", "--role", "lead",
-                                 "--name", "Campaign Lead", "--password", "a long lead passphrase"])
+    result = runner.invoke(
+        args=[
+            "crm",
+            "create-user",
+            "--email",
+            "Lead@Example.org",
+            "--role",
+            "lead",
+            "--name",
+            "Campaign Lead",
+            "--password",
+            "a long lead passphrase",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = session.scalar(select(User).where(User.email == "lead@example.org"))
     assert user.role == "lead" and user.email_confirmed_at is not None

@@ -1,13 +1,22 @@
 """Joining, confirming, logging in and out, resetting and changing passwords."""
+
 from sqlalchemy import select
 
 from crm.auth.models import User
 from crm.members.models import ConsentRecord, MemberProfile
 from tests.conftest import PASSWORD
 
-JOIN = {"full_name": "Amina Okafor", "email": "Amina@Example.org", "password": PASSWORD,
-        "postal_code": "m5v 3l9", "province": "ON", "licensure_stage": "pra", "training_country": "Nigeria",
-        "specialty": "Family medicine", "graduation_year": "2012"}
+JOIN = {
+    "full_name": "Amina Okafor",
+    "email": "Amina@Example.org",
+    "password": PASSWORD,
+    "postal_code": "m5v 3l9",
+    "province": "ON",
+    "licensure_stage": "pra",
+    "training_country": "Nigeria",
+    "specialty": "Family medicine",
+    "graduation_year": "2012",
+}
 
 
 def join(browser, **changes):
@@ -42,8 +51,7 @@ def test_consent_is_unticked_by_default_and_recorded_either_way(browser, session
     join(browser, email="second@example.org", consent_email="y")
     records = session.scalars(select(ConsentRecord).order_by(ConsentRecord.id)).all()
     assert [r.granted for r in records] == [False, True]
-    assert all(r.wording_version and r.source == "join_form" and r.created_at and "email" in r.wording
-               for r in records)
+    assert all(r.wording_version and r.source == "join_form" and r.created_at and "email" in r.wording for r in records)
 
 
 def test_joining_twice_with_the_same_email_says_so(browser):
@@ -63,8 +71,9 @@ def test_malformed_postal_code_email_and_weak_password_get_field_errors(browser,
 
 def test_common_and_short_passwords_are_refused_but_long_ones_are_fine(browser, session):
     assert "most common" in join(browser, password="iloveyou").get_data(as_text=True)
-    assert "at least 8" in join(browser, password="short").get_data(as_text=True) or \
-        "8 to" in join(browser, password="short").get_data(as_text=True)
+    assert "at least 8" in join(browser, password="short").get_data(as_text=True) or "8 to" in join(
+        browser, password="short"
+    ).get_data(as_text=True)
     long_password = "a sentence I will remember " * 4
     assert join(browser, password=long_password).status_code == 302
 
@@ -101,8 +110,10 @@ def test_login_still_asks_for_an_address_with_an_at_sign(browser):
 
 def test_login_ignores_an_offsite_next_parameter(browser, make_user):
     make_user(email="m@example.org")
-    response = browser.post("/login?next=https://evil.example/", {"email": "m@example.org", "password": PASSWORD,
-                                                                   "next": "https://evil.example/"})
+    response = browser.post(
+        "/login?next=https://evil.example/",
+        {"email": "m@example.org", "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response.headers["Location"].endswith("/home")
 
 
@@ -133,11 +144,15 @@ def test_change_password_keeps_this_device_and_ends_the_others(app, browser, mak
     other = Browser(app.test_client())
     other.login("change@example.org")
     browser.login("change@example.org")
-    wrong = browser.post("/password/change", {"current_password": "not it at all", "password": "fresh passphrase 1",
-                                              "confirm": "fresh passphrase 1"})
+    wrong = browser.post(
+        "/password/change",
+        {"current_password": "not it at all", "password": "fresh passphrase 1", "confirm": "fresh passphrase 1"},
+    )
     assert "not your current password" in wrong.get_data(as_text=True)
-    response = browser.post("/password/change", {"current_password": PASSWORD, "password": "fresh passphrase 1",
-                                                 "confirm": "fresh passphrase 1"})
+    response = browser.post(
+        "/password/change",
+        {"current_password": PASSWORD, "password": "fresh passphrase 1", "confirm": "fresh passphrase 1"},
+    )
     assert response.headers["Location"].endswith("/home")
     assert browser.get("/home").status_code == 200
     assert other.get("/home").status_code == 302

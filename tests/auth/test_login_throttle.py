@@ -1,5 +1,6 @@
 """Per-account login throttling: many addresses guessing one account's password are slowed down, the holder is
 told once, the audit log keeps a row, and an attacker cannot use it to lock the holder out."""
+
 from datetime import datetime, timedelta
 from itertools import count
 
@@ -17,6 +18,7 @@ WAIT_TEXT = "Too many failed attempts to log in with this address"
 @pytest.fixture
 def clock(monkeypatch):
     """The throttle's clock, frozen; `clock.advance(seconds)` moves it on."""
+
     class Clock:
         now = datetime(2026, 12, 5, 9, 0, 0)
 
@@ -34,8 +36,11 @@ _ADDRESSES = (f"203.0.{n // 250}.{n % 250 + 1}" for n in count())
 def guess(browser, email, password="wrong guess!", address=None, url="/login", **fields):
     """One attempt, from a new client address unless one is given (so the per-address limit never applies)."""
     token = browser.token(url)
-    return browser.client.post(url, data={"email": email, "password": password, "csrf_token": token, **fields},
-                               environ_base={"REMOTE_ADDR": address or next(_ADDRESSES)})
+    return browser.client.post(
+        url,
+        data={"email": email, "password": password, "csrf_token": token, **fields},
+        environ_base={"REMOTE_ADDR": address or next(_ADDRESSES)},
+    )
 
 
 def thirty_addresses_guess(browser, email):
@@ -81,15 +86,22 @@ def test_the_holder_gets_one_email_and_the_audit_log_a_row(browser, make_user, s
 
 def test_an_unknown_address_is_answered_the_same_way_and_gets_no_email(browser, make_user, session, clock):
     make_user(email="known@example.org")
+
     def answers(email):
-        return [(r.status_code, r.get_data(as_text=True).replace(email, "ADDRESS").count(WAIT_TEXT))
-                for r in thirty_addresses_guess(browser, email)]
+        return [
+            (r.status_code, r.get_data(as_text=True).replace(email, "ADDRESS").count(WAIT_TEXT))
+            for r in thirty_addresses_guess(browser, email)
+        ]
 
     assert answers("known@example.org") == answers("nobody@example.org")
     last = guess(browser, "nobody@example.org").get_data(as_text=True)
     assert WAIT_TEXT in last and "nobody@example.org" in last  # the same page, with the address typed kept
-    assert session.scalar(select(func.count()).select_from(OutboundMessage)
-                          .where(OutboundMessage.to_address == "nobody@example.org")) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(OutboundMessage).where(OutboundMessage.to_address == "nobody@example.org")
+        )
+        == 0
+    )
 
 
 def test_the_right_password_works_after_the_wait_and_clears_the_count(browser, make_user, clock):
@@ -110,8 +122,10 @@ def test_a_password_reset_clears_the_count(browser, make_user, mailbox, clock):
     assert guess(browser, "reset@example.org", password=PASSWORD).status_code == 429
     browser.post("/password/forgot", {"email": "reset@example.org"})
     link = mailbox.last_link("/password/reset/")
-    assert browser.post(link, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}) \
-        .status_code == 302
+    assert (
+        browser.post(link, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}).status_code
+        == 302
+    )
     assert browser.login("reset@example.org", "a brand new passphrase").status_code == 302
 
 

@@ -12,6 +12,7 @@ Run alone: `.venv/bin/python -m tests.benchmarks.dashboards_bench [postgresql://
 (e.g. `flask crm demo --scale large`): `DASHBOARDS_BENCH_EXISTING=1 DASHBOARDS_BENCH_SCALE=large .venv/bin/python -m
 tests.benchmarks.dashboards_bench sqlite:///path/to/crm.sqlite3`.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,18 +53,23 @@ def _lead(session) -> str:
     from datetime import datetime
 
     import pyotp
+    from sqlalchemy import select
 
     from crm.auth.models import User
-
-    from sqlalchemy import select
 
     email = "bench-lead@example.org"
     found = session.scalar(select(User).where(User.email == email))
     if found is not None:
         return found.get_id()
-    lead = User(email=email, name="Bench Lead", password_hash="!bench", role="lead",
-                email_confirmed_at=datetime.utcnow(), totp_secret=pyotp.random_base32(),
-                mfa_enabled_at=datetime.utcnow())
+    lead = User(
+        email=email,
+        name="Bench Lead",
+        password_hash="!bench",
+        role="lead",
+        email_confirmed_at=datetime.utcnow(),
+        totp_secret=pyotp.random_base32(),
+        mfa_enabled_at=datetime.utcnow(),
+    )
     session.add(lead)
     session.commit()
     return lead.get_id()
@@ -99,7 +105,7 @@ def _sqlite_counting_fetches(database_url: str):
         def cursor(self, factory=Cursor):
             return super().cursor(factory)
 
-    path = database_url[len("sqlite:///"):]
+    path = database_url[len("sqlite:///") :]
     return lambda: sqlite3.connect(path, factory=Connection, check_same_thread=False)
 
 
@@ -117,17 +123,23 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
     from crm.interactions.models import Interaction
     from crm.members.models import MemberProfile
 
-    config = {"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
-              "SERVER_NAME": "localhost"}
+    config = {
+        "CRM_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": instance,
+        "SERVER_NAME": "localhost",
+    }
     if database_url.startswith("sqlite:///"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"creator": _sqlite_counting_fetches(database_url)}
     app = create_app(config)
     started = time.perf_counter()
     with app.app_context():
         if existing:
-            counts = {"members": db.session.scalar(select(func.count(MemberProfile.id))),
-                      "letters": db.session.scalar(select(func.count(Letter.id))),
-                      "interactions": db.session.scalar(select(func.count(Interaction.id)))}
+            counts = {
+                "members": db.session.scalar(select(func.count(MemberProfile.id))),
+                "letters": db.session.scalar(select(func.count(Letter.id))),
+                "interactions": db.session.scalar(select(func.count(Interaction.id))),
+            }
         else:
             upgrade()
             seed_reference_data(db.session)
@@ -168,6 +180,7 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
     with app.app_context():
         engine = db.engine
     if DB_CPU and engine.dialect.name == "postgresql":
+
         def _serial(dbapi_connection, _record):
             """One server process does all of a query's work, so its CPU time is the query's."""
             with dbapi_connection.cursor() as cursor:
@@ -186,10 +199,14 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
-    pages = {"campaign": f"/dashboards/campaigns/{live}", "evidence": "/dashboards/members",
-             "evidence_campaign": f"/dashboards/members?campaign={live}", "committee": "/dashboards/committee",
-             "campaign_export_xlsx": f"/dashboards/campaigns/{live}/by-riding.xlsx",
-             "evidence_export_csv": "/dashboards/members/riding.csv"}
+    pages = {
+        "campaign": f"/dashboards/campaigns/{live}",
+        "evidence": "/dashboards/members",
+        "evidence_campaign": f"/dashboards/members?campaign={live}",
+        "committee": "/dashboards/committee",
+        "campaign_export_xlsx": f"/dashboards/campaigns/{live}/by-riding.xlsx",
+        "evidence_export_csv": "/dashboards/members/riding.csv",
+    }
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = user_id, True
@@ -204,42 +221,58 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
         db.session.remove()
         db.engine.dispose()
     limit = 0.3 if database_url.startswith("postgres") else 1.0
-    result = {"scale": scale, **counts, "live_campaign_letters": live_letters,
-              "generate_seconds": round(generated, 1), "requests_each": REQUESTS, "dashboards": {}}
+    result = {
+        "scale": scale,
+        **counts,
+        "live_campaign_letters": live_letters,
+        "generate_seconds": round(generated, 1),
+        "requests_each": REQUESTS,
+        "dashboards": {},
+    }
     met = True
     for key in pages:
         p95, sql_p95 = _percentile(timings[key], 0.95), _percentile(sql[key], 0.95)
         median, sql_median = _percentile(timings[key], 0.5), _percentile(sql[key], 0.5)
         ratio = median / sql_median if sql_median else float("inf")
-        result["dashboards"][key] = {"p95_ms": round(p95 * 1000, 1), "sql_p95_ms": round(sql_p95 * 1000, 1),
-                                     "p50_ms": round(median * 1000, 1), "sql_p50_ms": round(sql_median * 1000, 1),
-                                     "server_over_sql_p50": round(ratio, 2),
-                                     # CPU of this process: on SQLite all the server's work, whatever else runs on
-                                     # the machine; on PostgreSQL it leaves out the database server's share.
-                                     "cpu_p95_ms": round(_percentile(cpu[key], 0.95) * 1000, 1)}
+        result["dashboards"][key] = {
+            "p95_ms": round(p95 * 1000, 1),
+            "sql_p95_ms": round(sql_p95 * 1000, 1),
+            "p50_ms": round(median * 1000, 1),
+            "sql_p50_ms": round(sql_median * 1000, 1),
+            "server_over_sql_p50": round(ratio, 2),
+            # CPU of this process: on SQLite all the server's work, whatever else runs on
+            # the machine; on PostgreSQL it leaves out the database server's share.
+            "cpu_p95_ms": round(_percentile(cpu[key], 0.95) * 1000, 1),
+        }
         if backends:  # what a quiet machine would take, at most: this process's CPU plus the database's
-            both = [a + b for a, b in zip(cpu[key], db_cpu[key])]
-            result["dashboards"][key].update(db_cpu_p95_ms=round(_percentile(db_cpu[key], 0.95) * 1000, 1),
-                                             cpu_with_db_p95_ms=round(_percentile(both, 0.95) * 1000, 1))
+            both = [a + b for a, b in zip(cpu[key], db_cpu[key], strict=False)]
+            result["dashboards"][key].update(
+                db_cpu_p95_ms=round(_percentile(db_cpu[key], 0.95) * 1000, 1),
+                cpu_with_db_p95_ms=round(_percentile(both, 0.95) * 1000, 1),
+            )
         if key in DASHBOARD_PAGES:  # the issue's target is for pages; downloads are reported alongside
             met = met and p95 < limit
     result["load_average_1min"] = round(os.getloadavg()[0], 1)
     result["peak_rss_mb_including_generation"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["parallel_query"] = "off (DASHBOARDS_BENCH_DB_CPU)" if backends else "as configured"
-    result["target"] = (f"each dashboard page p95 < {int(limit * 1000)} ms (issue target at the large scale; "
-                        "server/SQL ratio reported, target 1.5 at the large scale)")
+    result["target"] = (
+        f"each dashboard page p95 < {int(limit * 1000)} ms (issue target at the large scale; "
+        "server/SQL ratio reported, target 1.5 at the large scale)"
+    )
     result["target_met"] = met if "large" in scale else None
     result["p95_under_limit_at_this_scale"] = met
     return result
 
 
 def run(database_url: str | None = None) -> dict:
-    """A fresh database at DASHBOARDS_BENCH_SCALE; or, with DASHBOARDS_BENCH_EXISTING=1 and a URL, the data already there."""
+    """A fresh database at DASHBOARDS_BENCH_SCALE; with DASHBOARDS_BENCH_EXISTING=1 and a URL, the data there."""
     scale = os.environ.get("DASHBOARDS_BENCH_SCALE", "small")
     if database_url and os.environ.get("DASHBOARDS_BENCH_EXISTING"):
         with tempfile.TemporaryDirectory() as tmp:
-            return {"database": database_url.split(":")[0],
-                    **measure(database_url, Path(tmp), f"existing ({scale})", existing=True)}
+            return {
+                "database": database_url.split(":")[0],
+                **measure(database_url, Path(tmp), f"existing ({scale})", existing=True),
+            }
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp)
         if database_url and database_url.startswith("postgres"):

@@ -1,4 +1,5 @@
 """Start the app under gunicorn on loopback against a prepared database, for benchmarks."""
+
 from __future__ import annotations
 
 import os
@@ -33,9 +34,18 @@ def prepare_database(database_url: str, instance: Path) -> None:
 
 def _env(database_url: str, instance: Path) -> dict:
     env = dict(os.environ)
-    env.update({"CRM_ENV": "development", "DATABASE_URL": database_url, "CRM_INSTANCE_PATH": str(instance),
-                "MAIL_WORKER_THREAD": "false", "MAIL_BACKEND": "file", "SECRET_KEY": "bench-secret-key",
-                "LOGIN_RATE_LIMIT": "100000 per second", "JOIN_RATE_LIMIT": "100000 per second"})
+    env.update(
+        {
+            "CRM_ENV": "development",
+            "DATABASE_URL": database_url,
+            "CRM_INSTANCE_PATH": str(instance),
+            "MAIL_WORKER_THREAD": "false",
+            "MAIL_BACKEND": "file",
+            "SECRET_KEY": "bench-secret-key",
+            "LOGIN_RATE_LIMIT": "100000 per second",
+            "JOIN_RATE_LIMIT": "100000 per second",
+        }
+    )
     return env
 
 
@@ -44,9 +54,27 @@ def gunicorn(database_url: str, instance: Path, workers: int = 2, threads: int =
     port = free_port()
     env = {**_env(database_url, instance), **(extra_env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5", "--log-level", "warning"],
-        cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "wsgi:app",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "5",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         for _ in range(100):
             try:

@@ -5,6 +5,7 @@ Rows are bulk-inserted through SQLAlchemy Core (no ORM objects, no audit hook); 
 the Flask test client in-process, timing each request. Run alone with
 `.venv/bin/python -m tests.benchmarks.interactions_bench [postgresql://…]`, or through `make bench`.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,11 +36,15 @@ def _p95(samples: list[float]) -> float:
 
 def _summary(timings: tuple[list[float], list[float]]) -> dict:
     samples, cpu = timings
-    return {"requests": len(samples), "p50_ms": round(statistics.median(samples), 1),
-            "p95_ms": round(_p95(samples), 1), "max_ms": round(max(samples), 1),
-            # CPU time of this process: on SQLite the whole server time, unaffected by other load on the machine;
-            # on PostgreSQL it leaves out the database server's work.
-            "cpu_p95_ms": round(_p95(cpu), 1)}
+    return {
+        "requests": len(samples),
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(_p95(samples), 1),
+        "max_ms": round(max(samples), 1),
+        # CPU time of this process: on SQLite the whole server time, unaffected by other load on the machine;
+        # on PostgreSQL it leaves out the database server's work.
+        "cpu_p95_ms": round(_p95(cpu), 1),
+    }
 
 
 def _build(app, rng: random.Random) -> dict:
@@ -53,8 +58,17 @@ def _build(app, rng: random.Random) -> dict:
 
     with app.app_context():
         seed_reference_data(db.session)
-        staff = [create_user(db.session, email=f"bench{i}@example.org", password=PASSWORD, role="committee",
-                             confirmed=True, name=f"Bench {i}") for i in range(5)]
+        staff = [
+            create_user(
+                db.session,
+                email=f"bench{i}@example.org",
+                password=PASSWORD,
+                role="committee",
+                confirmed=True,
+                name=f"Bench {i}",
+            )
+            for i in range(5)
+        ]
         db.session.commit()
         staff_ids = [u.id for u in staff]
         jurisdictions = list(db.session.scalars(select(Jurisdiction.id)))
@@ -62,9 +76,16 @@ def _build(app, rng: random.Random) -> dict:
         cpso = db.session.scalar(select(Organization.id).where(Organization.acronym == "CPSO")) or organizations[0]
         with db.engine.begin() as conn:
             first_person = (conn.scalar(select(Person.id).order_by(Person.id.desc()).limit(1)) or 0) + 1
-            people = [{"id": first_person + i, "full_name": f"Stakeholder {i:04d}", "title": "Official",
-                       "organization_id": cpso if i == 0 else rng.choice(organizations), "archived": False}
-                      for i in range(OTHER_PEOPLE + 1)]
+            people = [
+                {
+                    "id": first_person + i,
+                    "full_name": f"Stakeholder {i:04d}",
+                    "title": "Official",
+                    "organization_id": cpso if i == 0 else rng.choice(organizations),
+                    "archived": False,
+                }
+                for i in range(OTHER_PEOPLE + 1)
+            ]
             conn.execute(insert(Person), people)
         hub = first_person
         others = [p["id"] for p in people[1:]]
@@ -79,28 +100,60 @@ def _build(app, rng: random.Random) -> dict:
                 interactions, participants, tags = [], [], []
                 for n in range(chunk_start, min(chunk_start + CHUNK, INTERACTIONS)):
                     interaction_id = first_id + n
-                    hashtags = [t for t, share in (("#mppchats", 3), ("#skillstohelp", 5), ("#pra", 7))
-                                if rng.randrange(share) == 0]
+                    hashtags = [
+                        t
+                        for t, share in (("#mppchats", 3), ("#skillstohelp", 5), ("#pra", 7))
+                        if rng.randrange(share) == 0
+                    ]
                     occurred_at = start + timedelta(minutes=rng.randrange(span_minutes))
-                    interactions.append({
-                        "id": interaction_id, "kind": kinds[n % len(kinds)], "occurred_at": occurred_at,
-                        "title": f"Interaction {n}", "summary": "Talked about PRA spots and residency positions.",
-                        "outcome": None, "hashtags": " ".join(hashtags) or None,
-                        "jurisdiction_id": rng.choice(jurisdictions), "author_id": rng.choice(staff_ids),
-                        "member_report": False})
-                    stakeholder = ({"person_id": hub} if n % hub_every == 0 else
-                                   {"person_id": rng.choice(others)} if n % 3 else
-                                   {"organization_id": rng.choice(organizations)})
-                    participants.append({"id": participant_id, "interaction_id": interaction_id,
-                                         "side": "stakeholder", "role": "target", "occurred_at": occurred_at,
-                                         "person_id": None, "organization_id": None, "user_id": None,
-                                         **stakeholder})
+                    interactions.append(
+                        {
+                            "id": interaction_id,
+                            "kind": kinds[n % len(kinds)],
+                            "occurred_at": occurred_at,
+                            "title": f"Interaction {n}",
+                            "summary": "Talked about PRA spots and residency positions.",
+                            "outcome": None,
+                            "hashtags": " ".join(hashtags) or None,
+                            "jurisdiction_id": rng.choice(jurisdictions),
+                            "author_id": rng.choice(staff_ids),
+                            "member_report": False,
+                        }
+                    )
+                    stakeholder = (
+                        {"person_id": hub}
+                        if n % hub_every == 0
+                        else {"person_id": rng.choice(others)}
+                        if n % 3
+                        else {"organization_id": rng.choice(organizations)}
+                    )
+                    participants.append(
+                        {
+                            "id": participant_id,
+                            "interaction_id": interaction_id,
+                            "side": "stakeholder",
+                            "role": "target",
+                            "occurred_at": occurred_at,
+                            "person_id": None,
+                            "organization_id": None,
+                            "user_id": None,
+                            **stakeholder,
+                        }
+                    )
                     participant_id += 1
                     if n % 4 == 0:
-                        participants.append({"id": participant_id, "interaction_id": interaction_id,
-                                             "side": "itpo", "role": "organiser", "occurred_at": occurred_at,
-                                             "person_id": None, "organization_id": None,
-                                             "user_id": rng.choice(staff_ids)})
+                        participants.append(
+                            {
+                                "id": participant_id,
+                                "interaction_id": interaction_id,
+                                "side": "itpo",
+                                "role": "organiser",
+                                "occurred_at": occurred_at,
+                                "person_id": None,
+                                "organization_id": None,
+                                "user_id": rng.choice(staff_ids),
+                            }
+                        )
                         participant_id += 1
                     tags.extend({"interaction_id": interaction_id, "tag": tag} for tag in hashtags)
                 conn.execute(insert(Interaction), interactions)
@@ -109,8 +162,9 @@ def _build(app, rng: random.Random) -> dict:
                     conn.execute(insert(InteractionHashtag), tags)
             if db.engine.dialect.name == "postgresql":
                 for table in ("people", "interactions", "participants"):
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                      f"(SELECT MAX(id) FROM {table}))"))
+                    conn.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                    )
         ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
         # Ends the session's transaction first: VACUUM cannot mark pages all-visible while a snapshot older than
         # their rows is open, and then no index-only scan skips the table.
@@ -147,8 +201,15 @@ def run(database_url: str | None = None) -> dict:
 
             reset_postgres(database_url)
         url = database_url or f"sqlite:///{instance / 'bench.sqlite3'}"
-        app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
-                          "RATELIMIT_ENABLED": False, "SERVER_NAME": "localhost"})
+        app = create_app(
+            {
+                "CRM_ENV": "testing",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "INSTANCE_PATH": instance,
+                "RATELIMIT_ENABLED": False,
+                "SERVER_NAME": "localhost",
+            }
+        )
         started = time.perf_counter()
         with app.app_context():
             upgrade()
@@ -158,23 +219,33 @@ def run(database_url: str | None = None) -> dict:
 
         client = login_staff(app, "bench0@example.org", PASSWORD)
         pages = HUB_ENTRIES // 50
-        timeline_urls = [f"/interactions/timeline/person/{ids['hub']}?page={rng.randint(1, pages)}"
-                         for _ in range(REQUESTS)]
-        org_urls = [f"/interactions/timeline/organization/{ids['cpso']}?page={rng.randint(1, 20)}"
-                    for _ in range(REQUESTS // 2)]
-        filters = ["?kind=meeting&hashtag=mppchats", f"?jurisdiction_id={ids['ontario']}&date_from=2024-01-01",
-                   f"?participant={ids['staff'][0]}&kind=meeting", "?hashtag=skillstohelp&date_from=2025-01-01"
-                   "&date_to=2025-12-31", f"?stakeholder=person:{ids['hub']}", "?kind=event"]
+        timeline_urls = [
+            f"/interactions/timeline/person/{ids['hub']}?page={rng.randint(1, pages)}" for _ in range(REQUESTS)
+        ]
+        org_urls = [
+            f"/interactions/timeline/organization/{ids['cpso']}?page={rng.randint(1, 20)}" for _ in range(REQUESTS // 2)
+        ]
+        filters = [
+            "?kind=meeting&hashtag=mppchats",
+            f"?jurisdiction_id={ids['ontario']}&date_from=2024-01-01",
+            f"?participant={ids['staff'][0]}&kind=meeting",
+            "?hashtag=skillstohelp&date_from=2025-01-01&date_to=2025-12-31",
+            f"?stakeholder=person:{ids['hub']}",
+            "?kind=event",
+        ]
         list_urls = [f"/interactions/{rng.choice(filters)}&page={rng.randint(1, 20)}" for _ in range(REQUESTS)]
         _time(client, timeline_urls[:3] + list_urls[:3])  # warm-up
         timeline = _summary(_time(client, timeline_urls))
         listing = _summary(_time(client, list_urls))
         organization = _summary(_time(client, org_urls))
         with app.app_context():
-            counts = {table: db.session.scalar(text(f"SELECT COUNT(*) FROM {table}"))
-                      for table in ("interactions", "participants", "interaction_hashtags")}
-            hub_entries = db.session.scalar(text("SELECT COUNT(*) FROM participants WHERE person_id = :p"),
-                                            {"p": ids["hub"]})
+            counts = {
+                table: db.session.scalar(text(f"SELECT COUNT(*) FROM {table}"))
+                for table in ("interactions", "participants", "interaction_hashtags")
+            }
+            hub_entries = db.session.scalar(
+                text("SELECT COUNT(*) FROM participants WHERE person_id = :p"), {"p": ids["hub"]}
+            )
             db.session.remove()
             db.engine.dispose()
     return {
@@ -189,8 +260,11 @@ def run(database_url: str | None = None) -> dict:
         "load_average_1min": round(os.getloadavg()[0], 1),
         "target": f"p95 under {TARGET_MS:.0f} ms for the 10,000-entry timeline and the filtered list",
         "target_met": timeline["p95_ms"] < TARGET_MS and listing["p95_ms"] < TARGET_MS,
-        "target_met_cpu": (timeline["cpu_p95_ms"] < TARGET_MS and listing["cpu_p95_ms"] < TARGET_MS
-                           if url.startswith("sqlite") else None),
+        "target_met_cpu": (
+            timeline["cpu_p95_ms"] < TARGET_MS and listing["cpu_p95_ms"] < TARGET_MS
+            if url.startswith("sqlite")
+            else None
+        ),
     }
 
 

@@ -1,4 +1,5 @@
 """A small closed-loop HTTP load generator (keep-alive connections, one thread each)."""
+
 from __future__ import annotations
 
 import http.client
@@ -15,8 +16,17 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def hammer(host: str, port: int, paths: list[str], *, concurrency: int, seconds: float,
-           method: str = "GET", body_for=None, headers_for=None) -> dict:
+def hammer(
+    host: str,
+    port: int,
+    paths: list[str],
+    *,
+    concurrency: int,
+    seconds: float,
+    method: str = "GET",
+    body_for=None,
+    headers_for=None,
+) -> dict:
     """Send requests for `seconds` from `concurrency` clients; return throughput and latency figures."""
     latencies: list[float] = []
     errors: list[str] = []
@@ -42,7 +52,7 @@ def hammer(host: str, port: int, paths: list[str], *, concurrency: int, seconds:
                 if response.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = http.client.HTTPConnection(host, port, timeout=10)
-            except Exception as error:  # noqa: BLE001  (a benchmark records every failure)
+            except Exception as error:
                 with lock:
                     errors.append(f"{type(error).__name__}: {error}")
                 conn.close()

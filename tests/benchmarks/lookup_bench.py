@@ -1,4 +1,5 @@
 """Issue 2's benchmark: /api/v1/lookup against the framework's floor (/api/v1/ping), under gunicorn."""
+
 from __future__ import annotations
 
 import random
@@ -20,8 +21,10 @@ def sample_postal_paths(count: int = 200) -> list[str]:
     areas = [a["fsa"] for a in json.loads((DATA / "ontario_fsa_to_ed_2021.json").read_text()) if a["eds"]]
     rng = random.Random(7)
     spellings = ["{fsa} 1A1", "{fsa}1A1", "{lower}-1a1"]
-    return ["/api/v1/lookup?postal_code=" + rng.choice(spellings).format(fsa=fsa, lower=fsa.lower()).replace(" ", "%20")
-            for fsa in rng.sample(areas, min(count, len(areas)))]
+    return [
+        "/api/v1/lookup?postal_code=" + rng.choice(spellings).format(fsa=fsa, lower=fsa.lower()).replace(" ", "%20")
+        for fsa in rng.sample(areas, min(count, len(areas)))
+    ]
 
 
 def run(database_url: str | None = None, seconds: float = 8.0, concurrency: int = 8) -> dict:
@@ -40,8 +43,9 @@ def run(database_url: str | None = None, seconds: float = 8.0, concurrency: int 
             floor_uncached = hammer("127.0.0.1", port, ["/api/v1/ping"], concurrency=concurrency, seconds=seconds)
             uncached = hammer("127.0.0.1", port, paths, concurrency=concurrency, seconds=seconds)
     ratio = lookup["throughput_rps"] / floor["throughput_rps"] if floor["throughput_rps"] else 0.0
-    ratio_uncached = (uncached["throughput_rps"] / floor_uncached["throughput_rps"]
-                      if floor_uncached["throughput_rps"] else 0.0)
+    ratio_uncached = (
+        uncached["throughput_rps"] / floor_uncached["throughput_rps"] if floor_uncached["throughput_rps"] else 0.0
+    )
     return {
         "database": database_url.split(":")[0],
         "server": "gunicorn, 2 gthread workers x 4 threads, loopback",

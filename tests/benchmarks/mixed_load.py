@@ -5,6 +5,7 @@ interaction log and its dashboard. Reports sustained requests per second, p50/p9
 the error rate. Target: no errors, p95 under 200 ms at the rate the machine sustains.
 `run(database_url=None, seconds=30)`; the suite runs a 4-second form of it (tests/test_load_short.py).
 """
+
 from __future__ import annotations
 
 import http.client
@@ -47,14 +48,27 @@ def run(database_url: str | None = None, seconds: float = 30.0, concurrency: int
         instance = Path(tmp)
         database_url = database_url or f"sqlite:///{instance / 'load.sqlite3'}"
         prepare_database(database_url, instance)
-        app = create_app({"CRM_ENV": "development", "SQLALCHEMY_DATABASE_URI": database_url,
-                          "INSTANCE_PATH": instance, "SECRET_KEY": "bench-secret-key", "MAIL_WORKER_THREAD": False})
+        app = create_app(
+            {
+                "CRM_ENV": "development",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "INSTANCE_PATH": instance,
+                "SECRET_KEY": "bench-secret-key",
+                "MAIL_WORKER_THREAD": False,
+            }
+        )
         senders = max(1, concurrency // 4)
         with app.app_context():
             data = _populate(db.session, members=senders, campaigns=int(seconds * 4) + 20)
-            committee = User(email="load-committee@example.org", name="Load Committee", role="committee",
-                             password_hash=hash_password("load password 1"), email_confirmed_at=datetime.utcnow(),
-                             totp_secret=pyotp.random_base32(), mfa_enabled_at=datetime.utcnow())
+            committee = User(
+                email="load-committee@example.org",
+                name="Load Committee",
+                role="committee",
+                password_hash=hash_password("load password 1"),
+                email_confirmed_at=datetime.utcnow(),
+                totp_secret=pyotp.random_base32(),
+                mfa_enabled_at=datetime.utcnow(),
+            )
             db.session.add(committee)
             db.session.commit()
             committee_id = committee.get_id()
@@ -64,20 +78,42 @@ def run(database_url: str | None = None, seconds: float = 30.0, concurrency: int
         committee_cookie, _ = _cookie_and_token(app, committee_id)
 
         readers = [f"/campaigns/{slug}" for slug in slugs[:5]] + [
-            "/", "/proposals", "/asks", "/programs/", "/api/v1/lookup?postal_code=M5V3L9",
-            "/api/v1/representatives?province=ON&limit=20"]
-        committee_pages = ["/directory/people", "/directory/organizations", "/interactions/",
-                           "/dashboards/committee", "/directory/people?q=smith"]
+            "/",
+            "/proposals",
+            "/asks",
+            "/programs/",
+            "/api/v1/lookup?postal_code=M5V3L9",
+            "/api/v1/representatives?province=ON&limit=20",
+        ]
+        committee_pages = [
+            "/directory/people",
+            "/directory/organizations",
+            "/interactions/",
+            "/dashboards/committee",
+            "/directory/people?q=smith",
+        ]
 
         def plan(worker: int, i: int):
             """(method, path, body, headers, kind) for this client's i-th request."""
             if worker < senders:
                 (cookie, token), district = member_sessions[worker]
                 n = (i + worker) % len(slugs)
-                body = urlencode({"csrf_token": token, "recipient": f"district-{district}",
-                                  "template_id": str(template_ids[n]), "block-3": STORY, "send": "Send"}).encode()
-                return ("POST", f"/campaigns/{slugs[n]}/write", body,
-                        {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, "send_letter")
+                body = urlencode(
+                    {
+                        "csrf_token": token,
+                        "recipient": f"district-{district}",
+                        "template_id": str(template_ids[n]),
+                        "block-3": STORY,
+                        "send": "Send",
+                    }
+                ).encode()
+                return (
+                    "POST",
+                    f"/campaigns/{slugs[n]}/write",
+                    body,
+                    {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+                    "send_letter",
+                )
             if worker < senders + max(1, concurrency // 6):
                 return "GET", committee_pages[i % len(committee_pages)], None, {"Cookie": committee_cookie}, "committee"
             return "GET", readers[(i + worker) % len(readers)], None, {}, "read"
@@ -87,8 +123,13 @@ def run(database_url: str | None = None, seconds: float = 30.0, concurrency: int
         errors: list[str] = []
         lock = threading.Lock()
 
-        with gunicorn(database_url, instance, workers=workers, threads=4,
-                      extra_env={"LETTER_RATE_LIMIT": "100000 per second", "LOOKUP_CACHE_SECONDS": "60"}) as port:
+        with gunicorn(
+            database_url,
+            instance,
+            workers=workers,
+            threads=4,
+            extra_env={"LETTER_RATE_LIMIT": "100000 per second", "LOOKUP_CACHE_SECONDS": "60"},
+        ) as port:
             deadline = time.perf_counter() + seconds
 
             def client(worker: int):
@@ -108,7 +149,7 @@ def run(database_url: str | None = None, seconds: float = 30.0, concurrency: int
                             statuses[kind][response.status] = statuses[kind].get(response.status, 0) + 1
                             if response.status >= 400:
                                 errors.append(f"{kind} {method} {path} -> {response.status}")
-                    except Exception as error:  # noqa: BLE001  (a load test records every failure)
+                    except Exception as error:
                         with lock:
                             errors.append(f"{kind} {method} {path}: {type(error).__name__}")
                         conn.close()
@@ -128,17 +169,26 @@ def run(database_url: str | None = None, seconds: float = 30.0, concurrency: int
     everything = [t for values in results.values() for t in values]
     total = len(everything)
     summary = {
-        "database": database_url.split(":")[0], "seconds": round(elapsed, 1), "concurrency": concurrency,
+        "database": database_url.split(":")[0],
+        "seconds": round(elapsed, 1),
+        "concurrency": concurrency,
         "gunicorn": f"{workers} gthread workers x 4 threads",
-        "requests": total, "throughput_rps": round(total / elapsed, 1),
+        "requests": total,
+        "throughput_rps": round(total / elapsed, 1),
         "p50_ms": round(percentile(everything, 0.50) * 1000, 1),
         "p95_ms": round(percentile(everything, 0.95) * 1000, 1),
         "p99_ms": round(percentile(everything, 0.99) * 1000, 1),
-        "error_rate": round(len(errors) / total, 4) if total else None, "errors": len(errors),
+        "error_rate": round(len(errors) / total, 4) if total else None,
+        "errors": len(errors),
         "first_errors": errors[:5],
-        "by_kind": {kind: {"requests": len(values), "p95_ms": round(percentile(values, 0.95) * 1000, 1),
-                           "statuses": {str(k): v for k, v in sorted(statuses[kind].items())}}
-                    for kind, values in results.items()},
+        "by_kind": {
+            kind: {
+                "requests": len(values),
+                "p95_ms": round(percentile(values, 0.95) * 1000, 1),
+                "statuses": {str(k): v for k, v in sorted(statuses[kind].items())},
+            }
+            for kind, values in results.items()
+        },
         "target": "no errors, p95 < 200 ms",
     }
     summary["target_met"] = summary["errors"] == 0 and summary["p95_ms"] < 200

@@ -7,6 +7,7 @@ BENCH_DATABASE_URL; run as a module, it reads that too). Every figure counts let
 answered 202 for, each once, and that the outbox marked accepted. The fake server runs in a child
 process so it does not share the worker's interpreter.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGETS = {"letters_per_s_no_latency": 500, "letters_per_s_100ms_latency": 150, "mailing_100k_seconds": 30,
-           "worker_peak_mb": 150, "mailing_worker_peak_mb": 150, "segment_count_50k_p95_ms": 200}
+TARGETS = {
+    "letters_per_s_no_latency": 500,
+    "letters_per_s_100ms_latency": 150,
+    "mailing_100k_seconds": 30,
+    "worker_peak_mb": 150,
+    "mailing_worker_peak_mb": 150,
+    "segment_count_50k_p95_ms": 200,
+}
 
 
 def _serve(latency: float, connection) -> None:
@@ -81,10 +88,20 @@ def _queue_letters(app, n: int) -> None:
         db.session.execute(delete(MailBatch))
         now = utcnow()
         rows = [
-            {"kind": "letter", "to_address": f"mpp{i % 124}@example.org", "from_address": "ITPO <letters@itpo.example>",
-             "reply_to": f"member{i}@example.org", "subject": f"Letter {i}", "text_body": "Dear MPP, " + "x" * 1500,
-             "status": "queued", "attempts": 0, "next_attempt_at": now, "possible_duplicate": False}
-            for i in range(n)]
+            {
+                "kind": "letter",
+                "to_address": f"mpp{i % 124}@example.org",
+                "from_address": "ITPO <letters@itpo.example>",
+                "reply_to": f"member{i}@example.org",
+                "subject": f"Letter {i}",
+                "text_body": "Dear MPP, " + "x" * 1500,
+                "status": "queued",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "possible_duplicate": False,
+            }
+            for i in range(n)
+        ]
         if rows:
             db.session.execute(insert(OutboundMessage), rows)
         db.session.commit()
@@ -123,15 +140,45 @@ def _add_members(app, n: int) -> None:
         now = utcnow()
         for start in range(first, first + n, 10_000):
             numbers = range(start, min(start + 10_000, first + n))
-            ids = insert_rows_returning_ids(db.session, User.__table__, [
-                {"email": f"member{i}@example.org", "name": f"Dr Member {i}", "password_hash": "x", "role": "member",
-                 "active": True, "email_confirmed_at": now, "session_version": 1} for i in numbers])
-            insert_rows(db.session, MemberProfile.__table__, [
-                {"user_id": user_id, "province": "ON", "district_id": districts[user_id % len(districts)]}
-                for user_id in ids])
-            insert_rows(db.session, ConsentRecord.__table__, [
-                {"user_id": user_id, "purpose": EMAIL_PURPOSE, "granted": True, "wording": "Yes",
-                 "wording_version": "1", "source": "bench"} for user_id in ids])
+            ids = insert_rows_returning_ids(
+                db.session,
+                User.__table__,
+                [
+                    {
+                        "email": f"member{i}@example.org",
+                        "name": f"Dr Member {i}",
+                        "password_hash": "x",
+                        "role": "member",
+                        "active": True,
+                        "email_confirmed_at": now,
+                        "session_version": 1,
+                    }
+                    for i in numbers
+                ],
+            )
+            insert_rows(
+                db.session,
+                MemberProfile.__table__,
+                [
+                    {"user_id": user_id, "province": "ON", "district_id": districts[user_id % len(districts)]}
+                    for user_id in ids
+                ],
+            )
+            insert_rows(
+                db.session,
+                ConsentRecord.__table__,
+                [
+                    {
+                        "user_id": user_id,
+                        "purpose": EMAIL_PURPOSE,
+                        "granted": True,
+                        "wording": "Yes",
+                        "wording_version": "1",
+                        "source": "bench",
+                    }
+                    for user_id in ids
+                ],
+            )
         db.session.commit()
         if db.engine.dialect.name == "postgresql":  # as autovacuum would have by then: plans need the statistics
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -151,8 +198,14 @@ def _mailing_setup(app) -> tuple[int, int]:
     with app.app_context():
         seed_reference_data(db.session)
         ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
-        campaign = create_campaign(db.session, actor_id=None, name="Bench campaign", hashtag="#skillstohelp",
-                                   kind="own_representative", jurisdiction_id=ontario)
+        campaign = create_campaign(
+            db.session,
+            actor_id=None,
+            name="Bench campaign",
+            hashtag="#skillstohelp",
+            kind="own_representative",
+            jurisdiction_id=ontario,
+        )
         segment = save_segment(db.session, name="Ontario", filters={"province": "ON"}, actor_id=None)
         db.session.commit()
         return campaign.id, segment.id
@@ -165,8 +218,10 @@ def _segment_count_p95(app, campaign_id: int, runs: int = 20) -> dict:
 
     figures = {}
     with app.app_context():
-        for name, filters in (("all", {"province": "ON"}), ("not_wrote", {"province": "ON", "not_wrote_in": campaign_id,
-                                                                          "licensure_stages": ["pra", "carms"]})):
+        for name, filters in (
+            ("all", {"province": "ON"}),
+            ("not_wrote", {"province": "ON", "not_wrote_in": campaign_id, "licensure_stages": ["pra", "carms"]}),
+        ):
             times = []
             for _ in range(runs + 2):
                 started = time.perf_counter()
@@ -178,13 +233,17 @@ def _segment_count_p95(app, campaign_id: int, runs: int = 20) -> dict:
     return figures
 
 
-BODY = ("Dear {{ member_name }},\n\nYour MPP {{ representative_name }} ({{ member_riding }}) has not yet heard "
-        "from you about {{ campaign_name }}. " + "The PRA program needs more spots. " * 20 +
-        "\n\nWrite your letter now: {{ action_link }}\n{{ hashtag }}")
+BODY = (
+    "Dear {{ member_name }},\n\nYour MPP {{ representative_name }} ({{ member_riding }}) has not yet heard "
+    "from you about {{ campaign_name }}. "
+    + "The PRA program needs more spots. " * 20
+    + "\n\nWrite your letter now: {{ action_link }}\n{{ hashtag }}"
+)
 
 
-def _mailing(app, server: _FakeServer, campaign_id: int, segment_id: int, members: int, database_url: str,
-             instance: str) -> dict:
+def _mailing(
+    app, server: _FakeServer, campaign_id: int, segment_id: int, members: int, database_url: str, instance: str
+) -> dict:
     """From the lead's click (the service the Send view calls) to the fake SendGrid holding every member's
     message: the `crm worker` process queues the mailing (its pass job) and sends it; its peak memory too."""
     from crm.campaigns.models import Campaign
@@ -195,9 +254,14 @@ def _mailing(app, server: _FakeServer, campaign_id: int, segment_id: int, member
     _queue_letters(app, 0)
     server.received()
     with app.test_request_context():
-        mailing = save_mailing(db.session, campaign=db.session.get(Campaign, campaign_id),
-                               segment=db.session.get(Segment, segment_id), actor_id=None,
-                               subject="{{ member_name }}, write to {{ representative_name }}", body=BODY)
+        mailing = save_mailing(
+            db.session,
+            campaign=db.session.get(Campaign, campaign_id),
+            segment=db.session.get(Segment, segment_id),
+            actor_id=None,
+            subject="{{ member_name }}, write to {{ representative_name }}",
+            body=BODY,
+        )
         db.session.commit()
         started = time.perf_counter()
         mailing_id = mailing.id
@@ -209,8 +273,12 @@ def _mailing(app, server: _FakeServer, campaign_id: int, segment_id: int, member
     assert matched == members, f"{matched} members matched, not {members}"
     with app.app_context():
         queued_at = db.session.get(Mailing, mailing_id).queued_at
-    return {"mailing_members": members, "mailing_100k_seconds": round(total, 1), "mailing_worker_peak_mb": peak,
-            "mailing_queued": queued_at is not None}
+    return {
+        "mailing_members": members,
+        "mailing_100k_seconds": round(total, 1),
+        "mailing_worker_peak_mb": peak,
+        "mailing_queued": queued_at is not None,
+    }
 
 
 # `flask crm worker --once` that prints, as it exits, its own high-water RSS (VmHWM). The ru_maxrss a parent
@@ -229,16 +297,31 @@ def _worker_peak_mb(database_url: str, host: str, instance: str) -> float:
 
     # MALLOC_ARENA_MAX=2, as the README advises for `crm worker`: glibc otherwise gives each sending thread an arena
     # that keeps the memory of the largest request it built (a mailing's 100,000 members: 157-180 MB, not 136)
-    env = dict(os.environ, MALLOC_ARENA_MAX="2", CRM_ENV="production", DATABASE_URL=database_url, SECRET_KEY="bench",
-               CRM_INSTANCE_PATH=instance, MAIL_BACKEND="sendgrid", SENDGRID_API_KEY=API_KEY, SENDGRID_HOST=host)
-    worker = subprocess.run([sys.executable, "-c", _WORKER_REPORTING_PEAK], cwd=ROOT, env=env, capture_output=True,
-                            text=True, check=False)
+    env = dict(
+        os.environ,
+        MALLOC_ARENA_MAX="2",
+        CRM_ENV="production",
+        DATABASE_URL=database_url,
+        SECRET_KEY="bench",
+        CRM_INSTANCE_PATH=instance,
+        MAIL_BACKEND="sendgrid",
+        SENDGRID_API_KEY=API_KEY,
+        SENDGRID_HOST=host,
+    )
+    worker = subprocess.run(
+        [sys.executable, "-c", _WORKER_REPORTING_PEAK], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
     assert worker.returncode == 0, f"worker exited with {worker.returncode}: {worker.stderr[-2000:]}"
     return round(int(worker.stdout.rsplit("VmHWM:", 1)[1].split()[0]) / 1024, 1)
 
 
-def run(database_url: str | None = None, letters: int = 2000, slow_letters: int = 600, members: int = 100_000,
-        repeats: int = 3) -> dict:
+def run(
+    database_url: str | None = None,
+    letters: int = 2000,
+    slow_letters: int = 600,
+    members: int = 100_000,
+    repeats: int = 3,
+) -> dict:
     """Measure on `database_url` (a PostgreSQL database it may wipe), or a throw-away SQLite database.
 
     Throughput is measured `repeats` times: the figure is the median, the runs are listed, and the load
@@ -253,27 +336,39 @@ def run(database_url: str | None = None, letters: int = 2000, slow_letters: int 
             from tests.conftest import reset_postgres
 
             reset_postgres(database_url)
-        app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": tmp,
-                          "SERVER_NAME": "localhost"})
+        app = create_app(
+            {
+                "CRM_ENV": "testing",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "INSTANCE_PATH": tmp,
+                "SERVER_NAME": "localhost",
+            }
+        )
         with app.app_context():
             upgrade()
         fast, slow = _FakeServer(0.0), _FakeServer(0.1)
         try:
-            figures = {"database": database_url.split(":")[0], "letters": letters,
-                       "load_average_before": [round(load, 1) for load in os.getloadavg()]}
+            figures = {
+                "database": database_url.split(":")[0],
+                "letters": letters,
+                "load_average_before": [round(load, 1) for load in os.getloadavg()],
+            }
             _queue_letters(app, letters)
             fast.received()
             figures["worker_peak_mb"] = _worker_peak_mb(database_url, fast.host, tmp)
             _check_delivered(app, fast, letters)
-            for name, server, n, concurrency in (("letters_per_s_no_latency", fast, letters, 8),
-                                                 ("letters_per_s_100ms_latency", slow, slow_letters, 64)):
+            for name, server, n, concurrency in (
+                ("letters_per_s_no_latency", fast, letters, 8),
+                ("letters_per_s_100ms_latency", slow, slow_letters, 64),
+            ):
                 runs = [_throughput(app, server, n, concurrency) for _ in range(repeats)]
                 figures[name], figures[f"{name}_runs"] = statistics.median(runs), runs
             campaign_id, segment_id = _mailing_setup(app)
             _add_members(app, members // 2)
             figures.update(_segment_count_p95(app, campaign_id))
-            figures["segment_count_50k_p95_ms"] = max(figures["segment_count_all_p95_ms"],
-                                                      figures["segment_count_not_wrote_p95_ms"])
+            figures["segment_count_50k_p95_ms"] = max(
+                figures["segment_count_all_p95_ms"], figures["segment_count_not_wrote_p95_ms"]
+            )
             _add_members(app, members - members // 2)
             figures.update(_mailing(app, fast, campaign_id, segment_id, members, database_url, tmp))
             figures["load_average_after"] = [round(load, 1) for load in os.getloadavg()]
@@ -281,13 +376,17 @@ def run(database_url: str | None = None, letters: int = 2000, slow_letters: int 
             fast.kill()
             slow.kill()
     figures["targets"] = TARGETS
-    figures["target_met"] = (figures["letters_per_s_no_latency"] >= TARGETS["letters_per_s_no_latency"]
-                             and figures["letters_per_s_100ms_latency"] >= TARGETS["letters_per_s_100ms_latency"]
-                             and figures["mailing_100k_seconds"] < TARGETS["mailing_100k_seconds"]
-                             and figures["worker_peak_mb"] < TARGETS["worker_peak_mb"]
-                             and figures["mailing_worker_peak_mb"] < TARGETS["mailing_worker_peak_mb"]
-                             and (figures["database"] != "postgresql"  # the count's target is PostgreSQL's
-                                  or figures["segment_count_50k_p95_ms"] < TARGETS["segment_count_50k_p95_ms"]))
+    figures["target_met"] = (
+        figures["letters_per_s_no_latency"] >= TARGETS["letters_per_s_no_latency"]
+        and figures["letters_per_s_100ms_latency"] >= TARGETS["letters_per_s_100ms_latency"]
+        and figures["mailing_100k_seconds"] < TARGETS["mailing_100k_seconds"]
+        and figures["worker_peak_mb"] < TARGETS["worker_peak_mb"]
+        and figures["mailing_worker_peak_mb"] < TARGETS["mailing_worker_peak_mb"]
+        and (
+            figures["database"] != "postgresql"  # the count's target is PostgreSQL's
+            or figures["segment_count_50k_p95_ms"] < TARGETS["segment_count_50k_p95_ms"]
+        )
+    )
     return figures
 
 

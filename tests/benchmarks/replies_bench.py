@@ -8,6 +8,7 @@
 
 Run alone: `.venv/bin/python -m tests.benchmarks.replies_bench [postgresql://...]` (its schema is rebuilt).
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,14 @@ def _app(database_url: str, instance: Path):
         from tests.conftest import reset_postgres
 
         reset_postgres(database_url)
-    app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
-                      "SERVER_NAME": "localhost"})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": instance,
+            "SERVER_NAME": "localhost",
+        }
+    )
     with app.app_context():
         upgrade()
         seed_reference_data(db.session)
@@ -58,8 +65,9 @@ def _campaign(session):
     from crm.reference.models import Jurisdiction
 
     ontario = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
-    campaign = Campaign(name=f"Bench {time.time_ns()}", slug=f"bench-{time.time_ns()}", jurisdiction_id=ontario,
-                        status="live")
+    campaign = Campaign(
+        name=f"Bench {time.time_ns()}", slug=f"bench-{time.time_ns()}", jurisdiction_id=ontario, status="live"
+    )
     template = LetterTemplate(campaign=campaign, version=1, subject="A letter")
     session.add_all([campaign, template])
     session.flush()
@@ -76,34 +84,87 @@ def _letters(session, n: int, prefix: str, *, delivered_days_ago: float | None) 
     from crm.outbox.models import DeliveryEvent, OutboundMessage
     from crm.stakeholders.models import ElectedOffice
 
-    offices = session.execute(select(ElectedOffice.person_id, ElectedOffice.district_id, ElectedOffice.party)
-                              .where(ElectedOffice.current.is_(True))).all()
+    offices = session.execute(
+        select(ElectedOffice.person_id, ElectedOffice.district_id, ElectedOffice.party).where(
+            ElectedOffice.current.is_(True)
+        )
+    ).all()
     campaign_id, template_id = _campaign(session)
     now = datetime.utcnow()
     letter_ids = []
     for start in range(0, n, CHUNK):
         size = min(CHUNK, n - start)
-        users = insert_rows_returning_ids(session, User.__table__, [
-            {"email": f"{prefix}{start + i}@example.org", "name": f"Member {start + i}", "password_hash": "!",
-             "role": "member", "active": True, "email_confirmed_at": now, "session_version": 1}
-            for i in range(size)])
+        users = insert_rows_returning_ids(
+            session,
+            User.__table__,
+            [
+                {
+                    "email": f"{prefix}{start + i}@example.org",
+                    "name": f"Member {start + i}",
+                    "password_hash": "!",
+                    "role": "member",
+                    "active": True,
+                    "email_confirmed_at": now,
+                    "session_version": 1,
+                }
+                for i in range(size)
+            ],
+        )
         messages = [None] * size
         if delivered_days_ago is not None:
-            messages = insert_rows_returning_ids(session, OutboundMessage.__table__, [
-                {"kind": "letter", "user_id": user, "to_address": "mpp@example.invalid",
-                 "from_address": "ITPO <no-reply@itpo.example>", "subject": "A letter", "text_body": "Dear MPP",
-                 "status": "delivered", "attempts": 1, "next_attempt_at": now, "possible_duplicate": False}
-                for user in users])
-            insert_rows(session, DeliveryEvent.__table__, [
-                {"provider_event_id": f"{prefix}-{message}", "event": "delivered", "message_id": message,
-                 "occurred_at": now - timedelta(days=delivered_days_ago), "received_at": now}
-                for message in messages])
-        letter_ids += insert_rows_returning_ids(session, Letter.__table__, [
-            {"campaign_id": campaign_id, "user_id": user, "person_id": offices[(start + i) % len(offices)][0],
-             "district_id": offices[(start + i) % len(offices)][1], "party": offices[(start + i) % len(offices)][2],
-             "template_id": template_id, "to_address": "mpp@example.invalid", "subject": "A letter",
-             "body": "Dear MPP", "message_id": messages[i], "created_at": now}
-            for i, user in enumerate(users)])
+            messages = insert_rows_returning_ids(
+                session,
+                OutboundMessage.__table__,
+                [
+                    {
+                        "kind": "letter",
+                        "user_id": user,
+                        "to_address": "mpp@example.invalid",
+                        "from_address": "ITPO <no-reply@itpo.example>",
+                        "subject": "A letter",
+                        "text_body": "Dear MPP",
+                        "status": "delivered",
+                        "attempts": 1,
+                        "next_attempt_at": now,
+                        "possible_duplicate": False,
+                    }
+                    for user in users
+                ],
+            )
+            insert_rows(
+                session,
+                DeliveryEvent.__table__,
+                [
+                    {
+                        "provider_event_id": f"{prefix}-{message}",
+                        "event": "delivered",
+                        "message_id": message,
+                        "occurred_at": now - timedelta(days=delivered_days_ago),
+                        "received_at": now,
+                    }
+                    for message in messages
+                ],
+            )
+        letter_ids += insert_rows_returning_ids(
+            session,
+            Letter.__table__,
+            [
+                {
+                    "campaign_id": campaign_id,
+                    "user_id": user,
+                    "person_id": offices[(start + i) % len(offices)][0],
+                    "district_id": offices[(start + i) % len(offices)][1],
+                    "party": offices[(start + i) % len(offices)][2],
+                    "template_id": template_id,
+                    "to_address": "mpp@example.invalid",
+                    "subject": "A letter",
+                    "body": "Dear MPP",
+                    "message_id": messages[i],
+                    "created_at": now,
+                }
+                for i, user in enumerate(users)
+            ],
+        )
     return [campaign_id, *letter_ids]
 
 
@@ -120,8 +181,12 @@ def measure_queueing(app) -> dict:
         db.session.commit()
         seconds = time.perf_counter() - started
         db.session.remove()
-    return {"surveys": queued, "seconds": round(seconds, 2), "target_seconds": 10,
-            "target_met": queued == QUEUED and seconds < 10}
+    return {
+        "surveys": queued,
+        "seconds": round(seconds, 2),
+        "target_seconds": 10,
+        "target_met": queued == QUEUED and seconds < 10,
+    }
 
 
 def _answer_all(session, campaign_id: int) -> None:
@@ -133,16 +198,37 @@ def _answer_all(session, campaign_id: int) -> None:
     from crm.replies.models import LetterReply
 
     now = datetime.utcnow()
-    rows = session.execute(select(Letter.id, Letter.user_id, Letter.person_id, Letter.district_id, Letter.party)
-                           .where(Letter.campaign_id == campaign_id).order_by(Letter.id)).all()
+    rows = session.execute(
+        select(Letter.id, Letter.user_id, Letter.person_id, Letter.district_id, Letter.party)
+        .where(Letter.campaign_id == campaign_id)
+        .order_by(Letter.id)
+    ).all()
     answers = ("replied", "acknowledged", "no_reply")
     for start in range(0, len(rows), CHUNK):
-        insert_rows(session, LetterReply.__table__, [
-            {"letter_id": letter, "campaign_id": campaign_id, "user_id": user, "person_id": person,
-             "district_id": district, "party": party, "nonce": "bench", "delivered_at": now, "asked_at": now,
-             "answer": answers[n % 3] if n % 5 < 2 else None, "tone": None, "reply_text": None,
-             "answered_at": now if n % 5 < 2 else None, "message_id": None, "stance_id": None}
-            for n, (letter, user, person, district, party) in enumerate(rows[start:start + CHUNK], start)])
+        insert_rows(
+            session,
+            LetterReply.__table__,
+            [
+                {
+                    "letter_id": letter,
+                    "campaign_id": campaign_id,
+                    "user_id": user,
+                    "person_id": person,
+                    "district_id": district,
+                    "party": party,
+                    "nonce": "bench",
+                    "delivered_at": now,
+                    "asked_at": now,
+                    "answer": answers[n % 3] if n % 5 < 2 else None,
+                    "tone": None,
+                    "reply_text": None,
+                    "answered_at": now if n % 5 < 2 else None,
+                    "message_id": None,
+                    "stance_id": None,
+                }
+                for n, (letter, user, person, district, party) in enumerate(rows[start : start + CHUNK], start)
+            ],
+        )
 
 
 def measure_panel(app, letters: int) -> dict:
@@ -166,14 +252,19 @@ def measure_panel(app, letters: int) -> dict:
     with app.test_request_context("/"):
         for _ in range(REQUESTS):
             started = time.perf_counter()
-            html = render_template_string('{% include "replies/_responsiveness.html" %}',
-                                          campaign={"id": campaign_id})
+            html = render_template_string('{% include "replies/_responsiveness.html" %}', campaign={"id": campaign_id})
             timings.append((time.perf_counter() - started) * 1000)
             db.session.remove()
     assert "Responsiveness" in html and "%</td>" in html
     p95 = _percentile(timings, 0.95)
-    return {"letters": letters, "requests": REQUESTS, "p50_ms": round(_percentile(timings, 0.5), 1),
-            "p95_ms": round(p95, 1), "target_ms": 300, "target_met": p95 < 300}
+    return {
+        "letters": letters,
+        "requests": REQUESTS,
+        "p50_ms": round(_percentile(timings, 0.5), 1),
+        "p95_ms": round(p95, 1),
+        "target_ms": 300,
+        "target_met": p95 < 300,
+    }
 
 
 def run(database_url: str | None = None) -> dict:

@@ -3,6 +3,7 @@
 Each benchmark module exposes `run() -> dict`. PostgreSQL variants run when BENCH_DATABASE_URL
 (or TEST_DATABASE_URL) is set.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -12,14 +13,21 @@ import os
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["tests.benchmarks.lookup_bench"]
-OPTIONAL = ["tests.benchmarks.stakeholders_bench", "tests.benchmarks.interactions_bench",
-            "tests.benchmarks.campaigns_bench", "tests.benchmarks.outbox_bench", "tests.benchmarks.dashboards_bench",
-            "tests.benchmarks.mixed_load", "tests.benchmarks.replies_bench", "tests.benchmarks.similarity_bench"]
+OPTIONAL = [
+    "tests.benchmarks.stakeholders_bench",
+    "tests.benchmarks.interactions_bench",
+    "tests.benchmarks.campaigns_bench",
+    "tests.benchmarks.outbox_bench",
+    "tests.benchmarks.dashboards_bench",
+    "tests.benchmarks.mixed_load",
+    "tests.benchmarks.replies_bench",
+    "tests.benchmarks.similarity_bench",
+]
 
 
 def _write(results: dict) -> Path:
@@ -35,17 +43,18 @@ def _run(module, **kwargs) -> dict:
 
     try:
         return module.run(**kwargs)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         traceback.print_exc()
         return {"error": f"{type(error).__name__}: {error}", "target_met": False}
 
 
 def main() -> int:
     postgres = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    results: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                 "platform": platform.platform()},
-                     "benchmarks": {}}
+    results: dict = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "benchmarks": {},
+    }
     only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
     previous = ROOT / "bench-results" / "latest.json"
     if only and previous.exists():  # re-measure some modules, keep the others' figures

@@ -9,6 +9,7 @@ on synthetic stories are reported too.
 
 Run alone: `.venv/bin/python -m tests.benchmarks.similarity_bench [postgresql://...]`.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,30 +49,65 @@ def _fill(session, letters: int, rng: random.Random) -> dict:
 
     session.info["audit_disabled"] = True
     ontario = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
-    campaign = services.create_campaign(session, actor_id=None, name="Similarity bench", kind="own_representative",
-                                        jurisdiction_id=ontario)
-    template, _ = services.save_template(session, campaign, subject="A letter", actor_id=None, blocks=[
-        services.BlockInput("personal", "Your story", min_length=20)])
-    offices = list(session.execute(select(ElectedOffice.person_id, ElectedOffice.district_id)
-                                   .where(ElectedOffice.current.is_(True))))
+    campaign = services.create_campaign(
+        session, actor_id=None, name="Similarity bench", kind="own_representative", jurisdiction_id=ontario
+    )
+    template, _ = services.save_template(
+        session,
+        campaign,
+        subject="A letter",
+        actor_id=None,
+        blocks=[services.BlockInput("personal", "Your story", min_length=20)],
+    )
+    offices = list(
+        session.execute(
+            select(ElectedOffice.person_id, ElectedOffice.district_id).where(ElectedOffice.current.is_(True))
+        )
+    )
     members = letters // len(offices) + 1 + SAMPLES
-    user_ids = list(session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), [
-        {"email": f"sim-bench-{n}@example.invalid", "name": f"Bench {n}", "password_hash": "!", "role": "member"}
-        for n in range(members)]))
+    user_ids = list(
+        session.scalars(
+            insert(User).returning(User.id, sort_by_parameter_order=True),
+            [
+                {
+                    "email": f"sim-bench-{n}@example.invalid",
+                    "name": f"Bench {n}",
+                    "password_hash": "!",
+                    "role": "member",
+                }
+                for n in range(members)
+            ],
+        )
+    )
     started = time.perf_counter()
     kept: list[str] = []
     for start in range(0, letters, 20_000):
-        rows = [{"campaign_id": campaign.id, "user_id": user_ids[n // len(offices)],
-                 "person_id": offices[n % len(offices)][0], "district_id": offices[n % len(offices)][1],
-                 "template_id": template.id, "to_address": "mpp@example.invalid", "subject": "A letter", "body": "-"}
-                for n in range(start, min(letters, start + 20_000))]
+        rows = [
+            {
+                "campaign_id": campaign.id,
+                "user_id": user_ids[n // len(offices)],
+                "person_id": offices[n % len(offices)][0],
+                "district_id": offices[n % len(offices)][1],
+                "template_id": template.id,
+                "to_address": "mpp@example.invalid",
+                "subject": "A letter",
+                "body": "-",
+            }
+            for n in range(start, min(letters, start + 20_000))
+        ]
         ids = insert_rows_returning_ids(session, Letter.__table__, rows)
         texts = [story(rng) for _ in ids]
-        kept += texts[:max(0, 2000 - len(kept))]
-        record_letters(session, zip(ids, [campaign.id] * len(ids), texts), classify=False)
+        kept += texts[: max(0, 2000 - len(kept))]
+        record_letters(session, zip(ids, [campaign.id] * len(ids), texts, strict=False), classify=False)
     session.commit()
-    return {"campaign_id": campaign.id, "template_id": template.id, "offices": offices, "stories": kept,
-            "spare_users": user_ids[-SAMPLES:], "fill_seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "campaign_id": campaign.id,
+        "template_id": template.id,
+        "offices": offices,
+        "stories": kept,
+        "spare_users": user_ids[-SAMPLES:],
+        "fill_seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def _vacuum(engine) -> None:
@@ -101,9 +137,16 @@ def _time_sends(session, data: dict, rng: random.Random) -> dict:
         result = similarity.check_text(session, data["campaign_id"], text)
         checks.append(time.perf_counter() - started)
         started = time.perf_counter()
-        letter = Letter(campaign_id=data["campaign_id"], user_id=user_id, person_id=person_id,
-                        district_id=district_id, template_id=data["template_id"], to_address="mpp@example.invalid",
-                        subject="A letter", body=text)
+        letter = Letter(
+            campaign_id=data["campaign_id"],
+            user_id=user_id,
+            person_id=person_id,
+            district_id=district_id,
+            template_id=data["template_id"],
+            to_address="mpp@example.invalid",
+            subject="A letter",
+            body=text,
+        )
         session.add(letter)
         session.flush()
         inserted = time.perf_counter()
@@ -116,11 +159,17 @@ def _time_sends(session, data: dict, rng: random.Random) -> dict:
             floor.append(time.perf_counter() - started)
         del result
     ms = lambda values, q: round(_percentile(values, q) * 1000, 2)  # noqa: E731
-    return {"samples": len(data["spare_users"]), "floor_send_p50_ms": ms(floor, 0.5), "floor_send_p95_ms": ms(floor, 0.95),
-            "record_letter_p50_ms": ms(added, 0.5), "record_letter_p95_ms": ms(added, 0.95),
-            "check_text_p50_ms": ms(checks, 0.5), "check_text_p95_ms": ms(checks, 0.95),
-            "added_over_floor_p95_ratio": round(_percentile(added, 0.95) / _percentile(floor, 0.95), 2),
-            "bands_of_timed_letters": bands}
+    return {
+        "samples": len(data["spare_users"]),
+        "floor_send_p50_ms": ms(floor, 0.5),
+        "floor_send_p95_ms": ms(floor, 0.95),
+        "record_letter_p50_ms": ms(added, 0.5),
+        "record_letter_p95_ms": ms(added, 0.95),
+        "check_text_p50_ms": ms(checks, 0.5),
+        "check_text_p95_ms": ms(checks, 0.95),
+        "added_over_floor_p95_ratio": round(_percentile(added, 0.95) / _percentile(floor, 0.95), 2),
+        "bands_of_timed_letters": bands,
+    }
 
 
 def run(database_url: str | None = None) -> dict:
@@ -151,10 +200,15 @@ def run(database_url: str | None = None) -> dict:
             timings = _time_sends(db.session, data, rng)
             db.session.remove()
             db.engine.dispose()
-    result = {"database": url.split(":")[0], "letters_in_campaign": letters, "fill_seconds": data["fill_seconds"],
-              **timings, "thresholds": measure_thresholds(random.Random(21), stories=1000),
-              "target": f"record_letter and check_text p95 < {TARGET_MS:.0f} ms (PostgreSQL, 1,000,000 letters)"}
-    result["target_met"] = (timings["record_letter_p95_ms"] < TARGET_MS and timings["check_text_p95_ms"] < TARGET_MS)
+    result = {
+        "database": url.split(":")[0],
+        "letters_in_campaign": letters,
+        "fill_seconds": data["fill_seconds"],
+        **timings,
+        "thresholds": measure_thresholds(random.Random(21), stories=1000),
+        "target": f"record_letter and check_text p95 < {TARGET_MS:.0f} ms (PostgreSQL, 1,000,000 letters)",
+    }
+    result["target_met"] = timings["record_letter_p95_ms"] < TARGET_MS and timings["check_text_p95_ms"] < TARGET_MS
     return result
 
 

@@ -1,4 +1,5 @@
 """Benchmarks log in as staff the way people do: password, then a two-step code."""
+
 from __future__ import annotations
 
 

@@ -7,6 +7,7 @@ in use). `STAKEHOLDERS_BENCH_SCALE=0.1` runs a tenth of the size for a quick che
 Targets (issue 3): with 100,000 people and 5,000 organizations, list page and search p95 < 100 ms server
 time; dry run plus apply of a 50,000-row import < 15 s.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,8 +41,14 @@ def _prepare(database_url: str, instance: Path):
         from tests.conftest import reset_postgres
 
         reset_postgres(database_url)
-    app = create_app({"CRM_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
-                      "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": instance,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         upgrade()
         seed_reference_data(db.session)
@@ -60,26 +67,60 @@ def _fill(app, people: int, organizations: int, rng: random.Random) -> None:
     with app.app_context():
         jurisdictions = list(db.session.scalars(select(Jurisdiction.id)))
         first_org = (db.session.scalar(select(db.func.max(Organization.id))) or 0) + 1
-        db.session.execute(insert(Organization), [
-            {"name": f"Organization {n:05d}", "kind": rng.choice(["regulator", "ally", "media", "academic"]),
-             "jurisdiction_id": rng.choice(jurisdictions), "archived": False} for n in range(organizations)])
+        db.session.execute(
+            insert(Organization),
+            [
+                {
+                    "name": f"Organization {n:05d}",
+                    "kind": rng.choice(["regulator", "ally", "media", "academic"]),
+                    "jurisdiction_id": rng.choice(jurisdictions),
+                    "archived": False,
+                }
+                for n in range(organizations)
+            ],
+        )
         first_person = (db.session.scalar(select(db.func.max(Person.id))) or 0) + 1
         db.session.execute(insert(Tag), [{"name": f"tag{n}"} for n in range(20)])
         tags = list(db.session.scalars(select(Tag.id)))
         for start in range(0, people, 10_000):
             chunk = range(start, min(people, start + 10_000))
-            db.session.execute(insert(Person), [
-                {"full_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}", "title": "Advisor",
-                 "organization_id": first_org + rng.randrange(organizations),
-                 "jurisdiction_id": rng.choice(jurisdictions), "archived": False} for n in chunk])
-            db.session.execute(insert(ContactPoint), [
-                {"person_id": first_person + n, "kind": "email", "label": "work", "value": f"person{n}@example.org"}
-                for n in chunk])
-            db.session.execute(insert(person_tags), [
-                {"person_id": first_person + n, "tag_id": rng.choice(tags)} for n in chunk if n % 5 == 0])
-            db.session.execute(insert(Stance), [
-                {"person_id": first_person + n, "ask": "pra", "position": rng.choice(["supportive", "opposed"]),
-                 "as_of": __import__("datetime").date(2026, 1, 1)} for n in chunk if n % 10 == 0])
+            db.session.execute(
+                insert(Person),
+                [
+                    {
+                        "full_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}",
+                        "title": "Advisor",
+                        "organization_id": first_org + rng.randrange(organizations),
+                        "jurisdiction_id": rng.choice(jurisdictions),
+                        "archived": False,
+                    }
+                    for n in chunk
+                ],
+            )
+            db.session.execute(
+                insert(ContactPoint),
+                [
+                    {"person_id": first_person + n, "kind": "email", "label": "work", "value": f"person{n}@example.org"}
+                    for n in chunk
+                ],
+            )
+            db.session.execute(
+                insert(person_tags),
+                [{"person_id": first_person + n, "tag_id": rng.choice(tags)} for n in chunk if n % 5 == 0],
+            )
+            db.session.execute(
+                insert(Stance),
+                [
+                    {
+                        "person_id": first_person + n,
+                        "ask": "pra",
+                        "position": rng.choice(["supportive", "opposed"]),
+                        "as_of": __import__("datetime").date(2026, 1, 1),
+                    }
+                    for n in chunk
+                    if n % 10 == 0
+                ],
+            )
         db.session.commit()
         db.session.remove()
         # A database in use has its statistics and visibility map up to date (autovacuum); so does this one, and
@@ -97,8 +138,9 @@ def _login(app):
     from crm.extensions import db
 
     with app.app_context():
-        create_user(db.session, email="bench@example.org", password=PASSWORD, role="committee", confirmed=True,
-                    name="Bench")
+        create_user(
+            db.session, email="bench@example.org", password=PASSWORD, role="committee", confirmed=True, name="Bench"
+        )
         db.session.commit()
         db.session.remove()
     from tests.benchmarks.staff_login import login_staff
@@ -113,12 +155,22 @@ def _time_pages(client, urls: list[str]) -> dict:
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    return {"requests": len(urls), "p50_ms": round(_percentile(timings, 0.5), 1),
-            "p95_ms": round(_percentile(timings, 0.95), 1), "max_ms": round(max(timings), 1)}
+    return {
+        "requests": len(urls),
+        "p50_ms": round(_percentile(timings, 0.5), 1),
+        "p95_ms": round(_percentile(timings, 0.95), 1),
+        "max_ms": round(max(timings), 1),
+    }
 
 
-def _import_file(rows: int, people: int, rng: random.Random, new: str = "New Person", title: str = "Director",
-                 jurisdiction: str = "ON") -> bytes:
+def _import_file(
+    rows: int,
+    people: int,
+    rng: random.Random,
+    new: str = "New Person",
+    title: str = "Director",
+    jurisdiction: str = "ON",
+) -> bytes:
     """Half the rows update existing people (matched on email; title and jurisdiction change), half are new."""
     import csv
 
@@ -130,8 +182,18 @@ def _import_file(rows: int, people: int, rng: random.Random, new: str = "New Per
         if n % 2 and n // 2 < people:
             writer.writerow([f"Existing {n}", title, "", f"person{n // 2}@example.org", "", jurisdiction, "", ""])
         else:
-            writer.writerow([f"{new} {n}", "Advisor", f"Import Org {n % 50}", f"new{n}@{domain}.example",
-                             "416-555-0100", rng.choice(["ON", "BC", "CA"]), "imported;2026", ""])
+            writer.writerow(
+                [
+                    f"{new} {n}",
+                    "Advisor",
+                    f"Import Org {n % 50}",
+                    f"new{n}@{domain}.example",
+                    "416-555-0100",
+                    rng.choice(["ON", "BC", "CA"]),
+                    "imported;2026",
+                    "",
+                ]
+            )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -170,8 +232,13 @@ def _time_import(app, data: bytes, filename: str = "import.csv") -> dict:
         db.session.commit()
         applied = time.perf_counter() - started
         db.session.remove()
-    return {"rows": sum(report.counts.values()), "counts": report.counts, "dry_run_s": round(dry, 2),
-            "apply_s": round(applied, 2), "total_s": round(dry + applied, 2)}
+    return {
+        "rows": sum(report.counts.values()),
+        "counts": report.counts,
+        "dry_run_s": round(dry, 2),
+        "apply_s": round(applied, 2),
+        "total_s": round(dry + applied, 2),
+    }
 
 
 def run(database_url: str | None = None) -> dict:
@@ -188,21 +255,30 @@ def run(database_url: str | None = None) -> dict:
         client = _login(app)
         pages = max(1, people // 50)
         client.get("/directory/people")  # warm-up
-        lists = _time_pages(client, ["/directory/people"] + [
-            f"/directory/people?page={rng.randrange(1, min(pages, 200) + 1)}" for _ in range(REQUESTS - 1)])
-        sorted_lists = _time_pages(client, [f"/directory/people?sort=organization&page={rng.randrange(1, 20)}"
-                                            for _ in range(REQUESTS // 2)])
-        searches = _time_pages(client, [f"/directory/people?q={rng.choice(LAST).lower()}%20{rng.randrange(people)}"
-                                        for _ in range(REQUESTS // 2)] +
-                               [f"/directory/people?q={q}" for q in ("Ajax", "person123@", "Organization 0004",
-                                                                     "Scarborough", "kowal")] * (REQUESTS // 10))
-        organizations_page = _time_pages(client, [f"/directory/organizations?page={rng.randrange(1, 20)}"
-                                                  for _ in range(REQUESTS // 2)])
+        lists = _time_pages(
+            client,
+            ["/directory/people"]
+            + [f"/directory/people?page={rng.randrange(1, min(pages, 200) + 1)}" for _ in range(REQUESTS - 1)],
+        )
+        sorted_lists = _time_pages(
+            client, [f"/directory/people?sort=organization&page={rng.randrange(1, 20)}" for _ in range(REQUESTS // 2)]
+        )
+        searches = _time_pages(
+            client,
+            [f"/directory/people?q={rng.choice(LAST).lower()}%20{rng.randrange(people)}" for _ in range(REQUESTS // 2)]
+            + [f"/directory/people?q={q}" for q in ("Ajax", "person123@", "Organization 0004", "Scarborough", "kowal")]
+            * (REQUESTS // 10),
+        )
+        organizations_page = _time_pages(
+            client, [f"/directory/organizations?page={rng.randrange(1, 20)}" for _ in range(REQUESTS // 2)]
+        )
         imported = _time_import(app, _import_file(rows, people, rng))
         # The same import as an Excel workbook (other new people; the existing half change title and province).
-        imported_xlsx = _time_import(app, _as_xlsx(_import_file(rows, people, rng, new="Sheet Person",
-                                                                title="Manager", jurisdiction="BC")),
-                                     "import.xlsx")
+        imported_xlsx = _time_import(
+            app,
+            _as_xlsx(_import_file(rows, people, rng, new="Sheet Person", title="Manager", jurisdiction="BC")),
+            "import.xlsx",
+        )
         with app.app_context():
             from crm.extensions import db
 
@@ -210,9 +286,15 @@ def run(database_url: str | None = None) -> dict:
     worst = max(lists["p95_ms"], searches["p95_ms"], sorted_lists["p95_ms"])
     return {
         "database": database_url.split(":")[0],
-        "people": people, "organizations": organizations, "fill_s": round(fill_s, 1),
-        "list_page": lists, "list_sorted_by_organization": sorted_lists, "search": searches,
-        "organizations_page": organizations_page, "import": imported, "import_xlsx": imported_xlsx,
+        "people": people,
+        "organizations": organizations,
+        "fill_s": round(fill_s, 1),
+        "list_page": lists,
+        "list_sorted_by_organization": sorted_lists,
+        "search": searches,
+        "organizations_page": organizations_page,
+        "import": imported,
+        "import_xlsx": imported_xlsx,
         "measured": "server time through the Flask test client (no network), one process",
         "target": "list and search p95 < 100 ms; 50,000-row dry run + apply < 15 s (at scale 1)",
         "target_met": worst < 100 and max(imported["total_s"], imported_xlsx["total_s"]) < 15 * max(scale, 0.01),

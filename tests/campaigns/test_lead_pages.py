@@ -1,4 +1,5 @@
 """Leads launch campaigns, write versioned templates, and watch them fill."""
+
 from sqlalchemy import func, select
 
 from crm.audit.models import AuditEvent
@@ -23,18 +24,28 @@ def test_a_lead_launches_a_campaign_and_writes_its_letter(app, browser, make_use
     assert campaign.slug == "skills-to-help" and campaign.hashtag == "#skillstohelp" and campaign.status == "draft"
 
     page = TEMPLATE_PAGE.format(campaign_id)
-    response = browser.post(page, template_form(
-        "Letter from {{ member_name }}",
-        ("locked", "Dear {{ representative_name }},", 0),
-        ("personal", "Your story", 50)))
+    response = browser.post(
+        page,
+        template_form(
+            "Letter from {{ member_name }}",
+            ("locked", "Dear {{ representative_name }},", 0),
+            ("personal", "Your story", 50),
+        ),
+    )
     html = response.get_data(as_text=True)
     assert "Saved version 1" in html and "Dear Jane Example," in html  # rendered against the sample member
     assert session.scalar(select(func.count()).select_from(LetterTemplate)) == 1
 
     edit = f"/manage/campaigns/{campaign_id}/edit"
-    form = {"name": "Skills to help", "slug": "skills-to-help", "hashtag": "#skillstohelp",
-            "kind": "own_representative", "jurisdiction_id": str(campaign.jurisdiction_id),
-            "mpp_address": "legislature", "status": "live"}
+    form = {
+        "name": "Skills to help",
+        "slug": "skills-to-help",
+        "hashtag": "#skillstohelp",
+        "kind": "own_representative",
+        "jurisdiction_id": str(campaign.jurisdiction_id),
+        "mpp_address": "legislature",
+        "status": "live",
+    }
     assert browser.post(edit, form).status_code == 302
     session.expire_all()
     assert session.get(Campaign, campaign_id).status == "live"
@@ -43,9 +54,16 @@ def test_a_lead_launches_a_campaign_and_writes_its_letter(app, browser, make_use
 def test_a_campaign_cannot_go_live_without_a_template(browser, make_user, seeded):
     lead = make_user(role="lead")
     browser.login(lead.email)
-    response = browser.post("/manage/campaigns/new", {
-        "name": "Too early", "kind": "own_representative", "jurisdiction_id": _ontario(browser),
-        "mpp_address": "legislature", "status": "live"})
+    response = browser.post(
+        "/manage/campaigns/new",
+        {
+            "name": "Too early",
+            "kind": "own_representative",
+            "jurisdiction_id": _ontario(browser),
+            "mpp_address": "legislature",
+            "status": "live",
+        },
+    )
     assert response.status_code == 200
     assert "Write the letter template before the campaign goes live" in response.get_data(as_text=True)
 
@@ -57,18 +75,22 @@ def _ontario(browser) -> str:
     return re.search(r'<option selected value="(\d+)">Ontario', page).group(1)
 
 
-def test_template_versions_are_kept_and_a_letter_records_its_version(app, browser, make_campaign, make_member,
-                                                                     session):
+def test_template_versions_are_kept_and_a_letter_records_its_version(app, browser, make_campaign, make_member, session):
     from crm.campaigns.models import Letter
 
     campaign = make_campaign()
     browser.login(campaign.lead.email)
-    response = browser.post(TEMPLATE_PAGE.format(campaign.id), template_form(
-        "Second {{ hashtag }}", ("locked", "Dear {{ representative_name }},", 0), ("personal", "Story", 20)))
+    response = browser.post(
+        TEMPLATE_PAGE.format(campaign.id),
+        template_form(
+            "Second {{ hashtag }}", ("locked", "Dear {{ representative_name }},", 0), ("personal", "Story", 20)
+        ),
+    )
     assert "Saved version 2" in response.get_data(as_text=True)
     browser.logout()
-    versions = session.scalars(select(LetterTemplate.version).where(LetterTemplate.campaign_id == campaign.id)
-                               .order_by(LetterTemplate.version)).all()
+    versions = session.scalars(
+        select(LetterTemplate.version).where(LetterTemplate.campaign_id == campaign.id).order_by(LetterTemplate.version)
+    ).all()
     assert versions == [1, 2]
     member = make_member(riding=1)
     browser.login(member.email)
@@ -90,7 +112,9 @@ def test_the_lead_watches_the_campaign_fill(app, browser, make_campaign, make_me
     stats = browser.get(f"/manage/campaigns/{campaign.id}/stats.json").json
     assert stats["letters"] == 3 and stats["ridings"] == 2 and stats["seats"] == 124
     assert {row["party"]: row["letters"] for row in stats["by_party"]} == {
-        "Ontario Liberal Party": 2, "Progressive Conservative Party of Ontario": 1}
+        "Ontario Liberal Party": 2,
+        "Progressive Conservative Party of Ontario": 1,
+    }
     html = browser.get(f"/manage/campaigns/{campaign.id}").get_data(as_text=True)
     assert "ridings reached of 124" in html and "Rob Cerjanec" in html
     assert "I trained in Cairo" not in html  # bodies stay closed until the lead opens one
@@ -113,8 +137,9 @@ def test_opening_a_letter_is_audited(app, browser, make_campaign, make_member, s
     assert browser.get(f"/manage/campaigns/{campaign.id + 1}/letters/{letter_id}").status_code == 404
 
 
-def test_the_latest_letters_list_uses_the_same_number_of_queries_for_more_letters(app, browser, make_campaign,
-                                                                                  make_member, count_queries):
+def test_the_latest_letters_list_uses_the_same_number_of_queries_for_more_letters(
+    app, browser, make_campaign, make_member, count_queries
+):
     campaign = make_campaign()
 
     def send(riding):
@@ -149,8 +174,9 @@ def test_fixed_targets_are_managed_by_the_lead(app, browser, make_user, session,
     person_id = session.scalar(select(Person.id).where(Person.full_name == "Bill Rosenberg"))
     page = f"/manage/campaigns/{campaign_id}/targets"
     # Chosen in the picker (a hidden reference), or typed without JavaScript: both name the same person.
-    assert browser.post(page, {"person": f"person:{person_id}", "person_name": "Bill Rosenberg — MPP"}
-                        ).status_code == 302
+    assert (
+        browser.post(page, {"person": f"person:{person_id}", "person_name": "Bill Rosenberg — MPP"}).status_code == 302
+    )
     assert "bill.rosenberg@pc.ola.org" in browser.get(page).get_data(as_text=True)
     again = browser.post(page, {"person": "", "person_name": "bill rosenberg"})
     assert "already a target" in again.get_data(as_text=True)
@@ -166,11 +192,13 @@ def test_a_lead_adds_a_block_and_removes_one_by_emptying_it(browser, make_user, 
     browser.login(lead.email)
     campaign_id = new_campaign(browser)
     page = TEMPLATE_PAGE.format(campaign_id)
-    html = browser.post(page, {**template_form("", ("locked", "First", 0)), "add_block": "Add a block"}
-                        ).get_data(as_text=True)
+    html = browser.post(page, {**template_form("", ("locked", "First", 0)), "add_block": "Add a block"}).get_data(
+        as_text=True
+    )
     assert 'name="blocks-1-body"' in html
-    response = browser.post(page, template_form("Hi", ("locked", "First", 0), ("personal", "", 0),
-                                                 ("editable", "Third", 0)))
+    response = browser.post(
+        page, template_form("Hi", ("locked", "First", 0), ("personal", "", 0), ("editable", "Third", 0))
+    )
     assert "Saved version 1" in response.get_data(as_text=True)
     template = session.scalar(select(LetterTemplate))
     assert [block.kind for block in template.blocks] == ["locked", "editable"]

@@ -1,4 +1,5 @@
 """The member's journey: campaign page, find the representative, write, preview, send, "My letters"."""
+
 from email.utils import parseaddr
 
 from sqlalchemy import func, select
@@ -33,15 +34,24 @@ def test_a_visitor_may_start_writing_without_an_account(client, make_campaign):
 def test_a_new_member_joins_on_the_way_and_returns_to_the_letter(app, client, browser, make_campaign, mailbox):
     campaign = make_campaign()
     write = write_url(campaign)
-    response = browser.post(f"/join?next={write}", {
-        "full_name": "Dr. Nadia Haddad", "email": "nadia@example.org", "password": "a long enough passphrase 42",
-        "postal_code": "L1S 2B3", "province": "ON"}, page=f"/join?next={write}")
+    response = browser.post(
+        f"/join?next={write}",
+        {
+            "full_name": "Dr. Nadia Haddad",
+            "email": "nadia@example.org",
+            "password": "a long enough passphrase 42",
+            "postal_code": "L1S 2B3",
+            "province": "ON",
+        },
+        page=f"/join?next={write}",
+    )
     assert response.status_code == 302
     assert response.headers["Location"].replace("%2F", "/").endswith(f"/login?next={write}")
     confirm = browser.get(mailbox.last_link("/confirm/"))
     assert f"/login?next={write}&email=nadia" in confirm.headers["Location"].replace("%2F", "/")
-    login = browser.post("/login", {"email": "nadia@example.org", "password": "a long enough passphrase 42",
-                                    "next": write})
+    login = browser.post(
+        "/login", {"email": "nadia@example.org", "password": "a long enough passphrase 42", "next": write}
+    )
     assert login.headers["Location"].endswith(write)
     page = browser.get(write).get_data(as_text=True)
     assert "Rob Cerjanec" in page  # L1S is Ajax: the riding saved at joining
@@ -78,7 +88,9 @@ def test_the_letter_shows_locked_parts_read_only_with_placeholders_filled(browse
     campaign = make_campaign()
     member = make_member(riding=1, name="Dr. Amal Farouk")
     browser.login(member.email)
-    html = browser.get(write_url(campaign, f"district-{district_id(browser.client.application, 1)}")).get_data(as_text=True)
+    html = browser.get(write_url(campaign, f"district-{district_id(browser.client.application, 1)}")).get_data(
+        as_text=True
+    )
     assert "Dear Rob Cerjanec," in html
     assert "one of fewer than 5 ITPO members" in html
     assert 'name="block-1"' not in html  # locked: no field to edit
@@ -96,8 +108,9 @@ def test_preview_shows_the_letter_exactly_as_it_will_be_sent(app, browser, make_
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
 
 
-def test_sending_writes_the_letter_and_its_outbox_message_together(app, browser, make_campaign, make_member,
-                                                                   session, mailbox):
+def test_sending_writes_the_letter_and_its_outbox_message_together(
+    app, browser, make_campaign, make_member, session, mailbox
+):
     campaign = make_campaign()
     member = make_member(riding=1, name="Dr. Amal Farouk", email="amal@example.org")
     browser.login(member.email)
@@ -115,8 +128,9 @@ def test_sending_writes_the_letter_and_its_outbox_message_together(app, browser,
     assert parseaddr(sent["Reply-To"]) == ("Dr. Amal Farouk", "amal@example.org")
 
 
-def test_a_second_send_to_the_same_target_is_refused_with_a_link_to_the_first(app, browser, make_campaign,
-                                                                              make_member, session):
+def test_a_second_send_to_the_same_target_is_refused_with_a_link_to_the_first(
+    app, browser, make_campaign, make_member, session
+):
     campaign = make_campaign()
     member = make_member(riding=1)
     browser.login(member.email)
@@ -128,7 +142,9 @@ def test_a_second_send_to_the_same_target_is_refused_with_a_link_to_the_first(ap
     page = browser.get(second.headers["Location"]).get_data(as_text=True)
     assert "already sent a letter" in page
     assert session.scalar(select(func.count()).select_from(Letter)) == 1
-    assert session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "letter")) == 1
+    assert (
+        session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "letter")) == 1
+    )
 
 
 def test_a_double_submit_racing_past_the_check_keeps_one_letter(app, make_campaign, make_member, session):
@@ -148,20 +164,24 @@ def test_a_double_submit_racing_past_the_check_keeps_one_letter(app, make_campai
         camp = db.session.get(Campaign, campaign.id)
         template = db.session.get(LetterTemplate, campaign.template_id)
         recipient = services.recipient_for_district(db.session, camp, district_id(app, 1))
-        services.send_letter(db.session, campaign=camp, user=user, recipient=recipient, template=template,
-                             edits={3: STORY})
+        services.send_letter(
+            db.session, campaign=camp, user=user, recipient=recipient, template=template, edits={3: STORY}
+        )
         db.session.commit()
         original = services.existing_letter
         services.existing_letter = lambda *args: None  # the second tab checked before the first committed
         try:
             with pytest.raises(IntegrityError):
-                services.send_letter(db.session, campaign=camp, user=user, recipient=recipient, template=template,
-                                     edits={3: STORY})
+                services.send_letter(
+                    db.session, campaign=camp, user=user, recipient=recipient, template=template, edits={3: STORY}
+                )
         finally:
             services.existing_letter = original
             db.session.rollback()
     assert session.scalar(select(func.count()).select_from(Letter)) == 1
-    assert session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "letter")) == 1
+    assert (
+        session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "letter")) == 1
+    )
 
 
 def test_the_personal_part_is_required_with_its_minimum_length(app, browser, make_campaign, make_member, session):
@@ -178,8 +198,9 @@ def test_a_letter_over_20000_characters_is_refused(app, browser, make_campaign, 
     campaign = make_campaign()
     member = make_member(riding=1)
     browser.login(member.email)
-    response = send_letter(browser, campaign, f"district-{district_id(app, 1)}",
-                     **{"block-3": "x" * 9_999, "block-2": "y" * 9_999})
+    response = send_letter(
+        browser, campaign, f"district-{district_id(app, 1)}", **{"block-3": "x" * 9_999, "block-2": "y" * 9_999}
+    )
     assert response.status_code == 200
     assert "the limit is 20,000" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
@@ -210,13 +231,18 @@ def test_an_unconfirmed_member_cannot_send(app, make_campaign, make_member, sess
         camp = db.session.get(Campaign, campaign.id)
         recipient = services.recipient_for_district(db.session, camp, district_id(app, 1))
         with pytest.raises(ValidationError, match="Confirm your email"):
-            services.send_letter(db.session, campaign=camp, user=db.session.get(User, member.id), recipient=recipient,
-                                 template=db.session.get(LetterTemplate, campaign.template_id), edits={3: STORY})
+            services.send_letter(
+                db.session,
+                campaign=camp,
+                user=db.session.get(User, member.id),
+                recipient=recipient,
+                template=db.session.get(LetterTemplate, campaign.template_id),
+                edits={3: STORY},
+            )
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
 
 
-def test_a_vacant_seat_stops_the_letter_and_the_lead_sees_the_count(app, browser, make_campaign, make_member,
-                                                                    session):
+def test_a_vacant_seat_stops_the_letter_and_the_lead_sees_the_count(app, browser, make_campaign, make_member, session):
     from crm.extensions import db
     from crm.stakeholders.models import ElectedOffice
 
@@ -243,7 +269,9 @@ def test_an_uncertain_address_is_never_mailed(app, browser, make_campaign, make_
     browser.login(member.email)
     response = send_letter(browser, campaign, f"district-{district_id(app, 37)}")
     assert "do not have a confirmed email address" in response.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "letter")) == 0
+    assert (
+        session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "letter")) == 0
+    )
     assert session.scalar(select(LetterObstacle.reason)) == "no_address"
 
 
@@ -257,8 +285,9 @@ def test_my_letters_shows_each_letter_with_its_delivery_status(app, browser, mak
     assert ">Sent<" in browser.get("/my/letters").get_data(as_text=True)
 
 
-def test_my_letters_uses_the_same_number_of_queries_for_more_letters(app, browser, make_campaign, make_member,
-                                                                     count_queries):
+def test_my_letters_uses_the_same_number_of_queries_for_more_letters(
+    app, browser, make_campaign, make_member, count_queries
+):
     member = make_member(riding=1)
     browser.login(member.email)
 
@@ -309,9 +338,12 @@ def _people(app, *district_ids):
     from crm.stakeholders.models import ElectedOffice
 
     with app.app_context():
-        return [db.session.scalar(select(ElectedOffice.person_id).where(ElectedOffice.district_id == d,
-                                                                        ElectedOffice.current.is_(True)))
-                for d in district_ids]
+        return [
+            db.session.scalar(
+                select(ElectedOffice.person_id).where(ElectedOffice.district_id == d, ElectedOffice.current.is_(True))
+            )
+            for d in district_ids
+        ]
 
 
 def test_the_public_page_counts_letters_and_ridings(app, browser, client, make_campaign, make_member):

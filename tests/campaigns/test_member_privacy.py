@@ -1,4 +1,5 @@
 """A member downloads everything ITPO holds about them, changes consent, and can be erased."""
+
 import json
 
 from sqlalchemy import func, select
@@ -43,8 +44,9 @@ def test_consent_changes_are_new_records_with_time_and_source(browser, make_memb
     browser.login("consent@example.org")
     browser.post("/account/consent", {"consent_email": "y"}, page="/account/data")
     browser.post("/account/consent", {}, page="/account/data")
-    records = session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == member.id)
-                              .order_by(ConsentRecord.id)).all()
+    records = session.scalars(
+        select(ConsentRecord).where(ConsentRecord.user_id == member.id).order_by(ConsentRecord.id)
+    ).all()
     assert [(r.granted, r.source) for r in records] == [(True, "account_page"), (False, "account_page")]
 
 
@@ -62,8 +64,9 @@ def test_erasure_anonymises_the_person_and_keeps_the_counts(app, browser, make_c
     letter = session.scalar(select(Letter).where(Letter.user_id == member.id))
     assert letter.body == "[erased]" and letter.district_id is not None
     assert session.scalar(select(func.count()).select_from(Letter)) == 1
-    events = session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "users",
-                                                      AuditEvent.entity_id == member.id)).all()
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "users", AuditEvent.entity_id == member.id)
+    ).all()
     assert any(e.action == "erase" for e in events)
     assert not any("private@example.org" in json.dumps(e.changes or {}) for e in events)
     assert browser.get("/home").status_code == 302  # logged out
@@ -71,7 +74,8 @@ def test_erasure_anonymises_the_person_and_keeps_the_counts(app, browser, make_c
 
 
 def test_letter_words_are_removed_after_the_retention_period_but_the_letter_still_counts(
-        app, browser, make_campaign, make_member, runner, session):
+    app, browser, make_campaign, make_member, runner, session
+):
     from datetime import datetime, timedelta
 
     from sqlalchemy import update
@@ -81,8 +85,11 @@ def test_letter_words_are_removed_after_the_retention_period_but_the_letter_stil
     _member_with_letter(app, browser, make_campaign, make_member)
     letter = session.scalar(select(Letter))
     session.execute(update(Letter).values(created_at=datetime.utcnow() - timedelta(days=200)))
-    session.execute(update(OutboundMessage).where(OutboundMessage.id == letter.message_id)
-                    .values(created_at=datetime.utcnow() - timedelta(days=200), status="delivered"))
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == letter.message_id)
+        .values(created_at=datetime.utcnow() - timedelta(days=200), status="delivered")
+    )
     session.commit()
     result = runner.invoke(args=["crm", "scrub-letters"])
     assert "scrubbed 1 letter(s) older than 180 days" in result.output, result.output

@@ -1,4 +1,5 @@
 """Finding ridings through the Represent API (a local fake server), cached and rate-limited."""
+
 import pytest
 from limits import parse
 
@@ -16,10 +17,18 @@ PAYLOAD = {
         {"name": "University—Rosedale", "boundary_set_name": "Ontario electoral district", "external_id": "113"},
     ],
     "representatives_centroid": [
-        {"name": "Someone Federal", "elected_office": "MP", "district_name": "Toronto Centre",
-         "representative_set_name": "House of Commons"},
-        {"name": "Chris Glover", "elected_office": "MPP", "district_name": "Spadina--Fort York",
-         "representative_set_name": "Legislative Assembly of Ontario"},
+        {
+            "name": "Someone Federal",
+            "elected_office": "MP",
+            "district_name": "Toronto Centre",
+            "representative_set_name": "House of Commons",
+        },
+        {
+            "name": "Chris Glover",
+            "elected_office": "MPP",
+            "district_name": "Spadina--Fort York",
+            "representative_set_name": "Legislative Assembly of Ontario",
+        },
     ],
 }
 
@@ -66,8 +75,9 @@ def test_an_unavailable_api_falls_back_to_the_fsa_table(browser, make_campaign, 
     assert "Spadina—Fort York" in html and "Davenport" in html
 
 
-def test_the_api_is_called_at_most_60_times_a_minute(app, browser, make_campaign, make_member, represent_api,
-                                                     monkeypatch):
+def test_the_api_is_called_at_most_60_times_a_minute(
+    app, browser, make_campaign, make_member, represent_api, monkeypatch
+):
     monkeypatch.setattr(represent, "RATE", parse("2/minute"))
     represent_api.expect_request("/postcodes/M5V3L9/").respond_with_json(PAYLOAD)
     represent_api.expect_request("/postcodes/M5V3L8/").respond_with_json(PAYLOAD)
@@ -81,8 +91,9 @@ def test_the_api_is_called_at_most_60_times_a_minute(app, browser, make_campaign
     assert len(represent_api.log) == 2  # the third lookup used the FSA table
 
 
-def test_an_unknown_postal_code_at_represent_falls_back_to_the_fsa_table(browser, make_campaign, make_member,
-                                                                        represent_api):
+def test_an_unknown_postal_code_at_represent_falls_back_to_the_fsa_table(
+    browser, make_campaign, make_member, represent_api
+):
     represent_api.expect_request("/postcodes/L1S1A1/").respond_with_data("not found", status=404)
     campaign = make_campaign()
     member = make_member(riding=None)

@@ -1,4 +1,5 @@
 """Members who joined through a campaign: recorded at sign-up from the campaign's links, never from a bad one."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,15 @@ def _join(browser, query: str, email: str, **extra):
     page = f"/join?{query}" if query else "/join"
     html = browser.get(page).get_data(as_text=True)
     hidden = dict(re.findall(r'<input id="campaign" name="(campaign)" type="hidden" value="([^"]*)"', html))
-    data = {"full_name": "Dr. Nadia Haddad", "email": email, "password": PASSWORD, "postal_code": "L1S 2B3",
-            "province": "ON", **{k: unescape(v) for k, v in hidden.items()}, **extra}
+    data = {
+        "full_name": "Dr. Nadia Haddad",
+        "email": email,
+        "password": PASSWORD,
+        "postal_code": "L1S 2B3",
+        "province": "ON",
+        **{k: unescape(v) for k, v in hidden.items()},
+        **extra,
+    }
     response = browser.post(page, data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response
@@ -29,8 +37,11 @@ def _joined_via(app, email: str) -> int | None:
     from crm.members.models import MemberProfile
 
     with app.app_context():
-        value = db.session.scalar(select(MemberProfile.joined_via_campaign_id).join(User, User.id == MemberProfile.user_id)
-                                  .where(User.email == email))
+        value = db.session.scalar(
+            select(MemberProfile.joined_via_campaign_id)
+            .join(User, User.id == MemberProfile.user_id)
+            .where(User.email == email)
+        )
         db.session.remove()
     return value
 
@@ -53,8 +64,9 @@ def test_joining_from_the_login_page_on_the_way_to_a_letter_records_the_campaign
     assert _joined_via(app, "long-way@example.org") == campaign.id
 
 
-@pytest.mark.parametrize("value", ["no-such-campaign", "", "x" * 500, "<script>alert(1)</script>", "' OR 1=1 --",
-                                   "démo", "../../etc/passwd"])
+@pytest.mark.parametrize(
+    "value", ["no-such-campaign", "", "x" * 500, "<script>alert(1)</script>", "' OR 1=1 --", "démo", "../../etc/passwd"]
+)
 def test_an_unknown_or_malformed_campaign_is_ignored_and_joining_still_works(app, browser, value):
     _join(browser, "", "anyone@example.org", campaign=value)
     assert _joined_via(app, "anyone@example.org") is None

@@ -1,4 +1,5 @@
 """Personal, not copied: a story nearly the same as letters already sent is flagged; leads see the bands."""
+
 import random
 
 import pytest
@@ -7,19 +8,26 @@ from sqlalchemy import func, select
 from crm.campaigns import similarity
 from crm.campaigns.models import Letter
 from crm.campaigns.similarity_models import LetterSignature, LetterSimilarityBand
-from crm.campaigns.similarity_stories import edited, measure_thresholds, story
+from crm.campaigns.similarity_stories import measure_thresholds, story
 from crm.stakeholders.models import ElectedOffice
 
-STORY = ("I trained in Cairo and practised emergency medicine for eight years at a district hospital. In 2019 I "
-         "moved to Brampton with my wife and two children. I passed the MCCQE Part I and the NAC exam and applied "
-         "to CaRMS four times without a match. Today I drive for a delivery company. Brampton has thousands of "
-         "people without a family doctor, and I could care for them tomorrow.")
-TOUCHED_UP = STORY.replace("eight years", "nine years").replace("four times", "five times").replace(
-    "Today I drive", "These days I drive")
-OTHER_STORY = ("My medical degree is from Lahore, and I spent twelve years in pediatrics at a teaching hospital. "
-               "We landed in Ottawa in 2016. I studied for the NAC while cleaning offices at night, passed it, and "
-               "was turned down by the match three times. Children in Ottawa wait months to see a pediatrician; a "
-               "Practice-Ready Assessment spot would let me help them this year.")
+STORY = (
+    "I trained in Cairo and practised emergency medicine for eight years at a district hospital. In 2019 I "
+    "moved to Brampton with my wife and two children. I passed the MCCQE Part I and the NAC exam and applied "
+    "to CaRMS four times without a match. Today I drive for a delivery company. Brampton has thousands of "
+    "people without a family doctor, and I could care for them tomorrow."
+)
+TOUCHED_UP = (
+    STORY.replace("eight years", "nine years")
+    .replace("four times", "five times")
+    .replace("Today I drive", "These days I drive")
+)
+OTHER_STORY = (
+    "My medical degree is from Lahore, and I spent twelve years in pediatrics at a teaching hospital. "
+    "We landed in Ottawa in 2016. I studied for the NAC while cleaning offices at night, passed it, and "
+    "was turned down by the match three times. Children in Ottawa wait months to see a pediatrician; a "
+    "Practice-Ready Assessment spot would let me help them this year."
+)
 
 
 @pytest.fixture
@@ -32,12 +40,21 @@ def letters(session, make_campaign, make_member):
         campaign = campaign or default
         member = member or make_member(riding=riding)
         if riding not in offices:
-            offices[riding] = session.scalar(select(ElectedOffice).where(
-                ElectedOffice.current.is_(True), ElectedOffice.district.has(number=riding)))
+            offices[riding] = session.scalar(
+                select(ElectedOffice).where(ElectedOffice.current.is_(True), ElectedOffice.district.has(number=riding))
+            )
         office = offices[riding]
-        letter = Letter(campaign_id=campaign.id, user_id=member.id, person_id=office.person_id, office_id=office.id,
-                        district_id=office.district_id, template_id=campaign.template_id, to_address="mpp@example.org",
-                        subject="A letter", body=text)
+        letter = Letter(
+            campaign_id=campaign.id,
+            user_id=member.id,
+            person_id=office.person_id,
+            office_id=office.id,
+            district_id=office.district_id,
+            template_id=campaign.template_id,
+            to_address="mpp@example.org",
+            subject="A letter",
+            body=text,
+        )
         session.add(letter)
         session.flush()
         band = similarity.record_letter(session, letter.id, campaign.id, text)
@@ -136,8 +153,12 @@ def test_erasing_a_member_drops_the_hashes_and_keeps_the_band(session, letters, 
     session.commit()
     row = session.get(LetterSignature, letter_id)
     assert row.signature is None and row.band == "near_copy"
-    assert session.scalar(select(func.count()).select_from(LetterSimilarityBand)
-                          .where(LetterSimilarityBand.letter_id == letter_id)) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(LetterSimilarityBand).where(LetterSimilarityBand.letter_id == letter_id)
+        )
+        == 0
+    )
 
 
 def test_the_lead_sees_near_copies_per_riding_and_members_cannot(browser, letters, make_user):
@@ -174,7 +195,9 @@ def test_demo_letters_carry_signatures_and_a_handful_are_near_copies(app, runner
         from crm.extensions import db
 
         letters_count = db.session.scalar(select(func.count()).select_from(Letter))
-        bands = dict(db.session.execute(select(LetterSignature.band, func.count()).group_by(LetterSignature.band)).all())
+        bands = dict(
+            db.session.execute(select(LetterSignature.band, func.count()).group_by(LetterSignature.band)).all()
+        )
         live = db.session.scalar(select(Campaign.id).where(Campaign.status == "live"))
     assert sum(bands.values()) == letters_count
     assert 0.01 * letters_count < bands["near_copy"] < 0.06 * letters_count

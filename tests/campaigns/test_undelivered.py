@@ -1,4 +1,5 @@
 """A member learns when their letter bounced or failed, and gets a copy to send another way."""
+
 from sqlalchemy import select
 
 from crm.campaigns.models import Letter

@@ -1,16 +1,21 @@
 """Write first, confirm to send (WriteToThem's model): a visitor's letter waits while they join or log in, and
 the confirmation link both confirms the address and sends it. Whoever is sent away comes back to the letter."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
 from crm.campaigns.models import Campaign, Letter, PendingLetter
-from crm.extensions import db
 from tests.campaigns.conftest import STORY, district_id, letter_data, write_url
 
-NEW_MEMBER = {"full_name": "Dr. Nadia Haddad", "email": "nadia@example.org",
-              "password": "a long enough passphrase 42", "postal_code": "L1S 2B3", "province": "ON",
-              "consent_email": "y"}
+NEW_MEMBER = {
+    "full_name": "Dr. Nadia Haddad",
+    "email": "nadia@example.org",
+    "password": "a long enough passphrase 42",
+    "postal_code": "L1S 2B3",
+    "province": "ON",
+    "consent_email": "y",
+}
 
 
 def _write_as_visitor(app, browser, campaign):
@@ -29,8 +34,9 @@ def _join_link(page: str) -> str:
     return html.unescape(re.search(r'href="(/join\?[^"]+)"', page).group(1))
 
 
-def test_a_visitor_writes_joins_and_the_confirmation_link_sends_the_letter(app, browser, make_campaign, mailbox,
-                                                                          session):
+def test_a_visitor_writes_joins_and_the_confirmation_link_sends_the_letter(
+    app, browser, make_campaign, mailbox, session
+):
     campaign = make_campaign()
     page = _write_as_visitor(app, browser, campaign)
     assert session.scalar(select(func.count()).select_from(Letter)) == 0
@@ -49,8 +55,9 @@ def test_a_visitor_writes_joins_and_the_confirmation_link_sends_the_letter(app, 
     assert session.scalar(select(func.count()).select_from(PendingLetter)) == 0
 
 
-def test_a_member_who_was_logged_out_logs_in_and_finds_their_text_kept(app, browser, make_campaign, make_member,
-                                                                      session):
+def test_a_member_who_was_logged_out_logs_in_and_finds_their_text_kept(
+    app, browser, make_campaign, make_member, session
+):
     campaign = make_campaign()
     member = make_member(riding=1)
     page = _write_as_visitor(app, browser, campaign)
@@ -59,16 +66,20 @@ def test_a_member_who_was_logged_out_logs_in_and_finds_their_text_kept(app, brow
 
     login_link = html.unescape(re.search(r'href="(/login\?[^"]+)"', page).group(1))
     next_url = login_link.split("next=", 1)[1].replace("%2F", "/").replace("%3F", "?").replace("%3D", "=")
-    response = browser.post(login_link, {"email": member.email, "password": "correct horse battery staple",
-                                         "next": next_url}, page=login_link)
+    response = browser.post(
+        login_link,
+        {"email": member.email, "password": "correct horse battery staple", "next": next_url},
+        page=login_link,
+    )
     assert "/campaigns/" in response.headers["Location"] and "pending=" in response.headers["Location"]
     restored = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert STORY in restored and "letter-signature" in restored
     assert session.scalar(select(func.count()).select_from(Letter)) == 0  # the member presses Send themselves
 
 
-def test_a_waiting_letter_whose_campaign_closed_is_not_sent_and_the_member_is_told(app, browser, make_campaign,
-                                                                                    mailbox, session):
+def test_a_waiting_letter_whose_campaign_closed_is_not_sent_and_the_member_is_told(
+    app, browser, make_campaign, mailbox, session
+):
     campaign = make_campaign()
     join = _join_link(_write_as_visitor(app, browser, campaign))
     browser.post(join, NEW_MEMBER, page=join)
@@ -89,8 +100,7 @@ def test_waiting_letters_are_deleted_after_seven_days_with_their_text(app, brows
     assert session.scalar(select(func.count()).select_from(PendingLetter)) == 0
 
 
-def test_someone_elses_or_an_expired_waiting_letter_is_not_restored(app, browser, make_campaign, make_member,
-                                                                     session):
+def test_someone_elses_or_an_expired_waiting_letter_is_not_restored(app, browser, make_campaign, make_member, session):
     campaign = make_campaign()
     _write_as_visitor(app, browser, campaign)
     pending = session.scalar(select(PendingLetter))
@@ -103,8 +113,9 @@ def test_someone_elses_or_an_expired_waiting_letter_is_not_restored(app, browser
     assert "expired" in page.get_data(as_text=True)
 
 
-def test_a_member_without_a_postal_code_is_asked_for_it_before_sending(app, browser, make_campaign, make_member,
-                                                                       session):
+def test_a_member_without_a_postal_code_is_asked_for_it_before_sending(
+    app, browser, make_campaign, make_member, session
+):
     campaign = make_campaign()
     member = make_member(riding=None, postal_code=None)
     browser.login(member.email)
@@ -117,10 +128,10 @@ def test_a_member_without_a_postal_code_is_asked_for_it_before_sending(app, brow
     assert "L1S 2B3" in session.scalar(select(Letter.signature))
 
 
-def test_the_preview_shows_the_constituent_signature_the_template_cannot_remove(app, browser, make_campaign,
-                                                                              make_member, session):
-    campaign = make_campaign(blocks=[dict(kind="personal", body="Your story", min_length=20)],
-                             subject="A letter")
+def test_the_preview_shows_the_constituent_signature_the_template_cannot_remove(
+    app, browser, make_campaign, make_member, session
+):
+    campaign = make_campaign(blocks=[dict(kind="personal", body="Your story", min_length=20)], subject="A letter")
     member = make_member(riding=1, name="Dr. Amina Okafor")
     browser.login(member.email)
     url = write_url(campaign, f"district-{district_id(app, 1)}")
@@ -133,11 +144,15 @@ def test_the_preview_shows_the_constituent_signature_the_template_cannot_remove(
     assert text.count("riding of Ajax") == 1 and member.email in text and "L1S 1A1" in text
 
 
-def test_a_template_that_fails_for_one_member_says_so_and_tells_the_lead(app, browser, make_campaign, make_member,
-                                                                      session):
-    campaign = make_campaign(blocks=[
-        dict(kind="locked", body="{{ 10 / (0 if riding_name == 'Ajax' else 1) }}"),
-        dict(kind="personal", body="Your story", min_length=20)])
+def test_a_template_that_fails_for_one_member_says_so_and_tells_the_lead(
+    app, browser, make_campaign, make_member, session
+):
+    campaign = make_campaign(
+        blocks=[
+            dict(kind="locked", body="{{ 10 / (0 if riding_name == 'Ajax' else 1) }}"),
+            dict(kind="personal", body="Your story", min_length=20),
+        ]
+    )
     member = make_member(riding=1)
     browser.login(member.email)
     response = browser.get(write_url(campaign, f"district-{district_id(app, 1)}"))

@@ -1,4 +1,5 @@
 """Dashboard fixtures: campaigns from the campaigns tests, and letters written straight into the tables."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,28 +26,54 @@ def add_letters(app):
     def _add(campaign, specs):
         with app.app_context():
             db.session.info["audit_disabled"] = True
-            offices = {number: office for number, office in db.session.execute(
-                select(ElectoralDistrict.number, ElectedOffice).join(ElectedOffice,
-                                                                     ElectedOffice.district_id == ElectoralDistrict.id)
-                .where(ElectedOffice.current.is_(True)))}
+            offices = {
+                number: office
+                for number, office in db.session.execute(
+                    select(ElectoralDistrict.number, ElectedOffice)
+                    .join(ElectedOffice, ElectedOffice.district_id == ElectoralDistrict.id)
+                    .where(ElectedOffice.current.is_(True))
+                )
+            }
             for number, status, created_at in specs:
                 counter["n"] += 1
                 office = offices[number]
-                user = User(email=f"writer{counter['n']}-{campaign.id}@example.org", name=f"Writer {counter['n']}",
-                            password_hash="x", role="member", email_confirmed_at=datetime.utcnow())
+                user = User(
+                    email=f"writer{counter['n']}-{campaign.id}@example.org",
+                    name=f"Writer {counter['n']}",
+                    password_hash="x",
+                    role="member",
+                    email_confirmed_at=datetime.utcnow(),
+                )
                 db.session.add(user)
                 db.session.flush()
                 db.session.add(MemberProfile(user_id=user.id, province="ON", district_id=office.district_id))
-                message = OutboundMessage(kind="letter", user_id=user.id, to_address="mpp@example.org",
-                                          from_address="itpo@example.org", subject="A letter", text_body="Body",
-                                          status=status)
+                message = OutboundMessage(
+                    kind="letter",
+                    user_id=user.id,
+                    to_address="mpp@example.org",
+                    from_address="itpo@example.org",
+                    subject="A letter",
+                    text_body="Body",
+                    status=status,
+                )
                 db.session.add(message)
                 db.session.flush()
-                db.session.add(Letter(campaign_id=campaign.id, user_id=user.id, person_id=office.person_id,
-                                      office_id=office.id, district_id=office.district_id,
-                                      template_id=campaign.template_id, party=office.party,
-                                      to_address="mpp@example.org", subject="A letter", body="Body",
-                                      message_id=message.id, created_at=created_at or datetime.utcnow()))
+                db.session.add(
+                    Letter(
+                        campaign_id=campaign.id,
+                        user_id=user.id,
+                        person_id=office.person_id,
+                        office_id=office.id,
+                        district_id=office.district_id,
+                        template_id=campaign.template_id,
+                        party=office.party,
+                        to_address="mpp@example.org",
+                        subject="A letter",
+                        body="Body",
+                        message_id=message.id,
+                        created_at=created_at or datetime.utcnow(),
+                    )
+                )
             db.session.commit()
             db.session.info.pop("audit_disabled", None)
             db.session.remove()

@@ -1,4 +1,5 @@
 """The campaign dashboard: progress, per day, by party, ridings, the delivery funnel, the map."""
+
 from __future__ import annotations
 
 import re
@@ -31,11 +32,27 @@ def test_lead_sees_progress_against_the_goal_and_ridings_of_124(lead_browser, ad
 
 def test_delivery_funnel_counts_letters_by_their_outbox_status(lead_browser, add_letters):
     browser, campaign = lead_browser
-    add_letters(campaign, [(1, "queued", None), (2, "sending", None), (3, "accepted", None), (4, "delivered", None),
-                           (5, "delivered", None), (6, "bounced", None), (7, "dropped", None), (8, "failed", None)])
+    add_letters(
+        campaign,
+        [
+            (1, "queued", None),
+            (2, "sending", None),
+            (3, "accepted", None),
+            (4, "delivered", None),
+            (5, "delivered", None),
+            (6, "bounced", None),
+            (7, "dropped", None),
+            (8, "failed", None),
+        ],
+    )
     html = _page(browser, campaign)
-    for stage, count in (("Queued", 2), ("Accepted by the mail service", 1), ("Delivered", 2), ("Bounced", 2),
-                         ("Failed", 1)):
+    for stage, count in (
+        ("Queued", 2),
+        ("Accepted by the mail service", 1),
+        ("Delivered", 2),
+        ("Bounced", 2),
+        ("Failed", 1),
+    ):
         assert re.search(rf'<th scope="row">{stage}</th><td class="text-end">{count}</td>', html), stage
 
 
@@ -64,10 +81,16 @@ def test_top_and_untouched_ridings_show_where_to_push_next(lead_browser, add_let
 
 def test_letters_per_day_and_the_date_filter(lead_browser, add_letters):
     browser, campaign = lead_browser
-    add_letters(campaign, [(1, "delivered", datetime(2026, 3, 1, 10)), (2, "delivered", datetime(2026, 3, 1, 12)),
-                           (3, "delivered", datetime(2026, 3, 5, 9))])
+    add_letters(
+        campaign,
+        [
+            (1, "delivered", datetime(2026, 3, 1, 10)),
+            (2, "delivered", datetime(2026, 3, 1, 12)),
+            (3, "delivered", datetime(2026, 3, 5, 9)),
+        ],
+    )
     html = _page(browser, campaign)
-    assert "<td>2026-03-01</td><td class=\"text-end\">2</td>" in html
+    assert '<td>2026-03-01</td><td class="text-end">2</td>' in html
     filtered = _page(browser, campaign, "?start=2026-03-02&end=2026-03-31")
     assert "2026-03-01" not in filtered.split("Letters per day")[1]
     assert re.search(r'display-6">1</div>', filtered)
@@ -86,8 +109,9 @@ def test_letters_by_party_use_the_party_at_sending(lead_browser, add_letters):
     assert "Letters by party" in html and "No letters yet" not in html.split("Letters by party")[1][:400]
 
 
-def test_members_who_joined_through_the_campaign_are_counted_with_those_who_wrote(lead_browser, make_campaign,
-                                                                                    add_letters, app):
+def test_members_who_joined_through_the_campaign_are_counted_with_those_who_wrote(
+    lead_browser, make_campaign, add_letters, app
+):
     """Recorded at sign-up: writers who were already members do not count; the date range is the day they joined."""
     from sqlalchemy import select, update
 
@@ -102,24 +126,32 @@ def test_members_who_joined_through_the_campaign_are_counted_with_those_who_wrot
     with app.app_context():
         profiles = list(db.session.scalars(select(MemberProfile.id).join(User).order_by(MemberProfile.id)))
         joined_here, joined_there = profiles[:1], profiles[2:]
-        db.session.execute(update(MemberProfile).where(MemberProfile.id.in_(joined_here))
-                           .values(joined_via_campaign_id=campaign.id, created_at=datetime(2026, 3, 2)))
-        db.session.execute(update(MemberProfile).where(MemberProfile.id.in_(joined_there))
-                           .values(joined_via_campaign_id=other.id))
+        db.session.execute(
+            update(MemberProfile)
+            .where(MemberProfile.id.in_(joined_here))
+            .values(joined_via_campaign_id=campaign.id, created_at=datetime(2026, 3, 2))
+        )
+        db.session.execute(
+            update(MemberProfile).where(MemberProfile.id.in_(joined_there)).values(joined_via_campaign_id=other.id)
+        )
         for n in range(2):  # joined through the campaign, not written yet
             user = User(email=f"new{n}@example.org", name="New", password_hash="x", role="member")
             db.session.add(user)
             db.session.flush()
-            db.session.add(MemberProfile(user_id=user.id, joined_via_campaign_id=campaign.id,
-                                         created_at=datetime(2026, 3, 20)))
+            db.session.add(
+                MemberProfile(user_id=user.id, joined_via_campaign_id=campaign.id, created_at=datetime(2026, 3, 20))
+            )
         db.session.commit()
         db.session.remove()
     html = _page(browser, campaign)
-    assert re.search(r'display-6">3</div>\s*<div>members joined ITPO through this campaign;\s*1 of them have written', html)
+    assert re.search(
+        r'display-6">3</div>\s*<div>members joined ITPO through this campaign;\s*1 of them have written', html
+    )
     assert "Counted when someone signs up from this campaign" in html
     early = _page(browser, campaign, "?start=2026-03-01&end=2026-03-10")
-    assert re.search(r'display-6">1</div>\s*<div>members joined ITPO through this campaign in these dates;\s*1 of them',
-                     early)
+    assert re.search(
+        r'display-6">1</div>\s*<div>members joined ITPO through this campaign in these dates;\s*1 of them', early
+    )
 
 
 def test_committee_and_members_cannot_open_a_campaign_dashboard(browser, make_campaign, make_user):

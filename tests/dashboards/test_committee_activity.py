@@ -1,22 +1,38 @@
 """The committee dashboard shows its year of work: interactions by month and kind, hashtags, follow-ups."""
+
 from datetime import date, datetime, timedelta
 
 
-def test_committee_sees_interactions_by_month_hashtags_and_overdue_follow_ups(app, browser, make_user, seeded,
-                                                                             count_queries):
+def test_committee_sees_interactions_by_month_hashtags_and_overdue_follow_ups(
+    app, browser, make_user, seeded, count_queries
+):
     from crm.extensions import db
     from crm.interactions.models import FollowUp, Interaction, InteractionHashtag
 
     committee = make_user(role="committee", email="dash-committee@example.org", name="Cora Committee")
     today = date.today()
     with app.app_context():
-        for days, kind, tag in ((3, "meeting", "#mppchats"), (4, "call", "#mppchats"), (40, "meeting", "#skillstohelp")):
-            interaction = Interaction(kind=kind, occurred_at=datetime.combine(today - timedelta(days=days),
-                                                                              datetime.min.time()),
-                                      title=f"{kind} {days}", member_report=False, hashtags=tag)
+        for days, kind, tag in (
+            (3, "meeting", "#mppchats"),
+            (4, "call", "#mppchats"),
+            (40, "meeting", "#skillstohelp"),
+        ):
+            interaction = Interaction(
+                kind=kind,
+                occurred_at=datetime.combine(today - timedelta(days=days), datetime.min.time()),
+                title=f"{kind} {days}",
+                member_report=False,
+                hashtags=tag,
+            )
             interaction.tags = [InteractionHashtag(tag=tag)]
-            interaction.follow_ups = [FollowUp(title="Send the proposal", due_date=today - timedelta(days=1),
-                                               assignee_id=committee.id, status="open")]
+            interaction.follow_ups = [
+                FollowUp(
+                    title="Send the proposal",
+                    due_date=today - timedelta(days=1),
+                    assignee_id=committee.id,
+                    status="open",
+                )
+            ]
             db.session.add(interaction)
         db.session.commit()
     browser.login("dash-committee@example.org")
@@ -43,23 +59,36 @@ def test_interactions_by_stakeholder_kind_and_by_jurisdiction(app, browser, make
     make_user(role="committee", email="kinds@example.org")
     today = date.today()
     with app.app_context():
-        ontario, bc = (db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code)) for code in ("ON", "BC"))
+        ontario, bc = (
+            db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code)) for code in ("ON", "BC")
+        )
         cpso = db.session.scalar(select(Organization.id).where(Organization.acronym == "CPSO"))
         mpp = db.session.scalar(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True)).limit(1))
 
         def interaction(days, jurisdiction, *, organization=None, person=None):
             when = datetime.combine(today - timedelta(days=days), datetime.min.time())
-            item = Interaction(kind="meeting", occurred_at=when, title="Meeting", member_report=False,
-                               jurisdiction_id=jurisdiction)
-            item.participants = [Participant(side="stakeholder", role="target", occurred_at=when,
-                                             organization_id=organization, person_id=person)]
+            item = Interaction(
+                kind="meeting", occurred_at=when, title="Meeting", member_report=False, jurisdiction_id=jurisdiction
+            )
+            item.participants = [
+                Participant(
+                    side="stakeholder", role="target", occurred_at=when, organization_id=organization, person_id=person
+                )
+            ]
             return item
 
         both = interaction(2, ontario, organization=cpso)
-        both.participants.append(Participant(side="stakeholder", role="target", occurred_at=both.occurred_at,
-                                             person_id=mpp))
-        db.session.add_all([both, interaction(3, ontario, person=mpp), interaction(5, bc, organization=cpso),
-                            interaction(500, bc, organization=cpso)])  # the last is outside the twelve months
+        both.participants.append(
+            Participant(side="stakeholder", role="target", occurred_at=both.occurred_at, person_id=mpp)
+        )
+        db.session.add_all(
+            [
+                both,
+                interaction(3, ontario, person=mpp),
+                interaction(5, bc, organization=cpso),
+                interaction(500, bc, organization=cpso),
+            ]
+        )  # the last is outside the twelve months
         db.session.commit()
         db.session.remove()
     browser.login("kinds@example.org")

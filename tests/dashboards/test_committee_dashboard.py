@@ -1,4 +1,5 @@
 """The committee dashboard: sitting MPPs' current stances on the asks by party; the asks scoreboard in summary."""
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,11 @@ def _add_stances(app, specs):
     parties = []
     with app.app_context():
         for number, ask, position, as_of in specs:
-            office = db.session.scalar(select(ElectedOffice).join(ElectoralDistrict, ElectoralDistrict.id ==
-                                                                  ElectedOffice.district_id)
-                                       .where(ElectoralDistrict.number == number, ElectedOffice.current.is_(True)))
+            office = db.session.scalar(
+                select(ElectedOffice)
+                .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
+                .where(ElectoralDistrict.number == number, ElectedOffice.current.is_(True))
+            )
             db.session.add(Stance(person_id=office.person_id, ask=ask, position=position, as_of=as_of))
             parties.append(office.party)
         db.session.commit()
@@ -31,8 +34,14 @@ def test_current_stance_is_the_newest_and_missing_ones_are_unknown(app, seeded):
     from crm.dashboards.committee import stances_by_party
     from crm.reference.models import Jurisdiction
 
-    party = _add_stances(app, [(1, "pra", "opposed", date(2025, 1, 1)), (1, "pra", "supportive", date(2026, 1, 1)),
-                               (1, "residency", "neutral", date(2026, 2, 1))])[0]
+    party = _add_stances(
+        app,
+        [
+            (1, "pra", "opposed", date(2025, 1, 1)),
+            (1, "pra", "supportive", date(2026, 1, 1)),
+            (1, "residency", "neutral", date(2026, 2, 1)),
+        ],
+    )[0]
     with app.app_context():
         ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
         table = stances_by_party(db.session, ontario)
@@ -76,8 +85,14 @@ def test_the_committee_dashboard_shows_who_the_programs_reach_in_the_chosen_date
         seed_programs(db.session)
         program = db.session.scalar(select(Program).order_by(Program.position))
         starts = datetime(2026, 3, 10, 23)
-        event = Event(program_id=program.id, title="Interview tips", starts_at=starts,
-                      ends_at=starts + timedelta(hours=1), capacity=50, status="open")
+        event = Event(
+            program_id=program.id,
+            title="Interview tips",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            capacity=50,
+            status="open",
+        )
         db.session.add(event)
         for n in range(7):
             user = User(email=f"p{n}@example.org", name="P", password_hash="x", role="member")
@@ -95,7 +110,8 @@ def test_the_committee_dashboard_shows_who_the_programs_reach_in_the_chosen_date
     assert re.search(rf'<th scope="row">{name}</th><td class="text-end">1</td>\s*<td class="text-end">7</td>', panel)
     assert "CaRMS applicant" in html
     april = browser.get("/dashboards/committee?start=2026-04-01&end=2026-04-30").get_data(as_text=True)
-    assert re.search(rf'<th scope="row">{name}</th><td class="text-end">0</td>\s*<td class="text-end">fewer than 5',
-                     april)
+    assert re.search(
+        rf'<th scope="row">{name}</th><td class="text-end">0</td>\s*<td class="text-end">fewer than 5', april
+    )
     csv = browser.get("/dashboards/committee/programs.csv?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
     assert f"{name},1,7,fewer than 5" in csv

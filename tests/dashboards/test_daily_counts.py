@@ -1,6 +1,7 @@
 """The committee dashboard reads daily counts that database triggers keep honest: whatever writes the interaction
 log (a form, a Core bulk insert, an edit of the date, an archive, a person moving organization, an organization
 changing kind), the dashboard shows what a direct count of the log shows."""
+
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
@@ -14,16 +15,26 @@ def _direct(session, start: date, end: date) -> tuple[dict, dict]:
     from crm.interactions.models import Interaction, Participant
     from crm.stakeholders.models import Organization, Person
 
-    window = (Interaction.archived.is_(False),
-              Interaction.occurred_at >= datetime.combine(start, datetime.min.time()),
-              Interaction.occurred_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
-    by_kind = dict(session.execute(select(Interaction.kind, func.count()).where(*window).group_by(Interaction.kind)).all())
+    window = (
+        Interaction.archived.is_(False),
+        Interaction.occurred_at >= datetime.combine(start, datetime.min.time()),
+        Interaction.occurred_at < datetime.combine(end + timedelta(days=1), datetime.min.time()),
+    )
+    by_kind = dict(
+        session.execute(select(Interaction.kind, func.count()).where(*window).group_by(Interaction.kind)).all()
+    )
     organization = func.coalesce(Participant.organization_id, Person.organization_id)
-    by_stakeholder = dict(session.execute(
-        select(Organization.kind, func.count(func.distinct(Participant.interaction_id))).select_from(Participant)
-        .join(Interaction, Interaction.id == Participant.interaction_id)
-        .outerjoin(Person, Person.id == Participant.person_id).outerjoin(Organization, Organization.id == organization)
-        .where(Participant.side == "stakeholder", *window).group_by(Organization.kind)).all())
+    by_stakeholder = dict(
+        session.execute(
+            select(Organization.kind, func.count(func.distinct(Participant.interaction_id)))
+            .select_from(Participant)
+            .join(Interaction, Interaction.id == Participant.interaction_id)
+            .outerjoin(Person, Person.id == Participant.person_id)
+            .outerjoin(Organization, Organization.id == organization)
+            .where(Participant.side == "stakeholder", *window)
+            .group_by(Organization.kind)
+        ).all()
+    )
     return by_kind, by_stakeholder
 
 
@@ -63,23 +74,65 @@ def test_the_dashboard_counts_match_the_log_through_every_kind_of_write(app, see
         check("nothing yet")
         logged = []
         for days, kind in ((1, "meeting"), (2, "call"), (2, "meeting"), (30, "email")):
-            logged.append(services.log_interaction(session, None, services.InteractionInput(
-                kind=kind, occurred_at=datetime.combine(today - timedelta(days=days), datetime.min.time()),
-                title=f"{kind} {days}", participants=[services.ParticipantInput(f"person:{person.id}"),
-                                                      services.ParticipantInput(f"organization:{ally.id}")])))
+            logged.append(
+                services.log_interaction(
+                    session,
+                    None,
+                    services.InteractionInput(
+                        kind=kind,
+                        occurred_at=datetime.combine(today - timedelta(days=days), datetime.min.time()),
+                        title=f"{kind} {days}",
+                        participants=[
+                            services.ParticipantInput(f"person:{person.id}"),
+                            services.ParticipantInput(f"organization:{ally.id}"),
+                        ],
+                    ),
+                )
+            )
         check("logged through the service")
         when = datetime.combine(today - timedelta(days=5), datetime.min.time())
-        ids = [row.id for row in session.execute(insert(Interaction).returning(Interaction.id), [
-            {"kind": "event", "occurred_at": when, "title": f"Bulk {n}", "member_report": False, "archived": False}
-            for n in range(3)])]
-        insert_rows(session, Participant.__table__, [
-            {"interaction_id": i, "organization_id": cpso.id, "side": "stakeholder", "role": "attendee",
-             "occurred_at": when} for i in ids])
+        ids = [
+            row.id
+            for row in session.execute(
+                insert(Interaction).returning(Interaction.id),
+                [
+                    {
+                        "kind": "event",
+                        "occurred_at": when,
+                        "title": f"Bulk {n}",
+                        "member_report": False,
+                        "archived": False,
+                    }
+                    for n in range(3)
+                ],
+            )
+        ]
+        insert_rows(
+            session,
+            Participant.__table__,
+            [
+                {
+                    "interaction_id": i,
+                    "organization_id": cpso.id,
+                    "side": "stakeholder",
+                    "role": "attendee",
+                    "occurred_at": when,
+                }
+                for i in ids
+            ],
+        )
         check("bulk inserts")
         moved = logged[0]
-        services.update_interaction(session, moved, services.InteractionInput(
-            kind="call", occurred_at=datetime.combine(today - timedelta(days=20), datetime.min.time()),
-            title=moved.title, participants=[services.ParticipantInput(f"person:{person.id}")]))
+        services.update_interaction(
+            session,
+            moved,
+            services.InteractionInput(
+                kind="call",
+                occurred_at=datetime.combine(today - timedelta(days=20), datetime.min.time()),
+                title=moved.title,
+                participants=[services.ParticipantInput(f"person:{person.id}")],
+            ),
+        )
         check("an edit that moves the date, the kind and the participants")
         set_archived(session, logged[1], True)
         check("an archive")
@@ -87,8 +140,11 @@ def test_the_dashboard_counts_match_the_log_through_every_kind_of_write(app, see
         check("a person moving organization")
         session.execute(update(Organization).where(Organization.id == ally.id).values(kind="media"))
         check("an organization changing kind")
-        session.execute(update(Interaction).where(Interaction.id == ids[0]).values(
-            occurred_at=datetime.combine(today - timedelta(days=90), datetime.min.time())))
+        session.execute(
+            update(Interaction)
+            .where(Interaction.id == ids[0])
+            .values(occurred_at=datetime.combine(today - timedelta(days=90), datetime.min.time()))
+        )
         check("a date moved out of the period by a bulk update")
         by_kind, _ = _direct(session, start, end)
         assert by_kind == {"meeting": 1, "call": 1, "email": 1, "event": 2}  # the checks compared real numbers

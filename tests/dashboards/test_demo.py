@@ -1,4 +1,5 @@
 """`flask crm demo`: synthetic members across the ridings, campaigns, letters in varied delivery states."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -19,8 +20,11 @@ def test_demo_small_fills_members_campaigns_and_letters(app, runner, seeded):
         ridings = db.session.scalar(select(func.count(func.distinct(MemberProfile.district_id))))
         assert ridings > 100
         assert db.session.scalar(select(func.count()).select_from(Campaign).where(Campaign.status == "live")) == 1
-        statuses = set(db.session.scalars(select(OutboundMessage.status).join(
-            Letter, Letter.message_id == OutboundMessage.id).distinct()))
+        statuses = set(
+            db.session.scalars(
+                select(OutboundMessage.status).join(Letter, Letter.message_id == OutboundMessage.id).distinct()
+            )
+        )
         assert {"queued", "accepted", "delivered", "bounced", "failed"} <= statuses
         addresses = db.session.scalars(select(OutboundMessage.to_address).distinct())
         assert all(address.endswith("@example.invalid") for address in addresses)

@@ -1,4 +1,5 @@
 """Every dashboard table downloads as CSV and XLSX; cells never run as formulas; small counts stay withheld."""
+
 from __future__ import annotations
 
 import io

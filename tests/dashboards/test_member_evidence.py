@@ -1,4 +1,5 @@
 """Member evidence: counts by riding, province, stage, country, specialty and years; small counts withheld."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,11 @@ def add_members(app):
 
     def _add(n, riding=None, **profile):
         with app.app_context():
-            district_id = (db.session.scalar(select(ElectoralDistrict.id).where(ElectoralDistrict.number == riding))
-                           if riding else None)
+            district_id = (
+                db.session.scalar(select(ElectoralDistrict.id).where(ElectoralDistrict.number == riding))
+                if riding
+                else None
+            )
             for _ in range(n):
                 counter["n"] += 1
                 user = User(email=f"m{counter['n']}@example.org", name="M", password_hash="x", role="member")
@@ -43,8 +47,9 @@ def _row(html: str, label: str) -> str | None:
 def _tables(html: str) -> dict[str, list[tuple[str, str]]]:
     """Each table on the page by its key: (label, count as shown) rows."""
     tables = {}
-    for key, body in re.findall(r'<section class="col-md-6 mb-4" aria-labelledby="t-([a-z]+)">(.*?)</section>', html,
-                                re.S):
+    for key, body in re.findall(
+        r'<section class="col-md-6 mb-4" aria-labelledby="t-([a-z]+)">(.*?)</section>', html, re.S
+    ):
         tables[key] = re.findall(r'<th scope="row">([^<]+)</th><td class="text-end">([^<]+)</td>', body)
     return tables
 
@@ -57,10 +62,24 @@ def _total(html: str) -> int:
 def varied_members(add_members):
     """38 members: 20 in Ajax, 9 and 7 in two other ridings, 2 in British Columbia."""
     year = date.today().year
-    add_members(20, riding=1, province="ON", licensure_stage="pra", training_country="Egypt", specialty="Family",
-                graduation_year=year - 12)
-    add_members(9, riding=3, province="ON", licensure_stage="exams", training_country="India", specialty="Internal",
-                graduation_year=year - 3)
+    add_members(
+        20,
+        riding=1,
+        province="ON",
+        licensure_stage="pra",
+        training_country="Egypt",
+        specialty="Family",
+        graduation_year=year - 12,
+    )
+    add_members(
+        9,
+        riding=3,
+        province="ON",
+        licensure_stage="exams",
+        training_country="India",
+        specialty="Internal",
+        graduation_year=year - 3,
+    )
     add_members(7, riding=4, province="ON", licensure_stage="carms", training_country="Iran", graduation_year=year - 22)
     add_members(2, riding=2, province="BC", licensure_stage="exams", training_country="India")
 
@@ -89,7 +108,7 @@ def test_no_small_count_can_be_worked_out_from_the_total_and_the_rows_shown(brow
     riding = dict(tables["riding"])
     assert list(riding.values()).count("5 or more") == 2  # beside the one riding with fewer than 5
     assert dict(tables["province"])["ON"] == "5 or more"  # else 38 - 36 = 2 members in BC
-    for key, rows in tables.items():
+    for rows in tables.values():
         assert_nothing_can_be_worked_out(rows, _total(html))
     download = browser.get("/dashboards/members/riding.csv").get_data(as_text=True)
     assert "5 or more" in download and ",9" not in download and ",7" not in download
@@ -134,8 +153,9 @@ def test_the_letter_placeholder_uses_the_same_rule(app, add_members):
     assert shown_count(5) == "5"
 
 
-def test_campaign_filter_counts_the_members_who_wrote_in_it_or_joined_through_it(browser, make_user, make_campaign,
-                                                                                add_letters, add_members, app):
+def test_campaign_filter_counts_the_members_who_wrote_in_it_or_joined_through_it(
+    browser, make_user, make_campaign, add_letters, add_members, app
+):
     from sqlalchemy import update
 
     from crm.campaigns.models import Letter
@@ -147,15 +167,16 @@ def test_campaign_filter_counts_the_members_who_wrote_in_it_or_joined_through_it
     add_members(7, riding=5, province="ON")
     with app.app_context():
         writers = select(Letter.user_id).where(Letter.campaign_id == second.id)
-        db.session.execute(update(MemberProfile).where(MemberProfile.user_id.in_(writers))
-                           .values(joined_via_campaign_id=first.id))  # joined through the first, wrote in the second
+        db.session.execute(
+            update(MemberProfile).where(MemberProfile.user_id.in_(writers)).values(joined_via_campaign_id=first.id)
+        )  # joined through the first, wrote in the second
         db.session.commit()
         db.session.remove()
     browser.login(make_user(role="committee").email)
     everyone = browser.get("/dashboards/members").get_data(as_text=True)
     assert _total(everyone) == 21
     wrote = browser.get(f"/dashboards/members?campaign={first.id}").get_data(as_text=True)
-    assert _total(wrote) == 6 and 'who wrote a letter in it, “PRA now”' in wrote
+    assert _total(wrote) == 6 and "who wrote a letter in it, “PRA now”" in wrote
     assert _tables(wrote)["riding"] == [("Ajax", "6")]
     joined = browser.get(f"/dashboards/members?campaign={first.id}&how=joined").get_data(as_text=True)
     assert _total(joined) == 8 and "who joined ITPO through it" in joined
@@ -163,8 +184,9 @@ def test_campaign_filter_counts_the_members_who_wrote_in_it_or_joined_through_it
     assert "Algoma—Manitoulin,8" in csv
 
 
-@pytest.mark.parametrize("query", ["campaign=999999", "campaign=abc", "campaign=1%20OR%201=1", "campaign=-1",
-                                   "how=everyone"])
+@pytest.mark.parametrize(
+    "query", ["campaign=999999", "campaign=abc", "campaign=1%20OR%201=1", "campaign=-1", "how=everyone"]
+)
 def test_an_unknown_campaign_is_reported_and_ignored(browser, make_user, add_members, make_campaign, query):
     make_campaign()
     add_members(6, riding=1, province="ON")
@@ -185,8 +207,9 @@ def test_a_draft_campaign_is_not_offered(browser, make_user, make_campaign):
     assert "Choose a campaign" in browser.get(f"/dashboards/members?campaign={draft.id}").get_data(as_text=True)
 
 
-def test_the_campaign_filter_runs_the_same_queries_however_many_letters(browser, make_user, make_campaign,
-                                                                        add_letters, count_queries):
+def test_the_campaign_filter_runs_the_same_queries_however_many_letters(
+    browser, make_user, make_campaign, add_letters, count_queries
+):
     campaign = make_campaign()
     add_letters(campaign, [(1, "delivered", None)])
     browser.login(make_user(role="committee").email)

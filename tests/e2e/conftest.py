@@ -1,4 +1,5 @@
 """Browser tests: a live server in a thread and real Chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,15 @@ from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _browser_available() -> bool:
@@ -43,9 +51,16 @@ def live_server(tmp_path_factory):
     from crm.extensions import db
 
     instance = tmp_path_factory.mktemp("e2e-instance")
-    app = create_app({"CRM_ENV": "development", "INSTANCE_PATH": instance, "SECRET_KEY": "e2e-secret",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.sqlite3'}",
-                      "MAIL_WORKER_THREAD": True, "MAIL_WORKER_INTERVAL": 0.2})
+    app = create_app(
+        {
+            "CRM_ENV": "development",
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "e2e-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.sqlite3'}",
+            "MAIL_WORKER_THREAD": True,
+            "MAIL_WORKER_INTERVAL": 0.2,
+        }
+    )
     with app.app_context():
         upgrade()
         seed_reference_data(db.session)
@@ -114,8 +129,9 @@ def login_as(page, live_server, role: str, email: str | None = None) -> str:
     with live_server.app.app_context():
         user = find_user_by_email(db.session, email)
         if user is None:
-            user = create_user(db.session, email=email, password=PASSWORD, role=role, confirmed=True,
-                               name=f"E2E {role.title()}")
+            user = create_user(
+                db.session, email=email, password=PASSWORD, role=role, confirmed=True, name=f"E2E {role.title()}"
+            )
             if user.mfa_required:
                 from datetime import datetime
 

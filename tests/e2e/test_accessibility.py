@@ -1,4 +1,5 @@
 """axe-core in real Chromium: no serious or critical violations on the pages people use."""
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -11,8 +12,11 @@ ADMIN_PAGES = ["/admin/users"]
 
 def _serious(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def _check(page, base, paths):
@@ -87,12 +91,26 @@ def _campaign_with_member(live_server) -> tuple[str, str]:
     app = live_server.app
     with app.app_context():
         ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
-        campaign = services.create_campaign(db.session, actor_id=None, name="Accessible asks", slug="accessible-asks",
-                                            hashtag="#mppchats", kind="own_representative", jurisdiction_id=ontario,
-                                            summary="Write to your MPP about PRA spots.")
-        services.save_template(db.session, campaign, subject="From {{ member_name }}", actor_id=None, blocks=[
-            services.BlockInput("locked", "Dear {{ representative_name }},"),
-            services.BlockInput("personal", "Your story", label="Your story", min_length=20)])
+        campaign = services.create_campaign(
+            db.session,
+            actor_id=None,
+            name="Accessible asks",
+            slug="accessible-asks",
+            hashtag="#mppchats",
+            kind="own_representative",
+            jurisdiction_id=ontario,
+            summary="Write to your MPP about PRA spots.",
+        )
+        services.save_template(
+            db.session,
+            campaign,
+            subject="From {{ member_name }}",
+            actor_id=None,
+            blocks=[
+                services.BlockInput("locked", "Dear {{ representative_name }},"),
+                services.BlockInput("personal", "Your story", label="Your story", min_length=20),
+            ],
+        )
         campaign.status = "live"
         db.session.commit()
         slug = campaign.slug
@@ -120,7 +138,21 @@ def test_campaign_letter_directory_interaction_and_dashboard_pages_have_no_serio
     problems.update(_check(page, live_server.url, [f"/campaigns/{slug}/write", "/my/letters"]))
     page.context.clear_cookies()
     login_as(page, live_server, "admin", email="a11y-staff@example.org")
-    problems.update(_check(page, live_server.url, [
-        "/directory/people", "/directory/organizations", "/interactions/", "/interactions/new",
-        "/dashboards/", "/dashboards/members", "/dashboards/committee", "/committee/proposals", "/asks"]))
+    problems.update(
+        _check(
+            page,
+            live_server.url,
+            [
+                "/directory/people",
+                "/directory/organizations",
+                "/interactions/",
+                "/interactions/new",
+                "/dashboards/",
+                "/dashboards/members",
+                "/dashboards/committee",
+                "/committee/proposals",
+                "/asks",
+            ],
+        )
+    )
     assert problems == {}

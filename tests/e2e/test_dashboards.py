@@ -1,8 +1,9 @@
-"""In a real browser: a lead opens each dashboard (campaign with its map, member evidence, committee), on desktop and phone.
+"""In a real browser: a lead opens each dashboard (campaign and map, evidence, committee), desktop and phone.
 
 The dashboards get their own server and database, filled with `flask crm demo --scale small`, so the
 demo data (and its long write) never touches the shared live server other browser tests rely on.
 """
+
 import threading
 
 import pytest
@@ -23,8 +24,14 @@ def demo_server(tmp_path_factory):
     from crm.extensions import db
 
     instance = tmp_path_factory.mktemp("e2e-dashboards")
-    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": instance, "SECRET_KEY": "e2e-dashboards",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'demo.sqlite3'}"})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "e2e-dashboards",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'demo.sqlite3'}",
+        }
+    )
     with app.app_context():
         upgrade()
         seed_reference_data(db.session)

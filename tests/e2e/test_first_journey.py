@@ -32,7 +32,7 @@ def test_a_new_person_joins_confirms_logs_in_and_sees_home(page, live_server):
         page.wait_for_timeout(200)
     mine.first.get_by_role("link", name="Confirm your email for ITPO").click()
     screenshot(page, "02-confirmation-mail")
-    page.locator("a[href*=\"/confirm/\"]").first.click()
+    page.locator('a[href*="/confirm/"]').first.click()
     expect(page.get_by_text("your email is confirmed")).to_be_visible()
 
     page.get_by_label("Email", exact=True).fill("priya@example.org")

@@ -1,4 +1,5 @@
 """On a phone: from the campaign link to a sent letter, joining on the way, in under two minutes."""
+
 import time
 
 from playwright.sync_api import expect
@@ -17,15 +18,30 @@ def _live_campaign(app) -> str:
     with app.app_context():
         ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
         campaign = services.create_campaign(
-            db.session, actor_id=None, name="Skills to help", hashtag="#skillstohelp", kind="own_representative",
-            jurisdiction_id=ontario, summary="Tell your MPP what you could do for patients if you were licensed.")
-        services.save_template(db.session, campaign, subject="A physician in {{ riding_name }} {{ hashtag }}",
-                               actor_id=None, blocks=[
-            services.BlockInput("locked", "Dear {{ representative_name }},\n\nI am {{ member_name }}, an "
-                                          "internationally trained physician in {{ member_riding }}."),
-            services.BlockInput("editable", "Please fund more Practice-Ready Assessment spots."),
-            services.BlockInput("personal", "Your story", label="Your story", min_length=40),
-            services.BlockInput("locked", "Sincerely,\n{{ member_name }}")])
+            db.session,
+            actor_id=None,
+            name="Skills to help",
+            hashtag="#skillstohelp",
+            kind="own_representative",
+            jurisdiction_id=ontario,
+            summary="Tell your MPP what you could do for patients if you were licensed.",
+        )
+        services.save_template(
+            db.session,
+            campaign,
+            subject="A physician in {{ riding_name }} {{ hashtag }}",
+            actor_id=None,
+            blocks=[
+                services.BlockInput(
+                    "locked",
+                    "Dear {{ representative_name }},\n\nI am {{ member_name }}, an "
+                    "internationally trained physician in {{ member_riding }}.",
+                ),
+                services.BlockInput("editable", "Please fund more Practice-Ready Assessment spots."),
+                services.BlockInput("personal", "Your story", label="Your story", min_length=40),
+                services.BlockInput("locked", "Sincerely,\n{{ member_name }}"),
+            ],
+        )
         campaign.status = "live"
         db.session.commit()
         slug = campaign.slug
@@ -61,7 +77,7 @@ def test_a_new_member_goes_from_the_campaign_link_to_a_sent_letter_on_a_phone(ph
             break
         page.wait_for_timeout(200)
     mine.first.get_by_role("link", name="Confirm your email for ITPO").click()
-    page.locator("a[href*=\"/confirm/\"]").first.click()
+    page.locator('a[href*="/confirm/"]').first.click()
     expect(page.get_by_text("your email is confirmed")).to_be_visible()
 
     page.get_by_label("Email", exact=True).fill("samira@example.org")

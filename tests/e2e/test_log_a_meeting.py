@@ -1,4 +1,5 @@
 """A committee member logs a meeting with two regulators, picking them by search as they type."""
+
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import login_as, screenshot
@@ -12,8 +13,10 @@ def test_a_committee_member_logs_a_meeting_with_two_regulators(page, live_server
 
     page.get_by_label("Kind").select_option("meeting")
     page.get_by_label("Title").fill("PRA spots with CPSO and CPSBC")
-    for number, query, name in ((1, "CPSO", "College of Physicians and Surgeons of Ontario (CPSO) · ON"),
-                                (2, "CPSBC", "College of Physicians and Surgeons of British Columbia (CPSBC) · BC")):
+    for number, query, name in (
+        (1, "CPSO", "College of Physicians and Surgeons of Ontario (CPSO) · ON"),
+        (2, "CPSBC", "College of Physicians and Surgeons of British Columbia (CPSBC) · BC"),
+    ):
         box = page.get_by_role("combobox", name=f"Participant {number}", exact=True)
         box.fill(query)
         page.get_by_role("option", name=name).click()  # (the province tells same-named organizations apart)
@@ -31,8 +34,9 @@ def test_a_committee_member_logs_a_meeting_with_two_regulators(page, live_server
     participants = page.get_by_role("complementary")
     cpso = "College of Physicians and Surgeons of Ontario (CPSO)"
     expect(participants.get_by_role("link", name=cpso)).to_be_visible()
-    expect(participants.get_by_role("link", name="College of Physicians and Surgeons of British Columbia (CPSBC)")
-           ).to_be_visible()
+    expect(
+        participants.get_by_role("link", name="College of Physicians and Surgeons of British Columbia (CPSBC)")
+    ).to_be_visible()
     expect(page.locator("strong", has_text="Ontario proposal")).to_be_visible()
     screenshot(page, "11-meeting-logged")
 

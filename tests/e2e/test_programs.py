@@ -1,4 +1,5 @@
-"""A member finds a Cracking the CaRMS webinar and registers; when it is full, the waitlist moves up on a cancellation."""
+"""A member registers for a Cracking the CaRMS webinar; when it is full, a cancellation moves the waitlist up."""
+
 from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
@@ -15,13 +16,26 @@ def _setup(live_server, title, capacity, emails):
 
     with live_server.app.app_context():
         for email in emails:
-            create_user(db.session, email=email, password=PASSWORD, role="member", confirmed=True,
-                        name=email.split("@")[0].title())
+            create_user(
+                db.session,
+                email=email,
+                password=PASSWORD,
+                role="member",
+                confirmed=True,
+                name=email.split("@")[0].title(),
+            )
         starts = utc_to_toronto(datetime.utcnow() + timedelta(days=10)).replace(tzinfo=None, second=0, microsecond=0)
-        event = create_event(db.session, program_id=program_by_slug(db.session, "cracking").id, title=title,
-                             description="Matched residents share their interview tips.", starts_local=starts,
-                             ends_local=starts + timedelta(hours=1), capacity=capacity, status="open",
-                             join_url="https://zoom.example/j/987")
+        event = create_event(
+            db.session,
+            program_id=program_by_slug(db.session, "cracking").id,
+            title=title,
+            description="Matched residents share their interview tips.",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=1),
+            capacity=capacity,
+            status="open",
+            join_url="https://zoom.example/j/987",
+        )
         db.session.commit()
         event_id = event.id
         db.session.remove()

@@ -1,4 +1,5 @@
 """In a real browser: the committee publishes Ontario's v1 and v2, then compares them."""
+
 from tests.e2e.conftest import login_as, screenshot
 
 
@@ -22,8 +23,11 @@ def test_committee_publishes_two_versions_and_compares_them_in_a_browser(page, l
 
     page.get_by_role("button", name="Start a new version").click()
     assert "We ask for 50 PRA spots a year." in page.get_by_label("Proposal text (Markdown)").input_value()
-    _save_draft(page, "# Ontario\n\nWe ask for 100 PRA spots a year.\n\nThank you.\n\nA new closing line.",
-                "Doubled the ask; added a closing line.")
+    _save_draft(
+        page,
+        "# Ontario\n\nWe ask for 100 PRA spots a year.\n\nThank you.\n\nA new closing line.",
+        "Doubled the ask; added a closing line.",
+    )
     page.get_by_role("button", name="Publish v2").click()
     page.get_by_text("Published version 2").wait_for()
 

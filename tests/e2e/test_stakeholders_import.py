@@ -1,11 +1,14 @@
 """A committee member imports a contact sheet: preview first, then apply, in a real browser."""
+
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import login_as, screenshot
 
-SHEET = ("name,title,organization,email,jurisdiction,tags,notes\n"
-         "Ana Registrar,Registrar,College of Physicians and Surgeons of Ontario,ana@cpso.example,ON,regulator,\n"
-         'Raj Patel,Director,New Ally Org,raj@ally.example,CA,ally;media,"Met at the forum.\nCall back in May."\n')
+SHEET = (
+    "name,title,organization,email,jurisdiction,tags,notes\n"
+    "Ana Registrar,Registrar,College of Physicians and Surgeons of Ontario,ana@cpso.example,ON,regulator,\n"
+    'Raj Patel,Director,New Ally Org,raj@ally.example,CA,ally;media,"Met at the forum.\nCall back in May."\n'
+)
 
 
 def test_committee_member_previews_then_applies_an_import(page, live_server, tmp_path):
@@ -43,23 +46,35 @@ def test_committee_member_previews_then_applies_an_import(page, live_server, tmp
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
 
 
-def test_an_import_previewed_before_someone_else_edited_the_directory_is_previewed_again(page, live_server,
-                                                                                        tmp_path):
+def test_an_import_previewed_before_someone_else_edited_the_directory_is_previewed_again(page, live_server, tmp_path):
     from crm.extensions import db
     from crm.stakeholders.services import save_person
 
     login_as(page, live_server, "committee", email="second-importer@example.org")
     sheet = tmp_path / "contacts.csv"
-    sheet.write_text("name,title,email,jurisdiction\nMei Okafor,Registrar,mei@college.example,ON\n"
-                     "Luis Haddad,Dean,luis@school.example,BC\n", encoding="utf-8")
+    sheet.write_text(
+        "name,title,email,jurisdiction\nMei Okafor,Registrar,mei@college.example,ON\n"
+        "Luis Haddad,Dean,luis@school.example,BC\n",
+        encoding="utf-8",
+    )
     page.goto(live_server.url + "/directory/import")
     page.get_by_label("File (CSV or XLSX, at most 10 MB)").set_input_files(str(sheet))
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_role("heading", name="Preview: 2 to create, 0 to update, 0 unchanged")).to_be_visible()
 
     with live_server.app.app_context():  # meanwhile a colleague adds Mei by hand
-        save_person(db.session, None, full_name="Mei Okafor", title=None, organization_id=None, jurisdiction="ON",
-                    notes=None, emails=[("work", "mei@college.example")], phones=[], tags=[])
+        save_person(
+            db.session,
+            None,
+            full_name="Mei Okafor",
+            title=None,
+            organization_id=None,
+            jurisdiction="ON",
+            notes=None,
+            emails=[("work", "mei@college.example")],
+            phones=[],
+            tags=[],
+        )
         db.session.commit()
         db.session.remove()
 
@@ -95,21 +110,27 @@ def test_a_roster_previewed_before_an_office_was_edited_is_previewed_again(page,
     page.goto(live_server.url + "/directory/roster")
     page.get_by_label("File (CSV or XLSX, at most 10 MB)").set_input_files(str(roster))
     page.get_by_role("button", name="Upload and preview").click()
-    expect(page.get_by_role("heading", name="Differences: 1 new, 1 changed, 1 left, 0 vacant, 122 unchanged")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Differences: 1 new, 1 changed, 1 left, 0 vacant, 122 unchanged")
+    ).to_be_visible()
 
     with live_server.app.app_context():  # meanwhile a colleague records district 2's party change by hand
-        office = db.session.scalar(select(ElectedOffice).join(ElectoralDistrict).where(
-            ElectoralDistrict.number == 2, ElectedOffice.current.is_(True)))
+        office = db.session.scalar(
+            select(ElectedOffice)
+            .join(ElectoralDistrict)
+            .where(ElectoralDistrict.number == 2, ElectedOffice.current.is_(True))
+        )
         office.party = "Independent"
         db.session.commit()
         db.session.remove()
 
     page.get_by_role("button", name="Apply these changes").click()
     expect(page.get_by_role("status").filter(has_text="The directory changed after your preview")).to_be_visible()
-    expect(page.get_by_role("heading", name="Differences: 1 new, 0 changed, 1 left, 0 vacant, 123 unchanged")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Differences: 1 new, 0 changed, 1 left, 0 vacant, 123 unchanged")
+    ).to_be_visible()
     screenshot(page, "stakeholders-04-roster-previewed-again")
     page.get_by_role("button", name="Apply these changes").click()
-    expect(page.get_by_role("heading", name="Applied: 1 new, 0 changed, 1 left, 0 vacant, 123 unchanged")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Applied: 1 new, 0 changed, 1 left, 0 vacant, 123 unchanged")
+    ).to_be_visible()

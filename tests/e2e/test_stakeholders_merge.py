@@ -1,4 +1,5 @@
 """A committee member merges two records of one person, confirming after seeing both, in a real browser."""
+
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
@@ -10,11 +11,24 @@ def test_committee_member_compares_two_records_then_merges_them(page, live_serve
     from crm.stakeholders.services import save_person
 
     with live_server.app.app_context():
-        ids = [save_person(db.session, None, full_name=name, title=title, organization_id=None, jurisdiction="ON",
-                           notes=notes, emails=[("work", "kwame@oma.example")], phones=phones, tags=[]).id
-               for name, title, notes, phones in (
-                   ("Kwame Mensah", "Director", "Met at the OMA forum.", []),
-                   ("Dr Kwame Mensah", None, "Prefers phone calls.", [("mobile", "416-555-0199")]))]
+        ids = [
+            save_person(
+                db.session,
+                None,
+                full_name=name,
+                title=title,
+                organization_id=None,
+                jurisdiction="ON",
+                notes=notes,
+                emails=[("work", "kwame@oma.example")],
+                phones=phones,
+                tags=[],
+            ).id
+            for name, title, notes, phones in (
+                ("Kwame Mensah", "Director", "Met at the OMA forum.", []),
+                ("Dr Kwame Mensah", None, "Prefers phone calls.", [("mobile", "416-555-0199")]),
+            )
+        ]
         db.session.commit()
         db.session.remove()
     keep, duplicate = ids
@@ -25,7 +39,8 @@ def test_committee_member_compares_two_records_then_merges_them(page, live_serve
 
     expect(page.get_by_role("heading", name="Merge two records")).to_be_visible()
     expect(page.get_by_role("region", name="Removed: Dr Kwame Mensah #" + str(duplicate))).to_contain_text(
-        "416-555-0199")
+        "416-555-0199"
+    )
     violations = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert violations == []
     screenshot(page, "stakeholders-05-merge-confirm")

@@ -1,4 +1,5 @@
-"""A member clicks the unsubscribe link in a campaign email: one click in a browser; a script-less fetch changes nothing."""
+"""A member unsubscribes from a campaign email in one click in a browser; a script-less fetch changes nothing."""
+
 import urllib.request
 
 from playwright.sync_api import expect

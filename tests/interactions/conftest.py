@@ -1,4 +1,5 @@
 """Fixtures for the interaction log: a few stakeholders and a logged-in committee member."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,10 +27,12 @@ def stakeholders(app) -> Stakeholders:
 
     with app.app_context():
         on = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
-        cpso = Organization(name="College of Physicians and Surgeons of Ontario", acronym="CPSO", kind="regulator",
-                            jurisdiction=on)
-        cpsbc = Organization(name="College of Physicians and Surgeons of British Columbia", acronym="CPSBC",
-                             kind="regulator")
+        cpso = Organization(
+            name="College of Physicians and Surgeons of Ontario", acronym="CPSO", kind="regulator", jurisdiction=on
+        )
+        cpsbc = Organization(
+            name="College of Physicians and Surgeons of British Columbia", acronym="CPSBC", kind="regulator"
+        )
         mcc = Organization(name="Medical Council of Canada", acronym="MCC", kind="certification_body")
         registrar = Person(full_name="Nadia Registrar", title="Registrar", organization=cpso, jurisdiction=on)
         mpp = Person(full_name="Marcus Member-Parliament", title="MPP, Somewhere", jurisdiction=on)
@@ -51,9 +54,16 @@ def committee(browser, make_user):
 def meeting_form(**overrides) -> dict:
     """The fields of the log-an-interaction form, as a browser would post them."""
     when = (datetime.now() - timedelta(days=2)).replace(hour=14, minute=30)
-    data = {"kind": "meeting", "occurred_at": when.strftime("%Y-%m-%dT%H:%M"), "title": "Meeting on PRA spots",
-            "summary": "We presented the **Ontario proposal**.", "outcome": "They will review it.",
-            "hashtags": "#mppchats", "jurisdiction_id": "", "proposal_version_id": ""}
+    data = {
+        "kind": "meeting",
+        "occurred_at": when.strftime("%Y-%m-%dT%H:%M"),
+        "title": "Meeting on PRA spots",
+        "summary": "We presented the **Ontario proposal**.",
+        "outcome": "They will review it.",
+        "hashtags": "#mppchats",
+        "jurisdiction_id": "",
+        "proposal_version_id": "",
+    }
     for i in range(6):
         data[f"participants-{i}-who"] = ""
         data[f"participants-{i}-role"] = "attendee"
@@ -65,18 +75,41 @@ def meeting_form(**overrides) -> dict:
     return data
 
 
-def add_interaction(app, *, occurred_at, person_ids=(), organization_ids=(), user_ids=(), kind="meeting",
-                    hashtags=None, title="An interaction", jurisdiction_id=None, summary=None):
+def add_interaction(
+    app,
+    *,
+    occurred_at,
+    person_ids=(),
+    organization_ids=(),
+    user_ids=(),
+    kind="meeting",
+    hashtags=None,
+    title="An interaction",
+    jurisdiction_id=None,
+    summary=None,
+):
     """Create an interaction directly through the service; returns its id."""
     from crm.interactions import services
 
-    participants = ([services.ParticipantInput(f"person:{i}") for i in person_ids]
-                    + [services.ParticipantInput(f"organization:{i}") for i in organization_ids]
-                    + [services.ParticipantInput(f"user:{i}") for i in user_ids])
+    participants = (
+        [services.ParticipantInput(f"person:{i}") for i in person_ids]
+        + [services.ParticipantInput(f"organization:{i}") for i in organization_ids]
+        + [services.ParticipantInput(f"user:{i}") for i in user_ids]
+    )
     with app.app_context():
-        interaction = services.log_interaction(db.session, None, services.InteractionInput(
-            kind=kind, occurred_at=occurred_at, title=title, hashtags=hashtags, participants=participants,
-            jurisdiction_id=jurisdiction_id, summary=summary))
+        interaction = services.log_interaction(
+            db.session,
+            None,
+            services.InteractionInput(
+                kind=kind,
+                occurred_at=occurred_at,
+                title=title,
+                hashtags=hashtags,
+                participants=participants,
+                jurisdiction_id=jurisdiction_id,
+                summary=summary,
+            ),
+        )
         db.session.commit()
         interaction_id = interaction.id
         db.session.remove()

@@ -1,4 +1,5 @@
 """The directory's person and organization pages show the timeline: interactions, stance changes, letters."""
+
 from datetime import date
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Follow-ups: "My follow-ups" puts overdue first; `flask crm send-digests` mails what is due."""
+
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -13,8 +14,13 @@ def _follow_up(app, interaction_id, title, due, assignee_id, status="open"):
     with app.app_context():
         from crm.interactions.models import Interaction
 
-        follow_up = FollowUp(interaction=db.session.get(Interaction, interaction_id), title=title, due_date=due,
-                             assignee_id=assignee_id, status=status)
+        follow_up = FollowUp(
+            interaction=db.session.get(Interaction, interaction_id),
+            title=title,
+            due_date=due,
+            assignee_id=assignee_id,
+            status=status,
+        )
         db.session.add(follow_up)
         db.session.commit()
         follow_up_id = follow_up.id
@@ -24,8 +30,9 @@ def _follow_up(app, interaction_id, title, due, assignee_id, status="open"):
 
 def test_my_follow_ups_lists_overdue_first_and_only_mine(app, browser, committee, make_user, stakeholders):
     other = make_user("committee", email="other@example.org")
-    interaction_id = add_interaction(app, occurred_at=datetime.now() - timedelta(days=30),
-                                     organization_ids=[stakeholders.cpso], title="CPSO meeting")
+    interaction_id = add_interaction(
+        app, occurred_at=datetime.now() - timedelta(days=30), organization_ids=[stakeholders.cpso], title="CPSO meeting"
+    )
     today = date.today()
     _follow_up(app, interaction_id, "Due next week", today + timedelta(days=7), committee.id)
     _follow_up(app, interaction_id, "Overdue one", today - timedelta(days=3), committee.id)
@@ -39,11 +46,16 @@ def test_my_follow_ups_lists_overdue_first_and_only_mine(app, browser, committee
 
 
 def test_marking_a_follow_up_done_removes_it_from_my_list(app, browser, committee, stakeholders):
-    interaction_id = add_interaction(app, occurred_at=datetime.now() - timedelta(days=3),
-                                     organization_ids=[stakeholders.cpso])
+    interaction_id = add_interaction(
+        app, occurred_at=datetime.now() - timedelta(days=3), organization_ids=[stakeholders.cpso]
+    )
     follow_up_id = _follow_up(app, interaction_id, "Send figures", date.today(), committee.id)
-    response = browser.post(f"/interactions/follow-ups/{follow_up_id}/status", {"status": "done", "back": "mine"},
-                            page="/interactions/follow-ups/mine", follow_redirects=True)
+    response = browser.post(
+        f"/interactions/follow-ups/{follow_up_id}/status",
+        {"status": "done", "back": "mine"},
+        page="/interactions/follow-ups/mine",
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert "is now done" in html and "Nothing open is assigned to you" in html
     with app.app_context():
@@ -51,13 +63,15 @@ def test_marking_a_follow_up_done_removes_it_from_my_list(app, browser, committe
         assert follow_up.status == "done" and follow_up.completed_at is not None
 
 
-def test_send_digests_mails_each_committee_member_their_due_and_overdue_follow_ups(app, runner, mailbox, make_user,
-                                                                                    stakeholders):
+def test_send_digests_mails_each_committee_member_their_due_and_overdue_follow_ups(
+    app, runner, mailbox, make_user, stakeholders
+):
     cora = make_user("committee", email="cora@example.org", name="Cora")
     lee = make_user("lead", email="lee@example.org", name="Lee")
     idle = make_user("committee", email="idle@example.org", name="Idle")
-    interaction_id = add_interaction(app, occurred_at=datetime.now() - timedelta(days=30),
-                                     organization_ids=[stakeholders.cpso], title="CPSO meeting")
+    interaction_id = add_interaction(
+        app, occurred_at=datetime.now() - timedelta(days=30), organization_ids=[stakeholders.cpso], title="CPSO meeting"
+    )
     today = date.today()
     _follow_up(app, interaction_id, "Overdue for Cora", today - timedelta(days=2), cora.id)
     _follow_up(app, interaction_id, "Due today for Cora", today, cora.id)
@@ -68,8 +82,7 @@ def test_send_digests_mails_each_committee_member_their_due_and_overdue_follow_u
     result = runner.invoke(args=["crm", "send-digests"])
     assert result.exit_code == 0, result.output
     assert "queued 2 digest(s)" in result.output
-    sent = {message["To"]: message.get_body(preferencelist=("plain",)).get_content()
-            for message in mailbox.deliver()}
+    sent = {message["To"]: message.get_body(preferencelist=("plain",)).get_content() for message in mailbox.deliver()}
     assert set(sent) == {"cora@example.org", "lee@example.org"}
     cora_mail = sent["cora@example.org"]
     assert "Overdue for Cora" in cora_mail and "Due today for Cora" in cora_mail
@@ -83,9 +96,13 @@ def test_follow_ups_cannot_go_to_members(app_ctx, make_user, stakeholders):
     from crm.errors import ValidationError
 
     member = make_user("member", email="not-staff@example.org")
-    data = services.InteractionInput(kind="call", occurred_at=datetime.now() - timedelta(hours=1), title="Call",
-                                     participants=[services.ParticipantInput(f"person:{stakeholders.mpp}")],
-                                     follow_ups=[services.FollowUpInput("x", date.today(), member.id)])
+    data = services.InteractionInput(
+        kind="call",
+        occurred_at=datetime.now() - timedelta(hours=1),
+        title="Call",
+        participants=[services.ParticipantInput(f"person:{stakeholders.mpp}")],
+        follow_ups=[services.FollowUpInput("x", date.today(), member.id)],
+    )
     try:
         services.log_interaction(db.session, None, data)
     except ValidationError as error:

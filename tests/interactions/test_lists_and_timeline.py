@@ -1,4 +1,5 @@
 """Filtering, exporting, social posts and stakeholder timelines; queries per page stay constant."""
+
 import csv
 import io
 from datetime import datetime, timedelta
@@ -21,29 +22,54 @@ def history(app, stakeholders, committee):
     with app.app_context():
         ontario = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
     ids = {
-        "registrar": add_interaction(app, occurred_at=NOW - timedelta(days=30), person_ids=[stakeholders.registrar],
-                                     title="Lunch with the registrar", hashtags="#pra", jurisdiction_id=ontario),
-        "cpso": add_interaction(app, occurred_at=NOW - timedelta(days=10), organization_ids=[stakeholders.cpso],
-                                user_ids=[committee.id], title="CPSO board meeting", kind="event",
-                                hashtags="#mppchats"),
-        "mcc": add_interaction(app, occurred_at=NOW - timedelta(days=2), organization_ids=[stakeholders.mcc],
-                               title="=HYPERLINK(\"http://evil\")", kind="call"),
-        "post": add_interaction(app, occurred_at=NOW - timedelta(days=1), kind="social_post",
-                                hashtags="#skillstohelp", title="LinkedIn post by Priya"),
+        "registrar": add_interaction(
+            app,
+            occurred_at=NOW - timedelta(days=30),
+            person_ids=[stakeholders.registrar],
+            title="Lunch with the registrar",
+            hashtags="#pra",
+            jurisdiction_id=ontario,
+        ),
+        "cpso": add_interaction(
+            app,
+            occurred_at=NOW - timedelta(days=10),
+            organization_ids=[stakeholders.cpso],
+            user_ids=[committee.id],
+            title="CPSO board meeting",
+            kind="event",
+            hashtags="#mppchats",
+        ),
+        "mcc": add_interaction(
+            app,
+            occurred_at=NOW - timedelta(days=2),
+            organization_ids=[stakeholders.mcc],
+            title='=HYPERLINK("http://evil")',
+            kind="call",
+        ),
+        "post": add_interaction(
+            app,
+            occurred_at=NOW - timedelta(days=1),
+            kind="social_post",
+            hashtags="#skillstohelp",
+            title="LinkedIn post by Priya",
+        ),
     }
     return ids
 
 
 def _titles(browser, query=""):
     html = browser.get("/interactions/" + query).get_data(as_text=True)
-    return [t for t in ("Lunch with the registrar", "CPSO board meeting", "HYPERLINK", "LinkedIn post by Priya")
-            if t in html]
+    return [
+        t
+        for t in ("Lunch with the registrar", "CPSO board meeting", "HYPERLINK", "LinkedIn post by Priya")
+        if t in html
+    ]
 
 
 def test_the_list_filters_by_kind_hashtag_jurisdiction_stakeholder_participant_and_dates(
-        browser, history, stakeholders, committee, app):
-    assert _titles(browser) == ["Lunch with the registrar", "CPSO board meeting", "HYPERLINK",
-                                "LinkedIn post by Priya"]
+    browser, history, stakeholders, committee, app
+):
+    assert _titles(browser) == ["Lunch with the registrar", "CPSO board meeting", "HYPERLINK", "LinkedIn post by Priya"]
     assert _titles(browser, "?kind=call") == ["HYPERLINK"]
     assert _titles(browser, "?hashtag=MPPchats") == ["CPSO board meeting"]
     assert _titles(browser, "?hashtag=%23skillstohelp") == ["LinkedIn post by Priya"]
@@ -54,7 +80,9 @@ def test_the_list_filters_by_kind_hashtag_jurisdiction_stakeholder_participant_a
     assert _titles(browser, f"?jurisdiction_id={ontario}") == ["Lunch with the registrar"]
     # An organization's interactions include those with its people.
     assert _titles(browser, f"?stakeholder=organization:{stakeholders.cpso}") == [
-        "Lunch with the registrar", "CPSO board meeting"]
+        "Lunch with the registrar",
+        "CPSO board meeting",
+    ]
     assert _titles(browser, f"?stakeholder=person:{stakeholders.registrar}") == ["Lunch with the registrar"]
     assert _titles(browser, f"?participant={committee.id}") == ["CPSO board meeting"]
     since = (NOW - timedelta(days=3)).date().isoformat()
@@ -71,15 +99,29 @@ def test_a_party_filter_lists_each_interaction_once_newest_first_and_counts_it_o
     from crm.interactions.models import Participant
 
     cpso, registrar, user = stakeholders.cpso, stakeholders.registrar, committee.id
-    both = add_interaction(app, occurred_at=NOW - timedelta(days=3), organization_ids=[cpso], person_ids=[registrar],
-                           user_ids=[user], title="both")
+    both = add_interaction(
+        app,
+        occurred_at=NOW - timedelta(days=3),
+        organization_ids=[cpso],
+        person_ids=[registrar],
+        user_ids=[user],
+        title="both",
+    )
     older = add_interaction(app, occurred_at=NOW - timedelta(days=5), organization_ids=[cpso], kind="call")
     newer = add_interaction(app, occurred_at=NOW - timedelta(days=1), person_ids=[registrar], user_ids=[user])
-    add_interaction(app, occurred_at=NOW - timedelta(days=2), organization_ids=[stakeholders.mcc], user_ids=[user],
-                    kind="call")
+    add_interaction(
+        app, occurred_at=NOW - timedelta(days=2), organization_ids=[stakeholders.mcc], user_ids=[user], kind="call"
+    )
     with app.app_context():
-        db.session.add(Participant(interaction_id=both, person_id=registrar, side="stakeholder", role="target",
-                                   occurred_at=NOW - timedelta(days=3)))
+        db.session.add(
+            Participant(
+                interaction_id=both,
+                person_id=registrar,
+                side="stakeholder",
+                role="target",
+                occurred_at=NOW - timedelta(days=3),
+            )
+        )
         db.session.commit()
         for filters, expected in [
             (InteractionFilters(stakeholder=f"organization:{cpso}"), [newer, both, older]),
@@ -96,13 +138,15 @@ def test_a_party_filter_lists_each_interaction_once_newest_first_and_counts_it_o
 
 
 def test_a_long_list_is_counted_up_to_a_limit_and_says_so_unless_asked_to_count_all(
-        app, browser, committee, stakeholders, monkeypatch):
+    app, browser, committee, stakeholders, monkeypatch
+):
     from crm.interactions import lists
 
     monkeypatch.setattr(lists, "COUNT_UP_TO", 3)
     for day in range(5):
-        add_interaction(app, occurred_at=NOW - timedelta(days=day + 1), organization_ids=[stakeholders.cpso],
-                        title=f"Meeting {day}")
+        add_interaction(
+            app, occurred_at=NOW - timedelta(days=day + 1), organization_ids=[stakeholders.cpso], title=f"Meeting {day}"
+        )
     html = browser.get("/interactions/?limit=2").get_data(as_text=True)
     assert "More than 3 interactions" in html and "count=all" in html and "Page 1 of more than 2" in html
     html = browser.get("/interactions/?limit=2&count=all").get_data(as_text=True)
@@ -113,8 +157,7 @@ def test_a_long_list_is_counted_up_to_a_limit_and_says_so_unless_asked_to_count_
         deep = lists.interactions_page(db.session, filters, limit=2, offset=2)
         assert (deep.total, deep.more, deep.has_next) == (4, True, True)
         last = lists.interactions_page(db.session, filters, limit=2, offset=4)
-        assert (last.total, last.more, last.has_next, [i.title for i in last.items]) == (5, False, False,
-                                                                                          ["Meeting 4"])
+        assert (last.total, last.more, last.has_next, [i.title for i in last.items]) == (5, False, False, ["Meeting 4"])
         db.session.remove()
 
 
@@ -128,7 +171,7 @@ def test_csv_export_follows_the_filters_and_neutralises_formulas(browser, histor
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 1
-    assert rows[0]["title"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["title"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["stakeholders"] == "Medical Council of Canada (MCC) (Attendee)"
 
 
@@ -140,13 +183,14 @@ def test_xlsx_export_opens_in_a_spreadsheet_with_safe_cells(browser, history):
     sheet = load_workbook(io.BytesIO(response.data)).active
     header = [cell.value for cell in sheet[1]]
     titles = [row[header.index("title")] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert "'=HYPERLINK(\"http://evil\")" in titles and len(titles) == 4
+    assert '\'=HYPERLINK("http://evil")' in titles and len(titles) == 4
     assert all(not (isinstance(t, str) and t.startswith("=")) for t in titles)
     assert browser.get("/interactions/export.pdf").status_code == 404
 
 
-def test_an_organization_timeline_shows_everything_with_it_and_its_people_newest_first(browser, history, app,
-                                                                                       stakeholders):
+def test_an_organization_timeline_shows_everything_with_it_and_its_people_newest_first(
+    browser, history, app, stakeholders
+):
     html = browser.get(f"/interactions/timeline/organization/{stakeholders.cpso}").get_data(as_text=True)
     assert "2 entries" in html
     assert html.index("CPSO board meeting") < html.index("Lunch with the registrar")
@@ -177,39 +221,74 @@ def test_the_timeline_include_renders_a_page(app, stakeholders):
     add_interaction(app, occurred_at=NOW, organization_ids=[stakeholders.mcc], title="Exam fees call")
     with app.test_request_context():
         page = timeline_for(db.session, organization_id=stakeholders.mcc)
-        html = render_template("interactions/_timeline.html", page=page,
-                               timeline_endpoint="interactions.organization_timeline",
-                               timeline_args={"organization_id": stakeholders.mcc})
+        html = render_template(
+            "interactions/_timeline.html",
+            page=page,
+            timeline_endpoint="interactions.organization_timeline",
+            timeline_args={"organization_id": stakeholders.mcc},
+        )
     assert "Exam fees call" in html and "1 entry" in html
 
 
 def test_social_posts_are_logged_and_filtered_by_hashtag(app, browser, committee):
     page = "/interactions/posts/new"
-    response = browser.post(page, {"platform": "linkedin", "url": "https://www.linkedin.com/posts/x",
-                                   "occurred_on": NOW.date().isoformat(), "posted_by": "Priya R.",
-                                   "hashtags": "#skillstohelp", "reach": "1200", "summary": "Why ITPs"},
-                            follow_redirects=True)
+    response = browser.post(
+        page,
+        {
+            "platform": "linkedin",
+            "url": "https://www.linkedin.com/posts/x",
+            "occurred_on": NOW.date().isoformat(),
+            "posted_by": "Priya R.",
+            "hashtags": "#skillstohelp",
+            "reach": "1200",
+            "summary": "Why ITPs",
+        },
+        follow_redirects=True,
+    )
     assert "Post logged." in response.get_data(as_text=True)
-    browser.post(page, {"platform": "x", "url": "https://x.com/itpo/1", "occurred_on": NOW.date().isoformat(),
-                        "posted_by": "ITPO", "hashtags": "#mppchats"})
+    browser.post(
+        page,
+        {
+            "platform": "x",
+            "url": "https://x.com/itpo/1",
+            "occurred_on": NOW.date().isoformat(),
+            "posted_by": "ITPO",
+            "hashtags": "#mppchats",
+        },
+    )
     skills = browser.get("/interactions/posts?hashtag=skillstohelp").get_data(as_text=True)
     assert "LinkedIn post by Priya R." in skills and "1,200" in skills and "X (Twitter) post by ITPO" not in skills
     everything = browser.get("/interactions/posts").get_data(as_text=True)
     assert "2 posts" in everything
-    bad = browser.post(page, {"platform": "x", "url": "javascript:alert(1)", "occurred_on": "2026-01-01",
-                              "posted_by": "x", "reach": "-5"})
+    bad = browser.post(
+        page,
+        {"platform": "x", "url": "javascript:alert(1)", "occurred_on": "2026-01-01", "posted_by": "x", "reach": "-5"},
+    )
     assert "Enter a full link" in bad.get_data(as_text=True) and "0 or more" in bad.get_data(as_text=True)
 
 
 def _grow(app, stakeholders, committee, count):
     for i in range(count):
-        add_interaction(app, occurred_at=NOW - timedelta(hours=i + 1), organization_ids=[stakeholders.cpso],
-                        person_ids=[stakeholders.registrar], user_ids=[committee.id], hashtags="#pra #mppchats",
-                        title=f"grown {i}")
+        add_interaction(
+            app,
+            occurred_at=NOW - timedelta(hours=i + 1),
+            organization_ids=[stakeholders.cpso],
+            person_ids=[stakeholders.registrar],
+            user_ids=[committee.id],
+            hashtags="#pra #mppchats",
+            title=f"grown {i}",
+        )
 
 
-@pytest.mark.parametrize("url", ["/interactions/?hashtag=pra", "/interactions/timeline/organization/{cpso}",
-                                 "/interactions/timeline/person/{registrar}", "/interactions/posts"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/interactions/?hashtag=pra",
+        "/interactions/timeline/organization/{cpso}",
+        "/interactions/timeline/person/{registrar}",
+        "/interactions/posts",
+    ],
+)
 def test_queries_per_page_stay_constant_as_rows_grow(app, browser, committee, stakeholders, count_queries, url):
     url = url.format(cpso=stakeholders.cpso, registrar=stakeholders.registrar)
     _grow(app, stakeholders, committee, 2)

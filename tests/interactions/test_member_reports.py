@@ -1,4 +1,5 @@
 """#mppchats reported by members: their MPP is pre-selected, the committee sees the report, nobody else does."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -16,8 +17,9 @@ def riding_mpp(app, seeded):
     from crm.stakeholders.models import ElectedOffice
 
     with app.app_context():
-        office = db.session.scalar(select(ElectedOffice).where(ElectedOffice.current.is_(True))
-                                   .order_by(ElectedOffice.id))
+        office = db.session.scalar(
+            select(ElectedOffice).where(ElectedOffice.current.is_(True)).order_by(ElectedOffice.id)
+        )
         result = (office.person_id, office.district_id, office.person.full_name)
         db.session.remove()
     return result
@@ -35,8 +37,13 @@ def _member(app, make_user, email, district_id):
 
 
 def _report(browser, person_id, **overrides):
-    data = {"occurred_on": (date.today() - timedelta(days=1)).isoformat(), "meeting_format": "in_person",
-            "person_id": str(person_id), "summary": "We talked about **PRA spots**.", "outcome": "Will raise it."}
+    data = {
+        "occurred_on": (date.today() - timedelta(days=1)).isoformat(),
+        "meeting_format": "in_person",
+        "person_id": str(person_id),
+        "summary": "We talked about **PRA spots**.",
+        "outcome": "Will raise it.",
+    }
     data.update(overrides)
     return browser.post("/interactions/mppchats/report", data, follow_redirects=True)
 
@@ -90,29 +97,38 @@ def test_staff_editing_a_member_report_keeps_the_member_as_participant(app, brow
     assert f'type="hidden" value="user:{member.id}"' in form and 'value="Priya (member)"' in form
 
 
-def test_a_member_cannot_read_or_edit_another_members_report_and_the_attempt_is_logged(app, browser, make_user,
-                                                                                       riding_mpp):
+def test_a_member_cannot_read_or_edit_another_members_report_and_the_attempt_is_logged(
+    app, browser, make_user, riding_mpp
+):
     _priya, interaction_id = _priya_reports(app, browser, make_user, riding_mpp)
     intruder = _member(app, make_user, "ivan@example.org", riding_mpp[1])
     browser.login("ivan@example.org")
     assert browser.get(f"/interactions/{interaction_id}").status_code == 403
     assert browser.get(f"/interactions/{interaction_id}/edit").status_code == 403
-    response = browser.post(f"/interactions/{interaction_id}/edit", {"summary": "hijacked"},
-                            page="/interactions/mppchats/report")
+    response = browser.post(
+        f"/interactions/{interaction_id}/edit", {"summary": "hijacked"}, page="/interactions/mppchats/report"
+    )
     assert response.status_code == 403
     assert "#mppchats: Priya" not in browser.get("/interactions/mppchats/mine").get_data(as_text=True)
     with app.app_context():
-        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refused")
-                                     .order_by(AuditEvent.id)).all()
+        refused = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "refused").order_by(AuditEvent.id)
+        ).all()
         assert [(e.actor_id, e.entity_id, e.changes["operation"]) for e in refused] == [
-            (intruder.id, interaction_id, "read"), (intruder.id, interaction_id, "edit"),
-            (intruder.id, interaction_id, "edit")]
+            (intruder.id, interaction_id, "read"),
+            (intruder.id, interaction_id, "edit"),
+            (intruder.id, interaction_id, "edit"),
+        ]
         assert db.session.get(Interaction, interaction_id).summary != "hijacked"
 
 
 def test_a_member_cannot_read_committee_notes_and_the_attempt_is_logged(app, browser, make_user, stakeholders):
-    interaction_id = add_interaction(app, occurred_at=datetime.now() - timedelta(days=1),
-                                     organization_ids=[stakeholders.cpso], summary="Committee-only notes")
+    interaction_id = add_interaction(
+        app,
+        occurred_at=datetime.now() - timedelta(days=1),
+        organization_ids=[stakeholders.cpso],
+        summary="Committee-only notes",
+    )
     member = make_user("member", email="curious@example.org")
     browser.login("curious@example.org")
     response = browser.get(f"/interactions/{interaction_id}")
@@ -132,9 +148,17 @@ def test_a_member_edits_their_own_report(app, browser, make_user, riding_mpp):
         interaction_id = db.session.scalar(select(Interaction.id))
     page = f"/interactions/{interaction_id}/edit"
     assert "We talked about" in browser.get(page).get_data(as_text=True)
-    response = browser.post(page, {"occurred_on": date.today().isoformat(), "meeting_format": "virtual",
-                                   "person_id": str(person_id), "summary": "Corrected summary", "outcome": ""},
-                            follow_redirects=True)
+    response = browser.post(
+        page,
+        {
+            "occurred_on": date.today().isoformat(),
+            "meeting_format": "virtual",
+            "person_id": str(person_id),
+            "summary": "Corrected summary",
+            "outcome": "",
+        },
+        follow_redirects=True,
+    )
     assert "Your report is updated." in response.get_data(as_text=True)
     with app.app_context():
         interaction = db.session.get(Interaction, interaction_id)

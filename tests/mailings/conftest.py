@@ -1,4 +1,5 @@
 """Mailing fixtures: members who can be mailed (consenting, confirmed), a lead logged in, a live campaign."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,16 @@ def make_reachable(app, make_member):
     def _make(riding: int | None = 1, consent: bool = True, **kwargs):
         user = make_member(riding=riding, **kwargs)
         with app.app_context():
-            db.session.add(ConsentRecord(user_id=user.id, purpose=EMAIL_PURPOSE, granted=consent, wording="Yes",
-                                         wording_version="1", source="join_form"))
+            db.session.add(
+                ConsentRecord(
+                    user_id=user.id,
+                    purpose=EMAIL_PURPOSE,
+                    granted=consent,
+                    wording="Yes",
+                    wording_version="1",
+                    source="join_form",
+                )
+            )
             db.session.commit()
             db.session.remove()
         return user
@@ -55,19 +64,28 @@ def make_segment(app, name: str = "Everyone", **filters) -> int:
     return result
 
 
-BODY = ("Dear {{ member_name }},\n\nYour MPP {{ representative_name }} ({{ member_riding }}) needs to hear from "
-        "you about {{ campaign_name }}. Write now: {{ action_link }}\n{{ hashtag }}")
+BODY = (
+    "Dear {{ member_name }},\n\nYour MPP {{ representative_name }} ({{ member_riding }}) needs to hear from "
+    "you about {{ campaign_name }}. Write now: {{ action_link }}\n{{ hashtag }}"
+)
 
 
-def make_mailing(app, campaign, segment: int, subject: str = "{{ member_name }}, write to your MPP",
-                 body: str = BODY) -> int:
+def make_mailing(
+    app, campaign, segment: int, subject: str = "{{ member_name }}, write to your MPP", body: str = BODY
+) -> int:
     from crm.campaigns.models import Campaign
     from crm.mailings.models import Segment
     from crm.mailings.services import save_mailing
 
     with app.app_context():
-        mailing = save_mailing(db.session, campaign=db.session.get(Campaign, campaign.id),
-                               segment=db.session.get(Segment, segment), subject=subject, body=body, actor_id=None)
+        mailing = save_mailing(
+            db.session,
+            campaign=db.session.get(Campaign, campaign.id),
+            segment=db.session.get(Segment, segment),
+            subject=subject,
+            body=body,
+            actor_id=None,
+        )
         db.session.commit()
         result = mailing.id
         db.session.remove()

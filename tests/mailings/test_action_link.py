@@ -1,4 +1,5 @@
 """The action link: signed, 14 days, leads to the letter with the representative chosen, never logs anyone in."""
+
 from __future__ import annotations
 
 import time
@@ -36,8 +37,9 @@ def _sent_link(app, session, browser, make_campaign, make_reachable):
     return campaign, member, mailing_id, urlsplit(url).path
 
 
-def test_a_logged_out_member_is_asked_to_log_in_and_then_lands_on_the_letter(app, client, browser, session,
-                                                                              make_campaign, make_reachable):
+def test_a_logged_out_member_is_asked_to_log_in_and_then_lands_on_the_letter(
+    app, client, browser, session, make_campaign, make_reachable
+):
     campaign, member, mailing_id, path = _sent_link(app, session, browser, make_campaign, make_reachable)
     response = browser.get(path)
     assert response.status_code == 302
@@ -60,8 +62,9 @@ def test_the_member_logged_in_goes_straight_to_the_letter(app, browser, session,
     # sends a member who already wrote to "My letters")
 
 
-def test_someone_else_logged_in_is_told_the_link_is_not_theirs(app, browser, session, make_campaign, make_reachable,
-                                                              make_member):
+def test_someone_else_logged_in_is_told_the_link_is_not_theirs(
+    app, browser, session, make_campaign, make_reachable, make_member
+):
     _, _, _, path = _sent_link(app, session, browser, make_campaign, make_reachable)
     other = make_member()
     browser.login(other.email)

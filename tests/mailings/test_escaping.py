@@ -1,5 +1,6 @@
 """Stored XSS on the mailing pages: what leads type (segment names, mailing subjects and texts) and members'
 names in previews are shown as text, never as markup (stored_text.py's EXEMPT entries point here)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -28,9 +29,14 @@ def test_what_leads_and_members_typed_shows_as_text(app, browser, lead, session,
     assert saved.status_code == 302
     _no_live_markup(browser, saved.headers["Location"])
     segment_id = int(saved.headers["Location"].rsplit("/", 1)[1])
-    created = browser.post(f"/manage/campaigns/{campaign.id}/mailings", {
-        "segment_id": str(segment_id), "subject": f"Hello {PAYLOAD} " + "{{ member_name }}" * 4,
-        "body": f"Text {PAYLOAD} {{{{ member_name }}}}"})
+    created = browser.post(
+        f"/manage/campaigns/{campaign.id}/mailings",
+        {
+            "segment_id": str(segment_id),
+            "subject": f"Hello {PAYLOAD} " + "{{ member_name }}" * 4,
+            "body": f"Text {PAYLOAD} {{{{ member_name }}}}",
+        },
+    )
     assert created.status_code == 302, created.get_data(as_text=True)
     _no_live_markup(browser, created.headers["Location"])  # the preview, with members' names
     mailing_id = session.scalar(select(Mailing.id))

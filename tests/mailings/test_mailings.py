@@ -1,4 +1,5 @@
 """Call-to-action mailings: compose, preview, test, send once, cancel; per-recipient text through the bulk path."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -18,9 +19,14 @@ def test_a_lead_composes_previews_and_sends_a_mailing(app, browser, lead, sessio
     campaign = make_campaign()
     members = [make_reachable(riding=1, name=f"Dr Member {i}") for i in range(6)]
     segment = make_segment(app, "Riding 1")
-    page = browser.post(f"/manage/campaigns/{campaign.id}/mailings",
-                        {"segment_id": str(segment), "subject": "{{ member_name }}: write to {{ representative_name }}",
-                         "body": "Hello {{ member_name }} of {{ member_riding }}. {{ action_link }}"})
+    page = browser.post(
+        f"/manage/campaigns/{campaign.id}/mailings",
+        {
+            "segment_id": str(segment),
+            "subject": "{{ member_name }}: write to {{ representative_name }}",
+            "body": "Hello {{ member_name }} of {{ member_riding }}. {{ action_link }}",
+        },
+    )
     assert page.status_code == 302, page.get_data(as_text=True)
     mailing_id = session.scalar(select(Mailing.id))
     preview = browser.get(page.headers["Location"]).get_data(as_text=True)
@@ -50,8 +56,12 @@ def test_a_double_click_queues_the_mailing_once(app, browser, lead, session, mak
     assert "already been sent or scheduled" in browser.get(page).get_data(as_text=True)
     assert run_due(app) == 1 and run_due(app) == 0
     assert session.scalar(select(func.count()).select_from(MailingRecipient)) == 1
-    assert session.scalar(select(func.count()).select_from(OutboundMessage)
-                          .where(OutboundMessage.kind == "call_to_action")) == 1
+    assert (
+        session.scalar(
+            select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "call_to_action")
+        )
+        == 1
+    )
 
 
 def test_a_segment_that_matches_nobody_queues_nothing(app, browser, lead, session, make_campaign, make_reachable):
@@ -60,20 +70,24 @@ def test_a_segment_that_matches_nobody_queues_nothing(app, browser, lead, sessio
     mailing_id = make_mailing(app, campaign, make_segment(app))
     page = browser.get(f"/manage/mailings/{mailing_id}").get_data(as_text=True)
     assert "No one matches this segment" in page
-    response = browser.post(f"/manage/mailings/{mailing_id}/send", {"scheduled_at": ""}, page=f"/manage/mailings/{mailing_id}")
+    response = browser.post(
+        f"/manage/mailings/{mailing_id}/send", {"scheduled_at": ""}, page=f"/manage/mailings/{mailing_id}"
+    )
     assert response.status_code == 400 and "nothing was sent" in response.get_data(as_text=True)
     assert _mailing(session, mailing_id).status == "draft"
     assert run_due(app) == 0
 
 
-def test_a_template_that_fails_for_one_member_skips_them_and_sends_the_rest(app, browser, lead, session,
-                                                                           make_campaign, make_reachable):
+def test_a_template_that_fails_for_one_member_skips_them_and_sends_the_rest(
+    app, browser, lead, session, make_campaign, make_reachable
+):
     campaign = make_campaign()
     make_reachable(name="Dr Ordinary")
     make_reachable(name="Dr Ordinary Too")
     odd = make_reachable(name="Dr " + "Long" * 29)  # the subject would pass its limit for this member only
-    mailing_id = make_mailing(app, campaign, make_segment(app),
-                              subject="{{ member_name }} {{ member_name }} {{ member_name }}")
+    mailing_id = make_mailing(
+        app, campaign, make_segment(app), subject="{{ member_name }} {{ member_name }} {{ member_name }}"
+    )
     browser.post(f"/manage/mailings/{mailing_id}/send", {"scheduled_at": ""}, page=f"/manage/mailings/{mailing_id}")
     run_due(app)
     mailing = _mailing(session, mailing_id)
@@ -81,16 +95,22 @@ def test_a_template_that_fails_for_one_member_skips_them_and_sends_the_rest(app,
     skipped = session.scalar(select(MailingRecipient).where(MailingRecipient.user_id == odd.id))
     assert skipped.message_id is None and "longer than" in skipped.skipped_reason
     assert "Skipped: the mailing failed for these members" in browser.get(f"/manage/mailings/{mailing_id}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_a_template_that_breaks_the_sandbox_is_refused(app, browser, lead, session, make_campaign, make_reachable):
     campaign = make_campaign()
     segment = make_segment(app)
-    page = browser.post(f"/manage/campaigns/{campaign.id}/mailings",
-                        {"segment_id": str(segment), "subject": "Hi", "body": "{{ config }} {% for x in y %}{% endfor %}"})
-    assert page.status_code == 200 and "not allowed" in page.get_data(as_text=True) or "not a placeholder" in \
-        page.get_data(as_text=True)
+    page = browser.post(
+        f"/manage/campaigns/{campaign.id}/mailings",
+        {"segment_id": str(segment), "subject": "Hi", "body": "{{ config }} {% for x in y %}{% endfor %}"},
+    )
+    assert (
+        page.status_code == 200
+        and "not allowed" in page.get_data(as_text=True)
+        or "not a placeholder" in page.get_data(as_text=True)
+    )
     assert session.scalar(select(func.count()).select_from(Mailing)) == 0
 
 
@@ -119,8 +139,9 @@ def test_cancel_stops_what_is_still_queued(app, browser, lead, session, make_cam
     assert statuses == ["cancelled"] * 3
 
 
-def test_a_scheduled_mailing_waits_for_its_time_and_can_be_cancelled(app, browser, lead, session, make_campaign,
-                                                                    make_reachable):
+def test_a_scheduled_mailing_waits_for_its_time_and_can_be_cancelled(
+    app, browser, lead, session, make_campaign, make_reachable
+):
     campaign = make_campaign()
     make_reachable()
     mailing_id = make_mailing(app, campaign, make_segment(app))
@@ -135,8 +156,9 @@ def test_a_scheduled_mailing_waits_for_its_time_and_can_be_cancelled(app, browse
     assert past.status_code == 302  # already cancelled: nothing to send, said as much
 
 
-def test_the_worker_sends_each_member_their_own_text_through_sendgrid(app, session, make_campaign, make_reachable,
-                                                                      sendgrid):
+def test_the_worker_sends_each_member_their_own_text_through_sendgrid(
+    app, session, make_campaign, make_reachable, sendgrid
+):
     from crm.outbox.worker import run_worker
 
     campaign = make_campaign()
@@ -155,8 +177,10 @@ def test_the_worker_sends_each_member_their_own_text_through_sendgrid(app, sessi
         assert mail["subject"] == f"{member.name}, write to your MPP"
         assert f"Dear {member.name}," in mail["text"] and "/act/" in mail["text"]
         assert "/unsubscribe/" in mail["text"] and mail["headers"]["List-Unsubscribe-Post"]
-    assert session.scalar(select(func.count()).select_from(OutboundMessage)
-                          .where(OutboundMessage.status == "accepted")) == 4
+    assert (
+        session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.status == "accepted"))
+        == 4
+    )
 
 
 def test_the_cli_counts_with_dry_run_and_queues_without(app, runner, session, make_campaign, make_reachable):
@@ -164,8 +188,9 @@ def test_the_cli_counts_with_dry_run_and_queues_without(app, runner, session, ma
     for _ in range(2):
         make_reachable()
     mailing_id = make_mailing(app, campaign, make_segment(app, "All of them"))
-    dry = runner.invoke(args=["crm", "mailing", "send", "--campaign", campaign.slug, "--segment", "All of them",
-                              "--dry-run"])
+    dry = runner.invoke(
+        args=["crm", "mailing", "send", "--campaign", campaign.slug, "--segment", "All of them", "--dry-run"]
+    )
     assert dry.exit_code == 0 and "2 member(s) match; nothing was queued" in dry.output
     assert _mailing(session, mailing_id).status == "draft"
     sent = runner.invoke(args=["crm", "mailing", "send", "--campaign", campaign.slug, "--segment", "all of them"])

@@ -1,4 +1,5 @@
 """Conversion on the campaign dashboard, and who took part (list, downloads, a segment of them)."""
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,9 @@ def _send(app, mailing_id):
     run_due(app)
 
 
-def test_the_dashboard_shows_each_mailings_conversion_with_small_counts_hidden(app, browser, make_campaign,
-                                                                              make_reachable, make_user):
+def test_the_dashboard_shows_each_mailings_conversion_with_small_counts_hidden(
+    app, browser, make_campaign, make_reachable, make_user
+):
     campaign = make_campaign()
     writers = [make_reachable(riding=1, name=f"Writer {i}") for i in range(6)]
     for _ in range(2):
@@ -36,9 +38,9 @@ def test_the_dashboard_shows_each_mailings_conversion_with_small_counts_hidden(a
     lead = make_user(role="lead")
     browser.login(lead.email)
     page = browser.get(f"/manage/campaigns/{campaign.id}").get_data(as_text=True)
-    section = page[page.index('id="mailing-conversion"'):]
-    row = section[section.index("Please write"):]
-    row = row[:row.index("</tr>")]
+    section = page[page.index('id="mailing-conversion"') :]
+    row = section[section.index("Please write") :]
+    row = row[: row.index("</tr>")]
     cells = [cell.split("<")[0] for cell in row.split("<td>")[1:]]
     assert cells == ["8", "fewer than 5", "fewer than 5", "fewer than 5", "fewer than 5", "6", "75.0%"]
 
@@ -62,8 +64,9 @@ def test_who_took_part_lists_downloads_and_becomes_a_segment(app, browser, make_
     xlsx = browser.get(f"/manage/campaigns/{campaign.id}/participants.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert browser.get(f"/manage/campaigns/{campaign.id}/participants.pdf").status_code == 404
-    made = browser.post(f"/manage/campaigns/{campaign.id}/participants/segment",
-                        page=f"/manage/campaigns/{campaign.id}/participants")
+    made = browser.post(
+        f"/manage/campaigns/{campaign.id}/participants/segment", page=f"/manage/campaigns/{campaign.id}/participants"
+    )
     assert made.status_code == 302
     with app.app_context():
         segment = db.session.scalar(select(Segment))

@@ -1,4 +1,5 @@
 """Segments: who a mailing can reach, counted before anything is sent."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -19,11 +20,19 @@ def test_a_segment_leaves_out_members_who_cannot_be_mailed(app, session, make_re
     failing = make_reachable()
     inactive = make_reachable()
     make_user(role="lead")  # staff are not members
-    from crm.members.models import ConsentRecord
     from crm.auth.models import User
+    from crm.members.models import ConsentRecord
 
-    session.add(ConsentRecord(user_id=changed_mind.id, purpose="itpo_email", granted=False, wording="No",
-                              wording_version="1", source="consent_page"))
+    session.add(
+        ConsentRecord(
+            user_id=changed_mind.id,
+            purpose="itpo_email",
+            granted=False,
+            wording="No",
+            wording_version="1",
+            source="consent_page",
+        )
+    )
     session.add(Suppression(address=unsubscribed.email, reason="unsubscribe"))
     session.add(AddressHealth(address=failing.email, bounces=3, failing=True))
     session.get(User, inactive.id).active = False

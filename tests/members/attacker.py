@@ -1,5 +1,6 @@
 """A reader who tries to work out the counts a page withholds: from the total, the counts shown, what each
 marker means, and the rule that chose them (it re-runs `protect` on every table that fits what it sees)."""
+
 from __future__ import annotations
 
 import itertools
@@ -22,7 +23,7 @@ def possible_values(shown: list[tuple[str, str]], total: int) -> dict[str, set[i
         last_ok = (1 <= last < SMALL_COUNT) if hidden[-1][1] == FEWER else last >= SMALL_COUNT
         if not last_ok:
             continue
-        guess = dict(zip([label for label, _ in hidden], [*values, last]))
+        guess = dict(zip([label for label, _ in hidden], [*values, last], strict=False))
         if protect(exact + list(guess.items())) != seen:  # the rule would have shown this table differently
             continue
         for label in found:

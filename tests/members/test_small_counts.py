@@ -1,4 +1,5 @@
 """Small-count protection: no count under 5 is shown, and none can be worked out from what is shown."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -43,8 +44,9 @@ def test_a_table_without_small_rows_is_shown_as_it_is():
     assert _shown([("A", 7), ("B", 5)]) == [("A", "7"), ("B", "5")]
 
 
-rows_strategy = st.lists(st.tuples(st.sampled_from("ABCDEF"), st.integers(1, 14)), min_size=1, max_size=5,
-                         unique_by=lambda row: row[0])
+rows_strategy = st.lists(
+    st.tuples(st.sampled_from("ABCDEF"), st.integers(1, 14)), min_size=1, max_size=5, unique_by=lambda row: row[0]
+)
 
 
 @settings(max_examples=300, deadline=None)

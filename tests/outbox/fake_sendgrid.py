@@ -3,6 +3,7 @@
 It records what it received, can add latency and answer 429 or 5xx on demand (scripted, or at a
 random rate), and signs Event Webhook batches with an ECDSA key pair made here.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,8 +45,12 @@ def shape_errors(body) -> list[str]:
         problems.append("The personalizations field is required and must have between 1 and 1000 items.")
         personalizations = []
     for p in personalizations:
-        if not isinstance(p, dict) or not isinstance(p.get("to"), list) or not p["to"] \
-                or not all(_is_address(to) for to in p["to"]):
+        if (
+            not isinstance(p, dict)
+            or not isinstance(p.get("to"), list)
+            or not p["to"]
+            or not all(_is_address(to) for to in p["to"])
+        ):
             problems.append("Each personalization needs a 'to' list of objects with an email address.")
         elif not all(_is_string_map(p.get(key, {})) for key in ("custom_args", "substitutions", "headers")):
             problems.append("custom_args, substitutions and headers must map strings to strings.")
@@ -63,9 +68,14 @@ def shape_errors(body) -> list[str]:
     if "reply_to" in body and not _is_address(body["reply_to"]):
         problems.append("The reply_to email does not contain a valid address.")
     content = body.get("content")
-    if not isinstance(content, list) or not content or not all(
+    if (
+        not isinstance(content, list)
+        or not content
+        or not all(
             isinstance(c, dict) and isinstance(c.get("type"), str) and isinstance(c.get("value"), str) and c["value"]
-            for c in content):
+            for c in content
+        )
+    ):
         problems.append("The content value must be a list of at least one {type, value} with a non-empty value.")
     elif content[0]["type"] != "text/plain" and any(c["type"] == "text/plain" for c in content):
         problems.append("If present, text/plain content must be first, followed by any other content.")
@@ -89,13 +99,16 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(length) if length else b""
         status, headers, body = self.server.fake.answer(self.command, self.path, self.headers, data)
-        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}", f"Content-Length: {len(body)}",
-                *(f"{name}: {value}" for name, value in headers.items())]
+        head = [
+            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+            f"Content-Length: {len(body)}",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
         self.wfile.write("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + body)
 
     do_POST = do_GET = do_PUT = do_DELETE = _answer
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format, *args) -> None:
         pass
 
 
@@ -126,9 +139,10 @@ class FakeSendGrid:
         self.private_key = ec.generate_private_key(ec.SECP256R1())
         self.generation = 0  # bumped by reset(): a slow request from an earlier test is not recorded
 
-    def start(self) -> "FakeSendGrid":
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="fake-sendgrid",
-                         daemon=True).start()
+    def start(self) -> FakeSendGrid:
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="fake-sendgrid", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -193,8 +207,9 @@ class FakeSendGrid:
     def message_ids(self) -> Counter:
         """How often each outbox message id (custom arg) reached the provider."""
         with self.lock:
-            return Counter(int(p["custom_args"]["crm_message_id"]) for body in self.received
-                           for p in body["personalizations"])
+            return Counter(
+                int(p["custom_args"]["crm_message_id"]) for body in self.received for p in body["personalizations"]
+            )
 
     def personal_messages(self) -> dict[str, dict]:
         """What each recipient would read, by address: subject, text (substitutions applied) and headers."""
@@ -207,14 +222,18 @@ class FakeSendGrid:
                 mine = text
                 for token, value in p.get("substitutions", {}).items():
                     mine = mine.replace(token, value)
-                result[p["to"][0]["email"]] = {"subject": p.get("subject", body["subject"]), "text": mine,
-                                               "headers": {**body.get("headers", {}), **p.get("headers", {})}}
+                result[p["to"][0]["email"]] = {
+                    "subject": p.get("subject", body["subject"]),
+                    "text": mine,
+                    "headers": {**body.get("headers", {}), **p.get("headers", {})},
+                }
         return result
 
     # the Event Webhook
     def public_key(self) -> str:
-        der = self.private_key.public_key().public_bytes(serialization.Encoding.DER,
-                                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+        der = self.private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         return base64.b64encode(der).decode()
 
     def signed(self, events: list | bytes, timestamp: int | None = None) -> tuple[bytes, dict]:
@@ -222,12 +241,21 @@ class FakeSendGrid:
         body = events if isinstance(events, bytes) else json.dumps(events).encode()
         stamp = str(int(time.time()) if timestamp is None else timestamp)
         signature = self.private_key.sign(stamp.encode() + body, ec.ECDSA(hashes.SHA256()))
-        return body, {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
-                      "X-Twilio-Email-Event-Webhook-Timestamp": stamp, "Content-Type": "application/json"}
+        return body, {
+            "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+            "X-Twilio-Email-Event-Webhook-Timestamp": stamp,
+            "Content-Type": "application/json",
+        }
 
 
 def event(kind: str, message_id: int, email: str = "mpp@example.org", provider_id: str = "abc", **extra) -> dict:
     """One webhook event as SendGrid sends it, with our opaque custom arg."""
-    return {"event": kind, "sg_event_id": extra.pop("sg_event_id", uuid.uuid4().hex), "email": email,
-            "sg_message_id": f"{provider_id}.filter0001.1.0", "timestamp": int(time.time()),
-            "crm_message_id": str(message_id), **extra}
+    return {
+        "event": kind,
+        "sg_event_id": extra.pop("sg_event_id", uuid.uuid4().hex),
+        "email": email,
+        "sg_message_id": f"{provider_id}.filter0001.1.0",
+        "timestamp": int(time.time()),
+        "crm_message_id": str(message_id),
+        **extra,
+    }

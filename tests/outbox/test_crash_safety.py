@@ -1,5 +1,6 @@
 """Real worker processes: four at once send each letter once; SIGKILLed mid-run, none is lost and any
 duplicate is flagged."""
+
 import os
 import random
 import signal
@@ -20,17 +21,33 @@ KILLS = int(os.environ.get("CRM_KILL_TEST_KILLS", "4"))
 
 
 def start_worker(database_url, host, instance, *args):
-    env = dict(os.environ, CRM_ENV="production", DATABASE_URL=database_url, SECRET_KEY="kill-test",
-               CRM_INSTANCE_PATH=str(instance), MAIL_BACKEND="sendgrid", SENDGRID_API_KEY=API_KEY,
-               SENDGRID_HOST=host, MAIL_LEASE_SECONDS="2", MAIL_UNKNOWN_ACTION="resend",
-               MAIL_UNKNOWN_WAIT_SECONDS="0", MAIL_CLAIM_BATCH="20", MAIL_WORKER_CONCURRENCY="4")
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "crm", "worker", "--interval", "0.2",
-                             *args],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = dict(
+        os.environ,
+        CRM_ENV="production",
+        DATABASE_URL=database_url,
+        SECRET_KEY="kill-test",
+        CRM_INSTANCE_PATH=str(instance),
+        MAIL_BACKEND="sendgrid",
+        SENDGRID_API_KEY=API_KEY,
+        SENDGRID_HOST=host,
+        MAIL_LEASE_SECONDS="2",
+        MAIL_UNKNOWN_ACTION="resend",
+        MAIL_UNKNOWN_WAIT_SECONDS="0",
+        MAIL_CLAIM_BATCH="20",
+        MAIL_WORKER_CONCURRENCY="4",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "crm", "worker", "--interval", "0.2", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
-def test_sigkilled_workers_lose_no_letter_and_flag_every_possible_duplicate(app, session, sendgrid, database_url,
-                                                                             tmp_path):
+def test_sigkilled_workers_lose_no_letter_and_flag_every_possible_duplicate(
+    app, session, sendgrid, database_url, tmp_path
+):
     for i in range(LETTERS):
         queue_message(session, kind="letter", to=f"mpp{i % 124}@example.org", subject=f"Letter {i}", text="Dear MPP")
     session.commit()
@@ -60,8 +77,7 @@ def test_sigkilled_workers_lose_no_letter_and_flag_every_possible_duplicate(app,
     finally:
         worker.terminate()
         _, stderr = worker.communicate(timeout=30)
-    rows = session.execute(select(OutboundMessage.id, OutboundMessage.status,
-                                  OutboundMessage.possible_duplicate)).all()
+    rows = session.execute(select(OutboundMessage.id, OutboundMessage.status, OutboundMessage.possible_duplicate)).all()
     received = sendgrid.message_ids()
     assert {status for _, status, _ in rows} == {"accepted"}, stderr.decode()[-2000:]
     assert all(received[message_id] >= 1 for message_id, _, _ in rows)  # none lost
@@ -72,10 +88,11 @@ def test_sigkilled_workers_lose_no_letter_and_flag_every_possible_duplicate(app,
     assert len(flagged) <= KILLS * 20  # only letters in flight at a kill (one claim batch each)
 
 
-def test_four_worker_processes_at_once_send_every_letter_exactly_once(app, session, sendgrid, database_url,
-                                                                      tmp_path):
-    ids = [queue_message(session, kind="letter", to=f"mpp{i % 124}@example.org", subject="s", text="t").id
-           for i in range(400)]
+def test_four_worker_processes_at_once_send_every_letter_exactly_once(app, session, sendgrid, database_url, tmp_path):
+    ids = [
+        queue_message(session, kind="letter", to=f"mpp{i % 124}@example.org", subject="s", text="t").id
+        for i in range(400)
+    ]
     session.commit()
     sendgrid.latency = 0.005
     workers = [start_worker(database_url, sendgrid.host, tmp_path, "--once") for _ in range(4)]

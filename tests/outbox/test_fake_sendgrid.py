@@ -1,4 +1,5 @@
 """The fake SendGrid refuses what SendGrid's v3 /mail/send refuses, so a test that passes against it means something."""
+
 import http.client
 import json
 
@@ -6,9 +7,12 @@ import pytest
 
 from tests.outbox.fake_sendgrid import API_KEY
 
-GOOD = {"personalizations": [{"to": [{"email": "mpp@example.org"}], "custom_args": {"crm_message_id": "1"}}],
-        "from": {"email": "letters@itpo.example", "name": "ITPO"}, "subject": "Hello",
-        "content": [{"type": "text/plain", "value": "Dear MPP"}]}
+GOOD = {
+    "personalizations": [{"to": [{"email": "mpp@example.org"}], "custom_args": {"crm_message_id": "1"}}],
+    "from": {"email": "letters@itpo.example", "name": "ITPO"},
+    "subject": "Hello",
+    "content": [{"type": "text/plain", "value": "Dear MPP"}],
+}
 
 
 def post(server, body, key=API_KEY, path="/v3/mail/send", connection=None):
@@ -27,17 +31,20 @@ def test_a_good_request_is_accepted_with_a_message_id_over_one_kept_alive_connec
     assert sendgrid.message_ids() == {1: 3}
 
 
-@pytest.mark.parametrize("change", [
-    {"personalizations": []},
-    {"personalizations": [{"to": []}]},
-    {"personalizations": [{"to": [{"email": "mpp@example.org"}]}] * 1001},
-    {"personalizations": [{"to": [{"email": "mpp@example.org"}], "custom_args": {"crm_message_id": 1}}]},
-    {"from": {"name": "nobody"}},
-    {"subject": None},
-    {"content": [{"type": "text/plain", "value": ""}]},
-    {"content": [{"type": "text/html", "value": "<p>x</p>"}, {"type": "text/plain", "value": "x"}]},
-    {"reply_to": "member@example.org"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"personalizations": []},
+        {"personalizations": [{"to": []}]},
+        {"personalizations": [{"to": [{"email": "mpp@example.org"}]}] * 1001},
+        {"personalizations": [{"to": [{"email": "mpp@example.org"}], "custom_args": {"crm_message_id": 1}}]},
+        {"from": {"name": "nobody"}},
+        {"subject": None},
+        {"content": [{"type": "text/plain", "value": ""}]},
+        {"content": [{"type": "text/html", "value": "<p>x</p>"}, {"type": "text/plain", "value": "x"}]},
+        {"reply_to": "member@example.org"},
+    ],
+)
 def test_a_malformed_request_is_refused_with_400_and_not_recorded(sendgrid, change):
     status, _, body = post(sendgrid, {**GOOD, **change})
     assert status == 400 and json.loads(body)["errors"]

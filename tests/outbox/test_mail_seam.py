@@ -1,4 +1,5 @@
 """All mail goes through the outbox; the file backend and the development mailbox."""
+
 from crm import create_app
 from crm.extensions import db
 from crm.outbox.services import queue_message
@@ -6,8 +7,15 @@ from crm.outbox.worker import send_due_messages
 
 
 def _dev_app(tmp_path, **extra):
-    app = create_app({"CRM_ENV": "development", "INSTANCE_PATH": tmp_path, "MAIL_WORKER_THREAD": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.sqlite3'}", **extra})
+    app = create_app(
+        {
+            "CRM_ENV": "development",
+            "INSTANCE_PATH": tmp_path,
+            "MAIL_WORKER_THREAD": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.sqlite3'}",
+            **extra,
+        }
+    )
     from flask_migrate import upgrade
 
     with app.app_context():
@@ -18,8 +26,13 @@ def _dev_app(tmp_path, **extra):
 def test_file_backend_writes_eml_files_and_the_dev_mailbox_shows_them(tmp_path):
     app = _dev_app(tmp_path)
     with app.app_context():
-        queue_message(db.session, kind="test", to="someone@example.org", subject="Hello from the outbox",
-                      text="Open http://localhost/confirm/abc to confirm.")
+        queue_message(
+            db.session,
+            kind="test",
+            to="someone@example.org",
+            subject="Hello from the outbox",
+            text="Open http://localhost/confirm/abc to confirm.",
+        )
         db.session.commit()
         assert send_due_messages() == 1
         db.engine.dispose()

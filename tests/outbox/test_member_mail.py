@@ -1,4 +1,5 @@
 """Emails to members: consent only, CASL footer, one-click unsubscribe, bulk personalizations."""
+
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -14,8 +15,16 @@ from crm.outbox.worker import run_pass
 
 def member(session, make_user, consent: bool, **kwargs):
     user = make_user("member", **kwargs)
-    session.add(ConsentRecord(user_id=user.id, purpose="itpo_email", granted=consent, wording="Email me",
-                              wording_version="2026-11", source="join_form"))
+    session.add(
+        ConsentRecord(
+            user_id=user.id,
+            purpose="itpo_email",
+            granted=consent,
+            wording="Email me",
+            wording_version="2026-11",
+            source="join_form",
+        )
+    )
     session.commit()
     return user
 
@@ -24,8 +33,16 @@ def test_only_members_with_consent_on_record_are_recipients(session, make_user):
     yes, no = member(session, make_user, True), member(session, make_user, False)
     unconfirmed = member(session, make_user, True, confirmed=False)
     changed_mind = member(session, make_user, True)
-    session.add(ConsentRecord(user_id=changed_mind.id, purpose="itpo_email", granted=False, wording="No more",
-                              wording_version="2026-11", source="profile"))
+    session.add(
+        ConsentRecord(
+            user_id=changed_mind.id,
+            purpose="itpo_email",
+            granted=False,
+            wording="No more",
+            wording_version="2026-11",
+            source="profile",
+        )
+    )
     session.commit()
     assert consenting_recipients(session) == [(yes.id, yes.email)]
     assert no and unconfirmed
@@ -34,8 +51,13 @@ def test_only_members_with_consent_on_record_are_recipients(session, make_user):
 def test_member_email_has_a_casl_footer_and_a_one_click_unsubscribe(app, session, make_user, mailbox):
     user = member(session, make_user, True)
     others = [member(session, make_user, True) for _ in range(5)]
-    queue_member_email(session, kind="call_to_action", recipients=consenting_recipients(session),
-                       subject="Write to your MPP this week", text="The PRA program needs you.")
+    queue_member_email(
+        session,
+        kind="call_to_action",
+        recipients=consenting_recipients(session),
+        subject="Write to your MPP this week",
+        text="The PRA program needs you.",
+    )
     session.commit()
     sent = mailbox.deliver()
     assert len(sent) == 6 and len({m["List-Unsubscribe"] for m in sent}) == 6 and others
@@ -55,8 +77,9 @@ def test_unsubscribe_needs_no_login_asks_first_and_takes_effect_at_once_on_the_b
     receiver = lambda sender, **kwargs: heard.append(kwargs["address"])  # noqa: E731
     address_unsubscribed.connect(receiver)
     try:
-        queue_member_email(session, kind="digest", recipients=consenting_recipients(session), subject="Digest",
-                           text="News")
+        queue_member_email(
+            session, kind="digest", recipients=consenting_recipients(session), subject="Digest", text="News"
+        )
         session.commit()
         # The link the member was sent (tokens for a bulk send are made in bulk), as the member's mail shows it.
         sent = select(OutboundMessage.unsubscribe_url).where(OutboundMessage.to_address == user.email)
@@ -74,23 +97,25 @@ def test_unsubscribe_needs_no_login_asks_first_and_takes_effect_at_once_on_the_b
     statuses = dict(session.execute(select(OutboundMessage.to_address, OutboundMessage.status)).all())
     assert statuses == {user.email: "cancelled", other.email: "queued"}
     assert consenting_recipients(session) == [(other.id, other.email)]  # the consent record says no now
-    latest = session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id)
-                             .order_by(ConsentRecord.id.desc())).first()
+    latest = session.scalars(
+        select(ConsentRecord).where(ConsentRecord.user_id == user.id).order_by(ConsentRecord.id.desc())
+    ).first()
     assert latest.granted is False and latest.source == "unsubscribe_link"
-    batch = queue_member_email(session, kind="digest", recipients=[(user.id, user.email)], subject="Again",
-                               text="News")
+    batch = queue_member_email(session, kind="digest", recipients=[(user.id, user.email)], subject="Again", text="News")
     assert session.scalars(select(OutboundMessage).where(OutboundMessage.batch_id == batch.id)).all() == []
     db.session.rollback()
 
 
 def test_one_click_post_from_the_mail_client_unsubscribes_without_csrf(client, session, make_user):
     user = member(session, make_user, True)
-    response = client.post(f"/unsubscribe/{unsubscribe_token(user.email, user.id)}",
-                           data={"List-Unsubscribe": "One-Click"})
+    response = client.post(
+        f"/unsubscribe/{unsubscribe_token(user.email, user.id)}", data={"List-Unsubscribe": "One-Click"}
+    )
     assert response.status_code == 204
     assert session.scalar(select(Suppression.address)) == user.email
-    again = client.post(f"/unsubscribe/{unsubscribe_token(user.email, user.id)}",
-                        data={"List-Unsubscribe": "One-Click"})
+    again = client.post(
+        f"/unsubscribe/{unsubscribe_token(user.email, user.id)}", data={"List-Unsubscribe": "One-Click"}
+    )
     assert again.status_code == 204
 
 
@@ -101,8 +126,14 @@ def test_a_forged_unsubscribe_link_is_a_404(client, session):
 
 def test_a_bulk_send_uses_personalizations_up_to_a_thousand_per_request(app, session, sendgrid):
     recipients = [(None, f"member{i}@example.org") for i in range(2300)]
-    queue_member_email(session, kind="call_to_action", recipients=recipients, subject="Act now",
-                       text="Please write.", html="<p>Please write.</p>")
+    queue_member_email(
+        session,
+        kind="call_to_action",
+        recipients=recipients,
+        subject="Act now",
+        text="Please write.",
+        html="<p>Please write.</p>",
+    )
     session.commit()
     while run_pass(app, "bulk-worker"):
         pass

@@ -1,4 +1,5 @@
 """Admin's delivery problems page, leads' address health, and the access table for outbox routes."""
+
 from crm.auth.access import ACCESS
 from crm.outbox.models import AddressHealth, OutboundMessage
 from crm.outbox.services import queue_message

@@ -1,4 +1,5 @@
 """The SendGrid Event Webhook: signatures, freshness, dedup, forward-only statuses, bounce counting."""
+
 import base64
 import json
 import random
@@ -131,25 +132,41 @@ def test_bounces_past_the_threshold_mark_the_address_failing(app, client, sessio
 def test_ten_thousand_events_each_sent_three_times_shuffled_end_in_the_right_status(client, session, sendgrid):
     outcomes = {"delivered": "delivered", "bounce": "bounced", "dropped": "dropped", "deferred": "deferred"}
     now = utcnow()
-    session.execute(insert(OutboundMessage), [
-        {"id": i, "kind": "letter", "to_address": f"m{i}@example.org", "from_address": "itpo@example.org",
-         "subject": "s", "text_body": "t", "status": "accepted", "attempts": 1, "next_attempt_at": now,
-         "possible_duplicate": False} for i in range(1, 2501)])
+    session.execute(
+        insert(OutboundMessage),
+        [
+            {
+                "id": i,
+                "kind": "letter",
+                "to_address": f"m{i}@example.org",
+                "from_address": "itpo@example.org",
+                "subject": "s",
+                "text_body": "t",
+                "status": "accepted",
+                "attempts": 1,
+                "next_attempt_at": now,
+                "possible_duplicate": False,
+            }
+            for i in range(1, 2501)
+        ],
+    )
     session.commit()
     expected, events = {}, []
     for i in range(1, 2501):
         final = list(outcomes)[i % 4]
-        chain = {"delivered": ["processed", "deferred", "delivered", "open"],
-                 "bounce": ["processed", "deferred", "deferred", "bounce"],
-                 "dropped": ["processed", "dropped", "deferred", "click"],
-                 "deferred": ["processed", "deferred", "deferred", "deferred"]}[final]
+        chain = {
+            "delivered": ["processed", "deferred", "delivered", "open"],
+            "bounce": ["processed", "deferred", "deferred", "bounce"],
+            "dropped": ["processed", "dropped", "deferred", "click"],
+            "deferred": ["processed", "deferred", "deferred", "deferred"],
+        }[final]
         events += [event(kind, i, email=f"m{i}@example.org") for kind in chain]
         expected[i] = outcomes[final]
     assert len(events) == 10_000
     deliveries = events * 3
     random.Random(3).shuffle(deliveries)
     for start in range(0, len(deliveries), 1000):
-        assert post(client, sendgrid, deliveries[start:start + 1000]).status_code == 200
+        assert post(client, sendgrid, deliveries[start : start + 1000]).status_code == 200
     session.expire_all()
     actual = dict(session.execute(select(OutboundMessage.id, OutboundMessage.status)).all())
     assert actual == expected
@@ -159,16 +176,18 @@ def test_ten_thousand_events_each_sent_three_times_shuffled_end_in_the_right_sta
 
 def test_junk_events_in_a_batch_are_ignored_not_fatal(client, session, sendgrid):
     message_id = letter(session)
-    response = post(client, sendgrid, [1, "x", {"event": "delivered"}, event("delivered", message_id),
-                                       event("delivered", "not-a-number")])
+    response = post(
+        client,
+        sendgrid,
+        [1, "x", {"event": "delivered"}, event("delivered", message_id), event("delivered", "not-a-number")],
+    )
     assert response.status_code == 200 and response.json["ignored"] == 3
     assert status_of(session, message_id) == "delivered"
     assert json.loads(response.data)["new"] == 2
 
 
 def test_a_body_nested_100000_deep_is_a_400_not_a_500(client, sendgrid):
-    for deep in (b"[" * 100_000 + b"]" * 100_000, b'[{"a":' * 50_000 + b"1" + b"}]" * 50_000,
-                 b"[" * 100_000):
+    for deep in (b"[" * 100_000 + b"]" * 100_000, b'[{"a":' * 50_000 + b"1" + b"}]" * 50_000, b"[" * 100_000):
         body, headers = sendgrid.signed(deep)
         response = client.post(URL, data=body, headers=headers)
         assert response.status_code == 400 and response.json["error"]["code"] == "too_deep", response.json
@@ -183,24 +202,30 @@ def test_brackets_inside_strings_do_not_count_as_nesting(client, session, sendgr
 
 def test_nul_characters_are_cleaned_from_stored_text_and_a_nul_id_is_rejected(client, session, sendgrid):
     message_id = letter(session, to="mpp@example.org")
-    good = event("bounce", message_id, email="mpp\x00@example.org", reason="550\x00 gone", sg_event_id="good-1",
-                 provider_id="abc\x00def")
+    good = event(
+        "bounce",
+        message_id,
+        email="mpp\x00@example.org",
+        reason="550\x00 gone",
+        sg_event_id="good-1",
+        provider_id="abc\x00def",
+    )
     bad = event("delivered", message_id, sg_event_id="bad\x00id")
     response = post(client, sendgrid, [good, bad])
     assert response.status_code == 200 and response.json["new"] == 1 and response.json["ignored"] == 1
-    assert response.json["rejected"] == [{"index": 1, "reason": "sg_event_id must be text without control "
-                                                                  "characters."}]
+    assert response.json["rejected"] == [{"index": 1, "reason": "sg_event_id must be text without control characters."}]
     stored = session.scalar(select(DeliveryEvent))
     assert (stored.provider_event_id, stored.address, stored.reason) == ("good-1", "mpp@example.org", "550 gone")
     assert "\x00" not in stored.provider_message_id
     assert session.scalar(select(AddressHealth.last_reason)) == "550 gone"
 
 
-ODD_VALUES = ["\x00", "\ud800", "x" * 100_000, 10 ** 30, -1, 1.5e300, True, None, [1, [2]], {"a": "\x00"}, ""]
+ODD_VALUES = ["\x00", "\ud800", "x" * 100_000, 10**30, -1, 1.5e300, True, None, [1, [2]], {"a": "\x00"}, ""]
 
 
-@pytest.mark.parametrize("field", ["event", "sg_event_id", "sg_message_id", "email", "reason", "response",
-                                   "timestamp", "crm_message_id"])
+@pytest.mark.parametrize(
+    "field", ["event", "sg_event_id", "sg_message_id", "email", "reason", "response", "timestamp", "crm_message_id"]
+)
 def test_odd_values_in_any_field_never_make_a_500_and_the_good_events_are_kept(client, session, sendgrid, field):
     message_id = letter(session)
     odd = [event("bounce", message_id, **{field: value}) for value in ODD_VALUES]

@@ -1,4 +1,5 @@
 """The outbox worker against a fake SendGrid: leases, retries, 429 pause, permanent failures, crash safety."""
+
 import threading
 import time
 from datetime import datetime, timedelta
@@ -28,8 +29,10 @@ def status_changes(app):
 
 
 def queue(session, n=1, to="mpp{}@example.org", kind="letter"):
-    ids = [queue_message(session, kind=kind, to=to.format(i), subject=f"Letter {i}", text=f"Dear MPP {i}").id
-           for i in range(n)]
+    ids = [
+        queue_message(session, kind=kind, to=to.format(i), subject=f"Letter {i}", text=f"Dear MPP {i}").id
+        for i in range(n)
+    ]
     session.commit()
     return ids
 
@@ -44,8 +47,7 @@ def make_due(session):
     session.commit()
 
 
-def test_worker_hands_a_letter_to_sendgrid_and_keeps_the_provider_message_id(app, session, sendgrid,
-                                                                             status_changes):
+def test_worker_hands_a_letter_to_sendgrid_and_keeps_the_provider_message_id(app, session, sendgrid, status_changes):
     [message_id] = queue(session)
     assert run_pass(app, "worker-a") == 1
     message = reload(session, message_id)
@@ -165,8 +167,9 @@ def test_four_workers_at_once_send_every_message_exactly_once(app, session, send
     ids = queue(session, 200)
     app.config["MAIL_CLAIM_BATCH"] = 10
     try:
-        threads = [threading.Thread(target=run_worker, args=(app,), kwargs={"once": True, "concurrency": 2})
-                   for _ in range(4)]
+        threads = [
+            threading.Thread(target=run_worker, args=(app,), kwargs={"once": True, "concurrency": 2}) for _ in range(4)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -181,8 +184,13 @@ def test_worker_command_sends_bulk_batches_and_letters_together_each_once(app, s
     from crm.outbox.bulk import queue_member_email
 
     queue(session, 30)
-    queue_member_email(session, kind="call_to_action", recipients=[(None, f"member{i}@example.org")
-                                                                   for i in range(250)], subject="Act", text="Write.")
+    queue_member_email(
+        session,
+        kind="call_to_action",
+        recipients=[(None, f"member{i}@example.org") for i in range(250)],
+        subject="Act",
+        text="Write.",
+    )
     session.commit()
     app.config["MAIL_BULK_SIZE"] = 100
     try:
@@ -190,8 +198,9 @@ def test_worker_command_sends_bulk_batches_and_letters_together_each_once(app, s
     finally:
         app.config["MAIL_BULK_SIZE"] = 1000
     assert len(sendgrid.message_ids()) == 280 and set(sendgrid.message_ids().values()) == {1}
-    bulk = [len(body["personalizations"]) for body in sendgrid.received if "substitutions" in
-            body["personalizations"][0]]
+    bulk = [
+        len(body["personalizations"]) for body in sendgrid.received if "substitutions" in body["personalizations"][0]
+    ]
     assert sum(bulk) == 250 and max(bulk) <= 100
     assert set(session.scalars(select(OutboundMessage.status))) == {"accepted"}
 
@@ -250,8 +259,9 @@ def crash_after_sending(app, session, sendgrid, message_id):
     session.commit()
 
 
-def test_an_expired_lease_makes_the_message_unknown_and_a_processed_event_settles_it(app, session, sendgrid, client,
-                                                                                    status_changes):
+def test_an_expired_lease_makes_the_message_unknown_and_a_processed_event_settles_it(
+    app, session, sendgrid, client, status_changes
+):
     [message_id] = queue(session)
     crash_after_sending(app, session, sendgrid, message_id)
     app.config.update(MAIL_UNKNOWN_ACTION="resend", MAIL_UNKNOWN_WAIT_SECONDS=0)
@@ -262,8 +272,7 @@ def test_an_expired_lease_makes_the_message_unknown_and_a_processed_event_settle
     # Without events the wait (0 s here) would resend it; the event arrives first.
     body, headers = sendgrid.signed([event("processed", message_id, provider_id="prov123")])
     message.status = "unknown"  # the resend is undone for this scenario: the event now settles it
-    session.execute(update(OutboundMessage).values(status="unknown", unknown_since=utcnow(),
-                                                   possible_duplicate=False))
+    session.execute(update(OutboundMessage).values(status="unknown", unknown_since=utcnow(), possible_duplicate=False))
     session.commit()
     assert client.post("/webhooks/sendgrid", data=body, headers=headers).status_code == 200
     message = reload(session, message_id)
@@ -307,8 +316,12 @@ def test_unknown_message_is_held_for_an_admin_when_so_configured(app, session, s
 
 
 def test_per_target_throttle_spreads_letters_over_hours(session):
-    times = [queue_message(session, kind="letter", to="busy@example.org", subject="s", text="t",
-                           max_per_hour=2).next_attempt_at for _ in range(5)]
+    times = [
+        queue_message(
+            session, kind="letter", to="busy@example.org", subject="s", text="t", max_per_hour=2
+        ).next_attempt_at
+        for _ in range(5)
+    ]
     now = utcnow()
     assert times[0] <= now and times[1] <= now
     assert times[2] >= now + timedelta(minutes=59) and times[3] >= now + timedelta(minutes=59)
@@ -322,8 +335,9 @@ def test_sendgrid_backend_refuses_to_start_without_an_api_key(tmp_path):
     from crm import create_app
 
     with pytest.raises(RuntimeError, match="SENDGRID_API_KEY"):
-        create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path, "MAIL_BACKEND": "sendgrid",
-                    "SENDGRID_API_KEY": None})
+        create_app(
+            {"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path, "MAIL_BACKEND": "sendgrid", "SENDGRID_API_KEY": None}
+        )
 
 
 def test_an_unknown_unknown_action_setting_is_refused(tmp_path):

@@ -1,4 +1,5 @@
 """Program fixtures: the four programs seeded, and a factory for events at Toronto wall-clock times."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -26,15 +27,30 @@ def make_event(app, programs):
     from crm.programs.calendar import utc_to_toronto
     from crm.programs.services import create_event
 
-    def _make(title="Cracking the CaRMS: interview tips", program="cracking", starts=None, hours=1.5, capacity=30,
-              status="open", join_url="https://zoom.example/j/123", description="Residents share what worked."):
+    def _make(
+        title="Cracking the CaRMS: interview tips",
+        program="cracking",
+        starts=None,
+        hours=1.5,
+        capacity=30,
+        status="open",
+        join_url="https://zoom.example/j/123",
+        description="Residents share what worked.",
+    ):
         if starts is None:
-            starts = utc_to_toronto(datetime.utcnow() + timedelta(days=7)).replace(tzinfo=None, second=0,
-                                                                                     microsecond=0)
+            starts = utc_to_toronto(datetime.utcnow() + timedelta(days=7)).replace(tzinfo=None, second=0, microsecond=0)
         with app.app_context():
-            event = create_event(db.session, program_id=programs[program], title=title, description=description,
-                                 starts_local=starts, ends_local=starts + timedelta(hours=hours), capacity=capacity,
-                                 status=status, join_url=join_url)
+            event = create_event(
+                db.session,
+                program_id=programs[program],
+                title=title,
+                description=description,
+                starts_local=starts,
+                ends_local=starts + timedelta(hours=hours),
+                capacity=capacity,
+                status=status,
+                join_url=join_url,
+            )
             db.session.commit()
             event_id = event.id
             db.session.remove()

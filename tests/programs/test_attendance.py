@@ -1,4 +1,5 @@
 """The committee marks who came, by hand or from the webinar platform's attendee list."""
+
 from sqlalchemy import func, select
 
 from crm.extensions import db
@@ -26,8 +27,9 @@ def test_committee_marks_who_attended_and_the_member_sees_the_count(app, browser
         run(app, services.register, event_id, m.id)
     _committee(browser, make_user)
     url = f"/programs/manage/events/{event_id}"
-    response = browser.client.post(url, data={"csrf_token": browser.token(url),
-                                              "attended": [str(members[0].id), str(members[2].id)]})
+    response = browser.client.post(
+        url, data={"csrf_token": browser.token(url), "attended": [str(members[0].id), str(members[2].id)]}
+    )
     assert response.status_code == 302
     assert _attended(app, event_id) == {members[0].id, members[2].id}
     response = browser.client.post(url, data={"csrf_token": browser.token(url), "attended": [str(members[0].id)]})
@@ -43,17 +45,21 @@ def test_attendee_import_marks_known_members_and_reports_unknown_emails(app, bro
     walk_in = make_user("member", email="walkin@example.org")  # attended without registering
     run(app, services.register, event_id, known.id)
     _committee(browser, make_user)
-    csv_file = ("Meeting ID,Topic\n123,Interview tips\n\n"
-                "Name (Original Name),User Email,Join Time\n"
-                "Known,KNOWN@example.org,2026-03-10 19:01\n"
-                "Walk in,walkin@example.org,2026-03-10 19:05\n"
-                "Stranger,stranger@example.org,2026-03-10 19:07\n").encode("utf-8-sig")
+    csv_file = (
+        "Meeting ID,Topic\n123,Interview tips\n\n"
+        "Name (Original Name),User Email,Join Time\n"
+        "Known,KNOWN@example.org,2026-03-10 19:01\n"
+        "Walk in,walkin@example.org,2026-03-10 19:05\n"
+        "Stranger,stranger@example.org,2026-03-10 19:07\n"
+    ).encode("utf-8-sig")
     import io
 
     url = f"/programs/manage/events/{event_id}"
-    response = browser.client.post(url + "/import", data={"csrf_token": browser.token(url),
-                                                          "file": (io.BytesIO(csv_file), "attendees.csv")},
-                                   content_type="multipart/form-data")
+    response = browser.client.post(
+        url + "/import",
+        data={"csrf_token": browser.token(url), "file": (io.BytesIO(csv_file), "attendees.csv")},
+        content_type="multipart/form-data",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Marked 2 attendee(s)" in page and "stranger@example.org" in page
@@ -67,9 +73,11 @@ def test_an_attendee_file_without_an_email_column_changes_nothing(app, browser, 
     import io
 
     url = f"/programs/manage/events/{event_id}"
-    response = browser.client.post(url + "/import", data={"csrf_token": browser.token(url),
-                                                          "file": (io.BytesIO(b"Name\nKnown\n"), "a.csv")},
-                                   content_type="multipart/form-data")
+    response = browser.client.post(
+        url + "/import",
+        data={"csrf_token": browser.token(url), "file": (io.BytesIO(b"Name\nKnown\n"), "a.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "No column named" in response.get_data(as_text=True)
     assert _attended(app, event_id) == set()
@@ -106,8 +114,10 @@ def test_binary_garbage_as_an_attendee_file_is_refused_politely(app, browser, ma
     import io
 
     url = f"/programs/manage/events/{event_id}"
-    response = browser.client.post(url + "/import", data={"csrf_token": browser.token(url),
-                                                          "file": (io.BytesIO(b"\xff\xfe\x00garbage"), "a.csv")},
-                                   content_type="multipart/form-data")
+    response = browser.client.post(
+        url + "/import",
+        data={"csrf_token": browser.token(url), "file": (io.BytesIO(b"\xff\xfe\x00garbage"), "a.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "not UTF-8" in response.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Toronto wall-clock times across daylight-saving changes, and hand-written RFC 5545 files."""
+
 from datetime import datetime
 
 import pytest
@@ -7,7 +8,7 @@ from crm.programs.calendar import NonexistentLocalTime, format_toronto, ics_even
 
 
 def test_seven_pm_in_toronto_is_midnight_utc_in_winter_and_eleven_pm_in_summer():
-    assert toronto_to_utc(datetime(2026, 3, 7, 19, 0)) == datetime(2026, 3, 8, 0, 0)   # EST, the day before the change
+    assert toronto_to_utc(datetime(2026, 3, 7, 19, 0)) == datetime(2026, 3, 8, 0, 0)  # EST, the day before the change
     assert toronto_to_utc(datetime(2026, 3, 8, 19, 0)) == datetime(2026, 3, 8, 23, 0)  # EDT, the day of the change
     assert toronto_to_utc(datetime(2026, 10, 31, 19, 0)) == datetime(2026, 10, 31, 23, 0)
     assert toronto_to_utc(datetime(2026, 11, 1, 19, 0)) == datetime(2026, 11, 2, 0, 0)
@@ -30,9 +31,16 @@ def test_times_are_shown_in_toronto_with_the_zone_in_force():
 
 
 def test_ics_text_is_escaped_folded_and_uses_crlf():
-    body = ics_event(uid="event-1@itpo", title="Tips; tricks, and \\ more", description="Line one\nLine two " + "é" * 80,
-                     starts_at=datetime(2026, 3, 8, 23, 0), ends_at=datetime(2026, 3, 9, 0, 30), url="https://x.example/e/1",
-                     location=None, now=datetime(2026, 3, 1, 12, 0))
+    body = ics_event(
+        uid="event-1@itpo",
+        title="Tips; tricks, and \\ more",
+        description="Line one\nLine two " + "é" * 80,
+        starts_at=datetime(2026, 3, 8, 23, 0),
+        ends_at=datetime(2026, 3, 9, 0, 30),
+        url="https://x.example/e/1",
+        location=None,
+        now=datetime(2026, 3, 1, 12, 0),
+    )
     assert "\n" not in body.replace("\r\n", "")
     lines = body.split("\r\n")
     assert all(len(line.encode()) <= 75 for line in lines)

@@ -1,5 +1,4 @@
 """Every program page renders for the people allowed to see it."""
-from tests.programs.conftest import run
 
 
 def test_anonymous_visitor_sees_programs_and_upcoming_events_with_join_to_register(client, make_event):
@@ -19,9 +18,16 @@ def test_staff_pages_render(browser, make_user, make_event):
     event_id = make_event()
     make_user("committee", email="c@example.org")
     browser.login("c@example.org")
-    for url in ("/programs/manage", "/programs/manage/events/new", f"/programs/manage/events/{event_id}/edit",
-                f"/programs/manage/events/{event_id}", "/programs/manage/speakers", "/programs/manage/resources",
-                "/programs/report", f"/programs/events/{event_id}"):
+    for url in (
+        "/programs/manage",
+        "/programs/manage/events/new",
+        f"/programs/manage/events/{event_id}/edit",
+        f"/programs/manage/events/{event_id}",
+        "/programs/manage/speakers",
+        "/programs/manage/resources",
+        "/programs/report",
+        f"/programs/events/{event_id}",
+    ):
         response = browser.get(url)
         assert response.status_code == 200, url
 

@@ -1,4 +1,5 @@
 """The program dashboards' numbers: registrations, attendance rate, reach by riding and stage; small counts hidden."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -13,15 +14,19 @@ from crm.reference.models import ElectoralDistrict
 
 def _populate(app, make_user, event_id, *, members, attended, district_name=None, stage="carms"):
     with app.app_context():
-        district = db.session.scalar(select(ElectoralDistrict).order_by(ElectoralDistrict.id)) if district_name else None
+        district = (
+            db.session.scalar(select(ElectoralDistrict).order_by(ElectoralDistrict.id)) if district_name else None
+        )
         user_ids = []
         for n in range(members):
             user = make_user("member")
             user_ids.append(user.id)
-            db.session.add(MemberProfile(user_id=user.id, licensure_stage=stage,
-                                         district_id=district.id if district else None))
-            db.session.add(Registration(event_id=event_id, user_id=user.id, status="registered",
-                                        queued_at=datetime.utcnow()))
+            db.session.add(
+                MemberProfile(user_id=user.id, licensure_stage=stage, district_id=district.id if district else None)
+            )
+            db.session.add(
+                Registration(event_id=event_id, user_id=user.id, status="registered", queued_at=datetime.utcnow())
+            )
             if n < attended:
                 db.session.add(Attendance(event_id=event_id, user_id=user.id, source="manual"))
         db.session.commit()
@@ -63,8 +68,12 @@ def test_every_count_under_five_is_shown_as_fewer_than_five(app, make_user, make
     with app.app_context():
         everything = program_reach(db.session)
         db.session.remove()
-    assert [p["name"] for p in everything] == ["Cracking the CaRMS", "Besides the CaRMS", "Between the CaRMS",
-                                               "Before the CaRMS"]
+    assert [p["name"] for p in everything] == [
+        "Cracking the CaRMS",
+        "Besides the CaRMS",
+        "Between the CaRMS",
+        "Before the CaRMS",
+    ]
     cracking, besides = everything[0], everything[1]
     assert cracking["registrations"] == 6 and cracking["attendees"] == FEWER
     assert cracking["attendance_rate"] is None  # 2 of 6 would give the small count away
@@ -83,8 +92,9 @@ def test_the_reach_report_is_for_staff_only(browser, make_user, programs):
     assert "Who the programs reach" in page and "fewer than 5" in page
 
 
-def test_the_events_list_uses_the_same_number_of_queries_however_many_events(browser, make_user, make_event,
-                                                                               count_queries, app):
+def test_the_events_list_uses_the_same_number_of_queries_however_many_events(
+    browser, make_user, make_event, count_queries, app
+):
     make_user("committee", email="c@example.org")
     browser.login("c@example.org")
     make_event()
@@ -102,8 +112,9 @@ def test_the_events_list_uses_the_same_number_of_queries_however_many_events(bro
     assert many.count == few.count
 
 
-def test_the_public_programs_page_uses_the_same_number_of_queries_however_many_events(client, make_event,
-                                                                                      count_queries):
+def test_the_public_programs_page_uses_the_same_number_of_queries_however_many_events(
+    client, make_event, count_queries
+):
     make_event()
     with count_queries() as few:
         client.get("/programs/")
@@ -139,8 +150,9 @@ def test_reach_counts_only_events_that_start_in_the_chosen_days(app, make_user, 
         starts = db.session.get(Event, event_id).starts_at.date()
         inside = program_reach(db.session, programs["cracking"], start=starts, end=starts)[0]
         before = program_reach(db.session, programs["cracking"], end=starts - timedelta(days=1))[0]
-        after = program_reach(db.session, programs["cracking"], start=starts + timedelta(days=1),
-                              end=date.max - timedelta(days=1))[0]
+        after = program_reach(
+            db.session, programs["cracking"], start=starts + timedelta(days=1), end=date.max - timedelta(days=1)
+        )[0]
         db.session.remove()
     assert inside["registrations"] == 6
     assert before["registrations"] == after["registrations"] == FEWER and before["by_riding"] == []

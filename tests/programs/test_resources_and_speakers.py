@@ -1,4 +1,5 @@
 """The resource library (links and checked uploads) and speaker offers."""
+
 import io
 
 import pytest
@@ -14,8 +15,13 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _upload(browser, programs, filename, data, **extra):
-    form = {"csrf_token": browser.token("/programs/manage/resources"), "program_id": programs["before"],
-            "title": "MCCQE1 study plan", "stages": ["exams"], **extra}
+    form = {
+        "csrf_token": browser.token("/programs/manage/resources"),
+        "program_id": programs["before"],
+        "title": "MCCQE1 study plan",
+        "stages": ["exams"],
+        **extra,
+    }
     if filename:
         form["file"] = (io.BytesIO(data), filename)
     return browser.client.post("/programs/manage/resources", data=form, content_type="multipart/form-data")
@@ -45,11 +51,14 @@ def test_committee_uploads_a_pdf_that_members_download(app, committee, programs,
         app.config.pop("PROGRAM_FILES_DIR")
 
 
-@pytest.mark.parametrize("filename, data, message", [
-    ("plan.exe", b"MZ\x90\x00", "Upload a PDF"),
-    ("plan.pdf", b"<html>not a pdf</html>", "not really a .pdf"),
-    ("photo.png", PDF, "not really a .png"),
-])
+@pytest.mark.parametrize(
+    "filename, data, message",
+    [
+        ("plan.exe", b"MZ\x90\x00", "Upload a PDF"),
+        ("plan.pdf", b"<html>not a pdf</html>", "not really a .pdf"),
+        ("photo.png", PDF, "not really a .png"),
+    ],
+)
 def test_uploads_of_the_wrong_type_are_refused(app, committee, programs, filename, data, message):
     response = _upload(committee, programs, filename, data)
     assert response.status_code == 400
@@ -71,8 +80,15 @@ def test_uploads_over_the_size_limit_are_refused(app, committee, programs):
 
 def test_a_link_resource_and_a_member_sees_the_resources_for_their_stage(app, committee, programs, make_user):
     assert _upload(committee, programs, None, None, url="https://mcc.ca/examinations/mccqe-part-i/").status_code == 302
-    _upload(committee, programs, None, None, url="https://example.org/residency", title="Residency guide",
-            stages=["residency"])
+    _upload(
+        committee,
+        programs,
+        None,
+        None,
+        url="https://example.org/residency",
+        title="Residency guide",
+        stages=["residency"],
+    )
     committee.logout()
     member = make_user("member", email="m@example.org")
     with app.app_context():
@@ -94,8 +110,10 @@ def test_member_offers_to_speak_and_the_committee_assigns_them_to_an_event(app, 
     event_id = make_event()
     make_user("member", email="speaker@example.org", name="Dr Amina Yusuf")
     browser.login("speaker@example.org")
-    response = browser.post("/programs/speak", {"route": "matched", "program_id": "", "consent_featured": "y",
-                                                "topic": "How I prepared for CaRMS interviews"})
+    response = browser.post(
+        "/programs/speak",
+        {"route": "matched", "program_id": "", "consent_featured": "y", "topic": "How I prepared for CaRMS interviews"},
+    )
     assert response.status_code == 302
     with app.app_context():
         offer = db.session.scalar(select(SpeakerOffer))
@@ -109,7 +127,9 @@ def test_member_offers_to_speak_and_the_committee_assigns_them_to_an_event(app, 
     url = f"/programs/manage/events/{event_id}"
     assert browser.post(url + "/speakers", {"offer_id": str(offer_id)}, page=url).status_code == 302
     assert "Only accepted" in browser.get(url).get_data(as_text=True)  # not yet accepted
-    browser.post(f"/programs/manage/speakers/{offer_id}/review", {"decision": "accepted"}, page="/programs/manage/speakers")
+    browser.post(
+        f"/programs/manage/speakers/{offer_id}/review", {"decision": "accepted"}, page="/programs/manage/speakers"
+    )
     browser.post(url + "/speakers", {"offer_id": str(offer_id)}, page=url)
     assert "Dr Amina Yusuf" in browser.client.get(f"/programs/events/{event_id}").get_data(as_text=True)
 
@@ -119,8 +139,14 @@ def test_a_speaker_who_did_not_consent_is_not_named_in_public(app, client, make_
     member = make_user("member", email="quiet@example.org", name="Quiet Speaker")
     reviewer = make_user("committee", email="c@example.org")
     with app.app_context():
-        offer = services.offer_to_speak(db.session, user_id=member.id, route="pra", topic="PRA in Saskatchewan",
-                                        consent_featured=False, program_id=None)
+        offer = services.offer_to_speak(
+            db.session,
+            user_id=member.id,
+            route="pra",
+            topic="PRA in Saskatchewan",
+            consent_featured=False,
+            program_id=None,
+        )
         services.review_offer(db.session, offer.id, "accepted", reviewer.id)
         services.assign_speaker(db.session, event_id, offer.id)
         db.session.commit()
@@ -131,8 +157,22 @@ def test_a_speaker_who_did_not_consent_is_not_named_in_public(app, client, make_
 
 def test_a_member_cannot_offer_twice_while_an_offer_waits(app, make_user):
     member = make_user("member")
-    run(app, services.offer_to_speak, user_id=member.id, route="licensed", topic="x", consent_featured=True,
-        program_id=None)
+    run(
+        app,
+        services.offer_to_speak,
+        user_id=member.id,
+        route="licensed",
+        topic="x",
+        consent_featured=True,
+        program_id=None,
+    )
     with pytest.raises(services.ValidationError, match="already have an offer"):
-        run(app, services.offer_to_speak, user_id=member.id, route="licensed", topic="y", consent_featured=True,
-            program_id=None)
+        run(
+            app,
+            services.offer_to_speak,
+            user_id=member.id,
+            route="licensed",
+            topic="y",
+            consent_featured=True,
+            program_id=None,
+        )

@@ -1,4 +1,5 @@
 """Fixtures for proposals: a logged-in committee member, proposals with versions, small PDFs, the asks."""
+
 import io
 
 import pytest
@@ -42,8 +43,9 @@ def make_proposal(app_ctx, make_user):
         if author is None:
             authors[:] = authors or [make_user("committee")]  # one account: hashing passwords is slow
             author = authors[0]
-        proposal = services.create_proposal(db.session, jurisdiction_id=jurisdiction(code).id, title=None,
-                                            author_id=author.id)
+        proposal = services.create_proposal(
+            db.session, jurisdiction_id=jurisdiction(code).id, title=None, author_id=author.id
+        )
         version = proposal.versions[0]
         for number, body in enumerate(published, start=1):
             if number > 1:

@@ -1,4 +1,5 @@
 """The asks scoreboard: seeded from the PRA programs, public for Canada, edited by the committee with history."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +19,10 @@ def _current(code: str, ask_code: str = "pra") -> AskStatus | None:
 
 def test_seed_loads_three_asks_and_the_provinces_that_run_a_pra_program(asks):
     assert [a.code for a in db.session.scalars(db.select(Ask).order_by(Ask.position))] == [
-        "pra", "residency", "clinical_assistant"]
+        "pra",
+        "residency",
+        "clinical_assistant",
+    ]
     ontario = _current("ON")
     assert ontario.status == "operating" and ontario.program_name == "Practice Ready Ontario (PRO)"
     assert ontario.source_url.startswith("https://touchstoneinstitute.ca")
@@ -29,9 +33,18 @@ def test_seed_loads_three_asks_and_the_provinces_that_run_a_pra_program(asks):
 
 def test_the_seed_is_idempotent_and_keeps_the_committees_edits(asks, session):
     ontario_pra = _current("ON")
-    ask_services.record_ask_status(session, ask=ontario_pra.ask, jurisdiction=jurisdiction("ON"), status="expanded",
-                                   figure=100, program_name="PRO", source_url=None, as_of=date(2026, 1, 5),
-                                   note=None, recorded_by_id=None)
+    ask_services.record_ask_status(
+        session,
+        ask=ontario_pra.ask,
+        jurisdiction=jurisdiction("ON"),
+        status="expanded",
+        figure=100,
+        program_name="PRO",
+        source_url=None,
+        as_of=date(2026, 1, 5),
+        note=None,
+        recorded_by_id=None,
+    )
     session.commit()
     from crm.cli import seed_reference_data
 
@@ -58,9 +71,17 @@ def test_the_public_scoreboard_shows_every_province_and_territory(browser, asks)
 
 def test_the_committee_records_a_new_status_and_the_old_one_stays_as_history(committee, asks):
     url = "/committee/asks/pra/ON"
-    response = committee.post(url, {"status": "expanded", "program_name": "Practice Ready Ontario",
-                                    "figure": "150", "source_url": "https://www.ontario.ca/news",
-                                    "as_of": "2026-10-01", "note": "Announced in the fall statement."})
+    response = committee.post(
+        url,
+        {
+            "status": "expanded",
+            "program_name": "Practice Ready Ontario",
+            "figure": "150",
+            "source_url": "https://www.ontario.ca/news",
+            "as_of": "2026-10-01",
+            "note": "Announced in the fall statement.",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.location.endswith("/asks")
     current = _current("ON")
@@ -72,19 +93,28 @@ def test_the_committee_records_a_new_status_and_the_old_one_stays_as_history(com
     assert "PRA spots per year: 150" in board and "as of 2026-10-01" in board and url in board
 
 
-@pytest.mark.parametrize("figure, message", [("-5", "cannot be negative"), ("lots", "whole number"),
-                                             ("1.5", "whole number")])
+@pytest.mark.parametrize(
+    "figure, message", [("-5", "cannot be negative"), ("lots", "whole number"), ("1.5", "whole number")]
+)
 def test_a_figure_that_is_negative_or_not_a_number_is_refused(committee, asks, figure, message):
-    response = committee.post("/committee/asks/pra/ON", {"status": "operating", "figure": figure,
-                                                         "as_of": "2026-10-01"})
+    response = committee.post(
+        "/committee/asks/pra/ON", {"status": "operating", "figure": figure, "as_of": "2026-10-01"}
+    )
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert _current("ON").status == "operating" and _current("ON").figure is None
 
 
 def test_a_figure_on_an_ask_without_one_and_a_non_web_source_are_refused(session, asks):
     clinical = session.scalar(db.select(Ask).where(Ask.code == "clinical_assistant"))
-    common = dict(ask=clinical, jurisdiction=jurisdiction("ON"), status="announced", program_name=None,
-                  as_of=date(2026, 1, 1), note=None, recorded_by_id=None)
+    common = dict(
+        ask=clinical,
+        jurisdiction=jurisdiction("ON"),
+        status="announced",
+        program_name=None,
+        as_of=date(2026, 1, 1),
+        note=None,
+        recorded_by_id=None,
+    )
     with pytest.raises(ValidationError) as error:
         ask_services.record_ask_status(session, figure=3, source_url=None, **common)
     assert error.value.field == "figure"
@@ -92,8 +122,9 @@ def test_a_figure_on_an_ask_without_one_and_a_non_web_source_are_refused(session
         ask_services.record_ask_status(session, figure=None, source_url="javascript://x%0aalert(1)", **common)
     assert error.value.field == "source_url"
     with pytest.raises(ValidationError) as error:
-        ask_services.record_ask_status(session, figure=None, source_url=None,
-                                       **{**common, "as_of": date.today() + timedelta(days=2)})
+        ask_services.record_ask_status(
+            session, figure=None, source_url=None, **{**common, "as_of": date.today() + timedelta(days=2)}
+        )
     assert error.value.field == "as_of"
     with pytest.raises(ValidationError):
         ask_services.record_ask_status(session, figure=-1, source_url=None, **{**common, "ask": _current("ON").ask})
@@ -102,8 +133,9 @@ def test_a_figure_on_an_ask_without_one_and_a_non_web_source_are_refused(session
 def test_the_database_refuses_a_negative_figure_too(session, asks):
     from sqlalchemy.exc import IntegrityError
 
-    session.add(AskStatus(ask_id=_current("ON").ask_id, jurisdiction_id=jurisdiction("ON").id, status="operating",
-                          figure=-1))
+    session.add(
+        AskStatus(ask_id=_current("ON").ask_id, jurisdiction_id=jurisdiction("ON").id, status="operating", figure=-1)
+    )
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
@@ -121,9 +153,18 @@ def test_the_scoreboard_uses_a_constant_number_of_queries(browser, asks, session
     pra = session.scalar(db.select(Ask).where(Ask.code == "pra"))
     for day in range(1, 6):
         for code in ("ON", "BC", "PE"):
-            ask_services.record_ask_status(session, ask=pra, jurisdiction=jurisdiction(code), status="announced",
-                                           figure=day, program_name=None, source_url=None,
-                                           as_of=date(2026, 1, day), note=None, recorded_by_id=None)
+            ask_services.record_ask_status(
+                session,
+                ask=pra,
+                jurisdiction=jurisdiction(code),
+                status="announced",
+                figure=day,
+                program_name=None,
+                source_url=None,
+                as_of=date(2026, 1, day),
+                note=None,
+                recorded_by_id=None,
+            )
     session.commit()
     with count_queries() as many:
         browser.get("/asks")

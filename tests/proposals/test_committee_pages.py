@@ -1,19 +1,24 @@
 """The committee's pages: create a proposal, edit drafts, publish, start a new version, compare."""
+
 from crm.extensions import db
 from crm.proposals.models import Proposal, ProposalVersion
 from tests.proposals.conftest import jurisdiction
 
 
 def test_committee_creates_a_proposal_edits_and_publishes_it(committee):
-    response = committee.post("/committee/proposals/new", {"jurisdiction_id": jurisdiction("ON").id, "title": ""},
-                              page="/committee/proposals")
+    response = committee.post(
+        "/committee/proposals/new", {"jurisdiction_id": jurisdiction("ON").id, "title": ""}, page="/committee/proposals"
+    )
     assert response.status_code == 302 and "/edit" in response.location
     edit_url = response.location
     response = committee.post(edit_url, {"body": "# Ontario\n\nMore PRA spots.", "change_summary": "First."})
     assert response.status_code == 302
     version = db.session.scalar(db.select(ProposalVersion))
-    response = committee.post(f"/committee/proposals/versions/{version.id}/publish",
-                              page=f"/committee/proposals/versions/{version.id}", follow_redirects=True)
+    response = committee.post(
+        f"/committee/proposals/versions/{version.id}/publish",
+        page=f"/committee/proposals/versions/{version.id}",
+        follow_redirects=True,
+    )
     assert "Published version 1" in response.get_data(as_text=True)
     public = committee.get("/proposals/ontario").get_data(as_text=True)
     assert "<h1>Ontario</h1>" in public and "More PRA spots." in public
@@ -22,9 +27,12 @@ def test_committee_creates_a_proposal_edits_and_publishes_it(committee):
 def test_editing_a_published_version_is_refused_with_a_pointer_to_a_new_version(committee, make_proposal):
     proposal = make_proposal("ON", published=["Published words."])
     version_id = proposal.versions[0].id
-    response = committee.post(f"/committee/proposals/versions/{version_id}/edit",
-                              {"body": "Overwritten", "change_summary": "x"},
-                              page=f"/committee/proposals/versions/{version_id}", follow_redirects=True)
+    response = committee.post(
+        f"/committee/proposals/versions/{version_id}/edit",
+        {"body": "Overwritten", "change_summary": "x"},
+        page=f"/committee/proposals/versions/{version_id}",
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert "is published and can no longer change" in html and "Start a new version" in html
     db.session.expire_all()
@@ -49,16 +57,24 @@ def test_publishing_without_a_summary_of_changes_is_refused(committee, make_prop
     draft = proposal.versions[-1]
     draft.change_summary = ""
     db.session.commit()
-    response = committee.post(f"/committee/proposals/versions/{draft.id}/publish",
-                              page=f"/committee/proposals/versions/{draft.id}", follow_redirects=True)
+    response = committee.post(
+        f"/committee/proposals/versions/{draft.id}/publish",
+        page=f"/committee/proposals/versions/{draft.id}",
+        follow_redirects=True,
+    )
     assert "Say what changed" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(ProposalVersion, draft.id).published_at is None
 
 
 def test_compare_marks_additions_and_removals_side_by_side(committee, make_proposal):
-    proposal = make_proposal("ON", published=["Intro\nWe ask for 50 PRA spots.\nOld closing line.",
-                                              "Intro\nWe ask for 100 PRA spots.\nNew paragraph."])
+    proposal = make_proposal(
+        "ON",
+        published=[
+            "Intro\nWe ask for 50 PRA spots.\nOld closing line.",
+            "Intro\nWe ask for 100 PRA spots.\nNew paragraph.",
+        ],
+    )
     html = committee.get(f"/committee/proposals/{proposal.id}/compare?old=1&new=2").get_data(as_text=True)
     assert "<del>50</del>" in html and "<ins>100</ins>" in html
     assert "2 changed" in html or "changed" in html
@@ -93,8 +109,12 @@ def test_a_member_cannot_reach_the_committee_pages(browser, make_user, make_prop
     proposal = make_proposal("ON", published=["one"])
     member = make_user("member")
     browser.login(member.email)
-    for url in ("/committee/proposals", f"/committee/proposals/{proposal.id}",
-                f"/committee/proposals/versions/{proposal.versions[0].id}", "/committee/asks/pra/ON"):
+    for url in (
+        "/committee/proposals",
+        f"/committee/proposals/{proposal.id}",
+        f"/committee/proposals/versions/{proposal.versions[0].id}",
+        "/committee/asks/pra/ON",
+    ):
         assert browser.get(url).status_code == 403, url
 
 
@@ -116,8 +136,14 @@ def test_the_version_page_lists_where_it_went_from_subscribers(committee, make_p
     def meetings(version, session):
         if version.number != 2:
             return []
-        return [Presentation(when=date(2026, 10, 1), kind="meeting", title="Queen's Park meeting <b>",
-                             recipients=("Jane MPP", "John MPP"))]
+        return [
+            Presentation(
+                when=date(2026, 10, 1),
+                kind="meeting",
+                title="Queen's Park meeting <b>",
+                recipients=("Jane MPP", "John MPP"),
+            )
+        ]
 
     where_it_went.connect(meetings)
     try:
@@ -131,8 +157,9 @@ def test_proposal_names_are_unique_per_jurisdiction_in_the_create_form(committee
     make_proposal("ON")
     html = committee.get("/committee/proposals").get_data(as_text=True)
     assert f'value="{jurisdiction("ON").id}"' not in html and f'value="{jurisdiction("BC").id}"' in html
-    response = committee.post("/committee/proposals/new", {"jurisdiction_id": jurisdiction("ON").id},
-                              page="/committee/proposals")
+    response = committee.post(
+        "/committee/proposals/new", {"jurisdiction_id": jurisdiction("ON").id}, page="/committee/proposals"
+    )
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count(Proposal.id))) == 1
 
@@ -140,11 +167,14 @@ def test_proposal_names_are_unique_per_jurisdiction_in_the_create_form(committee
 def test_nul_characters_in_text_are_refused_not_a_database_error(committee, make_proposal, asks):
     """PostgreSQL refuses NUL in text; the app answers 400 before anything is saved."""
     draft = make_proposal("ON", published=[]).versions[0]
-    response = committee.post(f"/committee/proposals/versions/{draft.id}/edit",
-                              {"body": "Hello\x00 world", "change_summary": "a\x00b"})
+    response = committee.post(
+        f"/committee/proposals/versions/{draft.id}/edit", {"body": "Hello\x00 world", "change_summary": "a\x00b"}
+    )
     assert response.status_code == 400
     db.session.expire_all()
     assert "\x00" not in (db.session.get(ProposalVersion, draft.id).body or "")
-    response = committee.post("/committee/asks/pra/ON", {"status": "operating", "program_name": "P\x00RO",
-                                                         "note": "n\x00", "as_of": "2026-10-01"})
+    response = committee.post(
+        "/committee/asks/pra/ON",
+        {"status": "operating", "program_name": "P\x00RO", "note": "n\x00", "as_of": "2026-10-01"},
+    )
     assert response.status_code == 400

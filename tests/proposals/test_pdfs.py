@@ -1,4 +1,5 @@
 """Proposal PDFs: really PDFs, within the limit, stored outside static/ with size and SHA-256, downloadable."""
+
 import hashlib
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def test_a_request_far_over_the_pdf_limit_gets_the_413_page_not_a_500(app, commi
 
 def test_the_upload_route_still_checks_csrf(committee, make_proposal):
     draft = make_proposal("ON", published=[]).versions[0]
-    response = committee.client.post(f"/committee/proposals/versions/{draft.id}/edit",
-                                     data={"body": "x", "change_summary": "y"})
+    response = committee.client.post(
+        f"/committee/proposals/versions/{draft.id}/edit", data={"body": "x", "change_summary": "y"}
+    )
     assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
 
 
@@ -81,12 +83,14 @@ def test_anyone_downloads_a_published_pdf_under_a_clear_name(committee, browser,
     draft = make_proposal("ON", published=[]).versions[0]
     pdf = make_pdf(2000)
     _edit(committee, draft, pdf, body="Body")
-    committee.post(f"/committee/proposals/versions/{draft.id}/publish", page=f"/committee/proposals/versions/{draft.id}")
+    committee.post(
+        f"/committee/proposals/versions/{draft.id}/publish", page=f"/committee/proposals/versions/{draft.id}"
+    )
     committee.logout()
     response = browser.get("/proposals/ontario/v1/pdf")
     assert response.status_code == 200 and response.data == pdf
     assert response.mimetype == "application/pdf"
-    assert 'attachment; filename=ITPO-ontario-proposal-v1.pdf' in response.headers["Content-Disposition"]
+    assert "attachment; filename=ITPO-ontario-proposal-v1.pdf" in response.headers["Content-Disposition"]
 
 
 def test_a_draft_pdf_is_not_public(committee, browser, make_proposal):
@@ -102,8 +106,10 @@ def test_a_draft_pdf_is_not_public(committee, browser, make_proposal):
 def test_removing_the_pdf_from_a_draft(committee, make_proposal):
     draft = make_proposal("ON", published=[]).versions[0]
     _edit(committee, draft, make_pdf(2000))
-    response = committee.post(f"/committee/proposals/versions/{draft.id}/edit",
-                              {"body": "Text", "change_summary": "No PDF", "remove_pdf": "y"},
-                              content_type="multipart/form-data")
+    response = committee.post(
+        f"/committee/proposals/versions/{draft.id}/edit",
+        {"body": "Text", "change_summary": "No PDF", "remove_pdf": "y"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert _reload(draft).pdf_sha256 is None

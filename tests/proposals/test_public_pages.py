@@ -1,5 +1,6 @@
 """Public proposal pages: published versions by province, print view, sanitised bodies; drafts stay private."""
 
+
 def test_the_public_list_shows_published_proposals_by_province_only(browser, make_proposal):
     make_proposal("ON", published=["Ontario v1", "Ontario v2"], draft="secret draft")
     make_proposal("BC", published=[])
@@ -37,8 +38,11 @@ def test_the_print_view_is_a_plain_page_with_its_own_stylesheet(browser, make_pr
 def test_script_and_raw_html_in_a_body_are_sanitised_on_every_page(browser, committee, make_proposal):
     body = 'Hello <script>alert("x")</script><img src=x onerror=alert(1)> <a href="javascript:alert(1)">x</a>'
     proposal = make_proposal("ON", published=[body])
-    pages = ["/proposals/ontario", "/proposals/ontario/v1/print",
-             f"/committee/proposals/versions/{proposal.versions[0].id}"]
+    pages = [
+        "/proposals/ontario",
+        "/proposals/ontario/v1/print",
+        f"/committee/proposals/versions/{proposal.versions[0].id}",
+    ]
     for url in pages:
         html = committee.get(url).get_data(as_text=True).lower()
         assert "alert(" not in html and "onerror" not in html and "javascript:" not in html, url
@@ -65,14 +69,25 @@ def test_anonymous_visitors_see_links_to_the_public_pages(browser):
 def test_absurd_version_numbers_and_ids_get_404_not_500(committee, make_proposal):
     make_proposal("ON", published=["one"])
     huge = "9" * 30
-    for url in (f"/proposals/ontario/v{huge}", f"/proposals/ontario/v{huge}/pdf", f"/proposals/ontario/v{huge}/print",
-                f"/committee/proposals/{huge}", f"/committee/proposals/versions/{huge}",
-                f"/committee/proposals/versions/{huge}/edit"):
+    for url in (
+        f"/proposals/ontario/v{huge}",
+        f"/proposals/ontario/v{huge}/pdf",
+        f"/proposals/ontario/v{huge}/print",
+        f"/committee/proposals/{huge}",
+        f"/committee/proposals/versions/{huge}",
+        f"/committee/proposals/versions/{huge}/edit",
+    ):
         assert committee.get(url).status_code == 404, url
 
 
 def test_nul_or_odd_characters_in_addresses_get_404_not_500(committee, make_proposal):
     make_proposal("ON", published=["one"])
-    for url in ("/proposals/%00", "/proposals/on%00tario/v1", "/proposals/%E2%80%AE", "/committee/asks/%00/ON",
-                "/committee/asks/pra/%00N", "/committee/asks/pra/ONTARIO"):
+    for url in (
+        "/proposals/%00",
+        "/proposals/on%00tario/v1",
+        "/proposals/%E2%80%AE",
+        "/committee/asks/%00/ON",
+        "/committee/asks/pra/%00N",
+        "/committee/asks/pra/ONTARIO",
+    ):
         assert committee.get(url).status_code == 404, url

@@ -1,4 +1,5 @@
 """Proposal versions: drafts, publishing, immutability, the next version, and the hook for interactions."""
+
 import pytest
 
 from crm.errors import ValidationError
@@ -9,8 +10,9 @@ from tests.proposals.conftest import jurisdiction
 
 
 def test_a_new_proposal_is_named_after_its_province_and_starts_with_a_draft_v1(session, make_user):
-    proposal = services.create_proposal(session, jurisdiction_id=jurisdiction("ON").id, title="",
-                                        author_id=make_user("committee").id)
+    proposal = services.create_proposal(
+        session, jurisdiction_id=jurisdiction("ON").id, title="", author_id=make_user("committee").id
+    )
     assert proposal.title == "Proposal to Ontario" and proposal.slug == "ontario"
     assert [(v.number, v.is_published) for v in proposal.versions] == [(1, False)]
 

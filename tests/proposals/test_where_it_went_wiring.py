@@ -1,4 +1,5 @@
 """A published version's page lists the meetings where it was presented and the campaigns that cite it."""
+
 from datetime import datetime
 
 from crm.extensions import db
@@ -13,11 +14,27 @@ def test_meetings_and_campaigns_appear_under_where_it_went(app_ctx, make_proposa
     proposal = make_proposal("ON", published=["Our ask."])
     version = proposal.versions[0]
     ontario = db.session.scalar(db.select(Jurisdiction).where(Jurisdiction.code == "ON"))
-    db.session.add(Interaction(kind="meeting", occurred_at=datetime(2026, 10, 2, 10), title="Met the CPSO",
-                               jurisdiction_id=ontario.id, proposal_version_id=version.id, member_report=False))
-    db.session.add(Campaign(name="Skills to help", slug="skills", kind="own_representative",
-                            jurisdiction_id=ontario.id, status="draft", mpp_address="legislature",
-                            proposal_version_id=version.id))
+    db.session.add(
+        Interaction(
+            kind="meeting",
+            occurred_at=datetime(2026, 10, 2, 10),
+            title="Met the CPSO",
+            jurisdiction_id=ontario.id,
+            proposal_version_id=version.id,
+            member_report=False,
+        )
+    )
+    db.session.add(
+        Campaign(
+            name="Skills to help",
+            slug="skills",
+            kind="own_representative",
+            jurisdiction_id=ontario.id,
+            status="draft",
+            mpp_address="legislature",
+            proposal_version_id=version.id,
+        )
+    )
     db.session.commit()
     with app_ctx.test_request_context():
         found = where_it_went_for(db.session, version)

@@ -1,4 +1,5 @@
 """`flask crm seed` loads the real reference data, and running it twice changes nothing."""
+
 from sqlalchemy import func, select
 
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea
@@ -6,8 +7,10 @@ from crm.stakeholders.models import ElectedOffice, Organization, Person
 
 
 def _counts(session):
-    return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
-            for model in (Jurisdiction, ElectoralDistrict, PostalArea, Organization, Person, ElectedOffice)}
+    return {
+        model.__tablename__: session.scalar(select(func.count()).select_from(model))
+        for model in (Jurisdiction, ElectoralDistrict, PostalArea, Organization, Person, ElectedOffice)
+    }
 
 
 def test_seed_loads_legislatures_ridings_roster_organizations_and_fsa_table(runner, session):
@@ -36,8 +39,10 @@ def test_seed_twice_changes_nothing(runner, session):
 def test_three_uncertain_seats_are_flagged_and_get_no_address(runner, session):
     runner.invoke(args=["crm", "seed"])
     uncertain = session.execute(
-        select(Person.full_name, ElectedOffice).join(ElectedOffice.person)
-        .where(ElectedOffice.contact_uncertain.is_(True))).all()
+        select(Person.full_name, ElectedOffice)
+        .join(ElectedOffice.person)
+        .where(ElectedOffice.contact_uncertain.is_(True))
+    ).all()
     assert sorted(name for name, _ in uncertain) == ["Fatima Shaban", "Jeff Beattie", "Susan Lahey"]
     assert all(office.mail_address is None for _, office in uncertain)
 

@@ -1,4 +1,5 @@
 """Members answer "did they reply?" from the email; the answer shows on the letter and the official's timeline."""
+
 import re
 
 from sqlalchemy import func, select
@@ -19,8 +20,9 @@ def _asked(session, sent_letter, **kwargs):
     deliver(session, letter, days_ago=15)
     assert queue_due_surveys(session) == 1
     session.commit()
-    mail = session.scalar(select(OutboundMessage).where(OutboundMessage.kind == "reply_survey",
-                                                        OutboundMessage.user_id == member.id))
+    mail = session.scalar(
+        select(OutboundMessage).where(OutboundMessage.kind == "reply_survey", OutboundMessage.user_id == member.id)
+    )
     link = re.search(r"https?://[^/\s]+(/replies/survey/[^\s?]+)", mail.text_body).group(1)
     return member, letter, link
 
@@ -38,8 +40,7 @@ def test_a_one_click_answer_opens_a_confirmation_and_changes_nothing(session, br
     assert session.scalar(select(LetterReply.answer)) is None
 
 
-def test_the_answer_shows_on_my_letters_the_letter_and_the_officials_timeline(session, browser, sent_letter,
-                                                                             make_user):
+def test_the_answer_shows_on_my_letters_the_letter_and_the_officials_timeline(session, browser, sent_letter, make_user):
     member, letter, link = _asked(session, sent_letter)
     response = _answer(browser, link, reply_text="They will raise PRA spots with the minister.", tone="supportive")
     assert response.status_code == 302
@@ -145,15 +146,24 @@ def test_a_committee_member_makes_a_reply_a_stance_with_one_click(session, brows
     page = browser.get(f"/replies/{reply.id}").get_data(as_text=True)
     assert "We support more PRA spots." in page and "Make it a stance" in page
     assert 'selected value="supportive"' in page or 'value="supportive" selected' in page
-    response = browser.post(f"/replies/{reply.id}/stance", {"ask": "pra", "position": "supportive"},
-                            page=f"/replies/{reply.id}")
+    response = browser.post(
+        f"/replies/{reply.id}/stance", {"ask": "pra", "position": "supportive"}, page=f"/replies/{reply.id}"
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/people/{letter.person_id}")
     stance = session.scalar(select(Stance))
     assert (stance.person_id, stance.ask, stance.position, stance.source) == (
-        letter.person_id, "pra", "supportive", "member-reported reply")
+        letter.person_id,
+        "pra",
+        "supportive",
+        "member-reported reply",
+    )
     assert "We support more PRA spots." in stance.note
-    again = browser.post(f"/replies/{reply.id}/stance", {"ask": "pra", "position": "supportive"},
-                         page=f"/replies/{reply.id}", follow_redirects=True)
+    again = browser.post(
+        f"/replies/{reply.id}/stance",
+        {"ask": "pra", "position": "supportive"},
+        page=f"/replies/{reply.id}",
+        follow_redirects=True,
+    )
     assert "already a stance" in again.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Stance)) == 1
 
@@ -164,8 +174,12 @@ def test_only_a_real_answer_can_become_a_stance(session, browser, sent_letter, m
     reply = session.scalar(select(LetterReply))
     make_user(role="committee", email="committee@example.org")
     browser.login("committee@example.org")
-    response = browser.post(f"/replies/{reply.id}/stance", {"ask": "pra", "position": "supportive"},
-                            page=f"/replies/{reply.id}", follow_redirects=True)
+    response = browser.post(
+        f"/replies/{reply.id}/stance",
+        {"ask": "pra", "position": "supportive"},
+        page=f"/replies/{reply.id}",
+        follow_redirects=True,
+    )
     assert "Only a real answer" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Stance)) == 0
 

@@ -1,4 +1,5 @@
 """The demo data answers some reply surveys, so the panel and the timelines have something to show."""
+
 from sqlalchemy import func, select
 
 from crm.extensions import db

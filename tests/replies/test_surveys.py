@@ -1,4 +1,5 @@
 """The "did they reply?" survey: sent once, 14 days after delivery, only where it may go."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -71,8 +72,9 @@ def test_no_survey_for_unsubscribed_failing_or_inactive_members(session, sent_le
     assert queue_due_surveys(session) == 0
 
 
-def test_no_survey_for_a_bounced_letter_or_one_that_bounced_after_delivery(session, sent_letter, make_campaign,
-                                                                            make_member):
+def test_no_survey_for_a_bounced_letter_or_one_that_bounced_after_delivery(
+    session, sent_letter, make_campaign, make_member
+):
     campaign = make_campaign()
     _, bounced, _ = sent_letter(campaign=campaign)
     _, late_bounce, _ = sent_letter(campaign=campaign, member=make_member(riding=2), riding=2)

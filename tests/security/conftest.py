@@ -1,4 +1,5 @@
 """Fixtures the security tests share with the domain tests, and the route helpers the route walks use."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Reading pages as a browser would: what markup is live, what text shows, and a crawler that follows links."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,10 @@ from werkzeug.exceptions import HTTPException
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "background"}
 FOREIGN_TAGS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base"}
 # Addresses the crawler never follows: assets, downloads, one-time tokens, and pages that act on a GET.
-SKIPPED_PATHS = re.compile(r"^/(static|bootstrap|api|dev|unsubscribe|confirm/|password/reset/|account/email/)"
-                           r"|\.(csv|xlsx|pdf|ics|json|eml)$")
+SKIPPED_PATHS = re.compile(
+    r"^/(static|bootstrap|api|dev|unsubscribe|confirm/|password/reset/|account/email/)"
+    r"|\.(csv|xlsx|pdf|ics|json|eml)$"
+)
 
 
 def _squashed(value: str) -> str:
@@ -39,8 +42,11 @@ class PageReader(HTMLParser):
                 self.live.append(f"<{tag} {name}={value!r}>")
             if name in URL_ATTRIBUTES and _squashed(value).startswith(("javascript:", "vbscript:")):
                 self.live.append(f"<{tag} {name}={value!r}>")
-            if name in URL_ATTRIBUTES and _squashed(value).startswith("data:") \
-                    and not (tag == "img" and _squashed(value).startswith("data:image/")):
+            if (
+                name in URL_ATTRIBUTES
+                and _squashed(value).startswith("data:")
+                and not (tag == "img" and _squashed(value).startswith("data:image/"))
+            ):
                 self.live.append(f"<{tag} {name}={value!r}>")
         if tag == "script":
             self._in_script = True

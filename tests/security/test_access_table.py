@@ -1,4 +1,5 @@
 """One access table covers every route; each role gets what the table says and nothing more."""
+
 import pytest
 
 from crm.auth.access import ACCESS, ANYONE_LOGGED_IN, PUBLIC
@@ -64,8 +65,9 @@ def test_members_cannot_open_the_admin_pages(browser, make_user):
 def test_anonymous_api_calls_to_protected_routes_get_json_not_a_login_page(app):
     from crm.auth.access import enforce_access  # noqa: F401  (the guard answers JSON under /api)
 
-    protected = [rule for rule in app.url_map.iter_rules()
-                 if rule.rule.startswith("/api/") and ACCESS[rule.endpoint] != PUBLIC]
+    protected = [
+        rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/") and ACCESS[rule.endpoint] != PUBLIC
+    ]
     client = app.test_client()
     for rule in protected:
         response = client.get(concrete_url(rule))

@@ -1,4 +1,5 @@
 """The audit log page: admins filter by entity, actor and date; nobody can change the log."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -20,12 +21,32 @@ def _event(app, **values):
 def events(app, make_user):
     cora = make_user("committee", email="cora@example.org", name="Cora")
     lee = make_user("lead", email="lee@example.org", name="Lee")
-    _event(app, actor_id=cora.id, action="create", entity_type="interactions", entity_id=7,
-           changes={"title": [None, "CPSO meeting"]}, ip_address="203.0.113.9")
-    _event(app, actor_id=lee.id, action="update", entity_type="people", entity_id=3,
-           changes={"title": ["Registrar", "Deputy registrar"]}, ip_address="198.51.100.4")
-    _event(app, actor_id=lee.id, action="merge", entity_type="organizations", entity_id=5,
-           created_at=datetime.now() - timedelta(days=40))
+    _event(
+        app,
+        actor_id=cora.id,
+        action="create",
+        entity_type="interactions",
+        entity_id=7,
+        changes={"title": [None, "CPSO meeting"]},
+        ip_address="203.0.113.9",
+    )
+    _event(
+        app,
+        actor_id=lee.id,
+        action="update",
+        entity_type="people",
+        entity_id=3,
+        changes={"title": ["Registrar", "Deputy registrar"]},
+        ip_address="198.51.100.4",
+    )
+    _event(
+        app,
+        actor_id=lee.id,
+        action="merge",
+        entity_type="organizations",
+        entity_id=5,
+        created_at=datetime.now() - timedelta(days=40),
+    )
     return cora, lee
 
 

@@ -1,4 +1,5 @@
 """CSRF on every state-changing route; sessions cannot be fixed in advance and end at logout."""
+
 from sqlalchemy import func, select
 
 from crm.auth.access import ACCESS
@@ -10,7 +11,7 @@ from tests.security.conftest import concrete_url
 # Routes that are deliberately without a CSRF token, each for a reason a test elsewhere covers:
 NO_CSRF = {
     "outbox.sendgrid_events",  # SendGrid's server posts here; the ECDSA signature is the check
-    "outbox.unsubscribe",      # RFC 8058 one-click unsubscribe: a mail client posts with no page
+    "outbox.unsubscribe",  # RFC 8058 one-click unsubscribe: a mail client posts with no page
 }
 
 

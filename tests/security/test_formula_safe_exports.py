@@ -3,6 +3,7 @@
 One rule (crm/spreadsheets.py) serves every export: the directory, the interaction list and the dashboards.
 Each export page's own test checks it applies the rule to its columns.
 """
+
 import io
 
 import pandas as pd
@@ -22,7 +23,7 @@ def test_text_starting_like_a_formula_gets_a_leading_quote_and_other_values_pass
 
 
 def test_formula_like_text_is_quoted_in_csv_and_xlsx():
-    rows = [("=HYPERLINK(\"x\")", 1), ("+1", 2), ("-2", 3), ("@SUM(A1)", 4), ("\tx", 5), ("\rx", 6), ("plain", 7)]
+    rows = [('=HYPERLINK("x")', 1), ("+1", 2), ("-2", 3), ("@SUM(A1)", 4), ("\tx", 5), ("\rx", 6), ("plain", 7)]
     csv_text = export_table(["Label", "Count"], rows, "csv").decode("utf-8-sig")
     for bad in ("=HYPERLINK", "+1", "-2", "@SUM"):
         assert f"\n'{bad}" in csv_text or f"\n\"'{bad}" in csv_text

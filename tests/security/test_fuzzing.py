@@ -2,6 +2,7 @@
 
 Whatever the input, the answer is a page or a field error — never a 500 — and nothing half-saved.
 """
+
 import string
 
 from hypothesis import HealthCheck, given, settings
@@ -30,8 +31,14 @@ def test_every_well_formed_postal_code_is_accepted(text):
     assert normalise_postal_code(text.lower()) == normalise_postal_code(text)
 
 
-@given(full_name=TEXT, email=TEXT, password=TEXT, postal_code=st.text(max_size=12),
-       province=st.sampled_from(["ON", "BC", "QC", "XX", ""]), year=st.text(string.digits + "-", max_size=6))
+@given(
+    full_name=TEXT,
+    email=TEXT,
+    password=TEXT,
+    postal_code=st.text(max_size=12),
+    province=st.sampled_from(["ON", "BC", "QC", "XX", ""]),
+    year=st.text(string.digits + "-", max_size=6),
+)
 @FUZZ
 def test_join_never_answers_500(app, full_name, email, password, postal_code, province, year):
     from crm.extensions import limiter
@@ -39,8 +46,17 @@ def test_join_never_answers_500(app, full_name, email, password, postal_code, pr
 
     limiter.reset()
     browser = Browser(app.test_client())
-    response = browser.post("/join", {"full_name": full_name, "email": email, "password": password,
-                                      "postal_code": postal_code, "province": province, "graduation_year": year})
+    response = browser.post(
+        "/join",
+        {
+            "full_name": full_name,
+            "email": email,
+            "password": password,
+            "postal_code": postal_code,
+            "province": province,
+            "graduation_year": year,
+        },
+    )
     assert response.status_code in (200, 302, 400, 413, 429)
 
 

@@ -3,6 +3,7 @@
 A walk over every route as several roles, then the letter, campaign and program forms filled from their real
 pages (whose ids the walk cannot guess).
 """
+
 import re
 
 import pytest
@@ -13,11 +14,42 @@ from crm.campaigns.models import Letter
 from tests.campaigns.conftest import district_id
 from tests.security.conftest import concrete_url, log_in_as, table_allows
 
-NASTY = ["", " ", "\x00", "a" * 10_000, "🙂" * 300, "' OR 1=1 --", "<script>alert(1)</script>", "{{ 7*7 }}",
-         "-1", "99999999999999999999", "99999999999", "\r\nBcc: x@example.org", "１２３"]
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "a" * 10_000,
+    "🙂" * 300,
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "{{ 7*7 }}",
+    "-1",
+    "99999999999999999999",
+    "99999999999",
+    "\r\nBcc: x@example.org",
+    "１２３",
+]
 # Query parameters and form fields that the pages read as numbers or choices, besides the text ones.
-ID_LIKE = ("organization", "duplicate", "duplicate_id", "person", "district", "campaign", "event", "interaction",
-           "proposal", "ask", "position", "tag", "party", "status", "jurisdiction", "types", "count", "format")
+ID_LIKE = (
+    "organization",
+    "duplicate",
+    "duplicate_id",
+    "person",
+    "district",
+    "campaign",
+    "event",
+    "interaction",
+    "proposal",
+    "ask",
+    "position",
+    "tag",
+    "party",
+    "status",
+    "jurisdiction",
+    "types",
+    "count",
+    "format",
+)
 
 
 @pytest.mark.parametrize("role", [None, "member", "admin"])
@@ -30,10 +62,28 @@ def test_every_form_survives_hostile_values(app, browser, make_user, role):
         if rule.endpoint == "auth.logout":
             continue
         for value in NASTY:
-            fields = {name: value for name in ("email", "password", "confirm", "current_password", "full_name",
-                                               "postal_code", "province", "licensure_stage", "graduation_year",
-                                               "role", "active", "q", "next", "name", "title", "body",
-                                               *ID_LIKE)}
+            fields = {
+                name: value
+                for name in (
+                    "email",
+                    "password",
+                    "confirm",
+                    "current_password",
+                    "full_name",
+                    "postal_code",
+                    "province",
+                    "licensure_stage",
+                    "graduation_year",
+                    "role",
+                    "active",
+                    "q",
+                    "next",
+                    "name",
+                    "title",
+                    "body",
+                    *ID_LIKE,
+                )
+            }
             response = browser.client.post(concrete_url(rule), data={**fields, "csrf_token": token})
             if rule.rule.startswith("/webhooks/") and response.status_code == 503:
                 continue  # an unconfigured webhook says so (503, so the provider retries later)
@@ -47,8 +97,22 @@ def test_every_get_route_survives_hostile_query_strings(app, browser, make_user)
         if "GET" not in rule.methods or rule.endpoint in ("static", "bootstrap.static", "auth.logout"):
             continue
         for value in NASTY:
-            query = {key: value for key in ("q", "page", "limit", "offset", "province", "postal_code", "role",
-                                            "sort", "kind", "next", *ID_LIKE)}
+            query = {
+                key: value
+                for key in (
+                    "q",
+                    "page",
+                    "limit",
+                    "offset",
+                    "province",
+                    "postal_code",
+                    "role",
+                    "sort",
+                    "kind",
+                    "next",
+                    *ID_LIKE,
+                )
+            }
             response = browser.get(concrete_url(rule), query_string=query)
             assert response.status_code < 500, (rule.rule, repr(value)[:40], response.status_code)
 
@@ -59,8 +123,9 @@ def test_an_id_in_a_url_too_large_for_the_database_is_not_found(app, browser, ma
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or "<int" not in rule.rule:
             continue
-        url = re.sub(r"<(?:string:|path:)?[^>]+>", "nothing", re.sub(r"<int(?:\([^)]*\))?:[^>]+>", "99999999999",
-                                                                     rule.rule))
+        url = re.sub(
+            r"<(?:string:|path:)?[^>]+>", "nothing", re.sub(r"<int(?:\([^)]*\))?:[^>]+>", "99999999999", rule.rule)
+        )
         assert browser.get(url).status_code == 404, url
 
 
@@ -76,8 +141,14 @@ def test_the_letter_pages_survive_hostile_values(app, browser, make_campaign, ma
     url = f"/campaigns/{campaign.slug}/write"
     for value in LETTER_NASTY:
         assert browser.get(url, query_string={"recipient": value, "postal_code": value}).status_code < 500, value
-        data = {"csrf_token": token, "recipient": value, "template_id": value, "block-2": value, "block-3": value,
-                "preview": "Preview"}
+        data = {
+            "csrf_token": token,
+            "recipient": value,
+            "template_id": value,
+            "block-2": value,
+            "block-3": value,
+            "preview": "Preview",
+        }
         assert browser.client.post(url, data=data).status_code < 500, value
         data = dict(data, recipient=f"district-{district_id(app, 1)}", send="Send")
         data.pop("preview")
@@ -89,19 +160,58 @@ def test_the_lead_pages_survive_hostile_values(app, browser, make_campaign):
     campaign = make_campaign()
     browser.login(campaign.lead.email)
     token = browser.token("/manage/campaigns/new")
-    fields = ("name", "slug", "hashtag", "summary", "kind", "jurisdiction_id", "mpp_address", "goal_letters",
-              "goal_ridings", "starts_on", "ends_on", "status", "proposal_version_id", "subject", "person_id", "email",
-              "blocks-0-kind", "blocks-0-body", "blocks-0-label", "blocks-0-min_length")
+    fields = (
+        "name",
+        "slug",
+        "hashtag",
+        "summary",
+        "kind",
+        "jurisdiction_id",
+        "mpp_address",
+        "goal_letters",
+        "goal_ridings",
+        "starts_on",
+        "ends_on",
+        "status",
+        "proposal_version_id",
+        "subject",
+        "person_id",
+        "email",
+        "blocks-0-kind",
+        "blocks-0-body",
+        "blocks-0-label",
+        "blocks-0-min_length",
+    )
     for value in LETTER_NASTY:
         data = {name: value for name in fields} | {"csrf_token": token}
-        for page in ("/manage/campaigns/new", f"/manage/campaigns/{campaign.id}/edit",
-                     f"/manage/campaigns/{campaign.id}/template", f"/manage/campaigns/{campaign.id}/targets"):
+        for page in (
+            "/manage/campaigns/new",
+            f"/manage/campaigns/{campaign.id}/edit",
+            f"/manage/campaigns/{campaign.id}/template",
+            f"/manage/campaigns/{campaign.id}/targets",
+        ):
             assert browser.client.post(page, data=data).status_code < 500, (page, value)
         assert browser.get(f"/manage/campaigns/{campaign.id}", query_string={"page": value}).status_code < 500
 
 
-PROGRAM_FIELDS = ("program_id", "title", "description", "starts_at", "ends_at", "capacity", "status", "join_url",
-                  "route", "topic", "consent_featured", "decision", "offer_id", "attended", "url", "stages")
+PROGRAM_FIELDS = (
+    "program_id",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "status",
+    "join_url",
+    "route",
+    "topic",
+    "consent_featured",
+    "decision",
+    "offer_id",
+    "attended",
+    "url",
+    "stages",
+)
 
 
 def _post_hostile_values(browser, urls):
@@ -117,18 +227,27 @@ def test_program_forms_survive_hostile_values_from_staff(browser, make_user, mak
     event_id = make_event()
     make_user("admin", email="a@example.org")
     browser.login("a@example.org")
-    _post_hostile_values(browser, ["/programs/manage/events/new", f"/programs/manage/events/{event_id}/edit",
-                                   f"/programs/manage/events/{event_id}", f"/programs/manage/events/{event_id}/import",
-                                   f"/programs/manage/events/{event_id}/speakers", "/programs/manage/resources",
-                                   "/programs/manage/speakers/1/review"])
+    _post_hostile_values(
+        browser,
+        [
+            "/programs/manage/events/new",
+            f"/programs/manage/events/{event_id}/edit",
+            f"/programs/manage/events/{event_id}",
+            f"/programs/manage/events/{event_id}/import",
+            f"/programs/manage/events/{event_id}/speakers",
+            "/programs/manage/resources",
+            "/programs/manage/speakers/1/review",
+        ],
+    )
 
 
 def test_program_forms_survive_hostile_values_from_members(browser, make_user, make_event):
     event_id = make_event()
     make_user("member", email="m@example.org")
     browser.login("m@example.org")
-    _post_hostile_values(browser, ["/programs/speak", f"/programs/events/{event_id}/register",
-                                   f"/programs/events/{event_id}/cancel"])
+    _post_hostile_values(
+        browser, ["/programs/speak", f"/programs/events/{event_id}/register", f"/programs/events/{event_id}/cancel"]
+    )
 
 
 def test_forms_posted_with_only_their_required_fields_save_or_explain(browser, make_user, session):
@@ -137,17 +256,26 @@ def test_forms_posted_with_only_their_required_fields_save_or_explain(browser, m
 
     make_user(role="admin", email="sparse-admin@example.org")
     browser.login("sparse-admin@example.org")
-    assert browser.post("/directory/organizations/new", {"name": "Sparse Org", "kind": "ally", "jurisdiction": ""}).status_code == 302
+    assert (
+        browser.post(
+            "/directory/organizations/new", {"name": "Sparse Org", "kind": "ally", "jurisdiction": ""}
+        ).status_code
+        == 302
+    )
     assert browser.post("/directory/people/new", {"full_name": "Sparse Person", "jurisdiction": ""}).status_code == 302
     person_id = session.scalar(select(Person.id).where(Person.full_name == "Sparse Person"))
     assert session.scalar(select(Organization.id).where(Organization.name == "Sparse Org"))
-    stance = browser.post(f"/directory/people/{person_id}/stances", {"ask": "pra", "position": "supportive",
-                                                                      "as_of": "2026-01-05"},
-                          page=f"/directory/people/{person_id}")
+    stance = browser.post(
+        f"/directory/people/{person_id}/stances",
+        {"ask": "pra", "position": "supportive", "as_of": "2026-01-05"},
+        page=f"/directory/people/{person_id}",
+    )
     assert stance.status_code in (200, 302)
-    post = browser.post("/interactions/posts/new", {"platform": "linkedin", "occurred_on": "2026-01-05",
-                                                    "url": "https://example.org/p/1"},
-                        page="/interactions/posts/new")
+    post = browser.post(
+        "/interactions/posts/new",
+        {"platform": "linkedin", "occurred_on": "2026-01-05", "url": "https://example.org/p/1"},
+        page="/interactions/posts/new",
+    )
     assert post.status_code in (200, 302)
 
 
@@ -166,17 +294,27 @@ def test_every_route_survives_hostile_path_segments(app, browser, make_user):
             assert browser.get(url).status_code < 500, (rule.rule, value)
 
 
-JSON_NASTY = [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
-              b'[{"event": "x\\u0000", "sg_event_id": "\\ud800", "email": "a\\u0000@example.org"}]']
+JSON_NASTY = [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    b'[{"event": "x\\u0000", "sg_event_id": "\\ud800", "email": "a\\u0000@example.org"}]',
+]
 
 
 @pytest.mark.parametrize("role", [None, "admin"])
 def test_every_post_route_survives_hostile_json_bodies(app, browser, make_user, role):
     log_in_as(browser, make_user, role)
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or not table_allows(ACCESS[rule.endpoint], role) or rule.endpoint == "auth.logout":
+        if (
+            "POST" not in rule.methods
+            or not table_allows(ACCESS[rule.endpoint], role)
+            or rule.endpoint == "auth.logout"
+        ):
             continue
         for body in JSON_NASTY:
             response = browser.client.post(concrete_url(rule), data=body, content_type="application/json")
-            assert response.status_code < 500 or (rule.rule.startswith("/webhooks/") and response.status_code == 503), \
-                (rule.rule, body[:20], response.status_code)
+            assert response.status_code < 500 or (rule.rule.startswith("/webhooks/") and response.status_code == 503), (
+                rule.rule,
+                body[:20],
+                response.status_code,
+            )

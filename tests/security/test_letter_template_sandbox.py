@@ -1,4 +1,5 @@
 """Letter templates render only in the hardened sandbox; what members type is never rendered as a template."""
+
 import time
 
 import pytest
@@ -23,27 +24,30 @@ def test_if_blocks_work():
     assert render("{% if hashtag %}Follow {{ hashtag }}{% endif %}", SAMPLE_CONTEXT) == "Follow #skillstohelp"
 
 
-@pytest.mark.parametrize("source, message", [
-    ("{{ ''.__class__.__mro__ }}", "not allowed"),
-    ("{{ member_name.__class__ }}", "not allowed"),
-    ("{% for x in range(10**9) %}x{% endfor %}", "'for' is not allowed"),
-    ("{{ 'a' * 1000000000 }}", "Repeating text"),
-    ("{{ member_name * 100000 }}", "Repeating text"),
-    ("{{ 9 ** 999999 }}", "'\\*\\*' is not allowed"),
-    ("{{ '%0100000000d' % 1 }}", "'%' is not allowed"),
-    ("{{ undefined_thing }}", "not a placeholder"),
-    ("{{ lipsum() }}", "'call' is not allowed"),
-    ("{{ member_name|replace('', 'xxxxxxxxxx') }}", "filter 'replace' is not allowed"),
-    ("{{ member_name|center(1000000000) }}", "filter 'center' is not allowed"),
-    ("{% set x = 1 %}", "'assign' is not allowed"),
-    ("{% macro m() %}{% endmacro %}", "'macro' is not allowed"),
-    ("{% include 'base.html' %}", "'include' is not allowed"),
-    ("{% extends 'base.html' %}", "'extends' is not allowed"),
-    ("{{ config }}", "not a placeholder"),
-    ("{{ member_name[0] }}", "Indexing"),
-    ("{{ 1 / 0 }}", "division by zero"),
-    ("{{ member_name", "syntax error"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("{{ ''.__class__.__mro__ }}", "not allowed"),
+        ("{{ member_name.__class__ }}", "not allowed"),
+        ("{% for x in range(10**9) %}x{% endfor %}", "'for' is not allowed"),
+        ("{{ 'a' * 1000000000 }}", "Repeating text"),
+        ("{{ member_name * 100000 }}", "Repeating text"),
+        ("{{ 9 ** 999999 }}", "'\\*\\*' is not allowed"),
+        ("{{ '%0100000000d' % 1 }}", "'%' is not allowed"),
+        ("{{ undefined_thing }}", "not a placeholder"),
+        ("{{ lipsum() }}", "'call' is not allowed"),
+        ("{{ member_name|replace('', 'xxxxxxxxxx') }}", "filter 'replace' is not allowed"),
+        ("{{ member_name|center(1000000000) }}", "filter 'center' is not allowed"),
+        ("{% set x = 1 %}", "'assign' is not allowed"),
+        ("{% macro m() %}{% endmacro %}", "'macro' is not allowed"),
+        ("{% include 'base.html' %}", "'include' is not allowed"),
+        ("{% extends 'base.html' %}", "'extends' is not allowed"),
+        ("{{ config }}", "not a placeholder"),
+        ("{{ member_name[0] }}", "Indexing"),
+        ("{{ 1 / 0 }}", "division by zero"),
+        ("{{ member_name", "syntax error"),
+    ],
+)
 def test_dangerous_or_broken_templates_are_refused_with_a_message(source, message):
     started = time.perf_counter()
     with pytest.raises(TemplateProblem, match=message):
@@ -85,8 +89,12 @@ def test_a_template_injection_by_a_lead_is_rejected_at_save_time(browser, make_u
     lead = make_user(role="lead")
     browser.login(lead.email)
     campaign_id = new_campaign(browser)
-    for body in ("{{ ''.__class__.__mro__ }}", "{% for x in range(10**9) %}x{% endfor %}", "{{ 'a' * 10**9 }}",
-                 "{{ unknown_placeholder }}"):
+    for body in (
+        "{{ ''.__class__.__mro__ }}",
+        "{% for x in range(10**9) %}x{% endfor %}",
+        "{{ 'a' * 10**9 }}",
+        "{{ unknown_placeholder }}",
+    ):
         response = browser.post(TEMPLATE_PAGE.format(campaign_id), template_form("Hello", ("locked", body, 0)))
         assert response.status_code == 200
         assert "Block 1:" in response.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Mail: nothing anyone types adds a header (one rule where every message is queued, crm/outbox/services.py
 `one_line`), and letter text is escaped in the HTML part."""
+
 from sqlalchemy import func, select
 
 from crm.campaigns.models import Letter, LetterTemplate
@@ -7,8 +8,9 @@ from crm.outbox.models import OutboundMessage
 from tests.campaigns.conftest import TEMPLATE_PAGE, district_id, new_campaign, send_letter, template_form
 
 
-def test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part(app, browser, make_campaign, make_member,
-                                                                      session):
+def test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part(
+    app, browser, make_campaign, make_member, session
+):
     campaign = make_campaign()
     member = make_member(riding=1)
     browser.login(member.email)
@@ -36,8 +38,9 @@ def test_a_subject_with_a_line_break_is_rejected(browser, make_user, session, se
     lead = make_user(role="lead")
     browser.login(lead.email)
     campaign_id = new_campaign(browser)
-    response = browser.post(TEMPLATE_PAGE.format(campaign_id),
-                            template_form("Hello\r\nBcc: victim@example.org", ("locked", "Text", 0)))
+    response = browser.post(
+        TEMPLATE_PAGE.format(campaign_id), template_form("Hello\r\nBcc: victim@example.org", ("locked", "Text", 0))
+    )
     assert "must be one line" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(LetterTemplate)) == 0
 

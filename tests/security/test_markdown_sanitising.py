@@ -1,4 +1,5 @@
 """Markdown written by users renders as sanitised HTML."""
+
 from markupsafe import Markup
 
 from crm.markdown import render_markdown
@@ -12,9 +13,11 @@ def test_markdown_renders_headings_lists_links_and_tables():
 
 
 def test_script_raw_html_and_javascript_links_are_removed():
-    html = render_markdown('<script>alert("x")</script>\n\n<img src=x onerror="alert(1)">'
-                           '<iframe src="https://evil.example"></iframe> <b onclick="steal()">bold</b> '
-                           '[click](javascript:alert(1)) <style>body{}</style>')
+    html = render_markdown(
+        '<script>alert("x")</script>\n\n<img src=x onerror="alert(1)">'
+        '<iframe src="https://evil.example"></iframe> <b onclick="steal()">bold</b> '
+        "[click](javascript:alert(1)) <style>body{}</style>"
+    )
     lowered = html.lower()
     for bad in ("<script", "alert(", "onerror", "onclick", "<iframe", "javascript:", "<style", "<img"):
         assert bad not in lowered

@@ -1,5 +1,6 @@
 """Two-step verification: required for staff, never bypassed by a reset, re-checked before sensitive changes;
 TOTP keys sealed at rest, recovery codes hashed."""
+
 import re
 import time
 
@@ -26,7 +27,7 @@ def test_staff_without_two_step_must_set_it_up_before_anything_else(browser, mak
     assert response.status_code == 302 and response.headers["Location"].endswith("/account/two-step")
     secret, response = _enrol(browser, "new.committee@example.org")
     page = response.get_data(as_text=True)
-    assert "Two-step verification is on" in page, re.findall(r'(?:invalid-feedback|alert)[^>]*>([^<]+)', page)
+    assert "Two-step verification is on" in page, re.findall(r"(?:invalid-feedback|alert)[^>]*>([^<]+)", page)
     assert len(re.findall(r"<li>[0-9a-f]{5}-[0-9a-f]{5}</li>", page)) == 10
     assert browser.get("/home").status_code == 200
     user = session.scalar(select(User).where(User.email == "new.committee@example.org"))
@@ -100,9 +101,10 @@ def test_sensitive_changes_need_a_recent_identity_check(app, browser, make_user,
     wrong = browser.post("/account/confirm-identity", {"password": PASSWORD, "code": "000000"})
     assert "not right" in wrong.get_data(as_text=True)
     monkeypatch.undo()
-    ok = browser.post("/account/confirm-identity?next=/account/email",
-                      {"password": PASSWORD, "code": next_totp_code(app, "sensitive@example.org"),
-                       "next": "/account/email"})
+    ok = browser.post(
+        "/account/confirm-identity?next=/account/email",
+        {"password": PASSWORD, "code": next_totp_code(app, "sensitive@example.org"), "next": "/account/email"},
+    )
     assert ok.headers["Location"].endswith("/account/email")
     assert browser.get("/account/email").status_code == 200
 
@@ -146,8 +148,7 @@ def test_recovery_codes_are_stored_hashed(browser, make_user, session):
     assert not any(first + second in value for first, second in codes for value in stored)
 
 
-def test_a_key_stored_in_clear_before_sealing_still_works_and_is_sealed_at_the_next_login(browser, make_user,
-                                                                                           session):
+def test_a_key_stored_in_clear_before_sealing_still_works_and_is_sealed_at_the_next_login(browser, make_user, session):
     user = make_user(role="lead", email="legacy@example.org")
     plain = pyotp.random_base32()
     session.execute(update(User).where(User.id == user.id).values(totp_secret=plain))
@@ -188,8 +189,13 @@ def test_the_migration_seals_keys_stored_in_clear_and_downgrading_opens_them(tmp
     from crm.extensions import db
 
     before = ScriptDirectory(str(Path(__file__).parents[2] / "migrations")).get_revision("0012").down_revision
-    app = create_app({"CRM_ENV": "testing", "INSTANCE_PATH": tmp_path,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'seal.sqlite3'}"})
+    app = create_app(
+        {
+            "CRM_ENV": "testing",
+            "INSTANCE_PATH": tmp_path,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'seal.sqlite3'}",
+        }
+    )
     plain = pyotp.random_base32()
     with app.app_context():
         upgrade(revision=before)

@@ -4,6 +4,7 @@ The shipped roster holds real MPP addresses and the tests write letters to them,
 SendGrid refuses to start without an API key (tests/outbox/test_worker.py) and MAIL_REDIRECT_TO sends
 everything to one address on staging (tests/outbox/test_mail_seam.py).
 """
+
 from urllib.parse import urlsplit
 
 from crm import create_app

@@ -4,6 +4,7 @@ The route × role table (test_access_table.py) says who may open a kind of page;
 they see on it. Each route a member may open with an id in its address is listed below with where its check
 is tested, so a new one cannot arrive without a decision.
 """
+
 from sqlalchemy import select
 
 from crm.auth.access import ACCESS
@@ -14,27 +15,31 @@ from tests.security.conftest import table_allows
 MEMBER_ROUTES_WITH_AN_ID = {
     "campaigns.my_letter": "the author's only: test_a_member_cannot_read_another_members_letter, below",
     "interactions.detail": "a #mppchats report is its author's only, committee notes are staff's, and refusals are "
-                           "audited: tests/interactions/test_member_reports.py",
+    "audited: tests/interactions/test_member_reports.py",
     "interactions.edit": "as interactions.detail: tests/interactions/test_member_reports.py",
     "programs.event": "a public page; the joining link only for the registered: tests/programs/test_registration.py",
     "programs.event_calendar": "404 unless this member registered; the link only when registered, not waitlisted: "
-                               "tests/programs/test_registration.py",
+    "tests/programs/test_registration.py",
     "programs.register": "acts on the logged-in member's own registration; the id names the public event",
     "programs.cancel": "acts on the logged-in member's own registration; the id names the public event",
     "programs.resource_file": "program resources are for every member, not for one person",
     "proposals.public_version": "published versions only (a draft's number is a 404): "
-                                "tests/proposals/test_public_pages.py",
+    "tests/proposals/test_public_pages.py",
     "proposals.print_version": "as proposals.public_version",
     "proposals.download_pdf": "as proposals.public_version: tests/proposals/test_pdfs.py",
 }
 
 
 def test_every_member_route_with_an_id_says_whose_rows_it_shows(app):
-    routes = {rule.endpoint for rule in app.url_map.iter_rules()
-              if "<int" in rule.rule and table_allows(ACCESS[rule.endpoint], "member")}
+    routes = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "<int" in rule.rule and table_allows(ACCESS[rule.endpoint], "member")
+    }
     assert routes == set(MEMBER_ROUTES_WITH_AN_ID), (
         "a member route with an id needs an object-level check and an entry in MEMBER_ROUTES_WITH_AN_ID: "
-        f"{sorted(routes ^ set(MEMBER_ROUTES_WITH_AN_ID))}")
+        f"{sorted(routes ^ set(MEMBER_ROUTES_WITH_AN_ID))}"
+    )
 
 
 def test_a_member_cannot_read_another_members_letter(app, browser, make_campaign, make_member, session):

@@ -1,4 +1,5 @@
 """Passwords and recovery codes are kept only as argon2id hashes; older hashes are upgraded at login."""
+
 from argon2 import PasswordHasher
 from sqlalchemy import select
 

@@ -1,4 +1,5 @@
 """Rate limits: logging in, guessing two-step codes, joining, asking for reset links, and sending letters."""
+
 from tests.campaigns.conftest import district_id, send_letter
 from tests.conftest import PASSWORD
 
@@ -7,8 +8,12 @@ def test_login_is_rate_limited(browser, make_user):
     """Per client address; each guess names another account, so the per-account throttle stays out of it."""
     make_user(email="limited@example.org")
     token = browser.token()
-    statuses = [browser.client.post("/login", data={"email": f"limited{n}@example.org", "password": "wrong guess!",
-                                                   "csrf_token": token}).status_code for n in range(12)]
+    statuses = [
+        browser.client.post(
+            "/login", data={"email": f"limited{n}@example.org", "password": "wrong guess!", "csrf_token": token}
+        ).status_code
+        for n in range(12)
+    ]
     assert statuses[:10] == [200] * 10
     assert statuses[-1] == 429
     page = browser.client.post("/login", data={"email": "limited@example.org", "password": "x", "csrf_token": token})
@@ -26,16 +31,20 @@ def test_guessing_two_step_codes_is_rate_limited(app, browser, make_user, monkey
     make_user(role="admin", email="guessed@example.org")
     browser.post("/login", {"email": "guessed@example.org", "password": PASSWORD})
     token = browser.token("/login/verify")
-    statuses = [browser.client.post("/login/verify", data={"code": f"{n:06d}", "csrf_token": token}).status_code
-                for n in range(12)]
+    statuses = [
+        browser.client.post("/login/verify", data={"code": f"{n:06d}", "csrf_token": token}).status_code
+        for n in range(12)
+    ]
     assert statuses[:10] == [200] * 10 and statuses[-1] == 429
 
 
 def test_asking_for_password_reset_links_is_rate_limited(browser, mailbox, make_user):
     make_user(email="flooded@example.org")
     token = browser.token("/password/forgot")
-    statuses = [browser.client.post("/password/forgot", data={"email": "flooded@example.org", "csrf_token": token})
-                .status_code for _ in range(7)]
+    statuses = [
+        browser.client.post("/password/forgot", data={"email": "flooded@example.org", "csrf_token": token}).status_code
+        for _ in range(7)
+    ]
     assert statuses[:5] == [302] * 5 and statuses[-1] == 429
     assert len(mailbox.deliver()) == 5
 

@@ -15,6 +15,7 @@ payload, and no page that shows it renders the payload as markup.
 4. Every swept column's marker must show on at least one page, so a form that silently refused the payload or
    a column no page shows is noticed (it then belongs in EXEMPT with that reason).
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,15 +30,25 @@ from crm.outbox.backends import MemoryMailer, PermanentFailure
 from tests.campaigns.conftest import new_campaign, template_form
 from tests.conftest import PASSWORD, Browser
 from tests.security.page_check import crawl, read_page
-from tests.security.stored_text import (ATTRIBUTE, COPIES, EXEMPT, FORM_FIELDS, SCRIPT, SWEPT, Payloads, Searched,
-                                        free_text_form_fields, text_columns)
+from tests.security.stored_text import (
+    ATTRIBUTE,
+    COPIES,
+    EXEMPT,
+    FORM_FIELDS,
+    SCRIPT,
+    SWEPT,
+    Payloads,
+    Searched,
+    free_text_form_fields,
+    text_columns,
+)
 
 
 def _posted(response, what: str):
     """A form post that must have been accepted (a redirect); otherwise say which fields complained."""
     if response.status_code != 302:
         html = response.get_data(as_text=True)
-        problems = re.findall(r'(?:invalid-feedback|alert-danger)[^>]*>\s*([^<]+)', html)
+        problems = re.findall(r"(?:invalid-feedback|alert-danger)[^>]*>\s*([^<]+)", html)
         raise AssertionError(f"{what} was refused ({response.status_code}): {problems}")
     return response.headers["Location"]
 
@@ -48,13 +59,26 @@ def _id_in(location: str) -> int:
 
 # --- what people type --------------------------------------------------------------------------------------------
 
+
 def member_joins_and_confirms(app, mailbox, fill) -> Browser:
     member = Browser(app.test_client())
-    _posted(member.post("/join", {"full_name": fill("users.name"), "email": "sweep.member@example.org",
-                                  "password": PASSWORD, "postal_code": "L1S 1A1", "province": "ON",
-                                  "licensure_stage": "pra", "graduation_year": "2012",
-                                  "training_country": fill("member_profiles.training_country"),
-                                  "specialty": fill("member_profiles.specialty")}), "join")
+    _posted(
+        member.post(
+            "/join",
+            {
+                "full_name": fill("users.name"),
+                "email": "sweep.member@example.org",
+                "password": PASSWORD,
+                "postal_code": "L1S 1A1",
+                "province": "ON",
+                "licensure_stage": "pra",
+                "graduation_year": "2012",
+                "training_country": fill("member_profiles.training_country"),
+                "specialty": fill("member_profiles.specialty"),
+            },
+        ),
+        "join",
+    )
     member.get(mailbox.last_link("/confirm/"))
     member.login("sweep.member@example.org")
     # Evidence tables show a training country or specialty only when enough members share it (small-count rule):
@@ -64,101 +88,228 @@ def member_joins_and_confirms(app, mailbox, fill) -> Browser:
 
     with app.app_context():
         for n in range(SMALL_COUNT + 1):
-            join(db.session, full_name=f"Peer {n}", email=f"sweep.peer{n}@example.org", password=PASSWORD,
-                 postal_code="L1S 1A1", province="ON", consent_email=False, consent_wording="", licensure_stage="pra",
-                 training_country=fill("member_profiles.training_country"),
-                 specialty=fill("member_profiles.specialty"), graduation_year=2012)
+            join(
+                db.session,
+                full_name=f"Peer {n}",
+                email=f"sweep.peer{n}@example.org",
+                password=PASSWORD,
+                postal_code="L1S 1A1",
+                province="ON",
+                consent_email=False,
+                consent_wording="",
+                licensure_stage="pra",
+                training_country=fill("member_profiles.training_country"),
+                specialty=fill("member_profiles.specialty"),
+                graduation_year=2012,
+            )
         db.session.commit()
         db.session.remove()
     return member
 
 
 def admin_fills_the_directory(admin, fill) -> list[str]:
-    organization = _posted(admin.post("/directory/organizations/new", {
-        "name": fill("organizations.name"), "acronym": fill("organizations.acronym"), "kind": "regulator",
-        "jurisdiction": "ON", "website": fill("organizations.website"), "notes": fill("organizations.notes")}),
-        "the organization form")
-    person = _posted(admin.post("/directory/people/new", {
-        "full_name": fill("people.full_name"), "title": fill("people.title"), "organization": f"organization:{_id_in(organization)}",
-        "jurisdiction": "ON", "emails": "registrar@example.org",
-        "phones": f"{fill('contact_points.label')}: {fill('contact_points.value')}", "tags": fill("tags.name"),
-        "notes": fill("people.notes")}), "the person form")
-    admin.post(f"{person}/stances", {"ask": "pra", "position": "supportive", "as_of": date.today().isoformat(),
-                                     "source": fill("stances.source"), "note": fill("stances.note")}, page=person)
+    organization = _posted(
+        admin.post(
+            "/directory/organizations/new",
+            {
+                "name": fill("organizations.name"),
+                "acronym": fill("organizations.acronym"),
+                "kind": "regulator",
+                "jurisdiction": "ON",
+                "website": fill("organizations.website"),
+                "notes": fill("organizations.notes"),
+            },
+        ),
+        "the organization form",
+    )
+    person = _posted(
+        admin.post(
+            "/directory/people/new",
+            {
+                "full_name": fill("people.full_name"),
+                "title": fill("people.title"),
+                "organization": f"organization:{_id_in(organization)}",
+                "jurisdiction": "ON",
+                "emails": "registrar@example.org",
+                "phones": f"{fill('contact_points.label')}: {fill('contact_points.value')}",
+                "tags": fill("tags.name"),
+                "notes": fill("people.notes"),
+            },
+        ),
+        "the person form",
+    )
+    admin.post(
+        f"{person}/stances",
+        {
+            "ask": "pra",
+            "position": "supportive",
+            "as_of": date.today().isoformat(),
+            "source": fill("stances.source"),
+            "note": fill("stances.note"),
+        },
+        page=person,
+    )
     return [organization, person]
 
 
 def admin_logs_interactions(admin, fill, person: str, admin_id: int) -> list[str]:
     when = (datetime.now() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    data = {"kind": "meeting", "occurred_at": when, "title": fill("interactions.title"),
-            "summary": fill("interactions.summary"), "outcome": fill("interactions.outcome"), "hashtags": "#mppchats",
-            "jurisdiction_id": "", "proposal_version_id": "", "participants-0-who": f"person:{_id_in(person)}",
-            "participants-0-role": "attendee", "follow_ups-0-title": fill("follow_ups.title"),
-            "follow_ups-0-due_date": (date.today() + timedelta(days=3)).isoformat(),
-            "follow_ups-0-assignee_id": str(admin_id)}
+    data = {
+        "kind": "meeting",
+        "occurred_at": when,
+        "title": fill("interactions.title"),
+        "summary": fill("interactions.summary"),
+        "outcome": fill("interactions.outcome"),
+        "hashtags": "#mppchats",
+        "jurisdiction_id": "",
+        "proposal_version_id": "",
+        "participants-0-who": f"person:{_id_in(person)}",
+        "participants-0-role": "attendee",
+        "follow_ups-0-title": fill("follow_ups.title"),
+        "follow_ups-0-due_date": (date.today() + timedelta(days=3)).isoformat(),
+        "follow_ups-0-assignee_id": str(admin_id),
+    }
     meeting = _posted(admin.post("/interactions/new", data), "the interaction form")
-    post = _posted(admin.post("/interactions/posts/new", {
-        "platform": "linkedin", "url": fill("interactions.url"), "occurred_on": date.today().isoformat(),
-        "posted_by": fill("interactions.posted_by"), "hashtags": "#skillstohelp",
-        "summary": fill("interactions.summary")}),
-        "the social post form")
+    post = _posted(
+        admin.post(
+            "/interactions/posts/new",
+            {
+                "platform": "linkedin",
+                "url": fill("interactions.url"),
+                "occurred_on": date.today().isoformat(),
+                "posted_by": fill("interactions.posted_by"),
+                "hashtags": "#skillstohelp",
+                "summary": fill("interactions.summary"),
+            },
+        ),
+        "the social post form",
+    )
     return [meeting, post]
 
 
 def admin_writes_a_proposal_and_an_ask_status(admin, fill, ontario_id: int) -> list[str]:
-    edit = _posted(admin.post("/committee/proposals/new", {"jurisdiction_id": ontario_id,
-                                                           "title": fill("proposals.title")},
-                              page="/committee/proposals"), "the new proposal form")
-    _posted(admin.post(edit, {"body": fill("proposal_versions.body"),
-                              "change_summary": fill("proposal_versions.change_summary")}), "the version form")
+    edit = _posted(
+        admin.post(
+            "/committee/proposals/new",
+            {"jurisdiction_id": ontario_id, "title": fill("proposals.title")},
+            page="/committee/proposals",
+        ),
+        "the new proposal form",
+    )
+    _posted(
+        admin.post(
+            edit, {"body": fill("proposal_versions.body"), "change_summary": fill("proposal_versions.change_summary")}
+        ),
+        "the version form",
+    )
     version = edit.rsplit("/", 1)[0]
     _posted(admin.post(f"{version}/publish", page=version), "publishing")
-    _posted(admin.post("/committee/asks/pra/ON", {
-        "status": "operating", "program_name": fill("ask_statuses.program_name"), "figure": "",
-        "source_url": fill("ask_statuses.source_url"), "as_of": date.today().isoformat(),
-        "note": fill("ask_statuses.note")}), "the ask status form")
+    _posted(
+        admin.post(
+            "/committee/asks/pra/ON",
+            {
+                "status": "operating",
+                "program_name": fill("ask_statuses.program_name"),
+                "figure": "",
+                "source_url": fill("ask_statuses.source_url"),
+                "as_of": date.today().isoformat(),
+                "note": fill("ask_statuses.note"),
+            },
+        ),
+        "the ask status form",
+    )
     return [version, "/committee/asks/pra/ON"]
 
 
 def admin_launches_a_campaign(admin, fill) -> tuple[int, str]:
     fields = {"name": fill("campaigns.name"), "slug": "xss-sweep", "summary": fill("campaigns.summary")}
     campaign_id = new_campaign(admin, **fields)
-    data = template_form(fill("letter_templates.subject"), ("locked", fill("letter_blocks.body"), 0),
-                         ("editable", "Please support more PRA spots.", 0), ("personal", "Your story", 0))
+    data = template_form(
+        fill("letter_templates.subject"),
+        ("locked", fill("letter_blocks.body"), 0),
+        ("editable", "Please support more PRA spots.", 0),
+        ("personal", "Your story", 0),
+    )
     data["blocks-2-label"] = fill("letter_blocks.label")
     admin.post(f"/manage/campaigns/{campaign_id}/template", data)
     edit = f"/manage/campaigns/{campaign_id}/edit"
     page = admin.get(edit).get_data(as_text=True)
     ontario = re.search(r'<option selected value="(\d+)">Ontario', page).group(1)
-    _posted(admin.post(edit, {**fields, "hashtag": "#skillstohelp", "kind": "own_representative",
-                              "jurisdiction_id": ontario, "mpp_address": "legislature", "status": "live"}),
-            "making the campaign live")
+    _posted(
+        admin.post(
+            edit,
+            {
+                **fields,
+                "hashtag": "#skillstohelp",
+                "kind": "own_representative",
+                "jurisdiction_id": ontario,
+                "mpp_address": "legislature",
+                "status": "live",
+            },
+        ),
+        "making the campaign live",
+    )
     return campaign_id, "xss-sweep"
 
 
 def admin_plans_program_items(admin, fill, programs: dict[str, int]) -> list[str]:
     starts = datetime.now() + timedelta(days=10)
-    event = _posted(admin.post("/programs/manage/events/new", {
-        "program_id": programs["cracking"], "title": fill("events.title"), "description": fill("events.description"),
-        "starts_at": starts.strftime("%Y-%m-%dT19:00"), "ends_at": starts.strftime("%Y-%m-%dT20:00"),
-        "capacity": "30", "status": "open", "join_url": fill("events.join_url")}), "the event form")
-    _posted(admin.post("/programs/manage/resources", {
-        "program_id": programs["cracking"], "title": fill("program_resources.title"),
-        "description": fill("program_resources.description"), "url": fill("program_resources.url"),
-        "stages": ["exams"]}), "the resource form")
+    event = _posted(
+        admin.post(
+            "/programs/manage/events/new",
+            {
+                "program_id": programs["cracking"],
+                "title": fill("events.title"),
+                "description": fill("events.description"),
+                "starts_at": starts.strftime("%Y-%m-%dT19:00"),
+                "ends_at": starts.strftime("%Y-%m-%dT20:00"),
+                "capacity": "30",
+                "status": "open",
+                "join_url": fill("events.join_url"),
+            },
+        ),
+        "the event form",
+    )
+    _posted(
+        admin.post(
+            "/programs/manage/resources",
+            {
+                "program_id": programs["cracking"],
+                "title": fill("program_resources.title"),
+                "description": fill("program_resources.description"),
+                "url": fill("program_resources.url"),
+                "stages": ["exams"],
+            },
+        ),
+        "the resource form",
+    )
     return [f"/programs/events/{_id_in(event)}", f"{event}/edit"]
 
 
 def member_acts(member, fill, campaign_slug: str, district_id: int, mpp_id: int, event: str) -> list[str]:
     url = f"/campaigns/{campaign_slug}/write?recipient=district-{district_id}"
     _posted(member.post(url, {"block-3": fill("letters.body"), "send": "Send my letter"}, page=url), "the letter")
-    report = _posted(member.post("/interactions/mppchats/report", {
-        "occurred_on": (date.today() - timedelta(days=1)).isoformat(), "meeting_format": "in_person",
-        "person_id": str(mpp_id), "summary": fill("interactions.summary"), "outcome": fill("interactions.outcome")}),
-        "the #mppchats report")
+    report = _posted(
+        member.post(
+            "/interactions/mppchats/report",
+            {
+                "occurred_on": (date.today() - timedelta(days=1)).isoformat(),
+                "meeting_format": "in_person",
+                "person_id": str(mpp_id),
+                "summary": fill("interactions.summary"),
+                "outcome": fill("interactions.outcome"),
+            },
+        ),
+        "the #mppchats report",
+    )
     _posted(member.post(f"{event}/register", page=event), "registering for the event")
-    _posted(member.post("/programs/speak", {"route": "pra", "program_id": "", "consent_featured": "y",
-                                           "topic": fill("speaker_offers.topic")}), "the offer to speak")
+    _posted(
+        member.post(
+            "/programs/speak",
+            {"route": "pra", "program_id": "", "consent_featured": "y", "topic": fill("speaker_offers.topic")},
+        ),
+        "the offer to speak",
+    )
     return [url, report, "/my/letters", "/interactions/mppchats/mine", event]
 
 
@@ -167,8 +318,12 @@ def admin_uploads_a_roster(admin, fill) -> None:
 
     rows = read_shipped_roster()
     first = next(row for row in rows if row["ed_number"] == "1")
-    first.update(party=fill("elected_offices.party"), constituency_phone=fill("elected_offices.phone"),
-                 ola_profile_url=fill("elected_offices.profile_url"), cabinet_roles=fill("elected_offices.roles"))
+    first.update(
+        party=fill("elected_offices.party"),
+        constituency_phone=fill("elected_offices.phone"),
+        ola_profile_url=fill("elected_offices.profile_url"),
+        cabinet_roles=fill("elected_offices.roles"),
+    )
     token = _upload_preview(admin, "/directory/roster", rows)
     applied = admin.post("/directory/roster", {"token": token}).get_data(as_text=True)
     assert "Applied." in applied and not read_page(applied).live
@@ -176,8 +331,11 @@ def admin_uploads_a_roster(admin, fill) -> None:
 
 def admin_previews_a_contact_sheet(admin) -> None:
     """The import preview shows the file's cells (nothing is stored until it is applied)."""
-    _upload_preview(admin, "/directory/import", [{"name": SCRIPT + ATTRIBUTE, "title": ATTRIBUTE,
-                                                  "organization": SCRIPT, "notes": SCRIPT + ATTRIBUTE}])
+    _upload_preview(
+        admin,
+        "/directory/import",
+        [{"name": SCRIPT + ATTRIBUTE, "title": ATTRIBUTE, "organization": SCRIPT, "notes": SCRIPT + ATTRIBUTE}],
+    )
 
 
 def _upload_preview(admin, page: str, rows: list[dict]) -> str:
@@ -190,7 +348,7 @@ def _upload_preview(admin, page: str, rows: list[dict]) -> str:
     html = admin.client.post(page, data=data, content_type="multipart/form-data").get_data(as_text=True)
     assert not read_page(html).live, (page, read_page(html).live)
     token = re.search(r'name="token"[^>]*value="([^"]+)"', html)
-    assert token, re.findall(r'(?:invalid-feedback|alert-danger)[^>]*>\s*([^<]+)', html)
+    assert token, re.findall(r"(?:invalid-feedback|alert-danger)[^>]*>\s*([^<]+)", html)
     return token.group(1)
 
 
@@ -214,9 +372,15 @@ def sendgrid_reports_a_bounce_and_an_error(app, fake_server, fill) -> None:
         app.extensions["crm.mailer"] = kept
     app.config["SENDGRID_WEBHOOK_PUBLIC_KEY"], key = fake_server.public_key(), app.config["SENDGRID_WEBHOOK_PUBLIC_KEY"]
     try:
-        event = {"event": "bounce", "sg_event_id": "xss-bounce", "email": address, "sg_message_id": "p.filter",
-                 "timestamp": int(datetime.now().timestamp()), "crm_message_id": str(message_id),
-                 "reason": fill("address_health.last_reason")}
+        event = {
+            "event": "bounce",
+            "sg_event_id": "xss-bounce",
+            "email": address,
+            "sg_message_id": "p.filter",
+            "timestamp": int(datetime.now().timestamp()),
+            "crm_message_id": str(message_id),
+            "reason": fill("address_health.last_reason"),
+        }
         body, headers = fake_server.signed([event])
         assert app.test_client().post("/webhooks/sendgrid", data=body, headers=headers).status_code < 300
     finally:
@@ -225,6 +389,7 @@ def sendgrid_reports_a_bounce_and_an_error(app, fake_server, fill) -> None:
 
 # --- the tests ---------------------------------------------------------------------------------------------------
 
+
 def test_every_text_column_is_swept_or_exempt(app):
     """The sweep fills exactly SWEPT; every other text column is in COPIES or EXEMPT, with its reason."""
     columns = set(text_columns())
@@ -232,7 +397,8 @@ def test_every_text_column_is_swept_or_exempt(app):
     assert not swept & set(EXEMPT), f"both swept and exempt: {sorted(swept & set(EXEMPT))}"
     assert columns - swept - set(EXEMPT) == set(), (
         "new text columns: type the payload into each in the stored-XSS sweep, or give it an EXEMPT entry saying "
-        f"why no page can show a payload from it: {sorted(columns - swept - set(EXEMPT))}")
+        f"why no page can show a payload from it: {sorted(columns - swept - set(EXEMPT))}"
+    )
     assert (swept | set(EXEMPT)) - columns == set(), f"gone from the models: {sorted((swept | set(EXEMPT)) - columns)}"
 
 
@@ -241,24 +407,36 @@ def test_every_free_text_form_field_is_swept_searched_or_dropped():
     fields = free_text_form_fields()
     assert fields == set(FORM_FIELDS), f"FORM_FIELDS is out of date: {sorted(fields ^ set(FORM_FIELDS))}"
     columns = SWEPT | set(COPIES) | set(EXEMPT)
-    unknown = {field: target for field, target in FORM_FIELDS.items() if isinstance(target, str)
-               and "." in target and " " not in target and target not in columns}
+    unknown = {
+        field: target
+        for field, target in FORM_FIELDS.items()
+        if isinstance(target, str) and "." in target and " " not in target and target not in columns
+    }
     assert unknown == {}, f"form fields naming columns the sweep does not know: {unknown}"
 
 
 def test_a_typed_name_that_fits_nobody_is_shown_back_as_text(app, seeded, make_user):
-    """The participant, campaign-target and organization boxes echo an unknown name in their error: as text, never markup."""
+    """The participant, campaign-target and organization boxes echo an unknown name as text, never markup."""
     admin = Browser(app.test_client())
     make_user(role="admin", email="names-admin@example.org")
     admin.login("names-admin@example.org")
     payload = SCRIPT + ATTRIBUTE
     when = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    meeting = admin.post("/interactions/new", {"kind": "meeting", "occurred_at": when, "title": "Meeting",
-                                               "participants-0-who_name": payload, "participants-0-role": "attendee"})
+    meeting = admin.post(
+        "/interactions/new",
+        {
+            "kind": "meeting",
+            "occurred_at": when,
+            "title": "Meeting",
+            "participants-0-who_name": payload,
+            "participants-0-role": "attendee",
+        },
+    )
     campaign_id = new_campaign(admin, kind="fixed_targets")
     target = admin.post(f"/manage/campaigns/{campaign_id}/targets", {"person": "", "person_name": payload})
-    person = admin.post("/directory/people/new", {"full_name": "Someone", "jurisdiction": "",
-                                                  "organization_name": payload})
+    person = admin.post(
+        "/directory/people/new", {"full_name": "Someone", "jurisdiction": "", "organization_name": payload}
+    )
     for response in (meeting, target, person):
         html = response.get_data(as_text=True)
         page = read_page(html)
@@ -281,12 +459,23 @@ def test_web_addresses_that_are_not_http_are_refused(app, seeded, make_user):
     for page, data in [
         ("/directory/organizations/new", {"name": "Org", "kind": "regulator", "jurisdiction": "", "website": link}),
         ("/committee/asks/pra/ON", {"status": "operating", "source_url": link, "as_of": date.today().isoformat()}),
-        ("/programs/manage/events/new", {"program_id": program, "title": "Webinar", "starts_at": later,
-                                         "ends_at": later[:-5] + "20:00", "capacity": "9", "status": "open",
-                                         "join_url": link}),
+        (
+            "/programs/manage/events/new",
+            {
+                "program_id": program,
+                "title": "Webinar",
+                "starts_at": later,
+                "ends_at": later[:-5] + "20:00",
+                "capacity": "9",
+                "status": "open",
+                "join_url": link,
+            },
+        ),
         ("/programs/manage/resources", {"program_id": program, "title": "Plan", "url": link, "stages": ["exams"]}),
-        ("/interactions/posts/new", {"platform": "x", "url": link, "occurred_on": date.today().isoformat(),
-                                     "posted_by": "ITPO"}),
+        (
+            "/interactions/posts/new",
+            {"platform": "x", "url": link, "occurred_on": date.today().isoformat(), "posted_by": "ITPO"},
+        ),
     ]:
         assert admin.post(page, data).status_code in (200, 400), page  # the form again, with the field's error
     columns = text_columns()
@@ -296,8 +485,13 @@ def test_web_addresses_that_are_not_http_are_refused(app, seeded, make_user):
         db.session.remove()
 
 
-WEB_ADDRESS_FORM_COLUMNS = ("organizations.website", "ask_statuses.source_url", "events.join_url",
-                            "program_resources.url", "interactions.url")
+WEB_ADDRESS_FORM_COLUMNS = (
+    "organizations.website",
+    "ask_statuses.source_url",
+    "events.join_url",
+    "program_resources.url",
+    "interactions.url",
+)
 
 
 def test_no_page_renders_a_stored_payload_as_markup(app, seeded, make_user, mailbox, fake_server):
@@ -320,8 +514,11 @@ def test_no_page_renders_a_stored_payload_as_markup(app, seeded, make_user, mail
     admin_uploads_a_roster(admin, fill)
     admin_previews_a_contact_sheet(admin)
     with app.app_context():
-        mpp_id = db.session.scalar(select(ElectedOffice.person_id).where(ElectedOffice.district_id == district_id,
-                                                                        ElectedOffice.current.is_(True)))
+        mpp_id = db.session.scalar(
+            select(ElectedOffice.person_id).where(
+                ElectedOffice.district_id == district_id, ElectedOffice.current.is_(True)
+            )
+        )
         db.session.remove()
     made = admin_fills_the_directory(admin, fill) + [f"/directory/people/{mpp_id}"]
     made += admin_logs_interactions(admin, fill, made[1], admin_user.id)
@@ -338,20 +535,25 @@ def test_no_page_renders_a_stored_payload_as_markup(app, seeded, make_user, mail
     with app.app_context():
         letter_id = db.session.scalar(select(Letter.id))
         db.session.remove()
-    starts = [rule.rule for rule in app.url_map.iter_rules()
-              if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/api", "/static"))]
+    starts = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/api", "/static"))
+    ]
     seen = crawl(admin, made + [f"/manage/campaigns/{campaign_id}/letters/{letter_id}"] + starts, label="admin ")
-    crawl(member, member_pages + [f"/my/letters/{letter_id}", "/account/data"] + starts, result=seen,
-          label="member ")
-    crawl(Browser(app.test_client()), [f"/campaigns/{slug}", "/proposals/ontario"] + starts, result=seen,
-          label="visitor ")
+    crawl(member, member_pages + [f"/my/letters/{letter_id}", "/account/data"] + starts, result=seen, label="member ")
+    crawl(
+        Browser(app.test_client()), [f"/campaigns/{slug}", "/proposals/ontario"] + starts, result=seen, label="visitor "
+    )
     _search_for_the_payload(FORM_FIELDS, {"admin": admin, "member": member}, seen)
 
     assert seen.live_markup() == {}, "live markup on pages (a stored payload not escaped or sanitised)"
     assert seen.missing_csp == [], "pages without the strict CSP"
     unseen = sorted(column for column in SWEPT if not seen.pages_showing(fill.marker(column)))
-    assert unseen == [], (f"no page shows these swept columns ({len(seen.pages)} pages read): move them to "
-                          f"EXEMPT with the reason, or find the page that shows them: {unseen}")
+    assert unseen == [], (
+        f"no page shows these swept columns ({len(seen.pages)} pages read): move them to "
+        f"EXEMPT with the reason, or find the page that shows them: {unseen}"
+    )
 
 
 def _search_for_the_payload(fields, browsers, seen) -> None:

@@ -5,6 +5,7 @@ while compiling, before any render limit applied (2.7 s and 451 MB for one save)
 RecursionError past the save-time check (a 500). The sandbox now allows only what its lists name; these
 tests walk every Jinja operator, filter, test and node against those lists.
 """
+
 from __future__ import annotations
 
 import time
@@ -18,8 +19,16 @@ from sqlalchemy import func, select
 
 from crm.campaigns import sandbox
 from crm.campaigns.models import LetterTemplate
-from crm.campaigns.sandbox import (ALLOWED_FILTERS, ALLOWED_NODES, ALLOWED_OPERATORS, ALLOWED_TESTS, PLACEHOLDERS,
-                                   SAMPLE_CONTEXT, TemplateProblem, render)
+from crm.campaigns.sandbox import (
+    ALLOWED_FILTERS,
+    ALLOWED_NODES,
+    ALLOWED_OPERATORS,
+    ALLOWED_TESTS,
+    PLACEHOLDERS,
+    SAMPLE_CONTEXT,
+    TemplateProblem,
+    render,
+)
 from tests.campaigns.conftest import TEMPLATE_PAGE, new_campaign, template_form
 
 CAP_SECONDS = 1.0
@@ -76,24 +85,27 @@ def test_no_template_makes_the_process_spend_more_than_a_second_or_64_mb(name):
     assert seconds < CAP_SECONDS, f"{name}: {seconds:.2f} s"
 
 
-@pytest.mark.parametrize("source, message", [
-    ("{% if false %}{{ '%0100000000d' % 1 }}{% endif %}", "'%' is not allowed"),
-    ("{{ 10 ** 10 }}", r"'\*\*' is not allowed"),
-    ("{{ 7 // 2 }}", "'//' is not allowed"),
-    ("{{ '%s'|format(1) }}", "filter 'format' is not allowed"),
-    ("{{ 'x'.format(1) }}", "'call' is not allowed"),
-    ("{{ member_name.upper }}", "Attributes such as '.upper'"),
-    ("{{ range(3) }}", "'call' is not allowed"),
-    ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "nests too deeply"),
-    ("{{ " + "[" * 3000 + "1" + "]" * 3000 + " }}", "nests too deeply"),
-    ("{{ " + "-" * 9000 + "1 }}", "nests too deeply"),
-    ("{{ " + "+".join(["1"] * 3000) + " }}", "nests too deeply"),
-    ("{{ " + "1" * 5000 + " }}", "cannot be read"),
-    ("{{ {'a': 1} }}", "dictionaries"),
-    ("{{ 'a' * 1001 }}", "Repeating text"),
-    ("{{ 1e308 * 1e308 }}", "Numbers that large"),
-    ("{{ " + " ~ ".join(["member_name"] * 1400) + " }}", "longer than 20,000"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("{% if false %}{{ '%0100000000d' % 1 }}{% endif %}", "'%' is not allowed"),
+        ("{{ 10 ** 10 }}", r"'\*\*' is not allowed"),
+        ("{{ 7 // 2 }}", "'//' is not allowed"),
+        ("{{ '%s'|format(1) }}", "filter 'format' is not allowed"),
+        ("{{ 'x'.format(1) }}", "'call' is not allowed"),
+        ("{{ member_name.upper }}", "Attributes such as '.upper'"),
+        ("{{ range(3) }}", "'call' is not allowed"),
+        ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "nests too deeply"),
+        ("{{ " + "[" * 3000 + "1" + "]" * 3000 + " }}", "nests too deeply"),
+        ("{{ " + "-" * 9000 + "1 }}", "nests too deeply"),
+        ("{{ " + "+".join(["1"] * 3000) + " }}", "nests too deeply"),
+        ("{{ " + "1" * 5000 + " }}", "cannot be read"),
+        ("{{ {'a': 1} }}", "dictionaries"),
+        ("{{ 'a' * 1001 }}", "Repeating text"),
+        ("{{ 1e308 * 1e308 }}", "Numbers that large"),
+        ("{{ " + " ~ ".join(["member_name"] * 1400) + " }}", "longer than 20,000"),
+    ],
+)
 def test_what_could_exhaust_a_process_is_refused_with_a_message(source, message):
     with pytest.raises(TemplateProblem, match=message):
         render(source, SAMPLE_CONTEXT)
@@ -113,8 +125,12 @@ def _all_binary_operators():
 
 @pytest.mark.parametrize("operator", _all_binary_operators())
 def test_every_arithmetic_operator_is_either_allowed_and_bounded_or_refused(operator):
-    for source in (f"{{{{ 7 {operator} 3 }}}}", f"{{{{ member_name {operator} 3 }}}}",
-                   f"{{{{ member_name {operator} member_name }}}}", f"{{{{ [1] {operator} 5000 }}}}"):
+    for source in (
+        f"{{{{ 7 {operator} 3 }}}}",
+        f"{{{{ member_name {operator} 3 }}}}",
+        f"{{{{ member_name {operator} member_name }}}}",
+        f"{{{{ [1] {operator} 5000 }}}}",
+    ):
         if operator in ALLOWED_OPERATORS:
             try:
                 assert len(render(source, SAMPLE_CONTEXT)) <= sandbox.MAX_OUTPUT_CHARS
@@ -172,6 +188,7 @@ def test_every_other_jinja_node_is_refused():
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)
+
     others = {cls for cls in subclasses(nodes.Node) if not cls.abstract} - ALLOWED_NODES
     for cls in others:
         node = cls.__new__(cls)
@@ -185,7 +202,7 @@ def test_every_other_jinja_node_is_refused():
 
 _leaves = st.one_of(
     st.sampled_from(sorted(PLACEHOLDERS) + ["unknown", "range", "lipsum"]),
-    st.integers(min_value=-10**6, max_value=10**30).map(str),
+    st.integers(min_value=-(10**6), max_value=10**30).map(str),
     st.text(alphabet="ab%d{}'\\ ", max_size=8).map(lambda s: "'" + s.replace("\\", "").replace("'", "") + "'"),
 )
 
@@ -203,11 +220,15 @@ def _combine(children):
 
 
 _expressions = st.recursive(_leaves, _combine, max_leaves=12)
-_templates = st.lists(st.one_of(
-    _expressions.map(lambda e: "{{ " + e + " }}"),
-    st.tuples(_expressions, _expressions).map(lambda t: "{% if " + t[0] + " %}{{ " + t[1] + " }}{% endif %}"),
-    st.text(max_size=20),
-), min_size=1, max_size=4).map("".join)
+_templates = st.lists(
+    st.one_of(
+        _expressions.map(lambda e: "{{ " + e + " }}"),
+        st.tuples(_expressions, _expressions).map(lambda t: "{% if " + t[0] + " %}{{ " + t[1] + " }}{% endif %}"),
+        st.text(max_size=20),
+    ),
+    min_size=1,
+    max_size=4,
+).map("".join)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -227,13 +248,18 @@ def test_saving_a_deeply_nested_template_is_a_message_not_a_500(browser, make_us
     lead = make_user(role="lead")
     browser.login(lead.email)
     campaign_id = new_campaign(browser)
-    for body in ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "{{ " + "-" * 9000 + "1 }}",
-                 "{% if false %}{{ '%0100000000d' % 1 }}{% endif %}"):
+    for body in (
+        "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+        "{{ " + "-" * 9000 + "1 }}",
+        "{% if false %}{{ '%0100000000d' % 1 }}{% endif %}",
+    ):
         response = browser.post(TEMPLATE_PAGE.format(campaign_id), template_form("Hello", ("locked", body, 0)))
         assert response.status_code == 200
         assert "Block 1:" in response.get_data(as_text=True)
-    response = browser.post(TEMPLATE_PAGE.format(campaign_id),
-                            template_form("{{ " + "(" * 120 + "1" + ")" * 120 + " }}", ("locked", "Hi", 0)))
+    response = browser.post(
+        TEMPLATE_PAGE.format(campaign_id),
+        template_form("{{ " + "(" * 120 + "1" + ")" * 120 + " }}", ("locked", "Hi", 0)),
+    )
     assert response.status_code == 200
     assert "nests too deeply" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(LetterTemplate)) == 0

@@ -36,6 +36,7 @@ def users(make_user):
 @pytest.fixture
 def staff(browser, users):
     """`staff(role)` logs the browser in with a new account of that role; returns the browser."""
+
     def _login(role="committee"):
         browser.user_id, email = users(role)
         browser.login(email)
@@ -61,18 +62,28 @@ def roster(app):
 @pytest.fixture
 def make_person(store):
     """Create a person (their organization `org` is created on first use); returns the person's id."""
+
     def _make(name="Jane Doe", *, org=None, emails=(), phones=(), tags=(), jurisdiction=None, title=None):
         organization_id = None
         if org:
             organization = store.query(Organization).filter_by(name=org).first()
             if organization is None:
-                organization = services.save_organization(store, None, name=org, acronym=None, kind="regulator",
-                                                          jurisdiction="ON", website=None, notes=None)
+                organization = services.save_organization(
+                    store, None, name=org, acronym=None, kind="regulator", jurisdiction="ON", website=None, notes=None
+                )
             organization_id = organization.id
-        person = services.save_person(store, None, full_name=name, title=title, organization_id=organization_id,
-                                      jurisdiction=jurisdiction, notes=None,
-                                      emails=[("work", e) for e in emails], phones=[("work", p) for p in phones],
-                                      tags=list(tags))
+        person = services.save_person(
+            store,
+            None,
+            full_name=name,
+            title=title,
+            organization_id=organization_id,
+            jurisdiction=jurisdiction,
+            notes=None,
+            emails=[("work", e) for e in emails],
+            phones=[("work", p) for p in phones],
+            tags=list(tags),
+        )
         store.commit()
         return person.id
 

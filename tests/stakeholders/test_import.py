@@ -1,4 +1,5 @@
 """Importing a contact sheet: matching, preview, all-or-nothing apply, bad files, the CLI and the browser flow."""
+
 import io
 from pathlib import Path
 
@@ -12,9 +13,11 @@ from crm.stakeholders.imports import import_stakeholders
 from crm.stakeholders.models import Organization, Person
 from tests.stakeholders.uploads import preview_token
 
-SHEET = ("Name,Title,Organization,Email,Phone,Jurisdiction,Tags,Notes\n"
-         "Ana Registrar,Registrar,College of Physicians,ana@cpso.example,416-555-0101,ON,regulator;ally,met in May\n"
-         "Raj Patel,Director,New Ally Org,raj@ally.example,,CA,ally,\n")
+SHEET = (
+    "Name,Title,Organization,Email,Phone,Jurisdiction,Tags,Notes\n"
+    "Ana Registrar,Registrar,College of Physicians,ana@cpso.example,416-555-0101,ON,regulator;ally,met in May\n"
+    "Raj Patel,Director,New Ally Org,raj@ally.example,,CA,ally,\n"
+)
 
 
 def _people(store):
@@ -50,13 +53,23 @@ def test_apply_creates_people_organizations_contacts_and_tags(store):
 
 
 def test_each_imported_or_updated_person_has_their_own_audit_entry_with_before_and_after(store, make_person):
-    ana = store.get(Person, make_person("Ana Registrar", org="College of Physicians", emails=["old@cpso.example"],
-                                        title="Deputy Registrar"))
+    ana = store.get(
+        Person,
+        make_person(
+            "Ana Registrar", org="College of Physicians", emails=["old@cpso.example"], title="Deputy Registrar"
+        ),
+    )
     import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=True)
     store.commit()
     raj = store.scalar(select(Person).where(Person.full_name == "Raj Patel"))
-    events = {(e.entity_id, e.action): e.changes for e in store.scalars(
-        select(AuditEvent).where(AuditEvent.entity_type == "people", AuditEvent.changes["source"].as_string() == "import"))}
+    events = {
+        (e.entity_id, e.action): e.changes
+        for e in store.scalars(
+            select(AuditEvent).where(
+                AuditEvent.entity_type == "people", AuditEvent.changes["source"].as_string() == "import"
+            )
+        )
+    }
     assert set(events) == {(ana.id, "update"), (raj.id, "create")}
     assert events[(ana.id, "update")]["title"] == ["Deputy Registrar", "Registrar"]
     assert events[(ana.id, "update")]["contacts_added"] == ["ana@cpso.example", "416-555-0101"]
@@ -75,10 +88,13 @@ def test_a_sheets_notes_are_added_below_notes_written_by_hand_never_in_their_pla
     assert ana.notes == "Prefers email. Ask about the PRA pilot.\n\nmet in May"
     again = import_stakeholders(store, read_table("sheet.csv", SHEET.encode()), apply=False)
     assert again.rows[0].action == "skip"  # the same sheet again adds nothing
-    event = store.scalar(select(AuditEvent).where(AuditEvent.entity_id == ana.id,
-                                                  AuditEvent.changes["source"].as_string() == "import"))
-    assert event.changes["notes"] == ["Prefers email. Ask about the PRA pilot.",
-                                      "Prefers email. Ask about the PRA pilot.\n\nmet in May"]
+    event = store.scalar(
+        select(AuditEvent).where(AuditEvent.entity_id == ana.id, AuditEvent.changes["source"].as_string() == "import")
+    )
+    assert event.changes["notes"] == [
+        "Prefers email. Ask about the PRA pilot.",
+        "Prefers email. Ask about the PRA pilot.\n\nmet in May",
+    ]
 
 
 def test_reimport_matches_on_email_then_name_and_organization(store, make_person):
@@ -104,13 +120,16 @@ def test_xlsx_is_read_by_header(store):
     assert rows == [{"name": "Xu Li", "email": "xu@example.org"}]
 
 
-@pytest.mark.parametrize("filename, data, message", [
-    ("sheet.csv", b"", "The file is empty"),
-    ("sheet.csv", b"name,email\n", "no rows"),
-    ("sheet.xlsx", b"this is not a spreadsheet", "not a readable Excel spreadsheet"),
-    ("sheet.pdf", b"%PDF-1.4", "Choose a .csv or .xlsx file"),
-    ("big.csv", b"name\n" + b"x" * (10 * 1024 * 1024 + 1), "the limit is 10 MB"),
-])
+@pytest.mark.parametrize(
+    "filename, data, message",
+    [
+        ("sheet.csv", b"", "The file is empty"),
+        ("sheet.csv", b"name,email\n", "no rows"),
+        ("sheet.xlsx", b"this is not a spreadsheet", "not a readable Excel spreadsheet"),
+        ("sheet.pdf", b"%PDF-1.4", "Choose a .csv or .xlsx file"),
+        ("big.csv", b"name\n" + b"x" * (10 * 1024 * 1024 + 1), "the limit is 10 MB"),
+    ],
+)
 def test_unreadable_files_get_a_clear_message(filename, data, message):
     from crm.errors import ValidationError
 
@@ -119,14 +138,17 @@ def test_unreadable_files_get_a_clear_message(filename, data, message):
     assert message in error.value.message
 
 
-@pytest.mark.parametrize("sheet, row, message", [
-    ("title,email\nRegistrar,a@b.org\n", 1, "no 'name' column"),
-    ("name,jurisdiction\nAna,ZZ\n", 2, "unknown jurisdiction 'ZZ'"),
-    ("name,email\nAna,not-an-email\n", 2, "is not an email address"),
-    ("name,email\nAna,a@b.org\nAnna,A@B.org\n", 3, "appears again (first on row 2)"),
-    ("name,organization\nAna,CPSO\nana,cpso\n", 3, "appears again (first on row 2)"),
-    ("name,email\n,a@b.org\n", 2, "the name is empty"),
-])
+@pytest.mark.parametrize(
+    "sheet, row, message",
+    [
+        ("title,email\nRegistrar,a@b.org\n", 1, "no 'name' column"),
+        ("name,jurisdiction\nAna,ZZ\n", 2, "unknown jurisdiction 'ZZ'"),
+        ("name,email\nAna,not-an-email\n", 2, "is not an email address"),
+        ("name,email\nAna,a@b.org\nAnna,A@B.org\n", 3, "appears again (first on row 2)"),
+        ("name,organization\nAna,CPSO\nana,cpso\n", 3, "appears again (first on row 2)"),
+        ("name,email\n,a@b.org\n", 2, "the name is empty"),
+    ],
+)
 def test_a_file_with_any_row_error_changes_nothing(store, sheet, row, message):
     good = "Good Person,good@example.org\n"
     report = import_stakeholders(store, read_table("s.csv", sheet.encode()), apply=True)
@@ -166,13 +188,19 @@ def test_cli_refuses_a_broken_spreadsheet(app, tmp_path):
 
 def _upload(browser, data: bytes, filename: str):
     token = browser.token("/directory/import")
-    return browser.client.post("/directory/import", data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
-                               content_type="multipart/form-data")
+    return browser.client.post(
+        "/directory/import",
+        data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_browser_preview_then_apply(committee, store):
-    response = _upload(committee, _xlsx([["name", "organization", "email"],
-                                         ["Ana Registrar", "College of Physicians", "ana@cpso.example"]]), "s.xlsx")
+    response = _upload(
+        committee,
+        _xlsx([["name", "organization", "email"], ["Ana Registrar", "College of Physicians", "ana@cpso.example"]]),
+        "s.xlsx",
+    )
     html = response.get_data(as_text=True)
     assert "Preview: 1 to create, 0 to update, 0 unchanged" in html and 'id="import-preview"' in html
     assert _people(store) == 0
@@ -184,9 +212,11 @@ def test_browser_preview_then_apply(committee, store):
     assert "<td>created</td>" in response.get_data(as_text=True)
     response = committee.post("/directory/import", {"token": token}, page="/directory/import", follow_redirects=True)
     assert "already applied" in response.get_data(as_text=True) and _people(store) == 1
-    html = _upload(committee, _xlsx([["name", "organization", "email"],
-                                     ["Ana Registrar", "College of Physicians", "ana@cpso.example"]]),
-                   "s.xlsx").get_data(as_text=True)  # the same sheet again
+    html = _upload(
+        committee,
+        _xlsx([["name", "organization", "email"], ["Ana Registrar", "College of Physicians", "ana@cpso.example"]]),
+        "s.xlsx",
+    ).get_data(as_text=True)  # the same sheet again
     assert "Preview: 0 to create, 0 to update, 1 unchanged" in html and "<td>unchanged</td>" in html
     assert "Nothing to apply: the directory already matches this file." in html and "Apply these changes" not in html
 
@@ -207,8 +237,9 @@ def test_browser_refuses_a_file_over_10_mb(committee):
 
 
 def test_upload_and_apply_without_a_csrf_token_are_refused(committee, store, tmp_path):
-    response = committee.client.post("/directory/import", data={"file": (io.BytesIO(SHEET.encode()), "s.csv")},
-                                     content_type="multipart/form-data")
+    response = committee.client.post(
+        "/directory/import", data={"file": (io.BytesIO(SHEET.encode()), "s.csv")}, content_type="multipart/form-data"
+    )
     assert "Preview" not in response.get_data(as_text=True)
     assert committee.client.post("/directory/import", data={"token": "x" * 32}).status_code == 400
     assert _people(store) == 0
@@ -230,12 +261,14 @@ def test_a_directory_changed_after_the_preview_is_previewed_again_and_nothing_ap
     html = _upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True)
     assert "Preview: 2 to create, 0 to update" in html
     make_person("Ana Registrar", org="College of Physicians", emails=["ana@cpso.example"])  # someone adds Ana
-    html = committee.post("/directory/import", {"token": preview_token(html)},
-                          page="/directory/import").get_data(as_text=True)
+    html = committee.post("/directory/import", {"token": preview_token(html)}, page="/directory/import").get_data(
+        as_text=True
+    )
     assert "The directory changed after your preview" in html and "nothing was applied" in html
     assert "Preview: 1 to create, 1 to update" in html and _people(store) == 1
-    html = committee.post("/directory/import", {"token": preview_token(html)},
-                          page="/directory/import").get_data(as_text=True)
+    html = committee.post("/directory/import", {"token": preview_token(html)}, page="/directory/import").get_data(
+        as_text=True
+    )
     assert "Imported: 1 created, 1 updated" in html
     assert sorted(store.scalars(select(Person.full_name))) == ["Ana Registrar", "Raj Patel"]
     ana = store.scalar(select(Person).where(Person.full_name == "Ana Registrar"))
@@ -244,52 +277,61 @@ def test_a_directory_changed_after_the_preview_is_previewed_again_and_nothing_ap
 
 def test_a_preview_whose_plan_is_lost_damaged_or_of_another_version_is_previewed_again(committee, store, app):
     folder = Path(app.instance_path) / "uploads"
-    for damage in (lambda plan: plan.unlink(), lambda plan: plan.write_text('{"format": 0}'),
-                   lambda plan: plan.write_text(plan.read_text()[:100])):
+    for damage in (
+        lambda plan: plan.unlink(),
+        lambda plan: plan.write_text('{"format": 0}'),
+        lambda plan: plan.write_text(plan.read_text()[:100]),
+    ):
         token = preview_token(_upload(committee, SHEET.encode(), "s.csv").get_data(as_text=True))
         damage(folder / f"{token}.plan.json")
         html = committee.post("/directory/import", {"token": token}, page="/directory/import").get_data(as_text=True)
         assert "Preview: 2 to create" in html and "nothing was applied" in html and _people(store) == 0
 
 
-@pytest.mark.parametrize("write", [
-    "INSERT INTO organizations (name, kind, archived) VALUES ('Org', 'ally', false)",
-    "UPDATE organizations SET name = 'Renamed'",
-    "INSERT INTO people (full_name, archived) VALUES ('Pat', false)",
-    "UPDATE people SET title = 'Dr'",
-    "DELETE FROM people WHERE full_name = 'Lone'",
-    "INSERT INTO contact_points (person_id, kind, label, value) SELECT id, 'email', 'work', 'p@x.org' FROM people",
-    "UPDATE contact_points SET value = 'q@x.org'",
-    "DELETE FROM contact_points",
-    "INSERT INTO tags (name) VALUES ('ally')",
-    "INSERT INTO person_tags (person_id, tag_id) SELECT people.id, tags.id FROM people, tags "
-    "WHERE people.full_name = 'Setup' AND tags.name = 'other'",
-    "DELETE FROM person_tags",
-    "UPDATE jurisdictions SET name = name",
-    # What a roster refresh also reads (migration 0021):
-    "INSERT INTO elected_offices (person_id, jurisdiction_id, district_id, contact_uncertain, current) "
-    "SELECT people.id, electoral_districts.jurisdiction_id, electoral_districts.id, false, true "
-    "FROM people, electoral_districts WHERE people.full_name = 'Lone' AND electoral_districts.number = 2",
-    "UPDATE elected_offices SET party = 'Independent'",
-    "DELETE FROM elected_offices",
-    "UPDATE electoral_districts SET name = name",
-])
+@pytest.mark.parametrize(
+    "write",
+    [
+        "INSERT INTO organizations (name, kind, archived) VALUES ('Org', 'ally', false)",
+        "UPDATE organizations SET name = 'Renamed'",
+        "INSERT INTO people (full_name, archived) VALUES ('Pat', false)",
+        "UPDATE people SET title = 'Dr'",
+        "DELETE FROM people WHERE full_name = 'Lone'",
+        "INSERT INTO contact_points (person_id, kind, label, value) SELECT id, 'email', 'work', 'p@x.org' FROM people",
+        "UPDATE contact_points SET value = 'q@x.org'",
+        "DELETE FROM contact_points",
+        "INSERT INTO tags (name) VALUES ('ally')",
+        "INSERT INTO person_tags (person_id, tag_id) SELECT people.id, tags.id FROM people, tags "
+        "WHERE people.full_name = 'Setup' AND tags.name = 'other'",
+        "DELETE FROM person_tags",
+        "UPDATE jurisdictions SET name = name",
+        # What a roster refresh also reads (migration 0021):
+        "INSERT INTO elected_offices (person_id, jurisdiction_id, district_id, contact_uncertain, current) "
+        "SELECT people.id, electoral_districts.jurisdiction_id, electoral_districts.id, false, true "
+        "FROM people, electoral_districts WHERE people.full_name = 'Lone' AND electoral_districts.number = 2",
+        "UPDATE elected_offices SET party = 'Independent'",
+        "DELETE FROM elected_offices",
+        "UPDATE electoral_districts SET name = name",
+    ],
+)
 def test_the_directory_revision_moves_on_every_write_an_import_or_a_roster_refresh_depends_on(store, write):
     from sqlalchemy import text
 
     from crm.stakeholders.services import directory_revision
 
-    for setup in ("INSERT INTO organizations (name, kind, archived) VALUES ('Setup', 'ally', false)",
-                  "INSERT INTO people (full_name, archived) VALUES ('Setup', false)",
-                  "INSERT INTO people (full_name, archived) VALUES ('Lone', false)",
-                  "INSERT INTO tags (name) VALUES ('setup')", "INSERT INTO tags (name) VALUES ('other')",
-                  "INSERT INTO contact_points (person_id, kind, label, value) SELECT id, 'email', 'work', 's@x.org' "
-                  "FROM people WHERE full_name = 'Setup'",
-                  "INSERT INTO person_tags (person_id, tag_id) SELECT people.id, tags.id FROM people, tags "
-                  "WHERE people.full_name = 'Setup' AND tags.name = 'setup'",
-                  "INSERT INTO elected_offices (person_id, jurisdiction_id, district_id, contact_uncertain, current) "
-                  "SELECT people.id, electoral_districts.jurisdiction_id, electoral_districts.id, false, true "
-                  "FROM people, electoral_districts WHERE people.full_name = 'Setup' AND electoral_districts.number = 1"):
+    for setup in (
+        "INSERT INTO organizations (name, kind, archived) VALUES ('Setup', 'ally', false)",
+        "INSERT INTO people (full_name, archived) VALUES ('Setup', false)",
+        "INSERT INTO people (full_name, archived) VALUES ('Lone', false)",
+        "INSERT INTO tags (name) VALUES ('setup')",
+        "INSERT INTO tags (name) VALUES ('other')",
+        "INSERT INTO contact_points (person_id, kind, label, value) SELECT id, 'email', 'work', 's@x.org' "
+        "FROM people WHERE full_name = 'Setup'",
+        "INSERT INTO person_tags (person_id, tag_id) SELECT people.id, tags.id FROM people, tags "
+        "WHERE people.full_name = 'Setup' AND tags.name = 'setup'",
+        "INSERT INTO elected_offices (person_id, jurisdiction_id, district_id, contact_uncertain, current) "
+        "SELECT people.id, electoral_districts.jurisdiction_id, electoral_districts.id, false, true "
+        "FROM people, electoral_districts WHERE people.full_name = 'Setup' AND electoral_districts.number = 1",
+    ):
         store.execute(text(setup))
     store.commit()
     before = directory_revision(store)
@@ -340,8 +382,12 @@ def test_an_email_or_a_name_that_matches_several_people_is_an_error_not_a_guess(
     second = make_person("John Quebec (copy)", emails=["jean@mdm.example"])
     make_person("Twin Name", org="Same Council")
     make_person("twin name", org="Same Council")
-    report = _import(store, "name,email,organization,notes\nJean Québec,jean@mdm.example,,From sheet\n"
-                            "Twin Name,,Same Council,x\nRaj Patel,raj@ally.example,,\n", apply=True)
+    report = _import(
+        store,
+        "name,email,organization,notes\nJean Québec,jean@mdm.example,,From sheet\n"
+        "Twin Name,,Same Council,x\nRaj Patel,raj@ally.example,,\n",
+        apply=True,
+    )
     assert [number for number, _ in report.errors] == [2, 3]
     assert f"jean@mdm.example matches 2 people in the directory (#{first}, #{second})" in report.errors[0][1]
     assert "Merge them first" in report.errors[0][1] and "Twin Name matches 2 people" in report.errors[1][1]
@@ -354,8 +400,11 @@ def test_a_match_by_email_names_whose_record_changes_and_an_archived_one_says_so
     make_person("Li Wei", emails=["li@old.example"])  # an active record shares the archived one's email…
     gone.archived = True
     store.commit()
-    report = _import(store, "name,email,notes\nJean Québec,jean@mdm.example,From sheet\n"
-                            "Li Wei,li@old.example,met again\n", apply=False)
+    report = _import(
+        store,
+        "name,email,notes\nJean Québec,jean@mdm.example,From sheet\nLi Wei,li@old.example,met again\n",
+        apply=False,
+    )
     assert report.errors == []
     assert report.rows[0].detail.startswith(f"John Quebec (#{quebec}), matched by email; notes added")
     assert "archived" not in report.rows[1].detail  # …and is the one matched, with no error
@@ -369,15 +418,30 @@ def test_a_match_by_email_names_whose_record_changes_and_an_archived_one_says_so
 def test_organizations_match_without_accents_and_in_the_rows_province(store):
     from crm.stakeholders.services import save_organization
 
-    medecins = save_organization(store, None, name="Médecins du Monde", acronym=None, kind="ally", jurisdiction="QC",
-                                 website=None, notes=None)
-    ministries = {code: save_organization(store, None, name="Ministry of Health", acronym=None,
-                                          kind="government_ministry", jurisdiction=code, website=None, notes=None)
-                  for code in ("ON", "BC")}
+    medecins = save_organization(
+        store, None, name="Médecins du Monde", acronym=None, kind="ally", jurisdiction="QC", website=None, notes=None
+    )
+    ministries = {
+        code: save_organization(
+            store,
+            None,
+            name="Ministry of Health",
+            acronym=None,
+            kind="government_ministry",
+            jurisdiction=code,
+            website=None,
+            notes=None,
+        )
+        for code in ("ON", "BC")
+    }
     store.commit()
-    report = _import(store, "name,organization,jurisdiction\nAna Lopez,Medecins du Monde,QC\n"
-                            "Bo Chan,ministry of health,BC\nCy Dunn,Ministry of Health,ON\n"
-                            "Di Roy,Ministry of Health,\n", apply=True)
+    report = _import(
+        store,
+        "name,organization,jurisdiction\nAna Lopez,Medecins du Monde,QC\n"
+        "Bo Chan,ministry of health,BC\nCy Dunn,Ministry of Health,ON\n"
+        "Di Roy,Ministry of Health,\n",
+        apply=True,
+    )
     assert report.errors == [] and report.new_organizations == []
     people = {p.full_name: p.organization_id for p in store.scalars(select(Person))}
     assert people["Ana Lopez"] == medecins.id
@@ -386,8 +450,10 @@ def test_organizations_match_without_accents_and_in_the_rows_province(store):
 
 
 def test_a_french_excel_csv_with_semicolons_and_usual_headers_is_read(store):
-    sheet = ("Nom complet;Courriel;Organisation;Téléphone;Province\n"
-             "Émile Côté;emile@cmq.example;Collège des médecins du Québec;514-555-0101;QC\n").encode("cp1252")
+    sheet = (
+        "Nom complet;Courriel;Organisation;Téléphone;Province\n"
+        "Émile Côté;emile@cmq.example;Collège des médecins du Québec;514-555-0101;QC\n"
+    ).encode("cp1252")
     report = import_stakeholders(store, read_table("contacts.csv", sheet), apply=True)
     store.commit()
     assert report.errors == [] and report.ignored_columns == []
@@ -396,8 +462,13 @@ def test_a_french_excel_csv_with_semicolons_and_usual_headers_is_read(store):
     assert {c.value for c in emile.contacts} == {"emile@cmq.example", "514-555-0101"}
 
 
-@pytest.mark.parametrize("sheet", ["Full Name,Phone Number,E-mail\nAna Lee,416-555-0100,ana@lee.example\n",
-                                   "name\tphone\temail\nAna Lee\t416-555-0100\tana@lee.example\n"])
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        "Full Name,Phone Number,E-mail\nAna Lee,416-555-0100,ana@lee.example\n",
+        "name\tphone\temail\nAna Lee\t416-555-0100\tana@lee.example\n",
+    ],
+)
 def test_usual_header_names_and_tab_separated_files_are_read(store, sheet):
     report = import_stakeholders(store, read_table("contacts.csv", sheet.encode()), apply=False)
     assert report.errors == [] and report.counts["create"] == 1 and report.ignored_columns == []
@@ -406,8 +477,9 @@ def test_usual_header_names_and_tab_separated_files_are_read(store, sheet):
 
 
 def test_a_phone_without_digits_is_a_row_error(store):
-    report = import_stakeholders(store, read_table("s.csv", b"name,phone\nAna,not a phone\nBo,416-555-0100\n"),
-                                 apply=True)
+    report = import_stakeholders(
+        store, read_table("s.csv", b"name,phone\nAna,not a phone\nBo,416-555-0100\n"), apply=True
+    )
     store.rollback()
     assert report.errors == [(2, "'not a phone' is not a phone number (like 416-555-0100).")] and _people(store) == 0
 
@@ -422,11 +494,13 @@ def test_a_note_already_in_a_persons_notes_is_not_added_again_but_a_shorter_one_
     ana = store.get(Person, make_person("Ana Registrar", emails=["ana@cpso.example"]))
     ana.notes = "Met at AGM 2023\n\nmet in May"
     store.commit()
-    report = import_stakeholders(store, read_table("s.csv", b"name,email,notes\nAna Registrar,ana@cpso.example,"
-                                                             b"met in May\n"), apply=False)
+    report = import_stakeholders(
+        store, read_table("s.csv", b"name,email,notes\nAna Registrar,ana@cpso.example,met in May\n"), apply=False
+    )
     assert report.rows[0].action == "skip"
-    report = import_stakeholders(store, read_table("s.csv", b"name,email,notes\nAna Registrar,ana@cpso.example,"
-                                                             b"Met\n"), apply=False)
+    report = import_stakeholders(
+        store, read_table("s.csv", b"name,email,notes\nAna Registrar,ana@cpso.example,Met\n"), apply=False
+    )
     assert report.rows[0].detail == "notes added"
 
 
@@ -440,14 +514,31 @@ def test_conflicting_header_aliases_are_both_ignored_and_the_others_still_read(s
 def test_an_archived_organization_is_not_picked_for_its_province(store):
     from crm.stakeholders.services import save_organization
 
-    active = save_organization(store, None, name="Ministry of Health", acronym=None, kind="government_ministry",
-                               jurisdiction="ON", website=None, notes=None)
-    old = save_organization(store, None, name="Ministry of Health", acronym=None, kind="government_ministry",
-                            jurisdiction="BC", website=None, notes=None)
+    active = save_organization(
+        store,
+        None,
+        name="Ministry of Health",
+        acronym=None,
+        kind="government_ministry",
+        jurisdiction="ON",
+        website=None,
+        notes=None,
+    )
+    old = save_organization(
+        store,
+        None,
+        name="Ministry of Health",
+        acronym=None,
+        kind="government_ministry",
+        jurisdiction="BC",
+        website=None,
+        notes=None,
+    )
     old.archived = True
     store.commit()
-    import_stakeholders(store, read_table("s.csv", b"name,organization,jurisdiction\nBo,Ministry of Health,BC\n"),
-                        apply=True)
+    import_stakeholders(
+        store, read_table("s.csv", b"name,organization,jurisdiction\nBo,Ministry of Health,BC\n"), apply=True
+    )
     store.commit()
     assert store.scalar(select(Person.organization_id).where(Person.full_name == "Bo")) == active.id
 
@@ -455,4 +546,6 @@ def test_an_archived_organization_is_not_picked_for_its_province(store):
 def test_organization_names_fold_as_postgresql_does(store):
     from crm.stakeholders.imports import folded
 
-    assert folded("Bœuf Straße Øst Łódź Æsir") == folded("boeuf strasse ost lodz aesir") == "boeuf strasse ost lodz aesir"
+    assert (
+        folded("Bœuf Straße Øst Łódź Æsir") == folded("boeuf strasse ost lodz aesir") == "boeuf strasse ost lodz aesir"
+    )

@@ -1,4 +1,5 @@
 """Probable duplicates are flagged; merging keeps one record, moves every link and is audited."""
+
 from datetime import date
 
 from sqlalchemy import func, select
@@ -24,8 +25,9 @@ def test_merge_moves_contacts_offices_stances_and_tags_and_is_audited(roster, co
     mpp = store.scalar(select(Person).join(ElectedOffice).where(ElectedOffice.current.is_(True)).limit(1))
     duplicate_id = mpp.id
     mpp.contacts.append(ContactPoint(kind="email", label="home", value="jane@cpso.example"))
-    services.add_stance(store, person=mpp, ask="pra", position="supportive", as_of=date(2026, 4, 1), source=None,
-                        note=None)
+    services.add_stance(
+        store, person=mpp, ask="pra", position="supportive", as_of=date(2026, 4, 1), source=None, note=None
+    )
     mpp.tags = services.tags_named(store, ["mpp"])
     store.commit()
     contacts_before = len(mpp.contacts)
@@ -37,8 +39,12 @@ def test_merge_moves_contacts_offices_stances_and_tags_and_is_audited(roster, co
     assert "It cannot be undone." in html and "Jane Doe" in html and mpp.full_name in html
     assert "jane@cpso.example" in html and f"Merge {mpp.full_name} into Jane Doe" in html
     assert store.get(Person, duplicate_id) is not None
-    response = committee.post(f"/directory/people/{keep_id}/merge", {"duplicate_id": str(duplicate_id)},
-                              page=f"/directory/people/{keep_id}", follow_redirects=True)
+    response = committee.post(
+        f"/directory/people/{keep_id}/merge",
+        {"duplicate_id": str(duplicate_id)},
+        page=f"/directory/people/{keep_id}",
+        follow_redirects=True,
+    )
     assert "The two records are merged" in response.get_data(as_text=True)
     store.expire_all()
     assert store.get(Person, duplicate_id) is None
@@ -55,18 +61,26 @@ def test_merge_moves_contacts_offices_stances_and_tags_and_is_audited(roster, co
 
 def test_adding_someone_already_in_the_directory_says_so(committee, make_person):
     make_person("Ana One", emails=["shared@example.org"])
-    html = committee.post("/directory/people/new", {"full_name": "Ana Uno", "emails": "Shared@Example.org",
-                                                    "jurisdiction": ""}, follow_redirects=True).get_data(as_text=True)
+    html = committee.post(
+        "/directory/people/new",
+        {"full_name": "Ana Uno", "emails": "Shared@Example.org", "jurisdiction": ""},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "Ana Uno added, but Ana One may be the same person" in html and "Possible duplicates" in html
-    html = committee.post("/directory/people/new", {"full_name": "Bo Else", "jurisdiction": ""},
-                          follow_redirects=True).get_data(as_text=True)
+    html = committee.post(
+        "/directory/people/new", {"full_name": "Bo Else", "jurisdiction": ""}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Bo Else added." in html and "may be the same person" not in html
 
 
 def test_a_person_cannot_be_merged_into_themselves(committee, make_person, store):
     person_id = make_person("Only Me")
-    response = committee.post(f"/directory/people/{person_id}/merge", {"duplicate_id": str(person_id)},
-                              page=f"/directory/people/{person_id}", follow_redirects=True)
+    response = committee.post(
+        f"/directory/people/{person_id}/merge",
+        {"duplicate_id": str(person_id)},
+        page=f"/directory/people/{person_id}",
+        follow_redirects=True,
+    )
     assert "Choose two different people" in response.get_data(as_text=True)
     assert store.get(Person, person_id) is not None
 
@@ -76,6 +90,10 @@ def test_merging_an_unknown_person_is_refused_politely(committee, make_person):
     for duplicate in ("999999", str(person_id), "abc", ""):
         response = committee.get(f"/directory/people/{person_id}/merge?duplicate={duplicate}", follow_redirects=True)
         assert response.status_code == 200 and "Choose a listed duplicate" in response.get_data(as_text=True)
-    response = committee.post(f"/directory/people/{person_id}/merge", {"duplicate_id": "999999"},
-                              page=f"/directory/people/{person_id}", follow_redirects=True)
+    response = committee.post(
+        f"/directory/people/{person_id}/merge",
+        {"duplicate_id": "999999"},
+        page=f"/directory/people/{person_id}",
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and "Choose a listed duplicate" in response.get_data(as_text=True)

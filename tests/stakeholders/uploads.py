@@ -1,4 +1,5 @@
 """Helpers shared by the upload tests (import, roster refresh) and their browser tests."""
+
 import csv
 import io
 
