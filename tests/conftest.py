@@ -123,6 +123,23 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+# argon2id as configured costs 64 MB and ~0.1 s per hash (seconds when both cores are busy); a test suite that
+# makes and logs in thousands of users, each staff login hashing ten recovery codes, would spend most of its time
+# there. Tests hash with the cheapest argon2id settings, except the module that tests the real ones.
+REAL_HASHING = {"test_passwords.py"}
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request, monkeypatch):
+    if request.path.name not in REAL_HASHING:
+        from argon2 import PasswordHasher
+
+        from crm.auth import passwords
+
+        monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(request):
     """After each test: empty every table but the reference tables; reset rate limits and the mailbox."""

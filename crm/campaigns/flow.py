@@ -69,10 +69,12 @@ def prepare(
     *,
     posted: bool,
     send: bool,
+    postal_code: str | None = None,
 ) -> Outcome:
     """The letter page for `user` (None: a visitor) writing to the recipient `key` names.
 
-    posted: the member's text came with the request (show a preview); send: they asked to send it.
+    posted: the member's text came with the request (show a preview); send: they asked to send it;
+    postal_code: typed by a member with none on file, for the preview's signature.
     """
     recipient = resolve_recipient(session, campaign, key)
     if recipient is None:
@@ -107,7 +109,7 @@ def prepare(
             "similarity": similarity.check_text(
                 session, campaign.id, personal_text(template, edits), exclude_user_id=user.id if user else None
             ),
-            "signature": services.signature_for(user, recipient, campaign),
+            "signature": services.signature_for(user, recipient, campaign, postal_code=postal_code),
             "from": services.sender_addresses(
                 user.name if user else services.VISITOR_NAME, user.email if user else "you@example.org"
             ),

@@ -675,8 +675,9 @@ def send_letter(
     return letter
 
 
-def signature_for(user, recipient: Recipient, campaign: Campaign) -> str:
-    """The constituent signature of this member's letter (a visitor's preview shows a stand-in)."""
+def signature_for(user, recipient: Recipient, campaign: Campaign, postal_code: str | None = None) -> str:
+    """The constituent signature of this member's letter (a visitor's preview shows a stand-in); `postal_code`
+    stands in for one the profile lacks."""
     if user is None:
         return "--\n" + VISITOR_NAME + "\n(your postal code, riding and email are added when you join or log in)"
     profile = getattr(user, "profile", None)
@@ -688,7 +689,7 @@ def signature_for(user, recipient: Recipient, campaign: Campaign) -> str:
     return constituent_signature(
         name=user.name,
         email=user.email,
-        postal_code=profile.postal_code if profile else None,
+        postal_code=(profile.postal_code if profile else None) or postal_code,
         riding=riding,
         street_address=profile.street_address if profile else None,
         phone=profile.phone if profile else None,

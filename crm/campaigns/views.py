@@ -17,6 +17,7 @@ from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter
 from crm.pagination import page_args, paginate
 from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.reference.services import PostalCodeError, normalise_postal_code
 from crm.stakeholders.parties import enhance_picker, parse_party_ref, resolve_party
 
 bp = Blueprint("campaigns", __name__)
@@ -91,8 +92,15 @@ def _choose(campaign: Campaign, stopped=None):
         .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
         .order_by(ElectoralDistrict.name)
     ).all()
+    typed = postal_form.postal_code.data if found is not None and found.found and not found.outside else None
     return render_template(
-        "campaigns/choose.html", own=own, postal_form=postal_form, found=found, districts=districts, **context
+        "campaigns/choose.html",
+        own=own,
+        postal_form=postal_form,
+        found=found,
+        typed=typed,
+        districts=districts,
+        **context,
     )
 
 
@@ -166,13 +174,16 @@ def write(slug):
     if not key:
         return _choose(campaign)
     form = LetterForm(recipient=key)
+    typed = _typed_postal_code(form, user)
     posted = request.method == "POST" or restored is not None
     edits = restored[2] if restored else (_edits_from_request(template) if request.method == "POST" else {})
     sending = form.validate_on_submit() and form.send.data
     if sending and user is not None and not _profile_ready(form, user):
         sending = False
     try:
-        outcome = flow.prepare(db.session, campaign, user, key, template, edits, posted=posted, send=sending)
+        outcome = flow.prepare(
+            db.session, campaign, user, key, template, edits, posted=posted, send=sending, postal_code=typed
+        )
         if outcome.kind == "sent" and form.save_riding.data:
             flow.save_riding(db.session, user, outcome.recipient)
         db.session.commit()
@@ -182,6 +193,21 @@ def write(slug):
         if outcome is None:
             raise
     return _letter_response(campaign, template, form, key, edits, outcome)
+
+
+def _typed_postal_code(form: LetterForm, user) -> str | None:
+    """The postal code a member without one on file typed (at the postal-code step or on the letter): the
+    preview's signature shows it and the form keeps it, so it is asked for once."""
+    profile = getattr(user, "profile", None)
+    if user is None or (profile is not None and profile.postal_code):
+        return None
+    text = form.postal_code.data if request.method == "POST" else request.args.get("postal_code", "")
+    try:
+        typed = normalise_postal_code(text or "")
+    except PostalCodeError:
+        return None
+    form.postal_code.data = typed
+    return typed
 
 
 def _profile_ready(form: LetterForm, user) -> bool:

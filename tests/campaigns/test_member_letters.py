@@ -355,3 +355,30 @@ def test_the_public_page_counts_letters_and_ridings(app, browser, client, make_c
         browser.logout()
     html = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "3 letters sent so far, reaching 2 of 124 ridings" in html
+
+
+def test_a_postal_code_typed_at_the_riding_step_is_asked_for_once_and_signs_the_preview(
+    app, browser, make_campaign, make_member
+):
+    """A member with no postal code on file types one to find their MPP: the letter keeps it and signs with it."""
+    from crm.members.models import MemberProfile
+
+    campaign = make_campaign()
+    member = make_member(riding=None, postal_code=None)
+    browser.login(member.email)
+    choose = browser.get(write_url(campaign) + "?postal_code=l1s+2b3").get_data(as_text=True)
+    assert "postal_code=L1S" in choose  # each "Write to" link carries it on
+    recipient = f"district-{district_id(app, 1)}"
+    page = browser.get(write_url(campaign, recipient) + "&postal_code=L1S+2B3").get_data(as_text=True)
+    assert 'value="L1S 2B3"' in page
+    preview = browser.post(
+        write_url(campaign, recipient), letter_data(send="", preview="Preview", postal_code="L1S 2B3")
+    ).get_data(as_text=True)
+    assert "L1S 2B3 · riding of" in preview
+    send_letter(browser, campaign, recipient, postal_code="L1S 2B3")
+    with app.app_context():
+        from crm.extensions import db
+
+        assert db.session.scalar(select(MemberProfile.postal_code).where(MemberProfile.user_id == member.id)) == (
+            "L1S 2B3"
+        )
