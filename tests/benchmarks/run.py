@@ -1,4 +1,5 @@
-"""`make bench`: run every benchmark and write the figures to bench-results/latest.json.
+"""`make bench`: run every benchmark, write the figures to bench-results/latest.json and their table into
+docs/performance.md (between its bench markers; tests/benchmarks/report.py renders it).
 
 Each benchmark module exposes `run() -> dict`. PostgreSQL variants run when BENCH_DATABASE_URL
 (or TEST_DATABASE_URL) is set.
@@ -15,6 +16,8 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from tests.benchmarks.report import update_performance_page
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["tests.benchmarks.lookup_bench"]
@@ -80,6 +83,7 @@ def main() -> int:
     out = _write(results)
     print(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"written to {out}")
+    print(f"table written to {update_performance_page(results)}")
     failed = [k for k, v in results["benchmarks"].items() if isinstance(v, dict) and v.get("target_met") is False]
     if failed:
         print(f"targets not met: {failed}", file=sys.stderr)

@@ -1,0 +1,154 @@
+"""The table of `make bench`'s figures in docs/performance.md, rendered from bench-results/latest.json.
+
+`python -m tests.benchmarks.report` renders it again from the last run without measuring anything.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LATEST = ROOT / "bench-results" / "latest.json"
+PERFORMANCE = ROOT / "docs" / "performance.md"
+BEGIN = "<!-- bench:begin -->"
+END = "<!-- bench:end -->"
+
+# Each benchmark's headline figures: (label, path into its result dict). A `*` in a path stands for every key
+# of the dict there (the dashboards' pages). A figure the run did not measure is left out.
+HEADLINES: dict[str, list[tuple[str, str]]] = {
+    "lookup_bench": [
+        ("lookup / floor", "lookup_to_floor_ratio"),
+        ("lookup p95 ms", "lookup.p95_ms"),
+        ("uncached / floor", "lookup_uncached_to_floor_ratio"),
+    ],
+    "stakeholders_bench": [
+        ("list p95 ms", "list_page.p95_ms"),
+        ("search p95 ms", "search.p95_ms"),
+        ("by organization p95 ms", "list_sorted_by_organization.p95_ms"),
+        ("CSV import s", "import.total_s"),
+        ("XLSX import s", "import_xlsx.total_s"),
+    ],
+    "interactions_bench": [
+        ("person timeline p95 ms", "person_timeline_10k.p95_ms"),
+        ("filtered list p95 ms", "filtered_list.p95_ms"),
+        ("organization timeline p95 ms", "organization_timeline.p95_ms"),
+    ],
+    "campaigns_bench": [
+        ("send p50 ms", "send.p50_ms"),
+        ("letters/s under load", "load.letters_accepted_per_second"),
+    ],
+    "outbox_bench": [
+        ("letters/s", "letters_per_s_no_latency"),
+        ("letters/s at 100 ms", "letters_per_s_100ms_latency"),
+        ("100k mailing s", "mailing_100k_seconds"),
+        ("worker peak MB", "worker_peak_mb"),
+        ("segment count p95 ms", "segment_count_50k_p95_ms"),
+    ],
+    "dashboards_bench": [("{} p95 ms", "dashboards.*.p95_ms")],
+    "mixed_load": [("req/s", "throughput_rps"), ("p95 ms", "p95_ms"), ("errors", "errors")],
+    "replies_bench": [("10,000 surveys s", "queue_10000.seconds"), ("panel p95 ms", "panel.p95_ms")],
+    "similarity_bench": [
+        ("letters", "letters_in_campaign"),
+        ("record_letter p95 ms", "record_letter_p95_ms"),
+        ("check_text p95 ms", "check_text_p95_ms"),
+    ],
+}
+MET = {True: "yes", False: "**no**", None: "not at this scale"}
+
+
+def number(value) -> str:
+    """A figure as the table shows it: thousands separated, at most two decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int) or value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _at(result: dict, path: str) -> list[tuple[str, object]]:
+    """The values at a dotted path, with the key each `*` matched."""
+    found: list[tuple[list[str], object]] = [([], result)]
+    for part in path.split("."):
+        step = []
+        for keys, value in found:
+            if not isinstance(value, dict):
+                continue
+            if part == "*":
+                step.extend((keys + [str(key)], child) for key, child in value.items())
+            elif part in value:
+                step.append((keys, value[part]))
+        found = step
+    return [(" ".join(keys), value) for keys, value in found if value is not None and not isinstance(value, dict)]
+
+
+def _fallback(result: dict) -> list[tuple[str, object]]:
+    """A benchmark without headlines: its top-level figures."""
+    return [
+        (key, value)
+        for key, value in result.items()
+        if isinstance(value, int | float) and not isinstance(value, bool) and key != "target_met"
+    ]
+
+
+def headline_figures(name: str, result: dict) -> str:
+    """One benchmark's headline figures as 'label value; label value'."""
+    if "error" in result:
+        return f"failed: {result['error']}"
+    figures = []
+    for label, path in HEADLINES.get(name, []):
+        figures.extend((label.format(key) if "{}" in label else label, value) for key, value in _at(result, path))
+    figures = figures if name in HEADLINES else _fallback(result)
+    return "; ".join(f"{label} {number(value)}" for label, value in figures) or "—"
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def render(results: dict) -> str:
+    """The generated part of docs/performance.md: one row per benchmark and database."""
+    machine = results.get("machine") or {}
+    lines = [
+        f"Run started {results.get('started_at', 'unknown')}, {machine.get('cpus', '?')} CPUs, "
+        f"Python {machine.get('python', '?')}.",
+        "",
+        "| benchmark | database | headline figures | target met |",
+        "|---|---|---|---|",
+    ]
+    for key, result in sorted((results.get("benchmarks") or {}).items()):
+        name, _, database = key.rpartition(".")
+        if not isinstance(result, dict):
+            continue
+        met = MET.get(result.get("target_met"), str(result.get("target_met")))
+        lines.append(f"| {_cell(name)} | {_cell(database)} | {_cell(headline_figures(name, result))} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def replace_generated(text: str, generated: str) -> str:
+    """`text` with what lies between the bench markers replaced; the markers are added at the end if missing."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start == -1 or end < start:
+        return text.rstrip("\n") + f"\n\n{BEGIN}\n{generated}{END}\n"
+    return text[: start + len(BEGIN)] + "\n" + generated + text[end:]
+
+
+def update_performance_page(results: dict, page: Path = PERFORMANCE) -> Path:
+    """Write the rendered table into the page between its markers, leaving the hand-written rest as it is."""
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    page.write_text(replace_generated(text, render(results)), encoding="utf-8")
+    return page
+
+
+def main() -> int:
+    if not LATEST.exists():
+        print(f"{LATEST} does not exist: run `make bench` first.", file=sys.stderr)
+        return 1
+    page = update_performance_page(json.loads(LATEST.read_text(encoding="utf-8")))
+    print(f"written to {page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
