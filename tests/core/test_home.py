@@ -35,7 +35,7 @@ def test_the_home_page_leads_with_a_write_to_your_mpp_call_that_opens_the_letter
     page = _home(browser)
     call = page.index("Write to your MPP")
     assert page.index("More PRA spots") < call < page.index("Your representative") < page.index("Your profile")
-    link = re.search(r'href="([^"]+)">Write to your MPP', page).group(1)
+    link = re.search(r'href="([^"]+)" aria-label="Write to your MPP: More PRA spots">Write to your MPP<', page).group(1)
     assert link == f"/campaigns/{campaign.slug}/write?recipient=district-{district_id(app, 1)}"
     letter = browser.get(link.replace("&amp;", "&"))
     assert letter.status_code == 200 and "Tell your MPP what you could do for patients." in letter.get_data(
@@ -52,7 +52,7 @@ def test_a_campaign_the_member_wrote_in_moves_below_as_thanks(app, browser, make
     page = _home(browser)
     calls = page[: page.index("You have also written in")]
     assert "Still waiting" in calls and "Already written" not in calls
-    assert page.count("Write to your MPP") == 1 and waiting.slug in calls
+    assert page.count(">Write to your MPP<") == 1 and waiting.slug in calls
     assert "Already written" in page[page.index("You have also written in") :]
 
 
@@ -73,7 +73,8 @@ def test_a_member_without_a_riding_is_sent_to_find_their_representative(app, bro
     campaign = make_campaign(name="Find them")
     browser.login(make_member(riding=None).email)
     page = _home(browser)
-    assert f'href="/campaigns/{campaign.slug}/write">Find your representative and write' in page
+    label = "Find your representative and write: Find them"
+    assert f'href="/campaigns/{campaign.slug}/write" aria-label="{label}">' in page
 
 
 def test_the_home_page_runs_the_same_number_of_queries_however_many_campaigns(
@@ -91,7 +92,7 @@ def test_the_home_page_runs_the_same_number_of_queries_however_many_campaigns(
             send_letter(browser, campaign, f"district-{district_id(app, 1)}")
     with count_queries() as many:
         page = _home(browser)
-    assert page.count("Write to your MPP") == 4 and page.count("Campaign ") >= 5
+    assert page.count(">Write to your MPP<") == 4 and page.count("Campaign ") >= 5
     assert many.count == few.count, many.statements
 
 

@@ -113,6 +113,7 @@ def live_server(database_url, tmp_path_factory):
         db.session.commit()
         db.session.remove()
     server = start_server(app)
+    app.config["PUBLIC_BASE_URL"] = server.url  # links in mail the worker writes (mailings), as `make run` sets it
     yield server
     server.shutdown()
     stop = app.extensions.get("crm.worker_stop")
