@@ -143,11 +143,22 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(enforce_access)
     register_error_handlers(app)
     register_security(app)
-    from crm.markdown import render_markdown
-
-    app.add_template_filter(render_markdown, "markdown")  # {{ text|markdown }}: sanitised HTML
+    register_template_globals(app)
     if app.config["MAIL_WORKER_THREAD"]:
         _start_worker_on_first_request(app)
+
+
+def register_template_globals(app: Flask) -> None:
+    """Every name all templates can use, in one place: the Markdown filter and each domain's helpers."""
+    from crm.markdown import render_markdown
+    from crm.programs.views import program_helpers
+    from crm.replies.views import reply_helpers
+    from crm.stakeholders.views import directory_labels
+
+    app.add_template_filter(render_markdown, "markdown")  # {{ text|markdown }}: sanitised HTML
+    app.context_processor(directory_labels)  # stance and kind labels, a subject's current stances
+    app.context_processor(program_helpers)  # the member's programs on the home page
+    app.context_processor(reply_helpers)  # a letter's reply and the responsiveness panel, for campaigns pages
 
     @app.context_processor
     def navigation():

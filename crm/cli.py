@@ -13,7 +13,7 @@ def seed_reference_data(session) -> dict[str, object]:
     from crm.programs.services import seed_programs
     from crm.proposals.asks import seed_asks, seed_pra_statuses
     from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
-    from crm.stakeholders.services import seed_ontario_mpps, seed_organizations
+    from crm.stakeholders.seed import seed_ontario_mpps, seed_organizations
 
     session.info["audit_disabled"] = True  # reference data is not a user's change
     try:

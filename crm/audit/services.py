@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEvent
 from crm.bulk import insert_rows
+from crm.extensions import db
 
 # Fields never written to the audit log, whatever the model.
 SECRET_FIELDS = {"password_hash", "totp_secret", "session_version", "last_login_at", "updated_at", "created_at"}
@@ -136,14 +137,16 @@ def _refuse_audit_changes(session, flush_context, instances):
 
 
 def search_events(*, entity_type=None, entity_id=None, actor=None, action=None, date_from=None, date_to=None):
-    """Audit events with their actor, newest first; every argument optional."""
+    """Audit events with their actor's email, newest first; every argument optional.
+
+    The audit log sits below accounts, so it reads the users table by name rather than importing its model.
+    """
     from datetime import datetime, time, timedelta
 
     from sqlalchemy import or_, select
 
-    from crm.auth.models import User
-
-    stmt = select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id)
+    users = db.metadata.tables["users"]
+    stmt = select(AuditEvent, users.c.email).outerjoin(users, users.c.id == AuditEvent.actor_id)
     if entity_type:
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
     if entity_id:
@@ -153,7 +156,7 @@ def search_events(*, entity_type=None, entity_id=None, actor=None, action=None, 
     if actor:
         escaped = actor.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
-        stmt = stmt.where(or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\")))
+        stmt = stmt.where(or_(users.c.email.ilike(pattern, escape="\\"), users.c.name.ilike(pattern, escape="\\")))
     if date_from:
         stmt = stmt.where(AuditEvent.created_at >= datetime.combine(date_from, time.min))
     if date_to:

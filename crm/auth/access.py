@@ -8,13 +8,14 @@ An endpoint missing from this table is refused to everyone (deny by default), an
 from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
+from crm.auth.models import ADMIN_ROLES, LEAD_ROLES, STAFF_ROLES
 from crm.auth.tokens import sign_next
 
 PUBLIC = "public"
 ANYONE_LOGGED_IN = "logged-in"
-STAFF = ("committee", "lead", "admin")
-LEADS = ("lead", "admin")
-ADMIN = ("admin",)
+STAFF = STAFF_ROLES
+LEADS = LEAD_ROLES
+ADMIN = ADMIN_ROLES
 
 ACCESS: dict[str, object] = {
     # framework and assets

@@ -46,11 +46,6 @@ def _matching_step(secret: str, code: str, now: float | None = None) -> int | No
     return None
 
 
-def code_is_valid_for_secret(secret: str, code: str) -> bool:
-    """Enrolment: does the code match a secret not yet saved?"""
-    return _matching_step(secret, code) is not None
-
-
 def verify_totp(session: Session, user: User, code: str) -> bool:
     """Accept a current code once: a step at or before the last accepted one is a replay.
 

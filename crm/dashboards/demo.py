@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
@@ -424,10 +424,3 @@ def _add_reply_answers(session: Session, rng: random.Random, today: date) -> int
             )
         session.execute(insert(LetterReply), rows)
     return len(asked)
-
-
-def demo_counts(session: Session) -> dict[str, int]:
-    return {
-        "members": session.scalar(select(func.count(MemberProfile.id))) or 0,
-        "letters": session.scalar(select(func.count(Letter.id))) or 0,
-    }

@@ -6,13 +6,13 @@ which is close enough at Ontario's size. The projected paths are computed once p
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
-GEOJSON = Path(__file__).resolve().parent.parent / "data" / "ontario_electoral_districts_2015_simplified.geojson"
+from crm.reference import shipped
+
+GEOJSON = "ontario_electoral_districts_2015_simplified.geojson"
 WIDTH = 1000  # user units of the whole-province map
 # The Greater Toronto and Hamilton Area, where most ridings are too small to see on the province map.
 INSET_BOUNDS = (-80.1, 43.2, -78.8, 44.1)  # west, south, east, north
@@ -41,7 +41,7 @@ class Projection:
 
 @lru_cache(maxsize=1)
 def _features() -> list[dict]:
-    return json.loads(GEOJSON.read_text(encoding="utf-8"))["features"]
+    return shipped.items(GEOJSON)
 
 
 def _rings(geometry: dict):

@@ -15,20 +15,12 @@ from sqlalchemy import case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.outbox.backends import PermanentFailure, RateLimited, TemporaryFailure
-from crm.outbox.models import STATUS_RANK, DeliveryEvent, OutboundMessage, SendingPause
-from crm.outbox.signals import message_status_changed
+from crm.outbox.models import DeliveryEvent, OutboundMessage, SendingPause
+from crm.outbox.status import EVENT_STATUS, announce, apply_event_status, conditional_move
 
 log = logging.getLogger(__name__)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 PAUSE_NAME = "provider"
-# Provider events and the status each one proves.
-EVENT_STATUS = {
-    "processed": "accepted",
-    "deferred": "deferred",
-    "delivered": "delivered",
-    "bounce": "bounced",
-    "dropped": "dropped",
-}
 
 
 def utcnow() -> datetime:
@@ -144,50 +136,6 @@ def claim_messages(session: Session, owner: str, limit: int, batch_id: int | Non
     return sorted(messages, key=lambda message: message.id)
 
 
-def _announce(session: Session, message_id: int, kind: str, user_id: int | None, old: str, new: str) -> None:
-    if old != new:
-        message_status_changed.send(
-            current_app._get_current_object(),
-            session=session,
-            message_id=message_id,
-            kind=kind,
-            user_id=user_id,
-            old_status=old,
-            new_status=new,
-        )
-
-
-def _conditional_move(
-    session: Session,
-    messages: list[OutboundMessage],
-    from_statuses: tuple[str, ...],
-    new: str,
-    owner: str | None = None,
-    **values,
-) -> set[int]:
-    """Move the rows only while they are still in one of `from_statuses` (and leased by `owner`): a webhook
-    event or an admin may have moved them meanwhile, and statuses never go back. Returns the moved ids.
-
-    The announced old status is the one the caller loaded."""
-    if not messages:
-        return set()
-    stmt = update(OutboundMessage).where(
-        OutboundMessage.id.in_([m.id for m in messages]), OutboundMessage.status.in_(from_statuses)
-    )
-    if owner is not None:
-        stmt = stmt.where(OutboundMessage.lease_owner == owner)
-    moved = set(
-        session.execute(
-            stmt.values(status=new, **values).returning(OutboundMessage.id),
-            execution_options={"synchronize_session": False},
-        ).scalars()
-    )
-    for message in messages:
-        if message.id in moved:
-            _announce(session, message.id, message.kind, message.user_id, message.status, new)
-    return moved
-
-
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: half the step fixed, half random."""
     step = min(_config("MAIL_RETRY_MAX_SECONDS"), _config("MAIL_RETRY_BASE_SECONDS") * 2 ** max(0, attempts - 1))
@@ -226,7 +174,7 @@ def record_failure(session: Session, messages: list[OutboundMessage], owner: str
         release(session, [m.id for m in messages], owner, next_attempt_at=error.reset_at)
         return "paused"
     if isinstance(error, PermanentFailure):
-        _conditional_move(
+        conditional_move(
             session,
             messages,
             ("sending",),
@@ -262,7 +210,7 @@ def _record_provider_ids(session: Session, provider_ids: dict[OutboundMessage, s
         else case({m.id: provider_id for m, provider_id in provider_ids.items()}, value=OutboundMessage.id)
     )
     messages = list(provider_ids)
-    moved = _conditional_move(
+    moved = conditional_move(
         session,
         messages,
         ("sending", "unknown", "queued"),
@@ -292,7 +240,7 @@ def _retry_or_fail(session: Session, messages: list[OutboundMessage], owner: str
         wait = timedelta(seconds=backoff_seconds(message.attempts))
         started = message.first_attempt_at or now
         if now + wait - started > budget:
-            _conditional_move(
+            conditional_move(
                 session,
                 [message],
                 ("sending",),
@@ -383,14 +331,12 @@ def expire_leases(session: Session) -> list[int]:
         execution_options={"synchronize_session": False},
     ).all()
     for message_id, kind, user_id in rows:
-        _announce(session, message_id, kind, user_id, "sending", "unknown")
+        announce(session, message_id, kind, user_id, "sending", "unknown")
     return [row[0] for row in rows]
 
 
 def settle_unknown(session: Session) -> dict[str, int]:
     """Settle unknown messages from stored provider events; after the wait, resend or hold them."""
-    from crm.outbox.webhook import apply_event_status
-
     settled = resent = 0
     evidence = session.execute(
         select(OutboundMessage, DeliveryEvent.event, DeliveryEvent.provider_message_id)
@@ -417,7 +363,7 @@ def resend(session: Session, message: OutboundMessage, possible_duplicate: bool 
     if message.status not in ("unknown", "failed"):
         return False
     flag = message.status == "unknown" if possible_duplicate is None else possible_duplicate
-    moved = _conditional_move(
+    moved = conditional_move(
         session,
         [message],
         ("unknown", "failed"),
@@ -433,7 +379,7 @@ def resend(session: Session, message: OutboundMessage, possible_duplicate: bool 
 
 def cancel(session: Session, message: OutboundMessage) -> bool:
     """Never send this message (admin action); only while it is not on its way."""
-    moved = _conditional_move(
+    moved = conditional_move(
         session, [message], ("queued", "unknown", "failed"), "cancelled", lease_owner=None, lease_until=None
     )
     session.expire(message)
@@ -447,8 +393,3 @@ def messages_needing_attention(statuses: tuple[str, ...] = ("unknown", "failed")
         .where(OutboundMessage.status.in_(statuses))
         .order_by(OutboundMessage.updated_at.desc(), OutboundMessage.id.desc())
     )
-
-
-def moves_forward(old: str, new: str) -> bool:
-    """Statuses only move forward: a late `deferred` never undoes `delivered`."""
-    return STATUS_RANK[new] > STATUS_RANK[old]

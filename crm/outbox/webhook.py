@@ -12,12 +12,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.outbox.models import STATUS_RANK, AddressHealth, DeliveryEvent, OutboundMessage
-from crm.outbox.services import EVENT_STATUS, _conditional_move, dialect_insert, moves_forward, utcnow
+from crm.outbox.models import AddressHealth, DeliveryEvent, OutboundMessage
+from crm.outbox.services import dialect_insert, utcnow
 from crm.outbox.signals import address_failing
+from crm.outbox.status import EVENT_STATUS, apply_event_status, moves_forward
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
@@ -268,22 +269,6 @@ def record_events(session: Session, events: list) -> dict:
                 apply_event_status(session, message, status, provider_id)
     session.flush()
     return counts
-
-
-def apply_event_status(session: Session, message: OutboundMessage, status: str, provider_id: str | None) -> bool:
-    """Move the message to `status` if that is forward of where it is (checked in the UPDATE itself)."""
-    behind = tuple(old for old, rank in STATUS_RANK.items() if rank < STATUS_RANK[status])
-    values = {"lease_owner": None, "lease_until": None, "unknown_since": None}
-    moved = _conditional_move(session, [message], behind, status, **values)
-    if moved and provider_id:
-        session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == message.id, OutboundMessage.provider_message_id.is_(None))
-            .values(provider_message_id=provider_id),
-            execution_options={"synchronize_session": False},
-        )
-    session.expire(message)
-    return bool(moved)
 
 
 def count_bounce(session: Session, address: str, reason: str | None) -> AddressHealth:

@@ -31,7 +31,6 @@ def toronto_filter(value):
     return format_toronto(value)
 
 
-@bp.app_context_processor
 def program_helpers():
     def member_programs():
         """The member's registrations, attendance count and resources for their stage (home page)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -13,8 +12,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.errors import ValidationError
 from crm.proposals.models import ASK_STATUSES, Ask, AskStatus
+from crm.reference import shipped
 from crm.reference.models import Jurisdiction
-from crm.reference.services import DATA_DIR
 
 # code, position, title, short title, the figure tracked for it (None: no figure applies)
 ASKS = (
@@ -71,8 +70,7 @@ def seed_pra_statuses(session: Session) -> int:
     pra = session.scalar(select(Ask).where(Ask.code == "pra"))
     jurisdictions = {j.code: j for j in session.scalars(select(Jurisdiction))}
     has_status = set(session.scalars(select(AskStatus.jurisdiction_id).where(AskStatus.ask_id == pra.id)))
-    with open(DATA_DIR / PRA_SOURCE, newline="", encoding="utf-8") as handle:
-        programs = [row for row in csv.DictReader(handle) if row["category"] == "pra-program"]
+    programs = [row for row in shipped.rows(PRA_SOURCE) if row["category"] == "pra-program"]
     added = 0
     for row in programs:
         jurisdiction = jurisdictions[row["jurisdiction"]]

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from crm.reference import shipped
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # Canada Post: no D, F, I, O, Q, U anywhere; no W or Z as the first letter.
 _POSTAL_RE = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])(\d[ABCEGHJ-NPRSTV-Z]\d)$")
@@ -80,16 +76,11 @@ def candidate_districts(session: Session, postal_code: str) -> list[Candidate]:
     return [Candidate(row.district, row.share, row.rank) for row in rows]
 
 
-def _read_csv(name: str) -> list[dict]:
-    with open(DATA_DIR / name, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 def seed_jurisdictions(session: Session) -> int:
     """The 13 provinces and territories and the House of Commons; returns rows added."""
     existing = {j.code: j for j in session.scalars(select(Jurisdiction))}
     added = 0
-    for row in _read_csv("canada_legislatures.csv"):
+    for row in shipped.rows("canada_legislatures.csv"):
         kind = (
             "federal"
             if row["code"] == "CA"
@@ -123,7 +114,7 @@ def seed_ontario_districts(session: Session) -> int:
         for d in session.scalars(select(ElectoralDistrict).where(ElectoralDistrict.jurisdiction_id == ontario.id))
     }
     added = 0
-    for row in _read_csv("ontario_electoral_districts_2015_ocd.csv"):
+    for row in shipped.rows("ontario_electoral_districts_2015_ocd.csv"):
         number = int(re.search(r"ed:(\d+)-2015$", row["id"]).group(1))
         district = existing.get(number)
         if district is None:
@@ -146,8 +137,7 @@ def seed_postal_areas(session: Session) -> int:
     }
     existing = {(p.fsa, p.district_id): p for p in session.scalars(select(PostalArea))}
     added = 0
-    with open(DATA_DIR / "ontario_fsa_to_ed_2021.json", encoding="utf-8") as handle:
-        areas = json.load(handle)
+    areas = shipped.items("ontario_fsa_to_ed_2021.json")
     for area in areas:
         ranked = sorted(area["eds"], key=lambda ed: (-ed["percent"], int(ed["id"])))
         for rank, ed in enumerate(ranked, start=1):

@@ -267,10 +267,6 @@ def record_answer(
     return outcome
 
 
-def reply_for_letter(session: Session, letter_id: int) -> LetterReply | None:
-    return session.scalar(select(LetterReply).where(LetterReply.letter_id == letter_id))
-
-
 def replies_for_letters(session: Session, letter_ids: list[int]) -> dict[int, LetterReply]:
     """letter id → its reply, in one query (a page of letters asks once, not once per letter)."""
     if not letter_ids:

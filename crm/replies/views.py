@@ -93,7 +93,6 @@ def make_stance(reply_id):
     return redirect(url_for(".detail", reply_id=reply_id))
 
 
-@bp.app_context_processor
 def reply_helpers():
     """For the campaigns templates, which cannot import this package: a letter's reply, a campaign's panel."""
     return {

@@ -34,7 +34,8 @@ from crm.stakeholders.models import (
     looks_like_phone,
     person_tags,
 )
-from crm.stakeholders.services import directory_revision, preview_still_current, tag_name, tags_named
+from crm.stakeholders.revision import directory_revision, preview_still_current
+from crm.stakeholders.services import tag_name, tags_named
 
 NAME_LENGTH = Person.__table__.c.full_name.type.length
 IMPORT_COLUMNS = ("name", "title", "organization", "email", "phone", "jurisdiction", "tags", "notes")

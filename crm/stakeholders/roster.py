@@ -7,22 +7,20 @@ The file has the format of `crm/data/ontario_mpps_2026.csv`: one row per distric
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.audit.services import record
+from crm.reference import shipped
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person
-from crm.stakeholders.services import directory_revision, preview_still_current
+from crm.stakeholders.revision import directory_revision, preview_still_current
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-SHIPPED_ROSTER = DATA_DIR / "ontario_mpps_2026.csv"
+SHIPPED_ROSTER = "ontario_mpps_2026.csv"
 REQUIRED_COLUMNS = ("ed_number", "mpp_name", "party", "email", "constituency_phone")
 # Placeholders some roster sources put where no address is known; stored as no address.
 NO_VALUE = {"none provided", "none", "n/a", "na", "-", "—", "unknown"}
@@ -64,10 +62,7 @@ class RosterReport:
 
 
 def read_shipped_roster() -> list[dict[str, str]]:
-    with open(SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
-        return [
-            {key.strip().lower(): (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)
-        ]
+    return shipped.rows(SHIPPED_ROSTER)
 
 
 def _office_values(row: dict[str, str]) -> dict:

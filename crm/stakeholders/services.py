@@ -1,12 +1,10 @@
-"""Stakeholder services: the directory (lists, edits, stances, archive, merge) and the shipped seed data."""
+"""Stakeholder services: the directory (lists, edits, stances, archive, merge)."""
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from sqlalchemy import and_, func, literal, or_, select, union, union_all, update
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
@@ -38,72 +36,6 @@ from crm.stakeholders.models import (
     Tag,
     person_tags,
 )
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-
-CATEGORY_KIND = {
-    "certification": "certification_body",
-    "regulator-federation": "regulator",
-    "regulator": "regulator",
-    "pra-program": "assessment_program",
-    "assessment-other": "assessment_program",
-    "support-other": "ally",
-}
-
-
-def _read_csv(name: str) -> list[dict]:
-    with open(DATA_DIR / name, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _jurisdictions(session: Session) -> dict[str, Jurisdiction]:
-    return {j.code: j for j in session.scalars(select(Jurisdiction))}
-
-
-def seed_organizations(session: Session) -> int:
-    """Regulators, certification bodies, PRA programs and the legislatures; returns rows added."""
-    jurisdictions = _jurisdictions(session)
-    existing = {
-        o.source_key: o for o in session.scalars(select(Organization).where(Organization.source_key.is_not(None)))
-    }
-    wanted = []
-    for row in _read_csv("itp_regulators_certification_pra.csv"):
-        wanted.append(
-            dict(
-                source_key=f"{row['category']}:{row['jurisdiction']}:{row['name']}",
-                name=row["name"],
-                acronym=row["acronym"] or None,
-                kind=CATEGORY_KIND.get(row["category"], "other"),
-                jurisdiction_id=jurisdictions[row["jurisdiction"]].id,
-                website=row["website"] or None,
-                notes=row["role_or_notes"] or None,
-            )
-        )
-    for code, jurisdiction in jurisdictions.items():
-        wanted.append(
-            dict(
-                source_key=f"legislature:{code}",
-                name=jurisdiction.legislature_name,
-                acronym=None,
-                kind="legislature",
-                jurisdiction_id=jurisdiction.id,
-                website=None,
-                notes=None,
-            )
-        )
-    added = 0
-    for values in wanted:
-        organization = existing.get(values["source_key"])
-        if organization is None:
-            session.add(Organization(**values))
-            added += 1
-        else:
-            for key, value in values.items():
-                if key not in ("notes", "website") and getattr(organization, key) != value:
-                    setattr(organization, key, value)
-    session.flush()
-    return added
-
 
 # --- lists and search -------------------------------------------------------------------------------------
 
@@ -396,28 +328,6 @@ def probable_duplicates(session: Session, people: list[Person]) -> dict[int, set
     for person_id, other_id in session.execute(union_all(by_email, by_name)):
         found.setdefault(person_id, set()).add(other_id)
     return found
-
-
-def directory_revision(session: Session, *, lock: bool = False) -> int:
-    """The directory's revision, which triggers move on every write to what an import or a roster refresh reads
-    (migrations 0019 and 0021).
-
-    With `lock`, the revision row is locked first, as the first write of the transaction: that waits for other
-    writers of the directory to finish (so the value read includes their changes) and keeps them waiting until
-    this transaction ends, so nothing changes between reading the revision and writing the import or the roster."""
-    connection = session.connection()
-    if lock:
-        connection.exec_driver_sql("UPDATE directory_revision SET value = value WHERE id = 1")
-    return connection.exec_driver_sql("SELECT value FROM directory_revision WHERE id = 1").scalar_one()
-
-
-def preview_still_current(session: Session, saved: dict | None, preview_format: int) -> bool:
-    """Whether a saved preview (a dict with "format" and "revision") may be applied: it was saved by this code's
-    `preview_format`, and the directory's revision has not moved since — checked with the revision locked, so
-    nothing changes until the caller's transaction ends."""
-    if not saved or saved.get("format") != preview_format:
-        return False
-    return directory_revision(session, lock=True) == saved["revision"]
 
 
 def list_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
@@ -718,14 +628,3 @@ def merge_people(session: Session, keep: Person, duplicate: Person) -> Person:
     session.delete(session.get(Person, duplicate_id))
     session.flush()
     return keep
-
-
-def seed_ontario_mpps(session: Session, today: date | None = None) -> dict[str, int]:
-    """Load the shipped Ontario MPP roster: one current office per district; a changed name ends the old office."""
-    from crm.stakeholders.roster import read_shipped_roster, refresh_roster
-
-    report = refresh_roster(session, read_shipped_roster(), apply=True, today=today)
-    if report.errors:
-        raise RuntimeError(f"the shipped roster is invalid: {report.errors}")
-    counts = report.counts
-    return {"added": counts["new"], "updated": counts["changed"], "ended": counts["left"]}

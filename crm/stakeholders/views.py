@@ -28,7 +28,6 @@ def allow_large_uploads(endpoint, values):
         request.max_content_length = files.MAX_UPLOAD_BYTES + 1024 * 1024
 
 
-@bp.app_context_processor
 def directory_labels():
     return {
         "ASK_LABELS": dict(ASKS),

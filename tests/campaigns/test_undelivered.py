@@ -18,13 +18,13 @@ def _send_letter(app, browser, make_campaign, make_member):
 
 
 def test_a_failed_letter_sends_the_member_a_copy_once(app, browser, make_campaign, make_member, mailbox, session):
-    from crm.outbox.services import _announce
+    from crm.outbox.status import announce
 
     member = _send_letter(app, browser, make_campaign, make_member)
     letter = session.scalar(select(Letter))
     message = session.get(OutboundMessage, letter.message_id)
-    _announce(session, message.id, "letter", member.id, "sending", "failed")
-    _announce(session, message.id, "letter", member.id, "failed", "bounced")  # already undelivered: no second notice
+    announce(session, message.id, "letter", member.id, "sending", "failed")
+    announce(session, message.id, "letter", member.id, "failed", "bounced")  # already undelivered: no second notice
     session.commit()
     notices = session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "letter_undelivered")).all()
     assert len(notices) == 1 and notices[0].to_address == member.email
@@ -33,10 +33,10 @@ def test_a_failed_letter_sends_the_member_a_copy_once(app, browser, make_campaig
 
 
 def test_a_delivered_letter_sends_no_notice(app, browser, make_campaign, make_member, session):
-    from crm.outbox.services import _announce
+    from crm.outbox.status import announce
 
     member = _send_letter(app, browser, make_campaign, make_member)
     letter = session.scalar(select(Letter))
-    _announce(session, letter.message_id, "letter", member.id, "accepted", "delivered")
+    announce(session, letter.message_id, "letter", member.id, "accepted", "delivered")
     session.commit()
     assert session.scalar(select(OutboundMessage).where(OutboundMessage.kind == "letter_undelivered")) is None

@@ -316,7 +316,7 @@ def test_a_preview_whose_plan_is_lost_damaged_or_of_another_version_is_previewed
 def test_the_directory_revision_moves_on_every_write_an_import_or_a_roster_refresh_depends_on(store, write):
     from sqlalchemy import text
 
-    from crm.stakeholders.services import directory_revision
+    from crm.stakeholders.revision import directory_revision
 
     for setup in (
         "INSERT INTO organizations (name, kind, archived) VALUES ('Setup', 'ally', false)",

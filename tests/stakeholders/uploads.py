@@ -3,6 +3,7 @@
 import csv
 import io
 
+from crm.reference.shipped import DATA_DIR
 from crm.stakeholders.roster import SHIPPED_ROSTER
 
 
@@ -13,7 +14,7 @@ def preview_token(html: str) -> str:
 
 def roster_csv(edit=None) -> bytes:
     """The shipped roster as CSV bytes, after `edit(rows)` changes the list of dict rows."""
-    with open(SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
+    with open(DATA_DIR / SHIPPED_ROSTER, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames, list(reader)
     if edit:
