@@ -9,6 +9,7 @@ from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from crm.auth.models import ADMIN_ROLES, LEAD_ROLES, STAFF_ROLES
+from crm.auth.tokens import sign_next
 
 PUBLIC = "public"
 ANYONE_LOGGED_IN = "logged-in"
@@ -228,7 +229,9 @@ def enforce_access():
         ):
             if request.path.startswith("/api/"):
                 return jsonify(error={"code": "mfa_required", "message": "Set up two-step verification first."}), 403
-            return redirect(url_for("auth.mfa_setup"))
+            going_on = request.method == "GET" and request.endpoint != "core.home"  # home is where setup ends anyway
+            target = request.full_path.rstrip("?") if going_on else None
+            return redirect(url_for("auth.mfa_setup", next=sign_next(target)))
         return None
     is_api = request.path.startswith("/api/")
     if not current_user.is_authenticated and endpoint in ACCESS:

@@ -20,3 +20,22 @@ def read_token(purpose: str, token: str, max_age: int) -> dict | None:
     except (SignatureExpired, BadSignature):
         return None
     return data if isinstance(data, dict) else None
+
+
+NEXT_MAX_AGE = 24 * 3600
+
+
+def sign_next(path: str | None) -> str | None:
+    """`path` signed for a link or form field, so the page after two-step verification cannot be swapped."""
+    return _serializer("next").dumps(path) if path else None
+
+
+def read_next(token: str | None) -> str | None:
+    """The path a `sign_next` token carries (unchecked: pass it through safe_next), or None if forged or old."""
+    if not token or len(token) > 4096:
+        return None
+    try:
+        path = _serializer("next").loads(token, max_age=NEXT_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    return path if isinstance(path, str) else None

@@ -25,6 +25,7 @@ from crm.auth.forms import (
 from crm.auth.models import User
 from crm.auth.passwords import verify_password
 from crm.auth.signals import email_confirmed
+from crm.auth.tokens import read_next, sign_next
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter, login_manager
 from crm.pagination import page_args, paginate
@@ -53,6 +54,16 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+def _signed_next_field() -> str:
+    """The signed `next` a two-step page was given (its form posts it back; the link carried it)."""
+    return (request.form.get("next") or request.args.get("next") or "")[:4096]
+
+
+def signed_next() -> str | None:
+    """Where a two-step page should lead: the signed `next`, checked again as a same-site path."""
+    return safe_next(read_next(_signed_next_field()))
 
 
 def _limit(name):
@@ -92,13 +103,9 @@ def login():
         elif user.mfa_enabled:
             db.session.commit()
             session.clear()
-            session["mfa_pending"] = {
-                "uid": user.id,
-                "v": user.session_version,
-                "at": time.time(),
-                "next": safe_next(form.next.data),
-            }
-            return redirect(url_for("auth.login_mfa"))
+            next_url = safe_next(form.next.data)
+            session["mfa_pending"] = {"uid": user.id, "v": user.session_version, "at": time.time(), "next": next_url}
+            return redirect(url_for("auth.login_mfa", next=sign_next(next_url)))
         else:
             throttle.clear(db.session, user.email)
             db.session.commit()
@@ -132,7 +139,7 @@ def login_mfa():
     ):
         session.pop("mfa_pending", None)
         flash("Please log in again.", "info")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login", next=signed_next()))
     form = SecondFactorForm()
     if form.validate_on_submit():
         if refused := _throttled(user.email, form, "auth/login_mfa.html"):
@@ -140,11 +147,11 @@ def login_mfa():
         if mfa.verify_second_factor(db.session, user, form.code.data):
             throttle.clear(db.session, user.email)
             db.session.commit()
-            return _complete_login(user, pending.get("next"))
+            return _complete_login(user, signed_next() or pending.get("next"))
         throttle.record_failure(db.session, user.email)
         db.session.commit()
         form.code.errors = ["That code is not valid (or was already used). Try the newest code from your app."]
-    return render_template("auth/login_mfa.html", form=form)
+    return render_template("auth/login_mfa.html", form=form, next_token=_signed_next_field())
 
 
 def recent_auth_required(view):
@@ -197,11 +204,12 @@ def mfa_setup():
             session.pop("mfa_new_secret", None)
             login_user(user)  # the session version changed: keep this device logged in
             session["auth_at"] = time.time()
-            return render_template("auth/recovery_codes.html", codes=codes)
+            return render_template("auth/recovery_codes.html", codes=codes, continue_to=signed_next())
     uri = mfa.provisioning_uri(secret, current_user.email)
     return render_template(
         "auth/mfa_setup.html",
         form=form,
+        next_token=_signed_next_field(),
         secret=secret,
         qr=mfa.qr_svg_data_uri(uri),
         remaining=mfa.remaining_recovery_codes(db.session, current_user),

@@ -1,10 +1,17 @@
 """Front page, home page and the health check."""
 
-from flask import Blueprint, jsonify, render_template
-from flask_login import current_user
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, jsonify, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import exists, func, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
+
+from crm.campaigns.models import Campaign, Letter
 from crm.extensions import db
 from crm.members.models import LICENSURE_STAGES
 from crm.reference.models import ElectoralDistrict, Jurisdiction
@@ -18,10 +25,52 @@ def index():
     return render_template("core/index.html")
 
 
+@dataclass(frozen=True)
+class CampaignCall:
+    """A live campaign on the home page: where its button goes and what it says."""
+
+    campaign: Campaign
+    url: str
+    label: str
+
+
+def _call(campaign: Campaign, district) -> CampaignCall:
+    """Straight to the letter to the member's own representative when their riding is in the campaign's
+    jurisdiction; otherwise to the campaign's first step (choose the recipient)."""
+    if campaign.kind == "own_representative" and district is not None:
+        if district.jurisdiction_id == campaign.jurisdiction_id:
+            url = url_for("campaigns.write", slug=campaign.slug, recipient=f"district-{district.id}")
+            return CampaignCall(campaign, url, f"Write to your {campaign.jurisdiction.member_title}")
+    label = "Write your letter" if campaign.kind == "fixed_targets" else "Find your representative and write"
+    return CampaignCall(campaign, url_for("campaigns.write", slug=campaign.slug), label)
+
+
+def live_campaigns_for(user_id: int, district, today: date) -> tuple[list[CampaignCall], list[Campaign]]:
+    """The campaigns open today, split into those the member has not written in (with their call) and those they
+    have; one query, however many campaigns."""
+    wrote = exists().where(Letter.campaign_id == Campaign.id, Letter.user_id == user_id)
+    rows = db.session.execute(
+        select(Campaign, wrote)
+        .options(joinedload(Campaign.jurisdiction))
+        .where(
+            Campaign.status == "live",
+            or_(Campaign.starts_on.is_(None), Campaign.starts_on <= today),
+            or_(Campaign.ends_on.is_(None), Campaign.ends_on >= today),
+        )
+        .order_by(Campaign.ends_on.is_(None), Campaign.ends_on, Campaign.created_at.desc(), Campaign.id.desc())
+        .limit(50)
+    ).all()
+    to_write = [_call(campaign, district) for campaign, written in rows if not written]
+    return to_write, [campaign for campaign, written in rows if written]
+
+
 @bp.route("/home")
 def home():
-    """What a logged-in person sees first: their profile and representative, or the staff overview."""
+    """What a logged-in person sees first: the live campaigns they have not written in yet, then their profile
+    and representative, or the staff overview."""
     profile = getattr(current_user, "profile", None)
+    district = profile.district if profile is not None and profile.district_id else None
+    to_write, written = live_campaigns_for(current_user.id, district, date.today())
     representative = None
     if profile is not None and profile.district_id:
         representative = db.session.execute(
@@ -39,7 +88,13 @@ def home():
             ),
         }
     return render_template(
-        "core/home.html", profile=profile, representative=representative, counts=counts, stages=dict(LICENSURE_STAGES)
+        "core/home.html",
+        profile=profile,
+        representative=representative,
+        counts=counts,
+        stages=dict(LICENSURE_STAGES),
+        to_write=to_write,
+        written=written,
     )
 
 

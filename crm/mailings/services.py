@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from crm.audit.services import record
 from crm.bulk import insert_rows
 from crm.campaigns import sandbox
 from crm.campaigns.models import Campaign
@@ -278,6 +279,13 @@ def send_mailing(
     ).rowcount
     if moved != 1:
         raise MailingNotDraft()
+    record(
+        session,
+        "mailing_send" if at is None else "mailing_schedule",
+        "mailings",
+        mailing.id,
+        {"campaign_id": mailing.campaign_id, "recipients": count, "scheduled_at": (at or now).isoformat()},
+    )
     session.expire(mailing)
     return count
 
@@ -332,13 +340,21 @@ def queue_recipients(session: Session, mailing: Mailing) -> None:
         insert_rows(session, MailingRecipient.__table__, records)
         queued, skipped = queued + len(ids), skipped + len(records) - len(ids)
     mailing.batch_id, mailing.recipients, mailing.skipped = batch.id, queued, skipped
+    record(
+        session,
+        "mailing_queued",
+        "mailings",
+        mailing.id,
+        {"campaign_id": mailing.campaign_id, "recipients": queued, "skipped": skipped},
+    )
     session.flush()
 
 
 def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = None) -> int:
     """Cancel a scheduled mailing, or what is still queued of a sent one; returns how many messages were stopped.
     Raises MailingNotDraft when there is nothing left to cancel (a draft is edited, not cancelled)."""
-    if mailing.status not in ("scheduled", "sent"):
+    was = mailing.status
+    if was not in ("scheduled", "sent"):
         raise MailingNotDraft()
     moved = session.execute(
         update(Mailing)
@@ -356,6 +372,13 @@ def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = No
             .values(status="cancelled", last_error="The mailing was cancelled."),
             execution_options={"synchronize_session": False},
         ).rowcount
+    record(
+        session,
+        "mailing_cancel",
+        "mailings",
+        mailing.id,
+        {"campaign_id": mailing.campaign_id, "was": was, "recipients": mailing.recipients, "stopped": stopped},
+    )
     session.expire(mailing)
     return stopped
 

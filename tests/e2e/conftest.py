@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import DATABASES
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
@@ -41,8 +43,52 @@ def chromium():
         browser.close()
 
 
+def fresh_database(kind: str, name: str, tmp_path_factory) -> str:
+    """An empty database for one browser-test server: a new SQLite file, or the PostgreSQL database
+    `<TEST_DATABASE_URL's name>_<name>` (per xdist worker; created if missing, its public schema emptied). Never the
+    database other tests use: they drop its public schema while a live server would still hold it."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.sqlite3'}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from crm.config import normalise_database_url
+    from tests.conftest import reset_postgres
+
+    base = make_url(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    database = f"{base.database}_{name}" + (f"_{worker}" if worker else "")
+    engine = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}):
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    engine.dispose()
+    url = base.set(database=database).render_as_string(hide_password=False)
+    reset_postgres(url)
+    return url
+
+
+def database_kind(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory):
+    """The browser tests' database, once per database the suite runs on (SQLite; PostgreSQL with TEST_DATABASE_URL).
+    It keeps the name of tests/conftest.py's fixture, so a PostgreSQL run is marked `postgres` the same way."""
+    return fresh_database(request.param, "e2e", tmp_path_factory)
+
+
+def start_server(app):
+    """Serve `app` from a thread on a free port; returns the server, with `.app` and `.url`."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.app, server.url = app, f"http://127.0.0.1:{server.server_port}"
+    return server
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(database_url, tmp_path_factory):
     """The app as `make run` configures it (file mail, worker thread, dev mailbox) on a free port."""
     from flask_migrate import upgrade
 
@@ -56,7 +102,7 @@ def live_server(tmp_path_factory):
             "CRM_ENV": "development",
             "INSTANCE_PATH": instance,
             "SECRET_KEY": "e2e-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "MAIL_WORKER_THREAD": True,
             "MAIL_WORKER_INTERVAL": 0.2,
         }
@@ -65,16 +111,16 @@ def live_server(tmp_path_factory):
         upgrade()
         seed_reference_data(db.session)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.app = app
-    server.url = f"http://127.0.0.1:{server.server_port}"
+        db.session.remove()
+    server = start_server(app)
+    app.config["PUBLIC_BASE_URL"] = server.url  # links in mail the worker writes (mailings), as `make run` sets it
     yield server
     server.shutdown()
     stop = app.extensions.get("crm.worker_stop")
     if stop:
         stop.set()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

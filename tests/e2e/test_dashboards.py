@@ -1,20 +1,18 @@
 """In a real browser: a lead opens each dashboard (campaign and map, evidence, committee), desktop and phone.
 
-The dashboards get their own server and database, filled with `flask crm demo --scale small`, so the
-demo data (and its long write) never touches the shared live server other browser tests rely on.
+The dashboards get their own server and database (on each database the suite runs on), filled with
+`flask crm demo --scale small`, so the demo data (and its long write) never touches the shared live server
+other browser tests rely on.
 """
-
-import threading
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from tests.e2e.conftest import login_as, screenshot
+from tests.e2e.conftest import database_kind, fresh_database, login_as, screenshot, start_server
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
+def demo_server(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     from crm import create_app
@@ -29,7 +27,7 @@ def demo_server(tmp_path_factory):
             "CRM_ENV": "testing",
             "INSTANCE_PATH": instance,
             "SECRET_KEY": "e2e-dashboards",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'demo.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": fresh_database(database_kind(database_url), "e2e_demo", tmp_path_factory),
         }
     )
     with app.app_context():
@@ -39,11 +37,11 @@ def demo_server(tmp_path_factory):
         db.session.commit()
         app.demo_campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-1"))
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    server.app, server.url = app, f"http://127.0.0.1:{server.server_port}"
+    server = start_server(app)
     yield server
     server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_lead_opens_each_dashboard_in_a_browser(page, demo_server):
