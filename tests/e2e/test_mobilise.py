@@ -203,7 +203,7 @@ def test_a_visitor_writes_first_joins_confirms_and_the_letter_reaches_the_mpp(pa
 
     page.goto(f"{base}/campaigns/{slug}")
     expect(page.get_by_role("heading", name="Practice-ready now")).to_be_visible()
-    page.goto(f"{base}/campaigns/{slug}/write")  # the campaign's letter, as a shared link opens it
+    page.get_by_role("link", name="Write your letter now").click()  # no account needed to start
     page.get_by_label("Your postal code").fill("L1S 2B3")
     page.get_by_role("button", name="Find my representative").click()
     page.get_by_role("link", name="Write to Rob Cerjanec").first.click()
