@@ -186,8 +186,9 @@ def clean_note(note: str | None) -> str | None:
 
 
 def official_addresses(session: Session, addresses: list[str]) -> set[str]:
-    """Those of `addresses` that belong to an official or anyone in ITPO's directory (offices, people's contact
-    points, campaign targets, letters' recipients): they receive letters through the letter pipeline only."""
+    """Those of `addresses` that belong to an official or anyone in ITPO's directory (offices past and present,
+    people's contact points, campaign targets): they receive letters through the letter pipeline only. (Letters'
+    recipients come from these same columns, so the letters table, which grows to millions, is not read.)"""
     from crm.stakeholders.models import ContactPoint, ElectedOffice
 
     found: set[str] = set()
@@ -196,7 +197,6 @@ def official_addresses(session: Session, addresses: list[str]) -> set[str]:
         (ElectedOffice.constituency_email, ()),
         (ContactPoint.value, (ContactPoint.kind == "email",)),
         (CampaignTarget.email, ()),
-        (Letter.to_address, ()),
     ):
         lowered = func.lower(column)
         found.update(session.scalars(select(lowered).where(lowered.in_(addresses), *extra).distinct()))

@@ -382,3 +382,24 @@ def test_an_erased_member_loses_the_code_and_the_sign_ups_stay_counted(app, brow
     session.commit()
     assert session.scalar(select(func.count()).select_from(ReferralCode)) == 0
     assert len(_referrals(session)) == 1
+
+
+def test_any_official_or_directory_address_is_refused_not_only_the_members_own_mpp(browser, sent, session):
+    from crm.stakeholders.models import ContactPoint, ElectedOffice, Person
+
+    _, _, letter_id = sent
+    other_mpp = session.scalar(
+        select(ElectedOffice.legislature_email).where(
+            ElectedOffice.legislature_email.is_not(None), ElectedOffice.legislature_email != OWN_MPP
+        )
+    )
+    registrar = Person(full_name="A Registrar")
+    session.add(registrar)
+    session.flush()
+    session.add(ContactPoint(person_id=registrar.id, kind="email", value="Registrar@CPSO.example"))
+    session.commit()
+    url = f"/my/letters/{letter_id}/share"
+    for address in (other_mpp, "registrar@cpso.example"):
+        page = unescape(browser.post(url, {"addresses": address}).get_data(as_text=True))
+        assert "belongs to an official in ITPO" in page, address
+    assert _invites(session) == []
