@@ -103,6 +103,7 @@ ACCESS: dict[str, object] = {
     "campaigns.write": PUBLIC,  # visitors write first, then join or log in to send (checked in the view)
     "campaigns.my_letters": ANYONE_LOGGED_IN,
     "campaigns.my_letter": ANYONE_LOGGED_IN,
+    "campaigns.share": ANYONE_LOGGED_IN,  # the member's own letter only (checked in the view)
     "campaigns.manage": LEADS,
     "campaigns.new": LEADS,
     "campaigns.edit": LEADS,

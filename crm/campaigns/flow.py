@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from crm.campaigns import services, similarity
+from crm.campaigns import services, sharing, similarity
 from crm.campaigns.models import Campaign, LetterTemplate, PendingLetter, TemplateFailure
 from crm.campaigns.services import Recipient, TemplateFailed
 from crm.errors import ValidationError
@@ -134,6 +134,7 @@ def _send(session, campaign, user, recipient, template, edits, context) -> Outco
     except ValidationError as error:
         return Outcome("invalid", recipient, message=error.message)
     similarity.record_letter(session, letter.id, campaign.id, personal_text(template, edits))
+    sharing.queue_copy(session, letter, user)  # issue 21 item 5: the member's copy, in the letter's transaction
     session.execute(
         delete(PendingLetter).where(PendingLetter.user_id == user.id, PendingLetter.campaign_id == campaign.id)
     )

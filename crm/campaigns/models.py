@@ -213,3 +213,29 @@ class TemplateFailure(db.Model):
     failures: Mapped[int] = mapped_column(default=1)
     first_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# --- sharing (crm/campaigns/sharing.py): referral codes and the sign-ups they bring ------------------------
+
+
+class ReferralCode(db.Model):
+    """A member's own code for the campaign links they share (?ref=CODE): random, so it tells nothing of their id."""
+
+    __tablename__ = "referral_codes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CampaignReferral(db.Model):
+    """Someone who joined ITPO through a member's shared link to a live campaign (one row per new member)."""
+
+    __tablename__ = "campaign_referrals"
+    __table_args__ = (Index("ix_campaign_referrals_campaign_created", "campaign_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -77,6 +77,6 @@ def send_waiting_letters_on_confirmation(sender, *, session, user, **_):
         return {
             "message": f"Your letter to {names} is on its way.",
             "category": "success",
-            "next": url_for("campaigns.my_letter", letter_id=sent[0].letter_id),
+            "next": url_for("campaigns.share", letter_id=sent[0].letter_id),
         }
     return {"message": " ".join(o.message or "Your letter was not sent." for o in outcomes), "category": "warning"}

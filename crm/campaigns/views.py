@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from crm.audit.services import record
-from crm.campaigns import flow, sandbox, services, similarity
+from crm.campaigns import flow, sandbox, services, sharing, similarity
 from crm.campaigns.forms import CampaignForm, EmptyForm, LetterForm, PostalCodeForm, TargetForm, TemplateForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.errors import ValidationError, apply_to_form
@@ -51,6 +51,7 @@ def index():
 @bp.route("/campaigns/<slug>")
 def show(slug):
     campaign = _visible_campaign(slug)
+    sharing.remember_referral(campaign, request.args.get("ref"), current_user.is_authenticated)
     write_url = url_for("campaigns.write", slug=campaign.slug)
     stats = services.public_counts(db.session, campaign)
     return render_template(
@@ -232,10 +233,10 @@ def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome
         return _choose(campaign, stopped=outcome.message)
     if kind == "duplicate":
         flash(_duplicate_notice_for(outcome), "info")
-        return redirect(url_for("campaigns.my_letter", letter_id=outcome.letter_id))
+        return redirect(url_for("campaigns.share", letter_id=outcome.letter_id))
     if kind == "sent":
         flash(f"Thank you! Your letter to {outcome.recipient.person.full_name} is on its way.", "success")
-        return redirect(url_for("campaigns.my_letter", letter_id=outcome.letter_id))
+        return redirect(url_for("campaigns.share", letter_id=outcome.letter_id))
     if kind == "waiting":
         return render_template(
             "campaigns/waiting.html",
@@ -302,6 +303,49 @@ def my_letter(letter_id):
     if letter is None:
         abort(404)  # someone else's letter looks exactly like a missing one
     return render_template("campaigns/letter.html", letter=letter, lead_view=False)
+
+
+# --- sharing after a letter (issue 21, item 5; the rules live in crm/campaigns/sharing.py) ---------------
+
+
+def _share_rate_limit():
+    return current_app.config.get("SHARE_RATE_LIMIT", "5 per hour;10 per day")
+
+
+@bp.route("/my/letters/<int:letter_id>/share", methods=["GET", "POST"])
+@limiter.limit(_share_rate_limit, key_func=_member_key, methods=["POST"])
+def share(letter_id):
+    """Share links with the member's referral code, and a one-off invitation to colleagues."""
+    letter = sharing.letter_of_member(db.session, current_user.id, letter_id)
+    if letter is None:
+        abort(404)  # someone else's letter looks exactly like a missing one
+    is_open = letter.campaign.is_open(date.today())
+    form = sharing.ColleagueForm()
+    if form.validate_on_submit() and is_open:
+        user = current_user._get_current_object()
+        try:
+            invited = sharing.invite_colleagues(
+                db.session, letter=letter, user=user, addresses=form.addresses.data, note=form.note.data
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(f"Sent: {invited} invitation{'' if invited == 1 else 's'}, from ITPO, naming you.", "success")
+            return redirect(url_for("campaigns.share", letter_id=letter.id))
+    code = sharing.referral_code(db.session, current_user.id)
+    db.session.commit()  # the member's code, made on first use
+    return render_template(
+        "campaigns/share.html",
+        letter=letter,
+        campaign=letter.campaign,
+        is_open=is_open,
+        links=sharing.share_links(letter.campaign, code),
+        campaign_url=sharing.campaign_url(letter.campaign, code),
+        form=form,
+        max_colleagues=sharing.MAX_COLLEAGUES,
+    )
 
 
 # --- the lead's pages -----------------------------------------------------------------------------

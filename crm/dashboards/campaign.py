@@ -8,8 +8,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from crm.campaigns.models import Campaign, Letter
+from crm.campaigns.models import Campaign, CampaignReferral, Letter
+from crm.campaigns.sharing import referral_sign_ups_query
 from crm.members.models import MemberProfile
+from crm.members.small_counts import shown_count
 from crm.outbox.models import OutboundMessage
 from crm.reference.models import ElectoralDistrict
 
@@ -53,6 +55,7 @@ class CampaignDashboard:
     funnel: list[tuple[str, str, int]]
     joined: int  # members who signed up through this campaign's page or letter link
     joined_and_wrote: int  # ... and have written in it
+    referred: int = 0  # joined through a member's shared link (?ref=CODE) to this campaign (crm.campaigns.sharing)
     filters: Filters = field(default_factory=Filters)
 
     @property
@@ -62,6 +65,11 @@ class CampaignDashboard:
     @property
     def goal_ridings(self) -> int | None:
         return self.campaign.goal_ridings
+
+    @property
+    def referred_shown(self) -> str:
+        """Referral sign-ups as ITPO may show them: "fewer than 5" below five, so no referrer is singled out."""
+        return shown_count(self.referred)
 
     def percent(self, value: int, goal: int | None) -> int | None:
         return min(100, round(100 * value / goal)) if goal else None
@@ -93,7 +101,7 @@ def campaign_dashboard(
     """
     filters = filters or Filters()
     scope = [Letter.campaign_id == campaign.id, *filters.conditions(Letter.created_at)]
-    letters = ridings = joined = joined_and_wrote = 0
+    letters = ridings = joined = joined_and_wrote = referred = 0
     per_day, by_party, by_riding, districts, funnel = [], [], {}, [], []
     if "totals" in parts:
         letters, ridings = session.execute(
@@ -142,7 +150,7 @@ def campaign_dashboard(
         )
         funnel = [(key, label, sum(statuses.get(status, 0) for status in members)) for key, label, members in FUNNEL]
     if "joined" in parts:
-        joined, joined_and_wrote = joined_through(session, campaign, filters)
+        joined, joined_and_wrote, referred = joined_through(session, campaign, filters)
     return CampaignDashboard(
         campaign=campaign,
         letters=letters or 0,
@@ -155,23 +163,30 @@ def campaign_dashboard(
         funnel=funnel,
         joined=joined,
         joined_and_wrote=joined_and_wrote,
+        referred=referred,
         filters=filters,
     )
 
 
-def joined_through(session: Session, campaign: Campaign, filters: Filters) -> tuple[int, int]:
-    """(members who joined through the campaign within the dates, how many of them have written in it).
+def joined_through(session: Session, campaign: Campaign, filters: Filters) -> tuple[int, int, int]:
+    """(members who joined through the campaign within the dates, how many of them have written in it, how many
+    joined through a member's shared link to it), in one query.
 
-    Recorded at sign-up (crm.campaigns.sign_ups); the date range applies to the day they joined.
+    Recorded at sign-up (crm.campaigns.sign_ups, crm.campaigns.sharing); dates apply to the day they joined.
     """
     wrote = and_(Letter.user_id == MemberProfile.user_id, Letter.campaign_id == campaign.id)
-    joined, wrote_count = session.execute(
-        select(func.count(func.distinct(MemberProfile.id)), func.count(func.distinct(Letter.user_id)))
+    referred = referral_sign_ups_query(campaign.id, filters.conditions(CampaignReferral.created_at))
+    joined, wrote_count, referred_count = session.execute(
+        select(
+            func.count(func.distinct(MemberProfile.id)),
+            func.count(func.distinct(Letter.user_id)),
+            referred.scalar_subquery(),
+        )
         .select_from(MemberProfile)
         .outerjoin(Letter, wrote)
         .where(MemberProfile.joined_via_campaign_id == campaign.id, *filters.conditions(MemberProfile.created_at))
     ).one()
-    return joined or 0, wrote_count or 0
+    return joined or 0, wrote_count or 0, referred_count or 0
 
 
 def _as_date(value) -> date:

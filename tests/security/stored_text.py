@@ -74,6 +74,7 @@ EXEMPT = {
     "street address and phone; shown as text on the member's own letter page",
     "login_throttles.email": "the lowercased address typed at login, counted by crm/auth/throttle.py; shown on no page",
     "pending_letters.token": "a random token made by the application",
+    "referral_codes.code": "a random code the application draws from a fixed alphabet (crm/campaigns/sharing.py)",
     "pending_letters.recipient_key": "district-<id> or person-<id>, checked by the letter service",
     "pending_letters.edits": "JSON of a visitor's own letter text, shown back only in that writer's own letter "
     "form (autoescaped textarea); the text becomes letters.body (swept) when sent",

@@ -14,6 +14,7 @@ from tests.security.conftest import table_allows
 
 MEMBER_ROUTES_WITH_AN_ID = {
     "campaigns.my_letter": "the author's only: test_a_member_cannot_read_another_members_letter, below",
+    "campaigns.share": "the author's only: tests/campaigns/test_sharing.py",
     "interactions.detail": "a #mppchats report is its author's only, committee notes are staff's, and refusals are "
     "audited: tests/interactions/test_member_reports.py",
     "interactions.edit": "as interactions.detail: tests/interactions/test_member_reports.py",
