@@ -63,6 +63,8 @@ class BaseConfig:
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
     LETTER_RATE_LIMIT = os.environ.get("LETTER_RATE_LIMIT", "10 per minute;60 per hour")
+    # "Send this to a colleague" on the share page, per member: refused attempts count too.
+    SHARE_RATE_LIMIT = os.environ.get("SHARE_RATE_LIMIT", "5 per hour;10 per day")
     # Per account (crm/auth/throttle.py): failures allowed before waits begin, the longest wait, when the holder is
     # emailed, and how long without failures before the count starts again.
     LOGIN_THROTTLE_FREE_FAILURES = int(os.environ.get("LOGIN_THROTTLE_FREE_FAILURES", "5"))

@@ -28,6 +28,7 @@ from crm.outbox.bulk import casl_footer, external_url, unsubscribe_token
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage, Suppression
 from crm.outbox.services import dialect_insert, one_line, queue_message
 
+COPY_REASON = "because you sent this letter through us"  # a copy goes even to those who declined campaign email
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: a code read aloud or retyped survives
 CODE_LENGTH = 10  # 31**10, some 8 * 10**14 codes: not guessable, short enough for a link in a text message
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
@@ -129,7 +130,7 @@ def queue_copy(session: Session, letter: Letter, user) -> OutboundMessage | None
         kind="letter_copy",
         to=address,
         subject=f"A copy of your letter to {letter.person.full_name}",
-        text=text + casl_footer().replace(UNSUBSCRIBE_TOKEN, unsubscribe),
+        text=text + casl_footer(because=COPY_REASON).replace(UNSUBSCRIBE_TOKEN, unsubscribe),
         user_id=user.id,
         unsubscribe_url=unsubscribe,
     )

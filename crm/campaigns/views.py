@@ -309,7 +309,7 @@ def my_letter(letter_id):
 
 
 def _share_rate_limit():
-    return current_app.config.get("SHARE_RATE_LIMIT", "5 per hour;10 per day")
+    return current_app.config["SHARE_RATE_LIMIT"]
 
 
 @bp.route("/my/letters/<int:letter_id>/share", methods=["GET", "POST"])

@@ -49,13 +49,13 @@ def read_unsubscribe_token(token: str) -> dict | None:
     return data if isinstance(data, dict) and isinstance(data.get("a"), str) else None
 
 
-def casl_footer(html: bool = False) -> str:
-    """Who sends this, where to reach them, and how to stop it (filled in per recipient)."""
+CONSENTED = "because you agreed to hear from us when you joined"
+
+
+def casl_footer(html: bool = False, because: str = CONSENTED) -> str:
+    """Who sends this, where to reach them, why, and how to stop it (the link is filled in per recipient)."""
     config = current_app.config
-    text = (
-        f"This email was sent by {config['ORG_NAME']}, {config['ORG_MAILING_ADDRESS']}, because you agreed "
-        f"to hear from us when you joined."
-    )
+    text = f"This email was sent by {config['ORG_NAME']}, {config['ORG_MAILING_ADDRESS']}, {because}."
     if html:
         return f'<hr><p><small>{text} <a href="{UNSUBSCRIBE_TOKEN}">Unsubscribe</a> (one click, no login).</small></p>'
     return f"\n\n--\n{text}\nUnsubscribe (one click, no login): {UNSUBSCRIBE_TOKEN}\n"
