@@ -241,8 +241,29 @@ def save_template(
         )
     session.add(template)
     session.flush()
-    sample_subject, sample_body, _ = compose(template, sandbox.SAMPLE_CONTEXT, {}, enforce=False)
-    return template, f"Subject: {sample_subject}\n\n{sample_body}"
+    return template, sample_letter(template)
+
+
+SAMPLE_MEMBER = {"email": "amina.sample@example.org", "postal_code": "M5V 3L9", "phone": None, "street_address": None}
+
+
+def sample_letter(template: LetterTemplate) -> str:
+    """The letter as the sample member would send it: each personal block a marked stand-in, then the signature."""
+    from crm.campaigns.template_quality import personal_slot
+
+    slots = {
+        block.position: personal_slot(number, block)
+        for number, block in enumerate(template.blocks, start=1)
+        if block.kind == "personal"
+    }
+    subject, body, _ = compose(template, sandbox.SAMPLE_CONTEXT, slots, enforce=False)
+    signature = constituent_signature(
+        name=sandbox.SAMPLE_CONTEXT["member_name"],
+        riding=sandbox.SAMPLE_CONTEXT["member_riding"],
+        campaign_name=template.campaign.name,
+        **SAMPLE_MEMBER,
+    )
+    return f"Subject: {subject}\n\n{body}\n\n{signature}"
 
 
 # --- recipients -----------------------------------------------------------------------------------
