@@ -189,3 +189,22 @@ def test_the_demo_campaigns_use_the_skeleton(app, session, seeded):
     sample = services.sample_letter(template)
     assert "Dear Jane Example," in sample and "ITPO's asks" in sample and "Sincerely," in sample
     session.rollback()
+
+
+def test_the_skeleton_names_the_proposal_version_the_campaign_cites(session, seeded):
+    from crm.proposals.services import create_proposal, draft_of, publish_version
+    from crm.reference.models import Jurisdiction
+
+    ontario = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "ON"))
+    proposal = create_proposal(session, jurisdiction_id=ontario, title=None, author_id=None)
+    version = draft_of(session, proposal.id)
+    version.body = "Our asks, costed."
+    session.flush()
+    publish_version(session, version)
+    _, blocks = letter_skeleton(session, Campaign(kind="own_representative", proposal_version_id=version.id))
+    ask = sandbox.render(blocks[1].body, sandbox.SAMPLE_CONTEXT)
+    assert ask.endswith(
+        f"ITPO sets them out in its proposal Proposal to Ontario (version 1, published "
+        f"{version.published_at:%Y-%m-%d})."
+    )
+    session.rollback()
