@@ -228,15 +228,24 @@ def worker_command(once, concurrency, interval):
 
 @crm_cli.command("send-digests")
 @click.option("--days-ahead", default=0, show_default=True, help="Also include follow-ups due within this many days.")
-def send_digests_command(days_ahead):
-    """Mail each committee member their due and overdue follow-ups (through the outbox)."""
+@click.option("--letters", "letters_only", is_flag=True, help="Only the offices' daily letter digests.")
+@click.option("--include-today", is_flag=True, help="Letter digests: also send letters written today.")
+def send_digests_command(days_ahead, letters_only, include_today):
+    """Mail each committee member their due and overdue follow-ups, and each office that asked for one its daily
+    digest of letters (the mail worker also sends those after midnight; each office's at most once a day)."""
     from contextlib import nullcontext
     from datetime import date
 
     from flask import current_app
 
+    from crm.campaigns.digest import send_due_digests
     from crm.interactions.services import queue_follow_up_digests
 
+    letters = send_due_digests(db.session, include_today=include_today)
+    db.session.commit()
+    click.echo(f"queued {letters} office letter digest(s)")
+    if letters_only:
+        return
     # Links in the mail need a host: SERVER_NAME when configured, else PUBLIC_BASE_URL.
     context = (
         nullcontext()

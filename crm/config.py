@@ -24,6 +24,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+REPRESENT_API_DEFAULT = "https://represent.opennorth.ca"
+
+
 class BaseConfig:
     """Settings shared by every environment."""
 
@@ -95,7 +98,9 @@ class BaseConfig:
     MAIL_BOUNCE_THRESHOLD = int(os.environ.get("MAIL_BOUNCE_THRESHOLD", "3"))
     ORG_NAME = os.environ.get("ORG_NAME", "Internationally Trained Physicians of Ontario (ITPO)")
     ORG_MAILING_ADDRESS = os.environ.get("ORG_MAILING_ADDRESS", "ITPO, PO Box 00000, Toronto, ON  M5V 0A0, Canada")
-    REPRESENT_API_URL = os.environ.get("REPRESENT_API_URL")
+    # The Represent API (crm/campaigns/represent.py) places a full postal code in its riding. Off unless set here;
+    # production turns it on by default (REPRESENT_API_URL= empty turns it off there).
+    REPRESENT_API_URL = os.environ.get("REPRESENT_API_URL") or None
     DEV_MAILBOX = False
     LOOKUP_CACHE_SECONDS = int(os.environ.get("LOOKUP_CACHE_SECONDS", "60"))
     # Links in mail sent from the command line (digests, reminders), where no request gives a host.
@@ -131,6 +136,7 @@ class TestingConfig(BaseConfig):
     MAIL_WORKER_THREAD = False
     LOOKUP_CACHE_SECONDS = 0
     RATELIMIT_STORAGE_URI = "memory://"
+    REPRESENT_API_URL = None  # no test reaches the network: a test that needs it points it at a local fake
 
 
 class ProductionConfig(BaseConfig):
@@ -138,6 +144,7 @@ class ProductionConfig(BaseConfig):
 
     CRM_ENV = "production"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "sendgrid")
+    REPRESENT_API_URL = os.environ.get("REPRESENT_API_URL", REPRESENT_API_DEFAULT) or None
 
 
 CONFIGS = {

@@ -2,6 +2,7 @@
 
 from crm.campaigns import (
     citations,  # noqa: F401  (proposal pages list the campaigns citing them)
+    digest,  # noqa: F401  (the outbox worker builds the daily digests)
     notifications,  # noqa: F401  (connects the outbox signal receiver)
     privacy,  # noqa: F401  (letters in data export and erasure)
     sharing,  # noqa: F401  (records sign-ups through a member's referral link)

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from crm.campaigns.models import BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, MPP_ADDRESSES
+from crm.campaigns.models import BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, LETTER_DELIVERIES, MPP_ADDRESSES
 from crm.campaigns.services import MAX_BLOCK_CHARS
 from crm.members.forms import PostalCode
 
@@ -36,6 +36,13 @@ class CampaignForm(FlaskForm):
     kind = SelectField("Kind", choices=list(CAMPAIGN_KINDS))
     jurisdiction_id = SelectField("Jurisdiction", coerce=int)
     mpp_address = SelectField("Address to use for representatives", choices=list(MPP_ADDRESSES))
+    letter_delivery = SelectField(
+        "How letters reach each office",
+        choices=list(LETTER_DELIVERIES),
+        default="one_by_one",
+        description="Some offices ask for a daily digest: then each office gets one email a day (sent after "
+        "midnight, Toronto time) with every letter written to it that day, in full with its signature.",
+    )
     goal_letters = IntegerField("Goal: letters", validators=[Optional(), NumberRange(1, 1_000_000)])
     goal_ridings = IntegerField("Goal: ridings reached", validators=[Optional(), NumberRange(1, 1000)])
     starts_on = DateField("Starts on", validators=[Optional()])

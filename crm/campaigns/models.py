@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
@@ -19,6 +19,11 @@ BLOCK_KINDS = (
     ("editable", "Editable: pre-filled, the member may change it"),
     ("personal", "Personal: the member must write it"),
 )
+LETTER_DELIVERIES = (
+    ("one_by_one", "One by one: each letter is emailed to the office as it is sent"),
+    ("daily_digest", "Daily digest: one email a day per office, listing each constituent's letter in full"),
+)
+DIGEST_QUEUED = "queued for the office's daily digest"  # a digest letter's status until its digest is built
 OBSTACLES = (("vacant", "The seat is vacant"), ("no_address", "No known address for the representative"))
 
 
@@ -41,6 +46,7 @@ class Campaign(db.Model):
     ends_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
     mpp_address: Mapped[str] = mapped_column(String(20), default="legislature")
+    letter_delivery: Mapped[str] = mapped_column(String(12), default="one_by_one", server_default="one_by_one")
     proposal_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposal_versions.id", ondelete="SET NULL"), index=True
     )
@@ -120,6 +126,14 @@ class Letter(db.Model):
     __table_args__ = (
         UniqueConstraint("campaign_id", "user_id", "person_id"),
         Index("ix_letters_campaign_created", "campaign_id", "created_at"),
+        # The letters waiting for their office's daily digest (crm/campaigns/digest.py): few, found at once.
+        Index(
+            "ix_letters_awaiting_digest",
+            "campaign_id",
+            "to_address",
+            postgresql_where=text("for_digest AND message_id IS NULL"),
+            sqlite_where=text("for_digest AND message_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +151,8 @@ class Letter(db.Model):
     # street address and phone the member chose to give); kept apart so leads see the body without them.
     signature: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True)
+    # Sent in its office's daily digest: message_id stays empty until the digest is built, then names the digest.
+    for_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     campaign = relationship("Campaign")
@@ -149,8 +165,27 @@ class Letter(db.Model):
 
     @property
     def status(self) -> str:
-        """As the delivery pipeline reports it."""
-        return self.message.status if self.message is not None else "not sent"
+        """As the delivery pipeline reports it (a digest letter's is its digest's, once built)."""
+        if self.message is not None:
+            return self.message.status
+        return DIGEST_QUEUED if self.for_digest else "not sent"
+
+
+class LetterDigest(db.Model):
+    """One office's daily digest in one campaign: one email listing the day's letters (in parts of at most
+    digest.MAX_LETTERS). The unique key lets exactly one worker build each office's digest each day."""
+
+    __tablename__ = "letter_digests"
+    __table_args__ = (UniqueConstraint("campaign_id", "to_address", "sent_on", "part"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    sent_on: Mapped[date]  # the Toronto day the digest was built
+    part: Mapped[int] = mapped_column(default=1)
+    letters: Mapped[int] = mapped_column(default=0)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class LetterObstacle(db.Model):

@@ -16,19 +16,23 @@ UNDELIVERED = {"failed", "bounced", "dropped"}
 
 @message_status_changed.connect
 def notify_member_of_undelivered_letter(sender, *, session, message_id, kind, user_id, old_status, new_status, **_):
-    """Queue one notice with the letter's text when a letter's message first ends undelivered."""
+    """Queue one notice with the letter's text when a letter's message first ends undelivered (a daily digest's
+    message carries several letters: each writer gets their own notice)."""
     if kind != "letter" or new_status not in UNDELIVERED or old_status in UNDELIVERED:
         return
-    letter = session.scalar(select(Letter).where(Letter.message_id == message_id))
-    if letter is None or letter.user is None:
-        return
+    for letter in session.scalars(select(Letter).where(Letter.message_id == message_id).order_by(Letter.id)).all():
+        if letter.user is not None:
+            _queue_notice(session, letter, new_status)
+
+
+def _queue_notice(session, letter: Letter, status: str) -> None:
     text = render_template(
         "email/letter_undelivered.txt",
         letter=letter,
         member=letter.user,
         campaign=letter.campaign,
         target=letter.person,
-        status=new_status,
+        status=status,
     )
     queue_message(
         session,

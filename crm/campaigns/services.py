@@ -22,6 +22,8 @@ from crm.campaigns.models import (
     BLOCK_KINDS,
     CAMPAIGN_KINDS,
     CAMPAIGN_STATUSES,
+    DIGEST_QUEUED,
+    LETTER_DELIVERIES,
     MPP_ADDRESSES,
     Campaign,
     CampaignTarget,
@@ -65,6 +67,7 @@ CAMPAIGN_FIELDS = (
     "ends_on",
     "status",
     "mpp_address",
+    "letter_delivery",
     "proposal_version_id",
 )
 
@@ -92,6 +95,8 @@ def _check_campaign(session: Session, campaign: Campaign | None, values: dict) -
         raise ValidationError("status", "Choose draft, live or closed.")
     if values.get("mpp_address") not in dict(MPP_ADDRESSES):
         raise ValidationError("mpp_address", "Choose the legislature or the constituency address.")
+    if values.get("letter_delivery") not in dict(LETTER_DELIVERIES):
+        raise ValidationError("letter_delivery", "Choose one by one or a daily digest.")
     if session.get(Jurisdiction, values.get("jurisdiction_id")) is None:
         raise ValidationError("jurisdiction_id", "Choose a jurisdiction.")
     if values.get("starts_on") and values.get("ends_on") and values["ends_on"] < values["starts_on"]:
@@ -110,6 +115,7 @@ def create_campaign(session: Session, *, actor_id: int | None, **values) -> Camp
     """Add a campaign (as a draft unless told otherwise); raises ValidationError."""
     values.setdefault("status", "draft")
     values.setdefault("mpp_address", "legislature")
+    values["letter_delivery"] = values.get("letter_delivery") or "one_by_one"
     values = _check_campaign(session, None, values)
     campaign = Campaign(created_by_id=actor_id, **{key: values.get(key) for key in CAMPAIGN_FIELDS})
     session.add(campaign)
@@ -241,8 +247,29 @@ def save_template(
         )
     session.add(template)
     session.flush()
-    sample_subject, sample_body, _ = compose(template, sandbox.SAMPLE_CONTEXT, {}, enforce=False)
-    return template, f"Subject: {sample_subject}\n\n{sample_body}"
+    return template, sample_letter(template)
+
+
+SAMPLE_MEMBER = {"email": "amina.sample@example.org", "postal_code": "M5V 3L9", "phone": None, "street_address": None}
+
+
+def sample_letter(template: LetterTemplate) -> str:
+    """The letter as the sample member would send it: each personal block a marked stand-in, then the signature."""
+    from crm.campaigns.template_quality import personal_slot
+
+    slots = {
+        block.position: personal_slot(number, block)
+        for number, block in enumerate(template.blocks, start=1)
+        if block.kind == "personal"
+    }
+    subject, body, _ = compose(template, sandbox.SAMPLE_CONTEXT, slots, enforce=False)
+    signature = constituent_signature(
+        name=sandbox.SAMPLE_CONTEXT["member_name"],
+        riding=sandbox.SAMPLE_CONTEXT["member_riding"],
+        campaign_name=template.campaign.name,
+        **SAMPLE_MEMBER,
+    )
+    return f"Subject: {subject}\n\n{body}\n\n{signature}"
 
 
 # --- recipients -----------------------------------------------------------------------------------
@@ -643,19 +670,8 @@ def send_letter(
     if problems:
         raise ValidationError("blocks", " ".join(problems.values()))
     signature = signature_for(user, recipient, campaign)
-    full_text = f"{body}\n\n{signature}"
-    from_header, reply_to = sender_addresses(user.name, user.email)
-    message = queue_message(
-        session,
-        kind="letter",
-        to=recipient.email,
-        subject=subject,
-        text=full_text,
-        html=html_body(full_text),
-        reply_to=reply_to,
-        user_id=user.id,
-        from_address=from_header,
-    )
+    for_digest = campaign.letter_delivery == "daily_digest"  # crm/campaigns/digest.py sends it with the day's others
+    message = None if for_digest else _queue_letter(session, user, recipient.email, subject, f"{body}\n\n{signature}")
     letter = Letter(
         campaign_id=campaign.id,
         user_id=user.id,
@@ -668,11 +684,28 @@ def send_letter(
         subject=subject,
         body=body,
         signature=signature,
-        message_id=message.id,
+        message_id=message.id if message else None,
+        for_digest=for_digest,
     )
     session.add(letter)
     session.flush()
     return letter
+
+
+def _queue_letter(session: Session, user, to: str, subject: str, full_text: str) -> OutboundMessage:
+    """One letter, one email to the office: from ITPO in the member's name, replies to the member."""
+    from_header, reply_to = sender_addresses(user.name, user.email)
+    return queue_message(
+        session,
+        kind="letter",
+        to=to,
+        subject=subject,
+        text=full_text,
+        html=html_body(full_text),
+        reply_to=reply_to,
+        user_id=user.id,
+        from_address=from_header,
+    )
 
 
 def signature_for(user, recipient: Recipient, campaign: Campaign, postal_code: str | None = None) -> str:
@@ -754,6 +787,13 @@ def campaign_stats(session: Session, campaign: Campaign) -> dict:
             .group_by(OutboundMessage.status)
         ).all()
     )
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(Letter)
+        .where(Letter.campaign_id == campaign.id, Letter.for_digest.is_(True), Letter.message_id.is_(None))
+    )
+    if waiting:
+        by_status[DIGEST_QUEUED] = waiting
     obstacles = dict(
         session.execute(
             select(LetterObstacle.reason, func.count(func.distinct(LetterObstacle.user_id)))

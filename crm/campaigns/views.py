@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from crm.audit.services import record
-from crm.campaigns import flow, sandbox, services, sharing, similarity
+from crm.campaigns import flow, sandbox, services, sharing, similarity, template_quality
 from crm.campaigns.forms import CampaignForm, EmptyForm, LetterForm, PostalCodeForm, TargetForm, TemplateForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.errors import ValidationError, apply_to_form
@@ -411,21 +411,12 @@ def edit(campaign_id):
 
 @bp.route("/manage/campaigns/<int:campaign_id>/template", methods=["GET", "POST"])
 def template(campaign_id):
+    """The lead's template editor: a new letter starts from the skeleton; saving warns, never refuses, on
+    what offices discount (template_quality)."""
     campaign = _managed_campaign(campaign_id)
     current = services.current_template(db.session, campaign.id)
-    if request.method == "GET" and current is not None:
-        form = TemplateForm(
-            data={
-                "subject": current.subject,
-                "blocks": [
-                    {"kind": b.kind, "label": b.label, "body": b.body, "min_length": b.min_length}
-                    for b in current.blocks
-                ],
-            }
-        )
-    else:
-        form = TemplateForm()
-    sample = None
+    form = TemplateForm(data=_template_form_data(campaign, current)) if request.method == "GET" else TemplateForm()
+    shown = current if request.method == "GET" else None  # the version whose sample and warnings the page shows
     if form.is_submitted() and form.add_block.data:  # CSRFProtect has already checked the token
         form.blocks.append_entry()
     elif form.validate_on_submit():
@@ -439,7 +430,7 @@ def template(campaign_id):
             for entry in form.blocks
         ]
         try:
-            saved, sample = services.save_template(
+            saved, _ = services.save_template(
                 db.session, campaign, subject=form.subject.data, blocks=blocks, actor_id=current_user.id
             )
         except ValidationError as error:
@@ -448,17 +439,39 @@ def template(campaign_id):
         else:
             db.session.commit()
             flash(f"Saved version {saved.version}. Below is the letter as the sample member would see it.", "success")
-            current = saved
-    versions = services.template_versions(db.session, campaign.id)
+            current = shown = saved
     return render_template(
         "campaigns/template.html",
         campaign=campaign,
         form=form,
-        sample=sample,
-        versions=versions,
+        sample=_sample_of(shown),
+        warnings=template_quality.template_warnings(shown.blocks) if shown else [],
+        versions=services.template_versions(db.session, campaign.id),
         placeholders=sandbox.PLACEHOLDERS,
         current=current,
     )
+
+
+def _sample_of(template: LetterTemplate | None):
+    """The sample letter of a version, marked up; None if it no longer renders (the dashboard lists failures)."""
+    if template is None:
+        return None
+    try:
+        return template_quality.sample_markup(services.sample_letter(template))
+    except services.TemplateFailed:
+        return None
+
+
+def _template_form_data(campaign: Campaign, current: LetterTemplate | None) -> dict:
+    """The editor's starting text: the current version, or the skeleton for a campaign's first letter."""
+    if current is not None:
+        subject, blocks = current.subject, current.blocks
+    else:
+        subject, blocks = template_quality.letter_skeleton(db.session, campaign)
+    return {
+        "subject": subject,
+        "blocks": [{"kind": b.kind, "label": b.label, "body": b.body, "min_length": b.min_length} for b in blocks],
+    }
 
 
 @bp.route("/manage/campaigns/<int:campaign_id>/targets", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crm.auth.models import User
 from crm.campaigns.models import Campaign, Letter, LetterBlock, LetterTemplate
 from crm.campaigns.similarity_bulk import add_demo_signatures
+from crm.campaigns.template_quality import letter_skeleton
 from crm.dashboards.demo_activity import load_activity
 from crm.errors import ValidationError
 from crm.members.models import MemberProfile
@@ -274,13 +275,14 @@ def _add_campaigns(session: Session, spec: Scale, today: date, ontario_id: int) 
             status="live" if live else "closed",
             mpp_address="legislature",
         )
+        subject, blocks = letter_skeleton(session, campaign)  # what a lead's new template starts from
         template = LetterTemplate(
             campaign=campaign,
             version=1,
-            subject="A letter from a constituent {{ hashtag }}",
+            subject=subject,
             blocks=[
-                LetterBlock(position=1, kind="locked", body="Dear {{ representative_name }},"),
-                LetterBlock(position=2, kind="personal", body="Your story", min_length=20),
+                LetterBlock(position=position, kind=b.kind, label=b.label, body=b.body, min_length=b.min_length)
+                for position, b in enumerate(blocks, start=1)
             ],
         )
         session.add_all([campaign, template])

@@ -103,6 +103,7 @@ EXEMPT = {
             "campaigns.kind",
             "campaigns.status",
             "campaigns.mpp_address",
+            "campaigns.letter_delivery",
             "letter_blocks.kind",
             "letter_obstacles.reason",
             "ask_statuses.status",
@@ -150,6 +151,7 @@ EXEMPT = {
             "delivery_events.event",
             "delivery_events.provider_message_id",
             "letters.to_address",
+            "letter_digests.to_address",
         )
     },
     "outbound_messages.html_body": "HTML the application builds with every value escaped "

@@ -73,8 +73,20 @@ SINKS: dict[str, tuple[str, ...]] = {
     "crm/campaigns/services.py:html_body": (
         f"{SEC}/test_mail_injection.py::test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part",
     ),
-    "crm/campaigns/services.py:send_letter": (
+    "crm/campaigns/services.py:_queue_letter": (
         f"{SEC}/test_mail_injection.py::test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part",
+    ),
+    "crm/campaigns/digest.py:_claim_letters": (
+        "tests/campaigns/test_digest.py::test_markup_in_a_story_is_text_in_the_digest_s_html_part",
+    ),
+    # The template editor's sample: the sandbox renders it; escaped text with each personal block's place marked.
+    "crm/campaigns/template_quality.py:_rendered": (
+        "tests/campaigns/test_template_quality.py::test_the_sample_marks_where_each_personal_block_goes",
+        f"{SEC}/test_letter_template_sandbox.py::test_a_template_injection_by_a_lead_is_rejected_at_save_time",
+    ),
+    "crm/campaigns/template_quality.py:sample_markup": (
+        "tests/campaigns/test_template_quality.py::test_the_sample_marks_where_each_personal_block_goes",
+        f"{SEC}/test_stored_xss.py::test_no_page_renders_a_stored_payload_as_markup",
     ),
     "crm/outbox/models.py:OutboundMessage.content": (
         f"{SEC}/test_mail_injection.py::test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part",
