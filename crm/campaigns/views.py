@@ -235,7 +235,11 @@ def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome
         flash(_duplicate_notice_for(outcome), "info")
         return redirect(url_for("campaigns.share", letter_id=outcome.letter_id))
     if kind == "sent":
-        flash(f"Thank you! Your letter to {outcome.recipient.person.full_name} is on its way.", "success")
+        name = outcome.recipient.person.full_name
+        if campaign.letter_delivery == "daily_digest":  # the office asked for one email a day
+            flash(f"Thank you! Your letter to {name} goes to the office in tomorrow's daily digest.", "success")
+        else:
+            flash(f"Thank you! Your letter to {name} is on its way.", "success")
         return redirect(url_for("campaigns.share", letter_id=outcome.letter_id))
     if kind == "waiting":
         return render_template(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, CampaignReferral, Letter
@@ -142,10 +142,12 @@ def campaign_dashboard(
     if "funnel" in parts:
         statuses = dict(
             session.execute(
-                select(OutboundMessage.status, func.count())
-                .join(Letter, Letter.message_id == OutboundMessage.id)
-                .where(*scope)
-                .group_by(OutboundMessage.status)
+                # A daily-digest letter has no message until its digest is built: it counts as queued.
+                select(func.coalesce(OutboundMessage.status, "queued"), func.count())
+                .select_from(Letter)
+                .outerjoin(OutboundMessage, Letter.message_id == OutboundMessage.id)
+                .where(*scope, or_(Letter.message_id.is_not(None), Letter.for_digest))
+                .group_by(func.coalesce(OutboundMessage.status, "queued"))
             ).all()
         )
         funnel = [(key, label, sum(statuses.get(status, 0) for status in members)) for key, label, members in FUNNEL]

@@ -295,3 +295,24 @@ def test_markup_in_a_story_is_text_in_the_digest_s_html_part(
     html = digest.get_body(preferencelist=("html",)).get_content()
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_the_member_is_told_the_letter_goes_in_tomorrow_s_digest(app, browser, digest_campaign, make_member):
+    member = make_member(riding=1, postal_code="L1S 1A1")
+    browser.login(member.email)
+    response = send_letter(browser, digest_campaign, f"district-{district_id(app, 1)}")
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "goes to the office in tomorrow&#39;s daily digest" in page and "is on its way." not in page
+
+
+def test_letters_waiting_for_the_digest_count_as_queued_on_the_dashboard(
+    app, browser, digest_campaign, make_member, make_user
+):
+    _write(app, browser, make_member, digest_campaign, 1, "Dr. Ada First")
+    lead = make_user(role="lead")
+    browser.login(lead.email)
+    from crm.dashboards.campaign import campaign_dashboard
+
+    with app.app_context():
+        dashboard = campaign_dashboard(db.session, db.session.get(Campaign, digest_campaign.id))
+        assert dict((key, count) for key, _, count in dashboard.funnel)["queued"] == 1
