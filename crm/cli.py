@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from crm.auth.models import ROLES
 from crm.extensions import db
 
 crm_cli = AppGroup("crm", help="ITPO CRM commands.")
@@ -114,7 +115,7 @@ def import_representatives_command(file, dry_run, jurisdiction):
 
 @crm_cli.command("create-user")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(["member", "committee", "lead", "admin"]), default="member")
+@click.option("--role", type=click.Choice(list(ROLES)), default="member")
 @click.option("--name", default="")
 @click.option("--password", envvar="CRM_NEW_USER_PASSWORD", help="Read from CRM_NEW_USER_PASSWORD, or prompted.")
 def create_user_command(email, role, name, password):

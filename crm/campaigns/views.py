@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from crm.audit.services import record
+from crm.auth.models import LEAD_ROLES
 from crm.campaigns import flow, sandbox, services, sharing, similarity, template_quality
 from crm.campaigns.forms import CampaignForm, EmptyForm, LetterForm, PostalCodeForm, TargetForm, TemplateForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
@@ -24,7 +25,7 @@ bp = Blueprint("campaigns", __name__)
 
 
 def _is_lead() -> bool:
-    return current_user.is_authenticated and current_user.role in ("lead", "admin")
+    return current_user.is_authenticated and current_user.role in LEAD_ROLES
 
 
 def _visible_campaign(slug: str) -> Campaign:
