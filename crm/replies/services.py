@@ -23,7 +23,7 @@ from crm.outbox.services import dialect_insert, utcnow
 from crm.reference.models import ElectoralDistrict
 from crm.replies.models import ANSWERS, REPLY_TEXT_MAX, TONES, LetterReply
 from crm.stakeholders.models import Person, Stance
-from crm.stakeholders.services import add_stance
+from crm.stakeholders.stances import add_stance
 
 ASK_AFTER = timedelta(days=14)  # offices answer within two weeks if they answer at all (WriteToThem asks then too)
 # Letters delivered longer ago than this are never asked (a worker that was down, the first run after deploying):
