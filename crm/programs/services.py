@@ -68,7 +68,7 @@ def _link(endpoint: str, **values) -> str:
             return url_for(endpoint, _external=True, **values)
 
 
-# --- programs -------------------------------------------------------------------------------------------
+# --- programs ------------------------------------------------------------------------------------
 
 
 def seed_programs(session: Session) -> int:
@@ -91,7 +91,7 @@ def program_by_slug(session: Session, slug: str) -> Program | None:
     return session.scalar(select(Program).where(Program.slug == slug))
 
 
-# --- events ---------------------------------------------------------------------------------------------
+# --- events --------------------------------------------------------------------------------------
 
 
 def event_state(event: Event, registered: int, now: datetime | None = None) -> str:
@@ -232,7 +232,7 @@ def _active_registrations(session: Session, event_id: int) -> list[Registration]
     )
 
 
-# --- registration ---------------------------------------------------------------------------------------
+# --- registration --------------------------------------------------------------------------------
 
 
 def _mail(session: Session, registration: Registration, template: str, subject: str) -> None:
@@ -452,7 +452,7 @@ def event_roster(session: Session, event_id: int) -> list[tuple[Registration, bo
     return [(registration, registration.user_id in attended) for registration in rows]
 
 
-# --- attendance -----------------------------------------------------------------------------------------
+# --- attendance ----------------------------------------------------------------------------------
 
 
 def set_attendance(session: Session, event_id: int, attended_user_ids: set[int], marked_by_id: int | None) -> int:
@@ -536,7 +536,7 @@ def import_attendance(session: Session, event_id: int, data: bytes, marked_by_id
     return report
 
 
-# --- speakers -------------------------------------------------------------------------------------------
+# --- speakers ------------------------------------------------------------------------------------
 
 
 def offer_to_speak(
@@ -623,7 +623,7 @@ def speaker_name(offer: SpeakerOffer) -> str:
     return offer.user.name if offer.consent_featured else "An ITPO member"
 
 
-# --- resources ------------------------------------------------------------------------------------------
+# --- resources -----------------------------------------------------------------------------------
 
 
 def _stages(stages) -> str:

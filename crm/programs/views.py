@@ -62,7 +62,7 @@ def _event_or_404(event_id: int, *, staff_view: bool = False) -> Event:
     return event
 
 
-# --- public and member pages ----------------------------------------------------------------------------
+# --- public and member pages ---------------------------------------------------------------------
 
 
 @bp.route("/")
@@ -209,7 +209,7 @@ def resource_file(resource_id):
     )
 
 
-# --- the committee's pages ------------------------------------------------------------------------------
+# --- the committee's pages -----------------------------------------------------------------------
 
 
 def _page_or_400():
