@@ -97,6 +97,22 @@ def parse_hashtags(text: str | None) -> list[str]:
 
 def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> list[Participant]:
     """Participants for the given rows; unknown or archived parties and unknown roles are refused."""
+    wanted = _wanted_parties(session, rows)
+    found = _live_parties(session, {kind: [i for (k, i) in wanted if k == kind] for kind in PARTY_KINDS})
+    participants = []
+    for (kind, party_id), role in wanted.items():
+        party = found[kind].get(party_id)
+        if party is None:
+            raise ValidationError(
+                "participants", "One of the participants no longer exists or is archived; choose again from the list."
+            )
+        side = "itpo" if kind == "user" else "stakeholder"
+        participants.append(Participant(side=side, role=role, **{kind: party}))
+    return participants
+
+
+def _wanted_parties(session: Session, rows: list[ParticipantInput]) -> dict[tuple[str, int], str]:
+    """(kind, id) → role for each row that names a party: chosen from the list, or typed by its name."""
     roles = dict(PARTICIPANT_ROLES)
     wanted: dict[tuple[str, int], str] = {}
     labels = party_labels(session, [row.ref for row in rows if row.ref and row.name.strip()])
@@ -112,36 +128,22 @@ def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> lis
         if row.role not in roles:
             raise ValidationError("participants", "Choose a role for each participant from the list.")
         wanted.setdefault(key, row.role)
-    ids = {kind: [i for (k, i) in wanted if k == kind] for kind in PARTY_KINDS}
-    found = {
-        "person": {
-            p.id: p
-            for p in session.scalars(select(Person).where(Person.id.in_(ids["person"]), Person.archived.is_(False)))
-        }
-        if ids["person"]
-        else {},
-        "organization": {
-            o.id: o
-            for o in session.scalars(
-                select(Organization).where(Organization.id.in_(ids["organization"]), Organization.archived.is_(False))
-            )
-        }
-        if ids["organization"]
-        else {},
-        "user": {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids["user"]), User.active.is_(True)))}
-        if ids["user"]
-        else {},
+    return wanted
+
+
+def _live_parties(session: Session, ids: dict[str, list[int]]) -> dict[str, dict[int, object]]:
+    """The active people, organizations and users among `ids`, by kind and id."""
+    queries = {
+        "person": lambda: select(Person).where(Person.id.in_(ids["person"]), Person.archived.is_(False)),
+        "organization": lambda: select(Organization).where(
+            Organization.id.in_(ids["organization"]), Organization.archived.is_(False)
+        ),
+        "user": lambda: select(User).where(User.id.in_(ids["user"]), User.active.is_(True)),
     }
-    participants = []
-    for (kind, party_id), role in wanted.items():
-        party = found[kind].get(party_id)
-        if party is None:
-            raise ValidationError(
-                "participants", "One of the participants no longer exists or is archived; choose again from the list."
-            )
-        side = "itpo" if kind == "user" else "stakeholder"
-        participants.append(Participant(side=side, role=role, **{kind: party}))
-    return participants
+    return {
+        kind: {party.id: party for party in session.scalars(query())} if ids[kind] else {}
+        for kind, query in queries.items()
+    }
 
 
 def _check_when(occurred_at: datetime, now: datetime | None = None) -> None:
@@ -271,7 +273,7 @@ def interaction_loader_options():
     )
 
 
-# --- follow-ups -------------------------------------------------------------------------------------------------
+# --- follow-ups ----------------------------------------------------------------------------------
 
 
 def add_follow_up(session: Session, interaction: Interaction, item: FollowUpInput) -> FollowUp:
@@ -344,7 +346,7 @@ def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) 
     return len(by_user)
 
 
-# --- member #mppchats reports -----------------------------------------------------------------------------------
+# --- member #mppchats reports --------------------------------------------------------------------
 
 
 @dataclass

@@ -64,14 +64,15 @@ def _readable(interaction_id: int, operation: str = "read") -> Interaction:
     return interaction
 
 
-# --- list and export --------------------------------------------------------------------------------------------
+# --- list and export -----------------------------------------------------------------------------
 
 
 def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
     form = InteractionFilterForm(request.args)
     form.jurisdiction_id.choices = _jurisdiction_choices("Any jurisdiction")
-    # Only the chosen stakeholder is rendered (all of them would make every list page heavy); the search box
-    # of interactions.js finds others, and timelines link here with a stakeholder chosen.
+    # Only the chosen stakeholder is rendered (all of them would make every list page heavy); the
+    # search box of interactions.js finds others, and timelines link here with a stakeholder
+    # chosen.
     chosen = request.args.get("stakeholder", "")
     label = parties.party_label(db.session, chosen)
     form.stakeholder.choices = [("", "Any stakeholder")] + ([(chosen, label)] if label else [])
@@ -120,11 +121,11 @@ def export(fmt):
     )
 
 
-# --- logging and editing ----------------------------------------------------------------------------------------
+# --- logging and editing -------------------------------------------------------------------------
 
 
 def _prepare(form: InteractionForm) -> None:
-    # Only chosen participants are looked up: the directory (100,000 people) is never rendered into the page.
+    # Only chosen participants are looked up: the directory (100,000 people) is never put in the page.
     labels = parties.party_labels(db.session, [row.who.data for row in form.participants if row.who.data])
     for row in form.participants:
         if row.who.data and not row.who_name.data:
@@ -244,7 +245,7 @@ def archive(interaction_id):
     return archive_view(interaction, "Interaction", url_for("interactions.detail", interaction_id=interaction.id))
 
 
-# --- follow-ups -------------------------------------------------------------------------------------------------
+# --- follow-ups ----------------------------------------------------------------------------------
 
 
 @bp.route("/<int:interaction_id>/follow-ups", methods=["POST"])
@@ -294,7 +295,7 @@ def my_follow_ups():
     )
 
 
-# --- participant search -----------------------------------------------------------------------------------------
+# --- participant search --------------------------------------------------------------------------
 
 
 @bp.route("/participants/search")
@@ -308,7 +309,7 @@ def participant_search():
     return jsonify(items=parties.search_parties(db.session, request.args.get("q", ""), kinds))
 
 
-# --- timelines --------------------------------------------------------------------------------------------------
+# --- timelines -----------------------------------------------------------------------------------
 
 
 @bp.route("/timeline/person/<int:person_id>")
@@ -340,7 +341,7 @@ def organization_timeline(organization_id):
     )
 
 
-# --- member #mppchats reports -----------------------------------------------------------------------------------
+# --- member #mppchats reports --------------------------------------------------------------------
 
 
 def _mpp_form(form: MppChatForm) -> None:
@@ -412,7 +413,7 @@ def my_reports():
     return render_template("interactions/my_reports.html", page=page)
 
 
-# --- #skillstohelp and other social posts -----------------------------------------------------------------------
+# --- #skillstohelp and other social posts --------------------------------------------------------
 
 
 @bp.route("/posts")
