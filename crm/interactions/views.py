@@ -10,7 +10,7 @@ from crm.archive import archive_view
 from crm.audit.services import record
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
-from crm.interactions import lists, services
+from crm.interactions import lists, member_reports, services
 from crm.interactions.forms import (
     FollowUpForm,
     FollowUpStatusForm,
@@ -347,14 +347,14 @@ def organization_timeline(organization_id):
 def _mpp_form(form: MppChatForm) -> None:
     form.person_id.choices = [("", "— choose —")] + [
         (str(person.id), f"{person.full_name} — {office.district.name}")
-        for person, office in services.current_mpps(db.session)
+        for person, office in member_reports.current_mpps(db.session)
     ]
 
 
-def _report_input(form: MppChatForm) -> services.MppChatInput:
+def _report_input(form: MppChatForm) -> member_reports.MppChatInput:
     if form.person_id.data is None:
         raise ValidationError("person_id", "Choose your MPP from the list.")
-    return services.MppChatInput(
+    return member_reports.MppChatInput(
         occurred_on=form.occurred_on.data,
         meeting_format=form.meeting_format.data,
         person_id=form.person_id.data,
@@ -369,11 +369,11 @@ def report_mppchat():
     _mpp_form(form)
     if request.method == "GET":
         form.occurred_on.data = date.today()
-        mpp = services.mpp_for_member(db.session, current_user)
+        mpp = member_reports.mpp_for_member(db.session, current_user)
         form.person_id.data = mpp.id if mpp else None
     if form.validate_on_submit():
         try:
-            interaction = services.report_mppchat(db.session, current_user, _report_input(form))
+            interaction = member_reports.report_mppchat(db.session, current_user, _report_input(form))
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -395,7 +395,7 @@ def _edit_report(interaction: Interaction):
         form.outcome.data = interaction.outcome
     if form.validate_on_submit():
         try:
-            services.update_mppchat(db.session, interaction, current_user, _report_input(form))
+            member_reports.update_mppchat(db.session, interaction, current_user, _report_input(form))
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -409,7 +409,7 @@ def _edit_report(interaction: Interaction):
 @bp.route("/mppchats/mine")
 def my_reports():
     limit, offset = _page_args()
-    page = paginate(db.session, services.member_reports(current_user.id), limit=limit, offset=offset)
+    page = paginate(db.session, member_reports.member_reports(current_user.id), limit=limit, offset=offset)
     return render_template("interactions/my_reports.html", page=page)
 
 
