@@ -1,10 +1,5 @@
-"""Writing many rows at once: an import's tens of thousands of people, a call to action's hundred thousand
-emails. PostgreSQL gets them through COPY, many times faster than INSERTs or UPDATEs with bound parameters
-(psycopg parses a statement of thousands of parameters each time); SQLite keeps executemany, which is fast there.
-
-Every function runs in the session's transaction and never commits. Rows are dicts of one shape (the same
-keys); omitted columns take their server defaults, not Python-side defaults.
-"""
+"""Writing many rows at once in the session's transaction: COPY on PostgreSQL, executemany on SQLite.
+Why: docs/design-notes.md, "bulk.py"."""
 
 from __future__ import annotations
 
@@ -21,12 +16,8 @@ CHUNK = 5000
 
 @contextmanager
 def gc_paused():
-    """Pause Python's cyclic garbage collector for the length of a bulk operation (usable as a decorator).
-
-    Reading, planning and writing an import keep hundreds of thousands of new objects alive (rows, the
-    directory's lookups, the plan), and every full collection walks all of them again, only to find no cycles:
-    for a 50,000-row import that was a second or more in each of reading an XLSX, loading a saved plan and
-    saving one. Objects are still freed by reference counting meanwhile; collection resumes afterwards."""
+    """Pause the cyclic garbage collector during a bulk operation (also a decorator): it would walk every
+    new object again for nothing. Figures: docs/design-notes.md, "bulk.py: gc_paused"."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -84,14 +75,8 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
 
 
 def _insert_many_values(connection, table, rows: list[dict], returning_ids: bool = False) -> list[int]:
-    """SQLite: INSERTs of many rows each (`VALUES (…), (…), …`), not one statement per row. A statement that
-    fires a trigger writing to a full-text table (migration 0018) makes FTS5 flush its buffer to disk, so one
-    row per statement cost 75 µs a row there, against 15 µs in statements of a thousand rows. Values go through
-    the columns' types (dates, JSON), as SQLAlchemy's own statements do.
-
-    `returning_ids`: the new rows' ids, in order, for a table with an integer `id` (SQLite's rowid): the rows of one
-    statement take consecutive ids ending at its last insert rowid, as each new row gets one more than the
-    largest id (checked: a statement whose rows did not fill that range of ids raises)."""
+    """SQLite: INSERTs of many rows each, not one statement per row (5 times faster with FTS5 triggers);
+    `returning_ids` gives the new ids in order. Design: docs/design-notes.md, "bulk.py: _insert_many_values"."""
     columns = list(rows[0])
     cells = _row_cells(
         columns,

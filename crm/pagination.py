@@ -41,61 +41,65 @@ def paginate(session: Session, stmt, *, limit: int, offset: int, scalars: bool =
     return Page(items=items, total=total or 0, limit=limit, offset=offset)
 
 
-# Long lists are counted up to this many: "more than 1,000" is as useful as the exact figure, which costs a read of
-# every match (a list's "count them all" link, `exact=True`).
+# Long lists are counted up to this many: "more than 1,000" is as useful as the exact figure, which
+# costs a read of every match (a list's "count them all" link, `exact=True`).
 COUNT_UP_TO = 1_000
 
 
 def capped_page(
     session: Session, ids, load, *, limit: int, offset: int, exact: bool = False, up_to: int | None = None
 ) -> Page:
-    """One page of a list whose rows are `ids` (a select with an `id` column, in list order; or a list of
-    such selects, whose rows follow one another), counted up to `up_to` (COUNT_UP_TO by default), or to the
-    end of the page if it lies further; beyond that the page says "more than" (`Page.more`).
+    """One page of `ids` (a select with an `id` column, or a list of them read one after another), counted up
+    to `up_to` (COUNT_UP_TO) or the page's end, else "more than"; `load(ids)` gives {id: object} for the page.
+    Design: docs/design-notes.md, "pagination.py: capped_page"."""
+    parts = _Parts(session, list(ids) if isinstance(ids, (list, tuple)) else [ids])
+    up_to = COUNT_UP_TO if up_to is None else up_to
+    if exact:
+        total, more, page_ids = parts.total(), False, parts.read(offset, limit)
+    elif offset + limit <= up_to:
+        found = parts.read(0, up_to + 1)
+        total, more, page_ids = min(len(found), up_to), len(found) > up_to, found[offset : offset + limit]
+    else:  # a page past the limit: counted to its own end, and whether another row follows
+        found = parts.read(offset, limit + 1)
+        total, more, page_ids = offset + min(len(found), limit), len(found) > limit, found[:limit]
+        if not found:  # past the end of the list: say where the end is
+            total = parts.total()
+    loaded = load(page_ids) if page_ids else {}
+    return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, limit=limit, offset=offset, more=more)
 
-    The page's ids and the count come from narrow queries that stop after the count's limit, so a request
-    reads about as many index entries as a page needs however many rows match; `load(ids)` then returns
-    {id: object} for the page's own rows only. `exact` counts every match instead.
-    """
-    parts = list(ids) if isinstance(ids, (list, tuple)) else [ids]
-    counted: dict[int, int] = {}
 
-    def count(index: int) -> int:
+class _Parts:
+    """The selects of a capped list, read one after another; each is counted at most once a request."""
+
+    def __init__(self, session: Session, parts: list) -> None:
+        self.session, self.parts = session, parts
+        self.counted: dict[int, int] = {}
+
+    def count(self, index: int) -> int:
         """Rows in part `index`, read once per request."""
-        if index not in counted:
-            stmt = select(func.count()).select_from(parts[index].order_by(None).subquery())
-            counted[index] = session.scalar(stmt) or 0
-        return counted[index]
+        if index not in self.counted:
+            stmt = select(func.count()).select_from(self.parts[index].order_by(None).subquery())
+            self.counted[index] = self.session.scalar(stmt) or 0
+        return self.counted[index]
 
-    def read(start: int, wanted: int) -> list[int]:
+    def total(self) -> int:
+        return sum(self.count(index) for index in range(len(self.parts)))
+
+    def read(self, start: int, wanted: int) -> list[int]:
         """`wanted` ids from position `start` of the parts taken one after another."""
         found: list[int] = []
-        for index, part in enumerate(parts):
+        for index, part in enumerate(self.parts):
             if wanted <= 0:
                 break
-            if start and index < len(parts) - 1:
-                size = count(index)
+            if start and index < len(self.parts) - 1:
+                size = self.count(index)
                 if start >= size:
                     start -= size
                     continue
             stmt = part.offset(start).limit(wanted) if start else part.limit(wanted)
-            rows = [row.id for row in session.execute(stmt)]
+            rows = [row.id for row in self.session.execute(stmt)]
             found, wanted, start = found + rows, wanted - len(rows), 0
         return found
-
-    up_to = COUNT_UP_TO if up_to is None else up_to
-    if exact:
-        total, more, page_ids = sum(count(index) for index in range(len(parts))), False, read(offset, limit)
-    elif offset + limit <= up_to:
-        found = read(0, up_to + 1)
-        total, more, page_ids = min(len(found), up_to), len(found) > up_to, found[offset : offset + limit]
-    else:  # a page past the limit: counted to its own end, and whether another row follows
-        found = read(offset, limit + 1)
-        total, more, page_ids = offset + min(len(found), limit), len(found) > limit, found[:limit]
-        if not found:  # past the end of the list: say where the end is
-            total = sum(count(index) for index in range(len(parts)))
-    loaded = load(page_ids) if page_ids else {}
-    return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, limit=limit, offset=offset, more=more)
 
 
 MAX_OFFSET = 2**31 - 1

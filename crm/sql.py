@@ -88,10 +88,8 @@ def contains_lowered(column, text: str):
 
 
 class _InSubquery(DialectExpression):
-    """`column IN (subquery)`; on PostgreSQL `column = ANY(ARRAY(subquery))`, which runs the subquery once, first,
-    so the column's index can serve this arm of an OR (a bitmap OR with the trigram indexes), where IN makes a
-    hashed subplan that the planner can only test row by row in a scan of the whole table. (Untyped, unlike a
-    Boolean, so that SQLite gets the plain IN it had, not `x IN (…) = 1`.)"""
+    """`column IN (subquery)`; on PostgreSQL `column = ANY(ARRAY(subquery))`, so an index can serve an OR's arm.
+    Why: docs/design-notes.md, "sql.py: _InSubquery"."""
 
     name = "in_subquery"
     inherit_cache = True
@@ -103,13 +101,11 @@ def in_subquery(column, subquery):
 
 
 class ByDialect(ColumnElement):
-    """One of several conditions, chosen by the database that compiles the statement (`default` for any other
-    than those named), for when the fast form differs: see the directory search. (Untyped, as `in_subquery`: a
-    Boolean would be compiled `(…) = 1` on SQLite, which hides an `id IN (…)` from its planner, so it scanned
-    the whole table instead of looking the ids up.)"""
+    """One of several conditions, chosen by the database that compiles the statement (`default` for others),
+    where the fast form differs. Why untyped: docs/design-notes.md, "sql.py: ByDialect"."""
 
     inherit_cache = True
-    # What the statement cache keys on: both forms (the SQL text differs per database anyway; the key need not).
+    # What the statement cache keys on: both forms (the SQL differs per database; the key need not).
     _traverse_internals = [
         ("default", InternalTraversal.dp_clauseelement),
         ("per_dialect", InternalTraversal.dp_string_clauseelement_dict),
@@ -125,13 +121,14 @@ class ByDialect(ColumnElement):
 
 @compiles(ByDialect)
 def _compile_by_dialect(element, compiler, **kw):
-    # In parentheses: the compiler cannot tell this element's precedence, and `archived IS false AND a OR b`
-    # would keep archived people matched by `b`.
+    # In parentheses: the compiler cannot tell this element's precedence, and `archived IS false
+    # AND a OR b` would keep archived people matched by `b`.
     return "(" + compiler.process(element.per_dialect.get(compiler.dialect.name, element.default), **kw) + ")"
 
 
-# SQLite's trigram indexes: FTS5 tables over one text column of a table, kept up to date by triggers (migration
-# 0018). They are not models; alembic's comparison leaves them and their shadow tables out (`autogenerate_filter`).
+# SQLite's trigram indexes: FTS5 tables over one text column of a table, kept up to date by
+# triggers (migration 0018). They are not models; alembic's comparison leaves them and their shadow
+# tables out (`autogenerate_filter`).
 SQLITE_TRIGRAM_TABLES = ("people_search", "contact_points_search")
 TRIGRAM = 3  # a trigram index finds text of at least this many characters
 

@@ -1,15 +1,5 @@
-"""TOTP keys sealed at rest: a copy of the database alone cannot mint anyone's codes.
-
-A key is sealed with AES-SIV (authenticated encryption, `cryptography`), bound to its account (the user id is
-authenticated data, so a sealed key copied to another row does not open), and stored as `v1$` + base64 in the
-existing 64-character column: the 20-byte key pyotp makes seals to 51 characters.
-
-The sealing key is derived (HKDF-SHA256) from MFA_ENCRYPTION_KEY, or from SECRET_KEY when that is not set.
-After a change of SECRET_KEY, list the old one in SECRET_KEY_FALLBACKS: keys sealed with it still open, and each
-is sealed again with the new one at its owner's next login (so is each key sealed with SECRET_KEY before
-MFA_ENCRYPTION_KEY was set). Values stored before sealing existed (plain
-base32) still open the same way; migration 0012 seals them.
-"""
+"""TOTP keys sealed at rest (AES-SIV, bound to the account): a copy of the database alone cannot mint codes.
+Keys and rotation: docs/design-notes.md, "auth/totp_secrets.py"."""
 
 from __future__ import annotations
 

@@ -160,10 +160,28 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
     """Interactions by month and kind, by stakeholder kind and by jurisdiction; campaign hashtags by month; open
     follow-ups by person. Read from the daily counts (`rollup`), recounted first for any day written since, so
     a year of work is a few thousand daily rows, not every interaction of the year."""
-    from crm.auth.models import User
-    from crm.interactions.models import KINDS, FollowUp, not_archived
+    from crm.interactions.models import KINDS
 
     refresh_activity(session)
+    by_month, tag_month, by_jurisdiction_id = _daily_counts(session, start, end)
+    by_jurisdiction = _by_jurisdiction(session, by_jurisdiction_id)
+    follow_ups = _open_follow_ups(session, today)
+    months = sorted({m for m, _ in by_month} | {m for m, _ in tag_month})
+    return Activity(
+        months=months,
+        kinds=list(KINDS),
+        by_month=by_month,
+        hashtags=list(CAMPAIGN_HASHTAGS),
+        hashtag_by_month=tag_month,
+        follow_ups=follow_ups,
+        by_stakeholder_kind=_by_stakeholder_kind(session, start, end),
+        by_jurisdiction=by_jurisdiction,
+    )
+
+
+def _daily_counts(session: Session, start: date, end: date) -> tuple[dict, dict, dict]:
+    """From the daily rows: interactions by (month, kind), campaign hashtags by (month, tag), and by
+    jurisdiction id."""
     month = _month(session, ActivityDay.day)
     by_month: dict[tuple[str, str], int] = {}
     tag_month: dict[tuple[str, str], int] = {}
@@ -186,13 +204,25 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
         for tag, count in zip(CAMPAIGN_HASHTAGS, tags, strict=False):
             if count:
                 tag_month[(m, tag)] = tag_month.get((m, tag), 0) + int(count)
+    return by_month, tag_month, by_jurisdiction_id
+
+
+def _by_jurisdiction(session: Session, by_jurisdiction_id: dict[int | None, int]) -> list[tuple[str, int]]:
+    """Interactions per jurisdiction name, the busiest first."""
     names = dict(session.execute(select(Jurisdiction.id, Jurisdiction.name)).all()) if by_jurisdiction_id else {}
-    by_jurisdiction = sorted(
+    return sorted(
         ((names.get(jid, NOT_RECORDED), n) for jid, n in by_jurisdiction_id.items()),
         key=lambda item: (-item[1], item[0]),
     )
+
+
+def _open_follow_ups(session: Session, today: date) -> list[tuple[str, int, int]]:
+    """Per assignee: open follow-ups due within a week, and those overdue."""
+    from crm.auth.models import User
+    from crm.interactions.models import FollowUp, not_archived
+
     soon = today + timedelta(days=7)
-    follow_ups = [
+    return [
         (name or "Unassigned", int(due or 0), int(overdue or 0))
         for name, due, overdue in session.execute(
             select(
@@ -207,14 +237,3 @@ def activity(session: Session, start: date, end: date, today: date) -> Activity:
             .order_by(User.name)
         )
     ]
-    months = sorted({m for m, _ in by_month} | {m for m, _ in tag_month})
-    return Activity(
-        months=months,
-        kinds=list(KINDS),
-        by_month=by_month,
-        hashtags=list(CAMPAIGN_HASHTAGS),
-        hashtag_by_month=tag_month,
-        follow_ups=follow_ups,
-        by_stakeholder_kind=_by_stakeholder_kind(session, start, end),
-        by_jurisdiction=by_jurisdiction,
-    )

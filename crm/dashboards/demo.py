@@ -1,10 +1,5 @@
-"""Synthetic demonstration data: members across Ontario's ridings, campaigns, letters and their outbox rows,
-and (in `demo_activity`) the committee's interactions and follow-ups, MPP stances and program webinars.
-
-Everything is written with bulk Core inserts in chunks, so the large scale (50,000 members,
-1,000,000 letters) fits in minutes and bounded memory. Addresses use example.org / example.invalid:
-nothing here can reach a real inbox. Requires the reference data (`flask crm seed`) first.
-"""
+"""Synthetic demonstration data in bulk inserts: members, campaigns, letters and outbox rows (committee
+work in `demo_activity`). Nothing can reach a real inbox. Scale: docs/design-notes.md, "dashboards/demo.py"."""
 
 from __future__ import annotations
 
@@ -37,7 +32,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(members=3_000, campaigns=4, participation=0.6),
-    # About 43,000 members live in an Ontario riding with an MPP: 0.6 + 23 campaigns of them ≈ 1,000,000 letters.
+    # About 43,000 members live in a riding with an MPP: 0.6 + 23 campaigns of them ≈ 1,000,000 letters.
     "large": Scale(members=50_000, campaigns=24, participation=1.0),
 }
 CHUNK = 10_000
@@ -197,25 +192,8 @@ def _joined_through_live_campaign(session: Session, campaign: Campaign) -> int:
 
 def _add_members(session: Session, spec: Scale, rng: random.Random, today: date, ontario_id: int):
     """Users and profiles; Ontario members spread over the ridings, more in the cities."""
-    district_rows = list(
-        session.execute(
-            select(ElectoralDistrict.id, ElectoralDistrict.number).where(
-                ElectoralDistrict.jurisdiction_id == ontario_id
-            )
-        )
-    )
-    # A lumpy spread: some ridings have several times as many members as others.
-    weights = [rng.lognormvariate(0, 0.7) for _ in district_rows]
+    traits = _member_traits(session, spec.members, rng, today, ontario_id)
     n = spec.members
-    provinces = _weighted(rng, PROVINCES, n)
-    stages, countries, specialties = (
-        _weighted(rng, STAGES, n),
-        _weighted(rng, COUNTRIES, n),
-        _weighted(rng, SPECIALTIES, n),
-    )
-    chosen = rng.choices([row.id for row in district_rows], weights=weights, k=n)
-    start = datetime.combine(today - timedelta(days=730), time(9))
-    joined = sorted(start + timedelta(minutes=rng.randrange(730 * 24 * 60)) for _ in range(n))
     user_ids: list[int] = []
     for block in _chunks(list(range(n))):
         rows = [
@@ -225,34 +203,67 @@ def _add_members(session: Session, spec: Scale, rng: random.Random, today: date,
                 "password_hash": UNUSABLE_PASSWORD,
                 "role": "member",
                 "active": True,
-                "email_confirmed_at": joined[i],
-                "created_at": joined[i],
+                "email_confirmed_at": traits.joined[i],
+                "created_at": traits.joined[i],
             }
             for i in block
         ]
         user_ids.extend(session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows))
-    districts = [chosen[i] if provinces[i] == "ON" else None for i in range(n)]
+    districts = [traits.chosen[i] if traits.provinces[i] == "ON" else None for i in range(n)]
     for block in _chunks(list(range(n))):
         session.execute(
-            insert(MemberProfile),
-            [
-                {
-                    "user_id": user_ids[i],
-                    "province": provinces[i],
-                    "district_id": districts[i],
-                    "postal_code": None,
-                    "licensure_stage": stages[i],
-                    "training_country": countries[i],
-                    "specialty": specialties[i],
-                    "created_at": joined[i],
-                    "graduation_year": None
-                    if rng.random() < 0.08
-                    else today.year - min(40, int(rng.gammavariate(3, 4)) + 1),
-                }
-                for i in block
-            ],
+            insert(MemberProfile), [_profile_row(rng, today, traits, user_ids, districts, i) for i in block]
         )
     return user_ids, districts
+
+
+@dataclass
+class _Traits:
+    """What each demo member is, drawn at random: province, stage, country, specialty, riding, joining time."""
+
+    provinces: list
+    stages: list
+    countries: list
+    specialties: list
+    chosen: list[int]  # a riding for each (used only for Ontario members)
+    joined: list[datetime]
+
+
+def _member_traits(session: Session, n: int, rng: random.Random, today: date, ontario_id: int) -> _Traits:
+    """Draw `n` members' traits; ridings are lumpy (some have several times as many members as others)."""
+    district_rows = list(
+        session.execute(
+            select(ElectoralDistrict.id, ElectoralDistrict.number).where(
+                ElectoralDistrict.jurisdiction_id == ontario_id
+            )
+        )
+    )
+    weights = [rng.lognormvariate(0, 0.7) for _ in district_rows]
+    provinces = _weighted(rng, PROVINCES, n)
+    stages, countries, specialties = (
+        _weighted(rng, STAGES, n),
+        _weighted(rng, COUNTRIES, n),
+        _weighted(rng, SPECIALTIES, n),
+    )
+    chosen = rng.choices([row.id for row in district_rows], weights=weights, k=n)
+    start = datetime.combine(today - timedelta(days=730), time(9))
+    joined = sorted(start + timedelta(minutes=rng.randrange(730 * 24 * 60)) for _ in range(n))
+    return _Traits(provinces, stages, countries, specialties, chosen, joined)
+
+
+def _profile_row(rng: random.Random, today: date, traits: _Traits, user_ids, districts, i: int) -> dict:
+    """Member `i`'s profile row; one in twelve gives no graduation year."""
+    return {
+        "user_id": user_ids[i],
+        "province": traits.provinces[i],
+        "district_id": districts[i],
+        "postal_code": None,
+        "licensure_stage": traits.stages[i],
+        "training_country": traits.countries[i],
+        "specialty": traits.specialties[i],
+        "created_at": traits.joined[i],
+        "graduation_year": None if rng.random() < 0.08 else today.year - min(40, int(rng.gammavariate(3, 4)) + 1),
+    }
 
 
 def _add_campaigns(session: Session, spec: Scale, today: date, ontario_id: int) -> list[Campaign]:
@@ -325,51 +336,61 @@ def _add_letters(
                 for _ in block
             ]
             statuses = _weighted(rng, IN_FLIGHT if live else SETTLED, len(block))
-            message_rows = [
-                {
-                    "kind": "letter",
-                    "user_id": user_id,
-                    "to_address": f"mpp-{office.district_id}@example.invalid",
-                    "from_address": f"ITPO <letters@{EMAIL_DOMAIN}>",
-                    "subject": "A letter from a constituent",
-                    "text_body": BODY.format(name="MPP"),
-                    "status": status,
-                    "attempts": 0 if status == "queued" else 1,
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                    # Demo letters are never sent: a queued one waits past any demonstration, so a worker leaves it.
-                    "next_attempt_at": NEVER_DUE if status == "queued" else stamp,
-                    "sent_at": None if status in ("queued", "sending") else stamp + timedelta(seconds=30),
-                }
-                for (user_id, office), status, stamp in zip(block, statuses, stamps, strict=False)
-            ]
-            message_ids = list(
-                session.scalars(
-                    insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True), message_rows
-                )
-            )
-            session.execute(
-                insert(Letter),
-                [
-                    {
-                        "campaign_id": campaign.id,
-                        "user_id": user_id,
-                        "person_id": office.person_id,
-                        "office_id": office.id,
-                        "district_id": office.district_id,
-                        "template_id": template.id,
-                        "party": office.party,
-                        "to_address": f"mpp-{office.district_id}@example.invalid",
-                        "subject": "A letter from a constituent",
-                        "body": BODY.format(name="MPP"),
-                        "message_id": message_id,
-                        "created_at": stamp,
-                    }
-                    for (user_id, office), message_id, stamp in zip(block, message_ids, stamps, strict=False)
-                ],
-            )
+            message_ids = _insert_messages(session, block, statuses, stamps)
+            _insert_letters(session, campaign, template, block, message_ids, stamps)
             total += len(block)
     return total
+
+
+def _insert_messages(session: Session, block, statuses: list[str], stamps: list[datetime]) -> list[int]:
+    """The outbox rows of a block of letters, in their statuses; their ids, in order."""
+    message_rows = [
+        {
+            "kind": "letter",
+            "user_id": user_id,
+            "to_address": f"mpp-{office.district_id}@example.invalid",
+            "from_address": f"ITPO <letters@{EMAIL_DOMAIN}>",
+            "subject": "A letter from a constituent",
+            "text_body": BODY.format(name="MPP"),
+            "status": status,
+            "attempts": 0 if status == "queued" else 1,
+            "created_at": stamp,
+            "updated_at": stamp,
+            # Demo letters are never sent: a queued one waits past any demonstration, so no worker takes it.
+            "next_attempt_at": NEVER_DUE if status == "queued" else stamp,
+            "sent_at": None if status in ("queued", "sending") else stamp + timedelta(seconds=30),
+        }
+        for (user_id, office), status, stamp in zip(block, statuses, stamps, strict=False)
+    ]
+    return list(
+        session.scalars(
+            insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True), message_rows
+        )
+    )
+
+
+def _insert_letters(session: Session, campaign, template, block, message_ids: list[int], stamps) -> None:
+    """A block of letters, each to the writer's MPP and tied to its outbox row."""
+    session.execute(
+        insert(Letter),
+        [
+            {
+                "campaign_id": campaign.id,
+                "user_id": user_id,
+                "person_id": office.person_id,
+                "office_id": office.id,
+                "district_id": office.district_id,
+                "template_id": template.id,
+                "party": office.party,
+                "to_address": f"mpp-{office.district_id}@example.invalid",
+                "subject": "A letter from a constituent",
+                "body": BODY.format(name="MPP"),
+                "message_id": message_id,
+                "created_at": stamp,
+            }
+            for (user_id, office), message_id, stamp in zip(block, message_ids, stamps, strict=False)
+        ],
+    )
 
 
 # "Did they reply?": 4 in 10 delivered letters were asked (14 days on), 6 in 10 of those answered.

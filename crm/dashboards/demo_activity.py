@@ -83,88 +83,20 @@ def _add_interactions(
     session: Session, spec: ActivityScale, rng: random.Random, today: date, staff: list[int]
 ) -> tuple[int, int]:
     """Two years of meetings, calls, emails...: most with Ontario MPPs and regulators, some elsewhere."""
-    mpps = list(session.scalars(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))))
-    people = list(session.scalars(select(Person.id).where(Person.id.not_in(mpps)))) or mpps
-    organizations = list(session.scalars(select(Organization.id)))
-    jurisdictions = dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).all())
-    ontario = jurisdictions.get("ON")
-    others = [jid for code, jid in jurisdictions.items() if code != "ON"]
-    kinds, weights = zip(*((code, KIND_WEIGHTS.get(code, 5)) for code, _ in KINDS), strict=False)
+    pools = _Stakeholders.read(session)
     start = datetime.combine(today - timedelta(days=730), time(8))
-    span = 730 * 24 * 60
     follow_ups = 0
     for first in range(0, spec.interactions, CHUNK):
         size = min(CHUNK, spec.interactions - first)
-        stamps = sorted(start + timedelta(minutes=rng.randrange(span)) for _ in range(size))
-        chosen = rng.choices(kinds, weights=weights, k=size)
-        tags = [
-            [tag for tag, one_in in (("#mppchats", 3), ("#skillstohelp", 5), ("#pra", 8)) if rng.randrange(one_in) == 0]
-            for _ in range(size)
-        ]
-        rows = [
-            {
-                "kind": kind,
-                "occurred_at": stamp,
-                "title": f"{dict(KINDS)[kind]} about {rng.choice(TOPICS)}",
-                "summary": "Discussed ITPO's asks and what the office can do next.",
-                "hashtags": " ".join(t) or None,
-                "jurisdiction_id": ontario if rng.random() < 0.8 or not others else rng.choice(others),
-                "author_id": rng.choice(staff),
-                "member_report": False,
-                "created_at": stamp,
-            }
-            for kind, stamp, t in zip(chosen, stamps, tags, strict=False)
-        ]
+        stamps, tags, rows = _interaction_rows(rng, pools, staff, start, size)
         ids = list(session.scalars(insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True), rows))
         participants, hashtags, tasks = [], [], []
         for interaction_id, stamp, t in zip(ids, stamps, tags, strict=False):
-            party = rng.random()
-            stakeholder = (
-                {"person_id": rng.choice(mpps)}
-                if party < 0.5 and mpps
-                else {"person_id": rng.choice(people)}
-                if party < 0.75 and people
-                else {"organization_id": rng.choice(organizations)}
-            )
-            participants.append(
-                {
-                    "interaction_id": interaction_id,
-                    "side": "stakeholder",
-                    "role": "target",
-                    "occurred_at": stamp,
-                    "person_id": None,
-                    "organization_id": None,
-                    "user_id": None,
-                    **stakeholder,
-                }
-            )
-            if rng.random() < 0.5:
-                participants.append(
-                    {
-                        "interaction_id": interaction_id,
-                        "side": "itpo",
-                        "role": "organiser",
-                        "occurred_at": stamp,
-                        "person_id": None,
-                        "organization_id": None,
-                        "user_id": rng.choice(staff),
-                    }
-                )
+            participants += _participants(rng, pools, staff, interaction_id, stamp)
             hashtags.extend({"interaction_id": interaction_id, "tag": tag} for tag in t)
-            if rng.random() < 0.1:
-                due = stamp.date() + timedelta(days=rng.randint(3, 30))
-                done = due < today - timedelta(days=14) and rng.random() < 0.9
-                tasks.append(
-                    {
-                        "interaction_id": interaction_id,
-                        "title": "Send the follow-up note and figures",
-                        "due_date": due,
-                        "assignee_id": rng.choice(staff),
-                        "created_at": stamp,
-                        "status": "done" if done else "open",
-                        "completed_at": datetime.combine(due, time(12)) if done else None,
-                    }
-                )
+            task = _follow_up(rng, staff, today, interaction_id, stamp)
+            if task:
+                tasks.append(task)
         session.execute(insert(Participant), participants)
         if hashtags:
             session.execute(insert(InteractionHashtag), hashtags)
@@ -172,6 +104,98 @@ def _add_interactions(
             session.execute(insert(FollowUp), tasks)
         follow_ups += len(tasks)
     return spec.interactions, follow_ups
+
+
+@dataclass
+class _Stakeholders:
+    """Whom the demo's interactions are with: sitting MPPs, other people, organizations, jurisdictions."""
+
+    mpps: list[int]
+    people: list[int]
+    organizations: list[int]
+    ontario: int | None
+    others: list[int]
+
+    @classmethod
+    def read(cls, session: Session) -> _Stakeholders:
+        mpps = list(session.scalars(select(ElectedOffice.person_id).where(ElectedOffice.current.is_(True))))
+        people = list(session.scalars(select(Person.id).where(Person.id.not_in(mpps)))) or mpps
+        organizations = list(session.scalars(select(Organization.id)))
+        jurisdictions = dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).all())
+        others = [jid for code, jid in jurisdictions.items() if code != "ON"]
+        return cls(mpps, people, organizations, jurisdictions.get("ON"), others)
+
+
+def _interaction_rows(
+    rng: random.Random, pools: _Stakeholders, staff: list[int], start: datetime, size: int
+) -> tuple[list[datetime], list[list[str]], list[dict]]:
+    """A chunk of interactions at random times in the two years: their times, hashtags and rows."""
+    kinds, weights = zip(*((code, KIND_WEIGHTS.get(code, 5)) for code, _ in KINDS), strict=False)
+    stamps = sorted(start + timedelta(minutes=rng.randrange(730 * 24 * 60)) for _ in range(size))
+    chosen = rng.choices(kinds, weights=weights, k=size)
+    tags = [
+        [tag for tag, one_in in (("#mppchats", 3), ("#skillstohelp", 5), ("#pra", 8)) if rng.randrange(one_in) == 0]
+        for _ in range(size)
+    ]
+    rows = [
+        {
+            "kind": kind,
+            "occurred_at": stamp,
+            "title": f"{dict(KINDS)[kind]} about {rng.choice(TOPICS)}",
+            "summary": "Discussed ITPO's asks and what the office can do next.",
+            "hashtags": " ".join(t) or None,
+            "jurisdiction_id": pools.ontario if rng.random() < 0.8 or not pools.others else rng.choice(pools.others),
+            "author_id": rng.choice(staff),
+            "member_report": False,
+            "created_at": stamp,
+        }
+        for kind, stamp, t in zip(chosen, stamps, tags, strict=False)
+    ]
+    return stamps, tags, rows
+
+
+def _participants(
+    rng: random.Random, pools: _Stakeholders, staff: list[int], interaction_id: int, stamp: datetime
+) -> list[dict]:
+    """An interaction's stakeholder (an MPP, another person or an organization) and, half the time, staff."""
+    party = rng.random()
+    stakeholder = (
+        {"person_id": rng.choice(pools.mpps)}
+        if party < 0.5 and pools.mpps
+        else {"person_id": rng.choice(pools.people)}
+        if party < 0.75 and pools.people
+        else {"organization_id": rng.choice(pools.organizations)}
+    )
+    nobody = {"person_id": None, "organization_id": None, "user_id": None}
+    rows = [
+        {"interaction_id": interaction_id, "side": "stakeholder", "role": "target", "occurred_at": stamp}
+        | nobody
+        | stakeholder
+    ]
+    if rng.random() < 0.5:
+        rows.append(
+            {"interaction_id": interaction_id, "side": "itpo", "role": "organiser", "occurred_at": stamp}
+            | nobody
+            | {"user_id": rng.choice(staff)}
+        )
+    return rows
+
+
+def _follow_up(rng: random.Random, staff: list[int], today: date, interaction_id: int, stamp: datetime) -> dict | None:
+    """One interaction in ten has a follow-up task; most of those long due are done."""
+    if rng.random() >= 0.1:
+        return None
+    due = stamp.date() + timedelta(days=rng.randint(3, 30))
+    done = due < today - timedelta(days=14) and rng.random() < 0.9
+    return {
+        "interaction_id": interaction_id,
+        "title": "Send the follow-up note and figures",
+        "due_date": due,
+        "assignee_id": rng.choice(staff),
+        "created_at": stamp,
+        "status": "done" if done else "open",
+        "completed_at": datetime.combine(due, time(12)) if done else None,
+    }
 
 
 def _add_stances(session: Session, rng: random.Random, today: date) -> int:

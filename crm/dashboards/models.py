@@ -1,11 +1,5 @@
 """The committee dashboard's daily counts of interactions, kept up to date from the interaction log.
-
-Database triggers (migration 0016) mark a day "dirty" whenever an interaction or participant of that day is
-written by any path — forms, imports, merges, bulk loads — and mark everything dirty when a person changes
-organization or an organization changes kind. `crm.dashboards.rollup.refresh_activity` recounts the dirty days
-before the dashboard reads, so the dashboard sums a few hundred daily rows instead of reading a year of
-interactions on every view.
-"""
+How they stay current: docs/design-notes.md, "dashboards/models.py"."""
 
 from datetime import date
 

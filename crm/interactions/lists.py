@@ -93,13 +93,8 @@ def _conditions(filters: InteractionFilters, parties: list, narrowed: bool) -> l
 
 
 def _matching(filters: InteractionFilters):
-    """(occurred_at, id) of the interactions matching every given filter, newest first: narrow rows that indexes
-    alone can answer, so a count or a deep page never reads whole interactions.
-
-    With a stakeholder or participant filter, the rows come from that party's participant rows, which carry the
-    interaction's date (the services keep the copy in step) and have an index in date order; a party with two rows
-    in one interaction (an organization and one of its people, a merged person) gives it once.
-    """
+    """(occurred_at, id) of the interactions matching every filter, newest first: narrow rows indexes alone
+    can answer. Design: docs/design-notes.md, "interactions/lists.py: _matching"."""
     parties = _parties(filters)
     conditions = _conditions(filters, parties, narrowed=bool(parties))
     if not parties:
@@ -133,13 +128,8 @@ def filtered_interactions(filters: InteractionFilters):
 def interactions_page(
     session: Session, filters: InteractionFilters, *, limit: int, offset: int, exact: bool = False
 ) -> Page:
-    """One page of `filtered_interactions`, and how many there are: counted up to COUNT_UP_TO (or the end of this
-    page, if further), beyond which the page says "more than" that; `exact` counts them all.
-
-    The ids of the page and the count come from one narrow `_matching` query that stops after the count's limit,
-    so a request reads about as many index entries as a page needs, however many interactions match; only the
-    page's own interactions are then loaded.
-    """
+    """One page of `filtered_interactions`, counted up to COUNT_UP_TO (or this page's end) unless `exact`;
+    beyond that, "more than". Design: docs/design-notes.md, "interactions/lists.py: interactions_page"."""
 
     def load(ids):
         return {
@@ -152,7 +142,7 @@ def interactions_page(
     return capped_page(session, _matching(filters), load, limit=limit, offset=offset, exact=exact, up_to=COUNT_UP_TO)
 
 
-# --- export -----------------------------------------------------------------------------------------------------
+# --- export --------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = [
     "id",

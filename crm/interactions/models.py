@@ -63,8 +63,8 @@ class Interaction(db.Model):
     url: Mapped[str | None] = mapped_column(String(500))
     reach: Mapped[int | None]
     posted_by: Mapped[str | None] = mapped_column(String(160))
-    # Archived (logged by mistake, a duplicate): out of lists, timelines, follow-up lists and dashboards; its
-    # page, its history and the audit trail stay.
+    # Archived (logged by mistake, a duplicate): out of lists, timelines, follow-up lists and
+    # dashboards; its page, its history and the audit trail stay.
     archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime | None] = mapped_column(onupdate=func.now())
@@ -125,7 +125,7 @@ class Participant(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     side: Mapped[str] = mapped_column(String(12))  # itpo, stakeholder
     role: Mapped[str] = mapped_column(String(30), default="attendee")
-    # A copy of the interaction's occurred_at (kept in step by the services) so timelines need only this table.
+    # A copy of the interaction's occurred_at (kept in step by the services): timelines read only this.
     occurred_at: Mapped[datetime]
 
     interaction = relationship("Interaction", back_populates="participants")

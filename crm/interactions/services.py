@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import render_template
 from sqlalchemy import select
@@ -28,7 +28,7 @@ from crm.interactions.models import (
 )
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
-from crm.stakeholders.models import ElectedOffice, Organization, Person
+from crm.stakeholders.models import Organization, Person
 from crm.stakeholders.parties import PARTY_KINDS, parse_party_ref, party_labels, party_named
 
 # Something that "happened" may be logged up to a day ahead (time zones, late-evening meetings).
@@ -97,6 +97,22 @@ def parse_hashtags(text: str | None) -> list[str]:
 
 def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> list[Participant]:
     """Participants for the given rows; unknown or archived parties and unknown roles are refused."""
+    wanted = _wanted_parties(session, rows)
+    found = _live_parties(session, {kind: [i for (k, i) in wanted if k == kind] for kind in PARTY_KINDS})
+    participants = []
+    for (kind, party_id), role in wanted.items():
+        party = found[kind].get(party_id)
+        if party is None:
+            raise ValidationError(
+                "participants", "One of the participants no longer exists or is archived; choose again from the list."
+            )
+        side = "itpo" if kind == "user" else "stakeholder"
+        participants.append(Participant(side=side, role=role, **{kind: party}))
+    return participants
+
+
+def _wanted_parties(session: Session, rows: list[ParticipantInput]) -> dict[tuple[str, int], str]:
+    """(kind, id) → role for each row that names a party: chosen from the list, or typed by its name."""
     roles = dict(PARTICIPANT_ROLES)
     wanted: dict[tuple[str, int], str] = {}
     labels = party_labels(session, [row.ref for row in rows if row.ref and row.name.strip()])
@@ -112,36 +128,22 @@ def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> lis
         if row.role not in roles:
             raise ValidationError("participants", "Choose a role for each participant from the list.")
         wanted.setdefault(key, row.role)
-    ids = {kind: [i for (k, i) in wanted if k == kind] for kind in PARTY_KINDS}
-    found = {
-        "person": {
-            p.id: p
-            for p in session.scalars(select(Person).where(Person.id.in_(ids["person"]), Person.archived.is_(False)))
-        }
-        if ids["person"]
-        else {},
-        "organization": {
-            o.id: o
-            for o in session.scalars(
-                select(Organization).where(Organization.id.in_(ids["organization"]), Organization.archived.is_(False))
-            )
-        }
-        if ids["organization"]
-        else {},
-        "user": {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids["user"]), User.active.is_(True)))}
-        if ids["user"]
-        else {},
+    return wanted
+
+
+def _live_parties(session: Session, ids: dict[str, list[int]]) -> dict[str, dict[int, object]]:
+    """The active people, organizations and users among `ids`, by kind and id."""
+    queries = {
+        "person": lambda: select(Person).where(Person.id.in_(ids["person"]), Person.archived.is_(False)),
+        "organization": lambda: select(Organization).where(
+            Organization.id.in_(ids["organization"]), Organization.archived.is_(False)
+        ),
+        "user": lambda: select(User).where(User.id.in_(ids["user"]), User.active.is_(True)),
     }
-    participants = []
-    for (kind, party_id), role in wanted.items():
-        party = found[kind].get(party_id)
-        if party is None:
-            raise ValidationError(
-                "participants", "One of the participants no longer exists or is archived; choose again from the list."
-            )
-        side = "itpo" if kind == "user" else "stakeholder"
-        participants.append(Participant(side=side, role=role, **{kind: party}))
-    return participants
+    return {
+        kind: {party.id: party for party in session.scalars(query())} if ids[kind] else {}
+        for kind, query in queries.items()
+    }
 
 
 def _check_when(occurred_at: datetime, now: datetime | None = None) -> None:
@@ -271,7 +273,7 @@ def interaction_loader_options():
     )
 
 
-# --- follow-ups -------------------------------------------------------------------------------------------------
+# --- follow-ups ----------------------------------------------------------------------------------
 
 
 def add_follow_up(session: Session, interaction: Interaction, item: FollowUpInput) -> FollowUp:
@@ -344,113 +346,11 @@ def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) 
     return len(by_user)
 
 
-# --- member #mppchats reports -----------------------------------------------------------------------------------
-
-
-@dataclass
-class MppChatInput:
-    """What a member reports about a conversation with their MPP."""
-
-    occurred_on: date
-    meeting_format: str
-    person_id: int
-    summary: str
-    outcome: str | None = None
-
-
-def current_mpps(session: Session) -> list[tuple[Person, ElectedOffice]]:
-    """Every sitting Ontario MPP with their office, by riding name."""
-    from crm.reference.models import ElectoralDistrict
-
-    rows = session.execute(
-        select(Person, ElectedOffice)
-        .join(ElectedOffice, ElectedOffice.person_id == Person.id)
-        .join(Jurisdiction, Jurisdiction.id == ElectedOffice.jurisdiction_id)
-        .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
-        .where(ElectedOffice.current.is_(True), Jurisdiction.code == "ON")
-        .options(joinedload(ElectedOffice.district))
-        .order_by(ElectoralDistrict.name)
-    ).all()
-    return [(person, office) for person, office in rows]
-
-
-def mpp_for_member(session: Session, user: User) -> Person | None:
-    """The sitting MPP of the member's riding, if the profile places them in one."""
-    profile = getattr(user, "profile", None)
-    if profile is None or profile.district_id is None:
-        return None
-    return session.scalar(
-        select(Person)
-        .join(ElectedOffice, ElectedOffice.person_id == Person.id)
-        .where(ElectedOffice.district_id == profile.district_id, ElectedOffice.current.is_(True))
-    )
-
-
-def _apply_report(
-    session: Session, interaction: Interaction, member: User, data: MppChatInput, now: datetime | None
-) -> None:
-    if data.meeting_format not in FORMAT_KIND:
-        raise ValidationError("meeting_format", "Choose how you talked: in person, virtual, phone or social media.")
-    occurred_at = datetime.combine(data.occurred_on, time(0, 0))
-    _check_when(occurred_at, now)
-    mpp = session.scalar(
-        select(Person)
-        .join(ElectedOffice, ElectedOffice.person_id == Person.id)
-        .where(Person.id == data.person_id, ElectedOffice.current.is_(True))
-    )
-    if mpp is None:
-        raise ValidationError("person_id", "Choose your MPP from the list.")
-    ontario = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
-    interaction.kind = FORMAT_KIND[data.meeting_format]
-    interaction.meeting_format = data.meeting_format
-    interaction.occurred_at = occurred_at
-    interaction.title = f"#mppchats: {member.name} with {mpp.full_name}"[:200]
-    interaction.summary = data.summary
-    interaction.outcome = data.outcome
-    interaction.jurisdiction = ontario
-    if not interaction.hashtags:
-        interaction.hashtags = "#mppchats"
-        interaction.tags = [InteractionHashtag(tag="#mppchats")]
-    _replace_participants(
-        interaction,
-        [
-            Participant(side="stakeholder", role="target", person=mpp),
-            Participant(side="itpo", role="reporter", user=member),
-        ],
-    )
-
-
-def report_mppchat(session: Session, member: User, data: MppChatInput, now: datetime | None = None) -> Interaction:
-    """A member's own #mppchats conversation becomes an interaction the committee can follow up."""
-    interaction = Interaction(author=member, member_report=True)
-    _apply_report(session, interaction, member, data, now)
-    session.add(interaction)
-    session.flush()
-    return interaction
-
-
-def update_mppchat(
-    session: Session, interaction: Interaction, member: User, data: MppChatInput, now: datetime | None = None
-) -> Interaction:
-    _apply_report(session, interaction, member, data, now)
-    session.flush()
-    return interaction
-
-
 def can_read(user: User, interaction: Interaction) -> bool:
     """Staff read everything; a member reads only the reports they made themselves."""
     if user.role in STAFF_ROLES:
         return True
     return interaction.member_report and interaction.author_id == user.id
-
-
-def member_reports(user_id: int):
-    return (
-        select(Interaction)
-        .where(Interaction.member_report.is_(True), Interaction.author_id == user_id)
-        .options(*interaction_loader_options())
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-    )
 
 
 def staff_users():

@@ -1,13 +1,5 @@
-"""A stakeholder's timeline: everything ITPO did with a person or organization, newest first.
-
-Each kind of entry comes from a registered source. A source builds a SELECT of three columns
-(`kind`, `occurred_at`, `ref_id`) for one stakeholder and loads the rows of one page by id; the timeline
-runs the UNION ALL of every source, so paging and counting happen once, in the database.
-
-Extension point: stance changes (stakeholders) and letters received (campaigns) register their own
-source with `register_timeline_source(...)` from their package, and `_timeline.html` gets a branch
-(or falls back to the entry's `title` and `url`).
-"""
+"""A stakeholder's timeline: everything ITPO did with a person or organization, newest first, from
+registered sources. Extension point: docs/design-notes.md, "interactions/timeline.py"."""
 
 from __future__ import annotations
 

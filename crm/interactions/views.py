@@ -10,7 +10,7 @@ from crm.archive import archive_view
 from crm.audit.services import record
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
-from crm.interactions import lists, services
+from crm.interactions import lists, member_reports, services
 from crm.interactions.forms import (
     FollowUpForm,
     FollowUpStatusForm,
@@ -64,14 +64,15 @@ def _readable(interaction_id: int, operation: str = "read") -> Interaction:
     return interaction
 
 
-# --- list and export --------------------------------------------------------------------------------------------
+# --- list and export -----------------------------------------------------------------------------
 
 
 def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
     form = InteractionFilterForm(request.args)
     form.jurisdiction_id.choices = _jurisdiction_choices("Any jurisdiction")
-    # Only the chosen stakeholder is rendered (all of them would make every list page heavy); the search box
-    # of interactions.js finds others, and timelines link here with a stakeholder chosen.
+    # Only the chosen stakeholder is rendered (all of them would make every list page heavy); the
+    # search box of interactions.js finds others, and timelines link here with a stakeholder
+    # chosen.
     chosen = request.args.get("stakeholder", "")
     label = parties.party_label(db.session, chosen)
     form.stakeholder.choices = [("", "Any stakeholder")] + ([(chosen, label)] if label else [])
@@ -120,11 +121,11 @@ def export(fmt):
     )
 
 
-# --- logging and editing ----------------------------------------------------------------------------------------
+# --- logging and editing -------------------------------------------------------------------------
 
 
 def _prepare(form: InteractionForm) -> None:
-    # Only chosen participants are looked up: the directory (100,000 people) is never rendered into the page.
+    # Only chosen participants are looked up: the directory (100,000 people) is never put in the page.
     labels = parties.party_labels(db.session, [row.who.data for row in form.participants if row.who.data])
     for row in form.participants:
         if row.who.data and not row.who_name.data:
@@ -244,7 +245,7 @@ def archive(interaction_id):
     return archive_view(interaction, "Interaction", url_for("interactions.detail", interaction_id=interaction.id))
 
 
-# --- follow-ups -------------------------------------------------------------------------------------------------
+# --- follow-ups ----------------------------------------------------------------------------------
 
 
 @bp.route("/<int:interaction_id>/follow-ups", methods=["POST"])
@@ -294,7 +295,7 @@ def my_follow_ups():
     )
 
 
-# --- participant search -----------------------------------------------------------------------------------------
+# --- participant search --------------------------------------------------------------------------
 
 
 @bp.route("/participants/search")
@@ -308,7 +309,7 @@ def participant_search():
     return jsonify(items=parties.search_parties(db.session, request.args.get("q", ""), kinds))
 
 
-# --- timelines --------------------------------------------------------------------------------------------------
+# --- timelines -----------------------------------------------------------------------------------
 
 
 @bp.route("/timeline/person/<int:person_id>")
@@ -340,20 +341,20 @@ def organization_timeline(organization_id):
     )
 
 
-# --- member #mppchats reports -----------------------------------------------------------------------------------
+# --- member #mppchats reports --------------------------------------------------------------------
 
 
 def _mpp_form(form: MppChatForm) -> None:
     form.person_id.choices = [("", "— choose —")] + [
         (str(person.id), f"{person.full_name} — {office.district.name}")
-        for person, office in services.current_mpps(db.session)
+        for person, office in member_reports.current_mpps(db.session)
     ]
 
 
-def _report_input(form: MppChatForm) -> services.MppChatInput:
+def _report_input(form: MppChatForm) -> member_reports.MppChatInput:
     if form.person_id.data is None:
         raise ValidationError("person_id", "Choose your MPP from the list.")
-    return services.MppChatInput(
+    return member_reports.MppChatInput(
         occurred_on=form.occurred_on.data,
         meeting_format=form.meeting_format.data,
         person_id=form.person_id.data,
@@ -368,11 +369,11 @@ def report_mppchat():
     _mpp_form(form)
     if request.method == "GET":
         form.occurred_on.data = date.today()
-        mpp = services.mpp_for_member(db.session, current_user)
+        mpp = member_reports.mpp_for_member(db.session, current_user)
         form.person_id.data = mpp.id if mpp else None
     if form.validate_on_submit():
         try:
-            interaction = services.report_mppchat(db.session, current_user, _report_input(form))
+            interaction = member_reports.report_mppchat(db.session, current_user, _report_input(form))
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -394,7 +395,7 @@ def _edit_report(interaction: Interaction):
         form.outcome.data = interaction.outcome
     if form.validate_on_submit():
         try:
-            services.update_mppchat(db.session, interaction, current_user, _report_input(form))
+            member_reports.update_mppchat(db.session, interaction, current_user, _report_input(form))
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -408,11 +409,11 @@ def _edit_report(interaction: Interaction):
 @bp.route("/mppchats/mine")
 def my_reports():
     limit, offset = _page_args()
-    page = paginate(db.session, services.member_reports(current_user.id), limit=limit, offset=offset)
+    page = paginate(db.session, member_reports.member_reports(current_user.id), limit=limit, offset=offset)
     return render_template("interactions/my_reports.html", page=page)
 
 
-# --- #skillstohelp and other social posts -----------------------------------------------------------------------
+# --- #skillstohelp and other social posts --------------------------------------------------------
 
 
 @bp.route("/posts")

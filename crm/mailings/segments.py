@@ -44,17 +44,7 @@ def clean_filters(raw: dict) -> dict:
             raise ValidationError("province", "Choose a province from the list.")
         filters["province"] = province
     for name in LIST_FILTERS:
-        values = [value for value in (raw.get(name) or []) if value not in (None, "")]
-        if name in ("district_ids", "programs_registered", "programs_attended"):
-            if not all(isinstance(value, int) or str(value).isdigit() for value in values):
-                raise ValidationError(name, "Choose from the list.")
-            values = sorted({int(value) for value in values})
-        elif name == "licensure_stages":
-            if not set(values) <= dict(LICENSURE_STAGES).keys():
-                raise ValidationError(name, "Choose licensure stages from the list.")
-            values = sorted(set(values))
-        else:
-            values = sorted({str(value).strip().lower()[:80] for value in values if str(value).strip()})
+        values = _clean_list(name, [value for value in (raw.get(name) or []) if value not in (None, "")])
         if values:
             filters[name] = values
     for name in ID_FILTERS:
@@ -63,13 +53,33 @@ def clean_filters(raw: dict) -> dict:
             if not (isinstance(value, int) or str(value).isdigit()):
                 raise ValidationError(name, "Choose a campaign from the list.")
             filters[name] = int(value)
+    filters |= _clean_dates(raw)
+    return filters
+
+
+def _clean_dates(raw: dict) -> dict:
+    """The joining dates given, as ISO strings; an end before the start is refused."""
+    dates = {}
     for name in DATE_FILTERS:
         value = raw.get(name)
         if value:
-            filters[name] = value.isoformat() if isinstance(value, date) else date.fromisoformat(str(value)).isoformat()
-    if filters.get("joined_from") and filters.get("joined_to") and filters["joined_to"] < filters["joined_from"]:
+            dates[name] = value.isoformat() if isinstance(value, date) else date.fromisoformat(str(value)).isoformat()
+    if dates.get("joined_from") and dates.get("joined_to") and dates["joined_to"] < dates["joined_from"]:
         raise ValidationError("joined_to", "The end of the joining dates is before its start.")
-    return filters
+    return dates
+
+
+def _clean_list(name: str, values: list) -> list:
+    """A list filter's values, sorted and without repeats: ids, stage codes, or short lower-cased words."""
+    if name in ("district_ids", "programs_registered", "programs_attended"):
+        if not all(isinstance(value, int) or str(value).isdigit() for value in values):
+            raise ValidationError(name, "Choose from the list.")
+        return sorted({int(value) for value in values})
+    if name == "licensure_stages":
+        if not set(values) <= dict(LICENSURE_STAGES).keys():
+            raise ValidationError(name, "Choose licensure stages from the list.")
+        return sorted(set(values))
+    return sorted({str(value).strip().lower()[:80] for value in values if str(value).strip()})
 
 
 def consents_to_email():

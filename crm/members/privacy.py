@@ -49,59 +49,76 @@ def _plain(value):
 
 def member_data(session: Session, user: User) -> dict[str, list[dict]]:
     """Everything held about this member, section by section (JSON-ready)."""
-    profile = session.scalar(select(MemberProfile).where(MemberProfile.user_id == user.id))
     data = {
-        "account": [
-            {
-                "email": user.email,
-                "name": user.name,
-                "role": user.role,
-                "joined": user.created_at,
-                "email_confirmed_at": user.email_confirmed_at,
-                "last_login_at": user.last_login_at,
-                "two_step_verification": user.mfa_enabled,
-            }
-        ],
-        "profile": []
-        if profile is None
-        else [
-            {
-                "postal_code": profile.postal_code,
-                "province": profile.province,
-                "riding": profile.district.name if profile.district else None,
-                "licensure_stage": profile.licensure_stage,
-                "training_country": profile.training_country,
-                "specialty": profile.specialty,
-                "graduation_year": profile.graduation_year,
-                "street_address": profile.street_address,
-                "phone": profile.phone,
-            }
-        ],
-        "consents": [
-            {
-                "purpose": c.purpose,
-                "granted": c.granted,
-                "wording": c.wording,
-                "wording_version": c.wording_version,
-                "source": c.source,
-                "at": c.created_at,
-            }
-            for c in session.scalars(
-                select(ConsentRecord).where(ConsentRecord.user_id == user.id).order_by(ConsentRecord.id)
-            )
-        ],
-        "emails_sent_to_you": [
-            {"subject": m.subject, "kind": m.kind, "status": m.status, "at": m.created_at}
-            for m in session.scalars(
-                select(OutboundMessage)
-                .where(OutboundMessage.user_id == user.id, OutboundMessage.to_address == user.email)
-                .order_by(OutboundMessage.id)
-            )
-        ],
+        "account": _account(user),
+        "profile": _profile(session, user),
+        "consents": _consents(session, user),
+        "emails_sent_to_you": _emails_sent(session, user),
     }
     for name, source in _SOURCES.items():
         data[name] = source.export(session, user.id)
     return {section: [{k: _plain(v) for k, v in row.items()} for row in rows] for section, rows in data.items()}
+
+
+def _account(user: User) -> list[dict]:
+    return [
+        {
+            "email": user.email,
+            "name": user.name,
+            "role": user.role,
+            "joined": user.created_at,
+            "email_confirmed_at": user.email_confirmed_at,
+            "last_login_at": user.last_login_at,
+            "two_step_verification": user.mfa_enabled,
+        }
+    ]
+
+
+def _profile(session: Session, user: User) -> list[dict]:
+    profile = session.scalar(select(MemberProfile).where(MemberProfile.user_id == user.id))
+    if profile is None:
+        return []
+    return [
+        {
+            "postal_code": profile.postal_code,
+            "province": profile.province,
+            "riding": profile.district.name if profile.district else None,
+            "licensure_stage": profile.licensure_stage,
+            "training_country": profile.training_country,
+            "specialty": profile.specialty,
+            "graduation_year": profile.graduation_year,
+            "street_address": profile.street_address,
+            "phone": profile.phone,
+        }
+    ]
+
+
+def _consents(session: Session, user: User) -> list[dict]:
+    return [
+        {
+            "purpose": c.purpose,
+            "granted": c.granted,
+            "wording": c.wording,
+            "wording_version": c.wording_version,
+            "source": c.source,
+            "at": c.created_at,
+        }
+        for c in session.scalars(
+            select(ConsentRecord).where(ConsentRecord.user_id == user.id).order_by(ConsentRecord.id)
+        )
+    ]
+
+
+def _emails_sent(session: Session, user: User) -> list[dict]:
+    """The emails sent to the member's current address (a letter to an MPP is theirs, not to them)."""
+    return [
+        {"subject": m.subject, "kind": m.kind, "status": m.status, "at": m.created_at}
+        for m in session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.user_id == user.id, OutboundMessage.to_address == user.email)
+            .order_by(OutboundMessage.id)
+        )
+    ]
 
 
 def member_data_csv(data: dict[str, list[dict]]) -> bytes:

@@ -1,16 +1,5 @@
-"""Counts of members as ITPO may show them: none under 5 exactly, and none that subtraction could give away.
-
-A count under SMALL_COUNT is shown as "fewer than 5". That alone is not enough in a table whose total is
-known: the total minus the rows shown would give the hidden row back. So `protect` also withholds the
-smallest shown rows ("5 or more") until no hidden count under 5 can be worked out, or else withholds the
-whole table. "Worked out" is judged as someone who reads the page would: they know the total, the counts
-shown, that a "fewer than 5" row holds 1 to 4 members (a row is listed only when it has someone), and
-that a "5 or more" row holds at least 5 and no more than the smallest count shown (the rule picks the
-smallest). A hidden count is safe when at least two values fit all of that.
-
-Not covered: comparing the same table under two different filters (e.g. two date ranges a day apart) can
-still show how the members who differ are spread; the pages offer filters that staff need, and say so.
-"""
+"""Counts of members as ITPO may show them: none under 5, and none that subtraction could give away.
+The rule and its limits: docs/design-notes.md, "members/small_counts.py"."""
 
 from __future__ import annotations
 
@@ -51,14 +40,8 @@ def _safe(small: int, ceilings: list[int], residual: int) -> bool:
 
 
 def protect(rows: list[tuple[str, int]]) -> list[Cell] | None:
-    """The rows (label, count ≥ 1) of one table whose total is shown, as they may be shown; None: withhold it all.
-
-    When rows are under 5, the smallest rows shown are withheld too: two beside a lone small row, one
-    beside several. How many depends only on what the reader sees (how many rows are under 5), never on
-    the hidden counts, so the choice itself gives nothing away; when that is still not enough (say the
-    hidden rows hold exactly 1 and the extra one exactly 5), the whole table is withheld. Rows shown come
-    first, most members first; withheld rows follow by label, so their place tells nothing of their size.
-    """
+    """The rows (label, count ≥ 1) of a table whose total is shown, as they may be shown; None: withhold it all.
+    How rows are chosen: docs/design-notes.md, "members/small_counts.py: protect"."""
     total = sum(count for _, count in rows)
     if total < SMALL_COUNT:
         return None
@@ -66,7 +49,7 @@ def protect(rows: list[tuple[str, int]]) -> list[Cell] | None:
     shown = sorted(((count, label) for label, count in rows if count >= SMALL_COUNT))
     extras = (2 if len(small) == 1 else 1) if small else 0
     extra, shown = shown[:extras], shown[extras:]
-    # An extra row is below the smallest row still shown in (count, label) order, and the reader knows it.
+    # An extra row is below the smallest row still shown in (count, label) order; the reader knows it.
     ceilings = [
         (shown[0][0] if label < shown[0][1] else shown[0][0] - 1) if shown else total - len(small) for _, label in extra
     ]

@@ -19,8 +19,9 @@ from flask import current_app
 
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage
 
-# In a bulk batch's text, where each recipient's own text goes (a mailing rendered per recipient): the row's
-# text_body, sent to SendGrid as a substitution, so one request still carries MAIL_BULK_SIZE recipients.
+# Where each recipient's own text goes in a bulk batch's text (a mailing rendered per recipient):
+# the row's text_body, sent to SendGrid as a substitution, so one request still carries
+# MAIL_BULK_SIZE recipients.
 BODY_TOKEN = "-crm_personal_body-"
 
 

@@ -114,7 +114,7 @@ def queue_member_email(
     return batch
 
 
-# SendGrid takes at most 10,000 bytes of substitutions per recipient: the text and the unsubscribe link.
+# SendGrid takes at most 10,000 bytes of substitutions per recipient: text and unsubscribe link.
 PERSONAL_TEXT_MAX_BYTES = 9_000
 
 

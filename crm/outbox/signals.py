@@ -16,5 +16,5 @@ message_status_changed = _signals.signal("outbox.message-status-changed")
 # kwargs: session, address, bounces
 address_failing = _signals.signal("outbox.address-failing")
 
-# Someone used a one-click unsubscribe link (no login). kwargs: session, address, user_id (may be None)
+# Someone used a one-click unsubscribe link (no login). kwargs: session, address, user_id or None
 address_unsubscribed = _signals.signal("outbox.address-unsubscribed")

@@ -35,12 +35,8 @@ def _json_error(status: int, code: str, message: str):
 @bp.route("/webhooks/sendgrid", methods=["POST"])
 @csrf.exempt
 def sendgrid_events():
-    """SendGrid's Event Webhook: verified, deduplicated, applied forward-only.
-
-    SendGrid retries the whole batch on any answer but 2xx, so a batch with some storable events is a 200 that
-    keeps them and lists the rejected ones; a body with nothing storable (not JSON, too deep, only bad events) is
-    a 400. No event can make it a 500, which would bring the whole batch back for 24 hours.
-    """
+    """SendGrid's Event Webhook: verified, deduplicated, applied forward-only. A 200 keeps what it can store
+    and lists the rest, a 400 stores nothing, never a 500 (SendGrid would retry the batch for 24 hours)."""
     key = current_app.config.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
     if not key:
         return _json_error(503, "not_configured", "SENDGRID_WEBHOOK_PUBLIC_KEY is not set.")

@@ -24,13 +24,13 @@ SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 
-# SendGrid posts a list of flat objects (a few hold a list of categories): three levels. Deeper is not SendGrid.
+# SendGrid posts a list of flat objects (some hold a list of categories): three levels at most.
 MAX_NESTING = 8
 MAX_REJECTED_LISTED = 20
-# A JSON string, possessive so that an unterminated one is swallowed in one pass (no quadratic retries).
+# A JSON string, possessive so an unterminated one is swallowed in one pass (no quadratic retries).
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
-# PostgreSQL text cannot hold NUL, and no database driver can encode a lone surrogate ("\ud800" in JSON).
+# PostgreSQL text cannot hold NUL; no driver can encode a lone surrogate ("\ud800" in JSON).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _NOT_AN_ID = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 

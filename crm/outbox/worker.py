@@ -30,10 +30,10 @@ from crm.outbox.services import (
 
 log = logging.getLogger(__name__)
 RECORD_AFTER_SECONDS = 1.0  # how long an acceptance may wait to be recorded with others
-PERSONAL_UNITS_IN_FLIGHT = 2  # bulk requests with per-recipient text one worker sends at once (memory)
+PERSONAL_UNITS_IN_FLIGHT = 2  # bulk requests with per-recipient text in flight at once (memory)
 
-# What became of one send unit: the provider's message id, why it was not taken, or (a bulk batch sent by a
-# sender thread) RECORDED or RECORDED_PAUSED.
+# What became of one send unit: the provider's message id, why it was not taken, or (a bulk batch
+# sent by a sender thread) RECORDED or RECORDED_PAUSED.
 Result = tuple[list[OutboundMessage], object]
 
 
@@ -43,8 +43,9 @@ def maintain(session) -> None:
     settle_unknown(session)
 
 
-# Jobs higher packages add to every worker pass (e.g. crm.mailings queues the mailings that are due), so the
-# outbox drives them without importing them. Each is called as job(session, now) and committed on its own.
+# Jobs higher packages add to every worker pass (crm.mailings queues the mailings that are due), so
+# the outbox drives them without importing them. Each is called as job(session, now), committed on
+# its own.
 _pass_jobs: list = []
 
 
@@ -98,8 +99,8 @@ def _attempt(mailer, unit: list[OutboundMessage]) -> str | Exception:
         return error
 
 
-# Outcomes a sending thread has dealt with itself (a bulk batch it recorded, or a unit it left to its lease
-# after an unexpected error): the claiming thread only counts them.
+# Outcomes a sending thread has dealt with itself (a bulk batch it recorded, or a unit it left to
+# its lease after an unexpected error): the claiming thread only counts them.
 RECORDED, RECORDED_PAUSED = object(), object()
 
 
@@ -127,13 +128,9 @@ def _record_or_log(session, results: list[Result], owner: str) -> bool:
 
 
 def run_pass(app, owner: str, limit: int | None = None, maintenance: bool = True) -> int:
-    """One pass in this thread, on a session of its own: maintenance, then claim due messages, send them one
-    unit after another and record the outcomes. No transaction is open while the provider is called.
-
-    Acceptances are recorded together at the end, or once the oldest has waited RECORD_AFTER_SECONDS; a
-    failure is recorded at once, and after a 429 the rest are given back unsent. Returns how many messages
-    were claimed (0 when nothing is due or sending is paused).
-    """
+    """One pass in this thread: maintain, claim, send unit by unit and record, with no transaction open
+    while the provider is called. Returns how many messages were claimed.
+    Design: docs/design-notes.md, "outbox/worker.py: run_pass"."""
     with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
         if maintenance:
             maintain(session)
@@ -213,111 +210,143 @@ def _send_bulk(session, mailer, seed: list[OutboundMessage], owner: str, bulk_si
 def run_worker(
     app, *, once: bool = False, concurrency: int = 8, interval: float = 2.0, stop: threading.Event | None = None
 ) -> int:
-    """The `flask crm worker` process. This thread claims due messages and records what became of single
-    messages, in batches, on one session; `concurrency` threads hand them to the provider (and look after a
-    bulk batch from claim to record themselves). This thread also expires dead leases and settles unknown
-    messages every `interval`.
+    """The `flask crm worker` process: this thread claims, records and maintains; `concurrency` threads send.
+    With `once`, it stops when nothing is due or in flight. Returns how many messages were handed over.
+    Design: docs/design-notes.md, "outbox/worker.py: run_worker"."""
+    return _Worker(app, max(1, concurrency), interval, stop or threading.Event()).run(once)
 
-    At most MAIL_CLAIM_BATCH single messages are in flight (claimed, outcome not yet recorded), so a crash
-    leaves no more than that to settle; a bulk request (up to MAIL_BULK_SIZE members) counts as one
-    thread's share of that. Claims are topped up when a quarter is free; results are recorded as soon as
-    the last recording is done, so the slower the database, the larger each batch. With `once`, it stops
-    when nothing is due and nothing is in flight. Returns how many messages were handed to the provider
-    (accepted or not).
-    """
-    owner = worker_name()
-    stop = stop or threading.Event()
-    concurrency = max(1, concurrency)
-    capacity, bulk_size = app.config["MAIL_CLAIM_BATCH"], app.config["MAIL_BULK_SIZE"]
-    share = max(1, capacity // concurrency)
-    mailer = app.extensions["crm.mailer"]
-    todo: queue.SimpleQueue = queue.SimpleQueue()
-    done: queue.SimpleQueue = queue.SimpleQueue()
 
-    def weight(unit: list[OutboundMessage]) -> int:
+class _Worker:
+    """One worker process: the claiming thread's state, its sender threads and the queues between them."""
+
+    def __init__(self, app, concurrency: int, interval: float, stop: threading.Event) -> None:
+        self.app, self.interval, self.stop = app, interval, stop
+        self.owner = worker_name()
+        self.capacity, self.bulk_size = app.config["MAIL_CLAIM_BATCH"], app.config["MAIL_BULK_SIZE"]
+        self.share = max(1, self.capacity // concurrency)
+        self.mailer = app.extensions["crm.mailer"]
+        self.todo: queue.SimpleQueue = queue.SimpleQueue()
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.threads = [
+            threading.Thread(target=self.sender, name=f"outbox-{i}", daemon=True) for i in range(concurrency)
+        ]
+        self.handled = self.in_flight = 0
+        self.exhausted = False  # the last claim found fewer due messages than it asked for
+        self.results: list[Result] = []  # arrived, not yet recorded
+        self.next_maintenance = 0.0
+
+    def weight(self, unit: list[OutboundMessage]) -> int:
+        """A unit's share of the claim capacity; a personal bulk batch weighs more (memory)."""
         if unit[0].batch_id is None:
             return len(unit)
-        # A personal batch's request carries each recipient's own text (some 10 MB in memory for 1,000): at most
-        # PERSONAL_UNITS_IN_FLIGHT of them at once keeps the worker's peak memory down.
-        return max(share, capacity // PERSONAL_UNITS_IN_FLIGHT) if unit[0].text_body else share
+        # A personal batch carries each recipient's own text (some 10 MB for 1,000): few at once.
+        return max(self.share, self.capacity // PERSONAL_UNITS_IN_FLIGHT) if unit[0].text_body else self.share
 
-    def sender() -> None:
-        """Hand single messages over; a bulk batch is big enough to claim its top-up and record its outcome
-        here, on this thread's session, so several go at once. Every unit taken gets one result."""
-        with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
-            while (unit := todo.get()) is not None:
+    def sender(self) -> None:
+        """Hand single messages over; a bulk batch is claimed, sent and recorded here, on this thread's
+        session, so several go at once. Every unit taken gets one result."""
+        with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
+            while (unit := self.todo.get()) is not None:
                 try:
-                    done.put(
-                        (unit, _attempt(mailer, unit))
+                    self.done.put(
+                        (unit, _attempt(self.mailer, unit))
                         if unit[0].batch_id is None
-                        else _send_bulk(session, mailer, unit, owner, bulk_size)
+                        else _send_bulk(session, self.mailer, unit, self.owner, self.bulk_size)
                     )
                 except Exception:  # a bug, not the provider: the leases expire, as in a crash
-                    log.exception("outbox sender: unexpected failure (owner %s)", owner)
-                    done.put((unit, RECORDED))
+                    log.exception("outbox sender: unexpected failure (owner %s)", self.owner)
+                    self.done.put((unit, RECORDED))
 
-    threads = [threading.Thread(target=sender, name=f"outbox-{i}", daemon=True) for i in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    handled = in_flight = 0
-    exhausted = False  # the last claim found fewer due messages than it asked for
-    results: list[Result] = []  # arrived, not yet recorded
-    next_maintenance = 0.0
-    with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
-        while True:
-            try:
-                if time.monotonic() >= next_maintenance:
-                    maintain(session)
-                    session.commit()
-                    run_pass_jobs(session)
-                    next_maintenance = time.monotonic() + interval
-                while not stop.is_set() and not exhausted and (free := capacity - in_flight) >= max(1, capacity // 4):
-                    units = _claim_units(session, owner, free, bulk_size, top_up=False)
-                    session.commit()
-                    exhausted = sum(len(unit) for unit in units) < free
-                    for unit in units:
-                        todo.put(unit)
-                        in_flight += weight(unit)
-                if not in_flight:
-                    if once or stop.is_set():
-                        break
-                    exhausted = False
-                    stop.wait(_idle_wait(session, interval))
-                    continue
+    def run(self, once: bool) -> int:
+        """Start the senders, loop until told to stop (or, with `once`, until idle), then shut down."""
+        for thread in self.threads:
+            thread.start()
+        with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
+            while True:
                 try:
-                    results.append(done.get(timeout=min(interval, 1.0)))
-                except queue.Empty:
-                    continue
-                while not done.empty():
-                    results.append(done.get())
-                paused = _record(session, results, owner)
-                in_flight -= sum(weight(unit) for unit, _ in results)
-                handled += sum(len(unit) for unit, _ in results)
-                results = []
-                if paused:
-                    unsent = _drain(todo)
-                    in_flight -= sum(weight(unit) for unit in unsent)
-                    _give_back(session, unsent, owner)
-                if not in_flight:
-                    exhausted = False
-            except Exception:  # a database hiccup: wait, then carry on (unrecorded results are kept)
-                log.exception("outbox worker %s: pass failed", owner)
-                session.rollback()
-                if once or stop.is_set():  # leases protect what is left: it becomes unknown, then is settled
-                    break
-                stop.wait(min(interval, 1.0))
-        _give_back(session, _drain(todo), owner)
-        for _ in threads:
-            todo.put(None)
-        for thread in threads:
+                    if not self.step(session, once):
+                        break
+                except Exception:  # a database hiccup: wait, then carry on (unrecorded results are kept)
+                    log.exception("outbox worker %s: pass failed", self.owner)
+                    session.rollback()
+                    if once or self.stop.is_set():  # leases protect what is left: unknown, then settled
+                        break
+                    self.stop.wait(min(self.interval, 1.0))
+            self.shut_down(session)
+        log.info("outbox worker %s stopping after %d message(s)", self.owner, self.handled)
+        return self.handled
+
+    def step(self, session, once: bool) -> bool:
+        """One turn of the loop: maintain, claim, then wait for results and record them. False: stop."""
+        self.maintain_when_due(session)
+        self.claim(session)
+        if not self.in_flight:
+            if once or self.stop.is_set():
+                return False
+            self.exhausted = False
+            self.stop.wait(_idle_wait(session, self.interval))
+            return True
+        if self.collect():
+            self.record(session)
+        return True
+
+    def maintain_when_due(self, session) -> None:
+        """Expire leases, settle unknown messages and run the pass jobs every `interval` seconds."""
+        if time.monotonic() >= self.next_maintenance:
+            maintain(session)
+            session.commit()
+            run_pass_jobs(session)
+            self.next_maintenance = time.monotonic() + self.interval
+
+    def claim(self, session) -> None:
+        """Claim due messages for the senders whenever a quarter of the capacity is free."""
+        while (
+            not self.stop.is_set()
+            and not self.exhausted
+            and (free := self.capacity - self.in_flight) >= max(1, self.capacity // 4)
+        ):
+            units = _claim_units(session, self.owner, free, self.bulk_size, top_up=False)
+            session.commit()
+            self.exhausted = sum(len(unit) for unit in units) < free
+            for unit in units:
+                self.todo.put(unit)
+                self.in_flight += self.weight(unit)
+
+    def collect(self) -> bool:
+        """Wait briefly for a result, then take every result that has arrived; False if none came."""
+        try:
+            self.results.append(self.done.get(timeout=min(self.interval, 1.0)))
+        except queue.Empty:
+            return False
+        while not self.done.empty():
+            self.results.append(self.done.get())
+        return True
+
+    def record(self, session) -> None:
+        """Record the results in one go; after a 429, give the units no sender has taken back."""
+        paused = _record(session, self.results, self.owner)
+        self.in_flight -= sum(self.weight(unit) for unit, _ in self.results)
+        self.handled += sum(len(unit) for unit, _ in self.results)
+        self.results = []
+        if paused:
+            unsent = _drain(self.todo)
+            self.in_flight -= sum(self.weight(unit) for unit in unsent)
+            _give_back(session, unsent, self.owner)
+        if not self.in_flight:
+            self.exhausted = False
+
+    def shut_down(self, session) -> None:
+        """Give back what no sender took, stop the senders and record their last results."""
+        _give_back(session, _drain(self.todo), self.owner)
+        for _ in self.threads:
+            self.todo.put(None)
+        for thread in self.threads:
             thread.join()
-        while not done.empty():
-            results.append(done.get())
-        if results:
-            _record_or_log(session, results, owner)
-            handled += sum(len(unit) for unit, _ in results)
-    log.info("outbox worker %s stopping after %d message(s)", owner, handled)
-    return handled
+        while not self.done.empty():
+            self.results.append(self.done.get())
+        if self.results:
+            _record_or_log(session, self.results, self.owner)
+            self.handled += sum(len(unit) for unit, _ in self.results)
 
 
 def start_worker_thread(app) -> threading.Thread:

@@ -1,12 +1,9 @@
-"""Who the programs reach: the numbers behind the program dashboards, with small counts protected.
-
-Every count under SMALL_COUNT is returned as the text "fewer than 5", and the breakdowns by riding and
-by stage go through `protect` (crm.members.small_counts), so no page built on this can single out a
-member, even by subtracting from the members reached; a rate is given only when both of its counts are shown.
-"""
+"""Who the programs reach: the numbers behind the program dashboards, with small counts protected
+(`crm.members.small_counts`), so no page built on this can single out a member."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, literal, select, union
@@ -43,10 +40,8 @@ def program_reach(
     start: date | None = None,
     end: date | None = None,
 ) -> list[dict]:
-    """One entry per program (or just `program_id`'s): events held, registrations, attendees, attendance
-    rate (registered people who came, over events that have ended), and members reached by riding and stage.
-
-    `start`/`end` (inclusive) keep only the events that start within those days (UTC).
+    """One entry per program (or just `program_id`'s): events held, registrations, attendees, attendance rate
+    and members reached by riding and stage. `start`/`end` (inclusive, UTC) keep events starting in those days.
     """
     now = now or datetime.utcnow()
     programs = select(Program).order_by(Program.position)
@@ -54,12 +49,24 @@ def program_reach(
         programs = programs.where(Program.id == program_id)
     programs = list(session.scalars(programs))
     ids = [p.id for p in programs]
+    live = _live_events(ids, start, end)
+    counts = _event_counts(session, live, Event.ends_at <= now)
+    reached = _members_reached(session, live, ids)
+    return [_entry(program, counts, reached) for program in programs]
+
+
+def _live_events(ids: list[int], start: date | None, end: date | None):
+    """The condition for the programs' published events starting between `start` and `end`."""
     live = (Event.status != "draft") & Event.program_id.in_(ids)
     if start:
         live = live & (Event.starts_at >= datetime.combine(start, time.min))
     if end:
         live = live & (Event.starts_at < datetime.combine(end + timedelta(days=1), time.min))
-    ended = Event.ends_at <= now
+    return live
+
+
+def _event_counts(session: Session, live, ended) -> dict[str, dict[int, int]]:
+    """Per program: events held, registrations and attendances (all, and at events that have ended)."""
 
     def registrations(*extra):
         return (
@@ -77,25 +84,33 @@ def program_reach(
             .group_by(Event.program_id)
         )
 
-    events_held = _per_program(
-        session,
-        select(Event.program_id, func.count(Event.id))
-        .where(live, ended, Event.status == "open")
-        .group_by(Event.program_id),
+    held = select(Event.program_id, func.count(Event.id)).where(live, ended, Event.status == "open")
+    came_registered = attendances(ended).join(
+        Registration,
+        (Registration.event_id == Attendance.event_id)
+        & (Registration.user_id == Attendance.user_id)
+        & (Registration.status == "registered"),
     )
-    registered = _per_program(session, registrations())
-    registered_ended = _per_program(session, registrations(ended))
-    attended = _per_program(session, attendances())
-    attended_ended = _per_program(
-        session,
-        attendances(ended).join(
-            Registration,
-            (Registration.event_id == Attendance.event_id)
-            & (Registration.user_id == Attendance.user_id)
-            & (Registration.status == "registered"),
-        ),
-    )
+    return {
+        "events_held": _per_program(session, held.group_by(Event.program_id)),
+        "registered": _per_program(session, registrations()),
+        "registered_ended": _per_program(session, registrations(ended)),
+        "attended": _per_program(session, attendances()),
+        "attended_ended": _per_program(session, came_registered),
+    }
 
+
+@dataclass
+class _Reached:
+    """Members reached (registered or attended) per program: in all, by riding name and by licensure stage."""
+
+    members: dict[int, int]
+    by_riding: dict[int, list[tuple[str, int]]]
+    by_stage: dict[int, dict[str, int]]
+
+
+def _members_reached(session: Session, live, ids: list[int]) -> _Reached:
+    """Count the members each program reached, by riding and by stage, in one pass."""
     reached = union(
         select(Event.program_id.label("program_id"), Registration.user_id.label("user_id"))
         .join(Event, Event.id == Registration.event_id)
@@ -121,26 +136,26 @@ def program_reach(
         by_stage[pid][code] = by_stage[pid].get(code, 0) + count
         members[pid] += count
     by_riding = {pid: sorted(counts.items()) for pid, counts in by_riding_counts.items()}
-    result = []
-    for program in programs:
-        numerator, denominator = attended_ended.get(program.id, 0), registered_ended.get(program.id, 0)
-        rate = round(100 * numerator / denominator) if numerator >= SMALL_COUNT and denominator >= SMALL_COUNT else None
-        stages = by_stage[program.id]
-        result.append(
-            {
-                "program_id": program.id,
-                "slug": program.slug,
-                "name": program.name,
-                "events_held": events_held.get(program.id, 0),
-                "registrations": shown(registered.get(program.id)),
-                "attendees": shown(attended.get(program.id)),
-                "attendance_rate": rate,
-                "members_reached": shown(members[program.id]),
-                "by_riding": _protected(by_riding[program.id]),
-                "by_stage": _protected(
-                    [(label, stages[code]) for code, label in LICENSURE_STAGES if stages.get(code)]
-                    + ([("Not given", stages[""])] if stages.get("") else [])
-                ),
-            }
-        )
-    return result
+    return _Reached(members, by_riding, by_stage)
+
+
+def _entry(program: Program, counts: dict[str, dict[int, int]], reached: _Reached) -> dict:
+    """A program's numbers as they may be shown: small counts withheld, a rate only from shown counts."""
+    numerator, denominator = counts["attended_ended"].get(program.id, 0), counts["registered_ended"].get(program.id, 0)
+    rate = round(100 * numerator / denominator) if numerator >= SMALL_COUNT and denominator >= SMALL_COUNT else None
+    stages = reached.by_stage[program.id]
+    return {
+        "program_id": program.id,
+        "slug": program.slug,
+        "name": program.name,
+        "events_held": counts["events_held"].get(program.id, 0),
+        "registrations": shown(counts["registered"].get(program.id)),
+        "attendees": shown(counts["attended"].get(program.id)),
+        "attendance_rate": rate,
+        "members_reached": shown(reached.members[program.id]),
+        "by_riding": _protected(reached.by_riding[program.id]),
+        "by_stage": _protected(
+            [(label, stages[code]) for code, label in LICENSURE_STAGES if stages.get(code)]
+            + ([("Not given", stages[""])] if stages.get("") else [])
+        ),
+    }

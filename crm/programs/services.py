@@ -1,4 +1,5 @@
-"""Program services: events, registrations with a waitlist, reminders, attendance, speakers, resources.
+"""Program services: programs, events, registrations with a waitlist, reminders (attendance, speakers and
+resources have their own modules).
 
 Services add and flush; the view or command commits once. Registrations and cancellations of one event
 are serialised by `lock_event`, so two cancellations at once promote two different people, never one
@@ -7,22 +8,17 @@ person twice, and a full event never takes one registration too many.
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from crm.auth.models import User
 from crm.errors import ValidationError
-from crm.members.models import LICENSURE_STAGES, ConsentRecord, MemberProfile
+from crm.members.models import LICENSURE_STAGES
 from crm.outbox.services import queue_message
 from crm.programs.calendar import NonexistentLocalTime, format_toronto, ics_event, toronto_to_utc
-from crm.programs.files import check_upload, store_file, stored_path
-from crm.programs.models import Attendance, Event, EventSpeaker, Program, Registration, Resource, SpeakerOffer
+from crm.programs.models import Attendance, Event, Program, Registration, SpeakerOffer
 
 PROGRAMS = (
     (
@@ -48,9 +44,6 @@ PROGRAMS = (
     ("before", "Before the CaRMS", "Exam preparation resources for the MCCQE Part I and the NAC examination.", "exams"),
 )
 STAGE_LABELS = dict(LICENSURE_STAGES)
-SPEAKER_CONSENT_WORDING = (
-    "Yes, ITPO may name me, and describe my route to practice, on its program pages and in event announcements."
-)
 
 
 def utcnow() -> datetime:
@@ -68,7 +61,7 @@ def _link(endpoint: str, **values) -> str:
             return url_for(endpoint, _external=True, **values)
 
 
-# --- programs -------------------------------------------------------------------------------------------
+# --- programs ------------------------------------------------------------------------------------
 
 
 def seed_programs(session: Session) -> int:
@@ -91,7 +84,7 @@ def program_by_slug(session: Session, slug: str) -> Program | None:
     return session.scalar(select(Program).where(Program.slug == slug))
 
 
-# --- events ---------------------------------------------------------------------------------------------
+# --- events --------------------------------------------------------------------------------------
 
 
 def event_state(event: Event, registered: int, now: datetime | None = None) -> str:
@@ -232,7 +225,7 @@ def _active_registrations(session: Session, event_id: int) -> list[Registration]
     )
 
 
-# --- registration ---------------------------------------------------------------------------------------
+# --- registration --------------------------------------------------------------------------------
 
 
 def _mail(session: Session, registration: Registration, template: str, subject: str) -> None:
@@ -450,257 +443,3 @@ def event_roster(session: Session, event_id: int) -> list[tuple[Registration, bo
         .order_by(Registration.status, Registration.queued_at, Registration.id)
     )
     return [(registration, registration.user_id in attended) for registration in rows]
-
-
-# --- attendance -----------------------------------------------------------------------------------------
-
-
-def set_attendance(session: Session, event_id: int, attended_user_ids: set[int], marked_by_id: int | None) -> int:
-    """Make the event's attendance exactly the given registrants (manual marking). Returns how many attended."""
-    registrants = set(session.scalars(select(Registration.user_id).where(Registration.event_id == event_id)))
-    unknown = set(attended_user_ids) - registrants
-    if unknown:
-        raise ValidationError(
-            None,
-            "Only people registered for this event can be marked here; "
-            "import the platform's attendee list for anyone else.",
-        )
-    current = set(session.scalars(select(Attendance.user_id).where(Attendance.event_id == event_id)))
-    session.execute(
-        delete(Attendance).where(
-            Attendance.event_id == event_id, Attendance.user_id.in_(registrants - set(attended_user_ids))
-        )
-    )
-    for user_id in set(attended_user_ids) - current:
-        session.add(Attendance(event_id=event_id, user_id=user_id, source="manual", marked_by_id=marked_by_id))
-    session.flush()
-    return len(attended_user_ids)
-
-
-@dataclass
-class AttendeeImport:
-    """What an attendee file did: who was marked, who already was, and emails no member has."""
-
-    marked: list[str] = field(default_factory=list)
-    already: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-
-
-def _emails_from_csv(data: bytes) -> list[str]:
-    """The email column of a webinar platform's attendee export (the header row may follow a preamble)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("file", "The file is not UTF-8 text. Export it as CSV (UTF-8) and try again.") from None
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error:
-        raise ValidationError("file", "The file is not a readable CSV file.") from None
-    for index, row in enumerate(rows):
-        headers = [cell.strip().lower() for cell in row]
-        column = next((i for i, header in enumerate(headers) if "email" in header), None)
-        if column is not None:
-            emails = []
-            for later in rows[index + 1 :]:
-                value = later[column].strip().lower() if column < len(later) else ""
-                if value and value not in emails:
-                    emails.append(value)
-            return emails
-    raise ValidationError("file", "No column named 'Email' was found. Export the attendee report with emails.")
-
-
-def import_attendance(session: Session, event_id: int, data: bytes, marked_by_id: int | None) -> AttendeeImport:
-    """Mark everyone in the file whose email belongs to an account; report the others.
-
-    Either every known attendee is marked or (on any error) none is: the caller commits once.
-    """
-    emails = _emails_from_csv(data)
-    if not emails:
-        raise ValidationError("file", "The file lists no attendees.")
-    users = dict(
-        session.execute(select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails))).all()
-    )
-    current = set(session.scalars(select(Attendance.user_id).where(Attendance.event_id == event_id)))
-    report = AttendeeImport()
-    for email in emails:
-        user_id = users.get(email)
-        if user_id is None:
-            report.unknown.append(email)
-        elif user_id in current:
-            report.already.append(email)
-        else:
-            session.add(Attendance(event_id=event_id, user_id=user_id, source="import", marked_by_id=marked_by_id))
-            current.add(user_id)
-            report.marked.append(email)
-    session.flush()
-    return report
-
-
-# --- speakers -------------------------------------------------------------------------------------------
-
-
-def offer_to_speak(
-    session: Session,
-    *,
-    user_id: int,
-    route: str,
-    topic: str,
-    consent_featured: bool,
-    program_id: int | None,
-    ip_address: str | None = None,
-) -> SpeakerOffer:
-    """Record a speaker offer, with the consent answer kept as evidence."""
-    from crm.programs.models import SPEAKER_ROUTES
-
-    if route not in dict(SPEAKER_ROUTES):
-        raise ValidationError("route", "Choose how you reached practice.")
-    if program_id is not None and session.get(Program, program_id) is None:
-        raise ValidationError("program_id", "Choose one of the programs.")
-    pending = session.scalar(
-        select(SpeakerOffer).where(SpeakerOffer.user_id == user_id, SpeakerOffer.status == "pending")
-    )
-    if pending is not None:
-        raise ValidationError(None, "You already have an offer waiting for the committee's review.")
-    offer = SpeakerOffer(
-        user_id=user_id,
-        route=route,
-        topic=topic.strip(),
-        consent_featured=bool(consent_featured),
-        program_id=program_id,
-    )
-    session.add(offer)
-    session.add(
-        ConsentRecord(
-            user_id=user_id,
-            purpose="speaker_featured",
-            granted=bool(consent_featured),
-            wording=SPEAKER_CONSENT_WORDING,
-            wording_version=current_app.config["CONSENT_WORDING_VERSION"],
-            source="speaker_offer",
-            ip_address=ip_address,
-        )
-    )
-    session.flush()
-    return offer
-
-
-def review_offer(session: Session, offer_id: int, decision: str, reviewer_id: int) -> SpeakerOffer:
-    offer = session.get(SpeakerOffer, offer_id)
-    if offer is None:
-        raise ValidationError(None, "That offer no longer exists.")
-    if decision not in ("accepted", "declined"):
-        raise ValidationError("decision", "Accept or decline the offer.")
-    offer.status, offer.reviewed_by_id, offer.reviewed_at = decision, reviewer_id, utcnow()
-    if decision == "declined":
-        session.execute(delete(EventSpeaker).where(EventSpeaker.offer_id == offer_id))
-    session.flush()
-    return offer
-
-
-def assign_speaker(session: Session, event_id: int, offer_id: int) -> None:
-    offer = session.get(SpeakerOffer, offer_id)
-    if offer is None or offer.status != "accepted":
-        raise ValidationError("offer_id", "Only accepted speaker offers can be assigned.")
-    if session.get(Event, event_id) is None:
-        raise ValidationError(None, "That event no longer exists.")
-    exists = session.scalar(
-        select(EventSpeaker.id).where(EventSpeaker.event_id == event_id, EventSpeaker.offer_id == offer_id)
-    )
-    if exists is None:
-        session.add(EventSpeaker(event_id=event_id, offer_id=offer_id))
-        session.flush()
-        session.expire_all()
-
-
-def unassign_speaker(session: Session, event_id: int, offer_id: int) -> None:
-    session.execute(delete(EventSpeaker).where(EventSpeaker.event_id == event_id, EventSpeaker.offer_id == offer_id))
-    session.flush()
-    session.expire_all()
-
-
-def speaker_name(offer: SpeakerOffer) -> str:
-    """How a speaker is named in public: by name only with their consent."""
-    return offer.user.name if offer.consent_featured else "An ITPO member"
-
-
-# --- resources ------------------------------------------------------------------------------------------
-
-
-def _stages(stages) -> str:
-    chosen = [s for s in (stages or []) if s]
-    unknown = [s for s in chosen if s not in STAGE_LABELS]
-    if unknown:
-        raise ValidationError("stages", "Choose licensure stages from the list.")
-    return ",".join(chosen)
-
-
-def add_resource(
-    session: Session,
-    *,
-    program_id: int,
-    title: str,
-    description: str = "",
-    url: str | None = None,
-    filename: str | None = None,
-    data: bytes | None = None,
-    stages=(),
-    created_by_id: int | None = None,
-) -> Resource:
-    """Add a link or an uploaded file (type and size checked) to a program's library."""
-    if session.get(Program, program_id) is None:
-        raise ValidationError("program_id", "Choose one of the programs.")
-    url = (url or "").strip() or None
-    has_file = bool(filename)
-    if bool(url) == has_file:
-        raise ValidationError("url", "Give either a link or a file, not both.")
-    if url and not url.lower().startswith(("https://", "http://")):
-        raise ValidationError("url", "Links must start with https:// or http://.")
-    resource = Resource(
-        program_id=program_id,
-        title=title.strip(),
-        description=(description or "").strip(),
-        url=url,
-        stages=_stages(stages),
-        created_by_id=created_by_id,
-    )
-    if has_file:
-        extension, content_type = check_upload(filename, data or b"")
-        resource.stored_name, resource.sha256 = store_file(extension, data)
-        resource.content_type, resource.size_bytes = content_type, len(data)
-        from werkzeug.utils import secure_filename
-
-        resource.original_name = (secure_filename(filename) or f"resource.{extension}")[:200]
-    session.add(resource)
-    session.flush()
-    return resource
-
-
-def delete_resource(session: Session, resource_id: int) -> str | None:
-    """Delete a resource row; returns its stored file name so the caller removes the file after committing."""
-    resource = session.get(Resource, resource_id)
-    if resource is None:
-        raise ValidationError(None, "That resource no longer exists.")
-    stored = resource.stored_name
-    session.delete(resource)
-    session.flush()
-    return stored
-
-
-def remove_stored_file(stored_name: str | None) -> None:
-    if stored_name:
-        stored_path(stored_name).unlink(missing_ok=True)
-
-
-def resources_for(session: Session, *, program_id: int | None = None, stage: str | None = None) -> list[Resource]:
-    """A program's library, or every resource tagged for a stage (untagged ones suit every stage)."""
-    stmt = select(Resource).options(joinedload(Resource.program)).order_by(Resource.program_id, Resource.title)
-    if program_id is not None:
-        stmt = stmt.where(Resource.program_id == program_id)
-    resources = list(session.scalars(stmt))
-    if stage is not None:
-        resources = [r for r in resources if not r.stage_list or stage in r.stage_list]
-    return resources
-
-
-def member_stage(session: Session, user_id: int) -> str | None:
-    return session.scalar(select(MemberProfile.licensure_stage).where(MemberProfile.user_id == user_id))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
 from crm.pagination import page_args, paginate
-from crm.programs import services
+from crm.programs import attendees, library, services, speakers
 from crm.programs.calendar import format_toronto, utc_to_toronto
 from crm.programs.files import max_bytes, stored_path
 from crm.programs.forms import (
@@ -36,15 +36,15 @@ def program_helpers():
         """The member's registrations, attendance count and resources for their stage (home page)."""
         if not current_user.is_authenticated:
             return None
-        stage = services.member_stage(db.session, current_user.id)
+        stage = library.member_stage(db.session, current_user.id)
         return {
             "registrations": services.member_registrations(db.session, current_user.id),
             "attended": services.attended_count(db.session, current_user.id),
-            "resources": services.resources_for(db.session, stage=stage) if stage else [],
+            "resources": library.resources_for(db.session, stage=stage) if stage else [],
             "stage": services.STAGE_LABELS.get(stage),
         }
 
-    return {"member_programs": member_programs, "speaker_name": services.speaker_name}
+    return {"member_programs": member_programs, "speaker_name": speakers.speaker_name}
 
 
 def _is_staff() -> bool:
@@ -62,7 +62,7 @@ def _event_or_404(event_id: int, *, staff_view: bool = False) -> Event:
     return event
 
 
-# --- public and member pages ----------------------------------------------------------------------------
+# --- public and member pages ---------------------------------------------------------------------
 
 
 @bp.route("/")
@@ -83,7 +83,7 @@ def program(slug):
     if program is None:
         abort(404)
     events = services.upcoming_events(db.session, program_id=program.id)
-    resources = services.resources_for(db.session, program_id=program.id) if current_user.is_authenticated else []
+    resources = library.resources_for(db.session, program_id=program.id) if current_user.is_authenticated else []
     return render_template(
         "programs/program.html",
         program=program,
@@ -177,7 +177,7 @@ def offer_to_speak():
     form.program_id.choices = [("", "Any program")] + [(p.id, p.name) for p in services.list_programs(db.session)]
     if form.validate_on_submit():
         try:
-            services.offer_to_speak(
+            speakers.offer_to_speak(
                 db.session,
                 user_id=current_user.id,
                 route=form.route.data,
@@ -209,7 +209,7 @@ def resource_file(resource_id):
     )
 
 
-# --- the committee's pages ------------------------------------------------------------------------------
+# --- the committee's pages -----------------------------------------------------------------------
 
 
 def _page_or_400():
@@ -295,7 +295,7 @@ def attendance(event_id):
     if form.validate_on_submit():
         ids = {int(v) for v in request.form.getlist("attended") if v.isdigit() and len(v) < 12}
         try:
-            count = services.set_attendance(db.session, event.id, ids, current_user.id)
+            count = attendees.set_attendance(db.session, event.id, ids, current_user.id)
         except ValidationError as error:
             db.session.rollback()
             flash(error.message, "warning")
@@ -341,7 +341,7 @@ def import_attendance(event_id):
             import_form.file.errors = ["Choose the CSV file to import."]
         else:
             try:
-                report = services.import_attendance(db.session, event.id, upload.read(), current_user.id)
+                report = attendees.import_attendance(db.session, event.id, upload.read(), current_user.id)
             except ValidationError as error:
                 db.session.rollback()
                 apply_to_form(import_form, error)
@@ -358,7 +358,7 @@ def assign_speaker(event_id):
     offer_id = request.form.get("offer_id", "")
     offer_id = int(offer_id) if offer_id.isdigit() and len(offer_id) < 12 else 0
     return _act(
-        lambda: services.assign_speaker(db.session, event_id, offer_id),
+        lambda: speakers.assign_speaker(db.session, event_id, offer_id),
         url_for("programs.attendance", event_id=event_id),
         lambda _: ("Speaker assigned.", "success"),
     )
@@ -367,7 +367,7 @@ def assign_speaker(event_id):
 @bp.route("/manage/events/<int:event_id>/speakers/<int:offer_id>/remove", methods=["POST"])
 def unassign_speaker(event_id, offer_id):
     return _act(
-        lambda: services.unassign_speaker(db.session, event_id, offer_id),
+        lambda: speakers.unassign_speaker(db.session, event_id, offer_id),
         url_for("programs.attendance", event_id=event_id),
         lambda _: ("Speaker removed from the event.", "success"),
     )
@@ -390,7 +390,7 @@ def review_offer(offer_id):
     form = ReviewOfferForm()
     if form.validate_on_submit():
         try:
-            offer = services.review_offer(db.session, offer_id, form.decision.data, current_user.id)
+            offer = speakers.review_offer(db.session, offer_id, form.decision.data, current_user.id)
         except ValidationError as error:
             db.session.rollback()
             flash(error.message, "warning")
@@ -411,7 +411,7 @@ def resources():
         upload = form.file.data if getattr(form.file.data, "filename", None) else None
         data = upload.read(max_bytes() + 1) if upload else None
         try:
-            services.add_resource(
+            library.add_resource(
                 db.session,
                 program_id=form.program_id.data,
                 title=form.title.data,
@@ -435,21 +435,21 @@ def resources():
     return render_template(
         "programs/resources.html",
         form=form,
-        resources=services.resources_for(db.session),
+        resources=library.resources_for(db.session),
         stages=services.STAGE_LABELS,
         delete_form=ActionForm(),
     ), status
 
 
 def _resource_deleted(stored_name):
-    services.remove_stored_file(stored_name)  # only once the row is gone for good
+    library.remove_stored_file(stored_name)  # only once the row is gone for good
     return "Resource deleted.", "success"
 
 
 @bp.route("/manage/resources/<int:resource_id>/delete", methods=["POST"])
 def delete_resource(resource_id):
     return _act(
-        lambda: services.delete_resource(db.session, resource_id), url_for("programs.resources"), _resource_deleted
+        lambda: library.delete_resource(db.session, resource_id), url_for("programs.resources"), _resource_deleted
     )
 
 

@@ -162,15 +162,8 @@ def record_ask_status(
     if status not in dict(ASK_STATUSES):
         raise ValidationError("status", "Choose one of the listed statuses.")
     if figure is not None:
-        if isinstance(figure, bool) or not isinstance(figure, int):
-            raise ValidationError("figure", "The figure must be a whole number, like 40.")
-        if figure < 0:
-            raise ValidationError("figure", "The figure cannot be negative.")
-        if ask.figure_label is None:
-            raise ValidationError("figure", f"No figure is tracked for “{ask.short_title}”; leave it empty.")
-    source_url = (source_url or "").strip() or None
-    if source_url and (urlsplit(source_url).scheme not in ("http", "https") or not urlsplit(source_url).netloc):
-        raise ValidationError("source_url", "The source must be a web address starting with https:// or http://.")
+        _check_figure(ask, figure)
+    source_url = _web_address(source_url)
     if as_of and as_of > (today or date.today()):
         raise ValidationError("as_of", "The as-of date cannot be in the future.")
     entry = AskStatus(
@@ -187,3 +180,21 @@ def record_ask_status(
     session.add(entry)
     session.flush()
     return entry
+
+
+def _check_figure(ask: Ask, figure) -> None:
+    """Refuse a figure that is not a whole number from 0, or one for an ask that tracks none."""
+    if isinstance(figure, bool) or not isinstance(figure, int):
+        raise ValidationError("figure", "The figure must be a whole number, like 40.")
+    if figure < 0:
+        raise ValidationError("figure", "The figure cannot be negative.")
+    if ask.figure_label is None:
+        raise ValidationError("figure", f"No figure is tracked for “{ask.short_title}”; leave it empty.")
+
+
+def _web_address(source_url: str | None) -> str | None:
+    """The source trimmed (None when empty); anything but an http(s) address is refused."""
+    source_url = (source_url or "").strip() or None
+    if source_url and (urlsplit(source_url).scheme not in ("http", "https") or not urlsplit(source_url).netloc):
+        raise ValidationError("source_url", "The source must be a web address starting with https:// or http://.")
+    return source_url

@@ -14,8 +14,8 @@ from werkzeug.utils import secure_filename
 from crm.errors import ValidationError
 
 MAX_PDF_BYTES = 20 * 1024 * 1024
-# A PDF starts with "%PDF-1.x" and its last section ends with "%%EOF", followed at most by a line ending
-# (some writers add a little padding, so look in the last KiB, as readers do).
+# A PDF starts with "%PDF-1.x" and its last section ends with "%%EOF", followed at most by a line
+# ending (some writers add a little padding, so look in the last KiB, as readers do).
 PDF_MAGIC = b"%PDF-"
 EOF_MARKER = b"%%EOF"
 EOF_WINDOW = 1024

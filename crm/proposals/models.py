@@ -25,7 +25,7 @@ class Proposal(db.Model):
     versions = relationship("ProposalVersion", back_populates="proposal", order_by="ProposalVersion.number")
 
 
-# Columns a published version can never change again (published_at itself is set once, by publishing).
+# Columns a published version can never change again (published_at is set once, by publishing).
 IMMUTABLE_COLUMNS = (
     "proposal_id",
     "number",
@@ -55,7 +55,7 @@ class ProposalVersion(db.Model):
     number: Mapped[int]
     body: Mapped[str] = mapped_column(Text, default="")
     change_summary: Mapped[str] = mapped_column(Text, default="")
-    # The PDF lives under PROPOSAL_FILES_DIR, named by its SHA-256; pdf_filename is the name it was uploaded as.
+    # The PDF lives under PROPOSAL_FILES_DIR, named by its SHA-256; pdf_filename is its uploaded name.
     pdf_filename: Mapped[str | None] = mapped_column(String(200))
     pdf_size: Mapped[int | None]
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -62,7 +62,7 @@ def draft_of(session: Session, proposal_id: int) -> ProposalVersion | None:
 
 def start_next_version(session: Session, proposal_id: int, *, author_id: int | None) -> ProposalVersion:
     """A new draft numbered after the last version, starting from its body. One draft at a time."""
-    # Lock the proposal row (PostgreSQL) so two people starting a version at once get 3 and a refusal, not 3 twice.
+    # Lock the proposal row (PostgreSQL): two people starting a version at once get 3 and a refusal.
     proposal = session.scalar(select(Proposal).where(Proposal.id == proposal_id).with_for_update())
     if proposal is None:
         raise ValidationError(None, "That proposal does not exist.")

@@ -15,14 +15,15 @@ from crm.reference.models import Jurisdiction
 
 bp = Blueprint("proposals", __name__)
 
-# Upload size: the app-wide MAX_CONTENT_LENGTH (2 MB) stays for every other form, so login, join and the
-# rest cannot be sent 20 MB bodies. Only the draft form (edit_version) raises its own request's limit to
-# PROPOSAL_PDF_MAX_BYTES plus this allowance for the text fields and multipart framing; the PDF itself is
-# then checked against PROPOSAL_PDF_MAX_BYTES exactly, with a message on the form. Flask-WTF's CSRFProtect
-# reads the form in a before_request hook, before a view could raise the limit, so that route is exempted
-# there and calls csrf.protect() itself as soon as the limit is raised.
+# Upload size: the app-wide MAX_CONTENT_LENGTH (2 MB) stays for every other form, so login, join
+# and the rest cannot be sent 20 MB bodies. Only the draft form (edit_version) raises its own
+# request's limit to PROPOSAL_PDF_MAX_BYTES plus this allowance for the text fields and multipart
+# framing; the PDF itself is then checked against PROPOSAL_PDF_MAX_BYTES exactly, with a message on
+# the form. Flask-WTF's CSRFProtect reads the form in a before_request hook, before a view could
+# raise the limit, so that route is exempted there and calls csrf.protect() itself as soon as the
+# limit is raised.
 FORM_OVERHEAD_BYTES = 1024 * 1024
-# Ids and version numbers in URLs stop at PostgreSQL's integer range: larger ones are a 404, not a database error.
+# Ids and version numbers in URLs stop at PostgreSQL's integer range: larger ones are a 404.
 MAX_INT = 2**31 - 1
 
 
@@ -90,7 +91,7 @@ def scoreboard():
     return render_template("proposals/scoreboard.html", board=ask_services.scoreboard(db.session))
 
 
-# --- Committee: proposals and versions -------------------------------------------------------------
+# --- Committee: proposals and versions -----------------------------------------------------------
 def _jurisdiction_choices(taken: set[int]) -> list[tuple[int, str]]:
     jurisdictions = db.session.scalars(db.select(Jurisdiction).order_by(Jurisdiction.name))
     return [(j.id, j.name) for j in jurisdictions if j.id not in taken]

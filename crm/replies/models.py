@@ -72,8 +72,9 @@ class LetterReply(db.Model):
         return dict(TONES).get(self.tone or "")
 
 
-# When a letter arrived, as the survey job looks for it (crm.replies.services.delivered_at_column): declared here,
-# beside the only query that needs it, so the outbox does not have to know about surveys.
+# When a letter arrived, as the survey job looks for it (crm.replies.services.delivered_at_column):
+# declared here, beside the only query that needs it, so the outbox does not have to know about
+# surveys.
 Index(
     "ix_delivery_events_delivered_at",
     func.coalesce(DeliveryEvent.occurred_at, DeliveryEvent.received_at),

@@ -23,11 +23,11 @@ from crm.outbox.services import dialect_insert, utcnow
 from crm.reference.models import ElectoralDistrict
 from crm.replies.models import ANSWERS, REPLY_TEXT_MAX, TONES, LetterReply
 from crm.stakeholders.models import Person, Stance
-from crm.stakeholders.services import add_stance
+from crm.stakeholders.stances import add_stance
 
 ASK_AFTER = timedelta(days=14)  # offices answer within two weeks if they answer at all (WriteToThem asks then too)
-# Letters delivered longer ago than this are never asked (a worker that was down, the first run after deploying):
-# a question about a letter from months ago gets guesses, not answers.
+# Letters delivered longer ago than this are never asked (a worker that was down, the first run
+# after deploying): a question about a letter from months ago gets guesses, not answers.
 ASK_WITHIN = timedelta(days=28)
 RUN_LIMIT = 20_000  # surveys queued per run; more wait for the next run
 STANCE_SOURCE = "member-reported reply"
@@ -36,7 +36,7 @@ _UNDELIVERED_EVENTS = ("bounce", "dropped")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 
 
-# --- the link -------------------------------------------------------------------------------------------------
+# --- the link ------------------------------------------------------------------------------------
 
 
 def _serializer() -> URLSafeSerializer:
@@ -87,7 +87,7 @@ def survey_url(reply: LetterReply, answer: str | None = None) -> str:
     return external_url("replies.survey", token=survey_token(reply.id, reply.nonce), **values)
 
 
-# --- queueing the surveys -------------------------------------------------------------------------------------
+# --- queueing the surveys ------------------------------------------------------------------------
 
 
 def delivered_at_column():
@@ -173,12 +173,8 @@ def _claim(session: Session, rows, now: datetime) -> list[tuple[int, object, str
 
 
 def queue_due_surveys(session: Session, now: datetime | None = None) -> int:
-    """Queue one "did they reply?" email per letter delivered ASK_AFTER ago; never twice for a letter, even
-    when two runs overlap. Returns how many were queued.
-
-    The emails go out as one personal batch (the outbox's bulk path: the CASL footer and each member's one-click
-    unsubscribe link in its frame, SendGrid sending many per request). Each text is some 1,500 bytes with names of
-    the longest the columns hold, well within the batch's 9,000 (PERSONAL_TEXT_MAX_BYTES)."""
+    """Queue one "did they reply?" email per letter delivered ASK_AFTER ago, never twice, as one personal
+    batch; returns how many. Sizes: docs/design-notes.md, "replies/services.py: queue_due_surveys"."""
     now = now or utcnow()
     claimed = _claim(session, due_letters(session, now), now)
     if not claimed:
@@ -211,7 +207,7 @@ def queue_due_surveys(session: Session, now: datetime | None = None) -> int:
     return len(claimed)
 
 
-# --- the answer -----------------------------------------------------------------------------------------------
+# --- the answer ----------------------------------------------------------------------------------
 
 
 def clean_reply_text(text: str | None) -> str | None:
@@ -277,7 +273,7 @@ def replies_for_letters(session: Session, letter_ids: list[int]) -> dict[int, Le
     }
 
 
-# --- a stance from a reply ------------------------------------------------------------------------------------
+# --- a stance from a reply -----------------------------------------------------------------------
 
 
 def make_stance(session: Session, reply: LetterReply, *, ask: str, position: str, author_id: int) -> Stance:
@@ -308,7 +304,7 @@ def make_stance(session: Session, reply: LetterReply, *, ask: str, position: str
     return stance
 
 
-# --- the responsiveness panel ---------------------------------------------------------------------------------
+# --- the responsiveness panel --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -394,7 +390,7 @@ def responsiveness(session: Session, campaign_id: int) -> Responsiveness:
     )
 
 
-# --- pages ----------------------------------------------------------------------------------------------------
+# --- pages ---------------------------------------------------------------------------------------
 
 
 def reply_detail(session: Session, reply_id: int) -> LetterReply | None:

@@ -48,8 +48,8 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     if frame.empty:
         raise ValidationError("file", "The file has a header row but no rows to import.")
-    # Column by column (a later column of the same name wins, as in a dict), not to_dict(): for 50,000 rows
-    # pandas' per-cell boxing costs more than the rest of reading the file.
+    # Column by column (a later column of the same name wins, as in a dict), not to_dict(): for
+    # 50,000 rows pandas' per-cell boxing costs more than the rest of reading the file.
     columns = list(frame.columns)
     values = [frame.iloc[:, i].tolist() for i in range(len(columns))]
     rows = zip(*values, strict=True)

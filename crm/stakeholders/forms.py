@@ -73,8 +73,8 @@ class PersonForm(FlaskForm):
     title = StringField(
         "Title", validators=[Optional(), Length(max=200)], description="e.g. Registrar, MPP, Policy advisor"
     )
-    # Typed (the server finds the one organization of that name or acronym) or chosen by search as you type,
-    # which keeps the choice in the hidden reference: no drop-down of every organization.
+    # Typed (the server finds the one organization of that name or acronym) or chosen by search as
+    # you type, which keeps the choice in the hidden reference: no drop-down of every organization.
     organization = HiddenField()
     organization_name = StringField(
         "Organization",

@@ -46,8 +46,9 @@ class DirectoryRevision(db.Model):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
-# New rows wait in a GIN index's pending list, which every search reads in full until (auto)vacuum merges it; a
-# short list (256 kB, not the default 4 MB) keeps a search after a large import fast, for slightly slower inserts.
+# New rows wait in a GIN index's pending list, which every search reads in full until (auto)vacuum
+# merges it; a short list (256 kB, not the default 4 MB) keeps a search after a large import fast,
+# for slightly slower inserts.
 TRIGRAM_PENDING_LIST_KB = 256
 
 
@@ -147,12 +148,13 @@ class Person(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(160))
-    # The name folded by the database (`crm.sql.fold`: lower case; on PostgreSQL also without accents, migration
-    # 0023), for searches and the name order: matched with LIKE through its trigram index, so that a broad search
-    # does not fold each of its matches again, and sorted on (migration 0022: "de Souza" and "Émile" sort among
-    # the Ds and Es). Stored on PostgreSQL (a virtual column, PostgreSQL 18's default, could not be indexed);
-    # virtual on SQLite, which searches its own trigram tables (0018). Never read into Python, nor audited.
-    # (TEXT on PostgreSQL, 0023: unaccent lengthens some letters, ß → ss.)
+    # The name folded by the database (`crm.sql.fold`: lower case; on PostgreSQL also without
+    # accents, migration 0023), for searches and the name order: matched with LIKE through its
+    # trigram index, so that a broad search does not fold each of its matches again, and sorted on
+    # (migration 0022: "de Souza" and "Émile" sort among the Ds and Es). Stored on PostgreSQL (a
+    # virtual column, PostgreSQL 18's default, could not be indexed); virtual on SQLite, which
+    # searches its own trigram tables (0018). Never read into Python, nor audited. (TEXT on
+    # PostgreSQL, 0023: unaccent lengthens some letters, ß → ss.)
     search_name: Mapped[str] = mapped_column(
         String(160).with_variant(Text(), "postgresql"), Computed(fold(text("full_name")), persisted=True), deferred=True
     )

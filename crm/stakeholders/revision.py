@@ -6,12 +6,9 @@ from sqlalchemy.orm import Session
 
 
 def directory_revision(session: Session, *, lock: bool = False) -> int:
-    """The directory's revision, which triggers move on every write to what an import or a roster refresh reads
-    (migrations 0019 and 0021).
-
-    With `lock`, the revision row is locked first, as the first write of the transaction: that waits for other
-    writers of the directory to finish (so the value read includes their changes) and keeps them waiting until
-    this transaction ends, so nothing changes between reading the revision and writing the import or the roster."""
+    """The directory's revision, moved by triggers on every write an import or a roster refresh reads
+    (0019, 0021). With `lock`, writers wait until this transaction ends.
+    Design: docs/design-notes.md, "stakeholders/revision.py: directory_revision"."""
     connection = session.connection()
     if lock:
         connection.exec_driver_sql("UPDATE directory_revision SET value = value WHERE id = 1")

@@ -130,10 +130,8 @@ def _validate(rows, districts: dict[int, ElectoralDistrict], report: RosterRepor
 def refresh_roster(
     session: Session, rows: list[dict[str, str]], *, apply: bool, code: str = "ON", today: date | None = None
 ) -> RosterReport:
-    """Report what the roster changes (new members, changed details, members who left, vacant seats); apply it if asked.
-
-    Nothing changes when the file has any error. A member who left has their office closed (to-date today).
-    """
+    """Report what the roster changes (new members, changed details, members who left, vacant seats); apply
+    it if asked. Nothing changes when the file has an error; a member who left has their office closed."""
     today = today or date.today()
     report = RosterReport(revision=None if apply else directory_revision(session))
     jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
@@ -147,73 +145,9 @@ def refresh_roster(
     wanted = _validate(rows, districts, report)
     if report.errors:
         return report
-    current = {
-        o.district_id: o
-        for o in session.scalars(
-            select(ElectedOffice)
-            .where(ElectedOffice.jurisdiction_id == jurisdiction.id, ElectedOffice.current.is_(True))
-            .options(joinedload(ElectedOffice.person).selectinload(Person.contacts))
-        )
-    }
-    former = {
-        p.full_name: p
-        for p in session.scalars(
-            select(Person)
-            .join(ElectedOffice)
-            .where(ElectedOffice.jurisdiction_id == jurisdiction.id)
-            .options(selectinload(Person.contacts))
-        )
-    }
-    legislature = session.scalar(select(Organization).where(Organization.source_key == f"legislature:{code}"))
+    refresh = _Refresh(session, jurisdiction, report, apply, today)
     for district in sorted(districts.values(), key=lambda d: d.number):
-        row = wanted[district.id]
-        office = current.get(district.id)
-        was_held = office is not None
-        if office is not None and (row is None or office.person.full_name != row["mpp_name"]):
-            report.changes.append(
-                RosterChange("left", district.number, district.name, office.person.full_name, "office closed")
-            )
-            if apply:
-                office.current = False
-                office.to_date = today
-                if office.person.title == _member_title(jurisdiction, district):  # as a refresh wrote it
-                    office.person.title = f"Former {office.person.title}"
-            office = None
-        if row is None:
-            if was_held:  # the seat falls vacant now; one that already was is unchanged
-                report.changes.append(RosterChange("vacant", district.number, district.name, "", "seat vacant"))
-            else:
-                report.unchanged += 1
-                report.still_vacant.append(RosterChange("vacant", district.number, district.name, ""))
-            continue
-        values = _office_values(row)
-        if office is None:
-            report.changes.append(
-                RosterChange("new", district.number, district.name, row["mpp_name"], values["party"] or "")
-            )
-            if apply:
-                _open_office(session, jurisdiction, district, legislature, former, row["mpp_name"], values)
-            continue
-        diff = {key: (getattr(office, key), value) for key, value in values.items() if getattr(office, key) != value}
-        diff.pop("contact_uncertain", None)
-        if not diff:
-            report.unchanged += 1
-            continue
-        report.changes.append(
-            RosterChange(
-                "changed",
-                district.number,
-                district.name,
-                office.person.full_name,
-                "; ".join(
-                    f"{OFFICE_FIELDS[key]}: {before or '—'} → {after or '—'}" for key, (before, after) in diff.items()
-                ),
-            )
-        )
-        if apply:
-            for key, value in values.items():
-                setattr(office, key, value)
-            _sync_contacts(office.person, values)
+        refresh.district(district, wanted[district.id])
     if apply:
         session.flush()
         report.applied = True
@@ -222,7 +156,97 @@ def refresh_roster(
     return report
 
 
-# Bumped when what a preview saves changes: a preview saved by other code is shown again, not applied.
+class _Refresh:
+    """One refresh of a jurisdiction's roster: the offices and people it reads, and each district's outcome."""
+
+    def __init__(self, session: Session, jurisdiction, report: RosterReport, apply: bool, today: date) -> None:
+        self.session, self.jurisdiction, self.report, self.apply, self.today = (
+            session,
+            jurisdiction,
+            report,
+            apply,
+            today,
+        )
+        self.current = {
+            o.district_id: o
+            for o in session.scalars(
+                select(ElectedOffice)
+                .where(ElectedOffice.jurisdiction_id == jurisdiction.id, ElectedOffice.current.is_(True))
+                .options(joinedload(ElectedOffice.person).selectinload(Person.contacts))
+            )
+        }
+        self.former = {
+            p.full_name: p
+            for p in session.scalars(
+                select(Person)
+                .join(ElectedOffice)
+                .where(ElectedOffice.jurisdiction_id == jurisdiction.id)
+                .options(selectinload(Person.contacts))
+            )
+        }
+        self.legislature = session.scalar(
+            select(Organization).where(Organization.source_key == f"legislature:{jurisdiction.code}")
+        )
+
+    def district(self, district: ElectoralDistrict, row: dict | None) -> None:
+        """Compare one district's row (None: a vacant seat) with its current office; apply if asked."""
+        office = self.current.get(district.id)
+        was_held = office is not None
+        if office is not None and (row is None or office.person.full_name != row["mpp_name"]):
+            self.leave(district, office)
+            office = None
+        if row is None:
+            self.vacant(district, was_held)
+        elif office is None:
+            self.arrive(district, row["mpp_name"], _office_values(row))
+        else:
+            self.compare(district, office, _office_values(row))
+
+    def leave(self, district: ElectoralDistrict, office: ElectedOffice) -> None:
+        """The member left: their office closes today; a title a refresh wrote becomes "Former …"."""
+        self.report.changes.append(
+            RosterChange("left", district.number, district.name, office.person.full_name, "office closed")
+        )
+        if self.apply:
+            office.current = False
+            office.to_date = self.today
+            if office.person.title == _member_title(self.jurisdiction, district):  # as a refresh wrote it
+                office.person.title = f"Former {office.person.title}"
+
+    def vacant(self, district: ElectoralDistrict, was_held: bool) -> None:
+        """The seat falls vacant now; one that already was is unchanged."""
+        if was_held:
+            self.report.changes.append(RosterChange("vacant", district.number, district.name, "", "seat vacant"))
+        else:
+            self.report.unchanged += 1
+            self.report.still_vacant.append(RosterChange("vacant", district.number, district.name, ""))
+
+    def arrive(self, district: ElectoralDistrict, name: str, values: dict) -> None:
+        """A new member holds the seat: an office opens (for a former member, on their own record)."""
+        self.report.changes.append(RosterChange("new", district.number, district.name, name, values["party"] or ""))
+        if self.apply:
+            _open_office(self.session, self.jurisdiction, district, self.legislature, self.former, name, values)
+
+    def compare(self, district: ElectoralDistrict, office: ElectedOffice, values: dict) -> None:
+        """The same member: their changed details (party, contacts, roles), if any."""
+        diff = {key: (getattr(office, key), value) for key, value in values.items() if getattr(office, key) != value}
+        diff.pop("contact_uncertain", None)
+        if not diff:
+            self.report.unchanged += 1
+            return
+        detail = "; ".join(
+            f"{OFFICE_FIELDS[key]}: {before or '—'} → {after or '—'}" for key, (before, after) in diff.items()
+        )
+        self.report.changes.append(
+            RosterChange("changed", district.number, district.name, office.person.full_name, detail)
+        )
+        if self.apply:
+            for key, value in values.items():
+                setattr(office, key, value)
+            _sync_contacts(office.person, values)
+
+
+# Bumped when what a preview saves changes: a preview saved by other code is shown again.
 PREVIEW_FORMAT = 1
 
 
@@ -234,10 +258,8 @@ def previewed(report: RosterReport) -> dict:
 def apply_previewed(
     session: Session, saved: dict | None, rows: list[dict[str, str]], *, code: str = "ON"
 ) -> RosterReport | None:
-    """Apply the roster `rows` as their preview showed, if nothing the refresh reads (offices, districts, people,
-    their contacts, organizations) has changed since: the revision is checked with the directory locked against
-    writers until the transaction ends, so the same file then makes the same changes. None when something has
-    changed (or the preview is missing or from another version), so that the caller previews again."""
+    """Apply the roster `rows` as their preview showed, if the directory's revision has not moved since
+    (checked locked, so the same file makes the same changes); None, to preview again, if it has."""
     if not preview_still_current(session, saved, PREVIEW_FORMAT):
         return None
     return refresh_roster(session, rows, apply=True, code=code)

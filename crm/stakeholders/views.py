@@ -10,7 +10,7 @@ from crm.archive import ArchiveForm, archive_view
 from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
 from crm.pagination import page_args, paginate
-from crm.stakeholders import files, forms, imports, parties, roster, services
+from crm.stakeholders import directory, exports, files, forms, imports, merge, parties, roster, services, stances
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, Organization, Person, current_stances
 from crm.stakeholders.timeline import timeline_sections
 
@@ -37,7 +37,7 @@ def directory_labels():
     }
 
 
-def _filters(form) -> services.DirectoryFilters:
+def _filters(form) -> directory.DirectoryFilters:
     data = {name: (form[name].data or "") for name in ("q", "kind", "jurisdiction", "ask", "position", "sort")}
     if isinstance(form, forms.PeopleFilterForm):
         data.update(
@@ -46,12 +46,12 @@ def _filters(form) -> services.DirectoryFilters:
             status=form.status.data or "",
             organization_id=form.organization.data or None,
         )
-    return services.DirectoryFilters(**data)
+    return directory.DirectoryFilters(**data)
 
 
 def _filter_form(form_class):
     """The filter form bound to the query string; unknown choices are dropped rather than failing."""
-    choices = services.list_choices(db.session)
+    choices = directory.list_choices(db.session)
     form = form_class(request.args)
     form.jurisdiction.choices = forms.ANY + choices["jurisdictions"]
     if hasattr(form, "party"):
@@ -108,29 +108,29 @@ def _save_form(form, save, done):
     return redirect(url_for(endpoint, **values))
 
 
-# --- people ----------------------------------------------------------------------------------------------------
+# --- people --------------------------------------------------------------------------------------
 
 
 @bp.route("/people")
 def people():
     form = _filter_form(forms.PeopleFilterForm)
     limit, offset = _list_page()
-    page = services.people_page(
+    page = directory.people_page(
         db.session, _filters(form), limit=limit, offset=offset, exact=request.args.get("count") == "all"
     )
-    duplicates = services.probable_duplicates(db.session, page.items)
+    duplicates = merge.probable_duplicates(db.session, page.items)
     return render_template("stakeholders/people.html", form=form, page=page, duplicates=duplicates)
 
 
 @bp.route("/people/export")
 def people_export():
     form = _filter_form(forms.PeopleFilterForm)
-    rows = imports.people_export_rows(db.session, services.people_query(_filters(form)))
-    return _export(imports.PEOPLE_EXPORT_COLUMNS, rows, "people")
+    rows = exports.people_export_rows(db.session, directory.people_query(_filters(form)))
+    return _export(exports.PEOPLE_EXPORT_COLUMNS, rows, "people")
 
 
 def _person_or_404(person_id: int) -> Person:
-    person = services.get_person(db.session, person_id)
+    person = directory.get_person(db.session, person_id)
     if person is None:
         abort(404)
     return person
@@ -139,7 +139,7 @@ def _person_or_404(person_id: int) -> Person:
 def _person_form(person=None):
     form = forms.PersonForm(obj=person)
     parties.enhance_picker(form.organization_name, form.organization, "Type a name or acronym, then choose")
-    form.jurisdiction.choices = [("", "None")] + services.list_choices(db.session)["jurisdictions"]
+    form.jurisdiction.choices = [("", "None")] + directory.list_choices(db.session)["jurisdictions"]
     if person is not None and not form.is_submitted():
         _choose_organization(form, person.organization_id)
         form.jurisdiction.data = person.jurisdiction.code if person.jurisdiction else ""
@@ -187,7 +187,7 @@ def person_new():
 
 def _added(person: Person) -> str:
     """What adding a person says: also that they may be someone already in the directory."""
-    others = services.duplicates_of(db.session, person)
+    others = merge.duplicates_of(db.session, person)
     if not others:
         return f"{person.full_name} added."
     return (
@@ -206,7 +206,7 @@ def _person_page(person: Person, stance_form=None):
         "stakeholders/person.html",
         person=person,
         stance_form=stance_form or forms.StanceForm(),
-        duplicates=services.duplicates_of(db.session, person),
+        duplicates=merge.duplicates_of(db.session, person),
         archive_form=ArchiveForm(),
         merge_form=forms.MergeForm(),
         timeline_sections=timeline_sections(db.session, person, _page_number()),
@@ -255,7 +255,7 @@ def person_merge(person_id):
         flash("Choose a listed duplicate to merge.", "danger")
         return redirect(url_for(".person", person_id=person.id))
     try:
-        services.merge_people(db.session, person, duplicate)
+        merge.merge_people(db.session, person, duplicate)
     except ValidationError as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -270,7 +270,7 @@ def _add_stance(form, page, back: str, **subject):
     what to fix on its fields (400)."""
     if form.validate_on_submit():
         try:
-            services.add_stance(
+            stances.add_stance(
                 db.session,
                 ask=form.ask.data,
                 position=form.position.data,
@@ -291,26 +291,28 @@ def _add_stance(form, page, back: str, **subject):
     return page(form), 400
 
 
-# --- organizations -------------------------------------------------------------------------------------------------
+# --- organizations -------------------------------------------------------------------------------
 
 
 @bp.route("/organizations")
 def organizations():
     form = _filter_form(forms.OrganizationFilterForm)
     limit, offset = _list_page()
-    page = paginate(db.session, services.organizations_query(_filters(form)), limit=limit, offset=offset, scalars=False)
+    page = paginate(
+        db.session, directory.organizations_query(_filters(form)), limit=limit, offset=offset, scalars=False
+    )
     return render_template("stakeholders/organizations.html", form=form, page=page)
 
 
 @bp.route("/organizations/export")
 def organizations_export():
     form = _filter_form(forms.OrganizationFilterForm)
-    rows = imports.organization_export_rows(db.session, services.organizations_query(_filters(form)))
-    return _export(imports.ORGANIZATION_EXPORT_COLUMNS, rows, "organizations")
+    rows = exports.organization_export_rows(db.session, directory.organizations_query(_filters(form)))
+    return _export(exports.ORGANIZATION_EXPORT_COLUMNS, rows, "organizations")
 
 
 def _organization_or_404(organization_id: int) -> Organization:
-    organization = services.get_organization(db.session, organization_id)
+    organization = directory.get_organization(db.session, organization_id)
     if organization is None:
         abort(404)
     return organization
@@ -318,7 +320,7 @@ def _organization_or_404(organization_id: int) -> Organization:
 
 def _organization_form(organization=None):
     form = forms.OrganizationForm(obj=organization)
-    form.jurisdiction.choices = [("", "None")] + services.list_choices(db.session)["jurisdictions"]
+    form.jurisdiction.choices = [("", "None")] + directory.list_choices(db.session)["jurisdictions"]
     if organization is not None and not form.is_submitted():
         form.jurisdiction.data = organization.jurisdiction.code if organization.jurisdiction else ""
     return form
@@ -356,7 +358,7 @@ def _organization_page(organization: Organization, stance_form=None):
     return render_template(
         "stakeholders/organization.html",
         organization=organization,
-        people=services.organization_people(db.session, organization),
+        people=directory.organization_people(db.session, organization),
         stance_form=stance_form or forms.StanceForm(),
         archive_form=ArchiveForm(),
         timeline_sections=timeline_sections(db.session, organization, _page_number()),
@@ -397,7 +399,7 @@ def organization_stance(organization_id):
     )
 
 
-# --- import and roster refresh -----------------------------------------------------------------------------------
+# --- import and roster refresh -------------------------------------------------------------------
 
 
 def _upload_folder() -> Path:
@@ -405,12 +407,8 @@ def _upload_folder() -> Path:
 
 
 def _upload_flow(template: str, run, save_plan, apply_plan):
-    """Upload → preview (dry run) → apply with the stashed file. `run(rows, apply)` returns a report.
-
-    `save_plan(report)` is stashed with the file, and applying calls `apply_plan(plan, rows)`, which applies the
-    file as previewed, or returns None when the directory changed in between: the file is then previewed again
-    against the directory as it is, and nothing is applied until that preview is confirmed.
-    """
+    """Upload → preview (dry run) → apply with the stashed file and its `save_plan(report)`. `apply_plan(plan,
+    rows)` returns None when the directory changed since: the file is then previewed again, nothing applied."""
     form, apply_form, report, token, folder = forms.UploadForm(), forms.ApplyUploadForm(), None, None, _upload_folder()
     if request.method == "POST" and "token" in request.form:
         if not apply_form.validate_on_submit():

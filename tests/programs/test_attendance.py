@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.programs import services
+from crm.programs import attendees, services
 from crm.programs.models import Attendance
 from tests.programs.conftest import run
 
@@ -100,7 +100,7 @@ def test_a_failing_import_applies_nothing(app, make_user, make_event, monkeypatc
 
         monkeypatch.setattr(db.session, "add", flaky_add)
         try:
-            services.import_attendance(db.session, event_id, b"email\na@example.org\nb@example.org\n", None)
+            attendees.import_attendance(db.session, event_id, b"email\na@example.org\nb@example.org\n", None)
         except RuntimeError:
             db.session.rollback()
         monkeypatch.undo()

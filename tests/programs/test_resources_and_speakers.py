@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.members.models import ConsentRecord, MemberProfile
-from crm.programs import services
+from crm.programs import services, speakers
 from crm.programs.models import Resource, SpeakerOffer
 from tests.programs.conftest import run
 
@@ -139,7 +139,7 @@ def test_a_speaker_who_did_not_consent_is_not_named_in_public(app, client, make_
     member = make_user("member", email="quiet@example.org", name="Quiet Speaker")
     reviewer = make_user("committee", email="c@example.org")
     with app.app_context():
-        offer = services.offer_to_speak(
+        offer = speakers.offer_to_speak(
             db.session,
             user_id=member.id,
             route="pra",
@@ -147,8 +147,8 @@ def test_a_speaker_who_did_not_consent_is_not_named_in_public(app, client, make_
             consent_featured=False,
             program_id=None,
         )
-        services.review_offer(db.session, offer.id, "accepted", reviewer.id)
-        services.assign_speaker(db.session, event_id, offer.id)
+        speakers.review_offer(db.session, offer.id, "accepted", reviewer.id)
+        speakers.assign_speaker(db.session, event_id, offer.id)
         db.session.commit()
         db.session.remove()
     page = client.get(f"/programs/events/{event_id}").get_data(as_text=True)
@@ -159,7 +159,7 @@ def test_a_member_cannot_offer_twice_while_an_offer_waits(app, make_user):
     member = make_user("member")
     run(
         app,
-        services.offer_to_speak,
+        speakers.offer_to_speak,
         user_id=member.id,
         route="licensed",
         topic="x",
@@ -169,7 +169,7 @@ def test_a_member_cannot_offer_twice_while_an_offer_waits(app, make_user):
     with pytest.raises(services.ValidationError, match="already have an offer"):
         run(
             app,
-            services.offer_to_speak,
+            speakers.offer_to_speak,
             user_id=member.id,
             route="licensed",
             topic="y",

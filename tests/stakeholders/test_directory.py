@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 
 from crm.audit.models import AuditEvent
 from crm.extensions import db
-from crm.stakeholders import services
+from crm.stakeholders import directory, merge, services, stances
 from crm.stakeholders.models import Person, Stance
 
 DIRECTORY_PAGES = [
@@ -106,7 +106,7 @@ def test_search_matches_a_substring_of_name_organization_email_or_riding(roster,
     make_person("Ana Registrar", org="College of Physicians and Surgeons of Ontario", emails=["ana@cpso.example"])
     make_person("Carl Colleague", org="College of Physicians and Surgeons of Ontario")
     make_person("Bob Other", org="Someone Else", emails=["bob@elsewhere.example"])
-    people = store.scalars(services.people_query(services.DirectoryFilters(q=q))).unique().all()
+    people = store.scalars(directory.people_query(directory.DirectoryFilters(q=q))).unique().all()
     names = [p.full_name for p in people]
     assert expected <= set(names) and "Bob Other" not in names
     assert sorted(names) == sorted(_matches_by_hand(store, q))
@@ -143,7 +143,7 @@ def test_search_keeps_up_with_every_way_people_and_contacts_change(store, make_p
         apply=True,
     )
     assert report.errors == []
-    services.merge_people(store, store.get(Person, keep), store.get(Person, duplicate))
+    merge.merge_people(store, store.get(Person, keep), store.get(Person, duplicate))
     store.commit()
     for q in (
         "oldname",
@@ -164,7 +164,7 @@ def test_search_keeps_up_with_every_way_people_and_contacts_change(store, make_p
         "école",
         "@éc",
     ):
-        names = [p.full_name for p in store.scalars(services.people_query(services.DirectoryFilters(q=q))).unique()]
+        names = [p.full_name for p in store.scalars(directory.people_query(directory.DirectoryFilters(q=q))).unique()]
         assert sorted(names) == sorted(_matches_by_hand(store, q)), q
     assert "Olga Newname" in _matches_by_hand(store, "newname") and not _matches_by_hand(store, "oldname")
     assert _matches_by_hand(store, "dana") == {"Dana Keep"}
@@ -321,13 +321,13 @@ def test_unknown_filter_values_are_ignored_not_errors(committee):
 def test_filter_by_current_stance_uses_the_newest_stance(store, committee, make_person):
     changed = store.get(Person, make_person("Changed Mind"))
     steady = store.get(Person, make_person("Steady Ally"))
-    services.add_stance(
+    stances.add_stance(
         store, person=changed, ask="pra", position="supportive", as_of=date(2026, 1, 1), source="meeting", note=None
     )
-    services.add_stance(
+    stances.add_stance(
         store, person=changed, ask="pra", position="opposed", as_of=date(2026, 6, 1), source="Hansard", note=None
     )
-    services.add_stance(
+    stances.add_stance(
         store, person=steady, ask="pra", position="supportive", as_of=date(2026, 3, 1), source=None, note=None
     )
     store.commit()
@@ -342,10 +342,10 @@ def test_a_stance_filter_with_any_ask_finds_that_newest_stance_on_any_of_the_thr
     came_round = store.get(Person, make_person("Came Round"))
     everything = store.get(Person, make_person("All Three Supportive"))
     make_person("No Stance Yet")
-    services.add_stance(
+    stances.add_stance(
         store, person=residency, ask="residency", position="opposed", as_of=date(2026, 2, 1), source=None, note=None
     )
-    services.add_stance(
+    stances.add_stance(
         store,
         organization=residency.organization,
         ask="clinical_assistant",
@@ -354,14 +354,14 @@ def test_a_stance_filter_with_any_ask_finds_that_newest_stance_on_any_of_the_thr
         source=None,
         note=None,
     )
-    services.add_stance(
+    stances.add_stance(
         store, person=came_round, ask="pra", position="opposed", as_of=date(2026, 1, 1), source=None, note=None
     )
     for ask in ("pra", "residency", "clinical_assistant"):
-        services.add_stance(
+        stances.add_stance(
             store, person=everything, ask=ask, position="supportive", as_of=date(2026, 3, 1), source=None, note=None
         )
-        services.add_stance(
+        stances.add_stance(
             store, person=came_round, ask=ask, position="supportive", as_of=date(2026, 4, 1), source=None, note=None
         )
     store.commit()
@@ -754,7 +754,7 @@ def _add_people(session, start, count):
         organization = services.save_organization(
             session, None, name=f"Org {n:03d}", acronym=None, kind="ally", jurisdiction="ON", website=None, notes=None
         )
-        services.add_stance(
+        stances.add_stance(
             session,
             organization=organization,
             ask="residency",
@@ -775,7 +775,7 @@ def _add_people(session, start, count):
             phones=[("work", "416-555-0100")],
             tags=["ally", f"t{n % 3}"],
         )
-        services.add_stance(
+        stances.add_stance(
             session, person=person, ask="pra", position="supportive", as_of=date(2026, 1, 1), source=None, note=None
         )
     session.commit()

@@ -544,7 +544,7 @@ def test_an_archived_organization_is_not_picked_for_its_province(store):
 
 
 def test_organization_names_fold_as_postgresql_does(store):
-    from crm.stakeholders.imports import folded
+    from crm.stakeholders.import_rows import folded
 
     assert (
         folded("Bœuf Straße Øst Łódź Æsir") == folded("boeuf strasse ost lodz aesir") == "boeuf strasse ost lodz aesir"

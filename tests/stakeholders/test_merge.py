@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from crm.audit.models import AuditEvent
-from crm.stakeholders import services
+from crm.stakeholders import services, stances
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Person, Stance
 
 
@@ -25,7 +25,7 @@ def test_merge_moves_contacts_offices_stances_and_tags_and_is_audited(roster, co
     mpp = store.scalar(select(Person).join(ElectedOffice).where(ElectedOffice.current.is_(True)).limit(1))
     duplicate_id = mpp.id
     mpp.contacts.append(ContactPoint(kind="email", label="home", value="jane@cpso.example"))
-    services.add_stance(
+    stances.add_stance(
         store, person=mpp, ask="pra", position="supportive", as_of=date(2026, 4, 1), source=None, note=None
     )
     mpp.tags = services.tags_named(store, ["mpp"])
