@@ -32,16 +32,19 @@ class BaseConfig:
 
     CRM_ENV = "development"
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
-    # Earlier SECRET_KEYs (comma-separated), still accepted for sessions and sealed TOTP keys while they roll over.
+    # Earlier SECRET_KEYs (comma-separated), still accepted for sessions and sealed TOTP keys while
+    # they roll over.
     SECRET_KEY_FALLBACKS = [key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key]
-    # Seals TOTP keys at rest (crm/auth/totp_secrets.py); without it they are sealed with a key from SECRET_KEY.
+    # Seals TOTP keys at rest (crm/auth/totp_secrets.py); without it they are sealed with a key from
+    # SECRET_KEY.
     MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY") or None
     SQLALCHEMY_DATABASE_URI: str | None = (
         normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
     )
     # Recycle instead of pre-pinging: a ping is a round trip on every checkout.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
-    # SQLite: how long a write waits for another to finish before it fails (a 50,000-row import holds the write lock
+    # SQLite: how long a write waits for another to finish before it fails (a 50,000-row import
+    # holds the write lock
     # for 4–6 s while it is applied); such a failure is answered 503, try again (crm/errors.py).
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -68,7 +71,8 @@ class BaseConfig:
     LETTER_RATE_LIMIT = os.environ.get("LETTER_RATE_LIMIT", "10 per minute;60 per hour")
     # "Send this to a colleague" on the share page, per member: refused attempts count too.
     SHARE_RATE_LIMIT = os.environ.get("SHARE_RATE_LIMIT", "5 per hour;10 per day")
-    # Per account (crm/auth/throttle.py): failures allowed before waits begin, the longest wait, when the holder is
+    # Per account (crm/auth/throttle.py): failures allowed before waits begin, the longest wait,
+    # when the holder is
     # emailed, and how long without failures before the count starts again.
     LOGIN_THROTTLE_FREE_FAILURES = int(os.environ.get("LOGIN_THROTTLE_FREE_FAILURES", "5"))
     LOGIN_THROTTLE_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_THROTTLE_MAX_DELAY_SECONDS", "900"))
@@ -98,7 +102,8 @@ class BaseConfig:
     MAIL_BOUNCE_THRESHOLD = int(os.environ.get("MAIL_BOUNCE_THRESHOLD", "3"))
     ORG_NAME = os.environ.get("ORG_NAME", "Internationally Trained Physicians of Ontario (ITPO)")
     ORG_MAILING_ADDRESS = os.environ.get("ORG_MAILING_ADDRESS", "ITPO, PO Box 00000, Toronto, ON  M5V 0A0, Canada")
-    # The Represent API (crm/campaigns/represent.py) places a full postal code in its riding. Off unless set here;
+    # The Represent API (crm/campaigns/represent.py) places a full postal code in its riding. Off
+    # unless set here;
     # production turns it on by default (REPRESENT_API_URL= empty turns it off there).
     REPRESENT_API_URL = os.environ.get("REPRESENT_API_URL") or None
     DEV_MAILBOX = False

@@ -43,7 +43,8 @@ UNREACHABLE = (
     "The database could not be reached, so this request may not have finished. Check whether your "
     "change is there, then try again in a moment."
 )
-# PostgreSQL errors that waiting and trying again resolve: deadlock, serialization failure, lock not available,
+# PostgreSQL errors that waiting and trying again resolve: deadlock, serialization failure, lock not
+# available,
 # statement timeout; and class 08, connection exceptions.
 _BUSY_SQLSTATES = {"40P01", "40001", "55P03", "57014"}
 OUT_OF_RANGE = {"22003", "22001"}  # numeric_value_out_of_range, string_data_right_truncation

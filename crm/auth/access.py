@@ -75,7 +75,8 @@ ACCESS: dict[str, object] = {
     # development mailbox (registered only when DEV_MAILBOX is on)
     "outbox.dev_mailbox": PUBLIC,
     "outbox.dev_message": PUBLIC,
-    # delivery: provider webhook (signature-checked), unsubscribe links (no login), admin and leads' views
+    # delivery: provider webhook (signature-checked), unsubscribe links (no login), admin and leads'
+    # views
     "outbox.sendgrid_events": PUBLIC,
     "outbox.unsubscribe": PUBLIC,
     "outbox.admin_messages": ADMIN,
@@ -114,7 +115,8 @@ ACCESS: dict[str, object] = {
     "campaigns.stats": LEADS,
     "campaigns.letter": LEADS,
     "similarity.campaign_similarity": LEADS,
-    # mailings: segments, call-to-action mailings and who took part (leads); the action link lands anyone
+    # mailings: segments, call-to-action mailings and who took part (leads); the action link lands
+    # anyone
     **{
         f"mailings.{name}": LEADS
         for name in (
@@ -131,11 +133,13 @@ ACCESS: dict[str, object] = {
         )
     },
     "mailings.act": PUBLIC,  # signed; it leads to the letter (login still asked for), never logs anyone in
-    # replies: the member's survey link (signed, no login; checked in the view), the committee's reply page
+    # replies: the member's survey link (signed, no login; checked in the view), the committee's
+    # reply page
     "replies.survey": PUBLIC,
     "replies.detail": STAFF,
     "replies.make_stance": STAFF,
-    # interactions: the committee's log; members reach only their own #mppchats reports (checked in the view)
+    # interactions: the committee's log; members reach only their own #mppchats reports (checked in
+    # the view)
     "interactions.index": STAFF,
     "interactions.export": STAFF,
     "interactions.new": STAFF,

@@ -14,9 +14,12 @@ EMAIL_FIELD = dict(
         Length(max=254),
     ]
 )
-# Forms that look an existing account up (log in, reset, resend) only check that the address has an @: an
-# account may have an address that the stricter check refuses, such as the local admin `make run` creates
-# (admin@itpo.local: `.local` is a special-use domain), and refusing it there would lock that account out.
+# Forms that look an existing account up (log in, reset, resend) only check that the address has an
+# @: an
+# account may have an address that the stricter check refuses, such as the local admin `make run`
+# creates
+# (admin@itpo.local: `.local` is a special-use domain), and refusing it there would lock that
+# account out.
 ACCOUNT_EMAIL_FIELD = dict(
     validators=[
         DataRequired("Enter your email address."),

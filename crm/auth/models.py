@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from crm.audit.services import audited
 from crm.extensions import db
 
-# The roles, in one place: the access table (crm/auth/access.py) groups them, every other check asks it.
+# The roles, in one place: the access table (crm/auth/access.py) groups them, every other check asks
+# it.
 ROLES = ("member", "committee", "lead", "admin")
 STAFF_ROLES = ("committee", "lead", "admin")
 LEAD_ROLES = ("lead", "admin")

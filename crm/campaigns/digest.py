@@ -1,18 +1,7 @@
 """Daily digests for offices that ask for them: a campaign set to "daily_digest" sends each office one email a day
 listing every letter written to it since the last digest, each in full with its writer's signature.
 
-The day is Toronto's: after midnight the worker (a pass job, see the bottom) or `flask crm send-digests` (`--letters`
-for these alone) builds the digest of each office with letters written before that midnight. Exactly once, however
-many workers run: the letter_digests row for (campaign, office address, day, part) is inserted ON CONFLICT DO
-NOTHING, so one run wins it and the others skip that office; and a letter is claimed by setting its message_id where
-it is still empty. More than MAX_LETTERS letters make a second part (another email) the same day.
-
-How the digest maps back to its letters: every letter in it points its message_id at the digest's outbox message
-(kind "letter"), so the digest's delivery events are each letter's status (delivered, bounced…), each writer of an
-undelivered digest is told (crm/campaigns/notifications.py), and each writer is asked "did they reply?" 14 days
-after the digest was delivered (crm/replies). The digest has no Reply-To: a reply could only reach every writer at
-once (exposing their addresses to each other) or ITPO's sending address, so it asks the office to answer each writer
-at the email address in their signature.
+Why it works this way: docs/design-notes.md, "campaigns/digest.py".
 """
 
 from __future__ import annotations
@@ -196,7 +185,8 @@ def digest_text(campaign: Campaign, letters: list[Letter], part: int = 1) -> tup
     return subject, "\n".join(lines).rstrip() + "\n"
 
 
-# --- in the worker ------------------------------------------------------------------------------------------------
+# --- in the worker
+# ------------------------------------------------------------------------------------------------
 
 EVERY_SECONDS = 300  # a digest goes out at most five minutes after midnight; the query reads a small partial index
 _last_run = {"at": float("-inf")}

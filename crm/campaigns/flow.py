@@ -155,7 +155,8 @@ def after_race(session: Session, campaign: Campaign, user_id: int, key: str) -> 
     return Outcome("duplicate", recipient, letter_id=first.id) if first else None
 
 
-# --- template failures, for the lead ------------------------------------------------------------------------
+# --- template failures, for the lead
+# ------------------------------------------------------------------------
 
 
 def note_template_failure(
@@ -213,7 +214,8 @@ def template_failures(session: Session, campaign_id: int) -> list[dict]:
     ]
 
 
-# --- letters that wait for their writer ---------------------------------------------------------------------
+# --- letters that wait for their writer
+# ---------------------------------------------------------------------
 
 
 def save_pending(

@@ -147,11 +147,13 @@ class Letter(db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    # The constituent signature the product appends after the body (name, postal code, riding, email, and the
+    # The constituent signature the product appends after the body (name, postal code, riding,
+    # email, and the
     # street address and phone the member chose to give); kept apart so leads see the body without them.
     signature: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True)
-    # Sent in its office's daily digest: message_id stays empty until the digest is built, then names the digest.
+    # Sent in its office's daily digest: message_id stays empty until the digest is built, then
+    # names the digest.
     for_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
@@ -250,7 +252,8 @@ class TemplateFailure(db.Model):
     last_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-# --- sharing (crm/campaigns/sharing.py): referral codes and the sign-ups they bring ------------------------
+# --- sharing (crm/campaigns/sharing.py): referral codes and the sign-ups they bring
+# ------------------------
 
 
 class ReferralCode(db.Model):

@@ -1,15 +1,6 @@
 """The hardened sandbox that lead-written templates (letters, mailings) render in.
 
-A lead's template is untrusted text. It renders in an `ImmutableSandboxedEnvironment` that allows
-only what is listed in ALLOWED_NODES, ALLOWED_OPERATORS, ALLOWED_FILTERS and ALLOWED_TESTS: every
-other construct is refused when the template is checked, with a message naming it. Compile and
-render stay within fixed time and memory because:
-- every operator is intercepted, so the compiler folds none of them at compile time (Jinja would
-  otherwise evaluate `'%0100000000d' % 1` while compiling, before any render limit applies);
-- `*`, `+` and `-` check the size of what they would build; `%`, `//` and `**` are not allowed;
-- expressions nest at most MAX_DEPTH deep, and the parser's recursion is caught;
-- every printed value and the whole output are capped in size, and rendering in time.
-What a member types (a personal story, an edited paragraph) is never rendered: it is plain text.
+Why it works this way: docs/design-notes.md, "campaigns/sandbox.py".
 """
 
 from __future__ import annotations

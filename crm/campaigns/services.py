@@ -73,42 +73,63 @@ CAMPAIGN_FIELDS = (
 
 
 def _check_campaign(session: Session, campaign: Campaign | None, values: dict) -> dict:
+    """The campaign form's values, cleaned: raises ValidationError naming the first field at fault."""
     values = dict(values)
     values["name"] = one_line(values.get("name"))
     if not values["name"]:
         raise ValidationError("name", "Give the campaign a name.")
-    values["slug"] = slugify(values.get("slug") or values["name"])
-    if not values["slug"] or not _SLUG_RE.match(values["slug"]):
-        raise ValidationError("slug", "Use lower-case letters, digits and dashes for the web address.")
-    clash = session.scalar(select(Campaign.id).where(Campaign.slug == values["slug"]))
-    if clash is not None and (campaign is None or clash != campaign.id):
-        raise ValidationError("slug", "Another campaign uses this web address; choose another.")
-    hashtag = one_line(values.get("hashtag")).replace(" ", "")
-    if hashtag and not hashtag.startswith("#"):
-        hashtag = "#" + hashtag
-    if hashtag and not re.fullmatch(r"#\w{1,59}", hashtag):
-        raise ValidationError("hashtag", "A hashtag is # followed by letters, digits or underscores.")
-    values["hashtag"] = hashtag or None
-    if values.get("kind") not in dict(CAMPAIGN_KINDS):
-        raise ValidationError("kind", "Choose one of the listed kinds.")
-    if values.get("status") not in dict(CAMPAIGN_STATUSES):
-        raise ValidationError("status", "Choose draft, live or closed.")
-    if values.get("mpp_address") not in dict(MPP_ADDRESSES):
-        raise ValidationError("mpp_address", "Choose the legislature or the constituency address.")
-    if values.get("letter_delivery") not in dict(LETTER_DELIVERIES):
-        raise ValidationError("letter_delivery", "Choose one by one or a daily digest.")
-    if session.get(Jurisdiction, values.get("jurisdiction_id")) is None:
-        raise ValidationError("jurisdiction_id", "Choose a jurisdiction.")
+    values["slug"] = _free_slug(session, campaign, slugify(values.get("slug") or values["name"]))
+    values["hashtag"] = _hashtag(values.get("hashtag"))
+    _check_choices(session, values)
     if values.get("starts_on") and values.get("ends_on") and values["ends_on"] < values["starts_on"]:
         raise ValidationError("ends_on", "The end date is before the start date.")
     if values.get("proposal_version_id") is not None:
         presentable_version(session, values["proposal_version_id"], None)  # a published version, or a field error
     if values["status"] == "live":
-        if campaign is None or current_template(session, campaign.id) is None:
-            raise ValidationError("status", "Write the letter template before the campaign goes live.")
-        if values["kind"] == "fixed_targets" and not campaign.targets:
-            raise ValidationError("status", "Add at least one target before the campaign goes live.")
+        _check_ready_to_go_live(session, campaign, values["kind"])
     return values
+
+
+def _free_slug(session: Session, campaign: Campaign | None, slug: str) -> str:
+    if not slug or not _SLUG_RE.match(slug):
+        raise ValidationError("slug", "Use lower-case letters, digits and dashes for the web address.")
+    clash = session.scalar(select(Campaign.id).where(Campaign.slug == slug))
+    if clash is not None and (campaign is None or clash != campaign.id):
+        raise ValidationError("slug", "Another campaign uses this web address; choose another.")
+    return slug
+
+
+def _hashtag(text: str | None) -> str | None:
+    hashtag = one_line(text).replace(" ", "")
+    if hashtag and not hashtag.startswith("#"):
+        hashtag = "#" + hashtag
+    if hashtag and not re.fullmatch(r"#\w{1,59}", hashtag):
+        raise ValidationError("hashtag", "A hashtag is # followed by letters, digits or underscores.")
+    return hashtag or None
+
+
+# Each choice field, the choices it allows, and what to say when the value is not one of them.
+_CHOICES = (
+    ("kind", CAMPAIGN_KINDS, "Choose one of the listed kinds."),
+    ("status", CAMPAIGN_STATUSES, "Choose draft, live or closed."),
+    ("mpp_address", MPP_ADDRESSES, "Choose the legislature or the constituency address."),
+    ("letter_delivery", LETTER_DELIVERIES, "Choose one by one or a daily digest."),
+)
+
+
+def _check_choices(session: Session, values: dict) -> None:
+    for name, choices, message in _CHOICES:
+        if values.get(name) not in dict(choices):
+            raise ValidationError(name, message)
+    if session.get(Jurisdiction, values.get("jurisdiction_id")) is None:
+        raise ValidationError("jurisdiction_id", "Choose a jurisdiction.")
+
+
+def _check_ready_to_go_live(session: Session, campaign: Campaign | None, kind: str) -> None:
+    if campaign is None or current_template(session, campaign.id) is None:
+        raise ValidationError("status", "Write the letter template before the campaign goes live.")
+    if kind == "fixed_targets" and not campaign.targets:
+        raise ValidationError("status", "Add at least one target before the campaign goes live.")
 
 
 def create_campaign(session: Session, *, actor_id: int | None, **values) -> Campaign:
@@ -198,13 +219,8 @@ class BlockInput:
     min_length: int = 0
 
 
-def save_template(
-    session: Session, campaign: Campaign, *, subject: str, blocks: list[BlockInput], actor_id: int | None
-) -> tuple[LetterTemplate, str]:
-    """Save a new version after rendering it against the sample member; returns it and the sample letter.
-
-    Raises ValidationError naming the part at fault, so nothing unusable is ever saved.
-    """
+def _checked_subject(subject: str | None) -> str:
+    """One line that renders for the sample member within 300 characters."""
     if "\r" in (subject or "") or "\n" in (subject or ""):
         raise ValidationError("subject", "The subject must be one line (no line breaks).")
     subject = (subject or "").strip()
@@ -214,9 +230,14 @@ def save_template(
         sandbox.render(subject, sandbox.SAMPLE_CONTEXT, max_chars=300)
     except sandbox.TemplateProblem as problem:
         raise ValidationError("subject", f"Subject: {problem}") from None
+    return subject
+
+
+def _checked_blocks(blocks: list[BlockInput]) -> list[BlockInput]:
+    """The blocks worth keeping (an empty one goes; a personal one needs a prompt or a label), each checked."""
     kept = [
         block
-        for block in blocks  # an empty block is removed; a personal one needs a prompt or a label
+        for block in blocks
         if (block.body or "").strip() or (block.kind == "personal" and (block.label or "").strip())
     ]
     if not kept:
@@ -231,6 +252,18 @@ def save_template(
                 sandbox.render(block.body, sandbox.SAMPLE_CONTEXT)
             except sandbox.TemplateProblem as problem:
                 raise ValidationError(None, f"Block {number}: {problem}") from None
+    return kept
+
+
+def save_template(
+    session: Session, campaign: Campaign, *, subject: str, blocks: list[BlockInput], actor_id: int | None
+) -> tuple[LetterTemplate, str]:
+    """Save a new version after rendering it against the sample member; returns it and the sample letter.
+
+    Raises ValidationError naming the part at fault, so nothing unusable is ever saved.
+    """
+    subject = _checked_subject(subject)
+    kept = _checked_blocks(blocks)
     version = (
         session.scalar(select(func.max(LetterTemplate.version)).where(LetterTemplate.campaign_id == campaign.id)) or 0
     ) + 1
@@ -759,6 +792,26 @@ def latest_letters(campaign_id: int):
     )
 
 
+def _letters_by_status(session: Session, campaign: Campaign) -> dict[str, int]:
+    """Letters per outbox status, and those waiting for their office's daily digest."""
+    by_status = dict(
+        session.execute(
+            select(OutboundMessage.status, func.count())
+            .join(Letter, Letter.message_id == OutboundMessage.id)
+            .where(Letter.campaign_id == campaign.id)
+            .group_by(OutboundMessage.status)
+        ).all()
+    )
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(Letter)
+        .where(Letter.campaign_id == campaign.id, Letter.for_digest.is_(True), Letter.message_id.is_(None))
+    )
+    if waiting:
+        by_status[DIGEST_QUEUED] = waiting
+    return by_status
+
+
 def campaign_stats(session: Session, campaign: Campaign) -> dict:
     """Live counts for the lead's page: letters, ridings reached, letters by party, members stopped."""
     letters = session.scalar(select(func.count()).select_from(Letter).where(Letter.campaign_id == campaign.id)) or 0
@@ -779,21 +832,7 @@ def campaign_stats(session: Session, campaign: Campaign) -> dict:
             .order_by(func.count().desc(), Letter.party)
         )
     ]
-    by_status = dict(
-        session.execute(
-            select(OutboundMessage.status, func.count())
-            .join(Letter, Letter.message_id == OutboundMessage.id)
-            .where(Letter.campaign_id == campaign.id)
-            .group_by(OutboundMessage.status)
-        ).all()
-    )
-    waiting = session.scalar(
-        select(func.count())
-        .select_from(Letter)
-        .where(Letter.campaign_id == campaign.id, Letter.for_digest.is_(True), Letter.message_id.is_(None))
-    )
-    if waiting:
-        by_status[DIGEST_QUEUED] = waiting
+    by_status = _letters_by_status(session, campaign)
     obstacles = dict(
         session.execute(
             select(LetterObstacle.reason, func.count(func.distinct(LetterObstacle.user_id)))

@@ -41,7 +41,8 @@ _LINK_IN_NOTE = re.compile(r"(https?:|www\.|://|\w\.(com|org|net|ca|io|ly|co)\b)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 
 
-# --- the member's referral code -------------------------------------------------------------------------------
+# --- the member's referral code
+# -------------------------------------------------------------------------------
 
 
 def referral_code(session: Session, user_id: int) -> str:
@@ -64,7 +65,8 @@ def referrer_of(session: Session, code: str | None) -> int | None:
     return session.scalar(select(ReferralCode.user_id).where(ReferralCode.code == code))
 
 
-# --- share links ----------------------------------------------------------------------------------------------
+# --- share links
+# ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def _query(values: dict) -> str:
     return urlencode({key: value for key, value in values.items() if value}, quote_via=quote)
 
 
-# --- the copy for the member ----------------------------------------------------------------------------------
+# --- the copy for the member
+# ----------------------------------------------------------------------------------
 
 
 def queue_copy(session: Session, letter: Letter, user) -> OutboundMessage | None:
@@ -136,7 +139,8 @@ def queue_copy(session: Session, letter: Letter, user) -> OutboundMessage | None
     )
 
 
-# --- "send this to a colleague" -------------------------------------------------------------------------------
+# --- "send this to a colleague"
+# -------------------------------------------------------------------------------
 
 
 class ColleagueForm(FlaskForm):
@@ -262,7 +266,8 @@ def invite_colleagues(session: Session, *, letter: Letter, user, addresses: str 
     return len(wanted)
 
 
-# --- sign-ups through a referral link --------------------------------------------------------------------------
+# --- sign-ups through a referral link
+# --------------------------------------------------------------------------
 
 
 def remember_referral(campaign: Campaign, code: str | None, logged_in: bool) -> None:

@@ -1,9 +1,6 @@
 """Members who joined through a campaign: recorded at sign-up, counted on the campaign's dashboard.
 
-The campaign's public page sends visitors to the join form with `?campaign=<slug>`; someone who came
-the long way (the write link, then the login page, then "Join") still carries the campaign in the
-page they were going to. The members package knows nothing of campaigns, so it announces the join
-(`member_joined`) and this module decides: only a live campaign counts; anything else is ignored.
+Why it works this way: docs/design-notes.md, "campaigns/sign_ups.py".
 """
 
 from __future__ import annotations

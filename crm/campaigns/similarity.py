@@ -1,25 +1,6 @@
 """Personal, not copied: is a member's story nearly the same as letters already sent in the campaign?
 
-How. The personal text is folded (case, accents, punctuation), cut into word 3-shingles, and summarised by a
-MinHash signature of NUM_HASHES values (deterministic seeds; numpy: about 0.2 ms for a 90-word story, folding and
-shingling included). The share of equal values between two signatures estimates the Jaccard similarity of their
-shingle sets. The signature is cut into BANDS bands of ROWS values (LSH); one row per band goes to
-`letter_similarity_bands`, whose primary key (campaign, band, hash, letter) is the index a new letter's bands are
-looked up in: at most CANDIDATES_PER_BAND entries per band are read, whatever the campaign's size, and the
-SCORED_CANDIDATES sharing the most bands are scored on their stored signatures.
-
-Thresholds, measured by `similarity_stories.measure_thresholds` on the demo's synthetic stories (75–105 words):
-a story with 3 to 6 words changed scores 0.6–0.85 and is found as a near-copy 100% of the time (7 to 10 words
-changed: 97%); two different stories on the same topic, built from the same sentence shapes, score 0.16 at the
-99th percentile and never reached 0.35 in 10,000 pairs. Hence "near_copy" from NEAR_COPY (0.5), "similar" from
-SIMILAR (0.35), "personal" below. With 32 bands of 4 rows, a letter at Jaccard 0.5 becomes a candidate with
-probability 1 − (1 − 0.5⁴)³² = 0.87, at 0.6 0.99, at 0.7 0.9996; "similar" letters (0.35–0.5) only 0.38–0.87,
-which is why that band informs and never warns. Four rows per band keep a bucket small at a million letters (two
-unrelated stories at 0.05 share a band with probability 32 × 0.05⁴ = 0.0002).
-
-Only letters already sent count (the first of two copies is "personal", the second a "near_copy"), and never the
-member's own letters (one story sent to several targets is not a form letter). Texts under MIN_WORDS words are
-not compared: "personal", no signature.
+Why it works this way: docs/design-notes.md, "campaigns/similarity.py".
 """
 
 from __future__ import annotations

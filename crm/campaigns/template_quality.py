@@ -1,11 +1,7 @@
 """Letter templates that hold up in an MPP's office: the skeleton a new template starts from, the warnings a saved
 template earns, and the sample letter that shows where each member writes.
 
-A *closing* is a sign-off line (one of SIGN_OFFS, e.g. "Sincerely," "Regards," "Respectfully,", with or without its
-comma) among the last CLOSING_LINES non-empty lines of the template's last non-empty block, and that block is not a
-personal one. Lines after the sign-off (the member's name, a title) are fine. The constituent signature the product
-appends after every letter never counts as a closing: it is added after the template, and the template must end
-like a letter on its own.
+Why it works this way: docs/design-notes.md, "campaigns/template_quality.py".
 """
 
 from __future__ import annotations
@@ -67,7 +63,8 @@ class SkeletonBlock:
     min_length: int = 0
 
 
-# --- the skeleton ----------------------------------------------------------------------------------------------
+# --- the skeleton
+# ----------------------------------------------------------------------------------------------
 
 
 def literal(text: str) -> str:
@@ -142,7 +139,8 @@ def letter_skeleton(session: Session, campaign) -> tuple[str, list[SkeletonBlock
     return "{{ campaign_name }}: a letter from {{ member_name }}", blocks
 
 
-# --- warnings --------------------------------------------------------------------------------------------------
+# --- warnings
+# --------------------------------------------------------------------------------------------------
 
 
 def _rendered(body: str) -> str:
@@ -191,7 +189,8 @@ def template_warnings(blocks) -> list[str]:
     return warnings
 
 
-# --- the sample ------------------------------------------------------------------------------------------------
+# --- the sample
+# ------------------------------------------------------------------------------------------------
 
 
 def personal_slot(number: int, block) -> str:

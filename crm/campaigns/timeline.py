@@ -18,7 +18,8 @@ def _letter_rows(person_id: int | None, organization_id: int | None):
 
 def _load_letters(session: Session, ids: list[int]) -> dict[int, TimelineEntry]:
     letters = session.scalars(select(Letter).where(Letter.id.in_(ids)).options(joinedload(Letter.campaign)))
-    # No member name or text here: the committee sees that a letter arrived, leads open it from the campaign.
+    # No member name or text here: the committee sees that a letter arrived, leads open it from the
+    # campaign.
     return {
         letter.id: TimelineEntry(
             "letter", letter.created_at, letter, f"Letter from a member, campaign {letter.campaign.name}"

@@ -162,11 +162,9 @@ def write(slug):
     """The letter page: members send; visitors write first, then join or log in to send."""
     campaign = _visible_campaign(slug)
     user = current_user._get_current_object() if current_user.is_authenticated else None
-    if not campaign.is_open(date.today()):
-        flash("This campaign is not accepting letters at the moment.", "warning")
-        return redirect(url_for("campaigns.show", slug=campaign.slug))
-    if user is not None and user.email_confirmed_at is None:
-        flash("Confirm your email address before sending a letter: open the link we sent you.", "warning")
+    refusal = _cannot_write(campaign, user)
+    if refusal:
+        flash(refusal, "warning")
         return redirect(url_for("campaigns.show", slug=campaign.slug))
     restored = _restored(campaign)
     template = _template_for(campaign, restored[1] if restored else None)
@@ -179,9 +177,22 @@ def write(slug):
     typed = _typed_postal_code(form, user)
     posted = request.method == "POST" or restored is not None
     edits = restored[2] if restored else (_edits_from_request(template) if request.method == "POST" else {})
-    sending = form.validate_on_submit() and form.send.data
-    if sending and user is not None and not _profile_ready(form, user):
-        sending = False
+    sending = form.validate_on_submit() and form.send.data and (user is None or _profile_ready(form, user))
+    outcome = _prepare_and_commit(campaign, user, key, template, edits, form, posted, sending, typed)
+    return _letter_response(campaign, template, form, key, edits, outcome)
+
+
+def _cannot_write(campaign: Campaign, user) -> str | None:
+    """Why no letter can be written here now, or None."""
+    if not campaign.is_open(date.today()):
+        return "This campaign is not accepting letters at the moment."
+    if user is not None and user.email_confirmed_at is None:
+        return "Confirm your email address before sending a letter: open the link we sent you."
+    return None
+
+
+def _prepare_and_commit(campaign, user, key, template, edits, form, posted, sending, typed) -> flow.Outcome:
+    """Run the letter service and commit once; a second tab that sent the same letter first wins the race."""
     try:
         outcome = flow.prepare(
             db.session, campaign, user, key, template, edits, posted=posted, send=sending, postal_code=typed
@@ -189,12 +200,12 @@ def write(slug):
         if outcome.kind == "sent" and form.save_riding.data:
             flow.save_riding(db.session, user, outcome.recipient)
         db.session.commit()
-    except IntegrityError:  # a second tab sent the same letter first: the unique constraint kept one
+    except IntegrityError:  # the unique constraint kept one letter
         db.session.rollback()
         outcome = flow.after_race(db.session, campaign, user.id, key)
         if outcome is None:
             raise
-    return _letter_response(campaign, template, form, key, edits, outcome)
+    return outcome
 
 
 def _typed_postal_code(form: LetterForm, user) -> str | None:
@@ -310,7 +321,8 @@ def my_letter(letter_id):
     return render_template("campaigns/letter.html", letter=letter, lead_view=False)
 
 
-# --- sharing after a letter (issue 21, item 5; the rules live in crm/campaigns/sharing.py) ---------------
+# --- sharing after a letter (issue 21, item 5; the rules live in crm/campaigns/sharing.py)
+# ---------------
 
 
 def _share_rate_limit():

@@ -92,6 +92,60 @@ class CampaignDashboard:
 PARTS = ("totals", "per_day", "by_party", "by_riding", "funnel", "joined")
 
 
+def _totals(session: Session, scope: list) -> tuple[int, int]:
+    counts = select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(*scope)
+    return tuple(session.execute(counts).one())
+
+
+def _per_day(session: Session, scope: list) -> list[tuple[date, int]]:
+    day = func.date(Letter.created_at)
+    rows = session.execute(select(day, func.count()).where(*scope).group_by(day).order_by(day))
+    return [(_as_date(value), count) for value, count in rows]
+
+
+def _by_party(session: Session, scope: list) -> list[tuple[str, int]]:
+    by_count = func.count().desc()
+    rows = session.execute(
+        select(Letter.party, func.count()).where(*scope).group_by(Letter.party).order_by(by_count, Letter.party)
+    )
+    return [(party or "No party", count) for party, count in rows]
+
+
+def _by_riding(session: Session, scope: list, campaign: Campaign) -> tuple[dict[int, int], list[tuple]]:
+    """Letters per district, and every district of the campaign's jurisdiction (the map shows them all)."""
+    by_riding = dict(
+        session.execute(
+            select(Letter.district_id, func.count())
+            .where(*scope, Letter.district_id.is_not(None))
+            .group_by(Letter.district_id)
+        ).all()
+    )
+    districts = [
+        tuple(row)
+        for row in session.execute(
+            select(ElectoralDistrict.id, ElectoralDistrict.number, ElectoralDistrict.name)
+            .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
+            .order_by(ElectoralDistrict.number)
+        )
+    ]
+    return by_riding, districts
+
+
+def _funnel(session: Session, scope: list) -> list[tuple[str, str, int]]:
+    """Letters per delivery stage; a daily-digest letter has no message until its digest is built: queued."""
+    status = func.coalesce(OutboundMessage.status, "queued")
+    statuses = dict(
+        session.execute(
+            select(status, func.count())
+            .select_from(Letter)
+            .outerjoin(OutboundMessage, Letter.message_id == OutboundMessage.id)
+            .where(*scope, or_(Letter.message_id.is_not(None), Letter.for_digest))
+            .group_by(status)
+        ).all()
+    )
+    return [(key, label, sum(statuses.get(status, 0) for status in members)) for key, label, members in FUNNEL]
+
+
 def campaign_dashboard(
     session: Session, campaign: Campaign, filters: Filters | None = None, parts: tuple[str, ...] = PARTS
 ) -> CampaignDashboard:
@@ -101,58 +155,12 @@ def campaign_dashboard(
     """
     filters = filters or Filters()
     scope = [Letter.campaign_id == campaign.id, *filters.conditions(Letter.created_at)]
-    letters = ridings = joined = joined_and_wrote = referred = 0
-    per_day, by_party, by_riding, districts, funnel = [], [], {}, [], []
-    if "totals" in parts:
-        letters, ridings = session.execute(
-            select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(*scope)
-        ).one()
-    if "per_day" in parts:
-        day = func.date(Letter.created_at)
-        per_day = [
-            (_as_date(value), count)
-            for value, count in session.execute(select(day, func.count()).where(*scope).group_by(day).order_by(day))
-        ]
-    if "by_party" in parts:
-        by_party = [
-            (party or "No party", count)
-            for party, count in session.execute(
-                select(Letter.party, func.count())
-                .where(*scope)
-                .group_by(Letter.party)
-                .order_by(func.count().desc(), Letter.party)
-            )
-        ]
-    if "by_riding" in parts:
-        by_riding = dict(
-            session.execute(
-                select(Letter.district_id, func.count())
-                .where(*scope, Letter.district_id.is_not(None))
-                .group_by(Letter.district_id)
-            ).all()
-        )
-        districts = [
-            tuple(row)
-            for row in session.execute(
-                select(ElectoralDistrict.id, ElectoralDistrict.number, ElectoralDistrict.name)
-                .where(ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
-                .order_by(ElectoralDistrict.number)
-            )
-        ]
-    if "funnel" in parts:
-        statuses = dict(
-            session.execute(
-                # A daily-digest letter has no message until its digest is built: it counts as queued.
-                select(func.coalesce(OutboundMessage.status, "queued"), func.count())
-                .select_from(Letter)
-                .outerjoin(OutboundMessage, Letter.message_id == OutboundMessage.id)
-                .where(*scope, or_(Letter.message_id.is_not(None), Letter.for_digest))
-                .group_by(func.coalesce(OutboundMessage.status, "queued"))
-            ).all()
-        )
-        funnel = [(key, label, sum(statuses.get(status, 0) for status in members)) for key, label, members in FUNNEL]
-    if "joined" in parts:
-        joined, joined_and_wrote, referred = joined_through(session, campaign, filters)
+    letters, ridings = _totals(session, scope) if "totals" in parts else (0, 0)
+    per_day = _per_day(session, scope) if "per_day" in parts else []
+    by_party = _by_party(session, scope) if "by_party" in parts else []
+    by_riding, districts = _by_riding(session, scope, campaign) if "by_riding" in parts else ({}, [])
+    funnel = _funnel(session, scope) if "funnel" in parts else []
+    joined, joined_and_wrote, referred = joined_through(session, campaign, filters) if "joined" in parts else (0, 0, 0)
     return CampaignDashboard(
         campaign=campaign,
         letters=letters or 0,

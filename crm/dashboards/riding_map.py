@@ -14,10 +14,12 @@ from crm.reference import shipped
 
 GEOJSON = "ontario_electoral_districts_2015_simplified.geojson"
 WIDTH = 1000  # user units of the whole-province map
-# The Greater Toronto and Hamilton Area, where most ridings are too small to see on the province map.
+# The Greater Toronto and Hamilton Area, where most ridings are too small to see on the province
+# map.
 INSET_BOUNDS = (-80.1, 43.2, -78.8, 44.1)  # west, south, east, north
 INSET_DECIMALS = 1
-# Shading classes: (lowest letter count, CSS class, legend label); the first whose lowest is reached wins.
+# Shading classes: (lowest letter count, CSS class, legend label); the first whose lowest is reached
+# wins.
 CLASS_NAMES = ("map-c0", "map-c1", "map-c2", "map-c3", "map-c4")
 
 

@@ -128,7 +128,8 @@ def campaign_export(campaign_id, table, fmt):
     return _download(columns, rows, fmt, f"{campaign.slug}-{table}")
 
 
-# --- committee dashboard ----------------------------------------------------------------------------
+# --- committee dashboard
+# ----------------------------------------------------------------------------
 
 
 def _committee():

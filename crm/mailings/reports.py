@@ -55,7 +55,8 @@ def mailing_conversion(session: Session, campaign_id: int) -> list[Conversion]:
 
 
 def _conversion(session: Session, mailing: Mailing) -> Conversion:
-    # (a second early: SQLite compares times as text, and a letter stored at '…:11' sorts before '…:11.000000')
+    # (a second early: SQLite compares times as text, and a letter stored at '…:11' sorts before
+    # '…:11.000000')
     start: datetime = mailing.queued_at - timedelta(seconds=1)
     wrote = exists().where(
         Letter.user_id == MailingRecipient.user_id,

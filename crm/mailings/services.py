@@ -1,8 +1,6 @@
 """Mailing services: segments, composing and sending call-to-action mailings, and what came of them.
 
-Services flush and never commit; the view, the CLI or the worker commits once. Sending is two steps: the
-lead's click schedules the mailing (for now or later); the outbox worker's pass job `send_due_mailings` puts
-each due mailing's recipients in the outbox, rendered one by one, through the bulk path.
+Why it works this way: docs/design-notes.md, "mailings/services.py".
 """
 
 from __future__ import annotations

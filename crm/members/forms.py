@@ -72,7 +72,8 @@ class JoinForm(_TrainingFields):
     )
     province = SelectField("Province or territory", choices=PROVINCES, default="ON")
     consent_email = BooleanField(CONSENT_WORDING, default=False)
-    # The campaign whose page sent the visitor here (its join link carries it). Never a reason to refuse the
+    # The campaign whose page sent the visitor here (its join link carries it). Never a reason to
+    # refuse the
     # form: the campaigns package checks it, and anything that is not a live campaign is ignored.
     campaign = HiddenField()
     submit = SubmitField("Join ITPO")

@@ -34,11 +34,13 @@ class MemberProfile(db.Model):
     training_country: Mapped[str | None] = mapped_column(String(80))
     specialty: Mapped[str | None] = mapped_column(String(80))
     graduation_year: Mapped[int | None]
-    # Optional, for the constituent signature on letters only: never shown to leads or in exports for them.
+    # Optional, for the constituent signature on letters only: never shown to leads or in exports
+    # for them.
     street_address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     # The campaign whose page the member joined from: set by the campaigns package (through the
-    # member_joined signal), which only accepts a live campaign. Referenced by table name, never imported.
+    # member_joined signal), which only accepts a live campaign. Referenced by table name, never
+    # imported.
     joined_via_campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
     )

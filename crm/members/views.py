@@ -89,7 +89,8 @@ def profile():
     return render_template("members/profile.html", form=form, profile=user.profile)
 
 
-# --- your data: export, consent, erasure (PIPEDA practice, CASL records) -----------------------------
+# --- your data: export, consent, erasure (PIPEDA practice, CASL records)
+# -----------------------------
 
 
 @bp.route("/account/data")

@@ -6,6 +6,7 @@ other browser tests rely on.
 """
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.e2e.conftest import database_kind, fresh_database, login_as, screenshot, start_server
@@ -50,7 +51,8 @@ def test_lead_opens_each_dashboard_in_a_browser(page, demo_server):
     login_as(page, demo_server, "lead", email="dashboards.lead@example.org")
     page.get_by_role("link", name="Dashboards").click()
     page.get_by_role("link", name="Skills to help: more PRA spots now").click()
-    assert page.url.endswith(f"/dashboards/campaigns/{campaign_id}")
+    page.wait_for_url(f"**/dashboards/campaigns/{campaign_id}")
+    expect(page.locator("svg.map-svg").first).to_be_visible()  # the page has loaded (under load it can lag the URL)
     assert page.locator("svg.map-svg path").count() > 124
     assert "ridings reached of 124" in page.locator("#main").inner_text()
     assert page.locator("svg.map-svg path title").first.text_content().count(":") == 1

@@ -59,7 +59,11 @@ SINKS: dict[str, tuple[str, ...]] = {
         f"{SEC}/test_letter_template_sandbox.py::test_a_template_injection_in_a_personal_story_is_just_text",
         "tests/campaigns/test_write_first.py::test_a_template_that_fails_for_one_member_says_so_and_tells_the_lead",
     ),
-    "crm/campaigns/services.py:save_template": (
+    "crm/campaigns/services.py:_checked_subject": (
+        f"{SEC}/test_letter_template_sandbox.py::test_a_template_injection_by_a_lead_is_rejected_at_save_time",
+        f"{SEC}/test_template_resource_limits.py::test_saving_a_deeply_nested_template_is_a_message_not_a_500",
+    ),
+    "crm/campaigns/services.py:_checked_blocks": (
         f"{SEC}/test_letter_template_sandbox.py::test_a_template_injection_by_a_lead_is_rejected_at_save_time",
         f"{SEC}/test_template_resource_limits.py::test_saving_a_deeply_nested_template_is_a_message_not_a_500",
     ),
