@@ -104,8 +104,8 @@ def register_blueprints(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
     from crm.campaigns.similarity_views import bp as similarity_bp
     from crm.campaigns.views import bp as campaigns_bp
-    from crm.core.views import bp as core_bp
     from crm.dashboards.views import bp as dashboards_bp
+    from crm.home.views import bp as core_bp
     from crm.interactions.views import bp as interactions_bp
     from crm.mailings.views import bp as mailings_bp
     from crm.members.views import bp as members_bp
@@ -137,8 +137,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from crm.auth.access import enforce_access
-    from crm.errors import register_error_handlers
-    from crm.security import register_security
+    from crm.lib.errors import register_error_handlers
+    from crm.lib.security import register_security
 
     app.before_request(enforce_access)
     register_error_handlers(app)
@@ -150,7 +150,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     """Every name all templates can use, in one place: the Markdown filter and each domain's helpers."""
-    from crm.markdown import render_markdown
+    from crm.lib.markdown import render_markdown
     from crm.programs.views import program_helpers
     from crm.replies.views import reply_helpers
     from crm.stakeholders.views import directory_labels

@@ -59,7 +59,7 @@ def _finish(dry_run: bool, summary: str, done: str) -> None:
 def _read_file(path: str):
     from pathlib import Path
 
-    from crm.errors import ValidationError
+    from crm.lib.errors import ValidationError
     from crm.stakeholders.files import read_table
 
     try:
@@ -121,7 +121,7 @@ def import_representatives_command(file, dry_run, jurisdiction):
 def create_user_command(email, role, name, password):
     """Create a confirmed account (e.g. the first admin)."""
     from crm.auth.services import create_user
-    from crm.errors import ValidationError
+    from crm.lib.errors import ValidationError
 
     if not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -179,7 +179,7 @@ def demo_command(scale, if_empty):
     from flask import current_app
 
     from crm.dashboards.demo import has_members, load_demo
-    from crm.errors import ValidationError
+    from crm.lib.errors import ValidationError
 
     if current_app.config["CRM_ENV"] == "production":
         raise click.ClickException("The demo data is never loaded in production.")

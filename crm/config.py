@@ -45,7 +45,7 @@ class BaseConfig:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
     # SQLite: how long a write waits for another to finish before it fails (a 50,000-row import
     # holds the write lock
-    # for 4–6 s while it is applied); such a failure is answered 503, try again (crm/errors.py).
+    # for 4–6 s while it is applied); such a failure is answered 503, try again (crm/lib/errors.py).
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # Proposal PDFs: stored outside static/ (drafts are not public); None means instance/proposal_files.

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from crm.sql import SQLITE_TRIGRAM_TABLES
+from crm.lib.sql import SQLITE_TRIGRAM_TABLES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -41,7 +41,7 @@ def autogenerate_filter(dialect: str):
 
     def include_object(item, name, type_, reflected, compare_to):
         if type_ == "table" and reflected and compare_to is None and name.startswith(full_text):
-            return False  # a full-text table or one of its shadow tables (crm/sql.py), made by a migration
+            return False  # a full-text table or one of its shadow tables (crm/lib/sql.py), made by a migration
         return item.info.get("only_on", dialect) == dialect
 
     return include_object

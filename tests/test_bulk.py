@@ -1,4 +1,4 @@
-"""Writing many rows at once (crm/bulk.py): COPY on PostgreSQL, multi-row INSERTs on SQLite."""
+"""Writing many rows at once (crm/lib/bulk.py): COPY on PostgreSQL, multi-row INSERTs on SQLite."""
 
 from datetime import datetime
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.audit.models import AuditEvent
-from crm.bulk import insert_rows, insert_rows_returning_ids, update_rows
+from crm.lib.bulk import insert_rows, insert_rows_returning_ids, update_rows
 from crm.stakeholders.models import Person
 
 
@@ -58,7 +58,7 @@ def test_bulk_inserts_store_json_and_dates_as_the_orm_would(session):
 def test_garbage_collection_resumes_after_a_bulk_operation_even_one_that_failed():
     import gc
 
-    from crm.bulk import gc_paused
+    from crm.lib.bulk import gc_paused
 
     @gc_paused()
     def failing():

@@ -13,7 +13,7 @@ CRM = Path(__file__).resolve().parents[1] / "crm"
 LAYERS: list[set[str]] = [
     {"<app>"},  # the factory: registers every blueprint, command and model
     {"models", "cli"},  # every model for Alembic; the commands
-    {"api", "dashboards", "core"},  # read everything below; the home page
+    {"api", "dashboards", "home"},  # read everything below; the home page
     {"mailings", "replies"},  # ask members to act on a campaign; ask them what became of their letters
     {"campaigns"},  # letters
     {"interactions", "proposals", "programs"},
@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"auth"},
     {"reference", "outbox", "audit"},  # generic: they know no domain above them
     # helpers that know no domain; they may use each other
-    {"archive", "bulk", "config", "errors", "extensions", "markdown", "pagination", "security", "spreadsheets", "sql"},
+    {"lib", "config", "extensions"},
 ]
 SHARED = LAYERS[-1]
 # Same-layer imports that the design allows: an interaction records the proposal version it discussed.

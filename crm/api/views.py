@@ -7,7 +7,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from crm.extensions import csrf, db
-from crm.pagination import page_args, paginate
+from crm.lib.pagination import page_args, paginate
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea
 from crm.reference.services import PostalCodeError, normalise_postal_code
 from crm.stakeholders.models import ElectedOffice, Person

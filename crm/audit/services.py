@@ -8,8 +8,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEvent
-from crm.bulk import insert_rows
 from crm.extensions import db
+from crm.lib.bulk import insert_rows
 
 # Fields never written to the audit log, whatever the model.
 SECRET_FIELDS = {"password_hash", "totp_secret", "session_version", "last_login_at", "updated_at", "created_at"}

@@ -7,7 +7,7 @@ from crm.audit import services
 from crm.audit.forms import AuditFilterForm
 from crm.audit.models import AuditEvent
 from crm.extensions import db
-from crm.pagination import page_args, paginate
+from crm.lib.pagination import page_args, paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

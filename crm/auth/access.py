@@ -21,10 +21,10 @@ ACCESS: dict[str, object] = {
     # framework and assets
     "static": PUBLIC,
     "bootstrap.static": PUBLIC,
-    # core pages
-    "core.index": PUBLIC,
-    "core.healthz": PUBLIC,
-    "core.home": ANYONE_LOGGED_IN,
+    # the front page, health check and home page
+    "home.index": PUBLIC,
+    "home.healthz": PUBLIC,
+    "home.home": ANYONE_LOGGED_IN,
     # accounts
     "members.join": PUBLIC,
     "members.profile": ANYONE_LOGGED_IN,  # one's own profile only (current_user in the view)
@@ -215,8 +215,8 @@ MFA_ENROLMENT_ENDPOINTS = {
     "auth.logout",
     "static",
     "bootstrap.static",
-    "core.healthz",
-    "core.index",
+    "home.healthz",
+    "home.index",
 }
 
 
@@ -234,7 +234,7 @@ def enforce_access():
         ):
             if request.path.startswith("/api/"):
                 return jsonify(error={"code": "mfa_required", "message": "Set up two-step verification first."}), 403
-            going_on = request.method == "GET" and request.endpoint != "core.home"  # home is where setup ends anyway
+            going_on = request.method == "GET" and request.endpoint != "home.home"  # home is where setup ends anyway
             target = request.full_path.rstrip("?") if going_on else None
             return redirect(url_for("auth.mfa_setup", next=sign_next(target)))
         return None

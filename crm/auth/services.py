@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from crm.auth.models import ROLES, User
 from crm.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from crm.auth.tokens import make_token, read_token
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.outbox.services import queue_message
 
 

@@ -26,9 +26,9 @@ from crm.auth.models import User
 from crm.auth.passwords import verify_password
 from crm.auth.signals import email_confirmed
 from crm.auth.tokens import read_next, sign_next
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter, login_manager
-from crm.pagination import page_args, paginate
+from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.pagination import page_args, paginate
 
 bp = Blueprint("auth", __name__)
 
@@ -85,7 +85,7 @@ def _throttled(email: str, form, template: str, **context):
 @_limit("LOGIN_RATE_LIMIT")
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     form = LoginForm(next=request.args.get("next", ""), email=request.args.get("email", "")[:254])
     if form.validate_on_submit():
         if refused := _throttled(form.email.data, form, "auth/login.html"):
@@ -122,7 +122,7 @@ def _complete_login(user, next_url):
     login_user(user)
     session["auth_at"] = time.time()
     flash(f"Welcome, {user.name}.", "success")
-    return redirect(next_url or url_for("core.home"))
+    return redirect(next_url or url_for("home.home"))
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
@@ -181,7 +181,7 @@ def reauth():
         db.session.commit()
         if ok:
             session["auth_at"] = time.time()
-            return redirect(safe_next(form.next.data) or url_for("core.home"))
+            return redirect(safe_next(form.next.data) or url_for("home.home"))
         form.form_errors.append("That password or code is not right.")
     return render_template("auth/reauth.html", form=form, needs_code=current_user.mfa_enabled)
 
@@ -238,7 +238,7 @@ def change_email():
         else:
             db.session.commit()
             flash("We have sent a confirmation link to the new address. Your email changes when you open it.", "info")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.home"))
     return render_template("auth/change_email.html", form=form)
 
 
@@ -247,7 +247,7 @@ def confirm_email_change(token):
     user = services.confirm_email_change(db.session, token)
     if user is None:
         flash("That link is invalid, expired, or the address is taken now.", "danger")
-        return redirect(url_for("core.index"))
+        return redirect(url_for("home.index"))
     db.session.commit()
     logout_user()
     flash("Your email address is changed. Log in with the new address.", "success")
@@ -262,7 +262,7 @@ def logout():
     logout_user()
     session.clear()
     flash("You have logged out on every device.", "info")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/confirm/<token>")
@@ -287,7 +287,7 @@ def confirm(token):
         or session.pop("after_confirm", None)
     )
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("core.home"))
+        return redirect(next_url or url_for("home.home"))
     return redirect(url_for("auth.login", next=next_url, email=user.email))
 
 
@@ -359,7 +359,7 @@ def change_password():
             login_user(current_user._get_current_object())  # this device stays logged in; the others end
             session["auth_at"] = time.time()
             flash("Your password is changed. Every other session has been logged out.", "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.home"))
     return render_template("auth/change_password.html", form=form)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from crm.campaigns import services, sharing, similarity
 from crm.campaigns.models import Campaign, LetterTemplate, PendingLetter, TemplateFailure
 from crm.campaigns.services import Recipient, TemplateFailed
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.outbox.services import dialect_insert
 
 WAITING_DAYS = 7

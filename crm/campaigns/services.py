@@ -32,7 +32,7 @@ from crm.campaigns.models import (
     LetterObstacle,
     LetterTemplate,
 )
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
 from crm.outbox.models import OutboundMessage

@@ -21,7 +21,7 @@ from wtforms.validators import Length, Optional
 
 from crm.audit.services import record
 from crm.campaigns.models import Campaign, CampaignReferral, CampaignTarget, Letter, ReferralCode
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.members.privacy import MemberDataSource, register_member_data
 from crm.members.signals import member_joined
 from crm.outbox.bulk import casl_footer, external_url, unsubscribe_token

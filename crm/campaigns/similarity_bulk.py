@@ -1,5 +1,5 @@
 """Signatures for many letters at once (demo data, the benchmark's million letters): classified in memory in the
-order given, as `record_letter` would one by one, then written with crm/bulk.py (COPY on PostgreSQL)."""
+order given, as `record_letter` would one by one, then written with crm/lib/bulk.py (COPY on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections import Counter, defaultdict
 import numpy as np
 from sqlalchemy.orm import Session
 
-from crm.bulk import insert_rows
 from crm.campaigns import similarity
 from crm.campaigns.similarity_models import LetterSignature, LetterSimilarityBand
+from crm.lib.bulk import insert_rows
 
 
 class _CampaignIndex:

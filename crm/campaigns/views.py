@@ -14,9 +14,9 @@ from crm.auth.models import LEAD_ROLES
 from crm.campaigns import flow, sandbox, services, sharing, similarity, template_quality
 from crm.campaigns.forms import CampaignForm, EmptyForm, LetterForm, PostalCodeForm, TargetForm, TemplateForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter
-from crm.pagination import page_args, paginate
+from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.pagination import page_args, paginate
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.reference.services import PostalCodeError, normalise_postal_code
 from crm.stakeholders.parties import enhance_picker, parse_party_ref, resolve_party

@@ -15,7 +15,7 @@ from crm.campaigns.models import Campaign, Letter, LetterBlock, LetterTemplate
 from crm.campaigns.similarity_bulk import add_demo_signatures
 from crm.campaigns.template_quality import letter_skeleton
 from crm.dashboards.demo_activity import load_activity
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.outbox.models import OutboundMessage
 from crm.reference.models import ElectoralDistrict, Jurisdiction

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from crm.spreadsheets import formula_safe as _safe
+from crm.lib.spreadsheets import formula_safe as _safe
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, aliased
 
 from crm.interactions.models import KINDS, Interaction, InteractionHashtag, Participant, not_archived
 from crm.interactions.services import interaction_loader_options
-from crm.pagination import COUNT_UP_TO, Page, capped_page
-from crm.spreadsheets import formula_safe
-from crm.sql import in_subquery
+from crm.lib.pagination import COUNT_UP_TO, Page, capped_page
+from crm.lib.spreadsheets import formula_safe
+from crm.lib.sql import in_subquery
 from crm.stakeholders.models import Person
 from crm.stakeholders.parties import parse_party_ref
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.auth.models import User
-from crm.errors import ValidationError
 from crm.interactions.models import Interaction, InteractionHashtag, Participant
 
 # Something that "happened" may be logged up to a day ahead (time zones, late-evening meetings).
 from crm.interactions.services import FORMAT_KIND, _check_when, _replace_participants, interaction_loader_options
+from crm.lib.errors import ValidationError
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Person
 

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import STAFF_ROLES, User
-from crm.errors import ValidationError
 from crm.interactions.models import (
     FOLLOW_UP_STATUSES,
     KINDS,
@@ -26,6 +25,7 @@ from crm.interactions.models import (
     Participant,
     not_archived,
 )
+from crm.lib.errors import ValidationError
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import Organization, Person

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from crm.interactions.models import Interaction, Participant, not_archived
 from crm.interactions.services import interaction_loader_options
-from crm.pagination import Page
-from crm.sql import in_subquery
+from crm.lib.pagination import Page
+from crm.lib.sql import in_subquery
 from crm.stakeholders.models import Person, Stance
 from crm.stakeholders.timeline import register_timeline_provider
 

@@ -6,9 +6,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.archive import archive_view
 from crm.audit.services import record
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
 from crm.interactions import lists, member_reports, services
 from crm.interactions.forms import (
@@ -21,7 +19,9 @@ from crm.interactions.forms import (
 )
 from crm.interactions.models import FollowUp, Interaction
 from crm.interactions.timeline import timeline_for
-from crm.pagination import page_args, paginate
+from crm.lib.archive import archive_view
+from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.pagination import page_args, paginate
 from crm.proposals.services import version_choice_label, versions_for_jurisdiction
 from crm.reference.models import Jurisdiction
 from crm.stakeholders import parties

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.mailings import services
 from crm.mailings.models import Mailing, Segment
 from crm.mailings.segments import count_members

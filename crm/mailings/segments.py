@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm.auth.models import User
 from crm.campaigns.models import Letter
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.members.models import LICENSURE_STAGES, ConsentRecord, MemberProfile
 from crm.members.services import EMAIL_PURPOSE
 from crm.outbox.models import AddressHealth, Suppression

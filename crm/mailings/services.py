@@ -12,11 +12,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record
-from crm.bulk import insert_rows
 from crm.campaigns import sandbox
 from crm.campaigns.models import Campaign
 from crm.campaigns.services import fixed_recipients
-from crm.errors import ValidationError
+from crm.lib.bulk import insert_rows
+from crm.lib.errors import ValidationError
 from crm.mailings import links
 from crm.mailings.models import Mailing, MailingRecipient, Segment
 from crm.mailings.segments import clean_filters, count_members, sample_members, stream_members

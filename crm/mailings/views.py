@@ -8,18 +8,18 @@ from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.campaigns.models import Campaign
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
+from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.pagination import page_args, paginate
+from crm.lib.spreadsheets import write_csv
 from crm.mailings import links, reports, services
 from crm.mailings.forms import ActionForm, MailingForm, SegmentForm, SendForm
 from crm.mailings.models import Mailing, MailingRecipient, Segment
 from crm.mailings.segments import count_members
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
-from crm.pagination import page_args, paginate
 from crm.programs.models import Program
 from crm.reference.models import ElectoralDistrict
-from crm.spreadsheets import write_csv
 from crm.stakeholders.files import write_xlsx
 
 bp = Blueprint("mailings", __name__)

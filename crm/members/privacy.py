@@ -18,9 +18,9 @@ from crm.audit.models import AuditEvent
 from crm.audit.services import record
 from crm.auth.models import RecoveryCode, User
 from crm.auth.passwords import hash_password
+from crm.lib.spreadsheets import write_csv
 from crm.members.models import ConsentRecord, MemberProfile
 from crm.outbox.models import OutboundMessage
-from crm.spreadsheets import write_csv
 
 ERASED = "[erased]"
 

@@ -4,8 +4,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from crm.auth.views import recent_auth_required, safe_next
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db, limiter
+from crm.lib.errors import ValidationError, apply_to_form
 from crm.members import services
 from crm.members.forms import CONSENT_WORDING, JoinForm
 
@@ -17,7 +17,7 @@ bp = Blueprint("members", __name__)
 def join():
     next_url = safe_next(request.args.get("next"))  # e.g. the campaign letter the member came to write
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("core.home"))
+        return redirect(next_url or url_for("home.home"))
     form = JoinForm(campaign=request.args.get("campaign", ""))
     if form.validate_on_submit():
         try:
@@ -172,4 +172,4 @@ def erase_me():
         "without your name or words.",
         "info",
     )
-    return redirect(url_for("core.index"))
+    return redirect(url_for("home.index"))

@@ -10,7 +10,7 @@ from itsdangerous.encoding import base64_encode
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.bulk import insert_rows, insert_rows_returning_ids
+from crm.lib.bulk import insert_rows, insert_rows_returning_ids
 from crm.outbox.backends import BODY_TOKEN
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
 from crm.outbox.services import one_line, utcnow

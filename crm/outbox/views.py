@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from sqlalchemy import select
 
 from crm.extensions import csrf, db
+from crm.lib.pagination import page_args, paginate
 from crm.outbox import bulk, services
 from crm.outbox.forms import AttentionFilterForm, MessageActionForm
 from crm.outbox.models import AddressHealth, OutboundMessage
@@ -22,7 +23,6 @@ from crm.outbox.webhook import (
     record_events,
     verify_request,
 )
-from crm.pagination import page_args, paginate
 
 bp = Blueprint("outbox", __name__)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+\.eml$")

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.programs.models import Attendance, Registration
 
 

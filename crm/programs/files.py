@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 
 # extension → (content type, magic prefixes)
 ALLOWED_TYPES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.programs.files import check_upload, store_file, stored_path
 from crm.programs.models import Program, Resource

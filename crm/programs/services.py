@@ -14,7 +14,7 @@ from flask import current_app, render_template, url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.members.models import LICENSURE_STAGES
 from crm.outbox.services import queue_message
 from crm.programs.calendar import NonexistentLocalTime, format_toronto, ics_event, toronto_to_utc

@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.members.models import ConsentRecord
 from crm.programs.models import Event, EventSpeaker, Program, SpeakerOffer
 from crm.programs.services import utcnow

@@ -5,9 +5,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
-from crm.pagination import page_args, paginate
+from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.pagination import page_args, paginate
 from crm.programs import attendees, library, services, speakers
 from crm.programs.calendar import format_toronto, utc_to_toronto
 from crm.programs.files import max_bytes, stored_path
@@ -192,7 +192,7 @@ def offer_to_speak():
         else:
             db.session.commit()
             flash("Thank you! The committee will review your offer and contact you.", "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.home"))
     return render_template("programs/speak.html", form=form)
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.proposals.models import ASK_STATUSES, Ask, AskStatus
 from crm.reference import shipped
 from crm.reference.models import Jurisdiction

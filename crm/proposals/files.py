@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.utils import secure_filename
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 
 MAX_PDF_BYTES = 20 * 1024 * 1024
 # A PDF starts with "%PDF-1.x" and its last section ends with "%%EOF", followed at most by a line

@@ -12,7 +12,7 @@ from blinker import Namespace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.proposals import files
 from crm.proposals.models import Proposal, ProposalVersion
 from crm.reference.models import Jurisdiction

@@ -5,8 +5,8 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import csrf, db
+from crm.lib.errors import ValidationError, apply_to_form
 from crm.proposals import asks as ask_services
 from crm.proposals import files, services
 from crm.proposals.forms import AskStatusForm, CompareForm, ConfirmForm, NewProposalForm, VersionForm

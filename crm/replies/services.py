@@ -13,9 +13,9 @@ from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.auth.models import User
-from crm.bulk import update_rows
 from crm.campaigns.models import Campaign, Letter
-from crm.errors import ValidationError
+from crm.lib.bulk import update_rows
+from crm.lib.errors import ValidationError
 from crm.members.small_counts import protect, shown_count
 from crm.outbox.bulk import external_url, queue_personal_emails, start_personal_batch
 from crm.outbox.models import AddressHealth, DeliveryEvent, OutboundMessage, Suppression

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 
 from crm.audit.services import record
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
+from crm.lib.errors import ValidationError, apply_to_form
 from crm.replies import services
 from crm.replies.forms import AnswerForm, StanceFromReplyForm
 from crm.replies.models import ANSWERS

@@ -8,9 +8,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from crm.pagination import Page, capped_page
-from crm.reference.models import ElectoralDistrict, Jurisdiction
-from crm.sql import (
+from crm.lib.pagination import Page, capped_page
+from crm.lib.sql import (
     TRIGRAM,
     ByDialect,
     contains_folded,
@@ -20,6 +19,7 @@ from crm.sql import (
     in_subquery,
     sqlite_trigram_ids,
 )
+from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ASKS, ContactPoint, ElectedOffice, Organization, Person, Stance, Tag, person_tags
 from crm.stakeholders.services import tag_name
 

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crm.bulk import gc_paused
-from crm.errors import ValidationError
-from crm.spreadsheets import safe_cell, write_csv  # noqa: F401  (write_csv: the directory's one writer module)
+from crm.lib.bulk import gc_paused
+from crm.lib.errors import ValidationError
+from crm.lib.spreadsheets import safe_cell, write_csv  # noqa: F401  (write_csv: the directory's one writer module)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 STASH_SECONDS = 24 * 3600  # a preview can be applied for a day

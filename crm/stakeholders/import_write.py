@@ -6,7 +6,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record, record_many
-from crm.bulk import insert_rows, insert_rows_returning_ids, update_rows
+from crm.lib.bulk import insert_rows, insert_rows_returning_ids, update_rows
 from crm.stakeholders.import_plan import ImportReport, _diff, _Existing, _Plan
 from crm.stakeholders.import_rows import _Parsed, folded
 from crm.stakeholders.models import ContactPoint, Organization, Person, person_tags

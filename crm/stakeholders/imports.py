@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from crm.bulk import gc_paused
+from crm.lib.bulk import gc_paused
 from crm.stakeholders.import_plan import ImportReport, ImportRow, _Existing, _Plan, _plan
 from crm.stakeholders.import_rows import IMPORT_COLUMNS, _Parsed, _with_usual_headers
 from crm.stakeholders.import_write import _write

@@ -6,8 +6,8 @@ from sqlalchemy import and_, func, select, union_all, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from crm.audit.services import record
-from crm.errors import ValidationError
 from crm.extensions import db
+from crm.lib.errors import ValidationError
 from crm.stakeholders.models import ContactPoint, Person
 
 # The aliases of probable_duplicates, made once: an alias built per call is adapted anew every time

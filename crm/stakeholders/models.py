@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.audit.services import audited
 from crm.auth.models import User
 from crm.extensions import db, only_on
-from crm.sql import fold
+from crm.lib.sql import fold
 
 # ITPO's three asks, which every stance refers to.
 ASKS = (
@@ -148,7 +148,7 @@ class Person(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(160))
-    # The name folded by the database (`crm.sql.fold`: lower case; on PostgreSQL also without
+    # The name folded by the database (`crm.lib.sql.fold`: lower case; on PostgreSQL also without
     # accents, migration 0023), for searches and the name order: matched with LIKE through its
     # trigram index, so that a broad search does not fold each of its matches again, and sorted on
     # (migration 0022: "de Souza" and "Émile" sort among the Ds and Es). Stored on PostgreSQL (a

@@ -11,8 +11,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.auth.models import STAFF_ROLES, User
-from crm.errors import ValidationError
-from crm.sql import contains_folded, contains_lowered, contains_pattern
+from crm.lib.errors import ValidationError
+from crm.lib.sql import contains_folded, contains_lowered, contains_pattern
 from crm.stakeholders.models import Organization, Person
 
 PARTY_KINDS = ("person", "organization", "user")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
+from crm.lib.sql import fold
 from crm.reference.models import Jurisdiction
-from crm.sql import fold
 from crm.stakeholders.models import ORGANIZATION_KINDS, ContactPoint, Organization, Person, Tag
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from crm.errors import ValidationError
+from crm.lib.errors import ValidationError
 from crm.stakeholders.models import ASKS, POSITIONS, Organization, Person, Stance
 
 EARLIEST_STANCE = date(1990, 1, 1)  # before ITPO's asks existed: a date earlier is a typing mistake

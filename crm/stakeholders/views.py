@@ -6,10 +6,10 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crm.archive import ArchiveForm, archive_view
-from crm.errors import ValidationError, apply_to_form
 from crm.extensions import db
-from crm.pagination import page_args, paginate
+from crm.lib.archive import ArchiveForm, archive_view
+from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.pagination import page_args, paginate
 from crm.stakeholders import directory, exports, files, forms, imports, merge, parties, roster, services, stances
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, Organization, Person, current_stances
 from crm.stakeholders.timeline import timeline_sections

@@ -127,8 +127,8 @@ def _add_members(app, n: int) -> None:
     from sqlalchemy import func, select
 
     from crm.auth.models import User
-    from crm.bulk import insert_rows, insert_rows_returning_ids
     from crm.extensions import db
+    from crm.lib.bulk import insert_rows, insert_rows_returning_ids
     from crm.members.models import ConsentRecord, MemberProfile
     from crm.members.services import EMAIL_PURPOSE
     from crm.outbox.services import utcnow

@@ -79,8 +79,8 @@ def _letters(session, n: int, prefix: str, *, delivered_days_ago: float | None) 
     from sqlalchemy import select
 
     from crm.auth.models import User
-    from crm.bulk import insert_rows, insert_rows_returning_ids
     from crm.campaigns.models import Letter
+    from crm.lib.bulk import insert_rows, insert_rows_returning_ids
     from crm.outbox.models import DeliveryEvent, OutboundMessage
     from crm.stakeholders.models import ElectedOffice
 
@@ -193,8 +193,8 @@ def _answer_all(session, campaign_id: int) -> None:
     """Every letter of the campaign surveyed, 40% answered (replied, acknowledged, no reply in turn)."""
     from sqlalchemy import select
 
-    from crm.bulk import insert_rows
     from crm.campaigns.models import Letter
+    from crm.lib.bulk import insert_rows
     from crm.replies.models import LetterReply
 
     now = datetime.utcnow()

@@ -39,11 +39,11 @@ def _fill(session, letters: int, rng: random.Random) -> dict:
     from sqlalchemy import insert, select
 
     from crm.auth.models import User
-    from crm.bulk import insert_rows_returning_ids
     from crm.campaigns import services
     from crm.campaigns.models import Letter
     from crm.campaigns.similarity_bulk import record_letters
     from crm.campaigns.similarity_stories import story
+    from crm.lib.bulk import insert_rows_returning_ids
     from crm.reference.models import Jurisdiction
     from crm.stakeholders.models import ElectedOffice
 

@@ -222,8 +222,8 @@ def test_an_unconfirmed_member_cannot_send(app, make_campaign, make_member, sess
     from crm.auth.models import User
     from crm.campaigns import services
     from crm.campaigns.models import Campaign, LetterTemplate
-    from crm.errors import ValidationError
     from crm.extensions import db
+    from crm.lib.errors import ValidationError
 
     campaign = make_campaign()
     member = make_member(riding=1, confirmed=False)

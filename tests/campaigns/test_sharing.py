@@ -131,7 +131,7 @@ def test_share_links_carry_the_hashtag_and_the_referral_link_url_encoded(app, br
     links = _links(_share_page(browser, letter_id))
     assert set(links) == {"email", "whatsapp", "x", "facebook", "linkedin"}
     code = _code(session, member.id)
-    assert re.fullmatch(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}", code) and str(member.id) not in code
+    assert re.fullmatch(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}", code)  # random: a digit may match the id by chance
     url = f"http://localhost/campaigns/{campaign.slug}?ref={code}"
     for key, href in links.items():
         assert " " not in href and "\n" not in href, key  # encoded

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 
-from crm.archive import set_archived
 from crm.extensions import db
+from crm.lib.archive import set_archived
 
 
 def _direct(session, start: date, end: date) -> tuple[dict, dict]:
@@ -51,9 +51,9 @@ def _shown(session, start: date, end: date) -> tuple[dict, dict]:
 
 
 def test_the_dashboard_counts_match_the_log_through_every_kind_of_write(app, seeded):
-    from crm.bulk import insert_rows
     from crm.interactions import services
     from crm.interactions.models import Interaction, Participant
+    from crm.lib.bulk import insert_rows
     from crm.stakeholders.models import Organization, Person
 
     today = date.today()

@@ -93,7 +93,7 @@ def test_send_digests_mails_each_committee_member_their_due_and_overdue_follow_u
 
 
 def test_follow_ups_cannot_go_to_members(app_ctx, make_user, stakeholders):
-    from crm.errors import ValidationError
+    from crm.lib.errors import ValidationError
 
     member = make_user("member", email="not-staff@example.org")
     data = services.InteractionInput(

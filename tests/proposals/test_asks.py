@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from crm.errors import ValidationError
 from crm.extensions import db
+from crm.lib.errors import ValidationError
 from crm.proposals import asks as ask_services
 from crm.proposals.models import Ask, AskStatus
 from tests.proposals.conftest import jurisdiction

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crm.errors import ValidationError
 from crm.extensions import db
+from crm.lib.errors import ValidationError
 from crm.proposals import services
 from crm.proposals.models import ProposalVersion, PublishedVersionError
 from tests.proposals.conftest import jurisdiction

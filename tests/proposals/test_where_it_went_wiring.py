@@ -44,7 +44,7 @@ def test_meetings_and_campaigns_appear_under_where_it_went(app_ctx, make_proposa
 def test_a_draft_version_cannot_be_cited_by_a_campaign(app_ctx, make_proposal):
     import pytest
 
-    from crm.errors import ValidationError
+    from crm.lib.errors import ValidationError
     from crm.proposals.services import presentable_version
 
     proposal = make_proposal("ON", published=[])  # version 1 stays a draft

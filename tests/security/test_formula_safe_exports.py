@@ -1,6 +1,6 @@
 """Spreadsheet exports: text that a spreadsheet would run as a formula arrives as plain text.
 
-One rule (crm/spreadsheets.py) serves every export: the directory, the interaction list and the dashboards.
+One rule (crm/lib/spreadsheets.py) serves every export: the directory, the interaction list and the dashboards.
 Each export page's own test checks it applies the rule to its columns.
 """
 
@@ -9,7 +9,7 @@ import io
 import pandas as pd
 
 from crm.dashboards.exports import export_table
-from crm.spreadsheets import formula_safe, safe_cell
+from crm.lib.spreadsheets import formula_safe, safe_cell
 
 DANGEROUS = ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx")
 

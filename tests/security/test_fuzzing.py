@@ -85,8 +85,8 @@ def test_stakeholder_import_of_any_bytes_is_refused_cleanly_or_previewed(app, co
     """Any bytes: either a clear error (ValidationError) or a dry-run report; the directory never changes."""
     from sqlalchemy import func, select
 
-    from crm.errors import ValidationError
     from crm.extensions import db
+    from crm.lib.errors import ValidationError
     from crm.stakeholders.files import read_table
     from crm.stakeholders.imports import import_stakeholders
     from crm.stakeholders.models import Person

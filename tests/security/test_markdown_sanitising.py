@@ -2,7 +2,7 @@
 
 from markupsafe import Markup
 
-from crm.markdown import render_markdown
+from crm.lib.markdown import render_markdown
 
 
 def test_markdown_renders_headings_lists_links_and_tables():

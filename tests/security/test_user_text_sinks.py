@@ -99,7 +99,7 @@ SINKS: dict[str, tuple[str, ...]] = {
         f"{SEC}/test_mail_injection.py::test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part",
     ),
     # Markdown (proposals, interaction notes): markdown, then nh3; the `|markdown` filter.
-    "crm/markdown.py:render_markdown": (
+    "crm/lib/markdown.py:render_markdown": (
         f"{SEC}/test_markdown_sanitising.py::test_script_raw_html_and_javascript_links_are_removed",
     ),
     "crm/__init__.py:register_template_globals": (
@@ -111,7 +111,7 @@ SINKS: dict[str, tuple[str, ...]] = {
         "tests/campaigns/test_member_letters.py::test_a_second_send_to_the_same_target_is_refused_with_a_link_to_the_first",
     ),
     # Spreadsheets: every cell through formula_safe.
-    "crm/spreadsheets.py:write_csv": (
+    "crm/lib/spreadsheets.py:write_csv": (
         f"{SEC}/test_formula_safe_exports.py::test_formula_like_text_is_quoted_in_csv_and_xlsx",
     ),
     "crm/stakeholders/files.py:write_xlsx": (

@@ -173,7 +173,7 @@ def test_search_keeps_up_with_every_way_people_and_contacts_change(store, make_p
 def test_a_broad_search_is_counted_up_to_a_limit_and_says_so_unless_asked_to_count_all(
     committee, make_person, monkeypatch
 ):
-    monkeypatch.setattr("crm.pagination.COUNT_UP_TO", 3)
+    monkeypatch.setattr("crm.lib.pagination.COUNT_UP_TO", 3)
     for n in range(5):
         make_person(f"Kowalski {n}")
     make_person("Someone Else")
@@ -194,7 +194,7 @@ def test_sorting_by_organization_lists_each_organizations_people_then_those_with
 ):
     """Every page, whether the list is counted to its end or only up to a limit, and across the step from the
     people with an organization to those with none; the export sorts the same way."""
-    monkeypatch.setattr("crm.pagination.COUNT_UP_TO", up_to)
+    monkeypatch.setattr("crm.lib.pagination.COUNT_UP_TO", up_to)
     for name, org in [
         ("Zed Able", "Alpha College"),
         ("Amy Brown", "Beta Council"),

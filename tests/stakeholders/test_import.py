@@ -131,7 +131,7 @@ def test_xlsx_is_read_by_header(store):
     ],
 )
 def test_unreadable_files_get_a_clear_message(filename, data, message):
-    from crm.errors import ValidationError
+    from crm.lib.errors import ValidationError
 
     with pytest.raises(ValidationError) as error:
         read_table(filename, data)

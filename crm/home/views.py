@@ -17,12 +17,12 @@ from crm.members.models import LICENSURE_STAGES
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Person
 
-bp = Blueprint("core", __name__)
+bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
 def index():
-    return render_template("core/index.html")
+    return render_template("home/index.html")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def home():
             ),
         }
     return render_template(
-        "core/home.html",
+        "home/home.html",
         profile=profile,
         representative=representative,
         counts=counts,

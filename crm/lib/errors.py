@@ -65,7 +65,7 @@ def retry_kind(error: OperationalError) -> str | None:
 
 def is_nul_refusal(error: DataError) -> bool:
     """PostgreSQL text cannot hold NUL, and psycopg refuses it before sending. The global guard
-    (crm/security.py) stops NULs in query strings and forms; this catches the rest (a URL path, a file's cells)."""
+    (crm/lib/security.py) stops NULs in query strings and forms; this catches the rest (a URL path, a file's cells)."""
     return "NUL (0x00)" in str(error.orig)
 
 
