@@ -83,8 +83,8 @@ def _clean_list(name: str, values: list) -> list:
 
 
 def consents_to_email():
-    """The user's newest answer to the ITPO-email question is yes (the newest record wins, as in
-    crm.members.services.consenting_recipients, so an unsubscribe takes effect at once)."""
+    """The user's newest answer to the ITPO-email question is yes (the newest record wins, so an unsubscribe,
+    recorded as a "no", takes effect at once)."""
     newer = aliased(ConsentRecord)
     return exists().where(
         ConsentRecord.user_id == User.id,

@@ -93,36 +93,6 @@ def join(
     return user
 
 
-def consenting_recipients(session: Session) -> list[tuple[int, str]]:
-    """(user id, email) of active, confirmed members whose latest answer to the ITPO-email question is yes.
-
-    CASL: campaign emails and digests go only to these; the newest consent record wins, so an
-    unsubscribe (recorded as a "no") takes effect at once.
-    """
-    from sqlalchemy import func
-
-    from crm.auth.models import User
-
-    latest = (
-        select(func.max(ConsentRecord.id))
-        .where(ConsentRecord.purpose == EMAIL_PURPOSE)
-        .group_by(ConsentRecord.user_id)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(User.id, User.email)
-        .join(ConsentRecord, ConsentRecord.user_id == User.id)
-        .where(
-            ConsentRecord.id.in_(latest),
-            ConsentRecord.granted.is_(True),
-            User.active.is_(True),
-            User.email_confirmed_at.is_not(None),
-        )
-        .order_by(User.id)
-    )
-    return [(user_id, email) for user_id, email in rows]
-
-
 def record_unsubscribe(sender, *, session: Session, address: str, user_id: int | None, **_) -> None:
     """Outbox signal: a one-click unsubscribe is a "no" on the consent record (CASL evidence)."""
     from crm.auth.models import User

@@ -10,7 +10,7 @@ from itsdangerous.encoding import base64_encode
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.lib.bulk import insert_rows, insert_rows_returning_ids
+from crm.lib.bulk import insert_rows_returning_ids
 from crm.outbox.backends import BODY_TOKEN
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
 from crm.outbox.services import one_line, utcnow
@@ -59,59 +59,6 @@ def casl_footer(html: bool = False, because: str = CONSENTED) -> str:
     if html:
         return f'<hr><p><small>{text} <a href="{UNSUBSCRIBE_TOKEN}">Unsubscribe</a> (one click, no login).</small></p>'
     return f"\n\n--\n{text}\nUnsubscribe (one click, no login): {UNSUBSCRIBE_TOKEN}\n"
-
-
-def queue_member_email(
-    session: Session,
-    *,
-    kind: str,
-    recipients: list[tuple[int | None, str]],
-    subject: str,
-    text: str,
-    html: str | None = None,
-) -> MailBatch:
-    """Queue one email to many members, who must have consented (the caller's query decides who).
-
-    Suppressed (unsubscribed) addresses are skipped. Each recipient gets a row of its own, so its
-    delivery is tracked; the worker hands them to SendGrid up to MAIL_BULK_SIZE per request.
-    """
-    batch = MailBatch(
-        kind=kind,
-        from_address=current_app.config["MAIL_FROM"],
-        subject=one_line(subject),
-        text_body=text + casl_footer(),
-        html_body=html + casl_footer(html=True) if html else None,
-    )
-    session.add(batch)
-    session.flush()
-    suppressed = set(session.scalars(select(Suppression.address)))
-    now = utcnow()
-    base = url_for("outbox.unsubscribe", token="TOKEN", _external=True)
-    token = _token_maker()
-    rows, seen = [], set()
-    for user_id, address in recipients:
-        address = address.strip().lower()
-        if address in suppressed or address in seen:
-            continue
-        seen.add(address)
-        rows.append(
-            {
-                "kind": kind,
-                "user_id": user_id,
-                "batch_id": batch.id,
-                "to_address": address,
-                "from_address": batch.from_address,
-                "subject": subject,
-                "text_body": "",
-                "unsubscribe_url": base.replace("TOKEN", token(address, user_id)),
-                "status": "queued",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "possible_duplicate": False,
-            }
-        )
-    insert_rows(session, OutboundMessage.__table__, rows)
-    return batch
 
 
 # SendGrid takes at most 10,000 bytes of substitutions per recipient: text and unsubscribe link.

@@ -181,16 +181,10 @@ def test_four_workers_at_once_send_every_message_exactly_once(app, session, send
 
 
 def test_worker_command_sends_bulk_batches_and_letters_together_each_once(app, session, sendgrid):
-    from crm.outbox.bulk import queue_member_email
+    from tests.outbox.test_member_mail import queue_to
 
     queue(session, 30)
-    queue_member_email(
-        session,
-        kind="call_to_action",
-        recipients=[(None, f"member{i}@example.org") for i in range(250)],
-        subject="Act",
-        text="Write.",
-    )
+    queue_to(session, [(None, f"member{i}@example.org") for i in range(250)], "Act", "Write.")
     session.commit()
     app.config["MAIL_BULK_SIZE"] = 100
     try:
