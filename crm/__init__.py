@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.api.views import bp as api_bp
     from crm.audit.views import bp as audit_bp
     from crm.auth.views import bp as auth_bp
+    from crm.campaigns import lead_views  # noqa: F401  (the lead's pages, on the campaigns blueprint)
     from crm.campaigns.similarity_views import bp as similarity_bp
     from crm.campaigns.views import bp as campaigns_bp
     from crm.dashboards.views import bp as dashboards_bp
