@@ -1,20 +1,20 @@
-"""Campaign services: campaigns, template versions, recipients, composing and sending letters, counts.
+"""Campaign services: campaigns, template versions, composing and sending letters.
 
-Services add and flush; the view commits once.
+Whom a letter goes to is in recipients.py, the counts in reading.py. Services add and flush; the view commits.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from email.utils import formataddr, parseaddr
 
 import nh3
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from crm.campaigns import sandbox
@@ -22,7 +22,6 @@ from crm.campaigns.models import (
     BLOCK_KINDS,
     CAMPAIGN_KINDS,
     CAMPAIGN_STATUSES,
-    DIGEST_QUEUED,
     LETTER_DELIVERIES,
     MPP_ADDRESSES,
     Campaign,
@@ -32,6 +31,26 @@ from crm.campaigns.models import (
     LetterObstacle,
     LetterTemplate,
 )
+
+# Recipients and reading live in their own modules; callers still reach them as services.X.
+from crm.campaigns.reading import (  # noqa: F401
+    campaign_stats,
+    latest_letters,
+    letter_counts_by_campaign,
+    letters_of_member,
+    public_counts,
+    sent_person_ids,
+)
+from crm.campaigns.recipients import (  # noqa: F401
+    LIKELY_SHARE,
+    MINOR_SHARE,
+    DistrictChoice,
+    PostalChoices,
+    Recipient,
+    fixed_recipients,
+    postal_choices,
+    recipient_for_district,
+)
 from crm.lib.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
@@ -39,7 +58,7 @@ from crm.outbox.models import OutboundMessage
 from crm.outbox.services import one_line, queue_message
 from crm.proposals.services import presentable_version
 from crm.reference.models import ElectoralDistrict, Jurisdiction
-from crm.stakeholders.models import ElectedOffice, Person
+from crm.stakeholders.models import Person
 
 MAX_LETTER_CHARS = 20_000
 MAX_BLOCK_CHARS = 10_000
@@ -303,163 +322,6 @@ def sample_letter(template: LetterTemplate) -> str:
         **SAMPLE_MEMBER,
     )
     return f"Subject: {subject}\n\n{body}\n\n{signature}"
-
-
-# --- recipients -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Recipient:
-    """Who a letter goes to, and what (if anything) stops it."""
-
-    person: Person | None
-    office: ElectedOffice | None
-    district: ElectoralDistrict | None
-    email: str | None
-    title: str
-    party: str | None
-    problem: str | None = None  # "vacant" or "no_address"
-
-    @property
-    def key(self) -> str:
-        return f"person-{self.person.id}" if self.person else f"district-{self.district.id}"
-
-
-def _office_address(office: ElectedOffice, which: str) -> str | None:
-    """The campaign's chosen address, or the other one; never any for an uncertain seat."""
-    if office.mail_address is None:
-        return None
-    first, second = (
-        (office.legislature_email, office.constituency_email)
-        if which == "legislature"
-        else (office.constituency_email, office.legislature_email)
-    )
-    return first or second
-
-
-def recipient_for_district(session: Session, campaign: Campaign, district_id: int) -> Recipient | None:
-    """The current representative of a district in the campaign's jurisdiction (None: no such district)."""
-    row = session.execute(
-        select(ElectoralDistrict, ElectedOffice)
-        .outerjoin(
-            ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
-        )
-        .where(ElectoralDistrict.id == district_id, ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
-        .options(joinedload(ElectedOffice.person))
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    district, office = row
-    title = campaign.jurisdiction.member_title
-    if office is None:
-        return Recipient(None, None, district, None, title, None, problem="vacant")
-    email = _office_address(office, campaign.mpp_address)
-    return Recipient(
-        office.person, office, district, email, title, office.party, problem=None if email else "no_address"
-    )
-
-
-def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:
-    """The campaign's fixed targets, with their seat (if any) for party and riding."""
-    result = []
-    for target in campaign.targets:
-        person = target.person
-        office = next((o for o in person.offices if o.current), None)
-        email = (
-            target.email
-            or (office.mail_address if office else None)
-            or next((c.value for c in person.contacts if c.kind == "email"), None)
-        )
-        result.append(
-            Recipient(
-                person,
-                office,
-                office.district if office else None,
-                email,
-                person.title or campaign.jurisdiction.member_title,
-                office.party if office else None,
-                problem=None if email else "no_address",
-            )
-        )
-    return result
-
-
-@dataclass
-class DistrictChoice:
-    district: ElectoralDistrict
-    recipient: Recipient
-    share: float | None = None  # percent of the postal area's addresses; None when Represent placed the code
-
-
-@dataclass
-class PostalChoices:
-    """The ridings a postal code may be in, as the member should see them."""
-
-    likely: DistrictChoice | None = None  # preselected: holds at least LIKELY_SHARE of the area, or exact
-    others: list[DistrictChoice] = field(default_factory=list)  # shown, most likely first
-    minor: list[DistrictChoice] = field(default_factory=list)  # under MINOR_SHARE: folded away
-    outside: str | None = None  # the province the code is in, when it is not the campaign's
-
-    @property
-    def found(self) -> bool:
-        return bool(self.likely or self.others or self.minor)
-
-
-LIKELY_SHARE = 60.0  # percent of the postal area's addresses
-MINOR_SHARE = 5.0
-
-
-def postal_choices(session: Session, campaign: Campaign, postal_code: str) -> PostalChoices:
-    """Candidate ridings for a (normalised) postal code: Represent's exact answer when configured, else the
-    FSA table's shares; the most likely preselected only when it holds 60% of the area."""
-    from crm.reference.services import province_for_postal_code
-
-    province = province_for_postal_code(postal_code)
-    if province and province != campaign.jurisdiction.code and campaign.jurisdiction.kind != "federal":
-        from crm.members.forms import PROVINCES
-
-        return PostalChoices(outside=dict(PROVINCES).get(province, province))
-    choices = _represent_choices(session, campaign, postal_code) or _table_choices(session, campaign, postal_code)
-    if not choices:
-        return PostalChoices()
-    first = choices[0]
-    likely = first if (first.share is None and len(choices) == 1) or (first.share or 0) >= LIKELY_SHARE else None
-    rest = [c for c in choices if c is not likely]
-    return PostalChoices(
-        likely=likely,
-        others=[c for c in rest if c.share is None or c.share >= MINOR_SHARE],
-        minor=[c for c in rest if c.share is not None and c.share < MINOR_SHARE],
-    )
-
-
-def _represent_choices(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
-    from crm.campaigns import represent
-
-    if not current_app.config.get("REPRESENT_API_URL"):
-        return []
-    try:
-        district_ids = represent.district_ids_for(session, postal_code, campaign.jurisdiction)
-    except represent.RepresentUnavailable:
-        current_app.logger.warning("Represent API unavailable; using the FSA table")
-        return []
-    choices = []
-    for district_id in district_ids or ():
-        recipient = recipient_for_district(session, campaign, district_id)
-        if recipient is not None:
-            choices.append(DistrictChoice(recipient.district, recipient))
-    return choices
-
-
-def _table_choices(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
-    from crm.reference.services import candidate_districts
-
-    choices = []
-    for candidate in candidate_districts(session, postal_code):
-        recipient = recipient_for_district(session, campaign, candidate.district.id)
-        if recipient is not None:
-            choices.append(DistrictChoice(candidate.district, recipient, candidate.share))
-    return choices
 
 
 # --- composing ------------------------------------------------------------------------------------
@@ -760,127 +622,4 @@ def signature_for(user, recipient: Recipient, campaign: Campaign, postal_code: s
         street_address=profile.street_address if profile else None,
         phone=profile.phone if profile else None,
         campaign_name=campaign.name,
-    )
-
-
-# --- reading --------------------------------------------------------------------------------------
-
-
-def letters_of_member(user_id: int):
-    """A select of a member's letters, newest first, with what the list shows loaded."""
-    return (
-        select(Letter)
-        .where(Letter.user_id == user_id)
-        .options(
-            joinedload(Letter.campaign),
-            joinedload(Letter.person),
-            joinedload(Letter.district),
-            joinedload(Letter.message),
-        )
-        .order_by(Letter.created_at.desc(), Letter.id.desc())
-    )
-
-
-def latest_letters(campaign_id: int):
-    return (
-        select(Letter)
-        .where(Letter.campaign_id == campaign_id)
-        .options(
-            joinedload(Letter.user), joinedload(Letter.person), joinedload(Letter.district), joinedload(Letter.message)
-        )
-        .order_by(Letter.created_at.desc(), Letter.id.desc())
-    )
-
-
-def _letters_by_status(session: Session, campaign: Campaign) -> dict[str, int]:
-    """Letters per outbox status, and those waiting for their office's daily digest."""
-    by_status = dict(
-        session.execute(
-            select(OutboundMessage.status, func.count())
-            .join(Letter, Letter.message_id == OutboundMessage.id)
-            .where(Letter.campaign_id == campaign.id)
-            .group_by(OutboundMessage.status)
-        ).all()
-    )
-    waiting = session.scalar(
-        select(func.count())
-        .select_from(Letter)
-        .where(Letter.campaign_id == campaign.id, Letter.for_digest.is_(True), Letter.message_id.is_(None))
-    )
-    if waiting:
-        by_status[DIGEST_QUEUED] = waiting
-    return by_status
-
-
-def campaign_stats(session: Session, campaign: Campaign) -> dict:
-    """Live counts for the lead's page: letters, ridings reached, letters by party, members stopped."""
-    letters = session.scalar(select(func.count()).select_from(Letter).where(Letter.campaign_id == campaign.id)) or 0
-    ridings = (
-        session.scalar(
-            select(func.count(func.distinct(Letter.district_id))).where(
-                Letter.campaign_id == campaign.id, Letter.district_id.is_not(None)
-            )
-        )
-        or 0
-    )
-    by_party = [
-        {"party": party or "No party", "letters": count}
-        for party, count in session.execute(
-            select(Letter.party, func.count())
-            .where(Letter.campaign_id == campaign.id)
-            .group_by(Letter.party)
-            .order_by(func.count().desc(), Letter.party)
-        )
-    ]
-    by_status = _letters_by_status(session, campaign)
-    obstacles = dict(
-        session.execute(
-            select(LetterObstacle.reason, func.count(func.distinct(LetterObstacle.user_id)))
-            .where(LetterObstacle.campaign_id == campaign.id)
-            .group_by(LetterObstacle.reason)
-        ).all()
-    )
-    return {
-        "letters": letters,
-        "ridings": ridings,
-        "seats": campaign.jurisdiction.seats,
-        "goal_letters": campaign.goal_letters,
-        "goal_ridings": campaign.goal_ridings,
-        "by_party": by_party,
-        "by_status": by_status,
-        "stopped_vacant": obstacles.get("vacant", 0),
-        "stopped_no_address": obstacles.get("no_address", 0),
-    }
-
-
-def public_counts(session: Session, campaign: Campaign) -> dict:
-    """Letters and ridings reached, in one query: what the public campaign page shows."""
-    letters, ridings = session.execute(
-        select(func.count(Letter.id), func.count(func.distinct(Letter.district_id))).where(
-            Letter.campaign_id == campaign.id
-        )
-    ).one()
-    return {"letters": letters or 0, "ridings": ridings or 0, "seats": campaign.jurisdiction.seats}
-
-
-def letter_counts_by_campaign(session: Session, campaign_ids: list[int]) -> dict[int, int]:
-    if not campaign_ids:
-        return {}
-    return dict(
-        session.execute(
-            select(Letter.campaign_id, func.count())
-            .where(Letter.campaign_id.in_(campaign_ids))
-            .group_by(Letter.campaign_id)
-        ).all()
-    )
-
-
-def sent_person_ids(session: Session, campaign_id: int, user_id: int) -> dict[int, int]:
-    """person id → letter id, for the targets this member has already written to in the campaign."""
-    return dict(
-        session.execute(
-            select(Letter.person_id, Letter.id).where(
-                and_(Letter.campaign_id == campaign_id, Letter.user_id == user_id)
-            )
-        ).all()
     )

@@ -1,0 +1,171 @@
+"""Whom a member writes to: the riding's MPP (from the profile, a postal code or Represent) or fixed targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, joinedload
+
+from crm.campaigns.models import (
+    Campaign,
+)
+from crm.reference.models import ElectoralDistrict
+from crm.stakeholders.models import ElectedOffice, Person
+
+# --- recipients -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Recipient:
+    """Who a letter goes to, and what (if anything) stops it."""
+
+    person: Person | None
+    office: ElectedOffice | None
+    district: ElectoralDistrict | None
+    email: str | None
+    title: str
+    party: str | None
+    problem: str | None = None  # "vacant" or "no_address"
+
+    @property
+    def key(self) -> str:
+        return f"person-{self.person.id}" if self.person else f"district-{self.district.id}"
+
+
+def _office_address(office: ElectedOffice, which: str) -> str | None:
+    """The campaign's chosen address, or the other one; never any for an uncertain seat."""
+    if office.mail_address is None:
+        return None
+    first, second = (
+        (office.legislature_email, office.constituency_email)
+        if which == "legislature"
+        else (office.constituency_email, office.legislature_email)
+    )
+    return first or second
+
+
+def recipient_for_district(session: Session, campaign: Campaign, district_id: int) -> Recipient | None:
+    """The current representative of a district in the campaign's jurisdiction (None: no such district)."""
+    row = session.execute(
+        select(ElectoralDistrict, ElectedOffice)
+        .outerjoin(
+            ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
+        )
+        .where(ElectoralDistrict.id == district_id, ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
+        .options(joinedload(ElectedOffice.person))
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    district, office = row
+    title = campaign.jurisdiction.member_title
+    if office is None:
+        return Recipient(None, None, district, None, title, None, problem="vacant")
+    email = _office_address(office, campaign.mpp_address)
+    return Recipient(
+        office.person, office, district, email, title, office.party, problem=None if email else "no_address"
+    )
+
+
+def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:
+    """The campaign's fixed targets, with their seat (if any) for party and riding."""
+    result = []
+    for target in campaign.targets:
+        person = target.person
+        office = next((o for o in person.offices if o.current), None)
+        email = (
+            target.email
+            or (office.mail_address if office else None)
+            or next((c.value for c in person.contacts if c.kind == "email"), None)
+        )
+        result.append(
+            Recipient(
+                person,
+                office,
+                office.district if office else None,
+                email,
+                person.title or campaign.jurisdiction.member_title,
+                office.party if office else None,
+                problem=None if email else "no_address",
+            )
+        )
+    return result
+
+
+@dataclass
+class DistrictChoice:
+    district: ElectoralDistrict
+    recipient: Recipient
+    share: float | None = None  # percent of the postal area's addresses; None when Represent placed the code
+
+
+@dataclass
+class PostalChoices:
+    """The ridings a postal code may be in, as the member should see them."""
+
+    likely: DistrictChoice | None = None  # preselected: holds at least LIKELY_SHARE of the area, or exact
+    others: list[DistrictChoice] = field(default_factory=list)  # shown, most likely first
+    minor: list[DistrictChoice] = field(default_factory=list)  # under MINOR_SHARE: folded away
+    outside: str | None = None  # the province the code is in, when it is not the campaign's
+
+    @property
+    def found(self) -> bool:
+        return bool(self.likely or self.others or self.minor)
+
+
+LIKELY_SHARE = 60.0  # percent of the postal area's addresses
+MINOR_SHARE = 5.0
+
+
+def postal_choices(session: Session, campaign: Campaign, postal_code: str) -> PostalChoices:
+    """Candidate ridings for a (normalised) postal code: Represent's exact answer when configured, else the
+    FSA table's shares; the most likely preselected only when it holds 60% of the area."""
+    from crm.reference.services import province_for_postal_code
+
+    province = province_for_postal_code(postal_code)
+    if province and province != campaign.jurisdiction.code and campaign.jurisdiction.kind != "federal":
+        from crm.members.forms import PROVINCES
+
+        return PostalChoices(outside=dict(PROVINCES).get(province, province))
+    choices = _represent_choices(session, campaign, postal_code) or _table_choices(session, campaign, postal_code)
+    if not choices:
+        return PostalChoices()
+    first = choices[0]
+    likely = first if (first.share is None and len(choices) == 1) or (first.share or 0) >= LIKELY_SHARE else None
+    rest = [c for c in choices if c is not likely]
+    return PostalChoices(
+        likely=likely,
+        others=[c for c in rest if c.share is None or c.share >= MINOR_SHARE],
+        minor=[c for c in rest if c.share is not None and c.share < MINOR_SHARE],
+    )
+
+
+def _represent_choices(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
+    from crm.campaigns import represent
+
+    if not current_app.config.get("REPRESENT_API_URL"):
+        return []
+    try:
+        district_ids = represent.district_ids_for(session, postal_code, campaign.jurisdiction)
+    except represent.RepresentUnavailable:
+        current_app.logger.warning("Represent API unavailable; using the FSA table")
+        return []
+    choices = []
+    for district_id in district_ids or ():
+        recipient = recipient_for_district(session, campaign, district_id)
+        if recipient is not None:
+            choices.append(DistrictChoice(recipient.district, recipient))
+    return choices
+
+
+def _table_choices(session: Session, campaign: Campaign, postal_code: str) -> list[DistrictChoice]:
+    from crm.reference.services import candidate_districts
+
+    choices = []
+    for candidate in candidate_districts(session, postal_code):
+        recipient = recipient_for_district(session, campaign, candidate.district.id)
+        if recipient is not None:
+            choices.append(DistrictChoice(candidate.district, recipient, candidate.share))
+    return choices
