@@ -1,25 +1,41 @@
-"""Campaign services: campaigns, template versions, composing and sending letters.
+"""Campaign services: campaigns and their targets, and sending letters.
 
-Whom a letter goes to is in recipients.py, the counts in reading.py. Services add and flush; the view commits.
+Templates, composing, recipients and counts have their own modules. Services add and flush; the view commits.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 from email.utils import formataddr, parseaddr
 
-import nh3
 from flask import current_app
-from markupsafe import escape
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
-from crm.campaigns import sandbox
+# Templates, composing, recipients and counts have modules of their own; callers use services.X.
+from crm.campaigns.compose import (  # noqa: F401
+    MAX_BLOCK_CHARS,
+    MAX_LETTER_CHARS,
+    VISITOR_NAME,
+    TemplateFailed,
+    compose,
+    constituent_signature,
+    draft_blocks,
+    html_body,
+    letter_context,
+    members_in_riding,
+)
+from crm.campaigns.letter_templates import (  # noqa: F401
+    SAMPLE_MEMBER,
+    BlockInput,
+    current_template,
+    sample_letter,
+    save_template,
+    template_versions,
+)
 from crm.campaigns.models import (
-    BLOCK_KINDS,
     CAMPAIGN_KINDS,
     CAMPAIGN_STATUSES,
     LETTER_DELIVERIES,
@@ -27,12 +43,9 @@ from crm.campaigns.models import (
     Campaign,
     CampaignTarget,
     Letter,
-    LetterBlock,
     LetterObstacle,
     LetterTemplate,
 )
-
-# Recipients and reading live in their own modules; callers still reach them as services.X.
 from crm.campaigns.reading import (  # noqa: F401
     campaign_stats,
     latest_letters,
@@ -52,16 +65,12 @@ from crm.campaigns.recipients import (  # noqa: F401
     recipient_for_district,
 )
 from crm.lib.errors import ValidationError
-from crm.members.models import MemberProfile
-from crm.members.small_counts import shown_count
 from crm.outbox.models import OutboundMessage
 from crm.outbox.services import one_line, queue_message
 from crm.proposals.services import presentable_version
-from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import Person
 
-MAX_LETTER_CHARS = 20_000
-MAX_BLOCK_CHARS = 10_000
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -205,269 +214,6 @@ def list_campaigns(public_only: bool = False):
 
 def campaign_by_slug(session: Session, slug: str) -> Campaign | None:
     return session.scalar(select(Campaign).where(Campaign.slug == slug).options(joinedload(Campaign.jurisdiction)))
-
-
-# --- templates ------------------------------------------------------------------------------------
-
-
-def current_template(session: Session, campaign_id: int) -> LetterTemplate | None:
-    return session.scalar(
-        select(LetterTemplate)
-        .where(LetterTemplate.campaign_id == campaign_id)
-        .options(joinedload(LetterTemplate.blocks))
-        .order_by(LetterTemplate.version.desc())
-        .limit(1)
-    )
-
-
-def template_versions(session: Session, campaign_id: int) -> list[LetterTemplate]:
-    return list(
-        session.scalars(
-            select(LetterTemplate)
-            .where(LetterTemplate.campaign_id == campaign_id)
-            .order_by(LetterTemplate.version.desc())
-        )
-    )
-
-
-@dataclass
-class BlockInput:
-    kind: str
-    body: str
-    label: str | None = None
-    min_length: int = 0
-
-
-def _checked_subject(subject: str | None) -> str:
-    """One line that renders for the sample member within 300 characters."""
-    if "\r" in (subject or "") or "\n" in (subject or ""):
-        raise ValidationError("subject", "The subject must be one line (no line breaks).")
-    subject = (subject or "").strip()
-    if not subject:
-        raise ValidationError("subject", "Write a subject.")
-    try:
-        sandbox.render(subject, sandbox.SAMPLE_CONTEXT, max_chars=300)
-    except sandbox.TemplateProblem as problem:
-        raise ValidationError("subject", f"Subject: {problem}") from None
-    return subject
-
-
-def _checked_blocks(blocks: list[BlockInput]) -> list[BlockInput]:
-    """The blocks worth keeping (an empty one goes; a personal one needs a prompt or a label), each checked."""
-    kept = [
-        block
-        for block in blocks
-        if (block.body or "").strip() or (block.kind == "personal" and (block.label or "").strip())
-    ]
-    if not kept:
-        raise ValidationError(None, "Add at least one block of text.")
-    for number, block in enumerate(kept, start=1):
-        if block.kind not in dict(BLOCK_KINDS):
-            raise ValidationError(None, f"Block {number}: choose locked, editable or personal.")
-        if not 0 <= (block.min_length or 0) <= MAX_BLOCK_CHARS:
-            raise ValidationError(None, f"Block {number}: the minimum length must be between 0 and {MAX_BLOCK_CHARS}.")
-        if block.kind != "personal":
-            try:
-                sandbox.render(block.body, sandbox.SAMPLE_CONTEXT)
-            except sandbox.TemplateProblem as problem:
-                raise ValidationError(None, f"Block {number}: {problem}") from None
-    return kept
-
-
-def save_template(
-    session: Session, campaign: Campaign, *, subject: str, blocks: list[BlockInput], actor_id: int | None
-) -> tuple[LetterTemplate, str]:
-    """Save a new version after rendering it against the sample member; returns it and the sample letter.
-
-    Raises ValidationError naming the part at fault, so nothing unusable is ever saved.
-    """
-    subject = _checked_subject(subject)
-    kept = _checked_blocks(blocks)
-    version = (
-        session.scalar(select(func.max(LetterTemplate.version)).where(LetterTemplate.campaign_id == campaign.id)) or 0
-    ) + 1
-    template = LetterTemplate(campaign_id=campaign.id, version=version, subject=subject, created_by_id=actor_id)
-    for position, block in enumerate(kept, start=1):
-        template.blocks.append(
-            LetterBlock(
-                position=position,
-                kind=block.kind,
-                body=block.body or "",
-                label=one_line(block.label) or None,
-                min_length=block.min_length if block.kind == "personal" else 0,
-            )
-        )
-    session.add(template)
-    session.flush()
-    return template, sample_letter(template)
-
-
-SAMPLE_MEMBER = {"email": "amina.sample@example.org", "postal_code": "M5V 3L9", "phone": None, "street_address": None}
-
-
-def sample_letter(template: LetterTemplate) -> str:
-    """The letter as the sample member would send it: each personal block a marked stand-in, then the signature."""
-    from crm.campaigns.template_quality import personal_slot
-
-    slots = {
-        block.position: personal_slot(number, block)
-        for number, block in enumerate(template.blocks, start=1)
-        if block.kind == "personal"
-    }
-    subject, body, _ = compose(template, sandbox.SAMPLE_CONTEXT, slots, enforce=False)
-    signature = constituent_signature(
-        name=sandbox.SAMPLE_CONTEXT["member_name"],
-        riding=sandbox.SAMPLE_CONTEXT["member_riding"],
-        campaign_name=template.campaign.name,
-        **SAMPLE_MEMBER,
-    )
-    return f"Subject: {subject}\n\n{body}\n\n{signature}"
-
-
-# --- composing ------------------------------------------------------------------------------------
-
-
-def members_in_riding(session: Session, district_id: int | None) -> str:
-    """How many ITPO members live in the riding, as shown in a letter: small numbers are not disclosed."""
-    if district_id is None:
-        return shown_count(0)
-    return shown_count(
-        session.scalar(select(func.count()).select_from(MemberProfile).where(MemberProfile.district_id == district_id))
-        or 0
-    )
-
-
-def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
-    """The member's saved riding and its member count, in one query; None without a saved riding."""
-    others = aliased(MemberProfile)
-    count = (
-        select(func.count(others.id))
-        .where(others.district_id == ElectoralDistrict.id)
-        .correlate(ElectoralDistrict)
-        .scalar_subquery()
-    )
-    row = session.execute(
-        select(ElectoralDistrict.name, count)
-        .join(MemberProfile, MemberProfile.district_id == ElectoralDistrict.id)
-        .where(MemberProfile.user_id == user_id)
-    ).first()
-    return (row[0], shown_count(row[1] or 0)) if row is not None else None
-
-
-def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient) -> dict:
-    """The placeholder values for this member (or, with `user` None, a visitor not yet known) writing to
-    this recipient."""
-    riding = _member_riding(session, user.id) if user is not None else None
-    if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
-        riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
-    member_riding, count = riding or ("", shown_count(0))
-    return {
-        "member_name": one_line(user.name) if user is not None else VISITOR_NAME,
-        "member_riding": member_riding,
-        "representative_name": recipient.person.full_name if recipient.person else "",
-        "representative_title": one_line(recipient.title),
-        "representative_party": recipient.party or "independent",
-        "riding_name": recipient.district.name if recipient.district else "",
-        "members_in_riding": count,
-        "hashtag": campaign.hashtag or "",
-        "campaign_name": campaign.name,
-    }
-
-
-VISITOR_NAME = "[your name]"  # what a visitor's preview shows until they join or log in
-
-
-class TemplateFailed(Exception):
-    """A template part failed to render for these values (it rendered for the sample member when saved)."""
-
-    def __init__(self, position: int, problem: sandbox.TemplateProblem):
-        super().__init__(str(problem))
-        self.position = position
-        self.message = str(problem)
-
-
-def _render_part(position: int, source: str, context: dict, **limits) -> str:
-    try:
-        return sandbox.render(source, context, **limits)
-    except sandbox.TemplateProblem as problem:
-        raise TemplateFailed(position, problem) from None
-
-
-def constituent_signature(
-    *,
-    name: str,
-    email: str,
-    postal_code: str | None,
-    riding: str | None,
-    street_address: str | None,
-    phone: str | None,
-    campaign_name: str,
-) -> str:
-    """The signature the product appends to every letter, after the template, so an office can place the
-    writer in the riding: name, address, postal code, riding, email and phone, and who they are."""
-    lines = ["--", one_line(name)]
-    if street_address:
-        lines.append(one_line(street_address))
-    lines.append(
-        " · ".join(part for part in (postal_code, riding and f"riding of {riding}") if part)
-        or "(postal code not given)"
-    )
-    lines.append(" · ".join(part for part in (one_line(email), one_line(phone or "")) if part))
-    lines.append(
-        f"I am a constituent and a member of {current_app.config['ORG_NAME']}, writing about its "
-        f'campaign "{one_line(campaign_name)}".'
-    )
-    return "\n".join(lines)
-
-
-def draft_blocks(template: LetterTemplate, context: dict) -> list[sandbox.RenderedBlock]:
-    """The blocks as the member first sees them: locked and editable ones rendered, personal ones empty."""
-    blocks = []
-    for block in template.blocks:
-        text = block.body if block.kind == "personal" else _render_part(block.position, block.body, context)
-        blocks.append(sandbox.RenderedBlock(block.position, block.kind, block.label, text, block.min_length))
-    return blocks
-
-
-def compose(template: LetterTemplate, context: dict, edits: dict[int, str], *, enforce: bool = True):
-    """Subject and body as they will be sent, plus problems by block position; raises TemplateFailed.
-
-    Locked blocks always come from the template; editable blocks take the member's text (plain, never
-    rendered); personal blocks must reach their minimum length.
-    """
-    problems: dict[int, str] = {}
-    parts = []
-    for block in template.blocks:
-        if block.kind == "locked":
-            text = _render_part(block.position, block.body, context)
-        elif block.kind == "editable":
-            text = edits.get(block.position)
-            if text is None:
-                text = _render_part(block.position, block.body, context)
-            if enforce and not text.strip():
-                problems[block.position] = "This paragraph cannot be empty; restore it or write your own."
-        else:
-            text = edits.get(block.position, "")
-            if enforce and len(text.strip()) < max(block.min_length, 1):
-                problems[block.position] = (
-                    f"Write at least {block.min_length} characters in your own words ({len(text.strip())} so far)."
-                )
-        text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
-        if len(text) > MAX_BLOCK_CHARS:
-            problems[block.position] = f"Keep this part under {MAX_BLOCK_CHARS:,} characters."
-        if text:
-            parts.append(text)
-    subject = one_line(_render_part(0, template.subject, context, max_chars=300))[:300]
-    body = "\n\n".join(parts)
-    if enforce and len(body) > MAX_LETTER_CHARS:
-        problems[0] = f"The letter is {len(body):,} characters long; the limit is {MAX_LETTER_CHARS:,}."
-    return subject, body, problems
-
-
-def html_body(body: str) -> str:
-    """The HTML part: the text, escaped, in paragraphs. Nothing the member typed survives as markup."""
-    paragraphs = [str(escape(part)).replace("\n", "<br>\n") for part in body.split("\n\n")]
-    return nh3.clean("".join(f"<p>{p}</p>\n" for p in paragraphs), tags={"p", "br"}, attributes={})
 
 
 # --- sending --------------------------------------------------------------------------------------

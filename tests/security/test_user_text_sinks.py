@@ -55,15 +55,15 @@ SINKS: dict[str, tuple[str, ...]] = {
         f"{SEC}/test_template_resource_limits.py::test_every_other_jinja_node_is_refused",
         f"{SEC}/test_letter_template_sandbox.py::test_dangerous_or_broken_templates_are_refused_with_a_message",
     ),
-    "crm/campaigns/services.py:_render_part": (
+    "crm/campaigns/compose.py:_render_part": (
         f"{SEC}/test_letter_template_sandbox.py::test_a_template_injection_in_a_personal_story_is_just_text",
         "tests/campaigns/test_write_first.py::test_a_template_that_fails_for_one_member_says_so_and_tells_the_lead",
     ),
-    "crm/campaigns/services.py:_checked_subject": (
+    "crm/campaigns/letter_templates.py:_checked_subject": (
         f"{SEC}/test_letter_template_sandbox.py::test_a_template_injection_by_a_lead_is_rejected_at_save_time",
         f"{SEC}/test_template_resource_limits.py::test_saving_a_deeply_nested_template_is_a_message_not_a_500",
     ),
-    "crm/campaigns/services.py:_checked_blocks": (
+    "crm/campaigns/letter_templates.py:_checked_blocks": (
         f"{SEC}/test_letter_template_sandbox.py::test_a_template_injection_by_a_lead_is_rejected_at_save_time",
         f"{SEC}/test_template_resource_limits.py::test_saving_a_deeply_nested_template_is_a_message_not_a_500",
     ),
@@ -74,7 +74,7 @@ SINKS: dict[str, tuple[str, ...]] = {
         "tests/mailings/test_mailings.py::test_a_template_that_breaks_the_sandbox_is_refused",
     ),
     # A letter's HTML part: paragraphs of escaped text, then nh3 with <p> and <br> only.
-    "crm/campaigns/services.py:html_body": (
+    "crm/campaigns/compose.py:html_body": (
         f"{SEC}/test_mail_injection.py::test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part",
     ),
     "crm/campaigns/services.py:_queue_letter": (
