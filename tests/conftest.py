@@ -331,7 +331,7 @@ def mailbox(app):
 
     class Mailbox:
         def deliver(self):
-            from crm.outbox.worker import send_due_messages
+            from tests.outbox.seams import send_due_messages
 
             with app.app_context():
                 while send_due_messages():

@@ -99,15 +99,10 @@ def _config(name: str):
     return current_app.config[name]
 
 
-def claim_batch(session: Session, owner: str, limit: int = 20, batch_id: int | None = None) -> list[int]:
-    """Atomically move up to `limit` due messages to `sending` under a lease; return their ids."""
-    return [message.id for message in claim_messages(session, owner, limit, batch_id)]
-
-
 def claim_messages(session: Session, owner: str, limit: int, batch_id: int | None = None) -> list[OutboundMessage]:
-    """claim_batch, returning the claimed messages (one UPDATE … RETURNING, no second query). Nothing is
-    claimed while sending is paused. PostgreSQL skips rows other workers are claiming (FOR UPDATE SKIP
-    LOCKED); SQLite runs the one statement under its single write lock."""
+    """Move up to `limit` due messages to `sending` under a lease and return them, in one UPDATE … RETURNING.
+    Nothing is claimed while sending is paused. PostgreSQL skips rows other workers are claiming (FOR UPDATE
+    SKIP LOCKED); SQLite runs the one statement under its single write lock."""
     now = utcnow()
     paused = select(SendingPause.name).where(SendingPause.name == PAUSE_NAME, SendingPause.paused_until > now)
     due = (

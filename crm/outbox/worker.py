@@ -8,7 +8,6 @@ import queue
 import threading
 import time
 
-from flask import current_app
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -159,11 +158,6 @@ def run_pass(app, owner: str, limit: int | None = None, maintenance: bool = True
             log.exception("outbox: sending failed unexpectedly (owner %s)", owner)
             _record_or_log(session, results, owner)
     return sum(len(unit) for unit in units)
-
-
-def send_due_messages(limit: int = 20) -> int:
-    """Claim and send one batch in this thread (tests, the development thread); returns how many."""
-    return run_pass(current_app._get_current_object(), worker_name(), limit=limit)
 
 
 def _idle_wait(session, interval: float) -> float:

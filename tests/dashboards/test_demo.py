@@ -28,7 +28,7 @@ def test_demo_small_fills_members_campaigns_and_letters(app, runner, seeded):
         assert {"queued", "accepted", "delivered", "bounced", "failed"} <= statuses
         addresses = db.session.scalars(select(OutboundMessage.to_address).distinct())
         assert all(address.endswith("@example.invalid") for address in addresses)
-        from crm.outbox.services import claim_batch
+        from tests.outbox.seams import claim_batch
 
         assert claim_batch(db.session, "test-worker", 1000) == []  # a worker sends none of the demo letters
         db.session.remove()

@@ -3,7 +3,7 @@
 from crm import create_app
 from crm.extensions import db
 from crm.outbox.services import queue_message
-from crm.outbox.worker import send_due_messages
+from tests.outbox.seams import send_due_messages
 
 
 def _dev_app(tmp_path, **extra):
@@ -69,7 +69,7 @@ def test_mail_redirect_to_sends_everything_to_one_address(app, mailbox):
 
 
 def test_a_message_is_sent_once_even_when_two_workers_claim(app, mailbox):
-    from crm.outbox.services import claim_batch
+    from tests.outbox.seams import claim_batch
 
     with app.app_context():
         queue_message(db.session, kind="test", to="a@example.org", subject="s", text="t")

@@ -9,10 +9,11 @@ from sqlalchemy import select, update
 
 from crm.extensions import db
 from crm.outbox.models import OutboundMessage, SendingPause
-from crm.outbox.services import claim_batch, paused_until, queue_message, utcnow
+from crm.outbox.services import paused_until, queue_message, utcnow
 from crm.outbox.signals import message_status_changed
 from crm.outbox.worker import maintain, run_pass, run_worker
 from tests.outbox.fake_sendgrid import event
+from tests.outbox.seams import claim_batch
 
 
 @pytest.fixture
