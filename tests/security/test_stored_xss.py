@@ -355,7 +355,7 @@ def _upload_preview(admin, page: str, rows: list[dict]) -> str:
 def sendgrid_reports_a_bounce_and_an_error(app, fake_server, fill) -> None:
     """A bounce (signed event) whose reason carries the payload; a provider error message that does too."""
     from crm.outbox.models import OutboundMessage
-    from crm.outbox.worker import send_due_messages
+    from tests.outbox.seams import send_due_messages
 
     class RefusingMailer(MemoryMailer):
         def send(self, message):
