@@ -13,24 +13,7 @@ from crm.campaigns.models import (
     Campaign,
     LetterTemplate,
 )
-from crm.campaigns.reading import (  # noqa: F401
-    campaign_stats,
-    latest_letters,
-    letter_counts_by_campaign,
-    letters_of_member,
-    public_counts,
-    sent_person_ids,
-)
-from crm.campaigns.recipients import (  # noqa: F401
-    LIKELY_SHARE,
-    MINOR_SHARE,
-    DistrictChoice,
-    PostalChoices,
-    Recipient,
-    fixed_recipients,
-    postal_choices,
-    recipient_for_district,
-)
+from crm.campaigns.recipients import Recipient
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
 from crm.outbox.services import one_line

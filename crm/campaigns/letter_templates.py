@@ -15,24 +15,6 @@ from crm.campaigns.models import (
     LetterBlock,
     LetterTemplate,
 )
-from crm.campaigns.reading import (  # noqa: F401
-    campaign_stats,
-    latest_letters,
-    letter_counts_by_campaign,
-    letters_of_member,
-    public_counts,
-    sent_person_ids,
-)
-from crm.campaigns.recipients import (  # noqa: F401
-    LIKELY_SHARE,
-    MINOR_SHARE,
-    DistrictChoice,
-    PostalChoices,
-    Recipient,
-    fixed_recipients,
-    postal_choices,
-    recipient_for_district,
-)
 from crm.lib.errors import ValidationError
 from crm.outbox.services import one_line
 
