@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, ValidationError
 
+from crm.lib.errors import ValidationError as Refused
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, looks_like_phone
 
 ANY = [("", "Any")]
@@ -143,6 +144,20 @@ class MergeForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField("File (CSV or XLSX, at most 10 MB)", validators=[FileRequired("Choose a file to import.")])
     submit = SubmitField("Preview")
+
+
+def look_alike_choices(data) -> dict[int, int]:
+    """The Apply form's picks for new organizations that look like existing ones: fields `look_alike-<n>` holding
+    "new" or an organization's id → {n: id}; anything else is refused (nothing is applied)."""
+    choices = {}
+    for name, value in data.items():
+        if not name.startswith("look_alike-") or value == "new":
+            continue
+        index = name.removeprefix("look_alike-")
+        if not (index.isdigit() and value.isdigit() and len(index) < 6 and len(value) < 12):
+            raise Refused("file", "That choice of organization was not understood. Upload the file again.")
+        choices[int(index)] = int(value)
+    return choices
 
 
 class ApplyUploadForm(FlaskForm):

@@ -9,8 +9,9 @@ from sqlalchemy import ARRAY, Integer, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from crm.reference.models import Jurisdiction
-from crm.stakeholders.import_rows import _parse_rows, _Parsed, folded
-from crm.stakeholders.models import ContactPoint, Organization, Person, Tag, person_tags
+from crm.stakeholders.import_organizations import Organizations, look_alikes
+from crm.stakeholders.import_rows import _parse_rows, _Parsed
+from crm.stakeholders.models import ContactPoint, Person, Tag, person_tags
 from crm.stakeholders.services import tag_name
 
 
@@ -21,6 +22,7 @@ class ImportRow:
     name: str
     organization: str
     detail: str = ""
+    tags: str = ""  # the tags the row gives its person, as the preview shows them
 
 
 @dataclass
@@ -28,6 +30,10 @@ class ImportReport:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[tuple[int | None, str]] = field(default_factory=list)
     new_organizations: list[str] = field(default_factory=list)
+    # Organizations written another way than their name ("CPSO" → its College), and new ones that
+    # look like an existing one, each [name, key, [[id, label], ...]]: the user picks one or new.
+    matched_organizations: list[str] = field(default_factory=list)
+    look_alikes: list[list] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     applied: bool = False
     plan: _Plan | None = field(default=None, repr=False)  # a preview's, for `saved_plan`
@@ -78,7 +84,9 @@ def _plan(session: Session, rows: list[dict[str, str]], report: ImportReport) ->
     if report.errors:
         return None
     people = _load(read, set(matches.values()), session.get_bind().dialect.name)
-    return _compare(parsed, matches, people, directory.organizations, report)
+    plan = _compare(parsed, matches, people, directory.organizations, report)
+    report.look_alikes = look_alikes(directory.known, parsed, report.new_organizations)
+    return plan
 
 
 @dataclass
@@ -93,19 +101,12 @@ class _Directory:
     emails_shared: dict
     names_shared: dict
 
+    known: Organizations = field(default_factory=Organizations)
+
     @classmethod
     def read(cls, read) -> _Directory:
         """Read with `read` (a connection's execute); archived records first, so an active one replaces them."""
-        organizations: dict[str, int] = {}
-        placed: dict[tuple[str, int | None], int] = {}
-        for id_, name, jurisdiction_id, archived in read(
-            select(Organization.id, Organization.name, Organization.jurisdiction_id, Organization.archived).order_by(
-                Organization.archived.desc(), Organization.id.desc()
-            )
-        ):
-            organizations[folded(name)] = id_
-            if not archived:  # (an archived one is matched by its name only, when no active one has it)
-                placed[(folded(name), jurisdiction_id)] = id_
+        known = Organizations.read(read)
         emails = read(
             select(ContactPoint.value, ContactPoint.person_id, Person.archived)
             .join(Person)
@@ -120,12 +121,13 @@ class _Directory:
         ).all()
         name_keys = [(row[0].lower(), row[1]) for row in names]
         return cls(
-            organizations,
-            placed,
+            known.by_key,
+            known.placed,
             dict(zip(email_keys, (row[1] for row in emails), strict=False)),
             dict(zip(name_keys, (row[2] for row in names), strict=False)),
             _shared(email_keys, emails),
             _shared(name_keys, names),
+            known,
         )
 
 
@@ -134,6 +136,10 @@ def _match(parsed: list[_Parsed], directory: _Directory, report: ImportReport) -
     matches: dict[int, int] = {}
     for item in parsed:
         if item.organization:
+            problem = directory.known.by_acronym(item, report.matched_organizations)
+            if problem:
+                report.errors.append((item.number, problem))
+                continue
             _place_organization(item, directory)
         org_id = directory.organizations.get(item.organization_key) if item.organization else None
         shared = next((e for e in item.emails if e in directory.emails_shared), None)
@@ -153,7 +159,7 @@ def _match(parsed: list[_Parsed], directory: _Directory, report: ImportReport) -
 def _place_organization(item: _Parsed, directory: _Directory) -> None:
     """The same name in several provinces (each has its Ministry of Health): the row's own, if it has one."""
     here = directory.placed.get((item.organization_key, item.jurisdiction_id))
-    if here is not None and here != directory.organizations[item.organization_key]:
+    if here is not None and here != directory.organizations.get(item.organization_key):
         item.organization_key = f"{item.organization_key}@{item.jurisdiction_id}"
         directory.organizations[item.organization_key] = here
 
@@ -188,7 +194,9 @@ def _compare(
             report.new_organizations.append(item.organization)
         if person is None:
             plan.creates.append(item)
-            report.rows.append(ImportRow(item.number, "create", item.name, item.organization, ", ".join(item.emails)))
+            report.rows.append(
+                ImportRow(item.number, "create", item.name, item.organization, ", ".join(item.emails), _tags(item))
+            )
             continue
         diff = _diff(person, item, organizations)
         report.rows.append(_update_row(item, person, diff))
@@ -210,7 +218,13 @@ def _update_row(item: _Parsed, person: _Existing, diff: dict) -> ImportRow:
         item.name,
         item.organization,
         "; ".join(changes) if diff else "; ".join(changes + ["already up to date"]),
+        _tags(item),
     )
+
+
+def _tags(item: _Parsed) -> str:
+    """The preview's words for the tags a row gives its person, as they are stored."""
+    return ", ".join(dict.fromkeys(tag_name(t) for t in item.tags))
 
 
 def _shared(keys: list, rows: list) -> dict:

@@ -23,6 +23,16 @@ def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
+# A tags cell is often written "regulator,priority" or "a | b", whatever the sheet's own delimiter.
+_TAG_SEPARATORS = re.compile(r"[;,|]")
+
+
+def _split_tags(cell: str) -> list[str]:
+    """The tags in a cell, separated by `;`, `,` or `|`, each once, in the order written."""
+    tags = [part.strip() for part in _TAG_SEPARATORS.split(cell or "") if part.strip()]
+    return list(dict.fromkeys(tags))
+
+
 @dataclass(slots=True)
 class _Parsed:
     number: int
@@ -35,9 +45,9 @@ class _Parsed:
     jurisdiction_code: str
     tags: list[str]
     notes: str
-    # Which organization the row names (`_plan`): its name folded (`folded`), with "@<jurisdiction
-    # id>" when an organization of that name in the row's jurisdiction is not the one the name
-    # alone would pick.
+    # Which organization the row names (`_plan`): `organization_key(name)`, with "@<jurisdiction id>"
+    # when an organization of that name in the row's jurisdiction is not the one the name alone
+    # would pick, or "acronym:…" when the name is an organization's acronym.
     organization_key: str = ""
 
 
@@ -70,6 +80,16 @@ def folded(text: str) -> str:
     return "".join(
         c for c in unicodedata.normalize("NFKD", text.translate(_SPELLED_OUT)) if not unicodedata.combining(c)
     ).lower()
+
+
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=65536)
+def organization_key(name: str) -> str:
+    """An organization's name as the import matches it: folded, "&" read as "and", punctuation dropped
+    ("College of Physicians & Surgeons, Ont." and "college of physicians and surgeons ont" are one)."""
+    return " ".join(_PUNCTUATION.sub(" ", folded(name.replace("&", " and "))).split())
 
 
 def _parse_rows(rows, jurisdictions: dict[str, int], errors: list) -> list[_Parsed]:
@@ -114,9 +134,9 @@ def _parse_row(number: int, row: dict[str, str], jurisdictions: dict[str, int]) 
         phones,
         jurisdiction_id,
         code,
-        _split(row.get("tags", "")),
+        _split_tags(row.get("tags", "")),
         row.get("notes", ""),
-        folded(organization[:200]),
+        organization_key(organization[:200]),
     )
     return item, problems, (name.lower(), organization.lower())
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from crm.audit.services import record, record_many
 from crm.lib.bulk import insert_rows, insert_rows_returning_ids, update_rows
 from crm.stakeholders.import_plan import ImportReport, _diff, _Existing, _Plan
-from crm.stakeholders.import_rows import _Parsed, folded
+from crm.stakeholders.import_rows import _Parsed, organization_key
 from crm.stakeholders.models import ContactPoint, Organization, Person, person_tags
 from crm.stakeholders.services import tag_name, tags_named
 
@@ -70,7 +70,7 @@ def _create_organizations(session: Session, names: list[str], organizations: dic
         insert(table).returning(table.c.id, sort_by_parameter_order=True),
         [{"name": name, "kind": "other", "archived": False} for name in names],
     ).all()
-    organizations.update({folded(name): id_ for name, id_ in zip(names, ids, strict=False)})
+    organizations.update({organization_key(name): id_ for name, id_ in zip(names, ids, strict=False)})
 
 
 def _organization_id(item: _Parsed, organizations: dict[str, int], current: int | None = None) -> int | None:

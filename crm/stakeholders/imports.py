@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from crm.lib.bulk import gc_paused
+from crm.stakeholders.import_organizations import use_existing
 from crm.stakeholders.import_plan import ImportReport, ImportRow, _Existing, _Plan, _plan
 from crm.stakeholders.import_rows import IMPORT_COLUMNS, _Parsed, _with_usual_headers
 from crm.stakeholders.import_write import _write
@@ -50,8 +51,10 @@ def saved_plan(report: ImportReport) -> dict:
         "format": PLAN_FORMAT,
         "revision": report.revision,
         "report": {
-            "rows": [[r.number, r.action, r.name, r.organization, r.detail] for r in report.rows],
+            "rows": [[r.number, r.action, r.name, r.organization, r.detail, r.tags] for r in report.rows],
             "new_organizations": report.new_organizations,
+            "matched_organizations": report.matched_organizations,
+            "look_alikes": report.look_alikes,
             "ignored_columns": report.ignored_columns,
         },
         "creates": [_parsed_json(item) for item in plan.creates],
@@ -76,16 +79,21 @@ def saved_plan(report: ImportReport) -> dict:
 
 
 @gc_paused()
-def apply_saved_plan(session: Session, saved: dict | None) -> ImportReport | None:
+def apply_saved_plan(
+    session: Session, saved: dict | None, choices: dict[int, int] | None = None
+) -> ImportReport | None:
     """Write a preview's saved plan, as previewed, if nothing the import reads has changed since the preview
     (the revision is checked with the directory locked against writers until the transaction ends); None when
-    something has (or the plan is missing or from another version), so that the caller previews again."""
+    something has (or the plan is missing or from another version), so that the caller previews again.
+    `choices`: see `use_existing`."""
     if not preview_still_current(session, saved, PLAN_FORMAT):
         return None
     shown = saved["report"]
     report = ImportReport(
         rows=[ImportRow(*row) for row in shown["rows"]],
         new_organizations=shown["new_organizations"],
+        matched_organizations=shown["matched_organizations"],
+        look_alikes=shown["look_alikes"],
         ignored_columns=shown["ignored_columns"],
     )
     plan = _Plan(
@@ -96,12 +104,14 @@ def apply_saved_plan(session: Session, saved: dict | None) -> ImportReport | Non
         ],
         saved["organizations"],
     )
+    use_existing(plan, report, choices or {})
     _write(session, plan, report)
     return report
 
 
 # Bumped when the saved plan's layout changes: a preview saved by other code is previewed again.
-PLAN_FORMAT = 3  # 2: a row's notes are added below the person's; 3: rows keep their organization's key
+PLAN_FORMAT = 4  # 2: a row's notes are added below the person's; 3: rows keep their organization's key;
+# 4: rows show their tags, organizations matched by acronym and look-alikes
 
 
 def _parsed_json(item: _Parsed) -> list:

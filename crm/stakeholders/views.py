@@ -458,7 +458,7 @@ def import_people():
         "stakeholders/import.html",
         lambda rows, apply: imports.import_stakeholders(db.session, rows, apply=apply),
         imports.saved_plan,
-        lambda plan, rows: imports.apply_saved_plan(db.session, plan),
+        lambda plan, rows: imports.apply_saved_plan(db.session, plan, forms.look_alike_choices(request.form)),
     )
 
 
