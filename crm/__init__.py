@@ -101,6 +101,7 @@ def _sqlite_pragmas(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from crm.api.views import bp as api_bp
     from crm.audit.views import bp as audit_bp
+    from crm.auth import invitation_views  # noqa: F401  (invitations, on the auth blueprint)
     from crm.auth.views import bp as auth_bp
     from crm.campaigns import lead_views  # noqa: F401  (the lead's pages, on the campaigns blueprint)
     from crm.campaigns.similarity_views import bp as similarity_bp

@@ -1,7 +1,7 @@
 """Imports every model so metadata (and Alembic) sees the whole schema."""
 
 from crm.audit.models import AuditEvent  # noqa: F401
-from crm.auth.models import RecoveryCode, User  # noqa: F401
+from crm.auth.models import Invitation, RecoveryCode, User  # noqa: F401
 from crm.campaigns.models import (
     LetterObstacle,  # noqa: F401
 )

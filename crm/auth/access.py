@@ -49,6 +49,10 @@ ACCESS: dict[str, object] = {
     "auth.admin_users": ADMIN,
     "auth.admin_user_role": ADMIN,
     "auth.admin_user_active": ADMIN,
+    "auth.invitations_page": ADMIN,
+    "auth.invitation_revoke": ADMIN,
+    "auth.invitation_resend": ADMIN,
+    "auth.accept_invitation": PUBLIC,  # the signed link is the key; it works once
     # stakeholder directory (members see none of it)
     **{
         f"stakeholders.{name}": STAFF

@@ -127,3 +127,27 @@ class ReauthForm(FlaskForm):
 class ChangeEmailForm(FlaskForm):
     email = EmailField("New email", **EMAIL_FIELD)
     submit = SubmitField("Send a confirmation link to the new address")
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter the address to invite."),
+            Email("Enter an email address like name@example.com."),
+            Length(max=254),
+        ],
+    )
+    name = StringField("Name (optional)", validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=[(r, r.title()) for r in ROLES])
+    submit = SubmitField("Send the invitation")
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField("Your name", validators=[DataRequired("Enter your name."), Length(max=120)])
+    password = new_password_field("Choose a password")
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired("Repeat the password."), EqualTo("password", "The two passwords do not match.")],
+    )
+    submit = SubmitField("Open my account")

@@ -88,3 +88,32 @@ class LoginThrottle(db.Model):
     last_failure_at: Mapped[datetime | None]
     blocked_until: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]  # the holder was told during this burst of failures
+
+
+class Invitation(db.Model):
+    """An admin's invitation to open an account with a role: its link (signed, with `nonce`) works once, until
+    `expires_at`; resending draws a new nonce, so only the newest link works. Audited explicitly (no nonce)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    nonce: Mapped[str] = mapped_column(String(64))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # once accepted
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    sent_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def status(self) -> str:
+        """pending, accepted, revoked or expired: what the list shows and what a link may do."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.expires_at <= datetime.utcnow() else "pending"

@@ -373,8 +373,25 @@ def admin_users():
     stmt = services.search_users(form.q.data if form.validate() else None, form.role.data)
     page = paginate(db.session, stmt, limit=limit, offset=offset)
     return render_template(
-        "auth/admin_users.html", form=form, page=page, role_form=RoleForm(), active_form=ActiveForm()
+        "auth/admin_users.html",
+        form=form,
+        page=page,
+        role_form=RoleForm(),
+        active_form=ActiveForm(),
+        list_args=_list_args(),
     )
+
+
+# The users page's search, filter and page, carried through a role or status change and back.
+LIST_ARGS = ("q", "role", "page", "limit", "offset")
+
+
+def _list_args() -> dict[str, str]:
+    return {name: request.args[name][:200] for name in LIST_ARGS if request.args.get(name)}
+
+
+def _back_to_users():
+    return redirect(url_for("auth.admin_users", **_list_args()))
 
 
 def _admin_target(user_id: int) -> User:
@@ -395,7 +412,7 @@ def admin_user_role(user_id):
             flash(f"{user.email} is now {user.role}.", "success")
     else:
         flash("Choose one of the listed roles.", "danger")
-    return redirect(url_for("auth.admin_users"))
+    return _back_to_users()
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
@@ -413,4 +430,4 @@ def admin_user_active(user_id):
                 f"{user.email} is now {'active' if user.active else 'deactivated; their sessions have ended'}.",
                 "success",
             )
-    return redirect(url_for("auth.admin_users"))
+    return _back_to_users()

@@ -72,6 +72,8 @@ EXEMPT = {
     "member_profiles.phone": "as member_profiles.street_address; checked to be a phone number (7 to 15 digits)",
     "letters.signature": "built by the application from users.name (swept) and the profile's postal code, riding, "
     "street address and phone; shown as text on the member's own letter page",
+    "invitations.email": "an email address, validated by the invitation form",
+    "invitations.nonce": "a random token made by the application (crm/auth/invitations.py)",
     "login_throttles.email": "the lowercased address typed at login, counted by crm/auth/throttle.py; shown on no page",
     "pending_letters.token": "a random token made by the application",
     "referral_codes.code": "a random code the application draws from a fixed alphabet (crm/campaigns/sharing.py)",
@@ -88,6 +90,7 @@ EXEMPT = {
         column: ENUM
         for column in (
             "users.role",
+            "invitations.role",
             "member_profiles.province",
             "member_profiles.licensure_stage",
             "organizations.kind",
@@ -198,6 +201,7 @@ EXEMPT = {
 
 SWEPT = {
     "users.name",
+    "invitations.name",
     "member_profiles.training_country",
     "member_profiles.specialty",
     "organizations.name",
@@ -270,6 +274,9 @@ FORM_FIELDS = {
     "auth.ResendConfirmationForm.email": DROPPED,
     "members.EraseForm.confirm": DROPPED,
     "auth.UserSearchForm.q": Searched("/admin/users"),
+    "auth.InviteForm.email": "invitations.email",
+    "auth.InviteForm.name": "invitations.name",
+    "auth.AcceptInvitationForm.name": "users.name",
     "campaigns.BlockForm.body": "letter_blocks.body",
     "campaigns.BlockForm.label": "letter_blocks.label",
     "campaigns.CampaignForm.hashtag": "campaigns.hashtag",

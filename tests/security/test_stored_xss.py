@@ -513,6 +513,13 @@ def test_no_page_renders_a_stored_payload_as_markup(app, seeded, make_user, mail
     member = member_joins_and_confirms(app, mailbox, fill)
     admin_uploads_a_roster(admin, fill)
     admin_previews_a_contact_sheet(admin)
+    _posted(
+        admin.post(
+            "/admin/invitations",
+            {"email": "invited.sweep@example.org", "role": "member", "name": fill("invitations.name")},
+        ),
+        "the invitation",
+    )
     with app.app_context():
         mpp_id = db.session.scalar(
             select(ElectedOffice.person_id).where(
