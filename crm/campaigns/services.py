@@ -11,7 +11,7 @@ from datetime import date
 from email.utils import formataddr, parseaddr
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
 # Templates, composing, recipients and counts have modules of their own; callers use services.X.
@@ -201,11 +201,16 @@ def remove_target(session: Session, campaign: Campaign, target_id: int) -> None:
         session.flush()
 
 
+# Live campaigns first (what members can act on now), then drafts being prepared, then closed ones.
+_STATUS_ORDER = case((Campaign.status == "live", 0), (Campaign.status == "draft", 1), else_=2)
+
+
 def list_campaigns(public_only: bool = False):
+    """A select of campaigns, live ones first and newest first within each status."""
     stmt = (
         select(Campaign)
         .options(joinedload(Campaign.jurisdiction))
-        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        .order_by(_STATUS_ORDER, Campaign.created_at.desc(), Campaign.id.desc())
     )
     if public_only:
         stmt = stmt.where(Campaign.status.in_(("live", "closed")))

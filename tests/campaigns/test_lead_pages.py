@@ -202,3 +202,18 @@ def test_a_lead_adds_a_block_and_removes_one_by_emptying_it(browser, make_user, 
     assert "Saved version 1" in response.get_data(as_text=True)
     template = session.scalar(select(LetterTemplate))
     assert [block.kind for block in template.blocks] == ["locked", "editable"]
+
+
+def test_the_campaign_lists_show_live_campaigns_first(browser, make_user, make_campaign):
+    closed = make_campaign(status="closed", name="An old closed one")
+    live = make_campaign(status="live", name="The live one")
+    draft = make_campaign(status="draft", name="A newer draft")
+    newest_closed = make_campaign(status="closed", name="A newest closed one")
+    make_user(role="lead", email="orderly-lead@example.org")
+    browser.login("orderly-lead@example.org")
+    page = browser.get("/manage/campaigns").get_data(as_text=True)
+    names = ["The live one", "A newer draft", "A newest closed one", "An old closed one"]
+    assert [page.index(name) for name in names] == sorted(page.index(name) for name in names)
+    public = browser.get("/campaigns/").get_data(as_text=True)
+    assert public.index("The live one") < public.index("A newest closed one") < public.index("An old closed one")
+    assert "A newer draft" not in public and {closed.id, live.id, draft.id, newest_closed.id}

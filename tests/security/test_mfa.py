@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD, Browser, csrf_from, next_totp_code
 def _enrol(browser, email):
     """Go through the setup page as a person would: read the key, answer with its code."""
     page = browser.get("/account/two-step").get_data(as_text=True)
-    secret = re.search(r"Key: <code[^>]*>([A-Z2-7]+)</code>", page).group(1)
+    secret = re.search(r"Key: <code[^>]*>([A-Z2-7 ]+)</code>", page).group(1).replace(" ", "")
     response = browser.post("/account/two-step", {"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page)})
     return secret, response
 
@@ -209,3 +209,12 @@ def test_the_migration_seals_keys_stored_in_clear_and_downgrading_opens_them(tmp
         assert db.session.scalar(select(User.totp_secret)) == plain
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_two_step_key_is_shown_in_groups_of_four(browser, make_user):
+    make_user(role="committee", email="grouped@example.org", mfa=False)
+    browser.login("grouped@example.org")
+    page = browser.get("/account/two-step", follow_redirects=True).get_data(as_text=True)
+    shown = re.search(r"Key: <code[^>]*>([A-Z2-7 ]+)</code>", page).group(1)
+    groups = shown.split(" ")
+    assert len(groups) > 1 and all(len(group) == 4 for group in groups[:-1]) and 1 <= len(groups[-1]) <= 4
