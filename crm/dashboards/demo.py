@@ -15,6 +15,7 @@ from crm.campaigns.models import Campaign, Letter, LetterBlock, LetterTemplate
 from crm.campaigns.similarity_bulk import add_demo_signatures
 from crm.campaigns.template_quality import letter_skeleton
 from crm.dashboards.demo_activity import load_activity
+from crm.dashboards.demo_proposals import load_proposals
 from crm.lib.errors import ValidationError
 from crm.members.models import MemberProfile
 from crm.outbox.models import OutboundMessage
@@ -165,6 +166,8 @@ def load_demo(session: Session, scale: str, *, today: date | None = None, seed: 
         joined = _joined_through_live_campaign(session, campaigns[0][0])
         replies = _add_reply_answers(session, rng, today)
         activity = load_activity(session, scale, rng, today, user_ids, EMAIL_DOMAIN, UNUSABLE_PASSWORD)
+        author = session.scalar(select(User.id).where(User.email == f"committee1@{EMAIL_DOMAIN}"))
+        activity |= load_proposals(session, rng, today, author)
     finally:
         session.info.pop("audit_disabled", None)
     return {

@@ -108,10 +108,16 @@ class Scoreboard:
 
 
 def scoreboard(session: Session) -> Scoreboard:
-    """The current status of every ask in every province and territory (three queries, whatever the history)."""
+    """The current status of every ask in every province and territory, and at the federal level where one is
+    recorded (three queries, whatever the history)."""
     asks = list(session.scalars(select(Ask).order_by(Ask.position)))
-    jurisdictions = list(
-        session.scalars(select(Jurisdiction).where(Jurisdiction.kind != "federal").order_by(Jurisdiction.name))
+    federal_recorded = select(AskStatus.id).where(AskStatus.jurisdiction_id == Jurisdiction.id).exists()
+    jurisdictions = list(  # the provinces and territories, then the federal level where a status is recorded
+        session.scalars(
+            select(Jurisdiction)
+            .where((Jurisdiction.kind != "federal") | federal_recorded)
+            .order_by(Jurisdiction.kind == "federal", Jurisdiction.name)
+        )
     )
     newest = (select(func.max(AskStatus.id)).group_by(AskStatus.ask_id, AskStatus.jurisdiction_id)).scalar_subquery()
     current = {

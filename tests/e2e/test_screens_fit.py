@@ -27,13 +27,16 @@ MENU_PROBLEMS_JS = """
     || '').trim().replace(/\\s+/g, ' ')]);
   for (const [el, r, label] of boxes) {
     if (r.width < 1 || r.height < 1) problems.push(`${label}: no size`);
-    if (r.left < -0.5 || r.right > width + 0.5) problems.push(`${label}: off screen (${r.left}-${r.right} of ${width})`);
-    if (el.scrollWidth > el.clientWidth + 1) problems.push(`${label}: text cut (${el.scrollWidth} > ${el.clientWidth})`);
+    if (r.left < -0.5 || r.right > width + 0.5)
+      problems.push(`${label}: off screen (${r.left}-${r.right} of ${width})`);
+    if (el.scrollWidth > el.clientWidth + 1)
+      problems.push(`${label}: text cut (${el.scrollWidth} > ${el.clientWidth})`);
     for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
       const style = getComputedStyle(up);
       if (style.overflowX !== 'visible' || style.overflowY !== 'visible') {
         const box = up.getBoundingClientRect();
-        if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
+        const outside = r.left < box.left - 0.5 || r.right > box.right + 0.5;
+        if (outside || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
           problems.push(`${label}: clipped by its container`);
       }
     }
