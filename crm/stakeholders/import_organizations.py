@@ -20,6 +20,8 @@ _COMMON = frozenset(
     "ontario canada canadian office".split()
 )
 LOOK_ALIKE_RATIO = 0.8  # SequenceMatcher's ratio between two names' keys from which they "look alike"
+# A word that this many organizations' names share says little (and would make a look-up slow): skip it.
+WORD_SHARED_BY_AT_MOST = 200
 
 
 @dataclass
@@ -89,12 +91,13 @@ class Organizations:
 
     def alike(self, key: str) -> list[int]:
         """The active organizations whose name looks like `key`: sharing an uncommon word, and close in spelling."""
-        candidates = set().union(*(self.words.get(word, ()) for word in set(key.split()) - _COMMON))
-        scored = [
-            (SequenceMatcher(None, key, other).ratio(), self.by_key[other])
-            for other in candidates
-            if self.by_key.get(other) in self.labels
-        ]
+        words = [self.words.get(word, ()) for word in set(key.split()) - _COMMON]
+        candidates = set().union(*(keys for keys in words if len(keys) <= WORD_SHARED_BY_AT_MOST))
+        scored = []
+        for other in candidates:
+            matcher = SequenceMatcher(None, key, other)
+            if self.by_key.get(other) in self.labels and matcher.quick_ratio() >= LOOK_ALIKE_RATIO:
+                scored.append((matcher.ratio(), self.by_key[other]))
         return [id_ for ratio, id_ in sorted(scored, reverse=True)[:3] if ratio >= LOOK_ALIKE_RATIO]
 
 

@@ -154,3 +154,13 @@ def test_browser_refuses_an_organization_the_preview_did_not_offer_and_applies_n
     )
     assert response.status_code == 200
     assert "Upload the file again" in response.get_data(as_text=True) and _count(store, Person) == 0
+
+
+def test_a_word_that_hundreds_of_organizations_share_does_not_make_them_look_alike(store):
+    from crm.stakeholders.import_organizations import WORD_SHARED_BY_AT_MOST
+
+    for n in range(WORD_SHARED_BY_AT_MOST + 1):
+        store.add(Organization(name=f"Organization {n:05d}", kind="other"))
+    store.commit()
+    report = _preview(store, "name,organization\nAna,Organization 0000\n")
+    assert report.look_alikes == [] and report.new_organizations == ["Organization 0000"]
