@@ -159,9 +159,10 @@ def test_only_admins_see_invitations(browser, make_user):
     assert browser.get("/admin/invitations").status_code == 403
 
 
-def test_users_page_keeps_its_search_and_filter_after_a_role_change(admin, make_user):
+def test_users_page_keeps_its_search_and_filter_after_a_role_change(admin, make_user, session):
     member = make_user(email="fatima@example.org", name="Fatima Haddad")
     page = admin.get("/admin/users?q=haddad&role=member").get_data(as_text=True)
     assert f"/admin/users/{member.id}/role?q=haddad&amp;role=member" in page
     response = admin.post(f"/admin/users/{member.id}/role?q=haddad&role=member", {"role": "committee"})
     assert response.headers["Location"].endswith("/admin/users?q=haddad&role=member")
+    assert session.get(User, member.id).role == "committee"  # the form's role, not the filter's

@@ -7,7 +7,7 @@ from tests.e2e.conftest import login_as, screenshot
 
 PUBLIC_PAGES = ["/", "/join", "/login", "/password/forgot", "/confirm"]
 MEMBER_PAGES = ["/home", "/password/change", "/account/two-step"]
-ADMIN_PAGES = ["/admin/users"]
+ADMIN_PAGES = ["/admin/users", "/admin/invitations"]
 
 
 def _serious(page) -> list[str]:

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login_as, screenshot
+from tests.e2e.test_accessibility import _serious
 
 SHEET = (
     "name,organization,email,jurisdiction,tags\n"
@@ -35,6 +36,7 @@ def test_an_import_with_acronyms_and_comma_tags_matches_the_organizations_alread
     offer = page.get_by_label("“College of Physicians and Surgeons Ontario” looks like an organization already here:")
     expect(offer.locator("option:checked")).to_contain_text(f"Use {COLLEGE}")
     screenshot(page, "imports-01-matched-preview")
+    assert _serious(page) == []
     page.get_by_role("button", name="Apply these changes").click()
     expect(page.get_by_role("heading", name="Imported: 3 created, 0 updated, 0 unchanged")).to_be_visible()
 
@@ -90,6 +92,7 @@ def test_an_admin_invites_a_lead_who_sets_a_password_and_two_step(page, chromium
         guest.goto(link)
         expect(guest.get_by_role("heading", name="Open your account")).to_be_visible()
         expect(guest.get_by_label("Your name")).to_have_value("Nadia Lead")
+        assert _serious(guest) == []
         guest.get_by_label("Choose a password").fill(PASSWORD)
         guest.get_by_label("Repeat the password").fill(PASSWORD)
         guest.get_by_role("button", name="Open my account").click()
