@@ -58,3 +58,19 @@ def test_sending_is_rate_limited_per_member(app, browser, make_campaign, make_me
     finally:
         app.config["LETTER_RATE_LIMIT"] = "10 per minute;60 per hour"
     assert codes == [302, 302, 429]
+
+
+def test_guessing_passwords_on_an_invitation_link_is_rate_limited(browser, make_user, mailbox):
+    make_user(role="admin", email="inviter@example.org")
+    browser.login("inviter@example.org")
+    browser.post("/admin/invitations", {"email": "guest@example.org", "role": "member"})
+    link = mailbox.last_link("/invitation/")
+    browser.logout()
+    token = browser.token(link)
+    statuses = [
+        browser.client.post(
+            link, data={"name": "G", "password": "short", "confirm": "x", "csrf_token": token}
+        ).status_code
+        for _ in range(7)
+    ]
+    assert statuses[:5] == [200] * 5 and statuses[-1] == 429
