@@ -82,8 +82,12 @@ def import_stakeholders_command(file, dry_run):
         raise click.ClickException(f"{len(report.errors)} row error(s); nothing was imported.")
     for row in report.rows:
         click.echo(f"row {row.number}: {row.action} {row.name}" + (f" — {row.detail}" if row.detail else ""))
+    for words in report.matched_organizations:
+        click.echo(f"matched organization: {words}")
+    alike = {name: [label for _, label in offered] for name, _, offered in report.look_alikes}
     for name in report.new_organizations:
-        click.echo(f"new organization: {name}")
+        similar = f" (looks like {'; '.join(alike[name])}: the web import offers to use it)" if name in alike else ""
+        click.echo(f"new organization: {name}{similar}")
     counts = report.counts
     created, updated = ("to create", "to update") if dry_run else ("created", "updated")
     _finish(

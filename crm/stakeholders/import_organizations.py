@@ -20,7 +20,7 @@ _COMMON = frozenset(
     "ontario canada canadian office".split()
 )
 LOOK_ALIKE_RATIO = 0.8  # SequenceMatcher's ratio between two names' keys from which they "look alike"
-# A word that this many organizations' names share says little (and would make a look-up slow): skip it.
+# A word this many organizations share says little (and would make a look-up slow): skip it.
 WORD_SHARED_BY_AT_MOST = 200
 
 

@@ -164,3 +164,12 @@ def test_a_word_that_hundreds_of_organizations_share_does_not_make_them_look_ali
     store.commit()
     report = _preview(store, "name,organization\nAna,Organization 0000\n")
     assert report.look_alikes == [] and report.new_organizations == ["Organization 0000"]
+
+
+def test_the_command_line_names_matched_and_look_alike_organizations(app, store, college, tmp_path):
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("name,organization\nAna,CPSO\nBo,College of Physicians and Surgeons Ontario\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["crm", "import-stakeholders", "--dry-run", str(sheet)])
+    assert result.exit_code == 0, result.output
+    assert "matched organization: CPSO → College of Physicians and Surgeons of Ontario (CPSO, ON)" in result.output
+    assert "new organization: College of Physicians and Surgeons Ontario (looks like College of" in result.output
