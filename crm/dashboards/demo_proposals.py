@@ -104,7 +104,7 @@ def _record_every_ask(session: Session, rng: random.Random, today: date) -> int:
     """A status for every ask in every province and territory that has none yet (the seed's PRA rows stay)."""
     asks = list(session.scalars(select(Ask).order_by(Ask.position)))
     places = list(session.scalars(select(Jurisdiction).where(Jurisdiction.kind != "federal")))
-    recorded = set(session.execute(select(AskStatus.ask_id, AskStatus.jurisdiction_id)).tuples())
+    recorded = {tuple(row) for row in session.execute(select(AskStatus.ask_id, AskStatus.jurisdiction_id))}
     labels, weights = zip(*DEMO_STATUSES, strict=True)
     rows = []
     for ask in asks:
