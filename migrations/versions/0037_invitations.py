@@ -1,6 +1,6 @@
 """invitations: an admin invites a person by email with a role
 
-Revision ID: 0038
+Revision ID: 0037
 Revises: 0036
 Create Date: 2026-12-05 18:20:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0038"
+revision = "0037"
 down_revision = "0036"
 branch_labels = None
 depends_on = None
