@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.audit.services import record
-from crm.campaigns import flow, sandbox, services, similarity, template_quality
+from crm.campaigns import flow, reading, sandbox, services, similarity, template_quality
 from crm.campaigns.blueprint import bp
 from crm.campaigns.forms import CampaignForm, EmptyForm, TargetForm, TemplateForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
@@ -42,7 +42,8 @@ def manage():
         limit, offset = 50, 0
     page = paginate(db.session, services.list_campaigns(), limit=limit, offset=offset)
     counts = services.letter_counts_by_campaign(db.session, [c.id for c in page.items])
-    return render_template("campaigns/manage.html", page=page, counts=counts)
+    stopped = reading.stopped_by_legislature(db.session)
+    return render_template("campaigns/manage.html", page=page, counts=counts, stopped=stopped)
 
 
 @bp.route("/manage/campaigns/new", methods=["GET", "POST"])
