@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -40,6 +41,8 @@ def represent(app, httpserver):
     app.config["REPRESENT_TIMEOUT"] = 0.5
     fake = FakeRepresent(httpserver)
     yield fake
+    if "slow" in fake.broken.values():  # the fake serves one request at a time: let the slow answer finish
+        time.sleep(fake.slow_seconds)
     app.config["REPRESENT_API_URL"] = None
     app.config.pop("REPRESENT_TIMEOUT", None)
     _forget_represent_districts(app)

@@ -138,7 +138,7 @@ class FakeRepresent:
         }
         self.postcodes = copy.deepcopy(POSTCODES)
         self.broken: dict[str, str] = {}  # path → "429" | "500" | "malformed" | "slow"
-        self.slow_seconds = 2.0
+        self.slow_seconds = 1.0
         httpserver.expect_request(__import__("re").compile(r"^/.*$")).respond_with_handler(self.handle)
 
     @property
