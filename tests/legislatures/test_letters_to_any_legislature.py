@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from crm.campaigns.models import Letter, LetterObstacle
-from crm.legislatures.models import RepresentAnswer
 from crm.outbox.models import OutboundMessage
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Person

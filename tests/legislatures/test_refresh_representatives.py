@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Person
 from tests.legislatures.represent_fake import (
-    MLA_CHEBUCTO,
     MLA_CITADEL,
     MLA_NEEDHAM_A,
     MLA_NEEDHAM_B,
-    representative,
     NS_SET,
+    representative,
 )
 
 
