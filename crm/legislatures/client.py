@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from crm.extensions import limiter
 from crm.legislatures.models import RepresentAnswer
 
-# The same limit and key as crm/campaigns/represent.py: both count against Represent's one allowance.
+# The same limit and key as crm/campaigns/represent.py: both count against Represent's allowance.
 RATE = parse("60/minute")
 RATE_KEY = "represent-api"
 TIMEOUT_SECONDS = 5

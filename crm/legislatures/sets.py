@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from crm.reference.models import Jurisdiction
 
-# Represent's representative-set slugs (represent.opennorth.ca/representative-sets/), by the codes of
-# crm/data/canada_legislatures.csv. Nunavut's is the slug Represent would use; it listed no one when last checked.
+# Represent's representative-set slugs (represent.opennorth.ca/representative-sets/), by the
+# codes of crm/data/canada_legislatures.csv. Nunavut's is the slug Represent would use; public
+# code that queried it in 2026 found no one listed there.
 REPRESENT_SETS = {
     "NL": "newfoundland-labrador-legislature",
     "PE": "pei-legislature",
@@ -25,7 +26,7 @@ REPRESENT_SETS = {
     "NU": "nunavut-legislature",
     "CA": "house-of-commons",
 }
-# Where the product ships districts, a roster and a postal-area table, so letters work with no network.
+# Where the product ships districts, a roster and a postal-area table: letters work offline.
 SHIPPED_OFFLINE = {"ON"}
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from crm.extensions import db
-from tests.campaigns.conftest import DEFAULT_BLOCKS
+from tests.campaigns.conftest import DEFAULT_BLOCKS, make_campaign  # noqa: F401 (a fixture, shared)
 from tests.legislatures.represent_fake import FakeRepresent
 
 

@@ -116,3 +116,26 @@ def test_a_representative_without_an_email_stops_the_letter_and_the_lead_sees_it
     browser.login(campaign.lead.email)
     page = browser.get("/manage/campaigns").get_data(as_text=True)
     assert "Nova Scotia House of Assembly" in page.split('id="stopped-by-legislature"')[1].split("</table>")[0]
+
+
+def test_the_dashboard_counts_ridings_of_the_legislature_s_seats_and_shows_a_table_not_a_map(
+    app, browser, session, represent, make_legislature_campaign, make_resident
+):
+    campaign = make_legislature_campaign("NS")
+    browser.login(make_resident(HALIFAX).email)
+    _choose(browser, campaign)
+    assert _write(browser, campaign, _district(session, "Halifax Citadel-Sable Island").id).status_code == 302
+    browser.logout()
+    browser.login(campaign.lead.email)
+    html = browser.get(f"/dashboards/campaigns/{campaign.id}").get_data(as_text=True)
+    reached = html.split('aria-labelledby="progress"')[1].split("</section>")[0]
+    assert '<div class="display-6">1</div>' in reached and "ridings reached of 55" in reached
+    assert 'id="no-map"' in html and '<svg class="map-svg"' not in html
+    assert '<th scope="row">Halifax Citadel-Sable Island</th><td class="text-end">1</td>' in html
+
+
+def test_an_ontario_campaign_keeps_its_map(app, browser, make_campaign):
+    campaign = make_campaign()
+    browser.login(campaign.lead.email)
+    html = browser.get(f"/dashboards/campaigns/{campaign.id}").get_data(as_text=True)
+    assert '<svg class="map-svg"' in html and 'id="no-map"' not in html and "ridings reached of 124" in html
