@@ -6,32 +6,11 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from crm.extensions import db
 from tests.campaigns.conftest import DEFAULT_BLOCKS, make_campaign  # noqa: F401 (a fixture, shared)
 from tests.legislatures.represent_fake import FakeRepresent
-
-
-def _forget_represent_districts(app) -> None:
-    """Districts a test took from Represent outlive the per-test cleanup (they are reference rows): remove them,
-    and what refers to them, so other tests see Ontario's 124 only."""
-    from crm.campaigns.models import Letter, LetterObstacle
-    from crm.members.models import MemberProfile
-    from crm.reference.models import ElectoralDistrict
-    from crm.stakeholders.models import ElectedOffice
-
-    with app.app_context():
-        db.session.rollback()
-        mine = select(ElectoralDistrict.id).where(ElectoralDistrict.ocd_id.like("represent:%"))
-        for model in (Letter, LetterObstacle, ElectedOffice):
-            db.session.execute(delete(model).where(model.district_id.in_(mine)))
-        db.session.execute(
-            MemberProfile.__table__.update().where(MemberProfile.district_id.in_(mine)).values(district_id=None)
-        )
-        db.session.execute(delete(ElectoralDistrict).where(ElectoralDistrict.ocd_id.like("represent:%")))
-        db.session.commit()
-        db.session.remove()
 
 
 @pytest.fixture
@@ -45,7 +24,6 @@ def represent(app, httpserver):
         time.sleep(fake.slow_seconds)
     app.config["REPRESENT_API_URL"] = None
     app.config.pop("REPRESENT_TIMEOUT", None)
-    _forget_represent_districts(app)
 
 
 @pytest.fixture
