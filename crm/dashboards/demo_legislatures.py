@@ -19,8 +19,8 @@ from crm.legislatures.sets import set_slug
 from crm.reference.models import Jurisdiction
 
 DEMO_CODE = "NS"
-# (district, fictional member, party, a postal code placed there, fictional email or None). One has no address,
-# so the demo shows a letter stopped for want of one.
+# (district, fictional member, party, a postal code placed there, email's local part or None).
+# One has no address, so the demo shows a letter stopped for want of one.
 DEMO_MLAS = (
     ("Halifax Citadel-Sable Island", "Robin Fraser", "Nova Scotia Liberal Party", "B3H 4R2", "rfraser"),
     ("Halifax Chebucto", "Jamie MacIsaac", "Nova Scotia New Democratic Party", "B3L 2C3", "jmacisaac"),
