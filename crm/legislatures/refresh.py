@@ -67,7 +67,7 @@ def refresh_representatives(
     if apply:
         session.flush()
         report.applied = True
-        record(session, "representatives_refresh", "elected_offices", None, {"jurisdiction": code, **report.counts})
+        record(session, "represent_refresh", "elected_offices", None, {"jurisdiction": code, **report.counts})
     return report
 
 

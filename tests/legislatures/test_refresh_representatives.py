@@ -86,6 +86,10 @@ def test_a_refresh_applies_then_shows_and_applies_a_change(app, runner, session,
     emails = {(c.label, c.value) for c in morgan.contacts if c.kind == "email"}
     assert emails == {("legislature", "morgan.ellis@mla.example.org"), ("former", "m.ellis@mla.example.org")}
     assert morgan.offices[0].legislature_email == "morgan.ellis@mla.example.org"
+    from crm.audit.models import AuditEvent
+
+    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action == "represent_refresh")).all()
+    assert len(actions) == 2  # one per applied refresh
 
 
 def test_declining_the_refresh_changes_nothing(app, runner, session, seeded, represent):
