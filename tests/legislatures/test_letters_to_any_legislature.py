@@ -45,6 +45,10 @@ def test_a_halifax_member_writes_to_their_mla_and_the_letter_reaches_the_mla(
     message = session.get(OutboundMessage, letter.message_id)
     assert message.to_address == letter.to_address == "m.ellis@mla.example.org"
     assert letter.party == "Nova Scotia Liberal Party" and "riding of Halifax Citadel-Sable Island" in letter.signature
+    from crm.campaigns.models import Campaign
+    from crm.campaigns.sharing import share_text
+
+    assert share_text(session.get(Campaign, campaign.id)).startswith("I wrote to my MLA in ITPO's campaign")
     delivered = [m for m in mailbox.deliver() if m["To"] == "m.ellis@mla.example.org"]
     assert len(delivered) == 1 and STORY in delivered[0].get_body(preferencelist=("plain",)).get_content()
 
