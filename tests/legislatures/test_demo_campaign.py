@@ -59,4 +59,9 @@ def test_the_demo_shows_a_letter_stopped_for_want_of_an_address(app, browser, se
     url = f"/campaigns/{slug}/write?recipient=district-{district.id}"
     html = browser.post(url, letter_data(), page=url).get_data(as_text=True)
     assert "We do not have a confirmed email address for Morgan Levesque yet" in html
-    assert session.scalar(select(Campaign.status).where(Campaign.slug == slug)) == "live"
+    campaign_id = session.scalar(select(Campaign.id).where(Campaign.slug == slug))
+    browser.logout()
+    browser.login(make_user(role="lead").email)
+    page = browser.get(f"/manage/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "The directory holds 5 of the 55 MLAs of the Nova Scotia House of Assembly, 1 of them without" in page
+    assert "Represent is not configured" in page

@@ -120,6 +120,8 @@ def test_a_representative_without_an_email_stops_the_letter_and_the_lead_sees_it
     browser.login(campaign.lead.email)
     page = browser.get("/manage/campaigns").get_data(as_text=True)
     assert "Nova Scotia House of Assembly" in page.split('id="stopped-by-legislature"')[1].split("</table>")[0]
+    page = browser.get(f"/manage/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "The directory holds 1 of the 55 MLAs of the Nova Scotia House of Assembly, 1 of them without" in page
 
 
 def test_the_dashboard_counts_ridings_of_the_legislature_s_seats_and_shows_a_table_not_a_map(
