@@ -135,7 +135,10 @@ def refresh_representatives_command(code, dry_run, yes):
     if dry_run or not report.changes or not (yes or click.confirm(f"Apply these changes ({summary})?")):
         _finish(True, summary, "")
         return
+    shown = report.counts
     report = refresh_representatives(db.session, code, apply=True, items=report.items)  # what was shown
+    if report.counts != shown:  # someone changed the directory while the question was open
+        _print_changes(report.changes + report.unclear)
     _finish(False, ", ".join(f"{value} {key}" for key, value in report.counts.items()), "Representatives refreshed")
 
 

@@ -133,3 +133,19 @@ def test_the_house_of_commons_refresh_adds_mps(app, runner, session, seeded, rep
     mp = session.scalar(select(Person).where(Person.full_name == "Sam Okafor"))
     assert mp.title == "MP, Halifax" and mp.organization.name == "Parliament of Canada (House of Commons)"
     assert session.scalar(select(func.count()).select_from(ContactPoint).where(ContactPoint.person_id == mp.id)) == 2
+
+
+def test_a_refresh_waits_for_represent_s_rate_limit_rather_than_fail(
+    app, runner, session, seeded, represent, monkeypatch
+):
+    import time
+
+    from limits import parse
+
+    from crm.legislatures import client
+
+    monkeypatch.setattr(client, "RATE", parse("1/second"))
+    started = time.monotonic()
+    result = _refresh(runner, "--legislature", "NS", "--dry-run")
+    assert result.exit_code == 0 and "3 new" in result.output
+    assert len(represent.requests) == 2 and time.monotonic() - started >= 0.5  # the second page waited its turn

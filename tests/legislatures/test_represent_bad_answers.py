@@ -128,3 +128,11 @@ def test_without_represent_configured_nothing_is_asked_and_the_list_is_offered(
     assert "could not look up" not in html and "We could not place that postal code" in html
     assert "lists no ridings of the Nova Scotia House of Assembly yet" in html
     assert httpserver.log == []
+
+
+def test_a_postal_code_in_another_province_is_said_so_without_asking_represent(
+    browser, session, represent, halifax_member
+):
+    html = _choose(browser, halifax_member, "M5V 3L9")
+    assert "That postal code is in Ontario, outside Nova Scotia" in html and "MLAs" in html
+    assert represent.requests == []
