@@ -132,7 +132,10 @@ def refresh_representatives_command(code, dry_run, yes):
         raise click.ClickException(f"{len(report.errors)} error(s); the directory was not changed.")
     _print_changes(report.changes + report.unclear)
     summary = ", ".join(f"{value} {key}" for key, value in report.counts.items())
-    if dry_run or not report.changes or not (yes or click.confirm(f"Apply these changes ({summary})?")):
+    if not report.changes and not dry_run:
+        click.echo(f"The directory already matches Represent: {summary}.")
+        return
+    if dry_run or not (yes or click.confirm(f"Apply these changes ({summary})?")):
         _finish(True, summary, "")
         return
     shown = report.counts

@@ -39,6 +39,10 @@ class RepresentReport(RosterReport):
     legislature: str = ""
     items: list[dict] = field(default_factory=list)  # Represent's answer, so a confirmed preview applies the same
 
+    @property
+    def counts(self) -> dict[str, int]:
+        return super().counts | {"unclear": len(self.unclear)}
+
 
 def refresh_representatives(
     session: Session, code: str, *, apply: bool, items: list[dict] | None = None, today: date | None = None

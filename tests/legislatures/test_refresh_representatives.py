@@ -38,7 +38,7 @@ def test_a_dry_run_shows_the_new_members_and_changes_nothing(app, runner, sessio
     result = _refresh(runner, "--legislature", "ns", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "new: (new riding) Halifax Citadel-Sable Island: Morgan Ellis — Nova Scotia Liberal Party" in result.output
-    assert "Dry run: 3 new, 0 changed, 0 left, 0 vacant, 0 unchanged. Nothing was changed." in result.output
+    assert "Dry run: 3 new, 0 changed, 0 left, 0 vacant, 0 unchanged, 0 unclear. Nothing was changed." in result.output
     assert _ns_offices(session) == {}
     assert represent.requests == [
         "/representatives/nova-scotia-legislature/?limit=1000",
@@ -149,3 +149,10 @@ def test_a_refresh_waits_for_represent_s_rate_limit_rather_than_fail(
     result = _refresh(runner, "--legislature", "NS", "--dry-run")
     assert result.exit_code == 0 and "3 new" in result.output
     assert len(represent.requests) == 2 and time.monotonic() - started >= 0.5  # the second page waited its turn
+
+
+def test_a_refresh_with_nothing_new_says_so(app, runner, session, seeded, represent):
+    _refresh(runner, "--legislature", "NS", "--yes")
+    result = _refresh(runner, "--legislature", "NS")
+    assert result.exit_code == 0
+    assert "The directory already matches Represent: 0 new, 0 changed, 0 left, 0 vacant, 3 unchanged" in result.output
