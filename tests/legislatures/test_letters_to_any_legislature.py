@@ -145,3 +145,17 @@ def test_an_ontario_campaign_keeps_its_map(app, browser, make_campaign):
     browser.login(campaign.lead.email)
     html = browser.get(f"/dashboards/campaigns/{campaign.id}").get_data(as_text=True)
     assert '<svg class="map-svg"' in html and 'id="no-map"' not in html and "ridings reached of 124" in html
+
+
+def test_a_colleague_is_invited_to_write_to_their_own_mla(
+    app, browser, session, represent, make_legislature_campaign, make_resident, mailbox
+):
+    campaign = make_legislature_campaign("NS")
+    browser.login(make_resident(HALIFAX, name="Dr. Leila Haddad").email)
+    _choose(browser, campaign)
+    letter_page = _write(browser, campaign, _district(session, "Halifax Citadel-Sable Island").id).headers["Location"]
+    share = letter_page.replace("http://localhost", "")
+    assert browser.post(share, {"addresses": "colleague@example.org", "note": ""}, page=share).status_code == 302
+    invite = next(m for m in mailbox.deliver() if m["To"] == "colleague@example.org")
+    assert invite["Subject"] == "Dr. Leila Haddad invites you to write to your MLA"
+    assert "has written to their MLA in the" in invite.get_body(preferencelist=("plain",)).get_content()
