@@ -22,6 +22,12 @@ def _district(session, name: str) -> ElectoralDistrict:
     return session.scalar(select(ElectoralDistrict).where(ElectoralDistrict.name == name))
 
 
+def campaign_name(session, campaign) -> str:
+    from crm.campaigns.models import Campaign
+
+    return session.get(Campaign, campaign.id).name
+
+
 def _write(browser, campaign, district_id: int):
     url = f"/campaigns/{campaign.slug}/write?recipient=district-{district_id}"
     return browser.post(url, letter_data(), page=url)
@@ -78,6 +84,7 @@ def test_a_representative_from_represent_is_kept_in_the_directory_with_source_an
     campaign = make_legislature_campaign("NS")
     browser.login(make_resident(HALIFAX).email)
     _choose(browser, campaign)
+    assert _write(browser, campaign, _district(session, "Halifax Citadel-Sable Island").id).status_code == 302
     office = session.scalar(select(ElectedOffice).join(Person).where(Person.full_name == "Morgan Ellis"))
     assert office.current and office.jurisdiction.code == "NS" and office.party == "Nova Scotia Liberal Party"
     assert office.source == "represent" and office.fetched_at is not None
@@ -91,6 +98,11 @@ def test_a_representative_from_represent_is_kept_in_the_directory_with_source_an
     browser.login(make_user(role="committee").email)
     page = browser.get(f"/directory/people/{office.person.id}").get_data(as_text=True)
     assert "MLA for Halifax Citadel-Sable Island" in page and "From Represent" in page
+    assert f"Letter from a member, campaign {campaign_name(session, campaign)}" in page  # on their timeline
+    stance = f"/directory/people/{office.person.id}/stances"
+    data = {"ask": "pra", "position": "supportive", "as_of": "2026-12-01", "source": "Reply to a letter"}
+    assert browser.post(stance, data, page=f"/directory/people/{office.person.id}").status_code == 302
+    assert office.person.stances[0].position == "supportive"
 
 
 def test_a_postal_code_is_asked_of_represent_once(
