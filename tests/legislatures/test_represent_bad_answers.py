@@ -136,3 +136,19 @@ def test_a_postal_code_in_another_province_is_said_so_without_asking_represent(
     html = _choose(browser, halifax_member, "M5V 3L9")
     assert "That postal code is in Ontario, outside Nova Scotia" in html and "MLAs" in html
     assert represent.requests == []
+
+
+def test_a_district_represent_renames_is_the_same_district(browser, session, represent, halifax_member):
+    assert "Morgan Ellis" in _choose(browser, halifax_member, "B3H 4R2")
+    before = session.scalar(
+        select(ElectoralDistrict.id).where(ElectoralDistrict.name == "Halifax Citadel-Sable Island")
+    )
+    for rep in represent.postcodes["B3L2C3"]["representatives_centroid"]:
+        if rep["name"] == "Jordan Whitfield":
+            rep.update(name="Morgan Ellis", district_name="Halifax Citadel", email="m.ellis@mla.example.org")
+            rep["related"]["boundary_url"] = (
+                "/boundaries/nova-scotia-electoral-districts-2019/halifax-citadel-sable-island/"
+            )
+    html = _choose(browser, halifax_member, "B3L 2C3")
+    assert "MLA · Halifax Citadel" in html
+    assert session.scalar(select(ElectoralDistrict.name).where(ElectoralDistrict.id == before)) == "Halifax Citadel"
