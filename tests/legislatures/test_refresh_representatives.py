@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from sqlalchemy import func, select
 
 from crm.reference.models import ElectoralDistrict, Jurisdiction
@@ -108,11 +109,21 @@ def test_a_legislature_code_that_does_not_exist_is_refused(app, runner, session,
     assert represent.requests == []
 
 
-def test_represent_failing_during_a_refresh_changes_nothing(app, runner, session, seeded, represent):
-    represent.broken["/representatives/nova-scotia-legislature/"] = "500"
+@pytest.mark.parametrize(
+    ("trouble", "says"),
+    [
+        ("500", "Represent answered with an error (HTTP 500)"),
+        ("429", "Represent's limit of 60 requests a minute was reached (HTTP 429)"),
+        ("malformed", "Represent's answer was not the JSON expected (not JSON)"),
+        ("slow", "Represent did not answer in time"),
+    ],
+)
+def test_represent_failing_during_a_refresh_changes_nothing(app, runner, session, seeded, represent, trouble, says):
+    represent.broken["/representatives/nova-scotia-legislature/"] = trouble
     result = _refresh(runner, "--legislature", "NS", "--yes")
     assert result.exit_code != 0
-    assert "Represent could not list the members: Represent answered with an error (HTTP 500)" in result.output
+    assert f"Represent could not list the members: {says}" in result.output
+    assert "the directory was not changed" in result.output
     assert _ns_offices(session) == {}
 
 
