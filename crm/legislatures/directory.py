@@ -131,12 +131,17 @@ def districts_of(session: Session, jurisdiction: Jurisdiction) -> dict[str, Elec
     }
 
 
+def represent_id(jurisdiction: Jurisdiction, rep: Representative) -> str:
+    """The id a district from Represent gets in place of an OCD id: its boundary's, or its name's."""
+    boundary = (rep.boundary_url or "").strip("/").rsplit("/", 1)[-1] if rep.boundary_url else ""
+    return f"represent:{set_slug(jurisdiction)}:{boundary or rep.key}"[:120]
+
+
 def add_district(session: Session, jurisdiction: Jurisdiction, rep: Representative) -> ElectoralDistrict:
     """A district Represent names that the directory lacks (only Ontario's ship): numbered after the last one,
     with an id made from Represent's boundary (or its name) in place of an OCD id. A boundary already known under
     another name is the same district, renamed."""
-    boundary = (rep.boundary_url or "").strip("/").rsplit("/", 1)[-1] if rep.boundary_url else ""
-    ocd_id = f"represent:{set_slug(jurisdiction)}:{boundary or rep.key}"[:120]
+    ocd_id = represent_id(jurisdiction, rep)
     renamed = session.scalar(select(ElectoralDistrict).where(ElectoralDistrict.ocd_id == ocd_id))
     if renamed is not None:
         renamed.name = rep.district_name

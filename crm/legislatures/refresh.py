@@ -23,6 +23,7 @@ from crm.legislatures.directory import (
     office_values,
     open_office,
     parse_representative,
+    represent_id,
     update_office,
 )
 from crm.legislatures.sets import legislature, set_slug
@@ -111,7 +112,24 @@ class _Refresh:
             )
         }
 
+    def renames(self, wanted: dict[str, list[Representative]]) -> None:
+        """A known boundary Represent lists under a new name is the same riding, renamed (before comparing)."""
+        by_id = {district.ocd_id: (key, district) for key, district in self.districts.items()}
+        for key, reps in wanted.items():
+            old_key, district = by_id.get(represent_id(self.jurisdiction, reps[0]), (None, None))
+            if key in self.districts or district is None or old_key in wanted:
+                continue
+            self.report.changes.append(
+                RosterChange(
+                    "changed", district.number, reps[0].district_name, "", f"riding renamed from {district.name}"
+                )
+            )
+            self.districts[key] = self.districts.pop(old_key)
+            if self.apply:
+                district.name = reps[0].district_name
+
     def run(self, wanted: dict[str, list[Representative]]) -> None:
+        self.renames(wanted)
         for key, reps in sorted(wanted.items(), key=lambda item: item[1][0].district_name):
             district = self.districts.get(key)
             if len(reps) > 1:

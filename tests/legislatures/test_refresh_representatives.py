@@ -167,3 +167,15 @@ def test_a_refresh_with_nothing_new_says_so(app, runner, session, seeded, repres
     result = _refresh(runner, "--legislature", "NS")
     assert result.exit_code == 0
     assert "The directory already matches Represent: 0 new, 0 changed, 0 left, 0 vacant, 3 unchanged" in result.output
+
+
+def test_a_riding_represent_renames_keeps_its_member(app, runner, session, seeded, represent):
+    _refresh(runner, "--legislature", "NS", "--yes")
+    renamed = copy.deepcopy(MLA_CITADEL) | {"district_name": "Halifax Citadel"}
+    represent.sets["nova-scotia-legislature"][0] = renamed
+    session.remove()
+    result = _refresh(runner, "--legislature", "NS", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "changed: 3 Halifax Citadel — riding renamed from Halifax Citadel-Sable Island" in result.output
+    assert "1 changed, 0 left, 0 vacant, 3 unchanged" in result.output
+    assert _ns_offices(session)["Halifax Citadel"] == "Morgan Ellis"
