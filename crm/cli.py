@@ -117,6 +117,47 @@ def import_representatives_command(file, dry_run, jurisdiction):
     _finish(dry_run, ", ".join(f"{value} {key}" for key, value in report.counts.items()), "Roster refreshed")
 
 
+@crm_cli.command("refresh-representatives")
+@click.option("--legislature", "code", required=True, help="Legislature code: NS, QC, … or CA (House of Commons).")
+@click.option("--dry-run", is_flag=True, help="Show the differences; change nothing.")
+@click.option("--yes", is_flag=True, help="Apply without asking (the differences are still shown).")
+def refresh_representatives_command(code, dry_run, yes):
+    """Refresh a legislature's members from the Represent API: show new, changed and left; apply in one go."""
+    from crm.legislatures.refresh import refresh_representatives
+    from crm.legislatures.sets import UnknownLegislature
+
+    try:
+        report = refresh_representatives(db.session, code, apply=False)
+    except UnknownLegislature as error:
+        raise click.ClickException(str(error)) from None
+    db.session.rollback()
+    if report.errors:
+        _print_import_errors(report.errors)
+        raise click.ClickException(f"{len(report.errors)} error(s); the directory was not changed.")
+    _print_changes(report.changes + report.unclear)
+    summary = ", ".join(f"{value} {key}" for key, value in report.counts.items())
+    if not report.changes and not dry_run:
+        click.echo(f"The directory already matches Represent: {summary}.")
+        return
+    if dry_run or not (yes or click.confirm(f"Apply these changes ({summary})?")):
+        _finish(True, summary, "")
+        return
+    shown = report.counts
+    report = refresh_representatives(db.session, code, apply=True, items=report.items)  # what was shown
+    if report.counts != shown:  # someone changed the directory while the question was open
+        _print_changes(report.changes + report.unclear)
+    _finish(False, ", ".join(f"{value} {key}" for key, value in report.counts.items()), "Representatives refreshed")
+
+
+def _print_changes(changes) -> None:
+    for change in changes:
+        click.echo(
+            f"{change.kind}: {change.district_number or '(new riding)'} {change.district_name}"
+            + (f": {change.name}" if change.name else "")
+            + (f" — {change.detail}" if change.detail else "")
+        )
+
+
 @crm_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(list(ROLES)), default="member")

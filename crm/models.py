@@ -7,6 +7,7 @@ from crm.campaigns.models import (
 )
 from crm.dashboards.models import ActivityDay, ActivityDirtyDay, StakeholderKindDay  # noqa: F401
 from crm.interactions.models import FollowUp, Interaction, InteractionHashtag, Participant  # noqa: F401
+from crm.legislatures.models import RepresentAnswer  # noqa: F401
 from crm.members.models import ConsentRecord, MemberProfile  # noqa: F401
 from crm.outbox.models import AddressHealth, DeliveryEvent, MailBatch, OutboundMessage, SendingPause, Suppression  # noqa: F401
 from crm.programs.models import (  # noqa: F401

@@ -152,6 +152,8 @@ def _clean_database(request):
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 db.session.execute(delete(table))
+        # Districts taken from Represent (or the demo) outside Ontario's shipped 124 (crm/legislatures)
+        db.session.execute(text("DELETE FROM electoral_districts WHERE ocd_id LIKE 'represent:%'"))
         db.session.commit()
         db.session.remove()
         limiter.reset()

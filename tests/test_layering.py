@@ -18,6 +18,7 @@ LAYERS: list[set[str]] = [
     {"campaigns"},  # letters
     {"interactions", "proposals", "programs"},
     {"members"},
+    {"legislatures"},  # Represent: representatives of any legislature, kept in the directory
     {"stakeholders"},
     {"auth"},
     {"reference", "outbox", "audit"},  # generic: they know no domain above them

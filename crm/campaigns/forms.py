@@ -34,7 +34,12 @@ class CampaignForm(FlaskForm):
         description="Plain text shown on the public campaign page.",
     )
     kind = SelectField("Kind", choices=list(CAMPAIGN_KINDS))
-    jurisdiction_id = SelectField("Jurisdiction", coerce=int)
+    jurisdiction_id = SelectField(
+        "Legislature",
+        coerce=int,
+        description="Members write to their own representative there. Ontario's MPPs ship with ITPO's CRM; the "
+        "others come from Open North's Represent directory as members look them up.",
+    )
     mpp_address = SelectField("Address to use for representatives", choices=list(MPP_ADDRESSES))
     letter_delivery = SelectField(
         "How letters reach each office",

@@ -5,11 +5,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.audit.services import record
-from crm.campaigns import flow, sandbox, services, similarity, template_quality
+from crm.campaigns import flow, reading, sandbox, services, similarity, template_quality
 from crm.campaigns.blueprint import bp
 from crm.campaigns.forms import CampaignForm, EmptyForm, TargetForm, TemplateForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.extensions import db
+from crm.legislatures.coverage import coverage
 from crm.lib.errors import ValidationError, apply_to_form
 from crm.lib.pagination import page_args, paginate
 from crm.reference.models import Jurisdiction
@@ -25,7 +26,8 @@ def _managed_campaign(campaign_id: int) -> Campaign:
 
 def _campaign_form(form: CampaignForm) -> CampaignForm:
     form.jurisdiction_id.choices = [
-        (j.id, j.name) for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
+        (j.id, f"{j.name}: {j.legislature_name} ({j.member_title}s)")
+        for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
     ]
     return form
 
@@ -42,7 +44,8 @@ def manage():
         limit, offset = 50, 0
     page = paginate(db.session, services.list_campaigns(), limit=limit, offset=offset)
     counts = services.letter_counts_by_campaign(db.session, [c.id for c in page.items])
-    return render_template("campaigns/manage.html", page=page, counts=counts)
+    stopped = reading.stopped_by_legislature(db.session)
+    return render_template("campaigns/manage.html", page=page, counts=counts, stopped=stopped)
 
 
 @bp.route("/manage/campaigns/new", methods=["GET", "POST"])
@@ -198,6 +201,7 @@ def dashboard(campaign_id):
         stats=stats,
         template=services.current_template(db.session, campaign.id),
         failures=flow.template_failures(db.session, campaign.id),
+        coverage=coverage(db.session, campaign.jurisdiction) if campaign.kind == "own_representative" else None,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.campaigns.models import (
@@ -134,3 +134,21 @@ def sent_person_ids(session: Session, campaign_id: int, user_id: int) -> dict[in
             )
         ).all()
     )
+
+
+def stopped_by_legislature(session: Session) -> list[tuple[str, str, int, int]]:
+    """(legislature, member title, members stopped by a missing address, by a vacant seat) per legislature with
+    any, across its campaigns: where the directory needs addresses most."""
+    from crm.reference.models import Jurisdiction
+
+    no_address = func.count(func.distinct(case((LetterObstacle.reason == "no_address", LetterObstacle.user_id))))
+    vacant = func.count(func.distinct(case((LetterObstacle.reason == "vacant", LetterObstacle.user_id))))
+    rows = session.execute(
+        select(Jurisdiction.legislature_name, Jurisdiction.member_title, no_address, vacant)
+        .select_from(LetterObstacle)
+        .join(Campaign, Campaign.id == LetterObstacle.campaign_id)
+        .join(Jurisdiction, Jurisdiction.id == Campaign.jurisdiction_id)
+        .group_by(Jurisdiction.legislature_name, Jurisdiction.member_title)
+        .order_by(no_address.desc(), Jurisdiction.legislature_name)
+    )
+    return [tuple(row) for row in rows]

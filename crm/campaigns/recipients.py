@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from crm.campaigns.models import (
     Campaign,
 )
+from crm.legislatures.sets import SHIPPED_OFFLINE
 from crm.reference.models import ElectoralDistrict
 from crm.stakeholders.models import ElectedOffice, Person
 
@@ -109,6 +110,7 @@ class PostalChoices:
     others: list[DistrictChoice] = field(default_factory=list)  # shown, most likely first
     minor: list[DistrictChoice] = field(default_factory=list)  # under MINOR_SHARE: folded away
     outside: str | None = None  # the province the code is in, when it is not the campaign's
+    notice: str | None = None  # what the member should know about the lookup (Represent down, code unknown, …)
 
     @property
     def found(self) -> bool:
@@ -129,6 +131,8 @@ def postal_choices(session: Session, campaign: Campaign, postal_code: str) -> Po
         from crm.members.forms import PROVINCES
 
         return PostalChoices(outside=dict(PROVINCES).get(province, province))
+    if campaign.jurisdiction.code not in SHIPPED_OFFLINE:
+        return _legislature_choices(session, campaign, postal_code)
     choices = _represent_choices(session, campaign, postal_code) or _table_choices(session, campaign, postal_code)
     if not choices:
         return PostalChoices()
@@ -169,3 +173,18 @@ def _table_choices(session: Session, campaign: Campaign, postal_code: str) -> li
         if recipient is not None:
             choices.append(DistrictChoice(candidate.district, recipient, candidate.share))
     return choices
+
+
+def _legislature_choices(session: Session, campaign: Campaign, postal_code: str) -> PostalChoices:
+    """Any legislature but Ontario's: Represent places the code (crm.legislatures.lookup), or tells why not."""
+    from crm.legislatures import lookup
+
+    placement = lookup.place(session, campaign.jurisdiction, postal_code)
+    choices = []
+    for district_id in placement.district_ids:
+        recipient = recipient_for_district(session, campaign, district_id)
+        if recipient is not None:
+            choices.append(DistrictChoice(recipient.district, recipient))
+    if len(choices) == 1:
+        return PostalChoices(likely=choices[0], notice=placement.notice)
+    return PostalChoices(others=choices, notice=placement.notice)

@@ -81,8 +81,13 @@ def campaign_url(campaign: Campaign, code: str) -> str:
     return external_url("campaigns.show", slug=campaign.slug, ref=code)
 
 
+def recipient_words(campaign: Campaign) -> str:
+    """Whom the member wrote to: "my MLA" (the legislature's own title), or "decision-makers" for fixed targets."""
+    return f"my {campaign.jurisdiction.member_title}" if campaign.kind == "own_representative" else "decision-makers"
+
+
 def share_text(campaign: Campaign) -> str:
-    return f"I wrote to my MPP in ITPO's campaign \u201c{campaign.name}\u201d. Add your voice:"
+    return f"I wrote to {recipient_words(campaign)} in ITPO's campaign \u201c{campaign.name}\u201d. Add your voice:"
 
 
 def share_links(campaign: Campaign, code: str) -> list[ShareLink]:
@@ -255,7 +260,7 @@ def invite_colleagues(session: Session, *, letter: Letter, user, addresses: str 
             session,
             kind="colleague_invite",
             to=address,
-            subject=f"{name} invites you to write to your MPP",
+            subject=f"{name} invites you to write to {recipient_words(campaign).replace('my ', 'your ', 1)}",
             text=text,
             reply_to=formataddr((name, one_line(user.email))),
             user_id=user.id,

@@ -224,7 +224,7 @@ def _profile_ready(form: LetterForm, user) -> bool:
     if form.postal_code.data:
         flow.save_postal_code(db.session, user, form.postal_code.data)
         return True
-    form.postal_code.errors = ["Enter your postal code: your MPP's office counts letters from its own riding."]
+    form.postal_code.errors = ["Enter your postal code: your representative's office counts letters from its riding."]
     return False
 
 

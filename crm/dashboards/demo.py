@@ -15,6 +15,7 @@ from crm.campaigns.models import Campaign, Letter, LetterBlock, LetterTemplate
 from crm.campaigns.similarity_bulk import add_demo_signatures
 from crm.campaigns.template_quality import letter_skeleton
 from crm.dashboards.demo_activity import load_activity
+from crm.dashboards.demo_legislatures import add_legislature_campaign
 from crm.dashboards.demo_proposals import load_proposals
 from crm.lib.errors import ValidationError
 from crm.members.models import MemberProfile
@@ -159,6 +160,7 @@ def load_demo(session: Session, scale: str, *, today: date | None = None, seed: 
     try:
         user_ids, districts = _add_members(session, spec, rng, today, ontario.id)
         campaigns = _add_campaigns(session, spec, today, ontario.id)
+        elsewhere = add_legislature_campaign(session, today)  # Nova Scotia: pre-seeded, never asks Represent
         letters = _add_letters(
             session, spec, rng, today, user_ids, districts, {row.district_id: row for row in offices}, campaigns
         )
@@ -172,7 +174,7 @@ def load_demo(session: Session, scale: str, *, today: date | None = None, seed: 
         session.info.pop("audit_disabled", None)
     return {
         "members": len(user_ids),
-        "campaigns": len(campaigns),
+        "campaigns": len(campaigns) + (elsewhere is not None),
         "letters": letters,
         "joined_through_live_campaign": joined,
         "reply_surveys": replies,

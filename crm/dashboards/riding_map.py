@@ -13,6 +13,8 @@ from functools import cache, lru_cache
 from crm.reference import shipped
 
 GEOJSON = "ontario_electoral_districts_2015_simplified.geojson"
+# Legislatures whose district boundaries ship with the product; other dashboards show the table.
+SHIPPED_BOUNDARIES = {"ON"}
 WIDTH = 1000  # user units of the whole-province map
 # The Greater Toronto and Hamilton Area, where most ridings are too small to see on the province
 # map.

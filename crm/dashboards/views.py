@@ -114,7 +114,9 @@ def campaign(campaign_id):
         campaign=campaign,
         d=dashboard,
         problems=problems,
-        map=riding_map.map_data(counts_by_name),
+        map=riding_map.map_data(counts_by_name)
+        if campaign.jurisdiction.code in riding_map.SHIPPED_BOUNDARIES
+        else None,
         tables=_campaign_tables(dashboard),
     )
 

@@ -218,6 +218,14 @@ class ElectedOffice(db.Model):
     current: Mapped[bool] = mapped_column(default=True, index=True)
     from_date: Mapped[date | None]
     to_date: Mapped[date | None]
+    # Where the seat's details came from (migration 0040): "represent" (Open North's Represent
+    # API) or "demo"; NULL for the shipped roster and hand entry. Then Represent's source page,
+    # photo, offices (JSON) and the time they were fetched.
+    source: Mapped[str | None] = mapped_column(String(20))
+    source_url: Mapped[str | None] = mapped_column(String(300))
+    photo_url: Mapped[str | None] = mapped_column(String(300))
+    offices_json: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime | None]
 
     person = relationship("Person", back_populates="offices")
     jurisdiction = relationship("Jurisdiction")

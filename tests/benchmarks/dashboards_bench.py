@@ -146,7 +146,7 @@ def measure(database_url: str, instance: Path, scale: str, existing: bool = Fals
             counts = load_demo(db.session, scale)
             db.session.commit()
         user_id = _lead(db.session)
-        live = db.session.scalar(select(Campaign.id).where(Campaign.status == "live"))
+        live = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-1"))
         live_letters = db.session.scalar(select(func.count(Letter.id)).where(Letter.campaign_id == live))
         if database_url.startswith("postgres"):
             db.session.execute(db.text("ANALYZE"))

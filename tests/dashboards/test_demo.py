@@ -19,7 +19,8 @@ def test_demo_small_fills_members_campaigns_and_letters(app, runner, seeded):
         assert db.session.scalar(select(func.count(MemberProfile.id))) == 3000
         ridings = db.session.scalar(select(func.count(func.distinct(MemberProfile.district_id))))
         assert ridings > 100
-        assert db.session.scalar(select(func.count()).select_from(Campaign).where(Campaign.status == "live")) == 1
+        live = db.session.scalars(select(Campaign.slug).where(Campaign.status == "live")).all()
+        assert sorted(live) == ["demo-1", "demo-nova-scotia"]  # one in Ontario, one in Nova Scotia
         statuses = set(
             db.session.scalars(
                 select(OutboundMessage.status).join(Letter, Letter.message_id == OutboundMessage.id).distinct()
@@ -52,7 +53,7 @@ def test_demo_campaign_dashboard_renders(app, runner, seeded, browser, make_user
 
     runner.invoke(args=["crm", "demo", "--scale", "small"])
     with app.app_context():
-        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.status == "live"))
+        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-1"))
         db.session.remove()
     browser.login(make_user(role="lead").email)
     html = browser.get(f"/dashboards/campaigns/{campaign_id}").get_data(as_text=True)
@@ -97,7 +98,7 @@ def test_demo_small_fills_the_committee_dashboard_and_the_programs(app, runner, 
         assert count(Stance.id) > 100
         assert count(Registration.id) > 0 and count(Attendance.id) > 0
         assert count(Event.id, Event.ends_at > datetime.utcnow()) == 0
-        live = db.session.scalar(select(Campaign.id).where(Campaign.status == "live"))
+        live = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-1"))
         assert count(MemberProfile.id, MemberProfile.joined_via_campaign_id == live) > 0
         db.session.remove()
     browser.login(make_user(role="committee").email)

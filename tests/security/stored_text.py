@@ -184,8 +184,17 @@ EXEMPT = {
         f"jurisdictions.{name}": REFERENCE
         for name in ("code", "name", "kind", "ocd_id", "legislature_name", "member_title")
     },
-    "electoral_districts.name": REFERENCE,
-    "electoral_districts.ocd_id": REFERENCE,
+    "electoral_districts.name": REFERENCE + ", or a district name in Represent's answer (crm/legislatures), whose "
+    "markup tests/legislatures/test_represent_hostile_text.py shows as text on each page",
+    "electoral_districts.ocd_id": REFERENCE + ", or represent:<set>:<boundary> written by crm/legislatures",
+    # issue 27: representatives from Represent (crm/legislatures/directory.py)
+    "elected_offices.source": BY_THE_APP + ' ("represent" or "demo")',
+    "elected_offices.offices_json": "Represent's offices as JSON, kept for the record; shown on no page",
+    "elected_offices.photo_url": "an http(s) address from Represent (others dropped), a link on the person page; "
+    "tests/legislatures/test_represent_hostile_text.py sends it markup",
+    "elected_offices.source_url": "as elected_offices.photo_url",
+    "represent_answers.path": BY_THE_APP + " (a Represent path with a normalised postal code)",
+    "represent_answers.body": "Represent's answer as JSON, read back by crm/legislatures; shown on no page",
     "postal_areas.fsa": REFERENCE,
     # mailings (issue 20): typed by leads, not yet in the sweep above; tests/mailings/test_escaping.py types the
     # payload into each through the lead's forms (and a member's name through a mailing) and reads every page
