@@ -119,7 +119,9 @@ def people():
         db.session, _filters(form), limit=limit, offset=offset, exact=request.args.get("count") == "all"
     )
     duplicates = merge.probable_duplicates(db.session, page.items)
-    return render_template("stakeholders/people.html", form=form, page=page, duplicates=duplicates)
+    q = (form.q.data or "").strip() if not page.items and not page.offset else ""
+    named = directory.organizations_named(db.session, q) if q else []  # "cpso": no one, but the College
+    return render_template("stakeholders/people.html", form=form, page=page, duplicates=duplicates, named=named)
 
 
 @bp.route("/people/export")
