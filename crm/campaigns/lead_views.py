@@ -12,6 +12,7 @@ from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.extensions import db
 from crm.lib.errors import ValidationError, apply_to_form
 from crm.lib.pagination import page_args, paginate
+from crm.proposals.services import version_groups
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.parties import enhance_picker, parse_party_ref, resolve_party
 
@@ -27,6 +28,7 @@ def _campaign_form(form: CampaignForm) -> CampaignForm:
     form.jurisdiction_id.choices = [
         (j.id, j.name) for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
     ]
+    form.proposal_version_id.offer(version_groups(db.session))
     return form
 
 

@@ -71,6 +71,7 @@ class Interaction(db.Model):
 
     jurisdiction = relationship("Jurisdiction")
     author = relationship("User")
+    proposal_version = relationship("ProposalVersion")  # shown by name: "Proposal to Ontario, version 2"
     participants = relationship(
         "Participant", back_populates="interaction", cascade="all, delete-orphan", order_by="Participant.id"
     )
