@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from crm.extensions import db
-from tests.campaigns.conftest import make_campaign  # noqa: F401 (fixture)
 from tests.interactions.conftest import meeting_form
 
 
