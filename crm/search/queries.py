@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from crm.auth.models import User
 from crm.campaigns.models import Campaign
 from crm.interactions.models import Interaction, InteractionHashtag
-from crm.lib.sql import DialectExpression, contains_pattern, contains_text, unaccented
+from crm.lib.sql import DialectExpression, contains_pattern, contains_text, in_subquery, unaccented
 from crm.proposals.models import Proposal
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Organization, Person
@@ -132,8 +132,9 @@ def interactions(session: Session, q: str, limit: int):
     matches = [_contains(title, q), _contains(unaccented(Interaction.summary), q)]
     tag = hashtag_of(q)
     if tag:
+        # `= ANY(ARRAY(...))` on PostgreSQL: an arm of the OR its primary key index can serve (`in_subquery`).
         matches.append(
-            Interaction.id.in_(select(InteractionHashtag.interaction_id).where(InteractionHashtag.tag == tag))
+            in_subquery(Interaction.id, select(InteractionHashtag.interaction_id).where(InteractionHashtag.tag == tag))
         )
     stmt = (
         select(
