@@ -121,7 +121,11 @@ def people():
     duplicates = merge.probable_duplicates(db.session, page.items)
     q = (form.q.data or "").strip() if not page.items and not page.offset else ""
     named = directory.organizations_named(db.session, q) if q else []  # "cpso": no one, but the College
-    return render_template("stakeholders/people.html", form=form, page=page, duplicates=duplicates, named=named)
+    chosen = form.organization.data
+    at = directory.get_organization(db.session, chosen) if isinstance(chosen, int) and 0 < chosen < 2**31 else None
+    return render_template(
+        "stakeholders/people.html", form=form, page=page, duplicates=duplicates, named=named, at_organization=at
+    )
 
 
 @bp.route("/people/export")

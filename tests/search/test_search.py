@@ -180,3 +180,18 @@ def test_the_people_page_points_to_the_organization_when_no_one_matches(browser,
     assert "No one matches" in html
     assert f'href="/directory/organizations/{college}"' in html
     assert "College of Physicians and Surgeons of Ontario" in html
+
+
+def test_people_filtered_by_an_organization_name_it_not_its_number(browser, committee, stakeholders):
+    html = browser.get(f"/directory/people?organization={stakeholders.cpso}").get_data(as_text=True)
+    assert "People at <a" in html and "College of Physicians and Surgeons of Ontario (CPSO)</a>" in html
+    for hostile in ("99999999999999", "-4", "abc"):
+        assert browser.get(f"/directory/people?organization={hostile}").status_code == 200, hostile
+
+
+def test_a_members_exact_email_comes_first(browser, committee, make_user):
+    for n, email in enumerate(["sam.lee@example.org", "lee.sam@example.org", "sam@example.org"]):
+        make_user(email=email, name=f"Sam Lee {n}")
+    html = _search(browser, "SAM@example.org")
+    members = html[html.index('id="results-members"') :]
+    assert members.index("sam@example.org") < members.index("sam.lee@example.org")
