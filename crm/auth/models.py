@@ -22,7 +22,7 @@ class User(UserMixin, db.Model):
     """A person who can log in. Members, committee members, campaign leads and admins."""
 
     __tablename__ = "users"
-    # The one search finds members by name (folded) and email (crm/search, migration 0041), on PostgreSQL.
+    # The one search finds members by name (folded) and email: crm/search, migration 0041 (PostgreSQL).
     __table_args__ = (
         search_trigram_index("users", "name"),
         search_trigram_index("users", "email", folded=False),

@@ -41,7 +41,7 @@ class Interaction(db.Model):
         Index("ix_interactions_jurisdiction_occurred_at", "jurisdiction_id", "occurred_at", "id"),
         # The few archived ones, so `not_archived` is one small index read per list or count.
         Index("ix_interactions_archived", "archived", "id"),
-        # The one search (crm/search, migration 0041): titles and summaries, folded, by trigram on PostgreSQL.
+        # The one search (crm/search, 0041): titles and summaries, folded, by trigram on PostgreSQL.
         *(search_trigram_index("interactions", column) for column in ("title", "summary")),
     )
 

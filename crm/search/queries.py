@@ -139,10 +139,8 @@ def _newest(condition, limit: int):
 
 def interactions(session: Session, q: str, limit: int):
     """(id, title, kind, occurred_at, rank): title or summary containing `q`, or tagged with it; newest first.
-
-    The text and the hashtag are separate arms, each its newest `limit`: a common tag (one interaction in ten)
-    is then read newest first and stops at `limit` (its ids are not all gathered and sorted), while the text
-    is looked up by its trigram indexes."""
+    Text and tag are separate arms, each its newest `limit`: a common tag is read newest first and stops
+    early instead of gathering and sorting thousands of ids."""
     title = unaccented(Interaction.title)
     arms = [_newest(or_(_contains(title, q), _contains(unaccented(Interaction.summary), q)), limit)]
     tag = hashtag_of(q)
