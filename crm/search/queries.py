@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import String, case, func, literal, or_, select, union
+from sqlalchemy import String, and_, case, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
 from crm.campaigns.models import Campaign
 from crm.interactions.models import Interaction, InteractionHashtag
-from crm.lib.sql import DialectExpression, contains_pattern, contains_text, unaccented
+from crm.lib.sql import DialectExpression, contains_pattern, contains_text, in_subquery, unaccented
 from crm.proposals.models import Proposal
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Organization, Person
 
 WORDS = 10  # an organization matches every word, in any order, of at most this many
+LAST_CHARACTER = "\U0010ffff"  # sorts after any text that starts with the same letters
+CANDIDATES = 500  # people or members ranked per search: a name shared by thousands ranks the first 500 found
 
 
 class _Like(DialectExpression):
@@ -65,13 +67,22 @@ def rank(column, text: str):
 
 
 def people(session: Session, q: str, limit: int):
-    """(id, full name, title, organization, acronym, rank): names containing `q`, exact and prefix first."""
+    """(id, full name, title, organization, acronym, rank): names containing `q`, exact and prefix first.
+
+    Ranked among the names starting with `q` (read in name order from the name index) and the first CANDIDATES
+    containing it, so a surname shared by thousands costs no more than a rare one."""
     name = _PersonName(Person.full_name, Person.search_name)
+    live = Person.archived.is_(False)
+    # A range too: the name index (search_name, id) serves it in order (PostgreSQL, C collation).
+    starting = and_(name >= _folded(q), name < _folded(q + LAST_CHARACTER), _Like(name, _folded(_escaped(q) + "%")))
+    prefix = select(Person.id).where(live, starting).order_by(name, Person.id).limit(limit).subquery()
+    anywhere = select(Person.id).where(live, _contains(name, q)).limit(CANDIDATES).subquery()
+    found = union(select(prefix.c.id), select(anywhere.c.id)).subquery()
     ranked = rank(name, q).label("rank")
     stmt = (
         select(Person.id, Person.full_name, Person.title, Organization.name, Organization.acronym, ranked)
         .outerjoin(Organization, Organization.id == Person.organization_id)
-        .where(Person.archived.is_(False), _contains(name, q))
+        .where(in_subquery(Person.id, select(found.c.id)))
         .order_by(ranked, name, Person.id)
         .limit(limit)
     )
@@ -190,9 +201,6 @@ def campaigns(session: Session, q: str, limit: int):
         .limit(limit)
     )
     return session.execute(stmt).all()
-
-
-CANDIDATES = 500  # members ranked per search: a name shared by thousands ranks the first 500 found
 
 
 def members(session: Session, q: str, limit: int):
