@@ -85,6 +85,7 @@ def _sqlite_pragmas(app: Flask) -> None:
     from sqlalchemy import event
 
     from crm.extensions import db
+    from crm.lib.sql import fold_python
 
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     with app.app_context():
@@ -96,6 +97,7 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
             cursor.close()
+            dbapi_connection.create_function("fold_text", 1, fold_python, deterministic=True)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -115,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.programs.views import bp as programs_bp
     from crm.proposals.views import bp as proposals_bp
     from crm.replies.views import bp as replies_bp  # (also: its template helpers and its periodic job)
+    from crm.search.views import bp as search_bp
     from crm.stakeholders.views import bp as stakeholders_bp
 
     for blueprint in (
@@ -133,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         mailings_bp,
         similarity_bp,
         replies_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
 

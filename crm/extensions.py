@@ -6,7 +6,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Index, MetaData, func, text
 from sqlalchemy.orm import DeclarativeBase
 
 from crm.lib.sql import SQLITE_TRIGRAM_TABLES
@@ -32,6 +32,23 @@ def only_on(dialect: str, item):
     description of the schema on every database."""
     item.info["only_on"] = dialect
     return item.ddl_if(dialect=dialect)
+
+
+def search_trigram_index(table: str, column: str, folded: bool = True) -> Index:
+    """A PostgreSQL trigram index (pg_trgm) of `fold_text(column)`, or of the column itself when not `folded`,
+    which serves a LIKE / ILIKE '%text%' on it; none elsewhere."""
+    name = f"{column}_folded" if folded else column
+    expression = func.fold_text(text(column)).label(name) if folded else column
+    return only_on(
+        "postgresql",
+        Index(
+            f"ix_{table}_{name}_trgm",
+            expression,
+            postgresql_using="gin",
+            postgresql_ops={name: "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": 256},
+        ),
+    )
 
 
 def autogenerate_filter(dialect: str):

@@ -160,6 +160,8 @@ ACCESS: dict[str, object] = {
     "interactions.my_reports": ANYONE_LOGGED_IN,
     "interactions.posts": STAFF,
     "interactions.new_post": STAFF,
+    # the one search (staff bar): the directory, interactions, proposals, campaigns and members
+    "search.results": STAFF,
     # audit log
     "audit.index": ADMIN,
     # member programs

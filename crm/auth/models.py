@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.audit.services import audited
-from crm.extensions import db
+from crm.extensions import db, search_trigram_index
 
 # The roles, in one place: the access table (crm/auth/access.py) groups them, every other check asks
 # it.
@@ -22,6 +22,11 @@ class User(UserMixin, db.Model):
     """A person who can log in. Members, committee members, campaign leads and admins."""
 
     __tablename__ = "users"
+    # The one search finds members by name (folded) and email: crm/search, migration 0041 (PostgreSQL).
+    __table_args__ = (
+        search_trigram_index("users", "name"),
+        search_trigram_index("users", "email", folded=False),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -195,8 +195,9 @@ def note_template_failure(
 
 def template_failures(session: Session, campaign_id: int) -> list[dict]:
     """What the lead's dashboard lists: each failing template part, how often, and the values it failed for."""
-    rows = session.scalars(
-        select(TemplateFailure)
+    rows = session.execute(
+        select(TemplateFailure, LetterTemplate.version)
+        .join(LetterTemplate, LetterTemplate.id == TemplateFailure.template_id)
         .where(TemplateFailure.campaign_id == campaign_id)
         .order_by(TemplateFailure.last_at.desc())
         .limit(20)
@@ -204,13 +205,14 @@ def template_failures(session: Session, campaign_id: int) -> list[dict]:
     return [
         {
             "template_id": row.template_id,
+            "version": version,
             "part": "the subject" if row.position == 0 else f"block {row.position}",
             "message": row.message,
             "failures": row.failures,
             "last_at": row.last_at,
             "values": json.loads(row.sample_values),
         }
-        for row in rows
+        for row, version in rows
     ]
 
 

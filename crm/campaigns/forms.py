@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from crm.campaigns.models import BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, LETTER_DELIVERIES, MPP_ADDRESSES
 from crm.campaigns.services import MAX_BLOCK_CHARS
 from crm.members.forms import PostalCode
+from crm.proposals.forms import VersionField
 
 
 class CampaignForm(FlaskForm):
@@ -53,8 +54,9 @@ class CampaignForm(FlaskForm):
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional()])
     status = SelectField("Status", choices=list(CAMPAIGN_STATUSES))
-    proposal_version_id = IntegerField(
-        "Proposal version it cites (id, optional)", validators=[Optional(), NumberRange(1, 2**31 - 1)]
+    proposal_version_id = VersionField(
+        "Proposal version it cites (optional)",
+        description="Published versions, by proposal. The letter template can quote it.",
     )
     submit = SubmitField("Save campaign")
 

@@ -13,6 +13,7 @@ from crm.extensions import db
 from crm.legislatures.coverage import coverage
 from crm.lib.errors import ValidationError, apply_to_form
 from crm.lib.pagination import page_args, paginate
+from crm.proposals.services import version_groups
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.parties import enhance_picker, parse_party_ref, resolve_party
 
@@ -29,6 +30,7 @@ def _campaign_form(form: CampaignForm) -> CampaignForm:
         (j.id, f"{j.name}: {j.legislature_name} ({j.member_title}s)")
         for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
     ]
+    form.proposal_version_id.offer(version_groups(db.session))
     return form
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, jsonify, render_template, url_for
 from flask_login import current_user
@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.campaigns.models import Campaign, Letter
 from crm.extensions import db
+from crm.interactions import follow_ups
 from crm.members.models import LICENSURE_STAGES
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ElectedOffice, Person
@@ -78,24 +79,41 @@ def home():
             .join(ElectedOffice, ElectedOffice.person_id == Person.id)
             .where(ElectedOffice.district_id == profile.district_id, ElectedOffice.current.is_(True))
         ).first()
-    counts = None
-    if current_user.is_staff:
-        counts = {
-            "jurisdictions": db.session.scalar(select(func.count()).select_from(Jurisdiction)),
-            "districts": db.session.scalar(select(func.count()).select_from(ElectoralDistrict)),
-            "representatives": db.session.scalar(
-                select(func.count()).select_from(ElectedOffice).where(ElectedOffice.current.is_(True))
-            ),
-        }
     return render_template(
         "home/home.html",
         profile=profile,
         representative=representative,
-        counts=counts,
         stages=dict(LICENSURE_STAGES),
         to_write=to_write,
         written=written,
+        **(_staff_panels(date.today()) if current_user.is_staff else {"counts": None}),
     )
+
+
+WEEK = timedelta(days=7)
+
+
+def _staff_panels(today: date) -> dict:
+    """The staff home's panels: my open follow-ups (overdue first), the last seven days' meetings, and the
+    reference data's size; a fixed number of queries."""
+    counts = {
+        "jurisdictions": db.session.scalar(select(func.count()).select_from(Jurisdiction)),
+        "districts": db.session.scalar(select(func.count()).select_from(ElectoralDistrict)),
+        "representatives": db.session.scalar(
+            select(func.count()).select_from(ElectedOffice).where(ElectedOffice.current.is_(True))
+        ),
+    }
+    mine = follow_ups.my_open_follow_ups(db.session, current_user.id, limit=follow_ups.SHOWN + 1)
+    since = datetime.combine(today - WEEK + timedelta(days=1), time.min)
+    meetings = follow_ups.meetings_since(db.session, since, limit=follow_ups.SHOWN + 1)
+    return {
+        "counts": counts,
+        "today": today,
+        "my_follow_ups": mine[: follow_ups.SHOWN],
+        "more_follow_ups": len(mine) > follow_ups.SHOWN,
+        "week_meetings": meetings[: follow_ups.SHOWN],
+        "more_meetings": len(meetings) > follow_ups.SHOWN,
+    }
 
 
 @bp.route("/healthz")

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from crm.interactions.models import FOLLOW_UP_STATUSES, KINDS, MEETING_FORMATS, PARTICIPANT_ROLES, SUGGESTED_HASHTAGS
+from crm.proposals.forms import VersionField
 
 MARKDOWN_HELP = "Markdown works: **bold**, *italic*, lists with -, [links](https://…)."
 PLATFORMS = (
@@ -82,9 +83,7 @@ class InteractionForm(FlaskForm):
     )
     jurisdiction_id = SelectField("Jurisdiction", choices=[], coerce=optional_int, validate_choice=False)
     # Choices: the published proposal versions (set by the view); the service checks the jurisdiction.
-    proposal_version_id = SelectField(
-        "Proposal version presented", choices=[("", "None")], coerce=optional_int, validate_choice=False
-    )
+    proposal_version_id = VersionField("Proposal version presented")
     participants = FieldList(FormField(ParticipantRow), min_entries=6, max_entries=40)
     follow_ups = FieldList(FormField(FollowUpRow), min_entries=2, max_entries=20)
     meeting_format = SelectField("Format", choices=[("", "—")] + list(MEETING_FORMATS), validators=[Optional()])

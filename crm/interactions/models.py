@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
-from crm.extensions import db
+from crm.extensions import db, search_trigram_index
 
 KINDS = (
     ("meeting", "Meeting"),
@@ -41,6 +41,8 @@ class Interaction(db.Model):
         Index("ix_interactions_jurisdiction_occurred_at", "jurisdiction_id", "occurred_at", "id"),
         # The few archived ones, so `not_archived` is one small index read per list or count.
         Index("ix_interactions_archived", "archived", "id"),
+        # The one search (crm/search, 0041): titles and summaries, folded, by trigram on PostgreSQL.
+        *(search_trigram_index("interactions", column) for column in ("title", "summary")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +73,7 @@ class Interaction(db.Model):
 
     jurisdiction = relationship("Jurisdiction")
     author = relationship("User")
+    proposal_version = relationship("ProposalVersion")  # shown by name: "Proposal to Ontario, version 2"
     participants = relationship(
         "Participant", back_populates="interaction", cascade="all, delete-orphan", order_by="Participant.id"
     )

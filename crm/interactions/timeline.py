@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from crm.interactions.follow_ups import SHOWN, open_follow_ups_about
 from crm.interactions.models import Interaction, Participant, not_archived
 from crm.interactions.services import interaction_loader_options
 from crm.lib.pagination import Page
@@ -124,6 +125,21 @@ def timeline_for(
     loaded = {kind: _SOURCES[kind].load(session, ids) for kind, ids in wanted.items()}
     items = [loaded[kind][ref_id] for kind, ref_id in rows if ref_id in loaded[kind]]
     return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@register_timeline_provider
+def _open_follow_ups(session: Session, subject, page_number: int) -> dict | None:
+    """Above the timeline: the open follow-ups of the subject's interactions, if any."""
+    key = "person_id" if isinstance(subject, Person) else "organization_id"
+    follow_ups = open_follow_ups_about(session, **{key: subject.id}, limit=SHOWN + 1)
+    if not follow_ups:
+        return None
+    return {
+        "template": "interactions/_open_follow_ups.html",
+        "follow_ups": follow_ups[:SHOWN],
+        "more": len(follow_ups) > SHOWN,
+        "today": date.today(),
+    }
 
 
 @register_timeline_provider

@@ -22,7 +22,7 @@ from crm.interactions.timeline import timeline_for
 from crm.lib.archive import archive_view
 from crm.lib.errors import ValidationError, apply_to_form
 from crm.lib.pagination import page_args, paginate
-from crm.proposals.services import version_choice_label, versions_for_jurisdiction
+from crm.proposals.services import version_groups
 from crm.reference.models import Jurisdiction
 from crm.stakeholders import parties
 from crm.stakeholders.models import Organization, Person
@@ -134,9 +134,7 @@ def _prepare(form: InteractionForm) -> None:
     for row in form.follow_ups:
         row.assignee_id.choices = users
     form.jurisdiction_id.choices = _jurisdiction_choices("None")
-    form.proposal_version_id.choices = [("", "None")] + [
-        (str(version.id), version_choice_label(version)) for version in versions_for_jurisdiction(db.session, None)
-    ]
+    form.proposal_version_id.offer(version_groups(db.session))
 
 
 def _party_ref(participant) -> str:

@@ -1,5 +1,7 @@
 """SQL expressions written per database, for what SQLAlchemy's portable forms plan badly somewhere."""
 
+import unicodedata
+
 from sqlalchemy import column, literal, literal_column, select, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -140,3 +142,39 @@ def sqlite_trigram_ids(name: str, text: str):
     phrase = '"' + text.replace('"', '""') + '"'
     index = table(name, column("rowid"))
     return select(index.c.rowid).where(literal_column(name).op("MATCH")(literal(phrase)))
+
+
+# Letters that unaccent (PostgreSQL's fold_text, 0023) spells out and NFKD leaves as they are.
+_SPELLED_OUT = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"}
+    | {"đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i"}
+)
+
+
+def fold_python(text: str | None) -> str | None:
+    """Text in lower case without accents, as PostgreSQL's fold_text() (0023); SQLite's `fold_text`, registered
+    on each connection by the app factory, so that a search ignores accents there too."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", str(text).translate(_SPELLED_OUT))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+class unaccented(FunctionElement):
+    """Text folded on both databases: `fold_text()` on PostgreSQL (0023) and on SQLite (`fold_python`,
+    registered per connection), lower() elsewhere. `fold` stays lower() on SQLite, where the directory reads
+    its trigram tables; this is for the scans and the indexed PostgreSQL expressions of the one search."""
+
+    name = "unaccented"
+    inherit_cache = True
+
+
+@compiles(unaccented)
+def _compile_unaccented(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(unaccented, "postgresql")
+@compiles(unaccented, "sqlite")
+def _compile_unaccented_folded(element, compiler, **kw):
+    return f"fold_text({compiler.process(element.clauses, **kw)})"

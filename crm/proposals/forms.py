@@ -5,6 +5,7 @@ from datetime import date
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.proposals.models import ASK_STATUSES
@@ -88,3 +89,34 @@ class AskStatusForm(PlainTextForm):
     as_of = DateField("As of", validators=[DataRequired("Enter the date this status was true.")], default=date.today)
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
     submit = SubmitField("Record status")
+
+
+def optional_id(value):
+    """A picker's value: '' (or anything but a whole number) means none chosen; a number no database id can be
+    reads as 0, which the service refuses with its field error (not an overflow in the query)."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else 0
+
+
+class VersionField(SelectField):
+    """Pick a published proposal version by its proposal's name and its number ("Proposal to Ontario" >
+    "Version 2, published 2026-11-24"), never by id: "None" first, then one group per proposal (`offer`). The
+    service checks the version may be cited (`presentable_version`): a hand-made value gets its field error."""
+
+    def __init__(self, label=None, validators=None, none_label="None", **kwargs):
+        super().__init__(label, validators, coerce=optional_id, validate_choice=False, **kwargs)
+        self.none_label = none_label
+        self.offer({})
+
+    def offer(self, groups: dict[str, list[tuple[str, str]]]) -> None:
+        """`groups`: proposal title -> [(version id, label)], as `services.version_groups` gives them."""
+        self.choices = [SelectChoice("", self.none_label)] + [
+            SelectChoice(value, label, optgroup=title)
+            for title, versions in groups.items()
+            for value, label in versions
+        ]

@@ -75,6 +75,11 @@ class ProposalVersion(db.Model):
     def label(self) -> str:
         return f"v{self.number}"
 
+    @property
+    def title(self) -> str:
+        """What people call it: "Proposal to Ontario, version 2"."""
+        return f"{self.proposal.title}, version {self.number}"
+
 
 @event.listens_for(ProposalVersion, "before_update")
 def _refuse_changes_to_published_versions(mapper, connection, target):

@@ -223,8 +223,18 @@ def presentable_version(session: Session, version_id: int, jurisdiction_id: int 
 
 
 def version_choice_label(version: ProposalVersion) -> str:
-    """'Proposal to Ontario v3 (published 2026-11-24)'."""
-    return f"{version.proposal.title} v{version.number} (published {version.published_at:%Y-%m-%d})"
+    """'Proposal to Ontario, version 3 (published 2026-11-24)'."""
+    return f"{version.title} (published {version.published_at:%Y-%m-%d})"
+
+
+def version_groups(session: Session, jurisdiction_id: int | None = None) -> dict[str, list[tuple[str, str]]]:
+    """A version picker's choices (`forms.VersionField`): per proposal, by its title, its published versions,
+    newest first ("Version 3, published 2026-11-24")."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for version in versions_for_jurisdiction(session, jurisdiction_id):
+        label = f"Version {version.number}, published {version.published_at:%Y-%m-%d}"
+        groups.setdefault(version.proposal.title, []).append((str(version.id), label))
+    return groups
 
 
 # --- Where it went -------------------------------------------------------------------------------

@@ -284,6 +284,12 @@ def organizations_query(filters: DirectoryFilters):
     return stmt.order_by(*ORGANIZATION_SORTS.get(filters.sort, ORGANIZATION_SORTS["name"])())
 
 
+def organizations_named(session: Session, q: str, limit: int = 3) -> list[Organization]:
+    """The organizations a search names (by name or acronym), for a people search that found no one."""
+    stmt = organizations_query(DirectoryFilters(q=q)).limit(limit)
+    return [row[0] for row in session.execute(stmt)]
+
+
 def list_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
     """Choices for the filter forms: jurisdictions and the parties seen on elected offices."""
     jurisdictions = [

@@ -44,9 +44,16 @@ def _filters(form) -> directory.DirectoryFilters:
             party=form.party.data or "",
             tag=form.tag.data or "",
             status=form.status.data or "",
-            organization_id=form.organization.data or None,
+            organization_id=_an_id(form.organization.data),
         )
     return directory.DirectoryFilters(**data)
+
+
+def _an_id(value) -> int | None:
+    """A filter's id; one no row can have (out of the database's range) matches nothing, and is no 500."""
+    if not value:
+        return None
+    return value if 0 < value < 2**31 else -1
 
 
 def _filter_form(form_class):
@@ -119,7 +126,13 @@ def people():
         db.session, _filters(form), limit=limit, offset=offset, exact=request.args.get("count") == "all"
     )
     duplicates = merge.probable_duplicates(db.session, page.items)
-    return render_template("stakeholders/people.html", form=form, page=page, duplicates=duplicates)
+    q = (form.q.data or "").strip() if not page.items and not page.offset else ""
+    named = directory.organizations_named(db.session, q) if q else []  # "cpso": no one, but the College
+    chosen = _an_id(form.organization.data)
+    at = directory.get_organization(db.session, chosen) if chosen and chosen > 0 else None
+    return render_template(
+        "stakeholders/people.html", form=form, page=page, duplicates=duplicates, named=named, at_organization=at
+    )
 
 
 @bp.route("/people/export")

@@ -54,6 +54,11 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         ("record_letter p95 ms", "record_letter_p95_ms"),
         ("check_text p95 ms", "check_text_p95_ms"),
     ],
+    "search_bench": [
+        ("people", "people"),
+        ("search p95 ms", "search.p95_ms"),
+        ("/ floor", "search_over_floor_p95_ratio"),
+    ],
 }
 MET = {True: "yes", False: "**no**", None: "not at this scale"}
 

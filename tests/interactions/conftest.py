@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
+from tests.campaigns.conftest import make_campaign  # noqa: F401 (fixture: a campaign cites a version)
 
 
 @dataclass

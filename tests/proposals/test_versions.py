@@ -83,7 +83,7 @@ def test_interaction_form_hook_offers_published_versions_of_the_jurisdiction_new
     make_proposal("BC", published=["bc one"])
     versions = services.versions_for_jurisdiction(session, jurisdiction("ON").id)
     assert [v.number for v in versions] == [2, 1]
-    assert services.version_choice_label(versions[0]).startswith("Proposal to Ontario v2 (published ")
+    assert services.version_choice_label(versions[0]).startswith("Proposal to Ontario, version 2 (published ")
     assert len(services.versions_for_jurisdiction(session, None)) == 3
     assert services.versions_for_jurisdiction(session, jurisdiction("NU").id) == []
 
