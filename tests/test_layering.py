@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"members"},
     {"stakeholders"},
     {"auth"},
-    {"reference", "outbox", "audit"},  # generic: they know no domain above them
+    {"reference", "outbox", "audit", "backup"},  # generic: they know no domain above them
     # helpers that know no domain; they may use each other
     {"lib", "config", "extensions"},
 ]
