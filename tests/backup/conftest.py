@@ -62,11 +62,20 @@ def target(app, tmp_path):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _clean_instance(app):
+    """The source app's instance files and backup record go after each test, as its rows do."""
+    yield
+    instance = Path(app.instance_path)
+    for folder in ("proposal_files", "program_files", "backups"):
+        shutil.rmtree(instance / folder, ignore_errors=True)
+    (instance / "secret_key").unlink(missing_ok=True)
+
+
 @pytest.fixture
 def source_files(app):
-    """Instance files in the source app's folders (removed afterwards, as the database rows are)."""
+    """Instance files in the source app's folders: two program resources and a proposal PDF."""
     instance = Path(app.instance_path)
-    folders = [instance / "proposal_files", instance / "program_files", instance / "backups"]
     (instance / "proposal_files").mkdir(exist_ok=True)
     (instance / "program_files").mkdir(exist_ok=True)
     pdf = b"%PDF-1.4\n" + b"proposal text " * 500 + b"\n%%EOF\n"
@@ -75,10 +84,7 @@ def source_files(app):
         b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     )
     (instance / "program_files" / "notes.docx").write_bytes(b"PK\x03\x04 resource")
-    yield instance
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
-    (instance / "secret_key").unlink(missing_ok=True)
+    return instance
 
 
 def table_fingerprints(site) -> dict[str, tuple[int, str]]:

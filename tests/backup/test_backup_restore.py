@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -87,6 +88,51 @@ def test_a_backup_of_a_populated_site_restores_elsewhere_to_identical_tables_and
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
 
 
+def test_a_backup_taken_while_the_app_writes_holds_whole_transactions(app, target, tmp_path):
+    """A writer commits two rows at a time throughout the backup: the copy has every pair whole, none half."""
+    import threading
+
+    stop, written = threading.Event(), []
+    with app.app_context():
+        engine = db.engine
+
+    def write_pairs():
+        number = 0
+        while not stop.is_set():
+            with engine.begin() as connection:
+                for side in "ab":
+                    connection.execute(
+                        text("INSERT INTO login_throttles (email, failures) VALUES (:email, 1)"),
+                        {"email": f"pair{number}{side}@example.org"},
+                    )
+            number += 1
+            written.append(number)
+
+    writer = threading.Thread(target=write_pairs)
+    writer.start()
+    try:
+        while len(written) < 20:
+            time.sleep(0.01)
+        made = backup(app, tmp_path / "busy.backup")
+        during = len(written)
+        while len(written) < during + 20:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        writer.join()
+
+    assert made.exit_code == 0, made.output
+    copied = read_archive(tmp_path / "busy.backup")[0]["tables"]["login_throttles"]
+    assert copied % 2 == 0 and 40 <= copied < 2 * len(written)
+    assert restore(target, tmp_path / "busy.backup").exit_code == 0
+    with target.app_context():
+        emails = set(db.session.scalars(text("SELECT email FROM login_throttles")))
+        db.session.remove()
+        db.engine.dispose()
+    assert len(emails) == copied
+    assert all(email.replace("a@", "b@") in emails for email in emails if "a@" in email)
+
+
 def test_the_backup_records_when_it_finished_for_the_health_page(app, source_files, tmp_path):
     archive = tmp_path / "nightly.backup"
     before = datetime.now(UTC)
@@ -142,6 +188,7 @@ def test_a_backup_never_overwrites_an_existing_file(app, tmp_path):
 
     assert result.exit_code != 0 and "already exists" in result.output
     assert archive.read_bytes() == b"keep me"
+    assert not (Path(app.instance_path) / "backups" / "last_backup.json").exists()
 
 
 def test_restore_refuses_a_database_that_is_not_empty_unless_forced(app, target, source_files, tmp_path):

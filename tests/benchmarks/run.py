@@ -30,6 +30,7 @@ OPTIONAL = [
     "tests.benchmarks.mixed_load",
     "tests.benchmarks.replies_bench",
     "tests.benchmarks.similarity_bench",
+    "tests.benchmarks.backup_bench",
 ]
 
 
