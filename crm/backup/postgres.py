@@ -40,8 +40,14 @@ def _target(url: str) -> tuple[str, str | None, str]:
 
 
 def connect(url: str, **kwargs) -> psycopg.Connection:
-    uri, password, _ = _target(url)
-    return psycopg.connect(uri, password=password, **kwargs) if password else psycopg.connect(uri, **kwargs)
+    uri, password, name = _target(url)
+    try:
+        return psycopg.connect(uri, password=password, **kwargs) if password else psycopg.connect(uri, **kwargs)
+    except psycopg.OperationalError as error:
+        raise Refused(
+            f"Cannot connect to the database {name} ({str(error).strip()}). Check DATABASE_URL; a restore needs "
+            "the database created first (createdb)."
+        ) from None
 
 
 def _environment(url: str) -> dict:

@@ -91,7 +91,10 @@ def make_backup(app, target: Path, include_secrets: bool = False) -> BackupResul
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     engine = engine_of(url)
     started, created_at = time.perf_counter(), datetime.now(UTC)
-    staging = Path(tempfile.mkdtemp(prefix=".crm-backup-", dir=target.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".crm-backup-", dir=target.parent))
+    except OSError as error:
+        raise Refused(f"Cannot write in {target.parent}: {error.strerror}.") from None
     try:
         database = DATABASE_MEMBERS[engine]
         (staging / database).parent.mkdir(parents=True)
@@ -108,6 +111,8 @@ def make_backup(app, target: Path, include_secrets: bool = False) -> BackupResul
             "secret_key_fingerprint": key_fingerprint(app.config.get("SECRET_KEY")),
         }
         size = write_archive(target, staging, manifest)
+    except OSError as error:
+        raise Refused(f"The backup could not be written ({error}); no file was left at {target}.") from None
     finally:
         remove_tree(staging)
     result = BackupResult(target, size, manifest, time.perf_counter() - started)
