@@ -53,14 +53,18 @@ def prepare_swap(app, staging: Path) -> list[tuple[Path, Path]]:
     """Move each restored file set beside the folder it will replace (same file system, so the swap is a rename);
     returns (new, final) pairs. Nothing the app reads has changed yet."""
     pairs = []
-    for name, final in file_dirs(app).items():
-        final.parent.mkdir(parents=True, exist_ok=True)
-        new = Path(tempfile.mkdtemp(prefix=f".{final.name}.restoring-", dir=final.parent))
-        restored = staging / "files" / name
-        if restored.is_dir():
-            new.rmdir()
-            shutil.move(str(restored), new)
-        pairs.append((new, final))
+    try:
+        for name, final in file_dirs(app).items():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            new = Path(tempfile.mkdtemp(prefix=f".{final.name}.restoring-", dir=final.parent))
+            pairs.append((new, final))
+            restored = staging / "files" / name
+            if restored.is_dir():
+                new.rmdir()
+                shutil.move(str(restored), new)
+    except OSError:
+        discard(pairs)
+        raise
     return pairs
 
 

@@ -143,6 +143,16 @@ def _warnings(app, manifest: dict, key_restored: bool) -> list[str]:
     return warnings
 
 
+def _stage(app, source: Path, staging: Path, manifest: dict) -> list:
+    """Extract and check every member, and put the file folders beside the ones they will replace."""
+    try:
+        if extract_verified(source, staging) != manifest:
+            raise Refused(f"{source} changed while it was being read; try again.")
+        return prepare_swap(app, staging)
+    except OSError as error:
+        raise Refused(f"The backup could not be unpacked ({error}). Nothing was changed.") from None
+
+
 def restore_backup(app, source: Path, force: bool = False) -> RestoreResult:
     """Restore `source` into this app's database and instance folder: verify everything into a staging folder,
     then write the database in one transaction and swap the file folders."""
@@ -155,9 +165,7 @@ def restore_backup(app, source: Path, force: bool = False) -> RestoreResult:
     staging = Path(tempfile.mkdtemp(prefix=".crm-restore-", dir=app.instance_path))
     pairs: list = []
     try:
-        if extract_verified(Path(source), staging) != manifest:
-            raise Refused(f"{source} changed while it was being read; try again.")
-        pairs = prepare_swap(app, staging)
+        pairs = _stage(app, Path(source), staging, manifest)
         ENGINES[engine].restore(app, url, staging / DATABASE_MEMBERS[engine], manifest, force, upgrade)
         swap(pairs)
         pairs = []
