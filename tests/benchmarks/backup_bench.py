@@ -1,7 +1,7 @@
 """Backup and restore benchmark (issue 26, item 2): `crm backup` of a demo database and `crm restore` of that
 archive into an empty database, each against a floor measured in the same run on the same data: the bare
-engine tool (SQLite's backup API copy; `pg_dump --format=custom`, and `pg_restore --single-transaction` into
-the empty database).
+engine tool (SQLite's backup API copy; `pg_dump --format=custom --compress=1`, and `pg_restore
+--single-transaction` into the empty database).
 
 Scale: the small demo (3,000 members) by default; BENCH_SCALE=large loads the large one (50,000 members,
 about 1,000,000 letters), where the issue's limits apply: a backup in under 60 s, a restore in under 120 s.
@@ -73,13 +73,13 @@ def _sqlite_floors(source_url: str, folder: Path) -> tuple[float, float]:
 
 def _pg_floors(source_url: str, target_url: str, folder: Path) -> tuple[float, float]:
     """pg_dump of the source, then pg_restore of that dump into the empty target in one transaction."""
-    from crm.backup.postgres import _environment, _target
+    from crm.backup.postgres import DUMP_COMPRESSION, _environment, _target
     from tests.conftest import reset_postgres
 
     dump = folder / "floor.pgdump"
     backup = _timed(
         lambda: subprocess.run(
-            ["pg_dump", "--format=custom", f"--file={dump}", _target(source_url)[0]],
+            ["pg_dump", "--format=custom", DUMP_COMPRESSION, f"--file={dump}", _target(source_url)[0]],
             check=True,
             env=_environment(source_url),
         )

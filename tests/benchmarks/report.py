@@ -54,6 +54,12 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         ("record_letter p95 ms", "record_letter_p95_ms"),
         ("check_text p95 ms", "check_text_p95_ms"),
     ],
+    "backup_bench": [
+        ("backup s", "backup_seconds"),
+        ("backup / floor", "backup_ratio"),
+        ("restore s", "restore_seconds"),
+        ("restore / floor", "restore_ratio"),
+    ],
 }
 MET = {True: "yes", False: "**no**", None: "not at this scale"}
 
