@@ -21,7 +21,7 @@ from crm.backup.schema import upgrade_database
 # zlib level 1: at 1,000,000 letters pg_dump takes a third of the default level's time (16 s, not
 # 46 s, at load 17 on 2 cores) for a dump 30% larger (112 MB, not 86 MB).
 DUMP_COMPRESSION = "--compress=1"
-# For the restore's index builds: the large demo restored in 59 s with it, 73-101 s with the default 64MB.
+# The restore's index builds: the large demo restored in 59 s with it, 73-101 s with the default.
 INDEX_MEMORY = "256MB"
 TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 REVISION = re.compile(r"^[A-Za-z0-9_]+$")
