@@ -423,3 +423,42 @@ def test_a_restore_into_a_database_that_does_not_exist_says_to_create_it_on_post
 
     assert result.exit_code != 0 and "Cannot connect to the database h_no_such_database" in result.output
     assert "createdb" in result.output
+
+
+def test_when_the_migrations_forward_fail_the_restore_says_what_state_it_left(target, tmp_path, monkeypatch):
+    """SQLite migrates the copy before writing, so nothing changes; PostgreSQL has committed the older data and
+    says to run `flask db upgrade`."""
+    from flask_migrate import upgrade
+
+    from crm.backup import postgres, sqlite
+
+    with target.app_context():
+        upgrade(revision="0035")
+        db.session.remove()
+        db.engine.dispose()
+    archive = tmp_path / "old.backup"
+    assert backup(target, archive).exit_code == 0
+    url = target.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        Path(url[len("sqlite:///") :]).unlink()
+    else:
+        from tests.conftest import reset_postgres
+
+        reset_postgres(url)
+
+    def broken(app, url):
+        raise RuntimeError("migration 0036 broke")
+
+    monkeypatch.setattr(sqlite, "upgrade_database", broken)
+    monkeypatch.setattr(postgres, "upgrade_database", broken)
+    result = restore(target, archive)
+
+    assert result.exit_code != 0 and "migration 0036 broke" in result.output
+    if url.startswith("sqlite"):
+        assert "Nothing was changed" in result.output and table_names(target) == []
+    else:
+        assert "flask db upgrade" in result.output
+        with target.app_context():
+            assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == "0035"
+            db.session.remove()
+            db.engine.dispose()
