@@ -374,3 +374,59 @@ def mailing_send_command(slug, segment_name, dry_run):
         return
     db.session.commit()
     click.echo(f"{count:,} member(s) match; {queued:,} message(s) queued, the rest skipped (see the mailing's page).")
+
+
+@crm_cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--include-secrets", is_flag=True, help="Also store instance/secret_key (keep such a backup as safe as the key)."
+)
+def backup_command(file, include_secrets):
+    """Write a consistent backup of the database and the instance files to FILE while the app runs."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from crm.backup import service
+
+    try:
+        result = service.make_backup(current_app, Path(file), include_secrets=include_secrets)
+    except service.Refused as problem:
+        raise click.ClickException(str(problem)) from None
+    manifest = result.manifest
+    files = sum(1 for name in manifest["members"] if name.startswith("files/"))
+    click.echo(
+        f"Backed up {manifest['engine']} (schema {manifest['schema_revision']}, {len(manifest['tables'])} tables, "
+        f"{sum(manifest['tables'].values()):,} rows) and {files} file(s) to {result.path} "
+        f"({result.size / 1e6:,.1f} MB) in {result.seconds:.1f}s."
+    )
+    if include_secrets and not manifest["includes_secrets"]:
+        click.echo("No instance/secret_key to include: SECRET_KEY comes from the environment; keep it safe yourself.")
+
+
+@crm_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that is not empty (everything in it is lost).")
+def restore_command(file, force):
+    """Restore a backup made by `crm backup` into this app's (empty) database and instance folder."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from crm.backup import service
+
+    db.session.remove()
+    db.engine.dispose()  # this process's own pooled connections would count as another user of the database
+    try:
+        result = service.restore_backup(current_app, Path(file), force=force)
+    except (service.Refused, service.Failed) as problem:
+        raise click.ClickException(str(problem)) from None
+    manifest = result.manifest
+    click.echo(
+        f"Restored the backup of {manifest['created_at']} ({len(manifest['tables'])} tables, "
+        f"{sum(manifest['tables'].values()):,} rows, {result.files} file(s)) in {result.seconds:.1f}s."
+    )
+    if result.upgraded_to:
+        click.echo(f"Migrated it from schema {manifest['schema_revision']} to {result.upgraded_to}.")
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)

@@ -113,6 +113,9 @@ class BaseConfig:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PROGRAM_FILES_DIR = os.environ.get("PROGRAM_FILES_DIR") or None  # None: instance/program_files
     PROGRAM_FILE_MAX_BYTES = int(os.environ.get("PROGRAM_FILE_MAX_BYTES", str(1_500_000)))
+    # `crm backup` / `crm restore` on PostgreSQL: the folder of pg_dump, pg_restore and psql of the
+    # server's major version (e.g. /usr/lib/postgresql/16/bin); None: from the PATH.
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
 
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 3600

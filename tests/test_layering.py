@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"legislatures"},  # Represent: representatives of any legislature, kept in the directory
     {"stakeholders"},
     {"auth"},
-    {"reference", "outbox", "audit"},  # generic: they know no domain above them
+    {"reference", "outbox", "audit", "backup"},  # generic: they know no domain above them
     # helpers that know no domain; they may use each other
     {"lib", "config", "extensions"},
 ]

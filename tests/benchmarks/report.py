@@ -59,6 +59,12 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         ("search p95 ms", "search.p95_ms"),
         ("/ floor", "search_over_floor_p95_ratio"),
     ],
+    "backup_bench": [
+        ("backup s", "backup_seconds"),
+        ("backup / floor", "backup_ratio"),
+        ("restore s", "restore_seconds"),
+        ("restore / floor", "restore_ratio"),
+    ],
 }
 MET = {True: "yes", False: "**no**", None: "not at this scale"}
 

@@ -31,6 +31,7 @@ OPTIONAL = [
     "tests.benchmarks.replies_bench",
     "tests.benchmarks.similarity_bench",
     "tests.benchmarks.search_bench",
+    "tests.benchmarks.backup_bench",
 ]
 
 
