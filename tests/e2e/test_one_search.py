@@ -24,7 +24,7 @@ def _serious(page) -> list[str]:
 def test_slash_then_cpso_lands_on_the_college(page, live_server):
     login_as(page, live_server, "committee", email="searcher@example.org")
     page.keyboard.press("/")
-    box = page.get_by_role("searchbox", name="Search people, organizations, ridings")
+    box = page.get_by_role("searchbox", name="Search everything")
     expect(box).to_be_focused()
     box.fill("cpso")
     box.press("Enter")
@@ -34,7 +34,7 @@ def test_slash_then_cpso_lands_on_the_college(page, live_server):
     assert _serious(page) == []
     screenshot(page, "24-search-cpso")
     # From the search box, the arrow keys walk the results; Enter opens one.
-    page.get_by_role("searchbox", name="Search people, organizations, ridings").first.focus()
+    page.get_by_role("searchbox", name="Search everything").first.focus()
     page.locator("#search-page-q").press("ArrowDown")
     first = page.get_by_role("link", name=COLLEGE)
     expect(first).to_be_focused()
