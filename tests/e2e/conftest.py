@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from crm.reference.models import ElectoralDistrict, Jurisdiction
 from tests.conftest import DATABASES
 
+# A district of Ontario's legislature: the districts other tests add from Represent (Nova Scotia, the Commons)
+# are numbered from 1 in their own legislature, so "riding number 1" alone is ambiguous on the shared live server.
+ON_RIDING = ElectoralDistrict.jurisdiction.has(Jurisdiction.code == "ON")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [

@@ -3,7 +3,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.conftest import login_as, screenshot
+from tests.e2e.conftest import ON_RIDING, login_as, screenshot
 
 PUBLIC_PAGES = ["/", "/join", "/login", "/password/forgot", "/confirm"]
 MEMBER_PAGES = ["/home", "/password/change", "/account/two-step"]
@@ -131,7 +131,7 @@ def test_campaign_letter_directory_interaction_and_dashboard_pages_have_no_serio
     login_as(page, live_server, "member", email=email)
     with live_server.app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
-        district = db.session.scalar(select(ElectoralDistrict.id).where(ElectoralDistrict.number == 1))
+        district = db.session.scalar(select(ElectoralDistrict.id).where(ElectoralDistrict.number == 1, ON_RIDING))
         db.session.add(MemberProfile(user_id=user.id, postal_code="L1S 1A1", province="ON", district_id=district))
         db.session.commit()
         db.session.remove()

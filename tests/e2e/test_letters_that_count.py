@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login_as, screenshot
+from tests.e2e.conftest import ON_RIDING, login_as, screenshot
 
 STORY = (
     "I practised family medicine for nine years in Beirut, and I could see patients in Ottawa tomorrow "
@@ -72,7 +72,9 @@ def _member(app, name: str, postal_code: str | None = None, riding_number: int |
         user = create_user(db.session, email=email, password=PASSWORD, role="member", confirmed=True, name=name)
         district = None
         if riding_number is not None:
-            district = db.session.scalar(select(ElectoralDistrict.id).where(ElectoralDistrict.number == riding_number))
+            district = db.session.scalar(
+                select(ElectoralDistrict.id).where(ElectoralDistrict.number == riding_number, ON_RIDING)
+            )
         db.session.add(MemberProfile(user_id=user.id, postal_code=postal_code, province="ON", district_id=district))
         db.session.commit()
         db.session.remove()
@@ -240,7 +242,7 @@ def _mpp_of(app, riding_number: int) -> tuple[int, str]:
             select(Person.id, Person.full_name)
             .join(ElectedOffice, ElectedOffice.person_id == Person.id)
             .join(ElectoralDistrict, ElectoralDistrict.id == ElectedOffice.district_id)
-            .where(ElectoralDistrict.number == riding_number, ElectedOffice.current.is_(True))
+            .where(ElectoralDistrict.number == riding_number, ON_RIDING, ElectedOffice.current.is_(True))
         ).first()
         db.session.remove()
     return found.id, found.full_name

@@ -4,7 +4,7 @@ their letter in the development mailbox."""
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import ON_RIDING, screenshot
 
 EMAIL = "share-e2e@example.org"
 STORY = "I practised paediatrics for eleven years in Tehran and could run a clinic in Ajax next month."
@@ -43,7 +43,7 @@ def _campaign_and_member(app) -> tuple[str, int]:
             ],
         )
         campaign.status = "live"
-        riding = db.session.scalar(select(ElectoralDistrict.id).where(ElectoralDistrict.number == 1))
+        riding = db.session.scalar(select(ElectoralDistrict.id).where(ElectoralDistrict.number == 1, ON_RIDING))
         user = create_user(
             db.session, email=EMAIL, password=PASSWORD, role="member", confirmed=True, name="Dr. Leila Karimi"
         )

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login_as, screenshot
+from tests.e2e.conftest import ON_RIDING, login_as, screenshot
 
 SHEET = (
     "name,title,organization,email,jurisdiction,tags,notes\n"
@@ -118,7 +118,7 @@ def test_a_roster_previewed_before_an_office_was_edited_is_previewed_again(page,
         office = db.session.scalar(
             select(ElectedOffice)
             .join(ElectoralDistrict)
-            .where(ElectoralDistrict.number == 2, ElectedOffice.current.is_(True))
+            .where(ElectoralDistrict.number == 2, ON_RIDING, ElectedOffice.current.is_(True))
         )
         office.party = "Independent"
         db.session.commit()
