@@ -116,7 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.outbox.views import bp as outbox_bp
     from crm.programs.views import bp as programs_bp
     from crm.proposals.views import bp as proposals_bp
-    from crm.replies.views import bp as replies_bp  # (also: its template helpers and its periodic job)
+    from crm.replies.views import bp as replies_bp  # (also: its template helpers)
     from crm.search.views import bp as search_bp
     from crm.stakeholders.views import bp as stakeholders_bp
 

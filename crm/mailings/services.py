@@ -17,13 +17,13 @@ from crm.campaigns.models import Campaign
 from crm.campaigns.services import fixed_recipients
 from crm.lib.bulk import insert_rows
 from crm.lib.errors import ValidationError
+from crm.lib.schedule import Every, scheduled_job
 from crm.mailings import links
 from crm.mailings.models import Mailing, MailingRecipient, Segment
 from crm.mailings.segments import clean_filters, count_members, sample_members, stream_members
 from crm.outbox.bulk import casl_footer, external_url, personal_text_fits, queue_personal_emails, start_personal_batch
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage
 from crm.outbox.services import one_line, queue_message, utcnow
-from crm.outbox.worker import add_pass_job
 from crm.stakeholders.models import ElectedOffice, Person
 
 MAILING_PLACEHOLDERS = {
@@ -395,4 +395,7 @@ def record_click(session: Session, link: links.ActionLink, now: datetime | None 
     )
 
 
-add_pass_job(send_due_mailings)
+@scheduled_job("scheduled-mailings", Every(60), "Queue the recipients of every mailing whose time has come")
+def send_due_mailings_job(session: Session, now: datetime) -> dict:
+    """The scheduled job: a mailing sent "now" or scheduled goes out within the minute."""
+    return {"mailings": send_due_mailings(session, now)}
