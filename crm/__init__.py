@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.interactions.views import bp as interactions_bp
     from crm.mailings.views import bp as mailings_bp
     from crm.members.views import bp as members_bp
+    from crm.ops.views import bp as ops_bp
     from crm.outbox.views import bp as outbox_bp
     from crm.programs.views import bp as programs_bp
     from crm.proposals.views import bp as proposals_bp
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.stakeholders.views import bp as stakeholders_bp
 
     for blueprint in (
+        ops_bp,
         core_bp,
         auth_bp,
         members_bp,
