@@ -471,3 +471,19 @@ def jobs_run_command(name):
     click.echo(f"{name}: {result.outcome} ({counts})" + (f": {result.error}" if result.error else ""))
     if result.outcome == "failed":
         raise SystemExit(1)
+
+
+@crm_cli.command("doctor")
+def doctor_command():
+    """List what is wrong (errors) or risky (warnings) for production; exits 1 on an error, so a deploy can stop."""
+    from flask import current_app
+
+    from crm.ops.doctor import check
+
+    findings = check(current_app)
+    for finding in findings:
+        click.echo(f"{finding.level.upper():<8} {finding.setting}: {finding.message}")
+    errors = sum(1 for finding in findings if finding.level == "error")
+    click.echo(f"{errors} error(s), {len(findings) - errors} warning(s).")
+    if errors:
+        raise SystemExit(1)

@@ -88,6 +88,7 @@ ACCESS: dict[str, object] = {
     "outbox.admin_messages": ADMIN,
     # operations: /metrics also takes the METRICS_TOKEN bearer token (BEARER_TOKENS below)
     "ops.metrics": ADMIN,
+    "ops.health_page": ADMIN,
     "outbox.admin_resend": ADMIN,
     "outbox.admin_cancel": ADMIN,
     "outbox.address_health": LEADS,

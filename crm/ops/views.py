@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm.extensions import db
-from crm.ops import metrics
+from crm.ops import health, metrics
 from crm.ops.jobs import WORKER_SILENT_AFTER, last_worker_seen
 from crm.outbox.services import utcnow
 
@@ -47,3 +47,11 @@ def metrics_page():
     body = metrics.exposition(db.session)
     db.session.rollback()
     return Response(body, mimetype="text/plain; version=0.0.4; charset=utf-8")
+
+
+@bp.route("/admin/health")
+def health_page():
+    """The admin's view of the same figures: mail queue, webhook, failing addresses, jobs, roster, disk, backup, and
+    what `crm doctor` finds."""
+    figures = health.gather(current_app, db.session)
+    return render_template("ops/health.html", health=figures, age=health.age)
