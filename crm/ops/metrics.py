@@ -3,26 +3,32 @@ costly totals cached for a minute), and this process's request latency by endpoi
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from datetime import timedelta
 
-from flask import g, request
+from flask import current_app, g, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, Letter
+from crm.extensions import db
 from crm.ops.jobs import job_statuses
 from crm.ops.models import JobRun, WorkerHeartbeat
 from crm.outbox.models import STATUS_RANK, AddressHealth, DeliveryEvent, OutboundMessage
 from crm.outbox.services import utcnow
 
-CACHE_SECONDS = 60  # totals over whole tables (messages by status, letters by campaign): at most once a minute
+# Totals over whole tables (messages by status, letters by campaign: 0.2 and 0.4 s at a million rows on PostgreSQL)
+# are read at most once a minute, in the background: a scrape answers with the last totals while fresh ones are read.
+CACHE_SECONDS = 60
 IN_FLIGHT = tuple(status for status, rank in STATUS_RANK.items() if rank < 2 or status == "deferred")
 LATENCY_SAMPLE = 5000  # the newest sends of the last five minutes that the latency quantiles are read from
 
+log = logging.getLogger(__name__)
 REQUESTS = CollectorRegistry(auto_describe=True)
 REQUEST_SECONDS = Histogram(
     "crm_http_request_duration_seconds",
@@ -35,16 +41,40 @@ _cache: dict[str, tuple[float, object]] = {}
 _cache_lock = threading.Lock()
 
 
-def _cached(key: str, compute):
+def _cached(key: str, query):
+    """The rows of `query` (a select), read afresh at most every CACHE_SECONDS: synchronously the first time, then
+    by a background thread while the scrape answers with the previous rows."""
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(key)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    value = compute()
+        stale = hit is None or now - hit[0] >= CACHE_SECONDS
+        if hit is not None and stale:
+            _cache[key] = (now, hit[1])  # one refresh at a time; the others keep the old rows meanwhile
+    if hit is None:
+        rows = _read(query)
+        with _cache_lock:
+            _cache[key] = (now, rows)
+        return rows
+    if stale:
+        app = current_app._get_current_object()
+        threading.Thread(target=_refresh, args=(app, key, query), name="metrics-refresh", daemon=True).start()
+    return hit[1]
+
+
+def _read(query) -> list:
+    with Session(db.engine) as session:
+        return session.execute(query).all()
+
+
+def _refresh(app, key: str, query) -> None:
+    with app.app_context():
+        try:
+            rows = _read(query)
+        except Exception:  # the old rows stay; the next scrape after CACHE_SECONDS tries again
+            log.exception("metrics: could not refresh %s", key)
+            return
     with _cache_lock:
-        _cache[key] = (now, value)
-    return value
+        _cache[key] = (time.monotonic(), rows)
 
 
 def forget_cache() -> None:
@@ -91,14 +121,7 @@ class DatabaseCollector:
         yield took
 
     def outbox(self, session, now):
-        totals = dict(
-            _cached(
-                "outbox",
-                lambda: session.execute(
-                    select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
-                ).all(),
-            )
-        )
+        totals = dict(_cached("outbox", select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)))
         # What is still moving is counted at every scrape (few rows, through the claim index).
         totals.update(
             dict.fromkeys(IN_FLIGHT, 0)
@@ -161,11 +184,9 @@ class DatabaseCollector:
     def letters(self, session):
         rows = _cached(
             "letters",
-            lambda: session.execute(
-                select(Campaign.slug, func.count(Letter.id))
-                .join(Letter, Letter.campaign_id == Campaign.id)
-                .group_by(Campaign.slug)
-            ).all(),
+            select(Campaign.slug, func.count(Letter.id))
+            .join(Letter, Letter.campaign_id == Campaign.id)
+            .group_by(Campaign.slug),
         )
         letters = GaugeMetricFamily("crm_letters", "Letters sent, by campaign", labels=["campaign"])
         for slug, count in rows:
