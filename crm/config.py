@@ -116,10 +116,10 @@ class BaseConfig:
     # `crm backup` / `crm restore` on PostgreSQL: the folder of pg_dump, pg_restore and psql of the
     # server's major version (e.g. /usr/lib/postgresql/16/bin); None: from the PATH.
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
-    # Scheduled jobs (crm/lib/schedule.py) that the workers run: "all", or a comma-separated list of job names.
+    # The scheduled jobs (crm/lib/schedule.py) the workers run: "all", or names, comma-separated.
     SCHEDULED_JOBS = os.environ.get("SCHEDULED_JOBS", "all")
     FOLLOW_UP_DIGEST_HOUR = int(os.environ.get("FOLLOW_UP_DIGEST_HOUR", "7"))  # Toronto time, 0–23
-    # /metrics for Prometheus: "Authorization: Bearer <METRICS_TOKEN>" (or an admin's session); None: admins only.
+    # /metrics: "Authorization: Bearer <METRICS_TOKEN>" or an admin's session; None: admins only.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
 
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600

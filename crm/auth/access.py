@@ -207,7 +207,7 @@ ACCESS: dict[str, object] = {
 }
 
 
-# Endpoints a machine may also call with "Authorization: Bearer <token>", the token being this setting's value.
+# Endpoints a machine may also call with "Authorization: Bearer <the setting's value>".
 BEARER_TOKENS = {"ops.metrics": "METRICS_TOKEN"}
 
 
@@ -218,6 +218,15 @@ def _bearer_allowed(endpoint: str) -> bool:
     if not expected or not given.startswith("Bearer "):
         return False
     return hmac.compare_digest(given[len("Bearer ") :].strip().encode(), str(expected).encode())
+
+
+def _bearer_answer(endpoint: str):
+    """None (let in) with the right token; 401 for a visitor without it; True: a session decides, as usual."""
+    if _bearer_allowed(endpoint):
+        return None
+    if not current_user.is_authenticated:
+        return Response("A bearer token (or an admin's session) is needed.\n", 401, {"WWW-Authenticate": "Bearer"})
+    return True
 
 
 def allowed(endpoint: str, user) -> bool:
@@ -249,8 +258,8 @@ def enforce_access():
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: let the 404/405 handlers answer
         return None
-    if endpoint in BEARER_TOKENS and _bearer_allowed(endpoint):
-        return None
+    if endpoint in BEARER_TOKENS and (answer := _bearer_answer(endpoint)) is not True:
+        return answer
     if allowed(endpoint, current_user):
         if (
             current_user.is_authenticated
@@ -265,8 +274,6 @@ def enforce_access():
             return redirect(url_for("auth.mfa_setup", next=sign_next(target)))
         return None
     is_api = request.path.startswith("/api/")
-    if endpoint in BEARER_TOKENS and not current_user.is_authenticated:
-        return Response("A bearer token (or an admin's session) is needed.\n", 401, {"WWW-Authenticate": "Bearer"})
     if not current_user.is_authenticated and endpoint in ACCESS:
         if is_api:
             return jsonify(error={"code": "unauthorized", "message": "Log in to use this endpoint."}), 401

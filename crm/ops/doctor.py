@@ -40,62 +40,61 @@ def _processes() -> int:
     return max([int(count) for count in counts if count.isdigit()] + [1])
 
 
-def check(app) -> list[Finding]:
-    """Every finding, errors first."""
-    config = app.config
-    production = config["CRM_ENV"] == "production"
-    found: list[tuple[bool, str, str]] = []  # (an error in production?, setting, message)
-
+def _mail(config) -> list[tuple[bool, str, str]]:
+    found = []
     address = config.get("ORG_MAILING_ADDRESS") or ""
-    if not address.strip() or any(m in address for m in PLACEHOLDER_MARKERS):
-        found.append(
-            (True, "ORG_MAILING_ADDRESS", "The CASL footer carries the placeholder mailing address: set the real one.")
-        )
+    if not address.strip() or any(marker in address for marker in PLACEHOLDER_MARKERS):
+        message = "The CASL footer carries the placeholder mailing address: set the real one."
+        found.append((True, "ORG_MAILING_ADDRESS", message))
     if config["MAIL_BACKEND"] != "sendgrid":
         found.append((True, "MAIL_BACKEND", f"Mail goes to the {config['MAIL_BACKEND']!r} backend, not SendGrid."))
     else:
         if not config.get("SENDGRID_API_KEY"):
             found.append((True, "SENDGRID_API_KEY", "No SendGrid API key: no mail can be sent."))
         if not config.get("SENDGRID_WEBHOOK_PUBLIC_KEY"):
-            found.append(
-                (
-                    True,
-                    "SENDGRID_WEBHOOK_PUBLIC_KEY",
-                    "No webhook verification key: SendGrid's events (delivered, bounced) are refused, so letters "
-                    "stay 'accepted' and bounces are never counted.",
-                )
+            message = (
+                "No webhook verification key: SendGrid's events (delivered, bounced) are refused, so letters stay "
+                "'accepted' and bounces are never counted."
             )
+            found.append((True, "SENDGRID_WEBHOOK_PUBLIC_KEY", message))
     if config.get("MAIL_REDIRECT_TO"):
-        found.append(
-            (True, "MAIL_REDIRECT_TO", f"Every message goes to {config['MAIL_REDIRECT_TO']} instead of its recipient.")
-        )
+        message = f"Every message goes to {config['MAIL_REDIRECT_TO']} instead of its recipient."
+        found.append((True, "MAIL_REDIRECT_TO", message))
+    return found
+
+
+def _web(config) -> list[tuple[bool, str, str]]:
+    found = []
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        found.append(
-            (True, "DATABASE_URL", "The database is SQLite: use PostgreSQL in production (one writer at a time).")
-        )
+        message = "The database is SQLite: use PostgreSQL in production (one writer at a time)."
+        found.append((True, "DATABASE_URL", message))
     if not config.get("SESSION_COOKIE_SECURE"):
         found.append((True, "SESSION_COOKIE_SECURE", "Session cookies are also sent over plain HTTP."))
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
-        several = _processes() > 1
-        found.append(
-            (
-                several,
-                "RATELIMIT_STORAGE_URI",
-                "Rate limits are kept in each process's memory"
-                + (f" and {_processes()} web processes run: each counts apart" if several else "")
-                + "; use redis:// when gunicorn runs several workers.",
-            )
-        )
+        processes = _processes()
+        several = f" and {processes} web processes run: each counts apart" if processes > 1 else ""
+        message = f"Rate limits are kept in each process's memory{several}; use redis:// with several workers."
+        found.append((processes > 1, "RATELIMIT_STORAGE_URI", message))
+    if not config.get("METRICS_TOKEN"):
+        message = "No METRICS_TOKEN: Prometheus cannot scrape /metrics (admins still can)."
+        found.append((False, "METRICS_TOKEN", message))
+    return found
+
+
+def _backup(app) -> list[tuple[bool, str, str]]:
     backup = last_backup(app)
     if backup is None:
-        found.append((True, "backup", "No backup recorded: run `flask crm backup FILE` (and daily from a timer)."))
-    elif backup["age"] > BACKUP_MAX_AGE:
+        return [(True, "backup", "No backup recorded: run `flask crm backup FILE` (and daily from a timer).")]
+    if backup["age"] > BACKUP_MAX_AGE:
         hours = int(backup["age"].total_seconds() // 3600)
-        found.append((True, "backup", f"The last backup finished {hours} hours ago: back up at least daily."))
-    if not config.get("METRICS_TOKEN"):
-        found.append(
-            (False, "METRICS_TOKEN", "No METRICS_TOKEN: Prometheus cannot scrape /metrics (admins still can).")
-        )
+        return [(True, "backup", f"The last backup finished {hours} hours ago: back up at least daily.")]
+    return []
+
+
+def check(app) -> list[Finding]:
+    """Every finding, errors first. Each step gives (an error in production?, setting, message)."""
+    production = app.config["CRM_ENV"] == "production"
+    found = _mail(app.config) + _web(app.config) + _backup(app)
     findings = [
         Finding("error" if (error and production) else "warning", setting, message) for error, setting, message in found
     ]

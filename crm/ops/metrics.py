@@ -22,8 +22,9 @@ from crm.ops.models import JobRun, WorkerHeartbeat
 from crm.outbox.models import STATUS_RANK, AddressHealth, DeliveryEvent, OutboundMessage
 from crm.outbox.services import utcnow
 
-# Totals over whole tables (messages by status, letters by campaign: 0.2 and 0.4 s at a million rows on PostgreSQL)
-# are read at most once a minute, in the background: a scrape answers with the last totals while fresh ones are read.
+# Totals over whole tables (messages by status, letters by campaign: 0.2 and 0.4 s at a
+# million rows on PostgreSQL) are read at most once a minute, in the background: a scrape
+# answers with the last totals while fresh ones are read.
 CACHE_SECONDS = 60
 IN_FLIGHT = tuple(status for status, rank in STATUS_RANK.items() if rank < 2 or status == "deferred")
 LATENCY_SAMPLE = 5000  # the newest sends of the last five minutes that the latency quantiles are read from
