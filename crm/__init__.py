@@ -113,14 +113,16 @@ def register_blueprints(app: Flask) -> None:
     from crm.interactions.views import bp as interactions_bp
     from crm.mailings.views import bp as mailings_bp
     from crm.members.views import bp as members_bp
+    from crm.ops.views import bp as ops_bp
     from crm.outbox.views import bp as outbox_bp
     from crm.programs.views import bp as programs_bp
     from crm.proposals.views import bp as proposals_bp
-    from crm.replies.views import bp as replies_bp  # (also: its template helpers and its periodic job)
+    from crm.replies.views import bp as replies_bp  # (also: its template helpers)
     from crm.search.views import bp as search_bp
     from crm.stakeholders.views import bp as stakeholders_bp
 
     for blueprint in (
+        ops_bp,
         core_bp,
         auth_bp,
         members_bp,

@@ -1,7 +1,7 @@
 """The `flask crm ...` commands: parse, call a service, commit, print."""
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from crm.auth.models import ROLES
 from crm.extensions import db
@@ -430,3 +430,60 @@ def restore_command(file, force):
         click.echo(f"Migrated it from schema {manifest['schema_revision']} to {result.upgraded_to}.")
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
+
+
+@crm_cli.group("jobs", invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def jobs_cli(context):
+    """The scheduled jobs the workers run: each with its schedule, last run and next due time."""
+    if context.invoked_subcommand is not None:
+        return
+    from crm.ops.jobs import job_statuses
+
+    statuses = job_statuses(db.session)
+    db.session.rollback()
+    for status in statuses:
+        last = status.last
+        ran = "never" if last is None else f"{last.started_at:%Y-%m-%d %H:%M} UTC {status.last_outcome}"
+        click.echo(
+            f"{status.job.name:<24} {status.schedule:<26} last: {ran:<32} next: {status.next_due:%Y-%m-%d %H:%M} UTC"
+        )
+        if last is not None and last.error:
+            click.echo(f"{'':<24} {last.error}")
+        if status.failures > 1:
+            click.echo(f"{'':<24} failed {status.failures} times in a row")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run_command(name):
+    """Run the job NAME now (recorded like a scheduled run); exits non-zero if it fails."""
+    from crm.lib.schedule import registered_jobs
+    from crm.ops.jobs import run_now
+
+    try:
+        result = run_now(db.session, name)
+    except LookupError:
+        names = ", ".join(job.name for job in registered_jobs())
+        raise click.ClickException(f"No job named {name!r}. The jobs: {names}.") from None
+    counts = ", ".join(f"{key} {value}" for key, value in result.counts.items())
+    click.echo(f"{name}: {result.outcome} ({counts})" + (f": {result.error}" if result.error else ""))
+    if result.outcome == "failed":
+        raise SystemExit(1)
+
+
+@crm_cli.command("doctor")
+def doctor_command():
+    """List what is wrong (errors) or risky (warnings) for production; exits 1 on an error, so a deploy can stop."""
+    from flask import current_app
+
+    from crm.ops.doctor import check
+
+    findings = check(current_app)
+    for finding in findings:
+        click.echo(f"{finding.level.upper():<8} {finding.setting}: {finding.message}")
+    errors = sum(1 for finding in findings if finding.level == "error")
+    click.echo(f"{errors} error(s), {len(findings) - errors} warning(s).")
+    if errors:
+        raise SystemExit(1)

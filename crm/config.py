@@ -116,6 +116,11 @@ class BaseConfig:
     # `crm backup` / `crm restore` on PostgreSQL: the folder of pg_dump, pg_restore and psql of the
     # server's major version (e.g. /usr/lib/postgresql/16/bin); None: from the PATH.
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
+    # The scheduled jobs (crm/lib/schedule.py) the workers run: "all", or names, comma-separated.
+    SCHEDULED_JOBS = os.environ.get("SCHEDULED_JOBS", "all")
+    FOLLOW_UP_DIGEST_HOUR = int(os.environ.get("FOLLOW_UP_DIGEST_HOUR", "7"))  # Toronto time, 0–23
+    # /metrics: "Authorization: Bearer <METRICS_TOKEN>" or an admin's session; None: admins only.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
 
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 3600
@@ -145,6 +150,7 @@ class TestingConfig(BaseConfig):
     LOOKUP_CACHE_SECONDS = 0
     RATELIMIT_STORAGE_URI = "memory://"
     REPRESENT_API_URL = None  # no test reaches the network: a test that needs it points it at a local fake
+    SCHEDULED_JOBS = "scheduled-mailings"  # tests of jobs ask for more; due mailings go out on every pass anyway
 
 
 class ProductionConfig(BaseConfig):

@@ -9,6 +9,7 @@ from crm.dashboards.models import ActivityDay, ActivityDirtyDay, StakeholderKind
 from crm.interactions.models import FollowUp, Interaction, InteractionHashtag, Participant  # noqa: F401
 from crm.legislatures.models import RepresentAnswer  # noqa: F401
 from crm.members.models import ConsentRecord, MemberProfile  # noqa: F401
+from crm.ops.models import JobRun, WorkerHeartbeat  # noqa: F401
 from crm.outbox.models import AddressHealth, DeliveryEvent, MailBatch, OutboundMessage, SendingPause, Suppression  # noqa: F401
 from crm.programs.models import (  # noqa: F401
     Attendance,

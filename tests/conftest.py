@@ -78,6 +78,8 @@ SLOW = (  # node id prefixes: tests that start processes or take 4 s or more alo
     "tests/security/test_hostile_input.py::test_every_get_route_survives_hostile_query_strings",  # 10 s
     "tests/security/test_stored_xss.py::test_no_page_renders_a_stored_payload_as_markup",  # 4.5 s: every page
     "tests/outbox/test_webhook.py::test_ten_thousand_events_each_sent_three_times",  # 4 s: 30,000 events
+    "tests/ops/test_production_notes.py",  # gunicorn and a worker started from docs/operations.md's units
+    "tests/ops/test_worker_processes.py",  # three worker processes at once
 )
 
 

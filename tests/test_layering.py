@@ -13,7 +13,7 @@ CRM = Path(__file__).resolve().parents[1] / "crm"
 LAYERS: list[set[str]] = [
     {"<app>"},  # the factory: registers every blueprint, command and model
     {"models", "cli"},  # every model for Alembic; the commands
-    {"api", "dashboards", "home", "search"},  # read everything below; the home page; the one search
+    {"api", "dashboards", "home", "search", "ops"},  # read everything below; home page; search; operations
     {"mailings", "replies"},  # ask members to act on a campaign; ask them what became of their letters
     {"campaigns"},  # letters
     {"interactions", "proposals", "programs"},

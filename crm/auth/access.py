@@ -5,7 +5,9 @@ An endpoint missing from this table is refused to everyone (deny by default), an
 `app.url_map` so a new route cannot be added without a line here.
 """
 
-from flask import abort, jsonify, redirect, request, url_for
+import hmac
+
+from flask import Response, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from crm.auth.models import ADMIN_ROLES, LEAD_ROLES, STAFF_ROLES
@@ -23,7 +25,7 @@ ACCESS: dict[str, object] = {
     "bootstrap.static": PUBLIC,
     # the front page, health check and home page
     "home.index": PUBLIC,
-    "home.healthz": PUBLIC,
+    "ops.healthz": PUBLIC,
     "home.home": ANYONE_LOGGED_IN,
     # accounts
     "members.join": PUBLIC,
@@ -84,6 +86,9 @@ ACCESS: dict[str, object] = {
     "outbox.sendgrid_events": PUBLIC,
     "outbox.unsubscribe": PUBLIC,
     "outbox.admin_messages": ADMIN,
+    # operations: /metrics also takes the METRICS_TOKEN bearer token (BEARER_TOKENS below)
+    "ops.metrics": ADMIN,
+    "ops.health_page": ADMIN,
     "outbox.admin_resend": ADMIN,
     "outbox.admin_cancel": ADMIN,
     "outbox.address_health": LEADS,
@@ -202,6 +207,28 @@ ACCESS: dict[str, object] = {
 }
 
 
+# Endpoints a machine may also call with "Authorization: Bearer <the setting's value>".
+BEARER_TOKENS = {"ops.metrics": "METRICS_TOKEN"}
+
+
+def _bearer_allowed(endpoint: str) -> bool:
+    setting = BEARER_TOKENS.get(endpoint)
+    expected = current_app.config.get(setting) if setting else None
+    given = request.headers.get("Authorization", "")
+    if not expected or not given.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(given[len("Bearer ") :].strip().encode(), str(expected).encode())
+
+
+def _bearer_answer(endpoint: str):
+    """None (let in) with the right token; 401 for a visitor without it; True: a session decides, as usual."""
+    if _bearer_allowed(endpoint):
+        return None
+    if not current_user.is_authenticated:
+        return Response("A bearer token (or an admin's session) is needed.\n", 401, {"WWW-Authenticate": "Bearer"})
+    return True
+
+
 def allowed(endpoint: str, user) -> bool:
     """Whether `user` (possibly anonymous) may use `endpoint`."""
     rule = ACCESS.get(endpoint)
@@ -221,7 +248,7 @@ MFA_ENROLMENT_ENDPOINTS = {
     "auth.logout",
     "static",
     "bootstrap.static",
-    "home.healthz",
+    "ops.healthz",
     "home.index",
 }
 
@@ -231,6 +258,8 @@ def enforce_access():
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: let the 404/405 handlers answer
         return None
+    if endpoint in BEARER_TOKENS and (answer := _bearer_answer(endpoint)) is not True:
+        return answer
     if allowed(endpoint, current_user):
         if (
             current_user.is_authenticated

@@ -7,7 +7,6 @@ Why it works this way: docs/design-notes.md, "campaigns/digest.py".
 from __future__ import annotations
 
 import logging
-import time as clock
 from datetime import UTC, date, datetime, time
 from email.utils import formataddr, parseaddr
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.campaigns.models import Campaign, Letter, LetterDigest
 from crm.campaigns.services import html_body
+from crm.lib.schedule import DailyAt, scheduled_job
 from crm.outbox.services import dialect_insert, one_line, queue_message, utcnow
 
 log = logging.getLogger(__name__)
@@ -188,24 +188,8 @@ def digest_text(campaign: Campaign, letters: list[Letter], part: int = 1) -> tup
 # --- in the worker
 # ------------------------------------------------------------------------------------------------
 
-EVERY_SECONDS = 300  # a digest goes out at most five minutes after midnight; the query reads a small partial index
-_last_run = {"at": float("-inf")}
 
-
-def send_digests_now_and_then(session: Session, now: datetime) -> None:
-    """The outbox worker's pass job: queue the due digests if this process has not in the last EVERY_SECONDS."""
-    if clock.monotonic() - _last_run["at"] < EVERY_SECONDS:
-        return
-    _last_run["at"] = clock.monotonic()
-    count = send_due_digests(session, now)
-    if count:
-        log.info("campaigns: queued %d daily digest(s)", count)
-
-
-def _register() -> None:
-    from crm.outbox.worker import add_pass_job
-
-    add_pass_job(send_digests_now_and_then)
-
-
-_register()
+@scheduled_job("letter-digests", DailyAt(0, 5), "Each office's daily digest of the letters written to it yesterday")
+def send_digests_job(session: Session, now: datetime) -> dict:
+    """The scheduled job: queue the day's digests, just after midnight Toronto time."""
+    return {"digests": send_due_digests(session, now)}

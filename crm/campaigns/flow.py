@@ -18,6 +18,7 @@ from crm.campaigns import services, sharing, similarity
 from crm.campaigns.models import Campaign, LetterTemplate, PendingLetter, TemplateFailure
 from crm.campaigns.services import Recipient, TemplateFailed
 from crm.lib.errors import ValidationError
+from crm.lib.schedule import Every, scheduled_job
 from crm.outbox.services import dialect_insert
 
 WAITING_DAYS = 7
@@ -323,3 +324,8 @@ def expire_pending(session: Session, now: datetime | None = None) -> int:
     """Delete waiting letters older than seven days, with their text; returns how many."""
     cutoff = (now or datetime.utcnow()) - timedelta(days=WAITING_DAYS)
     return session.execute(delete(PendingLetter).where(PendingLetter.created_at < cutoff)).rowcount or 0
+
+
+@scheduled_job("waiting-letters-expiry", Every(3600), "Delete letters waiting for their writer to join, after 7 days")
+def expire_pending_job(session: Session, now: datetime) -> dict:
+    return {"deleted": expire_pending(session, now)}

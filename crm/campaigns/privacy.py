@@ -4,6 +4,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from crm.campaigns.models import Campaign, Letter, PendingLetter
+from crm.lib.schedule import DailyAt, scheduled_job
 from crm.members.models import MemberProfile
 from crm.members.privacy import ERASED, MemberDataSource, register_member_data
 
@@ -80,6 +81,18 @@ def scrub_old_letters(session, before) -> int:
         .values(body=RETIRED, signature=None)
     ).rowcount
     session.execute(
-        update(OutboundMessage).where(OutboundMessage.id.in_(done)).values(text_body=RETIRED, html_body=None)
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(done), OutboundMessage.text_body != RETIRED)
+        .values(text_body=RETIRED, html_body=None)
     )
     return scrubbed or 0
+
+
+@scheduled_job("letter-retention", DailyAt(3), "Remove the words of letters older than LETTER_RETENTION_DAYS")
+def scrub_letters_job(session, now) -> dict:
+    from datetime import timedelta
+
+    from flask import current_app
+
+    days = current_app.config["LETTER_RETENTION_DAYS"]
+    return {"letters": scrub_old_letters(session, now - timedelta(days=days))}

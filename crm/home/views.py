@@ -1,14 +1,13 @@
-"""Front page, home page and the health check."""
+"""Front page and home page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import exists, func, or_, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from crm.campaigns.models import Campaign, Letter
@@ -114,14 +113,3 @@ def _staff_panels(today: date) -> dict:
         "week_meetings": meetings[: follow_ups.SHOWN],
         "more_meetings": len(meetings) > follow_ups.SHOWN,
     }
-
-
-@bp.route("/healthz")
-def healthz():
-    """200 when the database answers, 503 when it does not."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
-        db.session.rollback()
-        return jsonify(status="unavailable", database={"ok": False, "error": type(error).__name__}), 503
-    return jsonify(status="ok", database={"ok": True, "dialect": db.engine.dialect.name})

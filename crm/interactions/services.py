@@ -26,6 +26,7 @@ from crm.interactions.models import (
     not_archived,
 )
 from crm.lib.errors import ValidationError
+from crm.lib.schedule import TORONTO, DailyAt, scheduled_job
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import Organization, Person
@@ -344,6 +345,19 @@ def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) 
             subject=f"Your ITPO follow-ups: {len(overdue)} overdue, {len(due)} due",
         )
     return len(by_user)
+
+
+@scheduled_job(
+    "follow-up-digests",
+    DailyAt(hour=7, hour_setting="FOLLOW_UP_DIGEST_HOUR"),
+    "Mail each committee member their due and overdue follow-ups",
+)
+def follow_up_digests_job(session: Session, now: datetime) -> dict:
+    """The scheduled job: today is Toronto's day at the set hour."""
+    from datetime import UTC
+
+    today = now.replace(tzinfo=UTC).astimezone(TORONTO).date()
+    return {"digests": queue_follow_up_digests(session, today)}
 
 
 def can_read(user: User, interaction: Interaction) -> bool:

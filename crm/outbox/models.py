@@ -56,6 +56,7 @@ class OutboundMessage(db.Model):
     __table_args__ = (
         Index("ix_outbound_messages_due", "status", "next_attempt_at", "id"),  # the claim order
         Index("ix_outbound_messages_to_address_next", "to_address", "next_attempt_at"),
+        Index("ix_outbound_messages_sent_at", "sent_at"),  # /metrics: sends in the last minutes
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,7 +112,7 @@ class DeliveryEvent(db.Model):
     address: Mapped[str | None] = mapped_column(String(254))
     reason: Mapped[str | None] = mapped_column(String(500))
     occurred_at: Mapped[datetime | None]
-    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)  # /metrics, health page
 
 
 class AddressHealth(db.Model):

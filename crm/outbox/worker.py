@@ -55,14 +55,16 @@ def add_pass_job(job) -> None:
 
 
 def run_pass_jobs(session) -> None:
-    """Run the added jobs, each in a transaction of its own: one that fails is logged and the others still run."""
-    for job in list(_pass_jobs):
-        try:
-            job(session, utcnow())
-            session.commit()
-        except Exception:
-            log.exception("outbox: pass job %s failed", getattr(job, "__name__", job))
-            session.rollback()
+    """Run the added jobs, each in a transaction of its own: one that fails is logged and the others still run.
+    They get a session of their own: a job's rollback must not expire the messages sender threads are reading."""
+    with Session(session.get_bind(), expire_on_commit=False) as own:
+        for job in list(_pass_jobs):
+            try:
+                job(own, utcnow())
+                own.commit()
+            except Exception:
+                log.exception("outbox: pass job %s failed", getattr(job, "__name__", job))
+                own.rollback()
 
 
 def _claim_units(session, owner: str, limit: int, bulk_size: int, top_up: bool = True) -> list[list[OutboundMessage]]:

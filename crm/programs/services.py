@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.lib.errors import ValidationError
+from crm.lib.schedule import Every, scheduled_job
 from crm.members.models import LICENSURE_STAGES
 from crm.outbox.services import queue_message
 from crm.programs.calendar import NonexistentLocalTime, format_toronto, ics_event, toronto_to_utc
@@ -443,3 +444,8 @@ def event_roster(session: Session, event_id: int) -> list[tuple[Registration, bo
         .order_by(Registration.status, Registration.queued_at, Registration.id)
     )
     return [(registration, registration.user_id in attended) for registration in rows]
+
+
+@scheduled_job("program-reminders", Every(3600), "Remind each registrant of a program event starting within a day")
+def reminders_job(session: Session, now: datetime) -> dict:
+    return {"reminders": send_due_reminders(session, now)}

@@ -1,20 +1,10 @@
-"""The surveys as a periodic job of the outbox worker (its passes come every few seconds; this runs hourly)."""
+"""The surveys as a scheduled job (crm/lib/schedule.py): hourly, so a letter is asked about at most an hour late."""
 
-import logging
-import time
-
+from crm.lib.schedule import Every, scheduled_job
 from crm.replies.services import queue_due_surveys
 
-log = logging.getLogger(__name__)
-EVERY_SECONDS = 3600  # a letter becomes due at most an hour late; the query is indexed, but needs no more often
-_last_run = {"at": float("-inf")}
 
-
-def queue_surveys_now_and_then(session, now) -> None:
-    """Queue the due surveys if this process has not in the last EVERY_SECONDS (the caller commits)."""
-    if time.monotonic() - _last_run["at"] < EVERY_SECONDS:
-        return
-    _last_run["at"] = time.monotonic()
-    count = queue_due_surveys(session, now)
-    if count:
-        log.info("replies: queued %d reply survey(s)", count)
+@scheduled_job("reply-surveys", Every(3600), "Ask members 14 days after delivery whether the office replied")
+def queue_surveys_job(session, now) -> dict:
+    """Queue the due "did they reply?" surveys (the runner commits)."""
+    return {"surveys": queue_due_surveys(session, now)}

@@ -113,12 +113,3 @@ def _reply_for(letter):
         found = services.replies_for_letters(db.session, sorted(wanted))
         cache.update({letter_id: found.get(letter_id) for letter_id in wanted})
     return cache[letter.id]
-
-
-@bp.record_once
-def _run_from_the_worker(state):
-    """Every worker's passes queue the due surveys (at most hourly per process; `crm send-reply-surveys` too)."""
-    from crm.outbox.worker import add_pass_job
-    from crm.replies.jobs import queue_surveys_now_and_then
-
-    add_pass_job(queue_surveys_now_and_then)

@@ -8,19 +8,23 @@ The file has the format of `crm/data/ontario_mpps_2026.csv`: one row per distric
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from crm.audit.models import AuditEvent
 from crm.audit.services import record
+from crm.lib.schedule import DailyAt, scheduled_job
 from crm.reference import shipped
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 from crm.stakeholders.models import ContactPoint, ElectedOffice, Organization, Person
 from crm.stakeholders.revision import directory_revision, preview_still_current
 
 SHIPPED_ROSTER = "ontario_mpps_2026.csv"
+SHIPPED_ROSTER_AS_OF = datetime(2026, 9, 1)  # the sources' date (crm/data/README.md)
+STALE_AFTER_DAYS = 90
 REQUIRED_COLUMNS = ("ed_number", "mpp_name", "party", "email", "constituency_phone")
 # Placeholders some roster sources put where no address is known; stored as no address.
 NO_VALUE = {"none provided", "none", "n/a", "na", "-", "—", "unknown"}
@@ -300,3 +304,27 @@ def _open_office(session, jurisdiction, district, legislature, former, name, val
             person=person, jurisdiction=jurisdiction, district=district, current=True, from_date=None, **values
         )
     )
+
+
+def roster_as_of(session: Session) -> datetime:
+    """When the MPP roster was last refreshed (an applied Ontario `roster_refresh`), else the shipped file's date."""
+    events = session.execute(
+        select(AuditEvent.created_at, AuditEvent.changes)
+        .where(AuditEvent.action == "roster_refresh", AuditEvent.entity_type == "elected_offices")
+        .order_by(AuditEvent.created_at.desc())
+        .limit(20)
+    ).all()
+    refreshed = [at for at, changes in events if (changes or {}).get("jurisdiction", "ON") == "ON"]
+    return max([SHIPPED_ROSTER_AS_OF, *refreshed[:1]])
+
+
+@scheduled_job("roster-staleness", DailyAt(6), f"Warn when the MPP roster is older than {STALE_AFTER_DAYS} days")
+def roster_staleness_job(session: Session, now: datetime) -> dict:
+    """A warning (shown to admins) when the roster has not been refreshed for STALE_AFTER_DAYS."""
+    days = (now - roster_as_of(session)).days
+    if days > STALE_AFTER_DAYS:
+        return {
+            "days": days,
+            "warning": f"The MPP roster is {days} days old: refresh it (Directory → Refresh the MPP roster).",
+        }
+    return {"days": days}

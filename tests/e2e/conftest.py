@@ -100,6 +100,8 @@ def live_server(database_url, tmp_path_factory):
     from crm.cli import seed_reference_data
     from crm.extensions import db
 
+    from crm.lib.schedule import registered_jobs
+
     instance = tmp_path_factory.mktemp("e2e-instance")
     app = create_app(
         {
@@ -111,6 +113,8 @@ def live_server(database_url, tmp_path_factory):
             "MAIL_WORKER_INTERVAL": 0.2,
         }
     )
+    # Every real job, as `make run` runs them; not the ones a later test registers for itself.
+    app.config["SCHEDULED_JOBS"] = ",".join(job.name for job in registered_jobs())
     with app.app_context():
         upgrade()
         seed_reference_data(db.session)

@@ -73,6 +73,15 @@ EXEMPT = {
     "letters.signature": "built by the application from users.name (swept) and the profile's postal code, riding, "
     "street address and phone; shown as text on the member's own letter page",
     "invitations.email": "an email address, validated by the invitation form",
+    "job_runs.job": BY_THE_APP + " (a registered job's name)",
+    "job_runs.trigger": BY_THE_APP + " (schedule or manual)",
+    "job_runs.worker": BY_THE_APP + " (host name, process id and thread name)",
+    "job_runs.outcome": BY_THE_APP + " (running, ok, warning or failed)",
+    "job_runs.counts": BY_THE_APP + " (JSON of a job's counts)",
+    "job_runs.error": "an exception's type and message or a job's warning, written by the application; shown "
+    "autoescaped on the admin health page",
+    "worker_heartbeats.name": BY_THE_APP + " (host name, process id and thread name)",
+    "worker_heartbeats.kind": BY_THE_APP + " (process or thread)",
     "invitations.nonce": "a random token made by the application (crm/auth/invitations.py)",
     "login_throttles.email": "the lowercased address typed at login, counted by crm/auth/throttle.py; shown on no page",
     "pending_letters.token": "a random token made by the application",

@@ -1,0 +1,210 @@
+"""Run the scheduled jobs of crm/lib/schedule.py from every worker pass, each once per due time across all
+workers, and record every run in job_runs; beat the worker's heartbeat."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from crm.lib.schedule import Job, find_job, registered_jobs
+from crm.ops.models import JobRun, WorkerHeartbeat
+from crm.outbox.services import dialect_insert, utcnow
+from crm.outbox.worker import add_pass_job
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 30
+WORKER_SILENT_AFTER = timedelta(minutes=5)  # /healthz says no worker is running after this long without a beat
+KEEP_RUNS_DAYS = 30
+STALE_RUNNING = timedelta(hours=6)  # a run still "running" this long after it started died with its worker
+_PROCESS = {"name": f"{socket.gethostname()}:{os.getpid()}", "started": utcnow(), "beat": float("-inf")}
+
+
+def _worker_name() -> str:
+    thread = threading.current_thread().name
+    return f"{socket.gethostname()}:{os.getpid()}" + ("" if thread == "MainThread" else f":{thread}")[:64]
+
+
+def enabled_jobs(config) -> list[Job]:
+    """The jobs this app's workers run: SCHEDULED_JOBS is "all" or a comma-separated list of names."""
+    wanted = str(config.get("SCHEDULED_JOBS", "all")).strip()
+    if wanted == "all":
+        return registered_jobs()
+    names = {name.strip() for name in wanted.split(",") if name.strip()}
+    return [job for job in registered_jobs() if job.name in names]
+
+
+def _counts(result) -> tuple[str, dict, str | None]:
+    """A job's return value as (outcome, counts, warning)."""
+    if result is None:
+        return "ok", {}, None
+    if isinstance(result, int):
+        return "ok", {"count": result}, None
+    counts = dict(result)
+    warning = counts.pop("warning", None)
+    return ("warning" if warning else "ok"), counts, warning
+
+
+def _link_context(app):
+    """Mail a job queues carries links: SERVER_NAME when configured, else PUBLIC_BASE_URL gives the host."""
+    if app.config.get("SERVER_NAME"):
+        return nullcontext()
+    return app.test_request_context(base_url=app.config["PUBLIC_BASE_URL"])
+
+
+@dataclass
+class RunResult:
+    job: str
+    outcome: str  # ok, warning, failed, or skipped (another worker has this due time)
+    counts: dict
+    error: str | None = None
+
+
+def run_job(session: Session, job: Job, due_at: datetime, *, trigger: str = "schedule") -> RunResult:
+    """Run `job` for `due_at` unless another worker already has: insert the run's row (unique per job and due
+    time) and commit, run the job in its own transaction, then record how it ended. A job that raises is
+    recorded as failed and runs again at its next due time."""
+    app = current_app._get_current_object()
+    started = utcnow()
+    claimed = session.execute(
+        dialect_insert(session, JobRun)
+        .values(job=job.name, due_at=due_at, trigger=trigger, worker=_worker_name(), started_at=started)
+        .on_conflict_do_nothing(index_elements=["job", "due_at"])
+        .returning(JobRun.id)
+    ).scalar()
+    session.commit()
+    if claimed is None:
+        return RunResult(job.name, "skipped", {})
+    clock = time.perf_counter()
+    try:
+        with _link_context(app):
+            result = job.run(session, utcnow())
+        session.commit()
+        outcome, counts, error = _counts(result)
+    except Exception as exc:  # recorded and shown to admins; the next due time tries again
+        session.rollback()
+        log.exception("scheduled job %s failed (run %s)", job.name, claimed)
+        outcome, counts, error = "failed", {}, f"{type(exc).__name__}: {exc}"[:1000]
+    counts["seconds"] = round(time.perf_counter() - clock, 3)
+    session.execute(
+        update(JobRun)
+        .where(JobRun.id == claimed)
+        .values(finished_at=utcnow(), outcome=outcome, counts=json.dumps(counts), error=error)
+    )
+    session.commit()
+    if outcome == "warning":
+        log.warning("scheduled job %s: %s", job.name, error)
+    return RunResult(job.name, outcome, counts, error)
+
+
+def _latest_due(session: Session) -> dict[str, datetime]:
+    return dict(session.execute(select(JobRun.job, func.max(JobRun.due_at)).group_by(JobRun.job)).all())
+
+
+def run_due_jobs(session: Session, now: datetime | None = None) -> list[RunResult]:
+    """Run every enabled job whose latest due time has no run yet (one grouped query when nothing is due)."""
+    now = now or utcnow()
+    config = current_app.config
+    done = _latest_due(session)
+    session.rollback()
+    results = []
+    for job in enabled_jobs(config):
+        due = job.schedule.latest_due(now, config)
+        if done.get(job.name) is not None and done[job.name] >= due:
+            continue
+        results.append(run_job(session, job, due))
+    return results
+
+
+def run_now(session: Session, name: str) -> RunResult:
+    """`crm jobs run NAME`: run one job at once, whatever its schedule (recorded as a manual run)."""
+    job = find_job(name)
+    if job is None:
+        raise LookupError(name)
+    return run_job(session, job, datetime.utcnow(), trigger="manual")  # microseconds: never a due time
+
+
+def beat(session: Session, now: datetime | None = None, *, force: bool = False) -> None:
+    """Record that this worker is alive, at most every HEARTBEAT_SECONDS per process and thread."""
+    if not force and time.monotonic() - _PROCESS["beat"] < HEARTBEAT_SECONDS:
+        return
+    now = now or utcnow()
+    name = _worker_name()
+    kind = "process" if threading.current_thread().name == "MainThread" else "thread"
+    session.execute(
+        dialect_insert(session, WorkerHeartbeat)
+        .values(name=name, kind=kind, started_at=_PROCESS["started"], seen_at=now)
+        .on_conflict_do_update(index_elements=["name"], set_={"seen_at": now})
+    )
+    session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - timedelta(days=1)))
+    session.execute(
+        delete(JobRun).where(JobRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS), JobRun.outcome != "running")
+    )
+    session.commit()
+    _PROCESS["beat"] = time.monotonic()
+
+
+def last_worker_seen(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
+
+
+@dataclass
+class JobStatus:
+    """A job as the operator sees it: its schedule, its last run, its next due time."""
+
+    job: Job
+    schedule: str
+    last: JobRun | None
+    next_due: datetime
+    failures: int  # failed runs in a row, newest first
+
+    @property
+    def failing(self) -> bool:
+        return self.last is not None and self.last.outcome == "failed"
+
+    @property
+    def last_outcome(self) -> str:
+        if self.last is None:
+            return "never run"
+        if self.last.outcome == "running" and utcnow() - self.last.started_at > STALE_RUNNING:
+            return "abandoned"
+        return self.last.outcome
+
+
+def job_statuses(session: Session, now: datetime | None = None) -> list[JobStatus]:
+    """Every registered job with its last run, its failures in a row and its next due time (one indexed query a
+    job)."""
+    now = now or utcnow()
+    config = current_app.config
+    statuses = []
+    for job in registered_jobs():
+        runs = session.scalars(
+            select(JobRun).where(JobRun.job == job.name).order_by(JobRun.due_at.desc()).limit(20)
+        ).all()
+        streak = 0
+        for run in runs:
+            if run.outcome != "failed":
+                break
+            streak += 1
+        last = runs[0] if runs else None
+        statuses.append(JobStatus(job, job.schedule.describe(config), last, job.schedule.next_due(now, config), streak))
+    return statuses
+
+
+def _scheduled_jobs_pass(session: Session, now: datetime) -> None:
+    """The worker's pass job: beat, then run the due scheduled jobs (committed run by run)."""
+    beat(session, now)
+    run_due_jobs(session, now)
+
+
+add_pass_job(_scheduled_jobs_pass)
