@@ -99,7 +99,6 @@ def live_server(database_url, tmp_path_factory):
     from crm import create_app
     from crm.cli import seed_reference_data
     from crm.extensions import db
-
     from crm.lib.schedule import registered_jobs
 
     instance = tmp_path_factory.mktemp("e2e-instance")
