@@ -62,7 +62,8 @@ class BaseConfig:
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PERMANENT_SESSION_LIFETIME = 12 * 3600
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # counter:// (crm/lib/ratelimit.py) counts in this process and starts no thread; production shares Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "counter://")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
@@ -148,7 +149,7 @@ class TestingConfig(BaseConfig):
     MAIL_BACKEND = "memory"
     MAIL_WORKER_THREAD = False
     LOOKUP_CACHE_SECONDS = 0
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "counter://"
     REPRESENT_API_URL = None  # no test reaches the network: a test that needs it points it at a local fake
     SCHEDULED_JOBS = "scheduled-mailings"  # tests of jobs ask for more; due mailings go out on every pass anyway
 
@@ -159,6 +160,8 @@ class ProductionConfig(BaseConfig):
     CRM_ENV = "production"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "sendgrid")
     REPRESENT_API_URL = os.environ.get("REPRESENT_API_URL", REPRESENT_API_DEFAULT) or None
+    # Several gunicorn workers must share the counts: Redis, unless told otherwise.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
 
 
 CONFIGS = {

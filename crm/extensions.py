@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Index, MetaData, func, text
 from sqlalchemy.orm import DeclarativeBase
 
+from crm.lib import ratelimit  # noqa: F401  (registers the counter:// rate-limit storage)
 from crm.lib.sql import SQLITE_TRIGRAM_TABLES
 
 NAMING_CONVENTION = {

@@ -56,7 +56,9 @@ def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
 def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient) -> dict:
     """The placeholder values for this member (or, with `user` None, a visitor not yet known) writing to
     this recipient."""
-    riding = _member_riding(session, user.id) if user is not None else None
+    riding = recipient.member_riding  # read with the recipient, when it was read for this writer
+    if riding is None and user is not None:
+        riding = _member_riding(session, user.id)
     if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
         riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
     member_riding, count = riding or ("", shown_count(0))

@@ -47,14 +47,22 @@ def small_id(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and raw.isascii() and len(raw) <= _ID_DIGITS else None
 
 
-def resolve_recipient(session: Session, campaign: Campaign, key: str) -> Recipient | None:
-    """The recipient a key names ('district-<id>' or 'person-<id>'), if it fits the campaign's kind."""
+def resolve_recipient(session: Session, campaign: Campaign, key: str, user=None) -> Recipient | None:
+    """The recipient a key names ('district-<id>' or 'person-<id>'), if it fits the campaign's kind; a riding's
+    representative comes with the riding `user` (None: a visitor) writes from, read in the same statement."""
     kind, _, raw_id = (key or "").partition("-")
     record_id = small_id(raw_id)
     if record_id is None:
         return None
     if campaign.kind == "own_representative" and kind == "district":
-        return services.recipient_for_district(session, campaign, record_id)
+        profile = getattr(user, "profile", None)
+        return services.recipient_for_district(
+            session,
+            campaign,
+            record_id,
+            for_writer=True,
+            writer_district_id=profile.district_id if profile is not None else None,
+        )
     if campaign.kind == "fixed_targets" and kind == "person":
         return next((r for r in services.fixed_recipients(session, campaign) if r.person.id == record_id), None)
     return None
@@ -77,7 +85,7 @@ def prepare(
     posted: the member's text came with the request (show a preview); send: they asked to send it;
     postal_code: typed by a member with none on file, for the preview's signature.
     """
-    recipient = resolve_recipient(session, campaign, key)
+    recipient = resolve_recipient(session, campaign, key, user)
     if recipient is None:
         return Outcome("unknown_recipient")
     if recipient.problem:
@@ -134,7 +142,7 @@ def _send(session, campaign, user, recipient, template, edits, context) -> Outco
         )
     except ValidationError as error:
         return Outcome("invalid", recipient, message=error.message)
-    similarity.record_letter(session, letter.id, campaign.id, personal_text(template, edits))
+    similarity.record_letter(session, letter.id, campaign.id, personal_text(template, edits), user_id=user.id)
     sharing.queue_copy(session, letter, user)  # issue 21 item 5: the member's copy, in the letter's transaction
     session.execute(
         delete(PendingLetter).where(PendingLetter.user_id == user.id, PendingLetter.campaign_id == campaign.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from crm.campaigns import sandbox
 from crm.campaigns.compose import MAX_BLOCK_CHARS, compose, constituent_signature
@@ -28,6 +28,20 @@ def current_template(session: Session, campaign_id: int) -> LetterTemplate | Non
         .options(joinedload(LetterTemplate.blocks))
         .order_by(LetterTemplate.version.desc())
         .limit(1)
+    )
+
+
+def template_of_campaign(session: Session, slug: str, template_id: int) -> LetterTemplate | None:
+    """A letter template of the campaign at `slug`, with that campaign, its jurisdiction and the template's
+    blocks, in one statement: what a posted letter needs to know of its campaign."""
+    return session.scalar(
+        select(LetterTemplate)
+        .join(Campaign, Campaign.id == LetterTemplate.campaign_id)
+        .where(Campaign.slug == slug, LetterTemplate.id == template_id)
+        .options(
+            contains_eager(LetterTemplate.campaign).joinedload(Campaign.jurisdiction),
+            joinedload(LetterTemplate.blocks),
+        )
     )
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from crm.campaigns.models import (
     Campaign,
 )
 from crm.legislatures.sets import SHIPPED_OFFLINE
+from crm.members.models import MemberProfile
+from crm.members.small_counts import shown_count
 from crm.reference.models import ElectoralDistrict
 from crm.stakeholders.models import ElectedOffice, Person
 
@@ -29,6 +31,9 @@ class Recipient:
     title: str
     party: str | None
     problem: str | None = None  # "vacant" or "no_address"
+    # The writer's riding as their letter names it, and how many members live there (shown as a small count),
+    # when the recipient was read for a writer (`recipient_for_district(..., for_writer=True)`).
+    member_riding: tuple[str, str] | None = None
 
     @property
     def key(self) -> str:
@@ -47,9 +52,20 @@ def _office_address(office: ElectedOffice, which: str) -> str | None:
     return first or second
 
 
-def recipient_for_district(session: Session, campaign: Campaign, district_id: int) -> Recipient | None:
-    """The current representative of a district in the campaign's jurisdiction (None: no such district)."""
-    row = session.execute(
+def recipient_for_district(
+    session: Session,
+    campaign: Campaign,
+    district_id: int,
+    *,
+    for_writer: bool = False,
+    writer_district_id: int | None = None,
+) -> Recipient | None:
+    """The current representative of a district in the campaign's jurisdiction (None: no such district).
+
+    for_writer: also read, in the same statement, the writer's riding (their saved `writer_district_id`, else
+    this district) and how many members live there, for the letter's placeholders (`member_riding`).
+    """
+    stmt = (
         select(ElectoralDistrict, ElectedOffice)
         .outerjoin(
             ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
@@ -57,16 +73,35 @@ def recipient_for_district(session: Session, campaign: Campaign, district_id: in
         .where(ElectoralDistrict.id == district_id, ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
         .options(joinedload(ElectedOffice.person))
         .limit(1)
-    ).first()
+    )
+    riding_id = writer_district_id or district_id
+    if for_writer:
+        saved = aliased(ElectoralDistrict)
+        stmt = stmt.add_columns(
+            select(saved.name).where(saved.id == riding_id).scalar_subquery(),
+            select(func.count())
+            .select_from(MemberProfile)
+            .where(MemberProfile.district_id == riding_id)
+            .scalar_subquery(),
+        )
+    row = session.execute(stmt).first()
     if row is None:
         return None
-    district, office = row
+    district, office = row[0], row[1]
+    member_riding = (row[2], shown_count(row[3] or 0)) if for_writer and row[2] is not None else None
     title = campaign.jurisdiction.member_title
     if office is None:
-        return Recipient(None, None, district, None, title, None, problem="vacant")
+        return Recipient(None, None, district, None, title, None, problem="vacant", member_riding=member_riding)
     email = _office_address(office, campaign.mpp_address)
     return Recipient(
-        office.person, office, district, email, title, office.party, problem=None if email else "no_address"
+        office.person,
+        office,
+        district,
+        email,
+        title,
+        office.party,
+        problem=None if email else "no_address",
+        member_riding=member_riding,
     )
 
 

@@ -33,6 +33,7 @@ from crm.campaigns.letter_templates import (  # noqa: F401
     current_template,
     sample_letter,
     save_template,
+    template_of_campaign,
     template_versions,
 )
 from crm.campaigns.models import (

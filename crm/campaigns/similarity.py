@@ -122,40 +122,43 @@ def _candidates_sql() -> str:
     )
 
 
-_CANDIDATES = text(_candidates_sql())
 _INSERT_BANDS = text(
     "INSERT INTO letter_similarity_bands (campaign_id, band_no, band_hash, letter_id) VALUES "
     + ", ".join(f"(:campaign_id, {number}, :h{number}, :letter_id)" for number in range(BANDS))
 )
 
 
-def _candidates(session: Session, campaign_id: int, hashes: list[int]) -> list[int]:
-    """Letters sharing at least one band, those sharing the most first; at most CANDIDATES_PER_BAND per band."""
-    values = {f"h{number}": value for number, value in enumerate(hashes)}
-    return list(session.scalars(_CANDIDATES, {"campaign_id": campaign_id, **values}))
+_SCORED = (
+    "SELECT s.letter_id, s.signature FROM letter_signatures s{join} WHERE s.letter_id IN ({candidates})"
+    " AND s.signature IS NOT NULL{exclude}"
+)
+_CANDIDATE_SIGNATURES = text(_SCORED.format(join="", candidates=_candidates_sql(), exclude=""))
+_CANDIDATE_SIGNATURES_OF_OTHERS = text(
+    _SCORED.format(
+        join=" JOIN letters l ON l.id = s.letter_id", candidates=_candidates_sql(), exclude=" AND l.user_id != :user_id"
+    )
+)
 
 
 def _compare(session: Session, campaign_id: int, sig: np.ndarray, exclude_user_id: int | None) -> SimilarityResult:
-    """Score the candidates on their stored signatures; the band of the best."""
-    candidates = _candidates(session, campaign_id, band_hashes(sig))
-    if not candidates:
-        return PERSONAL
-    from crm.campaigns.models import Letter
-
-    query = select(LetterSignature.letter_id, LetterSignature.signature).where(
-        LetterSignature.letter_id.in_(candidates), LetterSignature.signature.is_not(None)
-    )
+    """Score the candidates on their stored signatures, read with the candidates in one statement; the band of
+    the best. A member's own letters are left out of the candidates found."""
+    values = {f"h{number}": value for number, value in enumerate(band_hashes(sig))}
+    values["campaign_id"] = campaign_id
+    query = _CANDIDATE_SIGNATURES
     if exclude_user_id is not None:
-        query = query.join(Letter, Letter.id == LetterSignature.letter_id).where(Letter.user_id != exclude_user_id)
+        query, values["user_id"] = _CANDIDATE_SIGNATURES_OF_OTHERS, exclude_user_id
     scored = sorted(
         (
             Match(letter_id, round(float(np.mean(from_bytes(data) == sig)), 3))
-            for letter_id, data in session.execute(query)
+            for letter_id, data in session.execute(query, values)
         ),
         key=lambda m: (-m.score, m.letter_id),
     )
+    if not scored:
+        return PERSONAL
     matches = [m for m in scored if m.score >= SIMILAR][:MAX_MATCHES]
-    best = scored[0].score if scored else 0.0
+    best = scored[0].score
     return SimilarityResult(band_for(best), best, matches)
 
 
@@ -167,16 +170,18 @@ def check_text(
     return PERSONAL if sig is None else _compare(session, campaign_id, sig, exclude_user_id)
 
 
-def record_letter(session: Session, letter_id: int, campaign_id: int, text: str) -> str:
+def record_letter(session: Session, letter_id: int, campaign_id: int, text: str, user_id: int | None = None) -> str:
     """Classify a letter against the letters sent before it and write its signature and bands in the caller's
-    transaction (never commits). Call it in the send, once the letter is flushed; returns its band."""
+    transaction (never commits). Call it in the send, once the letter is flushed, with its writer (else read);
+    returns its band."""
     from crm.campaigns.models import Letter
 
     sig = signature(text)
     if sig is None:
         result = PERSONAL
     else:
-        user_id = session.scalar(select(Letter.user_id).where(Letter.id == letter_id))
+        if user_id is None:
+            user_id = session.scalar(select(Letter.user_id).where(Letter.id == letter_id))
         result = _compare(session, campaign_id, sig, user_id)
     session.execute(
         LetterSignature.__table__.insert().values(

@@ -133,6 +133,13 @@ def _template_for(campaign: Campaign, template_id: int | None = None) -> LetterT
     return services.current_template(db.session, campaign.id)
 
 
+def _posted_template(slug: str) -> LetterTemplate | None:
+    """The template a posted letter names, read with its campaign in one statement (None: not posted, or not
+    this campaign's: the caller reads the campaign and its current template)."""
+    template_id = flow.small_id(request.form.get("template_id")) if request.method == "POST" else None
+    return services.template_of_campaign(db.session, slug, template_id) if template_id is not None else None
+
+
 def _restored(campaign: Campaign):
     """A letter the member wrote before logging in (?pending=<token>), given to them now: key, template, edits."""
     token = request.args.get("pending")
@@ -153,14 +160,18 @@ def _restored(campaign: Campaign):
 )
 def write(slug):
     """The letter page: members send; visitors write first, then join or log in to send."""
-    campaign = _visible_campaign(slug)
+    template = _posted_template(slug)
+    campaign = template.campaign if template is not None else _visible_campaign(slug)
+    if campaign.status == "draft" and not _is_lead():
+        abort(404)
     user = current_user._get_current_object() if current_user.is_authenticated else None
     refusal = _cannot_write(campaign, user)
     if refusal:
         flash(refusal, "warning")
         return redirect(url_for("campaigns.show", slug=campaign.slug))
     restored = _restored(campaign)
-    template = _template_for(campaign, restored[1] if restored else None)
+    if template is None or restored:
+        template = _template_for(campaign, restored[1] if restored else None)
     if template is None:
         abort(404)
     key = restored[0] if restored else request.values.get("recipient", "")
@@ -190,8 +201,10 @@ def _prepare_and_commit(campaign, user, key, template, edits, form, posted, send
         outcome = flow.prepare(
             db.session, campaign, user, key, template, edits, posted=posted, send=sending, postal_code=typed
         )
-        if outcome.kind == "sent" and form.save_riding.data:
-            flow.save_riding(db.session, user, outcome.recipient)
+        if outcome.kind == "sent":
+            if form.save_riding.data:
+                flow.save_riding(db.session, user, outcome.recipient)
+            outcome.message = _thanks(campaign, outcome.recipient)  # read before the commit expires them
         db.session.commit()
     except IntegrityError:  # the unique constraint kept one letter
         db.session.rollback()
@@ -199,6 +212,13 @@ def _prepare_and_commit(campaign, user, key, template, edits, form, posted, send
         if outcome is None:
             raise
     return outcome
+
+
+def _thanks(campaign: Campaign, recipient) -> str:
+    name = recipient.person.full_name
+    if campaign.letter_delivery == "daily_digest":  # the office asked for one email a day
+        return f"Thank you! Your letter to {name} goes to the office in tomorrow's daily digest."
+    return f"Thank you! Your letter to {name} is on its way."
 
 
 def _typed_postal_code(form: LetterForm, user) -> str | None:
@@ -240,11 +260,7 @@ def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome
         flash(_duplicate_notice_for(outcome), "info")
         return redirect(url_for("campaigns.share", letter_id=outcome.letter_id))
     if kind == "sent":
-        name = outcome.recipient.person.full_name
-        if campaign.letter_delivery == "daily_digest":  # the office asked for one email a day
-            flash(f"Thank you! Your letter to {name} goes to the office in tomorrow's daily digest.", "success")
-        else:
-            flash(f"Thank you! Your letter to {name} is on its way.", "success")
+        flash(outcome.message, "success")
         return redirect(url_for("campaigns.share", letter_id=outcome.letter_id))
     if kind == "waiting":
         return render_template(

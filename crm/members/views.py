@@ -3,13 +3,14 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from crm.auth.views import recent_auth_required, safe_next
+from crm.auth.views import recent_auth_required, register_joined_with_user, safe_next
 from crm.extensions import db, limiter
 from crm.lib.errors import ValidationError, apply_to_form
 from crm.members import services
 from crm.members.forms import CONSENT_WORDING, JoinForm
 
 bp = Blueprint("members", __name__)
+register_joined_with_user("profile")  # the letter page, the profile and most member pages read it
 
 
 @bp.route("/join", methods=["GET", "POST"])

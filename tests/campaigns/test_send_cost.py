@@ -1,0 +1,138 @@
+"""What a letter's send costs the server: its SQL statements, and a rate limit that starts no thread."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from sqlalchemy import event, func, select
+
+from crm.extensions import db
+from tests.campaigns.conftest import STORY, district_id
+
+# Reading: the user with their profile; the campaign with the posted template; the representative with the
+# writer's riding and its member count. The near-copy check reads candidate signatures; the member's copy
+# checks the suppression list. Writing: the letter's email, the letter, its signature and bands, the copy, and
+# clearing letters that waited for this member. Anything more is a regression: add it here knowingly.
+SEND_STATEMENTS = 11
+SEND_READS = 3
+
+
+@pytest.fixture
+def sending(app, make_campaign, make_member, browser):
+    """A logged-in member on the letter page of a live campaign, with the form's CSRF token and template."""
+    campaign = make_campaign()
+    member = make_member(riding=1)
+    browser.login(member.email)
+    recipient = f"district-{district_id(app, 1)}"
+    url = f"/campaigns/{campaign.slug}/write?recipient={recipient}"
+    page = browser.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "recipient": recipient, "template_id": str(campaign.template_id)}
+    return url, form | {"block-3": STORY, "send": "Send my letter"}
+
+
+def _statements_of(app, client, url, data) -> tuple[object, list[str]]:
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.post(url, data=data)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return response, statements
+
+
+def test_a_letter_is_sent_in_eleven_statements_of_which_three_read(app, browser, sending):
+    url, data = sending
+    response, statements = _statements_of(app, browser.client, url, data)
+    assert response.status_code == 302 and "/my/letters/" in response.headers["Location"]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    shown = "\n".join(" ".join(s.split())[:120] for s in statements)
+    assert len(statements) <= SEND_STATEMENTS, shown
+    # the user with the profile, the campaign with the template, the recipient with the riding; the near-copy
+    # check and the suppression list are the other two reads
+    assert len(reads) <= SEND_READS + 2, shown
+    assert not any("count(member_profiles_1.id)" in s for s in statements), "no aliased correlated count"
+
+
+def test_the_letter_names_the_writers_riding_and_its_members_as_before(app, browser, sending):
+    from crm.campaigns.models import Letter
+
+    url, data = sending
+    browser.client.post(url, data=data)
+    with app.app_context():
+        letter = db.session.scalar(select(Letter))
+        assert "fewer than 5 ITPO members in our riding" in letter.body
+        assert letter.district.name in letter.body
+        db.session.remove()
+
+
+def test_a_send_starts_no_thread_for_its_rate_limit(app, browser, sending):
+    url, data = sending
+    started = []
+    original = threading.Thread.start
+
+    def counted(thread):
+        started.append(thread)
+        return original(thread)
+
+    threading.Thread.start = counted
+    try:
+        response = browser.client.post(url, data=data)
+    finally:
+        threading.Thread.start = original
+    assert response.status_code == 302
+    assert started == []
+
+
+def test_the_letter_rate_limit_still_bites_per_account(app, make_campaign, make_member, browser):
+    """Counted per account by the in-process counter storage: the third send within the minute is refused."""
+    from crm.campaigns.models import Letter
+
+    app.config["LETTER_RATE_LIMIT"] = "2 per minute"
+    campaign = make_campaign()
+    member = make_member(riding=1)
+    browser.login(member.email)
+    answers = []
+    for number in (1, 2, 3):
+        recipient = f"district-{district_id(app, number)}"
+        url = f"/campaigns/{campaign.slug}/write?recipient={recipient}"
+        answers.append(browser.post(url, {"block-3": STORY, "send": "Send my letter"}, page=url).status_code)
+    assert answers[:2] == [302, 302] and answers[2] == 429
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Letter)) == 2
+        db.session.remove()
+
+
+def test_the_counter_storage_counts_in_windows_and_forgets_expired_keys(monkeypatch):
+    from crm.lib import ratelimit
+
+    storage = ratelimit.CounterStorage()
+    now = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.get("k") == 3 and storage.get_expiry("k") == 1060.0
+    now[0] = 1061.0
+    assert storage.get("k") == 0 and storage.incr("k", 60) == 1
+    storage.incr("old", 1)
+    now[0] = 2000.0
+    monkeypatch.setattr(storage, "_until_sweep", 1)
+    storage.incr("new", 60)
+    assert set(storage._counts) == {"new"}
+
+
+def test_tests_count_in_process_and_production_in_redis():
+    import os
+
+    from crm.config import ProductionConfig, TestingConfig
+
+    assert TestingConfig.RATELIMIT_STORAGE_URI == "counter://"
+    if "RATELIMIT_STORAGE_URI" not in os.environ:
+        assert ProductionConfig.RATELIMIT_STORAGE_URI.startswith("redis://")
