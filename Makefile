@@ -44,8 +44,9 @@ format: install
 	$(BIN)/ruff check --fix crm tests migrations wsgi.py
 	$(BIN)/ruff format crm tests migrations wsgi.py
 
+BENCH_QUICK ?= 1
 bench: install
-	$(BIN)/python -m tests.benchmarks.run
+	BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python -m tests.benchmarks.run
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

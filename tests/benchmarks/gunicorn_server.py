@@ -50,7 +50,14 @@ def _env(database_url: str, instance: Path) -> dict:
 
 
 @contextmanager
-def gunicorn(database_url: str, instance: Path, workers: int = 2, threads: int = 4, extra_env: dict | None = None):
+def gunicorn(
+    database_url: str,
+    instance: Path,
+    workers: int = 2,
+    threads: int = 4,
+    extra_env: dict | None = None,
+    app_module: str = "wsgi:app",
+):
     port = free_port()
     env = {**_env(database_url, instance), **(extra_env or {})}
     process = subprocess.Popen(
@@ -58,7 +65,7 @@ def gunicorn(database_url: str, instance: Path, workers: int = 2, threads: int =
             sys.executable,
             "-m",
             "gunicorn",
-            "wsgi:app",
+            app_module,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -26,8 +26,12 @@ def hammer(
     method: str = "GET",
     body_for=None,
     headers_for=None,
+    request_for=None,
 ) -> dict:
-    """Send requests for `seconds` from `concurrency` clients; return throughput and latency figures."""
+    """Send requests for `seconds` from `concurrency` clients; return throughput and latency figures.
+
+    `request_for(worker, i) -> (path, body, headers)`, when given, makes each request instead of `paths`,
+    `body_for` and `headers_for`."""
     latencies: list[float] = []
     errors: list[str] = []
     statuses: dict[int, int] = {}
@@ -39,12 +43,15 @@ def hammer(
         i = 0
         mine, my_status = [], {}
         while time.perf_counter() < deadline:
-            path = paths[(worker + i) % len(paths)]
             i += 1
             start = time.perf_counter()
             try:
-                body = body_for(worker, i) if body_for else None
-                headers = headers_for(worker, i) if headers_for else {}
+                if request_for is not None:
+                    path, body, headers = request_for(worker, i)
+                else:
+                    path = paths[(worker + i - 1) % len(paths)]
+                    body = body_for(worker, i) if body_for else None
+                    headers = headers_for(worker, i) if headers_for else {}
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()

@@ -2,7 +2,9 @@
 docs/performance.md (between its bench markers; tests/benchmarks/report.py renders it).
 
 Each benchmark module exposes `run() -> dict`. PostgreSQL variants run when BENCH_DATABASE_URL
-(or TEST_DATABASE_URL) is set.
+(or TEST_DATABASE_URL) is set. BENCH_QUICK=1 (what `make bench` sets unless told BENCH_QUICK=0) runs the
+benchmarks measured against a floor in the same run, in short rounds: a few minutes. A benchmark's `floors`
+list is printed at the end, one line per ratio.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tests.benchmarks.report import update_performance_page
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["tests.benchmarks.lookup_bench"]
+QUICK = ["tests.benchmarks.lookup_bench", "tests.benchmarks.campaigns_bench", "tests.benchmarks.outbox_bench"]
 OPTIONAL = [
     "tests.benchmarks.stakeholders_bench",
     "tests.benchmarks.interactions_bench",
@@ -53,6 +56,19 @@ def _run(module, **kwargs) -> dict:
         return {"error": f"{type(error).__name__}: {error}", "target_met": False}
 
 
+def print_floors(results: dict) -> None:
+    """Every ratio measured against its floor in this run, one line each."""
+    print("\nagainst their floors (median of rounds, range; load average):")
+    for key, result in sorted(results["benchmarks"].items()):
+        for floor in (result.get("floors") or ()) if isinstance(result, dict) else ():
+            ratio, load = floor["ratio"], floor["load"]
+            print(
+                f"  {key}: {floor['what']}: {floor['figure']['median']} vs {floor['floor']['median']} "
+                f"= {ratio['median']} ({ratio['min']}-{ratio['max']}), target {floor['target']}: "
+                f"{'met' if floor['met'] else 'NOT met'}; load {load['median']} ({load['min']}-{load['max']})"
+            )
+
+
 def main() -> int:
     postgres = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     results: dict = {
@@ -64,8 +80,11 @@ def main() -> int:
     previous = ROOT / "bench-results" / "latest.json"
     if only and previous.exists():  # re-measure some modules, keep the others' figures
         results["benchmarks"] = json.loads(previous.read_text()).get("benchmarks", {})
+    quick = os.environ.get("BENCH_QUICK") == "1"
     for name in MODULES + OPTIONAL:
         if only and name.rsplit(".", 1)[-1] not in only:
+            continue
+        if quick and not only and name not in QUICK:
             continue
         try:
             module = importlib.import_module(name)
@@ -86,6 +105,7 @@ def main() -> int:
     print(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"written to {out}")
     print(f"table written to {update_performance_page(results)}")
+    print_floors(results)
     failed = [k for k, v in results["benchmarks"].items() if isinstance(v, dict) and v.get("target_met") is False]
     if failed:
         print(f"targets not met: {failed}", file=sys.stderr)

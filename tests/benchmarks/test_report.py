@@ -12,6 +12,18 @@ SAMPLE = {
             "lookup_to_floor_ratio": 0.875,
             "lookup": {"p95_ms": 8.9, "throughput_rps": 2361.4},
             "lookup_uncached_to_floor_ratio": 0.68,
+            "floors": [
+                {
+                    "what": "uncached lookup req/s",
+                    "figure": {"median": 1413.0, "min": 1390.2, "max": 1450.0},
+                    "floor_name": "/api/v1/ping",
+                    "floor": {"median": 2000.0, "min": 1900.0, "max": 2100.0},
+                    "ratio": {"median": 0.707, "min": 0.66, "max": 0.74},
+                    "target": ">= 0.7",
+                    "met": True,
+                    "load": {"median": 1.2, "min": 0.9, "max": 2.5},
+                }
+            ],
             "target_met": True,
         },
         "outbox_bench.postgresql": {
@@ -44,6 +56,15 @@ def test_the_table_shows_each_benchmarks_headline_figures_and_whether_it_met_its
     assert "failed: OperationalError: no such table \\| letters | **no** |" in rows["replies_bench"]
     assert "rows 12; p95_ms 3.25 | yes |" in rows["newcomer_bench"]
     assert "started 2026-12-06T10:00:00+00:00, 2 CPUs, Python 3.11.7" in table
+
+
+def test_each_figure_measured_against_its_floor_has_a_row_with_ratio_target_and_load():
+    table = report.render(SAMPLE)
+    assert "| figure | product | floor, same run | ratio | target | met | load |" in table
+    assert (
+        "| uncached lookup req/s (lookup_bench, sqlite) | 1,413 (1,390.2–1,450) | /api/v1/ping: 2,000 (1,900–2,100) "
+        "| 0.71 (0.66–0.74) | >= 0.7 | yes | 1.2 (0.9–2.5) |" in table
+    )
 
 
 def test_writing_the_table_replaces_only_what_lies_between_the_markers(tmp_path):
