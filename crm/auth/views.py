@@ -1,11 +1,12 @@
 """Login, logout, confirmation, password reset and change, and the admin's user pages."""
 
 import time
-from functools import wraps
+from functools import cache, wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from crm.auth import mfa, services, throttle
@@ -45,6 +46,14 @@ def register_joined_with_user(name: str) -> None:
         _JOINED_WITH_USER.append(name)
 
 
+@cache
+def _user_by_id(joined: tuple[str, ...]):
+    """The statement that loads the logged-in user, built once (building it cost more than running it)."""
+    return (
+        select(User).where(User.id == bindparam("uid")).options(*(joinedload(getattr(User, name)) for name in joined))
+    )
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """The id carries the session version; an older version means that session was ended."""
@@ -52,7 +61,7 @@ def load_user(user_id: str):
         uid, version = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, uid, options=[joinedload(getattr(User, name)) for name in _JOINED_WITH_USER])
+    user = db.session.scalar(_user_by_id(tuple(_JOINED_WITH_USER)), {"uid": uid})
     if user is None or user.session_version != version or not user.active:
         return None
     return user

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from crm.campaigns import services, sharing, similarity
@@ -126,6 +126,12 @@ def prepare(
     return Outcome("draft", recipient, blocks=blocks, preview=preview, problems=problems)
 
 
+# The member's letters that waited for them in this campaign, gone once one is sent (built once, run with values).
+_FORGET_PENDING = delete(PendingLetter).where(
+    PendingLetter.user_id == bindparam("user_id"), PendingLetter.campaign_id == bindparam("campaign_id")
+)
+
+
 def _send(session, campaign, user, recipient, template, edits, context) -> Outcome:
     """Send the letter. A refusal is found before anything is written; a double submit that races past the
     duplicate check raises IntegrityError at flush, and the caller rolls back (see `after_race`)."""
@@ -144,9 +150,7 @@ def _send(session, campaign, user, recipient, template, edits, context) -> Outco
         return Outcome("invalid", recipient, message=error.message)
     similarity.record_letter(session, letter.id, campaign.id, personal_text(template, edits), user_id=user.id)
     sharing.queue_copy(session, letter, user)  # issue 21 item 5: the member's copy, in the letter's transaction
-    session.execute(
-        delete(PendingLetter).where(PendingLetter.user_id == user.id, PendingLetter.campaign_id == campaign.id)
-    )
+    session.execute(_FORGET_PENDING, {"user_id": user.id, "campaign_id": campaign.id})
     return Outcome("sent", recipient, letter_id=letter.id)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from crm.campaigns import sandbox
@@ -34,10 +35,16 @@ def current_template(session: Session, campaign_id: int) -> LetterTemplate | Non
 def template_of_campaign(session: Session, slug: str, template_id: int) -> LetterTemplate | None:
     """A letter template of the campaign at `slug`, with that campaign, its jurisdiction and the template's
     blocks, in one statement: what a posted letter needs to know of its campaign."""
-    return session.scalar(
+    return session.scalar(_template_with_campaign(), {"slug": slug, "template_id": template_id})
+
+
+@cache
+def _template_with_campaign():
+    """Built once (building it cost more than running it), run with parameters."""
+    return (
         select(LetterTemplate)
         .join(Campaign, Campaign.id == LetterTemplate.campaign_id)
-        .where(Campaign.slug == slug, LetterTemplate.id == template_id)
+        .where(Campaign.slug == bindparam("slug"), LetterTemplate.id == bindparam("template_id"))
         .options(
             contains_eager(LetterTemplate.campaign).joinedload(Campaign.jurisdiction),
             joinedload(LetterTemplate.blocks),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from crm.campaigns.models import (
@@ -52,6 +53,37 @@ def _office_address(office: ElectedOffice, which: str) -> str | None:
     return first or second
 
 
+@cache
+def _representative():
+    """A district of a jurisdiction and its current office with the person: built once (building a statement
+    costs more than running it), run with parameters."""
+    return (
+        select(ElectoralDistrict, ElectedOffice)
+        .outerjoin(
+            ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
+        )
+        .where(
+            ElectoralDistrict.id == bindparam("district_id"),
+            ElectoralDistrict.jurisdiction_id == bindparam("jurisdiction_id"),
+        )
+        .options(joinedload(ElectedOffice.person))
+        .limit(1)
+    )
+
+
+@cache
+def _representative_with_riding():
+    """The same, with the writer's riding's name and how many members live there."""
+    saved = aliased(ElectoralDistrict)
+    return _representative().add_columns(
+        select(saved.name).where(saved.id == bindparam("riding_id")).scalar_subquery(),
+        select(func.count())
+        .select_from(MemberProfile)
+        .where(MemberProfile.district_id == bindparam("riding_id"))
+        .scalar_subquery(),
+    )
+
+
 def recipient_for_district(
     session: Session,
     campaign: Campaign,
@@ -65,26 +97,12 @@ def recipient_for_district(
     for_writer: also read, in the same statement, the writer's riding (their saved `writer_district_id`, else
     this district) and how many members live there, for the letter's placeholders (`member_riding`).
     """
-    stmt = (
-        select(ElectoralDistrict, ElectedOffice)
-        .outerjoin(
-            ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
-        )
-        .where(ElectoralDistrict.id == district_id, ElectoralDistrict.jurisdiction_id == campaign.jurisdiction_id)
-        .options(joinedload(ElectedOffice.person))
-        .limit(1)
-    )
     riding_id = writer_district_id or district_id
+    stmt = _representative_with_riding() if for_writer else _representative()
+    params = {"district_id": district_id, "jurisdiction_id": campaign.jurisdiction_id}
     if for_writer:
-        saved = aliased(ElectoralDistrict)
-        stmt = stmt.add_columns(
-            select(saved.name).where(saved.id == riding_id).scalar_subquery(),
-            select(func.count())
-            .select_from(MemberProfile)
-            .where(MemberProfile.district_id == riding_id)
-            .scalar_subquery(),
-        )
-    row = session.execute(stmt).first()
+        params["riding_id"] = riding_id
+    row = session.execute(stmt, params).first()
     if row is None:
         return None
     district, office = row[0], row[1]

@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import has_request_context, render_template
 from flask import session as cookie_session
 from flask_wtf import FlaskForm
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -118,11 +118,14 @@ def _query(values: dict) -> str:
 # ----------------------------------------------------------------------------------
 
 
+_SUPPRESSED = select(Suppression.id).where(Suppression.address == bindparam("address"))  # built once
+
+
 def queue_copy(session: Session, letter: Letter, user) -> OutboundMessage | None:
     """Email the member their own letter as sent (body and signature, nothing of anyone else's). A member email:
     the CASL footer and a one-click unsubscribe; an address that unsubscribed gets no copy."""
     address = user.email.strip().lower()
-    if session.scalar(select(Suppression.id).where(Suppression.address == address)) is not None:
+    if session.scalar(_SUPPRESSED, {"address": address}) is not None:
         return None
     unsubscribe = external_url("outbox.unsubscribe", token=unsubscribe_token(address, user.id))
     text = render_template(

@@ -170,6 +170,9 @@ def check_text(
     return PERSONAL if sig is None else _compare(session, campaign_id, sig, exclude_user_id)
 
 
+_INSERT_SIGNATURE = LetterSignature.__table__.insert()  # built once, run with each letter's values
+
+
 def record_letter(session: Session, letter_id: int, campaign_id: int, text: str, user_id: int | None = None) -> str:
     """Classify a letter against the letters sent before it and write its signature and bands in the caller's
     transaction (never commits). Call it in the send, once the letter is flushed, with its writer (else read);
@@ -184,14 +187,15 @@ def record_letter(session: Session, letter_id: int, campaign_id: int, text: str,
             user_id = session.scalar(select(Letter.user_id).where(Letter.id == letter_id))
         result = _compare(session, campaign_id, sig, user_id)
     session.execute(
-        LetterSignature.__table__.insert().values(
-            letter_id=letter_id,
-            campaign_id=campaign_id,
-            band=result.band,
-            score=round(result.score * 100),
-            closest_letter_id=result.matches[0].letter_id if result.matches else None,
-            signature=None if sig is None else to_bytes(sig),
-        )
+        _INSERT_SIGNATURE,
+        {
+            "letter_id": letter_id,
+            "campaign_id": campaign_id,
+            "band": result.band,
+            "score": round(result.score * 100),
+            "closest_letter_id": result.matches[0].letter_id if result.matches else None,
+            "signature": None if sig is None else to_bytes(sig),
+        },
     )
     if sig is not None:
         values = {f"h{number}": value for number, value in enumerate(band_hashes(sig))}
