@@ -23,7 +23,7 @@ from tests.benchmarks.report import update_performance_page
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["tests.benchmarks.lookup_bench"]
-QUICK = ["tests.benchmarks.lookup_bench", "tests.benchmarks.campaigns_bench", "tests.benchmarks.outbox_bench"]
+QUICK = ["tests.benchmarks.lookup_bench", "tests.benchmarks.campaigns_bench"]
 OPTIONAL = [
     "tests.benchmarks.stakeholders_bench",
     "tests.benchmarks.interactions_bench",
