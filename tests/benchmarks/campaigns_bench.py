@@ -328,7 +328,7 @@ def load_test(database_url: str, instance: Path, seconds: float, concurrency: in
 
     rounds_out = []
     env = {"LETTER_RATE_LIMIT": "100000 per second"}
-    with gunicorn(database_url, instance, extra_env=env, app_module="tests.benchmarks.floor_app:app") as port:
+    with gunicorn(database_url, instance, extra_env=env, app_module="tests.benchmarks.floor_app:make_app()") as port:
         for which in ("product", "floor"):  # warm both paths on every worker
             mode["now"] = which
             hammer("127.0.0.1", port, [], concurrency=concurrency, seconds=1, method="POST", request_for=request_for)
@@ -399,7 +399,7 @@ def load_test(database_url: str, instance: Path, seconds: float, concurrency: in
     ]
     return {
         "floors": floors,
-        "server": "gunicorn, 2 gthread workers x 4 threads, loopback; tests.benchmarks.floor_app",
+        "server": "gunicorn, 2 gthread workers x 4 threads, loopback; tests.benchmarks.floor_app:make_app()",
         "concurrency": concurrency,
         "round_seconds": seconds,
         "rounds": rounds_out,

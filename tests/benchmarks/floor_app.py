@@ -9,7 +9,7 @@ The floors exist only here, never in the product's routes:
 
 The lookup API's floor is the product's own `/api/v1/ping`, which reads nothing.
 
-Serve with `gunicorn tests.benchmarks.floor_app:app`.
+Serve with `gunicorn 'tests.benchmarks.floor_app:make_app()'` (a factory: importing this module makes no app).
 """
 
 from __future__ import annotations
@@ -71,10 +71,8 @@ def letter_floor():
 
 
 def make_app(config=None):
+    """The product's app with the floors added (their access lines too, in this process only)."""
     app = create_app(config)
     access.ACCESS.update(FLOOR_ENDPOINTS)
     app.register_blueprint(bp)
     return app
-
-
-app = make_app()
