@@ -331,7 +331,7 @@ def send_letter(
         subject=subject,
         body=body,
         signature=signature,
-        message_id=message.id if message else None,
+        message=message,  # one flush writes the message, then the letter pointing at it
         for_digest=for_digest,
     )
     session.add(letter)
@@ -352,6 +352,7 @@ def _queue_letter(session: Session, user, to: str, subject: str, full_text: str)
         reply_to=reply_to,
         user_id=user.id,
         from_address=from_header,
+        flush=False,
     )
 
 

@@ -45,10 +45,12 @@ def queue_message(
     from_address: str | None = None,
     max_per_hour: int | None = None,
     unsubscribe_url: str | None = None,
+    flush: bool = True,
 ) -> OutboundMessage:
     """Add a queued message to the caller's transaction.
 
     `max_per_hour` spreads messages to one address: beyond that many in any hour, the message waits.
+    `flush=False` leaves the INSERT to the caller's next flush (with the rows that point at it).
     """
     now = utcnow()
     due = next_free_slot(session, to, max_per_hour, now) if max_per_hour else now
@@ -68,7 +70,8 @@ def queue_message(
         possible_duplicate=False,
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 
