@@ -70,7 +70,7 @@ def _web(config) -> list[tuple[bool, str, str]]:
         found.append((True, "DATABASE_URL", message))
     if not config.get("SESSION_COOKIE_SECURE"):
         found.append((True, "SESSION_COOKIE_SECURE", "Session cookies are also sent over plain HTTP."))
-    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith(("memory", "counter")):
         processes = _processes()
         several = f" and {processes} web processes run: each counts apart" if processes > 1 else ""
         message = f"Rate limits are kept in each process's memory{several}; use redis:// with several workers."

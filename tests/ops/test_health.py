@@ -58,7 +58,7 @@ def test_doctor_names_every_production_risk(tmp_path, monkeypatch):
         SENDGRID_WEBHOOK_PUBLIC_KEY=None,
         MAIL_REDIRECT_TO="staging@example.org",
         SESSION_COOKIE_SECURE=False,
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI="counter://",  # in-process, like memory://
         METRICS_TOKEN=None,
     )
     app.config["SENDGRID_API_KEY"] = None  # (the app would not start without it; the doctor says so too)
