@@ -62,7 +62,7 @@ class BaseConfig:
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PERMANENT_SESSION_LIFETIME = 12 * 3600
 
-    # counter:// (crm/lib/ratelimit.py) counts in this process and starts no thread; production shares Redis.
+    # counter:// (crm/lib/ratelimit.py): counts in-process, starts no thread; production uses Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "counter://")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True

@@ -35,8 +35,8 @@ from crm.lib.pagination import page_args, paginate
 bp = Blueprint("auth", __name__)
 
 
-# Relationships of User that higher packages add (members: "profile") and that most requests read: loaded with
-# the user in its one query (register_joined_with_user), so a page needs no second query for them.
+# Relationships of User that higher packages add (members: "profile") and most requests read:
+# loaded with the user in one query (register_joined_with_user), so a page needs no second query.
 _JOINED_WITH_USER: list[str] = []
 
 

@@ -126,7 +126,8 @@ def prepare(
     return Outcome("draft", recipient, blocks=blocks, preview=preview, problems=problems)
 
 
-# The member's letters that waited for them in this campaign, gone once one is sent (built once, run with values).
+# The member's letters that waited for them in this campaign, gone once one is sent
+# (built once, run with values).
 _FORGET_PENDING = delete(PendingLetter).where(
     PendingLetter.user_id == bindparam("user_id"), PendingLetter.campaign_id == bindparam("campaign_id")
 )

@@ -32,7 +32,7 @@ class Recipient:
     title: str
     party: str | None
     problem: str | None = None  # "vacant" or "no_address"
-    # The writer's riding as their letter names it, and how many members live there (shown as a small count),
+    # The writer's riding as their letter names it, and how many members live there (a small count),
     # when the recipient was read for a writer (`recipient_for_district(..., for_writer=True)`).
     member_riding: tuple[str, str] | None = None
 

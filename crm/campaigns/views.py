@@ -160,20 +160,14 @@ def _restored(campaign: Campaign):
 )
 def write(slug):
     """The letter page: members send; visitors write first, then join or log in to send."""
-    template = _posted_template(slug)
-    campaign = template.campaign if template is not None else _visible_campaign(slug)
-    if campaign.status == "draft" and not _is_lead():
-        abort(404)
+    campaign, template = _campaign_and_posted_template(slug)
     user = current_user._get_current_object() if current_user.is_authenticated else None
     refusal = _cannot_write(campaign, user)
     if refusal:
         flash(refusal, "warning")
         return redirect(url_for("campaigns.show", slug=campaign.slug))
     restored = _restored(campaign)
-    if template is None or restored:
-        template = _template_for(campaign, restored[1] if restored else None)
-    if template is None:
-        abort(404)
+    template = _letter_template(campaign, template, restored)
     key = restored[0] if restored else request.values.get("recipient", "")
     if not key:
         return _choose(campaign)
@@ -184,6 +178,24 @@ def write(slug):
     sending = form.validate_on_submit() and form.send.data and (user is None or _profile_ready(form, user))
     outcome = _prepare_and_commit(campaign, user, key, template, edits, form, posted, sending, typed)
     return _letter_response(campaign, template, form, key, edits, outcome)
+
+
+def _campaign_and_posted_template(slug: str):
+    """The campaign of the letter page (404 for a draft unless a lead asks) and the template a form posted, if any."""
+    template = _posted_template(slug)
+    campaign = template.campaign if template is not None else _visible_campaign(slug)
+    if campaign.status == "draft" and not _is_lead():
+        abort(404)
+    return campaign, template
+
+
+def _letter_template(campaign: Campaign, template, restored):
+    """The template to write with: the posted one, else the restored draft's or the campaign's own (404: none)."""
+    if template is None or restored:
+        template = _template_for(campaign, restored[1] if restored else None)
+    if template is None:
+        abort(404)
+    return template
 
 
 def _cannot_write(campaign: Campaign, user) -> str | None:

@@ -1,11 +1,6 @@
 """A rate-limit storage for one process that starts no thread: `RATELIMIT_STORAGE_URI=counter://`.
-
-The `limits` package's `memory://` storage starts a `threading.Timer` on almost every hit to expire its keys
-(247 thread starts in 250 letter sends, a tenth of a send's time). This one keeps fixed-window counters in a
-dict under one lock and drops expired keys while it counts: what development and the tests need. Production
-shares its counts between processes through Redis (`redis://…`), where `limits` needs no thread either.
-Registered by importing this module: `limits` finds a storage class by its `STORAGE_SCHEME`.
-"""
+Fixed-window counters in a dict under one lock, for development and tests; production uses Redis.
+Why: docs/design-notes.md, "lib/ratelimit.py"."""
 
 from __future__ import annotations
 
