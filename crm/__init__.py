@@ -61,21 +61,24 @@ def _instance_path(config) -> str | None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
     from flask_bootstrap import Bootstrap5
 
     from crm import models  # noqa: F401  (every model registered before migrations look)
     from crm.extensions import csrf, db, limiter, login_manager, migrate
+    from crm.lib.i18n import init_i18n
     from crm.outbox.backends import make_mailer
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message = lazy_gettext("Please log in to see that page.")
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     limiter.init_app(app)
     Bootstrap5(app)
+    init_i18n(app)
     app.extensions["crm.mailer"] = make_mailer(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)

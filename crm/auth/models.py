@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     mfa_enabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_login_at: Mapped[datetime | None]
+    # "en" or "fr" once chosen (the EN | FR switch, migration 0041): pages and emails; unset = the browser's / English.
+    language: Mapped[str | None] = mapped_column(String(5))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

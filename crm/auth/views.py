@@ -28,6 +28,7 @@ from crm.auth.signals import email_confirmed
 from crm.auth.tokens import read_next, sign_next
 from crm.extensions import db, limiter, login_manager
 from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.i18n import COOKIE, COOKIE_AGE, DEFAULT, normalise
 from crm.lib.pagination import page_args, paginate
 
 bp = Blueprint("auth", __name__)
@@ -252,6 +253,18 @@ def confirm_email_change(token):
     logout_user()
     flash("Your email address is changed. Log in with the new address.", "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The EN | FR switch: kept in a cookie (and on a member's profile), then back to the same page."""
+    language = normalise(request.form.get("lang")) or DEFAULT
+    if current_user.is_authenticated and current_user.language != language:
+        current_user.language = language
+        db.session.commit()
+    response = redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+    response.set_cookie(COOKIE, language, max_age=COOKIE_AGE, samesite="Lax", secure=request.is_secure, httponly=True)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
