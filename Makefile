@@ -28,9 +28,9 @@ install: $(STAMP) $(MO)
 
 # Extract every marked string (Python, templates, emails) into messages.pot and merge it into each .po.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output --width 120 \
 		--project "ITPO CRM" --copyright-holder "ITPO" -o $(POT) .
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching -i $(POT) -d translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 120 -i $(POT) -d translations
 
 migrate: install
 	$(FLASK) db upgrade

@@ -22,6 +22,11 @@ TIMEZONE = "America/Toronto"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
 
+def N_(message: str) -> str:
+    """Mark a constant for extraction without translating it here: where it is shown, `_()` translates it."""
+    return message
+
+
 def available() -> tuple[str, ...]:
     """English, and each language whose catalogue is compiled (without its .mo, French is not offered)."""
     return current_app.extensions.get("crm.languages", (DEFAULT,))
