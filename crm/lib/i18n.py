@@ -52,6 +52,8 @@ def select_locale() -> str:
     """The request's language: an explicit choice, else the browser's, else English."""
     if not has_request_context():
         return DEFAULT
+    if request.path.startswith("/api/"):  # the public API: English unless asked ?lang=fr
+        return normalise(request.args.get("lang")) or DEFAULT
     return chosen_language() or browser_language() or DEFAULT
 
 
