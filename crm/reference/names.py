@@ -22,3 +22,17 @@ def name_in(language: str | None, kind: str, key: str | None, english: str | Non
     if language != "fr" or key is None:
         return english
     return _french().get((kind, key), english)
+
+
+def riding_name(district) -> str:
+    """A district's name in the page's language (a template filter)."""
+    from crm.lib.i18n import current_language
+
+    return name_in(current_language(), "riding", district.ocd_id, district.name) if district is not None else ""
+
+
+def party_name(party: str | None) -> str | None:
+    """A party's name in the page's language (a template filter)."""
+    from crm.lib.i18n import current_language
+
+    return name_in(current_language(), "party", party, party)

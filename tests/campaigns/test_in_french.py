@@ -308,3 +308,12 @@ def test_without_a_preference_the_office_gets_the_english_letter_by_default(app,
     letter_page = browser.get(write_url(campaign, f"district-{district}")).get_data(as_text=True)
     assert f'name="template_id" value="{campaign.template_id}"' in letter_page
     assert "letter_lang=fr" in letter_page
+
+
+def test_a_french_page_names_the_riding_and_party_in_french(app, browser, make_member):
+    member = _french_member(make_member, app, riding=124, email="nord@example.org")
+    browser.login(member.email)
+    home = browser.get("/home").get_data(as_text=True)
+    assert "Mushkegowuk—Baie James" in home and "Mushkegowuk—James Bay" not in home
+    browser.post("/language", {"lang": "en", "next": "/home"}, page="/home")
+    assert "Mushkegowuk—James Bay" in browser.get("/home").get_data(as_text=True)
