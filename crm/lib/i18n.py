@@ -27,6 +27,14 @@ def N_(message: str) -> str:
     return message
 
 
+def translate_data(text: str | None) -> str | None:
+    """{{ value|tr }}: a stored value that may be a marked (N_) constant, translated; anything else (what someone
+    typed) unchanged. Unlike {{ _(value) }}, a % in the value is never taken for a placeholder."""
+    from flask_babel import gettext
+
+    return gettext(text) if text else text
+
+
 def available() -> tuple[str, ...]:
     """English, and each language whose catalogue is compiled (without its .mo, French is not offered)."""
     return current_app.extensions.get("crm.languages", (DEFAULT,))
@@ -97,6 +105,7 @@ def init_i18n(app) -> None:
     app.extensions["crm.languages"] = tuple(code for code in LANGUAGES if code == DEFAULT or code in compiled)
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks ignore line breaks and indentation
+    app.add_template_filter(translate_data, "tr")
 
     @app.context_processor
     def language_helpers():

@@ -22,28 +22,38 @@ from crm.outbox.services import queue_message
 from crm.programs.calendar import NonexistentLocalTime, format_toronto, ics_event, toronto_to_utc
 from crm.programs.models import Attendance, Event, Program, Registration, SpeakerOffer
 
+# Seeded as they are; marked N_ so pages show them translated ({{ _(program.name) }}); renamed ones show as typed.
 PROGRAMS = (
     (
         "cracking",
-        "Cracking the CaRMS",
-        "Matched ITP residents share their experience, tips and advice for the CaRMS match in webinars.",
+        N_("Cracking the CaRMS"),
+        N_("Matched ITP residents share their experience, tips and advice for the CaRMS match in webinars."),
         "exams,carms",
     ),
     (
         "besides",
-        "Besides the CaRMS",
-        "ITPs who reached licensure by other routes, such as a Practice-Ready Assessment (PRA), come back to "
-        "guide others along those routes.",
+        N_("Besides the CaRMS"),
+        N_(
+            "ITPs who reached licensure by other routes, such as a Practice-Ready Assessment (PRA), come back to "
+            "guide others along those routes."
+        ),
         "carms,pra,clinical_assistant,other",
     ),
     (
         "between",
-        "Between the CaRMS",
-        "Useful ways to spend the time between CaRMS cycles and to strengthen a CV: clinical assistant roles, "
-        "research, volunteering and observerships.",
+        N_("Between the CaRMS"),
+        N_(
+            "Useful ways to spend the time between CaRMS cycles and to strengthen a CV: clinical assistant roles, "
+            "research, volunteering and observerships."
+        ),
         "carms,clinical_assistant,other",
     ),
-    ("before", "Before the CaRMS", "Exam preparation resources for the MCCQE Part I and the NAC examination.", "exams"),
+    (
+        "before",
+        N_("Before the CaRMS"),
+        N_("Exam preparation resources for the MCCQE Part I and the NAC examination."),
+        "exams",
+    ),
 )
 STAGE_LABELS = dict(LICENSURE_STAGES)
 

@@ -317,3 +317,15 @@ def test_a_french_page_names_the_riding_and_party_in_french(app, browser, make_m
     assert "Mushkegowuk—Baie James" in home and "Mushkegowuk—James Bay" not in home
     browser.post("/language", {"lang": "en", "next": "/home"}, page="/home")
     assert "Mushkegowuk—James Bay" in browser.get("/home").get_data(as_text=True)
+
+
+def test_the_programs_page_names_the_seeded_programs_in_french(browser, app):
+    from crm.programs.services import seed_programs
+
+    with app.app_context():
+        seed_programs(db.session)
+        db.session.commit()
+        db.session.remove()
+    browser.client.set_cookie("lang", "fr")
+    page = browser.get("/programs/").get_data(as_text=True)
+    assert "Réussir le CaRMS" in page and "Cracking the CaRMS" not in page
