@@ -108,6 +108,7 @@ def test_a_francophone_joins_finds_their_mpp_and_sends_a_french_letter(page, liv
     page.get_by_label("Votre histoire").fill(
         "J'ai exercé la médecine familiale pendant neuf ans à Dakar et je pourrais soigner des patients à Ajax demain."
     )
+    expect(page.get_by_text("caractères : c'est assez")).to_be_visible()  # the counter (our JS) speaks French
     page.get_by_role("button", name="Aperçu").click()
     expect(page.get_by_text("Aperçu : exactement tel qu'il sera envoyé")).to_be_visible()
     assert _serious(page) == []
