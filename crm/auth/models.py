@@ -43,7 +43,7 @@ class User(UserMixin, db.Model):
     mfa_enabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_login_at: Mapped[datetime | None]
-    # "en" or "fr" once chosen (the EN | FR switch, migration 0041): pages and emails; unset = the browser's / English.
+    # "en" or "fr" once chosen (EN | FR switch, 0041), for pages and emails; unset: browser, English.
     language: Mapped[str | None] = mapped_column(String(5))
 
     @property

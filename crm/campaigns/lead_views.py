@@ -93,13 +93,7 @@ def template(campaign_id):
     """The lead's template editor: a new letter starts from the skeleton; saving warns, never refuses, on
     what offices discount (template_quality)."""
     campaign = _managed_campaign(campaign_id)
-    language = normalise(request.values.get("language")) or "en"
-    current = services.current_template(db.session, campaign.id, language)
-    form = (
-        TemplateForm(data={**_template_form_data(campaign, current), "language": language})
-        if request.method == "GET"
-        else TemplateForm()
-    )
+    current, form = _template_and_form(campaign)
     shown = current if request.method == "GET" else None  # the version whose sample and warnings the page shows
     if form.is_submitted() and form.add_block.data:  # CSRFProtect has already checked the token
         form.blocks.append_entry()
@@ -155,6 +149,15 @@ def _sample_of(template: LetterTemplate | None):
         return template_quality.sample_markup(services.sample_letter(template))
     except services.TemplateFailed:
         return None
+
+
+def _template_and_form(campaign: Campaign) -> tuple[LetterTemplate | None, TemplateForm]:
+    """The current version in the language asked (?language=fr; English by default) and the editor's form."""
+    language = normalise(request.values.get("language")) or "en"
+    current = services.current_template(db.session, campaign.id, language)
+    if request.method != "GET":
+        return current, TemplateForm()
+    return current, TemplateForm(data={**_template_form_data(campaign, current), "language": language})
 
 
 def _template_form_data(campaign: Campaign, current: LetterTemplate | None) -> dict:

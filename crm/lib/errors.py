@@ -42,6 +42,10 @@ BUSY = N_(
     "The database was busy (a large import may be being applied), so this request could not finish. Nothing "
     "was saved: try again in a moment."
 )
+NUL_IN_TEXT = N_("A value in this request contains a NUL character, which we cannot store. Remove it and try again.")
+TOO_LARGE_VALUE = N_(
+    "A value in this request is too long or too large. Go back, shorten what was entered and try again."
+)
 UNREACHABLE = N_(
     "The database could not be reached, so this request may not have finished. Check whether your "
     "change is there, then try again in a moment."
@@ -77,8 +81,8 @@ def _respond(status: int, message: str | None = None):
     if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
         code = title.lower().replace(" ", "_")
         return jsonify(error={"code": code, "status": status, "message": message or default}), status
-    # Pages in the request's language (the messages here are marked N_; a message abort() gave passes unchanged
-    # unless the catalogue knows it); the API keeps English codes and messages.
+    # Pages in the request's language (messages here are marked N_; abort()'s own pass unless known);
+    # the API keeps English codes and messages.
     return render_template(
         "errors/error.html", status=status, title=gettext(title), message=gettext(message or default)
     ), status
@@ -127,17 +131,11 @@ def register_error_handlers(app) -> None:
         a NUL in text, which no form or URL rule caught: the request is wrong, not the server."""
         if isinstance(error, DataError) and is_nul_refusal(error):
             app.logger.warning("NUL character on %s", request.path)
-            return _rolled_back(
-                400,
-                N_("A value in this request contains a NUL character, which we cannot store. Remove it and try again."),
-            )
+            return _rolled_back(400, NUL_IN_TEXT)
         if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) not in OUT_OF_RANGE:
             return unexpected_error(error)
         app.logger.warning("out-of-range value on %s: %s", request.path, error)
-        return _rolled_back(
-            400,
-            N_("A value in this request is too long or too large. Go back, shorten what was entered and try again."),
-        )
+        return _rolled_back(400, TOO_LARGE_VALUE)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

@@ -1,9 +1,7 @@
-"""English and French (issue 25): the locale of each request, emails in the recipient's language, Toronto time.
+"""English and French (issue 25): each request's locale, emails in the recipient's language, Toronto time.
 
-The locale is, in order: a member's own choice (`users.language`), a visitor's choice (the `lang` cookie the EN | FR
-switch sets), the browser's `Accept-Language`, English. An unknown code anywhere counts as no choice. Catalogues
-live in `translations/` (`make messages` extracts and updates them; `make install` compiles the `.mo` files); without
-a compiled catalogue every page is simply English.
+The locale: a member's `users.language`, else the visitor's `lang` cookie (the EN | FR switch), else the browser's
+`Accept-Language`, else English; an unknown code counts as no choice. Without a compiled catalogue, all is English.
 """
 
 from contextlib import contextmanager

@@ -49,9 +49,8 @@ def join(
 ):
     """Create a member account with profile and consent record, and queue the confirmation email.
 
-    `campaign`, `next_url` and `pending` (a waiting letter's token) say where the member came from; they are
-    passed on, unchecked, to whoever listens to `member_joined`, whose answers are added to the email.
-    `language` is the one the member joined in: their emails, starting with the confirmation, use it.
+    `campaign`, `next_url` and `pending` (a waiting letter's token) say where the member came from; they go,
+    unchecked, to `member_joined`'s listeners, whose answers join the email. `language`: the one they joined in.
     """
     user = create_user(session, email=email, password=password, role="member", name=full_name)
     user.language = language

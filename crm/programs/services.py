@@ -22,7 +22,7 @@ from crm.outbox.services import queue_message
 from crm.programs.calendar import NonexistentLocalTime, format_toronto, ics_event, toronto_to_utc
 from crm.programs.models import Attendance, Event, Program, Registration, SpeakerOffer
 
-# Seeded as they are; marked N_ so pages show them translated ({{ _(program.name) }}); renamed ones show as typed.
+# Marked N_: pages translate them ({{ program.name|tr }}); a renamed program shows as typed.
 PROGRAMS = (
     (
         "cracking",

@@ -239,7 +239,7 @@ class ElectedOffice(db.Model):
     photo_url: Mapped[str | None] = mapped_column(String(300))
     offices_json: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime | None]
-    # The office prefers French (migration 0041): members who write in French send French letters by default.
+    # The office prefers French (0041): members who write in French send French letters by default.
     prefers_french: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     person = relationship("Person", back_populates="offices")
