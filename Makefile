@@ -7,14 +7,30 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-fast lint format bench migrate seed clean
+# The translations (issue 25): messages.pot and each language's .po are in the repository; the .mo files are built.
+POT := translations/messages.pot
+PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: install run test test-fast lint format bench migrate seed clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pybabel compile -d translations
 	touch $(STAMP)
 
-install: $(STAMP)
+# A .po edited since install is compiled again.
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d translations -l $*
+
+install: $(STAMP) $(MO)
+
+# Extract every marked string (Python, templates, emails) into messages.pot and merge it into each .po.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output --width 120 \
+		--project "ITPO CRM" --copyright-holder "ITPO" -o $(POT) .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 120 -i $(POT) -d translations
 
 migrate: install
 	$(FLASK) db upgrade

@@ -61,21 +61,24 @@ def _instance_path(config) -> str | None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
     from flask_bootstrap import Bootstrap5
 
     from crm import models  # noqa: F401  (every model registered before migrations look)
     from crm.extensions import csrf, db, limiter, login_manager, migrate
+    from crm.lib.i18n import init_i18n
     from crm.outbox.backends import make_mailer
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message = lazy_gettext("Please log in to see that page.")
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     limiter.init_app(app)
     Bootstrap5(app)
+    init_i18n(app)
     app.extensions["crm.mailer"] = make_mailer(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
@@ -160,10 +163,13 @@ def register_template_globals(app: Flask) -> None:
     """Every name all templates can use, in one place: the Markdown filter and each domain's helpers."""
     from crm.lib.markdown import render_markdown
     from crm.programs.views import program_helpers
+    from crm.reference.names import party_name, riding_name
     from crm.replies.views import reply_helpers
     from crm.stakeholders.views import directory_labels
 
     app.add_template_filter(render_markdown, "markdown")  # {{ text|markdown }}: sanitised HTML
+    app.add_template_filter(riding_name, "riding_name")  # {{ district|riding_name }}: its French name in French
+    app.add_template_filter(party_name, "party_name")  # {{ office.party|party_name }}
     app.context_processor(directory_labels)  # stance and kind labels, a subject's current stances
     app.context_processor(program_helpers)  # the member's programs on the home page
     app.context_processor(reply_helpers)  # a letter's reply and the responsiveness panel, for campaigns pages

@@ -101,8 +101,10 @@ def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     from crm.cli import seed_reference_data
+    from crm.lib.i18n import compile_catalogues
     from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
 
+    compile_catalogues()  # what `make install` does: the French catalogue's .mo
     instance = tmp_path_factory.mktemp("instance")
     app = create_app(
         {

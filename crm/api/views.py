@@ -7,8 +7,10 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from crm.extensions import csrf, db
+from crm.lib.i18n import current_language
 from crm.lib.pagination import page_args, paginate
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea
+from crm.reference.names import name_in
 from crm.reference.services import PostalCodeError, normalise_postal_code
 from crm.stakeholders.models import ElectedOffice, Person
 
@@ -57,7 +59,7 @@ def _representative(office, person, jurisdiction):
     return {
         "id": person.id,
         "name": person.full_name,
-        "party": office.party,
+        "party": name_in(current_language(), "party", office.party, office.party),
         "title": jurisdiction.member_title if jurisdiction else None,
         "email": office.mail_address,
         "phone": office.phone,
@@ -81,7 +83,7 @@ def _riding(row, **extra):
     district, jurisdiction, office, person = row
     return {
         "number": district.number,
-        "name": district.name,
+        "name": name_in(current_language(), "riding", district.ocd_id, district.name),
         "ocd_id": district.ocd_id,
         "province": jurisdiction.code,
         "vacant": office is None,
@@ -104,7 +106,7 @@ def jurisdictions():
         page,
         lambda j: {
             "code": j.code,
-            "name": j.name,
+            "name": name_in(current_language(), "province", j.code, j.name),
             "kind": j.kind,
             "legislature": j.legislature_name,
             "member_title": j.member_title,
@@ -147,10 +149,10 @@ def representatives():
         return {
             "id": person.id,
             "name": person.full_name,
-            "party": office.party,
+            "party": name_in(current_language(), "party", office.party, office.party),
             "title": juris.member_title,
             "province": juris.code,
-            "riding": riding.name if riding else None,
+            "riding": name_in(current_language(), "riding", riding.ocd_id, riding.name) if riding else None,
             "riding_number": riding.number if riding else None,
             "email": office.mail_address,
             "phone": office.phone,
@@ -196,7 +198,7 @@ def _lookup_item(row) -> dict:
         representative = {
             "id": row.person_id,
             "name": row.full_name,
-            "party": row.party,
+            "party": name_in(current_language(), "party", row.party, row.party),
             "title": row.member_title,
             "email": email,
             "phone": row.phone,
@@ -204,7 +206,7 @@ def _lookup_item(row) -> dict:
         }
     return {
         "number": row.number,
-        "name": row.name,
+        "name": name_in(current_language(), "riding", row.ocd_id, row.name),
         "ocd_id": row.ocd_id,
         "province": row.code,
         "vacant": row.office_id is None,

@@ -35,6 +35,7 @@ ACCESS: dict[str, object] = {
     "members.my_consent": ANYONE_LOGGED_IN,
     "members.erase_me": ANYONE_LOGGED_IN,
     "auth.login": PUBLIC,
+    "auth.set_language": PUBLIC,  # the EN | FR switch: a cookie for visitors, the profile for members
     "auth.logout": ANYONE_LOGGED_IN,
     "auth.confirm": PUBLIC,
     "auth.resend_confirmation": PUBLIC,

@@ -3,6 +3,7 @@
 import time
 
 from flask import flash, redirect, render_template, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user
 
 from crm.auth import invitations, throttle
@@ -47,7 +48,10 @@ def invitations_page():
                 existing = outcome
             else:
                 db.session.commit()
-                flash(f"Invitation sent to {outcome.email} as {outcome.role}.", "success")
+                flash(
+                    gettext("Invitation sent to %(email)s as %(role)s.", email=outcome.email, role=outcome.role),
+                    "success",
+                )
                 return redirect(url_for("auth.invitations_page"))
     role_form = RoleForm(role=existing.role) if existing else None
     return render_template(
@@ -111,8 +115,10 @@ def accept_invitation(token):
             login_user(user)
             session["auth_at"] = time.time()  # two-step setup, next, needs a recent login
             if user.mfa_required:
-                flash("Your account is open. Staff accounts use two-step verification: set it up now.", "success")
+                flash(
+                    gettext("Your account is open. Staff accounts use two-step verification: set it up now."), "success"
+                )
                 return redirect(url_for("auth.mfa_setup"))
-            flash(f"Welcome, {user.name}. Your account is open.", "success")
+            flash(gettext("Welcome, %(name)s. Your account is open.", name=user.name), "success")
             return redirect(url_for("home.home"))
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import render_template, url_for
+from flask_babel import gettext
 from itsdangerous import BadData
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,12 +36,14 @@ def invite(session: Session, actor: User, *, email: str, role: str, name: str = 
     """Invite `email` with `role` and queue the email; an existing account is answered, not invited again."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise ValidationError("role", f"Role must be one of: {', '.join(ROLES)}.")
+        raise ValidationError("role", gettext("Role must be one of: %(join)s.", join=", ".join(ROLES)))
     user = find_user_by_email(session, email)
     if user is not None:
         return AlreadyHasAccount(user, role)
     if any(invitation.status == "pending" for invitation in invitations_to(session, email)):
-        raise ValidationError("email", "An invitation to this address is waiting to be accepted: resend it below.")
+        raise ValidationError(
+            "email", gettext("An invitation to this address is waiting to be accepted: resend it below.")
+        )
     invitation = Invitation(email=email, name=name.strip(), role=role, invited_by_id=actor.id, nonce="", sent_at=_now())
     session.add(invitation)
     _send(session, invitation)
@@ -62,7 +65,12 @@ def recent_invitations(session: Session, limit: int = 100) -> list[Invitation]:
 def revoke(session: Session, invitation: Invitation) -> None:
     """Withdraw a pending invitation: its link stops working."""
     if invitation.status in ("accepted", "revoked"):
-        raise ValidationError(None, f"The invitation to {invitation.email} is already {invitation.status}.")
+        raise ValidationError(
+            None,
+            gettext(
+                "The invitation to %(email)s is already %(status)s.", email=invitation.email, status=invitation.status
+            ),
+        )
     invitation.revoked_at = _now()
     record(session, "revoke", "invitations", invitation.id, {"email": invitation.email})
     session.flush()
@@ -71,9 +79,13 @@ def revoke(session: Session, invitation: Invitation) -> None:
 def resend(session: Session, invitation: Invitation) -> None:
     """Send a new link (the old one stops working) valid for another 7 days; a revoked one is invited again."""
     if invitation.status == "accepted":
-        raise ValidationError(None, f"{invitation.email} has already accepted; they can reset their password.")
+        raise ValidationError(
+            None, gettext("%(email)s has already accepted; they can reset their password.", email=invitation.email)
+        )
     if find_user_by_email(session, invitation.email) is not None:
-        raise ValidationError(None, f"{invitation.email} has an account now: change their role on the users page.")
+        raise ValidationError(
+            None, gettext("%(email)s has an account now: change their role on the users page.", email=invitation.email)
+        )
     invitation.revoked_at = None
     _send(session, invitation)
     record(session, "resend", "invitations", invitation.id, {"email": invitation.email})
@@ -114,7 +126,7 @@ def invitation_for_token(session: Session, token: str) -> tuple[Invitation | Non
 def accept(session: Session, invitation: Invitation, *, password: str, name: str = "") -> User:
     """Open the account the invitation offers (confirmed: the link proved the address); once only."""
     if invitation.status != "pending":
-        raise ValidationError(None, f"This invitation is {invitation.status}.")
+        raise ValidationError(None, gettext("This invitation is %(status)s.", status=invitation.status))
     user = create_user(
         session,
         email=invitation.email,

@@ -8,10 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.audit.services import audited
 from crm.extensions import db, search_trigram_index
+from crm.lib.i18n import N_
 
 # The roles, in one place: the access table (crm/auth/access.py) groups them, every other check asks
 # it.
 ROLES = ("member", "committee", "lead", "admin")
+ROLE_NAMES = (N_("member"), N_("committee"), N_("lead"), N_("admin"))  # for the menu's badge: {{ _(role) }}
 STAFF_ROLES = ("committee", "lead", "admin")
 LEAD_ROLES = ("lead", "admin")
 ADMIN_ROLES = ("admin",)
@@ -41,6 +43,8 @@ class User(UserMixin, db.Model):
     mfa_enabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_login_at: Mapped[datetime | None]
+    # "en" or "fr" once chosen (EN | FR switch, 0041), for pages and emails; unset: browser, English.
+    language: Mapped[str | None] = mapped_column(String(5))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from crm.auth.models import ROLES, User
 from crm.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from crm.auth.tokens import make_token, read_token
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_, in_language, recipient_language
 from crm.outbox.services import queue_message
 
 
@@ -29,9 +31,11 @@ def create_user(
     """Add a user; raises ValidationError for a taken email, a weak password or an unknown role."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise ValidationError("role", f"Role must be one of: {', '.join(ROLES)}.")
+        raise ValidationError("role", gettext("Role must be one of: %(join)s.", join=", ".join(ROLES)))
     if find_user_by_email(session, email) is not None:
-        raise ValidationError("email", "An account with this email already exists. Log in, or reset your password.")
+        raise ValidationError(
+            "email", gettext("An account with this email already exists. Log in, or reset your password.")
+        )
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise ValidationError("password", problem)
@@ -64,7 +68,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def _send(session: Session, user: User, kind: str, subject: str, template: str, **context) -> None:
-    text = render_template(f"email/{template}.txt", user=user, **context)
+    """An account email, in the user's language (`subject` is marked with N_ and translated here)."""
+    with in_language(recipient_language(user)):
+        text = render_template(f"email/{template}.txt", user=user, **context)
+        subject = gettext(subject)
     queue_message(session, kind=kind, to=user.email, subject=subject, text=text, user_id=user.id)
 
 
@@ -76,7 +83,7 @@ def send_confirmation(session: Session, user: User, next_url: str | None = None,
         session,
         user,
         "confirm_email",
-        "Confirm your email for ITPO",
+        N_("Confirm your email for ITPO"),
         "confirm",
         link=url_for("auth.confirm", token=token, _external=True),
         days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400,
@@ -145,15 +152,15 @@ def set_password(session: Session, user: User, new_password: str) -> None:
 
 def change_password(session: Session, user: User, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
-        raise ValidationError("current_password", "That is not your current password.")
+        raise ValidationError("current_password", gettext("That is not your current password."))
     set_password(session, user, new_password)
 
 
 def set_role(session: Session, actor: User, user: User, role: str) -> None:
     if role not in ROLES:
-        raise ValidationError("role", f"Role must be one of: {', '.join(ROLES)}.")
+        raise ValidationError("role", gettext("Role must be one of: %(join)s.", join=", ".join(ROLES)))
     if user.id == actor.id and role != "admin":
-        raise ValidationError("role", "You cannot remove your own admin role; ask another admin.")
+        raise ValidationError("role", gettext("You cannot remove your own admin role; ask another admin."))
     if user.role != role:
         user.role = role
         user.end_all_sessions()
@@ -162,7 +169,7 @@ def set_role(session: Session, actor: User, user: User, role: str) -> None:
 
 def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
-        raise ValidationError(None, "You cannot deactivate your own account.")
+        raise ValidationError(None, gettext("You cannot deactivate your own account."))
     if user.active != active:
         user.active = active
         if not active:
@@ -185,20 +192,22 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
     """Send a confirmation link to the new address; the change happens when it is opened."""
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise ValidationError("email", "That is already your email address.")
+        raise ValidationError("email", gettext("That is already your email address."))
     if find_user_by_email(session, new_email) is not None:
-        raise ValidationError("email", "Another account uses that address.")
+        raise ValidationError("email", gettext("Another account uses that address."))
     from crm.auth.tokens import _serializer
 
     token = _serializer("email-change").dumps({"uid": user.id, "new": new_email, "v": user.session_version})
-    text = render_template(
-        "email/change_email.txt", user=user, link=url_for("auth.confirm_email_change", token=token, _external=True)
-    )
+    with in_language(recipient_language(user)):
+        text = render_template(
+            "email/change_email.txt", user=user, link=url_for("auth.confirm_email_change", token=token, _external=True)
+        )
+        subject = gettext("Confirm your new email for ITPO")
     queue_message(
         session,
         kind="email_change",
         to=new_email,
-        subject="Confirm your new email for ITPO",
+        subject=subject,
         text=text,
         user_id=user.id,
     )

@@ -8,12 +8,14 @@ import math
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record
 from crm.auth.models import LoginThrottle
 from crm.auth.services import find_user_by_email, normalise_email
+from crm.lib.i18n import in_language, recipient_language
 from crm.outbox.services import dialect_insert, queue_message
 
 clock = datetime.utcnow  # tests put a frozen clock here
@@ -68,17 +70,19 @@ def _warn(session: Session, row: LoginThrottle) -> None:
     """Tell the account's holder (there is none for an unknown address) and write the audit log."""
     user = find_user_by_email(session, row.email)
     if user is not None and user.active:
-        text = render_template(
-            "email/login_warning.txt",
-            user=user,
-            failures=row.failures,
-            link=url_for("auth.forgot_password", _external=True),
-        )
+        with in_language(recipient_language(user)):
+            text = render_template(
+                "email/login_warning.txt",
+                user=user,
+                failures=row.failures,
+                link=url_for("auth.forgot_password", _external=True),
+            )
+            subject = gettext("Failed logins to your ITPO account")
         queue_message(
             session,
             kind="login_warning",
             to=user.email,
-            subject="Failed logins to your ITPO account",
+            subject=subject,
             text=text,
             user_id=user.id,
         )

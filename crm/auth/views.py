@@ -5,6 +5,7 @@ from functools import cache, wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -30,6 +31,7 @@ from crm.auth.signals import email_confirmed
 from crm.auth.tokens import read_next, sign_next
 from crm.extensions import db, limiter, login_manager
 from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.i18n import COOKIE, COOKIE_AGE, DEFAULT, normalise
 from crm.lib.pagination import page_args, paginate
 
 bp = Blueprint("auth", __name__)
@@ -119,7 +121,7 @@ def login():
         elif user.email_confirmed_at is None:
             services.send_confirmation(db.session, user)
             db.session.commit()
-            flash("Please confirm your email first: we have just sent you a new confirmation link.", "warning")
+            flash(gettext("Please confirm your email first: we have just sent you a new confirmation link."), "warning")
             return redirect(url_for("auth.login", next=safe_next(form.next.data)))
         elif user.mfa_enabled:
             db.session.commit()
@@ -142,7 +144,7 @@ def _complete_login(user, next_url):
     session.clear()  # a fresh session: no fixation
     login_user(user)
     session["auth_at"] = time.time()
-    flash(f"Welcome, {user.name}.", "success")
+    flash(gettext("Welcome, %(name)s.", name=user.name), "success")
     return redirect(next_url or url_for("home.home"))
 
 
@@ -159,7 +161,7 @@ def login_mfa():
         or time.time() - pending["at"] > MFA_PENDING_SECONDS
     ):
         session.pop("mfa_pending", None)
-        flash("Please log in again.", "info")
+        flash(gettext("Please log in again."), "info")
         return redirect(url_for("auth.login", next=signed_next()))
     form = SecondFactorForm()
     if form.validate_on_submit():
@@ -258,7 +260,10 @@ def change_email():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("We have sent a confirmation link to the new address. Your email changes when you open it.", "info")
+            flash(
+                gettext("We have sent a confirmation link to the new address. Your email changes when you open it."),
+                "info",
+            )
             return redirect(url_for("home.home"))
     return render_template("auth/change_email.html", form=form)
 
@@ -267,12 +272,24 @@ def change_email():
 def confirm_email_change(token):
     user = services.confirm_email_change(db.session, token)
     if user is None:
-        flash("That link is invalid, expired, or the address is taken now.", "danger")
+        flash(gettext("That link is invalid, expired, or the address is taken now."), "danger")
         return redirect(url_for("home.index"))
     db.session.commit()
     logout_user()
-    flash("Your email address is changed. Log in with the new address.", "success")
+    flash(gettext("Your email address is changed. Log in with the new address."), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The EN | FR switch: kept in a cookie (and on a member's profile), then back to the same page."""
+    language = normalise(request.form.get("lang")) or DEFAULT
+    if current_user.is_authenticated and current_user.language != language:
+        current_user.language = language
+        db.session.commit()
+    response = redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+    response.set_cookie(COOKIE, language, max_age=COOKIE_AGE, samesite="Lax", secure=request.is_secure, httponly=True)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
@@ -282,7 +299,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You have logged out on every device.", "info")
+    flash(gettext("You have logged out on every device."), "info")
     return redirect(url_for("home.index"))
 
 
@@ -291,7 +308,7 @@ def confirm(token):
     """Confirm the address, let listeners act on it (a waiting letter is sent), and go back where the member was."""
     user = services.confirm_email(db.session, token)
     if user is None:
-        flash("That confirmation link is invalid or has expired. Ask for a new one below.", "danger")
+        flash(gettext("That confirmation link is invalid or has expired. Ask for a new one below."), "danger")
         return redirect(url_for("auth.resend_confirmation"))
     answers = [
         answer
@@ -299,7 +316,7 @@ def confirm(token):
         if answer
     ]
     db.session.commit()
-    flash("Thank you, your email is confirmed.", "success")
+    flash(gettext("Thank you, your email is confirmed."), "success")
     for answer in answers:
         flash(answer["message"], answer.get("category", "info"))
     next_url = safe_next(
@@ -321,7 +338,7 @@ def resend_confirmation():
         if user is not None and user.active and user.email_confirmed_at is None:
             services.send_confirmation(db.session, user)
             db.session.commit()
-        flash("If that address has an unconfirmed account, a new link is on its way.", "info")
+        flash(gettext("If that address has an unconfirmed account, a new link is on its way."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/resend_confirmation.html", form=form)
 
@@ -334,8 +351,10 @@ def forgot_password():
         services.request_password_reset(db.session, form.email.data)
         db.session.commit()
         flash(
-            "If an account uses that address, we have sent it a link to reset the password. "
-            "The link works for one hour.",
+            gettext(
+                "If an account uses that address, we have sent it a link to reset the password. "
+                "The link works for one hour."
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))
@@ -347,7 +366,7 @@ def forgot_password():
 def reset_password(token):
     user = services.user_for_reset_token(db.session, token)
     if user is None:
-        flash("That reset link is invalid, already used or expired. Ask for a new one.", "danger")
+        flash(gettext("That reset link is invalid, already used or expired. Ask for a new one."), "danger")
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -360,7 +379,8 @@ def reset_password(token):
             db.session.commit()
             logout_user()
             flash(
-                "Your password is changed and every other session has ended. Log in with the new password.", "success"
+                gettext("Your password is changed and every other session has ended. Log in with the new password."),
+                "success",
             )
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
@@ -379,7 +399,7 @@ def change_password():
             db.session.commit()
             login_user(current_user._get_current_object())  # this device stays logged in; the others end
             session["auth_at"] = time.time()
-            flash("Your password is changed. Every other session has been logged out.", "success")
+            flash(gettext("Your password is changed. Every other session has been logged out."), "success")
             return redirect(url_for("home.home"))
     return render_template("auth/change_password.html", form=form)
 
@@ -430,9 +450,9 @@ def admin_user_role(user_id):
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash(f"{user.email} is now {user.role}.", "success")
+            flash(gettext("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
     else:
-        flash("Choose one of the listed roles.", "danger")
+        flash(gettext("Choose one of the listed roles."), "danger")
     return _back_to_users()
 
 
@@ -448,7 +468,9 @@ def admin_user_active(user_id):
         else:
             db.session.commit()
             flash(
-                f"{user.email} is now {'active' if user.active else 'deactivated; their sessions have ended'}.",
+                gettext("%(email)s is now active.", email=user.email)
+                if user.active
+                else gettext("%(email)s is now deactivated; their sessions have ended.", email=user.email),
                 "success",
             )
     return _back_to_users()

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,7 @@ from crm.lib.schedule import Every, scheduled_job
 from crm.outbox.services import dialect_insert
 
 WAITING_DAYS = 7
-UNAVAILABLE = (
+UNAVAILABLE = _l(
     "This letter cannot be prepared right now. ITPO's campaign team has been told; please try again in a day or two."
 )
 _ID_DIGITS = 9
@@ -102,7 +104,7 @@ def prepare(
         subject, body, problems = services.compose(template, context, edits) if posted else (None, None, {})
     except TemplateFailed as failure:
         note_template_failure(session, campaign, template, context, failure)
-        return Outcome("unavailable", recipient, message=UNAVAILABLE)
+        return Outcome("unavailable", recipient, message=str(UNAVAILABLE))
     if send and not problems:
         if user is None:
             return Outcome("waiting", recipient, pending_token=save_pending(session, campaign, template, key, edits))
@@ -296,8 +298,11 @@ def _send_pending(session, pending: PendingLetter, user, today: date) -> Outcome
     if not campaign.is_open(today):
         return Outcome(
             "invalid",
-            message=f"The campaign \u201c{campaign.name}\u201d closed before you confirmed "
-            "your address, so your letter was not sent.",
+            message=gettext(
+                "The campaign \u201c%(name)s\u201d closed before you confirmed your address, "
+                "so your letter was not sent.",
+                name=campaign.name,
+            ),
         )
     template = session.get(LetterTemplate, pending.template_id)
     outcome = prepare(
@@ -307,7 +312,7 @@ def _send_pending(session, pending: PendingLetter, user, today: date) -> Outcome
         return Outcome(
             "invalid",
             outcome.recipient,
-            message="Your letter needs a little more before it can be sent: open the campaign and finish it.",
+            message=gettext("Your letter needs a little more before it can be sent: open the campaign and finish it."),
         )
     return outcome
 

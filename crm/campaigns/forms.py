@@ -1,5 +1,6 @@
 """Campaign forms: they check shape; rules needing the database live in services."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,66 +23,73 @@ from crm.proposals.forms import VersionField
 
 
 class CampaignForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the campaign a name."), Length(max=160)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the campaign a name.")), Length(max=160)])
     slug = StringField(
-        "Web address",
+        _l("Web address"),
         validators=[Optional(), Length(max=80)],
-        description="Lower-case letters, digits and dashes; made from the name if left empty.",
+        description=_l("Lower-case letters, digits and dashes; made from the name if left empty."),
     )
-    hashtag = StringField("Hashtag", validators=[Optional(), Length(max=60)], description="e.g. #skillstohelp")
+    hashtag = StringField(_l("Hashtag"), validators=[Optional(), Length(max=60)], description=_l("e.g. #skillstohelp"))
     summary = TextAreaField(
-        "Call to action",
+        _l("Call to action"),
         validators=[Optional(), Length(max=5000)],
-        description="Plain text shown on the public campaign page.",
+        description=_l("Plain text shown on the public campaign page."),
     )
-    kind = SelectField("Kind", choices=list(CAMPAIGN_KINDS))
+    kind = SelectField(_l("Kind"), choices=list(CAMPAIGN_KINDS))
     jurisdiction_id = SelectField(
-        "Legislature",
+        _l("Legislature"),
         coerce=int,
-        description="Members write to their own representative there. Ontario's MPPs ship with ITPO's CRM; the "
-        "others come from Open North's Represent directory as members look them up.",
+        description=_l(
+            "Members write to their own representative there. Ontario's MPPs ship with ITPO's CRM; the "
+            "others come from Open North's Represent directory as members look them up."
+        ),
     )
-    mpp_address = SelectField("Address to use for representatives", choices=list(MPP_ADDRESSES))
+    mpp_address = SelectField(_l("Address to use for representatives"), choices=list(MPP_ADDRESSES))
     letter_delivery = SelectField(
-        "How letters reach each office",
+        _l("How letters reach each office"),
         choices=list(LETTER_DELIVERIES),
         default="one_by_one",
-        description="Some offices ask for a daily digest: then each office gets one email a day (sent after "
-        "midnight, Toronto time) with every letter written to it that day, in full with its signature.",
+        description=_l(
+            "Some offices ask for a daily digest: then each office gets one email a day (sent after "
+            "midnight, Toronto time) with every letter written to it that day, in full with its signature."
+        ),
     )
-    goal_letters = IntegerField("Goal: letters", validators=[Optional(), NumberRange(1, 1_000_000)])
-    goal_ridings = IntegerField("Goal: ridings reached", validators=[Optional(), NumberRange(1, 1000)])
-    starts_on = DateField("Starts on", validators=[Optional()])
-    ends_on = DateField("Ends on", validators=[Optional()])
-    status = SelectField("Status", choices=list(CAMPAIGN_STATUSES))
+    goal_letters = IntegerField(_l("Goal: letters"), validators=[Optional(), NumberRange(1, 1_000_000)])
+    goal_ridings = IntegerField(_l("Goal: ridings reached"), validators=[Optional(), NumberRange(1, 1000)])
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=list(CAMPAIGN_STATUSES))
     proposal_version_id = VersionField(
-        "Proposal version it cites (optional)",
-        description="Published versions, by proposal. The letter template can quote it.",
+        _l("Proposal version it cites (optional)"),
+        description=_l("Published versions, by proposal. The letter template can quote it."),
     )
-    submit = SubmitField("Save campaign")
+    submit = SubmitField(_l("Save campaign"))
 
 
 class BlockForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("Kind", choices=list(BLOCK_KINDS))
-    label = StringField("Label shown to the member (optional)", validators=[Optional(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=list(BLOCK_KINDS))
+    label = StringField(_l("Label shown to the member (optional)"), validators=[Optional(), Length(max=120)])
     body = TextAreaField(
-        "Text",
+        _l("Text"),
         validators=[Length(max=MAX_BLOCK_CHARS)],
-        description="Placeholders in {{ double braces }}; for a personal block, a prompt.",
+        description=_l("Placeholders in {{ double braces }}; for a personal block, a prompt."),
     )
     min_length = IntegerField(
-        "Minimum length (personal blocks)", default=0, validators=[Optional(), NumberRange(0, MAX_BLOCK_CHARS)]
+        _l("Minimum length (personal blocks)"), default=0, validators=[Optional(), NumberRange(0, MAX_BLOCK_CHARS)]
     )
 
 
 class TemplateForm(FlaskForm):
-    subject = StringField("Subject", validators=[DataRequired("Write a subject."), Length(max=300)])
+    language = SelectField(
+        _l("Language of this letter"), choices=[("en", _l("English")), ("fr", _l("French"))], default="en"
+    )
+    subject = StringField(_l("Subject"), validators=[DataRequired(_l("Write a subject.")), Length(max=300)])
     blocks = FieldList(FormField(BlockForm), min_entries=1, max_entries=30)
-    add_block = SubmitField("Add a block")
-    submit = SubmitField("Save as a new version")
+    add_block = SubmitField(_l("Add a block"))
+    submit = SubmitField(_l("Save as a new version"))
 
 
 class TargetForm(FlaskForm):
@@ -90,15 +98,15 @@ class TargetForm(FlaskForm):
 
     person = HiddenField()
     person_name = StringField(
-        "Person",
-        validators=[DataRequired("Type the person's name and choose them."), Length(max=300)],
+        _l("Person"),
+        validators=[DataRequired(_l("Type the person's name and choose them.")), Length(max=300)],
         render_kw={"data-party-search": "person"},
     )
     email = StringField(
-        "Email (optional: else their known address)",
-        validators=[Optional(), Email("Enter an email address."), Length(max=254)],
+        _l("Email (optional: else their known address)"),
+        validators=[Optional(), Email(_l("Enter an email address.")), Length(max=254)],
     )
-    submit = SubmitField("Add target")
+    submit = SubmitField(_l("Add target"))
 
 
 class PostalCodeForm(FlaskForm):
@@ -106,11 +114,11 @@ class PostalCodeForm(FlaskForm):
         csrf = False  # a GET search form
 
     postal_code = StringField(
-        "Your postal code",
-        validators=[DataRequired("Enter your postal code."), PostalCode()],
+        _l("Your postal code"),
+        validators=[DataRequired(_l("Enter your postal code.")), PostalCode()],
         render_kw={"autocomplete": "postal-code", "inputmode": "text"},
     )
-    submit = SubmitField("Find my representative")
+    submit = SubmitField(_l("Find my representative"))
 
 
 class LetterForm(FlaskForm):
@@ -118,13 +126,13 @@ class LetterForm(FlaskForm):
 
     recipient = HiddenField()
     postal_code = StringField(
-        "Your postal code (for your signature: your MPP's office checks it)",
+        _l("Your postal code (for your signature: your MPP's office checks it)"),
         validators=[Optional(), PostalCode()],
         render_kw={"autocomplete": "postal-code", "inputmode": "text"},
     )
-    save_riding = BooleanField("Save this riding to my profile")
-    preview = SubmitField("Preview")
-    send = SubmitField("Send my letter")
+    save_riding = BooleanField(_l("Save this riding to my profile"))
+    preview = SubmitField(_l("Preview"))
+    send = SubmitField(_l("Send my letter"))
 
 
 class EmptyForm(FlaskForm):

@@ -1,6 +1,7 @@
 """The lead's campaign pages: campaigns, letter templates, targets, the campaign's page and its letters."""
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.extensions import db
 from crm.legislatures.coverage import coverage
 from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.i18n import normalise
 from crm.lib.pagination import page_args, paginate
 from crm.proposals.services import version_groups
 from crm.reference.models import Jurisdiction
@@ -64,7 +66,7 @@ def new():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Campaign created as a draft. Now write its letter.", "success")
+            flash(gettext("Campaign created as a draft. Now write its letter."), "success")
             return redirect(url_for("campaigns.template", campaign_id=campaign.id))
     return render_template("campaigns/edit.html", form=form, campaign=None)
 
@@ -81,7 +83,7 @@ def edit(campaign_id):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Campaign saved.", "success")
+            flash(gettext("Campaign saved."), "success")
             return redirect(url_for("campaigns.dashboard", campaign_id=campaign.id))
     return render_template("campaigns/edit.html", form=form, campaign=campaign)
 
@@ -91,8 +93,7 @@ def template(campaign_id):
     """The lead's template editor: a new letter starts from the skeleton; saving warns, never refuses, on
     what offices discount (template_quality)."""
     campaign = _managed_campaign(campaign_id)
-    current = services.current_template(db.session, campaign.id)
-    form = TemplateForm(data=_template_form_data(campaign, current)) if request.method == "GET" else TemplateForm()
+    current, form = _template_and_form(campaign)
     shown = current if request.method == "GET" else None  # the version whose sample and warnings the page shows
     if form.is_submitted() and form.add_block.data:  # CSRFProtect has already checked the token
         form.blocks.append_entry()
@@ -108,14 +109,25 @@ def template(campaign_id):
         ]
         try:
             saved, _ = services.save_template(
-                db.session, campaign, subject=form.subject.data, blocks=blocks, actor_id=current_user.id
+                db.session,
+                campaign,
+                subject=form.subject.data,
+                blocks=blocks,
+                actor_id=current_user.id,
+                language=form.language.data,
             )
         except ValidationError as error:
             db.session.rollback()
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"Saved version {saved.version}. Below is the letter as the sample member would see it.", "success")
+            flash(
+                gettext(
+                    "Saved version %(version)s. Below is the letter as the sample member would see it.",
+                    version=saved.version,
+                ),
+                "success",
+            )
             current = shown = saved
     return render_template(
         "campaigns/template.html",
@@ -137,6 +149,15 @@ def _sample_of(template: LetterTemplate | None):
         return template_quality.sample_markup(services.sample_letter(template))
     except services.TemplateFailed:
         return None
+
+
+def _template_and_form(campaign: Campaign) -> tuple[LetterTemplate | None, TemplateForm]:
+    """The current version in the language asked (?language=fr; English by default) and the editor's form."""
+    language = normalise(request.values.get("language")) or "en"
+    current = services.current_template(db.session, campaign.id, language)
+    if request.method != "GET":
+        return current, TemplateForm()
+    return current, TemplateForm(data={**_template_form_data(campaign, current), "language": language})
 
 
 def _template_form_data(campaign: Campaign, current: LetterTemplate | None) -> dict:
@@ -165,7 +186,7 @@ def targets(campaign_id):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Target added.", "success")
+            flash(gettext("Target added."), "success")
             return redirect(url_for("campaigns.targets", campaign_id=campaign.id))
     recipients = services.fixed_recipients(db.session, campaign)
     return render_template(
@@ -183,7 +204,7 @@ def remove_target(campaign_id, target_id):
     if EmptyForm().validate_on_submit():
         services.remove_target(db.session, campaign, target_id)
         db.session.commit()
-        flash("Target removed.", "info")
+        flash(gettext("Target removed."), "info")
     return redirect(url_for("campaigns.targets", campaign_id=campaign.id))
 
 

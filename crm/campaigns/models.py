@@ -95,6 +95,8 @@ class LetterTemplate(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # "en" or "fr" (migration 0041): a campaign may have one current template in each language.
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
 
     campaign = relationship("Campaign")
     blocks = relationship(
@@ -156,6 +158,7 @@ class Letter(db.Model):
     # names the digest.
     for_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")  # its template's (0041)
 
     campaign = relationship("Campaign")
     user = relationship("User")

@@ -5,9 +5,11 @@ module listens to (connected when the campaigns package is imported).
 """
 
 from flask import render_template
+from flask_babel import gettext
 from sqlalchemy import select
 
 from crm.campaigns.models import Letter
+from crm.lib.i18n import in_language, recipient_language
 from crm.outbox.services import queue_message
 from crm.outbox.signals import message_status_changed
 
@@ -26,19 +28,21 @@ def notify_member_of_undelivered_letter(sender, *, session, message_id, kind, us
 
 
 def _queue_notice(session, letter: Letter, status: str) -> None:
-    text = render_template(
-        "email/letter_undelivered.txt",
-        letter=letter,
-        member=letter.user,
-        campaign=letter.campaign,
-        target=letter.person,
-        status=status,
-    )
+    with in_language(recipient_language(letter.user)):
+        text = render_template(
+            "email/letter_undelivered.txt",
+            letter=letter,
+            member=letter.user,
+            campaign=letter.campaign,
+            target=letter.person,
+            status=status,
+        )
+        subject = gettext("Your letter to %(name)s was not delivered", name=letter.person.full_name)
     queue_message(
         session,
         kind="letter_undelivered",
         to=letter.user.email,
-        subject=f"Your letter to {letter.person.full_name} was not delivered",
+        subject=subject,
         text=text,
         user_id=letter.user_id,
     )

@@ -263,6 +263,13 @@ def _compiled(source: str, names: tuple[str, ...]):
         raise TemplateProblem(f"The template nests too deeply (at most {MAX_DEPTH} levels); simplify it.") from None
 
 
+def placeholders_used(source: str) -> set[str]:
+    """The placeholders a (checked) template text refers to."""
+    from jinja2 import meta
+
+    return set(meta.find_undeclared_variables(_parse(source)))
+
+
 def render(
     source: str,
     context: dict,

@@ -11,6 +11,7 @@ from datetime import date
 from email.utils import formataddr, parseaddr
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -33,6 +34,8 @@ from crm.campaigns.letter_templates import (  # noqa: F401
     current_template,
     sample_letter,
     save_template,
+    template_for_member,
+    template_languages,
     template_of_campaign,
     template_versions,
 )
@@ -106,12 +109,12 @@ def _check_campaign(session: Session, campaign: Campaign | None, values: dict) -
     values = dict(values)
     values["name"] = one_line(values.get("name"))
     if not values["name"]:
-        raise ValidationError("name", "Give the campaign a name.")
+        raise ValidationError("name", gettext("Give the campaign a name."))
     values["slug"] = _free_slug(session, campaign, slugify(values.get("slug") or values["name"]))
     values["hashtag"] = _hashtag(values.get("hashtag"))
     _check_choices(session, values)
     if values.get("starts_on") and values.get("ends_on") and values["ends_on"] < values["starts_on"]:
-        raise ValidationError("ends_on", "The end date is before the start date.")
+        raise ValidationError("ends_on", gettext("The end date is before the start date."))
     if values.get("proposal_version_id") is not None:
         presentable_version(session, values["proposal_version_id"], None)  # a published version, or a field error
     if values["status"] == "live":
@@ -121,10 +124,10 @@ def _check_campaign(session: Session, campaign: Campaign | None, values: dict) -
 
 def _free_slug(session: Session, campaign: Campaign | None, slug: str) -> str:
     if not slug or not _SLUG_RE.match(slug):
-        raise ValidationError("slug", "Use lower-case letters, digits and dashes for the web address.")
+        raise ValidationError("slug", gettext("Use lower-case letters, digits and dashes for the web address."))
     clash = session.scalar(select(Campaign.id).where(Campaign.slug == slug))
     if clash is not None and (campaign is None or clash != campaign.id):
-        raise ValidationError("slug", "Another campaign uses this web address; choose another.")
+        raise ValidationError("slug", gettext("Another campaign uses this web address; choose another."))
     return slug
 
 
@@ -133,7 +136,7 @@ def _hashtag(text: str | None) -> str | None:
     if hashtag and not hashtag.startswith("#"):
         hashtag = "#" + hashtag
     if hashtag and not re.fullmatch(r"#\w{1,59}", hashtag):
-        raise ValidationError("hashtag", "A hashtag is # followed by letters, digits or underscores.")
+        raise ValidationError("hashtag", gettext("A hashtag is # followed by letters, digits or underscores."))
     return hashtag or None
 
 
@@ -151,14 +154,14 @@ def _check_choices(session: Session, values: dict) -> None:
         if values.get(name) not in dict(choices):
             raise ValidationError(name, message)
     if session.get(Jurisdiction, values.get("jurisdiction_id")) is None:
-        raise ValidationError("jurisdiction_id", "Choose a jurisdiction.")
+        raise ValidationError("jurisdiction_id", gettext("Choose a jurisdiction."))
 
 
 def _check_ready_to_go_live(session: Session, campaign: Campaign | None, kind: str) -> None:
     if campaign is None or current_template(session, campaign.id) is None:
-        raise ValidationError("status", "Write the letter template before the campaign goes live.")
+        raise ValidationError("status", gettext("Write the letter template before the campaign goes live."))
     if kind == "fixed_targets" and not campaign.targets:
-        raise ValidationError("status", "Add at least one target before the campaign goes live.")
+        raise ValidationError("status", gettext("Add at least one target before the campaign goes live."))
 
 
 def create_campaign(session: Session, *, actor_id: int | None, **values) -> Campaign:
@@ -186,9 +189,11 @@ def update_campaign(session: Session, campaign: Campaign, **values) -> Campaign:
 def add_target(session: Session, campaign: Campaign, person_id: int, email: str | None = None) -> CampaignTarget:
     person = session.get(Person, person_id)
     if person is None:
-        raise ValidationError("person_name", "Choose a person from the directory.")
+        raise ValidationError("person_name", gettext("Choose a person from the directory."))
     if any(target.person_id == person_id for target in campaign.targets):
-        raise ValidationError("person_name", f"{person.full_name} is already a target of this campaign.")
+        raise ValidationError(
+            "person_name", gettext("%(full_name)s is already a target of this campaign.", full_name=person.full_name)
+        )
     target = CampaignTarget(campaign=campaign, person=person, email=(email or "").strip().lower() or None)
     session.add(target)
     session.flush()
@@ -261,14 +266,16 @@ def record_obstacle(session: Session, campaign: Campaign, user_id: int, recipien
 
 def obstacle_message(recipient: Recipient) -> str:
     if recipient.problem == "vacant":
-        return (
-            f"The seat for {recipient.district.name} is vacant at the moment, so there is no one to send this "
-            "letter to. We have noted it; ITPO will write to you when the seat is filled."
+        return gettext(
+            "The seat for %(riding)s is vacant at the moment, so there is no one to send this "
+            "letter to. We have noted it; ITPO will write to you when the seat is filled.",
+            riding=recipient.district.name,
         )
-    name = recipient.person.full_name if recipient.person else "this representative"
-    return (
-        f"We do not have a confirmed email address for {name} yet, so the letter cannot be sent. "
-        "We have noted it and will fix the address; please try again in a few days."
+    name = recipient.person.full_name if recipient.person else gettext("this representative")
+    return gettext(
+        "We do not have a confirmed email address for %(name)s yet, so the letter cannot be sent. "
+        "We have noted it and will fix the address; please try again in a few days.",
+        name=name,
     )
 
 
@@ -300,11 +307,13 @@ def send_letter(
     send view does to save a query) fails on the unique constraint with IntegrityError at flush.
     """
     if user.email_confirmed_at is None:
-        raise ValidationError(None, "Confirm your email address before sending a letter: open the link we sent you.")
+        raise ValidationError(
+            None, gettext("Confirm your email address before sending a letter: open the link we sent you.")
+        )
     if not campaign.is_open(today or date.today()):
-        raise ValidationError(None, "This campaign is not accepting letters at the moment.")
+        raise ValidationError(None, gettext("This campaign is not accepting letters at the moment."))
     if template.campaign_id != campaign.id:
-        raise ValidationError(None, "That letter template does not belong to this campaign.")
+        raise ValidationError(None, gettext("That letter template does not belong to this campaign."))
     if recipient.problem:
         record_obstacle(session, campaign, user.id, recipient)
         raise ValidationError(None, obstacle_message(recipient))
@@ -326,6 +335,7 @@ def send_letter(
         office_id=recipient.office.id if recipient.office else None,
         district_id=recipient.district.id if recipient.district else None,
         template_id=template.id,
+        language=template.language,
         party=recipient.party,
         to_address=recipient.email,
         subject=subject,

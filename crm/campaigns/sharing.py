@@ -13,6 +13,8 @@ from urllib.parse import quote, urlencode
 from email_validator import EmailNotValidError, validate_email
 from flask import has_request_context, render_template
 from flask import session as cookie_session
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
@@ -22,13 +24,14 @@ from wtforms.validators import Length, Optional
 from crm.audit.services import record
 from crm.campaigns.models import Campaign, CampaignReferral, CampaignTarget, Letter, ReferralCode
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_, in_language, recipient_language
 from crm.members.privacy import MemberDataSource, register_member_data
 from crm.members.signals import member_joined
 from crm.outbox.bulk import casl_footer, external_url, unsubscribe_token
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage, Suppression
 from crm.outbox.services import dialect_insert, one_line, queue_message
 
-COPY_REASON = "because you sent this letter through us"  # a copy goes even to those who declined campaign email
+COPY_REASON = N_("because you sent this letter through us")  # a copy goes even to those who declined campaign email
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: a code read aloud or retyped survives
 CODE_LENGTH = 10  # 31**10, some 8 * 10**14 codes: not guessable, short enough for a link in a text message
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
@@ -81,13 +84,18 @@ def campaign_url(campaign: Campaign, code: str) -> str:
     return external_url("campaigns.show", slug=campaign.slug, ref=code)
 
 
-def recipient_words(campaign: Campaign) -> str:
-    """Whom the member wrote to: "my MLA" (the legislature's own title), or "decision-makers" for fixed targets."""
-    return f"my {campaign.jurisdiction.member_title}" if campaign.kind == "own_representative" else "decision-makers"
-
-
 def share_text(campaign: Campaign) -> str:
-    return f"I wrote to {recipient_words(campaign)} in ITPO's campaign \u201c{campaign.name}\u201d. Add your voice:"
+    """What the member's share says, in the page's language: whom they wrote to ("my MLA", the legislature's own
+    title, or decision-makers for fixed targets) and the campaign."""
+    if campaign.kind == "own_representative":
+        return gettext(
+            "I wrote to my %(title)s in ITPO's campaign \u201c%(name)s\u201d. Add your voice:",
+            title=campaign.jurisdiction.member_title,
+            name=campaign.name,
+        )
+    return gettext(
+        "I wrote to decision-makers in ITPO's campaign \u201c%(name)s\u201d. Add your voice:", name=campaign.name
+    )
 
 
 def share_links(campaign: Campaign, code: str) -> list[ShareLink]:
@@ -99,7 +107,7 @@ def share_links(campaign: Campaign, code: str) -> list[ShareLink]:
     tweet = {"text": text, "url": url, "hashtags": tag.lstrip("#")}
     facebook = {"u": url, "hashtag": tag}
     return [
-        ShareLink("email", "Email", "mailto:?" + urlencode(mail, quote_via=quote)),
+        ShareLink("email", gettext("Email"), "mailto:?" + urlencode(mail, quote_via=quote)),
         ShareLink("whatsapp", "WhatsApp", "https://wa.me/?" + urlencode({"text": full}, quote_via=quote)),
         ShareLink("x", "X", "https://x.com/intent/tweet?" + _query(tweet)),
         ShareLink("facebook", "Facebook", "https://www.facebook.com/sharer/sharer.php?" + _query(facebook)),
@@ -128,20 +136,23 @@ def queue_copy(session: Session, letter: Letter, user) -> OutboundMessage | None
     if session.scalar(_SUPPRESSED, {"address": address}) is not None:
         return None
     unsubscribe = external_url("outbox.unsubscribe", token=unsubscribe_token(address, user.id))
-    text = render_template(
-        "email/letter_copy.txt",
-        letter=letter,
-        member_name=user.name,
-        target=letter.person.full_name,
-        campaign=letter.campaign,
-        share_url=external_url("campaigns.share", letter_id=letter.id),
-    )
+    with in_language(recipient_language(user)):
+        text = render_template(
+            "email/letter_copy.txt",
+            letter=letter,
+            member_name=user.name,
+            target=letter.person.full_name,
+            campaign=letter.campaign,
+            share_url=external_url("campaigns.share", letter_id=letter.id),
+        )
+        subject = gettext("A copy of your letter to %(name)s", name=letter.person.full_name)
+        footer = casl_footer(because=COPY_REASON)
     return queue_message(
         session,
         kind="letter_copy",
         to=address,
-        subject=f"A copy of your letter to {letter.person.full_name}",
-        text=text + casl_footer(because=COPY_REASON).replace(UNSUBSCRIBE_TOKEN, unsubscribe),
+        subject=subject,
+        text=text + footer.replace(UNSUBSCRIBE_TOKEN, unsubscribe),
         user_id=user.id,
         unsubscribe_url=unsubscribe,
     )
@@ -153,15 +164,21 @@ def queue_copy(session: Session, letter: Letter, user) -> OutboundMessage | None
 
 class ColleagueForm(FlaskForm):
     addresses = TextAreaField(
-        "Your colleagues' email addresses",
-        description=f"Up to {MAX_COLLEAGUES}, separated by commas or on separate lines.",
+        _l("Your colleagues' email addresses"),
+        description=_l("Up to %(count)s, separated by commas or on separate lines.", count=MAX_COLLEAGUES),
     )
     note = TextAreaField(
-        "A short note from you (optional)",
-        validators=[Optional(), Length(max=NOTE_MAX, message=f"Keep the note to {NOTE_MAX} characters.")],
-        description=f"Plain text, up to {NOTE_MAX} characters, no links: the invitation carries the campaign's link.",
+        _l("A short note from you (optional)"),
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=_l("Keep the note to %(NOTE_MAX)s characters.", NOTE_MAX=NOTE_MAX)),
+        ],
+        description=_l(
+            "Plain text, up to %(count)s characters, no links: the invitation carries the campaign's link.",
+            count=NOTE_MAX,
+        ),
     )
-    submit = SubmitField("Send the invitation")
+    submit = SubmitField(_l("Send the invitation"))
 
 
 def parse_addresses(raw: str | None) -> list[str]:
@@ -171,17 +188,22 @@ def parse_addresses(raw: str | None) -> list[str]:
     if len(raw) > _ADDRESSES_MAX_CHARS or len(parts) > MAX_COLLEAGUES:
         count = len(re.findall(r"@", raw))
         raise ValidationError(
-            "addresses", f"You can invite at most {MAX_COLLEAGUES} colleagues at a time; you entered {count}."
+            "addresses",
+            gettext(
+                "You can invite at most %(MAX_COLLEAGUES)s colleagues at a time; you entered %(count)s.",
+                MAX_COLLEAGUES=MAX_COLLEAGUES,
+                count=count,
+            ),
         )
     if not parts:
-        raise ValidationError("addresses", "Enter at least one colleague's email address.")
+        raise ValidationError("addresses", gettext("Enter at least one colleague's email address."))
     addresses = []
     for part in parts:
         try:
             address = validate_email(part, check_deliverability=False).normalized.lower()
         except EmailNotValidError:
             shown = one_line(part)[:60]
-            raise ValidationError("addresses", f"\u201c{shown}\u201d is not an email address.") from None
+            raise ValidationError("addresses", gettext("“%(shown)s” is not an email address.", shown=shown)) from None
         if address not in addresses:
             addresses.append(address)
     return addresses
@@ -192,9 +214,11 @@ def clean_note(note: str | None) -> str | None:
     ITPO's name); None when empty."""
     note = _CONTROL.sub("", (note or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(note) > NOTE_MAX:
-        raise ValidationError("note", f"Keep the note to {NOTE_MAX} characters.")
+        raise ValidationError("note", gettext("Keep the note to %(NOTE_MAX)s characters.", NOTE_MAX=NOTE_MAX))
     if _LINK_IN_NOTE.search(note):
-        raise ValidationError("note", "Leave links out of the note: the invitation carries the campaign's link.")
+        raise ValidationError(
+            "note", gettext("Leave links out of the note: the invitation carries the campaign's link.")
+        )
     return note or None
 
 
@@ -219,16 +243,17 @@ def official_addresses(session: Session, addresses: list[str]) -> set[str]:
 def _refusal(session: Session, user, addresses: list[str]) -> str | None:
     """Why these addresses may not be invited, if they may not."""
     if user.email.lower() in addresses:
-        return "That is your own address: you receive a copy of your letter already."
+        return gettext("That is your own address: you receive a copy of your letter already.")
     officials = official_addresses(session, addresses)
     if officials:
-        return (
-            f"{sorted(officials)[0]} belongs to an official in ITPO's directory. Officials receive letters only "
-            "through the campaign's letter, never an invitation: leave it out."
+        return gettext(
+            "%(address)s belongs to an official in ITPO's directory. Officials receive letters only "
+            "through the campaign's letter, never an invitation: leave it out.",
+            address=sorted(officials)[0],
         )
     suppressed = session.scalars(select(Suppression.address).where(Suppression.address.in_(addresses))).first()
     if suppressed:
-        return f"{suppressed} has asked ITPO not to email it: leave it out."
+        return gettext("%(address)s has asked ITPO not to email it: leave it out.", address=suppressed)
     since = datetime.utcnow() - timedelta(days=INVITE_AGAIN_DAYS)
     invited = session.scalars(
         select(OutboundMessage.to_address).where(
@@ -238,8 +263,21 @@ def _refusal(session: Session, user, addresses: list[str]) -> str | None:
         )
     ).first()
     if invited:
-        return f"{invited} has already been invited in the last {INVITE_AGAIN_DAYS} days; ITPO sends one invitation."
+        return gettext(
+            "%(invited)s has already been invited in the last %(days)s days; ITPO sends one invitation.",
+            invited=invited,
+            days=INVITE_AGAIN_DAYS,
+        )
     return None
+
+
+def _invite_subject(name: str, campaign: Campaign) -> str:
+    """The invitation's subject, in the inviting member's language (the colleague's is unknown)."""
+    if campaign.kind == "own_representative":
+        return gettext(
+            "%(name)s invites you to write to your %(title)s", name=name, title=campaign.jurisdiction.member_title
+        )
+    return gettext("%(name)s invites you to write to decision-makers", name=name)
 
 
 def invite_colleagues(session: Session, *, letter: Letter, user, addresses: str | None, note: str | None) -> int:
@@ -253,7 +291,7 @@ def invite_colleagues(session: Session, *, letter: Letter, user, addresses: str 
         raise ValidationError("addresses", reason)
     campaign = letter.campaign
     link = campaign_url(campaign, referral_code(session, user.id))
-    name = one_line(user.name)[:80] or "An ITPO member"
+    name = one_line(user.name)[:80] or gettext("An ITPO member")
     for address in wanted:
         opt_out = external_url("outbox.unsubscribe", token=unsubscribe_token(address, None))
         text = render_template(
@@ -263,7 +301,7 @@ def invite_colleagues(session: Session, *, letter: Letter, user, addresses: str 
             session,
             kind="colleague_invite",
             to=address,
-            subject=f"{name} invites you to write to {recipient_words(campaign).replace('my ', 'your ', 1)}",
+            subject=_invite_subject(name, campaign),
             text=text,
             reply_to=formataddr((name, one_line(user.email))),
             user_id=user.id,

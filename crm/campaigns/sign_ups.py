@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -54,8 +55,10 @@ def attach_waiting_letter(sender, *, session, user, pending=None, **_):
     if letter is None:
         return None
     recipient = resolve_recipient(session, letter.campaign, letter.recipient_key)
-    name = recipient.person.full_name if recipient and recipient.person else "your representative"
-    return f"Opening this link also sends your letter to {name}, which waits for you until then (seven days)."
+    name = recipient.person.full_name if recipient and recipient.person else gettext("your representative")
+    return gettext(
+        "Opening this link also sends your letter to %(name)s, which waits for you until then (seven days).", name=name
+    )
 
 
 @email_confirmed.connect
@@ -72,8 +75,9 @@ def send_waiting_letters_on_confirmation(sender, *, session, user, **_):
     if sent:
         names = ", ".join(o.recipient.person.full_name for o in sent)
         return {
-            "message": f"Your letter to {names} is on its way.",
+            "message": gettext("Your letter to %(names)s is on its way.", names=names),
             "category": "success",
             "next": url_for("campaigns.share", letter_id=sent[0].letter_id),
         }
-    return {"message": " ".join(o.message or "Your letter was not sent." for o in outcomes), "category": "warning"}
+    messages = " ".join(str(o.message or gettext("Your letter was not sent.")) for o in outcomes)
+    return {"message": messages, "category": "warning"}

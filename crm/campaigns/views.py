@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from crm.campaigns.forms import LetterForm, PostalCodeForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.extensions import db, limiter
 from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.i18n import current_language, normalise
 from crm.lib.pagination import page_args, paginate
 from crm.reference.models import ElectoralDistrict
 from crm.reference.services import PostalCodeError, normalise_postal_code
@@ -130,7 +132,21 @@ def _template_for(campaign: Campaign, template_id: int | None = None) -> LetterT
         )
         if template is not None:
             return template
-    return services.current_template(db.session, campaign.id)
+    return _template_in_language(campaign)
+
+
+def _template_in_language(campaign: Campaign) -> LetterTemplate | None:
+    """The version in the language the member chose on the letter page (?letter_lang=), else French for a member
+    writing in French to an office that prefers French letters, else English."""
+    writes_in = current_language()
+    chosen = normalise(request.values.get("letter_lang"))
+    prefers_french = False
+    if writes_in == "fr" and chosen is None and "fr" in services.template_languages(db.session, campaign.id):
+        recipient = flow.resolve_recipient(db.session, campaign, request.values.get("recipient", ""))
+        prefers_french = bool(recipient and recipient.office and recipient.office.prefers_french)
+    return services.template_for_member(
+        db.session, campaign.id, writes_in=writes_in, chosen=chosen, prefers_french=prefers_french
+    )
 
 
 def _posted_template(slug: str) -> LetterTemplate | None:
@@ -148,7 +164,8 @@ def _restored(campaign: Campaign):
     pending = flow.claim_pending(db.session, token, current_user.id)
     if pending is None or pending.campaign_id != campaign.id:
         flash(
-            "That saved letter has expired (letters wait seven days) or is not yours; please write it again.", "warning"
+            gettext("That saved letter has expired (letters wait seven days) or is not yours; please write it again."),
+            "warning",
         )
         return None
     return pending.recipient_key, pending.template_id, flow.pending_edits(pending)
@@ -201,9 +218,9 @@ def _letter_template(campaign: Campaign, template, restored):
 def _cannot_write(campaign: Campaign, user) -> str | None:
     """Why no letter can be written here now, or None."""
     if not campaign.is_open(date.today()):
-        return "This campaign is not accepting letters at the moment."
+        return gettext("This campaign is not accepting letters at the moment.")
     if user is not None and user.email_confirmed_at is None:
-        return "Confirm your email address before sending a letter: open the link we sent you."
+        return gettext("Confirm your email address before sending a letter: open the link we sent you.")
     return None
 
 
@@ -229,8 +246,8 @@ def _prepare_and_commit(campaign, user, key, template, edits, form, posted, send
 def _thanks(campaign: Campaign, recipient) -> str:
     name = recipient.person.full_name
     if campaign.letter_delivery == "daily_digest":  # the office asked for one email a day
-        return f"Thank you! Your letter to {name} goes to the office in tomorrow's daily digest."
-    return f"Thank you! Your letter to {name} is on its way."
+        return gettext("Thank you! Your letter to %(name)s goes to the office in tomorrow's daily digest.", name=name)
+    return gettext("Thank you! Your letter to %(name)s is on its way.", name=name)
 
 
 def _typed_postal_code(form: LetterForm, user) -> str | None:
@@ -256,7 +273,9 @@ def _profile_ready(form: LetterForm, user) -> bool:
     if form.postal_code.data:
         flow.save_postal_code(db.session, user, form.postal_code.data)
         return True
-    form.postal_code.errors = ["Enter your postal code: your representative's office counts letters from its riding."]
+    form.postal_code.errors = [
+        gettext("Enter your postal code: your representative's office counts letters from its riding.")
+    ]
     return False
 
 
@@ -264,7 +283,7 @@ def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome
     """Turn the letter service's outcome into a page or a redirect."""
     kind = outcome.kind
     if kind == "unknown_recipient":
-        flash("Choose your representative again.", "warning")
+        flash(gettext("Choose your representative again."), "warning")
         return redirect(url_for("campaigns.write", slug=campaign.slug))
     if kind == "stopped":
         return _choose(campaign, stopped=outcome.message)
@@ -303,7 +322,16 @@ def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome
         visitor=user is None,
         needs_postal_code=user is not None and not (profile and profile.postal_code),
         offer_save_riding=_offer_save_riding(campaign, profile, outcome.recipient),
+        other_language=_other_letter_language(campaign, template),
     )
+
+
+def _other_letter_language(campaign: Campaign, template: LetterTemplate) -> str | None:
+    """The campaign's other letter language, when it has one and the member has not started writing."""
+    if request.method == "POST":
+        return None
+    others = [lang for lang in services.template_languages(db.session, campaign.id) if lang != template.language]
+    return others[0] if others else None
 
 
 def _offer_save_riding(campaign, profile, recipient) -> bool:
@@ -319,9 +347,9 @@ def _offer_save_riding(campaign, profile, recipient) -> bool:
 def _duplicate_notice_for(outcome: flow.Outcome) -> Markup:
     link = url_for("campaigns.my_letter", letter_id=outcome.letter_id)
     name = outcome.recipient.person.full_name if outcome.recipient and outcome.recipient.person else None
-    return Markup('You have already sent a letter to {} in this campaign. <a href="{}">See your letter</a>.').format(
-        name or "this representative", link
-    )
+    return Markup(
+        gettext('You have already sent a letter to %(name)s in this campaign. <a href="%(link)s">See your letter</a>.')
+    ) % {"name": name or gettext("this representative"), "link": link}
 
 
 @bp.route("/my/letters")
@@ -370,7 +398,14 @@ def share(letter_id):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"Sent: {invited} invitation{'' if invited == 1 else 's'}, from ITPO, naming you.", "success")
+            flash(
+                ngettext(
+                    "Sent: %(num)d invitation, from ITPO, naming you.",
+                    "Sent: %(num)d invitations, from ITPO, naming you.",
+                    invited,
+                ),
+                "success",
+            )
             return redirect(url_for("campaigns.share", letter_id=letter.id))
     code = sharing.referral_code(db.session, current_user.id)
     db.session.commit()  # the member's code, made on first use

@@ -105,7 +105,7 @@ def member_evidence(
     filters = filters or Filters()
     scope = _scope(filters, province, campaign)
     total = session.scalar(select(func.count(MemberProfile.id)).where(*scope)) or 0
-    stages = dict(LICENSURE_STAGES)
+    stages = {code: str(label) for code, label in LICENSURE_STAGES}
     stage_rows = [
         (stages.get(value, value), count) for value, count in _grouped(session, MemberProfile.licensure_stage, scope)
     ]

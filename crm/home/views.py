@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -40,8 +41,14 @@ def _call(campaign: Campaign, district) -> CampaignCall:
     if campaign.kind == "own_representative" and district is not None:
         if district.jurisdiction_id == campaign.jurisdiction_id:
             url = url_for("campaigns.write", slug=campaign.slug, recipient=f"district-{district.id}")
-            return CampaignCall(campaign, url, f"Write to your {campaign.jurisdiction.member_title}")
-    label = "Write your letter" if campaign.kind == "fixed_targets" else "Find your representative and write"
+            return CampaignCall(
+                campaign, url, gettext("Write to your %(title)s", title=campaign.jurisdiction.member_title)
+            )
+    label = (
+        gettext("Write your letter")
+        if campaign.kind == "fixed_targets"
+        else gettext("Find your representative and write")
+    )
     return CampaignCall(campaign, url_for("campaigns.write", slug=campaign.slug), label)
 
 

@@ -1,9 +1,12 @@
 """The domain error services raise, and the error pages every request can end on."""
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from crm.lib.i18n import N_
 
 
 class ValidationError(Exception):
@@ -25,21 +28,25 @@ def apply_to_form(form, error: ValidationError) -> None:
 
 
 TITLES = {
-    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
-    401: ("Please log in", "Log in to see this page."),
-    403: ("Not allowed", "Your account does not have access to this page."),
-    404: ("Page not found", "Check the address, or start again from the home page."),
-    405: ("Not allowed", "That action is not possible on this page."),
-    413: ("Too large", "What you sent is larger than we accept. Send a smaller file or less text."),
-    429: ("Too many attempts", "You have tried this too often. Wait a few minutes and try again."),
-    500: ("Something went wrong", "We have been told about it. Try again in a moment."),
-    503: ("Try again in a moment", "The service is not available just now. Try again in a moment."),
+    400: (N_("Bad request"), N_("The request could not be understood. Go back, reload the page and try again.")),
+    401: (N_("Please log in"), N_("Log in to see this page.")),
+    403: (N_("Not allowed"), N_("Your account does not have access to this page.")),
+    404: (N_("Page not found"), N_("Check the address, or start again from the home page.")),
+    405: (N_("Not allowed"), N_("That action is not possible on this page.")),
+    413: (N_("Too large"), N_("What you sent is larger than we accept. Send a smaller file or less text.")),
+    429: (N_("Too many attempts"), N_("You have tried this too often. Wait a few minutes and try again.")),
+    500: (N_("Something went wrong"), N_("We have been told about it. Try again in a moment.")),
+    503: (N_("Try again in a moment"), N_("The service is not available just now. Try again in a moment.")),
 }
-BUSY = (
+BUSY = N_(
     "The database was busy (a large import may be being applied), so this request could not finish. Nothing "
     "was saved: try again in a moment."
 )
-UNREACHABLE = (
+NUL_IN_TEXT = N_("A value in this request contains a NUL character, which we cannot store. Remove it and try again.")
+TOO_LARGE_VALUE = N_(
+    "A value in this request is too long or too large. Go back, shorten what was entered and try again."
+)
+UNREACHABLE = N_(
     "The database could not be reached, so this request may not have finished. Check whether your "
     "change is there, then try again in a moment."
 )
@@ -74,7 +81,11 @@ def _respond(status: int, message: str | None = None):
     if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
         code = title.lower().replace(" ", "_")
         return jsonify(error={"code": code, "status": status, "message": message or default}), status
-    return render_template("errors/error.html", status=status, title=title, message=message or default), status
+    # Pages in the request's language (messages here are marked N_; abort()'s own pass unless known);
+    # the API keeps English codes and messages.
+    return render_template(
+        "errors/error.html", status=status, title=gettext(title), message=gettext(message or default)
+    ), status
 
 
 def _rolled_back(status: int, message: str | None = None):
@@ -88,7 +99,7 @@ def _rolled_back(status: int, message: str | None = None):
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _respond(400, "This form has expired or was not sent from our site. Reload the page and try again.")
+        return _respond(400, N_("This form has expired or was not sent from our site. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -120,15 +131,11 @@ def register_error_handlers(app) -> None:
         a NUL in text, which no form or URL rule caught: the request is wrong, not the server."""
         if isinstance(error, DataError) and is_nul_refusal(error):
             app.logger.warning("NUL character on %s", request.path)
-            return _rolled_back(
-                400, "A value in this request contains a NUL character, which we cannot store. Remove it and try again."
-            )
+            return _rolled_back(400, NUL_IN_TEXT)
         if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) not in OUT_OF_RANGE:
             return unexpected_error(error)
         app.logger.warning("out-of-range value on %s: %s", request.path, error)
-        return _rolled_back(
-            400, "A value in this request is too long or too large. Go back, shorten what was entered and try again."
-        )
+        return _rolled_back(400, TOO_LARGE_VALUE)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

@@ -1,5 +1,6 @@
 """Segment and mailing forms: they check shape; the services check what needs the database."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -27,55 +28,62 @@ class Checkboxes(SelectMultipleField):
 
 class SegmentForm(FlaskForm):
     name = StringField(
-        "Name", validators=[Optional(), Length(max=120)], description="Needed to save the segment; not to count it."
+        _l("Name"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Needed to save the segment; not to count it."),
     )
-    province = SelectField("Province or territory", choices=[("", "Any")] + list(PROVINCES), validators=[Optional()])
+    province = SelectField(
+        _l("Province or territory"), choices=[("", _l("Any"))] + list(PROVINCES), validators=[Optional()]
+    )
     district_ids = SelectMultipleField(
-        "Ridings",
+        _l("Ridings"),
         coerce=int,
         choices=[],
         validators=[Optional()],
-        description="Hold Ctrl (⌘ on a Mac) to choose several; none means any.",
+        description=_l("Hold Ctrl (⌘ on a Mac) to choose several; none means any."),
     )
     licensure_stages = Checkboxes("Licensure stage", choices=list(LICENSURE_STAGES), validators=[Optional()])
-    training_countries = SelectMultipleField("Country of training", choices=[], validators=[Optional()])
-    specialties = SelectMultipleField("Specialty", choices=[], validators=[Optional()])
+    training_countries = SelectMultipleField(_l("Country of training"), choices=[], validators=[Optional()])
+    specialties = SelectMultipleField(_l("Specialty"), choices=[], validators=[Optional()])
     programs_registered = Checkboxes("Registered for an event of", coerce=int, choices=[], validators=[Optional()])
     programs_attended = Checkboxes("Attended an event of", coerce=int, choices=[], validators=[Optional()])
-    joined_from = DateField("Joined on or after", validators=[Optional()])
-    joined_to = DateField("Joined on or before", validators=[Optional()])
-    wrote_in = SelectField("Wrote a letter in", choices=[], validators=[Optional()])
-    not_wrote_in = SelectField("Has not written a letter in", choices=[], validators=[Optional()])
-    count = SubmitField("Count")
-    save = SubmitField("Save segment")
+    joined_from = DateField(_l("Joined on or after"), validators=[Optional()])
+    joined_to = DateField(_l("Joined on or before"), validators=[Optional()])
+    wrote_in = SelectField(_l("Wrote a letter in"), choices=[], validators=[Optional()])
+    not_wrote_in = SelectField(_l("Has not written a letter in"), choices=[], validators=[Optional()])
+    count = SubmitField(_l("Count"))
+    save = SubmitField(_l("Save segment"))
 
 
 class MailingForm(FlaskForm):
     segment_id = SelectField(
-        "Send to (segment)",
+        _l("Send to (segment)"),
         coerce=int,
         choices=[],
-        validators=[DataRequired("Choose a segment; make one on the Segments page first.")],
+        validators=[DataRequired(_l("Choose a segment; make one on the Segments page first."))],
     )
-    subject = StringField("Subject", validators=[DataRequired("Write the subject."), Length(max=MAX_SUBJECT_CHARS)])
+    subject = StringField(
+        _l("Subject"), validators=[DataRequired(_l("Write the subject.")), Length(max=MAX_SUBJECT_CHARS)]
+    )
     body = TextAreaField(
-        "Text",
+        _l("Text"),
         render_kw={"rows": 12},
-        validators=[DataRequired("Write the text."), Length(max=MAX_BODY_CHARS)],
-        description="Placeholders in {{ double braces }}; the footer with the unsubscribe link "
-        "is added to every message.",
+        validators=[DataRequired(_l("Write the text.")), Length(max=MAX_BODY_CHARS)],
+        description=_l(
+            "Placeholders in {{ double braces }}; the footer with the unsubscribe link is added to every message."
+        ),
     )
-    submit = SubmitField("Save and preview")
+    submit = SubmitField(_l("Save and preview"))
 
 
 class SendForm(FlaskForm):
     scheduled_at = DateTimeLocalField(
-        "Send at (UTC; leave empty to send now)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        _l("Send at (UTC; leave empty to send now)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
-    send = SubmitField("Send mailing")
+    send = SubmitField(_l("Send mailing"))
 
 
 class ActionForm(FlaskForm):
     """A button that only needs its CSRF token (send me a test, cancel, make a segment)."""
 
-    submit = SubmitField("Go")
+    submit = SubmitField(_l("Go"))

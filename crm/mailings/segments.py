@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -41,7 +42,7 @@ def clean_filters(raw: dict) -> dict:
     province = (raw.get("province") or "").strip().upper()
     if province:
         if len(province) != 2 or not province.isalpha():
-            raise ValidationError("province", "Choose a province from the list.")
+            raise ValidationError("province", gettext("Choose a province from the list."))
         filters["province"] = province
     for name in LIST_FILTERS:
         values = _clean_list(name, [value for value in (raw.get(name) or []) if value not in (None, "")])
@@ -51,7 +52,7 @@ def clean_filters(raw: dict) -> dict:
         value = raw.get(name)
         if value not in (None, ""):
             if not (isinstance(value, int) or str(value).isdigit()):
-                raise ValidationError(name, "Choose a campaign from the list.")
+                raise ValidationError(name, gettext("Choose a campaign from the list."))
             filters[name] = int(value)
     filters |= _clean_dates(raw)
     return filters
@@ -65,7 +66,7 @@ def _clean_dates(raw: dict) -> dict:
         if value:
             dates[name] = value.isoformat() if isinstance(value, date) else date.fromisoformat(str(value)).isoformat()
     if dates.get("joined_from") and dates.get("joined_to") and dates["joined_to"] < dates["joined_from"]:
-        raise ValidationError("joined_to", "The end of the joining dates is before its start.")
+        raise ValidationError("joined_to", gettext("The end of the joining dates is before its start."))
     return dates
 
 
@@ -73,11 +74,11 @@ def _clean_list(name: str, values: list) -> list:
     """A list filter's values, sorted and without repeats: ids, stage codes, or short lower-cased words."""
     if name in ("district_ids", "programs_registered", "programs_attended"):
         if not all(isinstance(value, int) or str(value).isdigit() for value in values):
-            raise ValidationError(name, "Choose from the list.")
+            raise ValidationError(name, gettext("Choose from the list."))
         return sorted({int(value) for value in values})
     if name == "licensure_stages":
         if not set(values) <= dict(LICENSURE_STAGES).keys():
-            raise ValidationError(name, "Choose licensure stages from the list.")
+            raise ValidationError(name, gettext("Choose licensure stages from the list."))
         return sorted(set(values))
     return sorted({str(value).strip().lower()[:80] for value in values if str(value).strip()})
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -54,10 +55,10 @@ def save_segment(
     """Add a segment, or change `segment`; raises ValidationError (a name in use, filters of the wrong kind)."""
     name = one_line(name)[:120]
     if not name:
-        raise ValidationError("name", "Give the segment a name.")
+        raise ValidationError("name", gettext("Give the segment a name."))
     clash = session.scalar(select(Segment.id).where(func.lower(Segment.name) == name.lower()))
     if clash is not None and (segment is None or clash != segment.id):
-        raise ValidationError("name", "Another segment has this name; choose another.")
+        raise ValidationError("name", gettext("Another segment has this name; choose another."))
     filters = clean_filters(filters)
     if segment is None:
         segment = Segment(name=name, filters=filters, created_by_id=actor_id)
@@ -92,14 +93,14 @@ def list_segments(session: Session) -> list[Segment]:
 def check_mailing_text(subject: str, body: str) -> None:
     """Raise ValidationError naming the part whose template breaks a sandbox rule."""
     if "\r" in (subject or "") or "\n" in (subject or ""):
-        raise ValidationError("subject", "The subject must be one line (no line breaks).")
+        raise ValidationError("subject", gettext("The subject must be one line (no line breaks)."))
     for field, source, label in (("subject", subject, "Subject"), ("body", body, "Text")):
         if not (source or "").strip():
-            raise ValidationError(field, f"Write the {label.lower()}.")
+            raise ValidationError(field, gettext("Write the %(lower)s.", lower=label.lower()))
         try:
             sandbox.check_template(source, names=MAILING_PLACEHOLDERS)
         except sandbox.TemplateProblem as problem:
-            raise ValidationError(field, f"{label}: {problem}") from None
+            raise ValidationError(field, gettext("%(label)s: %(problem)s", label=label, problem=problem)) from None
 
 
 def save_mailing(
@@ -116,7 +117,7 @@ def save_mailing(
     if mailing is not None and mailing.status != "draft":
         raise MailingNotDraft()
     if segment is None:
-        raise ValidationError("segment_id", "Choose who the mailing goes to: a saved segment.")
+        raise ValidationError("segment_id", gettext("Choose who the mailing goes to: a saved segment."))
     check_mailing_text(subject, body)
     if mailing is None:
         mailing = Mailing(campaign_id=campaign.id, created_by_id=actor_id, status="draft")
@@ -226,13 +227,15 @@ def send_test(session: Session, mailing: Mailing, lead) -> OutboundMessage:
     (the action link is the lead's own). Raises ValidationError if no one matches or the template fails."""
     members = sample_members(session, mailing_filters(mailing), 1)
     if not members:
-        raise ValidationError(None, "No one matches this segment, so there is no one to show the test as.")
+        raise ValidationError(None, gettext("No one matches this segment, so there is no one to show the test as."))
     _, _, name, district_id, riding = members[0]
     renderer = renderer_for(session, mailing)
     try:
         subject, text = renderer.render(renderer.context(lead.id, name, district_id, riding))
     except sandbox.TemplateProblem as problem:
-        raise ValidationError(None, f"The mailing fails for {name}: {problem}") from None
+        raise ValidationError(
+            None, gettext("The mailing fails for %(name)s: %(problem)s", name=name, problem=problem)
+        ) from None
     footer = casl_footer().replace(UNSUBSCRIBE_TOKEN, "(each member's own unsubscribe link)")
     return queue_message(
         session, kind="mailing_test", to=lead.email, subject=f"[TEST] {subject}", text=text + footer, user_id=lead.id
@@ -247,7 +250,7 @@ def mailing_filters(mailing: Mailing) -> dict:
     if mailing.filters is not None:
         return mailing.filters
     if mailing.segment is None:
-        raise ValidationError("segment_id", "This mailing's segment no longer exists; choose another.")
+        raise ValidationError("segment_id", gettext("This mailing's segment no longer exists; choose another."))
     return mailing.segment.filters
 
 
@@ -262,13 +265,14 @@ def send_mailing(
     if mailing.status != "draft":
         raise MailingNotDraft()
     if at is not None and at < now - timedelta(minutes=1):
-        raise ValidationError("scheduled_at", "Choose a time in the future, or send now.")
+        raise ValidationError("scheduled_at", gettext("Choose a time in the future, or send now."))
     check_mailing_text(mailing.subject, mailing.body)
     filters = mailing_filters(mailing)
     count = count_members(session, filters)
     if not count:
         raise ValidationError(
-            None, "No one matches this segment, so nothing was sent. Change its filters, or choose another segment."
+            None,
+            gettext("No one matches this segment, so nothing was sent. Change its filters, or choose another segment."),
         )
     moved = session.execute(
         update(Mailing)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -105,12 +106,19 @@ def _segment_page(segment: Segment | None):
             count = count_members(db.session, filters)
             if form.save.data:
                 if not (form.name.data or "").strip():
-                    raise ValidationError("name", "Give the segment a name to save it.")
+                    raise ValidationError("name", gettext("Give the segment a name to save it."))
                 saved = services.save_segment(
                     db.session, name=form.name.data, filters=filters, actor_id=current_user.id, segment=segment
                 )
                 db.session.commit()
-                flash(f"Segment “{saved.name}” saved: it reaches {shown_count(count)} members today.", "success")
+                flash(
+                    gettext(
+                        "Segment “%(name)s” saved: it reaches %(shown_count)s members today.",
+                        name=saved.name,
+                        shown_count=shown_count(count),
+                    ),
+                    "success",
+                )
                 return redirect(url_for("mailings.segment", segment_id=saved.id))
         except ValidationError as error:
             db.session.rollback()
@@ -156,7 +164,7 @@ def campaign_mailings(campaign_id):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Draft saved. Check the preview, send yourself a test, then send it.", "success")
+            flash(gettext("Draft saved. Check the preview, send yourself a test, then send it."), "success")
             return redirect(url_for("mailings.mailing", mailing_id=mailing.id))
     mailings = db.session.scalars(
         select(Mailing).where(Mailing.campaign_id == campaign.id).order_by(Mailing.created_at.desc(), Mailing.id.desc())
@@ -191,7 +199,7 @@ def mailing(mailing_id):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Draft saved.", "success")
+            flash(gettext("Draft saved."), "success")
             return redirect(url_for("mailings.mailing", mailing_id=found.id))
     return _mailing_page(found, form)
 
@@ -236,7 +244,7 @@ def send_test(mailing_id):
             flash(error.message, "warning")
         else:
             db.session.commit()
-            flash(f"A test is on its way to {current_user.email}, marked [TEST].", "success")
+            flash(gettext("A test is on its way to %(email)s, marked [TEST].", email=current_user.email), "success")
     return redirect(url_for("mailings.mailing", mailing_id=found.id))
 
 
@@ -250,7 +258,7 @@ def send(mailing_id):
         count = services.send_mailing(db.session, found, actor_id=current_user.id, at=send_form.scheduled_at.data)
     except services.MailingNotDraft:
         db.session.rollback()
-        flash("This mailing has already been sent or scheduled; it goes once.", "info")
+        flash(gettext("This mailing has already been sent or scheduled; it goes once."), "info")
     except ValidationError as error:
         db.session.rollback()
         apply_to_form(send_form, error)
@@ -259,7 +267,11 @@ def send(mailing_id):
         db.session.commit()
         when = "now" if send_form.scheduled_at.data is None else "at the time you chose"
         flash(
-            f"The mailing to {shown_count(count)} members goes out {when}. You can cancel it while it is queued.",
+            gettext(
+                "The mailing to %(shown_count)s members goes out %(when)s. You can cancel it while it is queued.",
+                shown_count=shown_count(count),
+                when=when,
+            ),
             "success",
         )
     return redirect(url_for("mailings.mailing", mailing_id=found.id))
@@ -273,10 +285,13 @@ def cancel(mailing_id):
             stopped = services.cancel_mailing(db.session, found)
         except services.MailingNotDraft:
             db.session.rollback()
-            flash("There is nothing left to cancel in this mailing.", "info")
+            flash(gettext("There is nothing left to cancel in this mailing."), "info")
         else:
             db.session.commit()
-            flash(f"Mailing cancelled; {stopped:,} messages still waiting were stopped.", "success")
+            flash(
+                gettext("Mailing cancelled; %(stopped)s messages still waiting were stopped.", stopped=f"{stopped:,}"),
+                "success",
+            )
     return redirect(url_for("mailings.mailing", mailing_id=found.id))
 
 
@@ -371,5 +386,5 @@ def participants_segment(campaign_id):
         flash(error.message, "warning")
         return redirect(url_for("mailings.participants", campaign_id=campaign.id))
     db.session.commit()
-    flash(f"Segment “{saved.name}” saved: the members who wrote in this campaign.", "success")
+    flash(gettext("Segment “%(name)s” saved: the members who wrote in this campaign.", name=saved.name), "success")
     return redirect(url_for("mailings.segment", segment_id=saved.id))

@@ -2,19 +2,20 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 
 LICENSURE_STAGES = (
-    ("exams", "Preparing for exams (MCCQE, NAC)"),
-    ("carms", "CaRMS applicant"),
-    ("pra", "PRA candidate"),
-    ("residency", "In residency"),
-    ("licensed", "Licensed in Canada"),
-    ("clinical_assistant", "Clinical assistant / physician assistant role"),
-    ("other", "Other"),
+    ("exams", _l("Preparing for exams (MCCQE, NAC)")),
+    ("carms", _l("CaRMS applicant")),
+    ("pra", _l("PRA candidate")),
+    ("residency", _l("In residency")),
+    ("licensed", _l("Licensed in Canada")),
+    ("clinical_assistant", _l("Clinical assistant / physician assistant role")),
+    ("other", _l("Other")),
 )
 
 

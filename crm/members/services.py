@@ -45,13 +45,15 @@ def join(
     campaign: str | None = None,
     next_url: str | None = None,
     pending: str | None = None,
+    language: str | None = None,
 ):
     """Create a member account with profile and consent record, and queue the confirmation email.
 
-    `campaign`, `next_url` and `pending` (a waiting letter's token) say where the member came from; they are
-    passed on, unchecked, to whoever listens to `member_joined`, whose answers are added to the email.
+    `campaign`, `next_url` and `pending` (a waiting letter's token) say where the member came from; they go,
+    unchecked, to `member_joined`'s listeners, whose answers join the email. `language`: the one they joined in.
     """
     user = create_user(session, email=email, password=password, role="member", name=full_name)
+    user.language = language
     district = likely_district(session, postal_code) if province == "ON" else None
     profile = MemberProfile(
         user_id=user.id,

@@ -1,11 +1,13 @@
 """Joining ITPO (membership is free)."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from crm.auth.views import recent_auth_required, register_joined_with_user, safe_next
 from crm.extensions import db, limiter
 from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.i18n import current_language
 from crm.members import services
 from crm.members.forms import CONSENT_WORDING, JoinForm
 
@@ -30,7 +32,7 @@ def join():
                 postal_code=form.postal_code.data,
                 province=form.province.data,
                 consent_email=form.consent_email.data,
-                consent_wording=CONSENT_WORDING,
+                consent_wording=str(CONSENT_WORDING),
                 ip_address=request.remote_addr,
                 licensure_stage=form.licensure_stage.data,
                 training_country=form.training_country.data,
@@ -39,6 +41,7 @@ def join():
                 campaign=form.campaign.data or None,
                 next_url=next_url,
                 pending=request.args.get("pending"),
+                language=current_language(),
             )
         except ValidationError as error:
             db.session.rollback()
@@ -46,7 +49,10 @@ def join():
         else:
             db.session.commit()
             flash(
-                "Welcome to ITPO! We have sent you an email: open the link in it to confirm your address, then log in.",
+                gettext(
+                    "Welcome to ITPO! We have sent you an email: open the link in it to confirm your address, "
+                    "then log in."
+                ),
                 "success",
             )
             if next_url:
@@ -76,14 +82,14 @@ def profile():
                 db.session,
                 user,
                 granted=form.consent_email.data,
-                wording=CONSENT_WORDING,
+                wording=str(CONSENT_WORDING),
                 wording_version=current_app.config["CONSENT_WORDING_VERSION"],
                 source="profile_page",
                 ip_address=request.remote_addr,
             )
         mpp = services.representative_name(db.session, district.id) if district else None
         db.session.commit()
-        flash("Your profile is saved.", "success")
+        flash(gettext("Your profile is saved."), "success")
         if district is not None:
             flash(f"Your riding is now {district.name}" + (f"; your MPP is {mpp}." if mpp else "."), "info")
         return redirect(url_for("members.profile"))
@@ -136,7 +142,7 @@ def my_consent():
             db.session,
             current_user,
             granted=form.consent_email.data,
-            wording=CONSENT_WORDING,
+            wording=str(CONSENT_WORDING),
             wording_version=current_app.config["CONSENT_WORDING_VERSION"],
             source="account_page",
             ip_address=request.remote_addr,
@@ -159,18 +165,20 @@ def erase_me():
 
     form = EraseForm()
     if current_user.is_staff:
-        flash("Staff accounts are erased by an admin after their work is handed over.", "warning")
+        flash(gettext("Staff accounts are erased by an admin after their work is handed over."), "warning")
         return redirect(url_for("members.my_data"))
     if not form.validate_on_submit():
-        flash(" ".join(form.confirm.errors) or "Type ERASE to confirm.", "danger")
+        flash(" ".join(map(str, form.confirm.errors)) or gettext("Type ERASE to confirm."), "danger")
         return redirect(url_for("members.my_data"))
     erase_member(db.session, current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()
     flash(
-        "Your account and personal details are erased. Letters you sent still count in ITPO's totals, "
-        "without your name or words.",
+        gettext(
+            "Your account and personal details are erased. Letters you sent still count in ITPO's totals, "
+            "without your name or words."
+        ),
         "info",
     )
     return redirect(url_for("home.index"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm.lib.bulk import insert_rows_returning_ids
+from crm.lib.i18n import N_
 from crm.outbox.backends import BODY_TOKEN
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
 from crm.outbox.services import one_line, utcnow
@@ -49,16 +51,23 @@ def read_unsubscribe_token(token: str) -> dict | None:
     return data if isinstance(data, dict) and isinstance(data.get("a"), str) else None
 
 
-CONSENTED = "because you agreed to hear from us when you joined"
+CONSENTED = N_("because you agreed to hear from us when you joined")
 
 
 def casl_footer(html: bool = False, because: str = CONSENTED) -> str:
-    """Who sends this, where to reach them, why, and how to stop it (the link is filled in per recipient)."""
+    """Who sends this, where to reach them, why, and how to stop it (the link is filled in per recipient), in the
+    language of the moment (callers render it inside `in_language` for the recipient); `because` is marked N_."""
     config = current_app.config
-    text = f"This email was sent by {config['ORG_NAME']}, {config['ORG_MAILING_ADDRESS']}, {because}."
+    text = gettext(
+        "This email was sent by %(org)s, %(address)s, %(because)s.",
+        org=config["ORG_NAME"],
+        address=config["ORG_MAILING_ADDRESS"],
+        because=gettext(because),
+    )
+    unsubscribe, how = gettext("Unsubscribe"), gettext("(one click, no login)")
     if html:
-        return f'<hr><p><small>{text} <a href="{UNSUBSCRIBE_TOKEN}">Unsubscribe</a> (one click, no login).</small></p>'
-    return f"\n\n--\n{text}\nUnsubscribe (one click, no login): {UNSUBSCRIBE_TOKEN}\n"
+        return f'<hr><p><small>{text} <a href="{UNSUBSCRIBE_TOKEN}">{unsubscribe}</a> {how}.</small></p>'
+    return f"\n\n--\n{text}\n{unsubscribe} {how}: {UNSUBSCRIBE_TOKEN}\n"
 
 
 # SendGrid takes at most 10,000 bytes of substitutions per recipient: text and unsubscribe link.
@@ -119,6 +128,24 @@ def queue_personal_emails(session: Session, batch: MailBatch, emails: list[tuple
         for user_id, address, subject, text in emails
     ]
     return insert_rows_returning_ids(session, OutboundMessage.__table__, rows)
+
+
+def queue_personal_emails_by_language(
+    session: Session, *, kind: str, subject: str, emails: list[tuple[int, str, str, str, str]]
+) -> list[int]:
+    """Queue (user id, address, subject, text, language) rows in one personal batch per language, so each
+    recipient's CASL footer is in their language; `subject` (the batch's, marked N_) is translated per batch.
+    Returns the message ids in the order of `emails`."""
+    from crm.lib.i18n import in_language
+
+    ids: dict[int, int] = {}
+    for language in sorted({email[4] for email in emails}):
+        positions = [index for index, email in enumerate(emails) if email[4] == language]
+        with in_language(language):
+            batch = start_personal_batch(session, kind=kind, subject=gettext(subject))
+        queued = queue_personal_emails(session, batch, [emails[index][:4] for index in positions])
+        ids.update(zip(positions, queued, strict=True))
+    return [ids[index] for index in range(len(emails))]
 
 
 def unsubscribe(session: Session, address: str, user_id: int | None) -> bool:

@@ -1,5 +1,6 @@
 """Outbox forms: the admin's resend/cancel buttons carry only a CSRF token and the list filter."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
@@ -14,4 +15,4 @@ class AttentionFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", choices=ATTENTION_CHOICES, default="")
+    status = SelectField(_l("Status"), choices=ATTENTION_CHOICES, default="")

@@ -7,6 +7,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from crm.extensions import csrf, db
@@ -77,7 +78,7 @@ def admin_messages():
 def _admin_action(message_id: int, action, done: str, refused: str):
     message = db.get_or_404(OutboundMessage, message_id)
     if not MessageActionForm().validate_on_submit():
-        flash("This form has expired. Reload the page and try again.", "danger")
+        flash(gettext("This form has expired. Reload the page and try again."), "danger")
     elif action(db.session, message):
         db.session.commit()
         flash(done.format(id=message.id, to=message.to_address), "success")

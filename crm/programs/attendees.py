@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -21,8 +22,10 @@ def set_attendance(session: Session, event_id: int, attended_user_ids: set[int],
     if unknown:
         raise ValidationError(
             None,
-            "Only people registered for this event can be marked here; "
-            "import the platform's attendee list for anyone else.",
+            gettext(
+                "Only people registered for this event can be marked here; "
+                "import the platform's attendee list for anyone else."
+            ),
         )
     current = set(session.scalars(select(Attendance.user_id).where(Attendance.event_id == event_id)))
     session.execute(
@@ -50,11 +53,13 @@ def _emails_from_csv(data: bytes) -> list[str]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError("file", "The file is not UTF-8 text. Export it as CSV (UTF-8) and try again.") from None
+        raise ValidationError(
+            "file", gettext("The file is not UTF-8 text. Export it as CSV (UTF-8) and try again.")
+        ) from None
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error:
-        raise ValidationError("file", "The file is not a readable CSV file.") from None
+        raise ValidationError("file", gettext("The file is not a readable CSV file.")) from None
     for index, row in enumerate(rows):
         headers = [cell.strip().lower() for cell in row]
         column = next((i for i, header in enumerate(headers) if "email" in header), None)
@@ -65,7 +70,7 @@ def _emails_from_csv(data: bytes) -> list[str]:
                 if value and value not in emails:
                     emails.append(value)
             return emails
-    raise ValidationError("file", "No column named 'Email' was found. Export the attendee report with emails.")
+    raise ValidationError("file", gettext("No column named 'Email' was found. Export the attendee report with emails."))
 
 
 def import_attendance(session: Session, event_id: int, data: bytes, marked_by_id: int | None) -> AttendeeImport:
@@ -75,7 +80,7 @@ def import_attendance(session: Session, event_id: int, data: bytes, marked_by_id
     """
     emails = _emails_from_csv(data)
     if not emails:
-        raise ValidationError("file", "The file lists no attendees.")
+        raise ValidationError("file", gettext("The file lists no attendees."))
     users = dict(
         session.execute(select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails))).all()
     )

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from crm.lib.errors import ValidationError
 
@@ -37,15 +38,25 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
     """Return (extension, content type) for an acceptable file, or raise ValidationError on `file`."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in ALLOWED_TYPES:
-        raise ValidationError("file", "Upload a PDF, PNG, JPEG, Word (.docx) or PowerPoint (.pptx) file.")
+        raise ValidationError("file", gettext("Upload a PDF, PNG, JPEG, Word (.docx) or PowerPoint (.pptx) file."))
     if not data:
-        raise ValidationError("file", "That file is empty.")
+        raise ValidationError("file", gettext("That file is empty."))
     limit = max_bytes()
     if len(data) > limit:
-        raise ValidationError("file", f"That file is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB.")
+        raise ValidationError(
+            "file",
+            gettext(
+                "That file is %(size)s MB; the limit is %(limit)s MB.",
+                size=f"{len(data) / 1000000.0:.1f}",
+                limit=f"{limit / 1000000.0:.1f}",
+            ),
+        )
     content_type, magics = ALLOWED_TYPES[extension]
     if not any(data.startswith(magic) for magic in magics):
-        raise ValidationError("file", f"That file is not really a .{extension} file. Export it again and retry.")
+        raise ValidationError(
+            "file",
+            gettext("That file is not really a .%(extension)s file. Export it again and retry.", extension=extension),
+        )
     return extension, content_type
 
 

@@ -1,5 +1,6 @@
 """Program forms: they check shape; rules needing the database live in services."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -28,34 +29,38 @@ def _optional_int(value):
 
 
 class EventForm(FlaskForm):
-    program_id = SelectField("Program", coerce=int, validators=[InputRequired("Choose a program.")])
-    title = StringField("Title", validators=[DataRequired("Give the event a title."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    program_id = SelectField(_l("Program"), coerce=int, validators=[InputRequired(_l("Choose a program."))])
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Give the event a title.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     starts_at = DateTimeLocalField(
-        "Starts",
+        _l("Starts"),
         format="%Y-%m-%dT%H:%M",
         description=TIME_HELP,
-        validators=[InputRequired("Enter when the event starts.")],
+        validators=[InputRequired(_l("Enter when the event starts."))],
     )
     ends_at = DateTimeLocalField(
-        "Ends", format="%Y-%m-%dT%H:%M", description=TIME_HELP, validators=[InputRequired("Enter when the event ends.")]
+        _l("Ends"),
+        format="%Y-%m-%dT%H:%M",
+        description=TIME_HELP,
+        validators=[InputRequired(_l("Enter when the event ends."))],
     )
     capacity = IntegerField(
-        "Capacity",
+        _l("Capacity"),
         validators=[
-            InputRequired("Enter how many people can attend."),
-            NumberRange(1, 10_000, "Enter a number from 1 to 10,000."),
+            InputRequired(_l("Enter how many people can attend.")),
+            NumberRange(1, 10_000, _l("Enter a number from 1 to 10,000.")),
         ],
     )
     status = SelectField(
-        "Status", choices=[("draft", "Draft (not shown to members)"), ("open", "Open"), ("cancelled", "Cancelled")]
+        _l("Status"),
+        choices=[("draft", _l("Draft (not shown to members)")), ("open", _l("Open")), ("cancelled", _l("Cancelled"))],
     )
     join_url = StringField(
-        "Joining link",
-        validators=[Optional(), URL(message="Enter a full https:// link."), Length(max=500)],
-        description="Shown only to registered members.",
+        _l("Joining link"),
+        validators=[Optional(), URL(message=_l("Enter a full https:// link.")), Length(max=500)],
+        description=_l("Shown only to registered members."),
     )
-    submit = SubmitField("Save event")
+    submit = SubmitField(_l("Save event"))
 
 
 class ActionForm(FlaskForm):
@@ -63,47 +68,47 @@ class ActionForm(FlaskForm):
 
 
 class SpeakerOfferForm(FlaskForm):
-    route = SelectField("How did you reach practice?", choices=list(SPEAKER_ROUTES))
+    route = SelectField(_l("How did you reach practice?"), choices=list(SPEAKER_ROUTES))
     program_id = SelectField(
-        "Which program would you like to speak in? (optional)", coerce=_optional_int, validators=[Optional()]
+        _l("Which program would you like to speak in? (optional)"), coerce=_optional_int, validators=[Optional()]
     )
     topic = TextAreaField(
-        "What would you like to share?",
-        validators=[DataRequired("Tell us what you would talk about."), Length(max=3000)],
+        _l("What would you like to share?"),
+        validators=[DataRequired(_l("Tell us what you would talk about.")), Length(max=3000)],
     )
     consent_featured = BooleanField(
-        "Yes, ITPO may name me, and describe my route to practice, on its program pages and in event announcements."
+        _l("Yes, ITPO may name me, and describe my route to practice, on its program pages and in event announcements.")
     )
-    submit = SubmitField("Offer to speak")
+    submit = SubmitField(_l("Offer to speak"))
 
 
 class ReviewOfferForm(FlaskForm):
-    decision = SelectField("Decision", choices=[("accepted", "Accept"), ("declined", "Decline")])
+    decision = SelectField(_l("Decision"), choices=[("accepted", _l("Accept")), ("declined", _l("Decline"))])
 
 
 class AssignSpeakerForm(FlaskForm):
-    offer_id = SelectField("Speaker", coerce=int, validators=[InputRequired("Choose a speaker.")])
-    submit = SubmitField("Assign speaker")
+    offer_id = SelectField(_l("Speaker"), coerce=int, validators=[InputRequired(_l("Choose a speaker."))])
+    submit = SubmitField(_l("Assign speaker"))
 
 
 class AttendeeImportForm(FlaskForm):
     file = FileField(
-        "Attendee list (CSV from the webinar platform)",
-        description="A CSV file with an Email column. Unknown emails are listed, not imported.",
+        _l("Attendee list (CSV from the webinar platform)"),
+        description=_l("A CSV file with an Email column. Unknown emails are listed, not imported."),
     )
-    submit = SubmitField("Import attendees")
+    submit = SubmitField(_l("Import attendees"))
 
 
 class ResourceForm(FlaskForm):
-    program_id = SelectField("Program", coerce=int, validators=[InputRequired("Choose a program.")])
-    title = StringField("Title", validators=[DataRequired("Give the resource a title."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
-    url = StringField("Link", validators=[Optional(), Length(max=500)], description="Either a link or a file.")
-    file = FileField("File", description="PDF, PNG, JPEG, Word or PowerPoint.")
+    program_id = SelectField(_l("Program"), coerce=int, validators=[InputRequired(_l("Choose a program."))])
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Give the resource a title.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    url = StringField(_l("Link"), validators=[Optional(), Length(max=500)], description=_l("Either a link or a file."))
+    file = FileField(_l("File"), description=_l("PDF, PNG, JPEG, Word or PowerPoint."))
     stages = SelectMultipleField(
-        "For members at these stages",
+        _l("For members at these stages"),
         choices=list(LICENSURE_STAGES),
         validators=[Optional()],
-        description="None chosen: every stage.",
+        description=_l("None chosen: every stage."),
     )
-    submit = SubmitField("Add resource")
+    submit = SubmitField(_l("Add resource"))

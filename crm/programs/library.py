@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -16,7 +17,7 @@ def _stages(stages) -> str:
     chosen = [s for s in (stages or []) if s]
     unknown = [s for s in chosen if s not in STAGE_LABELS]
     if unknown:
-        raise ValidationError("stages", "Choose licensure stages from the list.")
+        raise ValidationError("stages", gettext("Choose licensure stages from the list."))
     return ",".join(chosen)
 
 
@@ -34,13 +35,13 @@ def add_resource(
 ) -> Resource:
     """Add a link or an uploaded file (type and size checked) to a program's library."""
     if session.get(Program, program_id) is None:
-        raise ValidationError("program_id", "Choose one of the programs.")
+        raise ValidationError("program_id", gettext("Choose one of the programs."))
     url = (url or "").strip() or None
     has_file = bool(filename)
     if bool(url) == has_file:
-        raise ValidationError("url", "Give either a link or a file, not both.")
+        raise ValidationError("url", gettext("Give either a link or a file, not both."))
     if url and not url.lower().startswith(("https://", "http://")):
-        raise ValidationError("url", "Links must start with https:// or http://.")
+        raise ValidationError("url", gettext("Links must start with https:// or http://."))
     resource = Resource(
         program_id=program_id,
         title=title.strip(),
@@ -65,7 +66,7 @@ def delete_resource(session: Session, resource_id: int) -> str | None:
     """Delete a resource row; returns its stored file name so the caller removes the file after committing."""
     resource = session.get(Resource, resource_id)
     if resource is None:
-        raise ValidationError(None, "That resource no longer exists.")
+        raise ValidationError(None, gettext("That resource no longer exists."))
     stored = resource.stored_name
     session.delete(resource)
     session.flush()

@@ -155,7 +155,7 @@ def _entry(program: Program, counts: dict[str, dict[int, int]], reached: _Reache
         "members_reached": shown(reached.members[program.id]),
         "by_riding": _protected(reached.by_riding[program.id]),
         "by_stage": _protected(
-            [(label, stages[code]) for code, label in LICENSURE_STAGES if stages.get(code)]
+            [(str(label), stages[code]) for code, label in LICENSURE_STAGES if stages.get(code)]
             + ([("Not given", stages[""])] if stages.get("") else [])
         ),
     }

@@ -11,38 +11,50 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_, in_language, recipient_language
 from crm.lib.schedule import Every, scheduled_job
 from crm.members.models import LICENSURE_STAGES
 from crm.outbox.services import queue_message
 from crm.programs.calendar import NonexistentLocalTime, format_toronto, ics_event, toronto_to_utc
 from crm.programs.models import Attendance, Event, Program, Registration, SpeakerOffer
 
+# Marked N_: pages translate them ({{ program.name|tr }}); a renamed program shows as typed.
 PROGRAMS = (
     (
         "cracking",
-        "Cracking the CaRMS",
-        "Matched ITP residents share their experience, tips and advice for the CaRMS match in webinars.",
+        N_("Cracking the CaRMS"),
+        N_("Matched ITP residents share their experience, tips and advice for the CaRMS match in webinars."),
         "exams,carms",
     ),
     (
         "besides",
-        "Besides the CaRMS",
-        "ITPs who reached licensure by other routes, such as a Practice-Ready Assessment (PRA), come back to "
-        "guide others along those routes.",
+        N_("Besides the CaRMS"),
+        N_(
+            "ITPs who reached licensure by other routes, such as a Practice-Ready Assessment (PRA), come back to "
+            "guide others along those routes."
+        ),
         "carms,pra,clinical_assistant,other",
     ),
     (
         "between",
-        "Between the CaRMS",
-        "Useful ways to spend the time between CaRMS cycles and to strengthen a CV: clinical assistant roles, "
-        "research, volunteering and observerships.",
+        N_("Between the CaRMS"),
+        N_(
+            "Useful ways to spend the time between CaRMS cycles and to strengthen a CV: clinical assistant roles, "
+            "research, volunteering and observerships."
+        ),
         "carms,clinical_assistant,other",
     ),
-    ("before", "Before the CaRMS", "Exam preparation resources for the MCCQE Part I and the NAC examination.", "exams"),
+    (
+        "before",
+        N_("Before the CaRMS"),
+        N_("Exam preparation resources for the MCCQE Part I and the NAC examination."),
+        "exams",
+    ),
 )
 STAGE_LABELS = dict(LICENSURE_STAGES)
 
@@ -138,7 +150,7 @@ def _event_times(starts_local: datetime, ends_local: datetime) -> tuple[datetime
     except NonexistentLocalTime as error:
         raise ValidationError("ends_at", str(error)) from None
     if ends_at <= starts_at:
-        raise ValidationError("ends_at", "The event must end after it starts.")
+        raise ValidationError("ends_at", gettext("The event must end after it starts."))
     return starts_at, ends_at
 
 
@@ -155,11 +167,11 @@ def _event_values(
     join_url: str | None,
 ) -> dict:
     if session.get(Program, program_id) is None:
-        raise ValidationError("program_id", "Choose one of the programs.")
+        raise ValidationError("program_id", gettext("Choose one of the programs."))
     if capacity is None or capacity < 1:
-        raise ValidationError("capacity", "Capacity must be at least 1.")
+        raise ValidationError("capacity", gettext("Capacity must be at least 1."))
     if status not in ("draft", "open", "cancelled"):
-        raise ValidationError("status", "Choose draft, open or cancelled.")
+        raise ValidationError("status", gettext("Choose draft, open or cancelled."))
     starts_at, ends_at = _event_times(starts_local, ends_local)
     return dict(
         program_id=program_id,
@@ -185,14 +197,14 @@ def update_event(session: Session, event_id: int, **values) -> Event:
     """Change an event. More capacity moves the waitlist up; cancelling tells everyone registered."""
     event = lock_event(session, event_id)
     if event is None:
-        raise ValidationError(None, "That event no longer exists.")
+        raise ValidationError(None, gettext("That event no longer exists."))
     was = event.status
     for key, value in _event_values(session, **values).items():
         setattr(event, key, value)
     session.flush()
     if event.status == "cancelled" and was != "cancelled":
         for registration in _active_registrations(session, event.id):
-            _mail(session, registration, "cancelled", f"Cancelled: {event.title}")
+            _mail(session, registration, "cancelled", N_("Cancelled: %(title)s"))
     elif event.status == "open":
         fill_from_waitlist(session, event)
     return event
@@ -232,15 +244,17 @@ def _active_registrations(session: Session, event_id: int) -> list[Registration]
 def _mail(session: Session, registration: Registration, template: str, subject: str) -> None:
     event = registration.event
     user = registration.user
-    text = render_template(
-        f"programs/email/{template}.txt",
-        user=user,
-        event=event,
-        registration=registration,
-        when=format_toronto(event.starts_at),
-        event_link=_link("programs.event", event_id=event.id),
-        calendar_link=_link("programs.event_calendar", event_id=event.id),
-    )
+    with in_language(recipient_language(user)):
+        text = render_template(
+            f"programs/email/{template}.txt",
+            user=user,
+            event=event,
+            registration=registration,
+            when=format_toronto(event.starts_at),
+            event_link=_link("programs.event", event_id=event.id),
+            calendar_link=_link("programs.event_calendar", event_id=event.id),
+        )
+        subject = gettext(subject, title=event.title)
     queue_message(session, kind=f"program_{template}", to=user.email, subject=subject, text=text, user_id=user.id)
 
 
@@ -249,20 +263,20 @@ def register(session: Session, event_id: int, user_id: int, now: datetime | None
     now = now or utcnow()
     event = lock_event(session, event_id)
     if event is None or event.status == "draft":
-        raise ValidationError(None, "That event is not open for registration.")
+        raise ValidationError(None, gettext("That event is not open for registration."))
     if event.status == "cancelled":
-        raise ValidationError(None, "That event has been cancelled.")
+        raise ValidationError(None, gettext("That event has been cancelled."))
     if event.ends_at <= now:
-        raise ValidationError(None, "That event has already taken place.")
+        raise ValidationError(None, gettext("That event has already taken place."))
     registration = session.scalar(
         select(Registration)
         .where(Registration.event_id == event_id, Registration.user_id == user_id)
         .execution_options(populate_existing=True)
     )
     if registration is not None and registration.status == "registered":
-        raise ValidationError(None, "You are already registered for this event.")
+        raise ValidationError(None, gettext("You are already registered for this event."))
     if registration is not None and registration.status == "waitlisted":
-        raise ValidationError(None, "You are already on the waitlist for this event.")
+        raise ValidationError(None, gettext("You are already on the waitlist for this event."))
     taken = registered_counts(session, [event_id]).get(event_id, 0)
     status = "registered" if taken < event.capacity else "waitlisted"
     if registration is None:
@@ -274,9 +288,9 @@ def register(session: Session, event_id: int, user_id: int, now: datetime | None
     session.flush()
     session.refresh(registration)
     if status == "registered":
-        _mail(session, registration, "registered", f"You are registered: {event.title}")
+        _mail(session, registration, "registered", N_("You are registered: %(title)s"))
     else:
-        _mail(session, registration, "waitlisted", f"You are on the waitlist: {event.title}")
+        _mail(session, registration, "waitlisted", N_("You are on the waitlist: %(title)s"))
     return registration
 
 
@@ -296,9 +310,9 @@ def cancel_registration(
         else None
     )
     if registration is None or registration.status == "cancelled":
-        raise ValidationError(None, "You are not registered for this event.")
+        raise ValidationError(None, gettext("You are not registered for this event."))
     if event.ends_at <= now:
-        raise ValidationError(None, "That event has already taken place.")
+        raise ValidationError(None, gettext("That event has already taken place."))
     registration.status, registration.cancelled_at = "cancelled", now
     session.flush()
     return fill_from_waitlist(session, event, now) if event.status == "open" else []
@@ -323,7 +337,7 @@ def fill_from_waitlist(session: Session, event: Event, now: datetime | None = No
     for registration in waiting:
         registration.status, registration.queued_at = "registered", now
         session.flush()
-        _mail(session, registration, "promoted", f"A place opened up: {event.title}")
+        _mail(session, registration, "promoted", N_("A place opened up: %(title)s"))
     return waiting
 
 
@@ -406,7 +420,7 @@ def send_due_reminders(session: Session, now: datetime | None = None) -> int:
                 .where(Registration.id == registration_id)
                 .execution_options(populate_existing=True)
             )
-            _mail(session, registration, "reminder", f"Tomorrow: {registration.event.title}")
+            _mail(session, registration, "reminder", N_("Tomorrow: %(title)s"))
             queued += 1
     return queued
 

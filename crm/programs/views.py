@@ -1,6 +1,7 @@
 """Program pages: public programs and events, member registration, and the committee's tools."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -191,7 +192,7 @@ def offer_to_speak():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Thank you! The committee will review your offer and contact you.", "success")
+            flash(gettext("Thank you! The committee will review your offer and contact you."), "success")
             return redirect(url_for("home.home"))
     return render_template("programs/speak.html", form=form)
 
@@ -265,7 +266,7 @@ def new_event():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Event created.", "success")
+            flash(gettext("Event created."), "success")
             return redirect(url_for("programs.attendance", event_id=event.id))
     return render_template("programs/event_form.html", form=form, event=None)
 
@@ -282,7 +283,7 @@ def edit_event(event_id):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Event saved.", "success")
+            flash(gettext("Event saved."), "success")
             return redirect(url_for("programs.attendance", event_id=event_id))
     return render_template("programs/event_form.html", form=form, event=event)
 
@@ -301,7 +302,7 @@ def attendance(event_id):
             flash(error.message, "warning")
         else:
             db.session.commit()
-            flash(f"Attendance saved: {count} attended.", "success")
+            flash(gettext("Attendance saved: %(count)s attended.", count=count), "success")
             return redirect(url_for("programs.attendance", event_id=event.id))
     return _roster_page(event, form=form)
 
@@ -396,9 +397,9 @@ def review_offer(offer_id):
             flash(error.message, "warning")
         else:
             db.session.commit()
-            flash(f"Offer {offer.status}.", "success")
+            flash(gettext("Offer %(status)s.", status=offer.status), "success")
     else:
-        flash("Choose accept or decline.", "warning")
+        flash(gettext("Choose accept or decline."), "warning")
     return redirect(url_for("programs.speaker_offers"))
 
 
@@ -428,7 +429,7 @@ def resources():
             status = 400
         else:
             db.session.commit()
-            flash("Resource added.", "success")
+            flash(gettext("Resource added."), "success")
             return redirect(url_for("programs.resources"))
     elif request.method == "POST":
         status = 400

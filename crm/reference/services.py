@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -43,12 +44,14 @@ def normalise_postal_code(text: str) -> str:
     """'m5v 3l9', 'M5V3L9', 'M5V-3L9' → 'M5V 3L9'; raise PostalCodeError otherwise."""
     compact = re.sub(r"[\s\-]", "", (text or "").upper())
     if not compact:
-        raise PostalCodeError("Enter a postal code, like M5V 3L9.")
+        raise PostalCodeError(gettext("Enter a postal code, like M5V 3L9."))
     if len(compact) != 6:
-        raise PostalCodeError("A Canadian postal code has six characters, like M5V 3L9.")
+        raise PostalCodeError(gettext("A Canadian postal code has six characters, like M5V 3L9."))
     match = _POSTAL_RE.match(compact)
     if not match:
-        raise PostalCodeError("That is not a valid Canadian postal code; it looks like A1A 1A1 (e.g. M5V 3L9).")
+        raise PostalCodeError(
+            gettext("That is not a valid Canadian postal code; it looks like A1A 1A1 (e.g. M5V 3L9).")
+        )
     return f"{match.group(1)} {match.group(2)}"
 
 

@@ -1,5 +1,6 @@
 """The member's answer and the committee's "make it a stance" form: shape only."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -10,23 +11,31 @@ from crm.stakeholders.models import ASKS, POSITIONS
 
 class AnswerForm(FlaskForm):
     answer = RadioField(
-        "Did the office reply?", choices=ANSWERS, validators=[InputRequired(message="Choose one of the three answers.")]
+        _l("Did the office reply?"),
+        choices=[(value, _l(label)) for value, label in ANSWERS],
+        validators=[InputRequired(message=_l("Choose one of the three answers."))],
     )
     reply_text = TextAreaField(
-        "What did they say? (optional)",
+        _l("What did they say? (optional)"),
         validators=[
             Length(
                 max=REPLY_TEXT_MAX,
-                message=f"Keep it to {REPLY_TEXT_MAX:,} characters: paste the key "
-                "sentences of their reply, not the whole letter.",
+                message=_l(
+                    "Keep it to %(count)s characters: paste the key sentences of their reply, not the whole letter.",
+                    count=f"{REPLY_TEXT_MAX:,}",
+                ),
             )
         ],
     )
-    tone = RadioField("How did it sound? (optional)", choices=[("", "Rather not say"), *TONES], default="")
-    submit = SubmitField("Save my answer")
+    tone = RadioField(
+        _l("How did it sound? (optional)"),
+        choices=[("", _l("Rather not say")), *((value, _l(label)) for value, label in TONES)],
+        default="",
+    )
+    submit = SubmitField(_l("Save my answer"))
 
 
 class StanceFromReplyForm(FlaskForm):
-    ask = SelectField("Ask", choices=ASKS)
-    position = SelectField("Position", choices=POSITIONS)
-    submit = SubmitField("Make it a stance")
+    ask = SelectField(_l("Ask"), choices=ASKS)
+    position = SelectField(_l("Position"), choices=POSITIONS)
+    submit = SubmitField(_l("Make it a stance"))

@@ -6,14 +6,16 @@ from sqlalchemy import ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
+from crm.lib.i18n import N_
 from crm.outbox.models import DeliveryEvent
 
+# English here (the timeline and exports); marked with N_ so pages translate them where shown.
 ANSWERS = (
-    ("replied", "Yes, with a real answer"),
-    ("acknowledged", "An automatic acknowledgement only"),
-    ("no_reply", "No reply"),
+    ("replied", N_("Yes, with a real answer")),
+    ("acknowledged", N_("An automatic acknowledgement only")),
+    ("no_reply", N_("No reply")),
 )
-TONES = (("supportive", "Supportive"), ("neutral", "Neutral"), ("opposed", "Opposed"))
+TONES = (("supportive", N_("Supportive")), ("neutral", N_("Neutral")), ("opposed", N_("Opposed")))
 REPLY_TEXT_MAX = 2000  # a few paragraphs: the gist of the office's reply, not the whole letter
 
 
@@ -65,7 +67,7 @@ class LetterReply(db.Model):
 
     @property
     def answer_label(self) -> str:
-        return dict(ANSWERS).get(self.answer or "", "Not answered yet")
+        return dict(ANSWERS).get(self.answer or "", N_("Not answered yet"))
 
     @property
     def tone_label(self) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.orm import Session, joinedload
@@ -16,8 +17,9 @@ from crm.auth.models import User
 from crm.campaigns.models import Campaign, Letter
 from crm.lib.bulk import update_rows
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_, in_language, recipient_language
 from crm.members.small_counts import protect, shown_count
-from crm.outbox.bulk import external_url, queue_personal_emails, start_personal_batch
+from crm.outbox.bulk import external_url, queue_personal_emails_by_language
 from crm.outbox.models import AddressHealth, DeliveryEvent, OutboundMessage, Suppression
 from crm.outbox.services import dialect_insert, utcnow
 from crm.reference.models import ElectoralDistrict
@@ -121,6 +123,7 @@ def due_letters(session: Session, now: datetime, limit: int = RUN_LIMIT):
             delivered.c.at,
             User.email,
             User.name,
+            User.language,
             Person.full_name,
             Campaign.name.label("campaign_name"),
         )
@@ -184,18 +187,22 @@ def queue_due_surveys(session: Session, now: datetime | None = None) -> int:
     emails = []
     for reply_id, row, nonce in claimed:
         link = survey_base.replace("TOKEN", sign([reply_id, nonce]))
-        text = render_template(
-            "replies/email_survey.txt",
-            name=row.name,
-            official=row.full_name,
-            campaign=row.campaign_name,
-            delivered_on=row.at.date(),
-            link=link,
-            answers=[(label, f"{link}?answer={value}") for value, label in ANSWERS],
-        )
-        emails.append((row.user_id, row.email.lower(), f"Did {row.full_name}'s office reply to your letter?", text))
-    batch = start_personal_batch(session, kind="reply_survey", subject="Did the office reply to your letter?")
-    ids = queue_personal_emails(session, batch, emails)
+        language = recipient_language(row)
+        with in_language(language):
+            text = render_template(
+                "replies/email_survey.txt",
+                name=row.name,
+                official=row.full_name,
+                campaign=row.campaign_name,
+                delivered_on=row.at.date(),
+                link=link,
+                answers=[(label, f"{link}?answer={value}") for value, label in ANSWERS],
+            )
+            subject = gettext("Did %(name)s's office reply to your letter?", name=row.full_name)
+        emails.append((row.user_id, row.email.lower(), subject, text, language))
+    ids = queue_personal_emails_by_language(
+        session, kind="reply_survey", subject=N_("Did the office reply to your letter?"), emails=emails
+    )
     update_rows(
         session,
         LetterReply.__table__,
@@ -242,19 +249,25 @@ def record_answer(
     """Record the member's answer; a later answer replaces an earlier one (offices often reply late).
     Returns "recorded" or "changed"; refuses (ValidationError) a letter that bounced."""
     if answer not in dict(ANSWERS):
-        raise ValidationError("answer", "Choose one of the three answers.")
+        raise ValidationError("answer", gettext("Choose one of the three answers."))
     if tone and tone not in dict(TONES):
-        raise ValidationError("tone", "Choose supportive, neutral or opposed, or leave it empty.")
+        raise ValidationError("tone", gettext("Choose supportive, neutral or opposed, or leave it empty."))
     text = clean_reply_text(text)
     if text and len(text) > REPLY_TEXT_MAX:
         raise ValidationError(
-            "reply_text", f"Keep what they said to {REPLY_TEXT_MAX:,} characters: the key sentences are enough."
+            "reply_text",
+            gettext(
+                "Keep what they said to %(REPLY_TEXT_MAX)s characters: the key sentences are enough.",
+                REPLY_TEXT_MAX=f"{REPLY_TEXT_MAX:,}",
+            ),
         )
     if letter_undelivered(session, reply):
         raise ValidationError(
             None,
-            "Your letter did not reach the office after all (it bounced), so there is no "
-            "reply to record. You can send it again from the campaign page.",
+            gettext(
+                "Your letter did not reach the office after all (it bounced), so there is no "
+                "reply to record. You can send it again from the campaign page."
+            ),
         )
     outcome = "changed" if reply.answer else "recorded"
     reply.answer, reply.reply_text, reply.tone = answer, text, tone or None
@@ -285,7 +298,7 @@ def make_stance(session: Session, reply: LetterReply, *, ask: str, position: str
             "is: " + reply.answer_label.lower() + ".",
         )
     if reply.stance_id is not None:
-        raise ValidationError(None, "This reply is already a stance (see the official's timeline).")
+        raise ValidationError(None, gettext("This reply is already a stance (see the official's timeline)."))
     note = f"Reported by a member about their letter in the campaign {reply.campaign.name}."
     if reply.reply_text:
         note += f"\n\nWhat the office said, in the member's words: {reply.reply_text}"

@@ -3,6 +3,7 @@
 import logging
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from crm.audit.services import record
@@ -86,10 +87,10 @@ def make_stance(reply_id):
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash("Stance recorded on the official's record, sourced as a member-reported reply.", "success")
+            flash(gettext("Stance recorded on the official's record, sourced as a member-reported reply."), "success")
             return redirect(url_for("stakeholders.person", person_id=reply.person_id))
     else:
-        flash("Choose an ask and a position, then try again.", "danger")
+        flash(gettext("Choose an ask and a position, then try again."), "danger")
     return redirect(url_for(".detail", reply_id=reply_id))
 
 

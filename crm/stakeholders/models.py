@@ -2,7 +2,20 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Computed, ForeignKey, Index, String, Table, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Computed,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
@@ -226,6 +239,8 @@ class ElectedOffice(db.Model):
     photo_url: Mapped[str | None] = mapped_column(String(300))
     offices_json: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime | None]
+    # The office prefers French (0041): members who write in French send French letters by default.
+    prefers_french: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     person = relationship("Person", back_populates="offices")
     jurisdiction = relationship("Jurisdiction")

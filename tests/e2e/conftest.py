@@ -99,8 +99,10 @@ def live_server(database_url, tmp_path_factory):
     from crm import create_app
     from crm.cli import seed_reference_data
     from crm.extensions import db
+    from crm.lib.i18n import compile_catalogues
     from crm.lib.schedule import registered_jobs
 
+    compile_catalogues()  # what `make install` does: French needs its .mo
     instance = tmp_path_factory.mktemp("e2e-instance")
     app = create_app(
         {

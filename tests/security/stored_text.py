@@ -45,6 +45,10 @@ BY_THE_APP = "written by the application, never typed"
 MAILINGS_SWEPT = "typed by leads; swept by tests/mailings/test_escaping.py (segment, mailing and conversion pages)"
 REFERENCE = "reference data loaded from the shipped files in crm/data; no form edits it"
 EXEMPT = {
+    # a language code: "en" or "fr", set by the code from a checked choice (issue 25)
+    "users.language": "a language code set only from the EN | FR switch or the join page's language, checked",
+    "letter_templates.language": "a language code, checked by save_template against en and fr",
+    "letters.language": "a language code copied from the letter's template",
     # validated to a shape the payload cannot take
     "users.email": "an email address, validated (join, change of email, create-user): the payload is refused",
     "campaign_targets.email": "an email address, validated by the targets form",

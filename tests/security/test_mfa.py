@@ -183,9 +183,9 @@ def test_the_migration_seals_keys_stored_in_clear_and_downgrading_opens_them(tmp
 
     from alembic.script import ScriptDirectory
     from flask_migrate import downgrade, upgrade
+    from sqlalchemy import insert
 
     from crm import create_app
-    from crm.auth.services import create_user
     from crm.extensions import db
 
     before = ScriptDirectory(str(Path(__file__).parents[2] / "migrations")).get_revision("0012").down_revision
@@ -199,12 +199,15 @@ def test_the_migration_seals_keys_stored_in_clear_and_downgrading_opens_them(tmp
     plain = pyotp.random_base32()
     with app.app_context():
         upgrade(revision=before)
-        user = create_user(db.session, email="old.staff@example.org", password=PASSWORD, role="admin")
-        user.totp_secret = plain
+        # Core, not the ORM: the model has columns later migrations add (users.language, 0041).
+        row = {"email": "old.staff@example.org", "name": "Old staff", "password_hash": "x", "role": "admin"}
+        user_id = db.session.execute(
+            insert(User.__table__).values(**row, active=True, session_version=1, totp_secret=plain)
+        ).inserted_primary_key[0]
         db.session.commit()
         upgrade(revision="0012")
         stored = db.session.scalar(select(User.totp_secret))
-        assert is_sealed(stored) and unseal(user.id, stored) == (plain, False)
+        assert is_sealed(stored) and unseal(user_id, stored) == (plain, False)
         downgrade(revision=before)
         assert db.session.scalar(select(User.totp_secret)) == plain
         db.session.remove()
