@@ -230,6 +230,7 @@ class _Worker:
         self.exhausted = False  # the last claim found fewer due messages than it asked for
         self.results: list[Result] = []  # arrived, not yet recorded
         self.next_maintenance = 0.0
+        self.jobs_thread: threading.Thread | None = None  # the pass jobs, apart from claiming (not with --once)
 
     def weight(self, unit: list[OutboundMessage]) -> int:
         """A unit's share of the claim capacity; a personal bulk batch weighs more (memory)."""
@@ -257,6 +258,9 @@ class _Worker:
         """Start the senders, loop until told to stop (or, with `once`, until idle), then shut down."""
         for thread in self.threads:
             thread.start()
+        if not once:
+            self.jobs_thread = threading.Thread(target=self.run_jobs, name="outbox-jobs", daemon=True)
+            self.jobs_thread.start()
         with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
             while True:
                 try:
@@ -287,12 +291,26 @@ class _Worker:
         return True
 
     def maintain_when_due(self, session) -> None:
-        """Expire leases, settle unknown messages and run the pass jobs every `interval` seconds."""
+        """Expire leases and settle unknown messages every `interval` seconds; with --once, run the pass jobs
+        here too (a long-running worker runs them on their own thread)."""
         if time.monotonic() >= self.next_maintenance:
             maintain(session)
             session.commit()
-            run_pass_jobs(session)
+            if self.jobs_thread is None:
+                run_pass_jobs(session)
             self.next_maintenance = time.monotonic() + self.interval
+
+    def run_jobs(self) -> None:
+        """The jobs thread: the pass jobs (due mailings, scheduled jobs) every `interval` seconds, so a long
+        job (a first retention pass) never holds up claiming and sending."""
+        with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
+            while True:
+                try:
+                    run_pass_jobs(session)
+                except Exception:  # run_pass_jobs logs each job's failure; this is the database going away
+                    log.exception("outbox worker %s: pass jobs failed", self.owner)
+                if self.stop.wait(self.interval):
+                    return
 
     def claim(self, session) -> None:
         """Claim due messages for the senders whenever a quarter of the capacity is free."""
@@ -338,6 +356,8 @@ class _Worker:
             self.todo.put(None)
         for thread in self.threads:
             thread.join()
+        if self.jobs_thread is not None:
+            self.jobs_thread.join()  # the stop event is set: it finishes the job it is in, then returns
         while not self.done.empty():
             self.results.append(self.done.get())
         if self.results:

@@ -373,3 +373,33 @@ def test_an_idle_connection_the_server_closed_is_not_reused():
     theirs.close()
     assert _hung_up(ours)
     ours.close()
+
+
+def test_a_long_pass_job_does_not_hold_up_sending(app, session, sendgrid, monkeypatch):
+    """A long-running worker runs its pass jobs (due mailings, scheduled jobs) on a thread of their own: a letter
+    queued while a job is still busy goes out at once."""
+    from crm.outbox import worker as worker_module
+
+    busy, finish = threading.Event(), threading.Event()
+
+    def slow_job(session, now):  # a first retention pass over a year of letters, say
+        busy.set()
+        finish.wait(20)
+
+    monkeypatch.setattr(worker_module, "_pass_jobs", [slow_job])
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(app,), kwargs={"concurrency": 2, "interval": 0.05, "stop": stop})
+    thread.start()
+    try:
+        assert busy.wait(10)
+        [message_id] = queue(session)
+        deadline = time.monotonic() + 10
+        while not sendgrid.message_ids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sendgrid.message_ids() == {message_id: 1}
+        assert not finish.is_set()  # the job was still busy while the letter went
+    finally:
+        finish.set()
+        stop.set()
+        thread.join(20)
+    assert not thread.is_alive()  # the worker waited for the job, then stopped
