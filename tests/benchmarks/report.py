@@ -47,6 +47,12 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         ("worker peak MB", "worker_peak_mb"),
         ("segment count p95 ms", "segment_count_50k_p95_ms"),
     ],
+    "worker_bench": [
+        ("/ sendgrid-python at 0 ms", "no_latency_to_floor_ratio"),
+        ("messages/s", "no_latency.messages_per_s.median"),
+        ("/ sendgrid-python at 100 ms", "latency_100ms_to_floor_ratio"),
+        ("messages/s at 100 ms", "latency_100ms.messages_per_s.median"),
+    ],
     "dashboards_bench": [("{} p95 ms", "dashboards.*.p95_ms")],
     "mixed_load": [("req/s", "throughput_rps"), ("p95 ms", "p95_ms"), ("errors", "errors")],
     "replies_bench": [("10,000 surveys s", "queue_10000.seconds"), ("panel p95 ms", "panel.p95_ms")],
