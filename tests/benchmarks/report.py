@@ -52,6 +52,8 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         ("messages/s", "no_latency.messages_per_s.median"),
         ("/ sendgrid-python at 100 ms", "latency_100ms_to_floor_ratio"),
         ("messages/s at 100 ms", "latency_100ms.messages_per_s.median"),
+        ("CPU ms/message", "no_latency.cpu_ms_per_message.median"),
+        ("floor's CPU ms/message", "no_latency.floor_cpu_ms_per_message.median"),
     ],
     "dashboards_bench": [("{} p95 ms", "dashboards.*.p95_ms")],
     "mixed_load": [("req/s", "throughput_rps"), ("p95 ms", "p95_ms"), ("errors", "errors")],

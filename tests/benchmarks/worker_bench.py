@@ -28,6 +28,17 @@ TARGET = 1.0
 FLOOR_NAME = "sendgrid-python, thread pool, no database"
 
 
+def _figures(n: int, started: tuple[float, float]) -> dict:
+    """Messages per second since `started` (wall clock, CPU clock), and this process's CPU per message (not
+    the fake server's, which runs in its own process, nor PostgreSQL's)."""
+    wall, cpu = time.perf_counter() - started[0], time.process_time() - started[1]
+    return {"messages_per_s": round(n / wall, 1), "cpu_ms_per_message": round(cpu * 1000 / n, 3)}
+
+
+def _clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
 def _spread(values: list[float]) -> dict:
     ordered = sorted(values)
     return {"median": round(ordered[len(ordered) // 2], 3), "min": round(ordered[0], 3), "max": round(ordered[-1], 3)}
@@ -80,22 +91,22 @@ def floor_client():
     return SendGridAPIClient
 
 
-def floor_round(server, bodies: list[dict], concurrency: int) -> float:
+def floor_round(server, bodies: list[dict], concurrency: int) -> dict:
     """The bare client posts every body from `concurrency` threads; messages per second, delivery checked."""
     from tests.outbox.fake_sendgrid import API_KEY
 
     client = floor_client()(api_key=API_KEY, host=server.host)
     server.received()
-    started = time.perf_counter()
+    started = _clocks()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         statuses = Counter(response.status_code for response in pool.map(client.send, bodies))
-    elapsed = time.perf_counter() - started
+    figures = _figures(len(bodies), started)
     assert statuses == {202: len(bodies)}, f"floor answers: {dict(statuses)}"
     check_received(server.received(), len(bodies), "floor")
-    return len(bodies) / elapsed
+    return figures
 
 
-def product_round(app, server, n: int, concurrency: int) -> float:
+def product_round(app, server, n: int, concurrency: int) -> dict:
     """`n` letters queued, then the worker as `flask crm worker --once` runs it; messages per second, with
     every letter received once and marked accepted."""
     from crm.outbox.backends import SendGridMailer
@@ -105,12 +116,12 @@ def product_round(app, server, n: int, concurrency: int) -> float:
     app.extensions["crm.mailer"] = SendGridMailer(API_KEY, server.host, timeout=10)
     _queue_letters(app, n)
     server.received()
-    started = time.perf_counter()
+    started = _clocks()
     handled = run_worker(app, once=True, concurrency=concurrency)
-    elapsed = time.perf_counter() - started
+    figures = _figures(n, started)
     assert handled == n, f"the worker handled {handled} of {n} messages"
     _check_delivered(app, server, n)
-    return n / elapsed
+    return figures
 
 
 def alternate(app, server, n: int, *, rounds: int, concurrency: int) -> dict:
@@ -123,12 +134,12 @@ def alternate(app, server, n: int, *, rounds: int, concurrency: int) -> dict:
     for number in range(rounds):
         for kind in ("floor", "product") if number % 2 == 0 else ("product", "floor"):
             load = round(os.getloadavg()[0], 2)
-            rate = (
+            figures = (
                 floor_round(server, bodies, concurrency)
                 if kind == "floor"
                 else product_round(app, server, n, concurrency)
             )
-            out.append({"kind": kind, "round": number + 1, "load_average": load, "messages_per_s": round(rate, 1)})
+            out.append({"kind": kind, "round": number + 1, "load_average": load, **figures})
     floor = [r["messages_per_s"] for r in out if r["kind"] == "floor"]
     product = [r["messages_per_s"] for r in out if r["kind"] == "product"]
     return {
@@ -137,6 +148,8 @@ def alternate(app, server, n: int, *, rounds: int, concurrency: int) -> dict:
         "messages_per_s": _spread(product),
         "floor_messages_per_s": _spread(floor),
         "ratio_to_floor": _spread([p / f for p, f in zip(product, floor, strict=True)]),
+        "cpu_ms_per_message": _spread([r["cpu_ms_per_message"] for r in out if r["kind"] == "product"]),
+        "floor_cpu_ms_per_message": _spread([r["cpu_ms_per_message"] for r in out if r["kind"] == "floor"]),
         "load_average": _spread([r["load_average"] for r in out]),
     }
 
