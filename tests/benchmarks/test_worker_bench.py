@@ -53,3 +53,21 @@ def test_a_lost_or_doubled_message_fails_the_round():
         worker_bench.check_received({1: 1}, 2, "floor")
     with pytest.raises(AssertionError):
         worker_bench.check_received({1: 1, 2: 2}, 2, "floor")
+
+
+def test_the_worker_records_a_slow_providers_acceptances_in_a_few_batches(app, server, restored_mailer, monkeypatch):
+    """One UPDATE per handful of answers cost more CPU than the sends, and its GIL delayed the senders."""
+    from crm.outbox import worker
+
+    recorded = []
+    record_accepted = worker.record_accepted
+
+    def counting(session, handed, owner):
+        if handed:
+            recorded.append(len(handed))
+        return record_accepted(session, handed, owner)
+
+    monkeypatch.setattr(worker, "record_accepted", counting)
+    server.fake.latency = 0.05  # 32 letters, 8 senders: four rounds of answers
+    worker_bench.product_round(app, server, 32, concurrency=8)
+    assert sum(recorded) == 32 and len(recorded) <= 3, recorded
