@@ -29,6 +29,7 @@ from crm.outbox.services import (
 
 log = logging.getLogger(__name__)
 RECORD_AFTER_SECONDS = 1.0  # how long an acceptance may wait to be recorded with others
+RECORD_WINDOW_SECONDS = 0.25  # how long `crm worker` lets outcomes gather before recording them
 PERSONAL_UNITS_IN_FLIGHT = 2  # bulk requests with per-recipient text in flight at once (memory)
 
 # What became of one send unit: the provider's message id, why it was not taken, or (a bulk batch
@@ -327,14 +328,28 @@ class _Worker:
                 self.in_flight += self.weight(unit)
 
     def collect(self) -> bool:
-        """Wait briefly for a result, then take every result that has arrived; False if none came."""
+        """Wait briefly for a result, then let more gather until they are worth recording; False if none came."""
         try:
             self.results.append(self.done.get(timeout=min(self.interval, 1.0)))
         except queue.Empty:
             return False
+        deadline = time.monotonic() + RECORD_WINDOW_SECONDS
+        while not self.worth_recording() and (left := deadline - time.monotonic()) > 0:
+            try:
+                self.results.append(self.done.get(timeout=left))
+            except queue.Empty:
+                break
         while not self.done.empty():
             self.results.append(self.done.get())
         return True
+
+    def worth_recording(self) -> bool:
+        """Record now, not at the window's end: a failure came back (a 429 must stop the senders), or
+        everything in flight did, or enough to claim more (a quarter of the capacity)."""
+        if any(not isinstance(outcome, str) for _, outcome in self.results):
+            return True
+        back = sum(self.weight(unit) for unit, _ in self.results)
+        return back >= self.in_flight or back >= max(1, self.capacity // 4)
 
     def record(self, session) -> None:
         """Record the results in one go; after a 429, give the units no sender has taken back."""

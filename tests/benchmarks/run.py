@@ -22,8 +22,8 @@ from pathlib import Path
 from tests.benchmarks.report import update_performance_page
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ["tests.benchmarks.lookup_bench"]
-QUICK = ["tests.benchmarks.lookup_bench", "tests.benchmarks.campaigns_bench"]
+MODULES = ["tests.benchmarks.lookup_bench", "tests.benchmarks.worker_bench"]
+QUICK = ["tests.benchmarks.lookup_bench", "tests.benchmarks.campaigns_bench", "tests.benchmarks.worker_bench"]
 OPTIONAL = [
     "tests.benchmarks.stakeholders_bench",
     "tests.benchmarks.interactions_bench",
