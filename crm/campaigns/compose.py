@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import nh3
 from flask import current_app
+from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -14,6 +15,7 @@ from crm.campaigns.models import (
     LetterTemplate,
 )
 from crm.campaigns.recipients import Recipient
+from crm.lib.i18n import in_language
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
 from crm.outbox.services import one_line
@@ -103,21 +105,25 @@ def constituent_signature(
     street_address: str | None,
     phone: str | None,
     campaign_name: str,
+    language: str = "en",
 ) -> str:
     """The signature the product appends to every letter, after the template, so an office can place the
-    writer in the riding: name, address, postal code, riding, email and phone, and who they are."""
+    writer in the riding: name, address, postal code, riding, email and phone, and who they are; its words in
+    the letter's `language`."""
     lines = ["--", one_line(name)]
     if street_address:
         lines.append(one_line(street_address))
-    lines.append(
-        " · ".join(part for part in (postal_code, riding and f"riding of {riding}") if part)
-        or "(postal code not given)"
-    )
-    lines.append(" · ".join(part for part in (one_line(email), one_line(phone or "")) if part))
-    lines.append(
-        f"I am a constituent and a member of {current_app.config['ORG_NAME']}, writing about its "
-        f'campaign "{one_line(campaign_name)}".'
-    )
+    with in_language(language):
+        place = riding and gettext("riding of %(riding)s", riding=riding)
+        lines.append(" · ".join(part for part in (postal_code, place) if part) or gettext("(postal code not given)"))
+        lines.append(" · ".join(part for part in (one_line(email), one_line(phone or "")) if part))
+        lines.append(
+            gettext(
+                'I am a constituent and a member of %(org)s, writing about its campaign "%(campaign)s".',
+                org=current_app.config["ORG_NAME"],
+                campaign=one_line(campaign_name),
+            )
+        )
     return "\n".join(lines)
 
 

@@ -120,7 +120,9 @@ def prepare(
             "similarity": similarity.check_text(
                 session, campaign.id, personal_text(template, edits), exclude_user_id=user.id if user else None
             ),
-            "signature": services.signature_for(user, recipient, campaign, postal_code=postal_code),
+            "signature": services.signature_for(
+                user, recipient, campaign, postal_code=postal_code, language=template.language
+            ),
             "from": services.sender_addresses(
                 user.name if user else services.VISITOR_NAME, user.email if user else "you@example.org"
             ),

@@ -290,6 +290,11 @@ def test_a_member_writing_in_french_to_an_office_that_prefers_french_sends_a_fre
         letter = db.session.scalar(select(Letter).where(Letter.user_id == member.id))
         assert (letter.language, letter.template_id) == ("fr", french_id)
         assert letter.subject == "Une lettre de Amina Diallo"
+        assert (
+            "· circonscription de " in letter.signature and "Je réside dans votre circonscription" in letter.signature
+        )
+        assert "riding of" not in letter.signature and "I am a constituent" not in letter.signature
+        assert letter.message.text_body.endswith(letter.signature)  # the office gets it signed in French
         db.session.remove()
 
 
