@@ -20,6 +20,7 @@ from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
 from crm.outbox.services import one_line
 from crm.reference.models import ElectoralDistrict
+from crm.reference.names import name_in
 
 MAX_LETTER_CHARS = 20_000
 MAX_BLOCK_CHARS = 10_000
@@ -55,22 +56,30 @@ def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
     return (row[0], shown_count(row[1] or 0)) if row is not None else None
 
 
-def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient) -> dict:
+def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient, language: str = "en") -> dict:
     """The placeholder values for this member (or, with `user` None, a visitor not yet known) writing to
-    this recipient."""
+    this recipient, with riding and party names in the letter's `language`."""
     riding = recipient.member_riding  # read with the recipient, when it was read for this writer
     if riding is None and user is not None:
         riding = _member_riding(session, user.id)
     if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
         riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
     member_riding, count = riding or ("", shown_count(0))
+    district = recipient.district
+    riding_name = name_in(language, "riding", district.ocd_id, district.name) if district else ""
+    if district is not None and member_riding == district.name:  # the member writes to their own riding's seat
+        member_riding = riding_name
+    party = name_in(language, "party", recipient.party, recipient.party) if recipient.party else None
+    if party is None:
+        with in_language(language):
+            party = gettext("independent")
     return {
         "member_name": one_line(user.name) if user is not None else VISITOR_NAME,
         "member_riding": member_riding,
         "representative_name": recipient.person.full_name if recipient.person else "",
         "representative_title": one_line(recipient.title),
-        "representative_party": recipient.party or "independent",
-        "riding_name": recipient.district.name if recipient.district else "",
+        "representative_party": party,
+        "riding_name": riding_name,
         "members_in_riding": count,
         "hashtag": campaign.hashtag or "",
         "campaign_name": campaign.name,

@@ -98,7 +98,7 @@ def prepare(
         duplicate = services.existing_letter(session, campaign.id, user.id, recipient.person.id)
         if duplicate is not None:
             return Outcome("duplicate", recipient, letter_id=duplicate.id)
-    context = services.letter_context(session, campaign, user, recipient)
+    context = services.letter_context(session, campaign, user, recipient, template.language)
     try:
         blocks = services.draft_blocks(template, context)
         subject, body, problems = services.compose(template, context, edits) if posted else (None, None, {})

@@ -322,7 +322,7 @@ def send_letter(
         duplicate = existing_letter(session, campaign.id, user.id, recipient.person.id)
         if duplicate is not None:
             raise DuplicateLetter(duplicate)
-    context = context or letter_context(session, campaign, user, recipient)
+    context = context or letter_context(session, campaign, user, recipient, template.language)
     subject, body, problems = compose(template, context, edits)
     if problems:
         raise ValidationError("blocks", " ".join(problems.values()))

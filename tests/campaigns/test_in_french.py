@@ -334,3 +334,23 @@ def test_the_programs_page_names_the_seeded_programs_in_french(browser, app):
     browser.client.set_cookie("lang", "fr")
     page = browser.get("/programs/").get_data(as_text=True)
     assert "Réussir le CaRMS" in page and "Cracking the CaRMS" not in page
+
+
+def test_a_french_letter_names_the_riding_and_party_in_french(app, make_campaign):
+    """Placeholders work the same in both languages, in each language's words: Brampton Centre is Brampton-Centre."""
+    from crm.campaigns.compose import letter_context
+    from crm.campaigns.models import Campaign
+    from crm.campaigns.recipients import Recipient
+    from crm.reference.models import ElectoralDistrict
+
+    campaign = make_campaign(name="Zorba")
+    with app.test_request_context():
+        district = db.session.scalar(select(ElectoralDistrict).where(ElectoralDistrict.number == 8))
+        found = db.session.get(Campaign, campaign.id)
+        recipient = Recipient(None, None, district, "mpp@example.org", "MPP", None, member_riding=(district.name, "7"))
+        french = letter_context(db.session, found, None, recipient, "fr")
+        english = letter_context(db.session, found, None, recipient, "en")
+        db.session.remove()
+    assert (english["riding_name"], english["member_riding"]) == ("Brampton Centre", "Brampton Centre")
+    assert (french["riding_name"], french["member_riding"]) == ("Brampton-Centre", "Brampton-Centre")
+    assert (english["representative_party"], french["representative_party"]) == ("independent", "indépendant")
