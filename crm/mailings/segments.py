@@ -189,7 +189,15 @@ def count_by_language(session: Session, filters: dict) -> dict[str, int]:
 
 def _details():
     return (
-        select(User.id, User.email, User.name, MemberProfile.district_id, ElectoralDistrict.name, User.language)
+        select(
+            User.id,
+            User.email,
+            User.name,
+            MemberProfile.district_id,
+            ElectoralDistrict.name,
+            User.language,
+            ElectoralDistrict.ocd_id,
+        )
         .join(MemberProfile, MemberProfile.user_id == User.id)
         .outerjoin(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id)
         .order_by(User.id)
@@ -197,7 +205,7 @@ def _details():
 
 
 def stream_members(session: Session, filters: dict, chunk: int = CHUNK) -> Iterator[list[tuple]]:
-    """The segment's members in chunks of (user id, email, name, district id, riding, language), by user id. The
+    """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id. The
     segment's query runs once, for the ids (a hundred thousand ints); each chunk's details are then read by id,
     so no member objects pile up and the filters are not worked out again for every chunk."""
     ids = list(

@@ -27,6 +27,7 @@ from crm.outbox.bulk import casl_footer, external_url, personal_text_fits, queue
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage
 from crm.outbox.services import one_line, queue_message, utcnow
 from crm.outbox.worker import add_pass_job
+from crm.reference.names import name_in
 from crm.stakeholders.models import ElectedOffice, Person
 
 MAILING_PLACEHOLDERS = {
@@ -263,7 +264,8 @@ class Sample:
 
 
 def _sample(renderer: Renderer, member: tuple, language: str, as_if: bool = False) -> Sample:
-    user_id, email, name, district_id, riding, _ = member
+    user_id, email, name, district_id, riding, _, ocd_id = member
+    riding = name_in(language, "riding", ocd_id, riding)
     try:
         subject, text = renderer.render(renderer.context(user_id, name, district_id, riding), language)
     except sandbox.TemplateProblem as problem:
@@ -291,11 +293,12 @@ def send_test(session: Session, mailing: Mailing, lead) -> list[OutboundMessage]
     members = sample_members(session, mailing_filters(mailing), 1)
     if not members:
         raise ValidationError(None, gettext("No one matches this segment, so there is no one to show the test as."))
-    _, _, name, district_id, riding, _ = members[0]
+    _, _, name, district_id, english_riding, _, ocd_id = members[0]
     renderer = renderer_for(session, mailing)
     messages = []
     for language in ("en", "fr") if mailing.has_french else ("en",):
         try:
+            riding = name_in(language, "riding", ocd_id, english_riding)
             subject, text = renderer.render(renderer.context(lead.id, name, district_id, riding), language)
         except sandbox.TemplateProblem as problem:
             raise ValidationError(
@@ -424,8 +427,9 @@ def _queue_chunk(session: Session, renderer: Renderer, batches: dict, chunk: lis
     mailing = renderer.mailing
     emails: dict[str, list] = {"en": [], "fr": []}
     records = []
-    for user_id, email, name, district_id, riding, member_language in chunk:
+    for user_id, email, name, district_id, riding, member_language, ocd_id in chunk:
         language = renderer.language_for(member_language)
+        riding = name_in(language, "riding", ocd_id, riding)  # the French version names it in French
         try:
             subject, text = renderer.render(renderer.context(user_id, name, district_id, riding), language)
         except sandbox.TemplateProblem as problem:

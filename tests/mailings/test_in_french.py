@@ -139,3 +139,22 @@ def test_a_french_version_with_a_bad_template_is_refused_and_nothing_saved(
     assert "French subject:" in html or "French text" in html
     assert session.scalar(select(func.count()).select_from(Mailing)) == 0
     assert session.scalar(select(func.count()).select_from(MailingRecipient)) == 0
+
+
+def test_the_french_version_names_the_member_s_riding_in_french(app, session, make_campaign, make_reachable):
+    campaign = make_campaign()
+    english, french = make_reachable(riding=8, name="Dr en"), make_reachable(riding=8, name="Dr fr")
+    _speaks(app, french, "fr")
+    mailing_id = make_mailing(
+        app,
+        campaign,
+        make_segment(app),
+        subject="Write from {{ member_riding }}",
+        body="Dear {{ member_name }} of {{ member_riding }}",
+        subject_fr="Écrivez depuis {{ member_riding }}",
+        body_fr="Bonjour {{ member_name }} de {{ member_riding }}",
+    )
+    _send_now(app, mailing_id)
+    assert run_due(app) == 1
+    subjects = dict(session.execute(select(OutboundMessage.to_address, OutboundMessage.subject)).all())
+    assert subjects == {english.email: "Write from Brampton Centre", french.email: "Écrivez depuis Brampton-Centre"}
