@@ -39,8 +39,8 @@ def members_in_riding(session: Session, district_id: int | None) -> str:
     )
 
 
-def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
-    """The member's saved riding and its member count, in one query; None without a saved riding."""
+def _member_riding(session: Session, user_id: int) -> tuple[str, str, str] | None:
+    """The member's saved riding, its member count and OCD id, in one query; None without a saved riding."""
     others = aliased(MemberProfile)
     count = (
         select(func.count(others.id))
@@ -49,11 +49,11 @@ def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
         .scalar_subquery()
     )
     row = session.execute(
-        select(ElectoralDistrict.name, count)
+        select(ElectoralDistrict.name, count, ElectoralDistrict.ocd_id)
         .join(MemberProfile, MemberProfile.district_id == ElectoralDistrict.id)
         .where(MemberProfile.user_id == user_id)
     ).first()
-    return (row[0], shown_count(row[1] or 0)) if row is not None else None
+    return (row[0], shown_count(row[1] or 0), row[2]) if row is not None else None
 
 
 def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient, language: str = "en") -> dict:
@@ -63,12 +63,12 @@ def letter_context(session: Session, campaign: Campaign, user, recipient: Recipi
     if riding is None and user is not None:
         riding = _member_riding(session, user.id)
     if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
-        riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
-    member_riding, count = riding or ("", shown_count(0))
+        district = recipient.district
+        riding = (district.name, members_in_riding(session, district.id), district.ocd_id)
+    english_riding, count, ocd_id = riding or ("", shown_count(0), None)
+    member_riding = name_in(language, "riding", ocd_id, english_riding)
     district = recipient.district
     riding_name = name_in(language, "riding", district.ocd_id, district.name) if district else ""
-    if district is not None and member_riding == district.name:  # the member writes to their own riding's seat
-        member_riding = riding_name
     party = name_in(language, "party", recipient.party, recipient.party) if recipient.party else None
     if party is None:
         with in_language(language):

@@ -347,10 +347,17 @@ def test_a_french_letter_names_the_riding_and_party_in_french(app, make_campaign
     with app.test_request_context():
         district = db.session.scalar(select(ElectoralDistrict).where(ElectoralDistrict.number == 8))
         found = db.session.get(Campaign, campaign.id)
-        recipient = Recipient(None, None, district, "mpp@example.org", "MPP", None, member_riding=(district.name, "7"))
+        recipient = Recipient(
+            None, None, district, "mpp@example.org", "MPP", None, member_riding=(district.name, "7", district.ocd_id)
+        )
         french = letter_context(db.session, found, None, recipient, "fr")
         english = letter_context(db.session, found, None, recipient, "en")
+        minister = Recipient(None, None, None, "m@example.org", "Minister", "Ontario Liberal Party")
+        minister.member_riding = recipient.member_riding  # a fixed target: the writer's riding is their own
+        to_minister = letter_context(db.session, found, None, minister, "fr")
         db.session.remove()
     assert (english["riding_name"], english["member_riding"]) == ("Brampton Centre", "Brampton Centre")
     assert (french["riding_name"], french["member_riding"]) == ("Brampton-Centre", "Brampton-Centre")
     assert (english["representative_party"], french["representative_party"]) == ("independent", "indépendant")
+    assert (to_minister["member_riding"], to_minister["riding_name"]) == ("Brampton-Centre", "")
+    assert to_minister["representative_party"] == "Parti libéral de l'Ontario"
