@@ -65,11 +65,15 @@ def test_french_members_get_the_french_version_with_a_french_footer(
     assert session.scalar(select(func.count()).select_from(MailBatch)) == 2  # one frame per language
 
 
-def test_without_a_french_version_everyone_gets_the_english(app, session, make_campaign, make_reachable):
+def test_without_a_french_version_everyone_gets_the_english(app, browser, lead, session, make_campaign, make_reachable):
     campaign = make_campaign()
     members = _made(app, make_reachable, ["fr", "en", "fr"])
     mailing_id = make_mailing(app, campaign, make_segment(app))
-    _send_now(app, mailing_id)
+    page = f"/manage/mailings/{mailing_id}"
+    html = browser.get(page).get_data(as_text=True)
+    assert "There is no French version, so all get the English." in html
+    assert "would reach fewer than 5 members." in html  # too few to break down by language
+    browser.post(f"{page}/send", {"scheduled_at": ""}, page=page)
     assert run_due(app) == 1
     rows = session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "call_to_action")).all()
     assert {row.to_address for row in rows} == {member.email for member in members}
@@ -117,7 +121,12 @@ def test_a_lead_writes_a_french_version_sees_both_and_gets_both_tests(
     ]
     french = next(message for message in tests if message.subject.startswith("[TEST FR]"))
     assert "Bonjour" in french.text_body and "Se désabonner" in french.text_body
-    assert "[TEST FR]" in browser.get(f"/manage/mailings/{mailing.id}").get_data(as_text=True)
+    page = f"/manage/mailings/{mailing.id}"
+    assert "[TEST FR]" in browser.get(page).get_data(as_text=True)
+    browser.post(f"{page}/send", {"scheduled_at": ""}, page=page)
+    assert run_due(app) == 1
+    sent = browser.get(page).get_data(as_text=True)
+    assert "French version" in sent and "Bonjour {{ member_name }}" in sent and "to 10 members" in sent
 
 
 def test_a_french_version_with_a_bad_template_is_refused_and_nothing_saved(
