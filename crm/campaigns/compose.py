@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import nh3
 from flask import current_app
+from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -14,10 +15,12 @@ from crm.campaigns.models import (
     LetterTemplate,
 )
 from crm.campaigns.recipients import Recipient
+from crm.lib.i18n import in_language
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
 from crm.outbox.services import one_line
 from crm.reference.models import ElectoralDistrict
+from crm.reference.names import name_in
 
 MAX_LETTER_CHARS = 20_000
 MAX_BLOCK_CHARS = 10_000
@@ -36,8 +39,8 @@ def members_in_riding(session: Session, district_id: int | None) -> str:
     )
 
 
-def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
-    """The member's saved riding and its member count, in one query; None without a saved riding."""
+def _member_riding(session: Session, user_id: int) -> tuple[str, str, str] | None:
+    """The member's saved riding, its member count and OCD id, in one query; None without a saved riding."""
     others = aliased(MemberProfile)
     count = (
         select(func.count(others.id))
@@ -46,29 +49,37 @@ def _member_riding(session: Session, user_id: int) -> tuple[str, str] | None:
         .scalar_subquery()
     )
     row = session.execute(
-        select(ElectoralDistrict.name, count)
+        select(ElectoralDistrict.name, count, ElectoralDistrict.ocd_id)
         .join(MemberProfile, MemberProfile.district_id == ElectoralDistrict.id)
         .where(MemberProfile.user_id == user_id)
     ).first()
-    return (row[0], shown_count(row[1] or 0)) if row is not None else None
+    return (row[0], shown_count(row[1] or 0), row[2]) if row is not None else None
 
 
-def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient) -> dict:
+def letter_context(session: Session, campaign: Campaign, user, recipient: Recipient, language: str = "en") -> dict:
     """The placeholder values for this member (or, with `user` None, a visitor not yet known) writing to
-    this recipient."""
+    this recipient, with riding and party names in the letter's `language`."""
     riding = recipient.member_riding  # read with the recipient, when it was read for this writer
     if riding is None and user is not None:
         riding = _member_riding(session, user.id)
     if riding is None and campaign.kind == "own_representative" and recipient.district is not None:
-        riding = (recipient.district.name, members_in_riding(session, recipient.district.id))
-    member_riding, count = riding or ("", shown_count(0))
+        district = recipient.district
+        riding = (district.name, members_in_riding(session, district.id), district.ocd_id)
+    english_riding, count, ocd_id = riding or ("", shown_count(0), None)
+    member_riding = name_in(language, "riding", ocd_id, english_riding)
+    district = recipient.district
+    riding_name = name_in(language, "riding", district.ocd_id, district.name) if district else ""
+    party = name_in(language, "party", recipient.party, recipient.party) if recipient.party else None
+    if party is None:
+        with in_language(language):
+            party = gettext("independent")
     return {
         "member_name": one_line(user.name) if user is not None else VISITOR_NAME,
         "member_riding": member_riding,
         "representative_name": recipient.person.full_name if recipient.person else "",
         "representative_title": one_line(recipient.title),
-        "representative_party": recipient.party or "independent",
-        "riding_name": recipient.district.name if recipient.district else "",
+        "representative_party": party,
+        "riding_name": riding_name,
         "members_in_riding": count,
         "hashtag": campaign.hashtag or "",
         "campaign_name": campaign.name,
@@ -103,21 +114,25 @@ def constituent_signature(
     street_address: str | None,
     phone: str | None,
     campaign_name: str,
+    language: str = "en",
 ) -> str:
     """The signature the product appends to every letter, after the template, so an office can place the
-    writer in the riding: name, address, postal code, riding, email and phone, and who they are."""
+    writer in the riding: name, address, postal code, riding, email and phone, and who they are; its words in
+    the letter's `language`."""
     lines = ["--", one_line(name)]
     if street_address:
         lines.append(one_line(street_address))
-    lines.append(
-        " · ".join(part for part in (postal_code, riding and f"riding of {riding}") if part)
-        or "(postal code not given)"
-    )
-    lines.append(" · ".join(part for part in (one_line(email), one_line(phone or "")) if part))
-    lines.append(
-        f"I am a constituent and a member of {current_app.config['ORG_NAME']}, writing about its "
-        f'campaign "{one_line(campaign_name)}".'
-    )
+    with in_language(language):
+        place = riding and gettext("riding of %(riding)s", riding=riding)
+        lines.append(" · ".join(part for part in (postal_code, place) if part) or gettext("(postal code not given)"))
+        lines.append(" · ".join(part for part in (one_line(email), one_line(phone or "")) if part))
+        lines.append(
+            gettext(
+                'I am a constituent and a member of %(org)s, writing about its campaign "%(campaign)s".',
+                org=current_app.config["ORG_NAME"],
+                campaign=one_line(campaign_name),
+            )
+        )
     return "\n".join(lines)
 
 

@@ -12,11 +12,13 @@ from email.utils import formataddr, parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from crm.campaigns.models import Campaign, Letter, LetterDigest
 from crm.campaigns.services import html_body
+from crm.lib.i18n import in_language
 from crm.lib.schedule import DailyAt, scheduled_job
 from crm.outbox.services import dialect_insert, one_line, queue_message, utcnow
 
@@ -133,12 +135,16 @@ def _claim_letters(
         return []
     letters = list(
         session.scalars(
-            select(Letter).where(Letter.id.in_(claimed)).options(joinedload(Letter.person)).order_by(Letter.id)
+            select(Letter)
+            .where(Letter.id.in_(claimed))
+            .options(joinedload(Letter.person), joinedload(Letter.office))
+            .order_by(Letter.id)
         )
     )
-    subject, text = digest_text(campaign, letters, part)
+    with in_language(digest_language(letters)):
+        subject, text = digest_text(campaign, letters, part)
+        message.from_address = _from_address()
     message.subject, message.text_body, message.html_body = subject, text, html_body(text)
-    message.from_address = _from_address()
     session.execute(
         update(LetterDigest).where(LetterDigest.id == digest_id).values(letters=len(letters), message_id=message.id)
     )
@@ -148,41 +154,63 @@ def _claim_letters(
 
 def _from_address() -> str:
     _, address = parseaddr(current_app.config["MAIL_FROM"])
-    return formataddr(("ITPO members' letters", address))
+    return formataddr((gettext("ITPO members' letters"), address))
+
+
+def digest_language(letters: list[Letter]) -> str:
+    """French when the office the letters went to prefers French (issue 25), else English."""
+    return "fr" if any(letter.office is not None and letter.office.prefers_french for letter in letters) else "en"
 
 
 def digest_text(campaign: Campaign, letters: list[Letter], part: int = 1) -> tuple[str, str]:
-    """The digest's subject and text: a short note to the office, then each letter in full with its signature."""
-    count = len(letters)
-    noun = "letter" if count == 1 else "letters"
-    person = letters[0].person
-    subject = one_line(
-        f"Daily digest: {count} {noun} from ITPO members about {campaign.name}"
-        + (f" (part {part})" if part > 1 else "")
-    )[:300]
+    """The digest's subject and text: a short note to the office, then each letter in full with its signature.
+    The framing is in the office's language (digest_language); the letters are as their writers wrote them."""
+    count, person, name = len(letters), letters[0].person, one_line(campaign.name)
+    subject = ngettext(
+        "Daily digest: %(num)d letter from ITPO members about %(campaign)s",
+        "Daily digest: %(num)d letters from ITPO members about %(campaign)s",
+        count,
+        campaign=name,
+    )
+    if part > 1:
+        subject = gettext("%(subject)s (part %(part)d)", subject=subject, part=part)
+    recipient = person.full_name + (f", {one_line(person.title)}" if person.title else "")
     lines = [
-        f"To {person.full_name}" + (f", {one_line(person.title)}" if person.title else ""),
+        gettext("To %(recipient)s", recipient=recipient),
         "",
-        f"Your office asked to receive letters from members of {current_app.config['ORG_NAME']} in one email a day. "
-        f"Below {'is the letter' if count == 1 else f'are the {count} letters'} written to you in the campaign "
-        f'"{one_line(campaign.name)}" since the last digest, each in full and signed by its writer.',
+        gettext(
+            "Your office asked to receive letters from members of %(org)s in one email a day.",
+            org=current_app.config["ORG_NAME"],
+        )
+        + " "
+        + ngettext(
+            'Below is the letter written to you in the campaign "%(campaign)s" since the last digest, in full and '
+            "signed by its writer.",
+            'Below are the %(num)d letters written to you in the campaign "%(campaign)s" since the last digest, '
+            "each in full and signed by its writer.",
+            count,
+            campaign=name,
+        ),
         "",
-        "Please do not reply to this email: to answer a writer, write to the email address in their signature.",
+        gettext(
+            "Please do not reply to this email: to answer a writer, write to the email address in their signature."
+        ),
     ]
     for number, letter in enumerate(letters, start=1):
-        written = letter.created_at.replace(tzinfo=UTC).astimezone(TORONTO)
-        lines += [
-            "",
-            RULE,
-            f"Letter {number} of {count}, written {written:%Y-%m-%d %H:%M} (Toronto time)",
-            f"Subject: {one_line(letter.subject)}",
-            RULE,
-            "",
-            letter.body,
-            "",
-            letter.signature or "",
-        ]
-    return subject, "\n".join(lines).rstrip() + "\n"
+        lines += _letter_lines(letter, number, count)
+    return one_line(subject)[:300], "\n".join(lines).rstrip() + "\n"
+
+
+def _letter_lines(letter: Letter, number: int, count: int) -> list[str]:
+    written = letter.created_at.replace(tzinfo=UTC).astimezone(TORONTO)
+    heading = gettext(
+        "Letter %(number)d of %(count)d, written %(when)s (Toronto time)",
+        number=number,
+        count=count,
+        when=f"{written:%Y-%m-%d %H:%M}",
+    )
+    subject = gettext("Subject: %(subject)s", subject=one_line(letter.subject))
+    return ["", RULE, heading, subject, RULE, "", letter.body, "", letter.signature or ""]
 
 
 # --- in the worker

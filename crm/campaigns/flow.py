@@ -98,7 +98,7 @@ def prepare(
         duplicate = services.existing_letter(session, campaign.id, user.id, recipient.person.id)
         if duplicate is not None:
             return Outcome("duplicate", recipient, letter_id=duplicate.id)
-    context = services.letter_context(session, campaign, user, recipient)
+    context = services.letter_context(session, campaign, user, recipient, template.language)
     try:
         blocks = services.draft_blocks(template, context)
         subject, body, problems = services.compose(template, context, edits) if posted else (None, None, {})
@@ -120,7 +120,9 @@ def prepare(
             "similarity": similarity.check_text(
                 session, campaign.id, personal_text(template, edits), exclude_user_id=user.id if user else None
             ),
-            "signature": services.signature_for(user, recipient, campaign, postal_code=postal_code),
+            "signature": services.signature_for(
+                user, recipient, campaign, postal_code=postal_code, language=template.language
+            ),
             "from": services.sender_addresses(
                 user.name if user else services.VISITOR_NAME, user.email if user else "you@example.org"
             ),

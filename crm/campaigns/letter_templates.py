@@ -226,6 +226,7 @@ def sample_letter(template: LetterTemplate) -> str:
         name=sandbox.SAMPLE_CONTEXT["member_name"],
         riding=sandbox.SAMPLE_CONTEXT["member_riding"],
         campaign_name=template.campaign.name,
+        language=template.language,
         **SAMPLE_MEMBER,
     )
     return f"Subject: {subject}\n\n{body}\n\n{signature}"

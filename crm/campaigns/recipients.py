@@ -34,7 +34,7 @@ class Recipient:
     problem: str | None = None  # "vacant" or "no_address"
     # The writer's riding as their letter names it, and how many members live there (a small count),
     # when the recipient was read for a writer (`recipient_for_district(..., for_writer=True)`).
-    member_riding: tuple[str, str] | None = None
+    member_riding: tuple[str, str, str | None] | None = None  # (name, member count, OCD id)
 
     @property
     def key(self) -> str:
@@ -73,7 +73,7 @@ def _representative():
 
 @cache
 def _representative_with_riding():
-    """The same, with the writer's riding's name and how many members live there."""
+    """The same, with the writer's riding's name, how many members live there, and its OCD id."""
     saved = aliased(ElectoralDistrict)
     return _representative().add_columns(
         select(saved.name).where(saved.id == bindparam("riding_id")).scalar_subquery(),
@@ -81,6 +81,7 @@ def _representative_with_riding():
         .select_from(MemberProfile)
         .where(MemberProfile.district_id == bindparam("riding_id"))
         .scalar_subquery(),
+        select(saved.ocd_id).where(saved.id == bindparam("riding_id")).scalar_subquery(),
     )
 
 
@@ -106,7 +107,7 @@ def recipient_for_district(
     if row is None:
         return None
     district, office = row[0], row[1]
-    member_riding = (row[2], shown_count(row[3] or 0)) if for_writer and row[2] is not None else None
+    member_riding = (row[2], shown_count(row[3] or 0), row[4]) if for_writer and row[2] is not None else None
     title = campaign.jurisdiction.member_title
     if office is None:
         return Recipient(None, None, district, None, title, None, problem="vacant", member_riding=member_riding)

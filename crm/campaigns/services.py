@@ -73,6 +73,7 @@ from crm.outbox.models import OutboundMessage
 from crm.outbox.services import one_line, queue_message
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
+from crm.reference.names import name_in
 from crm.stakeholders.models import Person
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -321,11 +322,11 @@ def send_letter(
         duplicate = existing_letter(session, campaign.id, user.id, recipient.person.id)
         if duplicate is not None:
             raise DuplicateLetter(duplicate)
-    context = context or letter_context(session, campaign, user, recipient)
+    context = context or letter_context(session, campaign, user, recipient, template.language)
     subject, body, problems = compose(template, context, edits)
     if problems:
         raise ValidationError("blocks", " ".join(problems.values()))
-    signature = signature_for(user, recipient, campaign)
+    signature = signature_for(user, recipient, campaign, language=template.language)
     for_digest = campaign.letter_delivery == "daily_digest"  # crm/campaigns/digest.py sends it with the day's others
     message = None if for_digest else _queue_letter(session, user, recipient.email, subject, f"{body}\n\n{signature}")
     letter = Letter(
@@ -366,17 +367,25 @@ def _queue_letter(session: Session, user, to: str, subject: str, full_text: str)
     )
 
 
-def signature_for(user, recipient: Recipient, campaign: Campaign, postal_code: str | None = None) -> str:
-    """The constituent signature of this member's letter (a visitor's preview shows a stand-in); `postal_code`
-    stands in for one the profile lacks."""
+def signature_for(
+    user, recipient: Recipient, campaign: Campaign, postal_code: str | None = None, language: str = "en"
+) -> str:
+    """The constituent signature of this member's letter in its `language` (a visitor's preview shows a
+    stand-in); `postal_code` stands in for one the profile lacks."""
     if user is None:
-        return "--\n" + VISITOR_NAME + "\n(your postal code, riding and email are added when you join or log in)"
+        return (
+            "--\n"
+            + VISITOR_NAME
+            + "\n"
+            + gettext("(your postal code, riding and email are added when you join or log in)")
+        )
     profile = getattr(user, "profile", None)
-    riding = (
-        recipient.district.name
+    district = (
+        recipient.district
         if campaign.kind == "own_representative" and recipient.district
-        else (profile.district.name if profile is not None and profile.district is not None else None)
+        else (profile.district if profile is not None else None)
     )
+    riding = name_in(language, "riding", district.ocd_id, district.name) if district is not None else None
     return constituent_signature(
         name=user.name,
         email=user.email,
@@ -385,4 +394,5 @@ def signature_for(user, recipient: Recipient, campaign: Campaign, postal_code: s
         street_address=profile.street_address if profile else None,
         phone=profile.phone if profile else None,
         campaign_name=campaign.name,
+        language=language,
     )

@@ -313,7 +313,9 @@ def _letter_response(campaign, template, form, key, edits, outcome: flow.Outcome
         template=template,
         recipient=outcome.recipient,
         blocks=outcome.blocks
-        or services.draft_blocks(template, services.letter_context(db.session, campaign, user, outcome.recipient)),
+        or services.draft_blocks(
+            template, services.letter_context(db.session, campaign, user, outcome.recipient, template.language)
+        ),
         edits=edits,
         form=form,
         preview=outcome.preview,

@@ -73,6 +73,17 @@ class MailingForm(FlaskForm):
             "Placeholders in {{ double braces }}; the footer with the unsubscribe link is added to every message."
         ),
     )
+    subject_fr = StringField(
+        _l("French subject (optional)"),
+        validators=[Optional(), Length(max=MAX_SUBJECT_CHARS)],
+        description=_l("Members whose language is French get the French version; everyone else the English."),
+    )
+    body_fr = TextAreaField(
+        _l("French text (optional)"),
+        render_kw={"rows": 12},
+        validators=[Optional(), Length(max=MAX_BODY_CHARS)],
+        description=_l("The same placeholders as the English text; leave both French fields empty for none."),
+    )
     submit = SubmitField(_l("Save and preview"))
 
 

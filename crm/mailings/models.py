@@ -36,12 +36,15 @@ class Mailing(db.Model):
     filters: Mapped[dict | None] = mapped_column(JSON)  # the segment's filters as they were when it was sent
     subject: Mapped[str] = mapped_column(String(300))  # sandboxed template text
     body: Mapped[str] = mapped_column(Text)  # sandboxed template text
+    subject_fr: Mapped[str | None] = mapped_column(String(300))  # the French version: both set, or both None
+    body_fr: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     scheduled_at: Mapped[datetime | None]
     queued_at: Mapped[datetime | None]  # when its recipients were put in the outbox
     cancelled_at: Mapped[datetime | None]
     recipients: Mapped[int] = mapped_column(default=0)  # queued in the outbox
     skipped: Mapped[int] = mapped_column(default=0)  # left out: the template failed for them
+    # its English batch (its French one, if all were French); its recipients' messages: MailingRecipient
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("mail_batches.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -49,6 +52,10 @@ class Mailing(db.Model):
 
     campaign = relationship("Campaign")
     segment = relationship(Segment)
+
+    @property
+    def has_french(self) -> bool:
+        return bool(self.subject_fr and self.body_fr)
 
 
 class MailingRecipient(db.Model):

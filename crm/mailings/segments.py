@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from crm.auth.models import User
 from crm.campaigns.models import Letter
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import normalise
 from crm.members.models import LICENSURE_STAGES, ConsentRecord, MemberProfile
 from crm.members.services import EMAIL_PURPOSE
 from crm.outbox.models import AddressHealth, Suppression
@@ -170,9 +171,33 @@ def count_members(session: Session, filters: dict) -> int:
     )
 
 
+def count_by_language(session: Session, filters: dict) -> dict[str, int]:
+    """How many members the segment reaches now in each language, {"en": n, "fr": m} (one grouped COUNT):
+    a member with no language set, or one we do not speak, counts as English (their email language)."""
+    counts = {"en": 0, "fr": 0}
+    rows = session.execute(
+        select(User.language, func.count())
+        .select_from(User)
+        .join(MemberProfile, MemberProfile.user_id == User.id)
+        .where(*conditions(filters))
+        .group_by(User.language)
+    )
+    for language, count in rows:
+        counts["fr" if normalise(language) == "fr" else "en"] += count
+    return counts
+
+
 def _details():
     return (
-        select(User.id, User.email, User.name, MemberProfile.district_id, ElectoralDistrict.name)
+        select(
+            User.id,
+            User.email,
+            User.name,
+            MemberProfile.district_id,
+            ElectoralDistrict.name,
+            User.language,
+            ElectoralDistrict.ocd_id,
+        )
         .join(MemberProfile, MemberProfile.user_id == User.id)
         .outerjoin(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id)
         .order_by(User.id)
@@ -180,7 +205,7 @@ def _details():
 
 
 def stream_members(session: Session, filters: dict, chunk: int = CHUNK) -> Iterator[list[tuple]]:
-    """The segment's members in chunks of (user id, email, name, district id, riding name), by user id. The
+    """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id. The
     segment's query runs once, for the ids (a hundred thousand ints); each chunk's details are then read by id,
     so no member objects pile up and the filters are not worked out again for every chunk."""
     ids = list(

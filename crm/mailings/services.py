@@ -18,14 +18,16 @@ from crm.campaigns.models import Campaign
 from crm.campaigns.services import fixed_recipients
 from crm.lib.bulk import insert_rows
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_, in_language, normalise
 from crm.lib.schedule import Every, scheduled_job
 from crm.mailings import links
 from crm.mailings.models import Mailing, MailingRecipient, Segment
 from crm.mailings.segments import clean_filters, count_members, sample_members, stream_members
 from crm.outbox.bulk import casl_footer, external_url, personal_text_fits, queue_personal_emails, start_personal_batch
-from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage
+from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage
 from crm.outbox.services import one_line, queue_message, utcnow
 from crm.outbox.worker import add_pass_job
+from crm.reference.names import name_in
 from crm.stakeholders.models import ElectedOffice, Person
 
 MAILING_PLACEHOLDERS = {
@@ -90,8 +92,8 @@ def list_segments(session: Session) -> list[Segment]:
 # --- composing ------------------------------------------------------------------------------------
 
 
-def check_mailing_text(subject: str, body: str) -> None:
-    """Raise ValidationError naming the part whose template breaks a sandbox rule."""
+def check_mailing_text(subject: str, body: str, subject_fr: str | None = None, body_fr: str | None = None) -> None:
+    """Raise ValidationError naming the part whose template breaks a sandbox rule, English then French."""
     if "\r" in (subject or "") or "\n" in (subject or ""):
         raise ValidationError("subject", gettext("The subject must be one line (no line breaks)."))
     for field, source, label in (("subject", subject, "Subject"), ("body", body, "Text")):
@@ -101,6 +103,43 @@ def check_mailing_text(subject: str, body: str) -> None:
             sandbox.check_template(source, names=MAILING_PLACEHOLDERS)
         except sandbox.TemplateProblem as problem:
             raise ValidationError(field, gettext("%(label)s: %(problem)s", label=label, problem=problem)) from None
+    _check_french(subject, body, subject_fr or "", body_fr or "")
+
+
+def _check_french(subject: str, body: str, subject_fr: str, body_fr: str) -> None:
+    """The optional French version: both parts or neither, each a sound template, and placeholders work the
+    same in both languages (it may use only those the English version uses)."""
+    if not subject_fr.strip() and not body_fr.strip():
+        return
+    for field, source in (("subject_fr", subject_fr), ("body_fr", body_fr)):
+        if not source.strip():
+            raise ValidationError(
+                field, gettext("Write both the French subject and the French text, or leave both empty.")
+            )
+    if "\r" in subject_fr or "\n" in subject_fr:
+        raise ValidationError("subject_fr", gettext("The French subject must be one line (no line breaks)."))
+    for field, source, label in (
+        ("subject_fr", subject_fr, N_("French subject")),
+        ("body_fr", body_fr, N_("French text")),
+    ):
+        try:
+            sandbox.check_template(source, names=MAILING_PLACEHOLDERS)
+        except sandbox.TemplateProblem as problem:
+            raise ValidationError(
+                field, gettext("%(label)s: %(problem)s", label=gettext(label), problem=problem)
+            ) from None
+    known = sandbox.placeholders_used(subject) | sandbox.placeholders_used(body)
+    for field, source in (("subject_fr", subject_fr), ("body_fr", body_fr)):
+        missing = sorted(sandbox.placeholders_used(source) - known)
+        if missing:
+            raise ValidationError(
+                field,
+                gettext(
+                    "The French version uses placeholders the English one does not: %(names)s. Use the same "
+                    "placeholders in both, or add them to the English version first.",
+                    names=", ".join("{{ " + name + " }}" for name in missing),
+                ),
+            )
 
 
 def save_mailing(
@@ -112,17 +151,22 @@ def save_mailing(
     body: str,
     actor_id: int | None,
     mailing: Mailing | None = None,
+    subject_fr: str | None = None,
+    body_fr: str | None = None,
 ) -> Mailing:
-    """Add a draft mailing, or change a draft; raises ValidationError or MailingNotDraft."""
+    """Add a draft mailing, or change a draft (an empty French version: none); raises ValidationError or
+    MailingNotDraft."""
     if mailing is not None and mailing.status != "draft":
         raise MailingNotDraft()
     if segment is None:
         raise ValidationError("segment_id", gettext("Choose who the mailing goes to: a saved segment."))
-    check_mailing_text(subject, body)
+    check_mailing_text(subject, body, subject_fr, body_fr)
     if mailing is None:
         mailing = Mailing(campaign_id=campaign.id, created_by_id=actor_id, status="draft")
         session.add(mailing)
     mailing.segment_id, mailing.subject, mailing.body = segment.id, subject.strip(), body
+    french = bool((subject_fr or "").strip())
+    mailing.subject_fr, mailing.body_fr = (subject_fr.strip(), body_fr) if french else (None, None)
     session.flush()
     return mailing
 
@@ -156,12 +200,19 @@ class Renderer:
             "action_link": self.link_base.replace("TOKEN", token),
         }
 
-    def render(self, context: dict) -> tuple[str, str]:
-        """Subject and text for one member; raises TemplateProblem (the lead's template failed for them)."""
-        subject = one_line(
-            sandbox.render(self.mailing.subject, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_SUBJECT_CHARS)
+    def language_for(self, member_language: str | None) -> str:
+        """The version a member gets: French if they read French and there is one, else English."""
+        return "fr" if self.mailing.has_french and normalise(member_language) == "fr" else "en"
+
+    def render(self, context: dict, language: str = "en") -> tuple[str, str]:
+        """Subject and text for one member in `language` (a version the mailing has); raises TemplateProblem
+        (the lead's template failed for them)."""
+        french = language == "fr"
+        subject, body = (
+            (self.mailing.subject_fr, self.mailing.body_fr) if french else (self.mailing.subject, self.mailing.body)
         )
-        text = sandbox.render(self.mailing.body, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_BODY_CHARS)
+        subject = one_line(sandbox.render(subject, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_SUBJECT_CHARS))
+        text = sandbox.render(body, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_BODY_CHARS)
         if not subject or not text.strip():
             raise sandbox.TemplateProblem("The subject or the text came out empty for this member.")
         if not personal_text_fits(text):
@@ -200,46 +251,73 @@ def renderer_for(session: Session, mailing: Mailing) -> Renderer:
 
 @dataclass
 class Sample:
-    """One sample recipient as the preview shows them: the rendered mail, or why it fails for them."""
+    """One sample recipient as the preview shows them: the rendered mail, or why it fails for them; `as_if`
+    when shown in the version they would not get (so the preview always shows both versions)."""
 
     name: str
     email: str
     subject: str | None
     text: str | None
     problem: str | None
+    language: str = "en"
+    as_if: bool = False
+
+
+def _sample(renderer: Renderer, member: tuple, language: str, as_if: bool = False) -> Sample:
+    user_id, email, name, district_id, riding, _, ocd_id = member
+    riding = name_in(language, "riding", ocd_id, riding)
+    try:
+        subject, text = renderer.render(renderer.context(user_id, name, district_id, riding), language)
+    except sandbox.TemplateProblem as problem:
+        return Sample(name, email, None, None, str(problem), language, as_if)
+    with in_language(language):
+        return Sample(name, email, subject, text + casl_footer(), None, language, as_if)
 
 
 def preview(session: Session, mailing: Mailing, n: int = 3) -> list[Sample]:
-    """The mailing as `n` members of its segment would get it."""
+    """The mailing as `n` members of its segment would get it, each in their language; with a French version,
+    the first member in the version none of them gets, so the lead sees both."""
     renderer = renderer_for(session, mailing)
-    samples = []
-    for user_id, email, name, district_id, riding in sample_members(session, mailing_filters(mailing), n):
-        try:
-            subject, text = renderer.render(renderer.context(user_id, name, district_id, riding))
-            samples.append(Sample(name, email, subject, text + casl_footer(), None))
-        except sandbox.TemplateProblem as problem:
-            samples.append(Sample(name, email, None, None, str(problem)))
+    members = sample_members(session, mailing_filters(mailing), n)
+    samples = [_sample(renderer, member, renderer.language_for(member[5])) for member in members]
+    wanted = ("en", "fr") if mailing.has_french else ("en",)
+    for language in wanted:
+        if members and language not in {sample.language for sample in samples}:
+            samples.append(_sample(renderer, members[0], language, as_if=True))
     return samples
 
 
-def send_test(session: Session, mailing: Mailing, lead) -> OutboundMessage:
+def send_test(session: Session, mailing: Mailing, lead) -> list[OutboundMessage]:
     """Queue the mailing to the lead's own address, marked [TEST], as the segment's first member would get it
-    (the action link is the lead's own). Raises ValidationError if no one matches or the template fails."""
+    (the action link is the lead's own), once per version. Raises ValidationError (no one, a template fails)."""
     members = sample_members(session, mailing_filters(mailing), 1)
     if not members:
         raise ValidationError(None, gettext("No one matches this segment, so there is no one to show the test as."))
-    _, _, name, district_id, riding = members[0]
+    _, _, name, district_id, english_riding, _, ocd_id = members[0]
     renderer = renderer_for(session, mailing)
-    try:
-        subject, text = renderer.render(renderer.context(lead.id, name, district_id, riding))
-    except sandbox.TemplateProblem as problem:
-        raise ValidationError(
-            None, gettext("The mailing fails for %(name)s: %(problem)s", name=name, problem=problem)
-        ) from None
-    footer = casl_footer().replace(UNSUBSCRIBE_TOKEN, "(each member's own unsubscribe link)")
-    return queue_message(
-        session, kind="mailing_test", to=lead.email, subject=f"[TEST] {subject}", text=text + footer, user_id=lead.id
-    )
+    messages = []
+    for language in ("en", "fr") if mailing.has_french else ("en",):
+        try:
+            riding = name_in(language, "riding", ocd_id, english_riding)
+            subject, text = renderer.render(renderer.context(lead.id, name, district_id, riding), language)
+        except sandbox.TemplateProblem as problem:
+            raise ValidationError(
+                None, gettext("The mailing fails for %(name)s: %(problem)s", name=name, problem=problem)
+            ) from None
+        with in_language(language):
+            footer = casl_footer().replace(UNSUBSCRIBE_TOKEN, gettext("(each member's own unsubscribe link)"))
+        tag = "[TEST]" if language == "en" else "[TEST FR]"
+        messages.append(
+            queue_message(
+                session,
+                kind="mailing_test",
+                to=lead.email,
+                subject=f"{tag} {subject}",
+                text=text + footer,
+                user_id=lead.id,
+            )
+        )
+    return messages
 
 
 # --- sending --------------------------------------------------------------------------------------
@@ -266,7 +344,7 @@ def send_mailing(
         raise MailingNotDraft()
     if at is not None and at < now - timedelta(minutes=1):
         raise ValidationError("scheduled_at", gettext("Choose a time in the future, or send now."))
-    check_mailing_text(mailing.subject, mailing.body)
+    check_mailing_text(mailing.subject, mailing.body, mailing.subject_fr, mailing.body_fr)
     filters = mailing_filters(mailing)
     count = count_members(session, filters)
     if not count:
@@ -314,35 +392,17 @@ def send_due_mailings(session: Session, now: datetime) -> int:
 
 
 def queue_recipients(session: Session, mailing: Mailing) -> None:
-    """Render the mailing for each member of its filters, a chunk at a time, and queue them as one personal
-    batch; each member is recorded once (skipped, with the reason, when the template fails for them)."""
+    """Render the mailing for each member of its filters, in their language, a chunk at a time, and queue them as
+    one personal batch per language (each frame's CASL footer in that language); each member is recorded once
+    (skipped, with the reason, when the template fails for them)."""
     renderer = renderer_for(session, mailing)
-    batch = start_personal_batch(session, kind="call_to_action", subject=mailing.subject)
+    batches: dict[str, MailBatch] = {}
     queued = skipped = 0
     for chunk in stream_members(session, mailing_filters(mailing), chunk=QUEUE_CHUNK):
-        emails, records = [], []
-        for user_id, email, name, district_id, riding in chunk:
-            try:
-                subject, text = renderer.render(renderer.context(user_id, name, district_id, riding))
-            except sandbox.TemplateProblem as problem:
-                records.append(
-                    {
-                        "mailing_id": mailing.id,
-                        "user_id": user_id,
-                        "message_id": None,
-                        "skipped_reason": str(problem)[:300],
-                    }
-                )
-                continue
-            emails.append((user_id, email, subject, text))
-        ids = queue_personal_emails(session, batch, emails)
-        records += [
-            {"mailing_id": mailing.id, "user_id": email[0], "message_id": message_id, "skipped_reason": None}
-            for email, message_id in zip(emails, ids, strict=False)
-        ]
-        insert_rows(session, MailingRecipient.__table__, records)
-        queued, skipped = queued + len(ids), skipped + len(records) - len(ids)
-    mailing.batch_id, mailing.recipients, mailing.skipped = batch.id, queued, skipped
+        done, failed = _queue_chunk(session, renderer, batches, chunk)
+        queued, skipped = queued + done, skipped + failed
+    first = batches.get("en") or batches.get("fr")
+    mailing.batch_id, mailing.recipients, mailing.skipped = first and first.id, queued, skipped
     record(
         session,
         "mailing_queued",
@@ -351,6 +411,44 @@ def queue_recipients(session: Session, mailing: Mailing) -> None:
         {"campaign_id": mailing.campaign_id, "recipients": queued, "skipped": skipped},
     )
     session.flush()
+
+
+def _batch(session: Session, batches: dict, mailing: Mailing, language: str) -> MailBatch:
+    """The mailing's batch for `language`, started the first time a member needs it."""
+    if language not in batches:
+        with in_language(language):
+            subject = mailing.subject_fr if language == "fr" else mailing.subject
+            batches[language] = start_personal_batch(session, kind="call_to_action", subject=subject)
+    return batches[language]
+
+
+def _queue_chunk(session: Session, renderer: Renderer, batches: dict, chunk: list) -> tuple[int, int]:
+    """Render and queue one chunk of members; returns (queued, skipped)."""
+    mailing = renderer.mailing
+    emails: dict[str, list] = {"en": [], "fr": []}
+    records = []
+    for user_id, email, name, district_id, riding, member_language, ocd_id in chunk:
+        language = renderer.language_for(member_language)
+        riding = name_in(language, "riding", ocd_id, riding)  # the French version names it in French
+        try:
+            subject, text = renderer.render(renderer.context(user_id, name, district_id, riding), language)
+        except sandbox.TemplateProblem as problem:
+            reason = str(problem)[:300]
+            records.append({"mailing_id": mailing.id, "user_id": user_id, "message_id": None, "skipped_reason": reason})
+            continue
+        emails[language].append((user_id, email, subject, text))
+    queued = 0
+    for language, rows in emails.items():
+        if not rows:
+            continue
+        ids = queue_personal_emails(session, _batch(session, batches, mailing, language), rows)
+        records += [
+            {"mailing_id": mailing.id, "user_id": row[0], "message_id": message_id, "skipped_reason": None}
+            for row, message_id in zip(rows, ids, strict=True)
+        ]
+        queued += len(ids)
+    insert_rows(session, MailingRecipient.__table__, records)
+    return queued, len(records) - queued
 
 
 def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = None) -> int:
@@ -368,10 +466,11 @@ def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = No
     if moved != 1:
         raise MailingNotDraft()
     stopped = 0
-    if mailing.batch_id is not None:
+    if mailing.batch_id is not None:  # its messages, in every language's batch
+        sent = select(MailingRecipient.message_id).where(MailingRecipient.mailing_id == mailing.id)
         stopped = session.execute(
             update(OutboundMessage)
-            .where(OutboundMessage.batch_id == mailing.batch_id, OutboundMessage.status == "queued")
+            .where(OutboundMessage.id.in_(sent), OutboundMessage.status == "queued")
             .values(status="cancelled", last_error="The mailing was cancelled."),
             execution_options={"synchronize_session": False},
         ).rowcount

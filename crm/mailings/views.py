@@ -16,9 +16,9 @@ from crm.lib.spreadsheets import write_csv
 from crm.mailings import links, reports, services
 from crm.mailings.forms import ActionForm, MailingForm, SegmentForm, SendForm
 from crm.mailings.models import Mailing, MailingRecipient, Segment
-from crm.mailings.segments import count_members
+from crm.mailings.segments import count_by_language, count_members
 from crm.members.models import MemberProfile
-from crm.members.small_counts import shown_count
+from crm.members.small_counts import protect, shown_count
 from crm.programs.models import Program
 from crm.reference.models import ElectoralDistrict
 from crm.stakeholders.files import write_xlsx
@@ -157,6 +157,8 @@ def campaign_mailings(campaign_id):
                 segment=db.session.get(Segment, form.segment_id.data),
                 subject=form.subject.data,
                 body=form.body.data,
+                subject_fr=form.subject_fr.data,
+                body_fr=form.body_fr.data,
                 actor_id=current_user.id,
             )
         except ValidationError as error:
@@ -191,6 +193,8 @@ def mailing(mailing_id):
                 segment=db.session.get(Segment, form.segment_id.data),
                 subject=form.subject.data,
                 body=form.body.data,
+                subject_fr=form.subject_fr.data,
+                body_fr=form.body_fr.data,
                 actor_id=current_user.id,
                 mailing=found,
             )
@@ -205,9 +209,10 @@ def mailing(mailing_id):
 
 
 def _mailing_page(found: Mailing, form: MailingForm, send_form: SendForm | None = None):
-    samples, problem, count = [], None, None
+    samples, problem, count, languages = [], None, None, {}
     try:
-        count = count_members(db.session, services.mailing_filters(found))
+        languages = count_by_language(db.session, services.mailing_filters(found))
+        count = sum(languages.values())
         samples = services.preview(db.session, found) if found.status == "draft" else []
     except ValidationError as error:
         problem = error.message
@@ -229,6 +234,7 @@ def _mailing_page(found: Mailing, form: MailingForm, send_form: SendForm | None 
         skipped=skipped,
         count=None if count is None else shown_count(count),
         matched=count,
+        languages=protect([(language, n) for language, n in languages.items() if n]) or [],
         placeholders=services.MAILING_PLACEHOLDERS,
     )
 
@@ -238,13 +244,20 @@ def send_test(mailing_id):
     found = db.get_or_404(Mailing, mailing_id)
     if ActionForm().validate_on_submit():
         try:
-            services.send_test(db.session, found, current_user)
+            tests = services.send_test(db.session, found, current_user)
         except ValidationError as error:
             db.session.rollback()
             flash(error.message, "warning")
         else:
             db.session.commit()
-            flash(gettext("A test is on its way to %(email)s, marked [TEST].", email=current_user.email), "success")
+            if len(tests) > 1:
+                message = gettext(
+                    "Two tests are on their way to %(email)s: the English marked [TEST], the French [TEST FR].",
+                    email=current_user.email,
+                )
+            else:
+                message = gettext("A test is on its way to %(email)s, marked [TEST].", email=current_user.email)
+            flash(message, "success")
     return redirect(url_for("mailings.mailing", mailing_id=found.id))
 
 

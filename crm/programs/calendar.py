@@ -31,9 +31,17 @@ def utc_to_toronto(utc: datetime) -> datetime:
 
 
 def format_toronto(utc: datetime | None, with_zone: bool = True) -> str:
-    """'Tue 10 Mar 2026, 7:00 pm EDT' — how every page shows an event time."""
+    """'Tue 10 Mar 2026, 7:00 pm EDT' — how every page and email shows an event time; in French (the page's or
+    the email's language), Canadian French: 'mar. 10 mars 2026, 19 h 00 HAE'."""
     if utc is None:
         return ""
+    from crm.lib.i18n import current_language
+
+    if current_language() == "fr":
+        from babel.dates import format_datetime
+
+        pattern = "EEE d MMM y, HH 'h' mm" + (" zzz" if with_zone else "")
+        return format_datetime(utc.replace(tzinfo=UTC), pattern, tzinfo=TORONTO, locale="fr_CA")
     local = utc_to_toronto(utc)
     hour = local.hour % 12 or 12
     text = f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"

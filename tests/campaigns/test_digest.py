@@ -316,3 +316,36 @@ def test_letters_waiting_for_the_digest_count_as_queued_on_the_dashboard(
     with app.app_context():
         dashboard = campaign_dashboard(db.session, db.session.get(Campaign, digest_campaign.id))
         assert dict((key, count) for key, _, count in dashboard.funnel)["queued"] == 1
+
+
+def test_an_office_that_prefers_french_gets_its_digest_framed_in_french(
+    app, browser, digest_campaign, make_member, mailbox, session
+):
+    """The digest's own words follow the office's language (issue 25); the letters stay as they were written."""
+    from crm.stakeholders.models import ElectedOffice
+
+    _write(app, browser, make_member, digest_campaign, 1, "Dr. Ada First", STORY + " First.")
+    _write(app, browser, make_member, digest_campaign, 1, "Dr. Bo Second", STORY + " Second.")
+    _write(app, browser, make_member, digest_campaign, 2, "Dr. Cy Third", STORY + " Third.")
+    _written_at(session, YESTERDAY)
+    session.execute(
+        update(ElectedOffice).where(ElectedOffice.district_id == district_id(app, 1)).values(prefers_french=True)
+    )
+    session.commit()
+    assert send_due_digests(session, NOW) == 2
+    session.commit()
+    letters = {letter.user.name: letter for letter in session.scalars(select(Letter))}
+    sent = {m["To"]: m for m in mailbox.deliver() if m["Subject"].startswith(("Daily digest", "Résumé"))}
+    french = sent[letters["Dr. Ada First"].to_address]
+    name = session.get(Campaign, digest_campaign.id).name
+    assert french["Subject"] == f"Résumé quotidien : 2 lettres de membres d'ITPO au sujet de {name}"
+    assert "Lettres des membres d'ITPO" in french["From"]
+    text = french.get_body(preferencelist=("plain",)).get_content()
+    assert "Votre bureau a demandé" in text and "Merci de ne pas répondre à ce courriel" in text
+    assert "Lettre 1 sur 2, écrite le" in text and "(heure de Toronto)" in text and "Objet : " in text
+    assert "Daily digest" not in text and "Please do not reply" not in text and "Letter 1 of" not in text
+    assert letters["Dr. Ada First"].body in text and letters["Dr. Ada First"].signature in text  # as written
+    english = sent[letters["Dr. Cy Third"].to_address]
+    assert english["Subject"] == f"Daily digest: 1 letter from ITPO members about {name}"
+    english_text = english.get_body(preferencelist=("plain",)).get_content()
+    assert "Below is the letter written to you" in english_text and "Letter 1 of 1, written" in english_text

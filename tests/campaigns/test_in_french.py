@@ -290,6 +290,11 @@ def test_a_member_writing_in_french_to_an_office_that_prefers_french_sends_a_fre
         letter = db.session.scalar(select(Letter).where(Letter.user_id == member.id))
         assert (letter.language, letter.template_id) == ("fr", french_id)
         assert letter.subject == "Une lettre de Amina Diallo"
+        assert (
+            "· circonscription de " in letter.signature and "Je réside dans votre circonscription" in letter.signature
+        )
+        assert "riding of" not in letter.signature and "I am a constituent" not in letter.signature
+        assert letter.message.text_body.endswith(letter.signature)  # the office gets it signed in French
         db.session.remove()
 
 
@@ -329,3 +334,30 @@ def test_the_programs_page_names_the_seeded_programs_in_french(browser, app):
     browser.client.set_cookie("lang", "fr")
     page = browser.get("/programs/").get_data(as_text=True)
     assert "Réussir le CaRMS" in page and "Cracking the CaRMS" not in page
+
+
+def test_a_french_letter_names_the_riding_and_party_in_french(app, make_campaign):
+    """Placeholders work the same in both languages, in each language's words: Brampton Centre is Brampton-Centre."""
+    from crm.campaigns.compose import letter_context
+    from crm.campaigns.models import Campaign
+    from crm.campaigns.recipients import Recipient
+    from crm.reference.models import ElectoralDistrict
+
+    campaign = make_campaign(name="Zorba")
+    with app.test_request_context():
+        district = db.session.scalar(select(ElectoralDistrict).where(ElectoralDistrict.number == 8))
+        found = db.session.get(Campaign, campaign.id)
+        recipient = Recipient(
+            None, None, district, "mpp@example.org", "MPP", None, member_riding=(district.name, "7", district.ocd_id)
+        )
+        french = letter_context(db.session, found, None, recipient, "fr")
+        english = letter_context(db.session, found, None, recipient, "en")
+        minister = Recipient(None, None, None, "m@example.org", "Minister", "Ontario Liberal Party")
+        minister.member_riding = recipient.member_riding  # a fixed target: the writer's riding is their own
+        to_minister = letter_context(db.session, found, None, minister, "fr")
+        db.session.remove()
+    assert (english["riding_name"], english["member_riding"]) == ("Brampton Centre", "Brampton Centre")
+    assert (french["riding_name"], french["member_riding"]) == ("Brampton-Centre", "Brampton-Centre")
+    assert (english["representative_party"], french["representative_party"]) == ("independent", "indépendant")
+    assert (to_minister["member_riding"], to_minister["riding_name"]) == ("Brampton-Centre", "")
+    assert to_minister["representative_party"] == "Parti libéral de l'Ontario"

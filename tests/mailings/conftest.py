@@ -71,8 +71,9 @@ BODY = (
 
 
 def make_mailing(
-    app, campaign, segment: int, subject: str = "{{ member_name }}, write to your MPP", body: str = BODY
+    app, campaign, segment: int, subject: str = "{{ member_name }}, write to your MPP", body: str = BODY, **french
 ) -> int:
+    """A draft mailing; `french` may give its subject_fr and body_fr."""
     from crm.campaigns.models import Campaign
     from crm.mailings.models import Segment
     from crm.mailings.services import save_mailing
@@ -85,6 +86,7 @@ def make_mailing(
             subject=subject,
             body=body,
             actor_id=None,
+            **french,
         )
         db.session.commit()
         result = mailing.id

@@ -49,3 +49,13 @@ def test_ics_text_is_escaped_folded_and_uses_crlf():
     assert "DESCRIPTION:Line one\\nLine two " + "é" * 80 + "\r\n" in unfolded
     assert "DTSTART:20260308T230000Z\r\nDTEND:20260309T003000Z\r\n" in body
     assert "DTSTAMP:20260301T120000Z\r\n" in body
+
+
+def test_times_are_shown_in_canadian_french_on_french_pages_and_emails(app):
+    from crm.lib.i18n import in_language
+
+    with app.test_request_context(), in_language("fr"):
+        assert format_toronto(datetime(2026, 3, 8, 0, 0)) == "sam. 7 mars 2026, 19 h 00 HNE"
+        assert format_toronto(datetime(2026, 3, 8, 23, 0), with_zone=False) == "dim. 8 mars 2026, 19 h 00"
+    with app.test_request_context(), in_language("en"):
+        assert format_toronto(datetime(2026, 3, 8, 23, 0)) == "Sun 8 Mar 2026, 7:00 pm EDT"

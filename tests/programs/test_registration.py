@@ -293,3 +293,20 @@ def test_cancelling_an_event_tells_everyone_registered_or_waiting(app, make_user
     assert all(m["Subject"].startswith("Cancelled: ") for m in sent)
     with pytest.raises(services.ValidationError, match="cancelled"):
         run(app, services.register, event_id, _member(make_user, 3).id)
+
+
+def test_a_french_member_s_confirmation_gives_the_time_in_french(app, make_user, make_event, mailbox):
+    import re
+
+    from crm.auth.models import User
+
+    event_id = make_event(title="Webinaire")
+    user = _member(make_user, 1)
+    with app.app_context():
+        db.session.get(User, user.id).language = "fr"
+        db.session.commit()
+        db.session.remove()
+    run(app, services.register, event_id, user.id)
+    text = mailbox.deliver()[0].get_body(preferencelist=("plain",)).get_content()
+    assert re.search(r"Quand : \w+\. \d{1,2} \w+\.? \d{4}, \d{2} h \d{2} H[NA]E \(heure de Toronto\)", text), text
+    assert " pm " not in text and " am " not in text
