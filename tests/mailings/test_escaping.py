@@ -45,3 +45,26 @@ def test_what_leads_and_members_typed_shows_as_text(app, browser, lead, session,
     _no_live_markup(browser, f"/manage/mailings/{mailing_id}")
     _no_live_markup(browser, f"/manage/campaigns/{campaign.id}")  # the conversion section
     _no_live_markup(browser, f"/manage/campaigns/{campaign.id}/mailings")
+
+
+def test_a_french_version_typed_by_a_lead_shows_as_text(app, browser, lead, session, make_campaign, make_reachable):
+    campaign = make_campaign()
+    for n in range(5):
+        make_reachable(name=f"Dr {n}")
+    saved = browser.post("/manage/segments", {"name": "Everyone", "save": "Save segment"})
+    segment_id = int(saved.headers["Location"].rsplit("/", 1)[1])
+    created = browser.post(
+        f"/manage/campaigns/{campaign.id}/mailings",
+        {
+            "segment_id": str(segment_id),
+            "subject": "Hello {{ member_name }}",
+            "body": "Text {{ member_name }}",
+            "subject_fr": f"Bonjour {PAYLOAD} " + "{{ member_name }}",
+            "body_fr": f"Texte {PAYLOAD} {{{{ member_name }}}}",
+        },
+    )
+    assert created.status_code == 302, created.get_data(as_text=True)
+    html = _no_live_markup(browser, created.headers["Location"])  # both previews; only the French has the payload
+    page = read_page(html)
+    assert any(f"Bonjour {PAYLOAD}" in shown for shown in page.shown)
+    assert any(f"Texte {PAYLOAD}" in shown for shown in page.shown)

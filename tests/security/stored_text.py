@@ -215,6 +215,8 @@ EXEMPT = {
     "segments.name": MAILINGS_SWEPT,
     "mailings.subject": MAILINGS_SWEPT,
     "mailings.body": MAILINGS_SWEPT,
+    "mailings.subject_fr": MAILINGS_SWEPT,
+    "mailings.body_fr": MAILINGS_SWEPT,
     "mailing_recipients.skipped_reason": "the sandbox's own message about a lead's template (swept in mailings.body "
     "by tests/mailings/test_escaping.py), shown escaped on the mailing page",
     "mailings.status": ENUM,
@@ -334,6 +336,8 @@ FORM_FIELDS = {
     "campaigns.LetterForm.postal_code": "member_profiles.postal_code",
     "mailings.MailingForm.subject": "mailings.subject",
     "mailings.MailingForm.body": "mailings.body",
+    "mailings.MailingForm.subject_fr": "mailings.subject_fr",
+    "mailings.MailingForm.body_fr": "mailings.body_fr",
     "mailings.SegmentForm.name": "segments.name",
     "members.JoinForm.email": "users.email",
     "members.JoinForm.full_name": "users.name",

@@ -73,6 +73,9 @@ SINKS: dict[str, tuple[str, ...]] = {
     "crm/mailings/services.py:check_mailing_text": (
         "tests/mailings/test_mailings.py::test_a_template_that_breaks_the_sandbox_is_refused",
     ),
+    "crm/mailings/services.py:_check_french": (
+        "tests/mailings/test_in_french.py::test_a_french_version_with_a_bad_template_is_refused_and_nothing_saved",
+    ),
     # A letter's HTML part: paragraphs of escaped text, then nh3 with <p> and <br> only.
     "crm/campaigns/compose.py:html_body": (
         f"{SEC}/test_mail_injection.py::test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part",
