@@ -143,8 +143,8 @@ def test_a_member_goes_from_a_mailing_to_a_sent_letter_without_seeing_home(page,
     # ... composes the mailing for the campaign, previews it as the member, and sends it now.
     page.goto(f"{base}/manage/campaigns/{campaign_id}/mailings")
     page.get_by_label("Send to (segment)").select_option(label=f"Not yet written: {riding}")
-    page.get_by_label("Subject").fill("{{ member_name }}, your MPP needs to hear from you")
-    page.get_by_label("Text").fill(
+    page.get_by_label("Subject", exact=True).fill("{{ member_name }}, your MPP needs to hear from you")
+    page.get_by_label("Text", exact=True).fill(
         "Dear {{ member_name }},\n\n{{ representative_name }} represents {{ member_riding }}. One letter from you "
         "counts. Write it here (your link is personal, for 14 days):\n{{ action_link }}\n\n{{ hashtag }}"
     )
