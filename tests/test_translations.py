@@ -72,6 +72,13 @@ TRANSLATED = {
     "programs/email/reminder.txt",
     "programs/email/cancelled.txt",
     "replies/email_survey.txt",
+    # Staff pages, translated since
+    "dashboards/_charts.html",
+    "dashboards/_map.html",
+    "dashboards/campaign.html",
+    "dashboards/committee.html",
+    "dashboards/evidence.html",
+    "dashboards/index.html",
 }
 
 # Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
@@ -94,12 +101,6 @@ UNTRANSLATED = {
     "campaigns/similarity.html",
     "campaigns/targets.html",
     "campaigns/template.html",
-    "dashboards/_charts.html",
-    "dashboards/_map.html",
-    "dashboards/campaign.html",
-    "dashboards/committee.html",
-    "dashboards/evidence.html",
-    "dashboards/index.html",
     "email/follow_up_digest.txt",
     "email/invitation.txt",
     "home/_staff_follow_ups.html",

@@ -7,14 +7,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
 from crm.extensions import db, search_trigram_index
+from crm.lib.i18n import N_
 
 KINDS = (
-    ("meeting", "Meeting"),
-    ("call", "Call"),
-    ("email", "Email"),
-    ("letter", "Letter"),
-    ("event", "Event"),
-    ("social_post", "Social post"),
+    ("meeting", N_("Meeting")),
+    ("call", N_("Call")),
+    ("email", N_("Email")),
+    ("letter", N_("Letter")),
+    ("event", N_("Event")),
+    ("social_post", N_("Social post")),
 )
 MEETING_FORMATS = (("in_person", "In person"), ("virtual", "Virtual"), ("phone", "Phone"), ("social", "Social media"))
 PARTICIPANT_ROLES = (
