@@ -87,6 +87,12 @@ TRANSLATED = {
     "campaigns/similarity.html",
     "campaigns/targets.html",
     "campaigns/template.html",
+    "mailings/_conversion.html",
+    "mailings/_placeholders.html",
+    "mailings/campaign.html",
+    "mailings/mailing.html",
+    "mailings/participants.html",
+    "mailings/segments.html",
 }
 
 # Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
@@ -117,12 +123,6 @@ UNTRANSLATED = {
     "interactions/post_form.html",
     "interactions/posts.html",
     "interactions/timeline.html",
-    "mailings/_conversion.html",
-    "mailings/_placeholders.html",
-    "mailings/campaign.html",
-    "mailings/mailing.html",
-    "mailings/participants.html",
-    "mailings/segments.html",
     "ops/health.html",
     "outbox/address_health.html",
     "outbox/admin_messages.html",

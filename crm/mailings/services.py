@@ -18,6 +18,7 @@ from crm.campaigns.models import Campaign
 from crm.campaigns.services import fixed_recipients
 from crm.lib.bulk import insert_rows
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_
 from crm.lib.schedule import Every, scheduled_job
 from crm.mailings import links
 from crm.mailings.models import Mailing, MailingRecipient, Segment
@@ -29,13 +30,13 @@ from crm.outbox.worker import add_pass_job
 from crm.stakeholders.models import ElectedOffice, Person
 
 MAILING_PLACEHOLDERS = {
-    "member_name": "the member's full name",
-    "member_riding": "the member's riding (electoral district)",
-    "representative_name": "the member's representative (their MPP), or the campaign's first fixed target",
-    "representative_title": "that representative's title (e.g. MPP)",
-    "campaign_name": "the campaign's name",
-    "hashtag": "the campaign's hashtag, e.g. #skillstohelp",
-    "action_link": "the member's personal link to the letter, their representative already chosen (14 days)",
+    "member_name": N_("the member's full name"),
+    "member_riding": N_("the member's riding (electoral district)"),
+    "representative_name": N_("the member's representative (their MPP), or the campaign's first fixed target"),
+    "representative_title": N_("that representative's title (e.g. MPP)"),
+    "campaign_name": N_("the campaign's name"),
+    "hashtag": N_("the campaign's hashtag, e.g. #skillstohelp"),
+    "action_link": N_("the member's personal link to the letter, their representative already chosen (14 days)"),
 }
 MAX_SUBJECT_CHARS = 300
 MAX_BODY_CHARS = 8_000
