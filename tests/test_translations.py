@@ -93,23 +93,6 @@ TRANSLATED = {
     "mailings/mailing.html",
     "mailings/participants.html",
     "mailings/segments.html",
-}
-
-# Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
-UNTRANSLATED = {
-    "_archive.html",
-    "audit/index.html",
-    "auth/accept_invitation.html",
-    "auth/admin_users.html",
-    "auth/invitation_problem.html",
-    "auth/invitations.html",
-    "auth/login_mfa.html",
-    "auth/mfa_setup.html",
-    "auth/reauth.html",
-    "auth/recovery_codes.html",
-    "email/follow_up_digest.txt",
-    "email/invitation.txt",
-    "home/_staff_follow_ups.html",
     "interactions/_interaction_summary.html",
     "interactions/_open_follow_ups.html",
     "interactions/_timeline.html",
@@ -123,6 +106,23 @@ UNTRANSLATED = {
     "interactions/post_form.html",
     "interactions/posts.html",
     "interactions/timeline.html",
+    "_archive.html",
+}
+
+# Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
+UNTRANSLATED = {
+    "audit/index.html",
+    "auth/accept_invitation.html",
+    "auth/admin_users.html",
+    "auth/invitation_problem.html",
+    "auth/invitations.html",
+    "auth/login_mfa.html",
+    "auth/mfa_setup.html",
+    "auth/reauth.html",
+    "auth/recovery_codes.html",
+    "email/follow_up_digest.txt",
+    "email/invitation.txt",
+    "home/_staff_follow_ups.html",
     "ops/health.html",
     "outbox/address_health.html",
     "outbox/admin_messages.html",

@@ -17,16 +17,21 @@ KINDS = (
     ("event", N_("Event")),
     ("social_post", N_("Social post")),
 )
-MEETING_FORMATS = (("in_person", "In person"), ("virtual", "Virtual"), ("phone", "Phone"), ("social", "Social media"))
-PARTICIPANT_ROLES = (
-    ("attendee", "Attendee"),
-    ("target", "Target"),
-    ("organiser", "Organiser"),
-    ("presenter", "Presenter"),
-    ("note_taker", "Note-taker"),
-    ("reporter", "Reported it"),
+MEETING_FORMATS = (
+    ("in_person", N_("In person")),
+    ("virtual", N_("Virtual")),
+    ("phone", N_("Phone")),
+    ("social", N_("Social media")),
 )
-FOLLOW_UP_STATUSES = (("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled"))
+PARTICIPANT_ROLES = (
+    ("attendee", N_("Attendee")),
+    ("target", N_("Target")),
+    ("organiser", N_("Organiser")),
+    ("presenter", N_("Presenter")),
+    ("note_taker", N_("Note-taker")),
+    ("reporter", N_("Reported it")),
+)
+FOLLOW_UP_STATUSES = (("open", N_("Open")), ("done", N_("Done")), ("cancelled", N_("Cancelled")))
 SUGGESTED_HASHTAGS = ("#mppchats", "#skillstohelp")
 
 
