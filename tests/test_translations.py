@@ -107,6 +107,18 @@ TRANSLATED = {
     "interactions/posts.html",
     "interactions/timeline.html",
     "_archive.html",
+    "stakeholders/_stances.html",
+    "stakeholders/_timeline.html",
+    "stakeholders/_upload.html",
+    "stakeholders/import.html",
+    "stakeholders/merge.html",
+    "stakeholders/organization.html",
+    "stakeholders/organization_form.html",
+    "stakeholders/organizations.html",
+    "stakeholders/people.html",
+    "stakeholders/person.html",
+    "stakeholders/person_form.html",
+    "stakeholders/roster.html",
 }
 
 # Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
@@ -152,18 +164,6 @@ UNTRANSLATED = {
     "replies/detail.html",
     "search/_box.html",
     "search/results.html",
-    "stakeholders/_stances.html",
-    "stakeholders/_timeline.html",
-    "stakeholders/_upload.html",
-    "stakeholders/import.html",
-    "stakeholders/merge.html",
-    "stakeholders/organization.html",
-    "stakeholders/organization_form.html",
-    "stakeholders/organizations.html",
-    "stakeholders/people.html",
-    "stakeholders/person.html",
-    "stakeholders/person_form.html",
-    "stakeholders/roster.html",
 }
 
 # Words that are the same in both languages: the brand, the switch's own labels, UTC.
