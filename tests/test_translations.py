@@ -119,6 +119,10 @@ TRANSLATED = {
     "stakeholders/person.html",
     "stakeholders/person_form.html",
     "stakeholders/roster.html",
+    "home/_staff_follow_ups.html",
+    "email/follow_up_digest.txt",
+    "search/_box.html",
+    "search/results.html",
 }
 
 # Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
@@ -132,9 +136,7 @@ UNTRANSLATED = {
     "auth/mfa_setup.html",
     "auth/reauth.html",
     "auth/recovery_codes.html",
-    "email/follow_up_digest.txt",
     "email/invitation.txt",
-    "home/_staff_follow_ups.html",
     "ops/health.html",
     "outbox/address_health.html",
     "outbox/admin_messages.html",
@@ -162,8 +164,6 @@ UNTRANSLATED = {
     "proposals/version.html",
     "replies/_responsiveness.html",
     "replies/detail.html",
-    "search/_box.html",
-    "search/results.html",
 }
 
 # Words that are the same in both languages: the brand, the switch's own labels, UTC.

@@ -27,6 +27,7 @@ from crm.interactions.models import (
     not_archived,
 )
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import in_language, recipient_language
 from crm.lib.schedule import TORONTO, DailyAt, scheduled_job
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
@@ -343,15 +344,12 @@ def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) 
         user = follow_ups[0].assignee
         overdue = [f for f in follow_ups if f.due_date < today]
         due = [f for f in follow_ups if f.due_date >= today]
-        text = render_template("email/follow_up_digest.txt", user=user, overdue=overdue, due=due, today=today)
-        queue_message(
-            session,
-            kind="follow_up_digest",
-            to=user.email,
-            user_id=user.id,
-            text=text,
-            subject=f"Your ITPO follow-ups: {len(overdue)} overdue, {len(due)} due",
-        )
+        with in_language(recipient_language(user)):
+            text = render_template("email/follow_up_digest.txt", user=user, overdue=overdue, due=due, today=today)
+            subject = gettext(
+                "Your ITPO follow-ups: %(overdue)s overdue, %(due)s due", overdue=len(overdue), due=len(due)
+            )
+        queue_message(session, kind="follow_up_digest", to=user.email, user_id=user.id, text=text, subject=subject)
     return len(by_user)
 
 
