@@ -400,7 +400,7 @@ def review_offer(offer_id):
             flash(error.message, "warning")
         else:
             db.session.commit()
-            flash(gettext("Offer %(status)s.", status=offer.status), "success")
+            flash(gettext("Offer accepted.") if offer.status == "accepted" else gettext("Offer declined."), "success")
     else:
         flash(gettext("Choose accept or decline."), "warning")
     return redirect(url_for("programs.speaker_offers"))
