@@ -131,11 +131,6 @@ TRANSLATED = {
     "programs/report.html",
     "programs/resources.html",
     "programs/speaker_offers.html",
-}
-
-# Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
-UNTRANSLATED = {
-    "audit/index.html",
     "auth/accept_invitation.html",
     "auth/admin_users.html",
     "auth/invitation_problem.html",
@@ -145,6 +140,11 @@ UNTRANSLATED = {
     "auth/reauth.html",
     "auth/recovery_codes.html",
     "email/invitation.txt",
+}
+
+# Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
+UNTRANSLATED = {
+    "audit/index.html",
     "ops/health.html",
     "outbox/address_health.html",
     "outbox/admin_messages.html",
