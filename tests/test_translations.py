@@ -140,6 +140,8 @@ TRANSLATED = {
     "auth/reauth.html",
     "auth/recovery_codes.html",
     "email/invitation.txt",
+    "replies/_responsiveness.html",
+    "replies/detail.html",
 }
 
 # Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
@@ -162,8 +164,6 @@ UNTRANSLATED = {
     "proposals/public_version.html",
     "proposals/scoreboard.html",
     "proposals/version.html",
-    "replies/_responsiveness.html",
-    "replies/detail.html",
 }
 
 # Words that are the same in both languages: the brand, the switch's own labels, UTC.
