@@ -142,6 +142,12 @@ TRANSLATED = {
     "email/invitation.txt",
     "replies/_responsiveness.html",
     "replies/detail.html",
+    "proposals/_version_meta.html",
+    "proposals/_where_it_went.html",
+    "proposals/print.html",
+    "proposals/public_index.html",
+    "proposals/public_version.html",
+    "proposals/scoreboard.html",
 }
 
 # Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
@@ -152,17 +158,11 @@ UNTRANSLATED = {
     "outbox/admin_messages.html",
     "outbox/mailbox.html",
     "outbox/message.html",
-    "proposals/_version_meta.html",
-    "proposals/_where_it_went.html",
     "proposals/ask_status.html",
     "proposals/committee_index.html",
     "proposals/committee_proposal.html",
     "proposals/compare.html",
     "proposals/edit_version.html",
-    "proposals/print.html",
-    "proposals/public_index.html",
-    "proposals/public_version.html",
-    "proposals/scoreboard.html",
     "proposals/version.html",
 }
 
