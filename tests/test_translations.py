@@ -148,6 +148,12 @@ TRANSLATED = {
     "proposals/public_index.html",
     "proposals/public_version.html",
     "proposals/scoreboard.html",
+    "proposals/ask_status.html",
+    "proposals/committee_index.html",
+    "proposals/committee_proposal.html",
+    "proposals/compare.html",
+    "proposals/edit_version.html",
+    "proposals/version.html",
 }
 
 # Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
@@ -158,12 +164,6 @@ UNTRANSLATED = {
     "outbox/admin_messages.html",
     "outbox/mailbox.html",
     "outbox/message.html",
-    "proposals/ask_status.html",
-    "proposals/committee_index.html",
-    "proposals/committee_proposal.html",
-    "proposals/compare.html",
-    "proposals/edit_version.html",
-    "proposals/version.html",
 }
 
 # Words that are the same in both languages: the brand, the switch's own labels, UTC.

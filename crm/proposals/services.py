@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from blinker import Namespace
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_
 from crm.proposals import files
 from crm.proposals.models import Proposal, ProposalVersion
 from crm.reference.models import Jurisdiction
 
-PUBLISHED_MESSAGE = "Version {number} is published and can no longer change. Start a new version to make changes."
+PUBLISHED_MESSAGE = N_("Version %(number)s is published and can no longer change. Start a new version to make changes.")
 
 
 def slugify(text: str) -> str:
@@ -107,7 +109,7 @@ def update_draft(
     """Change a draft's body, summary and PDF. A published version is refused (start a new version)."""
     _lock(session, version)
     if version.is_published:
-        raise ValidationError(None, PUBLISHED_MESSAGE.format(number=version.number))
+        raise ValidationError(None, gettext(PUBLISHED_MESSAGE, number=version.number))
     if pdf_data is not None:
         stored = files.store_pdf(pdf_data)  # raises ValidationError("pdf", …) for a fake or oversize file
         version.pdf_sha256, version.pdf_size = stored.sha256, stored.size

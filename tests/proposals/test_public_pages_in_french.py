@@ -1,6 +1,8 @@
 """The public proposal pages in French (issue 25): a visitor who chose FR reads the list, a version, its print view
 and the scoreboard in French (the proposal's own title and body stay as the committee wrote them)."""
 
+from flask_babel import refresh
+
 
 def test_a_visitor_reads_the_proposals_in_french(browser, make_proposal):
     make_proposal("ON", published=["Ontario v1", "Ontario v2"])
@@ -19,3 +21,13 @@ def test_a_visitor_reads_the_proposals_in_french(browser, make_proposal):
 
     board = browser.get("/asks").get_data(as_text=True)
     assert "Les trois demandes d'ITPO à travers le Canada" in board and "Province ou territoire" in board
+
+
+def test_the_committee_works_on_a_proposal_in_french(browser, committee, make_proposal):
+    proposal = make_proposal("ON", published=["Ontario v1"], draft="Ontario v2")
+    browser.post("/language", data={"lang": "fr", "next": "/committee/proposals"}, page="/committee/proposals")
+    refresh()  # a fixture's app context outlives requests, and Flask-Babel caches the locale in it
+    index = browser.get("/committee/proposals").get_data(as_text=True)
+    assert "Version la plus récente" in index and "brouillon" in index
+    page = browser.get(f"/committee/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Poursuivre le brouillon de la v2" in page and "Comparer deux versions" in page
