@@ -154,16 +154,16 @@ TRANSLATED = {
     "proposals/compare.html",
     "proposals/edit_version.html",
     "proposals/version.html",
-}
-
-# Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
-UNTRANSLATED = {
-    "audit/index.html",
-    "ops/health.html",
     "outbox/address_health.html",
     "outbox/admin_messages.html",
     "outbox/mailbox.html",
     "outbox/message.html",
+    "audit/index.html",
+}
+
+# Staff pages and staff emails still in English (issue 25 leaves them for later), and the public proposal pages.
+UNTRANSLATED = {
+    "ops/health.html",
 }
 
 # Words that are the same in both languages: the brand, the switch's own labels, UTC.
