@@ -113,9 +113,9 @@ class VersionField(SelectField):
     "Version 2, published 2026-11-24"), never by id: "None" first, then one group per proposal (`offer`). The
     service checks the version may be cited (`presentable_version`): a hand-made value gets its field error."""
 
-    def __init__(self, label=None, validators=None, none_label="None", **kwargs):
+    def __init__(self, label=None, validators=None, none_label=None, **kwargs):
         super().__init__(label, validators, coerce=optional_id, validate_choice=False, **kwargs)
-        self.none_label = none_label
+        self.none_label = none_label or _l("None")
         self.offer({})
 
     def offer(self, groups: dict[str, list[tuple[str, str]]]) -> None:

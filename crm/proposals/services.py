@@ -234,7 +234,9 @@ def version_groups(session: Session, jurisdiction_id: int | None = None) -> dict
     newest first ("Version 3, published 2026-11-24")."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for version in versions_for_jurisdiction(session, jurisdiction_id):
-        label = f"Version {version.number}, published {version.published_at:%Y-%m-%d}"
+        label = gettext(
+            "Version %(number)s, published %(day)s", number=version.number, day=f"{version.published_at:%Y-%m-%d}"
+        )
         groups.setdefault(version.proposal.title, []).append((str(version.id), label))
     return groups
 
