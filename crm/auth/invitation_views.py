@@ -12,22 +12,25 @@ from crm.auth.models import Invitation
 from crm.auth.views import _limit, bp
 from crm.extensions import db
 from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.i18n import N_
 
 # What a link that cannot be used says, by the invitation's status.
 LINK_PROBLEMS = {
     "accepted": (
-        "This invitation has already been used",
-        "The account it opened exists: log in, or reset the password if you have forgotten it.",
+        N_("This invitation has already been used"),
+        N_("The account it opened exists: log in, or reset the password if you have forgotten it."),
     ),
-    "revoked": ("This invitation was withdrawn", "Ask the person who invited you to send a new one."),
+    "revoked": (N_("This invitation was withdrawn"), N_("Ask the person who invited you to send a new one.")),
     "expired": (
-        "This invitation has expired",
-        f"Invitations work for {invitations.INVITATION_DAYS} days. Ask the person who invited you to resend it.",
+        N_("This invitation has expired"),
+        N_("Invitations work for %(days)s days. Ask the person who invited you to resend it."),
     ),
     "invalid": (
-        "This invitation link does not work",
-        "It may be incomplete (copy the whole link from the email) or replaced by a newer invitation: use the "
-        "newest email, or ask the person who invited you to resend it.",
+        N_("This invitation link does not work"),
+        N_(
+            "It may be incomplete (copy the whole link from the email) or replaced by a newer invitation: use the "
+            "newest email, or ask the person who invited you to resend it."
+        ),
     ),
 }
 
@@ -73,14 +76,14 @@ def _change(invitation_id: int, change, done: str):
         flash(error.message, "danger")
     else:
         db.session.commit()
-        flash(done.format(email=invitation.email), "success")
+        flash(gettext(done, email=invitation.email), "success")
     return redirect(url_for("auth.invitations_page"))
 
 
 @bp.route("/admin/invitations/<int:invitation_id>/revoke", methods=["POST"])
 def invitation_revoke(invitation_id):
     return _change(
-        invitation_id, invitations.revoke, "The invitation to {email} is withdrawn: its link no longer works."
+        invitation_id, invitations.revoke, N_("The invitation to %(email)s is withdrawn: its link no longer works.")
     )
 
 
@@ -89,7 +92,7 @@ def invitation_resend(invitation_id):
     return _change(
         invitation_id,
         invitations.resend,
-        "A new invitation is on its way to {email}; the earlier link no longer works.",
+        N_("A new invitation is on its way to %(email)s; the earlier link no longer works."),
     )
 
 
@@ -100,7 +103,8 @@ def accept_invitation(token):
     invitation, status = invitations.invitation_for_token(db.session, token)
     if status != "pending":
         title, advice = LINK_PROBLEMS[status]
-        return render_template("auth/invitation_problem.html", title=title, advice=advice), 410
+        advice = gettext(advice, days=invitations.INVITATION_DAYS)
+        return render_template("auth/invitation_problem.html", title=gettext(title), advice=advice), 410
     form = AcceptInvitationForm(name=invitation.name or None)
     if form.validate_on_submit():
         try:

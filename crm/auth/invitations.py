@@ -18,6 +18,7 @@ from crm.auth.models import ROLES, Invitation, User
 from crm.auth.services import create_user, find_user_by_email, normalise_email
 from crm.auth.tokens import _serializer
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import in_language
 from crm.outbox.services import queue_message
 
 INVITATION_DAYS = 7
@@ -98,14 +99,16 @@ def _send(session: Session, invitation: Invitation) -> None:
     invitation.expires_at = invitation.sent_at + timedelta(days=INVITATION_DAYS)
     session.flush()
     token = _serializer(_PURPOSE).dumps({"id": invitation.id, "n": invitation.nonce})
-    text = render_template(
-        "email/invitation.txt",
-        invitation=invitation,
-        link=url_for("auth.accept_invitation", token=token, _external=True),
-        days=INVITATION_DAYS,
-        staff=invitation.role != "member",
-    )
-    queue_message(session, kind="invitation", to=invitation.email, subject="You are invited to the ITPO CRM", text=text)
+    with in_language(None):  # the invited person has no language yet: English (issue 25), whatever the admin's
+        text = render_template(
+            "email/invitation.txt",
+            invitation=invitation,
+            link=url_for("auth.accept_invitation", token=token, _external=True),
+            days=INVITATION_DAYS,
+            staff=invitation.role != "member",
+        )
+        subject = gettext("You are invited to the ITPO CRM")
+    queue_message(session, kind="invitation", to=invitation.email, subject=subject, text=text)
 
 
 def invitation_for_token(session: Session, token: str) -> tuple[Invitation | None, str]:

@@ -22,6 +22,11 @@ from crm.members.forms import PostalCode
 from crm.proposals.forms import VersionField
 
 
+def _translated(pairs) -> list[tuple[str, str]]:
+    """A constant's (value, label) pairs, the labels (marked N_ where they are defined) in the page's language."""
+    return [(value, _l(label)) for value, label in pairs]
+
+
 class CampaignForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the campaign a name.")), Length(max=160)])
     slug = StringField(
@@ -35,7 +40,7 @@ class CampaignForm(FlaskForm):
         validators=[Optional(), Length(max=5000)],
         description=_l("Plain text shown on the public campaign page."),
     )
-    kind = SelectField(_l("Kind"), choices=list(CAMPAIGN_KINDS))
+    kind = SelectField(_l("Kind"), choices=_translated(CAMPAIGN_KINDS))
     jurisdiction_id = SelectField(
         _l("Legislature"),
         coerce=int,
@@ -44,10 +49,10 @@ class CampaignForm(FlaskForm):
             "others come from Open North's Represent directory as members look them up."
         ),
     )
-    mpp_address = SelectField(_l("Address to use for representatives"), choices=list(MPP_ADDRESSES))
+    mpp_address = SelectField(_l("Address to use for representatives"), choices=_translated(MPP_ADDRESSES))
     letter_delivery = SelectField(
         _l("How letters reach each office"),
-        choices=list(LETTER_DELIVERIES),
+        choices=_translated(LETTER_DELIVERIES),
         default="one_by_one",
         description=_l(
             "Some offices ask for a daily digest: then each office gets one email a day (sent after "
@@ -58,7 +63,7 @@ class CampaignForm(FlaskForm):
     goal_ridings = IntegerField(_l("Goal: ridings reached"), validators=[Optional(), NumberRange(1, 1000)])
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=list(CAMPAIGN_STATUSES))
+    status = SelectField(_l("Status"), choices=_translated(CAMPAIGN_STATUSES))
     proposal_version_id = VersionField(
         _l("Proposal version it cites (optional)"),
         description=_l("Published versions, by proposal. The letter template can quote it."),
@@ -70,7 +75,7 @@ class BlockForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField(_l("Kind"), choices=list(BLOCK_KINDS))
+    kind = SelectField(_l("Kind"), choices=_translated(BLOCK_KINDS))
     label = StringField(_l("Label shown to the member (optional)"), validators=[Optional(), Length(max=120)])
     body = TextAreaField(
         _l("Text"),

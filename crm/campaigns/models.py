@@ -7,23 +7,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
 from crm.extensions import db
+from crm.lib.i18n import N_
 
 CAMPAIGN_KINDS = (
-    ("own_representative", "A letter to each member's own representative"),
-    ("fixed_targets", "A letter to fixed targets (e.g. a minister)"),
+    ("own_representative", N_("A letter to each member's own representative")),
+    ("fixed_targets", N_("A letter to fixed targets (e.g. a minister)")),
 )
-CAMPAIGN_STATUSES = (("draft", "Draft"), ("live", "Live"), ("closed", "Closed"))
-MPP_ADDRESSES = (("legislature", "Legislature email"), ("constituency", "Constituency office email"))
+CAMPAIGN_STATUSES = (("draft", N_("Draft")), ("live", N_("Live")), ("closed", N_("Closed")))
+MPP_ADDRESSES = (("legislature", N_("Legislature email")), ("constituency", N_("Constituency office email")))
 BLOCK_KINDS = (
-    ("locked", "Locked: shown, not editable"),
-    ("editable", "Editable: pre-filled, the member may change it"),
-    ("personal", "Personal: the member must write it"),
+    ("locked", N_("Locked: shown, not editable")),
+    ("editable", N_("Editable: pre-filled, the member may change it")),
+    ("personal", N_("Personal: the member must write it")),
 )
 LETTER_DELIVERIES = (
-    ("one_by_one", "One by one: each letter is emailed to the office as it is sent"),
-    ("daily_digest", "Daily digest: one email a day per office, listing each constituent's letter in full"),
+    ("one_by_one", N_("One by one: each letter is emailed to the office as it is sent")),
+    ("daily_digest", N_("Daily digest: one email a day per office, listing each constituent's letter in full")),
 )
-DIGEST_QUEUED = "queued for the office's daily digest"  # a digest letter's status until its digest is built
+DIGEST_QUEUED = N_("queued for the office's daily digest")  # a digest letter's status until its digest is built
 OBSTACLES = (("vacant", "The seat is vacant"), ("no_address", "No known address for the representative"))
 
 
@@ -173,7 +174,7 @@ class Letter(db.Model):
         """As the delivery pipeline reports it (a digest letter's is its digest's, once built)."""
         if self.message is not None:
             return self.message.status
-        return DIGEST_QUEUED if self.for_digest else "not sent"
+        return DIGEST_QUEUED if self.for_digest else N_("not sent")
 
 
 class LetterDigest(db.Model):

@@ -12,17 +12,19 @@ from functools import lru_cache
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from crm.lib.i18n import N_
+
 # The documented placeholder set: name → what it holds. Leads see this list next to the editor.
 PLACEHOLDERS = {
-    "member_name": "the member's full name",
-    "member_riding": "the member's riding (electoral district)",
-    "representative_name": "the recipient's name (their MPP, or the campaign's fixed target)",
-    "representative_title": "the recipient's title (e.g. MPP, or Minister of Health)",
-    "representative_party": "the recipient's party, or 'independent'",
-    "riding_name": "the recipient's riding, if they hold a seat",
-    "members_in_riding": "the number of ITPO members in the member's riding ('fewer than 5' under 5)",
-    "hashtag": "the campaign's hashtag, e.g. #skillstohelp",
-    "campaign_name": "the campaign's name",
+    "member_name": N_("the member's full name"),
+    "member_riding": N_("the member's riding (electoral district)"),
+    "representative_name": N_("the recipient's name (their MPP, or the campaign's fixed target)"),
+    "representative_title": N_("the recipient's title (e.g. MPP, or Minister of Health)"),
+    "representative_party": N_("the recipient's party, or 'independent'"),
+    "riding_name": N_("the recipient's riding, if they hold a seat"),
+    "members_in_riding": N_("the number of ITPO members in the member's riding ('fewer than 5' under 5)"),
+    "hashtag": N_("the campaign's hashtag, e.g. #skillstohelp"),
+    "campaign_name": N_("the campaign's name"),
 }
 
 SAMPLE_CONTEXT = {

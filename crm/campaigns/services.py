@@ -69,6 +69,7 @@ from crm.campaigns.recipients import (  # noqa: F401
     recipient_for_district,
 )
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_
 from crm.outbox.models import OutboundMessage
 from crm.outbox.services import one_line, queue_message
 from crm.proposals.services import presentable_version
@@ -143,17 +144,17 @@ def _hashtag(text: str | None) -> str | None:
 
 # Each choice field, the choices it allows, and what to say when the value is not one of them.
 _CHOICES = (
-    ("kind", CAMPAIGN_KINDS, "Choose one of the listed kinds."),
-    ("status", CAMPAIGN_STATUSES, "Choose draft, live or closed."),
-    ("mpp_address", MPP_ADDRESSES, "Choose the legislature or the constituency address."),
-    ("letter_delivery", LETTER_DELIVERIES, "Choose one by one or a daily digest."),
+    ("kind", CAMPAIGN_KINDS, N_("Choose one of the listed kinds.")),
+    ("status", CAMPAIGN_STATUSES, N_("Choose draft, live or closed.")),
+    ("mpp_address", MPP_ADDRESSES, N_("Choose the legislature or the constituency address.")),
+    ("letter_delivery", LETTER_DELIVERIES, N_("Choose one by one or a daily digest.")),
 )
 
 
 def _check_choices(session: Session, values: dict) -> None:
     for name, choices, message in _CHOICES:
         if values.get(name) not in dict(choices):
-            raise ValidationError(name, message)
+            raise ValidationError(name, gettext(message))
     if session.get(Jurisdiction, values.get("jurisdiction_id")) is None:
         raise ValidationError("jurisdiction_id", gettext("Choose a jurisdiction."))
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -172,19 +173,28 @@ def template_warnings(blocks) -> list[str]:
     personal = [(number, block) for number, block in enumerate(blocks, start=1) if block.kind == "personal"]
     if not personal:
         warnings.append(
-            "This letter has no personal block. Offices count letters in the writer's own words and discount form "
-            "letters: add a personal block for the member's story."
+            gettext(
+                "This letter has no personal block. Offices count letters in the writer's own words and discount "
+                "form letters: add a personal block for the member's story."
+            )
         )
     for number, block in personal:
         if (block.min_length or 0) < GOOD_MIN_LENGTH:
             warnings.append(
-                f"Block {number} (personal) asks for at least {block.min_length or 0} characters. Ask for "
-                f"{GOOD_MIN_LENGTH} or more, so members tell a story rather than add a line to a form letter."
+                gettext(
+                    "Block %(number)s (personal) asks for at least %(asked)s characters. Ask for %(good)s or more, "
+                    "so members tell a story rather than add a line to a form letter.",
+                    number=number,
+                    asked=block.min_length or 0,
+                    good=GOOD_MIN_LENGTH,
+                )
             )
     if not has_closing(blocks):
         warnings.append(
-            'The letter has no closing. End its last block with a sign-off such as "Sincerely," or "Regards,"; '
-            "the member's signature (name, postal code, riding, email) is added after it."
+            gettext(
+                'The letter has no closing. End its last block with a sign-off such as "Sincerely," or "Regards,"; '
+                "the member's signature (name, postal code, riding, email) is added after it."
+            )
         )
     return warnings
 

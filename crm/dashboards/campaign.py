@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, CampaignReferral, Letter
 from crm.campaigns.sharing import referral_sign_ups_query
+from crm.lib.i18n import N_
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
 from crm.outbox.models import OutboundMessage
@@ -17,11 +18,11 @@ from crm.reference.models import ElectoralDistrict
 
 # The delivery funnel: each outbox status counted under one stage.
 FUNNEL = (
-    ("queued", "Queued", ("queued", "sending", "unknown", "deferred")),
-    ("accepted", "Accepted by the mail service", ("accepted",)),
-    ("delivered", "Delivered", ("delivered",)),
-    ("bounced", "Bounced", ("bounced", "dropped")),
-    ("failed", "Failed", ("failed", "cancelled")),
+    ("queued", N_("Queued"), ("queued", "sending", "unknown", "deferred")),
+    ("accepted", N_("Accepted by the mail service"), ("accepted",)),
+    ("delivered", N_("Delivered"), ("delivered",)),
+    ("bounced", N_("Bounced"), ("bounced", "dropped")),
+    ("failed", N_("Failed"), ("failed", "cancelled")),
 )
 TOP_RIDINGS = 10
 
@@ -108,7 +109,7 @@ def _by_party(session: Session, scope: list) -> list[tuple[str, int]]:
     rows = session.execute(
         select(Letter.party, func.count()).where(*scope).group_by(Letter.party).order_by(by_count, Letter.party)
     )
-    return [(party or "No party", count) for party, count in rows]
+    return [(party or N_("No party"), count) for party, count in rows]
 
 
 def _by_riding(session: Session, scope: list, campaign: Campaign) -> tuple[dict[int, int], list[tuple]]:

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from crm.dashboards.models import ActivityDay, StakeholderKindDay
 from crm.dashboards.rollup import CAMPAIGN_HASHTAGS, refresh_activity
+from crm.lib.i18n import N_
 from crm.proposals.asks import scoreboard
 from crm.proposals.models import ASK_STATUSES
 from crm.reference.models import Jurisdiction
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, ElectedOffice, Stance
 
-NO_PARTY = "No party"
+NO_PARTY = N_("No party")
 
 
 @dataclass
@@ -139,7 +140,7 @@ class Activity:
         ]
 
 
-NOT_RECORDED = "Not recorded"
+NOT_RECORDED = N_("Not recorded")
 
 
 def _by_stakeholder_kind(session: Session, start: date, end: date) -> list[tuple[str, int]]:

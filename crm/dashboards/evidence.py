@@ -4,30 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Letter
 from crm.dashboards.campaign import Filters
+from crm.lib.i18n import N_
 from crm.members.models import LICENSURE_STAGES, MemberProfile
 from crm.members.small_counts import SMALL_COUNT, Cell, protect
 from crm.reference.models import ElectoralDistrict
 
-NOT_GIVEN = "Not given"
+NOT_GIVEN = N_("Not given")
 YEARS_BANDS = (
-    (0, 4, "Under 5 years"),
-    (5, 9, "5 to 9 years"),
-    (10, 14, "10 to 14 years"),
-    (15, 19, "15 to 19 years"),
-    (20, None, "20 years or more"),
+    (0, 4, N_("Under 5 years")),
+    (5, 9, N_("5 to 9 years")),
+    (10, 14, N_("10 to 14 years")),
+    (15, 19, N_("15 to 19 years")),
+    (20, None, N_("20 years or more")),
 )
 
 
 WITHHELD_TABLE = "Withheld: shown, these figures could single out a member."
 FEW_MEMBERS = "Fewer than 5 members match: nothing more is shown."
-CAMPAIGN_SCOPES = (("wrote", "wrote a letter in it"), ("joined", "joined ITPO through it"))
+# Each table's title and first column's name, by key.
+TITLES = {
+    "riding": (N_("Members by riding (Ontario)"), N_("Riding")),
+    "province": (N_("Members by province or territory"), N_("Province")),
+    "stage": (N_("Members by licensure stage"), N_("Licensure stage")),
+    "country": (N_("Members by country of medical training"), N_("Country")),
+    "specialty": (N_("Members by specialty"), N_("Specialty")),
+    "years": (N_("Members by years since graduation"), N_("Years since graduation")),
+}
+CAMPAIGN_SCOPES = (("wrote", N_("wrote a letter in it")), ("joined", N_("joined ITPO through it")))
 
 
 @dataclass
@@ -123,32 +133,21 @@ def member_evidence(
     years_rows = [
         (band_labels[index], band_counts[index]) for index in range(len(band_labels)) if band_counts.get(index)
     ]
+    grouped = partial(_grouped, session, scope=scope)
     tables = [
         EvidenceTable(
             "riding",
-            "Members by riding (Ontario)",
-            "Riding",
-            _grouped(
-                session,
+            *TITLES["riding"],
+            grouped(
                 ElectoralDistrict.name,
-                scope,
                 join=(ElectoralDistrict, ElectoralDistrict.id == MemberProfile.district_id),
-                missing="No riding (outside Ontario, or not given)",
+                missing=N_("No riding (outside Ontario, or not given)"),
             ),
         ),
-        EvidenceTable(
-            "province", "Members by province or territory", "Province", _grouped(session, MemberProfile.province, scope)
-        ),
-        EvidenceTable("stage", "Members by licensure stage", "Licensure stage", stage_rows),
-        EvidenceTable(
-            "country",
-            "Members by country of medical training",
-            "Country",
-            _grouped(session, MemberProfile.training_country, scope),
-        ),
-        EvidenceTable(
-            "specialty", "Members by specialty", "Specialty", _grouped(session, MemberProfile.specialty, scope)
-        ),
-        EvidenceTable("years", "Members by years since graduation", "Years since graduation", years_rows),
+        EvidenceTable("province", *TITLES["province"], grouped(MemberProfile.province)),
+        EvidenceTable("stage", *TITLES["stage"], stage_rows),
+        EvidenceTable("country", *TITLES["country"], grouped(MemberProfile.training_country)),
+        EvidenceTable("specialty", *TITLES["specialty"], grouped(MemberProfile.specialty)),
+        EvidenceTable("years", *TITLES["years"], years_rows),
     ]
     return total, tables

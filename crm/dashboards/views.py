@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -17,6 +18,7 @@ from crm.dashboards.campaign import PARTS, Filters, campaign_dashboard
 from crm.dashboards.evidence import CAMPAIGN_SCOPES, CampaignScope, member_evidence
 from crm.dashboards.exports import FORMATS, export_table
 from crm.extensions import db
+from crm.lib.i18n import N_
 from crm.members.small_counts import shown_count
 from crm.programs.reach import program_reach
 from crm.reference.models import Jurisdiction
@@ -28,7 +30,11 @@ _PROVINCE_RE = re.compile(r"^[A-Z]{2}$")
 def parse_filters(args) -> tuple[Filters, list[str]]:
     """Date range from `start`/`end` (YYYY-MM-DD); a bad value is reported and ignored, never a 500."""
     problems, values = [], {}
-    for name, label in (("start", "From"), ("end", "To")):
+    bad_date = {
+        "start": N_("“From” must be a date like 2026-03-31; it was ignored."),
+        "end": N_("“To” must be a date like 2026-03-31; it was ignored."),
+    }
+    for name in ("start", "end"):
         raw = (args.get(name) or "").strip()
         if not raw:
             values[name] = None
@@ -37,9 +43,9 @@ def parse_filters(args) -> tuple[Filters, list[str]]:
             values[name] = date.fromisoformat(raw)
         except ValueError:
             values[name] = None
-            problems.append(f"“{label}” must be a date like 2026-03-31; it was ignored.")
+            problems.append(gettext(bad_date[name]))
     if values["start"] and values["end"] and values["end"] < values["start"]:
-        problems.append("The “To” date is before the “From” date; both were ignored.")
+        problems.append(gettext("The “To” date is before the “From” date; both were ignored."))
         values = {"start": None, "end": None}
     return Filters(**values), problems
 
@@ -50,7 +56,7 @@ def _province(args, problems: list[str]) -> str | None:
         return None
     if _PROVINCE_RE.match(raw) and db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == raw)):
         return raw
-    problems.append("Choose a province or territory from the list; the jurisdiction filter was ignored.")
+    problems.append(gettext("Choose a province or territory from the list; the jurisdiction filter was ignored."))
     return None
 
 
@@ -141,7 +147,7 @@ def _committee():
     chosen = next((c for c in choices if c[1] == raw), None)
     if chosen is None and choices:
         if request.args.get("jurisdiction"):
-            problems.append("Choose a legislature from the list; showing the first one.")
+            problems.append(gettext("Choose a legislature from the list; showing the first one."))
         chosen = next((c for c in choices if c[1] == "ON"), choices[0])
     stances = committee.stances_by_party(db.session, chosen[0]) if chosen else None
     statuses, summary = committee.scoreboard_summary(db.session)
@@ -259,11 +265,11 @@ def _campaign_scope(args, campaigns, problems: list[str]) -> CampaignScope | Non
         return None
     known = {str(campaign_id) for campaign_id, _, _ in campaigns}
     if raw not in known:
-        problems.append("Choose a campaign from the list; the campaign filter was ignored.")
+        problems.append(gettext("Choose a campaign from the list; the campaign filter was ignored."))
         return None
     how = args.get("how") or "wrote"
     if how not in dict(CAMPAIGN_SCOPES):
-        problems.append("Choose who to count: members who wrote in the campaign, or who joined through it.")
+        problems.append(gettext("Choose who to count: members who wrote in the campaign, or who joined through it."))
         how = "wrote"
     return CampaignScope(int(raw), how)
 

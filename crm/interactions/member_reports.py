@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -61,7 +62,9 @@ def _apply_report(
     session: Session, interaction: Interaction, member: User, data: MppChatInput, now: datetime | None
 ) -> None:
     if data.meeting_format not in FORMAT_KIND:
-        raise ValidationError("meeting_format", "Choose how you talked: in person, virtual, phone or social media.")
+        raise ValidationError(
+            "meeting_format", gettext("Choose how you talked: in person, virtual, phone or social media.")
+        )
     occurred_at = datetime.combine(data.occurred_on, time(0, 0))
     _check_when(occurred_at, now)
     mpp = session.scalar(
@@ -70,7 +73,7 @@ def _apply_report(
         .where(Person.id == data.person_id, ElectedOffice.current.is_(True))
     )
     if mpp is None:
-        raise ValidationError("person_id", "Choose your MPP from the list.")
+        raise ValidationError("person_id", gettext("Choose your MPP from the list."))
     ontario = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "ON"))
     interaction.kind = FORMAT_KIND[data.meeting_format]
     interaction.meeting_format = data.meeting_format

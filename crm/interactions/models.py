@@ -7,25 +7,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
 from crm.extensions import db, search_trigram_index
+from crm.lib.i18n import N_
 
 KINDS = (
-    ("meeting", "Meeting"),
-    ("call", "Call"),
-    ("email", "Email"),
-    ("letter", "Letter"),
-    ("event", "Event"),
-    ("social_post", "Social post"),
+    ("meeting", N_("Meeting")),
+    ("call", N_("Call")),
+    ("email", N_("Email")),
+    ("letter", N_("Letter")),
+    ("event", N_("Event")),
+    ("social_post", N_("Social post")),
 )
-MEETING_FORMATS = (("in_person", "In person"), ("virtual", "Virtual"), ("phone", "Phone"), ("social", "Social media"))
+MEETING_FORMATS = (
+    ("in_person", N_("In person")),
+    ("virtual", N_("Virtual")),
+    ("phone", N_("Phone")),
+    ("social", N_("Social media")),
+)
 PARTICIPANT_ROLES = (
-    ("attendee", "Attendee"),
-    ("target", "Target"),
-    ("organiser", "Organiser"),
-    ("presenter", "Presenter"),
-    ("note_taker", "Note-taker"),
-    ("reporter", "Reported it"),
+    ("attendee", N_("Attendee")),
+    ("target", N_("Target")),
+    ("organiser", N_("Organiser")),
+    ("presenter", N_("Presenter")),
+    ("note_taker", N_("Note-taker")),
+    ("reporter", N_("Reported it")),
 )
-FOLLOW_UP_STATUSES = (("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled"))
+FOLLOW_UP_STATUSES = (("open", N_("Open")), ("done", N_("Done")), ("cancelled", N_("Cancelled")))
 SUGGESTED_HASHTAGS = ("#mppchats", "#skillstohelp")
 
 

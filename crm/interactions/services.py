@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import render_template
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -26,6 +27,7 @@ from crm.interactions.models import (
     not_archived,
 )
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import in_language, recipient_language
 from crm.lib.schedule import TORONTO, DailyAt, scheduled_job
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
@@ -87,12 +89,13 @@ def parse_hashtags(text: str | None) -> list[str]:
         tag = "#" + raw.lstrip("#").lower()
         if not HASHTAG_RE.match(tag):
             raise ValidationError(
-                "hashtags", f"'{raw[:30]}' is not a hashtag: use letters, digits and _ only, like #mppchats."
+                "hashtags",
+                gettext("'%(raw)s' is not a hashtag: use letters, digits and _ only, like #mppchats.", raw=raw[:30]),
             )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_HASHTAGS:
-        raise ValidationError("hashtags", f"Use at most {MAX_HASHTAGS} hashtags.")
+        raise ValidationError("hashtags", gettext("Use at most %(max)s hashtags.", max=MAX_HASHTAGS))
     return tags
 
 
@@ -105,7 +108,8 @@ def _resolve_participants(session: Session, rows: list[ParticipantInput]) -> lis
         party = found[kind].get(party_id)
         if party is None:
             raise ValidationError(
-                "participants", "One of the participants no longer exists or is archived; choose again from the list."
+                "participants",
+                gettext("One of the participants no longer exists or is archived; choose again from the list."),
             )
         side = "itpo" if kind == "user" else "stakeholder"
         participants.append(Participant(side=side, role=role, **{kind: party}))
@@ -125,9 +129,9 @@ def _wanted_parties(session: Session, rows: list[ParticipantInput]) -> dict[tupl
         try:
             key = parse_party_ref(ref)
         except ValueError:
-            raise ValidationError("participants", "Choose each participant from the list.") from None
+            raise ValidationError("participants", gettext("Choose each participant from the list.")) from None
         if row.role not in roles:
-            raise ValidationError("participants", "Choose a role for each participant from the list.")
+            raise ValidationError("participants", gettext("Choose a role for each participant from the list."))
         wanted.setdefault(key, row.role)
     return wanted
 
@@ -151,16 +155,21 @@ def _check_when(occurred_at: datetime, now: datetime | None = None) -> None:
     now = now or datetime.now()
     if occurred_at > now + FUTURE_SLACK:
         raise ValidationError(
-            "occurred_at", "That date is in the future. Log what has happened; add a follow-up for what is planned."
+            "occurred_at",
+            gettext("That date is in the future. Log what has happened; add a follow-up for what is planned."),
         )
     if occurred_at.year < 1990:
-        raise ValidationError("occurred_at", "Enter a date after 1990.")
+        raise ValidationError("occurred_at", gettext("Enter a date after 1990."))
 
 
 def _check_follow_up_date(interaction_date: date, due_date: date, field_name: str = "follow_ups") -> None:
     if due_date < interaction_date:
         raise ValidationError(
-            field_name, f"A follow-up cannot be due before the interaction it follows ({interaction_date.isoformat()})."
+            field_name,
+            gettext(
+                "A follow-up cannot be due before the interaction it follows (%(date)s).",
+                date=interaction_date.isoformat(),
+            ),
         )
 
 
@@ -169,24 +178,24 @@ def _check_assignee(session: Session, assignee_id: int | None, field_name: str =
         return
     user = session.get(User, assignee_id)
     if user is None or not user.active or user.role not in STAFF_ROLES:
-        raise ValidationError(field_name, "Assign follow-ups to an active committee member.")
+        raise ValidationError(field_name, gettext("Assign follow-ups to an active committee member."))
 
 
 def _apply(session: Session, interaction: Interaction, data: InteractionInput, now: datetime | None) -> None:
     if data.kind not in dict(KINDS):
-        raise ValidationError("kind", "Choose a kind from the list.")
+        raise ValidationError("kind", gettext("Choose a kind from the list."))
     _check_when(data.occurred_at, now)
     if data.jurisdiction_id is not None and session.get(Jurisdiction, data.jurisdiction_id) is None:
-        raise ValidationError("jurisdiction_id", "Choose a jurisdiction from the list.")
+        raise ValidationError("jurisdiction_id", gettext("Choose a jurisdiction from the list."))
     if data.meeting_format is not None and data.meeting_format not in dict(MEETING_FORMATS):
-        raise ValidationError("meeting_format", "Choose a format from the list.")
+        raise ValidationError("meeting_format", gettext("Choose a format from the list."))
     if data.proposal_version_id is not None:
         presentable_version(session, data.proposal_version_id, data.jurisdiction_id)
     tags = parse_hashtags(data.hashtags)
     participants = _resolve_participants(session, data.participants)
     if data.kind != "social_post" and not any(p.side == "stakeholder" for p in participants):
         raise ValidationError(
-            "participants", "Add at least one stakeholder (a person or an organization) who took part."
+            "participants", gettext("Add at least one stakeholder (a person or an organization) who took part.")
         )
     for column in (
         "kind",
@@ -291,7 +300,7 @@ def add_follow_up(session: Session, interaction: Interaction, item: FollowUpInpu
 
 def set_follow_up_status(session: Session, follow_up: FollowUp, status: str, now: datetime | None = None) -> None:
     if status not in dict(FOLLOW_UP_STATUSES):
-        raise ValidationError("status", "Choose a status from the list.")
+        raise ValidationError("status", gettext("Choose a status from the list."))
     follow_up.status = status
     follow_up.completed_at = (now or datetime.now()).replace(microsecond=0) if status == "done" else None
     session.flush()
@@ -335,15 +344,12 @@ def queue_follow_up_digests(session: Session, today: date, days_ahead: int = 0) 
         user = follow_ups[0].assignee
         overdue = [f for f in follow_ups if f.due_date < today]
         due = [f for f in follow_ups if f.due_date >= today]
-        text = render_template("email/follow_up_digest.txt", user=user, overdue=overdue, due=due, today=today)
-        queue_message(
-            session,
-            kind="follow_up_digest",
-            to=user.email,
-            user_id=user.id,
-            text=text,
-            subject=f"Your ITPO follow-ups: {len(overdue)} overdue, {len(due)} due",
-        )
+        with in_language(recipient_language(user)):
+            text = render_template("email/follow_up_digest.txt", user=user, overdue=overdue, due=due, today=today)
+            subject = gettext(
+                "Your ITPO follow-ups: %(overdue)s overdue, %(due)s due", overdue=len(overdue), due=len(due)
+            )
+        queue_message(session, kind="follow_up_digest", to=user.email, user_id=user.id, text=text, subject=subject)
     return len(by_user)
 
 

@@ -3,6 +3,7 @@
 from datetime import date, datetime, time
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ from crm.interactions.forms import (
     MppChatForm,
     SocialPostForm,
 )
-from crm.interactions.models import FollowUp, Interaction
+from crm.interactions.models import FOLLOW_UP_STATUSES, FollowUp, Interaction
 from crm.interactions.timeline import timeline_for
 from crm.lib.archive import archive_view
 from crm.lib.errors import ValidationError, apply_to_form
@@ -69,14 +70,14 @@ def _readable(interaction_id: int, operation: str = "read") -> Interaction:
 
 def _filter_form() -> tuple[InteractionFilterForm, lists.InteractionFilters]:
     form = InteractionFilterForm(request.args)
-    form.jurisdiction_id.choices = _jurisdiction_choices("Any jurisdiction")
+    form.jurisdiction_id.choices = _jurisdiction_choices(gettext("Any jurisdiction"))
     # Only the chosen stakeholder is rendered (all of them would make every list page heavy); the
     # search box of interactions.js finds others, and timelines link here with a stakeholder
     # chosen.
     chosen = request.args.get("stakeholder", "")
     label = parties.party_label(db.session, chosen)
-    form.stakeholder.choices = [("", "Any stakeholder")] + ([(chosen, label)] if label else [])
-    form.participant.choices = _user_choices("Anyone at ITPO")
+    form.stakeholder.choices = [("", gettext("Any stakeholder"))] + ([(chosen, label)] if label else [])
+    form.participant.choices = _user_choices(gettext("Anyone at ITPO"))
     valid = form.validate()
     filters = lists.InteractionFilters(
         kind=form.kind.data or None,
@@ -130,10 +131,10 @@ def _prepare(form: InteractionForm) -> None:
     for row in form.participants:
         if row.who.data and not row.who_name.data:
             row.who_name.data = labels.get(row.who.data, "")
-    users = _user_choices("Unassigned")
+    users = _user_choices(gettext("Unassigned"))
     for row in form.follow_ups:
         row.assignee_id.choices = users
-    form.jurisdiction_id.choices = _jurisdiction_choices("None")
+    form.jurisdiction_id.choices = _jurisdiction_choices(gettext("None"))
     form.proposal_version_id.offer(version_groups(db.session))
 
 
@@ -147,7 +148,7 @@ def _input_from(form: InteractionForm) -> services.InteractionInput:
     for row in form.follow_ups:
         if row.title.data and row.title.data.strip():
             if row.due_date.data is None:
-                raise ValidationError("follow_ups", "Give each follow-up a due date.")
+                raise ValidationError("follow_ups", gettext("Give each follow-up a due date."))
             follow_ups.append(services.FollowUpInput(row.title.data.strip(), row.due_date.data, row.assignee_id.data))
     return services.InteractionInput(
         kind=form.kind.data,
@@ -187,7 +188,7 @@ def new():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Interaction logged.", "success")
+            flash(gettext("Interaction logged."), "success")
             return redirect(url_for("interactions.detail", interaction_id=interaction.id))
     return render_template("interactions/form.html", form=form, interaction=None)
 
@@ -197,7 +198,7 @@ def detail(interaction_id):
     interaction = _readable(interaction_id)
     if not current_user.is_staff:
         return render_template("interactions/mppchat_detail.html", interaction=interaction)
-    users = _user_choices("Unassigned")
+    users = _user_choices(gettext("Unassigned"))
     follow_up_form = FollowUpForm()
     follow_up_form.assignee_id.choices = users
     return render_template(
@@ -232,7 +233,7 @@ def edit(interaction_id):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Interaction saved.", "success")
+            flash(gettext("Interaction saved."), "success")
             return redirect(url_for("interactions.detail", interaction_id=interaction.id))
     return render_template("interactions/form.html", form=form, interaction=interaction)
 
@@ -240,7 +241,9 @@ def edit(interaction_id):
 @bp.route("/<int:interaction_id>/archive", methods=["POST"])
 def archive(interaction_id):
     interaction = _readable(interaction_id, "archive")
-    return archive_view(interaction, "Interaction", url_for("interactions.detail", interaction_id=interaction.id))
+    return archive_view(
+        interaction, gettext("Interaction"), url_for("interactions.detail", interaction_id=interaction.id)
+    )
 
 
 # --- follow-ups ----------------------------------------------------------------------------------
@@ -250,7 +253,7 @@ def archive(interaction_id):
 def add_follow_up(interaction_id):
     interaction = db.get_or_404(Interaction, interaction_id)
     form = FollowUpForm()
-    form.assignee_id.choices = _user_choices("Unassigned")
+    form.assignee_id.choices = _user_choices(gettext("Unassigned"))
     if form.validate_on_submit():
         try:
             services.add_follow_up(
@@ -263,9 +266,11 @@ def add_follow_up(interaction_id):
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash("Follow-up added.", "success")
+            flash(gettext("Follow-up added."), "success")
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Check the follow-up.", "danger")
+        flash(
+            " ".join(e for errors in form.errors.values() for e in errors) or gettext("Check the follow-up."), "danger"
+        )
     return redirect(url_for("interactions.detail", interaction_id=interaction_id))
 
 
@@ -276,9 +281,13 @@ def follow_up_status(follow_up_id):
     if form.validate_on_submit():
         services.set_follow_up_status(db.session, follow_up, form.status.data)
         db.session.commit()
-        flash(f"Follow-up “{follow_up.title}” is now {follow_up.status}.", "success")
+        status = dict(FOLLOW_UP_STATUSES)[follow_up.status]
+        flash(
+            gettext("Follow-up “%(title)s” is now %(status)s.", title=follow_up.title, status=gettext(status).lower()),
+            "success",
+        )
     else:
-        flash("Choose a status from the list.", "danger")
+        flash(gettext("Choose a status from the list."), "danger")
     target = request.form.get("back")
     if target == "mine":
         return redirect(url_for("interactions.my_follow_ups"))
@@ -351,7 +360,7 @@ def _mpp_form(form: MppChatForm) -> None:
 
 def _report_input(form: MppChatForm) -> member_reports.MppChatInput:
     if form.person_id.data is None:
-        raise ValidationError("person_id", "Choose your MPP from the list.")
+        raise ValidationError("person_id", gettext("Choose your MPP from the list."))
     return member_reports.MppChatInput(
         occurred_on=form.occurred_on.data,
         meeting_format=form.meeting_format.data,
@@ -377,7 +386,7 @@ def report_mppchat():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Thank you! Your #mppchats report is with the advocacy committee.", "success")
+            flash(gettext("Thank you! Your #mppchats report is with the advocacy committee."), "success")
             return redirect(url_for("interactions.detail", interaction_id=interaction.id))
     return render_template("interactions/mppchat_form.html", form=form, interaction=None)
 
@@ -399,7 +408,7 @@ def _edit_report(interaction: Interaction):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Your report is updated.", "success")
+            flash(gettext("Your report is updated."), "success")
             return redirect(url_for("interactions.detail", interaction_id=interaction.id))
     return render_template("interactions/mppchat_form.html", form=form, interaction=interaction)
 
@@ -454,6 +463,6 @@ def new_post():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Post logged.", "success")
+            flash(gettext("Post logged."), "success")
             return redirect(url_for("interactions.detail", interaction_id=interaction.id))
     return render_template("interactions/post_form.html", form=form)

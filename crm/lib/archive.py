@@ -2,6 +2,7 @@
 and keeps its page and history; the audit trail records `archived` before → after."""
 
 from flask import flash, redirect
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import HiddenField
@@ -26,7 +27,10 @@ def archive_view(record, name: str, back: str):
     if form.validate_on_submit():
         set_archived(db.session, record, form.archived.data == "1")
         db.session.commit()
-        flash(f"{name} {'archived' if record.archived else 'restored'}.", "success")
+        if record.archived:
+            flash(gettext("%(name)s archived.", name=name), "success")
+        else:
+            flash(gettext("%(name)s restored.", name=name), "success")
     else:
-        flash("The archive request was not valid; reload the page and try again.", "danger")
+        flash(gettext("The archive request was not valid; reload the page and try again."), "danger")
     return redirect(back)

@@ -31,13 +31,13 @@ from crm.reference.names import name_in
 from crm.stakeholders.models import ElectedOffice, Person
 
 MAILING_PLACEHOLDERS = {
-    "member_name": "the member's full name",
-    "member_riding": "the member's riding (electoral district)",
-    "representative_name": "the member's representative (their MPP), or the campaign's first fixed target",
-    "representative_title": "that representative's title (e.g. MPP)",
-    "campaign_name": "the campaign's name",
-    "hashtag": "the campaign's hashtag, e.g. #skillstohelp",
-    "action_link": "the member's personal link to the letter, their representative already chosen (14 days)",
+    "member_name": N_("the member's full name"),
+    "member_riding": N_("the member's riding (electoral district)"),
+    "representative_name": N_("the member's representative (their MPP), or the campaign's first fixed target"),
+    "representative_title": N_("that representative's title (e.g. MPP)"),
+    "campaign_name": N_("the campaign's name"),
+    "hashtag": N_("the campaign's hashtag, e.g. #skillstohelp"),
+    "action_link": N_("the member's personal link to the letter, their representative already chosen (14 days)"),
 }
 MAX_SUBJECT_CHARS = 300
 MAX_BODY_CHARS = 8_000

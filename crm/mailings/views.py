@@ -278,15 +278,18 @@ def send(mailing_id):
         return _mailing_page(found, _mailing_form(obj=found), send_form), 400
     else:
         db.session.commit()
-        when = "now" if send_form.scheduled_at.data is None else "at the time you chose"
-        flash(
-            gettext(
-                "The mailing to %(shown_count)s members goes out %(when)s. You can cancel it while it is queued.",
+        if send_form.scheduled_at.data is None:
+            sent = gettext(
+                "The mailing to %(shown_count)s members goes out now. You can cancel it while it is queued.",
                 shown_count=shown_count(count),
-                when=when,
-            ),
-            "success",
-        )
+            )
+        else:
+            sent = gettext(
+                "The mailing to %(shown_count)s members goes out at the time you chose. You can cancel it while it "
+                "is queued.",
+                shown_count=shown_count(count),
+            )
+        flash(sent, "success")
     return redirect(url_for("mailings.mailing", mailing_id=found.id))
 
 

@@ -91,7 +91,13 @@ def profile():
         db.session.commit()
         flash(gettext("Your profile is saved."), "success")
         if district is not None:
-            flash(f"Your riding is now {district.name}" + (f"; your MPP is {mpp}." if mpp else "."), "info")
+            if mpp:
+                flash(
+                    gettext("Your riding is now %(riding)s; your MPP is %(mpp)s.", riding=district.name, mpp=mpp),
+                    "info",
+                )
+            else:
+                flash(gettext("Your riding is now %(riding)s.", riding=district.name), "info")
         return redirect(url_for("members.profile"))
     return render_template("members/profile.html", form=form, profile=user.profile)
 

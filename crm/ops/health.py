@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -128,4 +129,4 @@ def age(delta: timedelta | None) -> str:
         return f"{seconds // 60} min"
     if seconds < 2 * 86400:
         return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
+    return gettext("%(days)s days", days=seconds // 86400)

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-ATTENTION_CHOICES = [("", "Unknown and failed"), ("unknown", "Unknown"), ("failed", "Failed")]
+ATTENTION_CHOICES = [("", _l("Unknown and failed")), ("unknown", _l("Unknown")), ("failed", _l("Failed"))]
 
 
 class MessageActionForm(FlaskForm):

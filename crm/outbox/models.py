@@ -6,18 +6,19 @@ from sqlalchemy import ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
+from crm.lib.i18n import N_
 
 STATUSES = (
-    "queued",
-    "sending",
-    "accepted",
-    "delivered",
-    "deferred",
-    "bounced",
-    "dropped",
-    "failed",
-    "unknown",
-    "cancelled",
+    N_("queued"),
+    N_("sending"),
+    N_("accepted"),
+    N_("delivered"),
+    N_("deferred"),
+    N_("bounced"),
+    N_("dropped"),
+    N_("failed"),
+    N_("unknown"),
+    N_("cancelled"),
 )
 # How far along each status is; a provider event may only move a message to a higher rank.
 STATUS_RANK = {

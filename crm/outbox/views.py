@@ -11,6 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from crm.extensions import csrf, db
+from crm.lib.i18n import N_
 from crm.lib.pagination import page_args, paginate
 from crm.outbox import bulk, services
 from crm.outbox.forms import AttentionFilterForm, MessageActionForm
@@ -81,9 +82,9 @@ def _admin_action(message_id: int, action, done: str, refused: str):
         flash(gettext("This form has expired. Reload the page and try again."), "danger")
     elif action(db.session, message):
         db.session.commit()
-        flash(done.format(id=message.id, to=message.to_address), "success")
+        flash(gettext(done, id=message.id, to=message.to_address), "success")
     else:
-        flash(refused.format(id=message.id, status=message.status), "warning")
+        flash(gettext(refused, id=message.id, status=gettext(message.status)), "warning")
     return redirect(
         request.referrer
         if request.referrer and request.referrer.startswith(request.host_url)
@@ -96,8 +97,8 @@ def admin_resend(message_id):
     return _admin_action(
         message_id,
         services.resend,
-        "Message {id} to {to} is queued again.",
-        "Message {id} is {status}; only unknown or failed messages can be resent.",
+        N_("Message %(id)s to %(to)s is queued again."),
+        N_("Message %(id)s is %(status)s; only unknown or failed messages can be resent."),
     )
 
 
@@ -106,8 +107,8 @@ def admin_cancel(message_id):
     return _admin_action(
         message_id,
         services.cancel,
-        "Message {id} to {to} is cancelled and will not be sent.",
-        "Message {id} is {status} and can no longer be cancelled.",
+        N_("Message %(id)s to %(to)s is cancelled and will not be sent."),
+        N_("Message %(id)s is %(status)s and can no longer be cancelled."),
     )
 
 

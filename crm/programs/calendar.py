@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+from flask import has_app_context
+
+from crm.lib.i18n import current_language
+
 TORONTO = ZoneInfo("America/Toronto")
 
 
@@ -30,9 +35,17 @@ def utc_to_toronto(utc: datetime) -> datetime:
     return utc.replace(tzinfo=UTC).astimezone(TORONTO)
 
 
+# Canadian French names Toronto's zones: heure avancée / normale de l'Est.
+FRENCH_ZONES = {"EDT": "HAE", "EST": "HNE"}
+
+
+def _in_french() -> bool:
+    return has_app_context() and current_language() == "fr"
+
+
 def format_toronto(utc: datetime | None, with_zone: bool = True) -> str:
-    """'Tue 10 Mar 2026, 7:00 pm EDT' — how every page and email shows an event time; in French (the page's or
-    the email's language), Canadian French: 'mar. 10 mars 2026, 19 h 00 HAE'."""
+    """'Tue 10 Mar 2026, 7:00 pm EDT' — how every page shows an event time; in French 'mar. 10 mars 2026,
+    19 h 00 HAE' (Babel's fr_CA names, the 24-hour clock)."""
     if utc is None:
         return ""
     from crm.lib.i18n import current_language
@@ -43,6 +56,10 @@ def format_toronto(utc: datetime | None, with_zone: bool = True) -> str:
         pattern = "EEE d MMM y, HH 'h' mm" + (" zzz" if with_zone else "")
         return format_datetime(utc.replace(tzinfo=UTC), pattern, tzinfo=TORONTO, locale="fr_CA")
     local = utc_to_toronto(utc)
+    if _in_french():
+        text = format_datetime(local, "EEE d MMM y, H 'h' mm", tzinfo=TORONTO, locale="fr_CA")
+        zone = local.tzname() or ""
+        return f"{text} {FRENCH_ZONES.get(zone, zone)}" if with_zone else text
     hour = local.hour % 12 or 12
     text = f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
     return f"{text} {local.tzname()}" if with_zone else text

@@ -68,7 +68,7 @@ class ActionForm(FlaskForm):
 
 
 class SpeakerOfferForm(FlaskForm):
-    route = SelectField(_l("How did you reach practice?"), choices=list(SPEAKER_ROUTES))
+    route = SelectField(_l("How did you reach practice?"), choices=[(v, _l(label)) for v, label in SPEAKER_ROUTES])
     program_id = SelectField(
         _l("Which program would you like to speak in? (optional)"), coerce=_optional_int, validators=[Optional()]
     )

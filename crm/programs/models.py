@@ -10,13 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
 from crm.extensions import db
+from crm.lib.i18n import N_
 
 EVENT_STATUSES = ("draft", "open", "cancelled")  # "full" and "past" are derived from the rows, never stored
 REGISTRATION_STATUSES = ("registered", "waitlisted", "cancelled")
 SPEAKER_ROUTES = (
-    ("matched", "Matched to residency through CaRMS"),
-    ("pra", "Completed a PRA"),
-    ("licensed", "Licensed in Canada"),
+    ("matched", N_("Matched to residency through CaRMS")),
+    ("pra", N_("Completed a PRA")),
+    ("licensed", N_("Licensed in Canada")),
 )
 OFFER_STATUSES = ("pending", "accepted", "declined")
 

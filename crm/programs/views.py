@@ -133,8 +133,11 @@ def _act(action, back: str, success):
 
 def _registered_message(registration):
     if registration.status == "registered":
-        return "You are registered. We have emailed you the details; add the event to your calendar below.", "success"
-    return "The event is full, so you are on the waitlist. We will email you if a place opens up.", "info"
+        return (
+            gettext("You are registered. We have emailed you the details; add the event to your calendar below."),
+            "success",
+        )
+    return gettext("The event is full, so you are on the waitlist. We will email you if a place opens up."), "info"
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
@@ -151,7 +154,7 @@ def cancel(event_id):
     return _act(
         lambda: services.cancel_registration(db.session, event_id, current_user.id),
         url_for("programs.event", event_id=event_id),
-        lambda _: ("Your registration is cancelled.", "success"),
+        lambda _: (gettext("Your registration is cancelled."), "success"),
     )
 
 
@@ -397,7 +400,7 @@ def review_offer(offer_id):
             flash(error.message, "warning")
         else:
             db.session.commit()
-            flash(gettext("Offer %(status)s.", status=offer.status), "success")
+            flash(gettext("Offer accepted.") if offer.status == "accepted" else gettext("Offer declined."), "success")
     else:
         flash(gettext("Choose accept or decline."), "warning")
     return redirect(url_for("programs.speaker_offers"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -166,12 +167,12 @@ def record_ask_status(
 ) -> AskStatus:
     """Add a new status row (the old ones stay as history); it becomes the current one."""
     if status not in dict(ASK_STATUSES):
-        raise ValidationError("status", "Choose one of the listed statuses.")
+        raise ValidationError("status", gettext("Choose one of the listed statuses."))
     if figure is not None:
         _check_figure(ask, figure)
     source_url = _web_address(source_url)
     if as_of and as_of > (today or date.today()):
-        raise ValidationError("as_of", "The as-of date cannot be in the future.")
+        raise ValidationError("as_of", gettext("The as-of date cannot be in the future."))
     entry = AskStatus(
         ask_id=ask.id,
         jurisdiction_id=jurisdiction.id,
@@ -191,16 +192,20 @@ def record_ask_status(
 def _check_figure(ask: Ask, figure) -> None:
     """Refuse a figure that is not a whole number from 0, or one for an ask that tracks none."""
     if isinstance(figure, bool) or not isinstance(figure, int):
-        raise ValidationError("figure", "The figure must be a whole number, like 40.")
+        raise ValidationError("figure", gettext("The figure must be a whole number, like 40."))
     if figure < 0:
-        raise ValidationError("figure", "The figure cannot be negative.")
+        raise ValidationError("figure", gettext("The figure cannot be negative."))
     if ask.figure_label is None:
-        raise ValidationError("figure", f"No figure is tracked for “{ask.short_title}”; leave it empty.")
+        raise ValidationError(
+            "figure", gettext("No figure is tracked for “%(ask)s”; leave it empty.", ask=ask.short_title)
+        )
 
 
 def _web_address(source_url: str | None) -> str | None:
     """The source trimmed (None when empty); anything but an http(s) address is refused."""
     source_url = (source_url or "").strip() or None
     if source_url and (urlsplit(source_url).scheme not in ("http", "https") or not urlsplit(source_url).netloc):
-        raise ValidationError("source_url", "The source must be a web address starting with https:// or http://.")
+        raise ValidationError(
+            "source_url", gettext("The source must be a web address starting with https:// or http://.")
+        )
     return source_url

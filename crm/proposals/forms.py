@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -31,64 +33,67 @@ class WholeNumberField(IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("The figure must be a whole number, like 40.") from None
+            raise ValueError(gettext("The figure must be a whole number, like 40.")) from None
 
 
 class NewProposalForm(PlainTextForm):
     jurisdiction_id = SelectField(
-        "Province or territory", coerce=int, validators=[DataRequired("Choose a province or territory.")]
+        _l("Province or territory"), coerce=int, validators=[DataRequired(_l("Choose a province or territory."))]
     )
     title = StringField(
-        "Title (optional)",
+        _l("Title (optional)"),
         validators=[Optional(), Length(max=200)],
-        description="Leave empty for “Proposal to <province>”.",
+        description=_l("Leave empty for “Proposal to <province>”."),
     )
-    submit = SubmitField("Create proposal")
+    submit = SubmitField(_l("Create proposal"))
 
 
 class VersionForm(PlainTextForm):
     body = TextAreaField(
-        "Proposal text (Markdown)",
+        _l("Proposal text (Markdown)"),
         validators=[Length(max=200_000)],
-        description="Headings with #, lists with -, links as [text](https://…). HTML is removed.",
+        description=_l("Headings with #, lists with -, links as [text](https://…). HTML is removed."),
         render_kw={"rows": 20},
     )
     change_summary = TextAreaField(
-        "What changed since the previous version", validators=[Length(max=5000)], render_kw={"rows": 3}
+        _l("What changed since the previous version"), validators=[Length(max=5000)], render_kw={"rows": 3}
     )
-    pdf = FileField("PDF of this version (optional, up to 20 MB)")
-    remove_pdf = BooleanField("Remove the current PDF")
-    submit = SubmitField("Save draft")
+    pdf = FileField(_l("PDF of this version (optional, up to 20 MB)"))
+    remove_pdf = BooleanField(_l("Remove the current PDF"))
+    submit = SubmitField(_l("Save draft"))
 
 
 class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token (publish, start a new version)."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class CompareForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: nothing changes
 
-    old = SelectField("Compare", coerce=int)
-    new = SelectField("with", coerce=int)
+    old = SelectField(_l("Compare"), coerce=int)
+    new = SelectField(_l("with"), coerce=int)
 
 
 class AskStatusForm(PlainTextForm):
-    status = SelectField("Status", choices=list(ASK_STATUSES))
-    program_name = StringField("Program or measure (optional)", validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), choices=[(value, _l(label)) for value, label in ASK_STATUSES])
+    program_name = StringField(_l("Program or measure (optional)"), validators=[Optional(), Length(max=200)])
     figure = WholeNumberField(
-        "Figure (optional)", validators=[Optional(), NumberRange(min=0, message="The figure cannot be negative.")]
+        _l("Figure (optional)"),
+        validators=[Optional(), NumberRange(min=0, message=_l("The figure cannot be negative."))],
     )
     source_url = StringField(
-        "Source URL (optional)",
+        _l("Source URL (optional)"),
         validators=[Optional(), Length(max=500)],
-        description="A public page that shows this status, starting with https://.",
+        description=_l("A public page that shows this status, starting with https://."),
     )
-    as_of = DateField("As of", validators=[DataRequired("Enter the date this status was true.")], default=date.today)
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
-    submit = SubmitField("Record status")
+    as_of = DateField(
+        _l("As of"), validators=[DataRequired(_l("Enter the date this status was true."))], default=date.today
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    submit = SubmitField(_l("Record status"))
 
 
 def optional_id(value):
@@ -108,9 +113,9 @@ class VersionField(SelectField):
     "Version 2, published 2026-11-24"), never by id: "None" first, then one group per proposal (`offer`). The
     service checks the version may be cited (`presentable_version`): a hand-made value gets its field error."""
 
-    def __init__(self, label=None, validators=None, none_label="None", **kwargs):
+    def __init__(self, label=None, validators=None, none_label=None, **kwargs):
         super().__init__(label, validators, coerce=optional_id, validate_choice=False, **kwargs)
-        self.none_label = none_label
+        self.none_label = none_label or _l("None")
         self.offer({})
 
     def offer(self, groups: dict[str, list[tuple[str, str]]]) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.services import audited
 from crm.extensions import db
+from crm.lib.i18n import N_
 
 
 @audited
@@ -97,11 +98,11 @@ def _refuse_changes_to_published_versions(mapper, connection, target):
 
 
 ASK_STATUSES = (
-    ("none", "None"),
-    ("under_discussion", "Under discussion"),
-    ("announced", "Announced"),
-    ("operating", "Operating"),
-    ("expanded", "Expanded"),
+    ("none", N_("None")),
+    ("under_discussion", N_("Under discussion")),
+    ("announced", N_("Announced")),
+    ("operating", N_("Operating")),
+    ("expanded", N_("Expanded")),
 )
 
 

@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from blinker import Namespace
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_
 from crm.proposals import files
 from crm.proposals.models import Proposal, ProposalVersion
 from crm.reference.models import Jurisdiction
 
-PUBLISHED_MESSAGE = "Version {number} is published and can no longer change. Start a new version to make changes."
+PUBLISHED_MESSAGE = N_("Version %(number)s is published and can no longer change. Start a new version to make changes.")
 
 
 def slugify(text: str) -> str:
@@ -30,10 +32,13 @@ def create_proposal(session: Session, *, jurisdiction_id: int, title: str | None
     """A jurisdiction's proposal with an empty draft v1; one proposal per jurisdiction."""
     jurisdiction = session.get(Jurisdiction, jurisdiction_id)
     if jurisdiction is None:
-        raise ValidationError("jurisdiction_id", "Choose a province or territory.")
+        raise ValidationError("jurisdiction_id", gettext("Choose a province or territory."))
     if session.scalar(select(Proposal.id).where(Proposal.jurisdiction_id == jurisdiction_id)) is not None:
         raise ValidationError(
-            "jurisdiction_id", f"{jurisdiction.name} already has a proposal; open it and start a new version instead."
+            "jurisdiction_id",
+            gettext(
+                "%(place)s already has a proposal; open it and start a new version instead.", place=jurisdiction.name
+            ),
         )
     proposal = Proposal(
         jurisdiction_id=jurisdiction_id,
@@ -65,10 +70,12 @@ def start_next_version(session: Session, proposal_id: int, *, author_id: int | N
     # Lock the proposal row (PostgreSQL): two people starting a version at once get 3 and a refusal.
     proposal = session.scalar(select(Proposal).where(Proposal.id == proposal_id).with_for_update())
     if proposal is None:
-        raise ValidationError(None, "That proposal does not exist.")
+        raise ValidationError(None, gettext("That proposal does not exist."))
     draft = draft_of(session, proposal_id)
     if draft is not None:
-        raise ValidationError(None, f"Version {draft.number} is already a draft: finish or publish it first.")
+        raise ValidationError(
+            None, gettext("Version %(number)s is already a draft: finish or publish it first.", number=draft.number)
+        )
     latest = session.scalar(
         select(ProposalVersion)
         .where(ProposalVersion.proposal_id == proposal_id)
@@ -107,7 +114,7 @@ def update_draft(
     """Change a draft's body, summary and PDF. A published version is refused (start a new version)."""
     _lock(session, version)
     if version.is_published:
-        raise ValidationError(None, PUBLISHED_MESSAGE.format(number=version.number))
+        raise ValidationError(None, gettext(PUBLISHED_MESSAGE, number=version.number))
     if pdf_data is not None:
         stored = files.store_pdf(pdf_data)  # raises ValidationError("pdf", …) for a fake or oversize file
         version.pdf_sha256, version.pdf_size = stored.sha256, stored.size
@@ -126,11 +133,13 @@ def publish_version(session: Session, version: ProposalVersion) -> ProposalVersi
     """Freeze a draft. It needs a body, and (after v1) a summary of what changed."""
     _lock(session, version)
     if version.is_published:
-        raise ValidationError(None, f"Version {version.number} is already published.")
+        raise ValidationError(None, gettext("Version %(number)s is already published.", number=version.number))
     if not version.body.strip():
-        raise ValidationError("body", "Write the proposal before publishing it.")
+        raise ValidationError("body", gettext("Write the proposal before publishing it."))
     if version.number > 1 and not version.change_summary.strip():
-        raise ValidationError("change_summary", "Say what changed since the previous version before publishing.")
+        raise ValidationError(
+            "change_summary", gettext("Say what changed since the previous version before publishing.")
+        )
     version.published_at = datetime.utcnow()
     session.flush()
     return version
@@ -218,7 +227,9 @@ def presentable_version(session: Session, version_id: int, jurisdiction_id: int 
         or not version.is_published
         or (jurisdiction_id is not None and version.proposal.jurisdiction_id != jurisdiction_id)
     ):
-        raise ValidationError("proposal_version_id", "Choose a published version of this jurisdiction's proposal.")
+        raise ValidationError(
+            "proposal_version_id", gettext("Choose a published version of this jurisdiction's proposal.")
+        )
     return version
 
 
@@ -232,7 +243,9 @@ def version_groups(session: Session, jurisdiction_id: int | None = None) -> dict
     newest first ("Version 3, published 2026-11-24")."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for version in versions_for_jurisdiction(session, jurisdiction_id):
-        label = f"Version {version.number}, published {version.published_at:%Y-%m-%d}"
+        label = gettext(
+            "Version %(number)s, published %(day)s", number=version.number, day=f"{version.published_at:%Y-%m-%d}"
+        )
         groups.setdefault(version.proposal.title, []).append((str(version.id), label))
     return groups
 

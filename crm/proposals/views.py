@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from crm.extensions import csrf, db
@@ -120,7 +121,7 @@ def create_proposal():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"Created “{proposal.title}” with a draft version 1.", "success")
+            flash(gettext("Created “%(title)s” with a draft version 1.", title=proposal.title), "success")
             return redirect(url_for("proposals.edit_version", version_id=proposal.versions[0].id))
     return render_template("proposals/committee_index.html", rows=rows, form=form), 400
 
@@ -174,9 +175,13 @@ def start_version(proposal_id):
         )
     db.session.commit()
     flash(
-        f"Started version {version.number} from the text of version {version.number - 1}."
+        gettext(
+            "Started version %(number)s from the text of version %(previous)s.",
+            number=version.number,
+            previous=version.number - 1,
+        )
         if version.number > 1
-        else "Started version 1.",
+        else gettext("Started version 1."),
         "success",
     )
     return redirect(url_for("proposals.edit_version", version_id=version.id))
@@ -202,7 +207,7 @@ def edit_version(version_id):
         csrf.protect()
     version = _version_or_404(version_id)
     if version.is_published:
-        flash(services.PUBLISHED_MESSAGE.format(number=version.number), "warning")
+        flash(gettext(services.PUBLISHED_MESSAGE, number=version.number), "warning")
         return redirect(url_for("proposals.show_version", version_id=version.id), 303)
     form = VersionForm(obj=version)
     if form.validate_on_submit():
@@ -224,7 +229,7 @@ def edit_version(version_id):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"Saved the draft of version {version.number}.", "success")
+            flash(gettext("Saved the draft of version %(number)s.", number=version.number), "success")
             return redirect(url_for("proposals.show_version", version_id=version.id))
     return render_template(
         "proposals/edit_version.html", form=form, version=version, proposal=version.proposal
@@ -244,7 +249,12 @@ def publish_version(version_id):
         target = "edit_version" if not version.is_published else "show_version"
         return redirect(url_for(f"proposals.{target}", version_id=version.id))
     db.session.commit()
-    flash(f"Published version {version.number}. It can no longer change; anyone can now read it.", "success")
+    flash(
+        gettext(
+            "Published version %(number)s. It can no longer change; anyone can now read it.", number=version.number
+        ),
+        "success",
+    )
     return redirect(url_for("proposals.show_version", version_id=version.id))
 
 
@@ -256,7 +266,7 @@ def compare(proposal_id):
     by_number = {v.number: v for v in versions}
     old, new = by_number.get(form.old.data), by_number.get(form.new.data)
     if old is None or new is None:
-        flash("Choose two versions of this proposal to compare.", "warning")
+        flash(gettext("Choose two versions of this proposal to compare."), "warning")
         return redirect(url_for("proposals.committee_proposal", proposal_id=proposal.id))
     rows = services.compare_bodies(old.body, new.body)
     return render_template(
@@ -300,7 +310,10 @@ def edit_ask_status(ask_code, jurisdiction_code):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"Recorded the status of “{ask.short_title}” in {jurisdiction.name}.", "success")
+            flash(
+                gettext("Recorded the status of “%(ask)s” in %(place)s.", ask=ask.short_title, place=jurisdiction.name),
+                "success",
+            )
             return redirect(url_for("proposals.scoreboard"))
     return render_template(
         "proposals/ask_status.html", form=form, ask=ask, jurisdiction=jurisdiction, history=history

@@ -36,6 +36,6 @@ class AnswerForm(FlaskForm):
 
 
 class StanceFromReplyForm(FlaskForm):
-    ask = SelectField(_l("Ask"), choices=ASKS)
-    position = SelectField(_l("Position"), choices=POSITIONS)
+    ask = SelectField(_l("Ask"), choices=[(value, _l(label)) for value, label in ASKS])
+    position = SelectField(_l("Position"), choices=[(value, _l(label)) for value, label in POSITIONS])
     submit = SubmitField(_l("Make it a stance"))

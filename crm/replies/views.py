@@ -51,9 +51,9 @@ def survey(token):
             else:
                 db.session.commit()
                 flash(
-                    "Thank you: your answer is saved."
+                    gettext("Thank you: your answer is saved.")
                     if outcome == "recorded"
-                    else "Thank you: your answer is changed.",
+                    else gettext("Thank you: your answer is changed."),
                     "success",
                 )
                 return redirect(url_for(".survey", token=token))

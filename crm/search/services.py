@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from crm.interactions.models import KINDS
+from crm.lib.i18n import N_
 from crm.search import queries
 from crm.stakeholders.models import ORGANIZATION_KINDS
 
@@ -63,11 +65,11 @@ def prepare(raw: str | None) -> tuple[str, str | None, bool]:
     if not any(ch.isalnum() for ch in text):
         return (
             text,
-            "Type a name, an acronym, a riding, a hashtag or an email: punctuation alone matches nothing.",
+            gettext("Type a name, an acronym, a riding, a hashtag or an email: punctuation alone matches nothing."),
             False,
         )
     if len(text) < MIN_LENGTH:
-        return text, f"Type at least {MIN_LENGTH} characters.", False
+        return text, gettext("Type at least %(count)s characters.", count=MIN_LENGTH), False
     return text, None, shortened
 
 
@@ -97,7 +99,7 @@ def _organizations(session: Session, q: str, can) -> Group | None:
         )
 
     rows = queries.organizations(session, q, PER_KIND + 1)
-    return _group("organizations", "Organizations", rows, hit, url_for("stakeholders.organizations", q=q))
+    return _group("organizations", N_("Organizations"), rows, hit, url_for("stakeholders.organizations", q=q))
 
 
 def _people(session: Session, q: str, can) -> Group | None:
@@ -107,7 +109,7 @@ def _people(session: Session, q: str, can) -> Group | None:
         return Hit(row.full_name, url_for("stakeholders.person", person_id=row.id), detail, row.rank)
 
     rows = queries.people(session, q, PER_KIND + 1)
-    return _group("people", "People", rows, hit, url_for("stakeholders.people", q=q))
+    return _group("people", N_("People"), rows, hit, url_for("stakeholders.people", q=q))
 
 
 def _offices(session: Session, q: str, can) -> Group | None:
@@ -115,7 +117,7 @@ def _offices(session: Session, q: str, can) -> Group | None:
         detail = ", ".join(part for part in (row.full_name, row.party, row.code) if part)
         return Hit(row.name, url_for("stakeholders.person", person_id=row.id), detail, row.rank)
 
-    return _group("ridings", "Elected offices by riding", queries.offices(session, q, PER_KIND + 1), hit)
+    return _group("ridings", N_("Elected offices by riding"), queries.offices(session, q, PER_KIND + 1), hit)
 
 
 def _interactions(session: Session, q: str, can) -> Group | None:
@@ -127,14 +129,14 @@ def _interactions(session: Session, q: str, can) -> Group | None:
 
     tag = queries.hashtag_of(q)
     more_url = url_for("interactions.index", hashtag=tag) if tag and q.startswith("#") else None
-    return _group("interactions", "Interactions", queries.interactions(session, q, PER_KIND + 1), hit, more_url)
+    return _group("interactions", N_("Interactions"), queries.interactions(session, q, PER_KIND + 1), hit, more_url)
 
 
 def _proposals(session: Session, q: str, can) -> Group | None:
     def hit(row):
         return Hit(row.title, url_for("proposals.committee_proposal", proposal_id=row.id), row.name, row.rank)
 
-    return _group("proposals", "Proposals", queries.proposals(session, q, PER_KIND + 1), hit)
+    return _group("proposals", N_("Proposals"), queries.proposals(session, q, PER_KIND + 1), hit)
 
 
 def _campaigns(session: Session, q: str, can) -> Group | None:
@@ -144,7 +146,7 @@ def _campaigns(session: Session, q: str, can) -> Group | None:
         url = url_for("campaigns.dashboard", campaign_id=row.id) if leads else url_for("campaigns.show", slug=row.slug)
         return Hit(row.name, url, row.status.title(), row.rank)
 
-    return _group("campaigns", "Campaigns", queries.campaigns(session, q, PER_KIND + 1), hit)
+    return _group("campaigns", N_("Campaigns"), queries.campaigns(session, q, PER_KIND + 1), hit)
 
 
 def _members(session: Session, q: str, can) -> Group | None:
@@ -154,7 +156,7 @@ def _members(session: Session, q: str, can) -> Group | None:
         return Hit(row.name, url_for("auth.admin_users", q=row.email) if admin else None, row.email, row.rank)
 
     more_url = url_for("auth.admin_users", q=q, role="member") if admin else None
-    return _group("members", "Members", queries.members(session, q, PER_KIND + 1), hit, more_url)
+    return _group("members", N_("Members"), queries.members(session, q, PER_KIND + 1), hit, more_url)
 
 
 # In this order when equally good: the directory first, members last.

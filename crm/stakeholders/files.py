@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext
+
 from crm.lib.bulk import gc_paused
 from crm.lib.errors import ValidationError
 from crm.lib.spreadsheets import safe_cell, write_csv  # noqa: F401  (write_csv: the directory's one writer module)
@@ -38,16 +40,18 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
             "Split it into smaller files and import them one by one.",
         )
     if not data.strip():
-        raise ValidationError("file", "The file is empty. Choose a file with a header row and at least one row.")
+        raise ValidationError(
+            "file", gettext("The file is empty. Choose a file with a header row and at least one row.")
+        )
     if name.endswith((".xlsx", ".xlsm")):
         frame = _read_xlsx(data)
     elif name.endswith((".csv", ".txt")) or not name:
         frame = _read_csv(data)
     else:
-        raise ValidationError("file", "Choose a .csv or .xlsx file.")
+        raise ValidationError("file", gettext("Choose a .csv or .xlsx file."))
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     if frame.empty:
-        raise ValidationError("file", "The file has a header row but no rows to import.")
+        raise ValidationError("file", gettext("The file has a header row but no rows to import."))
     # Column by column (a later column of the same name wins, as in a dict), not to_dict(): for
     # 50,000 rows pandas' per-cell boxing costs more than the rest of reading the file.
     columns = list(frame.columns)
@@ -72,14 +76,16 @@ def _read_csv(data: bytes) -> pd.DataFrame:
             )
         except pd.errors.EmptyDataError:
             raise ValidationError(
-                "file", "The file is empty. Choose a file with a header row and at least one row."
+                "file", gettext("The file is empty. Choose a file with a header row and at least one row.")
             ) from None
         except (pd.errors.ParserError, ValueError) as error:
             raise ValidationError(
                 "file",
                 f"The file could not be read as CSV ({error}). Save it again as CSV (comma-separated) and retry.",
             ) from None
-    raise ValidationError("file", "The file's text encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
+    raise ValidationError(
+        "file", gettext("The file's text encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
+    )
 
 
 def _delimiter(text: str) -> str:
@@ -135,12 +141,12 @@ def stash_upload(folder: Path, filename: str, data: bytes, plan: dict | None = N
 def load_upload(folder: Path, token: str) -> tuple[str, bytes]:
     """The (filename, bytes) stashed under `token`; ValidationError when it is gone."""
     if not TOKEN_RE.match(token or ""):
-        raise ValidationError(None, "That preview is not valid. Upload the file again.")
+        raise ValidationError(None, gettext("That preview is not valid. Upload the file again."))
     for suffix in (".csv", ".xlsx"):
         path = folder / f"{token}{suffix}"
         if path.exists():
             return path.name, path.read_bytes()
-    raise ValidationError(None, "That preview has expired or was already applied. Upload the file again.")
+    raise ValidationError(None, gettext("That preview has expired or was already applied. Upload the file again."))
 
 
 @gc_paused()

@@ -3,6 +3,8 @@
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -11,33 +13,48 @@ from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, Vali
 from crm.lib.errors import ValidationError as Refused
 from crm.stakeholders.models import ASKS, ORGANIZATION_KINDS, POSITIONS, looks_like_phone
 
-ANY = [("", "Any")]
-STATUSES = [("", "Any"), ("current", "Current elected office"), ("former", "Former elected office")]
-PEOPLE_SORTS = [("name", "Name A–Z"), ("-name", "Name Z–A"), ("organization", "Organization"), ("newest", "Newest")]
-ORGANIZATION_SORTS = [("name", "Name A–Z"), ("-name", "Name Z–A"), ("kind", "Kind"), ("newest", "Newest")]
+ANY = [("", _l("Any"))]
+STATUSES = [("", _l("Any")), ("current", _l("Current elected office")), ("former", _l("Former elected office"))]
+PEOPLE_SORTS = [
+    ("name", _l("Name A–Z")),
+    ("-name", _l("Name Z–A")),
+    ("organization", _l("Organization")),
+    ("newest", _l("Newest")),
+]
+ORGANIZATION_SORTS = [
+    ("name", _l("Name A–Z")),
+    ("-name", _l("Name Z–A")),
+    ("kind", _l("Kind")),
+    ("newest", _l("Newest")),
+]
+
+
+def _translated(pairs) -> list[tuple[str, str]]:
+    """A constant's (value, label) pairs, the labels (marked N_ where they are defined) in the page's language."""
+    return [(value, _l(label)) for value, label in pairs]
 
 
 class _FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search", validators=[Optional(), Length(max=100)])
-    kind = SelectField("Organization kind", choices=ANY + list(ORGANIZATION_KINDS), validate_choice=True)
-    jurisdiction = SelectField("Jurisdiction", choices=ANY)
-    ask = SelectField("Stance on", choices=ANY + list(ASKS))
-    position = SelectField("Stance", choices=ANY + list(POSITIONS))
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    kind = SelectField(_l("Organization kind"), choices=ANY + _translated(ORGANIZATION_KINDS), validate_choice=True)
+    jurisdiction = SelectField(_l("Jurisdiction"), choices=ANY)
+    ask = SelectField(_l("Stance on"), choices=ANY + _translated(ASKS))
+    position = SelectField(_l("Stance"), choices=ANY + _translated(POSITIONS))
 
 
 class PeopleFilterForm(_FilterForm):
-    party = SelectField("Party", choices=ANY)
-    tag = StringField("Tag", validators=[Optional(), Length(max=60)])
-    status = SelectField("Office", choices=STATUSES)
-    organization = IntegerField("Organization", validators=[Optional()])
-    sort = SelectField("Sort by", choices=PEOPLE_SORTS)
+    party = SelectField(_l("Party"), choices=ANY)
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=60)])
+    status = SelectField(_l("Office"), choices=STATUSES)
+    organization = IntegerField(_l("Organization"), validators=[Optional()])
+    sort = SelectField(_l("Sort by"), choices=PEOPLE_SORTS)
 
 
 class OrganizationFilterForm(_FilterForm):
-    sort = SelectField("Sort by", choices=ORGANIZATION_SORTS)
+    sort = SelectField(_l("Sort by"), choices=ORGANIZATION_SORTS)
 
 
 class ContactLines:
@@ -58,10 +75,18 @@ class ContactLines:
                 try:
                     value = validate_email(value, check_deliverability=False).normalized.lower()
                 except EmailNotValidError:
-                    problems.append(f"Line {number}: {value!r} is not an email address.")
+                    problems.append(
+                        gettext("Line %(number)s: %(value)s is not an email address.", number=number, value=repr(value))
+                    )
                     continue
             elif not looks_like_phone(value):
-                problems.append(f"Line {number}: {value!r} does not look like a phone number.")
+                problems.append(
+                    gettext(
+                        "Line %(number)s: %(value)s does not look like a phone number.",
+                        number=number,
+                        value=repr(value),
+                    )
+                )
                 continue
             parsed.append((label, value))
         if problems:
@@ -70,35 +95,35 @@ class ContactLines:
 
 
 class PersonForm(FlaskForm):
-    full_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=160)])
+    full_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=160)])
     title = StringField(
-        "Title", validators=[Optional(), Length(max=200)], description="e.g. Registrar, MPP, Policy advisor"
+        _l("Title"), validators=[Optional(), Length(max=200)], description=_l("e.g. Registrar, MPP, Policy advisor")
     )
     # Typed (the server finds the one organization of that name or acronym) or chosen by search as
     # you type, which keeps the choice in the hidden reference: no drop-down of every organization.
     organization = HiddenField()
     organization_name = StringField(
-        "Organization",
+        _l("Organization"),
         validators=[Optional(), Length(max=300)],
         render_kw={"data-party-search": "organization"},
-        description="Its name or acronym; leave empty for none.",
+        description=_l("Its name or acronym; leave empty for none."),
     )
-    jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
+    jurisdiction = SelectField(_l("Jurisdiction"), choices=[("", _l("None"))])
     emails = TextAreaField(
-        "Emails",
+        _l("Emails"),
         validators=[ContactLines(email=True)],
         render_kw={"rows": 2},
-        description="One per line, optionally with a label: 'office: name@example.org'.",
+        description=_l("One per line, optionally with a label: 'office: name@example.org'."),
     )
     phones = TextAreaField(
-        "Phones",
+        _l("Phones"),
         validators=[ContactLines(email=False)],
         render_kw={"rows": 2},
-        description="One per line, optionally with a label: 'mobile: 416-555-0100'.",
+        description=_l("One per line, optionally with a label: 'mobile: 416-555-0100'."),
     )
-    tags = StringField("Tags", validators=[Optional(), Length(max=500)], description="Separated by ';'.")
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
-    submit = SubmitField("Save")
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=500)], description=_l("Separated by ';'."))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
+    submit = SubmitField(_l("Save"))
 
 
 def _with_scheme(value: str | None) -> str | None:
@@ -110,40 +135,40 @@ def _with_scheme(value: str | None) -> str | None:
 
 
 class OrganizationForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter the organization's name."), Length(max=200)])
-    acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
-    kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS), default="other")
-    jurisdiction = SelectField("Jurisdiction", choices=[("", "None")])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organization's name.")), Length(max=200)])
+    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
+    kind = SelectField(_l("Kind"), choices=_translated(ORGANIZATION_KINDS), default="other")
+    jurisdiction = SelectField(_l("Jurisdiction"), choices=[("", _l("None"))])
     website = StringField(
-        "Website",
-        validators=[Optional(), Length(max=300), URL(message="Enter a web address such as https://cpso.on.ca.")],
+        _l("Website"),
+        validators=[Optional(), Length(max=300), URL(message=_l("Enter a web address such as https://cpso.on.ca."))],
         filters=[_with_scheme],
-        description="e.g. https://cpso.on.ca or www.cpso.on.ca",
+        description=_l("e.g. https://cpso.on.ca or www.cpso.on.ca"),
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
-    submit = SubmitField("Save")
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
+    submit = SubmitField(_l("Save"))
 
 
 class StanceForm(FlaskForm):
-    ask = SelectField("Ask", choices=list(ASKS))
-    position = SelectField("Position", choices=list(POSITIONS))
-    as_of = DateField("As of", default=date.today, validators=[DataRequired("Enter the date of the stance.")])
+    ask = SelectField(_l("Ask"), choices=_translated(ASKS))
+    position = SelectField(_l("Position"), choices=_translated(POSITIONS))
+    as_of = DateField(_l("As of"), default=date.today, validators=[DataRequired(_l("Enter the date of the stance."))])
     source = StringField(
-        "Source",
+        _l("Source"),
         validators=[Optional(), Length(max=300)],
-        description="Where this comes from: a meeting, a letter, a Hansard link…",
+        description=_l("Where this comes from: a meeting, a letter, a Hansard link…"),
     )
-    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
-    submit = SubmitField("Record stance")
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
+    submit = SubmitField(_l("Record stance"))
 
 
 class MergeForm(FlaskForm):
-    duplicate_id = IntegerField("Duplicate", validators=[DataRequired()])
+    duplicate_id = IntegerField(_l("Duplicate"), validators=[DataRequired()])
 
 
 class UploadForm(FlaskForm):
-    file = FileField("File (CSV or XLSX, at most 10 MB)", validators=[FileRequired("Choose a file to import.")])
-    submit = SubmitField("Preview")
+    file = FileField(_l("File (CSV or XLSX, at most 10 MB)"), validators=[FileRequired(_l("Choose a file to import."))])
+    submit = SubmitField(_l("Preview"))
 
 
 def look_alike_choices(data) -> dict[int, int]:
@@ -155,11 +180,11 @@ def look_alike_choices(data) -> dict[int, int]:
             continue
         index = name.removeprefix("look_alike-")
         if not (index.isdigit() and value.isdigit() and len(index) < 6 and len(value) < 12):
-            raise Refused("file", "That choice of organization was not understood. Upload the file again.")
+            raise Refused("file", gettext("That choice of organization was not understood. Upload the file again."))
         choices[int(index)] = int(value)
     return choices
 
 
 class ApplyUploadForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,64}$")])
-    submit = SubmitField("Apply")
+    submit = SubmitField(_l("Apply"))

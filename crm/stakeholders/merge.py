@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import and_, func, select, union_all, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -71,7 +72,7 @@ def _tables_linking_people():
 def merge_people(session: Session, keep: Person, duplicate: Person) -> Person:
     """Fold `duplicate` into `keep`: every link moves to `keep`, then `duplicate` is deleted; audited."""
     if keep.id == duplicate.id:
-        raise ValidationError(None, "Choose two different people to merge.")
+        raise ValidationError(None, gettext("Choose two different people to merge."))
     session.flush()
     moved: dict[str, int] = {}
     have = {(c.kind, c.value.lower()) for c in keep.contacts}

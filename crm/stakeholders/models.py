@@ -21,28 +21,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.audit.services import audited
 from crm.auth.models import User
 from crm.extensions import db, only_on
+from crm.lib.i18n import N_
 from crm.lib.sql import fold
 
 # ITPO's three asks, which every stance refers to.
 ASKS = (
-    ("pra", "A Practice-Ready Assessment program in every province"),
-    ("residency", "More residency positions"),
-    ("clinical_assistant", "An official clinical assistant position"),
+    ("pra", N_("A Practice-Ready Assessment program in every province")),
+    ("residency", N_("More residency positions")),
+    ("clinical_assistant", N_("An official clinical assistant position")),
 )
 ASK_SHORT = {"pra": "PRA", "residency": "Residency", "clinical_assistant": "Clinical assistant"}
-POSITIONS = (("supportive", "Supportive"), ("neutral", "Neutral"), ("opposed", "Opposed"), ("unknown", "Unknown"))
+POSITIONS = (
+    ("supportive", N_("Supportive")),
+    ("neutral", N_("Neutral")),
+    ("opposed", N_("Opposed")),
+    ("unknown", N_("Unknown")),
+)
 
 ORGANIZATION_KINDS = (
-    ("regulator", "Regulator"),
-    ("certification_body", "Certification body"),
-    ("assessment_program", "Practice-ready assessment program"),
-    ("government_ministry", "Government ministry"),
-    ("legislature", "Legislature"),
-    ("health_system", "Health system"),
-    ("academic", "Academic"),
-    ("ally", "Ally"),
-    ("media", "Media"),
-    ("other", "Other"),
+    ("regulator", N_("Regulator")),
+    ("certification_body", N_("Certification body")),
+    ("assessment_program", N_("Practice-ready assessment program")),
+    ("government_ministry", N_("Government ministry")),
+    ("legislature", N_("Legislature")),
+    ("health_system", N_("Health system")),
+    ("academic", N_("Academic")),
+    ("ally", N_("Ally")),
+    ("media", N_("Media")),
+    ("other", N_("Other")),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
@@ -69,7 +70,7 @@ def save_person(
 ) -> Person:
     """Create (person None) or update a person with their contacts and tags."""
     if organization_id and session.get(Organization, organization_id) is None:
-        raise ValidationError("organization_name", "Choose an organization from the list.")
+        raise ValidationError("organization_name", gettext("Choose an organization from the list."))
     if person is None:
         person = Person(full_name="")
         session.add(person)
@@ -99,7 +100,7 @@ def save_organization(
 ) -> Organization:
     """Create (organization None) or update an organization."""
     if kind not in dict(ORGANIZATION_KINDS):
-        raise ValidationError("kind", "Choose one of the listed kinds.")
+        raise ValidationError("kind", gettext("Choose one of the listed kinds."))
     name = " ".join(name.split())
     found = find_jurisdiction(session, jurisdiction)
     if organization is None or (name, found.id if found else None) != (organization.name, organization.jurisdiction_id):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from crm.lib.errors import ValidationError
@@ -26,11 +27,11 @@ def add_stance(
 ) -> Stance:
     """Record a new stance; earlier ones stay as history and the newest (by date) is the current one."""
     if ask not in dict(ASKS):
-        raise ValidationError("ask", "Choose one of the three asks.")
+        raise ValidationError("ask", gettext("Choose one of the three asks."))
     if position not in dict(POSITIONS):
-        raise ValidationError("position", "Choose supportive, neutral, opposed or unknown.")
+        raise ValidationError("position", gettext("Choose supportive, neutral, opposed or unknown."))
     if (person is None) == (organization is None):
-        raise ValidationError(None, "A stance belongs to one person or one organization.")
+        raise ValidationError(None, gettext("A stance belongs to one person or one organization."))
     # (UTC's date: every Canadian time zone is behind UTC, so a later date is in the future here.)
     if as_of < EARLIEST_STANCE:
         raise ValidationError(

@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from crm.extensions import db
@@ -151,8 +152,8 @@ def _person_or_404(person_id: int) -> Person:
 
 def _person_form(person=None):
     form = forms.PersonForm(obj=person)
-    parties.enhance_picker(form.organization_name, form.organization, "Type a name or acronym, then choose")
-    form.jurisdiction.choices = [("", "None")] + directory.list_choices(db.session)["jurisdictions"]
+    parties.enhance_picker(form.organization_name, form.organization, gettext("Type a name or acronym, then choose"))
+    form.jurisdiction.choices = [("", gettext("None"))] + directory.list_choices(db.session)["jurisdictions"]
     if person is not None and not form.is_submitted():
         _choose_organization(form, person.organization_id)
         form.jurisdiction.data = person.jurisdiction.code if person.jurisdiction else ""
@@ -202,10 +203,12 @@ def _added(person: Person) -> str:
     """What adding a person says: also that they may be someone already in the directory."""
     others = merge.duplicates_of(db.session, person)
     if not others:
-        return f"{person.full_name} added."
-    return (
-        f"{person.full_name} added, but {', '.join(o.full_name for o in others[:3])} may be the same person "
-        "(the same email, or the same name in the same organization): compare them under Possible duplicates."
+        return gettext("%(name)s added.", name=person.full_name)
+    return gettext(
+        "%(name)s added, but %(others)s may be the same person (the same email, or the same name in the same "
+        "organization): compare them under Possible duplicates.",
+        name=person.full_name,
+        others=", ".join(o.full_name for o in others[:3]),
     )
 
 
@@ -231,7 +234,7 @@ def person_edit(person_id):
     person = _person_or_404(person_id)
     form = _person_form(person)
     return _save_form(
-        form, lambda: _save_person(form, person), lambda p: ("Changes saved.", ".person", {"person_id": p.id})
+        form, lambda: _save_person(form, person), lambda p: (gettext("Changes saved."), ".person", {"person_id": p.id})
     ) or render_template("stakeholders/person_form.html", form=form, person=person)
 
 
@@ -260,12 +263,12 @@ def person_merge(person_id):
     if request.method == "GET":
         duplicate = db.session.get(Person, request.args.get("duplicate", 0, type=int) or 0)
         if duplicate is None or duplicate.id == person.id:
-            flash("Choose a listed duplicate to merge.", "danger")
+            flash(gettext("Choose a listed duplicate to merge."), "danger")
             return redirect(url_for(".person", person_id=person.id))
         return render_template("stakeholders/merge.html", person=person, duplicate=duplicate, form=form)
     duplicate = db.session.get(Person, form.duplicate_id.data) if form.validate_on_submit() else None
     if duplicate is None:
-        flash("Choose a listed duplicate to merge.", "danger")
+        flash(gettext("Choose a listed duplicate to merge."), "danger")
         return redirect(url_for(".person", person_id=person.id))
     try:
         merge.merge_people(db.session, person, duplicate)
@@ -274,7 +277,7 @@ def person_merge(person_id):
         flash(error.message, "danger")
     else:
         db.session.commit()
-        flash("The two records are merged; every email, office, stance and tag is now on this one.", "success")
+        flash(gettext("The two records are merged; every email, office, stance and tag is now on this one."), "success")
     return redirect(url_for(".person", person_id=person.id))
 
 
@@ -298,9 +301,9 @@ def _add_stance(form, page, back: str, **subject):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Stance recorded.", "success")
+            flash(gettext("Stance recorded."), "success")
             return redirect(back)
-    flash("The stance was not recorded: see what to fix in its form below.", "danger")
+    flash(gettext("The stance was not recorded: see what to fix in its form below."), "danger")
     return page(form), 400
 
 
@@ -333,7 +336,7 @@ def _organization_or_404(organization_id: int) -> Organization:
 
 def _organization_form(organization=None):
     form = forms.OrganizationForm(obj=organization)
-    form.jurisdiction.choices = [("", "None")] + directory.list_choices(db.session)["jurisdictions"]
+    form.jurisdiction.choices = [("", gettext("None"))] + directory.list_choices(db.session)["jurisdictions"]
     if organization is not None and not form.is_submitted():
         form.jurisdiction.data = organization.jurisdiction.code if organization.jurisdiction else ""
     return form
@@ -358,7 +361,7 @@ def organization_new():
     return _save_form(
         form,
         lambda: _save_organization(form, None),
-        lambda o: (f"{o.name} added.", ".organization", {"organization_id": o.id}),
+        lambda o: (gettext("%(name)s added.", name=o.name), ".organization", {"organization_id": o.id}),
     ) or render_template("stakeholders/organization_form.html", form=form, organization=None)
 
 
@@ -391,7 +394,7 @@ def organization_edit(organization_id):
     return _save_form(
         form,
         lambda: _save_organization(form, organization),
-        lambda o: ("Changes saved.", ".organization", {"organization_id": o.id}),
+        lambda o: (gettext("Changes saved."), ".organization", {"organization_id": o.id}),
     ) or render_template("stakeholders/organization_form.html", form=form, organization=organization)
 
 
@@ -439,16 +442,18 @@ def _upload_flow(template: str, run, save_plan, apply_plan):
         if report.applied:
             db.session.commit()
             files.discard_upload(folder, stashed)
-            flash("Applied.", "success")
+            flash(gettext("Applied."), "success")
         else:
             db.session.rollback()
             files.discard_upload(folder, stashed)
             if not report.errors:
                 token = files.stash_upload(folder, name, data, save_plan(report))
                 flash(
-                    "The directory changed after your preview (someone edited it or applied another import), so "
-                    "nothing was applied. Below is the preview against the directory as it is now: check it and "
-                    "apply again.",
+                    gettext(
+                        "The directory changed after your preview (someone edited it or applied another import), so "
+                        "nothing was applied. Below is the preview against the directory as it is now: check it and "
+                        "apply again."
+                    ),
                     "warning",
                 )
     elif form.validate_on_submit():

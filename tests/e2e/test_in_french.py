@@ -124,3 +124,76 @@ def test_a_francophone_joins_finds_their_mpp_and_sends_a_french_letter(page, liv
     expect(page.get_by_role("heading", name="My letters")).to_be_visible()
     assert _serious(page) == []
     screenshot(page, "fr-06-my-letters-in-english")
+
+
+def _member_and_event(app) -> int:
+    from datetime import datetime, timedelta
+
+    from crm.auth.services import create_user
+    from crm.extensions import db
+    from crm.programs.calendar import utc_to_toronto
+    from crm.programs.services import create_event, program_by_slug
+
+    with app.app_context():
+        create_user(
+            db.session,
+            email="mariam@example.org",
+            password=PASSWORD,
+            role="member",
+            confirmed=True,
+            name="Mariam Haddad",
+        )
+        starts = utc_to_toronto(datetime.utcnow() + timedelta(days=12)).replace(tzinfo=None, second=0, microsecond=0)
+        event = create_event(
+            db.session,
+            program_id=program_by_slug(db.session, "cracking").id,
+            title="Percer le CaRMS : les entrevues",
+            description="Des résidents jumelés partagent leurs conseils.",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=1),
+            capacity=20,
+            status="open",
+            join_url="https://zoom.example/j/555",
+        )
+        db.session.commit()
+        event_id = event.id
+        db.session.remove()
+    return event_id
+
+
+def test_a_francophone_member_registers_for_a_program_and_gets_the_email_in_french(page, live_server):
+    base = live_server.url
+    _member_and_event(live_server.app)
+    page.goto(base + "/login")
+    page.get_by_label("Email", exact=True).fill("mariam@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/home")
+    page.get_by_role("button", name="Français").click()  # kept on her profile: her emails come in French too
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+    page.get_by_role("navigation", name="Principal").get_by_role("link", name="Programmes").click()
+    page.get_by_role("link", name="Percer le CaRMS : les entrevues").click()
+    expect(page.get_by_text("(heure de Toronto)")).to_be_visible()
+    expect(page.get_by_text(" h ").first).to_be_visible()  # the 24-hour clock, not "7:00 pm"
+    assert _serious(page) == []
+    page.get_by_role("button", name="S'inscrire").click()
+    expect(page.get_by_text("Vous êtes inscrit. Nous vous avons envoyé les détails par courriel")).to_be_visible()
+    expect(page.get_by_text("Vous êtes inscrit.", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Ajouter à l'agenda (.ics)")).to_be_visible()
+    assert _serious(page) == []
+    screenshot(page, "fr-07-registered-for-a-program")
+
+    mine = page.get_by_role("row").filter(has_text="mariam@example.org")
+    subject = "Vous êtes inscrit : Percer le CaRMS : les entrevues"
+    for _ in range(50):
+        page.goto(base + "/dev/mailbox/")
+        if mine.filter(has_text=subject).count():
+            break
+        page.wait_for_timeout(200)
+    mine.filter(has_text=subject).first.get_by_role("link").first.click()
+    expect(page.get_by_text("Bonjour Mariam Haddad,")).to_be_visible()
+    expect(page.get_by_text("(heure de Toronto)")).to_be_visible()
+    expect(page.get_by_text("Nous vous le rappellerons la veille.")).to_be_visible()
+    expect(page.get_by_text(" pm ")).to_have_count(0)
+    screenshot(page, "fr-08-registration-email")
