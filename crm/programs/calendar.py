@@ -48,13 +48,6 @@ def format_toronto(utc: datetime | None, with_zone: bool = True) -> str:
     19 h 00 HAE' (Babel's fr_CA names, the 24-hour clock)."""
     if utc is None:
         return ""
-    from crm.lib.i18n import current_language
-
-    if current_language() == "fr":
-        from babel.dates import format_datetime
-
-        pattern = "EEE d MMM y, HH 'h' mm" + (" zzz" if with_zone else "")
-        return format_datetime(utc.replace(tzinfo=UTC), pattern, tzinfo=TORONTO, locale="fr_CA")
     local = utc_to_toronto(utc)
     if _in_french():
         text = format_datetime(local, "EEE d MMM y, H 'h' mm", tzinfo=TORONTO, locale="fr_CA")
