@@ -308,5 +308,5 @@ def test_a_french_member_s_confirmation_gives_the_time_in_french(app, make_user,
         db.session.remove()
     run(app, services.register, event_id, user.id)
     text = mailbox.deliver()[0].get_body(preferencelist=("plain",)).get_content()
-    assert re.search(r"Quand : \w+\. \d{1,2} \w+\.? \d{4}, \d{2} h \d{2} H[NA]E \(heure de Toronto\)", text), text
+    assert re.search(r"Quand : \w+\. \d{1,2} \w+\.? \d{4}, \d{1,2} h \d{2} H[NA]E \(heure de Toronto\)", text), text
     assert " pm " not in text and " am " not in text
