@@ -58,10 +58,6 @@ def template_languages(session: Session, campaign_id: int) -> list[str]:
     return [language for language in LETTER_LANGUAGES if language in found]
 
 
-def _placeholders(texts: list[str]) -> set[str]:
-    return set().union(*(sandbox.placeholders_used(text) for text in texts))
-
-
 def _check_placeholders(session: Session, campaign: Campaign, subject: str, blocks: list, language: str) -> None:
     """Placeholders work the same in both languages: a French letter may use only those the English one uses."""
     if language == "en":
@@ -69,18 +65,16 @@ def _check_placeholders(session: Session, campaign: Campaign, subject: str, bloc
     english = current_template(session, campaign.id, "en")
     if english is None:
         return
-    known = set().union(
-        *(sandbox.placeholders_used(text) for text in [english.subject, *(b.body for b in english.blocks)])
+    missing = sandbox.placeholders_not_in(
+        [subject, *(b.body for b in blocks)], [english.subject, *(b.body for b in english.blocks)]
     )
-    used = set().union(*(sandbox.placeholders_used(text) for text in [subject, *(b.body or "" for b in blocks)]))
-    missing = sorted(used - known)
     if missing:
         raise ValidationError(
             None,
             gettext(
                 "The French letter uses placeholders the English letter does not: %(names)s. Use the same "
                 "placeholders in both, or add them to the English letter first.",
-                names=", ".join("{{ " + name + " }}" for name in missing),
+                names=missing,
             ),
         )
 

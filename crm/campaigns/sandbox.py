@@ -272,6 +272,15 @@ def placeholders_used(source: str) -> set[str]:
     return set(meta.find_undeclared_variables(_parse(source)))
 
 
+def placeholders_not_in(texts, known_texts) -> str | None:
+    """The placeholders `texts` use that `known_texts` do not, as "{{ a }}, {{ b }}" (None: none): a translation
+    must use only the placeholders of the text it translates."""
+    used = set().union(*(placeholders_used(text or "") for text in texts))
+    known = set().union(*(placeholders_used(text or "") for text in known_texts))
+    missing = sorted(used - known)
+    return ", ".join("{{ " + name + " }}" for name in missing) if missing else None
+
+
 def render(
     source: str,
     context: dict,

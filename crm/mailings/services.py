@@ -128,16 +128,15 @@ def _check_french(subject: str, body: str, subject_fr: str, body_fr: str) -> Non
             raise ValidationError(
                 field, gettext("%(label)s: %(problem)s", label=gettext(label), problem=problem)
             ) from None
-    known = sandbox.placeholders_used(subject) | sandbox.placeholders_used(body)
     for field, source in (("subject_fr", subject_fr), ("body_fr", body_fr)):
-        missing = sorted(sandbox.placeholders_used(source) - known)
+        missing = sandbox.placeholders_not_in([source], [subject, body])
         if missing:
             raise ValidationError(
                 field,
                 gettext(
                     "The French version uses placeholders the English one does not: %(names)s. Use the same "
                     "placeholders in both, or add them to the English version first.",
-                    names=", ".join("{{ " + name + " }}" for name in missing),
+                    names=missing,
                 ),
             )
 
