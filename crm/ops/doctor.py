@@ -33,11 +33,32 @@ def last_backup(app) -> dict | None:
 
 
 def _processes() -> int:
-    """How many web processes this deployment says it runs (gunicorn's WEB_CONCURRENCY or --workers)."""
+    """How many web processes this deployment runs: what it says (gunicorn's WEB_CONCURRENCY or --workers in
+    GUNICORN_CMD_ARGS) or the gunicorn workers running on this machine, whichever is more."""
     counts = [os.environ.get("WEB_CONCURRENCY", "")]
     args = os.environ.get("GUNICORN_CMD_ARGS", "").replace("=", " ").split()
     counts += [args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("--workers", "-w")]
-    return max([int(count) for count in counts if count.isdigit()] + [1])
+    return max([int(count) for count in counts if count.isdigit()] + [running_gunicorn_workers(), 1])
+
+
+def running_gunicorn_workers(proc: Path = Path("/proc")) -> int:
+    """The gunicorn workers running here: gunicorn processes whose parent is a gunicorn process (its master). Reads
+    Linux's /proc; elsewhere, or when it cannot be read, 0."""
+    gunicorn: dict[str, str] = {}  # pid -> parent pid
+    try:
+        entries = [entry for entry in proc.iterdir() if entry.name.isdigit()]
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")[:2]
+            if not any(b"gunicorn" in Path(arg.decode(errors="replace")).name.encode() for arg in argv):
+                continue
+            stat = (entry / "stat").read_text()
+            gunicorn[entry.name] = stat.rsplit(")", 1)[1].split()[1]  # the field after the state is the ppid
+        except (OSError, IndexError):
+            continue
+    return sum(1 for parent in gunicorn.values() if parent in gunicorn)
 
 
 def _mail(config) -> list[tuple[bool, str, str]]:

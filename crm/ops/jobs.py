@@ -9,7 +9,7 @@ import os
 import socket
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from crm.extensions import db
 from crm.lib.schedule import Job, find_job, registered_jobs
 from crm.ops.models import JobRun, WorkerHeartbeat
 from crm.outbox.services import dialect_insert, utcnow
@@ -26,13 +27,12 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 30
 WORKER_SILENT_AFTER = timedelta(minutes=5)  # /healthz says no worker is running after this long without a beat
 KEEP_RUNS_DAYS = 30
-STALE_RUNNING = timedelta(hours=6)  # a run still "running" this long after it started died with its worker
 _PROCESS = {"name": f"{socket.gethostname()}:{os.getpid()}", "started": utcnow(), "beat": float("-inf")}
 
 
 def _worker_name() -> str:
     thread = threading.current_thread().name
-    return f"{socket.gethostname()}:{os.getpid()}" + ("" if thread == "MainThread" else f":{thread}")[:64]
+    return (f"{socket.gethostname()}:{os.getpid()}" + ("" if thread == "MainThread" else f":{thread}"))[:64]
 
 
 def enabled_jobs(config) -> list[Job]:
@@ -87,7 +87,7 @@ def run_job(session: Session, job: Job, due_at: datetime, *, trigger: str = "sch
         return RunResult(job.name, "skipped", {})
     clock = time.perf_counter()
     try:
-        with _link_context(app):
+        with _link_context(app), _beating(app, _worker_name()):
             result = job.run(session, utcnow())
         session.commit()
         outcome, counts, error = _counts(result)
@@ -134,18 +134,45 @@ def run_now(session: Session, name: str) -> RunResult:
     return run_job(session, job, datetime.utcnow(), trigger="manual")  # microseconds: never a due time
 
 
-def beat(session: Session, now: datetime | None = None, *, force: bool = False) -> None:
-    """Record that this worker is alive, at most every HEARTBEAT_SECONDS per process and thread."""
-    if not force and time.monotonic() - _PROCESS["beat"] < HEARTBEAT_SECONDS:
-        return
-    now = now or utcnow()
-    name = _worker_name()
-    kind = "process" if threading.current_thread().name == "MainThread" else "thread"
+def _record_beat(session: Session, name: str, now: datetime) -> None:
+    kind = "thread" if name.count(":") > 1 else "process"
     session.execute(
         dialect_insert(session, WorkerHeartbeat)
         .values(name=name, kind=kind, started_at=_PROCESS["started"], seen_at=now)
         .on_conflict_do_update(index_elements=["name"], set_={"seen_at": now})
     )
+
+
+@contextmanager
+def _beating(app, name: str):
+    """While a job runs (a digest may take minutes), beat for the worker that runs it from a thread of its own, so
+    its run shows as running, not abandoned, however long it takes."""
+    stop, every = threading.Event(), HEARTBEAT_SECONDS
+
+    def keep_beating() -> None:
+        while not stop.wait(every):
+            try:
+                with app.app_context(), Session(db.engine) as session:
+                    _record_beat(session, name, utcnow())
+                    session.commit()
+            except Exception:  # a missed beat only risks the run looking abandoned; the job goes on
+                log.exception("could not beat for %s", name)
+
+    thread = threading.Thread(target=keep_beating, name="job-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def beat(session: Session, now: datetime | None = None, *, force: bool = False) -> None:
+    """Record that this worker is alive, at most every HEARTBEAT_SECONDS per process and thread."""
+    if not force and time.monotonic() - _PROCESS["beat"] < HEARTBEAT_SECONDS:
+        return
+    now = now or utcnow()
+    _record_beat(session, _worker_name(), now)
     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - timedelta(days=1)))
     session.execute(
         delete(JobRun).where(JobRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS), JobRun.outcome != "running")
@@ -167,18 +194,26 @@ class JobStatus:
     last: JobRun | None
     next_due: datetime
     failures: int  # failed runs in a row, newest first
+    abandoned: bool = False  # the last run is still "running" but its worker has stopped beating
 
     @property
     def failing(self) -> bool:
-        return self.last is not None and self.last.outcome == "failed"
+        return self.last is not None and (self.last.outcome == "failed" or self.abandoned)
 
     @property
     def last_outcome(self) -> str:
         if self.last is None:
             return "never run"
-        if self.last.outcome == "running" and utcnow() - self.last.started_at > STALE_RUNNING:
-            return "abandoned"
-        return self.last.outcome
+        return "abandoned" if self.abandoned else self.last.outcome
+
+
+def _abandoned(run: JobRun | None, beats: dict[str, datetime], now: datetime) -> bool:
+    """A run still "running" whose worker has not beaten for WORKER_SILENT_AFTER died with it (the worker beats
+    while its job runs, see _beating)."""
+    if run is None or run.outcome != "running":
+        return False
+    seen = beats.get(run.worker, run.started_at)
+    return now - max(seen, run.started_at) > WORKER_SILENT_AFTER
 
 
 def job_statuses(session: Session, now: datetime | None = None) -> list[JobStatus]:
@@ -186,6 +221,7 @@ def job_statuses(session: Session, now: datetime | None = None) -> list[JobStatu
     job)."""
     now = now or utcnow()
     config = current_app.config
+    beats = dict(session.execute(select(WorkerHeartbeat.name, WorkerHeartbeat.seen_at)).all())
     statuses = []
     for job in registered_jobs():
         runs = session.scalars(
@@ -197,7 +233,9 @@ def job_statuses(session: Session, now: datetime | None = None) -> list[JobStatu
                 break
             streak += 1
         last = runs[0] if runs else None
-        statuses.append(JobStatus(job, job.schedule.describe(config), last, job.schedule.next_due(now, config), streak))
+        next_due = job.schedule.next_due(now, config)
+        abandoned = _abandoned(last, beats, now)
+        statuses.append(JobStatus(job, job.schedule.describe(config), last, next_due, streak, abandoned))
     return statuses
 
 

@@ -32,8 +32,13 @@ def healthz():
         return jsonify(status="unavailable", database={"ok": False, "error": type(error).__name__}), 503
     worker_ok = seen is not None and utcnow() - seen <= WORKER_SILENT_AFTER
     worker = {"ok": worker_ok, "last_seen": seen.isoformat() + "Z" if seen else None}
-    if not worker_ok:
-        worker["message"] = "No worker seen for 5 minutes: start `flask crm worker` (mail and scheduled jobs wait)."
+    if seen is None:
+        worker["message"] = "No worker has been seen yet: start `flask crm worker` (mail and scheduled jobs wait)."
+    elif not worker_ok:
+        minutes = int((utcnow() - seen).total_seconds() // 60)
+        worker["message"] = (
+            f"No worker seen for {minutes} minutes: start `flask crm worker` (mail and scheduled jobs wait)."
+        )
     return jsonify(
         status="ok" if worker_ok else "no_worker",
         database={"ok": True, "dialect": db.engine.dialect.name},

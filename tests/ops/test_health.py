@@ -119,3 +119,36 @@ def test_leads_and_members_cannot_open_the_health_page(browser, make_user):
     lead = make_user(role="lead")
     browser.login(lead.email)
     assert browser.get("/admin/health").status_code == 403
+
+
+def _fake_process(proc, pid: int, parent: int, argv: list[str]) -> None:
+    (proc / str(pid)).mkdir()
+    (proc / str(pid) / "cmdline").write_bytes(b"\0".join(arg.encode() for arg in argv) + b"\0")
+    (proc / str(pid) / "stat").write_text(f"{pid} (python3) S {parent} {pid} {pid} 0 -1 4194560 0 0")
+
+
+def test_doctor_counts_the_gunicorn_workers_running_on_this_machine(tmp_path):
+    from crm.ops.doctor import running_gunicorn_workers
+
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    gunicorn = ["/srv/itpo-crm/.venv/bin/python3", "/srv/itpo-crm/.venv/bin/gunicorn", "--workers", "3", "wsgi:app"]
+    _fake_process(proc, 100, 1, gunicorn)  # the master
+    for pid in (101, 102, 103):
+        _fake_process(proc, pid, 100, gunicorn)
+    _fake_process(proc, 200, 1, ["/usr/bin/python3", "-m", "flask", "crm", "worker"])
+    _fake_process(proc, 201, 200, ["/usr/bin/python3", "-c", "print('not gunicorn')"])
+    (proc / "self").mkdir()
+    assert running_gunicorn_workers(proc) == 3
+    assert running_gunicorn_workers(tmp_path / "no-proc") == 0  # not Linux: nothing counted, no error
+
+
+def test_doctor_warns_of_in_memory_rate_limits_when_gunicorn_runs_several_workers(app, tmp_path, monkeypatch):
+    from crm.ops import doctor
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_CMD_ARGS", raising=False)
+    monkeypatch.setattr(doctor, "running_gunicorn_workers", lambda: 2)
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "counter://")
+    finding = next(f for f in check(app) if f.setting == "RATELIMIT_STORAGE_URI")
+    assert "2 web processes run" in finding.message

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.extensions import db
-from crm.lib.schedule import DailyAt, Every, registered_jobs, scheduled_job, unregister_job
+from crm.lib.schedule import DailyAt, Every, find_job, registered_jobs, scheduled_job, unregister_job
 from crm.ops.jobs import _PROCESS, job_statuses, run_due_jobs
 from crm.ops.models import JobRun, WorkerHeartbeat
 
@@ -150,3 +150,51 @@ def test_the_roster_staleness_job_warns_when_the_roster_is_older_than_ninety_day
     result = run_job(db.session, job, datetime(2026, 12, 6, 11))
     assert result.outcome == "warning" and "MPP roster is" in result.error
     assert session.scalar(select(JobRun.outcome).where(JobRun.job == "roster-staleness")) == "warning"
+
+
+def _running_run(session, worker: str, started: datetime) -> None:
+    session.add(JobRun(job="test-count", due_at=started, worker=worker, started_at=started))
+    session.add(WorkerHeartbeat(name=worker, kind="thread", started_at=started, seen_at=started))
+    session.commit()
+
+
+def test_a_run_whose_worker_stopped_beating_shows_as_abandoned_after_five_minutes(app, session, test_jobs):
+    started = datetime(2026, 12, 5, 13, 0)
+    _running_run(session, "host:1:outbox-jobs", started)
+    status = {s.job.name: s for s in job_statuses(db.session, started + timedelta(minutes=4))}["test-count"]
+    assert status.last_outcome == "running" and not status.failing
+    status = {s.job.name: s for s in job_statuses(db.session, started + timedelta(minutes=6))}["test-count"]
+    assert status.last_outcome == "abandoned" and status.failing  # shown to admins as failing
+
+
+def test_a_long_job_whose_worker_still_beats_is_running_not_abandoned(app, session, test_jobs):
+    started = datetime(2026, 12, 5, 13, 0)
+    _running_run(session, "host:1:outbox-jobs", started)
+    session.execute(
+        WorkerHeartbeat.__table__.update().values(seen_at=started + timedelta(minutes=58))  # the job's keepalive
+    )
+    session.commit()
+    status = {s.job.name: s for s in job_statuses(db.session, started + timedelta(minutes=60))}["test-count"]
+    assert status.last_outcome == "running" and not status.failing
+
+
+def test_the_worker_keeps_beating_while_a_long_job_runs(app, session, monkeypatch):
+    import time
+
+    from crm.ops import jobs
+
+    seen = []
+
+    @scheduled_job("test-slow", Every(3600), "takes a while")
+    def slow(session_, now):
+        time.sleep(0.5)
+        with Session(db.engine) as other:
+            seen.extend(other.scalars(select(WorkerHeartbeat.seen_at)).all())
+
+    try:
+        monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.1)
+        result = jobs.run_job(db.session, find_job("test-slow"), datetime(2026, 12, 5, 13))
+    finally:
+        unregister_job("test-slow")
+    assert result.outcome == "ok"
+    assert seen, "the worker beat while its job ran"
