@@ -130,3 +130,20 @@ def test_healthz_says_when_no_worker_has_been_seen_for_five_minutes(app, session
     answer = client.get("/healthz").json
     assert answer["status"] == "ok" and answer["worker"]["ok"] is True and answer["database"]["ok"] is True
     assert datetime.fromisoformat(answer["worker"]["last_seen"].rstrip("Z")) <= utcnow()
+
+
+def test_sends_in_the_last_minute_are_all_counted_beyond_the_latency_sample(
+    app, session, client, metrics_token, monkeypatch
+):
+    monkeypatch.setattr(metrics, "LATENCY_SAMPLE", 3)
+    now = utcnow()
+    for i in range(5):
+        sent = queue_message(session, kind="letter", to=f"mpp{i}@example.org", subject="s", text="t")
+        sent.status, sent.created_at, sent.sent_at = "accepted", now - timedelta(seconds=9), now - timedelta(seconds=i)
+    old = queue_message(session, kind="letter", to="old@example.org", subject="s", text="t")
+    old.status, old.created_at, old.sent_at = "accepted", now - timedelta(minutes=4), now - timedelta(minutes=3)
+    session.commit()
+    families = _scrape(client)
+    assert _value(families, "crm_outbox_sent_last_minute") == 5
+    assert _value(families, "crm_outbox_send_latency_seconds", quantile="1") == 9  # the newest three: 9, 8 and 7 s
+    assert _value(families, "crm_addresses_failing") == 0
