@@ -575,3 +575,15 @@ def test_a_broken_csv_is_explained_in_the_readers_language_with_the_line_to_fix(
         said[language] = error.value.message
     assert english in said["en"] and french in said["fr"]
     assert not any(word in said["fr"] for word in ("Error tokenizing", "Expected", "EOF"))
+
+
+def test_a_french_lead_reads_each_rows_problem_in_french(app, store):
+    from crm.lib.i18n import in_language
+
+    sheet = "name,email,jurisdiction\nAna,not-an-email,ZZ\nAna,a@b.org,ON\nAnna,A@B.org,ON\n"
+    with app.test_request_context(), in_language("fr"):
+        report = import_stakeholders(store, read_table("s.csv", sheet.encode()), apply=False)
+    said = dict(report.errors)
+    assert "« not-an-email » n'est pas une adresse courriel" in said[2] and "administration « ZZ » inconnue" in said[2]
+    assert "apparaît de nouveau (d'abord à la ligne 3)" in said[4]
+    assert not any("is not" in text or "appears again" in text for text in said.values())
