@@ -163,13 +163,17 @@ def register_template_globals(app: Flask) -> None:
     """Every name all templates can use, in one place: the Markdown filter and each domain's helpers."""
     from crm.lib.markdown import render_markdown
     from crm.programs.views import program_helpers
-    from crm.reference.names import party_name, riding_name
+    from crm.reference.names import jurisdiction_name, member_title, party_name, riding_name
     from crm.replies.views import reply_helpers
     from crm.stakeholders.views import directory_labels
 
     app.add_template_filter(render_markdown, "markdown")  # {{ text|markdown }}: sanitised HTML
     app.add_template_filter(riding_name, "riding_name")  # {{ district|riding_name }}: its French name in French
     app.add_template_filter(party_name, "party_name")  # {{ office.party|party_name }}
+    app.add_template_filter(jurisdiction_name, "jurisdiction_name")  # {{ jurisdiction|jurisdiction_name }}
+    app.add_template_filter(
+        member_title, "member_title"
+    )  # {{ jurisdiction.member_title|member_title }}: "MPP" in French
     app.context_processor(directory_labels)  # stance and kind labels, a subject's current stances
     app.context_processor(program_helpers)  # the member's programs on the home page
     app.context_processor(reply_helpers)  # a letter's reply and the responsiveness panel, for campaigns pages

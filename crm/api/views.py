@@ -10,7 +10,7 @@ from crm.extensions import csrf, db
 from crm.lib.i18n import current_language
 from crm.lib.pagination import page_args, paginate
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea
-from crm.reference.names import name_in
+from crm.reference.names import name_in, title_in
 from crm.reference.services import PostalCodeError, normalise_postal_code
 from crm.stakeholders.models import ElectedOffice, Person
 
@@ -60,7 +60,7 @@ def _representative(office, person, jurisdiction):
         "id": person.id,
         "name": person.full_name,
         "party": name_in(current_language(), "party", office.party, office.party),
-        "title": jurisdiction.member_title if jurisdiction else None,
+        "title": title_in(current_language(), jurisdiction.member_title) if jurisdiction else None,
         "email": office.mail_address,
         "phone": office.phone,
         "contact_uncertain": office.contact_uncertain,
@@ -109,7 +109,7 @@ def jurisdictions():
             "name": name_in(current_language(), "province", j.code, j.name),
             "kind": j.kind,
             "legislature": j.legislature_name,
-            "member_title": j.member_title,
+            "member_title": title_in(current_language(), j.member_title),
             "seats": j.seats,
             "ocd_id": j.ocd_id,
         },
@@ -150,7 +150,7 @@ def representatives():
             "id": person.id,
             "name": person.full_name,
             "party": name_in(current_language(), "party", office.party, office.party),
-            "title": juris.member_title,
+            "title": title_in(current_language(), juris.member_title),
             "province": juris.code,
             "riding": name_in(current_language(), "riding", riding.ocd_id, riding.name) if riding else None,
             "riding_number": riding.number if riding else None,
@@ -199,7 +199,7 @@ def _lookup_item(row) -> dict:
             "id": row.person_id,
             "name": row.full_name,
             "party": name_in(current_language(), "party", row.party, row.party),
-            "title": row.member_title,
+            "title": title_in(current_language(), row.member_title),
             "email": email,
             "phone": row.phone,
             "contact_uncertain": row.contact_uncertain,

@@ -20,7 +20,7 @@ from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
 from crm.outbox.services import one_line
 from crm.reference.models import ElectoralDistrict
-from crm.reference.names import name_in
+from crm.reference.names import name_in, title_in
 
 MAX_LETTER_CHARS = 20_000
 MAX_BLOCK_CHARS = 10_000
@@ -77,7 +77,7 @@ def letter_context(session: Session, campaign: Campaign, user, recipient: Recipi
         "member_name": one_line(user.name) if user is not None else VISITOR_NAME,
         "member_riding": member_riding,
         "representative_name": recipient.person.full_name if recipient.person else "",
-        "representative_title": one_line(recipient.title),
+        "representative_title": one_line(title_in(language, recipient.title)),
         "representative_party": party,
         "riding_name": riding_name,
         "members_in_riding": count,

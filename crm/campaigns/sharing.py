@@ -30,6 +30,7 @@ from crm.members.signals import member_joined
 from crm.outbox.bulk import casl_footer, external_url, unsubscribe_token
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage, Suppression
 from crm.outbox.services import dialect_insert, one_line, queue_message
+from crm.reference.names import member_title
 
 COPY_REASON = N_("because you sent this letter through us")  # a copy goes even to those who declined campaign email
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: a code read aloud or retyped survives
@@ -90,7 +91,7 @@ def share_text(campaign: Campaign) -> str:
     if campaign.kind == "own_representative":
         return gettext(
             "I wrote to my %(title)s in ITPO's campaign \u201c%(name)s\u201d. Add your voice:",
-            title=campaign.jurisdiction.member_title,
+            title=member_title(campaign.jurisdiction.member_title),
             name=campaign.name,
         )
     return gettext(
@@ -275,7 +276,9 @@ def _invite_subject(name: str, campaign: Campaign) -> str:
     """The invitation's subject, in the inviting member's language (the colleague's is unknown)."""
     if campaign.kind == "own_representative":
         return gettext(
-            "%(name)s invites you to write to your %(title)s", name=name, title=campaign.jurisdiction.member_title
+            "%(name)s invites you to write to your %(title)s",
+            name=name,
+            title=member_title(campaign.jurisdiction.member_title),
         )
     return gettext("%(name)s invites you to write to decision-makers", name=name)
 

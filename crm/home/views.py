@@ -16,6 +16,7 @@ from crm.extensions import db
 from crm.interactions import follow_ups
 from crm.members.models import LICENSURE_STAGES
 from crm.reference.models import ElectoralDistrict, Jurisdiction
+from crm.reference.names import member_title
 from crm.stakeholders.models import ElectedOffice, Person
 
 bp = Blueprint("home", __name__)
@@ -42,7 +43,9 @@ def _call(campaign: Campaign, district) -> CampaignCall:
         if district.jurisdiction_id == campaign.jurisdiction_id:
             url = url_for("campaigns.write", slug=campaign.slug, recipient=f"district-{district.id}")
             return CampaignCall(
-                campaign, url, gettext("Write to your %(title)s", title=campaign.jurisdiction.member_title)
+                campaign,
+                url,
+                gettext("Write to your %(title)s", title=member_title(campaign.jurisdiction.member_title)),
             )
     label = (
         gettext("Write your letter")

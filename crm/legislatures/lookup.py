@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from crm.legislatures import client
@@ -22,19 +23,28 @@ from crm.legislatures.directory import (
     parse_representative,
 )
 from crm.legislatures.sets import in_set
+from crm.lib.i18n import N_
 from crm.reference.models import Jurisdiction
+from crm.reference.names import member_title, riding_name
 
-UNAVAILABLE = (
-    "We could not look up your postal code just now (the Represent service {why}). Choose your riding from the "
+# What the member reads (in their language, translated where it is shown) when Represent cannot place them.
+UNAVAILABLE = N_(
+    "We could not look up your postal code just now (the Represent service %(why)s). Choose your riding from the "
     "list below, or try again in a few minutes."
 )
-UNKNOWN_CODE = "Represent does not know that postal code. Check it, or choose your riding from the list below."
-NO_MEMBER = (
-    "Represent lists no {title} for that postal code (the seat may be vacant). Choose your riding from the list "
+UNKNOWN_CODE = N_("Represent does not know that postal code. Check it, or choose your riding from the list below.")
+NO_MEMBER = N_(
+    "Represent lists no %(title)s for that postal code (the seat may be vacant). Choose your riding from the list "
     "below if you know it."
 )
-TWO_MEMBERS = (
-    "Represent lists more than one {title} for {district} (a by-election may be under way), so we cannot tell "
+WHY = {  # why Represent could not answer, inside UNAVAILABLE
+    "rate_limited": N_("is busy"),
+    "timeout": N_("did not answer in time"),
+    "malformed": N_("sent an answer we could not read"),
+}
+WHY_OTHERWISE = N_("is unavailable")
+TWO_MEMBERS = N_(
+    "Represent lists more than one %(title)s for %(district)s (a by-election may be under way), so we cannot tell "
     "who holds the seat; ITPO's directory is used instead where it knows."
 )
 
@@ -56,18 +66,14 @@ def place(session: Session, jurisdiction: Jurisdiction, postal_code: str) -> Pla
         if problem.reason == "not_configured":
             return Placement()
         current_app.logger.warning("Represent unavailable for a postal code: %s", problem)
-        return Placement(notice=UNAVAILABLE.format(why=_why(problem)))
+        return Placement(notice=gettext(UNAVAILABLE, why=_why(problem)))
     if payload is None:
-        return Placement(notice=UNKNOWN_CODE)
+        return Placement(notice=gettext(UNKNOWN_CODE))
     return _placement(session, jurisdiction, payload)
 
 
 def _why(problem: client.RepresentUnavailable) -> str:
-    return {
-        "rate_limited": "is busy",
-        "timeout": "did not answer in time",
-        "malformed": "sent an answer we could not read",
-    }.get(problem.reason, "is unavailable")
+    return gettext(WHY.get(problem.reason, WHY_OTHERWISE))
 
 
 def _members(payload: dict, jurisdiction: Jurisdiction) -> dict[str, list[Representative]]:
@@ -87,7 +93,7 @@ def _members(payload: dict, jurisdiction: Jurisdiction) -> dict[str, list[Repres
 def _placement(session: Session, jurisdiction: Jurisdiction, payload: dict) -> Placement:
     members = _members(payload, jurisdiction)
     if not members:
-        return Placement(notice=NO_MEMBER.format(title=jurisdiction.member_title))
+        return Placement(notice=gettext(NO_MEMBER, title=member_title(jurisdiction.member_title)))
     known = districts_of(session, jurisdiction)
     placement = Placement()
     now = datetime.utcnow()
@@ -96,7 +102,9 @@ def _placement(session: Session, jurisdiction: Jurisdiction, payload: dict) -> P
         known[key] = district
         office = current_office(session, district)
         if len(reps) > 1:
-            placement.notice = TWO_MEMBERS.format(title=jurisdiction.member_title, district=district.name)
+            placement.notice = gettext(
+                TWO_MEMBERS, title=member_title(jurisdiction.member_title), district=riding_name(district)
+            )
         elif office is None:  # not in the directory: take them from Represent's answer
             open_office(session, jurisdiction, district, office_values(reps[0], now), reps[0].name)
         placement.district_ids.append(district.id)

@@ -27,7 +27,7 @@ from crm.outbox.bulk import casl_footer, external_url, personal_text_fits, queue
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage
 from crm.outbox.services import one_line, queue_message, utcnow
 from crm.outbox.worker import add_pass_job
-from crm.reference.names import name_in
+from crm.reference.names import name_in, title_in
 from crm.stakeholders.models import ElectedOffice, Person
 
 MAILING_PLACEHOLDERS = {
@@ -207,6 +207,8 @@ class Renderer:
         """Subject and text for one member in `language` (a version the mailing has); raises TemplateProblem
         (the lead's template failed for them)."""
         french = language == "fr"
+        if french:  # the representative's title in French too: "MPP" is « député(e) provincial(e) »
+            context = {**context, "representative_title": title_in("fr", context["representative_title"])}
         subject, body = (
             (self.mailing.subject_fr, self.mailing.body_fr) if french else (self.mailing.subject, self.mailing.body)
         )

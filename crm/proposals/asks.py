@@ -12,31 +12,33 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.lib.errors import ValidationError
+from crm.lib.i18n import N_, translate_data
 from crm.proposals.models import ASK_STATUSES, Ask, AskStatus
 from crm.reference import shipped
 from crm.reference.models import Jurisdiction
 
-# code, position, title, short title, the figure tracked for it (None: no figure applies)
+# code, position, title, short title, the figure tracked for it (None: no figure applies); stored in English and
+# translated where shown ({{ ask.title|tr }})
 ASKS = (
     (
         "pra",
         1,
-        "A Practice-Ready Assessment (PRA) program in every province, with more PRA spots",
-        "PRA program",
-        "PRA spots per year",
+        N_("A Practice-Ready Assessment (PRA) program in every province, with more PRA spots"),
+        N_("PRA program"),
+        N_("PRA spots per year"),
     ),
     (
         "residency",
         2,
-        "More residency positions open to internationally trained physicians",
-        "Residency positions",
-        "Residency positions open to ITPs",
+        N_("More residency positions open to internationally trained physicians"),
+        N_("Residency positions"),
+        N_("Residency positions open to ITPs"),
     ),
     (
         "clinical_assistant",
         3,
-        "An official clinical assistant position that counts as recency of practice",
-        "Clinical assistant role",
+        N_("An official clinical assistant position that counts as recency of practice"),
+        N_("Clinical assistant role"),
         None,
     ),
 )
@@ -197,7 +199,8 @@ def _check_figure(ask: Ask, figure) -> None:
         raise ValidationError("figure", gettext("The figure cannot be negative."))
     if ask.figure_label is None:
         raise ValidationError(
-            "figure", gettext("No figure is tracked for “%(ask)s”; leave it empty.", ask=ask.short_title)
+            "figure",
+            gettext("No figure is tracked for “%(ask)s”; leave it empty.", ask=translate_data(ask.short_title)),
         )
 
 

@@ -8,11 +8,13 @@ from flask_login import current_user
 
 from crm.extensions import csrf, db
 from crm.lib.errors import ValidationError, apply_to_form
+from crm.lib.i18n import translate_data
 from crm.proposals import asks as ask_services
 from crm.proposals import files, services
 from crm.proposals.forms import AskStatusForm, CompareForm, ConfirmForm, NewProposalForm, VersionForm
 from crm.proposals.models import Proposal, ProposalVersion
 from crm.reference.models import Jurisdiction
+from crm.reference.names import jurisdiction_name
 
 bp = Blueprint("proposals", __name__)
 
@@ -290,7 +292,7 @@ def edit_ask_status(ask_code, jurisdiction_code):
     if request.method == "GET" and history:  # start from the current entry, but its date and note are its own
         form.as_of.data, form.note.data = date.today(), None
     if ask.figure_label:
-        form.figure.label.text = f"{ask.figure_label} (optional)"
+        form.figure.label.text = gettext("%(label)s (optional)", label=translate_data(ask.figure_label))
     if form.validate_on_submit():
         try:
             ask_services.record_ask_status(
@@ -311,7 +313,11 @@ def edit_ask_status(ask_code, jurisdiction_code):
         else:
             db.session.commit()
             flash(
-                gettext("Recorded the status of “%(ask)s” in %(place)s.", ask=ask.short_title, place=jurisdiction.name),
+                gettext(
+                    "Recorded the status of “%(ask)s” in %(place)s.",
+                    ask=translate_data(ask.short_title),
+                    place=jurisdiction_name(jurisdiction),
+                ),
                 "success",
             )
             return redirect(url_for("proposals.scoreboard"))

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 
 from crm.lib.bulk import gc_paused
 from crm.lib.errors import ValidationError
@@ -36,8 +36,10 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(
             "file",
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is 10 MB. "
-            "Split it into smaller files and import them one by one.",
+            gettext(
+                "The file is %(size)s MB; the limit is 10 MB. Split it into smaller files and import them one by one.",
+                size=format_decimal(round(len(data) / 1024 / 1024, 1)),
+            ),
         )
     if not data.strip():
         raise ValidationError(
@@ -79,12 +81,39 @@ def _read_csv(data: bytes) -> pd.DataFrame:
                 "file", gettext("The file is empty. Choose a file with a header row and at least one row.")
             ) from None
         except (pd.errors.ParserError, ValueError) as error:
-            raise ValidationError(
-                "file",
-                f"The file could not be read as CSV ({error}). Save it again as CSV (comma-separated) and retry.",
-            ) from None
+            raise ValidationError("file", _csv_problem(str(error))) from None
     raise ValidationError(
         "file", gettext("The file's text encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
+    )
+
+
+_WRONG_WIDTH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _csv_problem(detail: str) -> str:
+    """What to fix, in the reader's language, for pandas' English parser error: its two usual cases explained with
+    the line to look at, anything else with the parser's own words kept as a technical detail."""
+    if found := _WRONG_WIDTH.search(detail):
+        expected, line, saw = found.groups()
+        return gettext(
+            "Line %(line)s has %(saw)s values where the header row has %(expected)s columns: a value that contains "
+            "the separator (a comma or semicolon) needs quotation marks around it. Correct that line, save the file "
+            "again as CSV and retry.",
+            line=line,
+            saw=saw,
+            expected=expected,
+        )
+    if found := _OPEN_QUOTE.search(detail):
+        return gettext(
+            "A quotation mark opened on line %(line)s is never closed. Close it (or remove it), save the file again "
+            "as CSV and retry.",
+            line=int(found.group(1)) + 1,  # pandas counts rows from 0, the header being row 0
+        )
+    return gettext(
+        "The file could not be read as CSV. Save it again as CSV (comma-separated) and retry. (Technical detail: "
+        "%(detail)s)",
+        detail=detail[:300],
     )
 
 
@@ -102,8 +131,11 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     except Exception as error:  # zipfile, calamine and pandas raise many types for a file that is not a workbook
         raise ValidationError(
             "file",
-            "The file is not a readable Excel spreadsheet (.xlsx). Open it in your "
-            f"spreadsheet program and save it again as .xlsx or CSV. ({type(error).__name__})",
+            gettext(
+                "The file is not a readable Excel spreadsheet (.xlsx). Open it in your spreadsheet program and save "
+                "it again as .xlsx or CSV. (Technical detail: %(detail)s)",
+                detail=type(error).__name__,
+            ),
         ) from None
     return frame.dropna(how="all")
 

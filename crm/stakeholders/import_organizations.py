@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from crm.lib.errors import ValidationError
@@ -77,10 +78,12 @@ class Organizations:
         if not ids:
             return None
         if len(ids) > 1:
-            return (
-                f"{item.organization!r} is the acronym of {len(ids)} organizations: "
-                + "; ".join(self.labels[id_] for id_ in sorted(ids))
-                + ". Write the organization's full name, or its jurisdiction (ON, BC…) in the jurisdiction column"
+            return gettext(
+                "'%(acronym)s' is the acronym of %(count)s organizations: %(names)s. Write the organization's full "
+                "name, or its jurisdiction (ON, BC…) in the jurisdiction column",
+                acronym=item.organization,
+                count=len(ids),
+                names="; ".join(self.labels[id_] for id_ in sorted(ids)),
             )
         item.organization_key = f"acronym:{item.organization_key}@{ids[0]}"
         self.by_key[item.organization_key] = ids[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import ARRAY, Integer, any_, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -166,11 +167,12 @@ def _place_organization(item: _Parsed, directory: _Directory) -> None:
 
 def _ambiguous(shared: str, ids) -> str:
     """The error of a row whose email or name matches several people."""
-    return (
-        f"{shared} matches {len(ids)} people in the directory ("
-        + ", ".join(f"#{i}" for i in sorted(ids))
-        + "), so it is not clear whom this row "
-        "updates. Merge them first (open one: Possible duplicates), then import again."
+    return gettext(
+        "%(shared)s matches %(count)s people in the directory (%(ids)s), so it is not clear whom this row updates. "
+        "Merge them first (open one: Possible duplicates), then import again.",
+        shared=shared,
+        count=len(ids),
+        ids=", ".join(f"#{i}" for i in sorted(ids)),
     )
 
 
@@ -209,9 +211,9 @@ def _update_row(item: _Parsed, person: _Existing, diff: dict) -> ImportRow:
     """The preview's line for a row that matched a person: what changes, or that nothing does."""
     changes = _changes(diff, item)
     if person.full_name.lower() != item.name.lower():  # matched by email: say whose record changes
-        changes.insert(0, f"{person.full_name} (#{person.id}), matched by email")
+        changes.insert(0, gettext("%(name)s (#%(id)s), matched by email", name=person.full_name, id=person.id))
     if person.archived:
-        changes.append("an archived record: it stays archived (restore it from its page)")
+        changes.append(gettext("an archived record: it stays archived (restore it from its page)"))
     return ImportRow(
         item.number,
         "update" if diff else "skip",
@@ -320,15 +322,15 @@ def _changes(diff: dict, item: _Parsed) -> list[str]:
     """The preview's words for a `_diff`."""
     changes = []
     if "title" in diff:
-        changes.append(f"title → {item.title}")
+        changes.append(gettext("title → %(title)s", title=item.title))
     if "jurisdiction_id" in diff:
-        changes.append(f"jurisdiction → {item.jurisdiction_code}")
+        changes.append(gettext("jurisdiction → %(code)s", code=item.jurisdiction_code))
     if "notes" in diff:
-        changes.append("notes added")
+        changes.append(gettext("notes added"))
     if "organization_id" in diff:
-        changes.append(f"organization → {item.organization}")
+        changes.append(gettext("organization → %(name)s", name=item.organization))
     if "contacts_added" in diff:
-        changes.append("adds " + ", ".join(diff["contacts_added"]))
+        changes.append(gettext("adds %(contacts)s", contacts=", ".join(diff["contacts_added"])))
     if "tags_added" in diff:
-        changes.append("tags + " + ", ".join(diff["tags_added"]))
+        changes.append(gettext("tags + %(tags)s", tags=", ".join(diff["tags_added"])))
     return changes

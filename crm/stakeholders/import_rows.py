@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask_babel import gettext
+
 from crm.stakeholders.models import Person, looks_like_phone
 
 NAME_LENGTH = Person.__table__.c.full_name.type.length
@@ -121,8 +123,10 @@ def _parse_row(number: int, row: dict[str, str], jurisdictions: dict[str, int]) 
     jurisdiction_id = jurisdictions.get(code) if code else None
     if code and jurisdiction_id is None:
         problems.append(
-            f"unknown jurisdiction {row['jurisdiction']!r}; use a province or territory code "
-            "such as ON, or CA for federal"
+            gettext(
+                "unknown jurisdiction '%(code)s'; use a province or territory code such as ON, or CA for federal",
+                code=row["jurisdiction"],
+            )
         )
     organization = " ".join(row.get("organization", "").split())
     item = _Parsed(
@@ -145,9 +149,15 @@ def _name_of(row: dict[str, str], problems: list[str]) -> str:
     """The row's name, single-spaced; an empty or too long one is a problem."""
     name = " ".join(row.get("name", "").split())
     if not name:
-        problems.append("the name is empty; every row needs a name")
+        problems.append(gettext("the name is empty; every row needs a name"))
     elif len(name) > NAME_LENGTH:
-        problems.append(f"the name is {len(name)} characters long; shorten it to {NAME_LENGTH} at most")
+        problems.append(
+            gettext(
+                "the name is %(length)s characters long; shorten it to %(most)s at most",
+                length=len(name),
+                most=NAME_LENGTH,
+            )
+        )
     return name
 
 
@@ -158,7 +168,7 @@ def _emails_of(row: dict[str, str], problems: list[str]) -> list[str]:
         if len(email) <= 254 and EMAIL_RE.match(email):
             emails.append(email.lower())
         else:
-            problems.append(f"{email!r} is not an email address (like name@example.org)")
+            problems.append(gettext("'%(email)s' is not an email address (like name@example.org)", email=email))
     return emails
 
 
@@ -167,7 +177,7 @@ def _phones_of(row: dict[str, str], problems: list[str]) -> list[str]:
     phones = _split(row.get("phone", ""))
     for phone in phones:
         if not looks_like_phone(phone):
-            problems.append(f"{phone!r} is not a phone number (like 416-555-0100)")
+            problems.append(gettext("'%(phone)s' is not a phone number (like 416-555-0100)", phone=phone))
     return phones
 
 
@@ -185,7 +195,9 @@ class _Seen:
             first = self.names.get(key)
         if first is None:
             return []
-        return [f"{item.name} appears again (first on row {first}); keep one row per person"]
+        return [
+            gettext("%(name)s appears again (first on row %(row)s); keep one row per person", name=item.name, row=first)
+        ]
 
     def add(self, item: _Parsed, key: tuple[str, str]) -> None:
         for email in item.emails:

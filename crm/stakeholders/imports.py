@@ -3,6 +3,7 @@ Columns and matching: docs/design-notes.md, "stakeholders/imports.py"."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from crm.lib.bulk import gc_paused
@@ -22,12 +23,16 @@ def import_stakeholders(session: Session, rows: list[dict[str, str]], *, apply: 
     report = ImportReport()
     rows = _with_usual_headers(rows)
     if not rows or "name" not in rows[0]:
-        found = ", ".join(rows[0].keys()) if rows else "none"
+        found = ", ".join(rows[0].keys()) if rows else gettext("none")
         report.errors.append(
             (
                 1,
-                f"The header row has no 'name' column (found: {found}). Name the columns "
-                f"{', '.join(IMPORT_COLUMNS)}; only name is required.",
+                gettext(
+                    "The header row has no 'name' column (found: %(found)s). Name the columns %(columns)s; only name "
+                    "is required.",
+                    found=found,
+                    columns=", ".join(IMPORT_COLUMNS),
+                ),
             )
         )
         return report

@@ -30,7 +30,7 @@ ASKS = (
     ("residency", N_("More residency positions")),
     ("clinical_assistant", N_("An official clinical assistant position")),
 )
-ASK_SHORT = {"pra": "PRA", "residency": "Residency", "clinical_assistant": "Clinical assistant"}
+ASK_SHORT = {"pra": N_("PRA"), "residency": N_("Residency"), "clinical_assistant": N_("Clinical assistant")}
 POSITIONS = (
     ("supportive", N_("Supportive")),
     ("neutral", N_("Neutral")),

@@ -26,3 +26,13 @@ def test_an_unknown_language_is_english_and_the_cookie_does_not_change_the_api(c
     client.set_cookie("lang", "fr")
     names = {j["code"]: j["name"] for j in client.get("/api/v1/jurisdictions?lang=xx").get_json()["items"]}
     assert names["QC"] == "Quebec"
+
+
+def test_members_titles_in_french(client, seeded):
+    """?lang=fr: an MPP is « député(e) provincial(e) », in the jurisdiction list and on each riding's member."""
+    titles = {j["code"]: j["member_title"] for j in client.get("/api/v1/jurisdictions?lang=fr").get_json()["items"]}
+    assert titles["ON"] == "député(e) provincial(e)" and titles["QC"] == "député(e) à l'Assemblée nationale"
+    items = client.get("/api/v1/ridings?province=ON&limit=5&lang=fr").get_json()["items"]
+    assert {item["representative"]["title"] for item in items if item["representative"]} == {"député(e) provincial(e)"}
+    english = client.get("/api/v1/jurisdictions").get_json()["items"]
+    assert {j["code"]: j["member_title"] for j in english}["ON"] == "MPP"

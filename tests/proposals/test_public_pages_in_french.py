@@ -31,3 +31,17 @@ def test_the_committee_works_on_a_proposal_in_french(browser, committee, make_pr
     assert "Version la plus récente" in index and "brouillon" in index
     page = browser.get(f"/committee/proposals/{proposal.id}").get_data(as_text=True)
     assert "Poursuivre le brouillon de la v2" in page and "Comparer deux versions" in page
+
+
+def test_the_scoreboard_names_the_three_asks_and_the_provinces_in_french(browser, asks):
+    browser.client.set_cookie("lang", "fr")
+    board = browser.get("/asks").get_data(as_text=True)
+    assert "Plus de postes de résidence ouverts aux médecins formés à l&#39;étranger" in board
+    assert "Programme PRA" in board and "Poste d&#39;assistant clinique" in board and "Places PRA par année" in board
+    assert "Colombie-Britannique" in board and "Île-du-Prince-Édouard" in board
+    assert "More residency positions" not in board and ">British Columbia</th>" not in board
+    browser.client.set_cookie("lang", "en")
+    refresh()  # the fixture's app context caches the locale
+    assert "More residency positions open to internationally trained physicians" in browser.get("/asks").get_data(
+        as_text=True
+    )

@@ -549,3 +549,41 @@ def test_organization_names_fold_as_postgresql_does(store):
     assert (
         folded("Bœuf Straße Øst Łódź Æsir") == folded("boeuf strasse ost lodz aesir") == "boeuf strasse ost lodz aesir"
     )
+
+
+@pytest.mark.parametrize(
+    "data, english, french",
+    [
+        (
+            b"name,email\na,b\nc,d,e,f\n",
+            "Line 3 has 4 values where the header row has 2 columns",
+            "La ligne 3 compte 4",
+        ),
+        (b'name,email\n"a,b\nc,d\n', "A quotation mark opened on line 2 is never closed", "ouvert à la ligne 2"),
+    ],
+)
+def test_a_broken_csv_is_explained_in_the_readers_language_with_the_line_to_fix(app, data, english, french):
+    """pandas' English parser error ("Error tokenizing data. C error: Expected 2 fields in line 3, saw 4") is not
+    what a lead reads: they get a sentence in their language naming the line."""
+    from crm.lib.errors import ValidationError
+    from crm.lib.i18n import in_language
+
+    said = {}
+    for language in ("en", "fr"):
+        with app.test_request_context(), in_language(language), pytest.raises(ValidationError) as error:
+            read_table("sheet.csv", data)
+        said[language] = error.value.message
+    assert english in said["en"] and french in said["fr"]
+    assert not any(word in said["fr"] for word in ("Error tokenizing", "Expected", "EOF"))
+
+
+def test_a_french_lead_reads_each_rows_problem_in_french(app, store):
+    from crm.lib.i18n import in_language
+
+    sheet = "name,email,jurisdiction\nAna,not-an-email,ZZ\nAna,a@b.org,ON\nAnna,A@B.org,ON\n"
+    with app.test_request_context(), in_language("fr"):
+        report = import_stakeholders(store, read_table("s.csv", sheet.encode()), apply=False)
+    said = dict(report.errors)
+    assert "« not-an-email » n'est pas une adresse courriel" in said[2] and "administration « ZZ » inconnue" in said[2]
+    assert "apparaît de nouveau (d'abord à la ligne 3)" in said[4]
+    assert not any("is not" in text or "appears again" in text for text in said.values())
