@@ -27,7 +27,7 @@ from crm.lib.i18n import N_
 from crm.reference.models import Jurisdiction
 from crm.reference.names import member_title, riding_name
 
-# What the member reads (in their language, translated where it is shown) when Represent cannot place them.
+# What the member reads (translated where it is shown) when Represent cannot place them.
 UNAVAILABLE = N_(
     "We could not look up your postal code just now (the Represent service %(why)s). Choose your riding from the "
     "list below, or try again in a few minutes."

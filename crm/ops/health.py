@@ -12,7 +12,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.ops import doctor
+from crm.ops import doctor, metrics
 from crm.ops.jobs import WORKER_SILENT_AFTER, JobStatus, job_statuses, last_worker_seen
 from crm.outbox.models import AddressHealth, DeliveryEvent, OutboundMessage
 from crm.outbox.services import utcnow
@@ -95,9 +95,7 @@ def gather(app, session: Session) -> Health:
     return Health(
         now=now,
         waiting=waiting,
-        oldest_queued=session.scalar(
-            select(func.min(OutboundMessage.created_at)).where(OutboundMessage.status == "queued")
-        ),
+        oldest_queued=session.scalar(select(metrics.oldest_queued())),
         last_event=session.scalars(select(DeliveryEvent).order_by(DeliveryEvent.received_at.desc()).limit(1)).first(),
         failing_count=session.scalar(select(func.count()).where(AddressHealth.failing.is_(True))) or 0,
         failing=session.scalars(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from crm.extensions import db
@@ -216,17 +216,31 @@ def _abandoned(run: JobRun | None, beats: dict[str, datetime], now: datetime) ->
     return now - max(seen, run.started_at) > WORKER_SILENT_AFTER
 
 
+def _recent_runs(session: Session, names: list[str], per_job: int = 20) -> dict[str, list[JobRun]]:
+    """Each job's newest `per_job` runs, newest first: one statement, a UNION ALL of one indexed LIMIT a job."""
+    if not names:
+        return {}
+    parts = [
+        select(JobRun.id).where(JobRun.job == name).order_by(JobRun.due_at.desc()).limit(per_job).subquery()
+        for name in names
+    ]
+    ids = union_all(*[select(part.c.id) for part in parts]).subquery()
+    runs: dict[str, list[JobRun]] = {name: [] for name in names}
+    for run in session.scalars(select(JobRun).where(JobRun.id.in_(select(ids.c.id))).order_by(JobRun.due_at.desc())):
+        runs[run.job].append(run)
+    return runs
+
+
 def job_statuses(session: Session, now: datetime | None = None) -> list[JobStatus]:
-    """Every registered job with its last run, its failures in a row and its next due time (one indexed query a
-    job)."""
+    """Every registered job with its last run, its failures in a row and its next due time (two statements)."""
     now = now or utcnow()
     config = current_app.config
     beats = dict(session.execute(select(WorkerHeartbeat.name, WorkerHeartbeat.seen_at)).all())
+    jobs = registered_jobs()
+    recent = _recent_runs(session, [job.name for job in jobs])
     statuses = []
-    for job in registered_jobs():
-        runs = session.scalars(
-            select(JobRun).where(JobRun.job == job.name).order_by(JobRun.due_at.desc()).limit(20)
-        ).all()
+    for job in jobs:
+        runs = recent[job.name]
         streak = 0
         for run in runs:
             if run.outcome != "failed":

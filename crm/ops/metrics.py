@@ -1,5 +1,5 @@
 """/metrics in the Prometheus text format: the database's figures, read at each scrape with indexed queries (the
-costly totals cached for a minute), and this process's request latency by endpoint."""
+totals over whole tables kept by the worker in metric_totals), and this process's request latency by endpoint."""
 
 from __future__ import annotations
 
@@ -7,25 +7,31 @@ import logging
 import os
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, g, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, Letter
 from crm.extensions import db
 from crm.ops.jobs import job_statuses
-from crm.ops.models import JobRun, WorkerHeartbeat
+from crm.ops.models import JobRun, MetricTotal, WorkerHeartbeat
 from crm.outbox.models import STATUS_RANK, AddressHealth, DeliveryEvent, OutboundMessage
 from crm.outbox.services import utcnow
+from crm.outbox.worker import add_pass_job
 
 # Totals over whole tables (messages by status, letters by campaign: 0.2 and 0.4 s at a
-# million rows on PostgreSQL) are read at most once a minute, in the background: a scrape
-# answers with the last totals while fresh ones are read.
+# million rows on PostgreSQL) are recounted by a worker every TOTALS_EVERY seconds into
+# metric_totals, and a scrape reads those rows. With no worker (its totals older than
+# TOTALS_TRUSTED_FOR), a scrape counts them itself, at most once a minute per process, in
+# the background: it answers with the last totals while fresh ones are read.
 CACHE_SECONDS = 60
+TOTALS_EVERY = 60
+TOTALS_TRUSTED_FOR = timedelta(minutes=3)
+COMPUTED = "_computed"  # the row that says when the worker last recounted (its value: the rows it wrote)
 IN_FLIGHT = tuple(status for status, rank in STATUS_RANK.items() if rank < 2 or status == "deferred")
 LATENCY_SAMPLE = 1000  # the newest sends of the last five minutes that the latency quantiles are read from
 
@@ -78,6 +84,61 @@ def _refresh(app, key: str, query) -> None:
         _cache[key] = (time.monotonic(), rows)
 
 
+def _totals_queries() -> dict:
+    return {
+        "outbox": select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status),
+        "letters": select(Campaign.slug, func.count(Letter.id))
+        .join(Letter, Letter.campaign_id == Campaign.id)
+        .group_by(Campaign.slug),
+    }
+
+
+def refresh_totals(session: Session, now) -> int:
+    """Recount the whole-table totals into metric_totals (replacing the last count); flushes, the caller commits.
+    Returns the rows written."""
+    rows = [
+        {"name": name, "label": str(label), "value": value, "computed_at": now}
+        for name, query in _totals_queries().items()
+        for label, value in session.execute(query).all()
+    ]
+    rows.append({"name": COMPUTED, "label": "", "value": len(rows), "computed_at": now})
+    session.execute(delete(MetricTotal))
+    session.execute(insert(MetricTotal), rows)
+    return len(rows)
+
+
+_last_recount = {"at": float("-inf")}
+
+
+def _recount_totals_pass(session: Session, now) -> None:
+    """The worker's pass job: recount the totals when the last count (by any worker) is TOTALS_EVERY old."""
+    if time.monotonic() - _last_recount["at"] < TOTALS_EVERY:
+        return
+    _last_recount["at"] = time.monotonic()
+    computed = session.scalar(select(MetricTotal.computed_at).where(MetricTotal.name == COMPUTED))
+    if computed is None or (now - computed).total_seconds() >= TOTALS_EVERY:
+        refresh_totals(session, now)
+
+
+add_pass_job(_recount_totals_pass)
+
+
+def worker_totals(session: Session, now) -> tuple[dict[str, list], datetime | None]:
+    """The totals as the worker last counted them, and when; counted here instead when no worker has for
+    TOTALS_TRUSTED_FOR (then the time is None)."""
+    rows = session.execute(select(MetricTotal.name, MetricTotal.label, MetricTotal.value, MetricTotal.computed_at))
+    totals: dict[str, list] = {name: [] for name in _totals_queries()}
+    computed = None
+    for name, label, value, at in rows:
+        if name == COMPUTED:
+            computed = at
+        elif name in totals:
+            totals[name].append((label, value))
+    if computed is None or now - computed > TOTALS_TRUSTED_FOR:
+        return {name: _cached(name, query) for name, query in _totals_queries().items()}, None
+    return totals, computed
+
+
 def forget_cache() -> None:
     """Tests: read the totals afresh."""
     with _cache_lock:
@@ -95,6 +156,13 @@ def observe(response):
     return response
 
 
+def oldest_queued():
+    """When the oldest queued message was queued: the lowest queued id (ids grow with time) found in the claim
+    index, then its row, rather than visiting every queued row for the least created_at."""
+    lowest = select(func.min(OutboundMessage.id)).where(OutboundMessage.status == "queued").scalar_subquery()
+    return select(OutboundMessage.created_at).where(OutboundMessage.id == lowest).scalar_subquery()
+
+
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -110,9 +178,15 @@ class DatabaseCollector:
         session, now = self.session, utcnow()
         started = time.perf_counter()
         latest = self.latest(session)
-        yield from self.outbox(session, now, latest)
+        totals, counted_at = worker_totals(session, now)
+        yield from self.outbox(session, now, latest, totals["outbox"])
         yield from self.webhook(session, now, latest)
-        yield from self.letters(session)
+        yield from self.letters(totals["letters"])
+        age = GaugeMetricFamily(
+            "crm_metrics_totals_age_seconds", "Age of the worker's whole-table totals (-1: counted by this process)"
+        )
+        age.add_metric([], (now - counted_at).total_seconds() if counted_at else -1)
+        yield age
         yield from self.jobs(session, now)
         seen = latest.worker_seen
         worker = GaugeMetricFamily("crm_worker_last_seen_seconds", "Seconds since a worker last beat (-1: never)")
@@ -128,18 +202,15 @@ class DatabaseCollector:
         indexed lookups in one statement."""
         return session.execute(
             select(
-                select(func.min(OutboundMessage.created_at))
-                .where(OutboundMessage.status == "queued")
-                .scalar_subquery()
-                .label("oldest_queued"),
+                oldest_queued().label("oldest_queued"),
                 select(func.count()).where(AddressHealth.failing.is_(True)).scalar_subquery().label("failing"),
                 select(func.max(DeliveryEvent.received_at)).scalar_subquery().label("last_event"),
                 select(func.max(WorkerHeartbeat.seen_at)).scalar_subquery().label("worker_seen"),
             )
         ).one()
 
-    def outbox(self, session, now, latest):
-        totals = dict(_cached("outbox", select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)))
+    def outbox(self, session, now, latest, counted):
+        totals = dict(counted)
         # What is still moving is counted at every scrape (few rows, through the claim index).
         totals.update(
             dict.fromkeys(IN_FLIGHT, 0)
@@ -204,13 +275,7 @@ class DatabaseCollector:
         age.add_metric([], (now - last).total_seconds() if last else -1)
         yield age
 
-    def letters(self, session):
-        rows = _cached(
-            "letters",
-            select(Campaign.slug, func.count(Letter.id))
-            .join(Letter, Letter.campaign_id == Campaign.id)
-            .group_by(Campaign.slug),
-        )
+    def letters(self, rows):
         letters = GaugeMetricFamily("crm_letters", "Letters sent, by campaign", labels=["campaign"])
         for slug, count in rows:
             letters.add_metric([slug], count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.extensions import db
@@ -43,3 +43,15 @@ class WorkerHeartbeat(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # process or thread
     started_at: Mapped[datetime]
     seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MetricTotal(db.Model):
+    """A total over a whole table (outbox messages by status, letters by campaign), read by a worker about once a
+    minute so that /metrics never scans a large table while Prometheus waits."""
+
+    __tablename__ = "metric_totals"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime]

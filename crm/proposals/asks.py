@@ -17,8 +17,8 @@ from crm.proposals.models import ASK_STATUSES, Ask, AskStatus
 from crm.reference import shipped
 from crm.reference.models import Jurisdiction
 
-# code, position, title, short title, the figure tracked for it (None: no figure applies); stored in English and
-# translated where shown ({{ ask.title|tr }})
+# code, position, title, short title, the figure tracked for it (None: no figure applies);
+# stored in English and translated where shown ({{ ask.title|tr }})
 ASKS = (
     (
         "pra",

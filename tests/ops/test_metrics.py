@@ -147,3 +147,34 @@ def test_sends_in_the_last_minute_are_all_counted_beyond_the_latency_sample(
     assert _value(families, "crm_outbox_sent_last_minute") == 5
     assert _value(families, "crm_outbox_send_latency_seconds", quantile="1") == 9  # the newest three: 9, 8 and 7 s
     assert _value(families, "crm_addresses_failing") == 0
+
+
+def _accepted(session, n: int) -> None:
+    for i in range(n):
+        message = queue_message(session, kind="letter", to=f"mpp{i}@example.org", subject="s", text="t")
+        message.status = "accepted"
+    session.commit()
+
+
+def test_a_scrape_reads_the_whole_table_totals_the_worker_counted(app, session, client, metrics_token, monkeypatch):
+    from crm.outbox.worker import run_pass_jobs
+
+    _accepted(session, 2)
+    monkeypatch.setitem(metrics._last_recount, "at", float("-inf"))
+    run_pass_jobs(session)  # what every worker pass runs
+    _accepted(session, 1)  # after the count: the scrape does not scan the table for it
+    families = _scrape(client)
+    assert _value(families, "crm_outbox_messages", status="accepted") == 2
+    assert 0 <= _value(families, "crm_metrics_totals_age_seconds") < 60
+    run_pass_jobs(session)  # the next pass, within the minute: no recount
+    assert _value(_scrape(client), "crm_outbox_messages", status="accepted") == 2
+
+
+def test_without_a_worker_for_three_minutes_a_scrape_counts_the_totals_itself(app, session, client, metrics_token):
+    _accepted(session, 2)
+    metrics.refresh_totals(session, utcnow() - timedelta(minutes=4))  # the last worker count, long ago
+    session.commit()
+    _accepted(session, 1)
+    families = _scrape(client)
+    assert _value(families, "crm_outbox_messages", status="accepted") == 3
+    assert _value(families, "crm_metrics_totals_age_seconds") == -1
