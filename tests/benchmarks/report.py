@@ -57,6 +57,13 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     ],
     "dashboards_bench": [("{} p95 ms", "dashboards.*.p95_ms")],
     "mixed_load": [("req/s", "throughput_rps"), ("p95 ms", "p95_ms"), ("errors", "errors")],
+    "metrics_bench": [
+        ("/metrics median ms", "metrics_median_ms"),
+        ("max ms", "metrics_max_ms"),
+        ("cold ms", "metrics_cold_ms"),
+        ("stale totals ms", "metrics_stale_totals_median_ms"),
+        ("health page ms", "health_page_ms"),
+    ],
     "replies_bench": [("10,000 surveys s", "queue_10000.seconds"), ("panel p95 ms", "panel.p95_ms")],
     "similarity_bench": [
         ("letters", "letters_in_campaign"),
@@ -110,6 +117,19 @@ def _fallback(result: dict) -> list[tuple[str, object]]:
         for key, value in result.items()
         if isinstance(value, int | float) and not isinstance(value, bool) and key != "target_met"
     ]
+
+
+def load_of(result: dict):
+    """The load average a benchmark recorded: its own, else its floors' (the median of their rounds' medians)."""
+    for key in ("load_average", "load_average_1min"):
+        if key in result:
+            return result[key]
+    medians = sorted(
+        floor["load"]["median"]
+        for floor in result.get("floors") or ()
+        if isinstance(floor.get("load"), dict) and floor["load"].get("median") is not None
+    )
+    return medians[len(medians) // 2] if medians else None
 
 
 def headline_figures(name: str, result: dict) -> str:
@@ -177,15 +197,16 @@ def render(results: dict) -> str:
             "",
         ]
     lines += [
-        "| benchmark | database | headline figures | target met |",
-        "|---|---|---|---|",
+        "| benchmark | database | headline figures | target met | load |",
+        "|---|---|---|---|---|",
     ]
     for key, result in sorted((results.get("benchmarks") or {}).items()):
         name, _, database = key.rpartition(".")
         if not isinstance(result, dict):
             continue
         met = MET.get(result.get("target_met"), str(result.get("target_met")))
-        lines.append(f"| {_cell(name)} | {_cell(database)} | {_cell(headline_figures(name, result))} | {met} |")
+        figures, load = _cell(headline_figures(name, result)), _spread(load_of(result))
+        lines.append(f"| {_cell(name)} | {_cell(database)} | {figures} | {met} | {load} |")
     return "\n".join(lines) + "\n"
 
 
