@@ -73,7 +73,7 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     "search_bench": [
         ("people", "people"),
         ("search p95 ms", "search.p95_ms"),
-        ("/ floor", "search_over_floor_p95_ratio"),
+        ("p95 / healthz p95", "search_over_floor_p95_ratio"),
     ],
     "backup_bench": [
         ("backup s", "backup_seconds"),
@@ -120,10 +120,13 @@ def _fallback(result: dict) -> list[tuple[str, object]]:
 
 
 def load_of(result: dict):
-    """The load average a benchmark recorded: its own, else its floors' (the median of their rounds' medians)."""
+    """The load average a benchmark recorded: its own, a part's, else its floors' (the median of their medians)."""
     for key in ("load_average", "load_average_1min"):
         if key in result:
             return result[key]
+    for part in result.values():  # a part's own record (campaigns_bench's in-process sends)
+        if isinstance(part, dict) and isinstance(part.get("load_average"), int | float):
+            return round(part["load_average"], 2)
     medians = sorted(
         floor["load"]["median"]
         for floor in result.get("floors") or ()

@@ -9,7 +9,8 @@ information (it scans, with fold_text() in Python, and is the development databa
 
 Then the search against its own SQL (issue 23): the statements each query's warm request runs, replayed through
 the driver alone (`/bench/sql-floor`, tests/benchmarks/sql_floor.py), the sixteen queries in turn (eight in
-`make bench`, which also leaves out the slowest-queries diagnostics), in alternating rounds on one warm gunicorn;
+`make bench`, which also leaves out the slowest-queries diagnostics and SQLite), in alternating rounds on one
+warm gunicorn;
 target: >= 0.5 of its floor's requests/s.
 """
 
@@ -169,6 +170,10 @@ def _slowest(client) -> list[tuple[str, float]]:
 def run(database_url: str | None = None) -> dict:
     from urllib.parse import quote
 
+    if database_url is None and os.environ.get("BENCH_QUICK") == "1":
+        # SQLite's search scans through fold_text() (2 s a query at 10,000 people on a busy machine): too slow
+        # for make bench, and the issue's target is PostgreSQL's. BENCH_QUICK=0 measures it.
+        return {"database": "sqlite", "skipped": "SQLite's search is measured with BENCH_QUICK=0", "target_met": None}
     sizes = _sizes()
     rng = random.Random(24)
     with tempfile.TemporaryDirectory() as tmp:

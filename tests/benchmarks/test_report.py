@@ -40,6 +40,7 @@ SAMPLE = {
         },
         "replies_bench.sqlite": {"error": "OperationalError: no such table | letters", "target_met": False},
         "newcomer_bench.sqlite": {"rows": 12, "p95_ms": 3.25, "label": "ignored", "target_met": True},
+        "campaigns_bench.sqlite": {"send": {"p50_ms": 7.3, "load_average": 1.2345}, "target_met": True},
     },
 }
 
@@ -63,6 +64,7 @@ def test_each_benchmarks_row_shows_the_load_it_was_measured_under():
     rows = {line.split(" | ")[0].strip("| "): line for line in report.render(SAMPLE).splitlines()}
     assert rows["lookup_bench"].endswith("| yes | 1.2 |")  # from its floors' rounds
     assert rows["dashboards_bench"].endswith("| 3.4 (2.9–4.1) |")  # its own record
+    assert rows["campaigns_bench"].endswith("| yes | 1.23 |")  # its in-process part's
     assert rows["newcomer_bench"].endswith("| yes | — |")  # none recorded
 
 
