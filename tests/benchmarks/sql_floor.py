@@ -91,8 +91,8 @@ def save(instance, name: str, captured: dict) -> str:
 
 
 def capture_floors(app, instance, name: str, paths: list[str], headers: dict | None = None) -> tuple[list, int]:
-    """Capture each of `paths` as the floor `<name>-<n>`; returns the floors' paths and the statements a page
-    runs at most."""
+    """Capture each of `paths` as the floor `<name>-<n>`; returns the floors' paths and the most statements one
+    of them runs."""
     floors, most = [], 0
     for n, path in enumerate(paths):
         captured = capture(app, path, headers)
@@ -191,7 +191,8 @@ def pages_against_sql(
                 port, paths, floors_of[name], headers=headers, seconds=seconds, concurrency=concurrency
             )
             details[name] = {"statements": statements[name], **measured}
-            label = f"its SQL via the driver ({statements[name]} statements)"
+            most = f"up to {statements[name]}" if len(paths) > 1 else statements[name]
+            label = f"its SQL via the driver ({most} statements)"
             floors.append(floor_entry(what, measured, label, target))
     return {"floors": floors, "pages": details}
 
