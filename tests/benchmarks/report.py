@@ -139,6 +139,8 @@ def headline_figures(name: str, result: dict) -> str:
     """One benchmark's headline figures as 'label value; label value'."""
     if "error" in result:
         return f"failed: {result['error']}"
+    if "skipped" in result:
+        return f"skipped: {result['skipped']}"
     figures = []
     for label, path in HEADLINES.get(name, []):
         figures.extend((label.format(key) if "{}" in label else label, value) for key, value in _at(result, path))

@@ -41,6 +41,7 @@ SAMPLE = {
         "replies_bench.sqlite": {"error": "OperationalError: no such table | letters", "target_met": False},
         "newcomer_bench.sqlite": {"rows": 12, "p95_ms": 3.25, "label": "ignored", "target_met": True},
         "campaigns_bench.sqlite": {"send": {"p50_ms": 7.3, "load_average": 1.2345}, "target_met": True},
+        "search_bench.sqlite": {"skipped": "measured with BENCH_QUICK=0", "target_met": None},
     },
 }
 
@@ -57,6 +58,7 @@ def test_the_table_shows_each_benchmarks_headline_figures_and_whether_it_met_its
     assert "campaign p95 ms 347; committee p95 ms 268.4 | not at this scale |" in rows["dashboards_bench"]
     assert "failed: OperationalError: no such table \\| letters | **no** |" in rows["replies_bench"]
     assert "rows 12; p95_ms 3.25 | yes |" in rows["newcomer_bench"]
+    assert "| skipped: measured with BENCH_QUICK=0 | not at this scale |" in rows["search_bench"]
     assert "started 2026-12-06T10:00:00+00:00, 2 CPUs, Python 3.11.7" in table
 
 
