@@ -80,6 +80,7 @@ SLOW = (  # node id prefixes: tests that start processes or take 4 s or more alo
     "tests/outbox/test_webhook.py::test_ten_thousand_events_each_sent_three_times",  # 4 s: 30,000 events
     "tests/ops/test_production_notes.py",  # gunicorn and a worker started from docs/operations.md's units
     "tests/ops/test_worker_processes.py",  # three worker processes at once
+    "tests/benchmarks/test_floor_app.py::test_each_pages_floor",  # 5 s: seven pages captured, requested, replayed
 )
 
 

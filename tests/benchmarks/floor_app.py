@@ -7,6 +7,11 @@ The floors exist only here, never in the product's routes:
   transaction, from the same form body, through the same session cookie, CSRF check and access guard, with
   no ORM objects, no template and no other query: what a send cannot go below.
 
+- `GET /bench/sql-floor/<name>`: a page's own SQL, replayed through the driver alone: the statements (and their
+  parameters) a warm product request ran, captured by `tests/benchmarks/sql_floor.py` into the instance folder,
+  executed on a pooled DBAPI connection with every row fetched, committed only if the page committed; the answer
+  is the number of rows. No ORM, no template, no session: what the page's database work costs at least.
+
 The lookup API's floor is the product's own `/api/v1/ping`, which reads nothing.
 
 Serve with `gunicorn 'tests.benchmarks.floor_app:make_app()'` (a factory: importing this module makes no app).
@@ -14,7 +19,11 @@ Serve with `gunicorn 'tests.benchmarks.floor_app:make_app()'` (a factory: import
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session
+import pickle
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, request, session
 from sqlalchemy import insert
 
 from crm import create_app
@@ -24,7 +33,10 @@ from crm.extensions import db
 from crm.outbox.models import OutboundMessage
 
 bp = Blueprint("bench", __name__)
-FLOOR_ENDPOINTS = {"bench.letter_floor": access.PUBLIC}
+FLOOR_ENDPOINTS = {"bench.letter_floor": access.PUBLIC, "bench.sql_floor": access.PUBLIC}
+SQL_FOLDER = "bench-sql"
+_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
+_replays: dict[str, dict] = {}  # name -> {"statements": [(sql, parameters, many)], "commits": bool}, per process
 
 _MESSAGE = insert(OutboundMessage).returning(OutboundMessage.id)
 _LETTER = insert(Letter).returning(Letter.id)
@@ -68,6 +80,49 @@ def letter_floor():
     )
     db.session.commit()
     return redirect(f"/my/letters/{letter_id}/share")
+
+
+def sql_path(instance_path, name: str) -> Path:
+    """Where the statements of the page named `name` are kept for its floor."""
+    return Path(instance_path) / SQL_FOLDER / f"{name}.pickle"
+
+
+def replay(connection, captured: dict) -> int:
+    """Run the captured statements on a DBAPI `connection`, fetching every row; commit if the page did. Returns
+    the rows fetched."""
+    rows = 0
+    cursor = connection.cursor()
+    try:
+        for statement, parameters, many in captured["statements"]:
+            if many:
+                cursor.executemany(statement, parameters)
+            else:
+                cursor.execute(statement, parameters)
+            if cursor.description is not None:
+                rows += len(cursor.fetchall())
+    finally:
+        cursor.close()
+    connection.commit() if captured["commits"] else connection.rollback()
+    return rows
+
+
+@bp.get("/bench/sql-floor/<name>")
+def sql_floor(name):
+    """A page's own SQL through the driver alone (loaded once per process); answers with the rows fetched."""
+    if not _NAME.match(name):
+        abort(404)
+    captured = _replays.get(name)
+    if captured is None:
+        path = sql_path(current_app.instance_path, name)
+        if not path.exists():
+            abort(404)
+        captured = _replays[name] = pickle.loads(path.read_bytes())  # written by the benchmark itself
+    connection = db.engine.raw_connection()
+    try:
+        rows = replay(connection, captured)
+    finally:
+        connection.close()
+    return str(rows), 200, {"Content-Type": "text/plain"}
 
 
 def make_app(config=None):

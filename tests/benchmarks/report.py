@@ -57,6 +57,13 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     ],
     "dashboards_bench": [("{} p95 ms", "dashboards.*.p95_ms")],
     "mixed_load": [("req/s", "throughput_rps"), ("p95 ms", "p95_ms"), ("errors", "errors")],
+    "metrics_bench": [
+        ("/metrics median ms", "metrics_median_ms"),
+        ("max ms", "metrics_max_ms"),
+        ("cold ms", "metrics_cold_ms"),
+        ("stale totals ms", "metrics_stale_totals_median_ms"),
+        ("health page ms", "health_page_ms"),
+    ],
     "replies_bench": [("10,000 surveys s", "queue_10000.seconds"), ("panel p95 ms", "panel.p95_ms")],
     "similarity_bench": [
         ("letters", "letters_in_campaign"),
@@ -66,7 +73,7 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     "search_bench": [
         ("people", "people"),
         ("search p95 ms", "search.p95_ms"),
-        ("/ floor", "search_over_floor_p95_ratio"),
+        ("p95 / healthz p95", "search_over_floor_p95_ratio"),
     ],
     "backup_bench": [
         ("backup s", "backup_seconds"),
@@ -112,10 +119,28 @@ def _fallback(result: dict) -> list[tuple[str, object]]:
     ]
 
 
+def load_of(result: dict):
+    """The load average a benchmark recorded: its own, a part's, else its floors' (the median of their medians)."""
+    for key in ("load_average", "load_average_1min"):
+        if key in result:
+            return result[key]
+    for part in result.values():  # a part's own record (campaigns_bench's in-process sends)
+        if isinstance(part, dict) and isinstance(part.get("load_average"), int | float):
+            return round(part["load_average"], 2)
+    medians = sorted(
+        floor["load"]["median"]
+        for floor in result.get("floors") or ()
+        if isinstance(floor.get("load"), dict) and floor["load"].get("median") is not None
+    )
+    return medians[len(medians) // 2] if medians else None
+
+
 def headline_figures(name: str, result: dict) -> str:
     """One benchmark's headline figures as 'label value; label value'."""
     if "error" in result:
         return f"failed: {result['error']}"
+    if "skipped" in result:
+        return f"skipped: {result['skipped']}"
     figures = []
     for label, path in HEADLINES.get(name, []):
         figures.extend((label.format(key) if "{}" in label else label, value) for key, value in _at(result, path))
@@ -177,15 +202,16 @@ def render(results: dict) -> str:
             "",
         ]
     lines += [
-        "| benchmark | database | headline figures | target met |",
-        "|---|---|---|---|",
+        "| benchmark | database | headline figures | target met | load |",
+        "|---|---|---|---|---|",
     ]
     for key, result in sorted((results.get("benchmarks") or {}).items()):
         name, _, database = key.rpartition(".")
         if not isinstance(result, dict):
             continue
         met = MET.get(result.get("target_met"), str(result.get("target_met")))
-        lines.append(f"| {_cell(name)} | {_cell(database)} | {_cell(headline_figures(name, result))} | {met} |")
+        figures, load = _cell(headline_figures(name, result)), _spread(load_of(result))
+        lines.append(f"| {_cell(name)} | {_cell(database)} | {figures} | {met} | {load} |")
     return "\n".join(lines) + "\n"
 
 

@@ -6,6 +6,12 @@ default; a PostgreSQL URL has its public schema DROPPED first, so never point it
 Sizes: BENCH_SCALE=large fills the issue's 100,000 people, 200,000 interactions and 50,000 members; by default a
 tenth of that. Target (issue 24): p95 < 100 ms on PostgreSQL at the large scale; SQLite is reported for
 information (it scans, with fold_text() in Python, and is the development database).
+
+Then the search against its own SQL (issue 23): the statements each query's warm request runs, replayed through
+the driver alone (`/bench/sql-floor`, tests/benchmarks/sql_floor.py), the sixteen queries in turn (eight in
+`make bench`, which also leaves out the slowest-queries diagnostics and SQLite), in alternating rounds on one
+warm gunicorn;
+target: >= 0.5 of its floor's requests/s.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from tests.benchmarks.sql_floor import measure_user_pages
 from tests.benchmarks.stakeholders_bench import FIRST, LAST, _login, _percentile, _prepare
 
 LARGE = {"people": 100_000, "interactions": 200_000, "members": 50_000, "organizations": 5_000}
@@ -163,6 +170,10 @@ def _slowest(client) -> list[tuple[str, float]]:
 def run(database_url: str | None = None) -> dict:
     from urllib.parse import quote
 
+    if database_url is None and os.environ.get("BENCH_QUICK") == "1":
+        # SQLite's search scans through fold_text() (2 s a query at 10,000 people on a busy machine): too slow
+        # for make bench, and the issue's target is PostgreSQL's. BENCH_QUICK=0 measures it.
+        return {"database": "sqlite", "skipped": "SQLite's search is measured with BENCH_QUICK=0", "target_met": None}
     sizes = _sizes()
     rng = random.Random(24)
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,7 +190,16 @@ def run(database_url: str | None = None) -> dict:
         for _ in range(REQUESTS // len(QUERIES) + 1):  # interleaved, so both see the same machine
             floor += _time(client, ["/healthz"] * len(QUERIES))
             search += _time(client, rng.sample(urls, len(urls)))
-        slowest = _slowest(client)
+        quick = os.environ.get("BENCH_QUICK") == "1"
+        slowest = None if quick else _slowest(client)  # diagnostics: left out of make bench's short run
+        floored_urls = urls[::2] if quick else urls  # make bench: every other query, eight
+        floors = measure_user_pages(
+            database_url,
+            instance,
+            "bench@example.org",
+            {"staff-search": ("staff search req/s", floored_urls)},
+            target=0.5,
+        )
         with app.app_context():
             from crm.extensions import db
 
@@ -195,9 +215,14 @@ def run(database_url: str | None = None) -> dict:
         "floor_healthz": floored,
         "search_over_floor_p95_ratio": round(searched["p95_ms"] / max(floored["p95_ms"], 0.1), 1),
         "slowest_queries_ms": slowest,
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "floors": floors["floors"],
+        "against_sql": floors["pages"],
         "measured": "server time through the Flask test client (no network), one process",
-        "target": "search p95 < 100 ms on PostgreSQL at 100,000 people, 200,000 interactions, 50,000 members",
-        "target_met": (searched["p95_ms"] < 100) if dialect == "postgresql" else None,
+        "target": "search p95 < 100 ms on PostgreSQL at 100,000 people, 200,000 interactions, 50,000 members; "
+        ">= 0.5 of its own SQL's requests/s",
+        "absolute_target_met": (searched["p95_ms"] < 100) if dialect == "postgresql" else None,
+        "target_met": all(f["met"] for f in floors["floors"]) and (dialect != "postgresql" or searched["p95_ms"] < 100),
     }
 
 

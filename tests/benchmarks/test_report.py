@@ -35,10 +35,13 @@ SAMPLE = {
         },
         "dashboards_bench.sqlite": {
             "dashboards": {"campaign": {"p95_ms": 347.0}, "committee": {"p95_ms": 268.4}},
+            "load_average": {"median": 3.4, "min": 2.9, "max": 4.1},
             "target_met": None,
         },
         "replies_bench.sqlite": {"error": "OperationalError: no such table | letters", "target_met": False},
         "newcomer_bench.sqlite": {"rows": 12, "p95_ms": 3.25, "label": "ignored", "target_met": True},
+        "campaigns_bench.sqlite": {"send": {"p50_ms": 7.3, "load_average": 1.2345}, "target_met": True},
+        "search_bench.sqlite": {"skipped": "measured with BENCH_QUICK=0", "target_met": None},
     },
 }
 
@@ -55,7 +58,16 @@ def test_the_table_shows_each_benchmarks_headline_figures_and_whether_it_met_its
     assert "campaign p95 ms 347; committee p95 ms 268.4 | not at this scale |" in rows["dashboards_bench"]
     assert "failed: OperationalError: no such table \\| letters | **no** |" in rows["replies_bench"]
     assert "rows 12; p95_ms 3.25 | yes |" in rows["newcomer_bench"]
+    assert "| skipped: measured with BENCH_QUICK=0 | not at this scale |" in rows["search_bench"]
     assert "started 2026-12-06T10:00:00+00:00, 2 CPUs, Python 3.11.7" in table
+
+
+def test_each_benchmarks_row_shows_the_load_it_was_measured_under():
+    rows = {line.split(" | ")[0].strip("| "): line for line in report.render(SAMPLE).splitlines()}
+    assert rows["lookup_bench"].endswith("| yes | 1.2 |")  # from its floors' rounds
+    assert rows["dashboards_bench"].endswith("| 3.4 (2.9–4.1) |")  # its own record
+    assert rows["campaigns_bench"].endswith("| yes | 1.23 |")  # its in-process part's
+    assert rows["newcomer_bench"].endswith("| yes | — |")  # none recorded
 
 
 def test_each_figure_measured_against_its_floor_has_a_row_with_ratio_target_and_load():
