@@ -60,8 +60,8 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     "metrics_bench": [
         ("/metrics median ms", "metrics_median_ms"),
         ("max ms", "metrics_max_ms"),
-        ("cold ms", "metrics_cold_ms"),
-        ("stale totals ms", "metrics_stale_totals_median_ms"),
+        ("first scrape, no worker ms", "metrics_cold_without_worker_ms"),
+        ("worker's recount ms", "worker_recount_ms"),
         ("health page ms", "health_page_ms"),
     ],
     "replies_bench": [("10,000 surveys s", "queue_10000.seconds"), ("panel p95 ms", "panel.p95_ms")],
