@@ -158,12 +158,16 @@ def band_values(sig: np.ndarray, *, postgres: bool) -> dict:
 
 def score(sig: np.ndarray, stored) -> SimilarityResult:
     """The band of the closest of the stored (letter_id, signature) candidates, and the closest ones, best first."""
+    stored = list(stored)
+    if not stored:
+        return PERSONAL
+    # every candidate at once: one comparison of a (candidates x NUM_HASHES) matrix with the signature
+    matrix = np.frombuffer(b"".join(data for _, data in stored), dtype="<u4").reshape(len(stored), -1)
+    shares = (matrix == sig).mean(axis=1)
     scored = sorted(
-        (Match(letter_id, round(float(np.mean(from_bytes(data) == sig)), 3)) for letter_id, data in stored),
+        (Match(letter_id, round(float(share), 3)) for (letter_id, _), share in zip(stored, shares, strict=True)),
         key=lambda m: (-m.score, m.letter_id),
     )
-    if not scored:
-        return PERSONAL
     matches = [m for m in scored if m.score >= SIMILAR][:MAX_MATCHES]
     best = scored[0].score
     return SimilarityResult(band_for(best), best, matches)

@@ -94,7 +94,7 @@ def in_language(language: str | None):
         yield
 
 
-_form_catalogues: dict[str, object] = {}
+_form_catalogues: dict = {}  # Babel's Locale (None: no request) -> WTForms' catalogue
 
 
 def form_translations():
@@ -103,10 +103,11 @@ def form_translations():
     from babel import support
     from wtforms.i18n import messages_path
 
-    locale = str(get_locale() or DEFAULT)
+    locale = get_locale()
     found = _form_catalogues.get(locale)
     if found is None:
-        found = _form_catalogues[locale] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        language = str(locale or DEFAULT)
+        found = _form_catalogues[locale] = support.Translations.load(messages_path(), [language], domain="wtforms")
     return found
 
 
