@@ -1,9 +1,12 @@
 """The public read-only JSON API, /api/v1."""
 
 import time
+from collections import namedtuple
+from functools import cache
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import and_, bindparam, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from crm.extensions import csrf, db
@@ -191,22 +194,22 @@ _LOOKUP = (
 )
 
 
-def _lookup_item(row) -> dict:
+def _lookup_item(row, language: str) -> dict:
     representative = None
     if row.office_id is not None:
         email = None if row.contact_uncertain else (row.legislature_email or row.constituency_email)
         representative = {
             "id": row.person_id,
             "name": row.full_name,
-            "party": name_in(current_language(), "party", row.party, row.party),
-            "title": title_in(current_language(), row.member_title),
+            "party": name_in(language, "party", row.party, row.party),
+            "title": title_in(language, row.member_title),
             "email": email,
             "phone": row.phone,
-            "contact_uncertain": row.contact_uncertain,
+            "contact_uncertain": bool(row.contact_uncertain),  # SQLite's driver reads 0 or 1
         }
     return {
         "number": row.number,
-        "name": name_in(current_language(), "riding", row.ocd_id, row.name),
+        "name": name_in(language, "riding", row.ocd_id, row.name),
         "ocd_id": row.ocd_id,
         "province": row.code,
         "vacant": row.office_id is None,
@@ -214,6 +217,42 @@ def _lookup_item(row) -> dict:
         "share": float(row.share),
         "rank": row.rank,
     }
+
+
+_COLUMNS = [column.name for column in _LOOKUP.selected_columns]
+_Row = namedtuple("_Row", _COLUMNS)
+
+
+@cache
+def _lookup_sql(dialect) -> str:
+    """The lookup's SQL for this database, compiled once."""
+    return str(_LOOKUP.compile(dialect=dialect))
+
+
+def _driver_rows(fsa: str) -> list:
+    """The lookup's rows through the database driver: one statement, compiled once, without SQLAlchemy's
+    connection and result layers, which cost as much CPU as the rest of the lookup; autocommit on PostgreSQL (no
+    BEGIN or ROLLBACK around one read). A driver error is raised as SQLAlchemy's (a lost connection is a 503)."""
+    engine = db.engine
+    postgres = engine.dialect.name == "postgresql"
+    sql, params = _lookup_sql(engine.dialect), {"fsa": fsa} if postgres else (fsa,)
+    raw = engine.raw_connection()
+    try:
+        if postgres:
+            raw.driver_connection.autocommit = True
+        cursor = raw.cursor()
+        cursor.execute(sql, params)
+        rows = [_Row(*row) for row in cursor.fetchall()]
+        cursor.close()
+    except engine.dialect.loaded_dbapi.Error as error:
+        if engine.dialect.is_disconnect(error, raw, None):
+            raw.invalidate(error)
+        raise DBAPIError.instance(sql, params, error, engine.dialect.loaded_dbapi.Error) from error
+    finally:
+        if postgres and raw.dbapi_connection is not None:
+            raw.driver_connection.autocommit = False
+        raw.close()
+    return rows
 
 
 def _candidate_ridings(fsa: str) -> list[dict]:
@@ -225,19 +264,15 @@ def _candidate_ridings(fsa: str) -> list[dict]:
     ttl = current_app.config["LOOKUP_CACHE_SECONDS"]
     cache = current_app.extensions.setdefault("crm.lookup_cache", {})
     now = time.monotonic()
-    hit = cache.get(fsa) if ttl else None
+    language = current_language()  # once: asking Flask-Babel per riding showed in the lookup's profile
+    hit = cache.get((fsa, language)) if ttl else None  # names and titles differ by language
     if hit and hit[0] > now:
         return hit[1]
-    connection = db.engine.connect()
-    if connection.dialect.name == "postgresql":
-        # One autocommit SELECT: no BEGIN/ROLLBACK round trips around a single read.
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-    with connection:
-        items = [_lookup_item(row) for row in connection.execute(_LOOKUP, {"fsa": fsa})]
+    items = [_lookup_item(row, language) for row in _driver_rows(fsa)]
     if ttl:
         if len(cache) > 5000:
             cache.clear()
-        cache[fsa] = (now + ttl, items)
+        cache[(fsa, language)] = (now + ttl, items)
     return items
 
 

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from crm.campaigns import services, sharing, similarity
+from crm.campaigns import services, similarity
 from crm.campaigns.models import Campaign, LetterTemplate, PendingLetter, TemplateFailure
 from crm.campaigns.services import Recipient, TemplateFailed
 from crm.lib.errors import ValidationError
@@ -81,13 +81,15 @@ def prepare(
     posted: bool,
     send: bool,
     postal_code: str | None = None,
+    recipient: Recipient | None = None,
 ) -> Outcome:
     """The letter page for `user` (None: a visitor) writing to the recipient `key` names.
 
     posted: the member's text came with the request (show a preview); send: they asked to send it;
-    postal_code: typed by a member with none on file, for the preview's signature.
+    postal_code: typed by a member with none on file, for the preview's signature; recipient: the one `key`
+    names, when the caller read it for this writer already (`recipients.template_and_recipient`).
     """
-    recipient = resolve_recipient(session, campaign, key, user)
+    recipient = recipient or resolve_recipient(session, campaign, key, user)
     if recipient is None:
         return Outcome("unknown_recipient")
     if recipient.problem:
@@ -108,7 +110,7 @@ def prepare(
     if send and not problems:
         if user is None:
             return Outcome("waiting", recipient, pending_token=save_pending(session, campaign, template, key, edits))
-        outcome = _send(session, campaign, user, recipient, template, edits, context)
+        outcome = _send(session, campaign, user, recipient, template, edits, (subject, body))
         outcome.blocks = blocks
         return outcome
     preview = None
@@ -118,7 +120,7 @@ def prepare(
             "body": body,
             "to": recipient.person.full_name,
             "similarity": similarity.check_text(
-                session, campaign.id, personal_text(template, edits), exclude_user_id=user.id if user else None
+                session, campaign.id, services.personal_text(template, edits), exclude_user_id=user.id if user else None
             ),
             "signature": services.signature_for(
                 user, recipient, campaign, postal_code=postal_code, language=template.language
@@ -130,38 +132,24 @@ def prepare(
     return Outcome("draft", recipient, blocks=blocks, preview=preview, problems=problems)
 
 
-# The member's letters that waited for them in this campaign, gone once one is sent
-# (built once, run with values).
-_FORGET_PENDING = delete(PendingLetter).where(
-    PendingLetter.user_id == bindparam("user_id"), PendingLetter.campaign_id == bindparam("campaign_id")
-)
-
-
-def _send(session, campaign, user, recipient, template, edits, context) -> Outcome:
+def _send(session, campaign, user, recipient, template, edits, composed) -> Outcome:
     """Send the letter. A refusal is found before anything is written; a double submit that races past the
-    duplicate check raises IntegrityError at flush, and the caller rolls back (see `after_race`)."""
+    duplicate check raises IntegrityError on the letter's unique constraint, and the caller rolls back (see
+    `after_race`)."""
     try:
-        letter = services.send_letter(
+        letter_id = services.send_letter(
             session,
             campaign=campaign,
             user=user,
             recipient=recipient,
             template=template,
             edits=edits,
-            context=context,
             check_duplicate=False,
+            composed=composed,
         )
     except ValidationError as error:
         return Outcome("invalid", recipient, message=error.message)
-    similarity.record_letter(session, letter.id, campaign.id, personal_text(template, edits), user_id=user.id)
-    sharing.queue_copy(session, letter, user)  # issue 21 item 5: the member's copy, in the letter's transaction
-    session.execute(_FORGET_PENDING, {"user_id": user.id, "campaign_id": campaign.id})
-    return Outcome("sent", recipient, letter_id=letter.id)
-
-
-def personal_text(template: LetterTemplate, edits: dict[int, str]) -> str:
-    """What the member wrote in the personal blocks: the part an office reads as theirs, and compares."""
-    return "\n\n".join(edits.get(b.position, "") for b in template.blocks if b.kind == "personal")
+    return Outcome("sent", recipient, letter_id=letter_id)
 
 
 def after_race(session: Session, campaign: Campaign, user_id: int, key: str) -> Outcome | None:

@@ -1,5 +1,6 @@
 """Campaign forms: they check shape; rules needing the database live in services."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,6 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from crm.campaigns.models import BLOCK_KINDS, CAMPAIGN_KINDS, CAMPAIGN_STATUSES, LETTER_DELIVERIES, MPP_ADDRESSES
 from crm.campaigns.services import MAX_BLOCK_CHARS
+from crm.lib.i18n import form_translations
 from crm.members.forms import PostalCode
 from crm.proposals.forms import VersionField
 
@@ -128,6 +130,13 @@ class PostalCodeForm(FlaskForm):
 
 class LetterForm(FlaskForm):
     """The member's letter: hidden recipient, and one text per editable or personal block (added in the view)."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            """Built on every send: WTForms' messages from the per-process catalogue, not read from disk again."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return form_translations()
 
     recipient = HiddenField()
     postal_code = StringField(

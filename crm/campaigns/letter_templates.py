@@ -82,11 +82,11 @@ def _check_placeholders(session: Session, campaign: Campaign, subject: str, bloc
 def template_of_campaign(session: Session, slug: str, template_id: int) -> LetterTemplate | None:
     """A letter template of the campaign at `slug`, with that campaign, its jurisdiction and the template's
     blocks, in one statement: what a posted letter needs to know of its campaign."""
-    return session.scalar(_template_with_campaign(), {"slug": slug, "template_id": template_id})
+    return session.scalar(template_with_campaign(), {"slug": slug, "template_id": template_id})
 
 
 @cache
-def _template_with_campaign():
+def template_with_campaign():
     """Built once (building it cost more than running it), run with parameters."""
     return (
         select(LetterTemplate)

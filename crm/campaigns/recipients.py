@@ -9,9 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from crm.campaigns.models import (
-    Campaign,
-)
+from crm.campaigns.models import Campaign
 from crm.legislatures.sets import SHIPPED_OFFLINE
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
@@ -106,8 +104,12 @@ def recipient_for_district(
     row = session.execute(stmt, params).first()
     if row is None:
         return None
-    district, office = row[0], row[1]
-    member_riding = (row[2], shown_count(row[3] or 0), row[4]) if for_writer and row[2] is not None else None
+    return _recipient(campaign, row[0], row[1], row[2:] if for_writer else None)
+
+
+def _recipient(campaign: Campaign, district, office, riding: tuple | None) -> Recipient:
+    """The recipient of a district's row: `riding` is the writer's riding's (name, member count, OCD id) as read."""
+    member_riding = (riding[0], shown_count(riding[1] or 0), riding[2]) if riding and riding[0] is not None else None
     title = campaign.jurisdiction.member_title
     if office is None:
         return Recipient(None, None, district, None, title, None, problem="vacant", member_riding=member_riding)
@@ -122,6 +124,57 @@ def recipient_for_district(
         problem=None if email else "no_address",
         member_riding=member_riding,
     )
+
+
+@cache
+def _template_with_representative():
+    """A posted letter's template with its campaign (and jurisdiction) and blocks, and the district the letter
+    names with its current representative and the writer's riding, as `_representative_with_riding` reads them:
+    what a send needs to know before composing, in one statement (built once, run with parameters)."""
+    from crm.campaigns.letter_templates import template_with_campaign
+
+    saved = aliased(ElectoralDistrict)
+    riding = bindparam("riding_id")
+    members = select(func.count()).select_from(MemberProfile).where(MemberProfile.district_id == riding)
+    return (
+        template_with_campaign()
+        .add_columns(
+            ElectoralDistrict,
+            ElectedOffice,
+            select(saved.name).where(saved.id == riding).scalar_subquery(),
+            members.scalar_subquery(),
+            select(saved.ocd_id).where(saved.id == riding).scalar_subquery(),
+        )
+        .outerjoin(
+            ElectoralDistrict,
+            and_(
+                ElectoralDistrict.id == bindparam("district_id"),
+                ElectoralDistrict.jurisdiction_id == Campaign.jurisdiction_id,
+            ),
+        )
+        .outerjoin(
+            ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
+        )
+        .options(joinedload(ElectedOffice.person))
+    )
+
+
+def template_and_recipient(
+    session: Session, slug: str, template_id: int, district_id: int, writer_district_id: int | None
+) -> tuple:
+    """The template a member's letter was posted with (None: not the campaign at `slug`'s), and, for a campaign
+    to one's own representative, the recipient of the district the letter names, read for this writer (None:
+    not a district of the campaign's jurisdiction, or a campaign of fixed targets)."""
+    params = {"slug": slug, "template_id": template_id, "district_id": district_id}
+    params["riding_id"] = writer_district_id or district_id
+    row = session.execute(_template_with_representative(), params).unique().first()
+    if row is None:
+        return None, None
+    template, district, office = row[0], row[1], row[2]
+    campaign = template.campaign
+    if district is None or campaign.kind != "own_representative":
+        return template, None
+    return template, _recipient(campaign, district, office, row[3:])
 
 
 def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:

@@ -16,6 +16,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
 # Templates, composing, recipients and counts have modules of their own; callers use services.X.
+from crm.campaigns import letter_rows, sharing, similarity
 from crm.campaigns.compose import (  # noqa: F401
     MAX_BLOCK_CHARS,
     MAX_LETTER_CHARS,
@@ -67,11 +68,11 @@ from crm.campaigns.recipients import (  # noqa: F401
     fixed_recipients,
     postal_choices,
     recipient_for_district,
+    template_and_recipient,
 )
 from crm.lib.errors import ValidationError
 from crm.lib.i18n import N_
-from crm.outbox.models import OutboundMessage
-from crm.outbox.services import one_line, queue_message
+from crm.outbox.services import one_line
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
 from crm.reference.names import name_in
@@ -301,13 +302,66 @@ def send_letter(
     today: date | None = None,
     context: dict | None = None,
     check_duplicate: bool = True,
-) -> Letter:
-    """Write the letter and its outbox message in the caller's transaction.
+    composed: tuple[str, str] | None = None,
+) -> int:
+    """Write the letter with everything its send writes (its outbox message, its near-copy check, the member's
+    copy, no more waiting letters) in the caller's transaction; returns its id. `composed`: its subject and body,
+    when the caller composed them for these edits already.
 
     Raises ValidationError (closed campaign, unconfirmed member, no address, bad text) or
     DuplicateLetter. A double submit that races past the check (or a caller that skips it, as the
-    send view does to save a query) fails on the unique constraint with IntegrityError at flush.
+    send view does to save a query) fails on the unique constraint with IntegrityError.
     """
+    _check_can_send(session, campaign, user, recipient, template, today)
+    if check_duplicate:
+        duplicate = existing_letter(session, campaign.id, user.id, recipient.person.id)
+        if duplicate is not None:
+            raise DuplicateLetter(duplicate)
+    if composed is None:
+        context = context or letter_context(session, campaign, user, recipient, template.language)
+        subject, body, problems = compose(template, context, edits)
+        if problems:
+            raise ValidationError("blocks", " ".join(problems.values()))
+    else:
+        subject, body = composed
+    signature = signature_for(user, recipient, campaign, language=template.language)
+    sig = similarity.signature(personal_text(template, edits))
+    known = letter_rows.read_before_writing(
+        session, campaign_id=campaign.id, user_id=user.id, address=sharing.copy_address(user), sig=sig
+    )
+    for_digest = campaign.letter_delivery == "daily_digest"  # crm/campaigns/digest.py sends it with the day's others
+    letter = {
+        "campaign_id": campaign.id,
+        "user_id": user.id,
+        "person_id": recipient.person.id,
+        "office_id": recipient.office.id if recipient.office else None,
+        "district_id": recipient.district.id if recipient.district else None,
+        "template_id": template.id,
+        "language": template.language,
+        "party": recipient.party,
+        "to_address": recipient.email,
+        "subject": subject,
+        "body": body,
+        "signature": signature,
+        "message_id": None,
+        "for_digest": for_digest,
+    }
+    rows = letter_rows.Rows(
+        message=None if for_digest else _office_email(user, recipient.email, subject, f"{body}\n\n{signature}"),
+        letter=letter,
+        check_for=lambda letter_id: similarity.check_row(letter_id, campaign.id, known.check, sig),
+        bands=None if sig is None else similarity.band_hashes(sig),
+        copy_for=lambda letter_id: (
+            None
+            if known.suppressed
+            else sharing.copy_of_letter(user, letter, recipient.person.full_name, campaign, letter_id)
+        ),
+    )
+    return letter_rows.write(session, rows, known.ids)
+
+
+def _check_can_send(session: Session, campaign, user, recipient: Recipient, template, today: date | None) -> None:
+    """Raise ValidationError for a letter that cannot go (a stopped recipient is counted for the lead first)."""
     if user.email_confirmed_at is None:
         raise ValidationError(
             None, gettext("Confirm your email address before sending a letter: open the link we sent you.")
@@ -319,43 +373,17 @@ def send_letter(
     if recipient.problem:
         record_obstacle(session, campaign, user.id, recipient)
         raise ValidationError(None, obstacle_message(recipient))
-    if check_duplicate:
-        duplicate = existing_letter(session, campaign.id, user.id, recipient.person.id)
-        if duplicate is not None:
-            raise DuplicateLetter(duplicate)
-    context = context or letter_context(session, campaign, user, recipient, template.language)
-    subject, body, problems = compose(template, context, edits)
-    if problems:
-        raise ValidationError("blocks", " ".join(problems.values()))
-    signature = signature_for(user, recipient, campaign, language=template.language)
-    for_digest = campaign.letter_delivery == "daily_digest"  # crm/campaigns/digest.py sends it with the day's others
-    message = None if for_digest else _queue_letter(session, user, recipient.email, subject, f"{body}\n\n{signature}")
-    letter = Letter(
-        campaign_id=campaign.id,
-        user_id=user.id,
-        person_id=recipient.person.id,
-        office_id=recipient.office.id if recipient.office else None,
-        district_id=recipient.district.id if recipient.district else None,
-        template_id=template.id,
-        language=template.language,
-        party=recipient.party,
-        to_address=recipient.email,
-        subject=subject,
-        body=body,
-        signature=signature,
-        message=message,  # one flush writes the message, then the letter pointing at it
-        for_digest=for_digest,
-    )
-    session.add(letter)
-    session.flush()
-    return letter
 
 
-def _queue_letter(session: Session, user, to: str, subject: str, full_text: str) -> OutboundMessage:
+def personal_text(template: LetterTemplate, edits: dict[int, str]) -> str:
+    """What the member wrote in the personal blocks: the part an office reads as theirs, and compares."""
+    return "\n\n".join(edits.get(b.position, "") for b in template.blocks if b.kind == "personal")
+
+
+def _office_email(user, to: str, subject: str, full_text: str) -> dict:
     """One letter, one email to the office: from ITPO in the member's name, replies to the member."""
     from_header, reply_to = sender_addresses(user.name, user.email)
-    return queue_message(
-        session,
+    return letter_rows.message_row(
         kind="letter",
         to=to,
         subject=subject,
@@ -364,7 +392,6 @@ def _queue_letter(session: Session, user, to: str, subject: str, full_text: str)
         reply_to=reply_to,
         user_id=user.id,
         from_address=from_header,
-        flush=False,
     )
 
 

@@ -10,6 +10,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 from sqlalchemy import case, delete, func, select, text
@@ -109,57 +110,81 @@ def band_for(score: float) -> str:
     return "near_copy" if score >= NEAR_COPY else "similar" if score >= SIMILAR else "personal"
 
 
-def _candidates_sql() -> str:
-    """One statement for every band (built once: composing 32 SQLAlchemy selects per call cost 13 ms)."""
-    per_band = " UNION ALL ".join(
-        f"SELECT letter_id FROM (SELECT letter_id FROM letter_similarity_bands WHERE campaign_id = :campaign_id"
-        f" AND band_no = {number} AND band_hash = :h{number} LIMIT {CANDIDATES_PER_BAND}) AS band_{number}"
-        for number in range(BANDS)
-    )
+def _candidates_sql(postgres: bool = False) -> str:
+    """The letters sharing a band with the signature, those sharing the most first, at most CANDIDATES_PER_BAND a
+    band: one statement for every band. PostgreSQL takes the band hashes as one array (:band_hashes); SQLite as
+    :h0 … :h31 (built once: composing 32 SQLAlchemy selects per call cost 13 ms)."""
+    if postgres:  # short enough for psycopg to keep its parsed form (the UNION below is not: 5.5 KB)
+        found = (
+            "SELECT b.letter_id FROM unnest(CAST(:band_hashes AS bigint[])) WITH ORDINALITY AS h(hash, n)"
+            " CROSS JOIN LATERAL (SELECT letter_id FROM letter_similarity_bands WHERE campaign_id = :campaign_id"
+            f" AND band_no = h.n - 1 AND band_hash = h.hash LIMIT {CANDIDATES_PER_BAND}) AS b"
+        )
+    else:
+        found = " UNION ALL ".join(
+            f"SELECT letter_id FROM (SELECT letter_id FROM letter_similarity_bands WHERE campaign_id = :campaign_id"
+            f" AND band_no = {number} AND band_hash = :h{number} LIMIT {CANDIDATES_PER_BAND}) AS band_{number}"
+            for number in range(BANDS)
+        )
     return (
-        f"SELECT letter_id FROM ({per_band}) AS found GROUP BY letter_id"
+        f"SELECT letter_id FROM ({found}) AS found GROUP BY letter_id"
         f" ORDER BY count(*) DESC, letter_id LIMIT {SCORED_CANDIDATES}"
     )
 
 
-_INSERT_BANDS = text(
+INSERT_BANDS = text(
     "INSERT INTO letter_similarity_bands (campaign_id, band_no, band_hash, letter_id) VALUES "
     + ", ".join(f"(:campaign_id, {number}, :h{number}, :letter_id)" for number in range(BANDS))
 )
 
 
-_SCORED = (
-    "SELECT s.letter_id, s.signature FROM letter_signatures s{join} WHERE s.letter_id IN ({candidates})"
-    " AND s.signature IS NOT NULL{exclude}"
-)
-_CANDIDATE_SIGNATURES = text(_SCORED.format(join="", candidates=_candidates_sql(), exclude=""))
-_CANDIDATE_SIGNATURES_OF_OTHERS = text(
-    _SCORED.format(
-        join=" JOIN letters l ON l.id = s.letter_id", candidates=_candidates_sql(), exclude=" AND l.user_id != :user_id"
+def candidate_signatures_sql(*, exclude_writer: bool, postgres: bool) -> str:
+    """The stored signatures of the candidates (letter_id, signature); with `exclude_writer`, not the letters of
+    :user_id (a member's own letters are not copies of anyone's)."""
+    join, exclude = ("", "")
+    if exclude_writer:
+        join, exclude = " JOIN letters l ON l.id = s.letter_id", " AND l.user_id != :user_id"
+    return (
+        f"SELECT s.letter_id, s.signature FROM letter_signatures s{join}"
+        f" WHERE s.letter_id IN ({_candidates_sql(postgres)}) AND s.signature IS NOT NULL{exclude}"
     )
-)
+
+
+def band_values(sig: np.ndarray, *, postgres: bool) -> dict:
+    """The band hashes as the candidates' statement takes them on this database."""
+    hashes = band_hashes(sig)
+    return {"band_hashes": hashes} if postgres else {f"h{number}": value for number, value in enumerate(hashes)}
+
+
+def score(sig: np.ndarray, stored) -> SimilarityResult:
+    """The band of the closest of the stored (letter_id, signature) candidates, and the closest ones, best first."""
+    stored = list(stored)
+    if not stored:
+        return PERSONAL
+    # every candidate at once: one comparison of a (candidates x NUM_HASHES) matrix with the signature
+    matrix = np.frombuffer(b"".join(data for _, data in stored), dtype="<u4").reshape(len(stored), -1)
+    shares = (matrix == sig).mean(axis=1)
+    scored = sorted(
+        (Match(letter_id, round(float(share), 3)) for (letter_id, _), share in zip(stored, shares, strict=True)),
+        key=lambda m: (-m.score, m.letter_id),
+    )
+    matches = [m for m in scored if m.score >= SIMILAR][:MAX_MATCHES]
+    best = scored[0].score
+    return SimilarityResult(band_for(best), best, matches)
 
 
 def _compare(session: Session, campaign_id: int, sig: np.ndarray, exclude_user_id: int | None) -> SimilarityResult:
     """Score the candidates on their stored signatures, read with the candidates in one statement; the band of
     the best. A member's own letters are left out of the candidates found."""
-    values = {f"h{number}": value for number, value in enumerate(band_hashes(sig))}
-    values["campaign_id"] = campaign_id
-    query = _CANDIDATE_SIGNATURES
-    if exclude_user_id is not None:
-        query, values["user_id"] = _CANDIDATE_SIGNATURES_OF_OTHERS, exclude_user_id
-    scored = sorted(
-        (
-            Match(letter_id, round(float(np.mean(from_bytes(data) == sig)), 3))
-            for letter_id, data in session.execute(query, values)
-        ),
-        key=lambda m: (-m.score, m.letter_id),
-    )
-    if not scored:
-        return PERSONAL
-    matches = [m for m in scored if m.score >= SIMILAR][:MAX_MATCHES]
-    best = scored[0].score
-    return SimilarityResult(band_for(best), best, matches)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    values = band_values(sig, postgres=postgres) | {"campaign_id": campaign_id, "user_id": exclude_user_id}
+    query = _candidates_statement(exclude_user_id is not None, postgres)
+    return score(sig, session.execute(query, values))
+
+
+@cache
+def _candidates_statement(exclude_writer: bool, postgres: bool):
+    return text(candidate_signatures_sql(exclude_writer=exclude_writer, postgres=postgres))
 
 
 def check_text(
@@ -186,21 +211,23 @@ def record_letter(session: Session, letter_id: int, campaign_id: int, text: str,
         if user_id is None:
             user_id = session.scalar(select(Letter.user_id).where(Letter.id == letter_id))
         result = _compare(session, campaign_id, sig, user_id)
-    session.execute(
-        _INSERT_SIGNATURE,
-        {
-            "letter_id": letter_id,
-            "campaign_id": campaign_id,
-            "band": result.band,
-            "score": round(result.score * 100),
-            "closest_letter_id": result.matches[0].letter_id if result.matches else None,
-            "signature": None if sig is None else to_bytes(sig),
-        },
-    )
+    session.execute(_INSERT_SIGNATURE, check_row(letter_id, campaign_id, result, sig))
     if sig is not None:
         values = {f"h{number}": value for number, value in enumerate(band_hashes(sig))}
-        session.execute(_INSERT_BANDS, {"campaign_id": campaign_id, "letter_id": letter_id, **values})
+        session.execute(INSERT_BANDS, {"campaign_id": campaign_id, "letter_id": letter_id, **values})
     return result.band
+
+
+def check_row(letter_id: int, campaign_id: int, result: SimilarityResult, sig: np.ndarray | None) -> dict:
+    """The letter's check as its letter_signatures row: band, score, closest letter and signature."""
+    return {
+        "letter_id": letter_id,
+        "campaign_id": campaign_id,
+        "band": result.band,
+        "score": round(result.score * 100),
+        "closest_letter_id": result.matches[0].letter_id if result.matches else None,
+        "signature": None if sig is None else to_bytes(sig),
+    }
 
 
 def letter_band(session: Session, letter_id: int) -> LetterSignature | None:

@@ -149,11 +149,20 @@ def _template_in_language(campaign: Campaign) -> LetterTemplate | None:
     )
 
 
-def _posted_template(slug: str) -> LetterTemplate | None:
-    """The template a posted letter names, read with its campaign in one statement (None: not posted, or not
-    this campaign's: the caller reads the campaign and its current template)."""
+def _posted_template(slug: str):
+    """The template a posted letter names, read with its campaign and (for a district) its recipient for this
+    writer in one statement: (template, recipient). (None, None): not posted, or not this campaign's template (the
+    caller reads the campaign and its current template); a None recipient is resolved again by the letter service."""
     template_id = flow.small_id(request.form.get("template_id")) if request.method == "POST" else None
-    return services.template_of_campaign(db.session, slug, template_id) if template_id is not None else None
+    if template_id is None:
+        return None, None
+    kind, _, raw_district = request.values.get("recipient", "").partition("-")
+    district_id = flow.small_id(raw_district) if kind == "district" else None
+    if district_id is None:
+        return services.template_of_campaign(db.session, slug, template_id), None
+    profile = getattr(current_user, "profile", None) if current_user.is_authenticated else None
+    writer_district_id = profile.district_id if profile is not None else None
+    return services.template_and_recipient(db.session, slug, template_id, district_id, writer_district_id)
 
 
 def _restored(campaign: Campaign):
@@ -177,7 +186,7 @@ def _restored(campaign: Campaign):
 )
 def write(slug):
     """The letter page: members send; visitors write first, then join or log in to send."""
-    campaign, template = _campaign_and_posted_template(slug)
+    campaign, template, recipient = _campaign_and_posted_template(slug)
     user = current_user._get_current_object() if current_user.is_authenticated else None
     refusal = _cannot_write(campaign, user)
     if refusal:
@@ -193,17 +202,18 @@ def write(slug):
     posted = request.method == "POST" or restored is not None
     edits = restored[2] if restored else (_edits_from_request(template) if request.method == "POST" else {})
     sending = form.validate_on_submit() and form.send.data and (user is None or _profile_ready(form, user))
-    outcome = _prepare_and_commit(campaign, user, key, template, edits, form, posted, sending, typed)
+    recipient = None if restored else recipient  # read for the posted recipient, not a restored letter's
+    outcome = _prepare_and_commit(campaign, user, key, template, edits, form, posted, sending, typed, recipient)
     return _letter_response(campaign, template, form, key, edits, outcome)
 
 
 def _campaign_and_posted_template(slug: str):
     """The campaign of the letter page (404 for a draft unless a lead asks) and the template a form posted, if any."""
-    template = _posted_template(slug)
+    template, recipient = _posted_template(slug)
     campaign = template.campaign if template is not None else _visible_campaign(slug)
     if campaign.status == "draft" and not _is_lead():
         abort(404)
-    return campaign, template
+    return campaign, template, recipient
 
 
 def _letter_template(campaign: Campaign, template, restored):
@@ -224,11 +234,20 @@ def _cannot_write(campaign: Campaign, user) -> str | None:
     return None
 
 
-def _prepare_and_commit(campaign, user, key, template, edits, form, posted, sending, typed) -> flow.Outcome:
+def _prepare_and_commit(campaign, user, key, template, edits, form, posted, sending, typed, recipient):
     """Run the letter service and commit once; a second tab that sent the same letter first wins the race."""
     try:
         outcome = flow.prepare(
-            db.session, campaign, user, key, template, edits, posted=posted, send=sending, postal_code=typed
+            db.session,
+            campaign,
+            user,
+            key,
+            template,
+            edits,
+            posted=posted,
+            send=sending,
+            postal_code=typed,
+            recipient=recipient,
         )
         if outcome.kind == "sent":
             if form.save_riding.data:

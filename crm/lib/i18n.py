@@ -94,6 +94,23 @@ def in_language(language: str | None):
         yield
 
 
+_form_catalogues: dict = {}  # Babel's Locale (None: no request) -> WTForms' catalogue
+
+
+def form_translations():
+    """WTForms' own messages ("This field is required.") in the request's language, read from disk once per
+    language and process: Flask-WTF reads the catalogue again on every request that builds a form."""
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    locale = get_locale()
+    found = _form_catalogues.get(locale)
+    if found is None:
+        language = str(locale or DEFAULT)
+        found = _form_catalogues[locale] = support.Translations.load(messages_path(), [language], domain="wtforms")
+    return found
+
+
 def init_i18n(app) -> None:
     """Flask-Babel with our selectors and catalogue folder; `lang` for `<html lang>` in every template."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))

@@ -36,3 +36,13 @@ def test_members_titles_in_french(client, seeded):
     assert {item["representative"]["title"] for item in items if item["representative"]} == {"député(e) provincial(e)"}
     english = client.get("/api/v1/jurisdictions").get_json()["items"]
     assert {j["code"]: j["member_title"] for j in english}["ON"] == "MPP"
+
+
+def test_the_cached_lookup_answers_in_the_language_asked(app, client, seeded, monkeypatch):
+    monkeypatch.setitem(app.config, "LOOKUP_CACHE_SECONDS", 60)
+    app.extensions.pop("crm.lookup_cache", None)
+    english = client.get("/api/v1/lookup?postal_code=K1A0A6").get_json()["items"]
+    french = client.get("/api/v1/lookup?postal_code=K1A0A6&lang=fr").get_json()["items"]
+    assert english and english[0]["representative"]["title"] == "MPP"
+    assert french[0]["representative"]["title"] == "député(e) provincial(e)"  # not the English answer cached above
+    app.extensions.pop("crm.lookup_cache", None)
