@@ -7,8 +7,8 @@ PostgreSQL). On a database that already holds the demo:
 
 In-process, the median and max of SCRAPES scrapes, after the worker's recount of the whole-table totals (what a
 running worker does once a minute; timed apart) and two warm-ups. The first scrape of a process with no worker
-running (it counts the totals itself) is reported apart. Then, on one warm gunicorn, /metrics against its own SQL through the
-driver (`/bench/sql-floor`, tests/benchmarks/sql_floor.py) in alternating rounds: target >= 0.5.
+running (it counts the totals itself) is reported apart. Then, on one warm gunicorn, /metrics against its own SQL
+through the driver (`/bench/sql-floor`, tests/benchmarks/sql_floor.py) in alternating rounds: target >= 0.5.
 """
 
 from __future__ import annotations
