@@ -5,7 +5,9 @@ Why it works this way: docs/design-notes.md, "campaigns/sandbox.py".
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -314,6 +316,39 @@ def render(
     except (ArithmeticError, TypeError, ValueError, RecursionError) as error:
         raise TemplateProblem(f"The template cannot be rendered: {error}") from None
     return "".join(parts)
+
+
+# A placeholder left open in a stencil: characters from Unicode's private use area, which no text of ours holds.
+HOLE = "\ue000{}\ue001"
+_HOLE_SPLIT = re.compile("\ue000(\\w+)\ue001")
+
+
+def printed_as_is(source: str, names=None) -> frozenset[str]:
+    """The placeholders a (sound) template only ever prints as they are, `{{ name }}` with no filter, test,
+    comparison or operator: for those, filling a stencil's hole (fill) gives the text rendering them in would."""
+    _compiled(source, tuple(names or PLACEHOLDERS))
+    tree = _parse(source)
+    used = Counter(node.name for node in tree.find_all(nodes.Name))
+    bare = Counter(
+        node.name for output in tree.find_all(nodes.Output) for node in output.nodes if isinstance(node, nodes.Name)
+    )
+    return frozenset(name for name, count in used.items() if bare[name] == count)
+
+
+def stencil(source: str, context: dict, *, holes, names=None, max_chars: int = MAX_OUTPUT_CHARS) -> list[str] | None:
+    """`source` rendered with the placeholders in `holes` (printed as is) left open: its literal parts at even
+    positions, the holes' names at odd ones; None if a hole's marker could be mistaken for text. Raises
+    TemplateProblem as render does (the holes play no part in what fails)."""
+    values = [value for name, value in context.items() if name not in holes and isinstance(value, str)]
+    if "\ue000" in source or any("\ue000" in value for value in values):
+        return None
+    values = {**context, **{name: HOLE.format(name) for name in holes}}
+    return _HOLE_SPLIT.split(render(source, values, names=names, max_chars=max_chars))
+
+
+def fill(parts: list[str], values: dict) -> str:
+    """A stencil's text with each hole filled from `values`."""
+    return "".join(part if index % 2 == 0 else values[part] for index, part in enumerate(parts))
 
 
 @dataclass

@@ -5,6 +5,7 @@ Why it works this way: docs/design-notes.md, "mailings/services.py".
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +24,14 @@ from crm.lib.schedule import Every, scheduled_job
 from crm.mailings import links
 from crm.mailings.models import Mailing, MailingRecipient, Segment
 from crm.mailings.segments import clean_filters, count_members, sample_members, stream_members
-from crm.outbox.bulk import casl_footer, external_url, personal_text_fits, queue_personal_emails, start_personal_batch
+from crm.outbox.bulk import (
+    after_queueing_many,
+    casl_footer,
+    external_url,
+    personal_text_fits,
+    queue_personal_emails,
+    start_personal_batch,
+)
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage
 from crm.outbox.services import one_line, queue_message, utcnow
 from crm.outbox.worker import add_pass_job
@@ -170,6 +178,12 @@ def save_mailing(
     return mailing
 
 
+# Placeholders that differ for every member: a mailing renders a stencil per language (and per value of the
+# others, e.g. the riding) with these left open, and fills them in for each member.
+PER_MEMBER = ("member_name", "action_link")
+STENCILS_KEPT = 4_096  # stencils a renderer keeps (one per language and riding, typically)
+
+
 @dataclass
 class Renderer:
     """Renders a mailing for one member at a time; what it needs from the database is read once."""
@@ -180,6 +194,7 @@ class Renderer:
     title: str
     link_base: str
     make_token: object
+    stencils: dict = dataclasses.field(default_factory=dict)  # (language, other values) → stencils, or None
 
     def context(self, user_id: int, name: str, district_id: int | None, riding: str | None) -> dict:
         campaign = self.mailing.campaign
@@ -203,22 +218,56 @@ class Renderer:
         """The version a member gets: French if they read French and there is one, else English."""
         return "fr" if self.mailing.has_french and normalise(member_language) == "fr" else "en"
 
+    def templates(self, language: str) -> tuple[str, str]:
+        french = language == "fr"
+        return (self.mailing.subject_fr, self.mailing.body_fr) if french else (self.mailing.subject, self.mailing.body)
+
     def render(self, context: dict, language: str = "en") -> tuple[str, str]:
         """Subject and text for one member in `language` (a version the mailing has); raises TemplateProblem
-        (the lead's template failed for them)."""
-        french = language == "fr"
-        if french:  # the representative's title in French too: "MPP" is « député(e) provincial(e) »
+        (the lead's template failed for them). From a stencil when the template allows, which gives the same."""
+        if language == "fr":  # the representative's title in French too: "MPP" is « député(e) provincial(e) »
             context = {**context, "representative_title": title_in("fr", context["representative_title"])}
-        subject, body = (
-            (self.mailing.subject_fr, self.mailing.body_fr) if french else (self.mailing.subject, self.mailing.body)
-        )
-        subject = one_line(sandbox.render(subject, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_SUBJECT_CHARS))
-        text = sandbox.render(body, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_BODY_CHARS)
+        stencils = self.stencils_for(context, language)
+        if stencils is None:
+            subject, body = self.templates(language)
+            subject = sandbox.render(subject, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_SUBJECT_CHARS)
+            text = sandbox.render(body, context, names=MAILING_PLACEHOLDERS, max_chars=MAX_BODY_CHARS)
+        else:
+            subject, text = sandbox.fill(stencils[0], context), sandbox.fill(stencils[1], context)
+            for part, limit in ((subject, MAX_SUBJECT_CHARS), (text, MAX_BODY_CHARS)):
+                if len(part) > limit:
+                    raise sandbox.TemplateProblem(f"The text would be longer than {limit:,} characters.")
+        subject = one_line(subject)
         if not subject or not text.strip():
             raise sandbox.TemplateProblem("The subject or the text came out empty for this member.")
         if not personal_text_fits(text):
             raise sandbox.TemplateProblem("The text came out too long for this member.")
         return subject, text
+
+    def stencils_for(self, context: dict, language: str) -> tuple[list[str], list[str]] | None:
+        """The (subject, text) stencils with the per-member placeholders open, made once per language and value
+        of the other placeholders; None when the template uses a per-member one other than as is (a filter,
+        a test), or a value could not go in a hole: then each member's mail is rendered in full."""
+        if any(len(context[name]) > sandbox.MAX_VALUE_CHARS for name in PER_MEMBER):
+            return None  # rendered in full, so the sandbox refuses it in its own words
+        key = (language, *(value for name, value in context.items() if name not in PER_MEMBER))
+        if key not in self.stencils:
+            if len(self.stencils) >= STENCILS_KEPT:
+                self.stencils.clear()
+            self.stencils[key] = self.make_stencils(context, language)
+        return self.stencils[key]
+
+    def make_stencils(self, context: dict, language: str) -> tuple[list[str], list[str]] | None:
+        made = []
+        for source in self.templates(language):
+            names_as_is = sandbox.printed_as_is(source, names=MAILING_PLACEHOLDERS)
+            if not set(PER_MEMBER) & sandbox.placeholders_used(source) <= names_as_is:
+                return None
+            try:
+                made.append(sandbox.stencil(source, context, holes=PER_MEMBER, names=MAILING_PLACEHOLDERS))
+            except sandbox.TemplateProblem:  # rendered in full, it fails (or not) in the sandbox's own words
+                return None
+        return None if None in made else (made[0], made[1])
 
 
 def renderer_for(session: Session, mailing: Mailing) -> Renderer:
@@ -402,6 +451,7 @@ def queue_recipients(session: Session, mailing: Mailing) -> None:
     for chunk in stream_members(session, mailing_filters(mailing), chunk=QUEUE_CHUNK):
         done, failed = _queue_chunk(session, renderer, batches, chunk)
         queued, skipped = queued + done, skipped + failed
+    after_queueing_many(session, queued)
     first = batches.get("en") or batches.get("fr")
     mailing.batch_id, mailing.recipients, mailing.skipped = first and first.id, queued, skipped
     record(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 
 from flask import current_app, url_for
 from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from crm.lib.bulk import insert_rows_returning_ids
@@ -34,11 +35,13 @@ def _token_maker():
     reads either form), so these are the tokens `read_unsubscribe_token` reads with `URLSafeSerializer.loads`."""
     serializer = _serializer()
     signer = serializer.make_signer(serializer.salt)
-    key, separator = signer.derive_key(), signer.sep
+    keyed, separator = hmac.new(signer.derive_key(), digestmod=signer.algorithm.digest_method), signer.sep
 
     def make(address: str, user_id: int | None) -> str:
         value = base64_encode(json.dumps({"a": address.lower(), "u": user_id}, separators=(",", ":")).encode())
-        return (value + separator + base64_encode(signer.algorithm.get_signature(key, value))).decode()
+        mac = keyed.copy()  # the key's HMAC state, made once: a copy costs half a new one
+        mac.update(value)
+        return (value + separator + base64_encode(mac.digest())).decode()
 
     return make
 
@@ -107,10 +110,14 @@ def queue_personal_emails(session: Session, batch: MailBatch, emails: list[tuple
     """Queue (user id, address, subject, text) rows in a personal batch; returns their message ids, in order.
 
     The caller has chosen who (consent, suppression) and checked each text with personal_text_fits."""
+    return insert_rows_returning_ids(session, OutboundMessage.__table__, _personal_rows(batch, emails))
+
+
+def _personal_rows(batch: MailBatch, emails: list[tuple[int, str, str, str]]) -> list[dict]:
     now = utcnow()
     base = external_url("outbox.unsubscribe", token="TOKEN")
     token = _token_maker()
-    rows = [
+    return [
         {
             "kind": batch.kind,
             "user_id": user_id,
@@ -127,7 +134,19 @@ def queue_personal_emails(session: Session, batch: MailBatch, emails: list[tuple
         }
         for user_id, address, subject, text in emails
     ]
-    return insert_rows_returning_ids(session, OutboundMessage.__table__, rows)
+
+
+ANALYZE_AFTER = 10_000  # messages queued at once past which PostgreSQL's planner is told (see below)
+
+
+def after_queueing_many(session: Session, queued: int) -> None:
+    """After queueing `queued` messages in one go, refresh PostgreSQL's statistics of the outbox, as autovacuum
+    would within the minute: until then the planner believes the queue nearly empty, and each claim reads and
+    sorts every queued row (a 100,000-member mailing: 0.5 s a claim, 60 s in all, instead of 15 ms). Only the
+    status, from a small sample: it has ten values, and that is what the claim's plan turns on."""
+    if queued >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL default_statistics_target = 10"))
+        session.execute(text("ANALYZE outbound_messages (status)"))
 
 
 def queue_personal_emails_by_language(

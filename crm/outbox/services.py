@@ -105,7 +105,8 @@ def _config(name: str):
 def claim_messages(session: Session, owner: str, limit: int, batch_id: int | None = None) -> list[OutboundMessage]:
     """Move up to `limit` due messages to `sending` under a lease and return them, in one UPDATE … RETURNING.
     Nothing is claimed while sending is paused. PostgreSQL skips rows other workers are claiming (FOR UPDATE
-    SKIP LOCKED); SQLite runs the one statement under its single write lock."""
+    SKIP LOCKED); SQLite runs the one statement under its single write lock.
+    Design: docs/design-notes.md, "outbox/services.py: claim_messages"."""
     now = utcnow()
     paused = select(SendingPause.name).where(SendingPause.name == PAUSE_NAME, SendingPause.paused_until > now)
     due = (
@@ -116,11 +117,13 @@ def claim_messages(session: Session, owner: str, limit: int, batch_id: int | Non
     )
     if batch_id is not None:
         due = due.where(OutboundMessage.batch_id == batch_id)
+    claimed = OutboundMessage.id.in_(due.scalar_subquery())
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        # = ANY(ARRAY(…)): the due ids are picked once, whatever the planner believes of the table's size
+        claimed = OutboundMessage.id == func.any(func.array(due.with_for_update(skip_locked=True).scalar_subquery()))
     stmt = (
         update(OutboundMessage)
-        .where(OutboundMessage.id.in_(due.scalar_subquery()))
+        .where(claimed)
         .values(
             status="sending",
             lease_owner=owner,
