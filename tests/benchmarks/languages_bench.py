@@ -166,7 +166,9 @@ def run() -> dict:
         }
         members = _measure(clients, [(path, "visitor") for path in visitor] + [(path, "member") for path in member])
         leads = _measure(clients, [(path, "staff") for path in staff])
-        return _figures("languages", members) | _figures("languages_staff", leads) | {"load_average": os.getloadavg()}
+        figures = _figures("languages", members) | _figures("languages_staff", leads)
+        met = figures["languages_target_met"] and figures["languages_staff_target_met"]
+        return figures | {"load_average": round(os.getloadavg()[0], 2), "target": "French <= 10% over English at p95", "target_met": met}
 
 
 if __name__ == "__main__":

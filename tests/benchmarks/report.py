@@ -40,6 +40,19 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         ("letters/s under load", "load.letters_per_s.median"),
         ("/ floor", "load.ratio_to_floor.median"),
     ],
+    "languages_bench": [
+        ("member pages p95 ms en", "languages_p95_ms.en"),
+        ("fr", "languages_p95_ms.fr"),
+        ("French over English", "languages_fr_overhead_p95"),
+        ("lead pages p95 ms en", "languages_staff_p95_ms.en"),
+        ("fr", "languages_staff_p95_ms.fr"),
+        ("French over English", "languages_staff_fr_overhead_p95"),
+    ],
+    "mailing_bench": [
+        ("100k mailing s", "mailing_100k_seconds"),
+        ("worker peak MB", "mailing_worker_peak_mb"),
+        ("idle worker MB", "worker_idle_peak_mb"),
+    ],
     "outbox_bench": [
         ("letters/s", "letters_per_s_no_latency"),
         ("letters/s at 100 ms", "letters_per_s_100ms_latency"),

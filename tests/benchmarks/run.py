@@ -33,12 +33,14 @@ QUICK = [
     "tests.benchmarks.search_bench",
     "tests.benchmarks.mixed_load",
     "tests.benchmarks.metrics_bench",
+    "tests.benchmarks.languages_bench",
 ]
 OPTIONAL = [
     "tests.benchmarks.stakeholders_bench",
     "tests.benchmarks.interactions_bench",
     "tests.benchmarks.campaigns_bench",
     "tests.benchmarks.outbox_bench",
+    "tests.benchmarks.mailing_bench",
     "tests.benchmarks.dashboards_bench",
     "tests.benchmarks.mixed_load",
     "tests.benchmarks.replies_bench",
@@ -46,6 +48,7 @@ OPTIONAL = [
     "tests.benchmarks.search_bench",
     "tests.benchmarks.backup_bench",
     "tests.benchmarks.metrics_bench",
+    "tests.benchmarks.languages_bench",
 ]
 
 
