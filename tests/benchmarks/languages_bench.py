@@ -168,7 +168,11 @@ def run() -> dict:
         leads = _measure(clients, [(path, "staff") for path in staff])
         figures = _figures("languages", members) | _figures("languages_staff", leads)
         met = figures["languages_target_met"] and figures["languages_staff_target_met"]
-        return figures | {"load_average": round(os.getloadavg()[0], 2), "target": "French <= 10% over English at p95", "target_met": met}
+        return figures | {
+            "load_average": round(os.getloadavg()[0], 2),
+            "target": "French <= 10% over English at p95",
+            "target_met": met,
+        }
 
 
 if __name__ == "__main__":
