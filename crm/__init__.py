@@ -163,7 +163,7 @@ def register_template_globals(app: Flask) -> None:
     """Every name all templates can use, in one place: the Markdown filter and each domain's helpers."""
     from crm.lib.markdown import render_markdown
     from crm.programs.views import program_helpers
-    from crm.reference.names import jurisdiction_name, member_title, party_name, riding_name
+    from crm.reference.names import jurisdiction_name, legislature_name, member_title, party_name, riding_name
     from crm.replies.views import reply_helpers
     from crm.stakeholders.views import directory_labels
 
@@ -171,6 +171,7 @@ def register_template_globals(app: Flask) -> None:
     app.add_template_filter(riding_name, "riding_name")  # {{ district|riding_name }}: its French name in French
     app.add_template_filter(party_name, "party_name")  # {{ office.party|party_name }}
     app.add_template_filter(jurisdiction_name, "jurisdiction_name")  # {{ jurisdiction|jurisdiction_name }}
+    app.add_template_filter(legislature_name, "legislature_name")  # {{ jurisdiction|legislature_name }}
     app.add_template_filter(
         member_title, "member_title"
     )  # {{ jurisdiction.member_title|member_title }}: "MPP" in French

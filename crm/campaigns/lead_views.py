@@ -13,10 +13,11 @@ from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.extensions import db
 from crm.legislatures.coverage import coverage
 from crm.lib.errors import ValidationError, apply_to_form
-from crm.lib.i18n import normalise
+from crm.lib.i18n import current_language, normalise
 from crm.lib.pagination import page_args, paginate
 from crm.proposals.services import version_groups
 from crm.reference.models import Jurisdiction
+from crm.reference.names import jurisdiction_name, legislature_name, title_in
 from crm.stakeholders.parties import enhance_picker, parse_party_ref, resolve_party
 
 
@@ -27,10 +28,19 @@ def _managed_campaign(campaign_id: int) -> Campaign:
 # --- the lead's pages -----------------------------------------------------------------------------
 
 
+def _jurisdiction_choice(jurisdiction: Jurisdiction) -> str:
+    """ "Ontario: Legislative Assembly of Ontario (MPP)", in the page's language."""
+    return gettext(
+        "%(place)s: %(legislature)s (%(title)s)",
+        place=jurisdiction_name(jurisdiction),
+        legislature=legislature_name(jurisdiction),
+        title=title_in(current_language(), jurisdiction.member_title),
+    )
+
+
 def _campaign_form(form: CampaignForm) -> CampaignForm:
     form.jurisdiction_id.choices = [
-        (j.id, f"{j.name}: {j.legislature_name} ({j.member_title}s)")
-        for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
+        (j.id, _jurisdiction_choice(j)) for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
     ]
     form.proposal_version_id.offer(version_groups(db.session))
     return form

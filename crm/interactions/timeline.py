@@ -9,12 +9,14 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from crm.interactions.follow_ups import SHOWN, open_follow_ups_about
 from crm.interactions.models import Interaction, Participant, not_archived
 from crm.interactions.services import interaction_loader_options
+from crm.lib.i18n import translate_data
 from crm.lib.pagination import Page
 from crm.lib.sql import in_subquery
 from crm.stakeholders.models import Person, Stance
@@ -88,9 +90,16 @@ def _stance_rows(person_id: int | None, organization_id: int | None):
 def _load_stances(session: Session, ids: list[int]) -> dict[int, TimelineEntry]:
     entries = {}
     for stance in session.scalars(select(Stance).where(Stance.id.in_(ids))):
-        title = f"Stance on {stance.ask_label}: {stance.position_label} (as of {stance.as_of.isoformat()})"
+        title = gettext(
+            "Stance on %(ask)s: %(position)s (as of %(day)s)",
+            ask=translate_data(stance.ask_label),
+            position=translate_data(stance.position_label),
+            day=stance.as_of.isoformat(),
+        )
         if stance.created_by is not None:
-            title += f", recorded by {stance.created_by.name or stance.created_by.email}"
+            title = gettext(
+                "%(stance)s, recorded by %(who)s", stance=title, who=stance.created_by.name or stance.created_by.email
+            )
         entries[stance.id] = TimelineEntry("stance", stance.created_at, stance, title)
     return entries
 

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, func, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,7 +80,7 @@ class ProposalVersion(db.Model):
     @property
     def title(self) -> str:
         """What people call it: "Proposal to Ontario, version 2"."""
-        return f"{self.proposal.title}, version {self.number}"
+        return gettext("%(title)s, version %(number)s", title=self.proposal.title, number=self.number)
 
 
 @event.listens_for(ProposalVersion, "before_update")

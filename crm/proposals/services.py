@@ -235,7 +235,7 @@ def presentable_version(session: Session, version_id: int, jurisdiction_id: int 
 
 def version_choice_label(version: ProposalVersion) -> str:
     """'Proposal to Ontario, version 3 (published 2026-11-24)'."""
-    return f"{version.title} (published {version.published_at:%Y-%m-%d})"
+    return gettext("%(title)s (published %(day)s)", title=version.title, day=f"{version.published_at:%Y-%m-%d}")
 
 
 def version_groups(session: Session, jurisdiction_id: int | None = None) -> dict[str, list[tuple[str, str]]]:

@@ -73,6 +73,15 @@ def jurisdiction_name(jurisdiction) -> str:
     return name_in(current_language(), "province", jurisdiction.code, jurisdiction.name) if jurisdiction else ""
 
 
+def legislature_name(jurisdiction) -> str:
+    """A legislature's name (the Legislative Assembly of Ontario, the House of Commons) in the page's language."""
+    from crm.lib.i18n import current_language
+
+    if jurisdiction is None:
+        return ""
+    return name_in(current_language(), "legislature", jurisdiction.code, jurisdiction.legislature_name)
+
+
 def party_name(party: str | None) -> str | None:
     """A party's name in the page's language (a template filter)."""
     from crm.lib.i18n import current_language

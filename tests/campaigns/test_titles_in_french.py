@@ -127,3 +127,14 @@ def test_a_title_a_refresh_wrote_is_translated_and_a_typed_one_kept():
     assert title_in("fr", "Minister of Health") == "Minister of Health"
     assert title_in("fr", "Former Registrar") == "Former Registrar"
     assert title_in("en", "MPP, Ottawa South") == "MPP, Ottawa South"
+
+
+def test_a_french_lead_picks_the_legislature_by_its_french_name(app, browser, make_user, seeded):
+    lead = make_user(role="lead")
+    browser.login(lead.email)
+    english = browser.get("/manage/campaigns/new").get_data(as_text=True)
+    assert "Ontario: Legislative Assembly of Ontario (MPP)" in english
+    browser.client.set_cookie("lang", "fr")
+    page = browser.get("/manage/campaigns/new").get_data(as_text=True)
+    assert "Ontario : Assemblée législative de l&#39;Ontario (député(e) provincial(e))" in page
+    assert "Québec : Assemblée nationale du Québec" in page and "Legislative Assembly" not in page

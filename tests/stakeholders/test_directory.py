@@ -788,3 +788,16 @@ def test_list_pages_run_a_constant_number_of_queries(app, roster, store, committ
     _add_people(store, 3, 40)
     many = _count_queries(app, lambda: committee.get(url))
     assert few == many
+
+
+def test_a_french_lead_reads_the_stance_timeline_in_french(committee, store, make_person):
+    person_id = make_person("Entendue")
+    committee.post(
+        f"/directory/people/{person_id}/stances",
+        {"ask": "pra", "position": "supportive", "as_of": "2026-03-02", "source": "call", "note": ""},
+        page=f"/directory/people/{person_id}",
+    )
+    committee.client.set_cookie("lang", "fr")
+    html = committee.get(f"/directory/people/{person_id}").get_data(as_text=True)
+    assert "Position sur « " in html and "(au 2026-03-02), consignée par Committee" in html
+    assert "Stance on" not in html
