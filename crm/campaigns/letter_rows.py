@@ -62,13 +62,24 @@ def _read_sql(postgres: bool, compare: bool) -> str:
 
 
 def read_before_writing(
-    session: Session, *, campaign_id: int, user_id: int, address: str, sig: np.ndarray | None
+    session: Session,
+    *,
+    campaign_id: int,
+    user_id: int,
+    address: str,
+    sig: np.ndarray | None,
+    bands: list[int] | None = None,
 ) -> Known:
-    """One statement: what the letter's check compares it with, and whether its copy may go."""
+    """One statement: what the letter's check compares it with, and whether its copy may go. `bands`: the
+    signature's band hashes when the caller has them (the write stores them too: hashing them twice showed)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     values = {"address": address, "campaign_id": campaign_id, "user_id": user_id}
-    if sig is not None:
+    if sig is not None and bands is None:
         values.update(similarity.band_values(sig, postgres=postgres))
+    elif sig is not None:
+        values.update(
+            {"band_hashes": bands} if postgres else {f"h{number}": value for number, value in enumerate(bands)}
+        )
     rows = session.execute(_read_statement(postgres, sig is not None), values).all()
     first = rows[0]
     found = [(row.candidate_id, row.candidate_signature) for row in rows if row.candidate_id is not None]

@@ -326,8 +326,9 @@ def send_letter(
         subject, body = composed
     signature = signature_for(user, recipient, campaign, language=template.language)
     sig = similarity.signature(personal_text(template, edits))
+    bands = None if sig is None else similarity.band_hashes(sig)
     known = letter_rows.read_before_writing(
-        session, campaign_id=campaign.id, user_id=user.id, address=sharing.copy_address(user), sig=sig
+        session, campaign_id=campaign.id, user_id=user.id, address=sharing.copy_address(user), sig=sig, bands=bands
     )
     for_digest = campaign.letter_delivery == "daily_digest"  # crm/campaigns/digest.py sends it with the day's others
     letter = {
@@ -350,7 +351,7 @@ def send_letter(
         message=None if for_digest else _office_email(user, recipient.email, subject, f"{body}\n\n{signature}"),
         letter=letter,
         check_for=lambda letter_id: similarity.check_row(letter_id, campaign.id, known.check, sig),
-        bands=None if sig is None else similarity.band_hashes(sig),
+        bands=bands,
         copy_for=lambda letter_id: (
             None
             if known.suppressed

@@ -6,7 +6,7 @@ import hmac
 import json
 
 from flask import current_app, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 from sqlalchemy import select, text, update
@@ -25,8 +25,14 @@ def _serializer() -> URLSafeSerializer:
 
 
 def unsubscribe_token(address: str, user_id: int | None) -> str:
-    """A token that never expires (CASL: the link must keep working), bound to one address."""
-    return _token_maker()(address, user_id)
+    """A token that never expires (CASL: the link must keep working), bound to one address. The signer is made
+    once per application and secret key: deriving its key showed in every letter's send."""
+    makers = current_app.extensions.setdefault("crm.unsubscribe_tokens", {})
+    secret = current_app.config["SECRET_KEY"]
+    maker = makers.get(secret)
+    if maker is None:
+        maker = makers[secret] = _token_maker()
+    return maker(address, user_id)
 
 
 def _token_maker():
@@ -59,7 +65,18 @@ CONSENTED = N_("because you agreed to hear from us when you joined")
 
 def casl_footer(html: bool = False, because: str = CONSENTED) -> str:
     """Who sends this, where to reach them, why, and how to stop it (the link is filled in per recipient), in the
-    language of the moment (callers render it inside `in_language` for the recipient); `because` is marked N_."""
+    language of the moment (callers render it inside `in_language` for the recipient); `because` is marked N_.
+    Made once per application, language and sender: every letter's copy carries one."""
+    config = current_app.config
+    key = (str(get_locale()), html, because, config["ORG_NAME"], config["ORG_MAILING_ADDRESS"])
+    footers = current_app.extensions.setdefault("crm.casl_footers", {})
+    footer = footers.get(key)
+    if footer is None:
+        footer = footers[key] = _casl_footer(html, because)
+    return footer
+
+
+def _casl_footer(html: bool, because: str) -> str:
     config = current_app.config
     text = gettext(
         "This email was sent by %(org)s, %(address)s, %(because)s.",
