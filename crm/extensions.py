@@ -3,13 +3,13 @@
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Index, MetaData, func, text
 from sqlalchemy.orm import DeclarativeBase
 
 from crm.lib import ratelimit  # noqa: F401  (registers the counter:// rate-limit storage)
+from crm.lib.migrations import LazyMigrate
 from crm.lib.sql import SQLITE_TRIGRAM_TABLES
 
 NAMING_CONVENTION = {
@@ -66,7 +66,7 @@ def autogenerate_filter(dialect: str):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = LazyMigrate()  # Flask-Migrate, imported when a migration runs
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

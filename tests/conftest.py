@@ -81,6 +81,7 @@ SLOW = (  # node id prefixes: tests that start processes or take 4 s or more alo
     "tests/ops/test_production_notes.py",  # gunicorn and a worker started from docs/operations.md's units
     "tests/ops/test_worker_processes.py",  # three worker processes at once
     "tests/benchmarks/test_floor_app.py::test_each_pages_floor",  # 5 s: seven pages captured, requested, replayed
+    "tests/ops/test_worker_memory.py::test_a_started_app_holds_no",  # 2-9 s: an app started in a fresh process
 )
 
 

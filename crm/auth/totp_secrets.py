@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 PREFIX = "v1$"
 MAX_KEY_BYTES = 29  # the longest key whose sealed form fits the 64-character column
@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def _cipher(material: str) -> AESSIV:
+    """AES-SIV keyed from `material`. Cryptography is imported here: the worker never opens a TOTP key."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     key = HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=_INFO).derive(material.encode())
     return AESSIV(key)
 
@@ -57,6 +62,8 @@ def unseal(user_id: int, stored: str | None) -> tuple[str | None, bool]:
         return None, False
     if not is_sealed(stored):
         return stored, True  # kept in clear before sealing existed
+    from cryptography.exceptions import InvalidTag
+
     text = stored[len(PREFIX) :]
     for position, material in enumerate(_materials()):
         try:

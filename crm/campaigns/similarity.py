@@ -11,8 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,9 @@ from crm.campaigns.similarity_models import BANDS as BAND_LABELS
 from crm.campaigns.similarity_models import LetterSignature, LetterSimilarityBand
 from crm.members.privacy import MemberDataSource, register_member_data
 from crm.members.small_counts import SMALL_COUNT, shown_count
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SHINGLE_WORDS = 3
 NUM_HASHES = 128
@@ -31,9 +34,6 @@ SCORED_CANDIDATES = 24  # signatures read and compared, those sharing the most b
 MAX_MATCHES = 5
 _SEED = 20260421
 
-_generator = np.random.default_rng(_SEED)
-_MULTIPLIERS = _generator.integers(1, 2**63, size=NUM_HASHES, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-_ADDENDS = _generator.integers(0, 2**63, size=NUM_HASHES, dtype=np.uint64)
 _WORD = re.compile(r"\w+")
 
 
@@ -67,8 +67,21 @@ def words(text: str) -> list[str]:
     return _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)).replace("_", " "))
 
 
+@cache
+def _hash_family() -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash family's odd multipliers and addends, the same in every process (a fixed seed). Numpy is
+    imported here, not at start: the worker and most pages never need its 12 MB."""
+    import numpy as np
+
+    generator = np.random.default_rng(_SEED)
+    multipliers = generator.integers(1, 2**63, size=NUM_HASHES, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    return multipliers, generator.integers(0, 2**63, size=NUM_HASHES, dtype=np.uint64)
+
+
 def shingle_hashes(tokens: list[str]) -> np.ndarray:
     """32-bit hashes of the distinct word 3-shingles (blake2b: the same in every process, unlike hash())."""
+    import numpy as np
+
     shingles = {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))}
     return np.fromiter(
         (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "little") for s in shingles),
@@ -82,9 +95,12 @@ def signature(text: str) -> np.ndarray | None:
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return None
+    import numpy as np
+
     hashes = shingle_hashes(tokens)
+    multipliers, addends = _hash_family()
     # Multiply-shift hashing: (a·x + b) mod 2⁶⁴, top 32 bits; a universal family for 32-bit x.
-    mixed = (_MULTIPLIERS[:, None] * hashes[None, :] + _ADDENDS[:, None]) >> np.uint64(32)
+    mixed = (multipliers[:, None] * hashes[None, :] + addends[:, None]) >> np.uint64(32)
     return mixed.min(axis=1).astype(np.uint32)
 
 
@@ -103,6 +119,8 @@ def to_bytes(sig: np.ndarray) -> bytes:
 
 
 def from_bytes(data: bytes) -> np.ndarray:
+    import numpy as np
+
     return np.frombuffer(data, dtype="<u4")
 
 
@@ -158,6 +176,8 @@ def band_values(sig: np.ndarray, *, postgres: bool) -> dict:
 
 def score(sig: np.ndarray, stored) -> SimilarityResult:
     """The band of the closest of the stored (letter_id, signature) candidates, and the closest ones, best first."""
+    import numpy as np
+
     stored = list(stored)
     if not stored:
         return PERSONAL

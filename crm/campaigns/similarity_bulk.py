@@ -4,13 +4,16 @@ order given, as `record_letter` would one by one, then written with crm/lib/bulk
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from crm.campaigns import similarity
 from crm.campaigns.similarity_models import LetterSignature, LetterSimilarityBand
 from crm.lib.bulk import insert_rows
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class _CampaignIndex:
@@ -21,6 +24,8 @@ class _CampaignIndex:
         self.signatures: dict[int, np.ndarray] = {}
 
     def classify(self, sig: np.ndarray, hashes: list[int]) -> tuple[str, float, int | None]:
+        import numpy as np  # imported here: the worker and most pages never need numpy
+
         hits = Counter(letter for key in enumerate(hashes) for letter in self.buckets.get(key, ()))
         scored = [
             (float(np.mean(self.signatures[letter] == sig)), letter)

@@ -7,10 +7,8 @@ import binascii
 import json
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +17,9 @@ from crm.outbox.models import AddressHealth, DeliveryEvent, OutboundMessage
 from crm.outbox.services import dialect_insert, utcnow
 from crm.outbox.signals import address_failing
 from crm.outbox.status import EVENT_STATUS, apply_event_status, moves_forward
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
@@ -49,7 +50,11 @@ class BadBody(ValueError):
 
 
 def load_public_key(value: str) -> ec.EllipticCurvePublicKey:
-    """The verification key as SendGrid shows it (base64 DER), or PEM."""
+    """The verification key as SendGrid shows it (base64 DER), or PEM. Cryptography is imported here: the
+    worker and most pages never verify a webhook."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     text = value.strip()
     if text.startswith("-----BEGIN"):
         key = serialization.load_pem_public_key(text.encode())
@@ -75,6 +80,10 @@ def verify_request(
         sent_at = int(timestamp)
     except ValueError:
         raise BadSignature("The timestamp is not a number.") from None
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     now = now if now is not None else datetime.now(UTC).timestamp()
     if abs(now - sent_at) > max_age_seconds:
         raise BadSignature("The timestamp is outside the freshness window.")
