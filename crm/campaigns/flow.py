@@ -113,23 +113,28 @@ def prepare(
         outcome = _send(session, campaign, user, recipient, template, edits, (subject, body))
         outcome.blocks = blocks
         return outcome
-    preview = None
-    if posted:
-        preview = {
-            "subject": subject,
-            "body": body,
-            "to": recipient.person.full_name,
-            "similarity": similarity.check_text(
-                session, campaign.id, services.personal_text(template, edits), exclude_user_id=user.id if user else None
-            ),
-            "signature": services.signature_for(
-                user, recipient, campaign, postal_code=postal_code, language=template.language
-            ),
-            "from": services.sender_addresses(
-                user.name if user else services.VISITOR_NAME, user.email if user else "you@example.org"
-            ),
-        }
+    preview = (
+        _preview(session, campaign, user, recipient, template, edits, postal_code, subject, body) if posted else None
+    )
     return Outcome("draft", recipient, blocks=blocks, preview=preview, problems=problems)
+
+
+def _preview(session, campaign, user, recipient, template, edits, postal_code, subject, body) -> dict:
+    """What the preview shows: the letter as it will be sent, its near-copy score, signature and sender."""
+    return {
+        "subject": subject,
+        "body": body,
+        "to": recipient.person.full_name,
+        "similarity": similarity.check_text(
+            session, campaign.id, services.personal_text(template, edits), exclude_user_id=user.id if user else None
+        ),
+        "signature": services.signature_for(
+            user, recipient, campaign, postal_code=postal_code, language=template.language
+        ),
+        "from": services.sender_addresses(
+            user.name if user else services.VISITOR_NAME, user.email if user else "you@example.org"
+        ),
+    }
 
 
 def _send(session, campaign, user, recipient, template, edits, composed) -> Outcome:

@@ -1,10 +1,6 @@
 """A sent letter's rows: what the send must read before writing, in one statement, and everything it writes, in
 one statement on PostgreSQL (INSERTs and a DELETE in one WITH) and in a few on SQLite, which has no writing WITH.
-
-What a send writes: the email to the office (none for a daily digest), the letter, its near-copy check (signature
-and LSH bands), the member's copy (none for an address that unsubscribed), and no more letters waiting for the
-member in the campaign. Why statements of our own and not ORM objects: a send wrote these in 8 statements through
-the unit of work, and took three times the CPU of a bare pair of INSERTs (issue 23, item 3).
+Why statements of our own: docs/design-notes.md, "campaigns/letter_rows.py".
 """
 
 from __future__ import annotations
@@ -12,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
@@ -24,7 +20,10 @@ from crm.campaigns.similarity_models import LetterSignature
 from crm.outbox.models import OutboundMessage
 from crm.outbox.services import one_line, utcnow
 
-# PostgreSQL: the new rows' ids, drawn with the read, so every row of the write is known before it is sent.
+if TYPE_CHECKING:
+    import numpy as np
+
+# PostgreSQL: the new rows' ids, drawn with the read, so the write knows every row before it runs.
 _NEW_IDS = (
     ", nextval(pg_get_serial_sequence('letters', 'id')) AS letter_id,"
     " nextval(pg_get_serial_sequence('outbound_messages', 'id')) AS message_id,"
@@ -148,8 +147,8 @@ def write(session: Session, rows: Rows, ids: dict | None) -> int:
         parts.append(f"letter_bands AS ({_BANDS_FROM_ARRAY})")
         values["band_hashes"] = rows.bands
     parts.append(f"forgotten AS ({_FORGET_PENDING})")
-    # The letter last: a second tab's send of the same letter fails here, on the unique constraint, and the
-    # caller rolls the whole statement back.
+    # The letter last: a second tab's send of the same letter fails here, on the unique constraint,
+    # and the caller rolls the whole statement back.
     session.execute(_statement(f"WITH {', '.join(parts)} {_insert_sql('letters', letter, 'l_')}"), values)
     return letter["id"]
 

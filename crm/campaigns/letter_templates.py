@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
 
 from crm.campaigns import sandbox
 from crm.campaigns.compose import MAX_BLOCK_CHARS, compose, constituent_signature
@@ -17,6 +16,7 @@ from crm.campaigns.models import (
     LetterBlock,
     LetterTemplate,
 )
+from crm.campaigns.recipients import template_with_campaign
 from crm.lib.errors import ValidationError
 from crm.outbox.services import one_line
 
@@ -83,20 +83,6 @@ def template_of_campaign(session: Session, slug: str, template_id: int) -> Lette
     """A letter template of the campaign at `slug`, with that campaign, its jurisdiction and the template's
     blocks, in one statement: what a posted letter needs to know of its campaign."""
     return session.scalar(template_with_campaign(), {"slug": slug, "template_id": template_id})
-
-
-@cache
-def template_with_campaign():
-    """Built once (building it cost more than running it), run with parameters."""
-    return (
-        select(LetterTemplate)
-        .join(Campaign, Campaign.id == LetterTemplate.campaign_id)
-        .where(Campaign.slug == bindparam("slug"), LetterTemplate.id == bindparam("template_id"))
-        .options(
-            contains_eager(LetterTemplate.campaign).joinedload(Campaign.jurisdiction),
-            joinedload(LetterTemplate.blocks),
-        )
-    )
 
 
 def template_versions(session: Session, campaign_id: int) -> list[LetterTemplate]:

@@ -7,9 +7,9 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
-from crm.campaigns.models import Campaign
+from crm.campaigns.models import Campaign, LetterTemplate
 from crm.legislatures.sets import SHIPPED_OFFLINE
 from crm.members.models import MemberProfile
 from crm.members.small_counts import shown_count
@@ -127,12 +127,24 @@ def _recipient(campaign: Campaign, district, office, riding: tuple | None) -> Re
 
 
 @cache
+def template_with_campaign():
+    """Built once (building it cost more than running it), run with parameters."""
+    return (
+        select(LetterTemplate)
+        .join(Campaign, Campaign.id == LetterTemplate.campaign_id)
+        .where(Campaign.slug == bindparam("slug"), LetterTemplate.id == bindparam("template_id"))
+        .options(
+            contains_eager(LetterTemplate.campaign).joinedload(Campaign.jurisdiction),
+            joinedload(LetterTemplate.blocks),
+        )
+    )
+
+
+@cache
 def _template_with_representative():
     """A posted letter's template with its campaign (and jurisdiction) and blocks, and the district the letter
     names with its current representative and the writer's riding, as `_representative_with_riding` reads them:
     what a send needs to know before composing, in one statement (built once, run with parameters)."""
-    from crm.campaigns.letter_templates import template_with_campaign
-
     saved = aliased(ElectoralDistrict)
     riding = bindparam("riding_id")
     members = select(func.count()).select_from(MemberProfile).where(MemberProfile.district_id == riding)

@@ -318,7 +318,7 @@ def render(
     return "".join(parts)
 
 
-# A placeholder left open in a stencil: characters from Unicode's private use area, which no text of ours holds.
+# A placeholder left open in a stencil: private-use characters, which no text of ours holds.
 HOLE = "\ue000{}\ue001"
 _HOLE_SPLIT = re.compile("\ue000(\\w+)\ue001")
 

@@ -304,13 +304,9 @@ def send_letter(
     check_duplicate: bool = True,
     composed: tuple[str, str] | None = None,
 ) -> int:
-    """Write the letter with everything its send writes (its outbox message, its near-copy check, the member's
-    copy, no more waiting letters) in the caller's transaction; returns its id. `composed`: its subject and body,
-    when the caller composed them for these edits already.
-
-    Raises ValidationError (closed campaign, unconfirmed member, no address, bad text) or
-    DuplicateLetter. A double submit that races past the check (or a caller that skips it, as the
-    send view does to save a query) fails on the unique constraint with IntegrityError.
+    """Write the letter and everything its send writes in the caller's transaction; returns its id. `composed`:
+    its subject and body, when the caller composed them already. Raises ValidationError or DuplicateLetter; a
+    double submit that races past the check fails on the unique constraint (IntegrityError).
     """
     _check_can_send(session, campaign, user, recipient, template, today)
     if check_duplicate:

@@ -141,7 +141,7 @@ def copy_of_letter(user, letter: dict, target: str, campaign: Campaign, letter_i
     address = copy_address(user)
     unsubscribe = external_url("outbox.unsubscribe", token=unsubscribe_token(address, user.id))
     with in_language(recipient_language(user)):
-        # The text template alone: an email needs none of the pages' context processors (a quarter of the render).
+        # The text template alone: an email needs none of the pages' context processors.
         text = current_app.jinja_env.get_template("email/letter_copy.txt").render(
             letter=letter,
             member_name=user.name,

@@ -178,8 +178,8 @@ def save_mailing(
     return mailing
 
 
-# Placeholders that differ for every member: a mailing renders a stencil per language (and per value of the
-# others, e.g. the riding) with these left open, and fills them in for each member.
+# Placeholders that differ for every member: a mailing renders a stencil per language (and per value
+# of the others, e.g. the riding) with these left open, and fills them in for each member.
 PER_MEMBER = ("member_name", "action_link")
 STENCILS_KEPT = 4_096  # stencils a renderer keeps (one per language and riding, typically)
 

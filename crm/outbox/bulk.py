@@ -157,10 +157,8 @@ ANALYZE_AFTER = 10_000  # messages queued at once past which PostgreSQL's planne
 
 
 def after_queueing_many(session: Session, queued: int) -> None:
-    """After queueing `queued` messages in one go, refresh PostgreSQL's statistics of the outbox, as autovacuum
-    would within the minute: until then the planner believes the queue nearly empty, and each claim reads and
-    sorts every queued row (a 100,000-member mailing: 0.5 s a claim, 60 s in all, instead of 15 ms). Only the
-    status, from a small sample: it has ten values, and that is what the claim's plan turns on."""
+    """After queueing `queued` messages in one go, refresh PostgreSQL's statistics of the outbox's status, as
+    autovacuum would within the minute (why: docs/design-notes.md, "outbox/services.py: claim_messages")."""
     if queued >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL default_statistics_target = 10"))
         session.execute(text("ANALYZE outbound_messages (status)"))

@@ -10,7 +10,7 @@ from crm import ROOT
 # Imported by the code that needs them: pandas (spreadsheets), Alembic and Mako (`flask db`,
 # backups), cryptography (two-step verification, the webhook's signature). Numpy joins once
 # crm/campaigns/letter_rows.py imports it only for type hints, as similarity.py does.
-LOADED_ON_DEMAND = ("pandas", "alembic", "mako", "flask_migrate", "cryptography")
+LOADED_ON_DEMAND = ("pandas", "numpy", "alembic", "mako", "flask_migrate", "cryptography")
 
 _START_AND_LIST = """
 import json, sys
