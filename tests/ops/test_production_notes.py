@@ -132,8 +132,10 @@ def test_the_documented_units_send_a_letter_through_gunicorn_and_the_worker(tmp_
         assert health[0] == 200 and '"ok":true' in health[1].replace(" ", "") and "no_worker" not in health[1]
         assert _get(f"{base}/metrics")[0] == 401
         status, scrape = _get(f"{base}/metrics", {"Authorization": f"Bearer {TOKEN}"})
-        accepted = re.search(r'^crm_outbox_messages\{status="accepted"\} (\S+)$', scrape, re.MULTILINE)
-        assert status == 200 and accepted and float(accepted.group(1)) >= 1
+        sent = re.search(r"^crm_outbox_sent_last_minute (\S+)$", scrape, re.MULTILINE)
+        assert status == 200 and sent and float(sent.group(1)) >= 1
+        totals = re.search(r"^crm_metrics_totals_age_seconds (\S+)$", scrape, re.MULTILINE)
+        assert totals and 0 <= float(totals.group(1)) < 120  # the worker keeps the whole-table totals
     finally:
         for process in (worker, web):
             process.terminate()

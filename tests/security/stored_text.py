@@ -86,6 +86,9 @@ EXEMPT = {
     "autoescaped on the admin health page",
     "worker_heartbeats.name": BY_THE_APP + " (host name, process id and thread name)",
     "worker_heartbeats.kind": BY_THE_APP + " (process or thread)",
+    "metric_totals.name": BY_THE_APP + " (the total's name: outbox or letters)",
+    "metric_totals.label": "an outbox status or a campaign's slug (validated as a slug), counted by the worker; "
+    "shown only in /metrics' plain text, where prometheus-client escapes label values",
     "invitations.nonce": "a random token made by the application (crm/auth/invitations.py)",
     "login_throttles.email": "the lowercased address typed at login, counted by crm/auth/throttle.py; shown on no page",
     "pending_letters.token": "a random token made by the application",
