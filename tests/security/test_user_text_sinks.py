@@ -80,7 +80,7 @@ SINKS: dict[str, tuple[str, ...]] = {
     "crm/campaigns/compose.py:html_body": (
         f"{SEC}/test_mail_injection.py::test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part",
     ),
-    "crm/campaigns/services.py:_queue_letter": (
+    "crm/campaigns/services.py:_office_email": (
         f"{SEC}/test_mail_injection.py::test_html_in_a_story_is_literal_text_and_escaped_in_the_html_part",
     ),
     "crm/campaigns/digest.py:_claim_letters": (
