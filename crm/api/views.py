@@ -13,7 +13,7 @@ from crm.extensions import csrf, db
 from crm.lib.i18n import current_language
 from crm.lib.pagination import page_args, paginate
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea
-from crm.reference.names import name_in, title_in
+from crm.reference.names import member_title, name_in, title_in
 from crm.reference.services import PostalCodeError, normalise_postal_code
 from crm.stakeholders.models import ElectedOffice, Person
 
@@ -63,7 +63,7 @@ def _representative(office, person, jurisdiction):
         "id": person.id,
         "name": person.full_name,
         "party": name_in(current_language(), "party", office.party, office.party),
-        "title": title_in(current_language(), jurisdiction.member_title) if jurisdiction else None,
+        "title": member_title(jurisdiction.member_title) if jurisdiction else None,
         "email": office.mail_address,
         "phone": office.phone,
         "contact_uncertain": office.contact_uncertain,
@@ -112,7 +112,7 @@ def jurisdictions():
             "name": name_in(current_language(), "province", j.code, j.name),
             "kind": j.kind,
             "legislature": j.legislature_name,
-            "member_title": title_in(current_language(), j.member_title),
+            "member_title": member_title(j.member_title),
             "seats": j.seats,
             "ocd_id": j.ocd_id,
         },
@@ -153,7 +153,7 @@ def representatives():
             "id": person.id,
             "name": person.full_name,
             "party": name_in(current_language(), "party", office.party, office.party),
-            "title": title_in(current_language(), juris.member_title),
+            "title": member_title(juris.member_title),
             "province": juris.code,
             "riding": name_in(current_language(), "riding", riding.ocd_id, riding.name) if riding else None,
             "riding_number": riding.number if riding else None,

@@ -13,11 +13,11 @@ from crm.campaigns.models import Campaign, Letter, LetterTemplate
 from crm.extensions import db
 from crm.legislatures.coverage import coverage
 from crm.lib.errors import ValidationError, apply_to_form
-from crm.lib.i18n import current_language, normalise
+from crm.lib.i18n import normalise
 from crm.lib.pagination import page_args, paginate
 from crm.proposals.services import version_groups
 from crm.reference.models import Jurisdiction
-from crm.reference.names import jurisdiction_name, legislature_name, title_in
+from crm.reference.names import jurisdiction_name, legislature_name, member_title
 from crm.stakeholders.parties import enhance_picker, parse_party_ref, resolve_party
 
 
@@ -34,7 +34,7 @@ def _jurisdiction_choice(jurisdiction: Jurisdiction) -> str:
         "%(place)s: %(legislature)s (%(title)s)",
         place=jurisdiction_name(jurisdiction),
         legislature=legislature_name(jurisdiction),
-        title=title_in(current_language(), jurisdiction.member_title),
+        title=member_title(jurisdiction.member_title),
     )
 
 

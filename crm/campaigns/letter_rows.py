@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
@@ -18,7 +17,6 @@ from crm.campaigns import similarity
 from crm.campaigns.models import Letter
 from crm.campaigns.similarity_models import LetterSignature
 from crm.outbox.models import OutboundMessage
-from crm.outbox.services import one_line, utcnow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,12 +71,9 @@ def read_before_writing(
     signature's band hashes when the caller has them (the write stores them too: hashing them twice showed)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     values = {"address": address, "campaign_id": campaign_id, "user_id": user_id}
-    if sig is not None and bands is None:
-        values.update(similarity.band_values(sig, postgres=postgres))
-    elif sig is not None:
-        values.update(
-            {"band_hashes": bands} if postgres else {f"h{number}": value for number, value in enumerate(bands)}
-        )
+    if sig is not None:
+        hashes = bands if bands is not None else similarity.band_hashes(sig)
+        values.update(similarity.hash_values(hashes, postgres=postgres))
     rows = session.execute(_read_statement(postgres, sig is not None), values).all()
     first = rows[0]
     found = [(row.candidate_id, row.candidate_signature) for row in rows if row.candidate_id is not None]
@@ -161,7 +156,7 @@ def _write_in_turn(session: Session, rows: Rows) -> int:
     letter_id = session.execute(_INSERT_LETTER, letter).scalar_one()
     session.execute(_INSERT_CHECK, rows.check_for(letter_id))
     if rows.bands is not None:
-        hashes = {f"h{number}": value for number, value in enumerate(rows.bands)}
+        hashes = similarity.hash_values(rows.bands, postgres=False)
         session.execute(
             similarity.INSERT_BANDS, {"campaign_id": letter["campaign_id"], "letter_id": letter_id, **hashes}
         )
@@ -176,33 +171,3 @@ def _write_in_turn(session: Session, rows: Rows) -> int:
 _INSERT_MESSAGE = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c.id)
 _INSERT_LETTER = insert(Letter.__table__).returning(Letter.__table__.c.id)
 _INSERT_CHECK = insert(LetterSignature.__table__)
-
-
-def message_row(
-    *,
-    kind: str,
-    to: str,
-    subject: str,
-    text: str,
-    html: str | None = None,
-    reply_to: str | None = None,
-    user_id: int | None = None,
-    from_address: str | None = None,
-    unsubscribe_url: str | None = None,
-) -> dict:
-    """An outbox row as `crm.outbox.services.queue_message` adds one (queued, due now), for these statements."""
-    return {
-        "kind": kind,
-        "user_id": user_id,
-        "to_address": to,
-        "from_address": from_address or current_app.config["MAIL_FROM"],
-        "reply_to": reply_to,
-        "subject": one_line(subject)[:300],
-        "text_body": text,
-        "html_body": html,
-        "unsubscribe_url": unsubscribe_url,
-        "status": "queued",
-        "attempts": 0,
-        "next_attempt_at": utcnow(),
-        "possible_duplicate": False,
-    }

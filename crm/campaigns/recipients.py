@@ -69,18 +69,22 @@ def _representative():
     )
 
 
+def _writer_riding_columns() -> tuple:
+    """The writer's riding (:riding_id): its name, how many members live there, and its OCD id."""
+    saved = aliased(ElectoralDistrict)
+    riding = bindparam("riding_id")
+    members = select(func.count()).select_from(MemberProfile).where(MemberProfile.district_id == riding)
+    return (
+        select(saved.name).where(saved.id == riding).scalar_subquery(),
+        members.scalar_subquery(),
+        select(saved.ocd_id).where(saved.id == riding).scalar_subquery(),
+    )
+
+
 @cache
 def _representative_with_riding():
     """The same, with the writer's riding's name, how many members live there, and its OCD id."""
-    saved = aliased(ElectoralDistrict)
-    return _representative().add_columns(
-        select(saved.name).where(saved.id == bindparam("riding_id")).scalar_subquery(),
-        select(func.count())
-        .select_from(MemberProfile)
-        .where(MemberProfile.district_id == bindparam("riding_id"))
-        .scalar_subquery(),
-        select(saved.ocd_id).where(saved.id == bindparam("riding_id")).scalar_subquery(),
-    )
+    return _representative().add_columns(*_writer_riding_columns())
 
 
 def recipient_for_district(
@@ -145,18 +149,9 @@ def _template_with_representative():
     """A posted letter's template with its campaign (and jurisdiction) and blocks, and the district the letter
     names with its current representative and the writer's riding, as `_representative_with_riding` reads them:
     what a send needs to know before composing, in one statement (built once, run with parameters)."""
-    saved = aliased(ElectoralDistrict)
-    riding = bindparam("riding_id")
-    members = select(func.count()).select_from(MemberProfile).where(MemberProfile.district_id == riding)
     return (
         template_with_campaign()
-        .add_columns(
-            ElectoralDistrict,
-            ElectedOffice,
-            select(saved.name).where(saved.id == riding).scalar_subquery(),
-            members.scalar_subquery(),
-            select(saved.ocd_id).where(saved.id == riding).scalar_subquery(),
-        )
+        .add_columns(ElectoralDistrict, ElectedOffice, *_writer_riding_columns())
         .outerjoin(
             ElectoralDistrict,
             and_(

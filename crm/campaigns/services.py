@@ -72,7 +72,7 @@ from crm.campaigns.recipients import (  # noqa: F401
 )
 from crm.lib.errors import ValidationError
 from crm.lib.i18n import N_
-from crm.outbox.services import one_line
+from crm.outbox.services import message_row, one_line
 from crm.proposals.services import presentable_version
 from crm.reference.models import Jurisdiction
 from crm.reference.names import name_in
@@ -380,7 +380,7 @@ def personal_text(template: LetterTemplate, edits: dict[int, str]) -> str:
 def _office_email(user, to: str, subject: str, full_text: str) -> dict:
     """One letter, one email to the office: from ITPO in the member's name, replies to the member."""
     from_header, reply_to = sender_addresses(user.name, user.email)
-    return letter_rows.message_row(
+    return message_row(
         kind="letter",
         to=to,
         subject=subject,

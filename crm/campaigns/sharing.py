@@ -29,7 +29,7 @@ from crm.members.privacy import MemberDataSource, register_member_data
 from crm.members.signals import member_joined
 from crm.outbox.bulk import casl_footer, external_url, unsubscribe_token
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage, Suppression
-from crm.outbox.services import dialect_insert, one_line, queue_message
+from crm.outbox.services import dialect_insert, message_row, one_line, queue_message
 from crm.reference.names import member_title
 
 COPY_REASON = N_("because you sent this letter through us")  # a copy goes even to those who declined campaign email
@@ -136,8 +136,6 @@ def copy_of_letter(user, letter: dict, target: str, campaign: Campaign, letter_i
     """The member's own letter as sent (body and signature, nothing of anyone else's), as its outbox row. A
     member email: the CASL footer and a one-click unsubscribe; the send leaves it out for an address that
     unsubscribed."""
-    from crm.campaigns.letter_rows import message_row
-
     address = copy_address(user)
     unsubscribe = external_url("outbox.unsubscribe", token=unsubscribe_token(address, user.id))
     with in_language(recipient_language(user)):

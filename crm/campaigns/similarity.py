@@ -170,7 +170,11 @@ def candidate_signatures_sql(*, exclude_writer: bool, postgres: bool) -> str:
 
 def band_values(sig: np.ndarray, *, postgres: bool) -> dict:
     """The band hashes as the candidates' statement takes them on this database."""
-    hashes = band_hashes(sig)
+    return hash_values(band_hashes(sig), postgres=postgres)
+
+
+def hash_values(hashes: list[int], *, postgres: bool) -> dict:
+    """Band hashes as statement parameters: one array on PostgreSQL (:band_hashes), else :h0 … :h31."""
     return {"band_hashes": hashes} if postgres else {f"h{number}": value for number, value in enumerate(hashes)}
 
 
@@ -233,7 +237,7 @@ def record_letter(session: Session, letter_id: int, campaign_id: int, text: str,
         result = _compare(session, campaign_id, sig, user_id)
     session.execute(_INSERT_SIGNATURE, check_row(letter_id, campaign_id, result, sig))
     if sig is not None:
-        values = {f"h{number}": value for number, value in enumerate(band_hashes(sig))}
+        values = hash_values(band_hashes(sig), postgres=False)  # INSERT_BANDS takes :h0 … :h31 on both
         session.execute(INSERT_BANDS, {"campaign_id": campaign_id, "letter_id": letter_id, **values})
     return result.band
 

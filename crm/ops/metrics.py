@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, g, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -84,7 +85,9 @@ def _refresh(app, key: str, query) -> None:
         _cache[key] = (time.monotonic(), rows)
 
 
+@cache
 def _totals_queries() -> dict:
+    """Built once: every scrape and every recount runs them."""
     return {
         "outbox": select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status),
         "letters": select(Campaign.slug, func.count(Letter.id))
@@ -163,6 +166,17 @@ def oldest_queued():
     return select(OutboundMessage.created_at).where(OutboundMessage.id == lowest).scalar_subquery()
 
 
+@cache
+def _latest_statement():
+    """Four indexed lookups in one statement, built once (it takes no parameters)."""
+    return select(
+        oldest_queued().label("oldest_queued"),
+        select(func.count()).where(AddressHealth.failing.is_(True)).scalar_subquery().label("failing"),
+        select(func.max(DeliveryEvent.received_at)).scalar_subquery().label("last_event"),
+        select(func.max(WorkerHeartbeat.seen_at)).scalar_subquery().label("worker_seen"),
+    )
+
+
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -198,16 +212,8 @@ class DatabaseCollector:
 
     @staticmethod
     def latest(session):
-        """The oldest queued message, the failing addresses, the last provider event and the last heartbeat: four
-        indexed lookups in one statement."""
-        return session.execute(
-            select(
-                oldest_queued().label("oldest_queued"),
-                select(func.count()).where(AddressHealth.failing.is_(True)).scalar_subquery().label("failing"),
-                select(func.max(DeliveryEvent.received_at)).scalar_subquery().label("last_event"),
-                select(func.max(WorkerHeartbeat.seen_at)).scalar_subquery().label("worker_seen"),
-            )
-        ).one()
+        """The oldest queued message, the failing addresses, the last provider event and the last heartbeat."""
+        return session.execute(_latest_statement()).one()
 
     def outbox(self, session, now, latest, counted):
         totals = dict(counted)

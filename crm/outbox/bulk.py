@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 
 from flask import current_app, url_for
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from crm.lib.bulk import insert_rows_returning_ids
 from crm.lib.i18n import N_
+from crm.lib.signing import signature_of
 from crm.outbox.backends import BODY_TOKEN
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
 from crm.outbox.services import one_line, utcnow
@@ -41,13 +41,11 @@ def _token_maker():
     reads either form), so these are the tokens `read_unsubscribe_token` reads with `URLSafeSerializer.loads`."""
     serializer = _serializer()
     signer = serializer.make_signer(serializer.salt)
-    keyed, separator = hmac.new(signer.derive_key(), digestmod=signer.algorithm.digest_method), signer.sep
+    sign, separator = signature_of(signer), signer.sep
 
     def make(address: str, user_id: int | None) -> str:
         value = base64_encode(json.dumps({"a": address.lower(), "u": user_id}, separators=(",", ":")).encode())
-        mac = keyed.copy()  # the key's HMAC state, made once: a copy costs half a new one
-        mac.update(value)
-        return (value + separator + base64_encode(mac.digest())).decode()
+        return (value + separator + sign(value)).decode()
 
     return make
 

@@ -52,27 +52,55 @@ def queue_message(
     `max_per_hour` spreads messages to one address: beyond that many in any hour, the message waits.
     `flush=False` leaves the INSERT to the caller's next flush (with the rows that point at it).
     """
-    now = utcnow()
-    due = next_free_slot(session, to, max_per_hour, now) if max_per_hour else now
-    message = OutboundMessage(
+    row = message_row(
         kind=kind,
-        to_address=to,
-        from_address=from_address or current_app.config["MAIL_FROM"],
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
         reply_to=reply_to,
-        subject=one_line(subject)[:300],
-        text_body=text,
-        html_body=html,
-        unsubscribe_url=unsubscribe_url,
         user_id=user_id,
-        status="queued",
-        next_attempt_at=due,
-        attempts=0,
-        possible_duplicate=False,
+        from_address=from_address,
+        unsubscribe_url=unsubscribe_url,
     )
+    if max_per_hour:
+        row["next_attempt_at"] = next_free_slot(session, to, max_per_hour, row["next_attempt_at"])
+    message = OutboundMessage(**row)
     session.add(message)
     if flush:
         session.flush()
     return message
+
+
+def message_row(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    reply_to: str | None = None,
+    user_id: int | None = None,
+    from_address: str | None = None,
+    unsubscribe_url: str | None = None,
+) -> dict:
+    """A queued message's row (due now): what `queue_message` adds, and what a caller writing its own
+    statements inserts (crm/campaigns/letter_rows.py)."""
+    return {
+        "kind": kind,
+        "user_id": user_id,
+        "to_address": to,
+        "from_address": from_address or current_app.config["MAIL_FROM"],
+        "reply_to": reply_to,
+        "subject": one_line(subject)[:300],
+        "text_body": text,
+        "html_body": html,
+        "unsubscribe_url": unsubscribe_url,
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "possible_duplicate": False,
+    }
 
 
 def next_free_slot(session: Session, address: str, per_hour: int, now: datetime) -> datetime:
