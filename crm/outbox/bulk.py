@@ -155,11 +155,11 @@ ANALYZE_AFTER = 10_000  # messages queued at once past which PostgreSQL's planne
 
 
 def after_queueing_many(session: Session, queued: int) -> None:
-    """After queueing `queued` messages in one go, refresh PostgreSQL's statistics of the outbox's status, as
+    """After queueing `queued` messages in one go, refresh PostgreSQL's statistics of the outbox's status and batch, as
     autovacuum would within the minute (why: docs/design-notes.md, "outbox/services.py: claim_messages")."""
     if queued >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL default_statistics_target = 10"))
-        session.execute(text("ANALYZE outbound_messages (status)"))
+        session.execute(text("ANALYZE outbound_messages (status, batch_id)"))
 
 
 def queue_personal_emails_by_language(
