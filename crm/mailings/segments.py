@@ -6,6 +6,7 @@ yes (CASL), unsubscribed and failing addresses, unconfirmed and inactive account
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
@@ -35,6 +36,7 @@ LIST_FILTERS = (
 ID_FILTERS = ("wrote_in", "not_wrote_in")
 DATE_FILTERS = ("joined_from", "joined_to")
 CHUNK = 5000
+ID_BATCH = 10_000  # ids a mailing reads from its server-side cursor at a time
 
 
 def clean_filters(raw: dict) -> dict:
@@ -206,18 +208,21 @@ def _details():
 
 def stream_members(session: Session, filters: dict, chunk: int = CHUNK) -> Iterator[list[tuple]]:
     """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id. The
-    segment's query runs once, for the ids (a hundred thousand ints); each chunk's details are then read by id,
-    so no member objects pile up and the filters are not worked out again for every chunk."""
-    ids = list(
-        session.scalars(
-            select(User.id)
-            .join(MemberProfile, MemberProfile.user_id == User.id)
-            .where(*conditions(filters))
-            .order_by(User.id)
-        )
+    segment's query runs once, for the ids; each chunk's details are then read by id, so no member objects pile up
+    and the filters are not worked out again for every chunk. The ids are read from a server-side cursor into an
+    array of 8-byte ints: as one list of Python ints, read at once, 100,000 of them cost the worker 14 MB at peak."""
+    ids = array("q")
+    found = session.execute(
+        select(User.id)
+        .join(MemberProfile, MemberProfile.user_id == User.id)
+        .where(*conditions(filters))
+        .order_by(User.id)
+        .execution_options(yield_per=ID_BATCH)
     )
+    for part in found.scalars().partitions():
+        ids.extend(part)
     for start in range(0, len(ids), chunk):
-        yield session.execute(_details().where(User.id.in_(ids[start : start + chunk]))).all()
+        yield session.execute(_details().where(User.id.in_(ids[start : start + chunk].tolist()))).all()
 
 
 def sample_members(session: Session, filters: dict, n: int = 3) -> list[tuple]:
