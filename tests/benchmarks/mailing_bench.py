@@ -1,6 +1,6 @@
 """The 100,000-member call-to-action mailing alone (issue 23, item 4: under 15 s, the worker under 100 MB), from
 the lead's click to the fake SendGrid holding every member's message once; see outbox_bench.run_mailing. It takes a
-minute or more a database, so `make bench` runs it with BENCH_QUICK=0 (or BENCH_ONLY=mailing_bench)."""
+minute or less a database on a quiet machine; `make bench` runs it (BENCH_ONLY=mailing_bench alone)."""
 
 from __future__ import annotations
 

@@ -34,6 +34,7 @@ QUICK = [
     "tests.benchmarks.mixed_load",
     "tests.benchmarks.metrics_bench",
     "tests.benchmarks.languages_bench",
+    "tests.benchmarks.mailing_bench",
 ]
 OPTIONAL = [
     "tests.benchmarks.stakeholders_bench",
