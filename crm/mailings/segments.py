@@ -207,10 +207,9 @@ def _details():
 
 
 def stream_members(session: Session, filters: dict, chunk: int = CHUNK) -> Iterator[list[tuple]]:
-    """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id. The
-    segment's query runs once, for the ids; each chunk's details are then read by id, so no member objects pile up
-    and the filters are not worked out again for every chunk. The ids are read from a server-side cursor into an
-    array of 8-byte ints: as one list of Python ints, read at once, 100,000 of them cost the worker 14 MB at peak."""
+    """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id.
+    The segment's query runs once, for ids read from a server-side cursor into an array; each chunk's details are then
+    read by id, so no member objects pile up (see design-notes, "Streaming a mailing's members")."""
     ids = array("q")
     found = session.execute(
         select(User.id)
