@@ -37,6 +37,7 @@ def test_committee_member_previews_then_applies_an_import(page, live_server, tmp
     page.get_by_role("link", name="Raj Patel").click()
     expect(page.get_by_role("heading", name="Raj Patel")).to_be_visible()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(page.locator(".notes")).to_have_css("white-space", "pre-line")  # inner_text follows the stylesheet
     assert page.locator(".notes").inner_text() == "Met at the forum.\nCall back in May."  # line breaks shown
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page.get_by_role("button", name="Copy raj@ally.example").click()

@@ -54,5 +54,7 @@ def test_committee_member_compares_two_records_then_merges_them(page, live_serve
     expect(page.get_by_text("The two records are merged")).to_be_visible()
     expect(page.get_by_role("heading", name="Possible duplicates")).to_have_count(0)
     expect(page.get_by_role("link", name="416-555-0199")).to_be_visible()
+    # inner_text follows the stylesheet (pre-line keeps the paragraphs): under load it can be read before it applies
+    expect(page.locator(".notes")).to_have_css("white-space", "pre-line")
     assert page.locator(".notes").inner_text() == "Met at the OMA forum.\n\nPrefers phone calls."
     assert page.goto(f"{live_server.url}/directory/people/{duplicate}").status == 404
