@@ -7,8 +7,9 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
+from crm.campaigns import template_texts
 from crm.campaigns.models import Campaign, LetterTemplate
 from crm.legislatures.sets import SHIPPED_OFFLINE
 from crm.members.models import MemberProfile
@@ -131,26 +132,17 @@ def _recipient(campaign: Campaign, district, office, riding: tuple | None) -> Re
 
 
 @cache
-def template_with_campaign():
-    """Built once (building it cost more than running it), run with parameters."""
+def _campaign_with_representative():
+    """A posted letter's campaign (with its jurisdiction), the template version it names (its id, number and
+    creation time, which find its kept text), and the district the letter names with its current representative
+    and the writer's riding, as `_representative_with_riding` reads them: what a send needs to know before
+    composing, in one statement of one row (built once, run with parameters)."""
     return (
-        select(LetterTemplate)
-        .join(Campaign, Campaign.id == LetterTemplate.campaign_id)
-        .where(Campaign.slug == bindparam("slug"), LetterTemplate.id == bindparam("template_id"))
-        .options(
-            contains_eager(LetterTemplate.campaign).joinedload(Campaign.jurisdiction),
-            joinedload(LetterTemplate.blocks),
+        select(Campaign, LetterTemplate.id, LetterTemplate.version, LetterTemplate.created_at)
+        .join(
+            LetterTemplate,
+            and_(LetterTemplate.id == bindparam("template_id"), LetterTemplate.campaign_id == Campaign.id),
         )
-    )
-
-
-@cache
-def _template_with_representative():
-    """A posted letter's template with its campaign (and jurisdiction) and blocks, and the district the letter
-    names with its current representative and the writer's riding, as `_representative_with_riding` reads them:
-    what a send needs to know before composing, in one statement (built once, run with parameters)."""
-    return (
-        template_with_campaign()
         .add_columns(ElectoralDistrict, ElectedOffice, *_writer_riding_columns())
         .outerjoin(
             ElectoralDistrict,
@@ -162,26 +154,27 @@ def _template_with_representative():
         .outerjoin(
             ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
         )
-        .options(joinedload(ElectedOffice.person))
+        .where(Campaign.slug == bindparam("slug"))
+        .options(joinedload(Campaign.jurisdiction), joinedload(ElectedOffice.person))
     )
 
 
 def template_and_recipient(
-    session: Session, slug: str, template_id: int, district_id: int, writer_district_id: int | None
+    session: Session, slug: str, template_id: int, district_id: int | None, writer_district_id: int | None
 ) -> tuple:
-    """The template a member's letter was posted with (None: not the campaign at `slug`'s), and, for a campaign
-    to one's own representative, the recipient of the district the letter names, read for this writer (None:
-    not a district of the campaign's jurisdiction, or a campaign of fixed targets)."""
+    """(campaign, template, recipient): the campaign at `slug`, the version a letter was posted with (a kept
+    text: crm/campaigns/template_texts.py) and the recipient of the district it names, read for this writer. All
+    None: not that campaign's template; recipient None: no such district there, or a campaign of fixed targets."""
     params = {"slug": slug, "template_id": template_id, "district_id": district_id}
     params["riding_id"] = writer_district_id or district_id
-    row = session.execute(_template_with_representative(), params).unique().first()
+    row = session.execute(_campaign_with_representative(), params).first()
     if row is None:
-        return None, None
-    template, district, office = row[0], row[1], row[2]
-    campaign = template.campaign
+        return None, None, None
+    campaign, district, office = row[0], row[4], row[5]
+    template = template_texts.template_text(session, row[1], campaign.id, row[2], row[3])
     if district is None or campaign.kind != "own_representative":
-        return template, None
-    return template, _recipient(campaign, district, office, row[3:])
+        return campaign, template, None
+    return campaign, template, _recipient(campaign, district, office, row[6:])
 
 
 def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:

@@ -37,7 +37,6 @@ from crm.campaigns.letter_templates import (  # noqa: F401
     save_template,
     template_for_member,
     template_languages,
-    template_of_campaign,
     template_versions,
 )
 from crm.campaigns.models import (
