@@ -2,7 +2,7 @@
 
 The throughput ratio under gunicorn is noisy on a shared machine; the CPU a send costs is not. Both paths run in
 one app (the one the load test serves, in its development config), through the WSGI stack with the same cookie
-and form body, alternating in batches; each sample is `time.process_time()` around one request. Only sends that
+and form body, alternating one by one; each sample is `time.process_time()` around one request. Only sends that
 redirect to the letter's page (a stored letter) count; every member writes to a campaign it has not written to.
 
 Run: `.venv/bin/python -m tests.benchmarks.send_cpu [postgresql+psycopg://…/<db>] [sends per kind]` (the database's
@@ -90,7 +90,8 @@ def _request(kind: str, member: dict, campaign: tuple) -> tuple[str, bytes, dict
 
 
 def measure(database_url: str, sends: int = 400, batch: int = 20) -> dict:
-    """`sends` sends of each kind (after a warm-up), alternating in batches: CPU ms per stored letter."""
+    """`sends` sends of each kind (after a warm-up), alternating: CPU ms per stored letter; `batch`: how many
+    consecutive sends of a kind make the batches whose cheapest mean is reported."""
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(database_url, Path(tmp))
         members, product, floor = _fixtures(app, database_url, sends + 2 * MEMBERS)
@@ -124,10 +125,9 @@ def measure(database_url: str, sends: int = 400, batch: int = 20) -> dict:
         for _ in range(MEMBERS * 2):  # warm both paths: caches, pool, statements
             send("product", False)
             send("floor", False)
-        for done in range(0, sends, batch):
-            for kind in ("product", "floor") if (done // batch) % 2 else ("floor", "product"):
-                for _ in range(min(batch, sends - done)):
-                    send(kind, True)
+        for done in range(sends):  # one of each in turn, so both see the same machine
+            for kind in ("product", "floor") if done % 2 else ("floor", "product"):
+                send(kind, True)
         if profile is not None:
             profile.dump_stats(os.environ["SEND_CPU_PROFILE"])
         with app.app_context():

@@ -110,6 +110,22 @@ def test_a_version_saved_under_an_id_used_before_is_never_served_stale(app, make
         db.session.remove()
 
 
+def test_a_send_checks_its_csrf_token_once_and_makes_none(app, browser, sending, monkeypatch):
+    """CSRFProtect checks the token before the view; the letter form neither checks it again nor signs a new one
+    for a page a send does not show. A send without a token is refused: tests/security/test_csrf_and_sessions.py."""
+    import flask_wtf.csrf
+
+    url, data = sending
+    calls = []
+    for name in ("validate_csrf", "generate_csrf"):
+        original = getattr(flask_wtf.csrf, name)
+        wrapped = (lambda o, n: lambda *a, **k: calls.append(n) or o(*a, **k))(original, name)
+        monkeypatch.setattr(flask_wtf.csrf, name, wrapped)
+    response = browser.client.post(url, data=data)
+    assert response.status_code == 302 and "/my/letters/" in response.headers["Location"]
+    assert calls == ["validate_csrf"]
+
+
 def test_a_sent_letter_has_its_email_check_bands_and_copy(app, browser, sending):
     """The one-statement write leaves out nothing the send wrote one row at a time."""
     from crm.campaigns.models import Letter
