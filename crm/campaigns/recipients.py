@@ -24,9 +24,9 @@ from crm.stakeholders.models import ElectedOffice, Person
 class Recipient:
     """Who a letter goes to, and what (if anything) stops it."""
 
-    person: Person | None
-    office: ElectedOffice | None
-    district: ElectoralDistrict | None
+    person: Person | PersonRef | None  # ORM objects, or (a posted letter's) plain ones read with the template
+    office: ElectedOffice | OfficeRef | None
+    district: ElectoralDistrict | DistrictRef | None
     email: str | None
     title: str
     party: str | None
@@ -131,19 +131,63 @@ def _recipient(campaign: Campaign, district, office, riding: tuple | None) -> Re
     )
 
 
+@dataclass(frozen=True)
+class PersonRef:
+    """A representative as a send reads them (`Person`'s attributes it uses), not an ORM object."""
+
+    id: int
+    full_name: str
+
+
+@dataclass(frozen=True)
+class DistrictRef:
+    """A riding as a send reads it (`ElectoralDistrict`'s attributes it uses)."""
+
+    id: int
+    name: str
+    ocd_id: str
+
+
+@dataclass(frozen=True)
+class OfficeRef:
+    """A current seat as a send reads it (`ElectedOffice`'s attributes it uses, `mail_address` the same rule)."""
+
+    id: int
+    person: PersonRef
+    party: str | None
+    legislature_email: str | None
+    constituency_email: str | None
+    contact_uncertain: bool
+    prefers_french: bool
+
+    mail_address = property(ElectedOffice.mail_address.fget)
+
+
+_DISTRICT = (ElectoralDistrict.id, ElectoralDistrict.name, ElectoralDistrict.ocd_id)
+_OFFICE = (
+    ElectedOffice.id,
+    Person.id,
+    Person.full_name,
+    ElectedOffice.party,
+    ElectedOffice.legislature_email,
+    ElectedOffice.constituency_email,
+    ElectedOffice.contact_uncertain,
+    ElectedOffice.prefers_french,
+)
+
+
 @cache
 def _campaign_with_representative():
-    """A posted letter's campaign (with its jurisdiction), the template version it names (its id, number and
-    creation time, which find its kept text), and the district the letter names with its current representative
-    and the writer's riding, as `_representative_with_riding` reads them: what a send needs to know before
-    composing, in one statement of one row (built once, run with parameters)."""
+    """A posted letter's campaign (with its jurisdiction), its template version's id, number and creation time
+    (which find its kept text), and the named district's current representative and the writer's riding as plain
+    columns: what a send needs before composing, in one row (built once, run with parameters)."""
     return (
         select(Campaign, LetterTemplate.id, LetterTemplate.version, LetterTemplate.created_at)
         .join(
             LetterTemplate,
             and_(LetterTemplate.id == bindparam("template_id"), LetterTemplate.campaign_id == Campaign.id),
         )
-        .add_columns(ElectoralDistrict, ElectedOffice, *_writer_riding_columns())
+        .add_columns(*_DISTRICT, *_OFFICE, *_writer_riding_columns())
         .outerjoin(
             ElectoralDistrict,
             and_(
@@ -154,8 +198,9 @@ def _campaign_with_representative():
         .outerjoin(
             ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
         )
+        .outerjoin(Person, Person.id == ElectedOffice.person_id)
         .where(Campaign.slug == bindparam("slug"))
-        .options(joinedload(Campaign.jurisdiction), joinedload(ElectedOffice.person))
+        .options(joinedload(Campaign.jurisdiction))
     )
 
 
@@ -170,11 +215,15 @@ def template_and_recipient(
     row = session.execute(_campaign_with_representative(), params).first()
     if row is None:
         return None, None, None
-    campaign, district, office = row[0], row[4], row[5]
+    campaign = row[0]
     template = template_texts.template_text(session, row[1], campaign.id, row[2], row[3])
-    if district is None or campaign.kind != "own_representative":
+    if row[4] is None or campaign.kind != "own_representative":
         return campaign, template, None
-    return campaign, template, _recipient(campaign, district, office, row[6:])
+    district = DistrictRef(*row[4:7])
+    office = None
+    if row[7] is not None:
+        office = OfficeRef(row[7], PersonRef(row[8], row[9]), *row[10:15])
+    return campaign, template, _recipient(campaign, district, office, row[15:])
 
 
 def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:

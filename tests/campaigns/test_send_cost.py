@@ -110,6 +110,15 @@ def test_a_version_saved_under_an_id_used_before_is_never_served_stale(app, make
         db.session.remove()
 
 
+def test_a_send_reads_its_recipient_as_plain_columns_not_whole_rows(app, browser, sending):
+    """The representative's seat, person and riding come as the few columns a letter uses (recipients.OfficeRef …),
+    not as ORM objects of every column: the seat's Represent JSON, the person's notes."""
+    url, data = sending
+    response, statements = _statements_of(app, browser.client, url, data)
+    assert response.status_code == 302 and "/my/letters/" in response.headers["Location"]
+    assert not any("offices_json" in s or "people.notes" in s for s in statements)
+
+
 def test_a_send_checks_its_csrf_token_once_and_makes_none(app, browser, sending, monkeypatch):
     """CSRFProtect checks the token before the view; the letter form neither checks it again nor signs a new one
     for a page a send does not show. A send without a token is refused: tests/security/test_csrf_and_sessions.py."""
