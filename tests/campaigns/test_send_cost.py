@@ -119,6 +119,23 @@ def test_a_send_reads_its_recipient_as_plain_columns_not_whole_rows(app, browser
     assert not any("offices_json" in s or "people.notes" in s for s in statements)
 
 
+def test_the_configured_sender_is_parsed_once_not_per_letter(app, monkeypatch):
+    from crm.campaigns import services
+
+    parsed = []
+    original = services.parseaddr
+    monkeypatch.setattr(services, "parseaddr", lambda header: parsed.append(header) or original(header))
+    services._address_of.cache_clear()
+    with app.app_context():
+        app.config["MAIL_FROM"], before = "ITPO Letters <letters@itpo.example.org>", app.config["MAIL_FROM"]
+        try:
+            first = [services.sender_addresses(f"Member {n}", f"m{n}@example.org") for n in (1, 2)]
+        finally:
+            app.config["MAIL_FROM"] = before
+    assert first[0][0] == "Member 1 via ITPO <letters@itpo.example.org>" and first[1][1] == "Member 2 <m2@example.org>"
+    assert parsed == ["ITPO Letters <letters@itpo.example.org>"]
+
+
 def test_a_send_checks_its_csrf_token_once_and_makes_none(app, browser, sending, monkeypatch):
     """CSRFProtect checks the token before the view; the letter form neither checks it again nor signs a new one
     for a page a send does not show. A send without a token is refused: tests/security/test_csrf_and_sessions.py."""
