@@ -129,9 +129,12 @@ class PostalCodeForm(FlaskForm):
 
 
 class LetterForm(FlaskForm):
-    """The member's letter: hidden recipient, and one text per editable or personal block (added in the view)."""
+    """The member's letter: hidden recipient, and one text per editable or personal block (added in the view).
+    Its CSRF token is checked once, by CSRFProtect before the view, and written by the page (design notes)."""
 
     class Meta(FlaskForm.Meta):
+        csrf = False
+
         def get_translations(self, form):
             """Built on every send: WTForms' messages from the per-process catalogue, not read from disk again."""
             if not current_app.config.get("WTF_I18N_ENABLED", True):

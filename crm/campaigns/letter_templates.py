@@ -16,7 +16,6 @@ from crm.campaigns.models import (
     LetterBlock,
     LetterTemplate,
 )
-from crm.campaigns.recipients import template_with_campaign
 from crm.lib.errors import ValidationError
 from crm.outbox.services import one_line
 
@@ -77,12 +76,6 @@ def _check_placeholders(session: Session, campaign: Campaign, subject: str, bloc
                 names=missing,
             ),
         )
-
-
-def template_of_campaign(session: Session, slug: str, template_id: int) -> LetterTemplate | None:
-    """A letter template of the campaign at `slug`, with that campaign, its jurisdiction and the template's
-    blocks, in one statement: what a posted letter needs to know of its campaign."""
-    return session.scalar(template_with_campaign(), {"slug": slug, "template_id": template_id})
 
 
 def template_versions(session: Session, campaign_id: int) -> list[LetterTemplate]:

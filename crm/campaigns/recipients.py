@@ -7,8 +7,9 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
+from crm.campaigns import template_texts
 from crm.campaigns.models import Campaign, LetterTemplate
 from crm.legislatures.sets import SHIPPED_OFFLINE
 from crm.members.models import MemberProfile
@@ -23,9 +24,9 @@ from crm.stakeholders.models import ElectedOffice, Person
 class Recipient:
     """Who a letter goes to, and what (if anything) stops it."""
 
-    person: Person | None
-    office: ElectedOffice | None
-    district: ElectoralDistrict | None
+    person: Person | PersonRef | None  # ORM objects, or (a posted letter's) plain ones read with the template
+    office: ElectedOffice | OfficeRef | None
+    district: ElectoralDistrict | DistrictRef | None
     email: str | None
     title: str
     party: str | None
@@ -130,28 +131,63 @@ def _recipient(campaign: Campaign, district, office, riding: tuple | None) -> Re
     )
 
 
+@dataclass(frozen=True)
+class PersonRef:
+    """A representative as a send reads them (`Person`'s attributes it uses), not an ORM object."""
+
+    id: int
+    full_name: str
+
+
+@dataclass(frozen=True)
+class DistrictRef:
+    """A riding as a send reads it (`ElectoralDistrict`'s attributes it uses)."""
+
+    id: int
+    name: str
+    ocd_id: str
+
+
+@dataclass(frozen=True)
+class OfficeRef:
+    """A current seat as a send reads it (`ElectedOffice`'s attributes it uses, `mail_address` the same rule)."""
+
+    id: int
+    person: PersonRef
+    party: str | None
+    legislature_email: str | None
+    constituency_email: str | None
+    contact_uncertain: bool
+    prefers_french: bool
+
+    mail_address = property(ElectedOffice.mail_address.fget)
+
+
+_DISTRICT = (ElectoralDistrict.id, ElectoralDistrict.name, ElectoralDistrict.ocd_id)
+_OFFICE = (
+    ElectedOffice.id,
+    Person.id,
+    Person.full_name,
+    ElectedOffice.party,
+    ElectedOffice.legislature_email,
+    ElectedOffice.constituency_email,
+    ElectedOffice.contact_uncertain,
+    ElectedOffice.prefers_french,
+)
+
+
 @cache
-def template_with_campaign():
-    """Built once (building it cost more than running it), run with parameters."""
+def _campaign_with_representative():
+    """A posted letter's campaign (with its jurisdiction), its template version's id, number and creation time
+    (which find its kept text), and the named district's current representative and the writer's riding as plain
+    columns: what a send needs before composing, in one row (built once, run with parameters)."""
     return (
-        select(LetterTemplate)
-        .join(Campaign, Campaign.id == LetterTemplate.campaign_id)
-        .where(Campaign.slug == bindparam("slug"), LetterTemplate.id == bindparam("template_id"))
-        .options(
-            contains_eager(LetterTemplate.campaign).joinedload(Campaign.jurisdiction),
-            joinedload(LetterTemplate.blocks),
+        select(Campaign, LetterTemplate.id, LetterTemplate.version, LetterTemplate.created_at)
+        .join(
+            LetterTemplate,
+            and_(LetterTemplate.id == bindparam("template_id"), LetterTemplate.campaign_id == Campaign.id),
         )
-    )
-
-
-@cache
-def _template_with_representative():
-    """A posted letter's template with its campaign (and jurisdiction) and blocks, and the district the letter
-    names with its current representative and the writer's riding, as `_representative_with_riding` reads them:
-    what a send needs to know before composing, in one statement (built once, run with parameters)."""
-    return (
-        template_with_campaign()
-        .add_columns(ElectoralDistrict, ElectedOffice, *_writer_riding_columns())
+        .add_columns(*_DISTRICT, *_OFFICE, *_writer_riding_columns())
         .outerjoin(
             ElectoralDistrict,
             and_(
@@ -162,26 +198,32 @@ def _template_with_representative():
         .outerjoin(
             ElectedOffice, and_(ElectedOffice.district_id == ElectoralDistrict.id, ElectedOffice.current.is_(True))
         )
-        .options(joinedload(ElectedOffice.person))
+        .outerjoin(Person, Person.id == ElectedOffice.person_id)
+        .where(Campaign.slug == bindparam("slug"))
+        .options(joinedload(Campaign.jurisdiction))
     )
 
 
 def template_and_recipient(
-    session: Session, slug: str, template_id: int, district_id: int, writer_district_id: int | None
+    session: Session, slug: str, template_id: int, district_id: int | None, writer_district_id: int | None
 ) -> tuple:
-    """The template a member's letter was posted with (None: not the campaign at `slug`'s), and, for a campaign
-    to one's own representative, the recipient of the district the letter names, read for this writer (None:
-    not a district of the campaign's jurisdiction, or a campaign of fixed targets)."""
+    """(campaign, template, recipient): the campaign at `slug`, the version a letter was posted with (a kept
+    text: crm/campaigns/template_texts.py) and the recipient of the district it names, read for this writer. All
+    None: not that campaign's template; recipient None: no such district there, or a campaign of fixed targets."""
     params = {"slug": slug, "template_id": template_id, "district_id": district_id}
     params["riding_id"] = writer_district_id or district_id
-    row = session.execute(_template_with_representative(), params).unique().first()
+    row = session.execute(_campaign_with_representative(), params).first()
     if row is None:
-        return None, None
-    template, district, office = row[0], row[1], row[2]
-    campaign = template.campaign
-    if district is None or campaign.kind != "own_representative":
-        return template, None
-    return template, _recipient(campaign, district, office, row[3:])
+        return None, None, None
+    campaign = row[0]
+    template = template_texts.template_text(session, row[1], campaign.id, row[2], row[3])
+    if row[4] is None or campaign.kind != "own_representative":
+        return campaign, template, None
+    district = DistrictRef(*row[4:7])
+    office = None
+    if row[7] is not None:
+        office = OfficeRef(row[7], PersonRef(row[8], row[9]), *row[10:15])
+    return campaign, template, _recipient(campaign, district, office, row[15:])
 
 
 def fixed_recipients(session: Session, campaign: Campaign) -> list[Recipient]:

@@ -346,6 +346,11 @@ def stencil(source: str, context: dict, *, holes, names=None, max_chars: int = M
     return _HOLE_SPLIT.split(render(source, values, names=names, max_chars=max_chars))
 
 
+def split_holes(text: str) -> list[str]:
+    """A text rendered with holes (HOLE) as a stencil: literal parts at even positions, holes' names at odd ones."""
+    return _HOLE_SPLIT.split(text)
+
+
 def fill(parts: list[str], values: dict) -> str:
     """A stencil's text with each hole filled from `values`."""
     return "".join(part if index % 2 == 0 else values[part] for index, part in enumerate(parts))

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import date
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext
@@ -37,7 +38,6 @@ from crm.campaigns.letter_templates import (  # noqa: F401
     save_template,
     template_for_member,
     template_languages,
-    template_of_campaign,
     template_versions,
 )
 from crm.campaigns.models import (
@@ -282,9 +282,15 @@ def obstacle_message(recipient: Recipient) -> str:
     )
 
 
+@lru_cache(maxsize=8)
+def _address_of(header: str) -> str:
+    """The address in a From header (the configured MAIL_FROM), parsed once per value, not per letter."""
+    return parseaddr(header)[1]
+
+
 def sender_addresses(member_name: str, member_email: str) -> tuple[str, str]:
     """From: the organisation's address with the member's name; Reply-To: the member. One line each."""
-    org_name, org_address = parseaddr(current_app.config["MAIL_FROM"])
+    org_address = _address_of(current_app.config["MAIL_FROM"])
     name = one_line(member_name)[:80] or "An ITPO member"
     from_header = formataddr((f"{name} via ITPO", org_address))
     reply_to = formataddr((name, one_line(member_email)))

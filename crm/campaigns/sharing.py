@@ -22,6 +22,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from crm.audit.services import record
+from crm.campaigns import sandbox
 from crm.campaigns.models import Campaign, CampaignReferral, CampaignTarget, Letter, ReferralCode
 from crm.lib.errors import ValidationError
 from crm.lib.i18n import N_, in_language, recipient_language
@@ -132,21 +133,48 @@ def copy_address(user) -> str:
     return user.email.strip().lower()
 
 
+_COPY_HOLES = ("member_name", "target", "campaign_name", "subject", "body", "signature", "share_url")
+_copy_stencils: dict = {}  # (language, the loaded template) -> its text with the holes open
+
+
+def _copy_stencil(language: str) -> list[str]:
+    """email/letter_copy.txt in `language` with every value left open (sandbox.fill fills them): rendered once per
+    language and loaded template, not per letter. The text template alone: an email needs no context processors."""
+    template = current_app.jinja_env.get_template("email/letter_copy.txt")  # (reloaded when edited, in development)
+    parts = _copy_stencils.get((language, template))
+    if parts is None:
+        hole = {name: sandbox.HOLE.format(name) for name in _COPY_HOLES}
+        text = template.render(
+            letter={"subject": hole["subject"], "body": hole["body"], "signature": hole["signature"]},
+            member_name=hole["member_name"],
+            target=hole["target"],
+            campaign={"name": hole["campaign_name"]},
+            share_url=hole["share_url"],
+        )
+        if len(_copy_stencils) > 16:  # templates reloaded in development: forget the old ones
+            _copy_stencils.clear()
+        parts = _copy_stencils[(language, template)] = sandbox.split_holes(text)
+    return parts
+
+
 def copy_of_letter(user, letter: dict, target: str, campaign: Campaign, letter_id: int) -> dict:
     """The member's own letter as sent (body and signature, nothing of anyone else's), as its outbox row. A
     member email: the CASL footer and a one-click unsubscribe; the send leaves it out for an address that
     unsubscribed."""
     address = copy_address(user)
     unsubscribe = external_url("outbox.unsubscribe", token=unsubscribe_token(address, user.id))
-    with in_language(recipient_language(user)):
-        # The text template alone: an email needs none of the pages' context processors.
-        text = current_app.jinja_env.get_template("email/letter_copy.txt").render(
-            letter=letter,
-            member_name=user.name,
-            target=target,
-            campaign=campaign,
-            share_url=external_url("campaigns.share", letter_id=letter_id),
-        )
+    language = recipient_language(user)
+    with in_language(language):
+        values = {
+            "member_name": user.name,
+            "target": target,
+            "campaign_name": campaign.name,
+            "subject": letter["subject"],
+            "body": letter["body"],
+            "signature": letter.get("signature") or "",
+            "share_url": external_url("campaigns.share", letter_id=letter_id),
+        }
+        text = sandbox.fill(_copy_stencil(language), values)
         subject = gettext("A copy of your letter to %(name)s", name=target)
         footer = casl_footer(because=COPY_REASON)
     return message_row(

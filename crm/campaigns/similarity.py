@@ -63,8 +63,11 @@ PERSONAL = SimilarityResult("personal")
 
 def words(text: str) -> list[str]:
     """The text's words, case- and accent-folded, punctuation dropped ("Québec, Ont." → québec → quebec, ont)."""
-    folded = unicodedata.normalize("NFKD", (text or "").casefold())
-    return _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)).replace("_", " "))
+    folded = (text or "").casefold()
+    if not folded.isascii():  # ASCII has no accents to fold: the per-character pass is skipped (design notes)
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return _WORD.findall(folded.replace("_", " "))
 
 
 @cache

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from crm.auth.models import LEAD_ROLES
-from crm.campaigns import flow, services, sharing
+from crm.campaigns import flow, services, sharing, template_texts
 from crm.campaigns.blueprint import bp
 from crm.campaigns.forms import LetterForm, PostalCodeForm
 from crm.campaigns.models import Campaign, Letter, LetterTemplate
@@ -150,18 +150,17 @@ def _template_in_language(campaign: Campaign) -> LetterTemplate | None:
 
 
 def _posted_template(slug: str):
-    """The template a posted letter names, read with its campaign and (for a district) its recipient for this
-    writer in one statement: (template, recipient). (None, None): not posted, or not this campaign's template (the
-    caller reads the campaign and its current template); a None recipient is resolved again by the letter service."""
+    """The campaign at `slug` and the template a posted letter names, read with (for a district) its recipient
+    for this writer in one statement: (campaign, template, recipient). (None, None, None): not posted, or not this
+    campaign's template (the caller reads the campaign and its current template); a None recipient is resolved
+    again by the letter service."""
     template_id = flow.small_id(request.form.get("template_id")) if request.method == "POST" else None
     if template_id is None:
-        return None, None
+        return None, None, None
     kind, _, raw_district = request.values.get("recipient", "").partition("-")
     district_id = flow.small_id(raw_district) if kind == "district" else None
-    if district_id is None:
-        return services.template_of_campaign(db.session, slug, template_id), None
     profile = getattr(current_user, "profile", None) if current_user.is_authenticated else None
-    writer_district_id = profile.district_id if profile is not None else None
+    writer_district_id = profile.district_id if profile is not None and district_id is not None else None
     return services.template_and_recipient(db.session, slug, template_id, district_id, writer_district_id)
 
 
@@ -209,8 +208,8 @@ def write(slug):
 
 def _campaign_and_posted_template(slug: str):
     """The campaign of the letter page (404 for a draft unless a lead asks) and the template a form posted, if any."""
-    template, recipient = _posted_template(slug)
-    campaign = template.campaign if template is not None else _visible_campaign(slug)
+    campaign, template, recipient = _posted_template(slug)
+    campaign = campaign if template is not None else _visible_campaign(slug)
     if campaign.status == "draft" and not _is_lead():
         abort(404)
     return campaign, template, recipient
@@ -220,8 +219,9 @@ def _letter_template(campaign: Campaign, template, restored):
     """The template to write with: the posted one, else the restored draft's or the campaign's own (404: none)."""
     if template is None or restored:
         template = _template_for(campaign, restored[1] if restored else None)
-    if template is None:
-        abort(404)
+        if template is None:
+            abort(404)
+        template = template_texts.text_of(template)  # kept for this letter's send
     return template
 
 

@@ -83,6 +83,39 @@ def test_after_sending_the_member_lands_on_the_share_page_and_gets_a_copy_of_the
     assert f"/my/letters/{letter.id}/share" in text
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_copy_is_its_template_rendered_once_per_language_then_filled(app, language, monkeypatch):
+    """The copy's text is what rendering email/letter_copy.txt gives, the template rendered once per language,
+    not per letter; values holding braces, percent signs or the stencil's own markers stay as typed."""
+    from types import SimpleNamespace
+
+    from jinja2 import Template
+
+    from crm.campaigns import sharing
+    from crm.lib.i18n import in_language
+
+    renders = []
+    original = Template.render
+    monkeypatch.setattr(Template, "render", lambda self, *a, **k: renders.append(1) or original(self, *a, **k))
+    monkeypatch.setattr(sharing, "_copy_stencils", {})
+    user = SimpleNamespace(id=7, name="Dr. {{ Amal }} 100% \ue000x\ue001", email="amal@example.org", language=language)
+    campaign = SimpleNamespace(name="Skills {% to %} help")
+    for n in (1, 2):
+        letter = {"subject": f"Subject {n} %(x)s", "body": f"Body {n}\n\n{{{{ no }}}}", "signature": "--\nAmal"}
+        with app.test_request_context("/"):
+            text = sharing.copy_of_letter(user, letter, "Rob \ue001", campaign, 40 + n)["text_body"]
+            with in_language(language):
+                expected = app.jinja_env.get_template("email/letter_copy.txt").render(
+                    letter=letter,
+                    member_name=user.name,
+                    target="Rob \ue001",
+                    campaign=campaign,
+                    share_url=f"http://localhost/my/letters/{40 + n}/share",
+                )
+        assert text.startswith(expected + "\n") or text.startswith(expected), (text, expected)
+    assert len(renders) == 1 + 2  # the stencil once; the two renders above are the test's own
+
+
 def test_the_copy_carries_nothing_of_another_members_letter(app, browser, make_campaign, make_member, mailbox):
     campaign = make_campaign()
     first = make_member(riding=1, name="Dr. Bola Adeyemi", email="bola@example.org", postal_code="L1S 9Z9")

@@ -187,6 +187,18 @@ def test_words_are_folded():
     assert similarity.words("Québec, ONT. — l’hôpital_x") == ["quebec", "ont", "l", "hopital", "x"]
 
 
+def test_ascii_text_is_folded_without_the_per_character_pass(monkeypatch):
+    """An English story has no accents to strip: it skips the decomposition (and the same words come out)."""
+    import unicodedata
+
+    calls = []
+    original = unicodedata.normalize
+    monkeypatch.setattr(unicodedata, "normalize", lambda form, text: calls.append(text) or original(form, text))
+    assert similarity.words("Straße, ONT. fine_x ½") == ["strasse", "ont", "fine", "x", "1", "2"]
+    assert similarity.words("I trained_abroad, ONT. 8 years") == ["i", "trained", "abroad", "ont", "8", "years"]
+    assert calls == ["strasse, ont. fine_x ½"]
+
+
 def test_demo_letters_carry_signatures_and_a_handful_are_near_copies(app, runner, seeded, browser, make_user):
     from crm.campaigns.models import Campaign
 
