@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from crm.extensions import csrf, db
-from crm.lib.i18n import current_language
+from crm.lib.i18n import api_language, current_language
 from crm.lib.pagination import page_args, paginate
 from crm.lib.prepared import PreparedStatement
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea
@@ -290,7 +290,7 @@ def lookup():
     except PostalCodeError as error:
         raise ApiError(400, "invalid_postal_code", str(error)) from None
     fsa = code[:3]
-    items = _candidate_ridings(fsa, current_language())
+    items = _candidate_ridings(fsa, api_language())
     if not items:
         raise ApiError(
             404,
