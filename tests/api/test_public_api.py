@@ -69,6 +69,17 @@ def test_lookup_names_the_problem_with_a_malformed_code(client, typed, fragment)
     assert response.json["error"]["code"] == "invalid_postal_code"
 
 
+@pytest.mark.parametrize("query", ["postal_code=K0A1A1", "postal_code=M5V3L9", "postal_code=P0L1A1&lang=fr"])
+def test_a_lookups_answer_is_what_jsonify_writes(client, seeded, query):
+    """The lookup encodes its answer without sorting keys (its dicts are built in order): the same bytes."""
+    import json
+
+    response = client.get(f"/api/v1/lookup?{query}")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    expected = json.dumps(response.json, sort_keys=True, separators=(",", ":"), ensure_ascii=True) + "\n"
+    assert response.get_data(as_text=True) == expected
+
+
 def test_lookup_of_a_valid_code_outside_the_table_is_a_404_saying_so(client):
     response = client.get("/api/v1/lookup?postal_code=V6B1A1")
     assert response.status_code == 404
