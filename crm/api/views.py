@@ -225,8 +225,8 @@ def _lookup_item(row: tuple, language: str) -> dict:
 
 def _sorted_json(body: dict):
     """jsonify(body), byte for byte, for a body whose dicts already have their keys in alphabetical order: encoded
-    without sorting them again or checking for cycles (a third of what the lookup adds to a request's CPU was
-    encoding its answer). In debug mode (indented output), jsonify itself."""
+    without sorting them again or checking for cycles (encoding was a third of the user-space instructions the
+    lookup adds to a request). In debug mode (indented output), jsonify itself."""
     provider = current_app.json
     if provider.compact is False or (provider.compact is None and current_app.debug):
         return jsonify(body)
