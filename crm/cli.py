@@ -11,6 +11,7 @@ crm_cli = AppGroup("crm", help="ITPO CRM commands.")
 
 def seed_reference_data(session) -> dict[str, object]:
     """Load every shipped reference table; idempotent. Returns what each step added or changed."""
+    from crm.lib.sql import analyze
     from crm.programs.services import seed_programs
     from crm.proposals.asks import seed_asks, seed_pra_statuses
     from crm.reference.services import seed_jurisdictions, seed_ontario_districts, seed_postal_areas
@@ -18,7 +19,7 @@ def seed_reference_data(session) -> dict[str, object]:
 
     session.info["audit_disabled"] = True  # reference data is not a user's change
     try:
-        return {
+        counts = {
             "jurisdictions": seed_jurisdictions(session),
             "districts": seed_ontario_districts(session),
             "postal_areas": seed_postal_areas(session),
@@ -30,6 +31,12 @@ def seed_reference_data(session) -> dict[str, object]:
         }
     finally:
         session.info.pop("audit_disabled", None)
+    analyze(session, LOOKUP_TABLES)  # the postal-code lookup's tables, planned with statistics from its first call
+    return counts
+
+
+# What /api/v1/lookup reads (crm/api/views.py), all loaded by the seed.
+LOOKUP_TABLES = ("jurisdictions", "electoral_districts", "postal_areas", "people", "elected_offices")
 
 
 @crm_cli.command("seed")

@@ -1,7 +1,7 @@
 """The public read-only JSON API, /api/v1."""
 
+import hashlib
 import time
-from collections import namedtuple
 from functools import cache
 
 from flask import Blueprint, current_app, jsonify, request
@@ -10,8 +10,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from crm.extensions import csrf, db
-from crm.lib.i18n import current_language
+from crm.lib.i18n import api_language, current_language
 from crm.lib.pagination import page_args, paginate
+from crm.lib.prepared import PreparedStatement
 from crm.reference.models import ElectoralDistrict, Jurisdiction, PostalArea
 from crm.reference.names import member_title, name_in, title_in
 from crm.reference.services import PostalCodeError, normalise_postal_code
@@ -194,33 +195,43 @@ _LOOKUP = (
 )
 
 
-def _lookup_item(row, language: str) -> dict:
+def _lookup_item(row: tuple, language: str) -> dict:
+    """One riding of a lookup's answer from one row of `_LOOKUP` (a plain tuple, read by position). Keys in
+    alphabetical order, as the answer is encoded without sorting them (`_sorted_json`)."""
+    (number, name, ocd_id, province, title, share, rank, person_id, full_name, office_id, party, email, other_email,
+     phone, uncertain) = row  # fmt: skip
     representative = None
-    if row.office_id is not None:
-        email = None if row.contact_uncertain else (row.legislature_email or row.constituency_email)
+    if office_id is not None:
         representative = {
-            "id": row.person_id,
-            "name": row.full_name,
-            "party": name_in(language, "party", row.party, row.party),
-            "title": title_in(language, row.member_title),
-            "email": email,
-            "phone": row.phone,
-            "contact_uncertain": bool(row.contact_uncertain),  # SQLite's driver reads 0 or 1
+            "contact_uncertain": bool(uncertain),  # SQLite's driver reads 0 or 1
+            "email": None if uncertain else (email or other_email),
+            "id": person_id,
+            "name": full_name,
+            "party": name_in(language, "party", party, party),
+            "phone": phone,
+            "title": title_in(language, title),
         }
     return {
-        "number": row.number,
-        "name": name_in(language, "riding", row.ocd_id, row.name),
-        "ocd_id": row.ocd_id,
-        "province": row.code,
-        "vacant": row.office_id is None,
+        "name": name_in(language, "riding", ocd_id, name),
+        "number": number,
+        "ocd_id": ocd_id,
+        "province": province,
+        "rank": rank,
         "representative": representative,
-        "share": float(row.share),
-        "rank": row.rank,
+        "share": float(share),
+        "vacant": office_id is None,
     }
 
 
-_COLUMNS = [column.name for column in _LOOKUP.selected_columns]
-_Row = namedtuple("_Row", _COLUMNS)
+def _sorted_json(body: dict):
+    """jsonify(body), byte for byte, for a body whose dicts already have their keys in alphabetical order: encoded
+    without sorting them again or checking for cycles (encoding was a third of the user-space instructions the
+    lookup adds to a request). In debug mode (indented output), jsonify itself."""
+    provider = current_app.json
+    if provider.compact is False or (provider.compact is None and current_app.debug):
+        return jsonify(body)
+    text = provider.dumps(body, sort_keys=False, check_circular=False, separators=(",", ":"))
+    return current_app.response_class(f"{text}\n", mimetype=provider.mimetype)
 
 
 @cache
@@ -229,50 +240,57 @@ def _lookup_sql(dialect) -> str:
     return str(_LOOKUP.compile(dialect=dialect))
 
 
-def _driver_rows(fsa: str) -> list:
-    """The lookup's rows through the database driver: one statement, compiled once, without SQLAlchemy's
-    connection and result layers, which cost as much CPU as the rest of the lookup; autocommit on PostgreSQL (no
-    BEGIN or ROLLBACK around one read). A driver error is raised as SQLAlchemy's (a lost connection is a 503)."""
+@cache
+def _prepared(sql: str) -> PreparedStatement:
+    """The lookup as a PostgreSQL prepared statement, named after its SQL (so another SQL is another statement)."""
+    return PreparedStatement(f"crm_lookup_{hashlib.sha1(sql.encode()).hexdigest()[:12]}", sql.replace("%(fsa)s", "$1"))
+
+
+def _driver_rows(fsa: str) -> list[tuple]:
+    """The lookup's rows through the database driver, without SQLAlchemy's connection and result layers: on
+    PostgreSQL a prepared statement run through libpq, outside any transaction (lib/prepared.py). A driver error is
+    raised as SQLAlchemy's (a lost connection is a 503)."""
     engine = db.engine
     postgres = engine.dialect.name == "postgresql"
-    sql, params = _lookup_sql(engine.dialect), {"fsa": fsa} if postgres else (fsa,)
+    sql = _lookup_sql(engine.dialect)
     raw = engine.raw_connection()
     try:
         if postgres:
-            raw.driver_connection.autocommit = True
+            return _prepared(sql).rows(raw.driver_connection, [fsa])
         cursor = raw.cursor()
-        cursor.execute(sql, params)
-        rows = [_Row(*row) for row in cursor.fetchall()]
+        cursor.execute(sql, (fsa,))
+        rows = cursor.fetchall()
         cursor.close()
+        return rows
     except engine.dialect.loaded_dbapi.Error as error:
-        if engine.dialect.is_disconnect(error, raw, None):
+        lost = engine.dialect.is_disconnect(error, raw, None)
+        if lost:
             raw.invalidate(error)
-        raise DBAPIError.instance(sql, params, error, engine.dialect.loaded_dbapi.Error) from error
+        raise DBAPIError.instance(
+            sql, (fsa,), error, engine.dialect.loaded_dbapi.Error, connection_invalidated=lost
+        ) from error
     finally:
-        if postgres and raw.dbapi_connection is not None:
-            raw.driver_connection.autocommit = False
         raw.close()
-    return rows
 
 
-def _candidate_ridings(fsa: str) -> list[dict]:
+def _candidate_ridings(fsa: str, language: str) -> list[dict]:
     """The ridings an FSA reaches, with their current representatives, most likely first.
 
     This is reference data that changes only when the roster is refreshed, so each process keeps
     answers for LOOKUP_CACHE_SECONDS (0 turns the cache off); staleness is bounded by that.
     """
     ttl = current_app.config["LOOKUP_CACHE_SECONDS"]
+    if not ttl:
+        return [_lookup_item(row, language) for row in _driver_rows(fsa)]
     cache = current_app.extensions.setdefault("crm.lookup_cache", {})
     now = time.monotonic()
-    language = current_language()  # once: asking Flask-Babel per riding showed in the lookup's profile
-    hit = cache.get((fsa, language)) if ttl else None  # names and titles differ by language
+    hit = cache.get((fsa, language))  # names and titles differ by language
     if hit and hit[0] > now:
         return hit[1]
     items = [_lookup_item(row, language) for row in _driver_rows(fsa)]
-    if ttl:
-        if len(cache) > 5000:
-            cache.clear()
-        cache[(fsa, language)] = (now + ttl, items)
+    if len(cache) > 5000:
+        cache.clear()
+    cache[(fsa, language)] = (now + ttl, items)
     return items
 
 
@@ -284,7 +302,7 @@ def lookup():
     except PostalCodeError as error:
         raise ApiError(400, "invalid_postal_code", str(error)) from None
     fsa = code[:3]
-    items = _candidate_ridings(fsa)
+    items = _candidate_ridings(fsa, api_language())
     if not items:
         raise ApiError(
             404,
@@ -292,4 +310,4 @@ def lookup():
             f"No riding is known for the area {fsa} (the first three characters of {code}). "
             "The offline table covers Ontario only; choose your riding from the list instead.",
         )
-    return jsonify(postal_code=code, fsa=fsa, items=items, count=len(items))
+    return _sorted_json({"count": len(items), "fsa": fsa, "items": items, "postal_code": code})

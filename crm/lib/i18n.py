@@ -58,9 +58,15 @@ def select_locale() -> str:
     """The request's language: an explicit choice, else the browser's, else English."""
     if not has_request_context():
         return DEFAULT
-    if request.path.startswith("/api/"):  # the public API: English unless asked ?lang=fr
-        return normalise(request.args.get("lang")) or DEFAULT
+    if request.path.startswith("/api/"):
+        return api_language()
     return chosen_language() or browser_language() or DEFAULT
+
+
+def api_language() -> str:
+    """The public API's language: English unless asked ?lang=fr. What `current_language()` answers there, without
+    Flask-Babel's locale objects (a lookup's hot path)."""
+    return normalise(request.args.get("lang")) or DEFAULT
 
 
 def browser_language() -> str | None:

@@ -178,3 +178,13 @@ def _compile_unaccented(element, compiler, **kw):
 @compiles(unaccented, "sqlite")
 def _compile_unaccented_folded(element, compiler, **kw):
     return f"fold_text({compiler.process(element.clauses, **kw)})"
+
+
+def analyze(session, tables) -> None:
+    """Refresh the planner's statistics of `tables` (names) now, in the session's transaction: after a bulk load, so
+    the next query is not planned blind while autovacuum has yet to look (SQLite: sqlite_stat1)."""
+    from sqlalchemy import text
+
+    preparer = session.get_bind().dialect.identifier_preparer
+    for name in tables:
+        session.execute(text(f"ANALYZE {preparer.quote(name)}"))

@@ -69,6 +69,17 @@ def test_lookup_names_the_problem_with_a_malformed_code(client, typed, fragment)
     assert response.json["error"]["code"] == "invalid_postal_code"
 
 
+@pytest.mark.parametrize("query", ["postal_code=K0A1A1", "postal_code=M5V3L9", "postal_code=P0L1A1&lang=fr"])
+def test_a_lookups_answer_is_what_jsonify_writes(client, seeded, query):
+    """The lookup encodes its answer without sorting keys (its dicts are built in order): the same bytes."""
+    import json
+
+    response = client.get(f"/api/v1/lookup?{query}")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    expected = json.dumps(response.json, sort_keys=True, separators=(",", ":"), ensure_ascii=True) + "\n"
+    assert response.get_data(as_text=True) == expected
+
+
 def test_lookup_of_a_valid_code_outside_the_table_is_a_404_saying_so(client):
     response = client.get("/api/v1/lookup?postal_code=V6B1A1")
     assert response.status_code == 404
@@ -144,3 +155,54 @@ def test_a_failing_lookup_raises_sqlalchemys_error_and_the_next_lookup_works(app
         views._driver_rows("M5V")
     monkeypatch.undo()
     assert client.get("/api/v1/lookup?postal_code=M5V3L9").json["count"] >= 1
+
+
+def _lookup_connection_pid(app) -> int:
+    """A pool of one connection, which the next lookup will use: its backend's pid."""
+    from crm.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's prepared statements and backends")
+        db.engine.dispose()
+        raw = db.engine.raw_connection()
+        try:
+            return raw.driver_connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+        finally:
+            raw.close()
+
+
+def _on_lookup_connection(app, sql: str) -> list[tuple]:
+    from crm.extensions import db
+
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.driver_connection.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+        finally:
+            raw.close()
+
+
+def test_the_lookup_is_a_prepared_statement_that_survives_deallocate_all_on_postgresql(app, client, seeded):
+    """psycopg runs DEALLOCATE ALL on a rollback after its own prepared statements: the lookup prepares again."""
+    _lookup_connection_pid(app)
+    first = client.get("/api/v1/lookup?postal_code=K0A1A1")
+    prepared = "SELECT name FROM pg_prepared_statements WHERE name LIKE 'crm_lookup_%'"
+    assert len(_on_lookup_connection(app, prepared)) == 1
+    _on_lookup_connection(app, "DEALLOCATE ALL")
+    assert not _on_lookup_connection(app, prepared)
+    again = client.get("/api/v1/lookup?postal_code=K0A1A1")
+    assert again.status_code == 200 and again.get_data() == first.get_data() and first.json["count"] == 14
+    assert len(_on_lookup_connection(app, prepared)) == 1
+
+
+def test_a_lookup_on_a_lost_connection_is_a_503_and_the_next_one_works_on_postgresql(app, client, seeded):
+    import psycopg
+
+    pid = _lookup_connection_pid(app)
+    with psycopg.connect(app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    lost = client.get("/api/v1/lookup?postal_code=K0A1A1")
+    assert lost.status_code == 503 and lost.json["error"]["code"] == "try_again_in_a_moment"
+    assert client.get("/api/v1/lookup?postal_code=K0A1A1").json["count"] == 14
