@@ -273,6 +273,10 @@ def _driver_rows(fsa: str) -> list[tuple]:
         raw.close()
 
 
+def _read_items(fsa: str, language: str) -> list[dict]:
+    return [_lookup_item(row, language) for row in _driver_rows(fsa)]
+
+
 def _candidate_ridings(fsa: str, language: str) -> list[dict]:
     """The ridings an FSA reaches, with their current representatives, most likely first.
 
@@ -281,13 +285,13 @@ def _candidate_ridings(fsa: str, language: str) -> list[dict]:
     """
     ttl = current_app.config["LOOKUP_CACHE_SECONDS"]
     if not ttl:
-        return [_lookup_item(row, language) for row in _driver_rows(fsa)]
+        return _read_items(fsa, language)
     cache = current_app.extensions.setdefault("crm.lookup_cache", {})
     now = time.monotonic()
     hit = cache.get((fsa, language))  # names and titles differ by language
     if hit and hit[0] > now:
         return hit[1]
-    items = [_lookup_item(row, language) for row in _driver_rows(fsa)]
+    items = _read_items(fsa, language)
     if len(cache) > 5000:
         cache.clear()
     cache[(fsa, language)] = (now + ttl, items)

@@ -342,8 +342,13 @@ def stencil(source: str, context: dict, *, holes, names=None, max_chars: int = M
     values = [value for name, value in context.items() if name not in holes and isinstance(value, str)]
     if "\ue000" in source or any("\ue000" in value for value in values):
         return None
-    values = {**context, **{name: HOLE.format(name) for name in holes}}
-    return _HOLE_SPLIT.split(render(source, values, names=names, max_chars=max_chars))
+    values = {**context, **hole_values(holes)}
+    return split_holes(render(source, values, names=names, max_chars=max_chars))
+
+
+def hole_values(names) -> dict[str, str]:
+    """Each name's hole, to render in a value's place and fill later (`split_holes`, `fill`)."""
+    return {name: HOLE.format(name) for name in names}
 
 
 def split_holes(text: str) -> list[str]:

@@ -143,7 +143,7 @@ def _copy_stencil(language: str) -> list[str]:
     template = current_app.jinja_env.get_template("email/letter_copy.txt")  # (reloaded when edited, in development)
     parts = _copy_stencils.get((language, template))
     if parts is None:
-        hole = {name: sandbox.HOLE.format(name) for name in _COPY_HOLES}
+        hole = sandbox.hole_values(_COPY_HOLES)
         text = template.render(
             letter={"subject": hole["subject"], "body": hole["body"], "signature": hole["signature"]},
             member_name=hole["member_name"],

@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from sqlalchemy import column, literal, literal_column, select, table
+from sqlalchemy import column, literal, literal_column, select, table, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -180,11 +180,10 @@ def _compile_unaccented_folded(element, compiler, **kw):
     return f"fold_text({compiler.process(element.clauses, **kw)})"
 
 
-def analyze(session, tables) -> None:
-    """Refresh the planner's statistics of `tables` (names) now, in the session's transaction: after a bulk load, so
-    the next query is not planned blind while autovacuum has yet to look (SQLite: sqlite_stat1)."""
-    from sqlalchemy import text
-
+def analyze(session, tables, columns=()) -> None:
+    """Refresh the planner's statistics of `tables` (names; only `columns` of them, PostgreSQL) now, in the session's
+    transaction: after a bulk load, so the next query is not planned blind while autovacuum has yet to look."""
     preparer = session.get_bind().dialect.identifier_preparer
+    only = f" ({', '.join(preparer.quote(name) for name in columns)})" if columns else ""
     for name in tables:
-        session.execute(text(f"ANALYZE {preparer.quote(name)}"))
+        session.execute(text(f"ANALYZE {preparer.quote(name)}{only}"))

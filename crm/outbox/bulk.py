@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from crm.lib.bulk import insert_rows_returning_ids
 from crm.lib.i18n import N_
 from crm.lib.signing import signature_of
+from crm.lib.sql import analyze
 from crm.outbox.backends import BODY_TOKEN
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage, Suppression
 from crm.outbox.services import one_line, utcnow
@@ -159,7 +160,7 @@ def after_queueing_many(session: Session, queued: int) -> None:
     autovacuum would within the minute (why: docs/design-notes.md, "outbox/services.py: claim_messages")."""
     if queued >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL default_statistics_target = 10"))
-        session.execute(text("ANALYZE outbound_messages (status, batch_id)"))
+        analyze(session, ["outbound_messages"], columns=("status", "batch_id"))
 
 
 def queue_personal_emails_by_language(
