@@ -55,11 +55,12 @@ def search_trigram_index(table: str, column: str, folded: bool = True) -> Index:
 def autogenerate_filter(dialect: str):
     """Alembic's `include_object` for a connection to `dialect`: leaves out what the models declare `only_on`
     another database (a migration does not create it there, so its absence is not a difference)."""
-    full_text = SQLITE_TRIGRAM_TABLES if dialect == "sqlite" else ()
+    # Tables a migration makes with no model: SQLite's full-text ones, PostgreSQL's postal_lookup (0044)
+    unmodelled = SQLITE_TRIGRAM_TABLES if dialect == "sqlite" else ("postal_lookup",)
 
     def include_object(item, name, type_, reflected, compare_to):
-        if type_ == "table" and reflected and compare_to is None and name.startswith(full_text):
-            return False  # a full-text table or one of its shadow tables (crm/lib/sql.py), made by a migration
+        if type_ == "table" and reflected and compare_to is None and name.startswith(unmodelled):
+            return False  # e.g. a full-text table or one of its shadow tables (crm/lib/sql.py)
         return item.info.get("only_on", dialect) == dialect
 
     return include_object
