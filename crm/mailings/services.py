@@ -6,6 +6,7 @@ Why it works this way: docs/design-notes.md, "mailings/services.py".
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from crm.campaigns.services import fixed_recipients
 from crm.lib.bulk import insert_rows
 from crm.lib.errors import ValidationError
 from crm.lib.i18n import N_, in_language, normalise
+from crm.lib.pipeline import DatabaseThread
 from crm.lib.schedule import Every, scheduled_job
 from crm.mailings import links
 from crm.mailings.models import Mailing, MailingRecipient, Segment
@@ -28,8 +30,9 @@ from crm.outbox.bulk import (
     after_queueing_many,
     casl_footer,
     external_url,
+    insert_personal_rows,
+    personal_rows,
     personal_text_fits,
-    queue_personal_emails,
     start_personal_batch,
 )
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage
@@ -448,9 +451,9 @@ def queue_recipients(session: Session, mailing: Mailing) -> None:
     renderer = renderer_for(session, mailing)
     batches: dict[str, MailBatch] = {}
     queued = skipped = 0
-    for chunk in stream_members(session, mailing_filters(mailing), chunk=QUEUE_CHUNK):
-        done, failed = _queue_chunk(session, renderer, batches, chunk)
-        queued, skipped = queued + done, skipped + failed
+    with DatabaseThread() as database:
+        for done, failed in _queue_chunks(database, session, renderer, batches):
+            queued, skipped = queued + done, skipped + failed
     after_queueing_many(session, queued)
     first = batches.get("en") or batches.get("fr")
     mailing.batch_id, mailing.recipients, mailing.skipped = first and first.id, queued, skipped
@@ -464,6 +467,21 @@ def queue_recipients(session: Session, mailing: Mailing) -> None:
     session.flush()
 
 
+def _queue_chunks(database: DatabaseThread, session: Session, renderer: Renderer, batches: dict) -> Iterator:
+    """(queued, skipped) for each chunk of members. The database thread reads the next chunk and writes the last
+    while this one renders (the session is used only there meanwhile): design-notes, "lib/pipeline.py"."""
+    members = stream_members(session, mailing_filters(renderer.mailing), chunk=QUEUE_CHUNK)
+    reading, writing = database.submit(next, members, None), None
+    while (chunk := reading.result()) is not None:
+        reading = database.submit(next, members, None)
+        rendered = _render_chunk(database, session, renderer, batches, chunk)
+        if writing is not None:
+            yield writing.result()
+        writing = database.submit(_write_chunk, session, renderer.mailing.id, *rendered)
+    if writing is not None:
+        yield writing.result()
+
+
 def _batch(session: Session, batches: dict, mailing: Mailing, language: str) -> MailBatch:
     """The mailing's batch for `language`, started the first time a member needs it."""
     if language not in batches:
@@ -473,11 +491,13 @@ def _batch(session: Session, batches: dict, mailing: Mailing, language: str) -> 
     return batches[language]
 
 
-def _queue_chunk(session: Session, renderer: Renderer, batches: dict, chunk: list) -> tuple[int, int]:
-    """Render and queue one chunk of members; returns (queued, skipped)."""
+def _render_chunk(
+    database: DatabaseThread, session: Session, renderer: Renderer, batches: dict, chunk: list
+) -> tuple[dict[str, list[dict]], list[dict]]:
+    """One chunk of members rendered: the outbox rows in each language, and a record for each member skipped."""
     mailing = renderer.mailing
     emails: dict[str, list] = {"en": [], "fr": []}
-    records = []
+    skipped = []
     for user_id, email, name, district_id, riding, member_language, ocd_id in chunk:
         language = renderer.language_for(member_language)
         riding = name_in(language, "riding", ocd_id, riding)  # the French version names it in French
@@ -485,21 +505,34 @@ def _queue_chunk(session: Session, renderer: Renderer, batches: dict, chunk: lis
             subject, text = renderer.render(renderer.context(user_id, name, district_id, riding), language)
         except sandbox.TemplateProblem as problem:
             reason = str(problem)[:300]
-            records.append({"mailing_id": mailing.id, "user_id": user_id, "message_id": None, "skipped_reason": reason})
+            skipped.append({"mailing_id": mailing.id, "user_id": user_id, "message_id": None, "skipped_reason": reason})
             continue
         emails[language].append((user_id, email, subject, text))
+    rows = {
+        language: personal_rows(
+            batches.get(language) or database.call(_batch, session, batches, mailing, language), found
+        )
+        for language, found in emails.items()
+        if found
+    }
+    return rows, skipped
+
+
+def _write_chunk(
+    session: Session, mailing_id: int, rows: dict[str, list[dict]], skipped: list[dict]
+) -> tuple[int, int]:
+    """Write one rendered chunk (on the database thread): its messages, then a recipient record for each member."""
+    records = list(skipped)
     queued = 0
-    for language, rows in emails.items():
-        if not rows:
-            continue
-        ids = queue_personal_emails(session, _batch(session, batches, mailing, language), rows)
+    for outbox_rows in rows.values():
+        ids = insert_personal_rows(session, outbox_rows)
         records += [
-            {"mailing_id": mailing.id, "user_id": row[0], "message_id": message_id, "skipped_reason": None}
-            for row, message_id in zip(rows, ids, strict=True)
+            {"mailing_id": mailing_id, "user_id": row["user_id"], "message_id": message_id, "skipped_reason": None}
+            for row, message_id in zip(outbox_rows, ids, strict=True)
         ]
         queued += len(ids)
     insert_rows(session, MailingRecipient.__table__, records)
-    return queued, len(records) - queued
+    return queued, len(skipped)
 
 
 def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = None) -> int:

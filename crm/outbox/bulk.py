@@ -126,10 +126,17 @@ def queue_personal_emails(session: Session, batch: MailBatch, emails: list[tuple
     """Queue (user id, address, subject, text) rows in a personal batch; returns their message ids, in order.
 
     The caller has chosen who (consent, suppression) and checked each text with personal_text_fits."""
-    return insert_rows_returning_ids(session, OutboundMessage.__table__, _personal_rows(batch, emails))
+    return insert_personal_rows(session, personal_rows(batch, emails))
 
 
-def _personal_rows(batch: MailBatch, emails: list[tuple[int, str, str, str]]) -> list[dict]:
+def insert_personal_rows(session: Session, rows: list[dict]) -> list[int]:
+    """Write rows made by personal_rows; their message ids, in order."""
+    return insert_rows_returning_ids(session, OutboundMessage.__table__, rows)
+
+
+def personal_rows(batch: MailBatch, emails: list[tuple[int, str, str, str]]) -> list[dict]:
+    """The outbox rows of (user id, address, subject, text) in a personal batch, each with its unsubscribe link;
+    reads nothing from the database (a mailing makes them while another thread writes)."""
     now = utcnow()
     base = external_url("outbox.unsubscribe", token="TOKEN")
     token = _token_maker()
