@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, false, func
+from sqlalchemy import ForeignKey, Index, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -50,6 +50,11 @@ class MailBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+def _where_set(column: str) -> dict:
+    """A partial index's condition, on both databases: only the rows where `column` has a value."""
+    return {"postgresql_where": text(f"{column} IS NOT NULL"), "sqlite_where": text(f"{column} IS NOT NULL")}
+
+
 class OutboundMessage(db.Model):
     """One email to one recipient, with its delivery state."""
 
@@ -57,7 +62,10 @@ class OutboundMessage(db.Model):
     __table_args__ = (
         Index("ix_outbound_messages_due", "status", "next_attempt_at", "id"),  # the claim order
         Index("ix_outbound_messages_to_address_next", "to_address", "next_attempt_at"),
-        Index("ix_outbound_messages_sent_at", "sent_at"),  # /metrics: sends in the last minutes
+        # /metrics: sends in the last minutes; webhook events matched to their message. Only rows with a
+        # value are indexed: a queued or sending message then enters two indexes fewer (migration 0045).
+        Index("ix_outbound_messages_sent_at", "sent_at", **_where_set("sent_at")),
+        Index("ix_outbound_messages_provider_message_id", "provider_message_id", **_where_set("provider_message_id")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,7 +88,7 @@ class OutboundMessage(db.Model):
     unknown_since: Mapped[datetime | None]
     # Resent after its fate was unknown: the recipient may have it twice.
     possible_duplicate: Mapped[bool] = mapped_column(default=False, server_default=false())
-    provider_message_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(120))
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     sent_at: Mapped[datetime | None]
