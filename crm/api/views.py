@@ -234,10 +234,12 @@ def _sorted_json(body: dict):
     return current_app.response_class(f"{text}\n", mimetype=provider.mimetype)
 
 
-# PostgreSQL reads these rows from `postal_lookup`, kept equal to `_LOOKUP` by triggers (0044)
-_POSTGRES_LOOKUP = """SELECT number, name, ocd_id, code, member_title, share, rank, person_id, full_name, office_id,
-    party, legislature_email, constituency_email, phone, contact_uncertain
-    FROM postal_lookup WHERE fsa = %(fsa)s ORDER BY rank"""
+# PostgreSQL reads these rows from `postal_lookup`, kept equal to `_LOOKUP` by triggers (0044); its
+# columns have the names of `_LOOKUP`'s, so both select the same values in the same order.
+_POSTGRES_LOOKUP = (
+    f"SELECT {', '.join(column.name for column in _LOOKUP.selected_columns)} "
+    "FROM postal_lookup WHERE fsa = %(fsa)s ORDER BY rank"
+)
 
 
 @cache
