@@ -53,12 +53,12 @@ test-fast: install
 
 # ruff: the lint rules and the line length are in pyproject.toml ([tool.ruff]).
 lint: install
-	$(BIN)/ruff check crm tests migrations wsgi.py
-	$(BIN)/ruff format --check crm tests migrations wsgi.py
+	$(BIN)/ruff check crm tests migrations wsgi.py worker.py
+	$(BIN)/ruff format --check crm tests migrations wsgi.py worker.py
 
 format: install
-	$(BIN)/ruff check --fix crm tests migrations wsgi.py
-	$(BIN)/ruff format crm tests migrations wsgi.py
+	$(BIN)/ruff check --fix crm tests migrations wsgi.py worker.py
+	$(BIN)/ruff format crm tests migrations wsgi.py worker.py
 
 BENCH_QUICK ?= 1
 bench: install

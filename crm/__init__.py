@@ -10,7 +10,35 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config=None) -> Flask:
-    """Build the app. `config` is a dict of overrides or a config name (development, testing, production)."""
+    """Build the web app. `config` is a dict of overrides or a config name (development, testing, production)."""
+    app = _new_app(config)
+    register_extensions(app)
+    register_domains()
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_cli(app)
+    _freeze_startup_objects()
+    return app
+
+
+def create_worker_app(config=None) -> Flask:
+    """The app of `flask --app worker crm worker`: the web app's configuration, database, mailer, jobs, signal
+    receivers, template filters and URL rules (for the links mails carry), without the views, request hooks, CSRF
+    and rate-limit storage, a sixth of the worker's memory (design-notes, "crm/__init__.py: create_worker_app")."""
+    from crm.lib.url_rules import add_url_rules
+
+    app = _new_app(config)
+    register_core_extensions(app)
+    register_domains()
+    register_template_filters(app)
+    add_url_rules(app)
+    app.extensions["crm.worker_app"] = True  # (`flask crm url-rules` refuses to write its rules)
+    register_cli(app)
+    _freeze_startup_objects()
+    return app
+
+
+def _new_app(config) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -22,12 +50,48 @@ def create_app(config=None) -> Flask:
 
     load_config(app, config)
     app.url_map.converters["int"] = DatabaseInteger
-    register_extensions(app)
-    register_blueprints(app)
-    register_request_hooks(app)
-    register_cli(app)
-    _freeze_startup_objects()
     return app
+
+
+# The modules that register what both apps need: scheduled and pass jobs, signal receivers,
+# timeline and member-data sources. The web app reaches them through its views too; the worker
+# app only through this list, which tests/ops/test_worker_app.py checks against the web app's.
+DOMAIN_MODULES = (
+    "crm.campaigns.citations",
+    "crm.campaigns.digest",
+    "crm.campaigns.flow",
+    "crm.campaigns.notifications",
+    "crm.campaigns.privacy",
+    "crm.campaigns.sharing",
+    "crm.campaigns.sign_ups",
+    "crm.campaigns.similarity",
+    "crm.campaigns.timeline",
+    "crm.interactions.privacy",
+    "crm.interactions.services",
+    "crm.interactions.timeline",
+    "crm.interactions.where_it_went",
+    "crm.mailings.services",
+    "crm.members.privacy",
+    "crm.members.services",
+    "crm.ops.jobs",
+    "crm.ops.metrics",
+    "crm.programs.privacy",
+    "crm.programs.services",
+    "crm.proposals.services",
+    "crm.replies.jobs",
+    "crm.replies.privacy",
+    "crm.replies.timeline",
+    "crm.stakeholders.roster",
+    "crm.stakeholders.timeline",
+)
+
+
+def register_domains() -> None:
+    """Import every module of DOMAIN_MODULES, so its registrations are made in this process."""
+    from importlib import import_module
+
+    for name in DOMAIN_MODULES:
+        import_module(name)
 
 
 class DatabaseInteger(IntegerConverter):
@@ -61,11 +125,24 @@ def _instance_path(config) -> str | None:
 
 
 def register_extensions(app: Flask) -> None:
-    from flask_babel import lazy_gettext
+    """The web app's extensions: the core ones, and what only requests use (CSRF, rate limits, Bootstrap)."""
     from flask_bootstrap import Bootstrap5
 
+    from crm.extensions import csrf, limiter
+
+    register_core_extensions(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    Bootstrap5(app)
+
+
+def register_core_extensions(app: Flask) -> None:
+    """What both apps need: the models and database, migrations, logins (services read current_user), languages,
+    the mailer."""
+    from flask_babel import lazy_gettext
+
     from crm import models  # noqa: F401  (every model registered before migrations look)
-    from crm.extensions import csrf, db, limiter, login_manager, migrate
+    from crm.extensions import db, login_manager, migrate
     from crm.lib.i18n import init_i18n
     from crm.outbox.backends import make_mailer
 
@@ -75,9 +152,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in to see that page.")
     login_manager.session_protection = "basic"
-    csrf.init_app(app)
-    limiter.init_app(app)
-    Bootstrap5(app)
     init_i18n(app)
     app.extensions["crm.mailer"] = make_mailer(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -160,21 +234,12 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_globals(app: Flask) -> None:
-    """Every name all templates can use, in one place: the Markdown filter and each domain's helpers."""
-    from crm.lib.markdown import render_markdown
+    """Every name all templates can use, in one place: the filters and each domain's helpers."""
     from crm.programs.views import program_helpers
-    from crm.reference.names import jurisdiction_name, legislature_name, member_title, party_name, riding_name
     from crm.replies.views import reply_helpers
     from crm.stakeholders.views import directory_labels
 
-    app.add_template_filter(render_markdown, "markdown")  # {{ text|markdown }}: sanitised HTML
-    app.add_template_filter(riding_name, "riding_name")  # {{ district|riding_name }}: its French name in French
-    app.add_template_filter(party_name, "party_name")  # {{ office.party|party_name }}
-    app.add_template_filter(jurisdiction_name, "jurisdiction_name")  # {{ jurisdiction|jurisdiction_name }}
-    app.add_template_filter(legislature_name, "legislature_name")  # {{ jurisdiction|legislature_name }}
-    app.add_template_filter(
-        member_title, "member_title"
-    )  # {{ jurisdiction.member_title|member_title }}: "MPP" in French
+    register_template_filters(app)
     app.context_processor(directory_labels)  # stance and kind labels, a subject's current stances
     app.context_processor(program_helpers)  # the member's programs on the home page
     app.context_processor(reply_helpers)  # a letter's reply and the responsiveness panel, for campaigns pages
@@ -186,6 +251,29 @@ def register_template_globals(app: Flask) -> None:
         from crm.auth.access import allowed
 
         return {"can": lambda endpoint: allowed(endpoint, current_user), "dev_mailbox": app.config["DEV_MAILBOX"]}
+
+
+def register_template_filters(app: Flask) -> None:
+    """The filters every template may use, mails the worker renders among them."""
+    from crm.programs.calendar import format_toronto
+    from crm.reference.names import jurisdiction_name, legislature_name, member_title, party_name, riding_name
+
+    app.add_template_filter(format_toronto, "toronto")  # {{ event.starts_at|toronto }}: Toronto's time, for people
+    app.add_template_filter(_markdown, "markdown")  # {{ text|markdown }}: sanitised HTML
+    app.add_template_filter(riding_name, "riding_name")  # {{ district|riding_name }}: its French name in French
+    app.add_template_filter(party_name, "party_name")  # {{ office.party|party_name }}
+    app.add_template_filter(jurisdiction_name, "jurisdiction_name")  # {{ jurisdiction|jurisdiction_name }}
+    app.add_template_filter(legislature_name, "legislature_name")  # {{ jurisdiction|legislature_name }}
+    app.add_template_filter(
+        member_title, "member_title"
+    )  # {{ jurisdiction.member_title|member_title }}: "MPP" in French
+
+
+def _markdown(text: str | None):
+    """{{ text|markdown }}: sanitised HTML (Markdown and nh3 are imported by the first page that uses it)."""
+    from crm.lib.markdown import render_markdown
+
+    return render_markdown(text)
 
 
 def _start_worker_on_first_request(app: Flask) -> None:

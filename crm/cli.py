@@ -282,6 +282,18 @@ def worker_command(once, concurrency, interval):
     click.echo(f"sent {total} message(s)")
 
 
+@crm_cli.command("url-rules")
+def url_rules_command():
+    """Write the web app's URL rules to crm/url_rules.json, which the worker app builds mail links from."""
+    from flask import current_app
+
+    from crm.lib.url_rules import RULES_FILE, write_url_rules
+
+    if "crm.worker_app" in current_app.extensions:
+        raise click.ClickException("Run this with the web app: flask --app wsgi crm url-rules")
+    click.echo(f"{write_url_rules(current_app)} rules written to {RULES_FILE}")
+
+
 @crm_cli.command("send-digests")
 @click.option("--days-ahead", default=0, show_default=True, help="Also include follow-ups due within this many days.")
 @click.option("--letters", "letters_only", is_flag=True, help="Only the offices' daily letter digests.")

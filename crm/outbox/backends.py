@@ -169,11 +169,8 @@ class SendGridMailer:
         """All messages share one MailBatch; each recipient gets its own unsubscribe link by substitution, and a
         personal row its own subject and text too."""
         batch = messages[0].batch
-        return self._post(
-            self._body(
-                messages[0], batch.subject, batch.text_body, batch.html_body, [_personalization(m) for m in messages]
-            )
-        )
+        frame = self._body(messages[0], batch.subject, batch.text_body, batch.html_body, [])
+        return self._post(_bulk_json(frame, messages))
 
     @staticmethod
     def _body(message, subject, text, html, personalizations) -> dict:
@@ -202,10 +199,12 @@ class SendGridMailer:
                 return connection
             connection.close()
 
-    def _post(self, body: dict) -> str:
+    def _post(self, body: dict | bytearray) -> str:
+        """POST a body (a dict, or JSON already encoded) on a pooled connection; the provider's message id."""
+        data = body if isinstance(body, bytearray) else _COMPACT.encode(body).encode()
         connection = self._connection()
         try:
-            connection.request("POST", self._path, json.dumps(body, separators=(",", ":")).encode(), self._headers)
+            connection.request("POST", self._path, data, self._headers)
             response = connection.getresponse()
             payload = response.read()
         except (OSError, HTTPException) as error:  # timeouts, refused or reset connections, garbled answers
@@ -223,6 +222,22 @@ class SendGridMailer:
         """Close the idle connections (the pool refills itself if the mailer is used again)."""
         while self._idle:
             self._idle.pop().close()
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+def _bulk_json(frame: dict, messages: list[OutboundMessage]) -> bytearray:
+    """The JSON of `frame` with a personalization for each message, encoded one recipient at a time into one
+    buffer: 1,000 personal recipients never exist as dicts and a str too (2.5 of the 8.5 MB a request held)."""
+    body = bytearray(b'{"personalizations":[')
+    for index, message in enumerate(messages):
+        if index:
+            body += b","
+        body += _COMPACT.encode(_personalization(message)).encode()
+    body += b"],"
+    body += _COMPACT.encode({key: value for key, value in frame.items() if key != "personalizations"})[1:].encode()
+    return body
 
 
 def _personalization(message: OutboundMessage) -> dict:

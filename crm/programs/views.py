@@ -10,7 +10,7 @@ from crm.extensions import db
 from crm.lib.errors import ValidationError, apply_to_form
 from crm.lib.pagination import page_args, paginate
 from crm.programs import attendees, library, services, speakers
-from crm.programs.calendar import format_toronto, utc_to_toronto
+from crm.programs.calendar import utc_to_toronto
 from crm.programs.files import max_bytes, stored_path
 from crm.programs.forms import (
     ActionForm,
@@ -25,11 +25,6 @@ from crm.programs.models import Event, Resource, SpeakerOffer
 from crm.programs.reach import program_reach
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
-
-
-@bp.app_template_filter("toronto")
-def toronto_filter(value):
-    return format_toronto(value)
 
 
 def program_helpers():

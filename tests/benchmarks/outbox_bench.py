@@ -288,7 +288,7 @@ _WORKER_REPORTING_PEAK = """
 import atexit, sys
 atexit.register(lambda: print(next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))))
 from flask.cli import main
-sys.argv = ["flask", "--app", "wsgi", "crm", "worker", "--once"]
+sys.argv = ["flask", "--app", "worker", "crm", "worker", "--once"]
 main()
 """
 

@@ -24,7 +24,7 @@ def test_three_worker_processes_run_each_due_job_once(app, session, database_url
         MAIL_WORKER_THREAD="false",
         SCHEDULED_JOBS="all",
     )
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "crm", "worker", "--once", "--concurrency", "1"]
+    command = [sys.executable, "-m", "flask", "--app", "worker", "crm", "worker", "--once", "--concurrency", "1"]
     workers = [subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE) for _ in range(3)]
     for worker in workers:
         _, stderr = worker.communicate(timeout=120)

@@ -37,7 +37,7 @@ def start_worker(database_url, host, instance, *args):
         MAIL_WORKER_CONCURRENCY="4",
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "crm", "worker", "--interval", "0.2", *args],
+        [sys.executable, "-m", "flask", "--app", "worker", "crm", "worker", "--interval", "0.2", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

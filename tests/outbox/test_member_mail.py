@@ -142,3 +142,22 @@ def test_a_bulk_send_uses_personalizations_up_to_a_thousand_per_request(app, ses
     assert "-unsubscribe_url-" in first["content"][0]["value"] and first["subject"] == "Act now"
     assert len(sendgrid.message_ids()) == 2300 and set(sendgrid.message_ids().values()) == {1}
     assert set(session.scalars(select(OutboundMessage.status))) == {"accepted"}
+
+
+def test_a_personal_bulk_request_carries_each_members_own_subject_and_text_exactly(app, session, sendgrid):
+    from crm.outbox.backends import BODY_TOKEN
+
+    texts = ['Dear "Dr. Côté",\n\twrite now ✓', "a \\ backslash, </script> and \u2028", "Plain."]
+    batch = start_personal_batch(session, kind="call_to_action", subject="Act now")
+    emails = [(None, f"m{i}@example.org", f"Écrivez « {i} »", text) for i, text in enumerate(texts)]
+    queue_personal_emails(session, batch, emails)
+    session.commit()
+    while run_pass(app, "bulk-worker"):
+        pass
+    [body] = sendgrid.received  # the fake server parsed the request's JSON
+    people = body["personalizations"]
+    assert [p["substitutions"][BODY_TOKEN] for p in people] == texts
+    assert [p["subject"] for p in people] == [f"Écrivez « {i} »" for i in range(3)]
+    assert [p["to"] for p in people] == [[{"email": f"m{i}@example.org"}] for i in range(3)]
+    assert body["subject"] == "Act now" and body["content"][0]["value"].startswith(BODY_TOKEN)
+    assert set(body) == {"personalizations", "from", "subject", "content"}

@@ -105,7 +105,7 @@ SINKS: dict[str, tuple[str, ...]] = {
     "crm/lib/markdown.py:render_markdown": (
         f"{SEC}/test_markdown_sanitising.py::test_script_raw_html_and_javascript_links_are_removed",
     ),
-    "crm/__init__.py:register_template_globals": (
+    "crm/__init__.py:_markdown": (
         f"{SEC}/test_markdown_sanitising.py::test_script_raw_html_and_javascript_links_are_removed",
         f"{SEC}/test_stored_xss.py::test_no_page_renders_a_stored_payload_as_markup",
     ),
