@@ -57,6 +57,7 @@ def _new_app(config) -> Flask:
 # timeline and member-data sources. The web app reaches them through its views too; the worker
 # app only through this list, which tests/ops/test_worker_app.py checks against the web app's.
 DOMAIN_MODULES = (
+    "crm.auth.loader",
     "crm.campaigns.citations",
     "crm.campaigns.digest",
     "crm.campaigns.flow",

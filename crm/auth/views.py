@@ -1,14 +1,12 @@
 """Login, logout, confirmation, password reset and change, and the admin's user pages."""
 
 import time
-from functools import cache, wraps
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from crm.auth import mfa, services, throttle
 from crm.auth.forms import (
@@ -29,44 +27,12 @@ from crm.auth.models import User
 from crm.auth.passwords import verify_password
 from crm.auth.signals import email_confirmed
 from crm.auth.tokens import read_next, sign_next
-from crm.extensions import db, limiter, login_manager
+from crm.extensions import db, limiter
 from crm.lib.errors import ValidationError, apply_to_form
 from crm.lib.i18n import COOKIE, COOKIE_AGE, DEFAULT, normalise
 from crm.lib.pagination import page_args, paginate
 
 bp = Blueprint("auth", __name__)
-
-
-# Relationships of User that higher packages add (members: "profile") and most requests read:
-# loaded with the user in one query (register_joined_with_user), so a page needs no second query.
-_JOINED_WITH_USER: list[str] = []
-
-
-def register_joined_with_user(name: str) -> None:
-    """Load the User relationship `name` (one row per user) with the logged-in user on every request."""
-    if name not in _JOINED_WITH_USER:
-        _JOINED_WITH_USER.append(name)
-
-
-@cache
-def _user_by_id(joined: tuple[str, ...]):
-    """The statement that loads the logged-in user, built once (building it cost more than running it)."""
-    return (
-        select(User).where(User.id == bindparam("uid")).options(*(joinedload(getattr(User, name)) for name in joined))
-    )
-
-
-@login_manager.user_loader
-def load_user(user_id: str):
-    """The id carries the session version; an older version means that session was ended."""
-    try:
-        uid, version = (int(part) for part in user_id.split(":"))
-    except ValueError:
-        return None
-    user = db.session.scalar(_user_by_id(tuple(_JOINED_WITH_USER)), {"uid": uid})
-    if user is None or user.session_version != version or not user.active:
-        return None
-    return user
 
 
 def safe_next(target: str | None) -> str | None:

@@ -4,7 +4,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 from flask_login import current_user
 
-from crm.auth.views import recent_auth_required, register_joined_with_user, safe_next
+from crm.auth.loader import register_joined_with_user
+from crm.auth.views import recent_auth_required, safe_next
 from crm.extensions import db, limiter
 from crm.lib.errors import ValidationError, apply_to_form
 from crm.lib.i18n import current_language

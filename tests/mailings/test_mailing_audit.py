@@ -75,3 +75,42 @@ def test_a_double_click_records_one_send(app, browser, lead, session, make_campa
     browser.post(f"{page}/send", {"csrf_token": token, "scheduled_at": ""})
     browser.post(f"{page}/send", {"csrf_token": token, "scheduled_at": ""})
     assert [event.action for event in _events(session, mailing_id)] == ["mailing_send"]
+
+
+def test_the_worker_apps_scheduled_job_queues_a_due_mailing_and_records_it(
+    app, session, database_url, tmp_path, make_campaign, make_reachable
+):
+    """`flask --app worker`: the job runs in the request context its links are built in, where the audit log
+    reads current_user; the worker app has the web app's user loader (no one is logged in)."""
+    import os
+    import subprocess
+    import sys
+
+    from crm import ROOT
+    from crm.extensions import db
+    from crm.mailings.models import Mailing
+    from crm.mailings.services import send_mailing
+
+    campaign = make_campaign()
+    for _ in range(3):
+        make_reachable()
+    mailing_id = make_mailing(app, campaign, make_segment(app))
+    with app.app_context():
+        send_mailing(db.session, db.session.get(Mailing, mailing_id), actor_id=None)
+        db.session.commit()
+        db.session.remove()
+    env = dict(
+        os.environ,
+        CRM_ENV="development",
+        DATABASE_URL=database_url,
+        SECRET_KEY="worker-app-job",
+        CRM_INSTANCE_PATH=str(tmp_path),
+        MAIL_BACKEND="file",
+        MAIL_WORKER_THREAD="false",
+    )
+    command = [sys.executable, "-m", "flask", "--app", "worker", "crm", "jobs", "run", "scheduled-mailings"]
+    ran = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    [sent, queued] = _events(session, mailing_id)
+    assert (queued.action, queued.actor_id, queued.changes["recipients"]) == ("mailing_queued", None, 3)
+    assert session.get(Mailing, mailing_id).status == "sent"

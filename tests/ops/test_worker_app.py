@@ -15,6 +15,7 @@ def registries() -> dict:
     """What this process has registered: scheduled and pass jobs, signal receivers, timeline and member-data
     sources, template filters, by name (run in the test process, with the web app, and in the worker's)."""
     from crm.auth import signals as auth_signals
+    from crm.extensions import login_manager
     from crm.interactions import timeline as interaction_timeline
     from crm.lib.schedule import registered_jobs
     from crm.members import privacy
@@ -43,6 +44,7 @@ def registries() -> dict:
         "timeline sources": sorted(interaction_timeline._SOURCES),
         "directory timeline": sorted(name(provider) for provider in directory_timeline._providers),
         "member data": sorted(privacy._SOURCES),
+        "user loader": name(login_manager._user_callback) if login_manager._user_callback else None,
     }
 
 
