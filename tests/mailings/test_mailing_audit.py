@@ -82,7 +82,6 @@ def test_the_worker_apps_scheduled_job_queues_a_due_mailing_and_records_it(
 ):
     """`flask --app worker`: the job runs in the request context its links are built in, where the audit log
     reads current_user; the worker app has the web app's user loader (no one is logged in)."""
-    import os
     import subprocess
     import sys
 
@@ -90,6 +89,7 @@ def test_the_worker_apps_scheduled_job_queues_a_due_mailing_and_records_it(
     from crm.extensions import db
     from crm.mailings.models import Mailing
     from crm.mailings.services import send_mailing
+    from tests.ops.test_worker_processes import worker_env
 
     campaign = make_campaign()
     for _ in range(3):
@@ -99,15 +99,7 @@ def test_the_worker_apps_scheduled_job_queues_a_due_mailing_and_records_it(
         send_mailing(db.session, db.session.get(Mailing, mailing_id), actor_id=None)
         db.session.commit()
         db.session.remove()
-    env = dict(
-        os.environ,
-        CRM_ENV="development",
-        DATABASE_URL=database_url,
-        SECRET_KEY="worker-app-job",
-        CRM_INSTANCE_PATH=str(tmp_path),
-        MAIL_BACKEND="file",
-        MAIL_WORKER_THREAD="false",
-    )
+    env = worker_env(database_url, tmp_path)
     command = [sys.executable, "-m", "flask", "--app", "worker", "crm", "jobs", "run", "scheduled-mailings"]
     ran = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert ran.returncode == 0, ran.stderr[-2000:]

@@ -13,17 +13,23 @@ from crm.ops.models import JobRun, WorkerHeartbeat
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_three_worker_processes_run_each_due_job_once(app, session, database_url, tmp_path):
-    env = dict(
+def worker_env(database_url: str, instance, **settings) -> dict:
+    """The environment of a `flask --app worker` process on the test's database: development settings, file
+    mail, no worker thread, plus `settings`."""
+    return dict(
         os.environ,
         CRM_ENV="development",
         DATABASE_URL=database_url,
-        SECRET_KEY="three-workers",
-        CRM_INSTANCE_PATH=str(tmp_path),
+        SECRET_KEY="worker-process",
+        CRM_INSTANCE_PATH=str(instance),
         MAIL_BACKEND="file",
         MAIL_WORKER_THREAD="false",
-        SCHEDULED_JOBS="all",
+        **settings,
     )
+
+
+def test_three_worker_processes_run_each_due_job_once(app, session, database_url, tmp_path):
+    env = worker_env(database_url, tmp_path, SCHEDULED_JOBS="all")
     command = [sys.executable, "-m", "flask", "--app", "worker", "crm", "worker", "--once", "--concurrency", "1"]
     workers = [subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE) for _ in range(3)]
     for worker in workers:
