@@ -75,7 +75,7 @@ DOMAIN_MODULES = (
     "crm.members.privacy",
     "crm.members.services",
     "crm.ops.jobs",
-    "crm.ops.metrics",
+    "crm.ops.totals",
     "crm.programs.privacy",
     "crm.programs.services",
     "crm.proposals.services",

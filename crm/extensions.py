@@ -1,14 +1,11 @@
 """Extension objects, created unbound and initialised by the app factory."""
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Index, MetaData, func, text
 from sqlalchemy.orm import DeclarativeBase
 
-from crm.lib import ratelimit  # noqa: F401  (registers the counter:// rate-limit storage)
 from crm.lib.migrations import LazyMigrate
 from crm.lib.sql import SQLITE_TRIGRAM_TABLES
 
@@ -70,4 +67,17 @@ db = SQLAlchemy(model_class=Base)
 migrate = LazyMigrate()  # Flask-Migrate, imported when a migration runs
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def __getattr__(name: str):
+    """`limiter` (Flask-Limiter) is made when first imported (PEP 562): the worker app never rate-limits a request
+    and is spared its 2 MB of imports. Modules the worker imports take it inside the function that uses it."""
+    if name != "limiter":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from crm.lib import ratelimit  # noqa: F401  (registers the counter:// rate-limit storage)
+
+    made = globals()["limiter"] = Limiter(key_func=get_remote_address, default_limits=[])
+    return made

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import nh3
 from flask import current_app
 from flask_babel import gettext
 from markupsafe import escape
@@ -182,5 +181,7 @@ def compose(template: LetterTemplate, context: dict, edits: dict[int, str], *, e
 
 def html_body(body: str) -> str:
     """The HTML part: the text, escaped, in paragraphs. Nothing the member typed survives as markup."""
+    import nh3  # (here, not at the top: the worker app has no other use for its 1.7 MB)
+
     paragraphs = [str(escape(part)).replace("\n", "<br>\n") for part in body.split("\n\n")]
     return nh3.clean("".join(f"<p>{p}</p>\n" for p in paragraphs), tags={"p", "br"}, attributes={})

@@ -10,15 +10,13 @@ import urllib.request
 from datetime import datetime, timedelta
 
 from flask import current_app
-from limits import parse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import RepresentLookup
-from crm.extensions import limiter
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 
-RATE = parse("60/minute")
+RATE = "60/minute"  # Represent asks for at most 60 requests a minute (parsed where it is counted)
 CACHE_DAYS = 30
 TIMEOUT_SECONDS = 5
 
@@ -52,7 +50,11 @@ def _names_in(payload: dict, jurisdiction: Jurisdiction) -> list[str]:
 
 def _fetch(postal_code: str) -> dict | None:
     """GET {REPRESENT_API_URL}/postcodes/{CODE}/; None when the API does not know the code."""
-    if not limiter.limiter.hit(RATE, "represent-api"):
+    from limits import parse
+
+    from crm.extensions import limiter  # (made on first use: crm/extensions.py)
+
+    if not limiter.limiter.hit(parse(RATE), "represent-api"):
         raise RepresentUnavailable("rate limit reached")
     base = current_app.config["REPRESENT_API_URL"].rstrip("/")
     request = urllib.request.Request(

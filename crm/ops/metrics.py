@@ -13,16 +13,15 @@ from functools import cache
 from flask import current_app, g, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.campaigns.models import Campaign, Letter
 from crm.extensions import db
 from crm.ops.jobs import job_statuses
 from crm.ops.models import JobRun, MetricTotal, WorkerHeartbeat
+from crm.ops.totals import COMPUTED, _totals_queries
 from crm.outbox.models import STATUS_RANK, AddressHealth, DeliveryEvent, OutboundMessage
 from crm.outbox.services import utcnow
-from crm.outbox.worker import add_pass_job
 
 # Totals over whole tables (messages by status, letters by campaign: 0.2 and 0.4 s at a
 # million rows on PostgreSQL) are recounted by a worker every TOTALS_EVERY seconds into
@@ -30,9 +29,7 @@ from crm.outbox.worker import add_pass_job
 # TOTALS_TRUSTED_FOR), a scrape counts them itself, at most once a minute per process, in
 # the background: it answers with the last totals while fresh ones are read.
 CACHE_SECONDS = 60
-TOTALS_EVERY = 60
 TOTALS_TRUSTED_FOR = timedelta(minutes=3)
-COMPUTED = "_computed"  # the row that says when the worker last recounted (its value: the rows it wrote)
 IN_FLIGHT = tuple(status for status, rank in STATUS_RANK.items() if rank < 2 or status == "deferred")
 LATENCY_SAMPLE = 1000  # the newest sends of the last five minutes that the latency quantiles are read from
 
@@ -83,47 +80,6 @@ def _refresh(app, key: str, query) -> None:
             return
     with _cache_lock:
         _cache[key] = (time.monotonic(), rows)
-
-
-@cache
-def _totals_queries() -> dict:
-    """Built once: every scrape and every recount runs them."""
-    return {
-        "outbox": select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status),
-        "letters": select(Campaign.slug, func.count(Letter.id))
-        .join(Letter, Letter.campaign_id == Campaign.id)
-        .group_by(Campaign.slug),
-    }
-
-
-def refresh_totals(session: Session, now) -> int:
-    """Recount the whole-table totals into metric_totals (replacing the last count); flushes, the caller commits.
-    Returns the rows written."""
-    rows = [
-        {"name": name, "label": str(label), "value": value, "computed_at": now}
-        for name, query in _totals_queries().items()
-        for label, value in session.execute(query).all()
-    ]
-    rows.append({"name": COMPUTED, "label": "", "value": len(rows), "computed_at": now})
-    session.execute(delete(MetricTotal))
-    session.execute(insert(MetricTotal), rows)
-    return len(rows)
-
-
-_last_recount = {"at": float("-inf")}
-
-
-def _recount_totals_pass(session: Session, now) -> None:
-    """The worker's pass job: recount the totals when the last count (by any worker) is TOTALS_EVERY old."""
-    if time.monotonic() - _last_recount["at"] < TOTALS_EVERY:
-        return
-    _last_recount["at"] = time.monotonic()
-    computed = session.scalar(select(MetricTotal.computed_at).where(MetricTotal.name == COMPUTED))
-    if computed is None or (now - computed).total_seconds() >= TOTALS_EVERY:
-        refresh_totals(session, now)
-
-
-add_pass_job(_recount_totals_pass)
 
 
 def worker_totals(session: Session, now) -> tuple[dict[str, list], datetime | None]:

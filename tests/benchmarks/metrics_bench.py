@@ -62,7 +62,7 @@ def scrapes(url: str, instance: Path, count: int = SCRAPES) -> dict:
     from crm import create_app
     from crm.campaigns.models import Letter
     from crm.extensions import db
-    from crm.ops import metrics
+    from crm.ops import metrics, totals
     from crm.ops.models import MetricTotal
     from crm.outbox.models import OutboundMessage
     from crm.outbox.services import utcnow
@@ -92,7 +92,7 @@ def scrapes(url: str, instance: Path, count: int = SCRAPES) -> dict:
     cold = timed("/metrics")
     with app.app_context():  # what a running worker does about once a minute
         started = time.perf_counter()
-        metrics.refresh_totals(db.session, utcnow())
+        totals.refresh_totals(db.session, utcnow())
         db.session.commit()
         recount = (time.perf_counter() - started) * 1000
         db.session.remove()

@@ -151,11 +151,9 @@ def test_a_refresh_waits_for_represent_s_rate_limit_rather_than_fail(
 ):
     import time
 
-    from limits import parse
-
     from crm.legislatures import client
 
-    monkeypatch.setattr(client, "RATE", parse("1/second"))
+    monkeypatch.setattr(client, "RATE", "1/second")
     started = time.monotonic()
     result = _refresh(runner, "--legislature", "NS", "--dry-run")
     assert result.exit_code == 0 and "3 new" in result.output

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from crm.ops import metrics
+from crm.ops import metrics, totals
 from crm.ops.jobs import beat
 from crm.ops.models import JobRun
 from crm.outbox.models import DeliveryEvent
@@ -160,7 +160,7 @@ def test_a_scrape_reads_the_whole_table_totals_the_worker_counted(app, session, 
     from crm.outbox.worker import run_pass_jobs
 
     _accepted(session, 2)
-    monkeypatch.setitem(metrics._last_recount, "at", float("-inf"))
+    monkeypatch.setitem(totals._last_recount, "at", float("-inf"))
     run_pass_jobs(session)  # what every worker pass runs
     _accepted(session, 1)  # after the count: the scrape does not scan the table for it
     families = _scrape(client)
@@ -172,7 +172,7 @@ def test_a_scrape_reads_the_whole_table_totals_the_worker_counted(app, session, 
 
 def test_without_a_worker_for_three_minutes_a_scrape_counts_the_totals_itself(app, session, client, metrics_token):
     _accepted(session, 2)
-    metrics.refresh_totals(session, utcnow() - timedelta(minutes=4))  # the last worker count, long ago
+    totals.refresh_totals(session, utcnow() - timedelta(minutes=4))  # the last worker count, long ago
     session.commit()
     _accepted(session, 1)
     families = _scrape(client)
