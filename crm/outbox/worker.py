@@ -223,9 +223,16 @@ class _Worker:
         self.share = max(1, self.capacity // concurrency)
         self.mailer = app.extensions["crm.mailer"]
         self.todo: queue.SimpleQueue = queue.SimpleQueue()
+        # Personal bulk units go to threads of their own, as many as may be in flight: with all 8 senders
+        # taking turns at them, a 100k mailing's worker peaked 3-4 MB higher (101 vs 98 MB, 113 vs 109).
+        self.personal: queue.SimpleQueue = queue.SimpleQueue()
         self.done: queue.SimpleQueue = queue.SimpleQueue()
         self.threads = [
-            threading.Thread(target=self.sender, name=f"outbox-{i}", daemon=True) for i in range(concurrency)
+            threading.Thread(target=self.sender, args=(self.todo,), name=f"outbox-{i}", daemon=True)
+            for i in range(concurrency)
+        ] + [
+            threading.Thread(target=self.sender, args=(self.personal,), name=f"outbox-bulk-{i}", daemon=True)
+            for i in range(PERSONAL_UNITS_IN_FLIGHT)
         ]
         self.handled = self.in_flight = 0
         self.exhausted = False  # the last claim found fewer due messages than it asked for
@@ -240,11 +247,11 @@ class _Worker:
         # A personal batch carries each recipient's own text (some 10 MB for 1,000): few at once.
         return max(self.share, self.capacity // PERSONAL_UNITS_IN_FLIGHT) if unit[0].text_body else self.share
 
-    def sender(self) -> None:
+    def sender(self, todo: queue.SimpleQueue) -> None:
         """Hand single messages over; a bulk batch is claimed, sent and recorded here, on this thread's
         session, so several go at once. Every unit taken gets one result."""
         with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
-            while (unit := self.todo.get()) is not None:
+            while (unit := todo.get()) is not None:
                 try:
                     self.done.put(
                         (unit, _attempt(self.mailer, unit))
@@ -324,7 +331,7 @@ class _Worker:
             session.commit()
             self.exhausted = sum(len(unit) for unit in units) < free
             for unit in units:
-                self.todo.put(unit)
+                (self.personal if unit[0].batch_id is not None and unit[0].text_body else self.todo).put(unit)
                 self.in_flight += self.weight(unit)
 
     def collect(self) -> bool:
@@ -358,7 +365,7 @@ class _Worker:
         self.handled += sum(len(unit) for unit, _ in self.results)
         self.results = []
         if paused:
-            unsent = _drain(self.todo)
+            unsent = _drain(self.todo) + _drain(self.personal)
             self.in_flight -= sum(self.weight(unit) for unit in unsent)
             _give_back(session, unsent, self.owner)
         if not self.in_flight:
@@ -366,9 +373,9 @@ class _Worker:
 
     def shut_down(self, session) -> None:
         """Give back what no sender took, stop the senders and record their last results."""
-        _give_back(session, _drain(self.todo), self.owner)
-        for _ in self.threads:
-            self.todo.put(None)
+        _give_back(session, _drain(self.todo) + _drain(self.personal), self.owner)
+        for thread in self.threads:
+            (self.personal if thread.name.startswith("outbox-bulk") else self.todo).put(None)
         for thread in self.threads:
             thread.join()
         if self.jobs_thread is not None:

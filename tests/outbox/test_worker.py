@@ -181,6 +181,35 @@ def test_four_workers_at_once_send_every_message_exactly_once(app, session, send
     assert set(session.scalars(select(OutboundMessage.status))) == {"accepted"}
 
 
+def test_personal_bulk_requests_go_out_on_threads_of_their_own_and_letters_on_the_pool(app, session, sendgrid):
+    from tests.outbox.test_member_mail import queue_to
+
+    mailer = app.extensions["crm.mailer"]
+    threads = {"send": set(), "send_bulk": set()}
+
+    class Watched:
+        def send(self, message):
+            threads["send"].add(threading.current_thread().name)
+            return mailer.send(message)
+
+        def send_bulk(self, messages):
+            threads["send_bulk"].add(threading.current_thread().name)
+            return mailer.send_bulk(messages)
+
+    queue(session, 30)
+    queue_to(session, [(None, f"member{i}@example.org") for i in range(250)], "Act", "Write.")
+    session.commit()
+    app.extensions["crm.mailer"] = Watched()  # the sendgrid fixture puts the real one back
+    app.config["MAIL_BULK_SIZE"] = 50
+    try:
+        assert run_worker(app, once=True, concurrency=3) == 280
+    finally:
+        app.config["MAIL_BULK_SIZE"] = 1000
+    assert threads["send_bulk"] and all(name.startswith("outbox-bulk-") for name in threads["send_bulk"])
+    assert threads["send"] and not any(name.startswith("outbox-bulk-") for name in threads["send"])
+    assert len(sendgrid.message_ids()) == 280 and set(sendgrid.message_ids().values()) == {1}
+
+
 def test_worker_command_sends_bulk_batches_and_letters_together_each_once(app, session, sendgrid):
     from tests.outbox.test_member_mail import queue_to
 
