@@ -93,7 +93,7 @@ class BaseConfig:
     # The outbox worker: leases, retries, what to do with a message whose fate is unknown.
     MAIL_WORKER_CONCURRENCY = int(os.environ.get("MAIL_WORKER_CONCURRENCY", "8"))
     MAIL_CLAIM_BATCH = int(os.environ.get("MAIL_CLAIM_BATCH", "100"))
-    MAIL_BULK_SIZE = int(os.environ.get("MAIL_BULK_SIZE", "1000"))
+    MAIL_BULK_SIZE = int(os.environ.get("MAIL_BULK_SIZE", "500"))  # SendGrid takes up to 1,000
     MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "120"))
     MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "5"))
     MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", "3600"))

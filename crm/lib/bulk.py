@@ -47,20 +47,28 @@ def _json_text(value):
     return None if value is None else json.dumps(value)
 
 
-def _copy(connection, table, columns: list[str], rows: list[dict], into: str | None = None) -> None:
-    """COPY the rows' `columns` into `table` (or into the table named `into`, whose columns are `table`'s)."""
+def _copy(
+    connection, table, columns: list[str], rows: list[dict], into: str | None = None, ids: list[int] | None = None
+) -> None:
+    """COPY the rows' `columns` into `table` (or into the table named `into`, whose columns are `table`'s); with
+    `ids`, each row's `id` first (the row dicts are not copied to add it: a mailing's chunk is 1,000 of them)."""
     from psycopg import sql  # the PostgreSQL driver, imported only where PostgreSQL is in use
 
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(into or table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+        sql.Identifier(into or table.name),
+        sql.SQL(", ").join(map(sql.Identifier, ["id", *columns] if ids else columns)),
     )
     # A JSON column's value goes in as its text (COPY's text format); every other value as it is.
     cells = _row_cells(
         columns, [(i, _json_text) for i, column in enumerate(columns) if isinstance(table.c[column].type, JSON)]
     )
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(cells(row))
+        if ids:
+            for id_, row in zip(ids, rows, strict=True):
+                copy.write_row((id_, *cells(row)))
+        else:
+            for row in rows:
+                copy.write_row(cells(row))
 
 
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
@@ -119,7 +127,7 @@ def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list
             {"table": table.name, "n": len(rows)},
         ).scalars()
     )
-    _copy(connection, table, ["id", *rows[0]], [{"id": id_, **row} for id_, row in zip(ids, rows, strict=False)])
+    _copy(connection, table, list(rows[0]), rows, ids=ids)
     return ids
 
 

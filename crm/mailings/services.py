@@ -52,7 +52,7 @@ MAILING_PLACEHOLDERS = {
 }
 MAX_SUBJECT_CHARS = 300
 MAX_BODY_CHARS = 8_000
-QUEUE_CHUNK = 2_000  # members rendered and queued at a time: bounds the worker's memory
+QUEUE_CHUNK = 1_000  # members rendered and queued at a time: bounds the worker's memory (2,000: +6 MB)
 
 
 class MailingNotDraft(Exception):

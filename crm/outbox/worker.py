@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.extensions import db
+from crm.lib.memory import release_free_memory
 from crm.outbox.models import MailBatch, OutboundMessage
 from crm.outbox.services import (
     SEND_FAILURES,
@@ -66,6 +67,7 @@ def run_pass_jobs(session) -> None:
             except Exception:
                 log.exception("outbox: pass job %s failed", getattr(job, "__name__", job))
                 own.rollback()
+    release_free_memory()  # a mailing's queueing frees some 10 MB the sending threads could not reuse
 
 
 def _claim_units(session, owner: str, limit: int, bulk_size: int, top_up: bool = True) -> list[list[OutboundMessage]]:

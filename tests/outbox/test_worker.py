@@ -200,11 +200,11 @@ def test_personal_bulk_requests_go_out_on_threads_of_their_own_and_letters_on_th
     queue_to(session, [(None, f"member{i}@example.org") for i in range(250)], "Act", "Write.")
     session.commit()
     app.extensions["crm.mailer"] = Watched()  # the sendgrid fixture puts the real one back
-    app.config["MAIL_BULK_SIZE"] = 50
+    bulk_size, app.config["MAIL_BULK_SIZE"] = app.config["MAIL_BULK_SIZE"], 50
     try:
         assert run_worker(app, once=True, concurrency=3) == 280
     finally:
-        app.config["MAIL_BULK_SIZE"] = 1000
+        app.config["MAIL_BULK_SIZE"] = bulk_size
     assert threads["send_bulk"] and all(name.startswith("outbox-bulk-") for name in threads["send_bulk"])
     assert threads["send"] and not any(name.startswith("outbox-bulk-") for name in threads["send"])
     assert len(sendgrid.message_ids()) == 280 and set(sendgrid.message_ids().values()) == {1}
@@ -216,11 +216,11 @@ def test_worker_command_sends_bulk_batches_and_letters_together_each_once(app, s
     queue(session, 30)
     queue_to(session, [(None, f"member{i}@example.org") for i in range(250)], "Act", "Write.")
     session.commit()
-    app.config["MAIL_BULK_SIZE"] = 100
+    bulk_size, app.config["MAIL_BULK_SIZE"] = app.config["MAIL_BULK_SIZE"], 100
     try:
         assert run_worker(app, once=True, concurrency=3) == 280
     finally:
-        app.config["MAIL_BULK_SIZE"] = 1000
+        app.config["MAIL_BULK_SIZE"] = bulk_size
     assert len(sendgrid.message_ids()) == 280 and set(sendgrid.message_ids().values()) == {1}
     bulk = [
         len(body["personalizations"]) for body in sendgrid.received if "substitutions" in body["personalizations"][0]
