@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import Integer, bindparam, exists, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.auth.models import User
 from crm.campaigns.models import Letter
 from crm.lib.errors import ValidationError
 from crm.lib.i18n import normalise
+from crm.lib.sql import in_ids
 from crm.members.models import LICENSURE_STAGES, ConsentRecord, MemberProfile
 from crm.members.services import EMAIL_PURPOSE
 from crm.outbox.models import AddressHealth, Suppression
@@ -221,14 +221,8 @@ def stream_members(session: Session, filters: dict, chunk: int = CHUNK) -> Itera
     )
     for part in found.scalars().partitions():
         ids.extend(part)
-    if session.get_bind().dialect.name == "postgresql":
-        # one array parameter, not an IN list of a thousand: 0.4 s instead of 1.4 s for 100,000 members
-        by_ids = _details().where(User.id == func.any(bindparam("ids", type_=ARRAY(Integer))))
-        for start in range(0, len(ids), chunk):
-            yield session.execute(by_ids, {"ids": ids[start : start + chunk].tolist()}).all()
-        return
-    for start in range(0, len(ids), chunk):
-        yield session.execute(_details().where(User.id.in_(ids[start : start + chunk].tolist()))).all()
+    for start in range(0, len(ids), chunk):  # (in_ids: 0.4 s instead of 1.4 s for 100,000 on PostgreSQL)
+        yield session.execute(_details().where(in_ids(session, User.id, ids[start : start + chunk].tolist()))).all()
 
 
 def sample_members(session: Session, filters: dict, n: int = 3) -> list[tuple]:

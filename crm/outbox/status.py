@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from crm.lib.sql import in_ids
 from crm.outbox.models import STATUS_RANK, OutboundMessage
 from crm.outbox.signals import message_status_changed
 
@@ -50,7 +51,7 @@ def conditional_move(
     if not messages:
         return set()
     stmt = update(OutboundMessage).where(
-        OutboundMessage.id.in_([m.id for m in messages]), OutboundMessage.status.in_(from_statuses)
+        in_ids(session, OutboundMessage.id, [m.id for m in messages]), OutboundMessage.status.in_(from_statuses)
     )
     if owner is not None:
         stmt = stmt.where(OutboundMessage.lease_owner == owner)
