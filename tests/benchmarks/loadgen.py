@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import re
 import statistics
 import threading
 import time
+from urllib.parse import urlsplit
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -35,13 +37,14 @@ def hammer(
     latencies: list[float] = []
     errors: list[str] = []
     statuses: dict[int, int] = {}
+    redirects: dict[str, int] = {}  # where 3xx answers pointed, numbers as <n>: what a redirect meant
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
     def client(worker: int):
         conn = http.client.HTTPConnection(host, port, timeout=10)
         i = 0
-        mine, my_status = [], {}
+        mine, my_status, my_redirects = [], {}, {}
         while time.perf_counter() < deadline:
             i += 1
             start = time.perf_counter()
@@ -56,6 +59,9 @@ def hammer(
                 response = conn.getresponse()
                 response.read()
                 my_status[response.status] = my_status.get(response.status, 0) + 1
+                if 300 <= response.status < 400:
+                    place = re.sub(r"\d+", "<n>", urlsplit(response.getheader("Location", "")).path)
+                    my_redirects[place] = my_redirects.get(place, 0) + 1
                 if response.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = http.client.HTTPConnection(host, port, timeout=10)
@@ -71,6 +77,8 @@ def hammer(
             latencies.extend(mine)
             for status, count in my_status.items():
                 statuses[status] = statuses.get(status, 0) + count
+            for place, count in my_redirects.items():
+                redirects[place] = redirects.get(place, 0) + count
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
@@ -87,6 +95,7 @@ def hammer(
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "redirects": dict(sorted(redirects.items())),
         "errors": len(errors),
         "first_errors": errors[:3],
     }
