@@ -71,7 +71,8 @@ csrf = CSRFProtect()
 
 def __getattr__(name: str):
     """`limiter` (Flask-Limiter) is made when first imported (PEP 562): the worker app never rate-limits a request
-    and is spared its 2 MB of imports. Modules the worker imports take it inside the function that uses it."""
+    and is spared its 2 MB of imports. Code the worker imports counts through take_shared_request, which makes it
+    only when called."""
     if name != "limiter":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from flask_limiter import Limiter
@@ -81,3 +82,12 @@ def __getattr__(name: str):
 
     made = globals()["limiter"] = Limiter(key_func=get_remote_address, default_limits=[])
     return made
+
+
+def take_shared_request(rate: str, key: str) -> float | None:
+    """Count one request to an outside service against `rate` ("60/minute") in the rate limiter's storage, which
+    every process shares (Redis in production): None when counted, else the Unix time its window resets."""
+    from limits import parse
+
+    limit, storage = parse(rate), (globals().get("limiter") or __getattr__("limiter")).limiter
+    return None if storage.hit(limit, key) else storage.get_window_stats(limit, key)[0]

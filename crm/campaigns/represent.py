@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import RepresentLookup
+from crm.extensions import take_shared_request
 from crm.reference.models import ElectoralDistrict, Jurisdiction
 
-RATE = "60/minute"  # Represent asks for at most 60 requests a minute (parsed where it is counted)
+RATE = "60/minute"  # Represent asks for at most 60 requests a minute
 CACHE_DAYS = 30
 TIMEOUT_SECONDS = 5
 
@@ -50,11 +51,7 @@ def _names_in(payload: dict, jurisdiction: Jurisdiction) -> list[str]:
 
 def _fetch(postal_code: str) -> dict | None:
     """GET {REPRESENT_API_URL}/postcodes/{CODE}/; None when the API does not know the code."""
-    from limits import parse
-
-    from crm.extensions import limiter  # (made on first use: crm/extensions.py)
-
-    if not limiter.limiter.hit(parse(RATE), "represent-api"):
+    if take_shared_request(RATE, "represent-api") is not None:
         raise RepresentUnavailable("rate limit reached")
     base = current_app.config["REPRESENT_API_URL"].rstrip("/")
     request = urllib.request.Request(

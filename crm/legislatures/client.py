@@ -16,10 +16,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.extensions import take_shared_request
 from crm.legislatures.models import RepresentAnswer
 
 # The same limit and key as crm/campaigns/represent.py: both count against Represent's allowance.
-RATE = "60/minute"  # Represent asks for at most 60 requests a minute (parsed where it is counted)
+RATE = "60/minute"  # Represent asks for at most 60 requests a minute
 RATE_KEY = "represent-api"
 TIMEOUT_SECONDS = 5
 MAX_BYTES = 5_000_000
@@ -48,14 +49,9 @@ def configured() -> bool:
 
 def _take_a_request(wait: bool) -> None:
     """Count one request against the limit; a command waits for the next window, a page does not."""
-    from limits import parse
-
-    from crm.extensions import limiter  # (made on first use: crm/extensions.py)
-
-    while not limiter.limiter.hit(parse(RATE), RATE_KEY):
+    while (reset_at := take_shared_request(RATE, RATE_KEY)) is not None:
         if not wait:
             raise RepresentUnavailable("rate_limited")
-        reset_at, _ = limiter.limiter.get_window_stats(parse(RATE), RATE_KEY)
         time.sleep(min(60.0, max(0.5, reset_at - time.time())))
 
 

@@ -181,6 +181,12 @@ def _drain(todo: queue.SimpleQueue) -> list[list[OutboundMessage]]:
             return units
 
 
+def _personal(unit: list[OutboundMessage]) -> bool:
+    """A unit of a bulk batch whose recipients each have their own text (backends.personal, without loading the
+    batch: the claiming thread does not attach it)."""
+    return unit[0].batch_id is not None and bool(unit[0].text_body)
+
+
 def _give_back(session, units: list[list[OutboundMessage]], owner: str) -> None:
     """Release claimed units that were not sent (after a 429, or when stopping); if the database refuses,
     their leases expire instead and they are settled like a crash's."""
@@ -229,12 +235,11 @@ class _Worker:
         # taking turns at them, a 100k mailing's worker peaked 3-4 MB higher (101 vs 98 MB, 113 vs 109).
         self.personal: queue.SimpleQueue = queue.SimpleQueue()
         self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.lanes = [(self.todo, "outbox", concurrency), (self.personal, "outbox-bulk", PERSONAL_UNITS_IN_FLIGHT)]
         self.threads = [
-            threading.Thread(target=self.sender, args=(self.todo,), name=f"outbox-{i}", daemon=True)
-            for i in range(concurrency)
-        ] + [
-            threading.Thread(target=self.sender, args=(self.personal,), name=f"outbox-bulk-{i}", daemon=True)
-            for i in range(PERSONAL_UNITS_IN_FLIGHT)
+            threading.Thread(target=self.sender, args=(todo,), name=f"{name}-{i}", daemon=True)
+            for todo, name, count in self.lanes
+            for i in range(count)
         ]
         self.handled = self.in_flight = 0
         self.exhausted = False  # the last claim found fewer due messages than it asked for
@@ -246,8 +251,12 @@ class _Worker:
         """A unit's share of the claim capacity; a personal bulk batch weighs more (memory)."""
         if unit[0].batch_id is None:
             return len(unit)
-        # A personal batch carries each recipient's own text (some 10 MB for 1,000): few at once.
-        return max(self.share, self.capacity // PERSONAL_UNITS_IN_FLIGHT) if unit[0].text_body else self.share
+        # A personal batch carries each recipient's own text (some 4 MB for 500): few at once.
+        return max(self.share, self.capacity // PERSONAL_UNITS_IN_FLIGHT) if _personal(unit) else self.share
+
+    def unsent(self) -> list[list[OutboundMessage]]:
+        """The units no sender has taken yet, from both lanes."""
+        return _drain(self.todo) + _drain(self.personal)
 
     def sender(self, todo: queue.SimpleQueue) -> None:
         """Hand single messages over; a bulk batch is claimed, sent and recorded here, on this thread's
@@ -333,7 +342,7 @@ class _Worker:
             session.commit()
             self.exhausted = sum(len(unit) for unit in units) < free
             for unit in units:
-                (self.personal if unit[0].batch_id is not None and unit[0].text_body else self.todo).put(unit)
+                (self.personal if _personal(unit) else self.todo).put(unit)
                 self.in_flight += self.weight(unit)
 
     def collect(self) -> bool:
@@ -367,7 +376,7 @@ class _Worker:
         self.handled += sum(len(unit) for unit, _ in self.results)
         self.results = []
         if paused:
-            unsent = _drain(self.todo) + _drain(self.personal)
+            unsent = self.unsent()
             self.in_flight -= sum(self.weight(unit) for unit in unsent)
             _give_back(session, unsent, self.owner)
         if not self.in_flight:
@@ -375,9 +384,10 @@ class _Worker:
 
     def shut_down(self, session) -> None:
         """Give back what no sender took, stop the senders and record their last results."""
-        _give_back(session, _drain(self.todo) + _drain(self.personal), self.owner)
-        for thread in self.threads:
-            (self.personal if thread.name.startswith("outbox-bulk") else self.todo).put(None)
+        _give_back(session, self.unsent(), self.owner)
+        for todo, _, count in self.lanes:
+            for _ in range(count):
+                todo.put(None)
         for thread in self.threads:
             thread.join()
         if self.jobs_thread is not None:
