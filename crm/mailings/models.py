@@ -46,6 +46,9 @@ class Mailing(db.Model):
     skipped: Mapped[int] = mapped_column(default=0)  # left out: the template failed for them
     # its English batch (its French one, if all were French); its recipients' messages: MailingRecipient
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("mail_batches.id", ondelete="SET NULL"))
+    french_batch_id: Mapped[int | None] = mapped_column(ForeignKey("mail_batches.id", ondelete="SET NULL"))
+    # while its recipients are queued (a step at a time, each committed): the highest member id queued
+    queued_through: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -207,18 +207,17 @@ def _details():
     )
 
 
-def stream_members(session: Session, filters: dict, chunk: int = CHUNK) -> Iterator[list[tuple]]:
-    """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id.
-    The segment's query runs once, for ids read from a server-side cursor into an array; each chunk's details are then
-    read by id, so no member objects pile up (see design-notes, "Streaming a mailing's members")."""
+def stream_members(
+    session: Session, filters: dict, chunk: int = CHUNK, after: int | None = None, limit: int | None = None
+) -> Iterator[list[tuple]]:
+    """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id:
+    those above `after`, at most `limit`. The ids are read once into an array, each chunk's details by id, so no
+    member objects pile up (design-notes, "Streaming a mailing's members")."""
     ids = array("q")
-    found = session.execute(
-        select(User.id)
-        .join(MemberProfile, MemberProfile.user_id == User.id)
-        .where(*conditions(filters))
-        .order_by(User.id)
-        .execution_options(yield_per=ID_BATCH)
-    )
+    wanted = select(User.id).join(MemberProfile, MemberProfile.user_id == User.id).where(*conditions(filters))
+    if after is not None:
+        wanted = wanted.where(User.id > after)
+    found = session.execute(wanted.order_by(User.id).limit(limit).execution_options(yield_per=ID_BATCH))
     for part in found.scalars().partitions():
         ids.extend(part)
     for start in range(0, len(ids), chunk):  # (in_ids: 0.4 s instead of 1.4 s for 100,000 on PostgreSQL)

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record
@@ -37,7 +38,7 @@ from crm.outbox.bulk import (
 )
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage
 from crm.outbox.services import one_line, queue_message, utcnow
-from crm.outbox.worker import add_pass_job
+from crm.outbox.worker import AGAIN, add_pass_job
 from crm.reference.names import name_in, title_in
 from crm.stakeholders.models import ElectedOffice, Person
 
@@ -53,6 +54,7 @@ MAILING_PLACEHOLDERS = {
 MAX_SUBJECT_CHARS = 300
 MAX_BODY_CHARS = 8_000
 QUEUE_CHUNK = 1_000  # members rendered and queued at a time: bounds the worker's memory (2,000: +6 MB)
+QUEUE_STEP = 5_000  # members queued in one transaction: senders start after the first step, a crash redoes one
 
 
 class MailingNotDraft(Exception):
@@ -299,7 +301,19 @@ def renderer_for(session: Session, mailing: Mailing) -> Renderer:
         campaign.jurisdiction.member_title,
         external_url("mailings.act", token="TOKEN"),
         links.token_maker(),
+        _kept_stencils(mailing),
     )
+
+
+def _kept_stencils(mailing: Mailing) -> dict:
+    """The stencils made for this mailing's text so far (the last mailing's only): each step of its queueing needs one
+    per language and riding, and making them again every step would cost each step as much again."""
+    key = (mailing.id, mailing.subject, mailing.body, mailing.subject_fr, mailing.body_fr)
+    kept = current_app.extensions.setdefault("crm.mailing_stencils", {})
+    if key not in kept:
+        kept.clear()
+        kept[key] = {}
+    return kept[key]
 
 
 @dataclass
@@ -425,59 +439,102 @@ def send_mailing(
 
 
 def send_due_mailings(session: Session, now: datetime) -> int:
-    """Worker pass job: put the recipients of every mailing due by `now` in the outbox; returns how many mailings.
-    Each is claimed with a conditional UPDATE (PostgreSQL skips one another worker holds), so it goes once."""
-    due = select(Mailing.id).where(Mailing.status == "scheduled", Mailing.scheduled_at <= now).order_by(Mailing.id)
+    """Queue every mailing due by `now`, and finish any being queued, in this transaction (the recorded sweep,
+    `crm mailings send-due`); returns how many mailings it queued into."""
+    touched = set()
+    while (mailing := _next_to_queue(session, now)) is not None:
+        touched.add(mailing.id)
+        queue_step(session, mailing)
+    return len(touched)
+
+
+def queue_due_step(session: Session, now: datetime):
+    """Worker pass job: queue the next step of one mailing that is due or part-queued. It returns AGAIN when it did,
+    so the worker commits (its senders start on what is committed) and calls it again."""
+    mailing = _next_to_queue(session, now)
+    if mailing is None:
+        return None
+    queue_step(session, mailing)
+    return AGAIN
+
+
+def _next_to_queue(session: Session, now: datetime) -> Mailing | None:
+    """A mailing being queued, or one now due (moved to `sent`), taken with a conditional UPDATE that also proves no
+    one else queued its next step meanwhile; PostgreSQL skips one another worker holds."""
+    being_queued = and_(Mailing.status == "sent", Mailing.queued_through.is_not(None))
+    due = and_(Mailing.status == "scheduled", Mailing.scheduled_at <= now)
+    found = select(Mailing.id, Mailing.status, Mailing.queued_through).where(or_(being_queued, due))
+    found = found.order_by(Mailing.id).limit(1)
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    done = 0
-    for mailing_id in session.scalars(due).all():
-        claimed = session.execute(
-            update(Mailing)
-            .where(Mailing.id == mailing_id, Mailing.status == "scheduled")
-            .values(status="sent", queued_at=now),
-            execution_options={"synchronize_session": False},
-        ).rowcount
-        if claimed == 1:
-            queue_recipients(session, session.get(Mailing, mailing_id, populate_existing=True))
-            done += 1
-    return done
+        found = found.with_for_update(skip_locked=True)
+    row = session.execute(found).first()
+    if row is None:
+        return None
+    mailing_id, status, through = row
+    unchanged = (Mailing.queued_through == through) if through is not None else Mailing.queued_through.is_(None)
+    begin = {"status": "sent", "queued_at": now, "queued_through": 0} if status == "scheduled" else {}
+    taken = session.execute(
+        update(Mailing)
+        .where(Mailing.id == mailing_id, Mailing.status == status, unchanged)
+        .values(begin or {"queued_through": Mailing.queued_through}),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    return session.get(Mailing, mailing_id, populate_existing=True) if taken == 1 else None
 
 
-def queue_recipients(session: Session, mailing: Mailing) -> None:
-    """Render the mailing for each member of its filters, in their language, a chunk at a time, and queue them as
-    one personal batch per language (each frame's CASL footer in that language); each member is recorded once
-    (skipped, with the reason, when the template fails for them)."""
+def queue_step(session: Session, mailing: Mailing) -> None:
+    """Render the mailing for the next QUEUE_STEP members of its filters, a chunk at a time, each in their language,
+    into one personal batch per language (each frame's CASL footer in that language); each member is recorded once
+    (skipped, with the reason, when the template fails for them). The last step records the totals."""
     renderer = renderer_for(session, mailing)
-    batches: dict[str, MailBatch] = {}
-    queued = skipped = 0
+    batches = _batches_of(session, mailing)
+    queued = skipped = read = 0
+    last = mailing.queued_through
     with DatabaseThread() as database:
-        for done, failed in _queue_chunks(database, session, renderer, batches):
-            queued, skipped = queued + done, skipped + failed
-    after_queueing_many(session, queued)
+        for done, failed, members, through in _queue_chunks(database, session, renderer, batches, last):
+            queued, skipped, read, last = queued + done, skipped + failed, read + members, through
+    after_queueing_many(session, queued, before=mailing.recipients)
+    mailing.recipients, mailing.skipped = mailing.recipients + queued, mailing.skipped + skipped
     first = batches.get("en") or batches.get("fr")
-    mailing.batch_id, mailing.recipients, mailing.skipped = first and first.id, queued, skipped
-    record(
-        session,
-        "mailing_queued",
-        "mailings",
-        mailing.id,
-        {"campaign_id": mailing.campaign_id, "recipients": queued, "skipped": skipped},
-    )
+    mailing.batch_id, mailing.french_batch_id = first and first.id, batches["fr"].id if "fr" in batches else None
+    mailing.queued_through = last if read == QUEUE_STEP else None
+    if mailing.queued_through is None:
+        record(
+            session,
+            "mailing_queued",
+            "mailings",
+            mailing.id,
+            {"campaign_id": mailing.campaign_id, "recipients": mailing.recipients, "skipped": mailing.skipped},
+        )
     session.flush()
 
 
-def _queue_chunks(database: DatabaseThread, session: Session, renderer: Renderer, batches: dict) -> Iterator:
-    """(queued, skipped) for each chunk of members. The database thread reads the next chunk and writes the last
-    while this one renders (the session is used only there meanwhile): design-notes, "lib/pipeline.py"."""
-    members = stream_members(session, mailing_filters(renderer.mailing), chunk=QUEUE_CHUNK)
+def _batches_of(session: Session, mailing: Mailing) -> dict[str, MailBatch]:
+    """The batches the mailing's earlier steps made, by language."""
+    batches = {}
+    if mailing.french_batch_id is not None:
+        batches["fr"] = session.get(MailBatch, mailing.french_batch_id)
+    if mailing.batch_id is not None and mailing.batch_id != mailing.french_batch_id:
+        batches["en"] = session.get(MailBatch, mailing.batch_id)
+    return batches
+
+
+def _queue_chunks(
+    database: DatabaseThread, session: Session, renderer: Renderer, batches: dict, after: int | None
+) -> Iterator:
+    """(queued, skipped, members, last member id) for each chunk of the step. The database thread reads the next chunk
+    and writes the last while this one renders (the session is used only there meanwhile): design-notes,
+    "lib/pipeline.py"."""
+    members = stream_members(
+        session, mailing_filters(renderer.mailing), chunk=QUEUE_CHUNK, after=after or None, limit=QUEUE_STEP
+    )
     reading, writing = database.submit(next, members, None), None
     while (chunk := reading.result()) is not None:
         reading = database.submit(next, members, None)
         rendered = _render_chunk(database, session, renderer, batches, chunk)
         if writing is not None:
             yield writing.result()
-        writing = database.submit(_write_chunk, session, renderer.mailing.id, *rendered)
+        writing = database.submit(_write_chunk, session, renderer.mailing.id, *rendered, len(chunk), chunk[-1][0])
     if writing is not None:
         yield writing.result()
 
@@ -519,9 +576,10 @@ def _render_chunk(
 
 
 def _write_chunk(
-    session: Session, mailing_id: int, rows: dict[str, list[dict]], skipped: list[dict]
-) -> tuple[int, int]:
-    """Write one rendered chunk (on the database thread): its messages, then a recipient record for each member."""
+    session: Session, mailing_id: int, rows: dict[str, list[dict]], skipped: list[dict], members: int, through: int
+) -> tuple[int, int, int, int]:
+    """Write one rendered chunk (on the database thread): its messages, then a recipient record for each member.
+    Returns (queued, skipped, members, last member id)."""
     records = list(skipped)
     queued = 0
     for outbox_rows in rows.values():
@@ -532,7 +590,7 @@ def _write_chunk(
         ]
         queued += len(ids)
     insert_rows(session, MailingRecipient.__table__, records)
-    return queued, len(skipped)
+    return queued, len(skipped), members, through
 
 
 def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = None) -> int:
@@ -585,7 +643,7 @@ def record_click(session: Session, link: links.ActionLink, now: datetime | None 
 
 # Every worker pass queues due mailings, so one sent "now" goes out within a second or two; the
 # scheduled job is the recorded sweep (in `crm jobs`, on the health page) for any a pass missed.
-add_pass_job(send_due_mailings)
+add_pass_job(queue_due_step)
 
 
 @scheduled_job("scheduled-mailings", Every(60), "Queue the recipients of every mailing whose time has come")

@@ -162,10 +162,11 @@ def personal_rows(batch: MailBatch, emails: list[tuple[int, str, str, str]]) -> 
 ANALYZE_AFTER = 10_000  # messages queued at once past which PostgreSQL's planner is told (see below)
 
 
-def after_queueing_many(session: Session, queued: int) -> None:
-    """After queueing `queued` messages in one go, refresh PostgreSQL's statistics of the outbox's status and batch, as
-    autovacuum would within the minute (why: docs/design-notes.md, "outbox/services.py: claim_messages")."""
-    if queued >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+def after_queueing_many(session: Session, queued: int, before: int = 0) -> None:
+    """After queueing `queued` messages (`before` already queued in earlier steps), refresh PostgreSQL's statistics of
+    the outbox's status and batch once past ANALYZE_AFTER, as autovacuum would within the minute (why:
+    docs/design-notes.md, "outbox/services.py: claim_messages")."""
+    if before < ANALYZE_AFTER <= before + queued and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL default_statistics_target = 10"))
         analyze(session, ["outbound_messages"], columns=("status", "batch_id"))
 

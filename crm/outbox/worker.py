@@ -46,8 +46,9 @@ def maintain(session) -> None:
 
 # Jobs higher packages add to every worker pass (crm.mailings queues the mailings that are due), so
 # the outbox drives them without importing them. Each is called as job(session, now), committed on
-# its own.
+# its own; one that returns AGAIN is called again at once (a long job, a committed step at a time).
 _pass_jobs: list = []
+AGAIN = "again"
 
 
 def add_pass_job(job) -> None:
@@ -56,18 +57,28 @@ def add_pass_job(job) -> None:
         _pass_jobs.append(job)
 
 
-def run_pass_jobs(session) -> None:
-    """Run the added jobs, each in a transaction of its own: one that fails is logged and the others still run.
-    They get a session of their own: a job's rollback must not expire the messages sender threads are reading."""
+def run_pass_jobs(session, after_commit=None, stop: threading.Event | None = None) -> None:
+    """Run the added jobs, each in transactions of its own: one that fails is logged and the others still run; one
+    that returns AGAIN runs again (until `stop`), `after_commit()` told each time. They get a session of their own:
+    a job's rollback must not expire the messages sender threads are reading."""
     with Session(session.get_bind(), expire_on_commit=False) as own:
         for job in list(_pass_jobs):
-            try:
-                job(own, utcnow())
-                own.commit()
-            except Exception:
-                log.exception("outbox: pass job %s failed", getattr(job, "__name__", job))
-                own.rollback()
+            while _run_job(own, job) is AGAIN and not (stop is not None and stop.is_set()):
+                if after_commit is not None:
+                    after_commit()
     release_free_memory()  # a mailing's queueing frees some 10 MB the sending threads could not reuse
+
+
+def _run_job(session, job):
+    """Run one pass job and commit: what it returned, or None if it failed (logged, rolled back)."""
+    try:
+        result = job(session, utcnow())
+        session.commit()
+        return result
+    except Exception:
+        log.exception("outbox: pass job %s failed", getattr(job, "__name__", job))
+        session.rollback()
+        return None
 
 
 def _claim_units(session, owner: str, limit: int, bulk_size: int, top_up: bool = True) -> list[list[OutboundMessage]]:
@@ -245,7 +256,8 @@ class _Worker:
         self.exhausted = False  # the last claim found fewer due messages than it asked for
         self.results: list[Result] = []  # arrived, not yet recorded
         self.next_maintenance = 0.0
-        self.jobs_thread: threading.Thread | None = None  # the pass jobs, apart from claiming (not with --once)
+        self.jobs_thread: threading.Thread | None = None  # the pass jobs, apart from claiming and sending
+        self.fresh = threading.Event()  # the jobs thread committed mail (a mailing's step): claim again
 
     def weight(self, unit: list[OutboundMessage]) -> int:
         """A unit's share of the claim capacity; a personal bulk batch weighs more (memory)."""
@@ -277,9 +289,8 @@ class _Worker:
         """Start the senders, loop until told to stop (or, with `once`, until idle), then shut down."""
         for thread in self.threads:
             thread.start()
-        if not once:
-            self.jobs_thread = threading.Thread(target=self.run_jobs, name="outbox-jobs", daemon=True)
-            self.jobs_thread.start()
+        self.jobs_thread = threading.Thread(target=self.run_jobs, args=(once,), name="outbox-jobs", daemon=True)
+        self.jobs_thread.start()
         with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
             while True:
                 try:
@@ -296,39 +307,50 @@ class _Worker:
         return self.handled
 
     def step(self, session, once: bool) -> bool:
-        """One turn of the loop: maintain, claim, then wait for results and record them. False: stop."""
+        """One turn of the loop: maintain, claim, then wait for results and record them. False: stop (with
+        `once`, when nothing is in flight and the jobs thread, checked before the claim, has finished)."""
+        jobs_done = not self.jobs_thread.is_alive()
+        if self.fresh.is_set():
+            self.fresh.clear()
+            self.exhausted = False
         self.maintain_when_due(session)
         self.claim(session)
         if not self.in_flight:
-            if once or self.stop.is_set():
+            if self.stop.is_set() or (once and jobs_done):
                 return False
             self.exhausted = False
-            self.stop.wait(_idle_wait(session, self.interval))
+            self.wait_for_mail(_idle_wait(session, self.interval))
             return True
         if self.collect():
             self.record(session)
         return True
 
+    def wait_for_mail(self, seconds: float) -> None:
+        """Sleep up to `seconds`, waking when the jobs thread commits mail or (within a quarter second) on stop."""
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            if self.fresh.wait(min(left, 0.25)):
+                return
+
     def maintain_when_due(self, session) -> None:
-        """Expire leases and settle unknown messages every `interval` seconds; with --once, run the pass jobs
-        here too (a long-running worker runs them on their own thread)."""
+        """Expire leases and settle unknown messages every `interval` seconds."""
         if time.monotonic() >= self.next_maintenance:
             maintain(session)
             session.commit()
-            if self.jobs_thread is None:
-                run_pass_jobs(session)
             self.next_maintenance = time.monotonic() + self.interval
 
-    def run_jobs(self) -> None:
-        """The jobs thread: the pass jobs (due mailings, scheduled jobs) every `interval` seconds, so a long
-        job (a first retention pass) never holds up claiming and sending."""
+    def run_jobs(self, once: bool) -> None:
+        """The jobs thread: the pass jobs (due mailings, scheduled jobs) every `interval` seconds (with `once`, one
+        round), so a long job never holds up claiming and sending: a mailing's recipients go out while the later
+        steps of its queueing are written."""
         with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
             while True:
                 try:
-                    run_pass_jobs(session)
+                    run_pass_jobs(session, after_commit=self.fresh.set, stop=self.stop)
                 except Exception:  # run_pass_jobs logs each job's failure; this is the database going away
                     log.exception("outbox worker %s: pass jobs failed", self.owner)
-                if self.stop.wait(self.interval):
+                self.fresh.set()  # what the round committed is claimable
+                if once or self.stop.wait(self.interval):
                     return
 
     def claim(self, session) -> None:

@@ -89,3 +89,81 @@ def test_a_write_that_fails_midway_queues_nothing_and_the_next_pass_queues_every
     session.expire_all()
     assert session.get(Mailing, mailing_id).recipients == 5
     assert session.scalar(select(func.count()).select_from(OutboundMessage)) == 5
+
+
+def test_a_step_that_fails_keeps_the_steps_before_it_and_the_next_pass_queues_the_rest_once(
+    app, session, make_campaign, make_reachable, monkeypatch
+):
+    from crm.audit.models import AuditEvent
+    from crm.outbox.worker import run_pass_jobs
+
+    monkeypatch.setattr(services, "QUEUE_CHUNK", 2)
+    monkeypatch.setattr(services, "QUEUE_STEP", 4)
+    campaign = make_campaign()
+    members = [make_reachable(name=f"Dr Member {index}") for index in range(10)]
+    mailing_id = make_mailing(app, campaign, make_segment(app))
+    _send_now(app, mailing_id)
+    written = []
+
+    def fail_in_the_second_step(session, rows):
+        if len(written) == 2:  # the first chunk of the second step
+            raise RuntimeError("the database went away")
+        written.append(len(rows))
+        return real(session, rows)
+
+    real = services.insert_personal_rows
+    monkeypatch.setattr(services, "insert_personal_rows", fail_in_the_second_step)
+    with app.test_request_context():
+        run_pass_jobs(db.session)  # the first step is committed; the second fails, is logged and rolled back
+    session.expire_all()
+    mailing = session.get(Mailing, mailing_id)
+    assert (mailing.status, mailing.recipients, mailing.queued_through) == ("sent", 4, members[3].id)
+    assert session.scalar(select(func.count()).select_from(OutboundMessage)) == 4
+    monkeypatch.setattr(services, "insert_personal_rows", real)
+    assert run_due(app) == 1  # the sweep finishes it
+    session.expire_all()
+    mailing = session.get(Mailing, mailing_id)
+    assert (mailing.recipients, mailing.skipped, mailing.queued_through) == (10, 0, None)
+    queued = session.scalars(select(MailingRecipient.user_id).order_by(MailingRecipient.user_id)).all()
+    assert queued == [member.id for member in members]  # each once
+    assert session.scalar(select(func.count()).select_from(OutboundMessage)) == 10
+    batches = session.scalars(select(OutboundMessage.batch_id).distinct()).all()
+    assert batches == [mailing.batch_id]  # the later steps wrote into the batch the first one made
+    records = session.scalars(select(AuditEvent.changes).where(AuditEvent.action == "mailing_queued")).all()
+    assert records == [{"campaign_id": campaign.id, "recipients": 10, "skipped": 0}]
+
+
+def test_the_worker_sends_a_mailings_first_steps_while_its_later_steps_are_queued(
+    app, session, make_campaign, make_reachable, sendgrid, monkeypatch
+):
+    import threading
+
+    from crm.outbox.worker import run_worker
+
+    monkeypatch.setattr(services, "QUEUE_CHUNK", 2)
+    monkeypatch.setattr(services, "QUEUE_STEP", 2)
+    campaign = make_campaign()
+    for index in range(6):
+        make_reachable(name=f"Dr Member {index}")
+    mailing_id = make_mailing(app, campaign, make_segment(app))
+    _send_now(app, mailing_id)
+    sent_while_queueing = threading.Event()
+    real_step, real_send = services.queue_step, app.extensions["crm.mailer"].send_bulk
+
+    def step_then_wait_for_a_send(session, mailing):
+        real_step(session, mailing)
+        if mailing.queued_through is not None and mailing.recipients == 2:  # after the first step's commit…
+            session.commit()
+            sent_while_queueing.wait(10)  # …the senders get its messages while the rest waits to be queued
+
+    def send_bulk(messages):
+        sent_while_queueing.set()
+        return real_send(messages)
+
+    monkeypatch.setattr(services, "queue_step", step_then_wait_for_a_send)
+    monkeypatch.setattr(app.extensions["crm.mailer"], "send_bulk", send_bulk)
+    run_worker(app, once=True, concurrency=2)
+    assert sent_while_queueing.is_set()
+    assert len(sendgrid.personal_messages()) == 6 and len(sendgrid.received) >= 2
+    session.expire_all()
+    assert session.get(Mailing, mailing_id).queued_through is None
