@@ -207,19 +207,27 @@ def _details():
     )
 
 
-def stream_members(
-    session: Session, filters: dict, chunk: int = CHUNK, after: int | None = None, limit: int | None = None
-) -> Iterator[list[tuple]]:
-    """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id:
-    those above `after`, at most `limit`. The ids are read once into an array, each chunk's details by id, so no
-    member objects pile up (design-notes, "Streaming a mailing's members")."""
+def stream_members(session: Session, filters: dict, chunk: int = CHUNK) -> Iterator[list[tuple]]:
+    """The segment's members in chunks of (user id, email, name, district id, riding, language, OCD id), by user id.
+    The segment's query runs once, for ids read from a server-side cursor into an array; each chunk's details are then
+    read by id, so no member objects pile up (see design-notes, "Streaming a mailing's members")."""
+    yield from member_details(session, member_ids(session, filters), chunk)
+
+
+def member_ids(session: Session, filters: dict, after: int | None = None) -> array:
+    """The ids of the segment's members (above `after`, if given) in order, as an array of 8-byte ints."""
     ids = array("q")
     wanted = select(User.id).join(MemberProfile, MemberProfile.user_id == User.id).where(*conditions(filters))
     if after is not None:
         wanted = wanted.where(User.id > after)
-    found = session.execute(wanted.order_by(User.id).limit(limit).execution_options(yield_per=ID_BATCH))
+    found = session.execute(wanted.order_by(User.id).execution_options(yield_per=ID_BATCH))
     for part in found.scalars().partitions():
         ids.extend(part)
+    return ids
+
+
+def member_details(session: Session, ids: array, chunk: int = CHUNK) -> Iterator[list[tuple]]:
+    """The details of the members with these ids, `chunk` at a time, in the order of the ids."""
     for start in range(0, len(ids), chunk):  # (in_ids: 0.4 s instead of 1.4 s for 100,000 on PostgreSQL)
         yield session.execute(_details().where(in_ids(session, User.id, ids[start : start + chunk].tolist()))).all()
 

@@ -6,11 +6,12 @@ Why it works this way: docs/design-notes.md, "mailings/services.py".
 from __future__ import annotations
 
 import dataclasses
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from crm.lib.pipeline import DatabaseThread
 from crm.lib.schedule import Every, scheduled_job
 from crm.mailings import links
 from crm.mailings.models import Mailing, MailingRecipient, Segment
-from crm.mailings.segments import clean_filters, count_members, sample_members, stream_members
+from crm.mailings.segments import clean_filters, count_members, member_details, member_ids, sample_members
 from crm.outbox.bulk import (
     after_queueing_many,
     casl_footer,
@@ -54,7 +55,7 @@ MAILING_PLACEHOLDERS = {
 MAX_SUBJECT_CHARS = 300
 MAX_BODY_CHARS = 8_000
 QUEUE_CHUNK = 1_000  # members rendered and queued at a time: bounds the worker's memory (2,000: +6 MB)
-QUEUE_STEP = 5_000  # members queued in one transaction: senders start after the first step, a crash redoes one
+QUEUE_STEP = 1_000  # members queued in one transaction (held until it commits: the senders get them)
 
 
 class MailingNotDraft(Exception):
@@ -301,19 +302,7 @@ def renderer_for(session: Session, mailing: Mailing) -> Renderer:
         campaign.jurisdiction.member_title,
         external_url("mailings.act", token="TOKEN"),
         links.token_maker(),
-        _kept_stencils(mailing),
     )
-
-
-def _kept_stencils(mailing: Mailing) -> dict:
-    """The stencils made for this mailing's text so far (the last mailing's only): each step of its queueing needs one
-    per language and riding, and making them again every step would cost each step as much again."""
-    key = (mailing.id, mailing.subject, mailing.body, mailing.subject_fr, mailing.body_fr)
-    kept = current_app.extensions.setdefault("crm.mailing_stencils", {})
-    if key not in kept:
-        kept.clear()
-        kept[key] = {}
-    return kept[key]
 
 
 @dataclass
@@ -473,31 +462,32 @@ def _next_to_queue(session: Session, now: datetime) -> Mailing | None:
     mailing_id, status, through = row
     unchanged = (Mailing.queued_through == through) if through is not None else Mailing.queued_through.is_(None)
     begin = {"status": "sent", "queued_at": now, "queued_through": 0} if status == "scheduled" else {}
-    taken = session.execute(
+    return session.scalars(
         update(Mailing)
         .where(Mailing.id == mailing_id, Mailing.status == status, unchanged)
-        .values(begin or {"queued_through": Mailing.queued_through}),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    return session.get(Mailing, mailing_id, populate_existing=True) if taken == 1 else None
+        .values(begin or {"queued_through": Mailing.queued_through})
+        .returning(Mailing),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).first()
 
 
 def queue_step(session: Session, mailing: Mailing) -> None:
     """Render the mailing for the next QUEUE_STEP members of its filters, a chunk at a time, each in their language,
     into one personal batch per language (each frame's CASL footer in that language); each member is recorded once
     (skipped, with the reason, when the template fails for them). The last step records the totals."""
-    renderer = renderer_for(session, mailing)
+    renderer, ids = _queueing(session, mailing)
     batches = _batches_of(session, mailing)
-    queued = skipped = read = 0
-    last = mailing.queued_through
+    start = bisect_right(ids, mailing.queued_through or 0)
+    step = ids[start : start + QUEUE_STEP]
+    queued = skipped = 0
     with DatabaseThread() as database:
-        for done, failed, members, through in _queue_chunks(database, session, renderer, batches, last):
-            queued, skipped, read, last = queued + done, skipped + failed, read + members, through
+        for done, failed in _queue_chunks(database, session, renderer, batches, step):
+            queued, skipped = queued + done, skipped + failed
     after_queueing_many(session, queued, before=mailing.recipients)
     mailing.recipients, mailing.skipped = mailing.recipients + queued, mailing.skipped + skipped
     first = batches.get("en") or batches.get("fr")
     mailing.batch_id, mailing.french_batch_id = first and first.id, batches["fr"].id if "fr" in batches else None
-    mailing.queued_through = last if read == QUEUE_STEP else None
+    mailing.queued_through = step[-1] if start + QUEUE_STEP < len(ids) else None
     if mailing.queued_through is None:
         record(
             session,
@@ -507,6 +497,16 @@ def queue_step(session: Session, mailing: Mailing) -> None:
             {"campaign_id": mailing.campaign_id, "recipients": mailing.recipients, "skipped": mailing.skipped},
         )
     session.flush()
+
+
+def _queueing(session: Session, mailing: Mailing) -> tuple[Renderer, array]:
+    """The mailing's renderer and the ids of the members it goes to (those left when first asked), made once per
+    session: a worker's pass queues a mailing in many steps on one session (design-notes, "queue_due_step")."""
+    kept = session.info.get("crm.mailings.queueing")
+    if kept is None or kept[0] != mailing.id:
+        ids = member_ids(session, mailing_filters(mailing), after=mailing.queued_through or None)
+        kept = session.info["crm.mailings.queueing"] = (mailing.id, renderer_for(session, mailing), ids)
+    return kept[1], kept[2]
 
 
 def _batches_of(session: Session, mailing: Mailing) -> dict[str, MailBatch]:
@@ -519,22 +519,18 @@ def _batches_of(session: Session, mailing: Mailing) -> dict[str, MailBatch]:
     return batches
 
 
-def _queue_chunks(
-    database: DatabaseThread, session: Session, renderer: Renderer, batches: dict, after: int | None
-) -> Iterator:
-    """(queued, skipped, members, last member id) for each chunk of the step. The database thread reads the next chunk
-    and writes the last while this one renders (the session is used only there meanwhile): design-notes,
+def _queue_chunks(database: DatabaseThread, session: Session, renderer: Renderer, batches: dict, ids) -> Iterator:
+    """(queued, skipped) for each chunk of the members with these ids. The database thread reads the next chunk and
+    writes the last while this one renders (the session is used only there meanwhile): design-notes,
     "lib/pipeline.py"."""
-    members = stream_members(
-        session, mailing_filters(renderer.mailing), chunk=QUEUE_CHUNK, after=after or None, limit=QUEUE_STEP
-    )
+    members = member_details(session, ids, QUEUE_CHUNK)
     reading, writing = database.submit(next, members, None), None
     while (chunk := reading.result()) is not None:
         reading = database.submit(next, members, None)
         rendered = _render_chunk(database, session, renderer, batches, chunk)
         if writing is not None:
             yield writing.result()
-        writing = database.submit(_write_chunk, session, renderer.mailing.id, *rendered, len(chunk), chunk[-1][0])
+        writing = database.submit(_write_chunk, session, renderer.mailing.id, *rendered)
     if writing is not None:
         yield writing.result()
 
@@ -576,10 +572,9 @@ def _render_chunk(
 
 
 def _write_chunk(
-    session: Session, mailing_id: int, rows: dict[str, list[dict]], skipped: list[dict], members: int, through: int
-) -> tuple[int, int, int, int]:
-    """Write one rendered chunk (on the database thread): its messages, then a recipient record for each member.
-    Returns (queued, skipped, members, last member id)."""
+    session: Session, mailing_id: int, rows: dict[str, list[dict]], skipped: list[dict]
+) -> tuple[int, int]:
+    """Write one rendered chunk (on the database thread): its messages, then a recipient record for each member."""
     records = list(skipped)
     queued = 0
     for outbox_rows in rows.values():
@@ -590,7 +585,7 @@ def _write_chunk(
         ]
         queued += len(ids)
     insert_rows(session, MailingRecipient.__table__, records)
-    return queued, len(skipped), members, through
+    return queued, len(skipped)
 
 
 def cancel_mailing(session: Session, mailing: Mailing, now: datetime | None = None) -> int:
@@ -643,7 +638,7 @@ def record_click(session: Session, link: links.ActionLink, now: datetime | None 
 
 # Every worker pass queues due mailings, so one sent "now" goes out within a second or two; the
 # scheduled job is the recorded sweep (in `crm jobs`, on the health page) for any a pass missed.
-add_pass_job(queue_due_step)
+add_pass_job(queue_due_step, hands_over=True)
 
 
 @scheduled_job("scheduled-mailings", Every(60), "Queue the recipients of every mailing whose time has come")

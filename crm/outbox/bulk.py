@@ -43,9 +43,10 @@ def _token_maker():
     serializer = _serializer()
     signer = serializer.make_signer(serializer.salt)
     sign, separator = signature_of(signer), signer.sep
+    compact = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps would make one per token
 
     def make(address: str, user_id: int | None) -> str:
-        value = base64_encode(json.dumps({"a": address.lower(), "u": user_id}, separators=(",", ":")).encode())
+        value = base64_encode(compact({"a": address.lower(), "u": user_id}).encode())
         return (value + separator + sign(value)).decode()
 
     return make
@@ -129,9 +130,19 @@ def queue_personal_emails(session: Session, batch: MailBatch, emails: list[tuple
     return insert_personal_rows(session, personal_rows(batch, emails))
 
 
+# The session.info key under which a worker's jobs thread offers its HandOver (outbox/worker.py).
+HAND_OVER = "crm.outbox.hand_over"
+
+
 def insert_personal_rows(session: Session, rows: list[dict]) -> list[int]:
-    """Write rows made by personal_rows; their message ids, in order."""
-    return insert_rows_returning_ids(session, OutboundMessage.__table__, rows)
+    """Write rows made by personal_rows; their message ids, in order. In a worker's pass job they are written already
+    claimed by that worker, which sends them once the job commits (design-notes, "outbox/worker.py: HandOver")."""
+    hand_over = session.info.get(HAND_OVER)
+    if hand_over is None or not hand_over.claim(session, rows):
+        return insert_rows_returning_ids(session, OutboundMessage.__table__, rows)
+    ids = insert_rows_returning_ids(session, OutboundMessage.__table__, rows)
+    hand_over.written(rows, ids)
+    return ids
 
 
 def personal_rows(batch: MailBatch, emails: list[tuple[int, str, str, str]]) -> list[dict]:
@@ -166,6 +177,8 @@ def after_queueing_many(session: Session, queued: int, before: int = 0) -> None:
     """After queueing `queued` messages (`before` already queued in earlier steps), refresh PostgreSQL's statistics of
     the outbox's status and batch once past ANALYZE_AFTER, as autovacuum would within the minute (why:
     docs/design-notes.md, "outbox/services.py: claim_messages")."""
+    if session.info.get(HAND_OVER) is not None:
+        return  # written claimed by a worker (outbox/worker.py: HandOver): no claim will plan for them
     if before < ANALYZE_AFTER <= before + queued and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL default_statistics_target = 10"))
         analyze(session, ["outbound_messages"], columns=("status", "batch_id"))

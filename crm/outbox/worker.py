@@ -7,12 +7,14 @@ import logging
 import queue
 import threading
 import time
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.extensions import db
 from crm.lib.memory import release_free_memory
+from crm.outbox.bulk import HAND_OVER
 from crm.outbox.models import MailBatch, OutboundMessage
 from crm.outbox.services import (
     SEND_FAILURES,
@@ -47,38 +49,134 @@ def maintain(session) -> None:
 # Jobs higher packages add to every worker pass (crm.mailings queues the mailings that are due), so
 # the outbox drives them without importing them. Each is called as job(session, now), committed on
 # its own; one that returns AGAIN is called again at once (a long job, a committed step at a time).
-_pass_jobs: list = []
+_pass_jobs: list[tuple[object, bool]] = []  # (job, hands over), those that hand over first
 AGAIN = "again"
 
 
-def add_pass_job(job) -> None:
-    """Run `job(session, now)` in every pass of every worker (the `crm worker` process and the dev thread)."""
-    if job not in _pass_jobs:
-        _pass_jobs.append(job)
+def add_pass_job(job, hands_over: bool = False) -> None:
+    """Run `job(session, now)` in every pass of every worker (the `crm worker` process and the dev thread); with
+    `hands_over`, before the others and offered the worker's HandOver (it queues mail a lead is waiting for)."""
+    if all(job is not added for added, _ in _pass_jobs):
+        _pass_jobs.append((job, hands_over))
+        _pass_jobs.sort(key=lambda entry: not entry[1])
 
 
-def run_pass_jobs(session, after_commit=None, stop: threading.Event | None = None) -> None:
+def run_pass_jobs(session, after_commit=None, stop: threading.Event | None = None, hand_over=None) -> None:
     """Run the added jobs, each in transactions of its own: one that fails is logged and the others still run; one
-    that returns AGAIN runs again (until `stop`), `after_commit()` told each time. They get a session of their own:
-    a job's rollback must not expire the messages sender threads are reading."""
+    that returns AGAIN runs again (until `stop`), `after_commit()` told each time. They get a session of their own
+    (a job's rollback must not expire the messages sender threads are reading), offering `hand_over` (HandOver)."""
     with Session(session.get_bind(), expire_on_commit=False) as own:
-        for job in list(_pass_jobs):
-            while _run_job(own, job) is AGAIN and not (stop is not None and stop.is_set()):
+        for job, hands_over in list(_pass_jobs):
+            offered = hand_over if hands_over else None
+            own.info[HAND_OVER] = offered
+            while _run_job(own, job, offered) is AGAIN and not (stop is not None and stop.is_set()):
                 if after_commit is not None:
                     after_commit()
     release_free_memory()  # a mailing's queueing frees some 10 MB the sending threads could not reuse
 
 
-def _run_job(session, job):
-    """Run one pass job and commit: what it returned, or None if it failed (logged, rolled back)."""
+def _run_job(session, job, hand_over=None):
+    """Run one pass job and commit: what it returned, or None if it failed (logged, rolled back). What it wrote
+    claimed for `hand_over` goes to the senders once committed, and is forgotten if rolled back."""
     try:
         result = job(session, utcnow())
         session.commit()
-        return result
     except Exception:
         log.exception("outbox: pass job %s failed", getattr(job, "__name__", job))
         session.rollback()
+        if hand_over is not None:
+            hand_over.rolled_back()
         return None
+    if hand_over is not None:
+        hand_over.committed(session)
+    return result
+
+
+class HandedUnit(list):
+    """Messages of one bulk batch a pass job wrote already claimed by this worker (HandOver): sent as they are."""
+
+
+class HandOver:
+    """Lets the jobs thread's pass jobs write personal messages already claimed by this worker (status `sending`,
+    under its lease) and hands them, once committed, to its bulk senders as they were rendered: no claim UPDATE,
+    no reading them back. Design: docs/design-notes.md, "outbox/worker.py: HandOver"."""
+
+    def __init__(self, worker: _Worker) -> None:
+        self.worker = worker
+        self.pending: list[tuple[list[dict], list[int]]] = []  # written in the open transaction
+        self.batches: dict[int, MailBatch] = {}  # detached copies, shared by the handed messages
+        self.declined = False  # rows were written unclaimed since the claiming thread was last woken
+
+    def claim(self, session, rows: list[dict]) -> bool:
+        """Mark rows about to be written as claimed by this worker; False (they stay queued) when stopping or
+        while sending is paused."""
+        if self.worker.stop.is_set() or paused_until(session) is not None:
+            self.declined = True
+            return False
+        now = utcnow()
+        until = now + timedelta(seconds=self.worker.app.config["MAIL_LEASE_SECONDS"])
+        claimed = {"status": "sending", "lease_owner": self.worker.owner, "lease_until": until, "attempts": 1}
+        for row in rows:
+            row.update(claimed, first_attempt_at=now)
+        for batch_id in {row["batch_id"] for row in rows} - set(self.batches):
+            self.batches[batch_id] = _detached(session.get(MailBatch, batch_id))
+        return True
+
+    def written(self, rows: list[dict], ids: list[int]) -> None:
+        self.pending.append((rows, ids))
+
+    def wake_if_queued(self) -> None:
+        """After a commit: wake the claiming thread if rows were written unclaimed (a pause), not for each step."""
+        if self.declined:
+            self.declined = False
+            self.worker.fresh.set()
+
+    def rolled_back(self) -> None:
+        self.pending.clear()
+
+    def committed(self, session) -> None:
+        """Hand what the committed transaction wrote to the senders, a bulk unit at a time (waiting for a free
+        slot); when the worker is stopping, give the rest back to the queue instead."""
+        pending, self.pending = self.pending, []
+        units = [unit for rows, ids in pending for unit in self.units(rows, ids)]
+        for index, unit in enumerate(units):
+            if not self.worker.hand(unit):
+                _give_back(session, units[index:], self.worker.owner)
+                return
+
+    def units(self, rows: list[dict], ids: list[int]) -> list[HandedUnit]:
+        """The rows as HandedMessages, split into units of MAIL_BULK_SIZE members of one batch."""
+        size = self.worker.bulk_size
+        by_batch: dict[int, list[HandedMessage]] = {}
+        for row, message_id in zip(rows, ids, strict=True):
+            row["id"], row["batch"] = message_id, self.batches[row["batch_id"]]
+            by_batch.setdefault(row["batch_id"], []).append(HandedMessage(row))
+        return [
+            HandedUnit(members[i : i + size]) for members in by_batch.values() for i in range(0, len(members), size)
+        ]
+
+
+class HandedMessage:
+    """A handed message as the senders read it: its row's values (and `id`, `batch`) as attributes, the row dict
+    itself as the instance's dict. An OutboundMessage made for each would cost 0.9 s of a 100k mailing."""
+
+    reply_to = html_body = created_at = provider_message_id = last_error = None
+    content = OutboundMessage.content
+
+    def __init__(self, row: dict) -> None:
+        self.__dict__ = row
+
+
+def _detached(batch: MailBatch) -> MailBatch:
+    """A copy of a batch's frame that belongs to no session, for sender threads to read."""
+    return MailBatch(
+        id=batch.id,
+        kind=batch.kind,
+        from_address=batch.from_address,
+        subject=batch.subject,
+        text_body=batch.text_body,
+        html_body=batch.html_body,
+    )
 
 
 def _claim_units(session, owner: str, limit: int, bulk_size: int, top_up: bool = True) -> list[list[OutboundMessage]]:
@@ -210,11 +308,13 @@ def _give_back(session, units: list[list[OutboundMessage]], owner: str) -> None:
 
 
 def _send_bulk(session, mailer, seed: list[OutboundMessage], owner: str, bulk_size: int) -> Result:
-    """A sending thread's whole job for a bulk batch: claim its top-up, send it and record the outcome."""
+    """A sending thread's whole job for a bulk batch: claim its top-up (not a handed unit's), send it and record
+    the outcome."""
     unit, results = seed, []
     try:
-        unit = _top_up(session, owner, seed, bulk_size)
-        session.commit()
+        if not isinstance(seed, HandedUnit):
+            unit = _top_up(session, owner, seed, bulk_size)
+            session.commit()
         results.append((unit, _attempt(mailer, unit)))
         paused = _record(session, results, owner)
     except Exception:
@@ -258,17 +358,50 @@ class _Worker:
         self.next_maintenance = 0.0
         self.jobs_thread: threading.Thread | None = None  # the pass jobs, apart from claiming and sending
         self.fresh = threading.Event()  # the jobs thread committed mail (a mailing's step): claim again
+        # Units the jobs thread hands over (HandOver): at most one waits while the bulk senders are busy
+        self.handed_slots = threading.BoundedSemaphore(PERSONAL_UNITS_IN_FLIGHT + 1)
+        self.handed_lock = threading.Lock()
+        self.handed_out = 0  # handed units whose result the claiming thread has not had back
 
     def weight(self, unit: list[OutboundMessage]) -> int:
-        """A unit's share of the claim capacity; a personal bulk batch weighs more (memory)."""
+        """A unit's share of the claim capacity (none for a handed unit: its slots bound it); a personal bulk batch
+        weighs more (memory)."""
+        if isinstance(unit, HandedUnit):
+            return 0
         if unit[0].batch_id is None:
             return len(unit)
         # A personal batch carries each recipient's own text (some 4 MB for 500): few at once.
         return max(self.share, self.capacity // PERSONAL_UNITS_IN_FLIGHT) if _personal(unit) else self.share
 
     def unsent(self) -> list[list[OutboundMessage]]:
-        """The units no sender has taken yet, from both lanes."""
-        return _drain(self.todo) + _drain(self.personal)
+        """The units no sender has taken yet, from both lanes (handed ones no longer hold a slot)."""
+        units = _drain(self.todo) + _drain(self.personal)
+        for unit in units:
+            if isinstance(unit, HandedUnit):
+                self.handed_slots.release()
+        self.handed_back(units)
+        return units
+
+    def hand(self, unit: HandedUnit) -> bool:
+        """(Jobs thread.) Put a handed unit in the bulk lane once a slot is free; False if the worker stops first."""
+        while not self.handed_slots.acquire(timeout=0.25):
+            if self.stop.is_set():
+                return False
+        with self.handed_lock:
+            self.handed_out += 1
+        self.personal.put(unit)
+        return True
+
+    def handed_back(self, units) -> None:
+        """Count the handed units among `units` (results, or units given back unsent) as back."""
+        back = sum(isinstance(unit, HandedUnit) for unit in units)
+        if back:
+            with self.handed_lock:
+                self.handed_out -= back
+
+    def busy(self) -> bool:
+        """Units are in flight: claimed, or handed by the jobs thread."""
+        return bool(self.in_flight or self.handed_out)
 
     def sender(self, todo: queue.SimpleQueue) -> None:
         """Hand single messages over; a bulk batch is claimed, sent and recorded here, on this thread's
@@ -284,6 +417,8 @@ class _Worker:
                 except Exception:  # a bug, not the provider: the leases expire, as in a crash
                     log.exception("outbox sender: unexpected failure (owner %s)", self.owner)
                     self.done.put((unit, RECORDED))
+                if isinstance(unit, HandedUnit):
+                    self.handed_slots.release()
 
     def run(self, once: bool) -> int:
         """Start the senders, loop until told to stop (or, with `once`, until idle), then shut down."""
@@ -315,7 +450,7 @@ class _Worker:
             self.exhausted = False
         self.maintain_when_due(session)
         self.claim(session)
-        if not self.in_flight:
+        if not self.busy():
             if self.stop.is_set() or (once and jobs_done):
                 return False
             self.exhausted = False
@@ -346,7 +481,8 @@ class _Worker:
         with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
             while True:
                 try:
-                    run_pass_jobs(session, after_commit=self.fresh.set, stop=self.stop)
+                    hand_over = HandOver(self)
+                    run_pass_jobs(session, after_commit=hand_over.wake_if_queued, stop=self.stop, hand_over=hand_over)
                 except Exception:  # run_pass_jobs logs each job's failure; this is the database going away
                     log.exception("outbox worker %s: pass jobs failed", self.owner)
                 self.fresh.set()  # what the round committed is claimable
@@ -395,6 +531,7 @@ class _Worker:
         """Record the results in one go; after a 429, give the units no sender has taken back."""
         paused = _record(session, self.results, self.owner)
         self.in_flight -= sum(self.weight(unit) for unit, _ in self.results)
+        self.handed_back([unit for unit, _ in self.results])
         self.handled += sum(len(unit) for unit, _ in self.results)
         self.results = []
         if paused:
@@ -405,15 +542,17 @@ class _Worker:
             self.exhausted = False
 
     def shut_down(self, session) -> None:
-        """Give back what no sender took, stop the senders and record their last results."""
+        """Stop the jobs thread (it finishes the step it is in, handing nothing more), give back what no sender took,
+        stop the senders and record their last results."""
+        self.stop.set()
+        if self.jobs_thread is not None:
+            self.jobs_thread.join()
         _give_back(session, self.unsent(), self.owner)
         for todo, _, count in self.lanes:
             for _ in range(count):
                 todo.put(None)
         for thread in self.threads:
             thread.join()
-        if self.jobs_thread is not None:
-            self.jobs_thread.join()  # the stop event is set: it finishes the job it is in, then returns
         while not self.done.empty():
             self.results.append(self.done.get())
         if self.results:

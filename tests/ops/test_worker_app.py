@@ -39,7 +39,7 @@ def registries() -> dict:
     ]
     return {
         "jobs": {job.name: name(job.run) for job in registered_jobs()},
-        "pass jobs": sorted(name(job) for job in _pass_jobs),
+        "pass jobs": sorted(name(job) for job, _ in _pass_jobs),
         "receivers": {signal.name: sorted(name(r) for r in signal.receivers_for(signal.ANY)) for signal in signals},
         "timeline sources": sorted(interaction_timeline._SOURCES),
         "directory timeline": sorted(name(provider) for provider in directory_timeline._providers),

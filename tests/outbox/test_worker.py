@@ -415,7 +415,7 @@ def test_a_long_pass_job_does_not_hold_up_sending(app, session, sendgrid, monkey
         busy.set()
         finish.wait(20)
 
-    monkeypatch.setattr(worker_module, "_pass_jobs", [slow_job])
+    monkeypatch.setattr(worker_module, "_pass_jobs", [(slow_job, False)])
     stop = threading.Event()
     thread = threading.Thread(target=run_worker, args=(app,), kwargs={"concurrency": 2, "interval": 0.05, "stop": stop})
     thread.start()
