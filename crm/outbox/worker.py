@@ -95,6 +95,11 @@ def _run_job(session, job, hand_over=None):
 class HandedUnit(list):
     """Messages of one bulk batch a pass job wrote already claimed by this worker (HandOver): sent as they are."""
 
+    def receipt(self) -> HandedUnit:
+        """What the claiming thread gets back once the unit is sent and recorded: its size, not its messages (a
+        result may wait there a while, and 500 messages are some 1.2 MB)."""
+        return HandedUnit([None] * len(self))
+
 
 class HandOver:
     """Lets the jobs thread's pass jobs write personal messages already claimed by this worker (status `sending`,
@@ -130,6 +135,7 @@ class HandOver:
         if self.declined:
             self.declined = False
             self.worker.fresh.set()
+            self.worker.wake.set()
 
     def rolled_back(self) -> None:
         self.pending.clear()
@@ -358,6 +364,7 @@ class _Worker:
         self.next_maintenance = 0.0
         self.jobs_thread: threading.Thread | None = None  # the pass jobs, apart from claiming and sending
         self.fresh = threading.Event()  # the jobs thread committed mail (a mailing's step): claim again
+        self.wake = threading.Event()  # mail was committed or handed over: stop waiting for it
         # Units the jobs thread hands over (HandOver): at most one waits while the bulk senders are busy
         self.handed_slots = threading.BoundedSemaphore(PERSONAL_UNITS_IN_FLIGHT + 1)
         self.handed_lock = threading.Lock()
@@ -390,6 +397,7 @@ class _Worker:
         with self.handed_lock:
             self.handed_out += 1
         self.personal.put(unit)
+        self.wake.set()  # its result must be collected: a sent unit holds its messages until recorded
         return True
 
     def handed_back(self, units) -> None:
@@ -409,16 +417,18 @@ class _Worker:
         with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
             while (unit := todo.get()) is not None:
                 try:
-                    self.done.put(
+                    result = (
                         (unit, _attempt(self.mailer, unit))
                         if unit[0].batch_id is None
                         else _send_bulk(session, self.mailer, unit, self.owner, self.bulk_size)
                     )
                 except Exception:  # a bug, not the provider: the leases expire, as in a crash
                     log.exception("outbox sender: unexpected failure (owner %s)", self.owner)
-                    self.done.put((unit, RECORDED))
+                    result = (unit, RECORDED)
                 if isinstance(unit, HandedUnit):
+                    result = (unit.receipt(), result[1])
                     self.handed_slots.release()
+                self.done.put(result)
 
     def run(self, once: bool) -> int:
         """Start the senders, loop until told to stop (or, with `once`, until idle), then shut down."""
@@ -461,10 +471,12 @@ class _Worker:
         return True
 
     def wait_for_mail(self, seconds: float) -> None:
-        """Sleep up to `seconds`, waking when the jobs thread commits mail or (within a quarter second) on stop."""
+        """Sleep up to `seconds`, waking when the jobs thread commits or hands over mail, or (within a quarter
+        second) on stop."""
         deadline = time.monotonic() + seconds
         while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
-            if self.fresh.wait(min(left, 0.25)):
+            if self.wake.wait(min(left, 0.25)):
+                self.wake.clear()
                 return
 
     def maintain_when_due(self, session) -> None:
@@ -486,6 +498,7 @@ class _Worker:
                 except Exception:  # run_pass_jobs logs each job's failure; this is the database going away
                     log.exception("outbox worker %s: pass jobs failed", self.owner)
                 self.fresh.set()  # what the round committed is claimable
+                self.wake.set()
                 if once or self.stop.wait(self.interval):
                     return
 
