@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 30
 WORKER_SILENT_AFTER = timedelta(minutes=5)  # /healthz says no worker is running after this long without a beat
 KEEP_RUNS_DAYS = 30
-_PROCESS = {"name": f"{socket.gethostname()}:{os.getpid()}", "started": utcnow(), "beat": float("-inf")}
+_PROCESS = {"name": f"{socket.gethostname()}:{os.getpid()}", "started": utcnow(), "beats": {}}  # name → monotonic
 
 
 def _worker_name() -> str:
@@ -170,16 +170,17 @@ def _beating(app, name: str):
 
 def beat(session: Session, now: datetime | None = None, *, force: bool = False) -> None:
     """Record that this worker is alive, at most every HEARTBEAT_SECONDS per process and thread."""
-    if not force and time.monotonic() - _PROCESS["beat"] < HEARTBEAT_SECONDS:
+    name = _worker_name()
+    if not force and time.monotonic() - _PROCESS["beats"].get(name, float("-inf")) < HEARTBEAT_SECONDS:
         return
     now = now or utcnow()
-    _record_beat(session, _worker_name(), now)
+    _record_beat(session, name, now)
     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - timedelta(days=1)))
     session.execute(
         delete(JobRun).where(JobRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS), JobRun.outcome != "running")
     )
     session.commit()
-    _PROCESS["beat"] = time.monotonic()
+    _PROCESS["beats"][name] = time.monotonic()
 
 
 def last_worker_seen(session: Session) -> datetime | None:

@@ -45,7 +45,7 @@ def test_jobs(app, monkeypatch):
         raise RuntimeError("the job broke")
 
     monkeypatch.setitem(app.config, "SCHEDULED_JOBS", "test-count,test-explode")
-    monkeypatch.setitem(_PROCESS, "beat", float("-inf"))  # this process beats again at once
+    monkeypatch.setitem(_PROCESS, "beats", {})  # this process's threads beat again at once
     yield calls
     unregister_job("test-count")
     unregister_job("test-explode")
