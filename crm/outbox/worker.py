@@ -463,21 +463,22 @@ class _Worker:
         if not self.busy():
             if self.stop.is_set() or (once and jobs_done):
                 return False
-            self.exhausted = False
-            self.wait_for_mail(_idle_wait(session, self.interval))
+            if not self.wait_for_mail(_idle_wait(session, self.interval)):
+                self.exhausted = False  # a whole wait: look for what others queued (a unit handed over is not that)
             return True
         if self.collect():
             self.record(session)
         return True
 
-    def wait_for_mail(self, seconds: float) -> None:
+    def wait_for_mail(self, seconds: float) -> bool:
         """Sleep up to `seconds`, waking when the jobs thread commits or hands over mail, or (within a quarter
-        second) on stop."""
+        second) on stop; True if woken by the jobs thread."""
         deadline = time.monotonic() + seconds
         while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
             if self.wake.wait(min(left, 0.25)):
                 self.wake.clear()
-                return
+                return True
+        return False
 
     def maintain_when_due(self, session) -> None:
         """Expire leases and settle unknown messages every `interval` seconds."""
@@ -485,6 +486,7 @@ class _Worker:
             maintain(session)
             session.commit()
             self.next_maintenance = time.monotonic() + self.interval
+            self.exhausted = False  # leases it expired, and what others queued meanwhile, are claimable
 
     def run_jobs(self, once: bool) -> None:
         """The jobs thread: the pass jobs (due mailings, scheduled jobs) every `interval` seconds (with `once`, one
@@ -551,8 +553,6 @@ class _Worker:
             unsent = self.unsent()
             self.in_flight -= sum(self.weight(unit) for unit in unsent)
             _give_back(session, unsent, self.owner)
-        if not self.in_flight:
-            self.exhausted = False
 
     def shut_down(self, session) -> None:
         """Stop the jobs thread (it finishes the step it is in, handing nothing more), give back what no sender took,
