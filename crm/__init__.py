@@ -28,6 +28,7 @@ def create_worker_app(config=None) -> Flask:
     from crm.lib.url_rules import add_url_rules
 
     app = _new_app(config)
+    app.config["SQLITE_CACHE_KIB"] = app.config["WORKER_SQLITE_CACHE_KIB"]  # a connection per thread
     register_core_extensions(app)
     register_domains()
     register_template_filters(app)
@@ -166,6 +167,7 @@ def _sqlite_pragmas(app: Flask) -> None:
     from crm.lib.sql import fold_python
 
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    cache_kib = int(app.config["SQLITE_CACHE_KIB"])
     with app.app_context():
 
         @event.listens_for(db.engine, "connect")
@@ -174,6 +176,7 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
+            cursor.execute(f"PRAGMA cache_size=-{cache_kib}")  # negative: KiB, not pages
             cursor.close()
             dbapi_connection.create_function("fold_text", 1, fold_python, deterministic=True)
 

@@ -120,3 +120,21 @@ def test_the_worker_app_refuses_to_write_the_url_rules(tmp_path):
     worker = create_worker_app({"CRM_ENV": "testing", "INSTANCE_PATH": str(tmp_path)})
     result = worker.test_cli_runner().invoke(args=["crm", "url-rules"])
     assert result.exit_code == 1 and "Run this with the web app" in result.output
+
+
+def test_the_worker_app_gives_each_sqlite_connection_a_smaller_page_cache_than_the_web_app(app, tmp_path):
+    from sqlalchemy import text
+
+    from crm import create_worker_app
+    from crm.extensions import db
+
+    database = f"sqlite:///{tmp_path / 'cache.sqlite3'}"
+    config = {"CRM_ENV": "testing", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": database}
+    worker = create_worker_app(config)
+    with worker.app_context():
+        assert db.session.execute(text("PRAGMA cache_size")).scalar() == -worker.config["WORKER_SQLITE_CACHE_KIB"]
+        db.session.remove()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            assert db.session.execute(text("PRAGMA cache_size")).scalar() == -app.config["SQLITE_CACHE_KIB"]
+    assert worker.config["WORKER_SQLITE_CACHE_KIB"] < app.config["SQLITE_CACHE_KIB"]
