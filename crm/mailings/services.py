@@ -38,7 +38,7 @@ from crm.outbox.bulk import (
     start_personal_batch,
 )
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, MailBatch, OutboundMessage
-from crm.outbox.services import one_line, queue_message, utcnow
+from crm.outbox.services import one_line, queue_message, utcnow, wake_workers
 from crm.outbox.worker import AGAIN, add_pass_job
 from crm.reference.names import name_in, title_in
 from crm.stakeholders.models import ElectedOffice, Person
@@ -423,6 +423,8 @@ def send_mailing(
         mailing.id,
         {"campaign_id": mailing.campaign_id, "recipients": count, "scheduled_at": (at or now).isoformat()},
     )
+    if (at or now) <= now:
+        wake_workers(session)  # the workers start queueing it when this commits, not at their next pass
     session.expire(mailing)
     return count
 

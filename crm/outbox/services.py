@@ -23,6 +23,19 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 PAUSE_NAME = "provider"
 
 
+# The channel on which a transaction tells running workers that a pass job has work now
+# (PostgreSQL's NOTIFY, delivered when it commits); each worker's jobs thread LISTENs on it
+# (worker.py, JobsListener).
+JOBS_CHANNEL = "crm_worker_jobs"
+
+
+def wake_workers(session: Session) -> None:
+    """Have running workers start their pass jobs as soon as this transaction commits (on PostgreSQL), rather than
+    at their next pass, up to MAIL_WORKER_INTERVAL seconds later (as they do on SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {JOBS_CHANNEL}"))
+
+
 def utcnow() -> datetime:
     return datetime.utcnow().replace(microsecond=0)
 

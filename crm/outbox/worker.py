@@ -3,6 +3,7 @@ development."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -17,6 +18,7 @@ from crm.lib.memory import release_free_memory
 from crm.outbox.bulk import HAND_OVER
 from crm.outbox.models import MailBatch, OutboundMessage
 from crm.outbox.services import (
+    JOBS_CHANNEL,
     SEND_FAILURES,
     claim_messages,
     expire_leases,
@@ -38,6 +40,42 @@ PERSONAL_UNITS_IN_FLIGHT = 2  # bulk requests with per-recipient text in flight 
 # What became of one send unit: the provider's message id, why it was not taken, or (a bulk batch
 # sent by a sender thread) RECORDED or RECORDED_PAUSED.
 Result = tuple[list[OutboundMessage], object]
+
+
+class JobsListener:
+    """The jobs thread's wait between passes. On PostgreSQL it LISTENs on JOBS_CHANNEL, so a mailing sent now is
+    queued at once rather than at the next pass; elsewhere, or once its connection fails, it waits the interval."""
+
+    def __init__(self, engine=None) -> None:
+        self.connection = None
+        if engine is None or engine.dialect.name != "postgresql":
+            return
+        try:
+            self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self.connection.exec_driver_sql(f"LISTEN {JOBS_CHANNEL}")
+        except Exception:
+            log.exception("outbox worker: cannot LISTEN for jobs; its passes run every interval")
+            self.close()
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        """Wait up to `seconds`, less if notified (stop is checked every quarter second); True if told to stop."""
+        deadline = time.monotonic() + seconds
+        while self.connection is not None and not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            try:
+                notifies = self.connection.connection.driver_connection.notifies(timeout=min(left, 0.25), stop_after=1)
+                with contextlib.closing(notifies):
+                    if any(True for _ in notifies):
+                        return stop.is_set()
+            except Exception:
+                log.exception("outbox worker: lost its LISTEN connection; its passes run every interval")
+                self.close()
+        return stop.wait(max(deadline - time.monotonic(), 0))
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):
+                self.connection.close()
+            self.connection = None
 
 
 def maintain(session) -> None:
@@ -491,8 +529,12 @@ class _Worker:
     def run_jobs(self, once: bool) -> None:
         """The jobs thread: the pass jobs (due mailings, scheduled jobs) every `interval` seconds (with `once`, one
         round), so a long job never holds up claiming and sending: a mailing's recipients go out while the later
-        steps of its queueing are written."""
-        with self.app.app_context(), Session(db.engine, expire_on_commit=False) as session:
+        steps of its queueing are written. Notified (JobsListener), it starts the next pass at once."""
+        with (
+            self.app.app_context(),
+            Session(db.engine, expire_on_commit=False) as session,
+            contextlib.closing(JobsListener(None if once else db.engine)) as listener,
+        ):
             while True:
                 try:
                     hand_over = HandOver(self)
@@ -501,7 +543,7 @@ class _Worker:
                     log.exception("outbox worker %s: pass jobs failed", self.owner)
                 self.fresh.set()  # what the round committed is claimable
                 self.wake.set()
-                if once or self.stop.wait(self.interval):
+                if once or listener.wait(self.interval, self.stop):
                     return
 
     def claim(self, session) -> None:

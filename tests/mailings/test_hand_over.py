@@ -132,3 +132,39 @@ def test_a_sent_handed_unit_comes_back_to_the_claiming_thread_as_its_size_only()
 
     receipt = HandedUnit([object(), object(), object()]).receipt()
     assert isinstance(receipt, HandedUnit) and len(receipt) == 3 and set(receipt) == {None}
+
+
+def test_a_running_worker_starts_a_mailing_sent_now_at_once_not_at_its_next_pass_on_postgresql(
+    app, session, make_campaign, make_reachable, sendgrid, monkeypatch
+):
+    """The click's NOTIFY wakes the worker's jobs thread (JobsListener): with passes a minute apart, a mailing sent
+    after a pass is queued and sent within seconds, not at the next pass."""
+    import threading
+    import time
+
+    import pytest
+
+    from crm.outbox import worker as worker_module
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; on SQLite the worker's next pass finds the mailing")
+    passed = threading.Event()
+    monkeypatch.setattr(worker_module, "_pass_jobs", [*worker_module._pass_jobs, (lambda *_: passed.set(), False)])
+    campaign = make_campaign()
+    for index in range(3):
+        make_reachable(name=f"Dr Member {index}")
+    mailing_id = make_mailing(app, campaign, make_segment(app))
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(app,), kwargs={"concurrency": 2, "interval": 60, "stop": stop})
+    thread.start()
+    try:
+        assert passed.wait(20)  # its first pass is over: the next is a minute away
+        _send_now(app, mailing_id)
+        deadline = time.monotonic() + 15
+        while len(sendgrid.personal_messages()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(sendgrid.personal_messages()) == 3
+    finally:
+        stop.set()
+        thread.join(20)
+    assert not thread.is_alive()  # told to stop, it left its wait within a quarter second

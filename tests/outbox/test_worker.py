@@ -466,3 +466,34 @@ def test_a_large_mailings_batch_is_claimed_in_order_without_sorting_it_on_postgr
     plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(f"EXPLAIN {statement}", parameters))
     session.rollback()
     assert "Sort" not in plan, plan
+
+
+def test_without_postgresql_the_jobs_thread_waits_its_interval_or_until_stopped(app):
+    from crm.outbox.worker import JobsListener
+
+    listener, stop = JobsListener(None), threading.Event()
+    started = time.monotonic()
+    assert listener.wait(0.2, stop) is False and time.monotonic() - started >= 0.2
+    stop.set()
+    assert listener.wait(30, stop) is True
+
+
+def test_a_lost_listen_connection_leaves_the_worker_waiting_its_interval_on_postgresql(app, caplog):
+    from crm.outbox.services import wake_workers
+    from crm.outbox.worker import JobsListener
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("LISTEN is PostgreSQL's")
+        listener, stop = JobsListener(db.engine), threading.Event()
+        wake_workers(db.session)
+        db.session.commit()
+        assert listener.wait(5, stop) is False and listener.connection is not None  # woken at once
+        pid = listener.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        db.session.commit()
+        started = time.monotonic()
+        assert listener.wait(0.5, stop) is False  # no exception: it falls back to waiting
+        assert listener.connection is None and time.monotonic() - started < 2
+        assert "lost its LISTEN connection" in caplog.text
+        listener.close()
