@@ -39,7 +39,11 @@ def _serve(latency: float, connection) -> None:
     server = FakeSendGrid().start()
     server.latency = latency
     connection.send(server.host)
-    while connection.recv() == "reset and count":
+    while (command := connection.recv()) in ("reset and count", "count"):
+        if command == "count":  # how many messages it holds, cheaply (the mailing polls it)
+            with server.lock:
+                connection.send(sum(len(body["personalizations"]) for body in server.received))
+            continue
         connection.send(server.message_ids())
         server.reset()
         server.latency = latency
@@ -58,6 +62,11 @@ class _FakeServer:
     def received(self):
         """How often each outbox message id reached the server and was answered 202 since the last call."""
         self._connection.send("reset and count")
+        return self._connection.recv()
+
+    def count(self) -> int:
+        """How many messages reached the server since the last `received()`, without forgetting them."""
+        self._connection.send("count")
         return self._connection.recv()
 
     def kill(self) -> None:
@@ -247,7 +256,8 @@ def _mailing(
     app, server: _FakeServer, campaign_id: int, segment_id: int, members: int, database_url: str, instance: str
 ) -> dict:
     """From the lead's click (the service the Send view calls) to the fake SendGrid holding every member's
-    message: the `crm worker` process queues the mailing (its pass job) and sends it; its peak memory too."""
+    message, each marked accepted: a `crm worker` process, started and idle before the click as in production,
+    queues the mailing (its pass job, woken by the click's NOTIFY on PostgreSQL) and sends it; its peak memory."""
     from crm.campaigns.models import Campaign
     from crm.extensions import db
     from crm.mailings.models import Mailing, Segment
@@ -265,12 +275,16 @@ def _mailing(
             body=BODY,
         )
         db.session.commit()
+        worker = _ResidentWorker(app, database_url, server.host, instance)
         started = time.perf_counter()
         mailing_id = mailing.id
         matched = send_mailing(db.session, mailing, actor_id=None)  # the click
         db.session.commit()
-    peak = _worker_peak_mb(database_url, server.host, instance)
-    total = time.perf_counter() - started
+    try:
+        _wait_until_sent(app, server, members)
+        total = time.perf_counter() - started
+    finally:
+        peak = worker.stop()
     _check_delivered(app, server, members)
     assert matched == members, f"{matched} members matched, not {members}"
     with app.app_context():
@@ -283,23 +297,90 @@ def _mailing(
     }
 
 
-# `flask crm worker --once` that prints, as it exits, its own high-water RSS (VmHWM). The ru_maxrss a parent
-# gets from wait4 would start from the size of the process that forked it (this one, large after a 100k run).
+def _wait_until_sent(app, server: _FakeServer, members: int, timeout: float = 600) -> None:
+    """Until the fake server holds `members` messages and the outbox marks as many accepted (polled every 0.1 s;
+    the outbox only once the server has them all)."""
+    from sqlalchemy import func, select
+
+    from crm.extensions import db
+    from crm.outbox.models import OutboundMessage
+
+    deadline = time.monotonic() + timeout
+    while server.count() < members:
+        assert time.monotonic() < deadline, f"{server.count()} of {members} messages sent in {timeout} s"
+        time.sleep(0.1)
+    with app.app_context():
+        accepted = select(func.count()).where(OutboundMessage.status == "accepted")
+        while db.session.scalar(accepted) < members:
+            db.session.rollback()  # the next count in a new transaction
+            assert time.monotonic() < deadline, f"not every message was marked accepted in {timeout} s"
+            time.sleep(0.1)
+        db.session.remove()
+
+
+# `flask crm worker` (with the script's own arguments) that prints, as it exits, its high-water RSS (VmHWM). The
+# ru_maxrss a parent gets from wait4 would start from the size of the process that forked it (this one, large).
 _WORKER_REPORTING_PEAK = """
 import atexit, sys
 atexit.register(lambda: print(next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))))
 from flask.cli import main
-sys.argv = ["flask", "--app", "worker", "crm", "worker", "--once"]
+sys.argv = ["flask", "--app", "worker", "crm", "worker", *sys.argv[1:]]
 main()
 """
 
 
-def _worker_peak_mb(database_url: str, host: str, instance: str) -> float:
+class _ResidentWorker:
+    """`crm worker` as production runs it, started before the click and ready when its first pass has beaten
+    (its heartbeat), so its jobs thread LISTENs; `stop()` ends it as systemd does and gives its peak in MB."""
+
+    def __init__(self, app, database_url: str, host: str, instance: str) -> None:
+        from sqlalchemy import delete, func, select
+
+        from crm.extensions import db
+        from crm.ops.models import WorkerHeartbeat
+
+        with app.app_context():
+            db.session.execute(delete(WorkerHeartbeat))
+            db.session.commit()
+            self.output = tempfile.TemporaryFile("w+")  # a pipe could fill and block the worker
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_REPORTING_PEAK],
+                cwd=ROOT,
+                env=_worker_env(database_url, host, instance),
+                stdout=self.output,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            deadline = time.monotonic() + 60
+            while not db.session.scalar(select(func.count()).select_from(WorkerHeartbeat)):
+                db.session.rollback()
+                assert self.process.poll() is None and time.monotonic() < deadline, f"worker: {self.read()[-2000:]}"
+                time.sleep(0.05)
+            db.session.remove()
+
+    def read(self) -> str:
+        self.output.seek(0)
+        return self.output.read()
+
+    def stop(self) -> float:
+        self.process.terminate()
+        returncode = self.process.wait(60)
+        output = self.read()
+        self.output.close()
+        assert returncode == 0, f"worker exited with {returncode}: {output[-2000:]}"
+        return _peak_mb(output)
+
+
+def _peak_mb(output: str) -> float:
+    return round(int(output.rsplit("VmHWM:", 1)[1].split()[0]) / 1024, 1)
+
+
+def _worker_env(database_url: str, host: str, instance: str) -> dict:
     from tests.outbox.fake_sendgrid import API_KEY
 
     # MALLOC_ARENA_MAX=2, as the README advises for `crm worker`: glibc otherwise gives each sending thread an arena
     # that keeps the memory of the largest request it built (a mailing's 100,000 members: 157-180 MB, not 136)
-    env = dict(
+    return dict(
         os.environ,
         MALLOC_ARENA_MAX="2",
         CRM_ENV="production",
@@ -310,11 +391,20 @@ def _worker_peak_mb(database_url: str, host: str, instance: str) -> float:
         SENDGRID_API_KEY=API_KEY,
         SENDGRID_HOST=host,
     )
+
+
+def _worker_peak_mb(database_url: str, host: str, instance: str) -> float:
+    """The peak of a `crm worker --once` (with nothing to send, what the app costs before a mailing adds to it)."""
     worker = subprocess.run(
-        [sys.executable, "-c", _WORKER_REPORTING_PEAK], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", _WORKER_REPORTING_PEAK, "--once"],
+        cwd=ROOT,
+        env=_worker_env(database_url, host, instance),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert worker.returncode == 0, f"worker exited with {worker.returncode}: {worker.stderr[-2000:]}"
-    return round(int(worker.stdout.rsplit("VmHWM:", 1)[1].split()[0]) / 1024, 1)
+    return _peak_mb(worker.stdout)
 
 
 def _fresh_app(database_url: str, tmp: str):
