@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 RECORD_AFTER_SECONDS = 1.0  # how long an acceptance may wait to be recorded with others
 RECORD_WINDOW_SECONDS = 0.25  # how long `crm worker` lets outcomes gather before recording them
 PERSONAL_UNITS_IN_FLIGHT = 2  # bulk requests with per-recipient text in flight at once (memory)
+RELISTEN_SECONDS = 60  # how long a worker whose LISTEN connection was lost waits before it tries again
 
 # What became of one send unit: the provider's message id, why it was not taken, or (a bulk batch
 # sent by a sender thread) RECORDED or RECORDED_PAUSED.
@@ -44,22 +45,30 @@ Result = tuple[list[OutboundMessage], object]
 
 class JobsListener:
     """The jobs thread's wait between passes. On PostgreSQL it LISTENs on JOBS_CHANNEL, so a mailing sent now is
-    queued at once rather than at the next pass; elsewhere, or once its connection fails, it waits the interval."""
+    queued at once rather than at the next pass; elsewhere it waits the interval, as it does while its connection
+    is lost (it tries again every RELISTEN_SECONDS)."""
 
     def __init__(self, engine=None) -> None:
+        self.engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
         self.connection = None
-        if engine is None or engine.dialect.name != "postgresql":
+        self.listen_after = 0.0
+        self.listen()
+
+    def listen(self) -> None:
+        """Open the LISTEN connection, unless there is none to open or the last attempt was too recent."""
+        if self.engine is None or self.connection is not None or time.monotonic() < self.listen_after:
             return
         try:
-            self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             self.connection.exec_driver_sql(f"LISTEN {JOBS_CHANNEL}")
         except Exception:
-            log.exception("outbox worker: cannot LISTEN for jobs; its passes run every interval")
-            self.close()
+            log.exception("outbox worker: cannot LISTEN for jobs; its passes run every interval meanwhile")
+            self.lost()
 
     def wait(self, seconds: float, stop: threading.Event) -> bool:
         """Wait up to `seconds`, less if notified (stop is checked every quarter second); True if told to stop."""
         deadline = time.monotonic() + seconds
+        self.listen()
         while self.connection is not None and not stop.is_set() and (left := deadline - time.monotonic()) > 0:
             try:
                 notifies = self.connection.connection.driver_connection.notifies(timeout=min(left, 0.25), stop_after=1)
@@ -67,9 +76,13 @@ class JobsListener:
                     if any(True for _ in notifies):
                         return stop.is_set()
             except Exception:
-                log.exception("outbox worker: lost its LISTEN connection; its passes run every interval")
-                self.close()
+                log.exception("outbox worker: lost its LISTEN connection; its passes run every interval meanwhile")
+                self.lost()
         return stop.wait(max(deadline - time.monotonic(), 0))
+
+    def lost(self) -> None:
+        self.close()
+        self.listen_after = time.monotonic() + RELISTEN_SECONDS
 
     def close(self) -> None:
         if self.connection is not None:

@@ -497,3 +497,27 @@ def test_a_lost_listen_connection_leaves_the_worker_waiting_its_interval_on_post
         assert listener.connection is None and time.monotonic() - started < 2
         assert "lost its LISTEN connection" in caplog.text
         listener.close()
+
+
+def test_a_worker_listens_again_after_losing_its_connection_on_postgresql(app, monkeypatch):
+    from crm.outbox import worker as worker_module
+    from crm.outbox.services import wake_workers
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("LISTEN is PostgreSQL's")
+        listener, stop = worker_module.JobsListener(db.engine), threading.Event()
+        pid = listener.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        db.session.commit()
+        monkeypatch.setattr(worker_module, "RELISTEN_SECONDS", 0.1)
+        listener.wait(0.3, stop)  # finds it lost, waits out its interval
+        time.sleep(0.1)
+        wake_workers(db.session)  # sent before the next wait listens: not heard
+        db.session.commit()
+        assert listener.wait(0.3, stop) is False and listener.connection is not None  # listening again
+        wake_workers(db.session)
+        db.session.commit()
+        started = time.monotonic()
+        assert listener.wait(5, stop) is False and time.monotonic() - started < 2  # woken, not the 5 s
+        listener.close()
