@@ -91,7 +91,7 @@ def start_server(app):
     return server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # its worker thread stops with the browser tests: it shares the process
 def live_server(database_url, tmp_path_factory):
     """The app as `make run` configures it (file mail, worker thread, dev mailbox) on a free port."""
     from flask_migrate import upgrade
