@@ -17,6 +17,8 @@ import queue
 import threading
 import time
 
+from crm.backup.postgres import connect  # psycopg's connection from a SQLAlchemy URL
+
 TABLE = "bench_mailing_floor"
 STEP = 1_000  # the product's QUEUE_STEP
 UNIT = 500  # MAIL_BULK_SIZE's default
@@ -35,16 +37,9 @@ MEMBERS = """SELECT u.id, u.email, u.name, d.name FROM users u JOIN member_profi
 LEFT JOIN electoral_districts d ON d.id = p.district_id ORDER BY u.id"""
 
 
-def conninfo(database_url: str) -> str:
-    """The psycopg connection string of a SQLAlchemy URL."""
-    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 def floor_round(database_url: str, host: str, body: str, members: int) -> float:
     """Seconds to store and send every member's message once, each marked accepted; raises if one is missing."""
-    import psycopg
-
-    with psycopg.connect(conninfo(database_url), autocommit=True) as connection:
+    with connect(database_url, autocommit=True) as connection:
         connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
         connection.execute(
             f"CREATE TABLE {TABLE} (id bigint PRIMARY KEY, user_id bigint, to_address text, subject text,"
@@ -52,10 +47,10 @@ def floor_round(database_url: str, host: str, body: str, members: int) -> float:
         )
     try:
         seconds = _store_and_send(database_url, host, body)
-        with psycopg.connect(conninfo(database_url)) as connection:
+        with connect(database_url) as connection:
             accepted = connection.execute(f"SELECT count(*) FROM {TABLE} WHERE status = 'accepted'").fetchone()[0]
     finally:
-        with psycopg.connect(conninfo(database_url), autocommit=True) as connection:
+        with connect(database_url, autocommit=True) as connection:
             connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
     if accepted != members:
         raise RuntimeError(f"the floor marked {accepted} messages accepted, not {members}")
@@ -91,9 +86,7 @@ def _guarded(function, failures: list, *args) -> None:
 
 def _write(database_url: str, body: str, units: queue.Queue) -> None:
     """Read the members a step at a time, store their messages (committed), then hand them over in units."""
-    import psycopg
-
-    with psycopg.connect(conninfo(database_url)) as reader, psycopg.connect(conninfo(database_url)) as writer:
+    with connect(database_url) as reader, connect(database_url) as writer:
         members = reader.cursor(name="members")
         members.execute(MEMBERS)
         next_id = 1
@@ -130,13 +123,12 @@ def _message(message_id: int, member: tuple, body: str) -> tuple:
 
 def _send(database_url: str, host: str, units: queue.Queue) -> None:
     """Post each unit with sendgrid-python, then mark its rows accepted."""
-    import psycopg
     from sendgrid import SendGridAPIClient
 
     from tests.outbox.fake_sendgrid import API_KEY
 
     client = SendGridAPIClient(api_key=API_KEY, host=host)
-    with psycopg.connect(conninfo(database_url)) as connection:
+    with connect(database_url) as connection:
         while (unit := units.get()) is not None:
             response = client.send({**FRAME, "subject": unit[0][3], "personalizations": [_personal(m) for m in unit]})
             if response.status_code != 202:

@@ -468,6 +468,13 @@ def test_a_large_mailings_batch_is_claimed_in_order_without_sorting_it_on_postgr
     assert "Sort" not in plan, plan
 
 
+def _terminate(listener) -> None:
+    """End the listener's server connection from another one."""
+    pid = listener.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    db.session.commit()
+
+
 def test_without_postgresql_the_jobs_thread_waits_its_interval_or_until_stopped(app):
     from crm.outbox.worker import JobsListener
 
@@ -489,9 +496,7 @@ def test_a_lost_listen_connection_leaves_the_worker_waiting_its_interval_on_post
         wake_workers(db.session)
         db.session.commit()
         assert listener.wait(5, stop) is False and listener.connection is not None  # woken at once
-        pid = listener.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        db.session.commit()
+        _terminate(listener)  # as a server restart would
         started = time.monotonic()
         assert listener.wait(0.5, stop) is False  # no exception: it falls back to waiting
         assert listener.connection is None and time.monotonic() - started < 2
@@ -507,9 +512,7 @@ def test_a_worker_listens_again_after_losing_its_connection_on_postgresql(app, m
         if db.engine.dialect.name != "postgresql":
             pytest.skip("LISTEN is PostgreSQL's")
         listener, stop = worker_module.JobsListener(db.engine), threading.Event()
-        pid = listener.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        db.session.commit()
+        _terminate(listener)  # as a server restart would
         monkeypatch.setattr(worker_module, "RELISTEN_SECONDS", 0.1)
         listener.wait(0.3, stop)  # finds it lost, waits out its interval
         time.sleep(0.1)
