@@ -4,6 +4,7 @@ import hashlib
 import time
 from functools import cache
 
+import orjson
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import DBAPIError
@@ -224,14 +225,13 @@ def _lookup_item(row: tuple, language: str) -> dict:
 
 
 def _sorted_json(body: dict):
-    """jsonify(body), byte for byte, for a body whose dicts already have their keys in alphabetical order: encoded
-    without sorting them again or checking for cycles (encoding was a third of the user-space instructions the
-    lookup adds to a request). In debug mode (indented output), jsonify itself."""
+    """jsonify(body) for a body whose dicts already have their keys in alphabetical order, encoded by orjson (the
+    standard encoder was 30 of the 160 µs of CPU the uncached lookup adds to a request; orjson takes 2). Text outside
+    ASCII is written as UTF-8, not as \\u escapes: the same JSON. In debug mode (indented output), jsonify itself."""
     provider = current_app.json
     if provider.compact is False or (provider.compact is None and current_app.debug):
         return jsonify(body)
-    text = provider.dumps(body, sort_keys=False, check_circular=False, separators=(",", ":"))
-    return current_app.response_class(f"{text}\n", mimetype=provider.mimetype)
+    return current_app.response_class(orjson.dumps(body) + b"\n", mimetype=provider.mimetype)
 
 
 # PostgreSQL reads these rows from `postal_lookup`, kept equal to `_LOOKUP` by triggers (0044); its

@@ -70,14 +70,20 @@ def test_lookup_names_the_problem_with_a_malformed_code(client, typed, fragment)
 
 
 @pytest.mark.parametrize("query", ["postal_code=K0A1A1", "postal_code=M5V3L9", "postal_code=P0L1A1&lang=fr"])
-def test_a_lookups_answer_is_what_jsonify_writes(client, seeded, query):
-    """The lookup encodes its answer without sorting keys (its dicts are built in order): the same bytes."""
+def test_a_lookups_answer_is_compact_json_with_sorted_keys_in_utf_8(client, seeded, query):
+    """The lookup encodes its answer without sorting keys (its dicts are built in order): the keys come out sorted,
+    compact, with text outside ASCII (an em dash, an accent) written as UTF-8."""
     import json
 
     response = client.get(f"/api/v1/lookup?{query}")
     assert response.status_code == 200 and response.mimetype == "application/json"
-    expected = json.dumps(response.json, sort_keys=True, separators=(",", ":"), ensure_ascii=True) + "\n"
-    assert response.get_data(as_text=True) == expected
+    expected = json.dumps(response.json, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    assert response.get_data() == expected.encode()
+
+
+def test_a_lookup_writes_a_riding_name_outside_ascii_as_utf_8(client, seeded):
+    response = client.get("/api/v1/lookup?postal_code=M5V3L9")
+    assert "Spadina—Fort York".encode() in response.get_data()
 
 
 def test_lookup_of_a_valid_code_outside_the_table_is_a_404_saying_so(client):
