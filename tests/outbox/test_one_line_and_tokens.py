@@ -1,0 +1,37 @@
+"""What reaches a mail header is one line, and the signed tokens a mailing writes read back, whatever the text."""
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm.mailings.links import read_token, token_maker
+from crm.outbox.bulk import read_unsubscribe_token, unsubscribe_token
+from crm.outbox.services import one_line
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text())
+def test_one_line_collapses_every_control_character_and_run_of_whitespace(text):
+    """The fast path for text already on one line gives what the full collapse gives."""
+    assert one_line(text) == " ".join(_CONTROL.sub(" ", text).split())
+
+
+def test_one_line_keeps_a_plain_subject_and_collapses_a_header_injection():
+    assert one_line("Write to Chris Glover — today") == "Write to Chris Glover — today"
+    assert one_line("Hi\r\nBcc: x@example.org") == "Hi Bcc: x@example.org"
+    assert one_line(" a\u00a0 b\u2028") == "a b" and one_line(None) == ""
+
+
+def test_an_unsubscribe_token_for_an_address_outside_ascii_reads_back(app):
+    with app.test_request_context():
+        token = unsubscribe_token("Zoë@Exämple.org", 7)
+        assert read_unsubscribe_token(token) == {"a": "zoë@exämple.org", "u": 7}
+
+
+def test_a_mailings_action_link_reads_back_what_it_carries(app):
+    with app.test_request_context():
+        link = read_token(token_maker()(12, 3, 4, "district-101"))
+    assert (link.user_id, link.campaign_id, link.mailing_id, link.recipient_key) == (12, 3, 4, "district-101")
