@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.benchmarks.sql_floor import spread
+
 STORY = "I trained abroad and practised for eight years; I am ready to care for patients in Ontario today."
 SUPPORTS_POSTGRES = True
 
@@ -246,15 +248,6 @@ def _load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _spread(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {
-        "median": round(ordered[len(ordered) // 2], 3) if ordered else None,
-        "min": round(ordered[0], 3) if ordered else None,
-        "max": round(ordered[-1], 3) if ordered else None,
-    }
-
-
 def load_test(database_url: str, instance: Path, seconds: float, concurrency: int = 50, rounds: int = 3) -> dict:
     """Letters under load against their floor, on one warm gunicorn (2 workers x 4 threads): `rounds` rounds
     of the product's send and as many of the floor (tests/benchmarks/floor_app.py: the same two inserts in one
@@ -387,7 +380,7 @@ def load_test(database_url: str, instance: Path, seconds: float, concurrency: in
     product_rates = [r["letters_per_s"] for r in rounds_out if r["kind"] == "product"]
     floor_rates = [r["letters_per_s"] for r in rounds_out if r["kind"] == "floor"]
     ratios = [p / f for p, f in zip(product_rates, floor_rates, strict=True) if f]
-    ratio = _spread(ratios)
+    ratio = spread(ratios)
     unexplained = sum(
         max(0, r["answers_storing_none"]["redirect_to_an_existing_letter"] - r["repeated_campaigns"])
         for r in rounds_out
@@ -397,13 +390,13 @@ def load_test(database_url: str, instance: Path, seconds: float, concurrency: in
     floors = [
         {
             "what": f"letters/s, {concurrency} members sending",
-            "figure": _spread(product_rates),
+            "figure": spread(product_rates),
             "floor_name": "the same two INSERTs, bare",
-            "floor": _spread(floor_rates),
+            "floor": spread(floor_rates),
             "ratio": ratio,
             "target": ">= 0.5",
             "met": ratio["median"] is not None and ratio["median"] >= 0.5,
-            "load": _spread([r["load_average"] for r in rounds_out]),
+            "load": spread([r["load_average"] for r in rounds_out]),
         }
     ]
     return {
@@ -412,11 +405,11 @@ def load_test(database_url: str, instance: Path, seconds: float, concurrency: in
         "concurrency": concurrency,
         "round_seconds": seconds,
         "rounds": rounds_out,
-        "letters_per_s": _spread(product_rates),
-        "floor_letters_per_s": _spread(floor_rates),
+        "letters_per_s": spread(product_rates),
+        "floor_letters_per_s": spread(floor_rates),
         "floor": "POST /bench/letter-floor: the send's two INSERTs (outbox message, letter) in one transaction",
         "ratio_to_floor": ratio,
-        "load_average": _spread([r["load_average"] for r in rounds_out]),
+        "load_average": spread([r["load_average"] for r in rounds_out]),
         "letters_stored": all_letters,
         "product_letters_stored": letters,
         "outbox_letter_messages": messages,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tests.benchmarks.gunicorn_server import gunicorn, prepare_database
 from tests.benchmarks.loadgen import hammer
+from tests.benchmarks.sql_floor import spread
 
 DATA = Path(__file__).resolve().parents[2] / "crm" / "data"
 FLOOR = "/api/v1/ping"
@@ -30,11 +31,6 @@ def sample_postal_paths(count: int = 200) -> list[str]:
         "/api/v1/lookup?postal_code=" + rng.choice(spellings).format(fsa=fsa, lower=fsa.lower()).replace(" ", "%20")
         for fsa in rng.sample(areas, min(count, len(areas)))
     ]
-
-
-def _spread(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {"median": round(ordered[len(ordered) // 2], 3), "min": round(ordered[0], 3), "max": round(ordered[-1], 3)}
 
 
 def alternate(port: int, paths: list[str], *, rounds: int, seconds: float, concurrency: int) -> dict:
@@ -54,10 +50,10 @@ def alternate(port: int, paths: list[str], *, rounds: int, seconds: float, concu
     routes = [r for r in out if r["kind"] == "route"]
     return {
         "rounds": out,
-        "rps": _spread(route),
-        "floor_rps": _spread(floor),
-        "ratio_to_floor": _spread([r / f for r, f in zip(route, floor, strict=True) if f]),
-        "load_average": _spread([r["load_average"] for r in out]),
+        "rps": spread(route),
+        "floor_rps": spread(floor),
+        "ratio_to_floor": spread([r / f for r, f in zip(route, floor, strict=True) if f]),
+        "load_average": spread([r["load_average"] for r in out]),
         "p95_ms": max(r["p95_ms"] for r in routes),
         "clean": all(r["errors"] == 0 and set(r["statuses"]) == {"200"} for r in out),
     }

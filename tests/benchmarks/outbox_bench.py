@@ -476,12 +476,12 @@ def _mailing_rounds(app, mailing, server: _FakeServer, database_url: str, member
 
 def _mailing_figures(out: list[dict]) -> dict:
     """The product's median seconds and highest peak over its rounds, with each round listed."""
-    from tests.benchmarks.worker_bench import _spread
+    from tests.benchmarks.sql_floor import spread
 
     product = [r for r in out if r["kind"] == "product"]
     return {
         "mailing_members": product[0]["mailing_members"],
-        "mailing_100k_seconds": _spread([r["mailing_100k_seconds"] for r in product])["median"],
+        "mailing_100k_seconds": spread([r["mailing_100k_seconds"] for r in product])["median"],
         "mailing_worker_peak_mb": max(r["mailing_worker_peak_mb"] for r in product),
         "mailing_queued": all(r["mailing_queued"] for r in product),
         "mailing_rounds": out,
@@ -490,19 +490,19 @@ def _mailing_figures(out: list[dict]) -> dict:
 
 def _mailing_floor_entry(figures: dict, out: list[dict]) -> dict:
     """The floors row: the mailing's seconds against the floor's, as speed (floor seconds / mailing seconds)."""
-    from tests.benchmarks.worker_bench import _spread
+    from tests.benchmarks.sql_floor import spread
 
     product = [r["mailing_100k_seconds"] for r in out if r["kind"] == "product"]
     floor = [r["mailing_100k_seconds"] for r in out if r["kind"] == "floor"]
     return {
         "what": "100k mailing, seconds (ratio: the floor's seconds over the mailing's)",
-        "figure": _spread(product),
+        "figure": spread(product),
         "floor_name": "driver + sendgrid-python, stored before sent",
-        "floor": _spread(floor),
-        "ratio": _spread([f / p for p, f in zip(product, floor, strict=True)]),
+        "floor": spread(floor),
+        "ratio": spread([f / p for p, f in zip(product, floor, strict=True)]),
         "target": f"< {TARGETS['mailing_100k_seconds']} s and < {TARGETS['mailing_worker_peak_mb']} MB (absolute)",
         "met": figures["target_met"],
-        "load": _spread([r["load_average"] for r in out]),
+        "load": spread([r["load_average"] for r in out]),
     }
 
 

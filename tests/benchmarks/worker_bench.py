@@ -22,6 +22,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.benchmarks.outbox_bench import _check_delivered, _FakeServer, _queue_letters
+from tests.benchmarks.sql_floor import spread
 
 CONCURRENCY = 8  # MAIL_WORKER_CONCURRENCY's default
 TARGET = 1.0
@@ -37,11 +38,6 @@ def _figures(n: int, started: tuple[float, float]) -> dict:
 
 def _clocks() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
-
-
-def _spread(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {"median": round(ordered[len(ordered) // 2], 3), "min": round(ordered[0], 3), "max": round(ordered[-1], 3)}
 
 
 def floor_bodies(app, n: int) -> list[dict]:
@@ -145,12 +141,12 @@ def alternate(app, server, n: int, *, rounds: int, concurrency: int) -> dict:
     return {
         "messages": n,
         "rounds": out,
-        "messages_per_s": _spread(product),
-        "floor_messages_per_s": _spread(floor),
-        "ratio_to_floor": _spread([p / f for p, f in zip(product, floor, strict=True)]),
-        "cpu_ms_per_message": _spread([r["cpu_ms_per_message"] for r in out if r["kind"] == "product"]),
-        "floor_cpu_ms_per_message": _spread([r["cpu_ms_per_message"] for r in out if r["kind"] == "floor"]),
-        "load_average": _spread([r["load_average"] for r in out]),
+        "messages_per_s": spread(product),
+        "floor_messages_per_s": spread(floor),
+        "ratio_to_floor": spread([p / f for p, f in zip(product, floor, strict=True)]),
+        "cpu_ms_per_message": spread([r["cpu_ms_per_message"] for r in out if r["kind"] == "product"]),
+        "floor_cpu_ms_per_message": spread([r["cpu_ms_per_message"] for r in out if r["kind"] == "floor"]),
+        "load_average": spread([r["load_average"] for r in out]),
     }
 
 
