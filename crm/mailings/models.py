@@ -70,6 +70,8 @@ class MailingRecipient(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True)
+    # The id drawn for the member's outbox message, written in the same transaction. No foreign key:
+    # its check per row locked each message just written; outbox rows are never deleted (0047).
+    message_id: Mapped[int | None]
     skipped_reason: Mapped[str | None] = mapped_column(String(300))
     clicked_at: Mapped[datetime | None]
