@@ -16,6 +16,7 @@ import uuid
 from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import orjson
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -187,7 +188,7 @@ class FakeSendGrid:
         if headers.get("Authorization") != f"Bearer {API_KEY}":
             return _errors(401, "The provided authorization grant is invalid, expired, or revoked")
         try:
-            body = json.loads(data)
+            body = orjson.loads(data)  # (json took a third of this server's CPU in the 100k mailing)
         except ValueError:
             return _errors(400, "Bad Request")
         failure = self._failure()
