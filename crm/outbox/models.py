@@ -72,7 +72,9 @@ class OutboundMessage(db.Model):
             "id",
             postgresql_where=text("status IN ({})".format(", ".join(f"'{status}'" for status in CLAIM_INDEXED))),
         ),
-        Index("ix_outbound_messages_to_address_next", "to_address", "next_attempt_at"),
+        # Every query by address is an equality or an IN list: on PostgreSQL a hash index, whose entries
+        # are 4-byte hashes, so entering a message compares no addresses by collation (migration 0048).
+        Index("ix_outbound_messages_to_address", "to_address", postgresql_using="hash"),
         # /metrics: sends in the last minutes; webhook events matched to their message. Only rows with a
         # value are indexed: a queued or sending message then enters two indexes fewer (migration 0045).
         Index("ix_outbound_messages_sent_at", "sent_at", **_where_set("sent_at")),
