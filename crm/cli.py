@@ -265,12 +265,14 @@ def demo_command(scale, if_empty):
 def worker_command(once, concurrency, interval):
     """Send queued outbox messages. Run as many as you like, on any hosts sharing the database."""
     import signal
+    import sys
     import threading
 
     from flask import current_app
 
-    from crm.outbox.worker import run_worker
+    from crm.outbox.worker import SWITCH_INTERVAL, run_worker
 
+    sys.setswitchinterval(SWITCH_INTERVAL)  # this process is the worker's alone
     app = current_app._get_current_object()
     stop = threading.Event()
     if not once:

@@ -35,6 +35,10 @@ from crm.outbox.services import (
 log = logging.getLogger(__name__)
 RECORD_AFTER_SECONDS = 1.0  # how long an acceptance may wait to be recorded with others
 RECORD_WINDOW_SECONDS = 0.25  # how long `crm worker` lets outcomes gather before recording them
+# How long a thread of `crm worker` may hold the GIL while another waits (Python's default: 5 ms).
+# On a busy machine each forced hand-over can wait for the OS to run the thread taking the GIL
+# (design-notes, "outbox/worker.py: SWITCH_INTERVAL").
+SWITCH_INTERVAL = 0.05
 PERSONAL_UNITS_IN_FLIGHT = 2  # bulk requests with per-recipient text in flight at once (memory)
 RELISTEN_SECONDS = 60  # how long a worker whose LISTEN connection was lost waits before it tries again
 
