@@ -357,8 +357,11 @@ def split_holes(text: str) -> list[str]:
 
 
 def fill(parts: list[str], values: dict) -> str:
-    """A stencil's text with each hole filled from `values`."""
-    return "".join(part if index % 2 == 0 else values[part] for index, part in enumerate(parts))
+    """A stencil's text with each hole filled from `values` (a mailing fills two a member)."""
+    filled = parts.copy()
+    for index in range(1, len(filled), 2):
+        filled[index] = values[filled[index]]
+    return "".join(filled)
 
 
 @dataclass

@@ -227,9 +227,13 @@ class Renderer:
             "action_link": self.link_base.replace("TOKEN", token),
         }
 
+    @functools.cached_property
+    def has_french(self) -> bool:
+        return self.mailing.has_french
+
     def language_for(self, member_language: str | None) -> str:
         """The version a member gets: French if they read French and there is one, else English."""
-        return "fr" if self.mailing.has_french and normalise(member_language) == "fr" else "en"
+        return "fr" if self.has_french and normalise(member_language) == "fr" else "en"
 
     def templates(self, language: str) -> tuple[str, str]:
         french = language == "fr"
