@@ -302,14 +302,15 @@ def _wait_until_sent(app, server: _FakeServer, members: int, timeout: float = 60
     from sqlalchemy import func, select
 
     from crm.extensions import db
-    from crm.outbox.models import OutboundMessage
+    from crm.outbox.models import STATUS_RANK, OutboundMessage
 
     deadline = time.monotonic() + timeout
     while server.count() < members:
         assert time.monotonic() < deadline, f"{server.count()} of {members} messages sent in {timeout} s"
         time.sleep(0.1)
     with app.app_context():
-        unsettled = select(func.count()).where(OutboundMessage.status.in_(("queued", "sending", "unknown")))
+        not_sent = [status for status, rank in STATUS_RANK.items() if rank < STATUS_RANK["accepted"]]
+        unsettled = select(func.count()).where(OutboundMessage.status.in_(not_sent))
         while db.session.scalar(unsettled):
             db.session.rollback()  # the next count in a new transaction
             assert time.monotonic() < deadline, f"not every message was marked accepted in {timeout} s"
