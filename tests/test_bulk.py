@@ -75,3 +75,54 @@ def test_garbage_collection_resumes_after_a_bulk_operation_even_one_that_failed(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+TRICKY_TEXTS = [
+    "Tab\there, a backslash \\ and \\N, a newline\nand a carriage return\r\n",
+    "Spadina—Fort York, « député(e) provincial(e) », 🩺",
+    "",
+]
+
+
+def test_a_mailings_outbox_rows_keep_every_character_and_value_in_copys_binary_format(app, session):
+    from crm.outbox.bulk import personal_rows, queue_personal_emails, start_personal_batch
+    from crm.outbox.models import OutboundMessage
+
+    with app.test_request_context():
+        batch = start_personal_batch(session, kind="call_to_action", subject="Write to your MPP")
+        emails = [
+            (None, f"member{n}@example.org", f"Subject {n} — {text[:10]}", text) for n, text in enumerate(TRICKY_TEXTS)
+        ]
+        ids = queue_personal_emails(session, batch, emails)
+        made = personal_rows(batch, emails)
+    stored = {
+        message.id: message for message in session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(ids)))
+    }
+    for message_id, row in zip(ids, made, strict=True):
+        message = stored[message_id]
+        assert (message.to_address, message.subject, message.text_body) == (
+            row["to_address"],
+            row["subject"],
+            row["text_body"],
+        )
+        assert (message.status, message.attempts, message.possible_duplicate, message.user_id) == (
+            "queued",
+            0,
+            False,
+            None,
+        )
+        assert message.unsubscribe_url == row["unsubscribe_url"] and message.batch_id == batch.id
+        assert abs((message.next_attempt_at - row["next_attempt_at"]).total_seconds()) < 1
+
+
+def test_binary_copy_is_chosen_only_for_columns_of_plain_types():
+    from crm.lib.bulk import binary_types
+    from crm.mailings.models import MailingRecipient
+    from crm.outbox.models import OutboundMessage
+
+    columns = ["id", "kind", "user_id", "batch_id", "subject", "text_body", "attempts", "next_attempt_at"]
+    assert binary_types(OutboundMessage.__table__, [*columns, "possible_duplicate"]) == [
+        "int4", "text", "int4", "int4", "text", "text", "int4", "timestamp", "bool"
+    ]  # fmt: skip
+    assert binary_types(MailingRecipient.__table__, ["mailing_id", "user_id", "message_id", "skipped_reason"])
+    assert binary_types(AuditEvent.__table__, ["action", "changes"]) is None  # JSON goes in as text

@@ -8,7 +8,20 @@ import json
 from contextlib import contextmanager
 from operator import itemgetter
 
-from sqlalchemy import JSON, bindparam, func, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    Integer,
+    SmallInteger,
+    String,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 CHUNK = 5000
@@ -51,22 +64,55 @@ def _json_text(value):
     return None if value is None else json.dumps(value)
 
 
+# COPY's binary format (`binary=True`): SQLAlchemy type → the PostgreSQL type psycopg writes it as.
+# Subclasses first (BigInteger is an Integer); any other type keeps the text format.
+_BINARY_TYPES = ((BigInteger, "int8"), (SmallInteger, "int2"), (Integer, "int4"), (Boolean, "bool"), (String, "text"))
+
+
+def binary_types(table, columns: list[str]) -> list[str] | None:
+    """The types to COPY `columns` of `table` in binary format with, or None if one column's type is not a plain
+    integer, boolean, string or date-time (then the text format, which PostgreSQL parses for any type)."""
+    types = []
+    for column in columns:
+        kind = table.c[column].type
+        if isinstance(kind, DateTime):
+            types.append("timestamptz" if kind.timezone else "timestamp")
+            continue
+        found = None if isinstance(kind, Enum) else next((n for t, n in _BINARY_TYPES if isinstance(kind, t)), None)
+        if found is None:
+            return None
+        types.append(found)
+    return types
+
+
 def _copy(
-    connection, table, columns: list[str], rows: list[dict], into: str | None = None, ids: list[int] | None = None
+    connection,
+    table,
+    columns: list[str],
+    rows: list[dict],
+    into: str | None = None,
+    ids: list[int] | None = None,
+    binary: bool = False,
 ) -> None:
     """COPY the rows' `columns` into `table` (or into the table named `into`, whose columns are `table`'s); with
-    `ids`, each row's `id` first (the row dicts are not copied to add it: a mailing's chunk is 1,000 of them)."""
+    `ids`, each row's `id` first (the row dicts are not copied to add it). `binary`: in COPY's binary format
+    where `binary_types` allows, the caller vouching each value has its column's Python type (an int, not "12")."""
     from psycopg import sql  # the PostgreSQL driver, imported only where PostgreSQL is in use
 
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+    copied = ["id", *columns] if ids else columns
+    types = binary_types(table, copied) if binary else None
+    statement = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
         sql.Identifier(into or table.name),
-        sql.SQL(", ").join(map(sql.Identifier, ["id", *columns] if ids else columns)),
+        sql.SQL(", ").join(map(sql.Identifier, copied)),
+        sql.SQL(" (FORMAT BINARY)" if types else ""),
     )
     # A JSON column's value goes in as its text (COPY's text format); every other value as it is.
     cells = _row_cells(
         columns, [(i, _json_text) for i, column in enumerate(columns) if isinstance(table.c[column].type, JSON)]
     )
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        if types:
+            copy.set_types(types)
         if ids:
             for id_, row in zip(ids, rows, strict=True):
                 copy.write_row((id_, *cells(row)))
@@ -75,15 +121,15 @@ def _copy(
                 copy.write_row(cells(row))
 
 
-def insert_rows(session: Session, table, rows: list[dict]) -> None:
-    """INSERT the rows into `table`."""
+def insert_rows(session: Session, table, rows: list[dict], binary: bool = False) -> None:
+    """INSERT the rows into `table` (`binary`: see `_copy`)."""
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         _insert_many_values(connection, table, rows)
         return
-    _copy(connection, table, list(rows[0]), rows)
+    _copy(connection, table, list(rows[0]), rows, binary=binary)
 
 
 def _insert_many_values(connection, table, rows: list[dict], returning_ids: bool = False) -> list[int]:
@@ -116,7 +162,7 @@ def _insert_many_values(connection, table, rows: list[dict], returning_ids: bool
     return ids
 
 
-def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
+def insert_rows_returning_ids(session: Session, table, rows: list[dict], binary: bool = False) -> list[int]:
     """INSERT the rows into `table` (whose primary key is an `id` from a sequence); their new ids, in order.
     On PostgreSQL the ids are drawn from the sequence first, then the rows are copied in with them."""
     if not rows:
@@ -131,7 +177,7 @@ def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list
             {"table": table.name, "n": len(rows)},
         ).scalars()
     )
-    _copy(connection, table, list(rows[0]), rows, ids=ids)
+    _copy(connection, table, list(rows[0]), rows, ids=ids, binary=binary)
     return ids
 
 

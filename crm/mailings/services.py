@@ -597,7 +597,7 @@ def _write_chunk(
             for row, message_id in zip(outbox_rows, ids, strict=True)
         ]
         queued += len(ids)
-    insert_rows(session, MailingRecipient.__table__, records)
+    insert_rows(session, MailingRecipient.__table__, records, binary=True)  # ints and short texts, as made here
     return queued, len(skipped)
 
 
