@@ -65,8 +65,15 @@ def _json_text(value):
 
 
 # COPY's binary format (`binary=True`): SQLAlchemy type → the PostgreSQL type psycopg writes it as.
-# Subclasses first (BigInteger is an Integer); any other type keeps the text format.
-_BINARY_TYPES = ((BigInteger, "int8"), (SmallInteger, "int2"), (Integer, "int4"), (Boolean, "bool"), (String, "text"))
+# Subclasses first (BigInteger is an Integer, Enum a String); None or another type keeps text.
+_BINARY_TYPES = (
+    (Enum, None),
+    (BigInteger, "int8"),
+    (SmallInteger, "int2"),
+    (Integer, "int4"),
+    (Boolean, "bool"),
+    (String, "text"),
+)
 
 
 def binary_types(table, columns: list[str]) -> list[str] | None:
@@ -78,7 +85,7 @@ def binary_types(table, columns: list[str]) -> list[str] | None:
         if isinstance(kind, DateTime):
             types.append("timestamptz" if kind.timezone else "timestamp")
             continue
-        found = None if isinstance(kind, Enum) else next((n for t, n in _BINARY_TYPES if isinstance(kind, t)), None)
+        found = next((name for kind_of, name in _BINARY_TYPES if isinstance(kind, kind_of)), None)
         if found is None:
             return None
         types.append(found)

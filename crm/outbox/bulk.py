@@ -137,11 +137,11 @@ def insert_personal_rows(session: Session, rows: list[dict]) -> list[int]:
     """Write rows made by personal_rows; their message ids, in order. In a worker's pass job they are written already
     claimed by that worker, which sends them once the job commits (design-notes, "outbox/worker.py: HandOver")."""
     hand_over = session.info.get(HAND_OVER)
+    claimed = hand_over is not None and hand_over.claim(session, rows)
     # personal_rows made every value of its column's Python type, so COPY may take them in binary format
-    if hand_over is None or not hand_over.claim(session, rows):
-        return insert_rows_returning_ids(session, OutboundMessage.__table__, rows, binary=True)
     ids = insert_rows_returning_ids(session, OutboundMessage.__table__, rows, binary=True)
-    hand_over.written(rows, ids)
+    if claimed:
+        hand_over.written(rows, ids)
     return ids
 
 
